@@ -1,0 +1,55 @@
+"""Staff reach any customer's record through these routes (/agent/...), with their own rights:
+only members of the agents or admins group, and every change is recorded as done by the agent."""
+
+from opencounter.customers.service import customer_record, find_customers, move_customer, update_customer
+from opencounter.errors import InvalidInput
+from opencounter.http import caller, json_body, query_int, rest_api
+from opencounter.identity import require_staff
+from opencounter.observability import observability
+from opencounter.timeline import customer_timeline
+
+logger, metrics, tracer = observability("agent-desk")
+app = rest_api(logger)
+
+
+def _agent_actor() -> dict:
+    return require_staff(caller(app)).actor
+
+
+@app.get("/agent/customers")
+def search_customers() -> dict:
+    _agent_actor()
+    email = app.current_event.get_query_string_value("email")
+    if not email:
+        raise InvalidInput("email: give the e-mail address to look for", field="email")
+    return {"items": find_customers(email)}
+
+
+@app.get("/agent/customers/<customer_id>")
+def get_customer(customer_id: str) -> dict:
+    _agent_actor()
+    return customer_record(customer_id)
+
+
+@app.patch("/agent/customers/<customer_id>")
+def patch_customer(customer_id: str) -> dict:
+    return update_customer(customer_id, json_body(app), actor=_agent_actor(), channel="agent")
+
+
+@app.post("/agent/customers/<customer_id>/moves")
+def post_move(customer_id: str) -> tuple[dict, int]:
+    return move_customer(customer_id, json_body(app), actor=_agent_actor(), channel="agent"), 201
+
+
+@app.get("/agent/customers/<customer_id>/timeline")
+def get_timeline(customer_id: str) -> dict:
+    _agent_actor()
+    return customer_timeline(customer_id, limit=query_int(app, "limit", 20, 1, 100),
+                             cursor=app.current_event.get_query_string_value("cursor"))
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,21 @@
+"""Puts every customer event from the bus on that customer's timeline (an EventBridge rule target).
+Redelivered events are recognised by their id and stored once."""
+
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+
+from opencounter.observability import observability
+from opencounter.timeline import record_event
+from opencounter.validation import validate_event
+
+logger, metrics, tracer = observability("timeline-writer")
+
+
+@logger.inject_lambda_context(correlation_id_path="detail.event_id")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: object) -> dict:
+    validate_event(event.detail_type, event.detail)
+    stored = record_event(event.detail_type, event.detail)
+    metrics.add_metric(name="TimelineEntryWritten" if stored else "TimelineDuplicateIgnored", unit="Count", value=1)
+    return {"stored": stored}

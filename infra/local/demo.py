@@ -1,0 +1,94 @@
+"""Demo data for `make run` and the tests: the catalogue, a few customers with history, staff.
+
+Everything goes through the same logic the API uses, so the demo customers' timelines are
+filled by the real events, rules and timeline function.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from infra.local.template import ROOT
+from infra.local.tokens import TokenIssuer, User
+
+DEMO_PASSWORD = "demo"
+SYSTEM = {"type": "system", "id": "demo-data"}
+
+
+def demo_id(name: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"opencounter-demo/{name}"))
+
+
+CUSTOMERS: list[dict[str, Any]] = [
+    {
+        "key": "sanne",
+        "person": {"given_name": "Sanne", "family_name": "de Vries", "birth_date": "1988-04-12",
+                   "email": "sanne@example.nl", "phone": "+31612345678", "household_size": 3},
+        "address": {"street": "Oudegracht", "house_number": 112, "postcode": "3511 AX", "city": "Utrecht"},
+        "products": [("MOBILE", "MOBILE-20GB", "+31612345678"), ("POWER", "POWER-VARIABLE", "871687120000112001")],
+    },
+    {
+        "key": "daan",
+        "person": {"given_name": "Daan", "family_name": "Jansen", "birth_date": "1995-09-30",
+                   "email": "daan@example.nl", "phone": "+31687654321"},
+        "address": {"street": "Coolsingel", "house_number": 40, "house_number_addition": "B",
+                    "postcode": "3011 AD", "city": "Rotterdam"},
+        "products": [("FIBRE", "FIBRE-1000", "FTTH-3011AD-40B")],
+        "move_in_days": 21,
+    },
+    {
+        "key": "fatima",
+        "person": {"given_name": "Fatima", "family_name": "El Amrani", "birth_date": "1979-01-05",
+                   "email": "fatima@example.nl", "phone": "+31611122233", "language": "en"},
+        "address": {"street": "Hoogstraat", "house_number": 7, "postcode": "5611 JK", "city": "Eindhoven"},
+        "products": [("MOBILE", "MOBILE-5GB", "+31611122233")],
+    },
+]
+
+STAFF = [User("agent@opencounter.example", DEMO_PASSWORD, ("agents",)),
+         User("admin@opencounter.example", DEMO_PASSWORD, ("admins",))]
+
+
+def demo_users() -> list[User]:
+    customers = [User(c["person"]["email"], DEMO_PASSWORD, ("customers",), demo_id(c["key"])) for c in CUSTOMERS]
+    return customers + STAFF
+
+
+def register_users(issuer: TokenIssuer) -> None:
+    for user in demo_users():
+        issuer.add_user(user)
+
+
+def load_demo_data() -> None:
+    """Fill the table; the local cloud must be running (and is settled by the caller)."""
+    from opencounter.catalogue import load_catalogue
+    from opencounter.customers.service import business_today, hold_product, move_customer, register_customer, \
+        update_customer
+
+    catalogue = json.loads((ROOT / "catalogue" / "products.json").read_text())
+    load_catalogue(catalogue)
+    plans = {(p["code"], plan["code"]): (p, plan) for p in catalogue["products"] for plan in p["plans"]}
+    today = business_today()
+    for customer in CUSTOMERS:
+        customer_id = register_customer(customer["person"], customer["address"], actor=SYSTEM, channel="system",
+                                        customer_id=demo_id(customer["key"]), since=today - timedelta(days=400))
+        for product_code, plan_code, identifier in customer["products"]:
+            product, plan = plans[(product_code, plan_code)]
+            hold_product(customer_id, {
+                "product_id": demo_id(f"{customer['key']}/{plan_code}"), "product_code": product_code,
+                "name": product["name"], "kind": product["kind"], "plan": plan["name"], "identifier": identifier,
+                "started_at": (today - timedelta(days=380)).isoformat(), "monthly_fee_cents": plan["monthly_fee_cents"],
+            }, actor=SYSTEM, channel="system")
+        me = {"type": "customer", "id": customer_id}
+        update_customer(customer_id, {"version": 1, "consents": [
+            {"channel": "email", "purpose": "service", "granted": True},
+            {"channel": "sms", "purpose": "marketing", "granted": customer["key"] == "sanne"}]},
+            actor=me, channel="app")
+        if "move_in_days" in customer:
+            move_customer(customer_id, {"street": "Witte de Withstraat", "house_number": 55, "postcode": "3012 BN",
+                                        "city": "Rotterdam",
+                                        "move_date": (today + timedelta(days=customer["move_in_days"])).isoformat()},
+                          actor=me, channel="web")

@@ -1,0 +1,179 @@
+"""API Gateway (REST API, Lambda proxy integration) in front of the local cloud's functions.
+
+Routes come from the template's `Api` events. Like API Gateway: a path or method the API does
+not have gets 403 {"message": "Missing Authentication Token"}; a route behind the Cognito
+authorizer gets 401 without a valid token; the function receives a REST proxy event (v1) with the
+authorizer's claims; a function that crashes or answers nonsense gives 502. The local token
+issuer's sign-in and key set, and the static pages in web/, are served beside the API.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from infra.local.cloud import FunctionCrashed, LocalCloud
+from infra.local.template import ACCOUNT, ROOT
+from infra.local.tokens import InvalidToken, TokenIssuer
+
+#: API Gateway's own limit on a request payload
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+WEB = ROOT / "web"
+CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css",
+                 ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json"}
+
+
+@dataclass(frozen=True)
+class Route:
+    function: str
+    resource: str
+    method: str
+    authorized: bool
+
+
+def _rule_path(resource: str) -> str:
+    return resource.replace("{proxy+}", "<path:proxy>").replace("{", "<").replace("}", ">")
+
+
+def routes_of(cloud: LocalCloud) -> list[Route]:
+    """Every Api event of every function in the template."""
+    apis = cloud.resolver.resources("AWS::Serverless::Api")
+    found = []
+    for name, spec in cloud.resolver.resources("AWS::Serverless::Function").items():
+        for event in spec["Properties"].get("Events", {}).values():
+            if event["Type"] != "Api":
+                continue
+            props = event["Properties"]
+            api = apis.get(props.get("RestApiId", {}).get("Ref", ""), {})
+            default_auth = api.get("Properties", {}).get("Auth", {}).get("DefaultAuthorizer")
+            auth = props.get("Auth", {}).get("Authorizer", default_auth)
+            found.append(Route(name, props["Path"], props["Method"].upper(), auth not in (None, "NONE")))
+    return found
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
+
+
+class Gateway:
+    """A WSGI application: the API, the local sign-in, and the pages."""
+
+    def __init__(self, cloud: LocalCloud, issuer: TokenIssuer, stage: str = "dev") -> None:
+        self.cloud = cloud
+        self.issuer = issuer
+        self.stage = stage
+        self.routes = routes_of(cloud)
+        self.map = Map([Rule(_rule_path(r.resource), methods=None if r.method == "ANY" else [r.method],
+                             endpoint=r, strict_slashes=False) for r in self.routes])
+
+    def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
+        return self.handle(Request(environ))(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        if request.path.startswith("/local/"):
+            return self._local(request)
+        adapter = self.map.bind_to_environ(request.environ)
+        try:
+            route, path_parameters = adapter.match(request.path, method=request.method)
+        except (NotFound, MethodNotAllowed):
+            if request.method == "GET":
+                page = self._page(request.path)
+                if page is not None:
+                    return page
+            return _json(403, {"message": "Missing Authentication Token"})
+        body = request.get_data()
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return _json(413, {"message": "Request Too Long"})
+        claims = None
+        if route.authorized:
+            try:
+                claims = self.issuer.authorize(request.headers.get("Authorization"))
+            except InvalidToken as refusal:
+                return _json(401, {"message": str(refusal)})
+        event = self.proxy_event(request, route, path_parameters, body, claims)
+        try:
+            result = self.cloud.invoke(route.function, event)
+            response = self._response(result)
+        except FunctionCrashed:
+            response = _json(502, {"message": "Internal server error"})
+        if self.cloud.synchronous:
+            self.cloud.settle()
+        return response
+
+    def proxy_event(self, request: Request, route: Route, path_parameters: dict[str, str], body: bytes,
+                    claims: dict[str, str] | None) -> dict[str, Any]:
+        """The REST API (v1) Lambda proxy event API Gateway would send."""
+        try:
+            text, encoded = body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, encoded = base64.b64encode(body).decode(), True
+        multi_query = {key: request.args.getlist(key) for key in request.args}
+        multi_headers = {key: request.headers.getlist(key) for key in {k for k, _ in request.headers}}
+        request_id = str(uuid.uuid4())
+        context: dict[str, Any] = {
+            "resourceId": "local", "resourcePath": route.resource, "httpMethod": request.method,
+            "extendedRequestId": request_id, "requestId": request_id, "path": f"/{self.stage}{request.path}",
+            "accountId": ACCOUNT, "protocol": "HTTP/1.1", "stage": self.stage, "apiId": "local",
+            "domainName": request.host, "domainPrefix": request.host.split(".")[0],
+            "requestTimeEpoch": int(time.time() * 1000),
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+            "identity": {"sourceIp": request.remote_addr or "127.0.0.1",
+                         "userAgent": request.headers.get("User-Agent", "")},
+        }
+        if claims is not None:
+            context["authorizer"] = {"claims": claims}
+        return {
+            "resource": route.resource, "path": request.path, "httpMethod": request.method,
+            "headers": {key: values[-1] for key, values in multi_headers.items()} or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": {key: values[-1] for key, values in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_parameters or None, "stageVariables": None,
+            "requestContext": context, "body": text if body else None, "isBase64Encoded": encoded,
+        }
+
+    @staticmethod
+    def _response(result: Any) -> Response:
+        if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+            return _json(502, {"message": "Internal server error"})
+        body = result.get("body") or ""
+        data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        response = Response(data, status=result["statusCode"])
+        response.headers.clear()
+        for key, value in (result.get("headers") or {}).items():
+            response.headers[key] = str(value)
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            response.headers.remove(key)
+            for value in values:
+                response.headers.add(key, str(value))
+        return response
+
+    def _local(self, request: Request) -> Response:
+        if request.path == "/local/auth/sign-in" and request.method == "POST":
+            payload = request.get_json(force=True, silent=True) or {}
+            try:
+                return _json(200, {"AuthenticationResult": self.issuer.sign_in(
+                    str(payload.get("username", "")), str(payload.get("password", "")))})
+            except InvalidToken as refusal:
+                return _json(400, {"__type": "NotAuthorizedException", "message": str(refusal)})
+        if request.path == "/local/auth/jwks.json":
+            return _json(200, self.issuer.jwks())
+        if request.path == "/local/health":
+            return _json(200, {"status": "ok"})
+        return _json(404, {"message": "no such local endpoint"})
+
+    @staticmethod
+    def _page(path: str) -> Response | None:
+        relative = "index.html" if path in ("", "/") else path.lstrip("/")
+        target = (WEB / relative).resolve()
+        if WEB.resolve() not in target.parents or not target.is_file():
+            return None
+        return Response(target.read_bytes(), content_type=CONTENT_TYPES.get(target.suffix, "application/octet-stream"))

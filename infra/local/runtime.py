@@ -1,0 +1,75 @@
+"""One function that starts everything the local cloud serves: in-memory AWS with the template
+built in it, the token issuer, the API gateway on 127.0.0.1, demo data, and (optionally) the
+in-memory AWS itself on a port for the AWS CLI. `make run`, the tests and the benchmarks all
+start it this way."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from infra.local.cloud import LocalCloud
+from infra.local.demo import load_demo_data, register_users
+from infra.local.gateway import Gateway
+from infra.local.tokens import TokenIssuer
+
+
+@dataclass
+class Running:
+    cloud: LocalCloud
+    issuer: TokenIssuer
+    gateway: Gateway
+    url: str
+    aws_url: str | None
+    _servers: list[Any]
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+        self.cloud.stop()
+
+
+def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo: bool = True,
+          quiet: bool = True) -> Running:
+    """Start the local cloud. port=0 picks a free port; aws_port exposes the in-memory AWS."""
+    cloud = LocalCloud(synchronous=synchronous).start()
+    servers: list[Any] = []
+    aws_url = None
+    if aws_port is not None:
+        from moto.server import ThreadedMotoServer
+
+        # moto's Step Functions interpreter calls localhost:$MOTO_PORT, so it must be this port
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
+        moto.start()
+        actual = moto._server.server_port  # type: ignore[union-attr]
+        os.environ["MOTO_PORT"] = str(actual)
+        aws_url = f"http://127.0.0.1:{actual}"
+        servers.append(_Stoppable(moto.stop))
+    r = cloud.resolver
+    pool = next(iter(r.resources("AWS::Cognito::UserPool")))
+    client = next(iter(r.resources("AWS::Cognito::UserPoolClient")))
+    issuer = TokenIssuer(cloud.region, r.physical[pool], r.physical[client])
+    register_users(issuer)
+    if demo:
+        load_demo_data()
+        cloud.settle()
+    gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"))
+    http = make_server("127.0.0.1", port, gateway, threaded=True,
+                       request_handler=_QuietHandler if quiet else WSGIRequestHandler)
+    threading.Thread(target=http.serve_forever, name="api-gateway", daemon=True).start()
+    servers.append(http)
+    return Running(cloud, issuer, gateway, f"http://127.0.0.1:{http.server_port}", aws_url, servers)
+
+
+class _Stoppable:
+    def __init__(self, stop: Any) -> None:
+        self.shutdown = stop
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *_: Any) -> None:
+        pass

@@ -1,0 +1,54 @@
+"""`make run`: the whole application on this machine, with demo data, until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+
+from infra.local import runtime
+from infra.local.demo import DEMO_PASSWORD, demo_users
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("OPENCOUNTER_PORT", "3000")))
+    parser.add_argument("--aws-port", type=int, default=int(os.environ.get("OPENCOUNTER_AWS_PORT", "4566")),
+                        help="where the in-memory AWS answers the AWS CLI (0 for any free port)")
+    arguments = parser.parse_args()
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")  # no X-Ray daemon on a laptop
+    # EMF metric lines go to CloudWatch in AWS; locally they would drown the request log
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    running = runtime.start(synchronous=False, port=arguments.port, aws_port=arguments.aws_port, quiet=False)
+    customers = [u for u in demo_users() if "customers" in u.groups]
+    staff = [u for u in demo_users() if "customers" not in u.groups]
+    table = running.cloud.resolver.physical["Table"]
+    print(f"""
+OpenCounter is running locally.
+
+  API          {running.url}            (e.g. GET {running.url}/me)
+  Pages        {running.url}/
+  Sign in      POST {running.url}/local/auth/sign-in  {{"username": ..., "password": "{DEMO_PASSWORD}"}}
+               then send the IdToken as the Authorization header
+  AWS (moto)   {running.aws_url}     (aws --endpoint-url {running.aws_url} dynamodb scan --table-name {table})
+
+  Demo customers: {", ".join(u.username for u in customers)}
+  Demo staff:     {", ".join(f"{u.username} ({u.groups[0]})" for u in staff)}
+  Password for all of them: {DEMO_PASSWORD}
+
+  Try it:
+    TOKEN=$(curl -s -X POST {running.url}/local/auth/sign-in -d '{{"username":"{customers[0].username}","password":"{DEMO_PASSWORD}"}}' | python3 -c 'import json,sys;print(json.load(sys.stdin)["AuthenticationResult"]["IdToken"])')
+    curl -s -H "Authorization: $TOKEN" {running.url}/me
+
+Ctrl-C stops it.
+""", flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stopped.wait()
+    running.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The customer record: personal data, settings, consents, addresses over time, products held."""

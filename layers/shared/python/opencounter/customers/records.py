@@ -1,0 +1,76 @@
+"""How the customer record is stored: one partition per customer (CUSTOMER#<id>)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute,
+)
+
+from opencounter.table import Item, customer_key, email_lookup_key
+
+
+class Profile(Item, discriminator="CustomerProfile"):
+    """SK PROFILE: who the customer is and how they want to be served. Versioned: every change
+    is a conditional write on `version`, so concurrent edits never overwrite each other."""
+
+    customer_id = UnicodeAttribute()
+    given_name = UnicodeAttribute()
+    family_name = UnicodeAttribute()
+    birth_date = UnicodeAttribute()
+    email = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(default="nl")
+    paperless_invoices = BooleanAttribute(default=True)
+    preferred_channel = UnicodeAttribute(default="email")
+    #: {channel: {purpose: {"granted": bool, "changed_at": iso}}}
+    consents = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    segment = UnicodeAttribute(default="consumer")
+    household_size = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+    @staticmethod
+    def keys(customer_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), "PROFILE"
+
+    def index_email(self) -> None:
+        self.GSI1PK = email_lookup_key(self.email)
+        self.GSI1SK = customer_key(self.customer_id)
+
+
+class Address(Item, discriminator="CustomerAddress"):
+    """SK ADDRESS#<effective_from>: where the customer lives from that day on. The address in
+    force is the latest one that has started; a later-dated one is an upcoming move."""
+
+    move_id = UnicodeAttribute()
+    street = UnicodeAttribute()
+    house_number = NumberAttribute()
+    house_number_addition = UnicodeAttribute(null=True)
+    postcode = UnicodeAttribute()
+    city = UnicodeAttribute()
+    country = UnicodeAttribute(default="NL")
+    effective_from = UnicodeAttribute()
+    registered_at = UnicodeAttribute()
+
+    @staticmethod
+    def keys(customer_id: str, effective_from: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"ADDRESS#{effective_from}"
+
+
+class ProductHolding(Item, discriminator="ProductHolding"):
+    """SK PRODUCT#<product_id>: a product instance the customer holds (summary for the record)."""
+
+    product_id = UnicodeAttribute()
+    product_code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    plan = UnicodeAttribute()
+    status = UnicodeAttribute()
+    identifier = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute()
+    monthly_fee_cents = NumberAttribute(default=0)
+
+    @staticmethod
+    def keys(customer_id: str, product_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"PRODUCT#{product_id}"

@@ -1,0 +1,235 @@
+"""What can be done with a customer's record. Plain data in, plain data out: no HTTP here."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from opencounter.customers.records import Address, Profile, ProductHolding
+from opencounter.errors import Conflict, InvalidInput, NotFound
+from opencounter.outbox import DomainEvent, Write, commit, domain_event, isoformat, utcnow
+from opencounter.table import Item, customer_key, email_lookup_key
+from opencounter.validation import validate_request
+
+#: the business runs on Dutch time: "today" for a move date is today in Amsterdam
+BUSINESS_TIME = ZoneInfo("Europe/Amsterdam")
+MOVE_HORIZON = timedelta(days=365)
+#: four digits not starting with 0, then two letters other than SA, SD and SS (PostNL's rules)
+DUTCH_POSTCODE = re.compile(r"^([1-9][0-9]{3}) ?([A-Z]{2})$")
+EXCLUDED_POSTCODE_LETTERS = {"SA", "SD", "SS"}
+
+
+def business_today() -> date:
+    return utcnow().astimezone(BUSINESS_TIME).date()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _address_view(address: Address) -> dict[str, Any]:
+    return {
+        "street": address.street,
+        "house_number": int(address.house_number),
+        "house_number_addition": address.house_number_addition,
+        "postcode": address.postcode,
+        "city": address.city,
+        "country": address.country,
+        "effective_from": address.effective_from,
+        "move_id": address.move_id,
+    }
+
+
+def _product_view(product: ProductHolding) -> dict[str, Any]:
+    return {
+        "product_id": product.product_id,
+        "product_code": product.product_code,
+        "name": product.name,
+        "kind": product.kind,
+        "plan": product.plan,
+        "status": product.status,
+        "identifier": product.identifier,
+        "started_at": product.started_at,
+        "monthly_fee_cents": int(product.monthly_fee_cents),
+    }
+
+
+def _consents_view(consents: dict) -> list[dict[str, Any]]:
+    return [
+        {"channel": channel, "purpose": purpose, "granted": bool(entry["granted"]),
+         "changed_at": entry["changed_at"]}
+        for channel, purposes in sorted(consents.items())
+        for purpose, entry in sorted(purposes.items())
+    ]
+
+
+def _record_view(profile: Profile, addresses: list[Address], products: list[ProductHolding],
+                 today: date) -> dict[str, Any]:
+    started = [a for a in addresses if a.effective_from <= today.isoformat()]
+    upcoming = [a for a in addresses if a.effective_from > today.isoformat()]
+    return {
+        "customer_id": profile.customer_id,
+        "version": int(profile.version),
+        "personal": {"given_name": profile.given_name, "family_name": profile.family_name,
+                     "birth_date": profile.birth_date},
+        "contact": {"email": profile.email, "phone": profile.phone},
+        "settings": {"language": profile.language, "paperless_invoices": profile.paperless_invoices,
+                     "preferred_channel": profile.preferred_channel},
+        "consents": _consents_view(profile.consents.as_dict() if hasattr(profile.consents, "as_dict")
+                                   else dict(profile.consents)),
+        "segment": profile.segment,
+        "address": _address_view(started[-1]) if started else None,
+        "upcoming_moves": [_address_view(a) for a in upcoming],
+        "products": [_product_view(p) for p in products],
+        "updated_at": profile.updated_at,
+    }
+
+
+def customer_record(customer_id: str) -> dict[str, Any]:
+    """The whole record as every channel shows it today: one Query over the customer's partition."""
+    profile, addresses, products = None, [], []
+    for item in Item.query(customer_key(customer_id)):
+        if isinstance(item, Profile):
+            profile = item
+        elif isinstance(item, Address):
+            addresses.append(item)
+        elif isinstance(item, ProductHolding):
+            products.append(item)
+    if profile is None:
+        raise NotFound("no such customer")
+    return _record_view(profile, addresses, products, business_today())
+
+
+def _load_profile(customer_id: str) -> Profile:
+    try:
+        return Profile.get(*Profile.keys(customer_id))
+    except Profile.DoesNotExist as error:
+        raise NotFound("no such customer") from error
+
+
+def find_customers(email: str) -> list[dict[str, Any]]:
+    """Staff look-up by e-mail address (GSI1), newest record state for each match."""
+    matches = Item.lookup.query(email_lookup_key(email), limit=20)
+    return [{"customer_id": p.customer_id, "name": f"{p.given_name} {p.family_name}",
+             "email": p.email} for p in matches if isinstance(p, Profile)]
+
+
+# ---------------------------------------------------------------- changing
+
+
+def _set_consents(profile: Profile, requested: list[dict], now: str) -> list[dict]:
+    consents = profile.consents.as_dict() if hasattr(profile.consents, "as_dict") else dict(profile.consents)
+    changes = []
+    for wish in requested:
+        channel, purpose, granted = wish["channel"], wish["purpose"], wish["granted"]
+        current = consents.get(channel, {}).get(purpose, {}).get("granted", False)
+        if current != granted:
+            consents.setdefault(channel, {})[purpose] = {"granted": granted, "changed_at": now}
+            changes.append({"field": f"consents.{channel}.{purpose}", "from": current, "to": granted})
+    profile.consents = consents
+    return changes
+
+
+def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
+    """Change contact details, settings and consents at once. `request["version"]` must be the
+    version the caller last read; a stale one raises Conflict and changes nothing."""
+    validate_request("customer-update", request)
+    profile = _load_profile(customer_id)
+    if int(profile.version) != request["version"]:
+        raise Conflict(f"version: the record is at version {int(profile.version)}, "
+                       f"not {request['version']}; read it again", field="version")
+    now = isoformat(utcnow())
+    changes = []
+    fields = {**request.get("contact", {}), **request.get("settings", {})}
+    for name, value in fields.items():
+        if name == "email":
+            value = value.strip().lower()
+        if getattr(profile, name) != value:
+            changes.append({"field": name, "from": getattr(profile, name), "to": value})
+            setattr(profile, name, value)
+    changes += _set_consents(profile, request.get("consents", []), now)
+    if not changes:
+        return customer_record(customer_id)
+    profile.updated_at = now
+    profile.index_email()
+    event = domain_event("CustomerUpdated", customer_id=customer_id, actor=actor, channel=channel,
+                         data={"changes": changes})
+    commit([Write(profile, conflict="version: the record changed meanwhile; read it again")], [event])
+    return customer_record(customer_id)
+
+
+def _dutch_postcode(raw: str) -> str:
+    match = DUTCH_POSTCODE.match(raw.strip().upper())
+    if not match or match.group(2) in EXCLUDED_POSTCODE_LETTERS:
+        raise InvalidInput(f"postcode: {raw!r} is not a Dutch postcode (four digits not starting "
+                           "with 0, then two letters, e.g. 1234 AB)", field="postcode")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def _move_date(raw: str) -> date:
+    moving = date.fromisoformat(raw)
+    today = business_today()
+    if moving < today:
+        raise InvalidInput(f"move_date: {raw} is in the past; give today or a later date", field="move_date")
+    if moving > today + MOVE_HORIZON:
+        raise InvalidInput(f"move_date: {raw} is more than a year ahead", field="move_date")
+    return moving
+
+
+def move_customer(customer_id: str, request: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
+    """Register a move to a Dutch address from `move_date` (today or later). Every channel shows
+    the new address from that day; a later move on the same day replaces this one."""
+    validate_request("customer-move", request)
+    postcode = _dutch_postcode(request["postcode"])
+    effective_from = _move_date(request["move_date"]).isoformat()
+    _load_profile(customer_id)
+    address = Address(
+        *Address.keys(customer_id, effective_from),
+        move_id=str(uuid.uuid4()), street=request["street"].strip(),
+        house_number=request["house_number"], house_number_addition=request.get("house_number_addition"),
+        postcode=postcode, city=request["city"].strip(), country="NL", effective_from=effective_from,
+        registered_at=isoformat(utcnow()),
+    )
+    view = _address_view(address)
+    event = domain_event("CustomerMoved", customer_id=customer_id, actor=actor, channel=channel,
+                         data={"move_id": address.move_id, "effective_from": effective_from,
+                               "address": {k: v for k, v in view.items() if k not in ("move_id", "effective_from")}})
+    commit([Write(address)], [event])
+    return view
+
+
+# ---------------------------------------------------------------- creating (sign-up, demo data)
+
+
+def register_customer(person: dict[str, Any], address: dict[str, Any], *, actor: dict, channel: str,
+                      customer_id: str | None = None, since: date | None = None) -> str:
+    """Create a customer record with a first address; returns the customer id."""
+    customer_id = customer_id or str(uuid.uuid4())
+    now = isoformat(utcnow())
+    profile = Profile(*Profile.keys(customer_id), customer_id=customer_id, created_at=now, updated_at=now,
+                      consents={}, **person)
+    profile.email = profile.email.strip().lower()
+    profile.index_email()
+    effective_from = (since or business_today()).isoformat()
+    home = Address(*Address.keys(customer_id, effective_from), move_id=str(uuid.uuid4()),
+                   effective_from=effective_from, registered_at=now,
+                   postcode=_dutch_postcode(address["postcode"]),
+                   **{k: v for k, v in address.items() if k != "postcode"})
+    event = domain_event("CustomerRegistered", customer_id=customer_id, actor=actor, channel=channel,
+                         data={"given_name": profile.given_name, "family_name": profile.family_name})
+    commit([Write(profile, Profile.PK.does_not_exist(), conflict="customer already exists"), Write(home)],
+           [event])
+    return customer_id
+
+
+def hold_product(customer_id: str, product: dict[str, Any], *, actor: dict, channel: str) -> str:
+    """Record an active product instance on the customer's record."""
+    product_id = product.get("product_id") or str(uuid.uuid4())
+    holding = ProductHolding(*ProductHolding.keys(customer_id, product_id), product_id=product_id,
+                             status="ACTIVE", **{k: v for k, v in product.items() if k != "product_id"})
+    event: DomainEvent = domain_event("ProductActivated", customer_id=customer_id, actor=actor, channel=channel,
+                                      data={"product_id": product_id, "name": holding.name, "plan": holding.plan})
+    commit([Write(holding, ProductHolding.PK.does_not_exist(), conflict="product already held")], [event])
+    return product_id

@@ -1,0 +1,66 @@
+"""Who is calling, read only from the claims the API's Cognito authorizer passed on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opencounter.errors import Forbidden, NotAuthenticated
+
+CUSTOMERS = "customers"
+AGENTS = "agents"
+ADMINS = "admins"
+STAFF = frozenset({AGENTS, ADMINS})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A signed-in person: a customer (with the customer id they own) or a member of staff."""
+
+    subject: str
+    username: str
+    groups: frozenset[str]
+    customer_id: str | None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.groups & STAFF)
+
+    @property
+    def actor(self) -> dict:
+        """How this caller is named on the timeline and in events."""
+        if self.is_staff:
+            return {"type": "agent", "id": self.username}
+        return {"type": "customer", "id": self.customer_id or self.subject}
+
+
+def _groups(raw: object) -> frozenset[str]:
+    # REST API authorizers pass list claims as one string ("a,b" or "[a b]"); tests may pass a list.
+    if isinstance(raw, list):
+        return frozenset(str(g) for g in raw)
+    text = str(raw or "").strip().strip("[]")
+    return frozenset(g for g in text.replace(",", " ").split() if g)
+
+
+def caller_from_claims(claims: dict | None) -> Caller:
+    """Build the Caller from authorizer claims; no claims means the route was reached unsigned."""
+    if not claims or not claims.get("sub"):
+        raise NotAuthenticated("sign in first")
+    return Caller(
+        subject=claims["sub"],
+        username=claims.get("cognito:username") or claims["sub"],
+        groups=_groups(claims.get("cognito:groups")),
+        customer_id=claims.get("custom:customer_id") or None,
+    )
+
+
+def require_customer(caller: Caller) -> str:
+    """The customer id a customer route acts on: always the caller's own, never one from the path."""
+    if CUSTOMERS not in caller.groups or not caller.customer_id:
+        raise Forbidden("this route is for customers")
+    return caller.customer_id
+
+
+def require_staff(caller: Caller) -> Caller:
+    if not caller.is_staff:
+        raise Forbidden("this route is for staff")
+    return caller

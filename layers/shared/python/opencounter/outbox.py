@@ -1,0 +1,111 @@
+"""Events without loss: a state change and its domain event are written in one transaction.
+
+The event is stored as an outbox item; the table's stream carries it to the EventBridge bus
+(functions/outbox_publisher). If the process dies after the write, the event is already safe in
+the table; if it dies before, neither the change nor the event exists.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from opencounter.errors import Conflict
+from opencounter.table import Item, connection
+from opencounter.validation import validate_event
+
+SOURCE = "opencounter"
+#: outbox items expire once the stream has long delivered them (stream retention is 24 hours)
+OUTBOX_RETENTION = timedelta(days=2)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def isoformat(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """A fact about a customer, as it goes on the bus: `detail` follows events/<detail_type>."""
+
+    detail_type: str
+    detail: dict = field(default_factory=dict)
+    source: str = SOURCE
+
+    @property
+    def event_id(self) -> str:
+        return self.detail["event_id"]
+
+
+def domain_event(detail_type: str, *, customer_id: str, actor: dict, channel: str, data: dict,
+                 occurred_at: datetime | None = None) -> DomainEvent:
+    """Build an event with the common envelope fields every consumer relies on."""
+    return DomainEvent(detail_type, {
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": isoformat(occurred_at or utcnow()),
+        "customer_id": customer_id,
+        "actor": actor,
+        "channel": channel,
+        "data": data,
+    })
+
+
+class OutboxEvent(Item, discriminator="OutboxEvent"):
+    source = UnicodeAttribute()
+    detail_type = UnicodeAttribute()
+    detail = UnicodeAttribute()
+
+    @classmethod
+    def of(cls, event: DomainEvent) -> OutboxEvent:
+        return cls(
+            PK=f"EVENT#{event.event_id}", SK="OUTBOX", source=event.source,
+            detail_type=event.detail_type, detail=json.dumps(event.detail, separators=(",", ":")),
+            expires_at=utcnow() + OUTBOX_RETENTION,
+        )
+
+
+@dataclass
+class Write:
+    """One write in a transaction: save (put, version-checked for versioned models) or delete.
+    `conflict` is what the caller is told when this write's condition fails."""
+
+    model: Item
+    condition: Condition | None = None
+    delete: bool = False
+    conflict: str = "the record changed meanwhile; read it again"
+
+
+def commit(writes: list[Write], events: list[DomainEvent]) -> None:
+    """Apply `writes` and store `events` in the outbox, all or nothing.
+
+    Events are checked against their schemas first, so an invalid event writes nothing. A failed
+    condition raises Conflict with the message of the write that failed.
+    """
+    for event in events:
+        validate_event(event.detail_type, event.detail)
+    outbox = [Write(OutboxEvent.of(e), OutboxEvent.PK.does_not_exist(), conflict="event already stored")
+              for e in events]
+    everything = writes + outbox
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            for write in everything:
+                if write.delete:
+                    transaction.delete(write.model, condition=write.condition)
+                else:
+                    transaction.save(write.model, condition=write.condition)
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or []
+        for write, reason in zip(everything, reasons):
+            if reason is not None and reason.code == "ConditionalCheckFailed":
+                raise Conflict(write.conflict) from error
+        raise

@@ -1,0 +1,61 @@
+"""The single table: one base model, the key scheme, and the discriminator that tells entities apart.
+
+Every entity subclasses `Item` with `discriminator="<Entity>"` and builds its own keys from the
+helpers below, so one Query over a partition returns ready-typed objects. The access patterns
+are listed in docs/access-patterns.md.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from opencounter import settings
+
+
+class Lookup(GlobalSecondaryIndex):
+    """GSI1: find an entity by something other than its owner (e-mail address, postcode...)."""
+
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    GSI1PK = UnicodeAttribute(hash_key=True)
+    GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class Item(Model):
+    """Base of every entity in the table."""
+
+    class Meta:
+        table_name = settings.table_name()
+        region = settings.region()
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    entity = DiscriminatorAttribute()
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    lookup = Lookup()
+
+
+def connection() -> Connection:
+    """The connection the models use, for transactions across entities (one client per process)."""
+    return Item._get_connection().connection
+
+
+# Key scheme: one partition per customer for the record, one for their timeline.
+def customer_key(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def timeline_key(customer_id: str) -> str:
+    return f"TIMELINE#{customer_id}"
+
+
+def email_lookup_key(email: str) -> str:
+    return f"EMAIL#{email.strip().lower()}"

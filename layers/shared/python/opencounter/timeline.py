@@ -1,0 +1,82 @@
+"""The customer's timeline: every domain event about a customer, on any channel, newest first.
+
+Entries are written by the timeline function, a target of the bus (never by the code that made
+the change), and keyed by the event id so a redelivered event is stored once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError
+
+from opencounter.errors import InvalidInput
+from opencounter.table import Item, timeline_key
+
+TITLES = {
+    "CustomerRegistered": "Welcome to OpenCounter",
+    "CustomerUpdated": "Your details were changed",
+    "CustomerMoved": "Move registered",
+    "ProductActivated": "Product activated",
+}
+
+
+class TimelineEntry(Item, discriminator="TimelineEntry"):
+    """PK TIMELINE#<customer>, SK <occurred_at>#<event_id>: sorts by time, unique per event."""
+
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    actor = JSONAttribute()
+    title = UnicodeAttribute()
+    data = JSONAttribute()
+
+
+def record_event(detail_type: str, detail: dict[str, Any]) -> bool:
+    """Put one event on its customer's timeline. False when it was already there (redelivery)."""
+    entry = TimelineEntry(
+        timeline_key(detail["customer_id"]), f"{detail['occurred_at']}#{detail['event_id']}",
+        event_id=detail["event_id"], event_type=detail_type, occurred_at=detail["occurred_at"],
+        channel=detail["channel"], actor=detail["actor"], title=TITLES.get(detail_type, detail_type),
+        data=detail.get("data", {}),
+    )
+    try:
+        entry.save(condition=TimelineEntry.PK.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _cursor_out(last_key: dict | None) -> str | None:
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key["SK"]["S"]).encode()).decode()
+
+
+def _cursor_in(customer_id: str, cursor: str | None) -> dict | None:
+    if not cursor:
+        return None
+    try:
+        sort_key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError) as error:
+        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor") from error
+    if not isinstance(sort_key, str):
+        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor")
+    # the partition always comes from the caller, so a cursor can never reach another customer
+    return {"PK": {"S": timeline_key(customer_id)}, "SK": {"S": sort_key}}
+
+
+def customer_timeline(customer_id: str, *, limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
+    """One page of the timeline, newest first, and the cursor of the next page (None at the end)."""
+    page = TimelineEntry.query(timeline_key(customer_id), scan_index_forward=False, limit=limit,
+                               last_evaluated_key=_cursor_in(customer_id, cursor))
+    items = [{"event_id": e.event_id, "type": e.event_type, "title": e.title, "occurred_at": e.occurred_at,
+              "channel": e.channel, "actor": e.actor, "data": e.data} for e in page]
+    return {"items": items, "next_cursor": _cursor_out(page.last_evaluated_key)}

@@ -1,0 +1,72 @@
+"""JSON-Schema contracts for request bodies (contracts/requests) and events (contracts/events,
+also reachable as events/ at the top of the repository). jsonschema is imported on first use,
+so functions that validate nothing never pay for it."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from opencounter.errors import InvalidInput
+
+CONTRACTS = Path(__file__).parent / "contracts"
+
+
+@cache
+def _validator(kind: str, name: str) -> Any:
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry, Resource
+
+    folder = CONTRACTS / kind
+    resources = [
+        (path.name, Resource.from_contents(json.loads(path.read_text())))
+        for path in folder.glob("*.schema.json")
+    ]
+    registry = Registry().with_resources(resources)
+    schema = json.loads((folder / f"{name}.schema.json").read_text())
+    return Draft202012Validator(schema, registry=registry, format_checker=FormatChecker())
+
+
+def _field_of(error: Any) -> str:
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "additionalProperties":
+        # name the unexpected field itself, not its parent
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        path += extra[:1]
+    elif error.validator == "required":
+        path.append(error.message.split("'")[1])
+    return ".".join(path) or "body"
+
+
+def _message_of(error: Any, field: str) -> str:
+    if error.validator == "additionalProperties":
+        return f"{field}: unknown field"
+    if error.validator == "required":
+        return f"{field}: is required"
+    return f"{field}: {error.message}"
+
+
+def validate(kind: str, name: str, document: Any) -> None:
+    """Raise InvalidInput naming the first offending field if `document` breaks schema `name`."""
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator(kind, name).iter_errors(document))
+    if error is not None:
+        field = _field_of(error)
+        raise InvalidInput(_message_of(error, field), field=field)
+
+
+def validate_request(name: str, body: Any) -> None:
+    validate("requests", name, body)
+
+
+def validate_event(detail_type: str, detail: Any) -> None:
+    validate("events", detail_type, detail)
+
+
+def event_types() -> list[str]:
+    """Every detail-type in the catalogue."""
+    return sorted(p.name.removesuffix(".schema.json") for p in (CONTRACTS / "events").glob("*.schema.json")
+                  if not p.name.startswith("_"))

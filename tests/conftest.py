@@ -1,0 +1,95 @@
+"""The one fixture that starts the local cloud (synchronous: a request returns only when every
+consequence has happened), and callers that talk to it over HTTP as a client would."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+from infra.local import runtime  # noqa: E402
+from infra.local.tokens import User  # noqa: E402
+
+
+class Caller:
+    """Someone calling the API over HTTP with their own token (or none)."""
+
+    def __init__(self, base_url: str, token: str | None, customer_id: str | None = None) -> None:
+        self.base_url = base_url
+        self.customer_id = customer_id
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = token
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.request(method, self.base_url + path, timeout=30, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def cloud() -> Iterator[runtime.Running]:
+    running = runtime.start(synchronous=True, demo=True)
+    yield running
+    running.stop()
+
+
+def new_customer(cloud: runtime.Running, **person: Any) -> Caller:
+    """Register a fresh customer (as sign-up will) and sign them in."""
+    from opencounter.customers.service import register_customer
+
+    key = uuid.uuid4().hex[:10]
+    email = person.pop("email", f"customer-{key}@example.nl")
+    customer_id = register_customer(
+        {"given_name": "Test", "family_name": f"Customer {key}", "birth_date": "1990-02-03", "email": email,
+         "phone": "+31600000001", **person},
+        {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
+        actor={"type": "system", "id": "tests"}, channel="system")
+    cloud.cloud.settle()
+    user = User(email, "pw", ("customers",), customer_id)
+    cloud.issuer.add_user(user)
+    return Caller(cloud.url, cloud.issuer.id_token(user), customer_id)
+
+
+@pytest.fixture
+def customer(cloud: runtime.Running) -> Caller:
+    return new_customer(cloud)
+
+
+@pytest.fixture
+def other_customer(cloud: runtime.Running) -> Caller:
+    return new_customer(cloud)
+
+
+@pytest.fixture
+def agent(cloud: runtime.Running) -> Caller:
+    user = User(f"agent-{uuid.uuid4().hex[:8]}@opencounter.example", "pw", ("agents",))
+    cloud.issuer.add_user(user)
+    return Caller(cloud.url, cloud.issuer.id_token(user))
+
+
+@pytest.fixture
+def anonymous(cloud: runtime.Running) -> Caller:
+    return Caller(cloud.url, None)
+
+
+def table_items(cloud: runtime.Running) -> list[dict]:
+    """Every item in the table, as DynamoDB holds it (to prove what was or was not written)."""
+    table = cloud.cloud.resolver.physical["Table"]
+    client = cloud.cloud.client("dynamodb")
+    return [item for page in client.get_paginator("scan").paginate(TableName=table) for item in page["Items"]]

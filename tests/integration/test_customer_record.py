@@ -1,0 +1,147 @@
+"""A customer sees and changes their own record, effective at once (GET/PATCH /me)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.conftest import table_items
+
+
+def test_a_customer_sees_their_whole_record_in_one_screen(cloud, customer):
+    # When the customer opens their record
+    response = customer.get("/me")
+
+    # Then they see personal data, contact details, settings, consents, address and products
+    assert response.status_code == 200
+    record = response.json()
+    assert record["customer_id"] == customer.customer_id
+    assert record["personal"]["birth_date"] == "1990-02-03"
+    assert record["contact"]["phone"] == "+31600000001"
+    assert record["settings"] == {"language": "nl", "paperless_invoices": True, "preferred_channel": "email"}
+    assert record["address"]["postcode"] == "1012 LG"
+    assert record["products"] == [] and record["consents"] == [] and record["upcoming_moves"] == []
+    assert record["version"] == 1
+
+
+def test_a_demo_customer_holds_products(cloud):
+    from tests.conftest import Caller
+
+    token = cloud.issuer.sign_in("sanne@example.nl", "demo")["IdToken"]
+    record = Caller(cloud.url, token).get("/me").json()
+    assert {p["product_code"] for p in record["products"]} == {"MOBILE", "POWER"}
+    assert all(p["status"] == "ACTIVE" for p in record["products"])
+
+
+def test_a_change_is_effective_at_once_and_on_the_timeline(cloud, customer):
+    # Given the record at version 1
+    # When the customer changes e-mail, language and a consent
+    response = customer.patch("/me", json={
+        "version": 1,
+        "contact": {"email": "New.Address@Example.nl"},
+        "settings": {"language": "en"},
+        "consents": [{"channel": "sms", "purpose": "marketing", "granted": True}],
+    })
+
+    # Then the answer and every later read show the new record, one version on
+    assert response.status_code == 200
+    for record in (response.json(), customer.get("/me").json()):
+        assert record["version"] == 2
+        assert record["contact"]["email"] == "new.address@example.nl"
+        assert record["settings"]["language"] == "en"
+        assert [(c["channel"], c["purpose"], c["granted"]) for c in record["consents"]] == [("sms", "marketing", True)]
+
+    # And the timeline shows the change, newest first, with what changed
+    newest = customer.get("/me/timeline").json()["items"][0]
+    assert newest["type"] == "CustomerUpdated"
+    assert newest["channel"] == "web"
+    assert newest["actor"] == {"type": "customer", "id": customer.customer_id}
+    assert {c["field"]: c["to"] for c in newest["data"]["changes"]} == {
+        "email": "new.address@example.nl", "language": "en", "consents.sms.marketing": True}
+
+
+def test_a_change_that_changes_nothing_writes_nothing(cloud, customer):
+    before = table_items(cloud)
+    response = customer.patch("/me", json={"version": 1, "settings": {"language": "nl"}})
+    assert response.status_code == 200
+    assert response.json()["version"] == 1
+    assert table_items(cloud) == before
+
+
+@pytest.mark.parametrize(("body", "status", "field"), [
+    ({"version": 1, "contact": {"email": 5}}, 400, "contact.email"),
+    ({"version": 1, "contact": {"email": "not-an-address"}}, 400, "contact.email"),
+    ({"version": 1, "contact": {"phone": "0612345678"}}, 400, "contact.phone"),
+    ({"version": "1", "settings": {"language": "en"}}, 400, "version"),
+    ({"settings": {"language": "en"}}, 400, "version"),
+    ({"version": 1, "settings": {"language": "fr"}}, 400, "settings.language"),
+    ({"version": 1, "settings": {"paperless_invoices": "yes"}}, 400, "settings.paperless_invoices"),
+    ({"version": 1, "nickname": "Sunny"}, 400, "nickname"),
+    ({"version": 1, "contact": {"email": "a@b.nl", "fax": "+31201234567"}}, 400, "contact.fax"),
+    ({"version": 1, "consents": [{"channel": "pigeon", "purpose": "marketing", "granted": True}]},
+     400, "consents.0.channel"),
+    ({"version": 1, "consents": [{"channel": "sms", "purpose": "marketing"}]}, 400, "consents.0.granted"),
+    ([{"version": 1}], 400, "body"),
+    ({"version": 1, "contact": {"phone": "+316" + "1" * 20000}}, 413, "body"),
+])
+def test_bad_input_names_the_field_and_writes_nothing(cloud, customer, body, status, field):
+    # Given the table as it is
+    before = table_items(cloud)
+
+    # When the customer sends a bad change
+    response = customer.patch("/me", json=body)
+
+    # Then a 4xx names the field, and nothing was written
+    assert response.status_code == status
+    assert response.json()["field"] == field
+    assert field in response.json()["message"]
+    assert table_items(cloud) == before
+    assert customer.get("/me").json()["version"] == 1
+
+
+def test_a_body_that_is_not_json_is_refused(cloud, customer):
+    response = customer.patch("/me", data="{version: 1", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["field"] == "body"
+    assert "not valid JSON" in response.json()["message"]
+
+
+def test_a_stale_version_gets_409_and_changes_nothing(cloud, customer):
+    # Given someone changed the record already (now version 2)
+    assert customer.patch("/me", json={"version": 1, "settings": {"language": "en"}}).status_code == 200
+    before = table_items(cloud)
+
+    # When a change based on version 1 arrives
+    response = customer.patch("/me", json={"version": 1, "settings": {"paperless_invoices": False}})
+
+    # Then it is refused, and the record is as the first change left it
+    assert response.status_code == 409
+    assert response.json()["field"] == "version"
+    assert table_items(cloud) == before
+    assert customer.get("/me").json()["settings"]["paperless_invoices"] is True
+
+
+def test_two_concurrent_changes_on_one_version_give_one_success_and_one_409(cloud, customer):
+    for round_ in range(5):
+        version = customer.get("/me").json()["version"]
+        start = threading.Barrier(2)
+        statuses: dict[str, int] = {}
+
+        def change(language: str) -> None:
+            start.wait()
+            statuses[language] = customer.patch(
+                "/me", json={"version": version, "settings": {"language": language},
+                             "contact": {"phone": f"+3160000{round_}{'1' if language == 'en' else '2'}00"}}
+            ).status_code
+
+        threads = [threading.Thread(target=change, args=(lang,)) for lang in ("en", "nl")]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+
+        assert sorted(statuses.values()) == [200, 409]
+        winner = next(lang for lang, status in statuses.items() if status == 200)
+        record = customer.get("/me").json()
+        # the record holds the winner's change whole: never a mix of both
+        assert record["version"] == version + 1
+        assert record["contact"]["phone"] == f"+3160000{round_}{'1' if winner == 'en' else '2'}00"
