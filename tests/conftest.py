@@ -93,3 +93,21 @@ def table_items(cloud: runtime.Running) -> list[dict]:
     table = cloud.cloud.resolver.physical["Table"]
     client = cloud.cloud.client("dynamodb")
     return [item for page in client.get_paginator("scan").paginate(TableName=table) for item in page["Items"]]
+
+
+@pytest.fixture
+def faults(cloud: runtime.Running) -> Iterator[dict]:
+    """Functions to run before a function's handler (by logical id); one that raises is a crash."""
+    yield cloud.cloud.faults
+    cloud.cloud.faults.clear()
+
+
+def crash_times(count: int) -> Any:
+    """A fault that makes the first `count` invocations die, as a process dying halfway would."""
+    remaining = [count]
+
+    def fault(_event: Any) -> None:
+        if remaining[0] > 0:
+            remaining[0] -= 1
+            raise RuntimeError("the process died")
+    return fault

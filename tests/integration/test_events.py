@@ -1,0 +1,118 @@
+"""Every change is a domain event on the bus, and lands on the timeline through a rule.
+No event is lost when a process dies between the write and the publish, and none has two effects."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from tests.conftest import crash_times, table_items
+
+
+def _outbox_items(cloud) -> list[dict]:
+    return [i for i in table_items(cloud) if i["entity"]["S"] == "OutboxEvent"]
+
+
+def _dead_letters(cloud, queue: str) -> list[dict]:
+    sqs = cloud.cloud.client("sqs")
+    url = cloud.cloud.resolver.physical[queue]
+    messages = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        messages += batch
+        for message in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return messages
+
+
+def test_a_change_and_its_event_are_written_together(cloud, customer):
+    before = {i["PK"]["S"] for i in _outbox_items(cloud)}
+    customer.patch("/me", json={"version": 1, "settings": {"preferred_channel": "whatsapp"}})
+    new = [i for i in _outbox_items(cloud) if i["PK"]["S"] not in before]
+    assert len(new) == 1
+    assert new[0]["detail_type"]["S"] == "CustomerUpdated"
+    detail = json.loads(new[0]["detail"]["S"])
+    assert detail["customer_id"] == customer.customer_id
+    assert detail["data"]["changes"] == [{"field": "preferred_channel", "from": "email", "to": "whatsapp"}]
+    assert "expires_at" in new[0]  # the outbox cleans itself up (TTL) once delivered
+
+
+def test_the_event_reaches_the_bus_archive_and_the_timeline(cloud, customer):
+    events = cloud.cloud.client("events")
+    archived_before = events.describe_archive(ArchiveName="EventArchive")["EventCount"]
+
+    customer.patch("/me", json={"version": 1, "settings": {"language": "en"}})
+
+    assert events.describe_archive(ArchiveName="EventArchive")["EventCount"] == archived_before + 1
+    assert customer.get("/me/timeline").json()["items"][0]["type"] == "CustomerUpdated"
+
+
+def test_a_publisher_that_dies_before_publishing_loses_no_event(cloud, customer, faults):
+    # Given the outbox publisher dies twice before it gets the event out
+    faults["OutboxPublisherFunction"] = crash_times(2)
+
+    # When the customer changes something
+    assert customer.patch("/me", json={"version": 1, "settings": {"language": "en"}}).status_code == 200
+
+    # Then the stream hands the record over again, and the event reaches the timeline exactly once
+    updates = [e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "CustomerUpdated"]
+    assert len(updates) == 1
+
+
+def test_a_timeline_writer_that_fails_is_retried_and_writes_once(cloud, customer, faults):
+    faults["TimelineWriterFunction"] = crash_times(3)
+    customer.patch("/me", json={"version": 1, "settings": {"language": "en"}})
+    updates = [e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "CustomerUpdated"]
+    assert len(updates) == 1
+
+
+def test_a_redelivered_event_has_one_effect(cloud, customer):
+    event_id = str(uuid.uuid4())
+    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "CustomerUpdated", "source": "opencounter",
+             "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "eu-west-1", "resources": [],
+             "detail": {"event_id": event_id, "occurred_at": "2026-01-01T00:00:00.000Z",
+                        "customer_id": customer.customer_id, "actor": {"type": "customer", "id": "x"},
+                        "channel": "web", "data": {"changes": [{"field": "language", "from": "nl", "to": "en"}]}}}
+    results = [cloud.cloud.invoke("TimelineWriterFunction", event) for _ in range(3)]
+    assert results == [{"stored": True}, {"stored": False}, {"stored": False}]
+    assert [e["event_id"] for e in customer.get("/me/timeline").json()["items"]].count(event_id) == 1
+
+
+def test_an_event_that_cannot_be_published_ends_in_the_dead_letter_queue_and_stays_in_the_table(
+        cloud, customer, faults):
+    _dead_letters(cloud, "OutboxDLQ")
+    # Given the publisher keeps dying
+    faults["OutboxPublisherFunction"] = crash_times(1000)
+
+    # When the customer changes something, the change itself still succeeds
+    assert customer.patch("/me", json={"version": 1, "settings": {"language": "en"}}).status_code == 200
+
+    # Then after the stream's retries the batch is recorded on the outbox DLQ (alarmed), and the
+    # outbox item is still in the table to be replayed
+    letters = _dead_letters(cloud, "OutboxDLQ")
+    assert len(letters) == 1
+    assert json.loads(letters[0]["Body"])["DDBStreamBatchInfo"]["batchSize"] >= 1
+    assert any(json.loads(i["detail"]["S"])["customer_id"] == customer.customer_id for i in _outbox_items(cloud))
+
+
+def test_a_rule_target_that_keeps_failing_sends_the_event_to_its_dead_letter_queue(cloud, customer, faults):
+    _dead_letters(cloud, "EventTargetDLQ")
+    faults["TimelineWriterFunction"] = crash_times(1000)
+    customer.patch("/me", json={"version": 1, "settings": {"language": "en"}})
+    letters = _dead_letters(cloud, "EventTargetDLQ")
+    assert len(letters) == 1
+    assert json.loads(letters[0]["Body"])["detail"]["customer_id"] == customer.customer_id
+
+
+def test_an_event_that_breaks_its_schema_is_never_written(cloud, customer):
+    from opencounter.errors import InvalidInput
+    from opencounter.outbox import commit, domain_event
+
+    before = table_items(cloud)
+    bad = domain_event("CustomerUpdated", customer_id=customer.customer_id, actor={"type": "customer", "id": "x"},
+                       channel="web", data={"changes": []})
+    try:
+        commit([], [bad])
+        raise AssertionError("an invalid event was accepted")
+    except InvalidInput as error:
+        assert error.field == "data.changes"
+    assert table_items(cloud) == before

@@ -1,0 +1,98 @@
+"""Moving house: today or on a future date; every channel shows the new address from that day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from tests.conftest import table_items
+
+
+def _move(days_ahead: int, **changes) -> dict:
+    return {"street": "Lange Voorhout", "house_number": 34, "house_number_addition": "a",
+            "postcode": "2514ee", "city": "Den Haag",
+            "move_date": (date.today() + timedelta(days=days_ahead)).isoformat(), **changes}
+
+
+def test_a_move_today_is_the_address_at_once_on_every_channel(cloud, customer, agent):
+    # When the customer moves today
+    response = customer.post("/me/moves", json=_move(0))
+
+    # Then the answer shows the registered address, postcode in its standard form
+    assert response.status_code == 201
+    assert response.json()["postcode"] == "2514 EE"
+    # And the customer and staff see it as the address now
+    for record in (customer.get("/me").json(), agent.get(f"/agent/customers/{customer.customer_id}").json()):
+        assert record["address"]["street"] == "Lange Voorhout"
+        assert record["address"]["house_number_addition"] == "a"
+        assert record["upcoming_moves"] == []
+    # And the timeline says so
+    newest = customer.get("/me/timeline").json()["items"][0]
+    assert newest["type"] == "CustomerMoved"
+    assert newest["data"]["effective_from"] == date.today().isoformat()
+    assert newest["data"]["address"]["postcode"] == "2514 EE"
+
+
+def test_a_future_move_shows_as_upcoming_then_as_the_address_from_the_move_date(cloud, customer, monkeypatch):
+    # Given a move registered for ten days from now
+    assert customer.post("/me/moves", json=_move(10)).status_code == 201
+
+    # Then until then the old address stands and the move is upcoming
+    record = customer.get("/me").json()
+    assert record["address"]["city"] == "Amsterdam"
+    assert [m["city"] for m in record["upcoming_moves"]] == ["Den Haag"]
+
+    # When the move date arrives
+    from opencounter.customers import service
+
+    moving_day = datetime.now(timezone.utc) + timedelta(days=10, hours=1)
+    monkeypatch.setattr(service, "utcnow", lambda: moving_day)
+
+    # Then every read shows the new address
+    record = customer.get("/me").json()
+    assert record["address"]["city"] == "Den Haag"
+    assert record["upcoming_moves"] == []
+
+
+@pytest.mark.parametrize("postcode", ["0123 AB", "1234 SA", "1234 SD", "1234 SS", "12345", "1234 A1", "ABCD EF"])
+def test_a_postcode_that_is_not_dutch_is_refused_and_nothing_is_written(cloud, customer, postcode):
+    before = table_items(cloud)
+    response = customer.post("/me/moves", json=_move(5, postcode=postcode))
+    assert response.status_code == 400
+    assert response.json()["field"] == "postcode"
+    assert table_items(cloud) == before
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"move_date": (date.today() - timedelta(days=1)).isoformat()}, "move_date"),
+    ({"move_date": (date.today() + timedelta(days=400)).isoformat()}, "move_date"),
+    ({"move_date": "2027-02-30"}, "move_date"),
+    ({"move_date": "next week"}, "move_date"),
+    ({"house_number": 0}, "house_number"),
+    ({"house_number": "34"}, "house_number"),
+    ({"house_number_addition": "bis-bis"}, "house_number_addition"),
+    ({"street": ""}, "street"),
+    ({"floor": 2}, "floor"),
+])
+def test_a_bad_move_names_the_field_and_writes_nothing(cloud, customer, changes, field):
+    before = table_items(cloud)
+    response = customer.post("/me/moves", json=_move(5, **changes))
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert table_items(cloud) == before
+
+
+def test_a_move_without_a_city_is_refused(cloud, customer):
+    body = _move(5)
+    del body["city"]
+    response = customer.post("/me/moves", json=body)
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid_input", "message": "city: is required", "field": "city"}
+
+
+def test_a_second_move_for_the_same_day_replaces_the_first(cloud, customer):
+    customer.post("/me/moves", json=_move(7))
+    customer.post("/me/moves", json=_move(7, street="Prinsengracht", postcode="1015 DZ", city="Amsterdam"))
+    upcoming = customer.get("/me").json()["upcoming_moves"]
+    assert [m["street"] for m in upcoming] == ["Prinsengracht"]
