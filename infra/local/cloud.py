@@ -27,10 +27,11 @@ import time
 import traceback
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from moto import mock_aws
@@ -431,7 +432,8 @@ class LocalCloud:
                 self._send_to_queue(sub.on_failure_arn, {"DDBStreamBatchInfo": {
                     "streamArn": sub.stream_arn, "batchSize": len(batch),
                     "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
-                    "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"]}}, {"ERROR_MESSAGE": "retries exhausted"})
+                    "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"]}},
+                    {"ERROR_MESSAGE": "retries exhausted"})
             sub.checkpoint, sub.failed_attempts = last_seen, 0
             return True
         # resume just before the first failed record, as Lambda does with ReportBatchItemFailures
@@ -450,6 +452,24 @@ class LocalCloud:
             return None
         failed = {f["itemIdentifier"] for f in failures}
         return next(r["dynamodb"]["SequenceNumber"] for r in batch if r["dynamodb"]["SequenceNumber"] in failed)
+
+    def write_mark(self, table: str = "Table") -> str:
+        """A position in the table's stream: `writes_since(mark)` lists every write after it."""
+        streams = self._streams_client()
+        arn = self.resolver.get_att(table, "StreamArn")
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        return streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+
+    def writes_since(self, mark: str) -> list[dict[str, Any]]:
+        """Every insert, modify and remove since `mark`, as stream records (keys and images)."""
+        streams = self._streams_client()
+        records: list[dict[str, Any]] = []
+        while True:
+            page = streams.get_records(ShardIterator=mark, Limit=1000)
+            records += page["Records"]
+            if not page["Records"]:
+                return records
+            mark = page["NextShardIterator"]
 
     # ------------------------------------------------------------ running consequences
 
@@ -480,10 +500,17 @@ class LocalCloud:
             except Exception:
                 traceback.print_exc()
 
-    def _running_executions(self) -> int:
+    def _busy_executions(self) -> int:
+        """Executions still working. One parked in a Wait state is waiting for its time (a move
+        date, a verification window): that is a future consequence, not one still under way."""
         sfn = self.client("stepfunctions")
-        return sum(len(sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"])
-                   for arn in self.state_machines.values())
+        busy = 0
+        for arn in self.state_machines.values():
+            for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+                history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+                if not history or max(history, key=lambda e: e["id"])["type"] != "WaitStateEntered":
+                    busy += 1
+        return busy
 
     def settle(self, timeout: float = 60.0) -> None:
         """Wait until every consequence of what happened so far has happened: stream records
@@ -504,7 +531,7 @@ class LocalCloud:
                         if self._busy:
                             self._busy_lock.wait(0.05)
                             progressed = True
-                if self._running_executions():
+                if self._busy_executions():
                     time.sleep(0.005)
                     continue
                 if not progressed:

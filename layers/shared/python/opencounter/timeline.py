@@ -21,6 +21,7 @@ TITLES = {
     "CustomerRegistered": "Welcome to OpenCounter",
     "CustomerUpdated": "Your details were changed",
     "CustomerMoved": "Move registered",
+    "CustomerAddressChanged": "Your new address is in use",
     "ProductActivated": "Product activated",
 }
 

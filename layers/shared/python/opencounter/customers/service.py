@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from opencounter.customers.records import Address, Profile, ProductHolding
+from opencounter.customers.records import Address, ProductHolding, Profile
 from opencounter.errors import Conflict, InvalidInput, NotFound
 from opencounter.outbox import DomainEvent, Write, commit, domain_event, isoformat, utcnow
 from opencounter.table import Item, customer_key, email_lookup_key
@@ -193,11 +193,38 @@ def move_customer(customer_id: str, request: dict[str, Any], *, actor: dict, cha
         registered_at=isoformat(utcnow()),
     )
     view = _address_view(address)
+    starts = datetime.combine(date.fromisoformat(effective_from), time.min, BUSINESS_TIME)
     event = domain_event("CustomerMoved", customer_id=customer_id, actor=actor, channel=channel,
                          data={"move_id": address.move_id, "effective_from": effective_from,
-                               "address": {k: v for k, v in view.items() if k not in ("move_id", "effective_from")}})
+                               "effective_at": isoformat(starts), "address": _address_only(view)})
     commit([Write(address)], [event])
     return view
+
+
+def _address_only(view: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in view.items() if k not in ("move_id", "effective_from")}
+
+
+def complete_move(customer_id: str, move_id: str, effective_from: str) -> str:
+    """On the move date: announce the new address if this move is still the one registered for
+    that day. Returns "announced", "superseded" (replaced by a later registration) or
+    "already_announced" (a retried task: the announcement's event id is derived from the move)."""
+    try:
+        address = Address.get(*Address.keys(customer_id, effective_from))
+    except Address.DoesNotExist:
+        return "superseded"
+    if address.move_id != move_id:
+        return "superseded"
+    event = domain_event("CustomerAddressChanged", customer_id=customer_id,
+                         actor={"type": "system", "id": "move-house"}, channel="system",
+                         data={"move_id": move_id, "effective_from": effective_from,
+                               "address": _address_only(_address_view(address))})
+    event.detail["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"opencounter/move-completed/{move_id}"))
+    try:
+        commit([], [event])
+    except Conflict:
+        return "already_announced"
+    return "announced"
 
 
 # ---------------------------------------------------------------- creating (sign-up, demo data)
