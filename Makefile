@@ -25,7 +25,7 @@ bench: setup  ## benchmarks: prints each figure and writes bench/results.json
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint --regions eu-west-1 -- template.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache

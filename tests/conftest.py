@@ -88,11 +88,21 @@ def anonymous(cloud: runtime.Running) -> Caller:
     return Caller(cloud.url, None)
 
 
-def table_items(cloud: runtime.Running) -> list[dict]:
-    """Every item in the table, as DynamoDB holds it (to prove what was or was not written)."""
-    table = cloud.cloud.resolver.physical["Table"]
-    client = cloud.cloud.client("dynamodb")
-    return [item for page in client.get_paginator("scan").paginate(TableName=table) for item in page["Items"]]
+class TableWrites:
+    """What was written to the table from now on, read off its stream (which records every write)."""
+
+    def __init__(self, cloud: runtime.Running) -> None:
+        self.cloud = cloud.cloud
+        self.mark = self.cloud.write_mark()
+
+    def since(self) -> list[dict]:
+        self.cloud.settle()
+        return self.cloud.writes_since(self.mark)
+
+    def items(self, entity: str) -> list[dict]:
+        """New images of the items of one entity written since."""
+        return [r["dynamodb"]["NewImage"] for r in self.since()
+                if r["dynamodb"].get("NewImage", {}).get("entity", {}).get("S") == entity]
 
 
 @pytest.fixture

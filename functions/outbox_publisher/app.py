@@ -7,7 +7,6 @@ detail.event_id, so a second delivery is harmless: no event is lost, none has tw
 
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecordEventName
-
 from opencounter.events import EventPublisher
 from opencounter.observability import observability
 
@@ -28,5 +27,6 @@ def lambda_handler(event: dict, context: object) -> dict:
     failed = publisher.publish(outbox)
     metrics.add_metric(name="EventsPublished", unit="Count", value=len(outbox) - len(failed))
     if failed:
-        logger.warning("events not accepted by the bus; the stream will deliver them again", extra={"count": len(failed)})
+        logger.warning("events not accepted by the bus; the stream will deliver them again",
+                       extra={"count": len(failed)})
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}

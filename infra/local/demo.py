@@ -65,8 +65,13 @@ def register_users(issuer: TokenIssuer) -> None:
 def load_demo_data() -> None:
     """Fill the table; the local cloud must be running (and is settled by the caller)."""
     from opencounter.catalogue import load_catalogue
-    from opencounter.customers.service import business_today, hold_product, move_customer, register_customer, \
-        update_customer
+    from opencounter.customers.service import (
+        business_today,
+        hold_product,
+        move_customer,
+        register_customer,
+        update_customer,
+    )
 
     catalogue = json.loads((ROOT / "catalogue" / "products.json").read_text())
     load_catalogue(catalogue)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 from moto.awslambda.models import LambdaBackend
@@ -25,7 +26,9 @@ from moto.events.models import EventsBackend
 if TYPE_CHECKING:
     from infra.local.cloud import LocalCloud
 
-DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+#: BatchWriteItem is served item by item through put_item and delete_item (as DynamoDB batches
+#: are not atomic either), so it needs no lock of its own
+DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
 
 
 def _invoke(cloud: LocalCloud) -> Any:
@@ -49,14 +52,14 @@ def _invoke(cloud: LocalCloud) -> Any:
 def _put_events(cloud: LocalCloud, original: Any) -> Any:
     def put_events(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entries = original(self, events)
-        for event, entry in zip(events, entries):
+        for event, entry in zip(events, entries, strict=False):
             if "EventId" not in entry:
                 continue
             bus = (event.get("EventBusName") or "default").split("/")[-1]
             cloud.route_event(bus, {
                 "version": "0", "id": entry["EventId"], "detail-type": event["DetailType"],
                 "source": event["Source"], "account": self.account_id,
-                "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "region": self.region_name, "resources": event.get("Resources", []),
                 "detail": json.loads(event["Detail"]),
             })

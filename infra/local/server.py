@@ -10,6 +10,8 @@ import threading
 from infra.local import runtime
 from infra.local.demo import DEMO_PASSWORD, demo_users
 
+READ_TOKEN = """python3 -c 'import json,sys;print(json.load(sys.stdin)["AuthenticationResult"]["IdToken"])'"""
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -38,7 +40,8 @@ OpenCounter is running locally.
   Password for all of them: {DEMO_PASSWORD}
 
   Try it:
-    TOKEN=$(curl -s -X POST {running.url}/local/auth/sign-in -d '{{"username":"{customers[0].username}","password":"{DEMO_PASSWORD}"}}' | python3 -c 'import json,sys;print(json.load(sys.stdin)["AuthenticationResult"]["IdToken"])')
+    TOKEN=$(curl -s -X POST {running.url}/local/auth/sign-in \\
+      -d '{{"username":"{customers[0].username}","password":"{DEMO_PASSWORD}"}}' | {READ_TOKEN})
     curl -s -H "Authorization: $TOKEN" {running.url}/me
 
 Ctrl-C stops it.

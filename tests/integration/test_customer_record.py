@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from tests.conftest import table_items
+from tests.conftest import TableWrites
 
 
 def test_a_customer_sees_their_whole_record_in_one_screen(cloud, customer):
@@ -62,11 +62,11 @@ def test_a_change_is_effective_at_once_and_on_the_timeline(cloud, customer):
 
 
 def test_a_change_that_changes_nothing_writes_nothing(cloud, customer):
-    before = table_items(cloud)
+    writes = TableWrites(cloud)
     response = customer.patch("/me", json={"version": 1, "settings": {"language": "nl"}})
     assert response.status_code == 200
     assert response.json()["version"] == 1
-    assert table_items(cloud) == before
+    assert writes.since() == []
 
 
 @pytest.mark.parametrize(("body", "status", "field"), [
@@ -87,7 +87,7 @@ def test_a_change_that_changes_nothing_writes_nothing(cloud, customer):
 ])
 def test_bad_input_names_the_field_and_writes_nothing(cloud, customer, body, status, field):
     # Given the table as it is
-    before = table_items(cloud)
+    writes = TableWrites(cloud)
 
     # When the customer sends a bad change
     response = customer.patch("/me", json=body)
@@ -96,7 +96,7 @@ def test_bad_input_names_the_field_and_writes_nothing(cloud, customer, body, sta
     assert response.status_code == status
     assert response.json()["field"] == field
     assert field in response.json()["message"]
-    assert table_items(cloud) == before
+    assert writes.since() == []
     assert customer.get("/me").json()["version"] == 1
 
 
@@ -110,7 +110,7 @@ def test_a_body_that_is_not_json_is_refused(cloud, customer):
 def test_a_stale_version_gets_409_and_changes_nothing(cloud, customer):
     # Given someone changed the record already (now version 2)
     assert customer.patch("/me", json={"version": 1, "settings": {"language": "en"}}).status_code == 200
-    before = table_items(cloud)
+    writes = TableWrites(cloud)
 
     # When a change based on version 1 arrives
     response = customer.patch("/me", json={"version": 1, "settings": {"paperless_invoices": False}})
@@ -118,30 +118,41 @@ def test_a_stale_version_gets_409_and_changes_nothing(cloud, customer):
     # Then it is refused, and the record is as the first change left it
     assert response.status_code == 409
     assert response.json()["field"] == "version"
-    assert table_items(cloud) == before
+    assert writes.since() == []
     assert customer.get("/me").json()["settings"]["paperless_invoices"] is True
+
+
+def _change_at_once(customer, bodies: dict[str, dict]) -> dict[str, int]:
+    """Send the changes from parallel threads released together; the status each one got."""
+    start = threading.Barrier(len(bodies))
+    statuses: dict[str, int] = {}
+
+    def change(name: str) -> None:
+        start.wait()
+        statuses[name] = customer.patch("/me", json=bodies[name]).status_code
+
+    threads = [threading.Thread(target=change, args=(name,)) for name in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
 
 
 def test_two_concurrent_changes_on_one_version_give_one_success_and_one_409(cloud, customer):
     for round_ in range(5):
+        # Given the record at some version
         version = customer.get("/me").json()["version"]
-        start = threading.Barrier(2)
-        statuses: dict[str, int] = {}
+        phones = {"en": f"+3160000{round_}100", "nl": f"+3160000{round_}200"}
 
-        def change(language: str) -> None:
-            start.wait()
-            statuses[language] = customer.patch(
-                "/me", json={"version": version, "settings": {"language": language},
-                             "contact": {"phone": f"+3160000{round_}{'1' if language == 'en' else '2'}00"}}
-            ).status_code
+        # When two changes based on it arrive at the same moment
+        statuses = _change_at_once(customer, {
+            language: {"version": version, "settings": {"language": language}, "contact": {"phone": phone}}
+            for language, phone in phones.items()})
 
-        threads = [threading.Thread(target=change, args=(lang,)) for lang in ("en", "nl")]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
-
+        # Then one wins, one gets 409, and the record holds the winner's change whole
         assert sorted(statuses.values()) == [200, 409]
         winner = next(lang for lang, status in statuses.items() if status == 200)
         record = customer.get("/me").json()
-        # the record holds the winner's change whole: never a mix of both
         assert record["version"] == version + 1
-        assert record["contact"]["phone"] == f"+3160000{round_}{'1' if winner == 'en' else '2'}00"
+        assert record["contact"]["phone"] == phones[winner]

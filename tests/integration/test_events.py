@@ -6,11 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from tests.conftest import crash_times, table_items
-
-
-def _outbox_items(cloud) -> list[dict]:
-    return [i for i in table_items(cloud) if i["entity"]["S"] == "OutboxEvent"]
+from tests.conftest import TableWrites, crash_times
 
 
 def _dead_letters(cloud, queue: str) -> list[dict]:
@@ -25,9 +21,9 @@ def _dead_letters(cloud, queue: str) -> list[dict]:
 
 
 def test_a_change_and_its_event_are_written_together(cloud, customer):
-    before = {i["PK"]["S"] for i in _outbox_items(cloud)}
+    writes = TableWrites(cloud)
     customer.patch("/me", json={"version": 1, "settings": {"preferred_channel": "whatsapp"}})
-    new = [i for i in _outbox_items(cloud) if i["PK"]["S"] not in before]
+    new = writes.items("OutboxEvent")
     assert len(new) == 1
     assert new[0]["detail_type"]["S"] == "CustomerUpdated"
     detail = json.loads(new[0]["detail"]["S"])
@@ -80,6 +76,7 @@ def test_a_redelivered_event_has_one_effect(cloud, customer):
 def test_an_event_that_cannot_be_published_ends_in_the_dead_letter_queue_and_stays_in_the_table(
         cloud, customer, faults):
     _dead_letters(cloud, "OutboxDLQ")
+    writes = TableWrites(cloud)
     # Given the publisher keeps dying
     faults["OutboxPublisherFunction"] = crash_times(1000)
 
@@ -91,7 +88,9 @@ def test_an_event_that_cannot_be_published_ends_in_the_dead_letter_queue_and_sta
     letters = _dead_letters(cloud, "OutboxDLQ")
     assert len(letters) == 1
     assert json.loads(letters[0]["Body"])["DDBStreamBatchInfo"]["batchSize"] >= 1
-    assert any(json.loads(i["detail"]["S"])["customer_id"] == customer.customer_id for i in _outbox_items(cloud))
+    stored = writes.items("OutboxEvent")
+    assert [json.loads(i["detail"]["S"])["customer_id"] for i in stored] == [customer.customer_id]
+    assert [r for r in writes.since() if r["eventName"] == "REMOVE"] == []
 
 
 def test_a_rule_target_that_keeps_failing_sends_the_event_to_its_dead_letter_queue(cloud, customer, faults):
@@ -107,7 +106,7 @@ def test_an_event_that_breaks_its_schema_is_never_written(cloud, customer):
     from opencounter.errors import InvalidInput
     from opencounter.outbox import commit, domain_event
 
-    before = table_items(cloud)
+    writes = TableWrites(cloud)
     bad = domain_event("CustomerUpdated", customer_id=customer.customer_id, actor={"type": "customer", "id": "x"},
                        channel="web", data={"changes": []})
     try:
@@ -115,4 +114,4 @@ def test_an_event_that_breaks_its_schema_is_never_written(cloud, customer):
         raise AssertionError("an invalid event was accepted")
     except InvalidInput as error:
         assert error.field == "data.changes"
-    assert table_items(cloud) == before
+    assert writes.since() == []

@@ -41,5 +41,6 @@ class EventPublisher:
             except Exception:
                 failed += [key for key, _ in chunk]
                 continue
-            failed += [key for (key, _), result in zip(chunk, response["Entries"]) if result.get("ErrorCode")]
+            results = zip(chunk, response["Entries"], strict=True)
+            failed += [key for (key, _), result in results if result.get("ErrorCode")]
         return failed

@@ -10,7 +10,13 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
 from opencounter.errors import (
-    Conflict, DomainError, Forbidden, InvalidInput, NotAuthenticated, NotFound, PayloadTooLarge,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
 )
 from opencounter.identity import Caller, caller_from_claims
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
@@ -27,11 +27,11 @@ OUTBOX_RETENTION = timedelta(days=2)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def isoformat(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def commit(writes: list[Write], events: list[DomainEvent]) -> None:
                     transaction.save(write.model, condition=write.condition)
     except TransactWriteError as error:
         reasons = error.cancellation_reasons or []
-        for write, reason in zip(everything, reasons):
+        for write, reason in zip(everything, reasons, strict=False):
             if reason is not None and reason.code == "ConditionalCheckFailed":
                 raise Conflict(write.conflict) from error
         raise

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
-    BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute,
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
 )
 
 from opencounter.table import Item, customer_key, email_lookup_key

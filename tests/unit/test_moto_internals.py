@@ -1,0 +1,430 @@
+"""Guards for every moto internal the local cloud relies on (infra/local/patches.py, cloud.py,
+runtime.py), so that a moto upgrade which moves or changes one fails here, loudly.
+
+These tests exercise moto as shipped: the methods the local cloud patches are taken when this
+module is imported (before any local cloud starts) and put back for each test, so the guards see
+moto's own code even when a local cloud runs in the same test session. For the same reason they
+work in a region of their own, apart from the local cloud's eu-west-1."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import io
+import json
+import re
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import moto
+import pytest
+from moto import mock_aws
+from moto.awslambda.models import LambdaBackend
+from moto.dynamodb.models import DynamoDBBackend
+from moto.events.models import EventPattern, EventsBackend
+
+from infra.local import patches
+from infra.local.cloud import FunctionCrashed
+from infra.local.template import ROOT
+
+REGION = "eu-central-1"
+ACCOUNT = "123456789012"
+DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+
+# moto's own methods, as shipped: taken at import, before any local cloud patches them
+SHIPPED: dict[tuple[type, str], Callable[..., Any]] = {
+    (LambdaBackend, "invoke"): LambdaBackend.invoke,
+    (EventsBackend, "put_events"): EventsBackend.put_events,
+    **{(DynamoDBBackend, name): getattr(DynamoDBBackend, name, None)
+       for name in {*DYNAMODB_WRITES, *patches.DYNAMODB_WRITES}},
+}
+
+
+@pytest.fixture(autouse=True)
+def moto_as_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's own methods in place, and dummy credentials in a region of these tests' own."""
+    for (owner, name), method in SHIPPED.items():
+        if method is not None:
+            monkeypatch.setattr(owner, name, method)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+
+
+def shipped(owner: type, name: str) -> Callable[..., Any]:
+    method = SHIPPED[(owner, name)]
+    assert method is not None, f"moto no longer has {owner.__name__}.{name}"
+    assert method.__module__.startswith("moto."), f"{owner.__name__}.{name} was already patched at import"
+    return method
+
+
+def parameters(function: Callable[..., Any]) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+# ------------------------------------------------------------------ the pin
+
+
+def test_moto_is_exactly_the_pinned_version() -> None:
+    # Given the pin in requirements-dev.txt
+    pins = re.findall(r"^moto(?:\[[^\]]*\])?==([^\s#;]+)", (ROOT / "requirements-dev.txt").read_text(), re.MULTILINE)
+    assert len(pins) == 1, f"requirements-dev.txt should pin moto exactly once, found {pins}"
+    # Then the installed moto is that version
+    assert importlib.metadata.version("moto") == pins[0]
+    assert moto.__version__ == pins[0]
+
+
+# ------------------------------------------------------------------ Lambda
+
+
+def test_lambda_backend_invoke_has_the_signature_the_patch_replaces() -> None:
+    # Given moto's LambdaBackend.invoke / Then it takes what patches._invoke takes, in that order
+    assert parameters(shipped(LambdaBackend, "invoke")) == [
+        "self", "function_name", "qualifier", "body", "headers", "response_headers"]
+
+
+# ------------------------------------------------------------------ EventBridge
+
+
+def test_events_backend_put_events_takes_the_raw_entries_and_answers_one_entry_each() -> None:
+    # Given moto's EventsBackend.put_events, watched as boto3 reaches it
+    put_events = shipped(EventsBackend, "put_events")
+    assert parameters(put_events) == ["self", "events"]
+    calls: list[tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]] = []
+
+    def watched(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        entries = put_events(self, events)
+        calls.append((self, events, entries))
+        return entries
+
+    with mock_aws():
+        client = boto3.client("events", region_name=REGION)
+        bus = unique("bus")
+        client.create_event_bus(Name=bus)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(EventsBackend, "put_events", watched)
+            # When one good and one malformed event are put
+            answer = client.put_events(Entries=[
+                {"Source": "opencounter", "DetailType": "CustomerMoved", "Detail": json.dumps({"a": 1}),
+                 "EventBusName": bus},
+                {"Source": "opencounter", "DetailType": "CustomerMoved", "Detail": "not json", "EventBusName": bus}])
+    # Then the backend got the entries as the API gives them, with the keys the patch reads
+    assert len(calls) == 1
+    backend, events, entries = calls[0]
+    assert [(e["Source"], e["DetailType"], e["EventBusName"]) for e in events] == [
+        ("opencounter", "CustomerMoved", bus)] * 2
+    assert json.loads(events[0]["Detail"]) == {"a": 1}
+    assert (backend.account_id, backend.region_name) == (ACCOUNT, REGION)
+    # And answered one entry per event, in order: an EventId for the accepted one only
+    assert isinstance(entries, list) and len(entries) == 2
+    assert entries[0]["EventId"] and "EventId" not in entries[1]
+    assert answer["FailedEntryCount"] == 1
+    assert answer["Entries"][0]["EventId"] == entries[0]["EventId"]
+
+
+def event(detail_type: str = "CustomerUpdated", source: str = "opencounter", **detail: Any) -> dict[str, Any]:
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": source,
+            "account": ACCOUNT, "time": "2026-01-01T00:00:00Z", "region": REGION, "resources": [],
+            "detail": detail}
+
+
+def stream_record(name: str, entity: str) -> dict[str, Any]:
+    return {"eventName": name, "eventSource": "aws:dynamodb",
+            "dynamodb": {"Keys": {"PK": {"S": "CUSTOMER#1"}}, "NewImage": {"entity": {"S": entity}}}}
+
+
+PATTERNS: dict[str, tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = {
+    "prefix": ({"detail": {"postcode": [{"prefix": "10"}]}},
+               [event(postcode="1012 LG")], [event(postcode="2011 AB"), event()]),
+    "anything-but": ({"detail": {"state": [{"anything-but": ["cancelled", "closed"]}]}},
+                     [event(state="active")], [event(state="closed"), event(state="cancelled")]),
+    "exists": ({"source": ["opencounter"], "detail": {"customer_id": [{"exists": True}]}},
+               [event(customer_id="c-1")], [event(other="x"), event(source="elsewhere", customer_id="c-1")]),
+    "exists false": ({"detail": {"error": [{"exists": False}]}}, [event(ok=True)], [event(error="boom")]),
+    "numeric": ({"detail": {"amount": [{"numeric": [">", 0, "<=", 100]}]}},
+                [event(amount=100), event(amount=0.5)], [event(amount=0), event(amount=150), event(amount="50")]),
+    "$or": ({"source": ["opencounter"],
+             "$or": [{"detail-type": ["CustomerMoved"]}, {"detail": {"priority": ["high"]}}]},
+            [event("CustomerMoved"), event(priority="high")],
+            [event(priority="low"), event("CustomerMoved", source="elsewhere")]),
+    "stream filter": ({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": ["OutboxEvent"]}}}},
+                      [stream_record("INSERT", "OutboxEvent")],
+                      [stream_record("MODIFY", "OutboxEvent"), stream_record("INSERT", "Customer")]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PATTERNS))
+def test_event_pattern_matches_as_eventbridge_does(kind: str) -> None:
+    # Given a pattern, loaded from JSON as the local cloud loads rules and stream filters
+    pattern, matching, other = PATTERNS[kind]
+    loaded = EventPattern.load(json.dumps(pattern))
+    # Then it matches the events it should, and only those
+    assert [loaded.matches_event(e) for e in matching] == [True] * len(matching)
+    assert [loaded.matches_event(e) for e in other] == [False] * len(other)
+
+
+# ------------------------------------------------------------------ DynamoDB
+
+
+@pytest.mark.parametrize("name", sorted({*DYNAMODB_WRITES, *patches.DYNAMODB_WRITES}))
+def test_dynamodb_backend_has_the_write_methods_the_patch_locks(name: str) -> None:
+    # Given a write method patches.applied wraps in its lock / Then moto's backend has it
+    assert callable(shipped(DynamoDBBackend, name))
+
+
+def create_table(client: Any, stream: bool = False) -> str:
+    name = unique("table")
+    client.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        **({"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}} if stream else {}))
+    return name
+
+
+WRITE_APIS: dict[str, Callable[[Any, str], None]] = {
+    "PutItem": lambda ddb, t: ddb.put_item(TableName=t, Item={"PK": {"S": "new"}}),
+    "UpdateItem": lambda ddb, t: ddb.update_item(TableName=t, Key={"PK": {"S": "new"}}, UpdateExpression="SET v = :v",
+                                                 ExpressionAttributeValues={":v": {"S": "x"}}),
+    "DeleteItem": lambda ddb, t: ddb.delete_item(TableName=t, Key={"PK": {"S": "old"}}),
+    "TransactWriteItems": lambda ddb, t: ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": t, "Item": {"PK": {"S": "new"}}, "ConditionExpression": "attribute_not_exists(PK)"}},
+        {"Delete": {"TableName": t, "Key": {"PK": {"S": "old"}}}}]),
+    "BatchWriteItem": lambda ddb, t: ddb.batch_write_item(RequestItems={t: [
+        {"PutRequest": {"Item": {"PK": {"S": "new"}}}}, {"DeleteRequest": {"Key": {"PK": {"S": "old"}}}}]}),
+}
+
+# the keys in the table after each write, starting from one item "old"
+WRITTEN = {"PutItem": ["new", "old"], "UpdateItem": ["new", "old"], "DeleteItem": [],
+           "TransactWriteItems": ["new"], "BatchWriteItem": ["new"]}
+
+
+@pytest.mark.parametrize("api", sorted(WRITE_APIS))
+def test_every_dynamodb_write_api_goes_through_a_method_the_patch_locks(api: str) -> None:
+    # Given every write method patches.applied locks, watched
+    seen: list[str] = []
+
+    def watch(name: str) -> Callable[..., Any]:
+        method = shipped(DynamoDBBackend, name)
+
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            seen.append(name)
+            return method(*args, **kwargs)
+        return watched
+
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        table = create_table(ddb)
+        ddb.put_item(TableName=table, Item={"PK": {"S": "old"}})
+        with pytest.MonkeyPatch.context() as patch:
+            for name in patches.DYNAMODB_WRITES:
+                patch.setattr(DynamoDBBackend, name, watch(name))
+            # When the API writes
+            WRITE_APIS[api](ddb, table)
+        keys = sorted(item["PK"]["S"] for item in ddb.scan(TableName=table)["Items"])
+    # Then the write happened, and went through at least one locked method
+    assert keys == WRITTEN[api]
+    assert seen, f"{api} reached moto's table without passing through any of {patches.DYNAMODB_WRITES}"
+
+
+def test_dynamodb_streams_answer_at_the_regional_endpoint_with_new_images() -> None:
+    with mock_aws():
+        # Given a table with a NEW_AND_OLD_IMAGES stream, and an item written then changed
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        table = create_table(ddb, stream=True)
+        ddb.put_item(TableName=table, Item={"PK": {"S": "c-1"}, "entity": {"S": "OutboxEvent"}})
+        ddb.update_item(TableName=table, Key={"PK": {"S": "c-1"}}, UpdateExpression="SET n = :n",
+                        ExpressionAttributeValues={":n": {"N": "2"}})
+        stream_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        # When the stream is read at the endpoint the local cloud names explicitly
+        streams = boto3.client("dynamodbstreams", region_name=REGION,
+                               endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
+        shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shards[0]["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        records = streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+        # And read again after the first record, as the local cloud resumes from its checkpoint
+        after = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shards[0]["ShardId"], ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+            SequenceNumber=records[0]["dynamodb"]["SequenceNumber"])["ShardIterator"]
+        rest = streams.get_records(ShardIterator=after, Limit=1000)["Records"]
+    # Then the insert comes with its new image, the change with both images, in order
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"]
+    assert records[0]["dynamodb"]["NewImage"] == {"PK": {"S": "c-1"}, "entity": {"S": "OutboxEvent"}}
+    assert "OldImage" not in records[0]["dynamodb"]
+    assert records[1]["dynamodb"]["OldImage"] == records[0]["dynamodb"]["NewImage"]
+    assert records[1]["dynamodb"]["NewImage"]["n"] == {"N": "2"}
+    assert [r["dynamodb"]["SequenceNumber"] for r in rest] == [records[1]["dynamodb"]["SequenceNumber"]]
+
+
+# ------------------------------------------------------------------ Step Functions
+
+
+def test_mock_aws_runs_state_machines_when_configured_to() -> None:
+    # Given a state machine with a Pass and a Choice state
+    definition = {
+        "StartAt": "Quote",
+        "States": {
+            "Quote": {"Type": "Pass", "Result": {"days": 3}, "ResultPath": "$.quote", "Next": "Soon?"},
+            "Soon?": {"Type": "Choice", "Default": "Later",
+                      "Choices": [{"Variable": "$.quote.days", "NumericLessThanEquals": 5, "Next": "Soon"}]},
+            "Soon": {"Type": "Pass", "Result": "soon", "ResultPath": "$.when", "End": True},
+            "Later": {"Type": "Pass", "Result": "later", "ResultPath": "$.when", "End": True},
+        },
+    }
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        machine = sfn.create_state_machine(name=unique("machine"), definition=json.dumps(definition),
+                                           roleArn=f"arn:aws:iam::{ACCOUNT}:role/states")["stateMachineArn"]
+        # When it is started with a name
+        name = unique("execution")
+        execution = sfn.start_execution(stateMachineArn=machine, name=name,
+                                        input=json.dumps({"customer_id": "c-1"}))["executionArn"]
+        deadline = time.monotonic() + 10
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "the execution did not finish in 10 s"
+            time.sleep(0.01)
+    # Then moto really ran it, down the branch the Choice picks
+    assert described["name"] == name
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"customer_id": "c-1", "quote": {"days": 3}, "when": "soon"}
+
+
+# ------------------------------------------------------------------ the moto server
+
+
+def test_threaded_moto_server_serves_on_the_port_runtime_reads() -> None:
+    # Given moto's server, made as runtime.py makes it
+    from moto.server import ThreadedMotoServer
+
+    assert {"ip_address", "port", "verbose"} <= set(parameters(ThreadedMotoServer.__init__))
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        # When it has started / Then `_server.server_port` is the port it listens on
+        port = server._server.server_port  # type: ignore[union-attr]
+        assert isinstance(port, int) and port > 0
+        sqs = boto3.client("sqs", region_name=REGION, endpoint_url=f"http://127.0.0.1:{port}")
+        queue = unique("queue")
+        url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+        assert url.endswith(f"/{queue}")
+        assert url in sqs.list_queues(QueueNamePrefix=queue)["QueueUrls"]
+    finally:
+        server.stop()
+
+
+# ------------------------------------------------------------------ patches.applied
+
+
+class FakeCloud:
+    """What patches.applied needs of the local cloud, recording what it is asked to do."""
+
+    def __init__(self) -> None:
+        self.invoked: list[tuple[str, Any]] = []
+        self.queued: list[tuple[str, Any]] = []
+        self.routed: list[tuple[str, dict[str, Any]]] = []
+
+    def invoke(self, name: str, event: Any) -> Any:
+        self.invoked.append((name, event))
+        if event.get("crash"):
+            raise FunctionCrashed(name, RuntimeError("the handler broke"))
+        return {"echo": event}
+
+    def invoke_async(self, name: str, event: Any) -> None:
+        self.queued.append((name, event))
+
+    def route_event(self, bus: str, event: dict[str, Any]) -> None:
+        self.routed.append((bus, event))
+
+
+def current(owner: type, name: str) -> Any:
+    return vars(owner)[name]
+
+
+PATCHED = [(LambdaBackend, "invoke"), (EventsBackend, "put_events"),
+           *((DynamoDBBackend, name) for name in patches.DYNAMODB_WRITES)]
+
+
+def test_patches_replace_moto_methods_only_while_applied() -> None:
+    # Given moto as shipped
+    before = {(owner, name): shipped(owner, name) for owner, name in PATCHED}
+    assert all(current(owner, name) is method for (owner, name), method in before.items())
+    # When the patches are applied / Then each method is replaced
+    with patches.applied(FakeCloud()):
+        kept = [f"{owner.__name__}.{name}" for owner, name in PATCHED if current(owner, name) is before[(owner, name)]]
+        assert not kept, f"still moto's own while applied: {kept}"
+    # And afterwards each is moto's own again
+    assert all(current(owner, name) is method for (owner, name), method in before.items())
+
+
+@pytest.fixture
+def lambda_function() -> Iterator[tuple[Any, str]]:
+    with mock_aws():
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(RoleName=unique("role"), AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("app.py", "def handler(event, context):\n    return event\n")
+        client = boto3.client("lambda", region_name=REGION)
+        name = unique("function")
+        client.create_function(FunctionName=name, Runtime="python3.13", Role=role, Handler="app.handler",
+                               Code={"ZipFile": code.getvalue()})
+        yield client, name
+
+
+def test_patched_lambda_invoke_runs_the_cloud_handler(lambda_function: tuple[Any, str]) -> None:
+    client, name = lambda_function
+    cloud = FakeCloud()
+    with patches.applied(cloud):
+        # When the function is invoked synchronously, made to crash, and invoked asynchronously
+        answer = client.invoke(FunctionName=name, Payload=json.dumps({"n": 1}))
+        crashed = client.invoke(FunctionName=name, Payload=json.dumps({"crash": True}))
+        queued = client.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 2}))
+    # Then the cloud ran the synchronous ones and its answer came back through Lambda's API
+    assert cloud.invoked == [(name, {"n": 1}), (name, {"crash": True})]
+    assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+    assert json.loads(answer["Payload"].read()) == {"echo": {"n": 1}}
+    # And the crash came back as Lambda reports an unhandled error
+    assert crashed.get("FunctionError") == "Unhandled"
+    error = json.loads(crashed["Payload"].read())
+    assert (error["errorType"], error["errorMessage"]) == ("RuntimeError", "the handler broke")
+    # And the asynchronous one was handed to the cloud to run later
+    assert queued["StatusCode"] == 202
+    assert cloud.queued == [(name, {"n": 2})]
+
+
+def test_patched_put_events_routes_only_accepted_events_and_only_while_applied() -> None:
+    cloud = FakeCloud()
+    with mock_aws():
+        client = boto3.client("events", region_name=REGION)
+        bus = unique("bus")
+        client.create_event_bus(Name=bus)
+        good = {"Source": "opencounter", "DetailType": "CustomerMoved", "Detail": json.dumps({"customer_id": "c-1"}),
+                "EventBusName": bus, "Resources": ["arn:aws:example"]}
+        with patches.applied(cloud):
+            # When one good and one malformed event are put while the patches are applied
+            answer = client.put_events(Entries=[good, {**good, "Detail": "not json"}])
+        # And the good one again afterwards
+        client.put_events(Entries=[good])
+    # Then only the accepted one was routed, once, as the EventBridge event a target receives
+    assert answer["FailedEntryCount"] == 1
+    assert len(cloud.routed) == 1
+    routed_bus, routed = cloud.routed[0]
+    assert routed_bus == bus
+    assert routed["id"] == answer["Entries"][0]["EventId"]
+    assert {k: routed[k] for k in ("detail-type", "source", "account", "region", "resources", "detail")} == {
+        "detail-type": "CustomerMoved", "source": "opencounter", "account": ACCOUNT, "region": REGION,
+        "resources": ["arn:aws:example"], "detail": {"customer_id": "c-1"}}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", routed["time"])
