@@ -8,7 +8,7 @@ from opencounter.identity import require_staff
 from opencounter.observability import observability
 from opencounter.timeline import customer_timeline
 
-logger, metrics, tracer = observability("agent-desk")
+logger, metrics = observability("agent-desk")
 app = rest_api(logger)
 
 
@@ -50,6 +50,5 @@ def get_timeline(customer_id: str) -> dict:
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: object) -> dict:
     return app.resolve(event, context)

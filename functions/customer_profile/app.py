@@ -6,7 +6,7 @@ from opencounter.identity import require_customer
 from opencounter.observability import observability
 from opencounter.timeline import customer_timeline
 
-logger, metrics, tracer = observability("customer-profile")
+logger, metrics = observability("customer-profile")
 app = rest_api(logger)
 
 
@@ -43,6 +43,5 @@ def get_timeline() -> dict:
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: object) -> dict:
     return app.resolve(event, context)

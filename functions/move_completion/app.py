@@ -4,12 +4,11 @@ still the one in force (it may have been replaced by a later registration for th
 from opencounter.customers.service import complete_move
 from opencounter.observability import observability
 
-logger, metrics, tracer = observability("move-completion")
+logger, metrics = observability("move-completion")
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: object) -> dict:
     outcome = complete_move(event["customer_id"], event["move_id"], event["effective_from"])
     metrics.add_metric(name="MoveCompleted" if outcome == "announced" else "MoveCompletionSkipped",

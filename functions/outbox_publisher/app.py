@@ -10,13 +10,12 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from opencounter.events import EventPublisher
 from opencounter.observability import observability
 
-logger, metrics, tracer = observability("outbox-publisher")
+logger, metrics = observability("outbox-publisher")
 publisher = EventPublisher()
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: object) -> dict:
     outbox = [
         (record.dynamodb.sequence_number, record.dynamodb.new_image)

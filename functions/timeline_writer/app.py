@@ -6,12 +6,11 @@ from opencounter.observability import observability
 from opencounter.timeline import record_event
 from opencounter.validation import validate_event
 
-logger, metrics, tracer = observability("timeline-writer")
+logger, metrics = observability("timeline-writer")
 
 
 @logger.inject_lambda_context(correlation_id_path="detail.event_id")
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: object) -> dict:
     validate_event(event.detail_type, event.detail)
