@@ -3,7 +3,6 @@ consequence has happened), and callers that talk to it over HTTP as a client wou
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -11,12 +10,11 @@ from typing import Any
 import pytest
 import requests
 
-os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+from infra.local import runtime
+from infra.local.tokens import User
 
-from infra.local import runtime  # noqa: E402
-from infra.local.tokens import User  # noqa: E402
+#: the functions' logs and metrics are not what the tests look at
+QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
 
 
 class Caller:
@@ -44,7 +42,7 @@ class Caller:
 
 @pytest.fixture(scope="session")
 def cloud() -> Iterator[runtime.Running]:
-    running = runtime.start(synchronous=True, demo=True)
+    running = runtime.start(synchronous=True, demo=True, environment=QUIET)
     yield running
     running.stop()
 

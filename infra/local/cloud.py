@@ -40,6 +40,8 @@ from moto.events.models import EventPattern
 from infra.local import patches
 from infra.local.template import ACCOUNT, ROOT, TEMPLATE, Resolver, load_template
 
+#: an execution waiting longer than this is parked: settle() does not wait for it
+PARKED_AFTER_S = 5.0
 LAMBDA_ROLE = f"arn:aws:iam::{ACCOUNT}:role/opencounter-local-lambda"
 STATES_ROLE = f"arn:aws:iam::{ACCOUNT}:role/opencounter-local-states"
 MOTO_ENV = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
@@ -105,6 +107,9 @@ class Function:
             return self.handler()(event, context)
         except Exception as error:
             raise FunctionCrashed(self.name, error) from error
+        finally:
+            if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
+                _discard_metrics()
 
 
 @dataclass
@@ -139,7 +144,9 @@ class LocalCloud:
     """Builds template.yaml in moto and runs it. Use as a context manager or start()/stop()."""
 
     def __init__(self, *, synchronous: bool, template: Path = TEMPLATE, region: str = "eu-west-1",
-                 parameters: dict[str, str] | None = None, workers: int = 4) -> None:
+                 parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None,
+                 workers: int = 4) -> None:
+        """`environment` overrides the template's function variables (e.g. a quieter log level)."""
         self.synchronous = synchronous
         self.region = region
         self.resolver = Resolver(load_template(template), region, "opencounter-local", dict(parameters or {}))
@@ -147,6 +154,7 @@ class LocalCloud:
         self.rules: list[RuleTarget] = []
         self.streams: list[StreamSubscription] = []
         self.state_machines: dict[str, str] = {}
+        self.definitions: dict[str, dict[str, Any]] = {}
         self.faults: dict[str, Callable[[Any], None]] = {}
         self._work: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._busy = 0
@@ -157,6 +165,11 @@ class LocalCloud:
         self._threads: list[threading.Thread] = []
         self._workers = workers
         self._exit = contextlib.ExitStack()
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
+        self._shards: dict[str, str] = {}
+        self._wake_times: dict[str, float] = {}
+        self.environment = dict(environment or {})
 
     # ------------------------------------------------------------ lifecycle
 
@@ -186,6 +199,7 @@ class LocalCloud:
         for thread in self._threads:
             thread.join(timeout=5)
         self._exit.close()
+        self._clients.clear()
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -193,12 +207,14 @@ class LocalCloud:
         self._threads.append(thread)
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.region)
-
-    def _streams_client(self) -> Any:
-        # botocore now sends stream calls to account-based endpoints, which moto does not route
-        return boto3.client("dynamodbstreams", region_name=self.region,
-                            endpoint_url=f"https://streams.dynamodb.{self.region}.amazonaws.com")
+        """A client of the in-memory AWS, made once and shared (boto3 clients are thread-safe)."""
+        with self._clients_lock:
+            if service not in self._clients:
+                # botocore now sends stream calls to account-based endpoints, which moto does not route
+                endpoint = f"https://streams.dynamodb.{self.region}.amazonaws.com" \
+                    if service == "dynamodbstreams" else None
+                self._clients[service] = boto3.client(service, region_name=self.region, endpoint_url=endpoint)
+            return self._clients[service]
 
     # ------------------------------------------------------------ building the template
 
@@ -292,7 +308,7 @@ class LocalCloud:
                 if merged.setdefault(key, value) != value:
                     raise ValueError(f"environment variable {key} differs between functions; "
                                      "give each function's setting its own name")
-        os.environ.update(merged)
+        os.environ.update({**merged, **self.environment})
         layer_paths = [str(ROOT / "layers" / "shared" / "python")]
         for path in layer_paths:
             if path not in sys.path:
@@ -309,6 +325,7 @@ class LocalCloud:
             name=machine, definition=definition, roleArn=STATES_ROLE,
             type=props.get("Type", "STANDARD"))["stateMachineArn"]
         self.state_machines[name] = arn
+        self.definitions[name] = json.loads(definition)
         self.resolver.physical[name] = arn
         self.resolver.attributes[(name, "Name")] = machine
         self.resolver.attributes[(name, "Arn")] = arn
@@ -402,8 +419,8 @@ class LocalCloud:
         return moved
 
     def _poll_stream(self, sub: StreamSubscription) -> bool:
-        streams = self._streams_client()
-        shard = streams.describe_stream(StreamArn=sub.stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        streams = self.client("dynamodbstreams")
+        shard = self._shard(sub.stream_arn)
         position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": sub.checkpoint}
                     if sub.checkpoint else {"ShardIteratorType": "TRIM_HORIZON"})
         iterator = streams.get_shard_iterator(StreamArn=sub.stream_arn, ShardId=shard, **position)["ShardIterator"]
@@ -453,16 +470,21 @@ class LocalCloud:
         failed = {f["itemIdentifier"] for f in failures}
         return next(r["dynamodb"]["SequenceNumber"] for r in batch if r["dynamodb"]["SequenceNumber"] in failed)
 
+    def _shard(self, stream_arn: str) -> str:
+        if stream_arn not in self._shards:
+            description = self.client("dynamodbstreams").describe_stream(StreamArn=stream_arn)["StreamDescription"]
+            self._shards[stream_arn] = description["Shards"][0]["ShardId"]
+        return self._shards[stream_arn]
+
     def write_mark(self, table: str = "Table") -> str:
         """A position in the table's stream: `writes_since(mark)` lists every write after it."""
-        streams = self._streams_client()
         arn = self.resolver.get_att(table, "StreamArn")
-        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-        return streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+        return self.client("dynamodbstreams").get_shard_iterator(
+            StreamArn=arn, ShardId=self._shard(arn), ShardIteratorType="LATEST")["ShardIterator"]
 
     def writes_since(self, mark: str) -> list[dict[str, Any]]:
         """Every insert, modify and remove since `mark`, as stream records (keys and images)."""
-        streams = self._streams_client()
+        streams = self.client("dynamodbstreams")
         records: list[dict[str, Any]] = []
         while True:
             page = streams.get_records(ShardIterator=mark, Limit=1000)
@@ -501,16 +523,28 @@ class LocalCloud:
                 traceback.print_exc()
 
     def _busy_executions(self) -> int:
-        """Executions still working. One parked in a Wait state is waiting for its time (a move
-        date, a verification window): that is a future consequence, not one still under way."""
+        """Executions still working. One parked in a Wait state for longer than PARKED_AFTER_S is
+        waiting for its time (a move date, a verification window): a future consequence, not one
+        still under way. Shorter waits are waited out."""
         sfn = self.client("stepfunctions")
         busy = 0
-        for arn in self.state_machines.values():
+        for name, arn in self.state_machines.items():
             for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
-                history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
-                if not history or max(history, key=lambda e: e["id"])["type"] != "WaitStateEntered":
+                if self._wakes_in(name, execution["executionArn"]) <= PARKED_AFTER_S:
                     busy += 1
         return busy
+
+    def _wakes_in(self, machine: str, execution_arn: str) -> float:
+        """Seconds until a parked execution wakes up; 0 when it is not parked in a Wait state."""
+        wake = self._wake_times.get(execution_arn)
+        if wake is None or wake <= time.time():
+            history = self.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
+            last = max(history, key=lambda e: e["id"]) if history else None
+            if not last or last["type"] != "WaitStateEntered":
+                return 0.0
+            wake = _wake_time(self.definitions[machine], last)
+            self._wake_times[execution_arn] = wake
+        return wake - time.time()
 
     def settle(self, timeout: float = 60.0) -> None:
         """Wait until every consequence of what happened so far has happened: stream records
@@ -537,6 +571,37 @@ class LocalCloud:
                 if not progressed:
                     return
         raise TimeoutError("the local cloud did not settle in time")
+
+
+def _discard_metrics() -> None:
+    """With metrics off nothing flushes them, and all in-process functions share Powertools' one
+    metric set: left alone it fills up and prints itself every 100 values."""
+    from aws_lambda_powertools import Metrics
+
+    Metrics().clear_metrics()
+
+
+def _json_path(document: Any, path: str) -> Any:
+    for part in path.removeprefix("$").strip(".").split("."):
+        if part:
+            document = document[part]
+    return document
+
+
+def _wake_time(definition: dict[str, Any], entered: dict[str, Any]) -> float:
+    """When a Wait state entered as `entered` (a history event) ends, as a Unix time."""
+    details = entered["stateEnteredEventDetails"]
+    state = definition.get("States", {}).get(details["name"])
+    if not state:  # a Wait inside a Parallel or Map branch: do not guess, treat it as working
+        return time.time()
+    document = json.loads(details.get("input") or "{}")
+    started = entered["timestamp"].timestamp()
+    if "Seconds" in state:
+        return started + float(state["Seconds"])
+    if "SecondsPath" in state:
+        return started + float(_json_path(document, state["SecondsPath"]))
+    stamp = state.get("Timestamp") or _json_path(document, state["TimestampPath"])
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 def _epoch(value: Any) -> Any:

@@ -34,9 +34,10 @@ class Running:
 
 
 def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo: bool = True,
-          quiet: bool = True) -> Running:
-    """Start the local cloud. port=0 picks a free port; aws_port exposes the in-memory AWS."""
-    cloud = LocalCloud(synchronous=synchronous).start()
+          quiet: bool = True, environment: dict[str, str] | None = None) -> Running:
+    """Start the local cloud. port=0 picks a free port; aws_port exposes the in-memory AWS;
+    `environment` overrides the template's function variables (log level, metrics)."""
+    cloud = LocalCloud(synchronous=synchronous, environment=environment).start()
     servers: list[Any] = []
     aws_url = None
     if aws_port is not None:

@@ -19,10 +19,9 @@ def main() -> None:
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("OPENCOUNTER_AWS_PORT", "4566")),
                         help="where the in-memory AWS answers the AWS CLI (0 for any free port)")
     arguments = parser.parse_args()
-    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")  # no X-Ray daemon on a laptop
     # EMF metric lines go to CloudWatch in AWS; locally they would drown the request log
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    running = runtime.start(synchronous=False, port=arguments.port, aws_port=arguments.aws_port, quiet=False)
+    running = runtime.start(synchronous=False, port=arguments.port, aws_port=arguments.aws_port, quiet=False,
+                            environment={"POWERTOOLS_METRICS_DISABLED": "true"})
     customers = [u for u in demo_users() if "customers" in u.groups]
     staff = [u for u in demo_users() if "customers" not in u.groups]
     table = running.cloud.resolver.physical["Table"]

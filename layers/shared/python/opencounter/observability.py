@@ -4,7 +4,12 @@ Tracing comes from the platform (`Tracing: Active` on every function and the API
 X-Ray SDK: importing it costs about 0.3 s of every cold start (docs/adr/0005-cold-starts.md).
 """
 
+import warnings
+
 from aws_lambda_powertools import Logger, Metrics
+
+# a read that records no business metric is normal, not worth a warning on every request
+warnings.filterwarnings("ignore", "No application metrics to publish")
 
 NAMESPACE = "OpenCounter"
 

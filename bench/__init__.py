@@ -1,0 +1,1 @@
+"""OpenCounter's benchmarks: `make bench` runs `python -m bench.run` (see bench/README.md)."""

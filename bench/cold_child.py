@@ -1,0 +1,87 @@
+"""The child of the cold-start benchmark: one fresh interpreter serving one request, then exit.
+
+Run by bench/coldstart.py as `python -P bench/cold_child.py <mode> <check> <event.json>`:
+- mode `floor`: import boto3 and aws_lambda_powertools.event_handler, make one DynamoDB GetItem
+  (the event file holds {"customer_id": ...}); the least any function of ours could do;
+- mode `<module>.<attribute>` (the template's Handler): import the handler module from PYTHONPATH
+  (the shared layer plus the function's code dir) and call it once with the event.
+
+`check` says what success is: `http` (statusCode 200), `stream` (no batchItemFailures),
+`stored` (the timeline writer stored the event), `outcome` (the move was announced) or `item`
+(GetItem found the item). It prints one
+JSON line with its own timings (time.perf_counter, from the first line of this file) and exits 1
+when the request did not succeed.
+
+Nothing is imported before the clock starts except `time`; everything else inside main().
+"""
+
+import time
+
+T0 = time.perf_counter()
+
+
+class Context:
+    """What the Lambda runtime hands a handler (the attributes Powertools reads)."""
+
+    function_name = "bench-cold-start"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench-cold-start"
+    memory_limit_in_mb = 512
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+    log_group_name = "/aws/lambda/bench-cold-start"
+    log_stream_name = "bench"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+def main() -> int:
+    import importlib
+    import json
+    import os
+    import sys
+
+    mode, check, event_path = sys.argv[1:4]
+    with open(event_path) as file:
+        event = json.load(file)
+    if mode == "floor":
+        import aws_lambda_powertools.event_handler  # noqa: F401
+        import boto3
+
+        imported = time.perf_counter()
+        client = boto3.client("dynamodb")
+        result = client.get_item(TableName=os.environ["TABLE_NAME"],
+                                 Key={"PK": {"S": f"CUSTOMER#{event['customer_id']}"}, "SK": {"S": "PROFILE"}})
+    else:
+        module_name, attribute = mode.rsplit(".", 1)
+        handler = getattr(importlib.import_module(module_name), attribute)
+        imported = time.perf_counter()
+        result = handler(event, Context())
+    done = time.perf_counter()
+
+    if check == "http":
+        ok = isinstance(result, dict) and result.get("statusCode") == 200
+    elif check == "stream":
+        ok = isinstance(result, dict) and not result.get("batchItemFailures")
+    elif check == "outcome":
+        ok = isinstance(result, dict) and result.get("outcome") in ("announced", "already_announced")
+    elif check == "stored":
+        ok = isinstance(result, dict) and result.get("stored") is True
+    elif check == "item":
+        ok = "Item" in result
+    else:
+        ok = False
+    print(json.dumps({
+        "ok": ok,
+        "import_ms": (imported - T0) * 1000,
+        "request_ms": (done - imported) * 1000,
+        "total_ms": (done - T0) * 1000,
+        "result": None if ok else str(result)[:2000],
+    }))
+    sys.stdout.flush()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,184 @@
+"""Cold start: each function of the template in a fresh interpreter serving one request, against
+the floor (a fresh interpreter that imports boto3 + Powertools' event handler and does one GetItem).
+
+The figure is the wall time the parent measures around the whole child process (interpreter
+start, imports, the first request, exit). The child also reports its own time from its first
+line (time.perf_counter), split into import and first request; that is kept as detail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.samples import Users, api_event, eventbridge_event, move_completion_task, stream_event
+from infra.local.runtime import Running
+from infra.local.template import ROOT
+
+CHILD = Path(__file__).with_name("cold_child.py")
+SHARED_LAYER = ROOT / "layers" / "shared" / "python"
+FLOOR = "floor"
+RUNS = 7
+CHILD_TIMEOUT_S = 60
+GOAL_RATIO = 1.3
+
+
+def _requests(running: Running, users: Users) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
+    """Function logical id -> (success check, builder of a fresh representative request)."""
+    customer_id = users.customer_id
+
+    def api(function: str, method: str, path: str, token: str) -> Callable[[], dict[str, Any]]:
+        def build() -> dict[str, Any]:
+            routed_to, event = api_event(running, method, path, token)
+            assert routed_to == function, f"{method} {path} goes to {routed_to}, not {function}"
+            return event
+        return build
+
+    return {
+        "CustomerProfileFunction": ("http", api("CustomerProfileFunction", "GET", "/me", users.customer_token)),
+        "AgentDeskFunction": ("http", api("AgentDeskFunction", "GET", f"/agent/customers/{customer_id}",
+                                          users.agent_token)),
+        "TimelineWriterFunction": ("stored", lambda: eventbridge_event(running, customer_id)),
+        "OutboxPublisherFunction": ("stream", lambda: stream_event(running, customer_id)),
+        "MoveCompletionFunction": ("outcome", lambda: move_completion_task()),
+    }
+
+
+def _environment(running: Running, code_dir: Path | None, function_env: dict[str, str]) -> dict[str, str]:
+    """The child's environment: what Lambda would give the function, pointed at the local cloud."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "MOTO_", "POWERTOOLS_"))}
+    env.update(function_env)
+    physical = running.cloud.resolver.physical
+    env.update({
+        "PYTHONPATH": os.pathsep.join(str(p) for p in (SHARED_LAYER, code_dir) if p is not None),
+        "AWS_ENDPOINT_URL": str(running.aws_url),
+        "AWS_REGION": running.cloud.region, "AWS_DEFAULT_REGION": running.cloud.region,
+        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+        "TABLE_NAME": physical["Table"], "EVENT_BUS_NAME": physical["EventBus"],
+        "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    })
+    return env
+
+
+class Subject:
+    """One thing to cold-start: a function (handler + request) or the floor."""
+
+    def __init__(self, name: str, mode: str, check: str, build: Callable[[], dict[str, Any]],
+                 env: dict[str, str]) -> None:
+        self.name, self.mode, self.check, self.build, self.env = name, mode, check, build, env
+        self.wall_ms: list[float] = []
+        self.child: list[dict[str, float]] = []
+
+    def run(self, folder: Path, *, importtime: bool = False) -> tuple[float, dict[str, Any], str]:
+        """One fresh interpreter; (parent wall ms, child report, child stderr)."""
+        event_file = folder / f"{self.name}-{time.time_ns()}.json"
+        event_file.write_text(json.dumps(self.build()))
+        command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-P", str(CHILD),
+                   self.mode, self.check, str(event_file)]
+        started = time.perf_counter()
+        done = subprocess.run(command, env=self.env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=CHILD_TIMEOUT_S)
+        wall_ms = (time.perf_counter() - started) * 1000
+        event_file.unlink()
+        lines = done.stdout.strip().splitlines()
+        try:
+            report = json.loads(lines[-1])
+        except (IndexError, json.JSONDecodeError):
+            report = {"ok": False}
+        if done.returncode != 0 or not report.get("ok"):
+            raise RuntimeError(f"cold start of {self.name} failed (exit {done.returncode}): "
+                               f"{report.get('result')}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        return wall_ms, report, done.stderr
+
+
+def _importtime_summary(stderr: str, top: int = 6) -> dict[str, Any]:
+    """From `-X importtime` output: the total, the self time summed per top-level package (a fair
+    attribution: cumulative times charge a shared dependency to whoever imports it first), and
+    the modules whose own body is slowest (module-level work, not their imports)."""
+    per_package: dict[str, int] = defaultdict(int)
+    per_module: dict[str, int] = {}
+    total_us = 0
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, cumulative_us, name = line.removeprefix("import time:").split("|", 2)
+        module = name.strip()
+        per_package[module.split(".")[0]] += int(self_us)
+        per_module[module] = int(self_us)
+        if len(name) - len(name.lstrip()) == 1:  # top level: one space after the bar, no indent
+            total_us += int(cumulative_us)
+
+    def ranked(times: dict[str, int]) -> dict[str, float]:
+        return {name: round(us / 1000, 1) for name, us in sorted(times.items(), key=lambda kv: -kv[1])[:top]}
+
+    return {"imports_total_ms": round(total_us / 1000, 1), "top_packages_self_ms": ranked(per_package),
+            "top_modules_self_ms": ranked(per_module)}
+
+
+def run(running: Running, users: Users, *, budget_s: float, log: Callable[[str], None]) -> dict[str, Any]:
+    """Interleaved runs of the floor and every function; medians, ratios and a breakdown."""
+    deadline = time.monotonic() + budget_s
+    requests = _requests(running, users)
+    subjects: list[Subject] = []
+    skipped = []
+    for name in running.cloud.resolver.resources("AWS::Serverless::Function"):
+        function = running.cloud.functions[name]
+        if name not in requests:
+            skipped.append(name)
+            log(f"  ! {name}: no representative request known to bench/coldstart.py; not measured")
+            continue
+        check, build = requests[name]
+        subjects.append(Subject(name, function.handler_path, check, build,
+                                _environment(running, function.code_dir, function.environment)))
+    floor = Subject(FLOOR, FLOOR, "item", lambda: {"customer_id": users.customer_id},
+                    _environment(running, None, {}))
+    everyone = [floor, *subjects]
+
+    with tempfile.TemporaryDirectory(prefix="opencounter-bench-") as tmp:
+        folder = Path(tmp)
+        # first one unmeasured run each with -X importtime: shows where the time goes, and
+        # byte-compiles anything new and warms the OS file cache before the measured runs
+        importtimes = {subject.name: subject.run(folder, importtime=True)[2] for subject in everyone}
+        for round_ in range(RUNS):
+            rotation = round_ % max(1, len(subjects))
+            for subject in [floor, *subjects[rotation:], *subjects[:rotation]]:
+                wall_ms, report, _ = subject.run(folder)
+                subject.wall_ms.append(wall_ms)
+                subject.child.append(report)
+            log(f"  round {round_ + 1}/{RUNS}: " + "  ".join(
+                f"{s.name.removesuffix('Function')} {s.wall_ms[-1]:.0f}" for s in everyone))
+            if time.monotonic() > deadline and round_ + 1 < RUNS:
+                log(f"  ! time budget of {budget_s:.0f}s reached after {round_ + 1} rounds")
+                break
+    # pending consequences of the children's writes (the publisher's PutEvents -> the timeline)
+    running.cloud.settle()
+
+    breakdown = {s.name: {
+        "child_import_ms": round(statistics.median(r["import_ms"] for r in s.child), 1),
+        "child_first_request_ms": round(statistics.median(r["request_ms"] for r in s.child), 1),
+        "child_total_ms": round(statistics.median(r["total_ms"] for r in s.child), 1),
+        **_importtime_summary(importtimes[s.name]),
+    } for s in everyone}
+    floor_ms = statistics.median(floor.wall_ms)
+    return {
+        "cold_start_ms": {s.name: round(statistics.median(s.wall_ms), 1) for s in subjects},
+        "cold_start_ratio": {s.name: round(statistics.median(s.wall_ms) / floor_ms, 2) for s in subjects},
+        "cold_start_detail": {
+            "floor_ms": round(floor_ms, 1),
+            "runs": len(floor.wall_ms),
+            "goal_ratio": GOAL_RATIO,
+            "wall_ms_all": {s.name: [round(x, 1) for x in s.wall_ms] for s in everyone},
+            "breakdown": breakdown,
+            "not_measured": skipped,
+        },
+    }

@@ -1,0 +1,73 @@
+"""DynamoDB requests per read route: every botocore DynamoDB API call made in this thread while
+one request is served by `cloud.invoke(function, event)` in-process (the cloud settled first, so
+nothing else runs meanwhile)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.client import BaseClient
+
+from bench.samples import Users, api_event
+from infra.local.runtime import Running
+
+#: counted invocations per route, after one uncounted warm-up invocation
+COUNTED = 3
+GOAL = 1
+
+
+@contextlib.contextmanager
+def dynamodb_calls() -> Iterator[list[str]]:
+    """Yields the list of DynamoDB operations this thread makes until the block ends."""
+    calls: list[str] = []
+    thread = threading.get_ident()
+    original = BaseClient._make_api_call
+
+    def counting(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name == "dynamodb" and threading.get_ident() == thread:
+            calls.append(operation_name)
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def read_routes(users: Users) -> dict[str, tuple[str, str, str, dict[str, str] | None]]:
+    """Route key -> (method, concrete path, token, query)."""
+    customer = users.customer_id
+    return {
+        "GET /me": ("GET", "/me", users.customer_token, None),
+        "GET /me/timeline": ("GET", "/me/timeline", users.customer_token, None),
+        "GET /agent/customers/{customer_id}": ("GET", f"/agent/customers/{customer}", users.agent_token, None),
+        "GET /agent/customers/{customer_id}/timeline": ("GET", f"/agent/customers/{customer}/timeline",
+                                                        users.agent_token, None),
+        "GET /agent/customers": ("GET", "/agent/customers", users.agent_token, {"email": "sanne@example.nl"}),
+    }
+
+
+def run(running: Running, users: Users, *, log: Callable[[str], None]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    operations: dict[str, list[str]] = {}
+    for key, (method, path, token, query) in read_routes(users).items():
+        per_request = []
+        for attempt in range(COUNTED + 1):
+            function, event = api_event(running, method, path, token, query)
+            running.cloud.settle()
+            with dynamodb_calls() as calls:
+                response = running.cloud.invoke(function, event)
+            if response.get("statusCode") != 200:
+                raise RuntimeError(f"{key}: status {response.get('statusCode')}: {response.get('body')}")
+            if attempt:  # the first invocation only warms the function up
+                per_request.append(list(calls))
+        counts[key] = max(len(c) for c in per_request)
+        operations[key] = per_request[-1]
+        if len({len(c) for c in per_request}) > 1:
+            log(f"  ! {key}: the count varied between requests: {[len(c) for c in per_request]}")
+        log(f"  {key:<45} {counts[key]} ({', '.join(operations[key])})")
+    return {"ddb_calls": counts, "ddb_call_operations": operations}
