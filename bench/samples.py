@@ -92,9 +92,8 @@ def stream_event(running: Running, customer_id: str) -> dict[str, Any]:
 
 def move_completion_task() -> dict[str, Any]:
     """What the move-house flow hands its task on the move date: the demo customer daan's upcoming move."""
-    from opencounter.customers.service import customer_record
-
     from infra.local.demo import demo_id
+    from opencounter.customers.service import customer_record
 
     daan = demo_id("daan")
     move = customer_record(daan)["upcoming_moves"][0]

@@ -7,6 +7,7 @@ detail.event_id, so a second delivery is harmless: no event is lost, none has tw
 
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecordEventName
+
 from opencounter.events import EventPublisher
 from opencounter.observability import observability
 

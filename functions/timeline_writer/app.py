@@ -2,6 +2,7 @@
 Redelivered events are recognised by their id and stored once."""
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+
 from opencounter.observability import observability
 from opencounter.timeline import record_event
 from opencounter.validation import validate_event

@@ -135,3 +135,10 @@ def test_a_route_the_api_does_not_have_gets_403_as_from_api_gateway(cloud, custo
     response = customer.request(method, path)
     assert response.status_code == 403
     assert response.json() == {"message": "Missing Authentication Token"}
+
+
+def test_a_function_that_crashes_gives_502_as_from_api_gateway(cloud, customer, faults):
+    faults["CustomerProfileFunction"] = lambda _event: 1 / 0
+    response = customer.get("/me")
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
