@@ -1,5 +1,7 @@
 """The product catalogue: products and their plans, loaded from a versioned catalogue file
-(catalogue/products.json) into the table, one partition per catalogue version."""
+(catalogue/products.json) into the table. Each version keeps its own partition (what a contract
+was signed against stays readable), and the version in force is copied to CATALOGUE#CURRENT so
+the shop window is one Query."""
 
 from __future__ import annotations
 
@@ -7,7 +9,10 @@ from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 
+from opencounter.errors import InvalidInput
 from opencounter.table import Item
+
+CURRENT = "CURRENT"
 
 
 class CatalogueProduct(Item, discriminator="CatalogueProduct"):
@@ -25,16 +30,35 @@ class CatalogueProduct(Item, discriminator="CatalogueProduct"):
 
 
 def load_catalogue(document: dict[str, Any]) -> int:
-    """Store every product of a catalogue version; loading the same version again rewrites it."""
+    """Store every product of a catalogue version and make it the current one. Products that the
+    new version no longer has leave the current catalogue; their version partitions stay."""
+    version = document["version"]
+    stale = {p.code for p in CatalogueProduct.query(f"CATALOGUE#{CURRENT}")} - {p["code"] for p in document["products"]}
     with CatalogueProduct.batch_write() as batch:
-        for product in document["products"]:
-            batch.save(CatalogueProduct(*CatalogueProduct.keys(document["version"], product["code"]),
-                                        version=document["version"], code=product["code"], kind=product["kind"],
-                                        name=product["name"], plans=product["plans"]))
+        for partition in (version, CURRENT):
+            for product in document["products"]:
+                batch.save(CatalogueProduct(*CatalogueProduct.keys(partition, product["code"]), version=version,
+                                            code=product["code"], kind=product["kind"], name=product["name"],
+                                            plans=product["plans"]))
+        for code in stale:
+            batch.delete(CatalogueProduct(*CatalogueProduct.keys(CURRENT, code)))
     return len(document["products"])
 
 
-def plan(version: str, product_code: str, plan_code: str) -> dict[str, Any]:
-    product = CatalogueProduct.get(*CatalogueProduct.keys(version, product_code))
-    return next(p for p in product.plans if p["code"] == plan_code) | {"product_name": product.name,
-                                                                          "kind": product.kind}
+def current_products() -> list[dict[str, Any]]:
+    """The shop window: every product on sale now with its plans (one Query)."""
+    return [{"code": p.code, "kind": p.kind, "name": p.name, "catalogue_version": p.version, "plans": p.plans}
+            for p in CatalogueProduct.query(f"CATALOGUE#{CURRENT}")]
+
+
+def plan_on_sale(product_code: str, plan_code: str) -> dict[str, Any]:
+    """A plan of the current catalogue, with its product's name, kind and catalogue version."""
+    try:
+        product = CatalogueProduct.get(*CatalogueProduct.keys(CURRENT, product_code))
+    except CatalogueProduct.DoesNotExist:
+        raise InvalidInput(f"product_code: no product {product_code!r} is on sale", field="product_code") from None
+    for plan in product.plans:
+        if plan["code"] == plan_code:
+            return {**plan, "product_code": product.code, "product_name": product.name, "kind": product.kind,
+                    "catalogue_version": product.version}
+    raise InvalidInput(f"plan_code: {product.name} has no plan {plan_code!r}", field="plan_code")

@@ -47,17 +47,17 @@ class DomainEvent:
         return self.detail["event_id"]
 
 
-def domain_event(detail_type: str, *, customer_id: str, actor: dict, channel: str, data: dict,
-                 occurred_at: datetime | None = None) -> DomainEvent:
-    """Build an event with the common envelope fields every consumer relies on."""
-    return DomainEvent(detail_type, {
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": isoformat(occurred_at or utcnow()),
-        "customer_id": customer_id,
-        "actor": actor,
-        "channel": channel,
-        "data": data,
-    })
+def domain_event(detail_type: str, *, customer_id: str | None, actor: dict, channel: str, data: dict,
+                 signup_id: str | None = None, occurred_at: datetime | None = None) -> DomainEvent:
+    """Build an event with the common envelope fields every consumer relies on. An event about
+    a customer carries customer_id (and lands on their timeline); one about a sign-up that has
+    no customer yet carries signup_id."""
+    detail = {"event_id": str(uuid.uuid4()), "occurred_at": isoformat(occurred_at or utcnow())}
+    if customer_id is not None:
+        detail["customer_id"] = customer_id
+    if signup_id is not None:
+        detail["signup_id"] = signup_id
+    return DomainEvent(detail_type, {**detail, "actor": actor, "channel": channel, "data": data})
 
 
 class OutboxEvent(Item, discriminator="OutboxEvent"):

@@ -160,11 +160,12 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
     return customer_record(customer_id)
 
 
-def _dutch_postcode(raw: str) -> str:
+def dutch_postcode(raw: str, field: str = "postcode") -> str:
+    """A Dutch postcode in its standard form (1234 AB), or InvalidInput naming the field."""
     match = DUTCH_POSTCODE.match(raw.strip().upper())
     if not match or match.group(2) in EXCLUDED_POSTCODE_LETTERS:
-        raise InvalidInput(f"postcode: {raw!r} is not a Dutch postcode (four digits not starting "
-                           "with 0, then two letters, e.g. 1234 AB)", field="postcode")
+        raise InvalidInput(f"{field}: {raw!r} is not a Dutch postcode (four digits not starting "
+                           "with 0, then two letters, e.g. 1234 AB)", field=field)
     return f"{match.group(1)} {match.group(2)}"
 
 
@@ -182,7 +183,7 @@ def move_customer(customer_id: str, request: dict[str, Any], *, actor: dict, cha
     """Register a move to a Dutch address from `move_date` (today or later). Every channel shows
     the new address from that day; a later move on the same day replaces this one."""
     validate_request("customer-move", request)
-    postcode = _dutch_postcode(request["postcode"])
+    postcode = dutch_postcode(request["postcode"])
     effective_from = _move_date(request["move_date"]).isoformat()
     _load_profile(customer_id)
     address = Address(
@@ -242,7 +243,7 @@ def register_customer(person: dict[str, Any], address: dict[str, Any], *, actor:
     effective_from = (since or business_today()).isoformat()
     home = Address(*Address.keys(customer_id, effective_from), move_id=str(uuid.uuid4()),
                    effective_from=effective_from, registered_at=now,
-                   postcode=_dutch_postcode(address["postcode"]),
+                   postcode=dutch_postcode(address["postcode"]),
                    **{k: v for k, v in address.items() if k != "postcode"})
     event = domain_event("CustomerRegistered", customer_id=customer_id, actor=actor, channel=channel,
                          data={"given_name": profile.given_name, "family_name": profile.family_name})

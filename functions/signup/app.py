@@ -1,0 +1,58 @@
+"""Online sign-up: apply (public), follow and continue a sign-up on any channel with its resume
+code, as the signed-in customer, or as staff."""
+
+from opencounter.errors import InvalidInput
+from opencounter.http import caller, json_body, rest_api
+from opencounter.identity import require_customer, require_staff
+from opencounter.observability import observability
+from opencounter.signups.service import resume, signup_for_staff, signup_of_customer, signup_with_code, start_signup
+
+logger, metrics = observability("signup")
+app = rest_api(logger)
+
+
+@app.post("/signups")
+def apply() -> tuple[dict, int]:
+    signup = start_signup(json_body(app), idempotency_key=app.current_event.get_header_value("Idempotency-Key"),
+                          lambda_context=app.lambda_context)
+    metrics.add_metric(name="SignupStarted", unit="Count", value=1)
+    return signup, 201
+
+
+@app.get("/signups/<signup_id>")
+def get_with_code(signup_id: str) -> dict:
+    return signup_with_code(signup_id, app.current_event.get_header_value("Resume-Code"))
+
+
+@app.post("/signups/resume")
+def continue_with_code() -> dict:
+    code = json_body(app).get("resume_code")
+    if not isinstance(code, str) or not code.strip():
+        raise InvalidInput("resume_code: give the code you received when you applied", field="resume_code")
+    return resume(code)
+
+
+@app.get("/me/signups/<signup_id>")
+def get_mine(signup_id: str) -> dict:
+    return signup_of_customer(signup_id, require_customer(caller(app)))
+
+
+@app.get("/agent/signups/<signup_id>")
+def get_for_staff(signup_id: str) -> dict:
+    require_staff(caller(app))
+    return signup_for_staff(signup_id)
+
+
+@app.get("/agent/signups")
+def find_for_staff() -> dict:
+    require_staff(caller(app))
+    code = app.current_event.get_query_string_value("resume_code")
+    if not code:
+        raise InvalidInput("resume_code: give the code the customer reads out", field="resume_code")
+    return resume(code)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+def lambda_handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,51 @@
+"""How a sign-up is stored: its own partition SIGNUP#<id>, and a look-up item per resume code."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, VersionAttribute
+
+from opencounter.table import Item
+
+#: the steps of a sign-up, in the order the customer meets them
+STEPS = ("application", "identification", "validation", "signing", "provisioning", "verification")
+
+
+def code_digest(code: str) -> str:
+    """Resume codes are stored only as digests: the table never holds a usable code."""
+    normalised = code.strip().upper().replace("-", "").replace(" ", "")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+class Signup(Item, discriminator="Signup"):
+    """SK SIGNUP: the application and where each step stands. Versioned, so two channels
+    continuing the same sign-up at once cannot both move it on."""
+
+    signup_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    applicant = JSONAttribute()
+    plan = JSONAttribute()
+    consents = JSONAttribute()
+    steps = JSONAttribute()
+    resume_code_digest = UnicodeAttribute()
+    customer_id = UnicodeAttribute(null=True)
+    product_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+    @staticmethod
+    def keys(signup_id: str) -> tuple[str, str]:
+        return f"SIGNUP#{signup_id}", "SIGNUP"
+
+
+class ResumeCode(Item, discriminator="ResumeCode"):
+    """PK RESUME#<digest>: which sign-up a resume code continues."""
+
+    signup_id = UnicodeAttribute()
+
+    @staticmethod
+    def keys(code: str) -> tuple[str, str]:
+        return f"RESUME#{code_digest(code)}", "RESUME"
