@@ -3,6 +3,7 @@
 from opencounter.catalogue import current_products
 from opencounter.http import rest_api
 from opencounter.observability import observability
+from opencounter.terms import terms
 
 logger, metrics = observability("catalogue")
 app = rest_api(logger)
@@ -11,6 +12,11 @@ app = rest_api(logger)
 @app.get("/products")
 def list_products() -> dict:
     return {"items": current_products()}
+
+
+@app.get("/terms")
+def current_terms() -> dict:
+    return terms()
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

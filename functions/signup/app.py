@@ -5,7 +5,16 @@ from opencounter.errors import InvalidInput
 from opencounter.http import caller, json_body, rest_api
 from opencounter.identity import require_customer, require_staff
 from opencounter.observability import observability
-from opencounter.signups.service import resume, signup_for_staff, signup_of_customer, signup_with_code, start_signup
+from opencounter.signups.service import (
+    resume,
+    send_signing_code,
+    sign_and_activate,
+    signup_for_staff,
+    signup_of_customer,
+    signup_with_code,
+    start_identification,
+    start_signup,
+)
 
 logger, metrics = observability("signup")
 app = rest_api(logger)
@@ -22,6 +31,25 @@ def apply() -> tuple[dict, int]:
 @app.get("/signups/<signup_id>")
 def get_with_code(signup_id: str) -> dict:
     return signup_with_code(signup_id, app.current_event.get_header_value("Resume-Code"))
+
+
+@app.post("/signups/<signup_id>/identification")
+def identify(signup_id: str) -> tuple[dict, int]:
+    return start_identification(signup_id, app.current_event.get_header_value("Resume-Code")), 201
+
+
+@app.post("/signups/<signup_id>/signature-code")
+def request_signing_code(signup_id: str) -> tuple[dict, int]:
+    return send_signing_code(signup_id, app.current_event.get_header_value("Resume-Code")), 201
+
+
+@app.post("/signups/<signup_id>/signature")
+def sign(signup_id: str) -> dict:
+    identity = app.current_event.request_context.identity
+    signup = sign_and_activate(signup_id, app.current_event.get_header_value("Resume-Code"), json_body(app),
+                               ip=identity.source_ip or "", user_agent=identity.user_agent or "")
+    metrics.add_metric(name="ProductActivatedBySignup", unit="Count", value=1)
+    return signup
 
 
 @app.post("/signups/resume")

@@ -252,6 +252,10 @@ class LocalCloud:
             url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             r.physical[name], r.attributes[(name, "Arn")], r.attributes[(name, "QueueName")] = url, arn, queue_name
+        for name, spec in r.resources("AWS::SES::EmailIdentity").items():
+            address = r.resolve(spec["Properties"])["EmailIdentity"]
+            self.client("ses").verify_email_identity(EmailAddress=address)
+            r.physical[name] = address
         for name in r.resources("AWS::Cognito::UserPool"):
             r.physical[name] = f"{self.region}_local"
             r.attributes[(name, "Arn")] = f"arn:aws:cognito-idp:{self.region}:{ACCOUNT}:userpool/{self.region}_local"
@@ -492,6 +496,14 @@ class LocalCloud:
             if not page["Records"]:
                 return records
             mark = page["NextShardIterator"]
+
+    def mailbox(self, to: str) -> list[dict[str, str]]:
+        """E-mails sent through SES to this address, oldest first (what the customer received)."""
+        from moto.ses.models import ses_backends
+
+        sent = ses_backends[ACCOUNT][self.region].sent_messages
+        return [{"subject": m.subject, "body": m.body, "source": m.source} for m in sent
+                if to in getattr(m, "destinations", {}).get("ToAddresses", [])]
 
     # ------------------------------------------------------------ running consequences
 

@@ -72,7 +72,9 @@ def load_demo_data() -> None:
         register_customer,
         update_customer,
     )
+    from opencounter.signups.credit import Blocklisted
 
+    Blocklisted(*Blocklisted.keys("EMAIL", "blocked@example.nl"), reason="demo: fraud with an earlier account").save()
     catalogue = json.loads((ROOT / "catalogue" / "products.json").read_text())
     load_catalogue(catalogue)
     plans = {(p["code"], plan["code"]): (p, plan) for p in catalogue["products"] for plan in p["plans"]}

@@ -67,9 +67,12 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
 class Gateway:
     """A WSGI application: the API, the local sign-in, and the pages."""
 
-    def __init__(self, cloud: LocalCloud, issuer: TokenIssuer, stage: str = "dev") -> None:
+    def __init__(self, cloud: LocalCloud, issuer: TokenIssuer, stage: str = "dev",
+                 sandboxes: dict[str, Any] | None = None) -> None:
         self.cloud = cloud
         self.issuer = issuer
+        #: path prefix -> provider stand-in with a handle(request) method
+        self.sandboxes = dict(sandboxes or {})
         self.stage = stage
         self.routes = routes_of(cloud)
         self.map = Map([Rule(_rule_path(r.resource), methods=None if r.method == "ANY" else [r.method],
@@ -81,6 +84,9 @@ class Gateway:
     def handle(self, request: Request) -> Response:
         if request.path.startswith("/local/"):
             return self._local(request)
+        for prefix, sandbox in self.sandboxes.items():
+            if request.path.startswith(prefix + "/"):
+                return sandbox.handle(request)
         adapter = self.map.bind_to_environ(request.environ)
         try:
             route, path_parameters = adapter.match(request.path, method=request.method)

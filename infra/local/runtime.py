@@ -15,7 +15,12 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from infra.local.cloud import LocalCloud
 from infra.local.demo import load_demo_data, register_users
 from infra.local.gateway import Gateway
+from infra.local.sandbox.stripe import StripeStandIn
 from infra.local.tokens import TokenIssuer
+
+#: the local cloud's own provider credentials (template parameters that are secrets in AWS)
+LOCAL_PARAMETERS = {"StripeSecretKey": "sk_test_opencounter_local",
+                    "StripeIdentityWebhookSecret": "whsec_opencounter_local_identity"}
 
 
 @dataclass
@@ -23,6 +28,7 @@ class Running:
     cloud: LocalCloud
     issuer: TokenIssuer
     gateway: Gateway
+    stripe: StripeStandIn
     url: str
     aws_url: str | None
     _servers: list[Any]
@@ -37,7 +43,7 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
           quiet: bool = True, environment: dict[str, str] | None = None) -> Running:
     """Start the local cloud. port=0 picks a free port; aws_port exposes the in-memory AWS;
     `environment` overrides the template's function variables (log level, metrics)."""
-    cloud = LocalCloud(synchronous=synchronous, environment=environment).start()
+    cloud = LocalCloud(synchronous=synchronous, environment=environment, parameters=LOCAL_PARAMETERS).start()
     servers: list[Any] = []
     aws_url = None
     if aws_port is not None:
@@ -58,12 +64,18 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     if demo:
         load_demo_data()
         cloud.settle()
-    gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"))
+    stripe = StripeStandIn(LOCAL_PARAMETERS["StripeSecretKey"], synchronous=synchronous)
+    gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"), sandboxes={stripe.PREFIX: stripe})
     http = make_server("127.0.0.1", port, gateway, threaded=True,
                        request_handler=_QuietHandler if quiet else WSGIRequestHandler)
     threading.Thread(target=http.serve_forever, name="api-gateway", daemon=True).start()
     servers.append(http)
-    return Running(cloud, issuer, gateway, f"http://127.0.0.1:{http.server_port}", aws_url, servers)
+    url = f"http://127.0.0.1:{http.server_port}"
+    # the stand-in learns where it lives, and the functions where Stripe is, once the port is known
+    stripe.base_url = url
+    stripe.add_webhook(f"{url}/webhooks/identity", LOCAL_PARAMETERS["StripeIdentityWebhookSecret"], "identity.")
+    os.environ["STRIPE_API_BASE"] = f"{url}{stripe.PREFIX}"
+    return Running(cloud, issuer, gateway, stripe, url, aws_url, servers)
 
 
 class _Stoppable:

@@ -428,3 +428,19 @@ def test_patched_put_events_routes_only_accepted_events_and_only_while_applied()
         "detail-type": "CustomerMoved", "source": "opencounter", "account": ACCOUNT, "region": REGION,
         "resources": ["arn:aws:example"], "detail": {"customer_id": "c-1"}}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", routed["time"])
+
+
+def test_ses_keeps_sent_messages_with_subject_body_and_destinations(monkeypatch):
+    """LocalCloud.mailbox reads what SES sent from moto's backend (ses_backends[...].sent_messages)."""
+    from moto.ses.models import ses_backends
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        ses = boto3.client("ses", region_name="eu-central-1")
+        ses.verify_email_identity(EmailAddress="from@example.nl")
+        ses.send_email(Source="from@example.nl", Destination={"ToAddresses": ["to@example.nl"]},
+                       Message={"Subject": {"Data": "hi"}, "Body": {"Text": {"Data": "code 123456"}}})
+        sent = ses_backends["123456789012"]["eu-central-1"].sent_messages
+        assert [(m.subject, m.body, m.destinations["ToAddresses"]) for m in sent] == [
+            ("hi", "code 123456", ["to@example.nl"])]

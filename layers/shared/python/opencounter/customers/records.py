@@ -29,6 +29,7 @@ class Profile(Item, discriminator="CustomerProfile"):
     #: {channel: {purpose: {"granted": bool, "changed_at": iso}}}
     consents = MapAttribute(default=dict)  # type: ignore[var-annotated]
     segment = UnicodeAttribute(default="consumer")
+    status = UnicodeAttribute(default="ACTIVE")
     household_size = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -74,6 +75,9 @@ class ProductHolding(Item, discriminator="ProductHolding"):
     identifier = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute()
     monthly_fee_cents = NumberAttribute(default=0)
+    signup_id = UnicodeAttribute(null=True)
+    ended_at = UnicodeAttribute(null=True)
+    end_reason = UnicodeAttribute(null=True)
 
     @staticmethod
     def keys(customer_id: str, product_id: str) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 
 from opencounter.table import Item
 
@@ -49,3 +49,32 @@ class ResumeCode(Item, discriminator="ResumeCode"):
     @staticmethod
     def keys(code: str) -> tuple[str, str]:
         return f"RESUME#{code_digest(code)}", "RESUME"
+
+
+class SigningCode(Item, discriminator="SigningCode"):
+    """SK SIGNING_CODE: the one-time code that signs, kept as a digest, short-lived (TTL)."""
+
+    digest = UnicodeAttribute()
+    sent_to = UnicodeAttribute()
+    sent_at = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+
+    @staticmethod
+    def keys(signup_id: str) -> tuple[str, str]:
+        return f"SIGNUP#{signup_id}", "SIGNING_CODE"
+
+
+class SignatureEvidence(Item, discriminator="SignatureEvidence"):
+    """SK EVIDENCE#SIGNATURE: what was accepted, when, from where and how the signer was
+    recognised. Written once (a condition forbids overwriting) and never changed."""
+
+    terms_version = UnicodeAttribute()
+    terms_sha256 = UnicodeAttribute()
+    accepted_at = UnicodeAttribute()
+    ip = UnicodeAttribute()
+    user_agent = UnicodeAttribute()
+    code_check = JSONAttribute()
+
+    @staticmethod
+    def keys(signup_id: str) -> tuple[str, str]:
+        return f"SIGNUP#{signup_id}", "EVIDENCE#SIGNATURE"

@@ -43,7 +43,7 @@ def _birth_date(raw: str) -> str:
     return born.isoformat()
 
 
-def _view(signup: Signup) -> dict[str, Any]:
+def _view(signup: Signup, evidence: Any = None) -> dict[str, Any]:
     steps = [{"name": name, **signup.steps[name]} for name in STEPS]
     waiting = next((s["name"] for s in steps if s["status"] in ("pending", "in_progress")), None)
     applicant = signup.applicant
@@ -64,6 +64,7 @@ def _view(signup: Signup) -> dict[str, Any]:
         "version": int(signup.version),
         "created_at": signup.created_at,
         "updated_at": signup.updated_at,
+        "evidence": _evidence_view(evidence) if evidence is not None else None,
     }
 
 
@@ -155,23 +156,39 @@ def _load(signup_id: str) -> Signup:
         raise NotFound("no such sign-up") from None
 
 
+def _record(signup_id: str) -> tuple[Signup, Any]:
+    """The sign-up and its signature evidence, if any: one Query over the sign-up's partition."""
+    from opencounter.signups.records import SignatureEvidence
+    from opencounter.table import Item
+
+    signup = evidence = None
+    for item in Item.query(Signup.keys(signup_id)[0]):
+        if isinstance(item, Signup):
+            signup = item
+        elif isinstance(item, SignatureEvidence):
+            evidence = item
+    if signup is None:
+        raise NotFound("no such sign-up")
+    return signup, evidence
+
+
 def signup_with_code(signup_id: str, resume_code: str | None) -> dict[str, Any]:
     """A sign-up for whoever holds its resume code (any channel, not signed in)."""
-    signup = _load(signup_id)
+    signup, evidence = _record(signup_id)
     if not resume_code or not hmac.compare_digest(signup.resume_code_digest, code_digest(resume_code)):
         raise NotFound("no such sign-up")  # the same answer as for an unknown id: nothing to probe
-    return _view(signup)
+    return _view(signup, evidence)
 
 
 def signup_of_customer(signup_id: str, customer_id: str) -> dict[str, Any]:
-    signup = _load(signup_id)
+    signup, evidence = _record(signup_id)
     if signup.customer_id != customer_id:
         raise NotFound("no such sign-up")
-    return _view(signup)
+    return _view(signup, evidence)
 
 
 def signup_for_staff(signup_id: str) -> dict[str, Any]:
-    return _view(_load(signup_id))
+    return _view(*_record(signup_id))
 
 
 def resume(resume_code: str) -> dict[str, Any]:
@@ -181,3 +198,214 @@ def resume(resume_code: str) -> dict[str, Any]:
     except ResumeCode.DoesNotExist:
         raise NotFound("resume_code: no sign-up goes with this code", field="resume_code") from None
     return _view(_load(signup_id))
+
+
+# ---------------------------------------------------------------- identification and validation
+
+
+def _load_with_code(signup_id: str, resume_code: str | None) -> Signup:
+    signup = _load(signup_id)
+    if not resume_code or not hmac.compare_digest(signup.resume_code_digest, code_digest(resume_code)):
+        raise NotFound("no such sign-up")
+    return signup
+
+
+def _step(signup: Signup, name: str, status: str, **detail: Any) -> None:
+    signup.steps = {**signup.steps, name: {"status": status, "at": isoformat(utcnow()), **detail}}
+    signup.updated_at = isoformat(utcnow())
+
+
+def _require_status(signup: Signup, allowed: tuple[str, ...], doing: str) -> None:
+    if signup.status not in allowed:
+        raise Conflict(f"status: the sign-up is {signup.status}; {doing} is not possible now", field="status")
+
+
+def start_identification(signup_id: str, resume_code: str | None) -> dict[str, Any]:
+    """Open an identity verification for the applicant (again, after a failed attempt)."""
+    from opencounter.ports.identity import start_verification
+
+    signup = _load_with_code(signup_id, resume_code)
+    _require_status(signup, ("APPLIED", "IDENTIFYING"), "identification")
+    attempt = int(signup.steps["identification"].get("attempts", 0)) + 1
+    started = start_verification(signup_id, signup.applicant["email"], attempt)
+    signup.status = "IDENTIFYING"
+    _step(signup, "identification", "in_progress", attempts=attempt, session_id=started.session_id)
+    commit([Write(signup, conflict="the sign-up changed meanwhile; read it again")], [])
+    return {**_view(signup), "identification": {"session_id": started.session_id, "url": started.url}}
+
+
+def record_identity_outcome(payload: bytes, signature: str | None) -> str:
+    """Handle a signed identity webhook. Returns what happened ("identified", "declined",
+    "retry_needed" or "ignored"); a repeated or stale delivery changes nothing."""
+    from opencounter.ports.identity import verification_outcome
+    from opencounter.signups.credit import decide
+
+    outcome = verification_outcome(payload, signature)
+    if outcome is None:
+        return "ignored"
+    try:
+        signup = _load(outcome.signup_id)
+    except NotFound:
+        return "ignored"
+    current = signup.steps["identification"]
+    if signup.status != "IDENTIFYING" or current.get("session_id") != outcome.session_id:
+        return "ignored"  # already decided, or a session the applicant has since replaced
+    actor = {"type": "system", "id": "identity-verification"}
+    if not outcome.verified:
+        _step(signup, "identification", "action_required", attempts=current.get("attempts", 1),
+              session_id=outcome.session_id, reason=outcome.reason or "the document could not be verified")
+        commit([Write(signup)], [])
+        return "retry_needed"
+    _step(signup, "identification", "passed", session_id=outcome.session_id)
+    events = [domain_event("CustomerIdentified", customer_id=None, signup_id=signup.signup_id, actor=actor,
+                           channel=signup.channel, data={"method": "document_and_selfie"})]
+    decision = decide(signup.applicant, int(signup.plan["monthly_fee_cents"]), business_today())
+    if decision.approved:
+        signup.status = "VALIDATED"
+        _step(signup, "validation", "passed", bureau_reference=decision.bureau_reference)
+    else:
+        signup.status = "DECLINED"
+        signup.expires_at = None  # a decision is kept: it is evidence
+        _step(signup, "validation", "failed", reasons=decision.reasons, bureau_reference=decision.bureau_reference)
+        events.append(domain_event("ApplicationDeclined", customer_id=None, signup_id=signup.signup_id,
+                                   actor={"type": "system", "id": "credit-check"}, channel=signup.channel,
+                                   data={"reasons": decision.reasons}))
+    try:
+        commit([Write(signup)], events)
+    except Conflict:
+        return "ignored"  # a concurrent delivery of the same outcome got there first
+    return "identified" if decision.approved else "declined"
+
+
+# ---------------------------------------------------------------- signing and provisioning
+
+SIGNING_CODE_LIFETIME = timedelta(minutes=10)
+SIGNING_CODE_ATTEMPTS = 5
+SIGNING_CODES_PER_SIGNUP = 5
+
+
+def _signing_digest(signup_id: str, code: str) -> str:
+    return code_digest(f"{signup_id}:{code.strip()}")
+
+
+def send_signing_code(signup_id: str, resume_code: str | None) -> dict[str, Any]:
+    """E-mail a one-time code that signs the contract; a new code replaces the previous one."""
+    from opencounter.ports.messaging import masked, send_email
+    from opencounter.signups.records import SigningCode
+    from opencounter.terms import terms
+
+    signup = _load_with_code(signup_id, resume_code)
+    _require_status(signup, ("VALIDATED",), "signing")
+    sent = int(signup.steps["signing"].get("codes_sent", 0))
+    if sent >= SIGNING_CODES_PER_SIGNUP:
+        raise Conflict(f"signing: {SIGNING_CODES_PER_SIGNUP} codes were sent already; call us to continue",
+                       field="signing")
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    now = utcnow()
+    email = signup.applicant["email"]
+    current = terms()
+    _step(signup, "signing", "in_progress", codes_sent=sent + 1)
+    record = SigningCode(*SigningCode.keys(signup_id), digest=_signing_digest(signup_id, code), sent_to=masked(email),
+                         sent_at=isoformat(now), attempts=0, expires_at=now + SIGNING_CODE_LIFETIME)
+    commit([Write(signup), Write(record)], [])
+    send_email(email, "Your signing code", (
+        f"Your code to sign the {signup.plan['product_name']} agreement is {code}.\n"
+        f"It is valid for {int(SIGNING_CODE_LIFETIME.total_seconds() // 60)} minutes.\n"
+        f"Terms: version {current['version']}, fingerprint {current['sha256']}.\n"))
+    return {"sent_to": masked(email), "expires_at": isoformat(now + SIGNING_CODE_LIFETIME),
+            "terms": {k: current[k] for k in ("version", "sha256")}}
+
+
+def _identifier(kind: str, signup_id: str) -> str:
+    """The number, connection or account the product is reached by, assigned at activation."""
+    digits = str(uuid.UUID(signup_id).int)
+    if kind == "mobile":
+        return f"+316{digits[-8:]}"
+    if kind == "energy":
+        return f"8716{digits[-14:]}"
+    return f"FTTH-{digits[-10:]}"
+
+
+def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str, Any], *,
+                      ip: str, user_agent: str) -> dict[str, Any]:
+    """Accept the terms with the one-time code; the product is then provisioned and active at
+    once. Everything (evidence, customer, product, sign-up state, events) is one transaction:
+    a process dying halfway leaves the sign-up as it was, ready to try again."""
+    from opencounter.customers.records import Address, ProductHolding, Profile
+    from opencounter.signups.records import SignatureEvidence, SigningCode
+    from opencounter.terms import terms
+
+    validate_request("signature", request)
+    signup = _load_with_code(signup_id, resume_code)
+    _require_status(signup, ("VALIDATED",), "signing")
+    current = terms()
+    if (request["terms_version"], request["terms_sha256"]) != (current["version"], current["sha256"]):
+        raise Conflict(f"terms_sha256: these are not the terms in force (version {current['version']}, "
+                       f"fingerprint {current['sha256']}); read them again", field="terms_sha256")
+    try:
+        code = SigningCode.get(*SigningCode.keys(signup_id))
+    except SigningCode.DoesNotExist:
+        raise Conflict("code: ask for a signing code first", field="code") from None
+    if code.expires_at and code.expires_at < utcnow():
+        raise Conflict("code: the code has expired; ask for a new one", field="code")
+    if int(code.attempts) >= SIGNING_CODE_ATTEMPTS:
+        raise Conflict("code: too many wrong codes; ask for a new one", field="code")
+    if not hmac.compare_digest(code.digest, _signing_digest(signup_id, request["code"])):
+        code.update(actions=[SigningCode.attempts.add(1)])
+        raise InvalidInput("code: not the code we sent", field="code")
+
+    now = isoformat(utcnow())
+    applicant, plan, channel = signup.applicant, signup.plan, signup.channel
+    customer_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"opencounter/signup/{signup_id}/customer"))
+    product_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"opencounter/signup/{signup_id}/product"))
+    system = {"type": "system", "id": "sign-up"}
+    evidence = SignatureEvidence(
+        *SignatureEvidence.keys(signup_id), terms_version=current["version"], terms_sha256=current["sha256"],
+        accepted_at=now, ip=ip, user_agent=user_agent[:500],
+        code_check={"method": "email_one_time_code", "sent_to": code.sent_to, "sent_at": code.sent_at,
+                    "verified_at": now, "wrong_attempts": int(code.attempts)})
+    profile = Profile(*Profile.keys(customer_id), customer_id=customer_id, given_name=applicant["given_name"],
+                      family_name=applicant["family_name"], birth_date=applicant["birth_date"],
+                      email=applicant["email"], phone=applicant["phone"],
+                      household_size=applicant.get("household_size"), created_at=now, updated_at=now,
+                      consents={c["channel"]: {c["purpose"]: {"granted": c["granted"], "changed_at": now}}
+                                for c in signup.consents}, status="ACTIVE")
+    profile.index_email()
+    address = applicant["address"]
+    home = Address(*Address.keys(customer_id, business_today().isoformat()), move_id=str(uuid.uuid4()),
+                   street=address["street"], house_number=address["house_number"],
+                   house_number_addition=address.get("house_number_addition"), postcode=address["postcode"],
+                   city=address["city"], effective_from=business_today().isoformat(), registered_at=now)
+    identifier = _identifier(plan["kind"], signup_id)
+    product = ProductHolding(*ProductHolding.keys(customer_id, product_id), product_id=product_id,
+                             product_code=plan["product_code"], name=plan["product_name"], kind=plan["kind"],
+                             plan=plan["name"], status="ACTIVE", identifier=identifier, started_at=now[:10],
+                             monthly_fee_cents=plan["monthly_fee_cents"], signup_id=signup_id)
+    signup.status, signup.customer_id, signup.product_id, signup.expires_at = "ACTIVE", customer_id, product_id, None
+    _step(signup, "signing", "passed", terms_version=current["version"])
+    _step(signup, "provisioning", "passed", identifier=identifier)
+    _step(signup, "verification", "in_progress")
+    events = [
+        domain_event("ContractSigned", customer_id=customer_id, signup_id=signup_id, actor=system, channel=channel,
+                     data={"terms_version": current["version"], "terms_sha256": current["sha256"]}),
+        domain_event("CustomerRegistered", customer_id=customer_id, signup_id=signup_id, actor=system,
+                     channel=channel, data={"given_name": applicant["given_name"],
+                                            "family_name": applicant["family_name"]}),
+        domain_event("ProductActivated", customer_id=customer_id, signup_id=signup_id, actor=system, channel=channel,
+                     data={"product_id": product_id, "name": plan["product_name"], "plan": plan["name"]}),
+        domain_event("SignupActivated", customer_id=customer_id, signup_id=signup_id, actor=system, channel=channel,
+                     data={"product_id": product_id, "email": applicant["email"]}),
+    ]
+    commit([Write(signup, conflict="the sign-up changed meanwhile; read it again"),
+            Write(evidence, SignatureEvidence.PK.does_not_exist(), conflict="the contract is signed already"),
+            Write(SigningCode(*SigningCode.keys(signup_id)), delete=True),
+            Write(profile, Profile.PK.does_not_exist(), conflict="the customer exists already"),
+            Write(home), Write(product, ProductHolding.PK.does_not_exist(), conflict="the product exists already")],
+           events)
+    return _view(signup, evidence)
+
+
+def _evidence_view(evidence: Any) -> dict[str, Any]:
+    return {"terms_version": evidence.terms_version, "terms_sha256": evidence.terms_sha256,
+            "accepted_at": evidence.accepted_at, "ip": evidence.ip, "user_agent": evidence.user_agent,
+            "code_check": evidence.code_check}

@@ -1,0 +1,24 @@
+"""Receives the identity provider's signed webhooks (Stripe Identity) and moves the sign-up on:
+identified and validated at once, or asked to try again. A bad or stale signature gets 400
+and writes nothing; a repeated delivery has no second effect."""
+
+from opencounter.http import rest_api
+from opencounter.observability import observability
+from opencounter.signups.service import record_identity_outcome
+
+logger, metrics = observability("identity-webhook")
+app = rest_api(logger)
+
+
+@app.post("/webhooks/identity")
+def receive() -> dict:
+    body = app.current_event.decoded_body or ""
+    result = record_identity_outcome(body.encode(), app.current_event.get_header_value("Stripe-Signature"))
+    metrics.add_metric(name=f"Identity{result.title().replace('_', '')}", unit="Count", value=1)
+    return {"received": True, "result": result}
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+def lambda_handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)
