@@ -121,6 +121,11 @@ def crash_times(count: int) -> Any:
     return fault
 
 
+def unique(local_part: str) -> str:
+    """An e-mail address no other test uses, keeping the sandbox tags in its local part."""
+    return f"{local_part}-{uuid.uuid4().hex[:8]}@example.nl"
+
+
 class Applicant:
     """Someone signing up through the public API, step by step, as the web shop would."""
 

@@ -256,21 +256,18 @@ class LocalCloud:
             address = r.resolve(spec["Properties"])["EmailIdentity"]
             self.client("ses").verify_email_identity(EmailAddress=address)
             r.physical[name] = address
-        for name in r.resources("AWS::Cognito::UserPool"):
-            r.physical[name] = f"{self.region}_local"
-            r.attributes[(name, "Arn")] = f"arn:aws:cognito-idp:{self.region}:{ACCOUNT}:userpool/{self.region}_local"
-        for name in r.resources("AWS::Cognito::UserPoolClient"):
-            r.physical[name] = "local-web-client"
+        self._create_user_pools()
         for kind in ("AWS::Serverless::LayerVersion", "AWS::Serverless::Api", "AWS::CloudWatch::Alarm",
-                     "AWS::Cognito::UserPoolGroup", "AWS::SQS::QueuePolicy", "AWS::CloudWatch::Dashboard"):
+                     "AWS::SQS::QueuePolicy", "AWS::CloudWatch::Dashboard"):
             for name in r.resources(kind):
                 r.physical[name] = name
                 r.attributes[(name, "Arn")] = f"arn:aws:local:{self.region}:{ACCOUNT}:{name}"
         for name, spec in r.resources("AWS::Serverless::Function").items():
             self._create_function(name, spec)
-        self._export_environment()
         for name, spec in r.resources("AWS::Serverless::StateMachine").items():
             self._create_state_machine(name, spec)
+        # resolved last: a function's settings may name a state machine, whose tasks name functions
+        self._export_environment()
         for name, spec in {**r.resources("AWS::Serverless::Function"),
                            **r.resources("AWS::Serverless::StateMachine")}.items():
             self._connect_events(name, spec)
@@ -282,12 +279,29 @@ class LocalCloud:
                 "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                         "Principal": {"Service": f"{service}.amazonaws.com"}}]}))
 
+    def _create_user_pools(self) -> None:
+        """The user pool, its app client and groups, in moto's Cognito: logins created by the
+        application (sign-up) live there, as they would in AWS."""
+        r, idp = self.resolver, self.client("cognito-idp")
+        for name, spec in r.resources("AWS::Cognito::UserPool").items():
+            props = r.resolve(spec["Properties"])
+            pool = idp.create_user_pool(PoolName=props.get("UserPoolName", name), Schema=props.get("Schema", []),
+                                        UsernameAttributes=props.get("UsernameAttributes", []))["UserPool"]
+            r.physical[name], r.attributes[(name, "Arn")] = pool["Id"], pool["Arn"]
+        for name, spec in r.resources("AWS::Cognito::UserPoolClient").items():
+            props = r.resolve(spec["Properties"])
+            client = idp.create_user_pool_client(UserPoolId=props["UserPoolId"], ClientName=props["ClientName"],
+                                                 ExplicitAuthFlows=props.get("ExplicitAuthFlows", []))
+            r.physical[name] = client["UserPoolClient"]["ClientId"]
+        for name, spec in r.resources("AWS::Cognito::UserPoolGroup").items():
+            props = r.resolve(spec["Properties"])
+            idp.create_group(GroupName=props["GroupName"], UserPoolId=props["UserPoolId"])
+            r.physical[name] = props["GroupName"]
+
     def _create_function(self, name: str, spec: dict[str, Any]) -> None:
         r = self.resolver
         defaults = r.function_globals()
         props = spec["Properties"]
-        environment = {**r.resolve(defaults.get("Environment", {}).get("Variables", {})),
-                       **r.resolve(props.get("Environment", {}).get("Variables", {}))}
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
             archive.writestr("app.py", "# runs in-process in the local cloud\n")
@@ -296,8 +310,7 @@ class LocalCloud:
             Role=LAMBDA_ROLE, Handler=props["Handler"], Code={"ZipFile": code.getvalue()},
         )["FunctionArn"]
         self.functions[name] = Function(
-            name=name, code_dir=ROOT / props["CodeUri"], handler_path=props["Handler"],
-            environment={k: str(v) for k, v in environment.items()},
+            name=name, code_dir=ROOT / props["CodeUri"], handler_path=props["Handler"], environment={},
             memory=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
             timeout=int(props.get("Timeout", defaults.get("Timeout", 3))), arn=arn,
         )
@@ -306,6 +319,11 @@ class LocalCloud:
     def _export_environment(self) -> None:
         """Functions share this process's environment, as warm Lambdas share nothing: so two
         functions may not give one variable different values (name them apart instead)."""
+        r = self.resolver
+        defaults = r.function_globals().get("Environment", {}).get("Variables", {})
+        for name, spec in r.resources("AWS::Serverless::Function").items():
+            own = spec["Properties"].get("Environment", {}).get("Variables", {})
+            self.functions[name].environment = {k: str(v) for k, v in r.resolve({**defaults, **own}).items()}
         merged: dict[str, str] = {}
         for function in self.functions.values():
             for key, value in function.environment.items():
@@ -423,12 +441,9 @@ class LocalCloud:
         return moved
 
     def _poll_stream(self, sub: StreamSubscription) -> bool:
-        streams = self.client("dynamodbstreams")
-        shard = self._shard(sub.stream_arn)
-        position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": sub.checkpoint}
-                    if sub.checkpoint else {"ShardIteratorType": "TRIM_HORIZON"})
-        iterator = streams.get_shard_iterator(StreamArn=sub.stream_arn, ShardId=shard, **position)["ShardIterator"]
-        records = streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+        # a fresh iterator every time: moto undoes a failed transaction by restoring a copy of the
+        # table, and an iterator kept from before would go on reading the discarded stream
+        records = self.stream_records(sub.stream_arn, after=sub.checkpoint)
         if not records:
             return False
         batch = []
@@ -480,22 +495,34 @@ class LocalCloud:
             self._shards[stream_arn] = description["Shards"][0]["ShardId"]
         return self._shards[stream_arn]
 
-    def write_mark(self, table: str = "Table") -> str:
-        """A position in the table's stream: `writes_since(mark)` lists every write after it."""
-        arn = self.resolver.get_att(table, "StreamArn")
-        return self.client("dynamodbstreams").get_shard_iterator(
-            StreamArn=arn, ShardId=self._shard(arn), ShardIteratorType="LATEST")["ShardIterator"]
-
-    def writes_since(self, mark: str) -> list[dict[str, Any]]:
-        """Every insert, modify and remove since `mark`, as stream records (keys and images)."""
+    def stream_records(self, stream_arn: str, *, after: str | None, limit: int = 1000) -> list[dict[str, Any]]:
+        """Stream records after a sequence number (from the start when None)."""
+        position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+                    if after else {"ShardIteratorType": "TRIM_HORIZON"})
         streams = self.client("dynamodbstreams")
+        iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=self._shard(stream_arn),
+                                              **position)["ShardIterator"]
+        return streams.get_records(ShardIterator=iterator, Limit=limit)["Records"]
+
+    def write_mark(self, table: str = "Table") -> str | None:
+        """The table's last write so far: `writes_since(mark)` lists every write after it. A
+        sequence number, not an iterator, so it survives moto restoring a table (see above)."""
+        self.settle()
+        arn = self.resolver.get_att(table, "StreamArn")
+        # once settled, a consumer of the stream has read it to the end: start from there
+        last = max((s.checkpoint for s in self.streams if s.stream_arn == arn and s.checkpoint), default=None, key=int)
+        while batch := self.stream_records(arn, after=last):
+            last = batch[-1]["dynamodb"]["SequenceNumber"]
+        return last
+
+    def writes_since(self, mark: str | None, table: str = "Table") -> list[dict[str, Any]]:
+        """Every insert, modify and remove since `mark`, as stream records (keys and images)."""
+        arn = self.resolver.get_att(table, "StreamArn")
         records: list[dict[str, Any]] = []
-        while True:
-            page = streams.get_records(ShardIterator=mark, Limit=1000)
-            records += page["Records"]
-            if not page["Records"]:
-                return records
-            mark = page["NextShardIterator"]
+        while batch := self.stream_records(arn, after=mark):
+            records += batch
+            mark = batch[-1]["dynamodb"]["SequenceNumber"]
+        return records
 
     def mailbox(self, to: str) -> list[dict[str, str]]:
         """E-mails sent through SES to this address, oldest first (what the customer received)."""
@@ -578,7 +605,7 @@ class LocalCloud:
                             self._busy_lock.wait(0.05)
                             progressed = True
                 if self._busy_executions():
-                    time.sleep(0.005)
+                    time.sleep(0.02)  # polling harder only takes time from the flows' own thread
                     continue
                 if not progressed:
                     return

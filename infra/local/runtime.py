@@ -16,11 +16,13 @@ from infra.local.cloud import LocalCloud
 from infra.local.demo import load_demo_data, register_users
 from infra.local.gateway import Gateway
 from infra.local.sandbox.stripe import StripeStandIn
-from infra.local.tokens import TokenIssuer
+from infra.local.tokens import TokenIssuer, User
 
 #: the local cloud's own provider credentials (template parameters that are secrets in AWS)
 LOCAL_PARAMETERS = {"StripeSecretKey": "sk_test_opencounter_local",
-                    "StripeIdentityWebhookSecret": "whsec_opencounter_local_identity"}
+                    "StripeIdentityWebhookSecret": "whsec_opencounter_local_identity",
+                    # the deep checks take no time in tests; `make run` gives them a visible pause
+                    "VerificationWaitSeconds": "0"}
 
 
 @dataclass
@@ -40,10 +42,12 @@ class Running:
 
 
 def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo: bool = True,
-          quiet: bool = True, environment: dict[str, str] | None = None) -> Running:
+          quiet: bool = True, environment: dict[str, str] | None = None,
+          parameters: dict[str, str] | None = None) -> Running:
     """Start the local cloud. port=0 picks a free port; aws_port exposes the in-memory AWS;
     `environment` overrides the template's function variables (log level, metrics)."""
-    cloud = LocalCloud(synchronous=synchronous, environment=environment, parameters=LOCAL_PARAMETERS).start()
+    cloud = LocalCloud(synchronous=synchronous, environment=environment,
+                       parameters={**LOCAL_PARAMETERS, **(parameters or {})}).start()
     servers: list[Any] = []
     aws_url = None
     if aws_port is not None:
@@ -59,7 +63,8 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     r = cloud.resolver
     pool = next(iter(r.resources("AWS::Cognito::UserPool")))
     client = next(iter(r.resources("AWS::Cognito::UserPoolClient")))
-    issuer = TokenIssuer(cloud.region, r.physical[pool], r.physical[client])
+    issuer = TokenIssuer(cloud.region, r.physical[pool], r.physical[client],
+                         directory=user_pool_directory(cloud, r.physical[pool], r.physical[client]))
     register_users(issuer)
     if demo:
         load_demo_data()
@@ -81,6 +86,30 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
 class _Stoppable:
     def __init__(self, stop: Any) -> None:
         self.shutdown = stop
+
+
+def user_pool_directory(cloud: LocalCloud, pool_id: str, client_id: str) -> Any:
+    """Signs in the users the application created in the (moto) user pool, such as a customer
+    who just signed up: password checked by Cognito, groups and customer id read from it."""
+    idp = cloud.client("cognito-idp")
+
+    def find(username: str, password: str) -> User | None:
+        try:
+            answer = idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id,
+                                             AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                             AuthParameters={"USERNAME": username, "PASSWORD": password})
+        except (idp.exceptions.NotAuthorizedException, idp.exceptions.UserNotFoundException):
+            return None
+        if answer.get("ChallengeName"):  # e.g. a temporary password still to be replaced
+            return None
+        found = idp.admin_get_user(UserPoolId=pool_id, Username=username)
+        if not found.get("Enabled", True):
+            return None
+        attributes = {a["Name"]: a["Value"] for a in found["UserAttributes"]}
+        memberships = idp.admin_list_groups_for_user(UserPoolId=pool_id, Username=username)["Groups"]
+        groups = [g["GroupName"] for g in memberships]
+        return User(username, password, tuple(groups), attributes.get("custom:customer_id"), attributes.get("sub", ""))
+    return find
 
 
 class _QuietHandler(WSGIRequestHandler):

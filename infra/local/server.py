@@ -21,7 +21,8 @@ def main() -> None:
     arguments = parser.parse_args()
     # EMF metric lines go to CloudWatch in AWS; locally they would drown the request log
     running = runtime.start(synchronous=False, port=arguments.port, aws_port=arguments.aws_port, quiet=False,
-                            environment={"POWERTOOLS_METRICS_DISABLED": "true"})
+                            environment={"POWERTOOLS_METRICS_DISABLED": "true"},
+                            parameters={"VerificationWaitSeconds": "20"})
     customers = [u for u in demo_users() if "customers" in u.groups]
     staff = [u for u in demo_users() if "customers" not in u.groups]
     table = running.cloud.resolver.physical["Table"]

@@ -10,7 +10,7 @@ import pytest
 
 from infra.local.runtime import LOCAL_PARAMETERS
 from infra.local.sandbox.stripe import signature_header
-from tests.conftest import Applicant, TableWrites
+from tests.conftest import Applicant, TableWrites, unique
 
 
 def test_an_applicant_is_identified_validated_signed_and_active_at_once(cloud, agent):
@@ -53,14 +53,14 @@ def test_a_failed_identity_check_can_be_tried_again(cloud):
 
 
 def test_the_sandbox_outcome_follows_the_test_data(cloud):
-    applicant = Applicant(cloud, applicant__email="eva+unverified@example.nl")
+    applicant = Applicant(cloud, applicant__email=unique("eva+unverified"))
     applicant.apply()
     applicant.identify(outcome=None)
     assert applicant.status()["status"] == "IDENTIFYING"
 
 
 @pytest.mark.parametrize(("changes", "reasons"), [
-    ({"applicant__email": "eva+bkr@example.nl"}, ["the credit bureau reports a negative registration"]),
+    ({"applicant__email": unique("eva+bkr")}, ["the credit bureau reports a negative registration"]),
     ({"applicant__monthly_income_cents": 10000}, ["the plan costs more than 10% of the declared monthly income"]),
     ({"applicant__birth_date": "2012-01-01", "applicant__monthly_income_cents": 1000},
      ["the applicant is younger than 18", "the plan costs more than 10% of the declared monthly income"]),

@@ -3,7 +3,9 @@ official stripe library (pointed here by STRIPE_API_BASE), plus the pages a cust
 see at Stripe, and webhooks signed exactly as Stripe signs them.
 
 Identity (VerificationSession): the hosted page lets the person verify or fail; without a
-choice the outcome follows the test data: an e-mail address tagged `+unverified` fails.
+choice the outcome follows the test data: an e-mail address tagged `+unverified` fails. The
+verification report of a verified session finds the document forged when the address is
+tagged `+docfail` (the deeper check after activation).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class StripeStandIn:
         self.synchronous = synchronous
         self.base_url = ""
         self.sessions: dict[str, dict[str, Any]] = {}
+        self.reports: dict[str, dict[str, Any]] = {}
         self.webhooks: list[tuple[str, str, str]] = []  # (url, secret, event type prefix)
         self.deliveries: list[dict[str, Any]] = []
         self._idempotent: dict[str, tuple[str, Response]] = {}
@@ -106,10 +109,11 @@ class StripeStandIn:
         }
         if (method, path) in routes:
             return routes[(method, path)](params)
-        found = re.fullmatch(r"/v1/identity/verification_sessions/(vs_\w+)", path)
+        found = re.fullmatch(r"/v1/identity/verification_(sessions|reports)/((?:vs|vr)_\w+)", path)
         if found and method == "GET":
-            session = self.sessions.get(found.group(1))
-            return _json(session) if session else _error(404, f"No such verification session: '{found.group(1)}'")
+            kind, key = found.groups()
+            thing = (self.sessions if kind == "sessions" else self.reports).get(key)
+            return _json(thing) if thing else _error(404, f"No such verification {kind[:-1]}: '{key}'")
         return _error(404, f"Unrecognized request URL ({method}: {path}).")
 
     # ------------------------------------------------------------ Identity
@@ -147,14 +151,25 @@ class StripeStandIn:
         email = session["provided_details"].get("email", "")
         verified = outcome == "verified" if outcome else "+unverified" not in email.split("@")[0]
         if verified:
-            session.update(status="verified", last_error=None,
-                           last_verification_report=f"vr_{secrets.token_hex(12)}")
+            report = self._report(session, forged="+docfail" in email.split("@")[0])
+            session.update(status="verified", last_error=None, last_verification_report=report["id"])
             kind = "identity.verification_session.verified"
         else:
             session.update(status="requires_input", last_error={
                 "code": "document_unverified_other", "reason": "The document could not be verified."})
             kind = "identity.verification_session.requires_input"
         return self.send_event(kind, session)
+
+    def _report(self, session: dict[str, Any], *, forged: bool) -> dict[str, Any]:
+        document = {"status": "verified", "error": None, "type": "id_card", "issuing_country": "NL"}
+        if forged:
+            document.update(status="unverified", error={
+                "code": "document_fraudulent", "reason": "the identity document shows signs of tampering"})
+        report = {"id": f"vr_{secrets.token_hex(12)}", "object": "identity.verification_report", "type": "document",
+                  "verification_session": session["id"], "created": int(time.time()), "livemode": False,
+                  "document": document, "selfie": {"status": "verified", "error": None}}
+        self.reports[report["id"]] = report
+        return report
 
     # ------------------------------------------------------------ webhooks
 

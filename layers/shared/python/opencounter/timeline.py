@@ -25,6 +25,9 @@ TITLES = {
     "ProductActivated": "Product activated",
     "ContractSigned": "Contract signed",
     "SignupActivated": "Ready to use: we finish checking your details in the background",
+    "CustomerVerified": "Your details are confirmed",
+    "VerificationFailed": "We could not confirm your details",
+    "SignupRolledBack": "Your sign-up was undone",
 }
 
 

@@ -78,3 +78,12 @@ class SignatureEvidence(Item, discriminator="SignatureEvidence"):
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
         return f"SIGNUP#{signup_id}", "EVIDENCE#SIGNATURE"
+
+
+class RollbackAudit(Item, discriminator="RollbackAudit"):
+    """SK AUDIT#ROLLBACK: why a sign-up was undone and what was undone. Written once."""
+
+    at = UnicodeAttribute()
+    reasons = JSONAttribute()
+    undone = JSONAttribute()
+    checks = JSONAttribute()

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from opencounter.catalogue import plan_on_sale
-from opencounter.customers.service import business_today, dutch_postcode
+from opencounter.customers.service import business_today, dutch_postcode, find_customers
 from opencounter.errors import Conflict, InvalidInput, NotFound
 from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
 from opencounter.signups.records import STEPS, ResumeCode, Signup, code_digest
@@ -76,6 +76,9 @@ def _create(request: dict[str, Any]) -> dict[str, Any]:
     applicant["address"] = {**applicant["address"], "postcode": dutch_postcode(applicant["address"]["postcode"],
                                                                          "applicant.address.postcode")}
     plan = plan_on_sale(request["product_code"], request["plan_code"])
+    if find_customers(applicant["email"]):
+        raise Conflict("applicant.email: there is an account with this e-mail address already; sign in to add a "
+                       "product, or call us", field="applicant.email")
     now = utcnow()
     signup_id, resume_code = str(uuid.uuid4()), _new_resume_code()
     steps = {name: {"status": "pending"} for name in STEPS}

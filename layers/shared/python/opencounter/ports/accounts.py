@@ -1,0 +1,54 @@
+"""Logins: the Cognito user pool. A customer's login carries their customer id and the
+customers group, which is what the API's authorizer hands to the handlers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+_idp: Any = None
+
+
+def _client() -> Any:
+    global _idp
+    if _idp is None:
+        import boto3
+
+        _idp = boto3.client("cognito-idp")
+    return _idp
+
+
+def create_login(email: str, customer_id: str) -> str:
+    """Create the customer's login (Cognito e-mails the invitation); idempotent. Returns
+    "created" or "existed"."""
+    idp, pool = _client(), os.environ["USER_POOL_ID"]
+    try:
+        idp.admin_create_user(UserPoolId=pool, Username=email, DesiredDeliveryMediums=["EMAIL"], UserAttributes=[
+            {"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
+            {"Name": "custom:customer_id", "Value": customer_id}])
+        outcome = "created"
+    except idp.exceptions.UsernameExistsException:
+        found = idp.admin_get_user(UserPoolId=pool, Username=email)
+        attributes = {a["Name"]: a["Value"] for a in found["UserAttributes"]}
+        if attributes.get("custom:customer_id") != customer_id:
+            raise RuntimeError(f"a login for {email} exists for another customer") from None
+        outcome = "existed"
+    idp.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="customers")
+    return outcome
+
+
+def disable_login(email: str) -> None:
+    """Stop the login from signing in (kept, not deleted: the record of it stays); idempotent."""
+    idp = _client()
+    try:
+        idp.admin_disable_user(UserPoolId=os.environ["USER_POOL_ID"], Username=email)
+    except idp.exceptions.UserNotFoundException:
+        pass
+
+
+def login_enabled(email: str) -> bool:
+    idp = _client()
+    try:
+        return bool(idp.admin_get_user(UserPoolId=os.environ["USER_POOL_ID"], Username=email).get("Enabled", True))
+    except idp.exceptions.UserNotFoundException:
+        return False

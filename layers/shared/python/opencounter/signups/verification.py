@@ -1,0 +1,183 @@
+"""Deeper verification after activation, and the rollback when it fails: the tasks of the
+signup-verification workflow (statemachines/signup_verification.asl.json). Every task is
+idempotent: Step Functions retries them, and a rule may deliver the start twice."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from opencounter.customers.records import ProductHolding, Profile
+from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
+from opencounter.signups.records import ResumeCode, RollbackAudit, Signup
+from opencounter.table import Item, customer_key
+
+SYSTEM = {"type": "system", "id": "signup-verification"}
+#: how long each check takes relative to VERIFICATION_WAIT_SECONDS (the document review longest)
+CHECK_WAIT_SHARE = {"document": 1.0, "sanctions": 0.25, "address": 0.5}
+
+
+def flow_input(detail: dict[str, Any]) -> dict[str, Any]:
+    """What a verification run starts with, from the SignupActivated event."""
+    base = float(os.environ.get("VERIFICATION_WAIT_SECONDS", "3600"))
+    return {"signup_id": detail["signup_id"], "customer_id": detail["customer_id"],
+            "product_id": detail["data"]["product_id"],
+            "waits": {f"{check}_seconds": int(base * share) for check, share in CHECK_WAIT_SHARE.items()}}
+
+
+def start_flow(detail: dict[str, Any]) -> str:
+    """Start the run for a sign-up; its name is the sign-up id, so a repeated start runs nothing twice."""
+    import boto3
+
+    sfn = boto3.client("stepfunctions")
+    try:
+        sfn.start_execution(stateMachineArn=os.environ["SIGNUP_VERIFICATION_ARN"], name=detail["signup_id"],
+                            input=json.dumps(flow_input(detail)))
+    except sfn.exceptions.ExecutionAlreadyExists:
+        return "already_started"
+    return "started"
+
+
+def _signup(signup_id: str) -> Signup:
+    return Signup.get(*Signup.keys(signup_id))
+
+
+def ensure_login(signup_id: str) -> str:
+    from opencounter.ports.accounts import create_login
+
+    signup = _signup(signup_id)
+    return create_login(signup.applicant["email"], signup.customer_id)
+
+
+def run_check(check: str, signup_id: str) -> dict[str, Any]:
+    from opencounter.ports import screening
+
+    signup = _signup(signup_id)
+    applicant = signup.applicant
+    if check == "document":
+        result = screening.document_check(signup.steps["identification"]["session_id"])
+    elif check == "sanctions":
+        result = screening.sanctions_check(applicant["family_name"], applicant["email"])
+    elif check == "address":
+        result = screening.address_check(applicant["address"])
+    else:
+        raise ValueError(f"no check called {check!r}")
+    return result.to_dict()
+
+
+def _with_step(signup: Signup, status: str, **detail: Any) -> None:
+    signup.steps = {**signup.steps, "verification": {"status": status, "at": isoformat(utcnow()), **detail}}
+    signup.updated_at = isoformat(utcnow())
+
+
+def decide(checks: list[dict]) -> str:
+    """What the checks mean: "rollback" when one failed, "review" when one could not be
+    completed (a provider failing is no reason to undo a customer), else "verified"."""
+    if any(c.get("passed") is False for c in checks):
+        return "rollback"
+    if any(c.get("passed") is None for c in checks):
+        return "review"
+    return "verified"
+
+
+def mark_verified(signup_id: str, checks: list[dict]) -> str:
+    signup = _signup(signup_id)
+    if signup.status != "ACTIVE":
+        return "already_decided"
+    signup.status = "VERIFIED"
+    _with_step(signup, "passed", checks=[c["check"] for c in checks])
+    event = domain_event("CustomerVerified", customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM,
+                         channel="system", data={"checks": [c["check"] for c in checks]})
+    commit([Write(signup, conflict="the sign-up changed meanwhile")], [event])
+    return "verified"
+
+
+def mark_for_review(signup_id: str, checks: list[dict]) -> str:
+    """A check could not be completed (a provider failing): staff decide; nothing is undone."""
+    signup = _signup(signup_id)
+    if signup.status != "ACTIVE":
+        return "already_decided"
+    signup.status = "IN_REVIEW"
+    unfinished = [c["check"] for c in checks if c.get("passed") is None]
+    _with_step(signup, "needs_review", unfinished=unfinished)
+    commit([Write(signup, conflict="the sign-up changed meanwhile")], [])
+    return "in_review"
+
+
+def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
+    """Undo everything the sign-up created: the product ends, the login is disabled and the
+    account closed when nothing else holds it, the resume code stops working; the customer is
+    told why and an audit record is kept. Safe to run again: a second run changes nothing."""
+    from opencounter.ports.accounts import disable_login
+    from opencounter.ports.messaging import send_email
+
+    signup = _signup(signup_id)
+    reasons = [c["reason"] for c in checks if c.get("passed") is False and c.get("reason")]
+    if signup.status == "ROLLED_BACK":
+        return {"outcome": "already_rolled_back", "undone": signup.steps["verification"].get("undone", [])}
+    now = isoformat(utcnow())
+    holdings = [i for i in Item.query(customer_key(signup.customer_id)) if isinstance(i, (ProductHolding, Profile))]
+    products = [p for p in holdings if isinstance(p, ProductHolding)]
+    profile = next(p for p in holdings if isinstance(p, Profile))
+    undone, writes = [], []
+    for product in products:
+        if product.product_id == signup.product_id and product.status == "ACTIVE":
+            product.status, product.ended_at, product.end_reason = "TERMINATED", now, "verification failed"
+            writes.append(Write(product, ProductHolding.status == "ACTIVE", conflict="the product changed meanwhile"))
+            undone.append(f"product {product.name} ({product.identifier}) deactivated")
+    others = [p for p in products if p.product_id != signup.product_id and p.status == "ACTIVE"]
+    if not others:
+        disable_login(signup.applicant["email"])
+    if not others and profile.status != "CLOSED":
+        profile.status, profile.updated_at = "CLOSED", now
+        writes.append(Write(profile, conflict="the customer record changed meanwhile"))
+        undone.append("account closed and login disabled")
+    signup.status = "ROLLED_BACK"
+    _with_step(signup, "failed", reasons=reasons, undone=undone)
+    writes.append(Write(signup, conflict="the sign-up changed meanwhile"))
+    writes.append(Write(ResumeCode(f"RESUME#{signup.resume_code_digest}", "RESUME"), delete=True))
+    writes.append(Write(RollbackAudit(f"SIGNUP#{signup_id}", "AUDIT#ROLLBACK", at=now, reasons=reasons,
+                                      undone=undone, checks=checks), RollbackAudit.PK.does_not_exist(),
+                        conflict="the rollback is recorded already"))
+    events = [
+        domain_event("VerificationFailed", customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM,
+                     channel="system", data={"reasons": reasons}),
+        domain_event("SignupRolledBack", customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM,
+                     channel="system", data={"reasons": reasons, "undone": undone}),
+    ]
+    commit(writes, events)
+    send_email(signup.applicant["email"], "We could not complete your sign-up", (
+        f"Dear {signup.applicant['given_name']},\n\nAfter activating your {signup.plan['product_name']} we finished "
+        "checking your details, and we cannot continue the agreement, because:\n"
+        + "".join(f"- {reason}\n" for reason in reasons)
+        + "\nWe have undone the following:\n" + "".join(f"- {item}\n" for item in undone)
+        + "\nAnything you paid is refunded. Questions? Reply to this e-mail or call us.\n"))
+    return {"outcome": "rolled_back", "undone": undone}
+
+
+
+def leftovers(signup_id: str) -> list[str]:
+    """What a rolled-back sign-up still has alive; empty when the rollback left nothing behind."""
+    from opencounter.ports.accounts import login_enabled
+    from opencounter.signups.records import SigningCode
+
+    signup = _signup(signup_id)
+    alive = []
+    if signup.status != "ROLLED_BACK":
+        alive.append(f"sign-up is {signup.status}")
+    if list(ResumeCode.query(f"RESUME#{signup.resume_code_digest}")):
+        alive.append("resume code still continues the sign-up")
+    if list(SigningCode.query(SigningCode.keys(signup_id)[0], SigningCode.SK == "SIGNING_CODE")):
+        alive.append("signing code still valid")
+    if signup.customer_id:
+        items = list(Item.query(customer_key(signup.customer_id)))
+        alive += [f"product {i.product_id} is {i.status}" for i in items
+                  if isinstance(i, ProductHolding) and i.product_id == signup.product_id and i.status == "ACTIVE"]
+        others = [i for i in items if isinstance(i, ProductHolding) and i.product_id != signup.product_id
+                  and i.status == "ACTIVE"]
+        if not others:
+            alive += ["customer account is open" for i in items if isinstance(i, Profile) and i.status != "CLOSED"]
+            if login_enabled(signup.applicant["email"]):
+                alive.append("login still signs in")
+    return alive
