@@ -110,14 +110,16 @@ def faults(cloud: runtime.Running) -> Iterator[dict]:
     cloud.cloud.faults.clear()
 
 
-def crash_times(count: int) -> Any:
-    """A fault that makes the first `count` invocations die, as a process dying halfway would."""
+def crash_times(count: int, *, after_work: bool = False) -> Any:
+    """A fault that makes the first `count` invocations die: before they do anything, or, with
+    after_work, once their work is done but before they answer (the hardest place to die)."""
     remaining = [count]
 
     def fault(_event: Any) -> None:
         if remaining[0] > 0:
             remaining[0] -= 1
             raise RuntimeError("the process died")
+    fault.after_work = after_work  # type: ignore[attr-defined]
     return fault
 
 

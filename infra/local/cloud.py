@@ -155,6 +155,8 @@ class LocalCloud:
         self.streams: list[StreamSubscription] = []
         self.state_machines: dict[str, str] = {}
         self.definitions: dict[str, dict[str, Any]] = {}
+        #: function name -> a fault run before its handler (or after it, when the fault has
+        #: `after_work = True`); a fault that raises is a crash of that invocation
         self.faults: dict[str, Callable[[Any], None]] = {}
         self._work: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._busy = 0
@@ -384,12 +386,19 @@ class LocalCloud:
         """Run a function's handler now, in this thread (as a synchronous Lambda invocation)."""
         function = self.function(name)
         fault = self.faults.get(function.name)
-        if fault is not None:
+        after = getattr(fault, "after_work", False)
+        if fault is not None and not after:
             try:
                 fault(event)
             except Exception as error:
                 raise FunctionCrashed(function.name, error) from error
-        return function.invoke(event)
+        result = function.invoke(event)
+        if fault is not None and after:  # the work is done, then the process dies before answering
+            try:
+                fault(event)
+            except Exception as error:
+                raise FunctionCrashed(function.name, error) from error
+        return result
 
     def invoke_async(self, name: str, event: Any) -> None:
         self._submit(lambda: self._deliver_with_retries(name, event, retries=2, dead_letter_arn=None))
