@@ -173,6 +173,9 @@ class Gateway:
                 return _json(400, {"__type": "NotAuthorizedException", "message": str(refusal)})
         if request.path == "/local/auth/jwks.json":
             return _json(200, self.issuer.jwks())
+        if request.path == "/local/mailbox" and request.args.get("to"):
+            # what SES would have delivered: signing codes, notices (the local cloud sends no mail)
+            return _json(200, {"to": request.args["to"], "messages": self.cloud.mailbox(request.args["to"])})
         if request.path == "/local/health":
             return _json(200, {"status": "ok"})
         return _json(404, {"message": "no such local endpoint"})

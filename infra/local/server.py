@@ -33,6 +33,7 @@ OpenCounter is running locally.
   Pages        {running.url}/
   Sign in      POST {running.url}/local/auth/sign-in  {{"username": ..., "password": "{DEMO_PASSWORD}"}}
                then send the IdToken as the Authorization header
+  E-mail       {running.url}/local/mailbox?to=<address>   (what SES sent: signing codes, notices)
   AWS (moto)   {running.aws_url}     (aws --endpoint-url {running.aws_url} dynamodb scan --table-name {table})
 
   Demo customers: {", ".join(u.username for u in customers)}

@@ -142,3 +142,14 @@ def test_a_function_that_crashes_gives_502_as_from_api_gateway(cloud, customer, 
     response = customer.get("/me")
     assert response.status_code == 502
     assert response.json() == {"message": "Internal server error"}
+
+
+def test_the_local_mailbox_shows_what_ses_sent(cloud):
+    from tests.conftest import Applicant
+
+    applicant = Applicant(cloud)
+    applicant.apply()
+    applicant.identify()
+    applicant.request_code()
+    box = Caller(cloud.url, None).get("/local/mailbox", params={"to": applicant.email}).json()
+    assert [m["subject"] for m in box["messages"]] == ["Your signing code"]
