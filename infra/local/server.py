@@ -30,7 +30,7 @@ def main() -> None:
 OpenCounter is running locally.
 
   API          {running.url}            (e.g. GET {running.url}/me)
-  Pages        {running.url}/
+  Pages        {running.url}/   (sign up at {running.url}/signup.html)
   Sign in      POST {running.url}/local/auth/sign-in  {{"username": ..., "password": "{DEMO_PASSWORD}"}}
                then send the IdToken as the Authorization header
   E-mail       {running.url}/local/mailbox?to=<address>   (what SES sent: signing codes, notices)

@@ -47,6 +47,7 @@ def test_a_failed_identity_check_can_be_tried_again(cloud):
     identification = {s["name"]: s for s in applicant.status()["steps"]}["identification"]
     assert identification["status"] == "action_required"
     assert "could not be verified" in identification["reason"]
+    assert applicant.status()["next_step"] == "identification"
 
     applicant.identify("verified")
     assert applicant.status()["status"] == "VALIDATED"

@@ -45,7 +45,7 @@ def _birth_date(raw: str) -> str:
 
 def _view(signup: Signup, evidence: Any = None) -> dict[str, Any]:
     steps = [{"name": name, **signup.steps[name]} for name in STEPS]
-    waiting = next((s["name"] for s in steps if s["status"] in ("pending", "in_progress")), None)
+    waiting = next((s["name"] for s in steps if s["status"] in ("pending", "in_progress", "action_required")), None)
     applicant = signup.applicant
     return {
         "signup_id": signup.signup_id,
