@@ -6,12 +6,17 @@ changes one of these fails loudly there instead of quietly here.
 - `EventsBackend.put_events`: after moto has done its part (archives, queues), deliver to the
   Lambda and Step Functions targets moto does not support;
 - DynamoDB writes: one lock around each write, so a conditional write is atomic as in DynamoDB
-  (moto checks the condition and writes in two steps, and the API serves requests in threads).
+  (moto checks the condition and writes in two steps, and the API serves requests in threads);
+- DynamoDB transactions: moto backs up the whole table (every item and the whole stream) once
+  per item of every transaction, so a transaction got slower as the table filled (a 10-item
+  sign-up went from 16 ms to 150 ms a copy). The local cloud keeps only the touched items and
+  the stream's length, and puts them back when the transaction fails.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import threading
 from collections.abc import Iterator
@@ -19,8 +24,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from unittest import mock
 
+import moto.dynamodb.models as dynamodb_models
 from moto.awslambda.models import LambdaBackend
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.events.models import EventsBackend
 
 if TYPE_CHECKING:
@@ -67,6 +75,54 @@ def _put_events(cloud: LocalCloud, original: Any) -> Any:
     return put_events
 
 
+class _CopyWithoutTableBackups:
+    """The copy module as moto.dynamodb.models sees it: deep copies as usual, except that a
+    whole Table is not copied (its transaction backup; see _item_level_rollback)."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _item_level_rollback(original: Any) -> Any:
+    """Transactions that undo a failure by restoring the items they touched and the stream."""
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        touched: list[tuple[Table, DynamoType, DynamoType | None, Any]] = []
+        stream_lengths: dict[int, tuple[Table, int]] = {}
+        for entry in transact_items:
+            _, operation = next(iter(entry.items()))
+            table = self.tables.get(operation.get("TableName"))
+            key = operation.get("Key") or operation.get("Item") or {}
+            if table is None or table.hash_key_attr not in key:
+                continue
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            touched.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+            if table.stream_shard is not None:
+                stream_lengths.setdefault(id(table), (table, len(table.stream_shard.items)))
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_value, range_value, before in reversed(touched):
+                if range_value is None:
+                    if before is None:
+                        table.items.pop(hash_value, None)
+                    else:
+                        table.items[hash_value] = before
+                elif before is None:
+                    table.items.get(hash_value, {}).pop(range_value, None)
+                else:
+                    table.items[hash_value][range_value] = before
+            for table, length in stream_lengths.values():
+                del table.stream_shard.items[length:]
+            raise
+    return transact_write_items
+
+
 def _atomic(original: Any, lock: threading.RLock) -> Any:
     def write(*args: Any, **kwargs: Any) -> Any:
         with lock:
@@ -81,6 +137,10 @@ def applied(cloud: LocalCloud) -> Iterator[None]:
         stack.enter_context(mock.patch.object(LambdaBackend, "invoke", _invoke(cloud)))
         stack.enter_context(mock.patch.object(EventsBackend, "put_events",
                                               _put_events(cloud, EventsBackend.put_events)))
+        stack.enter_context(mock.patch.object(dynamodb_models, "copy", _CopyWithoutTableBackups()))
         for name in DYNAMODB_WRITES:
-            stack.enter_context(mock.patch.object(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name), lock)))
+            write = getattr(DynamoDBBackend, name)
+            if name == "transact_write_items":
+                write = _item_level_rollback(write)
+            stack.enter_context(mock.patch.object(DynamoDBBackend, name, _atomic(write, lock)))
         yield

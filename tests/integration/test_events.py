@@ -115,3 +115,26 @@ def test_an_event_that_breaks_its_schema_is_never_written(cloud, customer):
     except InvalidInput as error:
         assert error.field == "data.changes"
     assert writes.since() == []
+
+
+def test_a_transaction_that_fails_on_a_later_write_leaves_no_earlier_write_behind(cloud, customer):
+    from opencounter.customers.records import Address, Profile
+    from opencounter.errors import Conflict
+    from opencounter.outbox import Write, commit, domain_event
+
+    writes = TableWrites(cloud)
+    new_home = Address(*Address.keys(customer.customer_id, "2099-01-01"), move_id="m", street="Nieuwe Weg",
+                       house_number=1, postcode="1234 AB", city="Ergens", effective_from="2099-01-01",
+                       registered_at="2026-01-01T00:00:00Z")
+    existing = Profile.get(*Profile.keys(customer.customer_id))
+    event = domain_event("CustomerUpdated", customer_id=customer.customer_id, actor={"type": "system", "id": "t"},
+                         channel="system", data={"changes": [{"field": "x", "from": 1, "to": 2}]})
+
+    try:
+        commit([Write(new_home), Write(existing, Profile.PK.does_not_exist(), conflict="exists")], [event])
+        raise AssertionError("the transaction should have failed")
+    except Conflict as conflict:
+        assert conflict.message == "exists"
+
+    assert writes.since() == []
+    assert customer.get("/me").json()["upcoming_moves"] == []

@@ -444,3 +444,20 @@ def test_ses_keeps_sent_messages_with_subject_body_and_destinations(monkeypatch)
         sent = ses_backends["123456789012"]["eu-central-1"].sent_messages
         assert [(m.subject, m.body, m.destinations["ToAddresses"]) for m in sent] == [
             ("hi", "code 123456", ["to@example.nl"])]
+
+
+def test_moto_backs_up_whole_tables_for_a_transaction_through_its_copy_module():
+    """patches._item_level_rollback relies on moto.dynamodb.models taking its transaction backup
+    with `copy.deepcopy(self.tables[name])` (module attribute `copy`) and restoring it on failure,
+    and on a Table keeping items as items[hash][range] and its stream as stream_shard.items."""
+    import inspect
+
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models.table import StreamShard, Table
+
+    source = inspect.getsource(dynamodb_models.DynamoDBBackend.transact_write_items)
+    assert "copy.deepcopy(\n                    self.tables[table_name]\n                )" in source
+    assert "self.tables[table_name] = original_table_state[table_name]" in source
+    assert dynamodb_models.copy.__name__ == "copy" or hasattr(dynamodb_models.copy, "deepcopy")
+    assert "self.items[hash_value][range_value] = item" in inspect.getsource(Table.put_item)
+    assert "self.items.append(StreamRecord(" in inspect.getsource(StreamShard.add)
