@@ -6,11 +6,13 @@ Run by bench/coldstart.py as `python -P bench/cold_child.py <mode> <check> <even
 - mode `<module>.<attribute>` (the template's Handler): import the handler module from PYTHONPATH
   (the shared layer plus the function's code dir) and call it once with the event.
 
-`check` says what success is: `http` (statusCode 200), `stream` (no batchItemFailures),
-`stored` (the timeline writer stored the event), `outcome` (the move was announced) or `item`
-(GetItem found the item). It prints one
-JSON line with its own timings (time.perf_counter, from the first line of this file) and exits 1
-when the request did not succeed.
+`check` says what success is (see CHECKS): `http` (statusCode 200), `stream` (no
+batchItemFailures), `stored` (the timeline writer stored the event), `outcome` (the move was
+announced), `webhook_ignored` (200 with {"received": true, "result": "ignored"}),
+`already_started` (the verification run existed), `login_existed`, `check_passed`,
+`next_verified` (Decide says verified), `already_rolled_back` or `item` (GetItem found the item).
+It prints one JSON line with its own timings (time.perf_counter, from the first line of this
+file) and exits 1 when the request did not succeed.
 
 Nothing is imported before the clock starts except `time`; everything else inside main().
 """
@@ -34,6 +36,31 @@ class Context:
     @staticmethod
     def get_remaining_time_in_millis() -> int:
         return 10_000
+
+
+def _body(result: dict) -> object:
+    import json
+
+    try:
+        return json.loads(result.get("body") or "null")
+    except ValueError:
+        return None
+
+
+#: check name -> is this (dict) result a success
+CHECKS = {
+    "http": lambda r: r.get("statusCode") == 200,
+    "webhook_ignored": lambda r: r.get("statusCode") == 200 and _body(r) == {"received": True, "result": "ignored"},
+    "stream": lambda r: not r.get("batchItemFailures"),
+    "outcome": lambda r: r.get("outcome") in ("announced", "already_announced"),
+    "stored": lambda r: r.get("stored") is True,
+    "already_started": lambda r: r == {"outcome": "already_started"},
+    "login_existed": lambda r: r == {"login": "existed"},
+    "check_passed": lambda r: r.get("passed") is True,
+    "next_verified": lambda r: r == {"next": "verified"},
+    "already_rolled_back": lambda r: r.get("outcome") == "already_rolled_back",
+    "item": lambda r: "Item" in r,
+}
 
 
 def main() -> int:
@@ -60,18 +87,7 @@ def main() -> int:
         result = handler(event, Context())
     done = time.perf_counter()
 
-    if check == "http":
-        ok = isinstance(result, dict) and result.get("statusCode") == 200
-    elif check == "stream":
-        ok = isinstance(result, dict) and not result.get("batchItemFailures")
-    elif check == "outcome":
-        ok = isinstance(result, dict) and result.get("outcome") in ("announced", "already_announced")
-    elif check == "stored":
-        ok = isinstance(result, dict) and result.get("stored") is True
-    elif check == "item":
-        ok = "Item" in result
-    else:
-        ok = False
+    ok = check in CHECKS and isinstance(result, dict) and CHECKS[check](result)
     print(json.dumps({
         "ok": ok,
         "import_ms": (imported - T0) * 1000,

@@ -20,7 +20,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.samples import Users, api_event, eventbridge_event, move_completion_task, stream_event
+from bench.samples import (
+    Users,
+    api_event,
+    eventbridge_event,
+    failed_checks,
+    identity_webhook,
+    move_completion_task,
+    passed_checks,
+    signup_activated_event,
+    stream_event,
+)
+from bench.signup import Prepared
 from infra.local.runtime import Running
 from infra.local.template import ROOT
 
@@ -32,31 +43,58 @@ CHILD_TIMEOUT_S = 60
 GOAL_RATIO = 1.3
 
 
-def _requests(running: Running, users: Users) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
-    """Function logical id -> (success check, builder of a fresh representative request)."""
+def _requests(running: Running, users: Users,
+              signups: Prepared) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
+    """Function logical id -> (success check, builder of a fresh representative request). None of
+    them calls Stripe: the sign-up read and the webhook (of a sign-up decided already) do not."""
     customer_id = users.customer_id
+    verified = signups.verified
+    verified_id = verified["signup_id"]
 
-    def api(function: str, method: str, path: str, token: str) -> Callable[[], dict[str, Any]]:
-        def build() -> dict[str, Any]:
-            routed_to, event = api_event(running, method, path, token)
-            assert routed_to == function, f"{method} {path} goes to {routed_to}, not {function}"
-            return event
-        return build
+    def api(function: str, method: str, path: str, token: str | None, body: bytes = b"",
+            headers: dict[str, str] | None = None) -> dict[str, Any]:
+        routed_to, event = api_event(running, method, path, token, body=body, headers=headers)
+        assert routed_to == function, f"{method} {path} goes to {routed_to}, not {function}"
+        return event
+
+    def webhook() -> dict[str, Any]:
+        body, headers = identity_webhook(signups.identity_session)  # signed now: Stripe's 300 s tolerance
+        return api("IdentityWebhookFunction", "POST", "/webhooks/identity", None, body, headers)
 
     return {
-        "CustomerProfileFunction": ("http", api("CustomerProfileFunction", "GET", "/me", users.customer_token)),
-        "AgentDeskFunction": ("http", api("AgentDeskFunction", "GET", f"/agent/customers/{customer_id}",
-                                          users.agent_token)),
+        "CustomerProfileFunction": ("http", lambda: api("CustomerProfileFunction", "GET", "/me", users.customer_token)),
+        "AgentDeskFunction": ("http", lambda: api("AgentDeskFunction", "GET", f"/agent/customers/{customer_id}",
+                                                  users.agent_token)),
         "TimelineWriterFunction": ("stored", lambda: eventbridge_event(running, customer_id)),
         "OutboxPublisherFunction": ("stream", lambda: stream_event(running, customer_id)),
         "MoveCompletionFunction": ("outcome", lambda: move_completion_task()),
+        "CatalogueFunction": ("http", lambda: api("CatalogueFunction", "GET", "/products", None)),
+        "SignupFunction": ("http", lambda: api("SignupFunction", "GET", f"/signups/{verified_id}", None,
+                                               headers={"Resume-Code": verified["resume_code"]})),
+        "IdentityWebhookFunction": ("webhook_ignored", webhook),
+        "SignupVerificationStartFunction": ("already_started", lambda: signup_activated_event(running, verified)),
+        "SignupLoginFunction": ("login_existed", lambda: {"signup_id": verified_id}),
+        "SignupCheckFunction": ("check_passed", lambda: {"check": "sanctions", "signup_id": verified_id}),
+        "SignupOutcomeFunction": ("next_verified", lambda: {"action": "decide", "signup_id": verified_id,
+                                                            "checks": passed_checks()}),
+        "SignupRollbackFunction": ("already_rolled_back", lambda: {"signup_id": signups.rolled_back,
+                                                                   "checks": failed_checks()}),
     }
 
 
 def _environment(running: Running, code_dir: Path | None, function_env: dict[str, str]) -> dict[str, str]:
-    """The child's environment: what Lambda would give the function, pointed at the local cloud."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "MOTO_", "POWERTOOLS_"))}
+    """The child's environment: what Lambda would give the function, pointed at the local cloud.
+    Only this function's variables from the template: the local cloud exports every function's
+    into this process, and a child that inherited them would hide a variable missing from its
+    own function's settings."""
+    exported = {key for function in running.cloud.functions.values() for key in function.environment}
+    env = {k: v for k, v in os.environ.items()
+           if k not in exported and not k.startswith(("AWS_", "PYTHON", "MOTO_", "POWERTOOLS_", "STRIPE_"))}
     env.update(function_env)
+    if "STRIPE_API_BASE" in function_env and not function_env["STRIPE_API_BASE"]:
+        # empty in the template means the real Stripe; the local cloud points the functions at its
+        # stand-in (runtime.start sets it in this process), and so must the children
+        env["STRIPE_API_BASE"] = f"{running.url}{running.stripe.PREFIX}"
     physical = running.cloud.resolver.physical
     env.update({
         "PYTHONPATH": os.pathsep.join(str(p) for p in (SHARED_LAYER, code_dir) if p is not None),
@@ -125,10 +163,11 @@ def _importtime_summary(stderr: str, top: int = 6) -> dict[str, Any]:
             "top_modules_self_ms": ranked(per_module)}
 
 
-def run(running: Running, users: Users, *, budget_s: float, log: Callable[[str], None]) -> dict[str, Any]:
+def run(running: Running, users: Users, signups: Prepared, *, budget_s: float,
+        log: Callable[[str], None]) -> dict[str, Any]:
     """Interleaved runs of the floor and every function; medians, ratios and a breakdown."""
     deadline = time.monotonic() + budget_s
-    requests = _requests(running, users)
+    requests = _requests(running, users, signups)
     subjects: list[Subject] = []
     skipped = []
     for name in running.cloud.resolver.resources("AWS::Serverless::Function"):

@@ -1,9 +1,11 @@
 """Representative requests for the benchmarks, built the way the local cloud builds them: API
-events by the gateway itself (REST proxy v1, claims from the token issuer), an EventBridge event
-for the timeline writer and a DynamoDB stream record for the outbox publisher."""
+events by the gateway itself (REST proxy v1, claims from the token issuer), EventBridge events
+(timeline writer, verification start), a DynamoDB stream record for the outbox publisher, a
+Stripe Identity webhook signed as Stripe signs it, and the verification workflow's task inputs."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -12,7 +14,7 @@ from typing import Any
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from infra.local.runtime import Running
+from infra.local.runtime import LOCAL_PARAMETERS, Running
 from infra.local.template import ACCOUNT
 
 CUSTOMER_EMAIL = "sanne@example.nl"
@@ -30,11 +32,13 @@ class Users:
         self.customer_id = claims["custom:customer_id"]
 
 
-def api_event(running: Running, method: str, path: str, token: str, query: dict[str, str] | None = None,
-              body: bytes = b"") -> tuple[str, dict[str, Any]]:
-    """(function logical id, proxy event) exactly as the gateway would invoke it for this request."""
+def api_event(running: Running, method: str, path: str, token: str | None, query: dict[str, str] | None = None,
+              body: bytes = b"", headers: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
+    """(function logical id, proxy event) exactly as the gateway would invoke it for this request;
+    `token` None for a public route."""
+    sent = {**({"Authorization": token} if token else {}), **(headers or {})}
     request = Request(EnvironBuilder(path=path, method=method, base_url=running.url, query_string=query,
-                                     headers={"Authorization": token}, data=body).get_environ())
+                                     headers=sent, data=body).get_environ())
     route, path_parameters = running.gateway.map.bind_to_environ(request.environ).match(request.path, method=method)
     claims = running.issuer.authorize(token) if route.authorized else None
     return route.function, running.gateway.proxy_event(request, route, path_parameters, body, claims)
@@ -98,3 +102,48 @@ def move_completion_task() -> dict[str, Any]:
     daan = demo_id("daan")
     move = customer_record(daan)["upcoming_moves"][0]
     return {"customer_id": daan, "move_id": move["move_id"], "effective_from": move["effective_from"]}
+
+
+def identity_webhook(session: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """(body, headers) of the Stripe event identity.verification_session.verified for `session`
+    (the stand-in's session object, metadata naming the sign-up), signed now with the endpoint
+    secret the local cloud gives the webhook function."""
+    from infra.local.sandbox.stripe import API_VERSION, signature_header
+
+    event = {"id": f"evt_bench{uuid.uuid4().hex[:16]}", "object": "event", "api_version": API_VERSION,
+             "created": int(time.time()), "livemode": False, "pending_webhooks": 1,
+             "type": "identity.verification_session.verified", "data": {"object": dict(session)},
+             "request": {"id": None, "idempotency_key": None}}
+    payload = json.dumps(event).encode()
+    return payload, {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0",
+                     "Stripe-Signature": signature_header(payload, LOCAL_PARAMETERS["StripeIdentityWebhookSecret"])}
+
+
+def signup_activated_event(running: Running, signup: dict[str, Any]) -> dict[str, Any]:
+    """What the bus hands the verification start for the SignupActivated event of an active
+    sign-up (`signup`: the sign response), with a new event id (valid per its schema)."""
+    from opencounter.outbox import domain_event
+    from opencounter.validation import validate_event
+
+    event = domain_event("SignupActivated", customer_id=signup["customer_id"], signup_id=signup["signup_id"],
+                         actor={"type": "system", "id": "sign-up"}, channel=signup.get("channel") or "web",
+                         data={"product_id": signup["product_id"], "email": signup["applicant"]["email"]})
+    validate_event(event.detail_type, event.detail)
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": event.detail_type, "source": event.source,
+        "account": ACCOUNT, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": running.cloud.region, "resources": [], "detail": event.detail,
+    }
+
+
+def passed_checks() -> list[dict[str, Any]]:
+    """The Checks state's result when every deep check passed (what Decide is handed)."""
+    return [{"check": check, "passed": True, "reason": None} for check in ("document", "sanctions", "address")]
+
+
+def failed_checks() -> list[dict[str, Any]]:
+    """The Checks state's result for a `+pep` applicant (what RollBack is handed)."""
+    return [{"check": "document", "passed": True, "reason": None},
+            {"check": "sanctions", "passed": False,
+             "reason": "listed as a politically exposed person; needs enhanced due diligence"},
+            {"check": "address", "passed": True, "reason": None}]
