@@ -169,7 +169,8 @@ class Applicant:
     def last_code(self) -> str:
         import re
 
-        return re.search(r"is (\d{6})", self.cloud.cloud.mailbox(self.email)[-1]["body"]).group(1)
+        codes = [m for m in self.cloud.cloud.mailbox(self.email) if m["subject"] == "Your signing code"]
+        return re.search(r"is (\d{6})", codes[-1]["body"]).group(1)
 
     def sign(self, code: str | None = None, **changes: Any) -> requests.Response:
         terms = self.caller.get("/terms").json()

@@ -90,8 +90,19 @@ $("sign-in-form").addEventListener("submit", async (event) => {
   const response = await fetch("/local/auth/sign-in", {
     method: "POST", body: JSON.stringify({ username: form.username.value, password: form.password.value }),
   });
-  const data = await response.json();
+  let data = await response.json();
   if (!response.ok) { alert(data.message); return; }
+  if (data.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+    // first sign-in with the invitation's temporary password: choose your own
+    const chosen = prompt("Choose your password (at least 12 characters, upper and lower case, a digit)");
+    if (!chosen) return;
+    const answer = await fetch("/local/auth/respond-to-challenge", {
+      method: "POST", body: JSON.stringify({ ChallengeName: data.ChallengeName, Session: data.Session,
+        ChallengeResponses: { USERNAME: form.username.value, NEW_PASSWORD: chosen } }),
+    });
+    data = await answer.json();
+    if (!answer.ok) { alert(data.message); return; }
+  }
   state.token = data.AuthenticationResult.IdToken;
   sessionStorage.setItem("token", state.token);
   await start();

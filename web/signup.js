@@ -39,7 +39,7 @@ function show(signup) {
   $("evidence").hidden = !signup.evidence;
   if (signup.evidence) $("evidence-text").textContent = JSON.stringify(signup.evidence, null, 2);
   if (signup.status === "ACTIVE" || signup.status === "VERIFIED") {
-    say(`Your ${signup.product.name} is active. We e-mailed you an invitation to set your password.`, true);
+    say(`Your ${signup.product.name} is active. We e-mailed you your login (locally: /local/mailbox?to=${signup.applicant.email}).`, true);
   }
 }
 

@@ -170,6 +170,7 @@ class LocalCloud:
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
         self._shards: dict[str, str] = {}
+        self._mail: list[dict[str, str]] = []
         self._wake_times: dict[str, float] = {}
         self.environment = dict(environment or {})
 
@@ -533,13 +534,18 @@ class LocalCloud:
             mark = batch[-1]["dynamodb"]["SequenceNumber"]
         return records
 
+    def deliver_mail(self, to: str, subject: str, body: str, source: str = "no-reply@verificationemail.com") -> None:
+        """Mail that AWS services other than SES send themselves (Cognito's invitations)."""
+        self._mail.append({"to": to, "subject": subject, "body": body, "source": source})
+
     def mailbox(self, to: str) -> list[dict[str, str]]:
-        """E-mails sent through SES to this address, oldest first (what the customer received)."""
+        """E-mails sent to this address (through SES, or by Cognito), oldest first."""
         from moto.ses.models import ses_backends
 
         sent = ses_backends[ACCOUNT][self.region].sent_messages
         return [{"subject": m.subject, "body": m.body, "source": m.source} for m in sent
-                if to in getattr(m, "destinations", {}).get("ToAddresses", [])]
+                if to in getattr(m, "destinations", {}).get("ToAddresses", [])] + \
+            [{k: v for k, v in m.items() if k != "to"} for m in self._mail if m["to"] == to]
 
     # ------------------------------------------------------------ running consequences
 
@@ -600,6 +606,9 @@ class LocalCloud:
         deadline = time.monotonic() + timeout
         with self._settle_lock:
             while time.monotonic() < deadline:
+                # executions are counted before the streams are read: one that finishes meanwhile
+                # may have written records this round's read missed, so it earns another round
+                busy_before = self._busy_executions()
                 if self.synchronous:
                     progressed = self._poll_streams()
                     while not self._work.empty():
@@ -613,7 +622,7 @@ class LocalCloud:
                         if self._busy:
                             self._busy_lock.wait(0.05)
                             progressed = True
-                if self._busy_executions():
+                if busy_before or self._busy_executions():
                     time.sleep(0.02)  # polling harder only takes time from the flows' own thread
                     continue
                 if not progressed:

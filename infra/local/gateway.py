@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from infra.local.cloud import FunctionCrashed, LocalCloud
 from infra.local.template import ACCOUNT, ROOT
-from infra.local.tokens import InvalidToken, TokenIssuer
+from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer
 
 #: API Gateway's own limit on a request payload
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -169,6 +169,18 @@ class Gateway:
             try:
                 return _json(200, {"AuthenticationResult": self.issuer.sign_in(
                     str(payload.get("username", "")), str(payload.get("password", "")))})
+            except NewPasswordRequired as challenge:
+                return _json(200, {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": challenge.session,
+                                   "ChallengeParameters": {"USER_ID_FOR_SRP": str(payload.get("username", ""))}})
+            except InvalidToken as refusal:
+                return _json(400, {"__type": "NotAuthorizedException", "message": str(refusal)})
+        if request.path == "/local/auth/respond-to-challenge" and request.method == "POST":
+            payload = request.get_json(force=True, silent=True) or {}
+            responses = payload.get("ChallengeResponses") or {}
+            try:
+                return _json(200, {"AuthenticationResult": self.issuer.choose_password(
+                    str(responses.get("USERNAME", "")), str(payload.get("Session", "")),
+                    str(responses.get("NEW_PASSWORD", "")))})
             except InvalidToken as refusal:
                 return _json(400, {"__type": "NotAuthorizedException", "message": str(refusal)})
         if request.path == "/local/auth/jwks.json":

@@ -10,7 +10,9 @@ changes one of these fails loudly there instead of quietly here.
 - DynamoDB transactions: moto backs up the whole table (every item and the whole stream) once
   per item of every transaction, so a transaction got slower as the table filled (a 10-item
   sign-up went from 16 ms to 150 ms a copy). The local cloud keeps only the touched items and
-  the stream's length, and puts them back when the transaction fails.
+  the stream's length, and puts them back when the transaction fails;
+- Cognito `admin_create_user`: Cognito makes a temporary password and e-mails the invitation;
+  moto does neither. The local cloud makes one and delivers the invitation to its mailbox.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import secrets
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,6 +29,7 @@ from unittest import mock
 
 import moto.dynamodb.models as dynamodb_models
 from moto.awslambda.models import LambdaBackend
+from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
@@ -123,6 +127,22 @@ def _item_level_rollback(original: Any) -> Any:
     return transact_write_items
 
 
+def _invitations(cloud: LocalCloud, original: Any) -> Any:
+    def admin_create_user(self: CognitoIdpBackend, user_pool_id: str, username: str, message_action: str,
+                          temporary_password: str, attributes: list[dict[str, str]]) -> Any:
+        invite = not temporary_password and message_action not in ("SUPPRESS", "RESEND")
+        if invite:
+            temporary_password = f"Tmp-{secrets.token_urlsafe(9)}1a"
+        user = original(self, user_pool_id, username, message_action, temporary_password, attributes)
+        if invite:
+            email = next((a["Value"] for a in attributes if a["Name"] == "email"), username)
+            cloud.deliver_mail(email, "Your OpenCounter login", (
+                f"Your username is {username} and your temporary password is {temporary_password}.\n"
+                "Sign in with it to choose your own password.\n"))
+        return user
+    return admin_create_user
+
+
 def _atomic(original: Any, lock: threading.RLock) -> Any:
     def write(*args: Any, **kwargs: Any) -> Any:
         with lock:
@@ -138,6 +158,8 @@ def applied(cloud: LocalCloud) -> Iterator[None]:
         stack.enter_context(mock.patch.object(EventsBackend, "put_events",
                                               _put_events(cloud, EventsBackend.put_events)))
         stack.enter_context(mock.patch.object(dynamodb_models, "copy", _CopyWithoutTableBackups()))
+        stack.enter_context(mock.patch.object(CognitoIdpBackend, "admin_create_user",
+                                              _invitations(cloud, CognitoIdpBackend.admin_create_user)))
         for name in DYNAMODB_WRITES:
             write = getattr(DynamoDBBackend, name)
             if name == "transact_write_items":

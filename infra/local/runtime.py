@@ -16,7 +16,7 @@ from infra.local.cloud import LocalCloud
 from infra.local.demo import load_demo_data, register_users
 from infra.local.gateway import Gateway
 from infra.local.sandbox.stripe import StripeStandIn
-from infra.local.tokens import TokenIssuer, User
+from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer, User
 
 #: the local cloud's own provider credentials (template parameters that are secrets in AWS)
 LOCAL_PARAMETERS = {"StripeSecretKey": "sk_test_opencounter_local",
@@ -64,7 +64,7 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     pool = next(iter(r.resources("AWS::Cognito::UserPool")))
     client = next(iter(r.resources("AWS::Cognito::UserPoolClient")))
     issuer = TokenIssuer(cloud.region, r.physical[pool], r.physical[client],
-                         directory=user_pool_directory(cloud, r.physical[pool], r.physical[client]))
+                         directory=UserPoolDirectory(cloud, r.physical[pool], r.physical[client]))
     register_users(issuer)
     if demo:
         load_demo_data()
@@ -88,28 +88,38 @@ class _Stoppable:
         self.shutdown = stop
 
 
-def user_pool_directory(cloud: LocalCloud, pool_id: str, client_id: str) -> Any:
+class UserPoolDirectory:
     """Signs in the users the application created in the (moto) user pool, such as a customer
     who just signed up: password checked by Cognito, groups and customer id read from it."""
-    idp = cloud.client("cognito-idp")
 
-    def find(username: str, password: str) -> User | None:
+    def __init__(self, cloud: LocalCloud, pool_id: str, client_id: str) -> None:
+        self.idp, self.pool_id, self.client_id = cloud.client("cognito-idp"), pool_id, client_id
+
+    def find(self, username: str, password: str) -> User | None:
+        idp = self.idp
         try:
-            answer = idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id,
+            answer = idp.admin_initiate_auth(UserPoolId=self.pool_id, ClientId=self.client_id,
                                              AuthFlow="ADMIN_USER_PASSWORD_AUTH",
                                              AuthParameters={"USERNAME": username, "PASSWORD": password})
         except (idp.exceptions.NotAuthorizedException, idp.exceptions.UserNotFoundException):
             return None
-        if answer.get("ChallengeName"):  # e.g. a temporary password still to be replaced
-            return None
-        found = idp.admin_get_user(UserPoolId=pool_id, Username=username)
+        if answer.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            raise NewPasswordRequired(answer["Session"])
+        found = idp.admin_get_user(UserPoolId=self.pool_id, Username=username)
         if not found.get("Enabled", True):
             return None
         attributes = {a["Name"]: a["Value"] for a in found["UserAttributes"]}
-        memberships = idp.admin_list_groups_for_user(UserPoolId=pool_id, Username=username)["Groups"]
-        groups = [g["GroupName"] for g in memberships]
-        return User(username, password, tuple(groups), attributes.get("custom:customer_id"), attributes.get("sub", ""))
-    return find
+        memberships = idp.admin_list_groups_for_user(UserPoolId=self.pool_id, Username=username)["Groups"]
+        return User(username, password, tuple(g["GroupName"] for g in memberships),
+                    attributes.get("custom:customer_id"), attributes.get("sub", ""))
+
+    def choose_password(self, username: str, session: str, new_password: str) -> None:
+        try:
+            self.idp.admin_respond_to_auth_challenge(
+                UserPoolId=self.pool_id, ClientId=self.client_id, ChallengeName="NEW_PASSWORD_REQUIRED",
+                Session=session, ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password})
+        except self.idp.exceptions.ClientError as error:
+            raise InvalidToken(error.response["Error"]["Message"]) from None
 
 
 class _QuietHandler(WSGIRequestHandler):

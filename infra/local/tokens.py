@@ -7,7 +7,6 @@ from __future__ import annotations
 import hmac
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 class InvalidToken(Exception):
     """What the authorizer answers with 401."""
+
+
+class NewPasswordRequired(Exception):
+    """Signed in with a temporary password: Cognito's NEW_PASSWORD_REQUIRED challenge."""
+
+    def __init__(self, session: str) -> None:
+        super().__init__("NEW_PASSWORD_REQUIRED")
+        self.session = session
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,9 @@ class User:
 
 class TokenIssuer:
     def __init__(self, region: str, pool_id: str, client_id: str, lifetime_s: int = 3600,
-                 directory: Callable[[str, str], User | None] | None = None) -> None:
-        """`directory` finds users this issuer was not given (the user pool), by name and password."""
+                 directory: Any = None) -> None:
+        """`directory` finds users this issuer was not given (the user pool): `find(name, password)`
+        and `choose_password(name, session, new_password)`."""
         self.directory = directory
         self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
         self.client_id = client_id
@@ -54,12 +62,19 @@ class TokenIssuer:
         """USER_PASSWORD_AUTH: the AuthenticationResult Cognito's InitiateAuth returns."""
         user = self._users.get(username.strip().lower())
         if user is None and self.directory is not None:
-            user = self.directory(username.strip().lower(), password)
+            user = self.directory.find(username.strip().lower(), password)
         elif user is not None and not hmac.compare_digest(user.password.encode(), password.encode()):
             user = None
         if user is None:
             raise InvalidToken("Incorrect username or password.")
         return {"IdToken": self.id_token(user), "ExpiresIn": self.lifetime_s, "TokenType": "Bearer"}
+
+    def choose_password(self, username: str, session: str, new_password: str) -> dict[str, Any]:
+        """Answer NEW_PASSWORD_REQUIRED: set the password, then sign in with it."""
+        if self.directory is None:
+            raise InvalidToken("Invalid session for the user.")
+        self.directory.choose_password(username.strip().lower(), session, new_password)
+        return self.sign_in(username, new_password)
 
     def id_token(self, user: User, *, lifetime_s: int | None = None) -> str:
         now = int(time.time())

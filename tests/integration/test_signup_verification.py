@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import Applicant, Caller, TableWrites, crash_times, unique
@@ -34,11 +36,18 @@ def test_passing_checks_verify_the_customer_who_can_sign_in_and_use_the_product(
     assert status["status"] == "VERIFIED"
     assert {s["name"]: s["status"] for s in status["steps"]}["verification"] == "passed"
 
-    # the login exists: with the password chosen from the invitation, the customer is in
-    _set_password(cloud, applicant.email)
-    token = Caller(cloud.url, None).post("/local/auth/sign-in", json={
-        "username": applicant.email, "password": "Chosen-Password-1"}).json()["AuthenticationResult"]["IdToken"]
-    me = Caller(cloud.url, token)
+    # the login exists: the invitation's temporary password asks for a new one, then the customer is in
+    invitation = next(m for m in cloud.cloud.mailbox(applicant.email) if m["subject"] == "Your OpenCounter login")
+    temporary = re.search(r"temporary password is (\S+)\.", invitation["body"]).group(1)
+    visitor = Caller(cloud.url, None)
+    challenge = visitor.post("/local/auth/sign-in", json={"username": applicant.email, "password": temporary}).json()
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    signed_in = visitor.post("/local/auth/respond-to-challenge", json={
+        "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": challenge["Session"],
+        "ChallengeResponses": {"USERNAME": applicant.email, "NEW_PASSWORD": "Chosen-Password-1"}})
+    assert signed_in.status_code == 200
+    assert _sign_in(cloud, applicant.email) == 200  # and from now on with the chosen password
+    me = Caller(cloud.url, signed_in.json()["AuthenticationResult"]["IdToken"])
     record = me.get("/me").json()
     assert record["customer_id"] == signup["customer_id"]
     assert [p["status"] for p in record["products"]] == ["ACTIVE"]
@@ -70,8 +79,8 @@ def test_a_failed_check_rolls_everything_back_and_tells_the_customer_why(cloud, 
     resumed = applicant.caller.post("/signups/resume", json={"resume_code": applicant.signup["resume_code"]})
     assert resumed.status_code == 404
     # the customer is told why, by e-mail and on the timeline
-    mail = cloud.cloud.mailbox(applicant.email)[-1]
-    assert mail["subject"] == "We could not complete your sign-up" and reason in mail["body"]
+    told = [m for m in cloud.cloud.mailbox(applicant.email) if m["subject"] == "We could not complete your sign-up"]
+    assert len(told) == 1 and reason in told[0]["body"]
     timeline = agent.get(f"/agent/customers/{signup['customer_id']}/timeline").json()["items"]
     newest = {e["type"]: e for e in timeline[:2]}
     assert set(newest) == {"VerificationFailed", "SignupRolledBack"}

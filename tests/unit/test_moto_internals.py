@@ -461,3 +461,13 @@ def test_moto_backs_up_whole_tables_for_a_transaction_through_its_copy_module():
     assert dynamodb_models.copy.__name__ == "copy" or hasattr(dynamodb_models.copy, "deepcopy")
     assert "self.items[hash_value][range_value] = item" in inspect.getsource(Table.put_item)
     assert "self.items.append(StreamRecord(" in inspect.getsource(StreamShard.add)
+
+
+def test_cognito_admin_create_user_takes_the_arguments_the_invitation_patch_passes():
+    """patches._invitations wraps CognitoIdpBackend.admin_create_user with this signature."""
+    import inspect
+
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    assert list(inspect.signature(CognitoIdpBackend.admin_create_user).parameters) == [
+        "self", "user_pool_id", "username", "message_action", "temporary_password", "attributes"]
