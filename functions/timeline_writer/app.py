@@ -1,4 +1,5 @@
-"""Puts every customer event from the bus on that customer's timeline (an EventBridge rule target).
+"""Puts every event from the bus on its customer's timeline, or, before a sign-up has a customer,
+on the sign-up's, which joins the customer's when it activates (an EventBridge rule target).
 Redelivered events are recognised by their id and stored once."""
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source

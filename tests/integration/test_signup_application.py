@@ -56,9 +56,10 @@ def test_an_application_returns_a_sign_up_and_a_resume_code(cloud, anonymous):
     assert signup["next_step"] == "identification"
     assert signup["product"] == {"code": "MOBILE", "name": "Mobiel abonnement", "plan_code": "MOBILE-20GB",
                                  "plan": "20 GB", "monthly_fee_cents": 1950, "catalogue_version": "2026-11-01"}
-    # the sign-up, its resume code and its SignupStarted event were written, nothing else
+    # the sign-up, its resume code and its SignupStarted event were written, and the event went on
+    # the sign-up's own timeline (it joins the customer's when there is one); nothing else
     entities = sorted(r["dynamodb"]["NewImage"]["entity"]["S"] for r in writes.since())
-    assert entities == ["OutboxEvent", "ResumeCode", "Signup"]
+    assert entities == ["OutboxEvent", "ResumeCode", "Signup", "TimelineEntry"]
     # and the code is not stored as such
     assert signup["resume_code"].replace("-", "") not in str(writes.since())
 

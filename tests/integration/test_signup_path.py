@@ -184,3 +184,22 @@ def test_the_signed_in_customer_follows_their_sign_up(cloud):
     user = User("eva-signed-in@example.nl", "pw", ("customers",), signup["customer_id"])
     mine = Caller(cloud.url, cloud.issuer.id_token(user)).get(f"/me/signups/{signup['signup_id']}")
     assert mine.status_code == 200 and mine.json()["evidence"] == signup["evidence"]
+
+
+def test_the_customers_history_starts_with_their_application(cloud, agent):
+    signup = Applicant(cloud).activate()
+    timeline = agent.get(f"/agent/customers/{signup['customer_id']}/timeline", params={"limit": 100}).json()["items"]
+    titles = [e["title"] for e in reversed(timeline)]  # oldest first
+    assert titles[:2] == ["Sign-up started", "Identity verified"]
+    assert {"Contract signed", "Welcome to OpenCounter", "Product activated"} <= set(titles)
+    # a redelivered activation copies nothing twice
+    before = len(timeline)
+    activated = next(e for e in timeline if e["type"] == "SignupActivated")
+    event = {"version": "0", "id": "x", "detail-type": "SignupActivated", "source": "opencounter",
+             "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "eu-west-1", "resources": [],
+             "detail": {"event_id": activated["event_id"], "occurred_at": activated["occurred_at"],
+                        "customer_id": signup["customer_id"], "signup_id": signup["signup_id"],
+                        "actor": activated["actor"], "channel": activated["channel"], "data": activated["data"]}}
+    assert cloud.cloud.invoke("TimelineWriterFunction", event) == {"stored": False}
+    after = agent.get(f"/agent/customers/{signup['customer_id']}/timeline", params={"limit": 100}).json()["items"]
+    assert len(after) == before

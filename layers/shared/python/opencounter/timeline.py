@@ -18,6 +18,9 @@ from opencounter.errors import InvalidInput
 from opencounter.table import Item, timeline_key
 
 TITLES = {
+    "SignupStarted": "Sign-up started",
+    "CustomerIdentified": "Identity verified",
+    "ApplicationDeclined": "Application declined",
     "CustomerRegistered": "Welcome to OpenCounter",
     "CustomerUpdated": "Your details were changed",
     "CustomerMoved": "Move registered",
@@ -43,14 +46,12 @@ class TimelineEntry(Item, discriminator="TimelineEntry"):
     data = JSONAttribute()
 
 
-def record_event(detail_type: str, detail: dict[str, Any]) -> bool:
-    """Put one event on its customer's timeline. False when it was already there (redelivery)."""
-    entry = TimelineEntry(
-        timeline_key(detail["customer_id"]), f"{detail['occurred_at']}#{detail['event_id']}",
-        event_id=detail["event_id"], event_type=detail_type, occurred_at=detail["occurred_at"],
-        channel=detail["channel"], actor=detail["actor"], title=TITLES.get(detail_type, detail_type),
-        data=detail.get("data", {}),
-    )
+def _signup_timeline_key(signup_id: str) -> str:
+    """Where a sign-up's events wait while there is no customer yet."""
+    return timeline_key(f"SIGNUP#{signup_id}")
+
+
+def _put_once(entry: TimelineEntry) -> bool:
     try:
         entry.save(condition=TimelineEntry.PK.does_not_exist())
     except PutError as error:
@@ -58,6 +59,25 @@ def record_event(detail_type: str, detail: dict[str, Any]) -> bool:
             return False
         raise
     return True
+
+
+def record_event(detail_type: str, detail: dict[str, Any]) -> bool:
+    """Put one event on its customer's timeline; an event of a sign-up without a customer yet
+    waits on the sign-up's own timeline, and moves to the customer's when the sign-up activates
+    (so the customer's history starts with their application). False when already there."""
+    owner = timeline_key(detail["customer_id"]) if "customer_id" in detail \
+        else _signup_timeline_key(detail["signup_id"])
+    stored = _put_once(TimelineEntry(
+        owner, f"{detail['occurred_at']}#{detail['event_id']}",
+        event_id=detail["event_id"], event_type=detail_type, occurred_at=detail["occurred_at"],
+        channel=detail["channel"], actor=detail["actor"], title=TITLES.get(detail_type, detail_type),
+        data=detail.get("data", {}),
+    ))
+    if "customer_id" in detail and "signup_id" in detail and detail_type == "SignupActivated":
+        for earlier in TimelineEntry.query(_signup_timeline_key(detail["signup_id"])):
+            earlier.PK = timeline_key(detail["customer_id"])
+            _put_once(earlier)
+    return stored
 
 
 def _cursor_out(last_key: dict | None) -> str | None:
