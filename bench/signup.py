@@ -1,17 +1,14 @@
 """Sign-up benchmarks: how long a customer waits from applying to an active product, how long
 the compensating rollback takes once a deep check fails, and what a rollback leaves behind.
 
-An `Applicant` drives a sign-up through the public API over HTTP, as the web shop would, and
-answers the human steps at once: the identity check is completed through the Stripe stand-in
-(`complete_identity`), the signing code is read from the local cloud's mailbox. It works against
-a synchronous local cloud (the cold-start setup) and an asynchronous one (these figures: the
-identity webhook then arrives on a background thread, so the applicant polls its sign-up until
-it is VALIDATED before asking for the code, as the web shop's page does).
+Sign-ups go through the public API with infra.local.applicant.ScriptedApplicant, as in the
+tests: the identity check is completed through the Stripe stand-in and the signing code read
+from the local mailbox; against the asynchronous cloud the applicant waits for VALIDATED before
+asking for the code, as the web shop's page does.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 import time
 import uuid
@@ -22,12 +19,9 @@ from typing import Any
 import requests
 
 from bench.latency import percentile
+from infra.local.applicant import ScriptedApplicant, application
 from infra.local.runtime import Running
 
-HTTP_TIMEOUT_S = 30
-#: the identity webhook is awaited this long (polling GET /signups/{id} every POLL_S)
-VALIDATED_TIMEOUT_S = 10.0
-POLL_S = 0.005
 #: a rollback run is awaited this long (polling the execution every EXECUTION_POLL_S)
 ROLLBACK_TIMEOUT_S = 20.0
 EXECUTION_POLL_S = 0.02
@@ -40,110 +34,23 @@ GOAL_ROLLBACK_P95_MS = 5000
 STATE_MACHINE = "SignupVerificationStateMachine"
 
 
-def application(email: str) -> dict[str, Any]:
-    """The web shop's application: a mobile plan for a Dutch applicant with a clean record."""
-    return {
-        "applicant": {"given_name": "Eva", "family_name": "Bakker", "birth_date": "1992-05-17", "email": email,
-                      "phone": "+31612340000", "monthly_income_cents": 320000,
-                      "address": {"street": "Kerkstraat", "house_number": 5, "postcode": "1017gb",
-                                  "city": "Amsterdam"}},
-        "product_code": "MOBILE", "plan_code": "MOBILE-20GB", "privacy_statement_accepted": True,
-        "consents": [{"channel": "email", "purpose": "service", "granted": True}],
-    }
-
-
 def new_email(tag: str = "") -> str:
     """A fresh address; a tag such as `+pep` drives the sandbox providers (see ports/screening.py)."""
     return f"bench{tag}-{uuid.uuid4().hex[:10]}@example.nl"
 
 
-class Applicant:
-    """One sign-up through the public API, every human step answered at once."""
-
-    def __init__(self, running: Running, session: requests.Session, terms: dict[str, Any], email: str) -> None:
-        self.running, self.session, self.terms, self.email = running, session, terms, email
-        self.signup: dict[str, Any] = {}
-        self.identity_session = ""
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Resume-Code": self.signup["resume_code"]}
-
-    @property
-    def path(self) -> str:
-        return f"/signups/{self.signup['signup_id']}"
-
-    def _call(self, method: str, path: str, expect: int, **kwargs: Any) -> dict[str, Any]:
-        response = self.session.request(method, self.running.url + path, timeout=HTTP_TIMEOUT_S, **kwargs)
-        if response.status_code != expect:
-            raise RuntimeError(f"{method} {path}: expected {expect}, got {response.status_code}: "
-                               f"{response.content[:500]!r}")
-        return response.json()
-
-    def status(self) -> dict[str, Any]:
-        return self._call("GET", self.path, 200, headers=self.headers)
-
-    def apply(self) -> None:
-        self.signup = self._call("POST", "/signups", 201, json=application(self.email))
-
-    def identify(self) -> None:
-        """Open the identity check and complete it at once (verified); Stripe sends the webhook."""
-        started = self._call("POST", f"{self.path}/identification", 201, headers=self.headers)
-        self.identity_session = started["identification"]["session_id"]
-        self.running.stripe.complete_identity(self.identity_session, "verified")
-
-    def wait_for(self, status: str, timeout_s: float, poll_s: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            current = self.status()
-            if current["status"] == status:
-                return current
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"sign-up {self.signup['signup_id']} still {current['status']} after "
-                                   f"{timeout_s:.0f}s, expected {status}")
-            time.sleep(poll_s)
-
-    def request_code(self) -> str:
-        self._call("POST", f"{self.path}/signature-code", 201, headers=self.headers)
-        mails = [m for m in self.running.cloud.mailbox(self.email) if m["subject"] == "Your signing code"]
-        found = re.search(r"is (\d{6})", mails[-1]["body"]) if mails else None
-        if found is None:
-            raise RuntimeError(f"no signing code in the mailbox of {self.email}")
-        return found.group(1)
-
-    def sign(self, code: str) -> dict[str, Any]:
-        body = {"code": code, "terms_version": self.terms["version"], "terms_sha256": self.terms["sha256"],
-                "accept_terms": True}
-        signed = self._call("POST", f"{self.path}/signature", 200, headers=self.headers, json=body)
-        if signed["status"] != "ACTIVE":
-            raise RuntimeError(f"signed, but the sign-up is {signed['status']}, not ACTIVE")
-        return signed
-
-    def activate(self) -> tuple[dict[str, Any], dict[str, float]]:
-        """Apply, identify, wait for VALIDATED, ask for the code, sign: (the sign response, the
-        milliseconds of each step and in total, from the POST /signups to the ACTIVE answer)."""
-        marks = [("start", time.perf_counter())]
-        self.apply()
-        marks.append(("apply", time.perf_counter()))
-        self.identify()
-        marks.append(("identification", time.perf_counter()))
-        self.wait_for("VALIDATED", VALIDATED_TIMEOUT_S, POLL_S)
-        marks.append(("webhook_to_validated", time.perf_counter()))
-        code = self.request_code()
-        marks.append(("signing_code", time.perf_counter()))
-        signed = self.sign(code)
-        marks.append(("sign_and_provision", time.perf_counter()))
-        steps = {name: (at - marks[i][1]) * 1000 for i, (name, at) in enumerate(marks[1:])}
-        steps["total"] = (marks[-1][1] - marks[0][1]) * 1000
-        return {**signed, "resume_code": self.signup["resume_code"]}, steps
+def timed_activation(applicant: ScriptedApplicant) -> tuple[dict[str, Any], dict[str, float]]:
+    """The whole path to ACTIVE, and the milliseconds of each step and in total."""
+    marks: list[tuple[str, float]] = []
+    signed = applicant.activate(marks)
+    steps = {name: (at - marks[i][1]) * 1000 for i, (name, at) in enumerate(marks[1:])}
+    steps["total"] = (marks[-1][1] - marks[0][1]) * 1000
+    return signed, steps
 
 
-def _client(running: Running) -> tuple[requests.Session, dict[str, Any]]:
-    """An HTTP session and the terms in force (the web shop shows them before the signature)."""
-    session = requests.Session()
-    response = session.get(running.url + "/terms", timeout=HTTP_TIMEOUT_S)
-    response.raise_for_status()
-    return session, response.json()
+def _client(running: Running) -> requests.Session:
+    """One HTTP session for all the bench's applicants."""
+    return requests.Session()
 
 
 @dataclass
@@ -158,11 +65,11 @@ class Prepared:
 def prepare(running: Running) -> Prepared:
     """Against the synchronous cloud (every consequence done before each answer): one sign-up
     that passed its deep checks and one that was rolled back."""
-    session, terms = _client(running)
-    verified = Applicant(running, session, terms, new_email())
-    signup, _ = verified.activate()
-    rolled = Applicant(running, session, terms, new_email("+pep"))
-    rolled_signup, _ = rolled.activate()
+    session = _client(running)
+    verified = ScriptedApplicant(running, application(applicant__email=new_email()), session)
+    signup = verified.activate()
+    rolled = ScriptedApplicant(running, application(applicant__email=new_email("+pep")), session)
+    rolled_signup = rolled.activate()
     running.cloud.settle()
     for applicant, expected in ((verified, "VERIFIED"), (rolled, "ROLLED_BACK")):
         if (status := applicant.status()["status"]) != expected:
@@ -242,7 +149,7 @@ def run(running: Running, *, deadline: float, earlier_rolled_back: dict[str, lis
     only if one like it (the last of its kind) would end by `deadline`; the cloud is settled
     before every run. Alternating spreads any slowing down of the local cloud as it fills
     evenly over both figures."""
-    session, terms = _client(running)
+    session = _client(running)
     running.cloud.settle()
 
     active: list[dict[str, float]] = []
@@ -257,8 +164,9 @@ def run(running: Running, *, deadline: float, earlier_rolled_back: dict[str, lis
             break
         run_started = time.monotonic()
         running.cloud.settle()
-        applicant = Applicant(running, session, terms, new_email(kind if kind == "+pep" else ""))
-        signup, steps = applicant.activate()
+        applicant = ScriptedApplicant(running, application(applicant__email=new_email(kind if kind == "+pep" else "")),
+                                      session)
+        signup, steps = timed_activation(applicant)
         activated = time.time()
         counted = index >= WARM_UP
         if counted:

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from infra.local import runtime
+from infra.local.applicant import ScriptedApplicant, application
 from infra.local.tokens import User
 
 #: the functions' logs and metrics are not what the tests look at
@@ -128,61 +129,10 @@ def unique(local_part: str) -> str:
     return f"{local_part}-{uuid.uuid4().hex[:8]}@example.nl"
 
 
-class Applicant:
+class Applicant(ScriptedApplicant):
     """Someone signing up through the public API, step by step, as the web shop would."""
 
     def __init__(self, cloud: runtime.Running, **changes: Any) -> None:
-        from tests.integration.test_signup_application import application
-
+        super().__init__(cloud, application(**changes))
         self.cloud = cloud
         self.caller = Caller(cloud.url, None)
-        self.body = application(**changes)
-        self.email = self.body["applicant"]["email"]
-        self.signup: dict = {}
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Resume-Code": self.signup["resume_code"]}
-
-    @property
-    def path(self) -> str:
-        return f"/signups/{self.signup['signup_id']}"
-
-    def apply(self) -> requests.Response:
-        response = self.caller.post("/signups", json=self.body)
-        self.signup = response.json()
-        return response
-
-    def identify(self, outcome: str | None = "verified") -> requests.Response:
-        started = self.caller.post(f"{self.path}/identification", headers=self.headers)
-        session = started.json()["identification"]["session_id"]
-        self.cloud.stripe.complete_identity(session, outcome)
-        self.cloud.cloud.settle()
-        return started
-
-    def status(self) -> dict:
-        return self.caller.get(self.path, headers=self.headers).json()
-
-    def request_code(self) -> requests.Response:
-        return self.caller.post(f"{self.path}/signature-code", headers=self.headers)
-
-    def last_code(self) -> str:
-        import re
-
-        codes = [m for m in self.cloud.cloud.mailbox(self.email) if m["subject"] == "Your signing code"]
-        return re.search(r"is (\d{6})", codes[-1]["body"]).group(1)
-
-    def sign(self, code: str | None = None, **changes: Any) -> requests.Response:
-        terms = self.caller.get("/terms").json()
-        body = {"code": code or self.last_code(), "terms_version": terms["version"], "terms_sha256": terms["sha256"],
-                "accept_terms": True, **changes}
-        return self.caller.post(f"{self.path}/signature", headers=self.headers, json=body)
-
-    def activate(self) -> dict:
-        """The whole customer path: apply, identify, ask for the code, sign."""
-        assert self.apply().status_code == 201
-        self.identify()
-        assert self.request_code().status_code == 201
-        response = self.sign()
-        assert response.status_code == 200, response.text
-        return response.json()

@@ -7,29 +7,8 @@ import uuid
 
 import pytest
 
+from infra.local.applicant import application
 from tests.conftest import TableWrites
-
-
-def application(**changes) -> dict:
-    body = {
-        "applicant": {"given_name": "Eva", "family_name": "Bakker", "birth_date": "1992-05-17",
-                      "email": f"eva-{uuid.uuid4().hex[:8]}@example.nl", "phone": "+31612340000",
-                      "monthly_income_cents": 320000,
-                      "address": {"street": "Kerkstraat", "house_number": 5, "postcode": "1017gb",
-                                  "city": "Amsterdam"}},
-        "product_code": "MOBILE", "plan_code": "MOBILE-20GB", "privacy_statement_accepted": True,
-        "consents": [{"channel": "email", "purpose": "service", "granted": True}],
-    }
-    for path, value in changes.items():
-        target = body
-        *parents, leaf = path.split("__")
-        for key in parents:
-            target = target[key]
-        if value is KeyError:
-            del target[leaf]
-        else:
-            target[leaf] = value
-    return body
 
 
 def test_the_catalogue_is_public_and_shows_every_plan(cloud, anonymous):
