@@ -231,33 +231,48 @@ def complete_move(customer_id: str, move_id: str, effective_from: str) -> str:
 # ---------------------------------------------------------------- creating (sign-up, demo data)
 
 
-def register_customer(person: dict[str, Any], address: dict[str, Any], *, actor: dict, channel: str,
-                      customer_id: str | None = None, since: date | None = None) -> str:
-    """Create a customer record with a first address; returns the customer id."""
-    customer_id = customer_id or str(uuid.uuid4())
+def new_customer(customer_id: str, person: dict[str, Any], address: dict[str, Any], *, actor: dict, channel: str,
+                 since: date | None = None, consents: list[dict] | None = None,
+                 signup_id: str | None = None) -> tuple[list[Write], list[DomainEvent]]:
+    """The writes and the event that create a customer record with its first address, for the
+    caller to commit (alone, or inside a larger transaction such as a sign-up's activation)."""
     now = isoformat(utcnow())
     profile = Profile(*Profile.keys(customer_id), customer_id=customer_id, created_at=now, updated_at=now,
                       consents={}, **person)
     profile.email = profile.email.strip().lower()
+    _set_consents(profile, consents or [], now)
     profile.index_email()
     effective_from = (since or business_today()).isoformat()
     home = Address(*Address.keys(customer_id, effective_from), move_id=str(uuid.uuid4()),
                    effective_from=effective_from, registered_at=now,
                    postcode=dutch_postcode(address["postcode"]),
                    **{k: v for k, v in address.items() if k != "postcode"})
-    event = domain_event("CustomerRegistered", customer_id=customer_id, actor=actor, channel=channel,
-                         data={"given_name": profile.given_name, "family_name": profile.family_name})
-    commit([Write(profile, Profile.PK.does_not_exist(), conflict="customer already exists"), Write(home)],
-           [event])
+    event = domain_event("CustomerRegistered", customer_id=customer_id, signup_id=signup_id, actor=actor,
+                         channel=channel, data={"given_name": profile.given_name, "family_name": profile.family_name})
+    return [Write(profile, Profile.PK.does_not_exist(), conflict="the customer exists already"), Write(home)], [event]
+
+
+def register_customer(person: dict[str, Any], address: dict[str, Any], *, actor: dict, channel: str,
+                      customer_id: str | None = None, since: date | None = None) -> str:
+    """Create a customer record with a first address; returns the customer id."""
+    customer_id = customer_id or str(uuid.uuid4())
+    commit(*new_customer(customer_id, person, address, actor=actor, channel=channel, since=since))
     return customer_id
+
+
+def new_holding(customer_id: str, product: dict[str, Any], *, actor: dict, channel: str,
+                signup_id: str | None = None) -> tuple[list[Write], list[DomainEvent], ProductHolding]:
+    """The write and the event that put an active product instance on a customer's record."""
+    product_id = product.get("product_id") or str(uuid.uuid4())
+    holding = ProductHolding(*ProductHolding.keys(customer_id, product_id), product_id=product_id,
+                             status="ACTIVE", **{k: v for k, v in product.items() if k != "product_id"})
+    event = domain_event("ProductActivated", customer_id=customer_id, signup_id=signup_id, actor=actor,
+                         channel=channel, data={"product_id": product_id, "name": holding.name, "plan": holding.plan})
+    return [Write(holding, ProductHolding.PK.does_not_exist(), conflict="the product exists already")], [event], holding
 
 
 def hold_product(customer_id: str, product: dict[str, Any], *, actor: dict, channel: str) -> str:
     """Record an active product instance on the customer's record."""
-    product_id = product.get("product_id") or str(uuid.uuid4())
-    holding = ProductHolding(*ProductHolding.keys(customer_id, product_id), product_id=product_id,
-                             status="ACTIVE", **{k: v for k, v in product.items() if k != "product_id"})
-    event: DomainEvent = domain_event("ProductActivated", customer_id=customer_id, actor=actor, channel=channel,
-                                      data={"product_id": product_id, "name": holding.name, "plan": holding.plan})
-    commit([Write(holding, ProductHolding.PK.does_not_exist(), conflict="product already held")], [event])
-    return product_id
+    writes, events, holding = new_holding(customer_id, product, actor=actor, channel=channel)
+    commit(writes, events)
+    return holding.product_id

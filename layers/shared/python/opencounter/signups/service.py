@@ -334,7 +334,7 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
     """Accept the terms with the one-time code; the product is then provisioned and active at
     once. Everything (evidence, customer, product, sign-up state, events) is one transaction:
     a process dying halfway leaves the sign-up as it was, ready to try again."""
-    from opencounter.customers.records import Address, ProductHolding, Profile
+    from opencounter.customers.service import new_customer, new_holding
     from opencounter.signups.records import SignatureEvidence, SigningCode
     from opencounter.terms import terms
 
@@ -367,23 +367,17 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
         accepted_at=now, ip=ip, user_agent=user_agent[:500],
         code_check={"method": "email_one_time_code", "sent_to": code.sent_to, "sent_at": code.sent_at,
                     "verified_at": now, "wrong_attempts": int(code.attempts)})
-    profile = Profile(*Profile.keys(customer_id), customer_id=customer_id, given_name=applicant["given_name"],
-                      family_name=applicant["family_name"], birth_date=applicant["birth_date"],
-                      email=applicant["email"], phone=applicant["phone"],
-                      household_size=applicant.get("household_size"), created_at=now, updated_at=now,
-                      consents={c["channel"]: {c["purpose"]: {"granted": c["granted"], "changed_at": now}}
-                                for c in signup.consents}, status="ACTIVE")
-    profile.index_email()
-    address = applicant["address"]
-    home = Address(*Address.keys(customer_id, business_today().isoformat()), move_id=str(uuid.uuid4()),
-                   street=address["street"], house_number=address["house_number"],
-                   house_number_addition=address.get("house_number_addition"), postcode=address["postcode"],
-                   city=address["city"], effective_from=business_today().isoformat(), registered_at=now)
+    person = {k: applicant[k] for k in ("given_name", "family_name", "birth_date", "email", "phone")}
+    if "household_size" in applicant:
+        person["household_size"] = applicant["household_size"]
+    customer_writes, customer_events = new_customer(customer_id, person, applicant["address"], actor=system,
+                                                    channel=channel, consents=signup.consents, signup_id=signup_id)
     identifier = _identifier(plan["kind"], signup_id)
-    product = ProductHolding(*ProductHolding.keys(customer_id, product_id), product_id=product_id,
-                             product_code=plan["product_code"], name=plan["product_name"], kind=plan["kind"],
-                             plan=plan["name"], status="ACTIVE", identifier=identifier, started_at=now[:10],
-                             monthly_fee_cents=plan["monthly_fee_cents"], signup_id=signup_id)
+    product_writes, product_events, _ = new_holding(customer_id, {
+        "product_id": product_id, "product_code": plan["product_code"], "name": plan["product_name"],
+        "kind": plan["kind"], "plan": plan["name"], "identifier": identifier, "started_at": now[:10],
+        "monthly_fee_cents": plan["monthly_fee_cents"], "signup_id": signup_id}, actor=system, channel=channel,
+        signup_id=signup_id)
     signup.status, signup.customer_id, signup.product_id, signup.expires_at = "ACTIVE", customer_id, product_id, None
     _step(signup, "signing", "passed", terms_version=current["version"])
     _step(signup, "provisioning", "passed", identifier=identifier)
@@ -391,19 +385,13 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
     events = [
         domain_event("ContractSigned", customer_id=customer_id, signup_id=signup_id, actor=system, channel=channel,
                      data={"terms_version": current["version"], "terms_sha256": current["sha256"]}),
-        domain_event("CustomerRegistered", customer_id=customer_id, signup_id=signup_id, actor=system,
-                     channel=channel, data={"given_name": applicant["given_name"],
-                                            "family_name": applicant["family_name"]}),
-        domain_event("ProductActivated", customer_id=customer_id, signup_id=signup_id, actor=system, channel=channel,
-                     data={"product_id": product_id, "name": plan["product_name"], "plan": plan["name"]}),
+        *customer_events, *product_events,
         domain_event("SignupActivated", customer_id=customer_id, signup_id=signup_id, actor=system, channel=channel,
                      data={"product_id": product_id, "email": applicant["email"]}),
     ]
     commit([Write(signup, conflict="the sign-up changed meanwhile; read it again"),
             Write(evidence, SignatureEvidence.PK.does_not_exist(), conflict="the contract is signed already"),
-            Write(SigningCode(*SigningCode.keys(signup_id)), delete=True),
-            Write(profile, Profile.PK.does_not_exist(), conflict="the customer exists already"),
-            Write(home), Write(product, ProductHolding.PK.does_not_exist(), conflict="the product exists already")],
+            Write(SigningCode(*SigningCode.keys(signup_id)), delete=True), *customer_writes, *product_writes],
            events)
     return _view(signup, evidence)
 
