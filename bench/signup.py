@@ -48,11 +48,6 @@ def timed_activation(applicant: ScriptedApplicant) -> tuple[dict[str, Any], dict
     return signed, steps
 
 
-def _client(running: Running) -> requests.Session:
-    """One HTTP session for all the bench's applicants."""
-    return requests.Session()
-
-
 @dataclass
 class Prepared:
     """Sign-ups the cold-start requests are about (made through the API in the setup)."""
@@ -65,7 +60,7 @@ class Prepared:
 def prepare(running: Running) -> Prepared:
     """Against the synchronous cloud (every consequence done before each answer): one sign-up
     that passed its deep checks and one that was rolled back."""
-    session = _client(running)
+    session = requests.Session()
     verified = ScriptedApplicant(running, application(applicant__email=new_email()), session)
     signup = verified.activate()
     rolled = ScriptedApplicant(running, application(applicant__email=new_email("+pep")), session)
@@ -149,7 +144,7 @@ def run(running: Running, *, deadline: float, earlier_rolled_back: dict[str, lis
     only if one like it (the last of its kind) would end by `deadline`; the cloud is settled
     before every run. Alternating spreads any slowing down of the local cloud as it fills
     evenly over both figures."""
-    session = _client(running)
+    session = requests.Session()
     running.cloud.settle()
 
     active: list[dict[str, float]] = []

@@ -59,7 +59,9 @@ def test_the_sandbox_outcome_follows_the_test_data(cloud):
     applicant = Applicant(cloud, applicant__email=unique("eva+unverified"))
     applicant.apply()
     applicant.identify(outcome=None)
-    assert applicant.status()["status"] == "IDENTIFYING"
+    status = applicant.status()
+    assert status["status"] == "IDENTIFYING"
+    assert {s["name"]: s["status"] for s in status["steps"]}["identification"] == "action_required"
 
 
 @pytest.mark.parametrize(("changes", "reasons"), [

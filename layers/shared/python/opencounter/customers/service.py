@@ -56,6 +56,11 @@ def _product_view(product: ProductHolding) -> dict[str, Any]:
     }
 
 
+def _consents_of(profile: Profile) -> dict:
+    """The consents as plain data (pynamodb reads a raw map back as a MapAttribute)."""
+    return profile.consents.as_dict() if hasattr(profile.consents, "as_dict") else dict(profile.consents)
+
+
 def _consents_view(consents: dict) -> list[dict[str, Any]]:
     return [
         {"channel": channel, "purpose": purpose, "granted": bool(entry["granted"]),
@@ -77,8 +82,7 @@ def _record_view(profile: Profile, addresses: list[Address], products: list[Prod
         "contact": {"email": profile.email, "phone": profile.phone},
         "settings": {"language": profile.language, "paperless_invoices": profile.paperless_invoices,
                      "preferred_channel": profile.preferred_channel},
-        "consents": _consents_view(profile.consents.as_dict() if hasattr(profile.consents, "as_dict")
-                                   else dict(profile.consents)),
+        "consents": _consents_view(_consents_of(profile)),
         "segment": profile.segment,
         "address": _address_view(started[-1]) if started else None,
         "upcoming_moves": [_address_view(a) for a in upcoming],
@@ -120,7 +124,7 @@ def find_customers(email: str) -> list[dict[str, Any]]:
 
 
 def _set_consents(profile: Profile, requested: list[dict], now: str) -> list[dict]:
-    consents = profile.consents.as_dict() if hasattr(profile.consents, "as_dict") else dict(profile.consents)
+    consents = _consents_of(profile)
     changes = []
     for wish in requested:
         channel, purpose, granted = wish["channel"], wish["purpose"], wish["granted"]

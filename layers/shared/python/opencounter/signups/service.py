@@ -178,8 +178,7 @@ def _record(signup_id: str) -> tuple[Signup, Any]:
 def signup_with_code(signup_id: str, resume_code: str | None) -> dict[str, Any]:
     """A sign-up for whoever holds its resume code (any channel, not signed in)."""
     signup, evidence = _record(signup_id)
-    if not resume_code or not hmac.compare_digest(signup.resume_code_digest, code_digest(resume_code)):
-        raise NotFound("no such sign-up")  # the same answer as for an unknown id: nothing to probe
+    _require_code(signup, resume_code)
     return _view(signup, evidence)
 
 
@@ -206,10 +205,14 @@ def resume(resume_code: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- identification and validation
 
 
+def _require_code(signup: Signup, resume_code: str | None) -> None:
+    if not resume_code or not hmac.compare_digest(signup.resume_code_digest, code_digest(resume_code)):
+        raise NotFound("no such sign-up")  # the same answer as for an unknown id: nothing to probe
+
+
 def _load_with_code(signup_id: str, resume_code: str | None) -> Signup:
     signup = _load(signup_id)
-    if not resume_code or not hmac.compare_digest(signup.resume_code_digest, code_digest(resume_code)):
-        raise NotFound("no such sign-up")
+    _require_code(signup, resume_code)
     return signup
 
 

@@ -81,28 +81,29 @@ def decide(checks: list[dict]) -> str:
     return "verified"
 
 
-def mark_verified(signup_id: str, checks: list[dict]) -> str:
+def _conclude(signup_id: str, status: str, step: str, detail: dict[str, Any], event_type: str | None) -> bool:
+    """Move an ACTIVE sign-up to its outcome (and announce it); False when it was decided already
+    (a retried task)."""
     signup = _signup(signup_id)
     if signup.status != "ACTIVE":
-        return "already_decided"
-    signup.status = "VERIFIED"
-    _with_step(signup, "passed", checks=[c["check"] for c in checks])
-    event = domain_event("CustomerVerified", customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM,
-                         channel="system", data={"checks": [c["check"] for c in checks]})
-    commit([Write(signup, conflict="the sign-up changed meanwhile")], [event])
-    return "verified"
+        return False
+    signup.status = status
+    _with_step(signup, step, **detail)
+    events = [] if event_type is None else [domain_event(
+        event_type, customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM, channel="system", data=detail)]
+    commit([Write(signup, conflict="the sign-up changed meanwhile")], events)
+    return True
+
+
+def mark_verified(signup_id: str, checks: list[dict]) -> str:
+    detail = {"checks": [c["check"] for c in checks]}
+    return "verified" if _conclude(signup_id, "VERIFIED", "passed", detail, "CustomerVerified") else "already_decided"
 
 
 def mark_for_review(signup_id: str, checks: list[dict]) -> str:
     """A check could not be completed (a provider failing): staff decide; nothing is undone."""
-    signup = _signup(signup_id)
-    if signup.status != "ACTIVE":
-        return "already_decided"
-    signup.status = "IN_REVIEW"
-    unfinished = [c["check"] for c in checks if c.get("passed") is None]
-    _with_step(signup, "needs_review", unfinished=unfinished)
-    commit([Write(signup, conflict="the sign-up changed meanwhile")], [])
-    return "in_review"
+    detail = {"unfinished": [c["check"] for c in checks if c.get("passed") is None]}
+    return "in_review" if _conclude(signup_id, "IN_REVIEW", "needs_review", detail, None) else "already_decided"
 
 
 def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
