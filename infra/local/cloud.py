@@ -7,6 +7,8 @@ What AWS does between resources and moto does not, this module does, the way AWS
   and Step Functions targets, with the target's retry policy and dead-letter queue;
 - DynamoDB streams: the table's stream is read through the public streams API and handed to its
   consumers with their filter criteria, batch size, partial batch failures and on-failure queue;
+- SQS event sources: queues are polled and their messages handed to the consumer in batches,
+  with partial batch failures; the queue's own redrive policy (in moto) moves poison to its DLQ;
 - Step Functions: moto's interpreter runs the ASL for real (execute_state_machine).
 
 `synchronous=True` (tests) runs every consequence of a request before the request returns;
@@ -126,6 +128,17 @@ class RuleTarget:
 
 
 @dataclass
+class QueueSubscription:
+    """An SQS event source of a function."""
+
+    function: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+    report_item_failures: bool
+
+
+@dataclass
 class StreamSubscription:
     """A DynamoDB stream event source of a function."""
 
@@ -153,6 +166,7 @@ class LocalCloud:
         self.functions: dict[str, Function] = {}
         self.rules: list[RuleTarget] = []
         self.streams: list[StreamSubscription] = []
+        self.queues: list[QueueSubscription] = []
         self.state_machines: dict[str, str] = {}
         self.definitions: dict[str, dict[str, Any]] = {}
         #: function name -> a fault run before its handler (or after it, when the fault has
@@ -250,9 +264,15 @@ class LocalCloud:
             events.create_archive(ArchiveName=name, EventSourceArn=props["SourceArn"],
                                   RetentionDays=props.get("RetentionDays", 0))
             r.physical[name] = name
-        for name, spec in r.resources("AWS::SQS::Queue").items():
-            queue_name = r.resolve(spec.get("Properties", {})).get("QueueName", name)
-            url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+        # dead-letter queues first: a queue's redrive policy names its DLQ's ARN
+        queues = sorted(r.resources("AWS::SQS::Queue").items(),
+                        key=lambda item: "RedrivePolicy" in item[1].get("Properties", {}))
+        for name, spec in queues:
+            props = r.resolve(spec.get("Properties", {}))
+            queue_name = props.get("QueueName", name)
+            attributes = {k: json.dumps(props[k]) if isinstance(props[k], dict) else str(props[k])
+                          for k in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy") if k in props}
+            url = sqs.create_queue(QueueName=queue_name, Attributes=attributes)["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             r.physical[name], r.attributes[(name, "Arn")], r.attributes[(name, "QueueName")] = url, arn, queue_name
         for name, spec in r.resources("AWS::SES::EmailIdentity").items():
@@ -260,6 +280,15 @@ class LocalCloud:
             self.client("ses").verify_email_identity(EmailAddress=address)
             r.physical[name] = address
         self._create_user_pools()
+        for name, spec in r.resources("AWS::Events::Rule").items():
+            props = r.resolve(spec["Properties"])
+            bus = props.get("EventBusName", "default")
+            arn = events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]),
+                                  Description=props.get("Description", ""))["RuleArn"]
+            # moto puts events on SQS targets itself; other target kinds are not used by the template
+            events.put_targets(Rule=name, EventBusName=bus, Targets=[
+                {"Id": t["Id"], "Arn": t["Arn"]} for t in props.get("Targets", []) if ":sqs:" in t["Arn"]])
+            r.physical[name], r.attributes[(name, "Arn")] = name, arn
         for kind in ("AWS::Serverless::LayerVersion", "AWS::Serverless::Api", "AWS::CloudWatch::Alarm",
                      "AWS::SQS::QueuePolicy", "AWS::CloudWatch::Dashboard"):
             for name in r.resources(kind):
@@ -368,6 +397,12 @@ class LocalCloud:
                     rule=rule, bus=bus, pattern=EventPattern.load(json.dumps(props["Pattern"])), kind=kind,
                     target=target, max_retries=int(props.get("RetryPolicy", {}).get("MaximumRetryAttempts", 185)),
                     dead_letter_arn=props.get("DeadLetterConfig", {}).get("Arn")))
+            elif event["Type"] == "SQS":
+                queue_name = props["Queue"].rsplit(":", 1)[-1]
+                self.queues.append(QueueSubscription(
+                    function=name, queue_url=self.client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"],
+                    queue_arn=props["Queue"], batch_size=int(props.get("BatchSize", 10)),
+                    report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])))
             elif event["Type"] == "DynamoDB":
                 filters = [EventPattern.load(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])]
                 self.streams.append(StreamSubscription(
@@ -499,6 +534,47 @@ class LocalCloud:
         failed = {f["itemIdentifier"] for f in failures}
         return next(r["dynamodb"]["SequenceNumber"] for r in batch if r["dynamodb"]["SequenceNumber"] in failed)
 
+    # ------------------------------------------------------------ SQS event sources
+
+    def _poll_queues(self) -> bool:
+        """Hand waiting messages to their consumers, as Lambda's SQS poller does; True when
+        anything was handed over. A message that fails is made visible again at once (the
+        queue's redrive policy moves it to its DLQ after maxReceiveCount receives)."""
+        moved = False
+        for sub in self.queues:
+            moved |= self._poll_queue(sub)
+        return moved
+
+    def _poll_queue(self, sub: QueueSubscription) -> bool:
+        sqs = self.client("sqs")
+        messages: list[dict[str, Any]] = []
+        while len(messages) < sub.batch_size:
+            received = sqs.receive_message(
+                QueueUrl=sub.queue_url, MaxNumberOfMessages=min(10, sub.batch_size - len(messages)),
+                AttributeNames=["All"], MessageAttributeNames=["All"], VisibilityTimeout=30).get("Messages", [])
+            if not received:
+                break
+            messages += received
+        if not messages:
+            return False
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                    "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
+                    "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": sub.queue_arn,
+                    "awsRegion": self.region} for m in messages]
+        try:
+            response = self.invoke(sub.function, {"Records": records})
+            failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])} \
+                if sub.report_item_failures else set()
+        except FunctionCrashed:
+            failed = {r["messageId"] for r in records}
+        for record in records:
+            if record["messageId"] in failed:
+                sqs.change_message_visibility(QueueUrl=sub.queue_url, ReceiptHandle=record["receiptHandle"],
+                                              VisibilityTimeout=0)
+            else:
+                sqs.delete_message(QueueUrl=sub.queue_url, ReceiptHandle=record["receiptHandle"])
+        return True
+
     def _shard(self, stream_arn: str) -> str:
         if stream_arn not in self._shards:
             description = self.client("dynamodbstreams").describe_stream(StreamArn=stream_arn)["StreamDescription"]
@@ -571,7 +647,7 @@ class LocalCloud:
     def _stream_loop(self) -> None:
         while not self._stop.wait(0.02):
             try:
-                while self._poll_streams():
+                while self._poll_streams() | self._poll_queues():
                     pass
             except Exception:
                 traceback.print_exc()
@@ -610,14 +686,14 @@ class LocalCloud:
                 # may have written records this round's read missed, so it earns another round
                 busy_before = self._busy_executions()
                 if self.synchronous:
-                    progressed = self._poll_streams()
+                    progressed = self._poll_streams() | self._poll_queues()
                     while not self._work.empty():
                         job = self._work.get()
                         if job is not None:
                             self._run_one(job)
                             progressed = True
                 else:
-                    progressed = self._poll_streams()
+                    progressed = self._poll_streams() | self._poll_queues()
                     with self._busy_lock:
                         if self._busy:
                             self._busy_lock.wait(0.05)

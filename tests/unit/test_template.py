@@ -251,14 +251,22 @@ def test_the_rest_api_guards_every_route_with_the_cognito_authorizer(cfn: dict[s
         assert not unguarded, f"{name}: routes without the Cognito authorizer: {unguarded}"
 
 
-def test_the_outbox_stream_mapping_filters_and_has_a_failure_destination(cfn: dict[str, dict[str, Any]]) -> None:
+def test_every_event_source_mapping_keeps_what_it_gives_up_on(cfn: dict[str, dict[str, Any]]) -> None:
     # Given the event source mappings SAM made
     mappings = resources_of({"Resources": cfn}, "AWS::Lambda::EventSourceMapping")
     assert mappings, "no AWS::Lambda::EventSourceMapping in the translated template"
     queues = resources_of(TEMPLATE_DATA, "AWS::SQS::Queue")
     for name, mapping in mappings.items():
         props = mapping["Properties"]
-        # Then each sends the batches it gives up on to one of our queues
+        source = next((queue for queue in queues if refers_to(props["EventSourceArn"], queue)), None)
+        if source is not None:
+            # Then a queue's poison messages go to a dead-letter queue of ours after a few receives
+            redrive = queues[source]["Properties"].get("RedrivePolicy", {})
+            assert any(refers_to(redrive.get("deadLetterTargetArn"), q) for q in queues), f"{source}: no DLQ"
+            assert 1 < redrive["maxReceiveCount"] <= 10
+            assert "ReportBatchItemFailures" in props.get("FunctionResponseTypes", []), f"{name}: whole batches retry"
+            continue
+        # Then a stream's batches it gives up on go to one of our queues
         destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         assert any(refers_to(destination, queue) for queue in queues), f"{name}: no on-failure queue"
         # And every filter it has is a pattern (JSON in a string) that the local cloud can load
