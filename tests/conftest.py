@@ -3,6 +3,7 @@ consequence has happened), and callers that talk to it over HTTP as a client wou
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,9 +22,11 @@ QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true
 class Caller:
     """Someone calling the API over HTTP with their own token (or none)."""
 
-    def __init__(self, base_url: str, token: str | None, customer_id: str | None = None) -> None:
+    def __init__(self, base_url: str, token: str | None, customer_id: str | None = None,
+                 email: str | None = None) -> None:
         self.base_url = base_url
         self.customer_id = customer_id
+        self.email = email
         self.session = requests.Session()
         if token:
             self.session.headers["Authorization"] = token
@@ -62,7 +65,7 @@ def new_customer(cloud: runtime.Running, **person: Any) -> Caller:
     cloud.cloud.settle()
     user = User(email, "pw", ("customers",), customer_id)
     cloud.issuer.add_user(user)
-    return Caller(cloud.url, cloud.issuer.id_token(user), customer_id)
+    return Caller(cloud.url, cloud.issuer.id_token(user), customer_id, email)
 
 
 @pytest.fixture
@@ -136,3 +139,57 @@ class Applicant(ScriptedApplicant):
         super().__init__(cloud, application(**changes))
         self.cloud = cloud
         self.caller = Caller(cloud.url, None)
+
+
+# ------------------------------------------------------------------ billing
+
+def give_product(customer: Caller, plan_code: str, *, started_at: str = "2026-01-01") -> str:
+    """Put a product on a customer's record on a plan of the catalogue, held since `started_at`."""
+    from infra.local.template import ROOT
+    from opencounter.customers.service import hold_product
+
+    catalogue = json.loads((ROOT / "catalogue" / "products.json").read_text())
+    product, plan = next((p, plan) for p in catalogue["products"] for plan in p["plans"] if plan["code"] == plan_code)
+    return hold_product(customer.customer_id, {
+        "product_code": product["code"], "name": product["name"], "kind": product["kind"], "plan": plan["name"],
+        "plan_code": plan_code, "catalogue_version": catalogue["version"], "started_at": started_at,
+        "monthly_fee_cents": plan["monthly_fee_cents"]}, actor={"type": "system", "id": "tests"}, channel="system")
+
+
+def send_usage(cloud: runtime.Running, *records: dict) -> None:
+    """Usage records on the usage queue, as the network sends them; settled (taken in) after."""
+    sqs = cloud.cloud.client("sqs")
+    url = cloud.cloud.resolver.physical["UsageQueue"]
+    for record in records:
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
+    cloud.cloud.settle()
+
+
+def usage(customer: Caller, product_id: str, unit: str, quantity: int, day: str = "2026-10-15") -> dict:
+    return {"record_id": uuid.uuid4().hex, "customer_id": customer.customer_id, "product_id": product_id,
+            "unit": unit, "quantity": quantity, "occurred_at": f"{day}T12:00:00Z"}
+
+
+def run_billing(cloud: runtime.Running, period: str) -> dict:
+    """Run the monthly billing workflow for a month and return its totals."""
+    sfn = cloud.cloud.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=cloud.cloud.state_machines["BillingRunStateMachine"],
+                                    name=f"billing-{period}-{uuid.uuid4().hex[:8]}",
+                                    input=json.dumps({"period": period}))["executionArn"]
+    cloud.cloud.settle()
+    described = sfn.describe_execution(executionArn=execution)
+    assert described["status"] == "SUCCEEDED", described
+    return json.loads(described["output"])
+
+
+def bill(cloud: runtime.Running, customer: Caller, period: str = "2026-10") -> dict:
+    """Bill one customer's month as the billing run does (without walking every customer), settled;
+    returns the invoice as the customer reads it."""
+    from opencounter.billing.invoices import bill_customer
+    from opencounter.billing.rating import Period
+    from opencounter.catalogue import current_version
+
+    result = bill_customer(customer.customer_id, Period.parse(period), current_version())
+    cloud.cloud.settle()
+    assert result["invoice_id"], result
+    return customer.get(f"/me/invoices/{result['invoice_id']}").json()

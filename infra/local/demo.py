@@ -86,7 +86,8 @@ def load_demo_data() -> None:
             product, plan = plans[(product_code, plan_code)]
             hold_product(customer_id, {
                 "product_id": demo_id(f"{customer['key']}/{plan_code}"), "product_code": product_code,
-                "name": product["name"], "kind": product["kind"], "plan": plan["name"], "identifier": identifier,
+                "name": product["name"], "kind": product["kind"], "plan": plan["name"], "plan_code": plan_code,
+                "catalogue_version": catalogue["version"], "identifier": identifier,
                 "started_at": (today - timedelta(days=380)).isoformat(), "monthly_fee_cents": plan["monthly_fee_cents"],
             }, actor=SYSTEM, channel="system")
         me = {"type": "customer", "id": customer_id}

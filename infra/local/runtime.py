@@ -21,6 +21,7 @@ from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer, U
 #: the local cloud's own provider credentials (template parameters that are secrets in AWS)
 LOCAL_PARAMETERS = {"StripeSecretKey": "sk_test_opencounter_local",
                     "StripeIdentityWebhookSecret": "whsec_opencounter_local_identity",
+                    "StripePaymentsWebhookSecret": "whsec_opencounter_local_payments",
                     # the deep checks take no time in tests; `make run` gives them a visible pause
                     "VerificationWaitSeconds": "0"}
 
@@ -79,7 +80,11 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     # the stand-in learns where it lives, and the functions where Stripe is, once the port is known
     stripe.base_url = url
     stripe.add_webhook(f"{url}/webhooks/identity", LOCAL_PARAMETERS["StripeIdentityWebhookSecret"], "identity.")
+    stripe.add_webhook(f"{url}/webhooks/stripe", LOCAL_PARAMETERS["StripePaymentsWebhookSecret"],
+                       ("payment_intent.", "charge."))
     os.environ["STRIPE_API_BASE"] = f"{url}{stripe.PREFIX}"
+    # no Stripe.js page of our own locally: payments are completed on the stand-in's test bank page
+    os.environ["PAYMENT_CHECKOUT_URL"] = f"{url}{stripe.PREFIX}/pay/{{payment_id}}?client_secret={{client_secret}}"
     return Running(cloud, issuer, gateway, stripe, url, aws_url, servers)
 
 

@@ -103,7 +103,9 @@ def test_a_rollback_keeps_the_account_open_when_another_product_holds_it(cloud):
 
     signup = Applicant(cloud).activate()
     hold_product(signup["customer_id"], {"product_code": "FIBRE", "name": "Glasvezel internet", "kind": "internet",
-                                         "plan": "100 Mbit/s", "started_at": "2026-01-01", "monthly_fee_cents": 4250},
+                                         "plan": "100 Mbit/s", "plan_code": "FIBRE-100",
+                                         "catalogue_version": "2026-11-01", "started_at": "2026-01-01",
+                                         "monthly_fee_cents": 4250},
                  actor={"type": "system", "id": "tests"}, channel="system")
     result = cloud.cloud.invoke("SignupRollbackFunction", {
         "signup_id": signup["signup_id"], "checks": [{"check": "address", "passed": False, "reason": "late finding"}]})

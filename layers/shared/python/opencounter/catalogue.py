@@ -5,6 +5,7 @@ the shop window is one Query."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
@@ -62,3 +63,30 @@ def plan_on_sale(product_code: str, plan_code: str) -> dict[str, Any]:
             return {**plan, "product_code": product.code, "product_name": product.name, "kind": product.kind,
                     "catalogue_version": product.version}
     raise InvalidInput(f"plan_code: {product.name} has no plan {plan_code!r}", field="plan_code")
+
+
+@cache
+def _version(version: str) -> dict[str, dict[str, Any]]:
+    # a version's partition never changes once loaded, so a warm function keeps what it read
+    return {p.code: {"code": p.code, "kind": p.kind, "name": p.name, "plans": p.plans}
+            for p in CatalogueProduct.query(f"CATALOGUE#{version}")}
+
+
+def plans_of(product_code: str, version: str) -> dict[str, dict[str, Any]]:
+    """The plans of a product in a catalogue version, by plan code (empty if none)."""
+    product = _version(version).get(product_code)
+    return {plan["code"]: plan for plan in product["plans"]} if product else {}
+
+
+def plans_to_rate(product_code: str, held_version: str, current_version: str) -> dict[str, dict[str, Any]]:
+    """The plans a product held under `held_version` can be rated on: those on sale now, and
+    the customer's own plans from the version they signed (a plan no longer sold still applies
+    to those who hold it)."""
+    return {**plans_of(product_code, held_version), **plans_of(product_code, current_version)}
+
+
+def current_version() -> str:
+    """The version of the catalogue in force (one item read)."""
+    for product in CatalogueProduct.query(f"CATALOGUE#{CURRENT}", limit=1):
+        return product.version
+    raise LookupError("no catalogue is loaded")

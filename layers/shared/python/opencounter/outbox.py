@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from opencounter.errors import Conflict
@@ -76,13 +77,24 @@ class OutboxEvent(Item, discriminator="OutboxEvent"):
 
 @dataclass
 class Write:
-    """One write in a transaction: save (put, version-checked for versioned models) or delete.
-    `conflict` is what the caller is told when this write's condition fails."""
+    """One write in a transaction: save (put, version-checked for versioned models), delete, or
+    update with `actions` (e.g. counters added to). `conflict` is what the caller is told when
+    this write's condition fails."""
 
     model: Item
     condition: Condition | None = None
     delete: bool = False
     conflict: str = "the record changed meanwhile; read it again"
+    actions: list[Action] | None = None
+
+
+class WriteConflict(Conflict):
+    """A write's condition failed; `write` says which, for callers that treat one specially
+    (a webhook event already processed is a duplicate, not a clash)."""
+
+    def __init__(self, write: Write) -> None:
+        super().__init__(write.conflict)
+        self.write = write
 
 
 def commit(writes: list[Write], events: list[DomainEvent]) -> None:
@@ -101,11 +113,13 @@ def commit(writes: list[Write], events: list[DomainEvent]) -> None:
             for write in everything:
                 if write.delete:
                     transaction.delete(write.model, condition=write.condition)
+                elif write.actions is not None:
+                    transaction.update(write.model, write.actions, condition=write.condition)
                 else:
                     transaction.save(write.model, condition=write.condition)
     except TransactWriteError as error:
         reasons = error.cancellation_reasons or []
         for write, reason in zip(everything, reasons, strict=False):
             if reason is not None and reason.code == "ConditionalCheckFailed":
-                raise Conflict(write.conflict) from error
+                raise WriteConflict(write) from error
         raise

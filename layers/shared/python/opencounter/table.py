@@ -7,6 +7,8 @@ are listed in docs/access-patterns.md.
 
 from __future__ import annotations
 
+import hashlib
+
 from pynamodb.attributes import DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -67,3 +69,16 @@ def timeline_key(customer_id: str) -> str:
 
 def email_lookup_key(email: str) -> str:
     return f"EMAIL#{email.strip().lower()}"
+
+
+#: customers are spread over this many GSI1 partitions for the billing run (no hot key, and the
+#: run bills the shards side by side)
+BILLING_SHARDS = 8
+
+
+def billing_shard(customer_id: str) -> int:
+    return int(hashlib.sha256(customer_id.encode()).hexdigest()[:8], 16) % BILLING_SHARDS
+
+
+def billing_shard_key(shard: int) -> str:
+    return f"BILLING#{shard}"

@@ -31,6 +31,17 @@ TITLES = {
     "CustomerVerified": "Your details are confirmed",
     "VerificationFailed": "We could not confirm your details",
     "SignupRolledBack": "Your sign-up was undone",
+    "InvoiceIssued": "New invoice",
+    "InvoicePaid": "Invoice paid",
+    "PaymentReceived": "Payment received",
+    "PaymentFailed": "Payment did not go through",
+    "PaymentRefunded": "Payment refunded",
+    "PaymentDisputed": "Payment disputed by your bank",
+    "InvoiceVoided": "Invoice cancelled",
+    "PaymentArrangementAgreed": "Payment arrangement agreed",
+    "ProductPlanChanged": "Plan changed",
+    "ProductCancelled": "Cancellation registered",
+    "BetterPlanAdvised": "A plan that fits your use better",
 }
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
 
-from opencounter.table import Item, customer_key, email_lookup_key
+from opencounter.table import Item, billing_shard, billing_shard_key, customer_key, email_lookup_key
 
 
 class Profile(Item, discriminator="CustomerProfile"):
@@ -64,21 +65,34 @@ class Address(Item, discriminator="CustomerAddress"):
 
 
 class ProductHolding(Item, discriminator="ProductHolding"):
-    """SK PRODUCT#<product_id>: a product instance the customer holds (summary for the record)."""
+    """SK PRODUCT#<product_id>: a product instance the customer holds. Versioned (plan changes
+    and cancellations are conditional writes), and indexed on GSI1 by billing shard so the
+    monthly billing run finds every customer without a scan."""
 
     product_id = UnicodeAttribute()
     product_code = UnicodeAttribute()
     name = UnicodeAttribute()
     kind = UnicodeAttribute()
     plan = UnicodeAttribute()
+    plan_code = UnicodeAttribute()
+    catalogue_version = UnicodeAttribute()
+    #: [{"plan_code", "from"}], oldest first: what billing prorates a changed month by
+    plan_history = JSONAttribute(default=list)
     status = UnicodeAttribute()
     identifier = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute()
     monthly_fee_cents = NumberAttribute(default=0)
     signup_id = UnicodeAttribute(null=True)
+    #: a cancellation at the end of a period: the last day the product is held
+    ends_on = UnicodeAttribute(null=True)
     ended_at = UnicodeAttribute(null=True)
     end_reason = UnicodeAttribute(null=True)
+    version = VersionAttribute()
 
     @staticmethod
     def keys(customer_id: str, product_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"PRODUCT#{product_id}"
+
+    def index_for_billing(self, customer_id: str) -> None:
+        self.GSI1PK = billing_shard_key(billing_shard(customer_id))
+        self.GSI1SK = f"{customer_key(customer_id)}#PRODUCT#{self.product_id}"

@@ -42,17 +42,24 @@ def _address_view(address: Address) -> dict[str, Any]:
     }
 
 
-def _product_view(product: ProductHolding) -> dict[str, Any]:
+def product_view(product: ProductHolding, today: date) -> dict[str, Any]:
+    """A product as every channel shows it today: one cancelled for the end of last month reads ENDED."""
+    status = product.status
+    if status == "ACTIVE" and product.ends_on and product.ends_on < today.isoformat():
+        status = "ENDED"
     return {
         "product_id": product.product_id,
         "product_code": product.product_code,
         "name": product.name,
         "kind": product.kind,
         "plan": product.plan,
-        "status": product.status,
+        "plan_code": product.plan_code,
+        "status": status,
         "identifier": product.identifier,
         "started_at": product.started_at,
+        "ends_on": product.ends_on,
         "monthly_fee_cents": int(product.monthly_fee_cents),
+        "version": int(product.version),
     }
 
 
@@ -86,7 +93,7 @@ def _record_view(profile: Profile, addresses: list[Address], products: list[Prod
         "segment": profile.segment,
         "address": _address_view(started[-1]) if started else None,
         "upcoming_moves": [_address_view(a) for a in upcoming],
-        "products": [_product_view(p) for p in products],
+        "products": [product_view(p, today) for p in products],
         "updated_at": profile.updated_at,
     }
 
@@ -269,7 +276,10 @@ def new_holding(customer_id: str, product: dict[str, Any], *, actor: dict, chann
     """The write and the event that put an active product instance on a customer's record."""
     product_id = product.get("product_id") or str(uuid.uuid4())
     holding = ProductHolding(*ProductHolding.keys(customer_id, product_id), product_id=product_id,
-                             status="ACTIVE", **{k: v for k, v in product.items() if k != "product_id"})
+                             status="ACTIVE", plan_history=[{"plan_code": product["plan_code"],
+                                                             "from": product["started_at"][:10]}],
+                             **{k: v for k, v in product.items() if k != "product_id"})
+    holding.index_for_billing(customer_id)
     event = domain_event("ProductActivated", customer_id=customer_id, signup_id=signup_id, actor=actor,
                          channel=channel, data={"product_id": product_id, "name": holding.name, "plan": holding.plan})
     return [Write(holding, ProductHolding.PK.does_not_exist(), conflict="the product exists already")], [event], holding

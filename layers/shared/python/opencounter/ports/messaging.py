@@ -25,3 +25,18 @@ def masked(email: str) -> str:
     """e***@example.nl: enough for the owner to recognise, too little for anyone else."""
     name, _, domain = email.partition("@")
     return f"{name[:1]}***@{domain}"
+
+
+_sns: Any = None
+
+
+def send_sms(to: str, text: str) -> str:
+    """Send a text message (Amazon SNS, transactional); returns the provider's message id."""
+    global _sns
+    if _sns is None:
+        import boto3
+
+        _sns = boto3.client("sns")
+    response = _sns.publish(PhoneNumber=to, Message=text, MessageAttributes={
+        "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}})
+    return response["MessageId"]

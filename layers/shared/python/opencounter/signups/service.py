@@ -378,7 +378,8 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
     identifier = _identifier(plan["kind"], signup_id)
     product_writes, product_events, _ = new_holding(customer_id, {
         "product_id": product_id, "product_code": plan["product_code"], "name": plan["product_name"],
-        "kind": plan["kind"], "plan": plan["name"], "identifier": identifier, "started_at": now[:10],
+        "kind": plan["kind"], "plan": plan["name"], "plan_code": plan["code"],
+        "catalogue_version": plan["catalogue_version"], "identifier": identifier, "started_at": now[:10],
         "monthly_fee_cents": plan["monthly_fee_cents"], "signup_id": signup_id}, actor=system, channel=channel,
         signup_id=signup_id)
     signup.status, signup.customer_id, signup.product_id, signup.expires_at = "ACTIVE", customer_id, product_id, None

@@ -1,0 +1,16 @@
+"""Tells the customer, on their preferred channel, about events that need their attention: a new
+invoice, a failed payment, a plan that fits their use better."""
+
+from opencounter.notifications import notify
+from opencounter.observability import observability
+
+logger, metrics = observability("customer-notifier")
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict, context: object) -> dict:
+    outcome = notify(event["detail-type"], event["detail"])
+    metrics.add_metric(name="CustomerNotified" if outcome.startswith("sent") else "CustomerNotNotified",
+                       unit="Count", value=1)
+    return {"outcome": outcome}

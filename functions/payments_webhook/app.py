@@ -1,0 +1,28 @@
+"""Receives the payment provider's signed webhooks (Stripe) and applies them at once: the invoice
+is PAID as soon as the event is processed. A bad or stale signature gets 400 and writes nothing;
+a duplicate delivery, in any order or at the same moment, has one effect."""
+
+from opencounter.billing.payments import apply_payment_update
+from opencounter.http import rest_api
+from opencounter.observability import observability
+from opencounter.ports.payments import payment_update
+
+logger, metrics = observability("payments-webhook")
+app = rest_api(logger)
+
+
+@app.post("/webhooks/stripe")
+def receive() -> dict:
+    body = app.current_event.decoded_body or ""
+    update = payment_update(body.encode(), app.current_event.get_header_value("Stripe-Signature"))
+    if update is None:
+        return {"received": True, "result": "ignored"}
+    result = apply_payment_update(update)
+    metrics.add_metric(name=f"PaymentEvent{result.title().replace('_', '')}", unit="Count", value=1)
+    return {"received": True, "result": result}
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+def lambda_handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)

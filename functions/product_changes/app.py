@@ -1,0 +1,32 @@
+"""A customer changes their own products (/me/products/{product_id}): another plan at once, or a
+cancellation now or at the end of the month."""
+
+from opencounter.customers.products import cancel_product, change_plan
+from opencounter.http import caller, json_body, rest_api
+from opencounter.identity import require_customer
+from opencounter.observability import observability
+
+logger, metrics = observability("product-changes")
+app = rest_api(logger)
+
+
+@app.patch("/me/products/<product_id>")
+def patch_product(product_id: str) -> dict:
+    me = caller(app)
+    product = change_plan(require_customer(me), product_id, json_body(app), actor=me.actor, channel="web")
+    metrics.add_metric(name="ProductPlanChanged", unit="Count", value=1)
+    return product
+
+
+@app.post("/me/products/<product_id>/cancellation")
+def post_cancellation(product_id: str) -> tuple[dict, int]:
+    me = caller(app)
+    product = cancel_product(require_customer(me), product_id, json_body(app), actor=me.actor, channel="web")
+    metrics.add_metric(name="ProductCancelled", unit="Count", value=1)
+    return product, 201
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+def lambda_handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""Billing: usage, invoices, payments, the ledger and the best-tariff guarantee."""

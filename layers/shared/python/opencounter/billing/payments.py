@@ -1,0 +1,202 @@
+"""Paying invoices: starting a payment at the provider, and applying what its webhooks report.
+
+Each webhook event is applied in one transaction with its receipt, so a duplicate delivery
+(sequential or concurrent) has no second effect. Payments keep the provider's running totals
+and only move them forward, so events arriving late or out of order change nothing they should
+not; every movement of money is booked in the ledger under an id that names it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from opencounter.billing import ledger
+from opencounter.billing.invoices import amount_due_now, load_invoice, status_of
+from opencounter.billing.money import MIN_CHARGE_CENTS
+from opencounter.billing.records import Invoice, Payment, ProviderEventReceipt
+from opencounter.customers.service import business_today
+from opencounter.errors import Conflict
+from opencounter.outbox import DomainEvent, Write, WriteConflict, commit, domain_event, isoformat, utcnow
+from opencounter.ports import payments as provider
+from opencounter.validation import validate_request
+
+#: Stripe retries a webhook for three days; receipts are kept longer
+RECEIPT_RETENTION = timedelta(days=7)
+#: a payment and its invoice changing under a webhook (another event at the same moment):
+#: read again and re-apply, this many times
+APPLY_ATTEMPTS = 5
+PROVIDER = {"type": "system", "id": "payments"}
+
+
+def _checkout_view(checkout: provider.Checkout, invoice_id: str) -> dict[str, Any]:
+    return {"payment_id": checkout.payment_id, "invoice_id": invoice_id, "status": checkout.status,
+            "amount_cents": checkout.amount_cents, "currency": "EUR", "payment_method_types": list(checkout.methods),
+            "client_secret": checkout.client_secret, "next_action": checkout.next_action,
+            "checkout_url": provider.checkout_url(checkout)}
+
+
+def start_payment(customer_id: str, invoice_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Start paying what is due now on one of the customer's own invoices. Asking again while
+    that payment is unfinished returns the same payment, never a second charge."""
+    validate_request("payment", request)
+    invoice = load_invoice(customer_id, invoice_id)
+    due = amount_due_now(invoice)
+    if invoice.status in ("PAID", "VOID") or due <= 0:
+        raise Conflict(f"status: the invoice is {status_of(invoice, business_today())}; nothing is due",
+                       field="status")
+    if due < MIN_CHARGE_CENTS:
+        raise Conflict(f"amount: {due} cents is below the {MIN_CHARGE_CENTS} cents a payment can be; "
+                       "it is added to your next invoice", field="amount")
+    methods = [request["method"]] if "method" in request else ["ideal", "card"]
+    if invoice.open_payment:
+        current = provider.payment(invoice.open_payment)
+        if current.status in provider.UNFINISHED and current.amount_cents == due and list(current.methods) == methods:
+            return _checkout_view(current, invoice_id)
+        if current.status in provider.UNFINISHED:
+            provider.cancel_payment(current.payment_id)
+    attempt = int(invoice.payment_attempts) + 1
+    checkout = provider.create_payment(customer_id=customer_id, invoice_id=invoice_id, amount_cents=due,
+                                       attempt=attempt, methods=methods, description=f"Invoice {invoice_id}")
+    now = isoformat(utcnow())
+    invoice.payment_attempts, invoice.open_payment = attempt, checkout.payment_id
+    payment = Payment(*Payment.keys(customer_id, checkout.payment_id), payment_id=checkout.payment_id,
+                      invoice_id=invoice_id, amount_cents=due, status="PENDING", method=request.get("method"),
+                      created_at=now, updated_at=now)
+    try:
+        commit([Write(invoice), Write(payment, Payment.PK.does_not_exist())], [])
+    except Conflict:
+        pass  # a request at the same moment made this same attempt: the provider gave both one intent
+    return _checkout_view(checkout, invoice_id)
+
+
+def apply_payment_update(update: provider.PaymentUpdate) -> str:
+    """Apply one webhook event: "applied", "no_change", "duplicate" (processed before) or
+    "not_ours" (a payment that is not for one of our invoices)."""
+    if not update.customer_id or not update.invoice_id:
+        return "not_ours"
+    for _ in range(APPLY_ATTEMPTS):
+        try:
+            invoice = Invoice.get(*Invoice.keys(update.customer_id, update.invoice_id))
+        except Invoice.DoesNotExist:
+            return "not_ours"
+        try:
+            payment = Payment.get(*Payment.keys(update.customer_id, update.payment_id))
+        except Payment.DoesNotExist:  # the intent was made but our process died before storing it
+            now = isoformat(utcnow())
+            payment = Payment(*Payment.keys(update.customer_id, update.payment_id), payment_id=update.payment_id,
+                              invoice_id=update.invoice_id, amount_cents=max(update.received_cents or 0, 0),
+                              status="PENDING", created_at=now, updated_at=now)
+        writes, events, outcome = _reconcile(invoice, payment, update)
+        receipt = ProviderEventReceipt(*ProviderEventReceipt.keys("stripe", update.event_id),
+                                       event_type=update.event_type, processed_at=isoformat(utcnow()),
+                                       outcome=outcome, expires_at=utcnow() + RECEIPT_RETENTION)
+        receipt_write = Write(receipt, ProviderEventReceipt.PK.does_not_exist(), conflict="event processed already")
+        try:
+            commit([receipt_write, *writes], events)
+            return outcome
+        except WriteConflict as conflict:
+            if conflict.write is receipt_write:
+                return "duplicate"
+        except Conflict:
+            pass  # the payment or its invoice changed meanwhile: read both again
+    raise Conflict("the payment kept changing while this event was applied; deliver it again")
+
+
+def _reconcile(invoice: Invoice, payment: Payment, update: provider.PaymentUpdate) -> tuple[
+        list[Write], list[DomainEvent], str]:
+    """The writes and events that bring our payment and invoice up to what the provider says."""
+    customer_id, pi = invoice.customer_id, payment.payment_id
+    before = (int(payment.received_cents), int(payment.refunded_cents), int(payment.disputed_cents))
+    received = max(before[0], update.received_cents or 0)
+    refunded = max(before[1], update.refunded_cents or 0)
+    disputed = max(before[2], update.disputed_cents or 0)
+    writes: list[Write] = []
+    events: list[DomainEvent] = []
+
+    def event(detail_type: str, **data: Any) -> None:
+        events.append(domain_event(detail_type, customer_id=customer_id, actor=PROVIDER, channel="system",
+                                   data={"invoice_id": invoice.invoice_id, "payment_id": pi, **data}))
+
+    status = payment.status
+    if received > 0 or update.status == "SUCCEEDED":
+        status = "SUCCEEDED"
+    elif update.status in ("FAILED", "CANCELED") and payment.status != "SUCCEEDED":
+        status = update.status
+    if update.status == "FAILED" and status == "FAILED":
+        payment.last_error = update.message or "the payment was refused"
+        event("PaymentFailed", reason=payment.last_error)
+    if received > before[0]:
+        writes.append(ledger.posting(customer_id, f"{pi}:received:{received}", "payment_received", invoice.invoice_id,
+                                     [(ledger.PAYMENT_PROVIDER, received - before[0]),
+                                      (ledger.RECEIVABLE, -(received - before[0]))]))
+        event("PaymentReceived", amount_cents=received - before[0], method=update.method or payment.method)
+    for kind, now_total, then_total, detail_type in (("refunded", refunded, before[1], "PaymentRefunded"),
+                                                      ("disputed", disputed, before[2], "PaymentDisputed")):
+        if now_total > then_total:
+            writes.append(ledger.posting(customer_id, f"{pi}:{kind}:{now_total}", f"payment_{kind}",
+                                         invoice.invoice_id, [(ledger.PAYMENT_PROVIDER, -(now_total - then_total)),
+                                                              (ledger.RECEIVABLE, now_total - then_total)]))
+            extra = {"reason": update.message or "disputed"} if kind == "disputed" else {}
+            event(detail_type, amount_cents=now_total - then_total, **extra)
+    changed = (received, refunded, disputed) != before or status != payment.status or bool(events)
+    if not changed:
+        return [], [], "no_change"
+    payment.status, payment.received_cents = status, received
+    payment.refunded_cents, payment.disputed_cents = refunded, disputed
+    payment.method = update.method or payment.method
+    payment.updated_at = isoformat(utcnow())
+    writes.append(Write(payment, conflict="the payment changed meanwhile"))
+    writes += _settle_invoice(invoice, received - before[0] - (refunded - before[1]) - (disputed - before[2]),
+                              pi if status in ("SUCCEEDED", "CANCELED") else None, events)
+    return writes, events, "applied"
+
+
+def _settle_invoice(invoice: Invoice, net_change: int, finished_payment: str | None,
+                    events: list[DomainEvent]) -> list[Write]:
+    """The invoice after money came in or went back: paid in full, or open again."""
+    if not net_change and finished_payment != invoice.open_payment:
+        return []
+    invoice.paid_cents = int(invoice.paid_cents) + net_change
+    if finished_payment and invoice.open_payment == finished_payment:
+        invoice.open_payment = None
+    if invoice.status != "VOID":
+        was_paid = invoice.status == "PAID"
+        if int(invoice.paid_cents) >= int(invoice.total_cents):
+            invoice.status = "PAID"
+            if not was_paid:
+                events.append(domain_event("InvoicePaid", customer_id=invoice.customer_id, actor=PROVIDER,
+                                           channel="system", data={"invoice_id": invoice.invoice_id,
+                                                                   "total_cents": int(invoice.total_cents),
+                                                                   "paid_cents": int(invoice.paid_cents)}))
+        elif was_paid:
+            invoice.status = "IN_ARRANGEMENT" if invoice.arrangement else "OPEN"
+    return [Write(invoice, conflict="the invoice changed meanwhile")]
+
+
+def refund_everything(customer_id: str, invoice_ids: set[str], reason_key: str) -> list[str]:
+    """Ask the provider to pay back what came in for these invoices (the refunds arrive as
+    webhooks and are booked then). Returns what was asked, for the record."""
+    from opencounter.table import customer_key
+
+    asked = []
+    for payment in Payment.query(customer_key(customer_id), Payment.SK.startswith("PAYMENT#")):
+        left = int(payment.received_cents) - int(payment.refunded_cents) - int(payment.disputed_cents)
+        if payment.invoice_id in invoice_ids and left > 0:
+            provider.refund(payment.payment_id, left, reason_key=reason_key)
+            asked.append(f"payment {payment.payment_id} of {left} cents refunded")
+    return asked
+
+
+def void_invoice(invoice: Invoice, reason: str, *, actor: dict) -> tuple[list[Write], list[DomainEvent]]:
+    """Cancel an invoice: nothing is owed on it any more, and its booking is reversed exactly."""
+    from opencounter.billing.records import LedgerTransaction
+
+    issued = LedgerTransaction.get(*LedgerTransaction.keys(invoice.customer_id, f"{invoice.invoice_id}:issued"))
+    reversal = ledger.posting(invoice.customer_id, f"{invoice.invoice_id}:voided", "invoice_voided",
+                              invoice.invoice_id, [(e["account"], -e["amount_cents"]) for e in issued.entries])
+    invoice.status, invoice.voided_at, invoice.void_reason = "VOID", isoformat(utcnow()), reason
+    event = domain_event("InvoiceVoided", customer_id=invoice.customer_id, actor=actor, channel="system",
+                         data={"invoice_id": invoice.invoice_id, "reason": reason,
+                               "total_cents": int(invoice.total_cents)})
+    return [Write(invoice, conflict="the invoice changed meanwhile"), reversal], [event]
+

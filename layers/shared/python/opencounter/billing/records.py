@@ -1,0 +1,158 @@
+"""How billing is stored. Invoices and payments live in the customer's partition (the record and
+the 360-degree view read them with everything else); usage records, the ledger and the tariff
+comparisons have their own partitions, because they grow without bound and no screen reads
+them whole."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+
+from opencounter.table import Item, customer_key
+
+
+class UsageRecord(Item, discriminator="UsageRecord"):
+    """PK USAGERECORD#<record_id>: one usage record from the network or the meter, stored once
+    (its key is the record's own id, so a redelivered record is recognised)."""
+
+    record_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    quantity = NumberAttribute()
+    occurred_at = UnicodeAttribute()
+    period = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+
+    @staticmethod
+    def keys(record_id: str) -> tuple[str, str]:
+        return f"USAGERECORD#{record_id}", "RECORD"
+
+
+class UsageTotal(Item, discriminator="UsageTotal"):
+    """SK USAGE#<period>#<product_id>: a product's usage in a month, added to per record."""
+
+    product_id = UnicodeAttribute()
+    period = UnicodeAttribute()
+    data_mb = NumberAttribute(default=0)
+    minutes = NumberAttribute(default=0)
+    sms = NumberAttribute(default=0)
+    kwh = NumberAttribute(default=0)
+    records = NumberAttribute(default=0)
+
+    UNITS = ("data_mb", "minutes", "sms", "kwh")
+
+    @staticmethod
+    def keys(customer_id: str, period: str, product_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"USAGE#{period}#{product_id}"
+
+    def used(self) -> dict[str, int]:
+        return {unit: int(getattr(self, unit) or 0) for unit in self.UNITS}
+
+
+class Invoice(Item, discriminator="Invoice"):
+    """SK INVOICE#<invoice_id>; the id starts with the issue date, so invoices sort by date.
+    Versioned: payments, arrangements and voiding are conditional writes."""
+
+    invoice_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # "monthly" | "connection"
+    period = UnicodeAttribute(null=True)
+    issued_on = UnicodeAttribute()
+    due_on = UnicodeAttribute()
+    lines = JSONAttribute()
+    total_cents = NumberAttribute()
+    vat_cents = NumberAttribute()
+    #: OPEN | PAID | IN_ARRANGEMENT | VOID ("overdue" is read from the due date)
+    status = UnicodeAttribute()
+    #: what has come in, net of refunds and disputes
+    paid_cents = NumberAttribute(default=0)
+    payment_attempts = NumberAttribute(default=0)
+    open_payment = UnicodeAttribute(null=True)
+    #: {"agreed_at", "instalments": [{"due_on", "amount_cents"}]}
+    arrangement = JSONAttribute(null=True)
+    #: per product: the plan held, the plan billed (the cheapest for the month's use), the saving
+    best_tariff = JSONAttribute(null=True)
+    signup_id = UnicodeAttribute(null=True)
+    voided_at = UnicodeAttribute(null=True)
+    void_reason = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    @staticmethod
+    def keys(customer_id: str, invoice_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"INVOICE#{invoice_id}"
+
+
+class Payment(Item, discriminator="Payment"):
+    """SK PAYMENT#<payment_intent_id>: one payment attempt at the payment provider and what
+    became of it. Amounts are running totals as the provider reports them, so events arriving
+    late or out of order can only move them forward."""
+
+    payment_id = UnicodeAttribute()
+    invoice_id = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    #: PENDING | SUCCEEDED | FAILED | CANCELED
+    status = UnicodeAttribute()
+    method = UnicodeAttribute(null=True)
+    received_cents = NumberAttribute(default=0)
+    refunded_cents = NumberAttribute(default=0)
+    disputed_cents = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+    @staticmethod
+    def keys(customer_id: str, payment_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"PAYMENT#{payment_id}"
+
+
+class LedgerTransaction(Item, discriminator="LedgerTransaction"):
+    """PK LEDGER#<customer_id>, SK TXN#<transaction_id>: one money movement, double entry. The
+    id says what moved the money (an invoice issued, a payment's running total reaching an
+    amount), so the same movement can never be booked twice."""
+
+    transaction_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    posted_at = UnicodeAttribute()
+    reference = UnicodeAttribute()
+    #: [{"account", "amount_cents"}]: debits positive, credits negative, summing to zero
+    entries = JSONAttribute()
+
+    @staticmethod
+    def keys(customer_id: str, transaction_id: str) -> tuple[str, str]:
+        return f"LEDGER#{customer_id}", f"TXN#{transaction_id}"
+
+
+class ProviderEventReceipt(Item, discriminator="ProviderEventReceipt"):
+    """PK PROVIDER_EVENT#<provider>#<event_id>: a webhook event already processed. Kept a week
+    (Stripe retries for three days), then removed by the table's TTL."""
+
+    event_type = UnicodeAttribute()
+    processed_at = UnicodeAttribute()
+    outcome = UnicodeAttribute()
+
+    @staticmethod
+    def keys(provider: str, event_id: str) -> tuple[str, str]:
+        return f"PROVIDER_EVENT#{provider}#{event_id}", "RECEIPT"
+
+
+class TariffCheck(Item, discriminator="TariffCheck"):
+    """PK TARIFF#<customer_id>, SK <period>#<product_id>: a month rated on every eligible plan,
+    and the plan it was billed at (the cheapest)."""
+
+    customer_id = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    period = UnicodeAttribute()
+    current_plan_code = UnicodeAttribute()
+    billed_plan_code = UnicodeAttribute()
+    actual_cents = NumberAttribute()
+    billed_cents = NumberAttribute()
+    saving_cents = NumberAttribute()
+    #: [{"plan_code", "plan_name", "total_cents"}]
+    options = JSONAttribute()
+    invoice_id = UnicodeAttribute()
+
+    @staticmethod
+    def keys(customer_id: str, period: str, product_id: str) -> tuple[str, str]:
+        return f"TARIFF#{customer_id}", f"{period}#{product_id}"

@@ -1,0 +1,94 @@
+"""Changing a product yourself: another plan, in force at once and prorated, or a cancellation
+now or at the end of the month. Both are versioned writes on the product and land on the
+timeline."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from opencounter.billing.rating import Period, add_months, proration
+from opencounter.catalogue import current_version, plans_of
+from opencounter.customers.records import ProductHolding
+from opencounter.customers.service import business_today, product_view
+from opencounter.errors import Conflict, InvalidInput, NotFound
+from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
+from opencounter.validation import validate_request
+
+
+def _holding(customer_id: str, product_id: str) -> ProductHolding:
+    try:
+        return ProductHolding.get(*ProductHolding.keys(customer_id, product_id))
+    except ProductHolding.DoesNotExist:
+        raise NotFound("no such product") from None
+
+
+def _require_changeable(holding: ProductHolding, version: int | None) -> None:
+    if version is not None and int(holding.version) != version:
+        raise Conflict(f"version: the product is at version {int(holding.version)}, not {version}; read it again",
+                       field="version")
+    if holding.status != "ACTIVE":
+        raise Conflict(f"status: the product is {holding.status.lower()}", field="status")
+
+
+def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, actor: dict,
+                channel: str) -> dict[str, Any]:
+    """Move a product to another plan of the current catalogue, from today. The month is billed
+    per day on each plan (and still at the cheapest eligible tariff)."""
+    validate_request("product-change", request)
+    holding = _holding(customer_id, product_id)
+    _require_changeable(holding, request["version"])
+    if holding.ends_on:
+        raise Conflict(f"ends_on: the product is cancelled from {holding.ends_on}; withdraw the cancellation first",
+                       field="ends_on")
+    version = current_version()
+    plan = plans_of(holding.product_code, version).get(request["plan_code"])
+    if plan is None:
+        raise InvalidInput(f"plan_code: {holding.name} has no plan {request['plan_code']!r} on sale",
+                           field="plan_code")
+    if plan["code"] == holding.plan_code:
+        raise InvalidInput(f"plan_code: the product is on {plan['name']} already", field="plan_code")
+    today = business_today()
+    current = plans_of(holding.product_code, holding.catalogue_version).get(holding.plan_code, {})
+    term = current.get("fixed_term_months")
+    if term:
+        fixed_until = add_months(date.fromisoformat(holding.plan_history[-1]["from"]), term)
+        if today < fixed_until:
+            raise Conflict(f"plan_code: {holding.plan} has a fixed price until {fixed_until.isoformat()}; "
+                           "it can be changed from then", field="plan_code")
+    prorated = proration(int(holding.monthly_fee_cents), plan["monthly_fee_cents"], today)
+    history = [h for h in holding.plan_history if h["from"] != today.isoformat()]  # a second change today wins
+    from_plan = holding.plan_code
+    holding.plan_history = [*history, {"plan_code": plan["code"], "from": today.isoformat()}]
+    holding.plan, holding.plan_code, holding.catalogue_version = plan["name"], plan["code"], version
+    holding.monthly_fee_cents = plan["monthly_fee_cents"]
+    event = domain_event("ProductPlanChanged", customer_id=customer_id, actor=actor, channel=channel,
+                         data={"product_id": product_id, "from_plan": from_plan, "to_plan": plan["code"],
+                               "effective_on": today.isoformat(), "proration": prorated})
+    commit([Write(holding, conflict="version: the product changed meanwhile; read it again")], [event])
+    return {**product_view(holding, today), "proration": prorated}
+
+
+def cancel_product(customer_id: str, product_id: str, request: dict[str, Any], *, actor: dict,
+                   channel: str) -> dict[str, Any]:
+    """Cancel a product now (it ends today; this month is billed up to today) or at the end of
+    the month (it works until then)."""
+    validate_request("cancellation", request)
+    holding = _holding(customer_id, product_id)
+    _require_changeable(holding, None)
+    today = business_today()
+    when = request["when"]
+    if when == "end_of_period" and holding.ends_on:
+        raise Conflict(f"ends_on: the product is cancelled from {holding.ends_on} already", field="ends_on")
+    if when == "now":
+        holding.status, holding.ended_at = "ENDED", isoformat(utcnow())
+        holding.end_reason = request.get("reason") or "cancelled by the customer"
+        holding.ends_on = today.isoformat()
+    else:
+        holding.ends_on = Period.of(today).last_day.isoformat()
+        holding.end_reason = request.get("reason") or "cancelled by the customer"
+    event = domain_event("ProductCancelled", customer_id=customer_id, actor=actor, channel=channel,
+                         data={"product_id": product_id, "ends_on": holding.ends_on, "when": when,
+                               "name": holding.name})
+    commit([Write(holding, conflict="the product changed meanwhile; read it again")], [event])
+    return product_view(holding, today)

@@ -1,0 +1,71 @@
+"""Telling customers what happened, on the channel they prefer: a new invoice, a payment that
+did not go through, a plan that fits their use better. E-mail (SES) and text messages (SNS)
+are sent; a customer who prefers a channel that cannot carry a message yet gets an e-mail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
+
+from opencounter.billing.money import euros
+from opencounter.customers.records import Profile
+from opencounter.outbox import isoformat, utcnow
+from opencounter.table import Item
+
+
+class Notification(Item, discriminator="Notification"):
+    """PK NOTIFICATION#<event_id>: the message sent about an event (so a redelivery sends none)."""
+
+    channel = UnicodeAttribute()
+    sent_to = UnicodeAttribute()
+    sent_at = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+
+
+def _invoice_issued(data: dict[str, Any]) -> tuple[str, str]:
+    saving = data.get("saving_cents") or 0
+    note = f" We billed you at the cheapest plan for your use: you saved {euros(saving)}." if saving else ""
+    return "Your invoice is ready", (f"Invoice {data['invoice_id']} of {euros(data['total_cents'])} is ready, "
+                                     f"due on {data['due_on']}. Pay it at once in your account.{note}")
+
+
+def _payment_failed(data: dict[str, Any]) -> tuple[str, str]:
+    return "Your payment did not go through", (f"The payment for invoice {data['invoice_id']} did not go through: "
+                                               f"{data['reason']} You can try again in your account.")
+
+
+def _better_plan(data: dict[str, Any]) -> tuple[str, str]:
+    return "A plan that fits you better", (
+        f"In {' and '.join(data['periods'])} the {data['advised_plan_name']} plan fitted your use better than your "
+        f"current plan. We already billed you at the cheaper plan ({euros(data['saving_cents'])} saved); switch "
+        "in your account to keep it that way.")
+
+
+MESSAGES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
+    "InvoiceIssued": _invoice_issued,
+    "PaymentFailed": _payment_failed,
+    "BetterPlanAdvised": _better_plan,
+}
+
+
+def notify(detail_type: str, detail: dict[str, Any]) -> str:
+    """Send the message for one event once: "sent_email", "sent_sms", "already_sent" or "not_a_customer"."""
+    from opencounter.ports.messaging import send_email, send_sms
+
+    key = (f"NOTIFICATION#{detail['event_id']}", "SENT")
+    if list(Notification.query(key[0], Notification.SK == key[1])):
+        return "already_sent"
+    try:
+        profile = Profile.get(*Profile.keys(detail["customer_id"]))
+    except Profile.DoesNotExist:
+        return "not_a_customer"
+    subject, text = MESSAGES[detail_type](detail["data"])
+    if profile.preferred_channel == "phone" and profile.phone:
+        channel, to, message_id = "sms", profile.phone, send_sms(profile.phone, f"OpenCounter: {text}")
+    else:
+        channel, to = "email", profile.email
+        message_id = send_email(profile.email, subject, f"Dear {profile.given_name},\n\n{text}\n")
+    Notification(*key, channel=channel, sent_to=to, sent_at=isoformat(utcnow()), message_id=message_id).save()
+    return f"sent_{channel}"

@@ -1,0 +1,209 @@
+"""The monthly billing run: every customer billed once a month at the cheapest eligible tariff,
+invoices every channel can read without help, the booking in the ledger, payment arrangements."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import TableWrites, give_product, new_customer, run_billing, send_usage, usage
+
+
+def _october_invoice(customer) -> dict:
+    items = [i for i in customer.get("/me/invoices").json()["items"] if i["period"] == "2026-10"]
+    assert len(items) == 1, items
+    response = customer.get(f"/me/invoices/{items[0]['invoice_id']}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _mobile_costs(data_mb: int) -> dict[str, int]:
+    # the catalogue's mobile plans, worked out by hand: fee + 1 cent per MB beyond the bundle
+    return {"MOBILE-5GB": 1250 + max(0, data_mb - 5120), "MOBILE-20GB": 1950 + max(0, data_mb - 20480),
+            "MOBILE-UNLIMITED": 3000}
+
+
+def test_a_billing_run_bills_every_customer_once_at_the_cheapest_eligible_plan(cloud):
+    # Given customers on the 5 GB plan with very different use in October
+    uses = [0, 3000, 5820, 5821, 12000, 21600, 40000]
+    customers = []
+    for data_mb in uses:
+        customer = new_customer(cloud)
+        product = give_product(customer, "MOBILE-5GB")
+        if data_mb:
+            send_usage(cloud, usage(customer, product, "data_mb", data_mb))
+        customers.append((customer, product, data_mb))
+
+    # When October is billed
+    totals = run_billing(cloud, "2026-10")
+
+    # Then each has one invoice for October at the cheapest plan for their use
+    assert totals["counts"]["issued"] >= len(uses)
+    for customer, _, data_mb in customers:
+        invoice = _october_invoice(customer)
+        costs = _mobile_costs(data_mb)
+        assert invoice["total_cents"] == min(costs.values()), (data_mb, invoice["lines"])
+        [tariff] = invoice["best_tariff"]
+        assert tariff["current_plan"] == "MOBILE-5GB"
+        assert tariff["billed_cents"] == min(costs.values())
+        assert tariff["saving_cents"] == costs["MOBILE-5GB"] - min(costs.values())
+        assert costs[tariff["billed_plan"]] == min(costs.values())
+        assert invoice["status"] in ("open", "overdue") and invoice["due_on"] == "2026-11-15"
+
+    # And running the month again bills nobody twice and writes no invoice
+    writes = TableWrites(cloud)
+    again = run_billing(cloud, "2026-10")
+    assert again["counts"]["issued"] == 0
+    assert again["counts"]["already_billed"] >= len(uses)
+    assert writes.items("Invoice") == []
+
+
+def test_an_invoice_reads_clearly_and_its_booking_balances(cloud, customer):
+    from opencounter.billing.ledger import balances, ledger
+
+    # Given a mobile plan used beyond its bundle and an energy product
+    mobile = give_product(customer, "MOBILE-5GB")
+    power = give_product(customer, "POWER-VARIABLE")
+    send_usage(cloud, usage(customer, mobile, "data_mb", 5300), usage(customer, mobile, "minutes", 320),
+               usage(customer, power, "kwh", 150))
+
+    # When October is billed
+    run_billing(cloud, "2026-10")
+    invoice = _october_invoice(customer)
+
+    # Then every line says what it is for, per product, and they add up to the total
+    lines = [(line["product"], line["description"], line["amount_cents"]) for line in invoice["lines"]]
+    assert ("Mobiel abonnement", "5 GB: monthly fee", 1250) in lines
+    assert ("Mobiel abonnement", "MB of data beyond your bundle (5300 used, 5120 included)", 180) in lines
+    assert ("Mobiel abonnement", "call minutes beyond your bundle (320 used, 300 included)", 200) in lines
+    assert ("Groene stroom", "Variabel: monthly fee", 650) in lines
+    assert ("Groene stroom", "kWh used", 150 * 27) in lines
+    assert invoice["total_cents"] == sum(amount for *_, amount in lines) == 1250 + 180 + 200 + 650 + 4050
+    # And the VAT inside it is shown (21% of each product's amount, incl. VAT)
+    assert invoice["vat_cents"] == round(1630 * 21 / 121) + round(4700 * 21 / 121)
+    # And the ledger books it once, balanced: the customer owes the total
+    [booking] = ledger(customer.customer_id)
+    assert sum(e["amount_cents"] for e in booking["entries"]) == 0
+    assert balances(customer.customer_id)["receivable"] == invoice["total_cents"]
+    # And the customer was told, on the timeline and by e-mail
+    assert any(e["type"] == "InvoiceIssued" for e in customer.get("/me/timeline").json()["items"])
+    assert any("Your invoice is ready" == m["subject"] for m in cloud.cloud.mailbox(customer.email))
+
+
+def test_a_plan_change_and_a_cancellation_are_billed_per_day(cloud, customer):
+    from opencounter.customers.service import business_today
+
+    today = business_today()
+    first, days = date(today.year, today.month, 1), (date(today.year + today.month // 12, today.month % 12 + 1, 1)
+                                                     - date(today.year, today.month, 1)).days
+    # Given a 5 GB plan changed to unlimited today by someone using 60 GB this month (so the plans as
+    # held are the cheapest way to bill it), and a fibre product cancelled today
+    mobile = give_product(customer, "MOBILE-5GB")
+    fibre = give_product(customer, "FIBRE-100")
+    send_usage(cloud, usage(customer, mobile, "data_mb", 60000, day=today.isoformat()))
+    record = customer.get("/me").json()
+    version = next(p["version"] for p in record["products"] if p["product_id"] == mobile)
+    assert customer.patch(f"/me/products/{mobile}", json={"plan_code": "MOBILE-UNLIMITED", "version": version}) \
+        .status_code == 200
+    assert customer.post(f"/me/products/{fibre}/cancellation", json={"when": "now"}).status_code == 201
+
+    # When this month is billed
+    run_billing(cloud, f"{today:%Y-%m}")
+    invoice = next(i for i in customer.get("/me/invoices").json()["items"] if i["period"] == f"{today:%Y-%m}")
+    lines = customer.get(f"/me/invoices/{invoice['invoice_id']}").json()["lines"]
+
+    # Then each plan's fee is charged for its own days, and fibre up to today
+    def per_day(fee: int, held: int) -> int:
+        return (fee * held * 2 + days) // (2 * days)  # rounded half up, by hand
+
+    fees = {(line["plan_code"], line["quantity"]): line["amount_cents"] for line in lines}
+    if today > first:
+        assert fees[("MOBILE-5GB", today.day - 1)] == per_day(1250, today.day - 1)
+    assert fees[("MOBILE-UNLIMITED", days - today.day + 1)] == per_day(3000, days - today.day + 1)
+    assert fees[("FIBRE-100", today.day)] == per_day(4250, today.day)
+
+
+def test_two_months_over_the_bundle_bring_advice_on_the_timeline_and_by_e_mail(cloud, customer):
+    # Given a 5 GB customer who used 9 GB in September and in October
+    mobile = give_product(customer, "MOBILE-5GB")
+    send_usage(cloud, usage(customer, mobile, "data_mb", 9000, day="2026-09-10"),
+               usage(customer, mobile, "data_mb", 9000, day="2026-10-10"))
+
+    # When both months are billed
+    run_billing(cloud, "2026-09")
+    run_billing(cloud, "2026-10")
+
+    # Then both were billed at 20 GB, and the customer is told 20 GB fits better
+    advice = [e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "BetterPlanAdvised"]
+    assert len(advice) == 1
+    assert advice[0]["data"]["advised_plan"] == "MOBILE-20GB"
+    assert advice[0]["data"]["saving_cents"] == 2 * ((1250 + 9000 - 5120) - 1950)
+    assert any(m["subject"] == "A plan that fits you better" for m in cloud.cloud.mailbox(customer.email))
+
+
+def test_staff_see_a_customers_invoices_and_other_customers_never_do(cloud, customer, other_customer, agent):
+    give_product(customer, "FIBRE-100")
+    run_billing(cloud, "2026-10")
+    invoice_id = _october_invoice(customer)["invoice_id"]
+
+    staff_view = agent.get(f"/agent/customers/{customer.customer_id}/invoices")
+    assert staff_view.status_code == 200
+    assert [i["invoice_id"] for i in staff_view.json()["items"]] == [invoice_id]
+    assert agent.get(f"/agent/customers/{customer.customer_id}/invoices/{invoice_id}").json()["total_cents"] == 4250
+    assert other_customer.get(f"/me/invoices/{invoice_id}").status_code == 404
+    assert other_customer.post(f"/me/invoices/{invoice_id}/payments", json={}).status_code == 404
+    assert other_customer.post(f"/me/invoices/{invoice_id}/arrangement", json={"instalments": 2}).status_code == 404
+    assert customer.get(f"/agent/customers/{customer.customer_id}/invoices").status_code == 403
+
+
+def test_an_open_invoice_can_be_spread_over_instalments_within_the_rules(cloud, customer):
+    # Given an October invoice of EUR 60.01 (fibre plus one text message) and one of EUR 12.50
+    give_product(customer, "FIBRE-1000")
+    mobile = give_product(customer, "MOBILE-5GB", started_at="2026-10-01")
+    send_usage(cloud, usage(customer, mobile, "sms", 1))
+    run_billing(cloud, "2026-10")
+    invoice = _october_invoice(customer)
+    assert invoice["total_cents"] == 6000 + 1250 + 10
+
+    # When the customer asks for 7 instalments, then 3
+    too_many = customer.post(f"/me/invoices/{invoice['invoice_id']}/arrangement", json={"instalments": 7})
+    agreed = customer.post(f"/me/invoices/{invoice['invoice_id']}/arrangement", json={"instalments": 3})
+
+    # Then 7 is refused naming the field, and 3 monthly instalments are agreed that add up exactly
+    assert too_many.status_code == 400 and too_many.json()["field"] == "instalments"
+    assert agreed.status_code == 201
+    body = agreed.json()
+    assert body["status"] == "in_arrangement"
+    amounts = [i["amount_cents"] for i in body["arrangement"]["instalments"]]
+    assert amounts == [2420, 2420, 2420] and sum(amounts) == body["total_cents"]
+    dues = [date.fromisoformat(i["due_on"]) for i in body["arrangement"]["instalments"]]
+    assert [(d.year * 12 + d.month) - (dues[0].year * 12 + dues[0].month) for d in dues] == [0, 1, 2]
+    # And paying now means paying the first instalment
+    assert body["due_now_cents"] == 2420
+    # And asking again is refused: one arrangement at a time
+    again = customer.post(f"/me/invoices/{invoice['invoice_id']}/arrangement", json={"instalments": 2})
+    assert again.status_code == 409
+    # And the timeline shows it
+    assert any(e["type"] == "PaymentArrangementAgreed" for e in customer.get("/me/timeline").json()["items"])
+
+
+@pytest.mark.parametrize("body", [{}, {"instalments": 1}, {"instalments": "3"}, {"instalments": 3, "extra": 1}])
+def test_a_bad_arrangement_request_is_refused_and_changes_nothing(cloud, customer, body):
+    give_product(customer, "FIBRE-1000")
+    run_billing(cloud, "2026-10")
+    invoice = _october_invoice(customer)
+    writes = TableWrites(cloud)
+    response = customer.post(f"/me/invoices/{invoice['invoice_id']}/arrangement", json=body)
+    assert response.status_code == 400
+    assert response.json()["field"] in ("instalments", "extra")
+    assert writes.since() == []
+
+
+def test_a_small_invoice_is_not_split(cloud, customer):
+    give_product(customer, "MOBILE-5GB")
+    run_billing(cloud, "2026-10")
+    invoice = _october_invoice(customer)
+    response = customer.post(f"/me/invoices/{invoice['invoice_id']}/arrangement", json={"instalments": 2})
+    assert response.status_code == 409
+    assert response.json()["field"] == "balance"

@@ -1,0 +1,75 @@
+"""Usage arrives on the usage queue (directly, or as events from the bus) and is shown per
+product and month; each record counts once, and a record that cannot be taken in ends in the DLQ
+without holding up the others."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import give_product, send_usage, usage
+
+
+def test_usage_from_the_queue_and_the_bus_shows_per_product_and_month_counted_once(cloud, customer):
+    # Given a mobile and an energy product
+    mobile = give_product(customer, "MOBILE-5GB")
+    power = give_product(customer, "POWER-VARIABLE")
+    data = usage(customer, mobile, "data_mb", 4000)
+
+    # When the network sends records, one of them twice, and the meter publishes one on the bus
+    send_usage(cloud, data, data, usage(customer, mobile, "data_mb", 1500), usage(customer, mobile, "minutes", 42))
+    meter = usage(customer, power, "kwh", 180)
+    cloud.cloud.client("events").put_events(Entries=[{
+        "Source": "opencounter.metering", "DetailType": "UsageRecorded", "Detail": json.dumps(meter),
+        "EventBusName": cloud.cloud.resolver.physical["EventBus"]}])
+    cloud.cloud.settle()
+
+    # Then the customer sees October's usage per product against the bundle, the duplicate counted once
+    response = customer.get("/me/usage", params={"period": "2026-10"})
+    assert response.status_code == 200
+    products = {p["product_id"]: p for p in response.json()["products"]}
+    mobile_usage = {u["unit"]: u for u in products[mobile]["usage"]}
+    assert mobile_usage["data_mb"] == {"unit": "data_mb", "used": 5500, "included": 5120, "beyond_bundle": 380}
+    assert mobile_usage["minutes"]["used"] == 42
+    assert products[mobile]["records"] == 3
+    assert {u["unit"]: u["used"] for u in products[power]["usage"]} == {"kwh": 180}
+    # And another month is empty
+    other = {p["product_id"]: p for p in customer.get("/me/usage", params={"period": "2026-09"}).json()["products"]}
+    assert other[mobile]["records"] == 0
+
+
+def test_a_record_that_cannot_be_taken_in_goes_to_the_dlq_and_the_rest_of_its_batch_counts(cloud, customer):
+    # Given a product, and a record for a product the customer does not hold among good ones
+    mobile = give_product(customer, "MOBILE-20GB")
+    stray = usage(customer, "no-such-product", "data_mb", 10)
+    sqs = cloud.cloud.client("sqs")
+    dlq = cloud.cloud.resolver.physical["UsageDLQ"]
+    before = int(sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])[
+        "Attributes"]["ApproximateNumberOfMessages"])
+
+    # When they arrive in one batch
+    send_usage(cloud, usage(customer, mobile, "data_mb", 100), stray, usage(customer, mobile, "data_mb", 200))
+
+    # Then the good records count
+    products = {p["product_id"]: p for p in customer.get("/me/usage", params={"period": "2026-10"}).json()["products"]}
+    assert {u["unit"]: u["used"] for u in products[mobile]["usage"]}["data_mb"] == 300
+    # And the stray one, after the queue's retries, waits in the usage DLQ
+    messages = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert len(messages) + before >= 1
+    assert any(json.loads(m["Body"])["record_id"] == stray["record_id"] for m in messages)
+    # And the usage queue is empty: nothing is stuck
+    left = sqs.get_queue_attributes(QueueUrl=cloud.cloud.resolver.physical["UsageQueue"],
+                                    AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert left["ApproximateNumberOfMessages"] == "0"
+
+
+def test_a_bad_period_is_refused_naming_it(customer):
+    response = customer.get("/me/usage", params={"period": "2026-13"})
+    assert response.status_code == 400
+    assert response.json()["field"] == "period"
+
+
+def test_usage_is_only_ever_the_callers_own(cloud, customer, other_customer):
+    mobile = give_product(customer, "MOBILE-5GB")
+    send_usage(cloud, usage(customer, mobile, "data_mb", 777))
+    seen = other_customer.get("/me/usage", params={"period": "2026-10"})
+    assert seen.status_code == 404 or all(p["product_id"] != mobile for p in seen.json()["products"])
