@@ -242,3 +242,22 @@ def test_a_bad_payment_request_is_refused_naming_the_field(cloud, customer, invo
     assert response.status_code == 400
     assert response.json()["field"] == next(iter(body))
     assert writes.since() == []
+
+
+def test_money_for_a_cancelled_invoice_is_paid_back(cloud, customer, invoice):
+    from opencounter.billing.invoices import load_invoice
+    from opencounter.billing.payments import void_invoice
+    from opencounter.outbox import commit
+
+    # Given a payment started, and then the invoice cancelled before the customer paid
+    checkout = _pay(customer, invoice)
+    commit(*void_invoice(load_invoice(customer.customer_id, invoice["invoice_id"]), "tests",
+                         actor={"type": "system", "id": "tests"}))
+
+    # When the payment goes through after all
+    cloud.stripe.complete_payment(checkout["payment_id"])
+
+    # Then it is refunded at once, and the invoice stays cancelled
+    after = _read(customer, invoice)
+    assert after["status"] == "void"
+    assert (after["payments"][0]["received_cents"], after["payments"][0]["refunded_cents"]) == (4250, 4250)

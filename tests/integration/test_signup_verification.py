@@ -173,3 +173,59 @@ def test_an_e_mail_address_that_has_an_account_already_cannot_apply_again(cloud)
     response = again.apply()
     assert response.status_code == 409 and response.json()["field"] == "applicant.email"
     assert writes.since() == []
+
+
+def _as_customer(cloud, signup: dict, email: str) -> Caller:
+    from infra.local.tokens import User
+
+    user = User(email, "pw", ("customers",), signup["customer_id"])
+    cloud.issuer.add_user(user)
+    return Caller(cloud.url, cloud.issuer.id_token(user), signup["customer_id"], email)
+
+
+def test_a_rollback_voids_the_connection_invoice_before_it_is_paid(cloud):
+    # Given a fibre sign-up (EUR 25 connection fee) whose sanctions check fails
+    applicant = Applicant(cloud, product_code="FIBRE", plan_code="FIBRE-100", applicant__email=unique("eva+pep"))
+    signup = applicant.activate()
+
+    # Then the connection invoice made at activation is cancelled, with nothing left behind
+    from opencounter.billing.ledger import balances
+
+    me = _as_customer(cloud, signup, applicant.email)
+    [invoice] = me.get("/me/invoices").json()["items"]
+    assert (invoice["kind"], invoice["total_cents"], invoice["status"]) == ("connection", 2500, "void")
+    assert balances(signup["customer_id"])["receivable"] == 0
+    assert _leftovers(cloud, signup["signup_id"]) == []
+    assert any(e["type"] == "InvoiceVoided" for e in me.get("/me/timeline").json()["items"])
+
+
+def test_a_rollback_refunds_what_the_customer_paid(cloud):
+    from opencounter.billing.ledger import balances
+
+    # Given a fibre customer who paid the connection invoice at once
+    applicant = Applicant(cloud, product_code="FIBRE", plan_code="FIBRE-100")
+    signup = applicant.activate()
+    me = _as_customer(cloud, signup, applicant.email)
+    [invoice] = me.get("/me/invoices").json()["items"]
+    checkout = me.post(f"/me/invoices/{invoice['invoice_id']}/payments", json={"method": "card"}).json()
+    cloud.stripe.complete_payment(checkout["payment_id"], method="card")
+    assert me.get(f"/me/invoices/{invoice['invoice_id']}").json()["status"] == "paid"
+
+    # When a late finding rolls the sign-up back (twice: the task is retried)
+    for _ in range(2):
+        result = cloud.cloud.invoke("SignupRollbackFunction", {
+            "signup_id": signup["signup_id"], "checks": [{"check": "address", "passed": False, "reason": "no such address"}]})
+    cloud.cloud.settle()
+
+    # Then the payment is refunded once, the invoice cancelled, and the books are square
+    after = me.get(f"/me/invoices/{invoice['invoice_id']}").json()
+    assert after["status"] == "void"
+    [payment] = after["payments"]
+    assert (payment["received_cents"], payment["refunded_cents"]) == (2500, 2500)
+    assert len([r for r in cloud.stripe.refunds.values() if r["payment_intent"] == checkout["payment_id"]]) == 1
+    assert balances(signup["customer_id"]) == {"receivable": 0, "payment_provider": 0, "revenue:internet": 0,
+                                               "vat_payable": 0}
+    assert result["outcome"] == "already_rolled_back"
+    assert _leftovers(cloud, signup["signup_id"]) == []
+    mail = next(m for m in cloud.cloud.mailbox(applicant.email) if m["subject"] == "We could not complete your sign-up")
+    assert "refunded" in mail["body"] and invoice["invoice_id"] in mail["body"]

@@ -93,12 +93,16 @@ def apply_payment_update(update: provider.PaymentUpdate) -> str:
         receipt_write = Write(receipt, ProviderEventReceipt.PK.does_not_exist(), conflict="event processed already")
         try:
             commit([receipt_write, *writes], events)
-            return outcome
         except WriteConflict as conflict:
             if conflict.write is receipt_write:
                 return "duplicate"
         except Conflict:
-            pass  # the payment or its invoice changed meanwhile: read both again
+            continue  # the payment or its invoice changed meanwhile: read both again
+        kept = int(payment.received_cents) - int(payment.refunded_cents) - int(payment.disputed_cents)
+        if invoice.status == "VOID" and kept > 0:
+            # money for a cancelled invoice (paid while a sign-up was being undone) goes back
+            provider.refund(payment.payment_id, kept, reason_key="invoice-void")
+        return outcome
     raise Conflict("the payment kept changing while this event was applied; deliver it again")
 
 

@@ -337,6 +337,7 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
     """Accept the terms with the one-time code; the product is then provisioned and active at
     once. Everything (evidence, customer, product, sign-up state, events) is one transaction:
     a process dying halfway leaves the sign-up as it was, ready to try again."""
+    from opencounter.billing.invoices import connection_invoice
     from opencounter.customers.service import new_customer, new_holding
     from opencounter.signups.records import SignatureEvidence, SigningCode
     from opencounter.terms import terms
@@ -382,6 +383,9 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
         "catalogue_version": plan["catalogue_version"], "identifier": identifier, "started_at": now[:10],
         "monthly_fee_cents": plan["monthly_fee_cents"], "signup_id": signup_id}, actor=system, channel=channel,
         signup_id=signup_id)
+    invoice_writes, invoice_events = connection_invoice(
+        customer_id, {"product_id": product_id, "name": plan["product_name"], "kind": plan["kind"]}, plan,
+        signup_id=signup_id, channel=channel)
     signup.status, signup.customer_id, signup.product_id, signup.expires_at = "ACTIVE", customer_id, product_id, None
     _step(signup, "signing", "passed", terms_version=current["version"])
     _step(signup, "provisioning", "passed", identifier=identifier)
@@ -389,13 +393,14 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
     events = [
         domain_event("ContractSigned", customer_id=customer_id, signup_id=signup_id, actor=system, channel=channel,
                      data={"terms_version": current["version"], "terms_sha256": current["sha256"]}),
-        *customer_events, *product_events,
+        *customer_events, *product_events, *invoice_events,
         domain_event("SignupActivated", customer_id=customer_id, signup_id=signup_id, actor=system, channel=channel,
                      data={"product_id": product_id, "email": applicant["email"]}),
     ]
     commit([Write(signup, conflict="the sign-up changed meanwhile; read it again"),
             Write(evidence, SignatureEvidence.PK.does_not_exist(), conflict="the contract is signed already"),
-            Write(SigningCode(*SigningCode.keys(signup_id)), delete=True), *customer_writes, *product_writes],
+            Write(SigningCode(*SigningCode.keys(signup_id)), delete=True), *customer_writes, *product_writes,
+            *invoice_writes],
            events)
     return _view(signup, evidence)
 

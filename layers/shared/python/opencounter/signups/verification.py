@@ -8,7 +8,11 @@ import json
 import os
 from typing import Any
 
+from opencounter.billing.money import euros
+from opencounter.billing.payments import refund_everything, void_invoice
+from opencounter.billing.records import Invoice, Payment
 from opencounter.customers.records import ProductHolding, Profile
+from opencounter.ports.payments import cancel_payment
 from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
 from opencounter.signups.records import ResumeCode, RollbackAudit, Signup
 from opencounter.table import Item, customer_key
@@ -117,11 +121,27 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
     reasons = [c["reason"] for c in checks if c.get("passed") is False and c.get("reason")]
     if signup.status == "ROLLED_BACK":
         return {"outcome": "already_rolled_back", "undone": signup.steps["verification"].get("undone", [])}
+    # money first: what the sign-up's invoices received is paid back, and a payment still open is
+    # withdrawn (both idempotent at the provider, so a retried task asks nothing twice)
+    invoices = [i for i in Invoice.query(customer_key(signup.customer_id), Invoice.SK.startswith("INVOICE#"))
+                if i.signup_id == signup_id]
+    undone = refund_everything(signup.customer_id, {i.invoice_id for i in invoices}, f"rollback-{signup_id}")
+    for invoice in invoices:
+        if invoice.open_payment:
+            cancel_payment(invoice.open_payment)
     now = isoformat(utcnow())
-    holdings = [i for i in Item.query(customer_key(signup.customer_id)) if isinstance(i, (ProductHolding, Profile))]
-    products = [p for p in holdings if isinstance(p, ProductHolding)]
-    profile = next(p for p in holdings if isinstance(p, Profile))
-    undone, writes = [], []
+    # read after the refunds: their webhooks may have changed the invoices meanwhile
+    items = list(Item.query(customer_key(signup.customer_id)))
+    products = [p for p in items if isinstance(p, ProductHolding)]
+    profile = next(p for p in items if isinstance(p, Profile))
+    writes, events = [], []
+    for invoice in items:
+        if isinstance(invoice, Invoice) and invoice.signup_id == signup_id and invoice.status != "VOID":
+            invoice.open_payment = None
+            void_writes, void_events = void_invoice(invoice, "sign-up rolled back", actor=SYSTEM)
+            writes += void_writes
+            events += void_events
+            undone.append(f"invoice {invoice.invoice_id} of {euros(int(invoice.total_cents))} cancelled")
     for product in products:
         if product.product_id == signup.product_id and product.status == "ACTIVE":
             product.status, product.ended_at, product.end_reason = "TERMINATED", now, "verification failed"
@@ -141,7 +161,7 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
     writes.append(Write(RollbackAudit(f"SIGNUP#{signup_id}", "AUDIT#ROLLBACK", at=now, reasons=reasons,
                                       undone=undone, checks=checks), RollbackAudit.PK.does_not_exist(),
                         conflict="the rollback is recorded already"))
-    events = [
+    events += [
         domain_event("VerificationFailed", customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM,
                      channel="system", data={"reasons": reasons}),
         domain_event("SignupRolledBack", customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM,
@@ -173,6 +193,12 @@ def leftovers(signup_id: str) -> list[str]:
         alive.append("signing code still valid")
     if signup.customer_id:
         items = list(Item.query(customer_key(signup.customer_id)))
+        invoices = {i.invoice_id for i in items if isinstance(i, Invoice) and i.signup_id == signup_id}
+        alive += [f"invoice {i.invoice_id} is {i.status}" for i in items
+                  if isinstance(i, Invoice) and i.invoice_id in invoices and i.status != "VOID"]
+        alive += [f"payment {p.payment_id} has {kept} cents not paid back" for p in items
+                  if isinstance(p, Payment) and p.invoice_id in invoices
+                  and (kept := int(p.received_cents) - int(p.refunded_cents) - int(p.disputed_cents)) > 0]
         alive += [f"product {i.product_id} is {i.status}" for i in items
                   if isinstance(i, ProductHolding) and i.product_id == signup.product_id and i.status == "ACTIVE"]
         others = [i for i in items if isinstance(i, ProductHolding) and i.product_id != signup.product_id
