@@ -213,8 +213,8 @@ def test_a_rollback_refunds_what_the_customer_paid(cloud):
 
     # When a late finding rolls the sign-up back (twice: the task is retried)
     for _ in range(2):
-        result = cloud.cloud.invoke("SignupRollbackFunction", {
-            "signup_id": signup["signup_id"], "checks": [{"check": "address", "passed": False, "reason": "no such address"}]})
+        result = cloud.cloud.invoke("SignupRollbackFunction", {"signup_id": signup["signup_id"], "checks": [
+            {"check": "address", "passed": False, "reason": "no such address"}]})
     cloud.cloud.settle()
 
     # Then the payment is refunded once, the invoice cancelled, and the books are square

@@ -12,8 +12,8 @@ from opencounter.billing.money import euros
 from opencounter.billing.payments import refund_everything, void_invoice
 from opencounter.billing.records import Invoice, Payment
 from opencounter.customers.records import ProductHolding, Profile
-from opencounter.ports.payments import cancel_payment
 from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
+from opencounter.ports.payments import cancel_payment
 from opencounter.signups.records import ResumeCode, RollbackAudit, Signup
 from opencounter.table import Item, customer_key
 
