@@ -29,6 +29,8 @@ CUSTOMERS: list[dict[str, Any]] = [
                    "email": "sanne@example.nl", "phone": "+31612345678", "household_size": 3},
         "address": {"street": "Oudegracht", "house_number": 112, "postcode": "3511 AX", "city": "Utrecht"},
         "products": [("MOBILE", "MOBILE-20GB", "+31612345678"), ("POWER", "POWER-VARIABLE", "871687120000112001")],
+        # a heavy user of power: the day-and-night tariff is cheaper for her, month after month
+        "monthly_usage": {"MOBILE-20GB": {"data_mb": 12400, "minutes": 210, "sms": 12}, "POWER-VARIABLE": {"kwh": 262}},
     },
     {
         "key": "daan",
@@ -38,6 +40,7 @@ CUSTOMERS: list[dict[str, Any]] = [
                     "postcode": "3011 AD", "city": "Rotterdam"},
         "products": [("FIBRE", "FIBRE-1000", "FTTH-3011AD-40B")],
         "move_in_days": 21,
+        "monthly_usage": {},
     },
     {
         "key": "fatima",
@@ -45,6 +48,8 @@ CUSTOMERS: list[dict[str, Any]] = [
                    "email": "fatima@example.nl", "phone": "+31611122233", "language": "en"},
         "address": {"street": "Hoogstraat", "house_number": 7, "postcode": "5611 JK", "city": "Eindhoven"},
         "products": [("MOBILE", "MOBILE-5GB", "+31611122233")],
+        # always over her 5 GB bundle: billed at 20 GB, and advised to switch
+        "monthly_usage": {"MOBILE-5GB": {"data_mb": 8700, "minutes": 260, "sms": 40}},
     },
 ]
 
@@ -64,6 +69,9 @@ def register_users(issuer: TokenIssuer) -> None:
 
 def load_demo_data() -> None:
     """Fill the table; the local cloud must be running (and is settled by the caller)."""
+    from opencounter.billing.invoices import bill_customer
+    from opencounter.billing.rating import Period
+    from opencounter.billing.usage import record_usage
     from opencounter.catalogue import load_catalogue
     from opencounter.customers.service import (
         business_today,
@@ -100,3 +108,14 @@ def load_demo_data() -> None:
                                         "city": "Rotterdam",
                                         "move_date": (today + timedelta(days=customer["move_in_days"])).isoformat()},
                           actor=me, channel="web")
+        # the last two months: usage as the network reported it, then billed as the monthly run does
+        months = [Period.of(today).previous().previous(), Period.of(today).previous(), Period.of(today)]
+        for period in months:
+            for plan_code, units in customer["monthly_usage"].items():
+                for unit, quantity in units.items():
+                    record_usage({"record_id": demo_id(f"{customer['key']}/{plan_code}/{period}/{unit}"),
+                                  "customer_id": customer_id, "product_id": demo_id(f"{customer['key']}/{plan_code}"),
+                                  "unit": unit, "quantity": quantity if period != months[-1] else quantity // 2,
+                                  "occurred_at": f"{period.first_day.isoformat()}T12:00:00Z"})
+        for period in months[:2]:
+            bill_customer(customer_id, period, catalogue["version"])
