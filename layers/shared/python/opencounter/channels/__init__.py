@@ -1,0 +1,1 @@
+"""Contact channels: phone, chat, messaging, e-mail and social."""
