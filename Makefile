@@ -25,6 +25,7 @@ bench: setup  ## benchmarks: prints each figure and writes bench/results.json
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/cfn-lint --regions eu-west-1 -- template.yaml
 
 clean:

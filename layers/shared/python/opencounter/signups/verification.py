@@ -135,13 +135,13 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
     products = [p for p in items if isinstance(p, ProductHolding)]
     profile = next(p for p in items if isinstance(p, Profile))
     writes, events = [], []
-    for invoice in items:
-        if isinstance(invoice, Invoice) and invoice.signup_id == signup_id and invoice.status != "VOID":
-            invoice.open_payment = None
-            void_writes, void_events = void_invoice(invoice, "sign-up rolled back", actor=SYSTEM)
+    for item in items:
+        if isinstance(item, Invoice) and item.signup_id == signup_id and item.status != "VOID":
+            item.open_payment = None
+            void_writes, void_events = void_invoice(item, "sign-up rolled back", actor=SYSTEM)
             writes += void_writes
             events += void_events
-            undone.append(f"invoice {invoice.invoice_id} of {euros(int(invoice.total_cents))} cancelled")
+            undone.append(f"invoice {item.invoice_id} of {euros(int(item.total_cents))} cancelled")
     for product in products:
         if product.product_id == signup.product_id and product.status == "ACTIVE":
             product.status, product.ended_at, product.end_reason = "TERMINATED", now, "verification failed"
