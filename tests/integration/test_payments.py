@@ -90,6 +90,11 @@ def test_asking_to_pay_twice_gives_the_same_payment_not_a_second_charge(cloud, c
     by_card = _pay(customer, invoice, method="card")
     assert by_card["payment_id"] != first["payment_id"]
     assert cloud.stripe.intents[first["payment_id"]]["status"] == "canceled"
+    # And the invoice's history shows both attempts as they are
+    history = {p["payment_id"]: p for p in _read(customer, invoice)["payments"]}
+    assert history[by_card["payment_id"]]["method"] == "card"
+    assert history[by_card["payment_id"]]["status"] == "pending"
+    assert history[first["payment_id"]]["status"] == "canceled"
 
 
 def test_a_declined_card_leaves_the_invoice_open_and_tells_the_customer(cloud, customer, invoice):

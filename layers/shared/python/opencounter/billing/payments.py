@@ -39,34 +39,41 @@ def start_payment(customer_id: str, invoice_id: str, request: dict[str, Any]) ->
     """Start paying what is due now on one of the customer's own invoices. Asking again while
     that payment is unfinished returns the same payment, never a second charge."""
     validate_request("payment", request)
-    invoice = load_invoice(customer_id, invoice_id)
-    due = amount_due_now(invoice)
-    if invoice.status in ("PAID", "VOID") or due <= 0:
-        raise Conflict(f"status: the invoice is {status_of(invoice, business_today())}; nothing is due",
-                       field="status")
-    if due < MIN_CHARGE_CENTS:
-        raise Conflict(f"amount: {due} cents is below the {MIN_CHARGE_CENTS} cents a payment can be; "
-                       "it is added to your next invoice", field="amount")
     methods = [request["method"]] if "method" in request else ["ideal", "card"]
-    if invoice.open_payment:
-        current = provider.payment(invoice.open_payment)
-        if current.status in provider.UNFINISHED and current.amount_cents == due and list(current.methods) == methods:
-            return _checkout_view(current, invoice_id)
-        if current.status in provider.UNFINISHED:
-            provider.cancel_payment(current.payment_id)
-    attempt = int(invoice.payment_attempts) + 1
-    checkout = provider.create_payment(customer_id=customer_id, invoice_id=invoice_id, amount_cents=due,
-                                       attempt=attempt, methods=methods, description=f"Invoice {invoice_id}")
-    now = isoformat(utcnow())
-    invoice.payment_attempts, invoice.open_payment = attempt, checkout.payment_id
-    payment = Payment(*Payment.keys(customer_id, checkout.payment_id), payment_id=checkout.payment_id,
-                      invoice_id=invoice_id, amount_cents=due, status="PENDING", method=request.get("method"),
-                      created_at=now, updated_at=now)
-    try:
-        commit([Write(invoice), Write(payment, Payment.PK.does_not_exist())], [])
-    except Conflict:
-        pass  # a request at the same moment made this same attempt: the provider gave both one intent
-    return _checkout_view(checkout, invoice_id)
+    for _ in range(APPLY_ATTEMPTS):
+        invoice = load_invoice(customer_id, invoice_id)
+        due = amount_due_now(invoice)
+        if invoice.status in ("PAID", "VOID") or due <= 0:
+            raise Conflict(f"status: the invoice is {status_of(invoice, business_today())}; nothing is due",
+                           field="status")
+        if due < MIN_CHARGE_CENTS:
+            raise Conflict(f"amount: {due} cents is below the {MIN_CHARGE_CENTS} cents a payment can be; "
+                           "it is added to your next invoice", field="amount")
+        if invoice.open_payment:
+            current = provider.payment(invoice.open_payment)
+            if current.status in provider.UNFINISHED and current.amount_cents == due and \
+                    list(current.methods) == methods:
+                return _checkout_view(current, invoice_id)
+            if current.status in provider.UNFINISHED:
+                provider.cancel_payment(current.payment_id)
+        attempt = int(invoice.payment_attempts) + 1
+        checkout = provider.create_payment(customer_id=customer_id, invoice_id=invoice_id, amount_cents=due,
+                                           attempt=attempt, methods=methods, description=f"Invoice {invoice_id}")
+        now = isoformat(utcnow())
+        invoice.payment_attempts, invoice.open_payment = attempt, checkout.payment_id
+        payment = Payment(*Payment.keys(customer_id, checkout.payment_id), payment_id=checkout.payment_id,
+                          invoice_id=invoice_id, amount_cents=due, status="PENDING", method=request.get("method"),
+                          created_at=now, updated_at=now)
+        try:
+            commit([Write(invoice), Write(payment, Payment.PK.does_not_exist())], [])
+        except Conflict:
+            # the invoice changed meanwhile: a request at the same moment stored this same attempt
+            # (the provider gave both one intent), or a webhook (the old intent cancelled) moved it on
+            if load_invoice(customer_id, invoice_id).open_payment == checkout.payment_id:
+                return _checkout_view(checkout, invoice_id)
+            continue
+        return _checkout_view(checkout, invoice_id)
+    raise Conflict("the invoice kept changing; try again")
 
 
 def apply_payment_update(update: provider.PaymentUpdate) -> str:
