@@ -73,3 +73,12 @@ def test_usage_is_only_ever_the_callers_own(cloud, customer, other_customer):
     send_usage(cloud, usage(customer, mobile, "data_mb", 777))
     seen = other_customer.get("/me/usage", params={"period": "2026-10"})
     assert seen.status_code == 404 or all(p["product_id"] != mobile for p in seen.json()["products"])
+
+
+def test_a_past_month_is_measured_against_the_plan_of_that_month(cloud, customer):
+    mobile = give_product(customer, "MOBILE-5GB")
+    send_usage(cloud, usage(customer, mobile, "data_mb", 6000))
+    assert customer.patch(f"/me/products/{mobile}", json={"plan_code": "MOBILE-20GB", "version": 1}).status_code == 200
+    october = {p["product_id"]: p for p in customer.get("/me/usage", params={"period": "2026-10"}).json()["products"]}
+    data = next(u for u in october[mobile]["usage"] if u["unit"] == "data_mb")
+    assert (data["included"], data["beyond_bundle"]) == (5120, 880)

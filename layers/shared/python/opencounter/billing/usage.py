@@ -71,7 +71,7 @@ def usage_view(customer_id: str, period_text: str | None) -> dict[str, Any]:
         units = UNITS_OF.get(holding.kind, set())
         if not units:
             continue
-        plan = plans_of(holding.product_code, holding.catalogue_version).get(holding.plan_code, {})
+        plan = plans_of(holding.product_code, holding.catalogue_version).get(_plan_in_force(holding, period), {})
         used = totals[product_id].used() if product_id in totals else dict.fromkeys(UsageTotal.UNITS, 0)
         products.append({
             "product_id": product_id, "name": holding.name, "plan": holding.plan, "status": holding.status,
@@ -82,6 +82,12 @@ def usage_view(customer_id: str, period_text: str | None) -> dict[str, Any]:
             "records": int(totals[product_id].records) if product_id in totals else 0,
         })
     return {"period": str(period), "products": products}
+
+
+def _plan_in_force(holding: ProductHolding, period: Period) -> str:
+    """The plan a month is measured against: the one in force on its last day (or its first plan)."""
+    started = [h["plan_code"] for h in holding.plan_history if h["from"] <= period.last_day.isoformat()]
+    return started[-1] if started else holding.plan_history[0]["plan_code"]
 
 
 def _beyond(used: int, price: dict | None) -> int:
