@@ -59,7 +59,7 @@ def new_customer(cloud: runtime.Running, **person: Any) -> Caller:
     email = person.pop("email", f"customer-{key}@example.nl")
     customer_id = register_customer(
         {"given_name": "Test", "family_name": f"Customer {key}", "birth_date": "1990-02-03", "email": email,
-         "phone": "+31600000001", **person},
+         "phone": f"+316{uuid.uuid4().int % 10**8:08d}", **person},
         {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
         actor={"type": "system", "id": "tests"}, channel="system")
     cloud.cloud.settle()
@@ -193,3 +193,15 @@ def bill(cloud: runtime.Running, customer: Caller, period: str = "2026-10") -> d
     cloud.cloud.settle()
     assert result["invoice_id"], result
     return customer.get(f"/me/invoices/{result['invoice_id']}").json()
+
+
+# ------------------------------------------------------------------ contacts
+
+def verified_phone(customer: Caller) -> str:
+    """The customer's phone number, confirmed (as an agent does after checking who is calling)."""
+    from opencounter.contacts.service import register_identity
+    from opencounter.outbox import commit
+
+    phone = customer.get("/me").json()["contact"]["phone"]
+    commit([register_identity(customer.customer_id, "phone", phone, verified=True, by="tests")], [])
+    return phone

@@ -1,7 +1,8 @@
 """Staff reach any customer's record through these routes (/agent/...), with their own rights:
 only members of the agents or admins group, and every change is recorded as done by the agent."""
 
-from opencounter.customers.service import customer_record, find_customers, move_customer, update_customer
+from opencounter.contacts.overview import customer_360
+from opencounter.customers.service import find_customers, move_customer, update_customer
 from opencounter.errors import InvalidInput
 from opencounter.http import caller, json_body, query_int, rest_api
 from opencounter.identity import require_staff
@@ -28,7 +29,7 @@ def search_customers() -> dict:
 @app.get("/agent/customers/<customer_id>")
 def get_customer(customer_id: str) -> dict:
     _agent_actor()
-    return customer_record(customer_id)
+    return customer_360(customer_id)
 
 
 @app.patch("/agent/customers/<customer_id>")

@@ -289,8 +289,16 @@ class LocalCloud:
             events.put_targets(Rule=name, EventBusName=bus, Targets=[
                 {"Id": t["Id"], "Arn": t["Arn"]} for t in props.get("Targets", []) if ":sqs:" in t["Arn"]])
             r.physical[name], r.attributes[(name, "Arn")] = name, arn
+        for name in r.resources("AWS::S3::Bucket"):
+            bucket = f"opencounter-local-{name.lower()}"
+            self.client("s3").create_bucket(Bucket=bucket,
+                                            CreateBucketConfiguration={"LocationConstraint": self.region})
+            r.physical[name], r.attributes[(name, "Arn")] = bucket, f"arn:aws:s3:::{bucket}"
+        # what only grants or routes between resources the local cloud already wires in-process (SES's
+        # receipt rule is played by the sandbox mail sender, which invokes the function itself)
         for kind in ("AWS::Serverless::LayerVersion", "AWS::Serverless::Api", "AWS::CloudWatch::Alarm",
-                     "AWS::SQS::QueuePolicy", "AWS::CloudWatch::Dashboard"):
+                     "AWS::SQS::QueuePolicy", "AWS::CloudWatch::Dashboard", "AWS::S3::BucketPolicy",
+                     "AWS::SES::ReceiptRuleSet", "AWS::SES::ReceiptRule", "AWS::Lambda::Permission"):
             for name in r.resources(kind):
                 r.physical[name] = name
                 r.attributes[(name, "Arn")] = f"arn:aws:local:{self.region}:{ACCOUNT}:{name}"

@@ -53,6 +53,9 @@ CUSTOMERS: list[dict[str, Any]] = [
     },
 ]
 
+#: agents serving each channel in the demo (the workforce tool sets these in a real centre)
+STAFFING = {"phone": 6, "chat": 3, "whatsapp": 2, "messenger": 1, "x": 1, "email": 2}
+
 STAFF = [User("agent@opencounter.example", DEMO_PASSWORD, ("agents",)),
          User("admin@opencounter.example", DEMO_PASSWORD, ("admins",))]
 
@@ -73,6 +76,9 @@ def load_demo_data() -> None:
     from opencounter.billing.rating import Period
     from opencounter.billing.usage import record_usage
     from opencounter.catalogue import load_catalogue
+    from opencounter.channels.status import set_staffing
+    from opencounter.contacts.faq import load_faq
+    from opencounter.contacts.service import register_identity
     from opencounter.customers.service import (
         business_today,
         hold_product,
@@ -80,6 +86,7 @@ def load_demo_data() -> None:
         register_customer,
         update_customer,
     )
+    from opencounter.outbox import commit
     from opencounter.signups.credit import Blocklisted
 
     Blocklisted(*Blocklisted.keys("EMAIL", "blocked@example.nl"), reason="demo: fraud with an earlier account").save()
@@ -119,3 +126,47 @@ def load_demo_data() -> None:
                                   "occurred_at": f"{period.first_day.isoformat()}T12:00:00Z"})
         for period in months[:2]:
             bill_customer(customer_id, period, catalogue["version"])
+        # the phone number the customer confirmed: calls and WhatsApp messages from it are theirs
+        commit([register_identity(customer_id, "phone", customer["person"]["phone"], verified=True,
+                                  by=SYSTEM["id"])], [])
+    load_faq(json.loads((ROOT / "faq" / "articles.json").read_text()))
+    for channel, agents in STAFFING.items():
+        set_staffing(channel, agents)
+    _demo_contacts()
+
+
+def _demo_contacts() -> None:
+    """Sanne called about her invoice last week (solved, with a note for her) and has a repair
+    request under way, started in the chat."""
+    from opencounter.contacts.requests import continue_request, start_request
+    from opencounter.contacts.service import add_note, receive, resolve, take
+    from opencounter.outbox import isoformat, utcnow
+    from opencounter.ports.channels import InboundContact
+
+    sanne = demo_id("sanne")
+    agent = {"type": "agent", "id": "agent@opencounter.example"}
+    call = InboundContact(channel="phone", provider_id=demo_id("sanne/call-1"), sender="+31612345678",
+                          sender_name=None, text="", subject="Question about my invoice",
+                          occurred_at=isoformat(utcnow()), conversation=None, authenticated=True, detail={})
+    receive(call)
+    contact = waiting_contact(sanne)
+    take(contact, sanne, agent=agent)
+    add_note(contact, sanne, {"text": "Explained the power line: billed at the day-and-night tariff, cheaper for her.",
+                              "for_customer": True}, agent=agent)
+    add_note(contact, sanne, {"text": "Customer sounded satisfied; no follow-up needed."}, agent=agent)
+    resolve(contact, sanne, {"solution": "Explained the invoice lines and the best-tariff saving."}, agent=agent)
+    request = start_request(sanne, {"kind": "repair", "subject": "Internet drops every evening",
+                                    "text": "Since Monday the connection drops around 20:00."},
+                            actor={"type": "customer", "id": sanne}, channel="chat")
+    continue_request(sanne, request["request_id"], {"text": "Line test planned; engineer visit if it fails.",
+                                                    "version": 1, "status": "in_progress",
+                                                    "next_step": "line test tomorrow morning", "channel": "chat"},
+                     actor=agent, channel="chat")
+
+
+def waiting_contact(customer_id: str) -> str:
+    from opencounter.contacts.records import Contact
+    from opencounter.table import customer_key
+
+    return next(c.contact_id for c in Contact.query(customer_key(customer_id), Contact.SK.startswith("CONTACT#"))
+                if c.status == "QUEUED")

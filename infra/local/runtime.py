@@ -15,6 +15,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from infra.local.cloud import LocalCloud
 from infra.local.demo import load_demo_data, register_users
 from infra.local.gateway import Gateway
+from infra.local.sandbox.channels import ChannelSandbox
+from infra.local.sandbox.senders import ChannelSenders
 from infra.local.sandbox.stripe import StripeStandIn
 from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer, User
 
@@ -22,6 +24,9 @@ from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer, U
 LOCAL_PARAMETERS = {"StripeSecretKey": "sk_test_opencounter_local",
                     "StripeIdentityWebhookSecret": "whsec_opencounter_local_identity",
                     "StripePaymentsWebhookSecret": "whsec_opencounter_local_payments",
+                    "MetaAppSecret": "meta_app_secret_opencounter_local",
+                    "MetaVerifyToken": "meta_verify_token_opencounter_local",
+                    "XConsumerSecret": "x_consumer_secret_opencounter_local",
                     # the deep checks take no time in tests; `make run` gives them a visible pause
                     "VerificationWaitSeconds": "0"}
 
@@ -32,6 +37,7 @@ class Running:
     issuer: TokenIssuer
     gateway: Gateway
     stripe: StripeStandIn
+    channels: ChannelSenders
     url: str
     aws_url: str | None
     _servers: list[Any]
@@ -71,21 +77,28 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
         load_demo_data()
         cloud.settle()
     stripe = StripeStandIn(LOCAL_PARAMETERS["StripeSecretKey"], synchronous=synchronous)
-    gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"), sandboxes={stripe.PREFIX: stripe})
+    s3 = cloud.client("s3")
+    channels = ChannelSenders(cloud, ChannelSandbox(
+        "", {"meta_app_secret": LOCAL_PARAMETERS["MetaAppSecret"],
+             "x_consumer_secret": LOCAL_PARAMETERS["XConsumerSecret"]},
+        store=lambda bucket, key, raw: s3.put_object(Bucket=bucket, Key=key, Body=raw),
+        mail_bucket=r.physical["InboundMailBucket"], mail_prefix="mail/"))
+    gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"),
+                      sandboxes={stripe.PREFIX: stripe, channels.PREFIX: channels})
     http = make_server("127.0.0.1", port, gateway, threaded=True,
                        request_handler=_QuietHandler if quiet else WSGIRequestHandler)
     threading.Thread(target=http.serve_forever, name="api-gateway", daemon=True).start()
     servers.append(http)
     url = f"http://127.0.0.1:{http.server_port}"
     # the stand-in learns where it lives, and the functions where Stripe is, once the port is known
-    stripe.base_url = url
+    stripe.base_url = channels.sandbox.base_url = url
     stripe.add_webhook(f"{url}/webhooks/identity", LOCAL_PARAMETERS["StripeIdentityWebhookSecret"], "identity.")
     stripe.add_webhook(f"{url}/webhooks/stripe", LOCAL_PARAMETERS["StripePaymentsWebhookSecret"],
                        ("payment_intent.", "charge."))
     os.environ["STRIPE_API_BASE"] = f"{url}{stripe.PREFIX}"
     # no Stripe.js page of our own locally: payments are completed on the stand-in's test bank page
     os.environ["PAYMENT_CHECKOUT_URL"] = f"{url}{stripe.PREFIX}/pay/{{payment_id}}?client_secret={{client_secret}}"
-    return Running(cloud, issuer, gateway, stripe, url, aws_url, servers)
+    return Running(cloud, issuer, gateway, stripe, channels, url, aws_url, servers)
 
 
 class _Stoppable:

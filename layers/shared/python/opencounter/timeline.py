@@ -42,6 +42,10 @@ TITLES = {
     "ProductPlanChanged": "Plan changed",
     "ProductCancelled": "Cancellation registered",
     "BetterPlanAdvised": "A plan that fits your use better",
+    "ContactQueued": "We have your question",
+    "ContactResolved": "Your question was answered",
+    "ContactLinked": "A message of yours was added to your history",
+    "ServiceRequestUpdated": "Your request moved on",
 }
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from opencounter.contacts.records import ChannelIdentity
 from opencounter.customers.records import Address, ProductHolding, Profile
 from opencounter.errors import Conflict, InvalidInput, NotFound
 from opencounter.outbox import DomainEvent, Write, commit, domain_event, isoformat, utcnow
@@ -98,10 +99,10 @@ def _record_view(profile: Profile, addresses: list[Address], products: list[Prod
     }
 
 
-def customer_record(customer_id: str) -> dict[str, Any]:
-    """The whole record as every channel shows it today: one Query over the customer's partition."""
+def record_from(items: list[Item], today: date) -> dict[str, Any]:
+    """The record view from the items of a customer's partition (other entities are skipped)."""
     profile, addresses, products = None, [], []
-    for item in Item.query(customer_key(customer_id)):
+    for item in items:
         if isinstance(item, Profile):
             profile = item
         elif isinstance(item, Address):
@@ -110,7 +111,12 @@ def customer_record(customer_id: str) -> dict[str, Any]:
             products.append(item)
     if profile is None:
         raise NotFound("no such customer")
-    return _record_view(profile, addresses, products, business_today())
+    return _record_view(profile, addresses, products, today)
+
+
+def customer_record(customer_id: str) -> dict[str, Any]:
+    """The whole record as every channel shows it today: one Query over the customer's partition."""
+    return record_from(list(Item.query(customer_key(customer_id))), business_today())
 
 
 def _load_profile(customer_id: str) -> Profile:
@@ -260,7 +266,14 @@ def new_customer(customer_id: str, person: dict[str, Any], address: dict[str, An
                    **{k: v for k, v in address.items() if k != "postcode"})
     event = domain_event("CustomerRegistered", customer_id=customer_id, signup_id=signup_id, actor=actor,
                          channel=channel, data={"given_name": profile.given_name, "family_name": profile.family_name})
-    return [Write(profile, Profile.PK.does_not_exist(), conflict="the customer exists already"), Write(home)], [event]
+    # the e-mail address is proven (the signing code went there); a phone number is not yet
+    identities = [Write(ChannelIdentity(*ChannelIdentity.keys("email", profile.email), customer_id=customer_id,
+                                        verified=True, verified_by=actor["id"], verified_at=now))]
+    if profile.phone:
+        identities.append(Write(ChannelIdentity(*ChannelIdentity.keys("phone", profile.phone),
+                                                customer_id=customer_id, verified=False)))
+    return [Write(profile, Profile.PK.does_not_exist(), conflict="the customer exists already"), Write(home),
+            *identities], [event]
 
 
 def register_customer(person: dict[str, Any], address: dict[str, Any], *, actor: dict, channel: str,

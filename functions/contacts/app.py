@@ -1,0 +1,74 @@
+"""A customer's contacts and requests (/me/contacts, /me/requests): ask a question (self-service
+offered first), choose a channel, see the whole contact history, follow and continue requests."""
+
+from opencounter.contacts.requests import continue_request, list_requests, load_request, request_view, start_request
+from opencounter.contacts.service import ask, choose, contact_history, feedback
+from opencounter.http import caller, json_body, rest_api
+from opencounter.identity import require_customer
+from opencounter.observability import observability
+
+logger, metrics = observability("contacts")
+app = rest_api(logger)
+
+
+def _me() -> str:
+    return require_customer(caller(app))
+
+
+def _channel() -> str:
+    # the portal and the app say which they are; everything else through this API is the web
+    return "app" if (app.current_event.get_header_value("X-Client") or "").lower() == "app" else "web"
+
+
+@app.post("/me/contacts")
+def post_contact() -> tuple[dict, int]:
+    result = ask(_me(), json_body(app), channel=_channel())
+    metrics.add_metric(name="QuestionAsked", unit="Count", value=1)
+    return result, 201
+
+
+@app.get("/me/contacts")
+def get_contacts() -> dict:
+    return contact_history(_me())
+
+
+@app.post("/me/contacts/<contact_id>/choice")
+def post_choice(contact_id: str) -> dict:
+    me = caller(app)
+    contact = choose(require_customer(me), contact_id, json_body(app), actor=me.actor)
+    metrics.add_metric(name="SelfServed" if contact["status"] == "self_served" else "ContactQueued", unit="Count",
+                       value=1)
+    return contact
+
+
+@app.post("/me/contacts/<contact_id>/feedback")
+def post_feedback(contact_id: str) -> dict:
+    return feedback(_me(), contact_id, json_body(app))
+
+
+@app.get("/me/requests")
+def get_requests() -> dict:
+    return list_requests(_me())
+
+
+@app.post("/me/requests")
+def post_request() -> tuple[dict, int]:
+    me = caller(app)
+    return start_request(require_customer(me), json_body(app), actor=me.actor, channel=_channel()), 201
+
+
+@app.get("/me/requests/<request_id>")
+def get_request(request_id: str) -> dict:
+    return request_view(load_request(_me(), request_id))
+
+
+@app.post("/me/requests/<request_id>/steps")
+def post_step(request_id: str) -> dict:
+    me = caller(app)
+    return continue_request(require_customer(me), request_id, json_body(app), actor=me.actor, channel=_channel())
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+def lambda_handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)

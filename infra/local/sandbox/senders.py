@@ -1,0 +1,57 @@
+"""Sandbox senders for `make run`: POST /sandbox/channels/<channel> with {"from", "text"} (and
+"subject" for e-mail) and the message reaches OpenCounter as the provider would deliver it:
+signed webhooks for WhatsApp, Messenger and X; SES's receipt rule (raw mail stored in S3, then
+the function invoked) for e-mail; the Amazon Connect contact flow's invocation for a call."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+from infra.local.sandbox.channels import ChannelSandbox
+
+if TYPE_CHECKING:
+    from infra.local.cloud import LocalCloud
+
+
+class ChannelSenders:
+    PREFIX = "/sandbox/channels"
+
+    def __init__(self, cloud: LocalCloud, sandbox: ChannelSandbox) -> None:
+        self.cloud = cloud
+        self.sandbox = sandbox
+
+    def email(self, sender: str, subject: str, text: str, **verdicts: Any) -> Any:
+        """A mail to the service address, through the receipt rule's S3 and Lambda actions."""
+        result = self.cloud.invoke("InboundEmailFunction", self.sandbox.email_event(sender, subject, text, **verdicts))
+        self.cloud.settle() if self.cloud.synchronous else None
+        return result
+
+    def call(self, caller: str | None, **details: Any) -> Any:
+        """A call answered by the contact flow, which announces it to OpenCounter."""
+        result = self.cloud.invoke("PhoneContactFunction", self.sandbox.phone_call(caller, **details))
+        self.cloud.settle() if self.cloud.synchronous else None
+        return result
+
+    def handle(self, request: Request) -> Response:
+        channel = request.path.removeprefix(self.PREFIX).strip("/")
+        body = request.get_json(silent=True) or {}
+        if request.method != "POST" or not isinstance(body, dict):
+            return _json(405, {"message": "POST a JSON object: {\"from\", \"text\"}"})
+        sender, text = body.get("from"), body.get("text", "")
+        senders = {
+            "whatsapp": lambda: {"status": self.sandbox.whatsapp(sender, text, name=body.get("name", "Test"))},
+            "messenger": lambda: {"status": self.sandbox.messenger(sender, text)},
+            "x": lambda: {"status": self.sandbox.x_direct_message(sender, text)},
+            "email": lambda: {"result": self.email(sender, body.get("subject", text[:60]), text)},
+            "phone": lambda: {"result": self.call(sender)},
+        }
+        if channel not in senders or (not sender and channel != "phone"):
+            return _json(400, {"message": f"channels: {', '.join(senders)}; give \"from\" (and \"text\")"})
+        return _json(200, senders[channel]())
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")

@@ -1,0 +1,77 @@
+"""The 360-degree view for staff: the record, products, invoices and payment state, contacts on
+every channel (internal notes included), open requests, NPS and the next best action, read
+with one Query of the customer's partition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opencounter.billing.invoices import invoice_view
+from opencounter.billing.records import Invoice, Payment
+from opencounter.contacts.records import Contact, ServiceRequest
+from opencounter.contacts.requests import request_view
+from opencounter.contacts.service import contact_view
+from opencounter.customers.service import business_today, record_from
+from opencounter.table import Item, customer_key
+
+RECENT_CONTACTS = 20
+
+
+def net_promoter_score(scores: list[int]) -> int | None:
+    """% promoters (9-10) minus % detractors (0-6), or None without answers."""
+    if not scores:
+        return None
+    return round(100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores))
+
+
+def customer_360(customer_id: str) -> dict[str, Any]:
+    items = list(Item.query(customer_key(customer_id)))
+    today = business_today()
+    record = record_from(items, today)
+    invoices = sorted((i for i in items if isinstance(i, Invoice)), key=lambda i: i.invoice_id, reverse=True)
+    payments = sorted((p for p in items if isinstance(p, Payment)), key=lambda p: p.created_at, reverse=True)
+    contacts = sorted((c for c in items if isinstance(c, Contact)), key=lambda c: c.contact_id, reverse=True)
+    requests = [r for r in items if isinstance(r, ServiceRequest)]
+    invoice_views = [invoice_view(i, today=today, detail=False) for i in invoices]
+    scores = [int(c.nps) for c in contacts if c.nps is not None]
+    return {
+        **record,
+        "invoices": invoice_views,
+        "open_balance_cents": sum(v["balance_cents"] for v in invoice_views),
+        "payments": [{"payment_id": p.payment_id, "invoice_id": p.invoice_id, "status": p.status.lower(),
+                      "amount_cents": int(p.amount_cents), "method": p.method, "created_at": p.created_at}
+                     for p in payments[:10]],
+        "contacts": [contact_view(c, staff=True) for c in contacts[:RECENT_CONTACTS]],
+        "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
+        "nps": {"responses": len(scores), "score": net_promoter_score(scores)},
+        "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views),
+    }
+
+
+def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts: list[Contact],
+                      requests: list[ServiceRequest], invoice_views: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """What staff could best do for this customer now, most pressing first."""
+    actions = []
+    for view in invoice_views:
+        if view["status"] == "overdue":
+            actions.append({"action": "offer_payment_arrangement",
+                            "why": f"invoice {view['invoice_id']} is overdue ({view['balance_cents']} cents open)"})
+    for request in requests:
+        if request.status == "WAITING_FOR_CUSTOMER":
+            actions.append({"action": "follow_up_request",
+                            "why": f"request {request.request_id} waits for the customer"})
+    for contact in contacts:
+        if contact.status in ("QUEUED", "IN_PROGRESS"):
+            actions.append({"action": "answer_open_contact", "why": f"{contact.channel} contact '{contact.subject}' "
+                                                                     f"is {contact.status.lower()}"})
+    latest = invoices[0] if invoices else None
+    for tariff in (latest.best_tariff or []) if latest else []:
+        if tariff["billed_plan"] != tariff["current_plan"] and tariff["saving_cents"] > 0:
+            actions.append({"action": "offer_plan_switch",
+                            "why": f"{tariff['billed_plan']} was cheaper for last month's use than "
+                                   f"{tariff['current_plan']}"})
+    if not record["contact"]["phone"]:
+        actions.append({"action": "complete_profile", "why": "no phone number"})
+    for move in record["upcoming_moves"]:
+        actions.append({"action": "confirm_move", "why": f"moving on {move['effective_from']}"})
+    return actions

@@ -1,0 +1,318 @@
+"""Contacts on every channel: the funnel (self-service first, then online help, then phone or
+office: the customer chooses), contacts arriving from the messaging channels, e-mail and the
+phone, the agents' work on them, and the history every channel shows. No HTTP here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from opencounter.billing.records import ProviderEventReceipt
+from opencounter.channels import status as channels
+from opencounter.contacts import faq
+from opencounter.contacts.records import ChannelIdentity, Contact, Conversation
+from opencounter.customers.service import business_today
+from opencounter.errors import Conflict, InvalidInput, NotFound
+from opencounter.outbox import DomainEvent, Write, WriteConflict, commit, domain_event, isoformat, utcnow
+from opencounter.ports.channels import InboundContact
+from opencounter.table import Item, customer_key
+from opencounter.validation import validate_request
+
+#: a contact is resolved at first contact when the customer had no other contact about the same
+#: reason in the days before
+FIRST_CONTACT_WINDOW = timedelta(days=7)
+RECEIPT_KEPT = timedelta(days=7)
+#: the channel identity kind each channel's senders are known by
+IDENTITY_KIND = {"whatsapp": "phone", "phone": "phone", "email": "email", "messenger": "messenger", "x": "x",
+                 "chat": "chat"}
+
+
+def new_contact_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def contact_view(contact: Contact, *, staff: bool) -> dict[str, Any]:
+    """A contact as the customer sees it (notes marked for them only), or as staff see it (all)."""
+    notes = contact.notes if staff else [n for n in contact.notes if n.get("for_customer")]
+    view = {"contact_id": contact.contact_id, "channel": contact.channel, "subject": contact.subject,
+            "reason": contact.reason, "status": contact.status.lower(), "started_at": contact.started_at,
+            "answered_at": contact.answered_at, "resolved_at": contact.resolved_at, "handler": contact.handler,
+            "solution": contact.solution, "request_id": contact.request_id, "messages": contact.messages,
+            "notes": [{k: v for k, v in n.items() if staff or k != "for_customer"} for n in notes],
+            "predicted_wait_s": contact.predicted_wait_s}
+    if staff:
+        view.update(customer_id=contact.customer_id, sender=contact.sender, authenticated=contact.authenticated,
+                    first_contact_resolution=contact.first_contact_resolution, nps=contact.nps)
+    return view
+
+
+def contact_history(customer_id: str) -> dict[str, Any]:
+    """Every contact on every channel, newest first, as the customer sees them: one Query."""
+    contacts = Contact.query(customer_key(customer_id), Contact.SK.startswith("CONTACT#"), scan_index_forward=False)
+    return {"items": [contact_view(c, staff=False) for c in contacts]}
+
+
+def _find(contact_id: str, customer_id: str | None) -> Contact:
+    try:
+        return Contact.get(*Contact.keys(customer_id, contact_id))
+    except Contact.DoesNotExist:
+        raise NotFound("no such contact") from None
+
+
+# ---------------------------------------------------------------- the funnel
+
+
+def ask(customer_id: str, request: dict[str, Any], *, channel: str) -> dict[str, Any]:
+    """A customer starts a question: what answers it (FAQ, a self-service action), then personal
+    help online, then phone or the office, each with its expected wait. Nothing is forced: the
+    contact waits for the customer's choice."""
+    validate_request("contact-question", request)
+    now = utcnow()
+    reason, articles = faq.matching(request["question"])
+    contact_id = new_contact_id(now)
+    contact = Contact(*Contact.keys(customer_id, contact_id), contact_id=contact_id, customer_id=customer_id,
+                      channel=channel, subject=request["question"].strip()[:120], reason=reason, status="OFFERED",
+                      started_at=isoformat(now),
+                      messages=[{"at": isoformat(now), "from": "customer", "channel": channel,
+                                 "text": request["question"].strip()}])
+    commit([Write(contact, Contact.PK.does_not_exist()), faq.reason_counted(reason, business_today())], [])
+    status = {c["channel"]: c for c in channels.channel_status(now)}
+
+    def offer(name: str) -> dict[str, Any]:
+        entry = status[name]
+        return {k: entry.get(k) for k in ("channel", "label", "open_now", "opens_at", "expected_wait_s",
+                                          "wait_range_s", "callback_available")}
+
+    return {"contact": contact_view(contact, staff=False), "offers": {
+        "answers": articles,
+        "self_service": [a["self_service"] for a in articles if a.get("self_service")][:2],
+        "online_help": [offer(name) for name in ("chat", "whatsapp", "messenger")],
+        "personal": [offer(name) for name in ("phone", "email", "office")],
+    }}
+
+
+def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor: dict) -> dict[str, Any]:
+    """The customer's choice after the offers: solved by self-service, or a channel (queued with
+    the expected wait they were shown)."""
+    validate_request("contact-choice", request)
+    contact = _find(contact_id, customer_id)
+    if contact.status != "OFFERED":
+        raise Conflict(f"status: the contact is {contact.status.lower()} already", field="status")
+    now = utcnow()
+    choice = request["choice"]
+    writes: list[Write] = []
+    events: list[DomainEvent] = []
+    if choice == "self_service":
+        contact.status, contact.resolved_at = "SELF_SERVED", isoformat(now)
+        contact.solution = "solved with self-service"
+    else:
+        is_open, opens = channels.open_at(channels.CHANNELS[choice], now)
+        if not is_open:
+            raise Conflict(f"choice: {channels.CHANNELS[choice].label} is closed now; it opens "
+                           f"{opens.isoformat() if opens else 'later'}", field="choice")
+        contact.channel, contact.status, contact.queued_at = choice, "QUEUED", isoformat(now)
+        contact.predicted_wait_s = channels.predicted_wait(choice, now)
+        contact.queue()
+        writes += channels.arrival(choice, now)
+        events.append(_event("ContactQueued", contact, actor))
+    commit([Write(contact, conflict="the contact changed meanwhile"), *writes], events)
+    return contact_view(contact, staff=False)
+
+
+def _event(detail_type: str, contact: Contact, actor: dict, **data: Any) -> DomainEvent:
+    return domain_event(detail_type, customer_id=contact.customer_id, actor=actor, channel=contact.channel,
+                        data={"contact_id": contact.contact_id, "contact_channel": contact.channel,
+                              "subject": contact.subject, "reason": contact.reason, **data})
+
+
+# ---------------------------------------------------------------- contacts arriving on a channel
+
+
+def _sender_customer(inbound: InboundContact) -> str | None:
+    """The customer a sender is, when their identity on that channel is verified (and, for
+    e-mail, the message passed SPF and DKIM: a forged From links nobody)."""
+    if not inbound.authenticated:
+        return None
+    try:
+        identity = ChannelIdentity.get(*ChannelIdentity.keys(IDENTITY_KIND[inbound.channel], inbound.sender))
+    except ChannelIdentity.DoesNotExist:
+        return None
+    return identity.customer_id if identity.verified else None
+
+
+def receive(inbound: InboundContact) -> str:
+    """Store a message or call from a channel once: "new_contact", "added_to_contact" (the open
+    conversation of that sender) or "duplicate". Unknown senders are kept, to be linked by staff."""
+    receipt = Write(ProviderEventReceipt(*ProviderEventReceipt.keys(inbound.channel, inbound.provider_id),
+                                         event_type="inbound_contact", processed_at=isoformat(utcnow()),
+                                         outcome="stored", expires_at=utcnow() + RECEIPT_KEPT),
+                    ProviderEventReceipt.PK.does_not_exist(), conflict="message stored already")
+    message = {"at": inbound.occurred_at, "from": "customer", "channel": inbound.channel, "text": inbound.text}
+    for _ in range(3):
+        try:
+            pointer = Conversation.get(*Conversation.keys(inbound.channel, inbound.sender)) \
+                if inbound.channel != "phone" else None
+        except Conversation.DoesNotExist:
+            pointer = None
+        try:
+            if pointer is not None:
+                contact = _find(pointer.contact_id, pointer.customer_id)
+                contact.messages = [*contact.messages, message]
+                commit([receipt, Write(contact, conflict="the contact changed meanwhile")], [])
+                return "added_to_contact"
+            commit(*_new_inbound(inbound, message, receipt))
+            return "new_contact"
+        except WriteConflict as conflict:
+            if conflict.write is receipt:
+                return "duplicate"
+        except NotFound:
+            pass  # the pointer outlived its contact: start a new one
+    raise Conflict("the conversation kept changing; deliver the message again")
+
+
+def _new_inbound(inbound: InboundContact, message: dict, receipt: Write) -> tuple[list[Write], list[DomainEvent]]:
+    now = utcnow()
+    customer_id = _sender_customer(inbound)
+    reason, _ = faq.matching(f"{inbound.subject or ''} {inbound.text}")
+    contact_id = new_contact_id(now)
+    contact = Contact(*Contact.keys(customer_id, contact_id), contact_id=contact_id, customer_id=customer_id,
+                      channel=inbound.channel, sender=inbound.sender,
+                      subject=(inbound.subject or inbound.text or f"{inbound.channel} contact").strip()[:120],
+                      reason=reason, status="QUEUED", started_at=isoformat(now), queued_at=isoformat(now),
+                      messages=[message] if inbound.text else [], authenticated=inbound.authenticated)
+    contact.predicted_wait_s = channels.predicted_wait(inbound.channel, now)
+    contact.queue()
+    writes = [receipt, Write(contact, Contact.PK.does_not_exist()), *channels.arrival(inbound.channel, now),
+              faq.reason_counted(reason, business_today())]
+    if inbound.channel != "phone":
+        writes.append(Write(Conversation(*Conversation.keys(inbound.channel, inbound.sender),
+                                         customer_id=customer_id, contact_id=contact.contact_id)))
+    events = [_event("ContactQueued", contact, {"type": "system", "id": inbound.channel})] if customer_id else []
+    return writes, events
+
+
+# ---------------------------------------------------------------- agents
+
+
+def waiting(channel: str | None) -> dict[str, Any]:
+    """Contacts waiting for an agent, oldest first (one Query per channel)."""
+    names = [channel] if channel else list(channels.CONTACT_CHANNELS)
+    if channel and channel not in channels.CONTACT_CHANNELS:
+        raise InvalidInput(f"channel: no channel {channel!r}", field="channel")
+    found = [c for name in names for c in Contact.lookup.query(f"QUEUE#{name}") if isinstance(c, Contact)]
+    found.sort(key=lambda c: c.queued_at or "")
+    return {"items": [contact_view(c, staff=True) for c in found]}
+
+
+def _seconds_between(start: str, end: datetime) -> float:
+    return max(0.0, (end - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds())
+
+
+def take(contact_id: str, customer_id: str | None, *, agent: dict) -> dict[str, Any]:
+    """An agent answers a waiting contact; its wait goes into the channel's figures."""
+    contact = _find(contact_id, customer_id)
+    if contact.status != "QUEUED":
+        raise Conflict(f"status: the contact is {contact.status.lower()}, not waiting", field="status")
+    now = utcnow()
+    waited = _seconds_between(contact.queued_at or contact.started_at, now)
+    contact.status, contact.answered_at, contact.handler = "IN_PROGRESS", isoformat(now), agent["id"]
+    contact.unqueue()
+    commit([Write(contact, conflict="another agent took this contact"),
+            channels.contact_figures(contact.channel, answered=(contact.predicted_wait_s, waited))], [])
+    return contact_view(contact, staff=True)
+
+
+def add_note(contact_id: str, customer_id: str | None, request: dict[str, Any], *, agent: dict) -> dict[str, Any]:
+    """A note on a contact: internal, or marked for the customer (then they see it in their history)."""
+    validate_request("contact-note", request)
+    contact = _find(contact_id, customer_id)
+    contact.notes = [*contact.notes, {"at": isoformat(utcnow()), "by": agent["id"], "text": request["text"].strip(),
+                                      "for_customer": request.get("for_customer", False)}]
+    if request.get("reply"):
+        contact.messages = [*contact.messages, {"at": isoformat(utcnow()), "from": "agent",
+                                                "channel": contact.channel, "text": request["text"].strip()}]
+    commit([Write(contact, conflict="the contact changed meanwhile; read it again")], [])
+    return contact_view(contact, staff=True)
+
+
+def resolve(contact_id: str, customer_id: str | None, request: dict[str, Any], *, agent: dict) -> dict[str, Any]:
+    """Close a contact with the solution given. First contact resolution: the customer had no
+    other contact about the same reason in the seven days before this one."""
+    validate_request("contact-resolution", request)
+    contact = _find(contact_id, customer_id)
+    if contact.status not in ("IN_PROGRESS", "QUEUED"):
+        raise Conflict(f"status: the contact is {contact.status.lower()}", field="status")
+    now = utcnow()
+    writes: list[Write] = []
+    answered = None
+    if contact.status == "QUEUED":  # answered and solved in one go
+        contact.answered_at, contact.handler = isoformat(now), agent["id"]
+        answered = (contact.predicted_wait_s, _seconds_between(contact.queued_at or contact.started_at, now))
+        contact.unqueue()
+    contact.first_contact_resolution = not _earlier_contact_about(contact)
+    contact.status, contact.resolved_at, contact.solution = "RESOLVED", isoformat(now), request["solution"].strip()
+    contact.request_id = request.get("request_id") or contact.request_id
+    writes.append(channels.contact_figures(contact.channel, answered=answered, resolved=(
+        _seconds_between(contact.answered_at or isoformat(now), now), bool(contact.first_contact_resolution))))
+    if contact.sender and contact.channel != "phone":
+        writes.append(Write(Conversation(*Conversation.keys(contact.channel, contact.sender)), delete=True))
+    events = [_event("ContactResolved", contact, agent, solution=contact.solution)] if contact.customer_id else []
+    commit([Write(contact, conflict="the contact changed meanwhile; read it again"), *writes], events)
+    return contact_view(contact, staff=True)
+
+
+def _earlier_contact_about(contact: Contact) -> bool:
+    if not contact.customer_id:
+        return False
+    since = datetime.fromisoformat(contact.started_at.replace("Z", "+00:00")) - FIRST_CONTACT_WINDOW
+    earlier = Contact.query(customer_key(contact.customer_id),
+                            Contact.SK.between(f"CONTACT#{since:%Y%m%dT%H%M%S}", f"CONTACT#{contact.contact_id}"))
+    return any(c.contact_id != contact.contact_id and c.reason == contact.reason and c.status != "OFFERED"
+               for c in earlier)
+
+
+def link(contact_id: str, request: dict[str, Any], *, agent: dict) -> dict[str, Any]:
+    """Staff link a contact from an unknown sender to a customer, after checking who they are:
+    the contact moves into the customer's history and the sender's identity counts as verified."""
+    validate_request("contact-link", request)
+    customer_id = request["customer_id"]
+    contact = _find(contact_id, None)
+    if not list(Item.query(customer_key(customer_id), Item.SK == "PROFILE")):
+        raise NotFound("customer_id: no such customer", field="customer_id")
+    moved = Contact(*Contact.keys(customer_id, contact_id), **{
+        k: getattr(contact, k) for k in Contact.get_attributes() if k not in ("PK", "SK", "version", "entity")})
+    moved.customer_id = customer_id
+    writes = [Write(contact, delete=True, condition=Contact.version == contact.version),
+              Write(moved, Contact.PK.does_not_exist())]
+    now = isoformat(utcnow())
+    if contact.sender:
+        writes.append(Write(ChannelIdentity(*ChannelIdentity.keys(IDENTITY_KIND[contact.channel], contact.sender),
+                                            customer_id=customer_id, verified=True, verified_by=agent["id"],
+                                            verified_at=now)))
+        if contact.status in ("QUEUED", "IN_PROGRESS") and contact.channel != "phone":
+            writes.append(Write(Conversation(*Conversation.keys(contact.channel, contact.sender),
+                                             customer_id=customer_id, contact_id=contact_id)))
+    commit(writes, [_event("ContactLinked", moved, agent)])
+    return contact_view(moved, staff=True)
+
+
+def feedback(customer_id: str, contact_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The customer scores a finished contact (0-10, the NPS question)."""
+    validate_request("contact-feedback", request)
+    contact = _find(contact_id, customer_id)
+    if contact.status not in ("RESOLVED", "SELF_SERVED"):
+        raise Conflict("status: a contact can be scored once it is finished", field="status")
+    contact.nps = request["score"]
+    if request.get("comment"):
+        contact.notes = [*contact.notes, {"at": isoformat(utcnow()), "by": "customer",
+                                          "text": request["comment"].strip(), "for_customer": True}]
+    commit([Write(contact, conflict="the contact changed meanwhile")], [])
+    return contact_view(contact, staff=False)
+
+
+def register_identity(customer_id: str, kind: str, address: str, *, verified: bool, by: str) -> Write:
+    """A channel identity of a customer (their e-mail, their phone number), as a write."""
+    return Write(ChannelIdentity(*ChannelIdentity.keys(kind, address), customer_id=customer_id, verified=verified,
+                                 verified_by=by if verified else None,
+                                 verified_at=isoformat(utcnow()) if verified else None))

@@ -1,0 +1,292 @@
+"""The service centre: channels with their expected waits, the funnel (self-service first, the
+customer chooses), contacts from every channel in one history, agents' notes and resolution,
+requests continued on another channel, the live FAQ and the staff's 360-degree view."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from infra.local.runtime import LOCAL_PARAMETERS
+from tests.conftest import TableWrites, bill, give_product, verified_phone
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def _history(customer) -> list[dict]:
+    response = customer.get("/me/contacts")
+    assert response.status_code == 200
+    return response.json()["items"]
+
+
+def _queued(agent, channel: str, **match) -> dict:
+    items = agent.get("/agent/queue", params={"channel": channel}).json()["items"]
+    found = [c for c in items if all(c.get(k) == v for k, v in match.items())]
+    assert found, (match, items)
+    return found[-1]
+
+
+def _contact_path(contact: dict, action: str) -> str:
+    query = f"?customer_id={contact['customer_id']}" if contact.get("customer_id") else ""
+    return f"/agent/contacts/{contact['contact_id']}/{action}{query}"
+
+
+def test_every_channel_shows_whether_it_is_open_and_what_a_contact_can_expect(cloud, anonymous):
+    from opencounter.channels.status import channel_status
+
+    # Given a Monday morning with the demo staffing
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=AMSTERDAM)
+    channels = {c["channel"]: c for c in channel_status(monday)}
+
+    # Then every channel is there, the queues with an expected wait, its range and the norm
+    assert set(channels) == {"phone", "chat", "whatsapp", "messenger", "x", "email", "office"}
+    phone = channels["phone"]
+    assert phone["open_now"] and phone["callback_available"]
+    assert phone["expected_wait_s"] is not None and phone["wait_range_s"][0] <= phone["wait_range_s"][1]
+    assert 0 <= phone["predicted_service_level"] <= 1
+    assert phone["service_level_target"] == {"share": 0.85, "within_s": 15.0}
+    assert channels["email"]["model"] == "backlog" and channels["email"]["expected_wait_s"] > 0
+    # And on a Sunday night the phone is closed and says when it opens
+    sunday = datetime(2026, 11, 29, 23, 0, tzinfo=AMSTERDAM)
+    closed = {c["channel"]: c for c in channel_status(sunday)}["phone"]
+    assert not closed["open_now"] and closed["expected_wait_s"] is None
+    assert closed["opens_at"].startswith("2026-11-30T08:00")
+    # And anyone can ask over HTTP
+    response = anonymous.get("/channels")
+    assert response.status_code == 200 and len(response.json()["items"]) == 7
+
+
+def test_a_question_is_offered_self_service_first_and_the_customer_chooses(cloud, customer):
+    # When the customer asks how to pay an invoice
+    response = customer.post("/me/contacts", json={"question": "How can I pay my invoice with iDEAL?"})
+
+    # Then the FAQ answer and the self-service action come first, then online help, then personal help
+    assert response.status_code == 201
+    body = response.json()
+    assert body["contact"]["reason"] == "payment" and body["contact"]["status"] == "offered"
+    assert body["offers"]["answers"][0]["article_id"] == "pay-now"
+    assert {"label": "Pay an invoice now", "path": "/me/invoices"} in body["offers"]["self_service"]
+    assert [o["channel"] for o in body["offers"]["online_help"]] == ["chat", "whatsapp", "messenger"]
+    assert [o["channel"] for o in body["offers"]["personal"]] == ["phone", "email", "office"]
+
+    # When the answer was enough
+    solved = customer.post(f"/me/contacts/{body['contact']['contact_id']}/choice", json={"choice": "self_service"})
+
+    # Then the contact is solved by self-service, in the history
+    assert solved.status_code == 200 and solved.json()["status"] == "self_served"
+    assert _history(customer)[0]["status"] == "self_served"
+    # And choosing again is refused
+    again = customer.post(f"/me/contacts/{body['contact']['contact_id']}/choice", json={"choice": "email"})
+    assert again.status_code == 409
+
+
+def test_an_agent_answers_notes_and_resolves_and_the_customer_sees_only_their_notes(cloud, customer, agent):
+    # Given a question the customer chose to send by e-mail (e-mail is always open)
+    asked = customer.post("/me/contacts", json={"question": "Why is my bill higher this month?"}).json()
+    queued = customer.post(f"/me/contacts/{asked['contact']['contact_id']}/choice", json={"choice": "email"}).json()
+    assert queued["status"] == "queued" and queued["predicted_wait_s"] is not None
+
+    # When an agent takes it, notes something internal and something for the customer, and resolves it
+    contact = _queued(agent, "email", contact_id=queued["contact_id"])
+    assert agent.post(_contact_path(contact, "take")).json()["status"] == "in_progress"
+    agent.post(_contact_path(contact, "notes"), json={"text": "Customer was rude on the phone before."})
+    agent.post(_contact_path(contact, "notes"), json={"text": "Your usage was above the bundle.", "for_customer": True})
+    resolved = agent.post(_contact_path(contact, "resolution"), json={"solution": "Explained the usage lines."})
+    assert resolved.status_code == 200
+    assert resolved.json()["first_contact_resolution"] is True
+
+    # Then the customer's history shows when, the channel, the subject, the solution and their note only
+    [seen] = [c for c in _history(customer) if c["contact_id"] == queued["contact_id"]]
+    assert (seen["channel"], seen["status"], seen["solution"]) == ("email", "resolved", "Explained the usage lines.")
+    assert [n["text"] for n in seen["notes"]] == ["Your usage was above the bundle."]
+    assert seen["handler"] == agent_id(agent)
+    # And the timeline says it was answered
+    assert any(e["type"] == "ContactResolved" for e in customer.get("/me/timeline").json()["items"])
+    # And the customer can score it
+    scored = customer.post(f"/me/contacts/{queued['contact_id']}/feedback", json={"score": 9})
+    assert scored.status_code == 200
+
+
+def agent_id(agent) -> str:
+    import jwt
+
+    return jwt.decode(agent.session.headers["Authorization"], options={"verify_signature": False})["cognito:username"]
+
+
+def test_a_contact_from_every_channel_lands_in_the_same_customers_history(cloud, customer, agent):
+    # Given a customer whose phone number is confirmed
+    phone = verified_phone(customer)
+    psid, x_user = f"psid-{uuid.uuid4().hex[:10]}", str(uuid.uuid4().int % 10**12)
+    channels = cloud.channels
+
+    # When they write on WhatsApp, e-mail us, call, and message on Messenger and X (unknown ids at first)
+    assert channels.sandbox.whatsapp(phone.lstrip("+"), "My internet is down since this morning") == 200
+    channels.email(customer.email, "Invoice question", "Why is there a connection fee?")
+    channels.call(phone)
+    assert channels.sandbox.messenger(psid, "Hello, question about my plan") == 200
+    assert channels.sandbox.x_direct_message(x_user, "Can I upgrade my plan?") == 200
+    cloud.cloud.settle()
+
+    # Then WhatsApp, e-mail and the call are in their history at once
+    history = {c["channel"] for c in _history(customer)}
+    assert {"whatsapp", "email", "phone"} <= history
+    # And the Messenger and X messages wait, unlinked, for an agent to check who wrote
+    for channel, sender in (("messenger", psid), ("x", x_user)):
+        unknown = _queued(agent, channel, sender=sender)
+        assert unknown["customer_id"] is None
+        linked = agent.post(_contact_path(unknown, "link"), json={"customer_id": customer.customer_id})
+        assert linked.status_code == 200
+    assert {"whatsapp", "email", "phone", "messenger", "x"} <= {c["channel"] for c in _history(customer)}
+    # And from now on a new Messenger conversation of that sender is theirs straight away
+    resolve_all(agent, customer, "messenger")
+    assert channels.sandbox.messenger(psid, "Another question") == 200
+    cloud.cloud.settle()
+    assert sum(c["channel"] == "messenger" for c in _history(customer)) == 2
+
+
+def resolve_all(agent, customer, channel: str) -> None:
+    for contact in [c for c in _history(customer) if c["channel"] == channel and c["status"] != "resolved"]:
+        path = f"/agent/contacts/{contact['contact_id']}/resolution?customer_id={customer.customer_id}"
+        assert agent.post(path, json={"solution": "answered"}).status_code == 200
+
+
+def test_messages_of_one_conversation_are_one_contact_and_a_redelivery_is_stored_once(cloud, customer):
+    phone = verified_phone(customer)
+    payload = cloud.channels.sandbox.whatsapp_payload(phone.lstrip("+"), "first message")
+    import json
+
+    body = json.dumps(payload).encode()
+    for _ in range(3):  # Meta retries a delivery it did not see acknowledged
+        signature = {"X-Hub-Signature-256": cloud.channels.sandbox.meta_signature(body)}
+        assert cloud.channels.sandbox._post("/webhooks/whatsapp", body, signature) == 200
+    assert cloud.channels.sandbox.whatsapp(phone.lstrip("+"), "second message") == 200
+    cloud.cloud.settle()
+    [contact] = [c for c in _history(customer) if c["channel"] == "whatsapp"]
+    assert [m["text"] for m in contact["messages"]] == ["first message", "second message"]
+
+
+@pytest.mark.parametrize("forgery", ["wrong_secret", "missing", "tampered"])
+def test_a_forged_webhook_is_refused_and_writes_nothing(cloud, customer, forgery):
+    import hashlib
+    import hmac
+    import json
+
+    import requests
+
+    phone = verified_phone(customer)
+    body = json.dumps(cloud.channels.sandbox.whatsapp_payload(phone.lstrip("+"), "hi")).encode()
+    headers = {"Content-Type": "application/json"}
+    if forgery == "wrong_secret":
+        headers["X-Hub-Signature-256"] = "sha256=" + hmac.new(b"not-the-secret", body, hashlib.sha256).hexdigest()
+    elif forgery == "tampered":
+        headers["X-Hub-Signature-256"] = cloud.channels.sandbox.meta_signature(body)
+        body = body.replace(b"hi", b"ho")
+    writes = TableWrites(cloud)
+    response = requests.post(f"{cloud.url}/webhooks/whatsapp", data=body, headers=headers, timeout=10)
+    assert response.status_code == 400
+    assert response.json()["field"] == "X-Hub-Signature-256"
+    assert writes.since() == []
+
+
+def test_the_webhook_handshakes_answer_as_the_providers_expect(cloud, anonymous):
+    import base64
+    import hashlib
+    import hmac
+
+    challenge = anonymous.get("/webhooks/whatsapp", params={"hub.mode": "subscribe", "hub.challenge": "1158201444",
+                                                           "hub.verify_token": LOCAL_PARAMETERS["MetaVerifyToken"]})
+    assert challenge.status_code == 200 and challenge.text == "1158201444"
+    wrong = anonymous.get("/webhooks/messenger", params={
+        "hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
+    assert wrong.status_code == 403
+    crc = anonymous.get("/webhooks/x", params={"crc_token": "abc123"})
+    expected = base64.b64encode(hmac.new(LOCAL_PARAMETERS["XConsumerSecret"].encode(), b"abc123",
+                                         hashlib.sha256).digest()).decode()
+    assert crc.json() == {"response_token": f"sha256={expected}"}
+
+
+def test_a_forged_sender_address_or_a_withheld_number_links_nobody(cloud, customer, agent):
+    cloud.channels.email(customer.email, "Change my bank account", "Please pay refunds to NL00FAKE", spf="FAIL")
+    cloud.channels.call(None)
+    assert not any(c["channel"] in ("email", "phone") for c in _history(customer))
+    assert _queued(agent, "email", sender=customer.email)["customer_id"] is None
+    assert _queued(agent, "phone", sender="anonymous")["customer_id"] is None
+
+
+def test_a_request_started_in_the_chat_is_continued_by_phone(cloud, customer, agent):
+    # Given a request an agent opened during a chat, its resume code given to the customer
+    started = agent.post(f"/agent/customers/{customer.customer_id}/requests", json={
+        "channel": "chat", "kind": "repair", "subject": "Internet drops every evening",
+        "text": "Drops around 20:00 since Monday"})
+    assert started.status_code == 201
+    code = started.json()["resume_code"]
+
+    # When the customer calls and reads the code out, and the agent on the phone continues it
+    found = agent.post("/agent/requests/resume", json={"resume_code": code.lower()})
+    assert found.status_code == 200 and found.json()["customer_id"] == customer.customer_id
+    request = found.json()["request"]
+    step = agent.post(f"/agent/customers/{customer.customer_id}/requests/{request['request_id']}/steps", json={
+        "text": "Line test done: a faulty splitter; engineer booked", "version": request["version"],
+        "status": "waiting_for_customer", "next_step": "confirm the engineer's visit", "channel": "phone"})
+    assert step.status_code == 200
+
+    # Then every channel sees its state at once: the customer too, with both steps and their channels
+    seen = customer.get(f"/me/requests/{request['request_id']}").json()
+    assert seen["status"] == "waiting_for_customer" and seen["next_step"] == "confirm the engineer's visit"
+    assert [s["channel"] for s in seen["steps"]] == ["chat", "phone"]
+    # And the customer answers in the app, the version they read
+    answer = customer.post(f"/me/requests/{request['request_id']}/steps", headers={"X-Client": "app"},
+                           json={"text": "Thursday morning suits me", "version": seen["version"]})
+    assert answer.status_code == 200 and answer.json()["status"] == "in_progress"
+    assert answer.json()["steps"][-1]["channel"] == "app"
+    # And a stale version is refused
+    stale = customer.post(f"/me/requests/{request['request_id']}/steps",
+                          json={"text": "again", "version": seen["version"]})
+    assert stale.status_code == 409
+    # And the customer may not set what staff set
+    assert customer.post(f"/me/requests/{request['request_id']}/steps", json={
+        "text": "done", "version": answer.json()["version"], "status": "done"}).status_code == 409
+
+
+def test_the_faq_ranking_follows_the_contact_mix(cloud, customer, anonymous):
+    before = anonymous.get("/faq").json()
+    moving = next(a for a in before["articles"] if a["article_id"] == "moving")
+    # When many customers ask about moving
+    for _ in range(before["articles"][0]["asked_recently"] - moving["asked_recently"] + 1):
+        customer.post("/me/contacts", json={"question": "I am moving to a new address next month"})
+    # Then the moving article is the most asked
+    after = anonymous.get("/faq").json()
+    assert after["articles"][0]["article_id"] == "moving"
+    # When even more ask about outages, that article moves up past it
+    for _ in range(after["articles"][0]["asked_recently"] + 1):
+        customer.post("/me/contacts", json={"question": "My internet is down, not working at all"})
+    assert anonymous.get("/faq").json()["articles"][0]["article_id"] == "outage"
+
+
+def test_customers_never_see_another_customers_contacts(cloud, customer, other_customer):
+    asked = customer.post("/me/contacts", json={"question": "Where is my invoice?"}).json()
+    contact_id = asked["contact"]["contact_id"]
+    assert all(c["contact_id"] != contact_id for c in _history(other_customer))
+    assert other_customer.post(f"/me/contacts/{contact_id}/choice", json={"choice": "email"}).status_code == 404
+    assert other_customer.get("/agent/queue").status_code == 403
+
+
+def test_staff_see_the_whole_customer_in_one_view(cloud, customer, agent):
+    give_product(customer, "FIBRE-1000")
+    bill(cloud, customer)
+    asked = customer.post("/me/contacts", json={"question": "Question about my invoice"}).json()
+    customer.post(f"/me/contacts/{asked['contact']['contact_id']}/choice", json={"choice": "email"})
+    contact = _queued(agent, "email", contact_id=asked["contact"]["contact_id"])
+    agent.post(_contact_path(contact, "notes"), json={"text": "internal: check the ledger"})
+
+    view = agent.get(f"/agent/customers/{customer.customer_id}").json()
+
+    assert view["customer_id"] == customer.customer_id and view["products"]
+    assert view["invoices"][0]["total_cents"] == 6000 and view["open_balance_cents"] == 6000
+    [seen] = [c for c in view["contacts"] if c["contact_id"] == contact["contact_id"]]
+    assert [n["text"] for n in seen["notes"]] == ["internal: check the ledger"]
+    assert view["nps"] == {"responses": 0, "score": None}
+    assert {a["action"] for a in view["next_best_actions"]} >= {"offer_payment_arrangement", "answer_open_contact"}
