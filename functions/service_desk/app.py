@@ -2,6 +2,7 @@
 contact, add notes (internal or for the customer), resolve it with the solution given, link an
 unknown sender to a customer; requests on the customer's behalf; staffing per channel."""
 
+from opencounter.channels.queueing import NORM_THRESHOLD_S
 from opencounter.channels.status import CHANNELS, set_staffing
 from opencounter.contacts.requests import continue_request, load_request, request_by_code, request_view, start_request
 from opencounter.contacts.service import add_note, link, resolve, take, waiting
@@ -32,10 +33,19 @@ def get_queue() -> dict:
     return waiting(app.current_event.get_query_string_value("channel"))
 
 
+def _answered(contact: dict) -> None:
+    """Service-level figures per channel: the wait, and whether it was within the norm's 15 s."""
+    metrics.add_dimension(name="channel", value=contact["channel"])
+    waited = contact["waited_s"]
+    metrics.add_metric(name="ContactAnswered", unit="Count", value=1)
+    metrics.add_metric(name="AnsweredWithin15s", unit="Count", value=1 if waited <= NORM_THRESHOLD_S else 0)
+    metrics.add_metric(name="AnswerWaitSeconds", unit="Seconds", value=waited)
+
+
 @app.post("/agent/contacts/<contact_id>/take")
 def post_take(contact_id: str) -> dict:
     contact = take(contact_id, _customer(), agent=_agent())
-    metrics.add_metric(name="ContactAnswered", unit="Count", value=1)
+    _answered(contact)
     return contact
 
 
@@ -47,9 +57,12 @@ def post_note(contact_id: str) -> dict:
 @app.post("/agent/contacts/<contact_id>/resolution")
 def post_resolution(contact_id: str) -> dict:
     contact = resolve(contact_id, _customer(), json_body(app), agent=_agent())
+    if contact.get("waited_s") is not None:  # answered and resolved in one go
+        _answered(contact)
+    else:
+        metrics.add_dimension(name="channel", value=contact["channel"])
     metrics.add_metric(name="ContactResolved", unit="Count", value=1)
-    if contact["first_contact_resolution"]:
-        metrics.add_metric(name="FirstContactResolved", unit="Count", value=1)
+    metrics.add_metric(name="FirstContactResolved", unit="Count", value=1 if contact["first_contact_resolution"] else 0)
     return contact
 
 

@@ -220,7 +220,7 @@ def take(contact_id: str, customer_id: str | None, *, agent: dict) -> dict[str, 
     contact.unqueue()
     commit([Write(contact, conflict="another agent took this contact"),
             channels.contact_figures(contact.channel, answered=(contact.predicted_wait_s, waited))], [])
-    return contact_view(contact, staff=True)
+    return {**contact_view(contact, staff=True), "waited_s": round(waited, 1)}
 
 
 def add_note(contact_id: str, customer_id: str | None, request: dict[str, Any], *, agent: dict) -> dict[str, Any]:
@@ -259,7 +259,7 @@ def resolve(contact_id: str, customer_id: str | None, request: dict[str, Any], *
         writes.append(Write(Conversation(*Conversation.keys(contact.channel, contact.sender)), delete=True))
     events = [_event("ContactResolved", contact, agent, solution=contact.solution)] if contact.customer_id else []
     commit([Write(contact, conflict="the contact changed meanwhile; read it again"), *writes], events)
-    return contact_view(contact, staff=True)
+    return {**contact_view(contact, staff=True), "waited_s": round(answered[1], 1) if answered else None}
 
 
 def _earlier_contact_about(contact: Contact) -> bool:
