@@ -2,7 +2,7 @@
 "use strict";
 
 const state = { token: sessionStorage.getItem("token"), claims: null, base: "/me", record: null, cursor: null,
-  catalogue: null, invoice: null };
+  catalogue: null, invoice: null, contact: null, working: new Map() };
 const $ = (id) => document.getElementById(id);
 
 function claimsOf(token) {
@@ -197,7 +197,10 @@ async function loadUsage() {
 const STATUS = { open: "open", overdue: "overdue", paid: "paid", in_arrangement: "in instalments", void: "void" };
 
 async function loadInvoices() {
-  const data = await api("GET", `${state.base}/invoices`);
+  showInvoices(await api("GET", `${state.base}/invoices`));
+}
+
+function showInvoices(data) {
   $("open-balance").textContent = data.items.length ? `Open in total: ${euros(data.open_balance_cents)}` : "No invoices yet.";
   $("invoices").hidden = !data.items.length;
   $("invoices").tBodies[0].replaceChildren(...data.items.map((i) => {
@@ -280,6 +283,451 @@ async function afterPayment() {
   await loadInvoices();
 }
 
+// ---- contacts: the service funnel (self-service first; the customer chooses), history, requests
+
+const CHANNELS = { web: "website", app: "app", phone: "phone", chat: "chat", whatsapp: "WhatsApp", messenger: "Messenger",
+  x: "X", email: "e-mail", office: "office", agent: "desk" };
+const CONTACT_STATUS = { offered: "waiting for your choice", self_served: "solved with self-service", queued: "in the queue",
+  in_progress: "being handled", resolved: "resolved" };
+const KINDS = { repair: "repair", question: "question", complaint: "complaint", change: "change", other: "other" };
+const ACTIONS = { offer_payment_arrangement: "Offer a payment arrangement", follow_up_request: "Follow up a request",
+  answer_open_contact: "Answer an open contact", offer_plan_switch: "Offer a plan switch",
+  complete_profile: "Complete the profile", confirm_move: "Confirm the move" };
+// where a self-service action is in the portal
+const SECTIONS = { "/me/invoices": "invoices-title", "/me/usage": "usage-title", "/me/moves": "move-title",
+  "/me/products": "products-title" };
+// the office's opening hours as GET /channels gives them: {"monday": "09:00-17:30", ..., "sunday": null}
+const hoursText = (hours) => Object.entries(hours || {}).filter(([, h]) => h)
+  .map(([day, h]) => `${day[0].toUpperCase()}${day.slice(1, 3)} ${h.replace("-", "–")}`).join(", ") + "; bring your ID";
+const channelName = (c) => CHANNELS[c] || c;
+const percent = (share) => `${Math.round(share * 100)}%`;
+
+// times in Amsterdam time, as the opening hours are
+function at(iso) {
+  return iso ? new Date(iso).toLocaleString("en-GB", { timeZone: "Europe/Amsterdam", weekday: "short", day: "numeric",
+    month: "short", hour: "2-digit", minute: "2-digit" }) : "-";
+}
+
+function duration(seconds) {
+  const s = Math.round(seconds);
+  return s < 60 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : s < 172800 ? `${Math.round(s / 3600)} h`
+    : `${Math.round(s / 86400)} days`;
+}
+
+// "about 2 min, mostly 1–4 min"
+function waitText(expected, range) {
+  if (expected === null || expected === undefined) return "no estimate";
+  if (Math.round(expected) === 0 && (!range || (range[1] !== null && range[1] < 1))) return "no wait";
+  if (!range || range[0] === null) return `about ${duration(expected)}`;
+  const [low, high] = [duration(range[0]), range[1] === null ? null : duration(range[1])];
+  const unit = (text) => text.replace(/^\d+ /, "");
+  const span = high === null ? `${low} or more` : unit(low) === unit(high) ? `${low.split(" ")[0]}–${high}` : `${low}–${high}`;
+  return `about ${duration(expected)}, mostly ${span}`;
+}
+
+function waitLabel(expected, range) {
+  const text = waitText(expected, range);
+  return text === "no wait" ? text : `expected wait: ${text}`;
+}
+
+function openText(c) {
+  return c.open_now ? "open now" : c.opens_at ? `closed, opens ${at(c.opens_at)}` : "closed";
+}
+
+function jump(sectionId) {
+  const target = $(sectionId);
+  target.scrollIntoView({ block: "start" });
+  target.focus();
+}
+
+// a self-service action: a jump to the portal section that does it, or a link
+function selfService(action) {
+  if (SECTIONS[action.path] && state.base === "/me" && !$("record").hidden) return button(action.label, () => jump(SECTIONS[action.path]));
+  if (action.path.startsWith("/me")) {
+    return state.token ? element("span", action.label) : element("a", `${action.label} (sign in first)`, { href: "#sign-in" });
+  }
+  return element("a", action.label, { href: action.path });
+}
+
+function offerItem(c) {
+  const li = item(`${c.label}: ${openText(c)}` + (c.open_now && c.channel !== "office" ? `, ${waitLabel(c.expected_wait_s, c.wait_range_s)}` : "") +
+    (c.callback_available ? ", call-back available" : ""));
+  if (c.channel === "office") li.append(element("p", `Visit us at the office: ${hoursText(c.opening_hours)}.`, { className: "hint" }));
+  else if (c.open_now) li.append(choiceButton(`Choose ${c.label}`, c.channel, c.label));
+  return li;
+}
+
+function showOffers({ contact, offers }) {
+  state.contact = contact;
+  const parts = [];
+  if (offers.answers.length) {
+    const answers = element("div", "", { className: "answers" });
+    answers.append(element("h4", "Perhaps this answers it"), ...offers.answers.map((a) => {
+      const article = element("article");
+      article.append(element("h5", a.question), element("p", a.answer));
+      return article;
+    }));
+    parts.push(answers);
+  } else parts.push(element("p", "We found no ready answer to this one: choose how you want to reach us.", { className: "hint" }));
+  if (offers.self_service.length) {
+    const list = element("ul");
+    list.append(...offers.self_service.map((a) => { const li = item(""); li.append(selfService(a)); return li; }));
+    parts.push(element("h4", "Do it yourself, now"), list);
+  }
+  parts.push(choiceButton("This answered my question", "self_service"));
+  for (const [title, channels] of [["Talk to us online", offers.online_help], ["Personal help", offers.personal]]) {
+    const list = element("ul", "", { className: "offer-list" });
+    list.append(...channels.map(offerItem));
+    parts.push(element("h4", title), list);
+  }
+  $("offers").replaceChildren(...parts);
+  $("offers").hidden = false;
+}
+
+function choiceButton(text, choice, label) {
+  return Object.assign(button(text, () => choose(choice, label)), { className: "choice" });
+}
+
+async function choose(choice, label) {
+  try {
+    const contact = await api("POST", `/me/contacts/${encodeURIComponent(state.contact.contact_id)}/choice`, { choice });
+    for (const b of $("offers").querySelectorAll("button.choice")) b.remove();  // chosen: the self-service stays
+    const wait = contact.predicted_wait_s;
+    say(choice === "self_service" ? "Glad that helped. You can score the answer under My contacts."
+      : `You're in the queue for ${label}: ${wait === null ? "we cannot estimate the wait now" : Math.round(wait) === 0
+        ? "you're next" : `expected wait ${waitText(wait)}`}.`, true, "contact-message");
+    $("contact-message").focus();
+    loadContacts().catch(() => {});
+  } catch (error) { say(error.message, false, "contact-message"); }
+}
+
+$("question-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  say("", true, "contact-message");
+  try {
+    showOffers(await api("POST", "/me/contacts", { question: event.target.question.value }));
+    $("offers").querySelector("h4, p").setAttribute("tabindex", "-1");
+    $("offers").querySelector("h4, p").focus();
+    loadContacts().catch(() => {});
+  } catch (error) { say(error.message, false, "contact-message"); }
+});
+
+function noteItem(n, staff) {
+  const li = item(`${at(n.at)} · ${n.by}: ${n.text}`);
+  if (staff) li.append(element("span", n.for_customer ? "for the customer" : "internal",
+    { className: n.for_customer ? "badge" : "badge internal" }));
+  return li;
+}
+
+// one contact, as the customer sees it or, with staff fields, as staff see it (messageId: where actions report)
+function contactItem(c, messageId) {
+  const staff = "sender" in c;
+  const li = element("li");
+  li.dataset.contact = c.contact_id;
+  const who = !staff ? "" : c.customer_id ? ` · ${c.sender || "customer"}` : ` · unknown sender ${c.sender || ""}`;
+  li.append(element("strong", c.subject), ` – ${at(c.started_at)} · ${channelName(c.channel)} · ${CONTACT_STATUS[c.status] || c.status}${who}`);
+  if (staff && c.authenticated === false) li.append(element("span", "not verified", { className: "badge internal" }));
+  const facts = [];
+  if (c.status === "queued") facts.push(waitLabel(c.predicted_wait_s));
+  if (c.handler) facts.push(`handled by ${c.handler}`);
+  if (c.resolved_at) facts.push(`resolved ${at(c.resolved_at)}`);
+  if (staff && c.first_contact_resolution) facts.push("solved at first contact");
+  if (staff && c.nps !== null) facts.push(`scored ${c.nps}/10`);
+  if (c.request_id) facts.push(`request ${c.request_id}`);
+  if (facts.length) li.append(element("p", facts.join(" · "), { className: "hint" }));
+  if (c.solution) li.append(element("p", `Solution: ${c.solution}`));
+  if (staff && c.messages.length) {
+    const messages = element("ol", "", { className: "notes", ariaLabel: "Messages" });
+    messages.append(...c.messages.map((m) => item(`${at(m.at)} · ${m.from} (${channelName(m.channel)}): ${m.text}`)));
+    li.append(messages);
+  }
+  if (c.notes.length) {
+    const notes = element("ul", "", { className: "notes", ariaLabel: "Notes" });
+    notes.append(...c.notes.map((n) => noteItem(n, staff)));
+    li.append(notes);
+  }
+  if (!staff && ["resolved", "self_served"].includes(c.status)) li.append(scoreForm(c));
+  if (staff) li.append(contactControls(c, messageId));
+  return li;
+}
+
+function scoreForm(c) {
+  const details = element("details");
+  details.append(element("summary", "Score this contact"));
+  const form = element("form");
+  const scale = element("fieldset", "", { className: "scale" });
+  scale.append(element("legend", "How likely are you to recommend us? 0 = not at all, 10 = very likely"));
+  for (let n = 0; n <= 10; n++) {
+    const label = element("label", String(n));
+    label.append(element("input", "", { type: "radio", name: "score", value: n, required: true }));
+    scale.append(label);
+  }
+  const comment = element("label", "Anything to add? (optional)");
+  comment.append(element("input", "", { name: "comment", maxLength: 2000 }));
+  form.append(scale, comment, element("button", "Send score"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { score: Number(form.score.value) };
+    if (form.comment.value.trim()) body.comment = form.comment.value.trim();
+    try {
+      await api("POST", `/me/contacts/${encodeURIComponent(c.contact_id)}/feedback`, body);
+      say(`Thank you for your score (${body.score}/10).`, true, "contacts-message");
+      await loadContacts();
+      $("contacts-message").focus();
+    } catch (error) { say(error.message, false, "contacts-message"); }
+  });
+  details.append(form);
+  return details;
+}
+
+async function loadContacts() {
+  const data = await api("GET", "/me/contacts");
+  $("contacts").replaceChildren(...data.items.map((c) => contactItem(c, "contacts-message")));
+  if (!data.items.length) $("contacts").replaceChildren(item("No contacts yet."));
+}
+
+// a request, for the customer or (staff) with status, next step and the channel the customer used
+function requestItem(r, staff) {
+  const li = element("li");
+  li.dataset.request = r.request_id;
+  li.tabIndex = -1;
+  li.append(element("strong", r.subject), ` – ${KINDS[r.kind] || r.kind} · ${r.status.replace(/_/g, " ")} · ` +
+    `started ${at(r.created_at)} via ${channelName(r.started_channel)} · ${r.request_id}`);
+  li.append(element("p", `Next step: ${r.next_step || "-"}${r.handler ? ` (handled by ${r.handler})` : ""}`, { className: "hint" }));
+  const steps = element("ol", "", { className: "notes", ariaLabel: "Steps" });
+  steps.append(...r.steps.map((step) => item(`${at(step.at)} · ${channelName(step.channel)} · ${step.by}: ${step.text}`)));
+  li.append(steps);
+  if (staff || r.status !== "done") li.append(stepForm(r, staff));
+  return li;
+}
+
+function labelled(text, control) {
+  const label = element("label", text);
+  label.append(control);
+  return label;
+}
+
+function select(name, options, value) {
+  const control = element("select", "", { name });
+  control.append(...Object.entries(options).map(([v, text]) => element("option", text, { value: v })));
+  control.value = value;
+  return control;
+}
+
+function stepForm(r, staff) {
+  const details = element("details");
+  details.append(element("summary", staff ? "Add a step" : "Add to this request"));
+  const form = element("form", "", { className: "row" });
+  form.append(labelled(staff ? "What was done or said" : "Your message",
+    element("textarea", "", { name: "text", rows: 2, maxLength: 4000, required: true })));
+  if (staff) {
+    form.append(labelled("Status", select("status", { open: "open", in_progress: "in progress",
+      waiting_for_customer: "waiting for the customer", done: "done" }, r.status === "open" ? "in_progress" : r.status)),
+    labelled("Next step", element("input", "", { name: "next_step", maxLength: 500, value: r.next_step || "" })),
+    labelled("Channel the customer used", select("channel", { phone: "phone", office: "office", chat: "chat", email: "e-mail",
+      whatsapp: "WhatsApp", messenger: "Messenger", x: "X", "": "none (desk work)" }, "phone")));
+  }
+  form.append(element("button", "Add step"));
+  const where = staff ? "staff-request-message" : "request-message";
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { text: form.text.value, version: r.version };
+    if (staff) {
+      Object.assign(body, { status: form.status.value, next_step: form.next_step.value });
+      if (form.channel.value) body.channel = form.channel.value;
+    }
+    const path = staff ? `${state.base}/requests/${encodeURIComponent(r.request_id)}/steps`
+      : `/me/requests/${encodeURIComponent(r.request_id)}/steps`;
+    try {
+      await api("POST", path, body);
+      say(`Step added to "${r.subject}".`, true, where);
+    } catch (error) {
+      say(error.status === 409 && /version/.test(error.message)
+        ? "This request changed meanwhile; it is reloaded, please look again." : error.message, false, where);
+      if (error.status !== 409) return;
+    }
+    await (staff ? reload360() : loadRequests());
+    $(where).focus();
+  });
+  details.append(form);
+  return details;
+}
+
+async function loadRequests() {
+  const data = await api("GET", "/me/requests");
+  $("requests").replaceChildren(...data.items.map((r) => requestItem(r, false)));
+  if (!data.items.length) $("requests").replaceChildren(item("No requests."));
+}
+
+$("request-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  try {
+    const started = await api("POST", "/me/requests", { kind: form.kind.value, subject: form.subject.value, text: form.text.value });
+    form.reset();
+    const code = element("p");
+    code.append("Your code: ", element("strong", started.resume_code, { className: "code" }));
+    $("resume").replaceChildren(element("p", `Request ${started.request_id} "${started.subject}" is started.`), code,
+      element("p", "Quote this code on any channel to continue: phone, chat, e-mail or at the office. We show it once."));
+    $("resume").hidden = false;
+    say("", true, "request-message");
+    $("resume").focus();
+    await loadRequests();
+  } catch (error) { say(error.message, false, "request-message"); }
+});
+
+// ---- service information (public): channels with waits and service level, the live FAQ
+
+async function loadChannels() {
+  const data = await api("GET", "/channels");
+  $("channels").tBodies[0].replaceChildren(...data.items.map((c) => {
+    const row = element("tr");
+    const name = element("th", c.label, { scope: "row" });
+    const target = c.service_level_target;
+    const level = c.predicted_service_level === null || c.predicted_service_level === undefined ? "-"
+      : `${percent(c.predicted_service_level)} expected to be answered within ${duration(target.within_s)} ` +
+        `(target ${percent(target.share)})`;
+    const a = c.accuracy;
+    const past = !a ? "-" : !a.answered ? "no contacts answered yet" : `${a.answered} answered, ` +
+      `${percent(a.achieved_service_level)} within ${duration(target.within_s)}; predicted ${duration(a.mean_predicted_wait_s)}, ` +
+      `waited ${duration(a.mean_actual_wait_s)} on average (off by ${duration(a.mean_abs_error_s)})` +
+      (a.first_contact_resolution === null ? "" : `; ${percent(a.first_contact_resolution)} solved at first contact`);
+    row.append(name, element("td", openText(c) + (c.callback_available ? ", call-back available" : "")),
+      element("td", c.kind === "visit" ? hoursText(c.opening_hours) : !c.open_now ? "-"
+        : `${waitText(c.expected_wait_s, c.wait_range_s)} (${c.waiting} waiting, ${c.agents} staff)`),
+      element("td", level), element("td", past));
+    return row;
+  }));
+}
+
+async function loadFaq() {
+  const data = await api("GET", "/faq");
+  $("faq-since").textContent = `Most asked since ${data.since} first.`;
+  const articles = [...data.articles].sort((a, b) => b.asked_recently - a.asked_recently);
+  $("faq").replaceChildren(...articles.map((a) => {
+    const details = element("details");
+    details.append(element("summary", a.question + (a.asked_recently ? ` (asked ${a.asked_recently}× this week)` : "")),
+      element("p", a.answer));
+    if (a.self_service) { const p = element("p"); p.append(selfService(a.self_service)); details.append(p); }
+    return details;
+  }));
+}
+
+function loadService() {
+  return Promise.all([loadChannels(), loadFaq()]).catch((error) => say(error.message, false, "service-message"));
+}
+
+$("channels-refresh").addEventListener("click", () => loadChannels().catch((error) => say(error.message, false, "service-message")));
+
+// ---- staff: the queue, work on a contact, the 360-degree view
+
+function contactPath(c, action) {
+  return `/agent/contacts/${encodeURIComponent(c.contact_id)}/${action}` +
+    (c.customer_id ? `?customer_id=${encodeURIComponent(c.customer_id)}` : "");
+}
+
+function actionForm(summary, fields, label, submit) {
+  const details = element("details");
+  const form = element("form", "", { className: "row" });
+  form.append(...fields, element("button", label));
+  form.addEventListener("submit", (event) => { event.preventDefault(); submit(form); });
+  details.append(element("summary", summary), form);
+  return details;
+}
+
+function contactControls(c, where) {
+  const box = element("div", "", { className: "controls" });
+  const act = (method, action, body, text) => async () => {
+    try {
+      const changed = await api(method, contactPath(c, action), body ? body() : undefined);
+      await contactChanged(changed, text(changed), where);
+    } catch (error) { say(error.message, false, where); }
+  };
+  if (c.status === "queued") box.append(button("Take", act("POST", "take", null, () => `You took "${c.subject}".`)));
+  if (c.customer_id && where !== "record-contact-message") {
+    box.append(button("Open customer", () => open(`/agent/customers/${c.customer_id}`).then(() => $("record-title").focus(),
+      (error) => say(error.message, false, where))));
+  }
+  if (!["queued", "in_progress"].includes(c.status)) return box;
+  box.append(actionForm("Note", [labelled("Note", element("textarea", "", { name: "text", rows: 2, required: true })),
+    labelled("Visible to the customer", element("input", "", { name: "for_customer", type: "checkbox" }))], "Add note",
+  (form) => act("POST", "notes", () => ({ text: form.text.value, for_customer: form.for_customer.checked }),
+    () => "Note added.")()));
+  box.append(actionForm("Resolve", [labelled("Solution", element("textarea", "", { name: "solution", rows: 2, required: true }))],
+    "Resolve", (form) => act("POST", "resolution", () => ({ solution: form.solution.value }),
+      (done) => `Resolved${done.first_contact_resolution ? " at first contact" : ""}.`)()));
+  if (!c.customer_id) {
+    const input = element("input", "", { name: "customer_id", required: true });
+    const useOpen = () => {  // the customer open in the desk at the moment of the click
+      if (state.base === "/me" || $("record").hidden) { say("Open a customer first, or type the customer id.", false, where); return; }
+      input.value = state.record.customer_id;
+      say(`Customer id of ${state.record.personal.given_name} ${state.record.personal.family_name} filled in.`, true, where);
+    };
+    box.append(actionForm("Link to a customer", [labelled("Customer id", input), button("Use the open customer", useOpen)],
+    "Link", (form) => act("POST", "link", () => ({ customer_id: form.customer_id.value.trim() }),
+      () => "Linked: the contact is in the customer's history, the sender counts as verified.")()));
+  }
+  return box;
+}
+
+async function contactChanged(contact, text, where) {
+  if (contact.status === "in_progress") state.working.set(contact.contact_id, contact);
+  else state.working.delete(contact.contact_id);
+  const reloads = [loadQueue()];
+  if (state.record && contact.customer_id === state.record.customer_id && !$("record").hidden) reloads.push(reload360());
+  await Promise.all(reloads).catch(() => {});
+  say(text, true, where);
+  $(where).focus();
+}
+
+async function loadQueue() {
+  const channel = $("queue-form").channel.value;
+  const data = await api("GET", `/agent/queue${channel ? `?channel=${encodeURIComponent(channel)}` : ""}`);
+  $("queue-list").replaceChildren(...data.items.map((c) => contactItem(c, "queue-message")));
+  if (!data.items.length) $("queue-list").replaceChildren(item("Nobody is waiting."));
+  $("working").replaceChildren(...[...state.working.values()].map((c) => contactItem(c, "queue-message")));
+  $("working-block").hidden = !state.working.size;
+}
+
+$("queue-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  loadQueue().then(() => say("", true, "queue-message")).catch((error) => say(error.message, false, "queue-message"));
+});
+
+function show360(view) {
+  const actions = view.next_best_actions.map((a) => item(`${ACTIONS[a.action] || a.action.replace(/_/g, " ")}: ` +
+    a.why.replace(/(-?\d+) cents/g, (_, cents) => euros(Number(cents))).replace(/\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+\b/g, planName)));
+  $("nba").replaceChildren(...(actions.length ? actions : [item("Nothing pressing.")]));
+  $("nps").textContent = view.nps.responses ? `NPS ${view.nps.score} (${view.nps.responses} score${view.nps.responses > 1 ? "s" : ""})`
+    : "No scores yet.";
+  showInvoices({ items: view.invoices, open_balance_cents: view.open_balance_cents });
+  $("payments").replaceChildren(...view.payments.map((p) => item(`${at(p.created_at)} · ${p.invoice_id} · ` +
+    `${euros(p.amount_cents)}${p.method ? ` (${p.method})` : ""} · ${p.status}`)));
+  if (!view.payments.length) $("payments").replaceChildren(item("No payments."));
+  $("staff-contacts").replaceChildren(...view.contacts.map((c) => contactItem(c, "record-contact-message")));
+  if (!view.contacts.length) $("staff-contacts").replaceChildren(item("No contacts."));
+  $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true)));
+  if (!view.open_requests.length) $("staff-requests").replaceChildren(item("No open requests."));
+}
+
+async function reload360() {
+  const view = await api("GET", state.base);
+  showRecord(view);
+  show360(view);
+}
+
+$("resume-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const found = await api("POST", "/agent/requests/resume", { resume_code: event.target.resume_code.value.trim().toUpperCase() });
+    await open(`/agent/customers/${found.customer_id}`);
+    say(`Request ${found.request.request_id} "${found.request.subject}" (${found.request.status.replace(/_/g, " ")}) ` +
+      `of ${state.record.personal.given_name} ${state.record.personal.family_name}.`, true, "desk-message");
+    const li = $("staff-requests").querySelector(`[data-request="${found.request.request_id}"]`);
+    if (li) { li.scrollIntoView({ block: "center" }); li.focus(); } else $("record-title").focus();
+  } catch (error) { say(error.message, false, "desk-message"); }
+});
+
 async function loadTimeline(more) {
   const query = more && state.cursor ? `?cursor=${encodeURIComponent(state.cursor)}` : "";
   const page = await api("GET", `${state.base}/timeline${query}`);
@@ -294,15 +742,19 @@ async function open(base) {
   $("record").hidden = false;
   $("invoice").hidden = true;
   for (const mine of document.querySelectorAll(".mine")) mine.hidden = base !== "/me";
+  for (const staff of document.querySelectorAll(".staff")) staff.hidden = base === "/me";
   await catalogue().catch(() => {});  // plan names; the record shows without them
-  showRecord(await api("GET", base));
+  const record = await api("GET", base);
+  showRecord(record);
+  if (base !== "/me") show360(record);  // staff: the 360-degree view
   const problem = (where) => (error) => say(error.message, false, where);
-  await Promise.all([loadTimeline(false), loadInvoices().catch(problem("invoice-message")),
-    base === "/me" && loadUsage().catch(problem("usage-message"))]);
+  await Promise.all([loadTimeline(false), base === "/me" && loadInvoices().catch(problem("invoice-message")),
+    base === "/me" && loadUsage().catch(problem("usage-message")), base === "/me" && loadContacts().catch(problem("contacts-message")),
+    base === "/me" && loadRequests().catch(problem("request-message"))]);
 }
 
 async function start() {
-  if (!state.token) return;
+  if (!state.token) return loadService();
   state.claims = claimsOf(state.token);
   const groups = [].concat(state.claims["cognito:groups"] || []);
   $("who").textContent = `${state.claims["cognito:username"]} (${groups.join(", ")})`;
@@ -311,7 +763,11 @@ async function start() {
   if (groups.includes("customers")) {
     await open("/me");
     await afterPayment().catch((error) => say(error.message, false, "invoice-message"));
-  } else $("desk").hidden = false;
+  } else {
+    $("desk").hidden = $("queue").hidden = false;
+    await loadQueue().catch((error) => say(error.message, false, "queue-message"));
+  }
+  await loadService();
 }
 
 $("sign-in-form").addEventListener("submit", async (event) => {

@@ -54,6 +54,8 @@ def test_every_channel_shows_whether_it_is_open_and_what_a_contact_can_expect(cl
     closed = {c["channel"]: c for c in channel_status(sunday)}["phone"]
     assert not closed["open_now"] and closed["expected_wait_s"] is None
     assert closed["opens_at"].startswith("2026-11-30T08:00")
+    office = {c["channel"]: c for c in channel_status(sunday)}["office"]
+    assert office["opening_hours"]["saturday"] == "10:00-16:00" and office["opening_hours"]["sunday"] is None
     # And anyone can ask over HTTP
     response = anonymous.get("/channels")
     assert response.status_code == 200 and len(response.json()["items"]) == 7

@@ -82,6 +82,15 @@ def open_at(channel: Channel, moment: datetime) -> tuple[bool, datetime | None]:
     return False, None
 
 
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def opening_hours(channel: Channel) -> dict[str, str | None]:
+    """Per weekday "HH:MM-HH:MM" in Amsterdam time, None when closed that day."""
+    return {name: f"{hours[0]:%H:%M}-{hours[1]:%H:%M}" if (hours := channel.hours.get(day)) else None
+            for day, name in enumerate(DAY_NAMES)}
+
+
 def arrivals_per_hour(counts: dict[str, int], now: datetime) -> float:
     """Arrivals of the last hour: this hour so far, plus the part of the previous hour that still
     falls within the last sixty minutes (assumed evenly spread)."""
@@ -148,6 +157,7 @@ def channel_status(now: datetime | None = None) -> list[dict[str, Any]]:
     for channel in CHANNELS.values():
         is_open, opens = open_at(channel, now)
         entry: dict[str, Any] = {"channel": channel.name, "label": channel.label, "kind": channel.kind,
+                                 "opening_hours": opening_hours(channel),
                                  "open_now": is_open, "opens_at": opens.isoformat() if opens else None,
                                  "callback_available": channel.callback and is_open,
                                  "service_level_target": {"share": NORM_SERVICE_LEVEL, "within_s": NORM_THRESHOLD_S}}

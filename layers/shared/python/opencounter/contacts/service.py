@@ -81,8 +81,8 @@ def ask(customer_id: str, request: dict[str, Any], *, channel: str) -> dict[str,
 
     def offer(name: str) -> dict[str, Any]:
         entry = status[name]
-        return {k: entry.get(k) for k in ("channel", "label", "open_now", "opens_at", "expected_wait_s",
-                                          "wait_range_s", "callback_available")}
+        return {k: entry.get(k) for k in ("channel", "label", "open_now", "opens_at", "opening_hours",
+                                          "expected_wait_s", "wait_range_s", "callback_available")}
 
     return {"contact": contact_view(contact, staff=False), "offers": {
         "answers": articles,
