@@ -6,11 +6,13 @@ Run by bench/coldstart.py as `python -P bench/cold_child.py <mode> <check> <even
 - mode `<module>.<attribute>` (the template's Handler): import the handler module from PYTHONPATH
   (the shared layer plus the function's code dir) and call it once with the event.
 
-`check` says what success is (see CHECKS): `http` (statusCode 200), `stream` (no
-batchItemFailures), `stored` (the timeline writer stored the event), `outcome` (the move was
-announced), `webhook_ignored` (200 with {"received": true, "result": "ignored"}),
-`already_started` (the verification run existed), `login_existed`, `check_passed`,
-`next_verified` (Decide says verified), `already_rolled_back` or `item` (GetItem found the item).
+`check` says what success is (see CHECKS): `http` (statusCode 200), `stream` and `no_failures`
+(a stream or SQS batch without batchItemFailures), `stored` (the timeline writer stored the
+event), `outcome` (the move was announced), `webhook_ignored` (200 with {"received": true,
+"result": "ignored"}), `version_conflict` (409 naming the field `version`), `already_started`
+(the verification run existed), `login_existed`, `check_passed`, `next_verified` (Decide says
+verified), `already_rolled_back`, `run_summarised` (a billing run's totals: nobody billed),
+`already_sent` (the notifier had told the customer before) or `item` (GetItem found the item).
 It prints one JSON line with its own timings (time.perf_counter, from the first line of this
 file) and exits 1 when the request did not succeed.
 
@@ -52,6 +54,8 @@ CHECKS = {
     "http": lambda r: r.get("statusCode") == 200,
     "webhook_ignored": lambda r: r.get("statusCode") == 200 and _body(r) == {"received": True, "result": "ignored"},
     "stream": lambda r: not r.get("batchItemFailures"),
+    "no_failures": lambda r: "batchItemFailures" in r and not r["batchItemFailures"],
+    "version_conflict": lambda r: r.get("statusCode") == 409 and (_body(r) or {}).get("field") == "version",
     "outcome": lambda r: r.get("outcome") in ("announced", "already_announced"),
     "stored": lambda r: r.get("stored") is True,
     "already_started": lambda r: r == {"outcome": "already_started"},
@@ -59,6 +63,8 @@ CHECKS = {
     "check_passed": lambda r: r.get("passed") is True,
     "next_verified": lambda r: r == {"next": "verified"},
     "already_rolled_back": lambda r: r.get("outcome") == "already_rolled_back",
+    "run_summarised": lambda r: r.get("customers") == 0 and r.get("counts", {}).get("issued") == 0,
+    "already_sent": lambda r: r == {"outcome": "already_sent"},
     "item": lambda r: "Item" in r,
 }
 

@@ -23,12 +23,16 @@ from typing import Any
 from bench.samples import (
     Users,
     api_event,
+    charge_succeeded_webhook,
+    demo_usage_record,
     eventbridge_event,
     failed_checks,
     identity_webhook,
     move_completion_task,
+    notified_invoice_event,
     passed_checks,
     signup_activated_event,
+    sqs_event,
     stream_event,
 )
 from bench.signup import Prepared
@@ -46,10 +50,20 @@ GOAL_RATIO = 1.3
 def _requests(running: Running, users: Users,
               signups: Prepared) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
     """Function logical id -> (success check, builder of a fresh representative request). None of
-    them calls Stripe: the sign-up read and the webhook (of a sign-up decided already) do not."""
+    them calls Stripe: the sign-up read and the webhooks (of a sign-up decided already, of an
+    event the payments webhook does not act on) do not."""
+    from infra.local.demo import demo_id
+    from opencounter.billing.rating import Period
+    from opencounter.customers.records import ProductHolding
+    from opencounter.customers.service import business_today
+
     customer_id = users.customer_id
     verified = signups.verified
     verified_id = verified["signup_id"]
+    mobile = demo_id("sanne/MOBILE-20GB")
+    # the product is at this version; a change sent for another one is refused (409), nothing written
+    mobile_version = int(ProductHolding.get(*ProductHolding.keys(customer_id, mobile)).version)
+    last_month = str(Period.of(business_today()).previous())
 
     def api(function: str, method: str, path: str, token: str | None, body: bytes = b"",
             headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -60,6 +74,15 @@ def _requests(running: Running, users: Users,
     def webhook() -> dict[str, Any]:
         body, headers = identity_webhook(signups.identity_session)  # signed now: Stripe's 300 s tolerance
         return api("IdentityWebhookFunction", "POST", "/webhooks/identity", None, body, headers)
+
+    def payments_webhook() -> dict[str, Any]:
+        body, headers = charge_succeeded_webhook(customer_id, users.invoice_id, users.invoice_total_cents)
+        return api("PaymentsWebhookFunction", "POST", "/webhooks/stripe", None, body, headers)
+
+    def plan_change_at_another_version() -> dict[str, Any]:
+        body = json.dumps({"plan_code": "MOBILE-UNLIMITED", "version": mobile_version + 1}).encode()
+        return api("ProductChangesFunction", "PATCH", f"/me/products/{mobile}", users.customer_token, body,
+                   {"Content-Type": "application/json"})
 
     return {
         "CustomerProfileFunction": ("http", lambda: api("CustomerProfileFunction", "GET", "/me", users.customer_token)),
@@ -79,7 +102,24 @@ def _requests(running: Running, users: Users,
                                                             "checks": passed_checks()}),
         "SignupRollbackFunction": ("already_rolled_back", lambda: {"signup_id": signups.rolled_back,
                                                                    "checks": failed_checks()}),
+        "BillingFunction": ("http", lambda: api("BillingFunction", "GET", "/me/invoices", users.customer_token)),
+        "ProductChangesFunction": ("version_conflict", plan_change_at_another_version),
+        "PaymentsWebhookFunction": ("webhook_ignored", payments_webhook),
+        "UsageIntakeFunction": ("no_failures", lambda: sqs_event(running, "UsageQueue", demo_usage_record())),
+        "BillingRunFunction": ("run_summarised", lambda: {"action": "summarise",
+                                                          "run": {"period": last_month, "shards": []}}),
+        "CustomerNotifierFunction": ("already_sent", lambda: notified_invoice_event(running, customer_id)),
     }
+
+
+def _usage_total(record: dict[str, Any]) -> tuple[int, int]:
+    """(records, quantity of its unit) of the month a usage record belongs to, as stored."""
+    from opencounter.billing.rating import Period
+    from opencounter.billing.records import UsageTotal
+
+    period = str(Period.parse(record["occurred_at"][:7]))
+    total = UsageTotal.get(*UsageTotal.keys(record["customer_id"], period, record["product_id"]))
+    return int(total.records), int(getattr(total, record["unit"]))
 
 
 def _environment(running: Running, code_dir: Path | None, function_env: dict[str, str]) -> dict[str, str]:
@@ -168,6 +208,7 @@ def run(running: Running, users: Users, signups: Prepared, *, budget_s: float,
     """Interleaved runs of the floor and every function; medians, ratios and a breakdown."""
     deadline = time.monotonic() + budget_s
     requests = _requests(running, users, signups)
+    usage_before = _usage_total(demo_usage_record())
     subjects: list[Subject] = []
     skipped = []
     for name in running.cloud.resolver.resources("AWS::Serverless::Function"):
@@ -201,6 +242,10 @@ def run(running: Running, users: Users, signups: Prepared, *, budget_s: float,
                 break
     # pending consequences of the children's writes (the publisher's PutEvents -> the timeline)
     running.cloud.settle()
+    # the usage intake's batch held a record stored before: nothing may have been added
+    if (usage_after := _usage_total(demo_usage_record())) != usage_before:
+        raise RuntimeError(f"the usage intake's duplicate record was added: (records, quantity) "
+                           f"{usage_before} -> {usage_after}")
 
     breakdown = {s.name: {
         "child_import_ms": round(statistics.median(r["import_ms"] for r in s.child), 1),

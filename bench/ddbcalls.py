@@ -48,6 +48,9 @@ def read_routes(users: Users) -> dict[str, tuple[str, str, str, dict[str, str] |
         "GET /agent/customers/{customer_id}/timeline": ("GET", f"/agent/customers/{customer}/timeline",
                                                         users.agent_token, None),
         "GET /agent/customers": ("GET", "/agent/customers", users.agent_token, {"email": "sanne@example.nl"}),
+        "GET /me/invoices": ("GET", "/me/invoices", users.customer_token, None),
+        "GET /me/invoices/{invoice_id}": ("GET", f"/me/invoices/{users.invoice_id}", users.customer_token, None),
+        "GET /me/usage": ("GET", "/me/usage", users.customer_token, None),
     }
 
 

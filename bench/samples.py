@@ -1,16 +1,19 @@
 """Representative requests for the benchmarks, built the way the local cloud builds them: API
 events by the gateway itself (REST proxy v1, claims from the token issuer), EventBridge events
-(timeline writer, verification start), a DynamoDB stream record for the outbox publisher, a
-Stripe Identity webhook signed as Stripe signs it, and the verification workflow's task inputs."""
+(timeline writer, verification start, customer notifier), a DynamoDB stream record for the outbox
+publisher, an SQS batch for the usage intake, Stripe webhooks signed as Stripe signs them, and the
+verification and billing workflows' task inputs."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -23,13 +26,22 @@ PASSWORD = "demo"
 
 
 class Users:
-    """The demo customer (sanne) and the demo agent, signed in."""
+    """The demo customer (sanne) and the demo agent, signed in; `invoice_id` is one of sanne's
+    invoices (the demo bills her previous two months), the first `GET /me/invoices` lists."""
 
     def __init__(self, running: Running) -> None:
         self.customer_token = running.issuer.sign_in(CUSTOMER_EMAIL, PASSWORD)["IdToken"]
         self.agent_token = running.issuer.sign_in(AGENT_EMAIL, PASSWORD)["IdToken"]
         claims = running.issuer.authorize(self.customer_token)
         self.customer_id = claims["custom:customer_id"]
+        response = requests.get(f"{running.url}/me/invoices", headers={"Authorization": self.customer_token},
+                                timeout=30)
+        response.raise_for_status()
+        items = response.json()["items"]
+        if not items:
+            raise RuntimeError(f"the demo customer {CUSTOMER_EMAIL} has no invoices")
+        self.invoice_id: str = items[0]["invoice_id"]
+        self.invoice_total_cents: int = items[0]["total_cents"]
 
 
 def api_event(running: Running, method: str, path: str, token: str | None, query: dict[str, str] | None = None,
@@ -147,3 +159,99 @@ def failed_checks() -> list[dict[str, Any]]:
             {"check": "sanctions", "passed": False,
              "reason": "listed as a politically exposed person; needs enhanced due diligence"},
             {"check": "address", "passed": True, "reason": None}]
+
+
+# ------------------------------------------------------------------ billing and payments
+
+
+def _signed(event: dict[str, Any], secret: str) -> tuple[bytes, dict[str, str]]:
+    """(body, headers) of a webhook delivery of `event`, signed now with `secret`."""
+    from infra.local.sandbox.stripe import signature_header
+
+    payload = json.dumps(event).encode()
+    return payload, {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0",
+                     "Stripe-Signature": signature_header(payload, secret)}
+
+
+def charge_succeeded_webhook(customer_id: str, invoice_id: str, amount_cents: int) -> tuple[bytes, dict[str, str]]:
+    """(body, headers) of a Stripe `charge.succeeded` event about a card payment of one of the
+    customer's invoices, signed now with the payments endpoint's secret. The payments webhook acts
+    on `payment_intent.*` events (and refunds and disputes); a charge's success it receives and
+    ignores (the intent's own event carries it)."""
+    from infra.local.sandbox.stripe import API_VERSION
+
+    now = int(time.time())
+    charge_id, intent_id, method_id = (f"{prefix}_bench{uuid.uuid4().hex[:20]}" for prefix in ("ch", "pi", "pm"))
+    charge = {
+        "id": charge_id, "object": "charge", "amount": amount_cents, "amount_captured": amount_cents,
+        "amount_refunded": 0, "balance_transaction": None, "captured": True, "created": now, "currency": "eur",
+        "description": f"Invoice {invoice_id}", "disputed": False, "failure_code": None, "failure_message": None,
+        "livemode": False, "metadata": {"customer_id": customer_id, "invoice_id": invoice_id}, "paid": True,
+        "payment_intent": intent_id, "payment_method": method_id,
+        "payment_method_details": {"type": "card", "card": {"brand": "visa", "last4": "4242"}},
+        "receipt_email": None, "refunded": False, "status": "succeeded",
+        "refunds": {"object": "list", "data": [], "has_more": False, "total_count": 0,
+                    "url": f"/v1/charges/{charge_id}/refunds"},
+    }
+    event = {"id": f"evt_bench{uuid.uuid4().hex[:16]}", "object": "event", "api_version": API_VERSION,
+             "created": now, "livemode": False, "pending_webhooks": 1, "type": "charge.succeeded",
+             "data": {"object": charge}, "request": {"id": None, "idempotency_key": None}}
+    return _signed(event, LOCAL_PARAMETERS["StripePaymentsWebhookSecret"])
+
+
+def demo_usage_record(customer_key: str = "sanne", plan_code: str = "MOBILE-20GB", unit: str = "data_mb",
+                      months_back: int = 1) -> dict[str, Any]:
+    """A usage record exactly as the demo data sent it (its record id, quantity and time): a
+    duplicate for the usage intake, which stores nothing for it."""
+    from infra.local.demo import CUSTOMERS, demo_id
+    from opencounter.billing.rating import Period
+    from opencounter.customers.service import business_today
+
+    customer = next(c for c in CUSTOMERS if c["key"] == customer_key)
+    period = Period.of(business_today())
+    for _ in range(months_back):
+        period = period.previous()
+    return {"record_id": demo_id(f"{customer_key}/{plan_code}/{period}/{unit}"),
+            "customer_id": demo_id(customer_key), "product_id": demo_id(f"{customer_key}/{plan_code}"),
+            "unit": unit, "quantity": customer["monthly_usage"][plan_code][unit],
+            "occurred_at": f"{period.first_day.isoformat()}T12:00:00Z"}
+
+
+def sqs_event(running: Running, queue: str, *bodies: dict[str, Any]) -> dict[str, Any]:
+    """An SQS batch as Lambda's poller hands it over (the local cloud's own record shape)."""
+    queue_arn = running.cloud.resolver.get_att(queue, "Arn")
+    records = []
+    for body in bodies:
+        text = json.dumps(body)
+        records.append({"messageId": str(uuid.uuid4()), "receiptHandle": uuid.uuid4().hex, "body": text,
+                        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000)),
+                                       "SenderId": ACCOUNT, "ApproximateFirstReceiveTimestamp":
+                                       str(int(time.time() * 1000))},
+                        "messageAttributes": {}, "md5OfBody": hashlib.md5(text.encode()).hexdigest(),  # noqa: S324
+                        "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": running.cloud.region})
+    return {"Records": records}
+
+
+def notified_invoice_event(running: Running, customer_id: str) -> dict[str, Any]:
+    """What the bus hands the customer notifier for the customer's latest InvoiceIssued event,
+    rebuilt from the timeline entry it left (same event id, valid per its schema). The customer
+    was told about it already, so the notifier sends nothing: `already_sent`."""
+    from opencounter.notifications import Notification
+    from opencounter.table import timeline_key
+    from opencounter.timeline import TimelineEntry
+    from opencounter.validation import validate_event
+
+    entries = [e for e in TimelineEntry.query(timeline_key(customer_id)) if e.event_type == "InvoiceIssued"]
+    if not entries:
+        raise RuntimeError(f"customer {customer_id} has no InvoiceIssued event on the timeline")
+    entry = entries[-1]
+    if not list(Notification.query(f"NOTIFICATION#{entry.event_id}")):
+        raise RuntimeError(f"InvoiceIssued {entry.event_id} was never notified")
+    detail = {"event_id": entry.event_id, "occurred_at": entry.occurred_at, "customer_id": customer_id,
+              "actor": entry.actor, "channel": entry.channel, "data": entry.data}
+    validate_event("InvoiceIssued", detail)
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "InvoiceIssued", "source": "opencounter",
+        "account": ACCOUNT, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": running.cloud.region, "resources": [], "detail": detail,
+    }

@@ -1,0 +1,416 @@
+"""Billing benchmarks against the first (synchronous) local cloud: does the monthly run bill every
+product at the cheapest plan of its tariff group, and how long does the run take as the number of
+customers grows.
+
+A seeded population (`random.Random(SEED)`) of customers holding one or two plans of the
+catalogue since before the months billed, with random usage per month sent through the usage
+queue as the network would, is billed by the real workflow (`BillingRunStateMachine`, started as
+the schedule would start it, with the month as input) together with whoever else the cloud holds
+(the demo customers). Every invoice of the month is then checked against an amount the bench
+works out itself from catalogue/products.json with plain integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from infra.local.runtime import Running
+from infra.local.template import ROOT
+
+SEED = 2026
+#: customers of the first run, and in all for the second (the first ones and new ones); the
+#: second month bills every one of them again. Few: the in-memory table answers every Query by
+#: sorting all its items, so each customer billed costs more as the table grows (README)
+FIRST_CUSTOMERS = 50
+SECOND_CUSTOMERS = 100
+#: the months billed: this many months before the current one (every plan held all month long)
+MONTHS_BACK = (5, 4)
+PLAN_CODES = ("MOBILE-5GB", "MOBILE-20GB", "MOBILE-UNLIMITED", "POWER-VARIABLE", "POWER-NIGHT", "POWER-FIXED-1Y",
+              "FIBRE-100", "FIBRE-1000")
+#: per kind of product, each unit's usage in a month: a whole number from 0 to this
+USAGE_UP_TO = {"mobile": {"data_mb": 40000, "minutes": 600, "sms": 50}, "energy": {"kwh": 600}}
+#: usage records put on the queue between two settles: the intake takes batches of up to 100
+#: and Powertools prints its metrics once one invocation has 100 values, so stay below that
+QUEUE_CHUNK = 90
+EXECUTION_POLL_S = 0.02
+RUN_TIMEOUT_S = 900
+GOAL_NOT_CHEAPEST = 0
+SYSTEM = {"type": "system", "id": "bench"}
+
+
+# ------------------------------------------------------------------ the catalogue, by hand
+
+
+@cache
+def catalogue() -> dict[str, Any]:
+    """catalogue/products.json (read once; not to be changed)."""
+    return json.loads((ROOT / "catalogue" / "products.json").read_text())
+
+
+def plans_by_code(document: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Plan code -> (product, plan)."""
+    return {plan["code"]: (product, plan) for product in document["products"] for plan in product["plans"]}
+
+
+def month_cost(plan: dict[str, Any], used: dict[str, int]) -> int:
+    """A whole month on a plan, in cents: the fee, plus every unit beyond what the plan includes
+    at its price (`included` null: unlimited; a unit the plan does not price costs nothing)."""
+    cents = plan["monthly_fee_cents"]
+    for unit, price in (plan.get("usage") or {}).items():
+        if price["included"] is not None:
+            cents += max(0, used.get(unit, 0) - price["included"]) * price["price_cents"]
+    return cents
+
+
+def billable_plans(document: dict[str, Any], plan_code: str) -> list[dict[str, Any]]:
+    """The plans a month on `plan_code` may be billed at: those of its tariff group, or the plan
+    itself when it has none."""
+    product, plan = plans_by_code(document)[plan_code]
+    group = plan.get("tariff_group")
+    return [p for p in product["plans"] if group and p.get("tariff_group") == group] or [plan]
+
+
+# ------------------------------------------------------------------ customers
+
+
+def register(email: str, customer_id: str | None = None) -> str:
+    """A customer registered in-process as sign-up registers one; returns the id."""
+    from opencounter.customers.service import register_customer
+
+    return register_customer(
+        {"given_name": "Bench", "family_name": email.split("@")[0], "birth_date": "1990-02-03", "email": email,
+         "phone": "+31600000001"},
+        {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
+        actor=SYSTEM, channel="system", customer_id=customer_id)
+
+
+def hold(customer_id: str, plan_code: str, started_at: str, product_id: str | None = None) -> str:
+    """A product on a plan of the catalogue on the customer's record, held since `started_at`."""
+    from opencounter.customers.service import hold_product
+
+    document = catalogue()
+    product, plan = plans_by_code(document)[plan_code]
+    return hold_product(customer_id, {
+        **({"product_id": product_id} if product_id else {}),
+        "product_code": product["code"], "name": product["name"], "kind": product["kind"], "plan": plan["name"],
+        "plan_code": plan_code, "catalogue_version": document["version"], "started_at": started_at,
+        "monthly_fee_cents": plan["monthly_fee_cents"]}, actor=SYSTEM, channel="system")
+
+
+@dataclass
+class Customer:
+    customer_id: str
+    products: list[tuple[str, str]]  # (product id, plan code)
+    #: period -> product id -> unit -> quantity sent
+    usage: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+
+def _seeded_id(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def make_customers(running: Running, rng: random.Random, count: int, started_at: str, *, deadline: float,
+                   log: Callable[[str], None]) -> list[Customer]:
+    """`count` customers with one or two plans each (fewer if `deadline` passes), settled."""
+    made = []
+    for index in range(count):
+        customer_id = _seeded_id(rng)
+        register(f"bench-billing-{customer_id[:13]}@example.nl", customer_id)
+        plans = rng.sample(PLAN_CODES, rng.randint(1, 2))
+        products = [(hold(customer_id, code, started_at, _seeded_id(rng)), code) for code in plans]
+        made.append(Customer(customer_id, products))
+        if time.monotonic() > deadline and index + 1 < count:
+            log(f"  ! time budget reached after making {index + 1} of {count} customers")
+            break
+    running.cloud.settle()
+    return made
+
+
+def send_usage(running: Running, rng: random.Random, customers: list[Customer], period: str) -> int:
+    """Random usage of every customer's products in `period`, put on the usage queue as the network
+    sends it (UsageIntakeFunction takes it in); settled. Returns the number of records."""
+    document = catalogue()
+    kinds = {code: product["kind"] for code, (product, _) in plans_by_code(document).items()}
+    day = f"{period}-15T12:00:00Z"
+    records = []
+    for customer in customers:
+        month = customer.usage.setdefault(period, {})
+        for product_id, code in customer.products:
+            used = {unit: rng.randint(0, most) for unit, most in USAGE_UP_TO.get(kinds[code], {}).items()}
+            month[product_id] = used
+            records += [{"record_id": _seeded_id(rng), "customer_id": customer.customer_id, "product_id": product_id,
+                         "unit": unit, "quantity": quantity, "occurred_at": day} for unit, quantity in used.items()]
+    sqs = running.cloud.client("sqs")
+    queue_url = running.cloud.resolver.physical["UsageQueue"]
+    for start in range(0, len(records), QUEUE_CHUNK):
+        chunk = records[start:start + QUEUE_CHUNK]
+        for batch in range(0, len(chunk), 10):
+            sqs.send_message_batch(QueueUrl=queue_url, Entries=[
+                {"Id": str(i), "MessageBody": json.dumps(record)} for i, record in enumerate(chunk[batch:batch + 10])])
+        running.cloud.settle()
+    return len(records)
+
+
+def demo_customers() -> list[Customer]:
+    """The demo population as the demo data defines it (their usage in a month: what was recorded)."""
+    from infra.local.demo import CUSTOMERS, demo_id
+
+    return [Customer(demo_id(c["key"]), [(demo_id(f"{c['key']}/{code}"), code) for _, code, _ in c["products"]])
+            for c in CUSTOMERS]
+
+
+# ------------------------------------------------------------------ the run
+
+
+def table_items(running: Running) -> int:
+    return int(running.cloud.client("dynamodb").describe_table(
+        TableName=running.cloud.resolver.physical["Table"])["Table"]["ItemCount"])
+
+
+def timed_run(running: Running, period: str) -> dict[str, Any]:
+    """One billing run of `period`: wall time from StartExecution until DescribeExecution (polled
+    every EXECUTION_POLL_S) says SUCCEEDED; then the cloud is settled (the invoices' consequences:
+    outbox -> bus -> notifier and timeline), timed apart."""
+    sfn = running.cloud.client("stepfunctions")
+    items = table_items(running)
+    started = time.perf_counter()
+    arn = sfn.start_execution(stateMachineArn=running.cloud.state_machines["BillingRunStateMachine"],
+                              name=f"bench-billing-{period}-{uuid.uuid4().hex[:8]}",
+                              input=json.dumps({"period": period}))["executionArn"]
+    while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        if time.perf_counter() - started > RUN_TIMEOUT_S:
+            raise RuntimeError(f"the billing run of {period} still runs after {RUN_TIMEOUT_S}s")
+        time.sleep(EXECUTION_POLL_S)
+    ms = (time.perf_counter() - started) * 1000
+    if described["status"] != "SUCCEEDED":
+        raise RuntimeError(f"the billing run of {period} ended {described['status']}: {described.get('error')}")
+    totals = json.loads(described["output"])
+    history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    kinds = Counter(event["type"] for event in history)
+    failures = [event.get("taskFailedEventDetails") or event.get("lambdaFunctionFailedEventDetails") or {}
+                for event in history if event["type"] in ("TaskFailed", "LambdaFunctionFailed", "TaskTimedOut")]
+    settling = time.perf_counter()
+    running.cloud.settle(timeout=RUN_TIMEOUT_S)
+    customers = sum(totals["counts"].values())
+    return {"period": period, "customers": customers, "ms": round(ms, 1),
+            "ms_per_1000": round(ms / customers * 1000, 1) if customers else None,
+            "counts": totals["counts"], "billed_cents": totals["billed_cents"],
+            "settle_after_ms": round((time.perf_counter() - settling) * 1000, 1), "table_items_before": items,
+            "history": dict(sorted(kinds.items())),
+            "task_failures": [_failure(f) for f in failures[:3]]}
+
+
+def _failure(details: dict[str, Any]) -> dict[str, Any]:
+    """A failed task's error and where it was raised (the last lines of its stack trace)."""
+    try:
+        cause = json.loads(details.get("cause") or "{}")
+    except json.JSONDecodeError:
+        cause = {"errorMessage": details.get("cause")}
+    trace = "".join(cause.get("stackTrace") or []).strip().splitlines()
+    return {"error": details.get("error"), "message": cause.get("errorMessage"), "raised_at": trace[-6:]}
+
+
+# ------------------------------------------------------------------ the check
+
+
+def check_month(customers: list[Customer], period: str, issued: int) -> dict[str, Any]:
+    """Every customer's invoice of `period` against the bench's own amounts: per product the
+    cheapest plan of its tariff group for the use it had. `issued`: invoices the run says it
+    issued (every one of them must be among those checked)."""
+    from opencounter.billing.invoices import invoice_number, load_invoice
+    from opencounter.billing.rating import Period
+    from opencounter.billing.records import UsageTotal
+    from opencounter.errors import NotFound
+
+    document = catalogue()
+    plans = plans_by_code(document)
+    month = Period.parse(period)
+    not_cheapest: list[dict[str, Any]] = []
+    other_plan, saving, notes_wrong, usage_wrong, missing, checked, products = set(), 0, 0, 0, [], 0, 0
+    for customer in customers:
+        invoice_id = invoice_number(month.next().first_day, customer.customer_id, f"monthly/{period}")
+        try:
+            invoice = load_invoice(customer.customer_id, invoice_id)
+        except NotFound:
+            missing.append(customer.customer_id)
+            continue
+        checked += 1
+        billed: dict[str, int] = {}
+        for line in invoice.lines:
+            billed[line["product_id"]] = billed.get(line["product_id"], 0) + line["amount_cents"]
+        notes = {note["product_id"]: note for note in invoice.best_tariff or []}
+        wrong = []
+        for product_id, code in customer.products:
+            products += 1
+            try:
+                recorded = UsageTotal.get(*UsageTotal.keys(customer.customer_id, period, product_id)).used()
+            except UsageTotal.DoesNotExist:
+                recorded = {}
+            sent = customer.usage.get(period, {}).get(product_id)
+            if sent is not None and any(recorded.get(unit, 0) != n for unit, n in sent.items()):
+                usage_wrong += 1
+            used = sent if sent is not None else recorded
+            costs = {plan["code"]: month_cost(plan, used) for plan in billable_plans(document, code)}
+            cheapest = min(costs.values())
+            own = month_cost(plans[code][1], used)
+            if billed.get(product_id) != cheapest:
+                wrong.append({"product_id": product_id, "plan": code, "used": used, "billed_cents": billed.get(
+                    product_id), "cheapest_cents": cheapest, "costs": costs})
+            if cheapest < own:
+                other_plan.add(customer.customer_id)
+                saving += own - cheapest
+            note = notes.get(product_id) or {}
+            if (note.get("billed_cents"), note.get("saving_cents"), note.get("billed_plan") != code) != (
+                    cheapest, own - cheapest, cheapest < own):
+                notes_wrong += 1
+        extra = set(billed) - {product_id for product_id, _ in customer.products}
+        if wrong or extra or int(invoice.total_cents) != sum(billed.values()):
+            not_cheapest.append({"customer_id": customer.customer_id, "invoice_id": invoice_id, "products": wrong,
+                                 "products_not_held": sorted(extra), "total_cents": int(invoice.total_cents)})
+    return {"period": period, "invoices_checked": checked, "products_checked": products,
+            "invoices_issued_by_run": issued, "invoices_not_checked": max(0, issued - checked),
+            "customers_without_invoice": missing, "not_cheapest": not_cheapest,
+            "billed_at_another_plan": sorted(other_plan), "saving_cents": saving,
+            "best_tariff_notes_wrong": notes_wrong, "usage_not_as_sent": usage_wrong}
+
+
+# ------------------------------------------------------------------ the benchmark
+
+
+def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dict[str, Any]:
+    """Make FIRST_CUSTOMERS customers, bill the first month (timed) and check it; add customers up
+    to SECOND_CUSTOMERS (fewer if the time left would not allow the run), bill the second month
+    for everyone (timed) and check it. Each loop stops making customers at its share of the
+    time until `deadline`."""
+    from opencounter.billing.rating import Period
+    from opencounter.customers.service import business_today
+
+    rng = random.Random(SEED)
+    current = Period.of(business_today())
+    months = []
+    for back in MONTHS_BACK:
+        month = current
+        for _ in range(back):
+            month = month.previous()
+        months.append(str(month))
+    started_at = Period.parse(months[0]).previous().first_day.isoformat()
+    phase = time.monotonic()
+    budget = deadline - phase
+
+    made = time.monotonic()
+    customers = make_customers(running, rng, FIRST_CUSTOMERS, started_at, deadline=phase + budget * 0.2, log=log)
+    records = send_usage(running, rng, customers, months[0])
+    per_customer_s = (time.monotonic() - made) / len(customers)
+    log(f"  {len(customers)} customers (plans held since {started_at}), {records} usage records for {months[0]} "
+        f"through the usage queue   ({time.monotonic() - phase:.1f}s)")
+    everyone = [*customers, *demo_customers()]
+
+    runs, checks = [], []
+    billed_at = time.monotonic()
+    first = timed_run(running, months[0])
+    runs.append(first)
+    log(f"  billing run {months[0]}: {first['customers']} customers in {first['ms']:.0f} ms "
+        f"({first['ms_per_1000']:.0f} ms per 1000; table {first['table_items_before']} items), then settled in "
+        f"{first['settle_after_ms']:.0f} ms; counts {first['counts']}")
+    _log_retries(first, log)
+    checks.append(check_month(everyone, months[0], first["counts"]["issued"]))
+    _log_check(checks[-1], log)
+    first_s = time.monotonic() - billed_at
+
+    # the second month: as many new customers as the time left allows (the run's cost per
+    # customer grows with the table), then everyone billed again
+    wanted = max(0, SECOND_CUSTOMERS - len(customers))
+    left = deadline - time.monotonic()
+
+    def estimate(new: int) -> float:
+        total = len(everyone) + new
+        return new * per_customer_s + len(customers) * per_customer_s * 0.5 + first_s * (total / len(everyone)) ** 2
+
+    new = wanted
+    while new > 0 and estimate(new) > left:
+        new = int(new * 0.9)
+    if new < wanted:
+        log(f"  ! the time left ({left:.0f}s) allows about {new} of {wanted} new customers for the second run")
+    customers += make_customers(running, rng, new, started_at, deadline=deadline - first_s * 2, log=log)
+    records = send_usage(running, rng, customers, months[1])
+    everyone = [*customers, *demo_customers()]
+    log(f"  {len(customers)} customers, {records} usage records for {months[1]}   ({time.monotonic() - phase:.1f}s)")
+    second = timed_run(running, months[1])
+    runs.append(second)
+    log(f"  billing run {months[1]}: {second['customers']} customers in {second['ms']:.0f} ms "
+        f"({second['ms_per_1000']:.0f} ms per 1000; table {second['table_items_before']} items), then settled in "
+        f"{second['settle_after_ms']:.0f} ms; counts {second['counts']}")
+    _log_retries(second, log)
+    checks.append(check_month(everyone, months[1], second["counts"]["issued"]))
+    _log_check(checks[-1], log)
+
+    larger = max(runs, key=lambda r: r["customers"])
+    not_cheapest = {c["customer_id"] for check in checks for c in check["not_cheapest"]}
+    other_plan = {customer for check in checks for customer in check["billed_at_another_plan"]}
+    figure = {
+        "customers_not_on_cheapest_plan": len(not_cheapest),
+        "customers_checked": len({c.customer_id for c in everyone}),
+        "invoices_checked": sum(check["invoices_checked"] for check in checks),
+        "customers_billed_at_another_plan": len(other_plan),
+        "saving_cents": sum(check["saving_cents"] for check in checks),
+        "months": months,
+    }
+    log(f"  tariffs: {figure['customers_not_on_cheapest_plan']} of {figure['customers_checked']} customers not "
+        f"billed at the cheapest plan ({figure['invoices_checked']} invoices; goal {GOAL_NOT_CHEAPEST}); "
+        f"{figure['customers_billed_at_another_plan']} billed at a plan other than their own, saving "
+        f"{figure['saving_cents']} cents in all")
+    log(f"  billing run: {larger['ms_per_1000']:.0f} ms per 1000 customers (the larger run); runs: "
+        + ", ".join(f"{r['customers']} customers {r['ms']:.0f} ms" for r in runs))
+    return {
+        "tariffs": figure,
+        "tariffs_detail": {
+            "goal": GOAL_NOT_CHEAPEST, "seed": SEED, "plans": list(PLAN_CODES), "usage_up_to": USAGE_UP_TO,
+            "per_month": [{k: v for k, v in check.items() if k not in ("not_cheapest", "billed_at_another_plan",
+                                                                         "customers_without_invoice")}
+                          | {"not_cheapest": len(check["not_cheapest"]),
+                             "billed_at_another_plan": len(check["billed_at_another_plan"]),
+                             "customers_without_invoice": len(check["customers_without_invoice"])}
+                          for check in checks],
+            "not_cheapest_examples": [c for check in checks for c in check["not_cheapest"]][:10],
+            "customers_without_invoice": [c for check in checks for c in check["customers_without_invoice"]][:10],
+        },
+        "billing": {"run_ms_per_1000_customers": {
+            "ms_per_1000": larger["ms_per_1000"],
+            "runs": [{"customers": r["customers"], "ms": r["ms"], "ms_per_1000": r["ms_per_1000"]} for r in runs]}},
+        "billing_detail": {"runs": runs},
+    }
+
+
+def _log_retries(run_: dict[str, Any], log: Callable[[str], None]) -> None:
+    """A task that failed was run again by the workflow's Retry: a page of customers billed twice
+    over (the second time they count as already billed). Said, with where it was raised."""
+    failed = run_["history"].get("TaskFailed", 0)
+    if failed:
+        where = "; ".join(sorted({f"{f['error']}: {f['message']} ({_frame(f['raised_at'])})"
+                                  for f in run_["task_failures"]}))
+        log(f"    ! {failed} task(s) of the run failed and were retried ({run_['counts']['already_billed']} "
+            f"customers then counted as already billed): {where}")
+
+
+def _frame(trace: list[str]) -> str:
+    """The innermost `File ..., line ..., in ...` of a trace, the path from its package on."""
+    frames = [line.strip() for line in trace if line.strip().startswith("File ")]
+    return frames[-1].split("site-packages/")[-1].replace('"', "") if frames else "?"
+
+
+def _log_check(check: dict[str, Any], log: Callable[[str], None]) -> None:
+    log(f"  checked {check['invoices_checked']} invoices of {check['period']} ({check['products_checked']} products; "
+        f"the run issued {check['invoices_issued_by_run']}): {len(check['not_cheapest'])} not at the cheapest plan, "
+        f"{len(check['billed_at_another_plan'])} billed at another plan, saving {check['saving_cents']} cents; "
+        f"best-tariff notes wrong {check['best_tariff_notes_wrong']}, usage not as sent {check['usage_not_as_sent']}, "
+        f"without invoice {len(check['customers_without_invoice'])}")
+    for example in check["not_cheapest"][:3]:
+        log(f"    ! {example}")
