@@ -5,8 +5,10 @@ changes one of these fails loudly there instead of quietly here.
 - `LambdaBackend.invoke`: run our handler in-process instead of in a Docker container;
 - `EventsBackend.put_events`: after moto has done its part (archives, queues), deliver to the
   Lambda and Step Functions targets moto does not support;
-- DynamoDB writes: one lock around each write, so a conditional write is atomic as in DynamoDB
-  (moto checks the condition and writes in two steps, and the API serves requests in threads);
+- DynamoDB: one lock around each write, so a conditional write is atomic as in DynamoDB (moto
+  checks the condition and writes in two steps, and the API serves requests in threads), and
+  around each read, so a Query or Scan never iterates a table a write is adding a partition to
+  (moto walks the table's dict: "dictionary changed size during iteration");
 - DynamoDB transactions: moto backs up the whole table (every item and the whole stream) once
   per item of every transaction, so a transaction got slower as the table filled (a 10-item
   sign-up went from 16 ms to 150 ms a copy). The local cloud keeps only the touched items and
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 #: BatchWriteItem is served item by item through put_item and delete_item (as DynamoDB batches
 #: are not atomic either), so it needs no lock of its own
 DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+DYNAMODB_READS = ("get_item", "batch_get_item", "query", "scan", "transact_get_items")
 
 
 def _invoke(cloud: LocalCloud) -> Any:
@@ -165,4 +168,6 @@ def applied(cloud: LocalCloud) -> Iterator[None]:
             if name == "transact_write_items":
                 write = _item_level_rollback(write)
             stack.enter_context(mock.patch.object(DynamoDBBackend, name, _atomic(write, lock)))
+        for name in DYNAMODB_READS:
+            stack.enter_context(mock.patch.object(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name), lock)))
         yield
