@@ -12,7 +12,8 @@ event), `outcome` (the move was announced), `webhook_ignored` (200 with {"receiv
 "result": "ignored"}), `version_conflict` (409 naming the field `version`), `already_started`
 (the verification run existed), `login_existed`, `check_passed`, `next_verified` (Decide says
 verified), `already_rolled_back`, `run_summarised` (a billing run's totals: nobody billed),
-`already_sent` (the notifier had told the customer before) or `item` (GetItem found the item).
+`already_sent` (the notifier had told the customer before), `duplicate` (a mail or call
+received before) or `item` (GetItem found the item).
 It prints one JSON line with its own timings (time.perf_counter, from the first line of this
 file) and exits 1 when the request did not succeed.
 
@@ -65,6 +66,7 @@ CHECKS = {
     "already_rolled_back": lambda r: r.get("outcome") == "already_rolled_back",
     "run_summarised": lambda r: r.get("customers") == 0 and r.get("counts", {}).get("issued") == 0,
     "already_sent": lambda r: r == {"outcome": "already_sent"},
+    "duplicate": lambda r: r.get("outcome") == "duplicate" or r.get("outcomes") == ["duplicate"],
     "item": lambda r: "Item" in r,
 }
 

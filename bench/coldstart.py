@@ -54,7 +54,7 @@ def _requests(running: Running, users: Users,
     event the payments webhook does not act on) do not."""
     from infra.local.demo import demo_id
     from opencounter.billing.rating import Period
-    from opencounter.customers.records import ProductHolding
+    from opencounter.customers.records import ProductHolding, Profile
     from opencounter.customers.service import business_today
 
     customer_id = users.customer_id
@@ -66,8 +66,8 @@ def _requests(running: Running, users: Users,
     last_month = str(Period.of(business_today()).previous())
 
     def api(function: str, method: str, path: str, token: str | None, body: bytes = b"",
-            headers: dict[str, str] | None = None) -> dict[str, Any]:
-        routed_to, event = api_event(running, method, path, token, body=body, headers=headers)
+            headers: dict[str, str] | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
+        routed_to, event = api_event(running, method, path, token, query, body=body, headers=headers)
         assert routed_to == function, f"{method} {path} goes to {routed_to}, not {function}"
         return event
 
@@ -78,6 +78,14 @@ def _requests(running: Running, users: Users,
     def payments_webhook() -> dict[str, Any]:
         body, headers = charge_succeeded_webhook(customer_id, users.invoice_id, users.invoice_total_cents)
         return api("PaymentsWebhookFunction", "POST", "/webhooks/stripe", None, body, headers)
+
+    # a mail and a call received once now: the children's deliveries of them again are duplicates
+    sandbox = running.channels.sandbox
+    mail = sandbox.email_event("sanne@example.nl", "Invoice question", "Why is my invoice higher this month?")
+    call = sandbox.phone_call(Profile.get(*Profile.keys(customer_id)).phone)
+    for function, event in (("InboundEmailFunction", mail), ("PhoneContactFunction", call)):
+        running.cloud.invoke(function, event)
+    running.cloud.settle()
 
     def plan_change_at_another_version() -> dict[str, Any]:
         body = json.dumps({"plan_code": "MOBILE-UNLIMITED", "version": mobile_version + 1}).encode()
@@ -109,6 +117,13 @@ def _requests(running: Running, users: Users,
         "BillingRunFunction": ("run_summarised", lambda: {"action": "summarise",
                                                           "run": {"period": last_month, "shards": []}}),
         "CustomerNotifierFunction": ("already_sent", lambda: notified_invoice_event(running, customer_id)),
+        "ServiceInfoFunction": ("http", lambda: api("ServiceInfoFunction", "GET", "/channels", None)),
+        "ContactsFunction": ("http", lambda: api("ContactsFunction", "GET", "/me/contacts", users.customer_token)),
+        "ServiceDeskFunction": ("http", lambda: api("ServiceDeskFunction", "GET", "/agent/queue", users.agent_token)),
+        "ChannelWebhooksFunction": ("http", lambda: api("ChannelWebhooksFunction", "GET", "/webhooks/x", None,
+                                                        query={"crc_token": "bench"})),
+        "InboundEmailFunction": ("duplicate", lambda: mail),
+        "PhoneContactFunction": ("duplicate", lambda: call),
     }
 
 

@@ -51,6 +51,8 @@ def read_routes(users: Users) -> dict[str, tuple[str, str, str, dict[str, str] |
         "GET /me/invoices": ("GET", "/me/invoices", users.customer_token, None),
         "GET /me/invoices/{invoice_id}": ("GET", f"/me/invoices/{users.invoice_id}", users.customer_token, None),
         "GET /me/usage": ("GET", "/me/usage", users.customer_token, None),
+        "GET /me/contacts": ("GET", "/me/contacts", users.customer_token, None),
+        "GET /me/requests": ("GET", "/me/requests", users.customer_token, None),
     }
 
 

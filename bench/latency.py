@@ -31,10 +31,12 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 class Client:
-    def __init__(self, base_url: str, token: str) -> None:
+    def __init__(self, base_url: str, token: str | None) -> None:
+        """`token` None: a visitor, for the public routes."""
         self.base_url = base_url
         self.session = requests.Session()
-        self.session.headers["Authorization"] = token
+        if token is not None:
+            self.session.headers["Authorization"] = token
 
     def call(self, method: str, path: str, expect: int, body: Any = None) -> tuple[float, Any]:
         """(milliseconds, JSON body); raises unless the status is `expect`."""
@@ -72,6 +74,7 @@ def run(running: Running, users: Users, *, deadline: float, log: Callable[[str],
 
     customer = Client(running.url, users.customer_token)
     agent = Client(running.url, users.agent_token)
+    visitor = Client(running.url, None)
 
     def read(client: Client, path: str) -> Callable[[int], float]:
         return lambda _: client.call("GET", path, 200)[0]
@@ -104,6 +107,9 @@ def run(running: Running, users: Users, *, deadline: float, log: Callable[[str],
         ("GET /me/invoices", READS, 1.0, read(customer, "/me/invoices")),
         ("GET /me/invoices/{invoice_id}", READS, 1.0, read(customer, f"/me/invoices/{users.invoice_id}")),
         ("GET /me/usage", READS, 1.0, read(customer, "/me/usage")),
+        ("GET /channels", READS, 1.0, read(visitor, "/channels")),
+        ("GET /faq", READS, 1.0, read(visitor, "/faq")),
+        ("GET /me/contacts", READS, 1.0, read(customer, "/me/contacts")),
         ("PATCH /me", WRITES, 2.0, patch),
         ("POST /me/moves", WRITES, 2.0, move),
     ]
