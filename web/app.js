@@ -353,7 +353,8 @@ function offerItem(c) {
   const li = item(`${c.label}: ${openText(c)}` + (c.open_now && c.channel !== "office" ? `, ${waitLabel(c.expected_wait_s, c.wait_range_s)}` : "") +
     (c.callback_available ? ", call-back available" : ""));
   if (c.channel === "office") li.append(element("p", `Visit us at the office: ${hoursText(c.opening_hours)}.`, { className: "hint" }));
-  else if (c.open_now) li.append(choiceButton(`Choose ${c.label}`, c.channel, c.label));
+  else if (c.channel === "phone" && c.callback_available) li.append(choiceButton("Call me back", c.channel, c.label));
+  else if (c.open_now && c.channel !== "phone") li.append(choiceButton(`Choose ${c.label}`, c.channel, c.label));
   return li;
 }
 
@@ -394,7 +395,7 @@ async function choose(choice, label) {
     for (const b of $("offers").querySelectorAll("button.choice")) b.remove();  // chosen: the self-service stays
     const wait = contact.predicted_wait_s;
     say(choice === "self_service" ? "Glad that helped. You can score the answer under My contacts."
-      : `You're in the queue for ${label}: ${wait === null ? "we cannot estimate the wait now" : Math.round(wait) === 0
+      : `${contact.callback_to ? `We'll call you back on ${contact.callback_to}` : `You're in the queue for ${label}`}: ${wait === null ? "we cannot estimate the wait now" : Math.round(wait) === 0
         ? "you're next" : `expected wait ${waitText(wait)}`}.`, true, "contact-message");
     $("contact-message").focus();
     loadContacts().catch(() => {});
@@ -429,6 +430,7 @@ function contactItem(c, messageId) {
   if (staff && c.authenticated === false) li.append(element("span", "not verified", { className: "badge internal" }));
   const facts = [];
   if (c.status === "queued") facts.push(waitLabel(c.predicted_wait_s));
+  if (c.callback_to) facts.push(`call back on ${c.callback_to}`);
   if (c.handler) facts.push(`handled by ${c.handler}`);
   if (c.resolved_at) facts.push(`resolved ${at(c.resolved_at)}`);
   if (staff && c.first_contact_resolution) facts.push("solved at first contact");

@@ -5,7 +5,7 @@ requests continued on another channel, the live FAQ and the staff's 360-degree v
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -83,6 +83,38 @@ def test_a_question_is_offered_self_service_first_and_the_customer_chooses(cloud
     # And choosing again is refused
     again = customer.post(f"/me/contacts/{body['contact']['contact_id']}/choice", json={"choice": "email"})
     assert again.status_code == 409
+
+
+def test_a_call_back_is_asked_online_and_the_agent_sees_whom_to_call(cloud, customer, agent, monkeypatch):
+    # Given a Monday morning, the phone open, and two questions from the customer
+    monkeypatch.setattr("opencounter.contacts.service.utcnow",
+                        lambda: datetime(2026, 11, 23, 10, 0, tzinfo=AMSTERDAM).astimezone(UTC))
+    own_phone = customer.get("/me").json()["contact"]["phone"]
+    first, second, third = (customer.post("/me/contacts", json={"question": question}).json()["contact"]
+                            for question in ("Why is my bill higher?", "Can I move my fibre?", "Is there an outage?"))
+
+    # When the customer asks to be called back, on their own number and then on another
+    own = customer.post(f"/me/contacts/{first['contact_id']}/choice", json={"choice": "phone"})
+    other = customer.post(f"/me/contacts/{second['contact_id']}/choice",
+                          json={"choice": "phone", "callback_to": "+31201234567"})
+
+    # Then each waits in the phone queue with the number to call and the wait shown
+    assert own.status_code == 200 and other.status_code == 200
+    assert (own.json()["status"], own.json()["callback_to"]) == ("queued", own_phone)
+    assert other.json()["callback_to"] == "+31201234567" and other.json()["predicted_wait_s"] is not None
+    queued = _queued(agent, "phone", contact_id=first["contact_id"])
+    assert queued["callback_to"] == own_phone and queued["customer_id"] == customer.customer_id
+    # And a number that is not one, or a call-back on another channel, is refused naming the field
+    for body in ({"choice": "phone", "callback_to": "0612345678"}, {"choice": "email", "callback_to": "+31201234567"}):
+        refused = customer.post(f"/me/contacts/{third['contact_id']}/choice", json=body)
+        assert refused.status_code == 400 and refused.json()["field"] == "callback_to", refused.json()
+    assert [c["status"] for c in _history(customer) if c["contact_id"] == third["contact_id"]] == ["offered"]
+
+    # And on a Sunday night the phone is closed: no call-back, and it says when it opens
+    monkeypatch.setattr("opencounter.contacts.service.utcnow",
+                        lambda: datetime(2026, 11, 29, 23, 0, tzinfo=AMSTERDAM).astimezone(UTC))
+    closed = customer.post(f"/me/contacts/{third['contact_id']}/choice", json={"choice": "phone"})
+    assert closed.status_code == 409 and "opens 2026-11-30T08:00" in closed.json()["message"]
 
 
 def test_an_agent_answers_notes_and_resolves_and_the_customer_sees_only_their_notes(cloud, customer, agent):

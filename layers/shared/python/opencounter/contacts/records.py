@@ -46,6 +46,8 @@ class Contact(Item, discriminator="Contact"):
     first_contact_resolution = BooleanAttribute(null=True)
     request_id = UnicodeAttribute(null=True)
     predicted_wait_s = NumberAttribute(null=True)
+    #: a phone contact asked for online: the number the agent calls back
+    callback_to = UnicodeAttribute(null=True)
     nps = NumberAttribute(null=True)
     authenticated = BooleanAttribute(default=True)
     version = VersionAttribute()

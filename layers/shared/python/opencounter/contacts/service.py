@@ -12,6 +12,7 @@ from opencounter.billing.records import ProviderEventReceipt
 from opencounter.channels import status as channels
 from opencounter.contacts import faq
 from opencounter.contacts.records import ChannelIdentity, Contact, Conversation
+from opencounter.customers.records import Profile
 from opencounter.customers.service import business_today
 from opencounter.errors import Conflict, InvalidInput, NotFound
 from opencounter.outbox import DomainEvent, Write, WriteConflict, commit, domain_event, isoformat, utcnow
@@ -40,7 +41,7 @@ def contact_view(contact: Contact, *, staff: bool) -> dict[str, Any]:
             "answered_at": contact.answered_at, "resolved_at": contact.resolved_at, "handler": contact.handler,
             "solution": contact.solution, "request_id": contact.request_id, "messages": contact.messages,
             "notes": [{k: v for k, v in n.items() if staff or k != "for_customer"} for n in notes],
-            "predicted_wait_s": contact.predicted_wait_s}
+            "predicted_wait_s": contact.predicted_wait_s, "callback_to": contact.callback_to}
     if staff:
         view.update(customer_id=contact.customer_id, sender=contact.sender, authenticated=contact.authenticated,
                     first_contact_resolution=contact.first_contact_resolution, nps=contact.nps)
@@ -94,13 +95,17 @@ def ask(customer_id: str, request: dict[str, Any], *, channel: str) -> dict[str,
 
 def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor: dict) -> dict[str, Any]:
     """The customer's choice after the offers: solved by self-service, or a channel (queued with
-    the expected wait they were shown)."""
+    the expected wait they were shown). Phone, chosen online, is a call-back: to the number given,
+    else the customer's own."""
     validate_request("contact-choice", request)
+    choice = request["choice"]
+    if "callback_to" in request and choice != "phone":
+        raise InvalidInput("callback_to: only the phone calls back; leave it out for another choice",
+                           field="callback_to")
     contact = _find(contact_id, customer_id)
     if contact.status != "OFFERED":
         raise Conflict(f"status: the contact is {contact.status.lower()} already", field="status")
     now = utcnow()
-    choice = request["choice"]
     writes: list[Write] = []
     events: list[DomainEvent] = []
     if choice == "self_service":
@@ -111,6 +116,8 @@ def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor:
         if not is_open:
             raise Conflict(f"choice: {channels.CHANNELS[choice].label} is closed now; it opens "
                            f"{opens.isoformat() if opens else 'later'}", field="choice")
+        if choice == "phone":
+            contact.callback_to = request.get("callback_to") or _own_phone(customer_id)
         contact.channel, contact.status, contact.queued_at = choice, "QUEUED", isoformat(now)
         contact.predicted_wait_s = channels.predicted_wait(choice, now)
         contact.queue()
@@ -118,6 +125,14 @@ def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor:
         events.append(_event("ContactQueued", contact, actor))
     commit([Write(contact, conflict="the contact changed meanwhile"), *writes], events)
     return contact_view(contact, staff=False)
+
+
+def _own_phone(customer_id: str) -> str:
+    phone = Profile.get(*Profile.keys(customer_id)).phone
+    if not phone:
+        raise InvalidInput("callback_to: we have no phone number of yours; give the number to call you back on",
+                           field="callback_to")
+    return phone
 
 
 def _event(detail_type: str, contact: Contact, actor: dict, **data: Any) -> DomainEvent:
