@@ -9,6 +9,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from opencounter import one_time_codes
 from opencounter.catalogue import plan_on_sale
 from opencounter.customers.service import business_today, dutch_postcode, find_customers
 from opencounter.errors import Conflict, InvalidInput, NotFound
@@ -285,13 +286,11 @@ def record_identity_outcome(payload: bytes, signature: str | None) -> str:
 
 # ---------------------------------------------------------------- signing and provisioning
 
-SIGNING_CODE_LIFETIME = timedelta(minutes=10)
-SIGNING_CODE_ATTEMPTS = 5
 SIGNING_CODES_PER_SIGNUP = 5
 
 
-def _signing_digest(signup_id: str, code: str) -> str:
-    return code_digest(f"{signup_id}:{code.strip()}")
+def _signing_scope(signup_id: str) -> str:
+    return f"signing:{signup_id}"
 
 
 def send_signing_code(signup_id: str, resume_code: str | None) -> dict[str, Any]:
@@ -306,19 +305,20 @@ def send_signing_code(signup_id: str, resume_code: str | None) -> dict[str, Any]
     if sent >= SIGNING_CODES_PER_SIGNUP:
         raise Conflict(f"signing: {SIGNING_CODES_PER_SIGNUP} codes were sent already; call us to continue",
                        field="signing")
-    code = f"{secrets.randbelow(10 ** 6):06d}"
+    code = one_time_codes.new_code()
     now = utcnow()
     email = signup.applicant["email"]
     current = terms()
     _step(signup, "signing", "in_progress", codes_sent=sent + 1)
-    record = SigningCode(*SigningCode.keys(signup_id), digest=_signing_digest(signup_id, code), sent_to=masked(email),
-                         sent_at=isoformat(now), attempts=0, expires_at=now + SIGNING_CODE_LIFETIME)
+    record = SigningCode(*SigningCode.keys(signup_id), digest=one_time_codes.digest(_signing_scope(signup_id), code),
+                         sent_to=masked(email), sent_at=isoformat(now), attempts=0,
+                         expires_at=now + one_time_codes.LIFETIME)
     commit([Write(signup), Write(record)], [])
     send_email(email, "Your signing code", (
         f"Your code to sign the {signup.plan['product_name']} agreement is {code}.\n"
-        f"It is valid for {int(SIGNING_CODE_LIFETIME.total_seconds() // 60)} minutes.\n"
+        f"It is valid for {int(one_time_codes.LIFETIME.total_seconds() // 60)} minutes.\n"
         f"Terms: version {current['version']}, fingerprint {current['sha256']}.\n"))
-    return {"sent_to": masked(email), "expires_at": isoformat(now + SIGNING_CODE_LIFETIME),
+    return {"sent_to": masked(email), "expires_at": isoformat(now + one_time_codes.LIFETIME),
             "terms": {k: current[k] for k in ("version", "sha256")}}
 
 
@@ -353,13 +353,7 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
         code = SigningCode.get(*SigningCode.keys(signup_id))
     except SigningCode.DoesNotExist:
         raise Conflict("code: ask for a signing code first", field="code") from None
-    if code.expires_at and code.expires_at < utcnow():
-        raise Conflict("code: the code has expired; ask for a new one", field="code")
-    if int(code.attempts) >= SIGNING_CODE_ATTEMPTS:
-        raise Conflict("code: too many wrong codes; ask for a new one", field="code")
-    if not hmac.compare_digest(code.digest, _signing_digest(signup_id, request["code"])):
-        code.update(actions=[SigningCode.attempts.add(1)])
-        raise InvalidInput("code: not the code we sent", field="code")
+    one_time_codes.check(code, _signing_scope(signup_id), request["code"])
 
     now = isoformat(utcnow())
     applicant, plan, channel = signup.applicant, signup.plan, signup.channel
