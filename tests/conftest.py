@@ -199,7 +199,7 @@ def bill(cloud: runtime.Running, customer: Caller, period: str = "2026-10") -> d
 
 def verified_phone(customer: Caller) -> str:
     """The customer's phone number, confirmed (as an agent does after checking who is calling)."""
-    from opencounter.contacts.service import register_identity
+    from opencounter.contacts.identities import register_identity
     from opencounter.outbox import commit
 
     phone = customer.get("/me").json()["contact"]["phone"]

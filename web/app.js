@@ -65,7 +65,7 @@ function showRecord(record) {
   $("record-title").textContent = state.base === "/me" ? "My details" : `${p.given_name} ${p.family_name}`;
   $("personal").innerHTML = "";
   for (const [label, value] of [["Name", `${p.given_name} ${p.family_name}`], ["Born", p.birth_date],
-    ["E-mail", record.contact.email], ["Phone", record.contact.phone || "-"], ["Segment", record.segment]]) {
+    ["E-mail", record.contact.email], ["Phone", record.contact.phone ? `${record.contact.phone}${record.contact.phone_verified ? " (confirmed)" : ""}` : "-"], ["Segment", record.segment]]) {
     $("personal").append(Object.assign(document.createElement("dt"), { textContent: label }),
       Object.assign(document.createElement("dd"), { textContent: value }));
   }
@@ -79,6 +79,7 @@ function showRecord(record) {
   form.language.value = record.settings.language;
   form.preferred_channel.value = record.settings.preferred_channel;
   form.paperless_invoices.checked = record.settings.paperless_invoices;
+  $("phone-form").hidden = state.base !== "/me" || !record.contact.phone || record.contact.phone_verified;
 }
 
 // ---- products: change plan, cancel (the customer's own, while active)
@@ -827,6 +828,23 @@ $("change-form").addEventListener("submit", async (event) => {
     say(error.status === 409 ? "Someone changed these details meanwhile; they are reloaded, please try again." : error.message, false);
     if (error.status === 409) showRecord(await api("GET", state.base));
   }
+});
+
+$("phone-send").addEventListener("click", async () => {
+  try {
+    const sent = await api("POST", "/me/phone-verification");
+    say(`We texted a code to ${sent.sent_to} (locally: /local/mailbox?to=${encodeURIComponent(state.record.contact.phone)}).`,
+      true, "phone-message");
+    $("phone-form").code.focus();
+  } catch (error) { say(error.message, false, "phone-message"); }
+});
+
+$("phone-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    showRecord(await api("POST", "/me/phone-verification/confirmation", { code: event.target.code.value.trim() }));
+    say("Your phone number is confirmed.", true);
+  } catch (error) { say(error.message, false, "phone-message"); }
 });
 
 $("move-form").addEventListener("submit", async (event) => {

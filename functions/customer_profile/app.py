@@ -1,5 +1,7 @@
-"""A customer's own record: see it, change it, move house, read the timeline (/me...)."""
+"""A customer's own record: see it, change it, prove their phone number, move house, read the
+timeline (/me...)."""
 
+from opencounter.customers.phone import confirm_phone, send_phone_code
 from opencounter.customers.service import customer_record, move_customer, update_customer
 from opencounter.http import caller, json_body, query_int, rest_api
 from opencounter.identity import require_customer
@@ -24,6 +26,19 @@ def patch_me() -> dict:
     customer_id = _me()
     record = update_customer(customer_id, json_body(app), actor=caller(app).actor, channel="web")
     metrics.add_metric(name="CustomerRecordChanged", unit="Count", value=1)
+    return record
+
+
+@app.post("/me/phone-verification")
+def post_phone_verification() -> tuple[dict, int]:
+    return send_phone_code(_me()), 202
+
+
+@app.post("/me/phone-verification/confirmation")
+def post_phone_confirmation() -> dict:
+    customer_id = _me()
+    record = confirm_phone(customer_id, json_body(app), actor=caller(app).actor, channel="web")
+    metrics.add_metric(name="PhoneVerified", unit="Count", value=1)
     return record
 
 

@@ -623,8 +623,14 @@ class LocalCloud:
         self._mail.append({"to": to, "subject": subject, "body": body, "source": source})
 
     def mailbox(self, to: str) -> list[dict[str, str]]:
-        """E-mails sent to this address (through SES, or by Cognito), oldest first."""
+        """E-mails sent to this address (through SES, or by Cognito), or text messages sent to
+        this phone number (through SNS, subject "SMS"), oldest first."""
         from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        if to.startswith("+"):
+            texts = sns_backends[ACCOUNT][self.region].sms_messages.values()
+            return [{"subject": "SMS", "body": text, "source": "sns"} for number, text in texts if number == to]
 
         sent = ses_backends[ACCOUNT][self.region].sent_messages
         return [{"subject": m.subject, "body": m.body, "source": m.source} for m in sent

@@ -78,7 +78,7 @@ def load_demo_data() -> None:
     from opencounter.catalogue import load_catalogue
     from opencounter.channels.status import set_staffing
     from opencounter.contacts.faq import load_faq
-    from opencounter.contacts.service import register_identity
+    from opencounter.contacts.identities import register_identity
     from opencounter.customers.service import (
         business_today,
         hold_product,

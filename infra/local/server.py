@@ -33,7 +33,7 @@ OpenCounter is running locally.
   Pages        {running.url}/   (sign up at {running.url}/signup.html)
   Sign in      POST {running.url}/local/auth/sign-in  {{"username": ..., "password": "{DEMO_PASSWORD}"}}
                then send the IdToken as the Authorization header
-  E-mail       {running.url}/local/mailbox?to=<address>   (what SES sent: signing codes, notices)
+  E-mail, SMS  {running.url}/local/mailbox?to=<address or +number>   (what SES and SNS sent: codes, notices)
   AWS (moto)   {running.aws_url}     (aws --endpoint-url {running.aws_url} dynamodb scan --table-name {table})
 
   Demo customers: {", ".join(u.username for u in customers)}

@@ -4,6 +4,7 @@ requests continued on another channel, the live FAQ and the staff's 360-degree v
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -179,6 +180,61 @@ def test_a_contact_from_every_channel_lands_in_the_same_customers_history(cloud,
     assert channels.sandbox.messenger(psid, "Another question") == 200
     cloud.cloud.settle()
     assert sum(c["channel"] == "messenger" for c in _history(customer)) == 2
+
+
+def _texted_code(cloud, phone: str) -> str:
+    texts = cloud.cloud.mailbox(phone)
+    assert texts, f"no text message to {phone}"
+    return re.search(r"your code is (\d{6})", texts[-1]["body"]).group(1)
+
+
+def test_a_customer_proves_their_phone_and_then_whatsapp_from_it_is_theirs(cloud, customer, agent):
+    # Given a customer whose phone number nobody has confirmed: a WhatsApp from it waits for an agent
+    phone = customer.get("/me").json()["contact"]["phone"]
+    assert customer.get("/me").json()["contact"]["phone_verified"] is False
+    assert cloud.channels.sandbox.whatsapp(phone.lstrip("+"), "Is my number known?") == 200
+    cloud.cloud.settle()
+    unknown = _queued(agent, "whatsapp", sender=phone)
+    assert unknown["customer_id"] is None
+    assert agent.post(_contact_path(unknown, "resolution"),
+                      json={"solution": "Asked them to confirm their number in the app."}).status_code == 200
+
+    # When they ask for a code, type a wrong one, then the one texted to them
+    sent = customer.post("/me/phone-verification")
+    assert sent.status_code == 202 and sent.json()["sent_to"].endswith(phone[-2:]) and phone not in sent.text
+    again = customer.post("/me/phone-verification")
+    assert again.status_code == 409 and again.json()["field"] == "code"
+    code = _texted_code(cloud, phone)
+    wrong = customer.post("/me/phone-verification/confirmation", json={"code": f"{(int(code) + 1) % 10**6:06d}"})
+    assert wrong.status_code == 400 and "4 tries left" in wrong.json()["message"]
+    confirmed = customer.post("/me/phone-verification/confirmation", json={"code": code})
+
+    # Then the number is verified on the record, and the next WhatsApp lands in their history by itself
+    assert confirmed.status_code == 200 and confirmed.json()["contact"]["phone_verified"] is True
+    assert customer.post("/me/phone-verification/confirmation", json={"code": code}).status_code == 409
+    assert cloud.channels.sandbox.whatsapp(phone.lstrip("+"), "Now do you know me?") == 200
+    cloud.cloud.settle()
+    assert any(c["channel"] == "whatsapp" and "Now do you know me?" in str(c["messages"]) for c in _history(customer))
+
+    # When they change their number, the old one stops being theirs and the new one awaits proof
+    record = customer.get("/me").json()
+    new_phone = f"+316{uuid.uuid4().int % 10**8:08d}"
+    changed = customer.patch("/me", json={"version": record["version"], "contact": {"phone": new_phone}})
+    assert changed.status_code == 200 and changed.json()["contact"]["phone_verified"] is False
+    resolve_all(agent, customer, "whatsapp")
+    for number, text in ((phone, "Old number writing"), (new_phone, "New number writing")):
+        assert cloud.channels.sandbox.whatsapp(number.lstrip("+"), text) == 200
+        cloud.cloud.settle()
+        assert _queued(agent, "whatsapp", sender=number)["customer_id"] is None
+    assert not any("number writing" in str(c["messages"]) for c in _history(customer))
+
+
+@pytest.mark.parametrize("body", [{}, {"code": "12345"}, {"code": "abcdef"}, {"code": "123456", "extra": 1}])
+def test_a_bad_phone_code_is_refused_naming_it_and_nothing_changes(cloud, customer, body):
+    customer.post("/me/phone-verification")
+    refused = customer.post("/me/phone-verification/confirmation", json=body)
+    assert refused.status_code == 400 and refused.json()["field"] in ("code", "extra", "(root)"), refused.json()
+    assert customer.get("/me").json()["contact"]["phone_verified"] is False
 
 
 def resolve_all(agent, customer, channel: str) -> None:

@@ -474,6 +474,18 @@ def test_ses_keeps_sent_messages_with_subject_body_and_destinations(monkeypatch)
             ("hi", "code 123456", ["to@example.nl"])]
 
 
+def test_sns_keeps_text_messages_by_number_in_the_order_sent():
+    """LocalCloud.mailbox reads the texts SNS sent from moto's backend (sns_backends[...].sms_messages)."""
+    from moto.sns.models import sns_backends
+
+    with mock_aws():
+        sns = boto3.client("sns", region_name=REGION)
+        for text in ("first 111111", "second 222222"):
+            sns.publish(PhoneNumber="+31612345678", Message=text)
+        sent = sns_backends[ACCOUNT][REGION].sms_messages
+        assert list(sent.values()) == [("+31612345678", "first 111111"), ("+31612345678", "second 222222")]
+
+
 def test_moto_backs_up_whole_tables_for_a_transaction_through_its_copy_module():
     """patches._item_level_rollback relies on moto.dynamodb.models taking its transaction backup
     with `copy.deepcopy(self.tables[name])` (module attribute `copy`) and restoring it on failure,

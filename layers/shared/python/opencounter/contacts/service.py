@@ -324,10 +324,3 @@ def feedback(customer_id: str, contact_id: str, request: dict[str, Any]) -> dict
                                           "text": request["comment"].strip(), "for_customer": True}]
     commit([Write(contact, conflict="the contact changed meanwhile")], [])
     return contact_view(contact, staff=False)
-
-
-def register_identity(customer_id: str, kind: str, address: str, *, verified: bool, by: str) -> Write:
-    """A channel identity of a customer (their e-mail, their phone number), as a write."""
-    return Write(ChannelIdentity(*ChannelIdentity.keys(kind, address), customer_id=customer_id, verified=verified,
-                                 verified_by=by if verified else None,
-                                 verified_at=isoformat(utcnow()) if verified else None))

@@ -24,6 +24,8 @@ class Profile(Item, discriminator="CustomerProfile"):
     birth_date = UnicodeAttribute()
     email = UnicodeAttribute()
     phone = UnicodeAttribute(null=True)
+    #: when the customer proved they hold `phone` (a code by text message); cleared when it changes
+    phone_verified_at = UnicodeAttribute(null=True)
     language = UnicodeAttribute(default="nl")
     paperless_invoices = BooleanAttribute(default=True)
     preferred_channel = UnicodeAttribute(default="email")
@@ -43,6 +45,20 @@ class Profile(Item, discriminator="CustomerProfile"):
     def index_email(self) -> None:
         self.GSI1PK = email_lookup_key(self.email)
         self.GSI1SK = customer_key(self.customer_id)
+
+
+class PhoneCode(Item, discriminator="PhoneCode"):
+    """SK PHONE_CODE: the one-time code texted to prove the customer holds `phone`, kept as a
+    digest, short-lived (TTL)."""
+
+    phone = UnicodeAttribute()
+    digest = UnicodeAttribute()
+    sent_at = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+
+    @staticmethod
+    def keys(customer_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), "PHONE_CODE"
 
 
 class Address(Item, discriminator="CustomerAddress"):

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from opencounter.contacts.records import ChannelIdentity
+from opencounter.contacts.identities import moved_identity, register_identity
 from opencounter.customers.records import Address, ProductHolding, Profile
 from opencounter.errors import Conflict, InvalidInput, NotFound
 from opencounter.outbox import DomainEvent, Write, commit, domain_event, isoformat, utcnow
@@ -87,7 +87,7 @@ def _record_view(profile: Profile, addresses: list[Address], products: list[Prod
         "version": int(profile.version),
         "personal": {"given_name": profile.given_name, "family_name": profile.family_name,
                      "birth_date": profile.birth_date},
-        "contact": {"email": profile.email, "phone": profile.phone},
+        "contact": {"email": profile.email, "phone": profile.phone, "phone_verified": bool(profile.phone_verified_at)},
         "settings": {"language": profile.language, "paperless_invoices": profile.paperless_invoices,
                      "preferred_channel": profile.preferred_channel},
         "consents": _consents_view(_consents_of(profile)),
@@ -171,9 +171,15 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
         return customer_record(customer_id)
     profile.updated_at = now
     profile.index_email()
+    # a new address is the customer's on its channel, unproven: calls and messages from it wait
+    # for proof (a code) before they link by themselves
+    identities = [write for change in changes if change["field"] in ("email", "phone")
+                  for write in moved_identity(customer_id, change["field"], change["from"], change["to"])]
+    if any(change["field"] == "phone" for change in changes):
+        profile.phone_verified_at = None
     event = domain_event("CustomerUpdated", customer_id=customer_id, actor=actor, channel=channel,
                          data={"changes": changes})
-    commit([Write(profile, conflict="version: the record changed meanwhile; read it again")], [event])
+    commit([Write(profile, conflict="version: the record changed meanwhile; read it again"), *identities], [event])
     return customer_record(customer_id)
 
 
@@ -267,11 +273,9 @@ def new_customer(customer_id: str, person: dict[str, Any], address: dict[str, An
     event = domain_event("CustomerRegistered", customer_id=customer_id, signup_id=signup_id, actor=actor,
                          channel=channel, data={"given_name": profile.given_name, "family_name": profile.family_name})
     # the e-mail address is proven (the signing code went there); a phone number is not yet
-    identities = [Write(ChannelIdentity(*ChannelIdentity.keys("email", profile.email), customer_id=customer_id,
-                                        verified=True, verified_by=actor["id"], verified_at=now))]
+    identities = [register_identity(customer_id, "email", profile.email, verified=True, by=actor["id"])]
     if profile.phone:
-        identities.append(Write(ChannelIdentity(*ChannelIdentity.keys("phone", profile.phone),
-                                                customer_id=customer_id, verified=False)))
+        identities.append(register_identity(customer_id, "phone", profile.phone, verified=False, by=actor["id"]))
     return [Write(profile, Profile.PK.does_not_exist(), conflict="the customer exists already"), Write(home),
             *identities], [event]
 
