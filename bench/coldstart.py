@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,7 @@ def _requests(running: Running, users: Users,
     them calls Stripe: the sign-up read and the webhooks (of a sign-up decided already, of an
     event the payments webhook does not act on) do not."""
     from infra.local.demo import demo_id
+    from infra.local.sandbox.channels import contact_event
     from opencounter.billing.rating import Period
     from opencounter.customers.records import ProductHolding, Profile
     from opencounter.customers.service import business_today
@@ -85,6 +87,12 @@ def _requests(running: Running, users: Users,
     call = sandbox.phone_call(Profile.get(*Profile.keys(customer_id)).phone)
     for function, event in (("InboundEmailFunction", mail), ("PhoneContactFunction", call)):
         running.cloud.invoke(function, event)
+    # and the caller hung up waiting: Connect's contact event, as the rule hands it on, again
+    hung_up = contact_event("DISCONNECTED", call["Details"]["ContactData"]["ContactId"])
+    ended = {"version": "0", "id": str(uuid.uuid4()), "detail-type": hung_up["DetailType"], "source": hung_up["Source"],
+             "account": "123456789012", "time": json.loads(hung_up["Detail"])["disconnectTimestamp"][:19] + "Z",
+             "region": "eu-west-1", "resources": hung_up["Resources"], "detail": json.loads(hung_up["Detail"])}
+    running.cloud.invoke("CallEventsFunction", ended)
     running.cloud.settle()
 
     def plan_change_at_another_version() -> dict[str, Any]:
@@ -124,6 +132,7 @@ def _requests(running: Running, users: Users,
                                                         query={"crc_token": "bench"})),
         "InboundEmailFunction": ("duplicate", lambda: mail),
         "PhoneContactFunction": ("duplicate", lambda: call),
+        "CallEventsFunction": ("unchanged", lambda: ended),
     }
 
 

@@ -289,7 +289,7 @@ async function afterPayment() {
 const CHANNELS = { web: "website", app: "app", phone: "phone", chat: "chat", whatsapp: "WhatsApp", messenger: "Messenger",
   x: "X", email: "e-mail", office: "office", agent: "desk" };
 const CONTACT_STATUS = { offered: "waiting for your choice", self_served: "solved with self-service", queued: "in the queue",
-  in_progress: "being handled", resolved: "resolved" };
+  in_progress: "being handled", resolved: "resolved", abandoned: "ended before we answered" };
 const KINDS = { repair: "repair", question: "question", complaint: "complaint", change: "change", other: "other" };
 const ACTIONS = { offer_payment_arrangement: "Offer a payment arrangement", follow_up_request: "Follow up a request",
   answer_open_contact: "Answer an open contact", offer_plan_switch: "Offer a plan switch",

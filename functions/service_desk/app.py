@@ -2,14 +2,13 @@
 contact, add notes (internal or for the customer), resolve it with the solution given, link an
 unknown sender to a customer; requests on the customer's behalf; staffing per channel."""
 
-from opencounter.channels.queueing import NORM_THRESHOLD_S
 from opencounter.channels.status import CHANNELS, set_staffing
 from opencounter.contacts.requests import continue_request, load_request, request_by_code, request_view, start_request
 from opencounter.contacts.service import add_note, link, resolve, take, waiting
 from opencounter.errors import InvalidInput
 from opencounter.http import caller, json_body, rest_api
 from opencounter.identity import require_staff
-from opencounter.observability import observability
+from opencounter.observability import answered_metrics, observability
 from opencounter.validation import validate_request
 
 logger, metrics = observability("service-desk")
@@ -33,19 +32,10 @@ def get_queue() -> dict:
     return waiting(app.current_event.get_query_string_value("channel"))
 
 
-def _answered(contact: dict) -> None:
-    """Service-level figures per channel: the wait, and whether it was within the norm's 15 s."""
-    metrics.add_dimension(name="channel", value=contact["channel"])
-    waited = contact["waited_s"]
-    metrics.add_metric(name="ContactAnswered", unit="Count", value=1)
-    metrics.add_metric(name="AnsweredWithin15s", unit="Count", value=1 if waited <= NORM_THRESHOLD_S else 0)
-    metrics.add_metric(name="AnswerWaitSeconds", unit="Seconds", value=waited)
-
-
 @app.post("/agent/contacts/<contact_id>/take")
 def post_take(contact_id: str) -> dict:
     contact = take(contact_id, _customer(), agent=_agent())
-    _answered(contact)
+    answered_metrics(metrics, contact["channel"], contact["waited_s"])
     return contact
 
 
@@ -58,7 +48,7 @@ def post_note(contact_id: str) -> dict:
 def post_resolution(contact_id: str) -> dict:
     contact = resolve(contact_id, _customer(), json_body(app), agent=_agent())
     if contact.get("waited_s") is not None:  # answered and resolved in one go
-        _answered(contact)
+        answered_metrics(metrics, contact["channel"], contact["waited_s"])
     else:
         metrics.add_dimension(name="channel", value=contact["channel"])
     metrics.add_metric(name="ContactResolved", unit="Count", value=1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -235,6 +235,60 @@ def test_a_bad_phone_code_is_refused_naming_it_and_nothing_changes(cloud, custom
     refused = customer.post("/me/phone-verification/confirmation", json=body)
     assert refused.status_code == 400 and refused.json()["field"] in ("code", "extra", "(root)"), refused.json()
     assert customer.get("/me").json()["contact"]["phone_verified"] is False
+
+
+def _phone_figures() -> dict[str, int]:
+    from opencounter.contacts.records import ChannelFigures
+
+    figures = ChannelFigures.get(*ChannelFigures.keys("phone"))
+    return {name: int(getattr(figures, name)) for name in ("answered", "abandoned", "actual_wait_sum_s", "waiting")}
+
+
+def test_connects_contact_events_answer_and_end_calls_once_whatever_their_order(cloud, customer, agent):
+    # Given two calls from the customer, announced by the contact flow
+    phone, senders = verified_phone(customer), cloud.channels
+    answered, hung_up = str(uuid.uuid4()), str(uuid.uuid4())
+    for contact_id in (answered, hung_up):
+        senders.call(phone, contact_id=contact_id)
+    before = _phone_figures()
+    now = datetime.now(UTC)
+    waited_from, agent_at = now - timedelta(seconds=40), now - timedelta(seconds=31)
+
+    # When Connect reports the first answered after 9 s: its DISCONNECTED first, then CONNECTED_TO_AGENT twice
+    senders.call_progress("DISCONNECTED", answered, enqueued_at=waited_from, answered_at=agent_at, ended_at=now)
+    for _ in range(2):
+        senders.call_progress("CONNECTED_TO_AGENT", answered, enqueued_at=waited_from, answered_at=agent_at)
+    # And the second caller hanging up after 50 s, reported twice
+    for _ in range(2):
+        senders.call_progress("DISCONNECTED", hung_up, enqueued_at=now - timedelta(seconds=50), ended_at=now)
+    cloud.cloud.settle()
+
+    # Then the customer's history shows one call answered by a Connect agent and one ended before an answer
+    calls = {c["contact_id"]: c for c in _history(customer) if c["channel"] == "phone"}
+    by_status = {c["status"]: c for c in calls.values()}
+    assert set(by_status) == {"in_progress", "abandoned"}
+    assert by_status["in_progress"]["handler"].startswith("connect:")
+    # And the phone's figures counted one answer after 9 s and one abandoned call, once each
+    after = _phone_figures()
+    assert after["answered"] - before["answered"] == 1 and after["abandoned"] - before["abandoned"] == 1
+    assert after["actual_wait_sum_s"] - before["actual_wait_sum_s"] == 9
+    assert after["waiting"] - before["waiting"] == -2
+    phone_channel = next(c for c in anonymous_channels(cloud) if c["channel"] == "phone")
+    assert phone_channel["accuracy"]["abandoned"] >= 1 and 0 < phone_channel["accuracy"]["abandon_share"] <= 1
+    # And staff are advised to call back the one who hung up; the answered call is resolved at the desk
+    view = agent.get(f"/agent/customers/{customer.customer_id}").json()
+    assert "call_back" in {a["action"] for a in view["next_best_actions"]}
+    path = f"/agent/contacts/{by_status['in_progress']['contact_id']}/resolution?customer_id={customer.customer_id}"
+    assert agent.post(path, json={"solution": "Reset the router."}).json()["status"] == "resolved"
+    # And an event about a call nobody announced changes nothing
+    senders.call_progress("CONNECTED_TO_AGENT", str(uuid.uuid4()), answered_at=now)
+    assert _phone_figures() == after
+
+
+def anonymous_channels(cloud) -> list[dict]:
+    import requests
+
+    return requests.get(f"{cloud.url}/channels", timeout=30).json()["items"]
 
 
 def resolve_all(agent, customer, channel: str) -> None:

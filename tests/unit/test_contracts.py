@@ -70,7 +70,9 @@ def _patterns(template: dict) -> list[dict]:
 
 
 def test_every_detail_type_a_rule_listens_for_is_in_the_catalogue():
-    listened = {t for pattern in _patterns(load_template()) for t in pattern.get("detail-type", [])}
+    # our own events (AWS services' events, such as Amazon Connect's, have AWS's own names)
+    listened = {t for pattern in _patterns(load_template()) if pattern.get("source") == ["opencounter"]
+                for t in pattern.get("detail-type", [])}
     assert listened and listened <= set(event_types())
 
 

@@ -5,7 +5,8 @@ WhatsApp (Cloud API) and Messenger deliveries are POSTed with Meta's X-Hub-Signa
 X Account Activity deliveries with x-twitter-webhooks-signature, all as compact JSON with non-ASCII
 escaped (as Meta and X send it: the signature covers those exact bytes). E-mail and phone calls
 reach no HTTP endpoint in AWS: SES and Amazon Connect invoke the function with an event, so
-email_event() and phone_call() return that event for the local cloud to invoke the function with.
+email_event() and phone_call() return that event for the local cloud to invoke the function with;
+what became of a call comes as Connect's contact events on the default bus (contact_event()).
 The `*_payload` builders give the bare payloads, for tests that need no HTTP.
 """
 
@@ -224,6 +225,32 @@ class ChannelSandbox:
             "PreviousContactId": contact, "Queue": {"ARN": f"{CONNECT_INSTANCE}/queue/{queue_id}", "Name": queue},
             "SystemEndpoint": {"Address": SERVICE_NUMBER, "Type": "TELEPHONE_NUMBER"}},
             "Parameters": {}}, "Name": "ContactFlowEvent"}
+
+
+def contact_event(event_type: str, contact_id: str, *, enqueued_at: datetime | None = None,
+                  answered_at: datetime | None = None, agent: str = "b2a1c3d4-0000-4000-8000-00000000a9e7",
+                  ended_at: datetime | None = None, channel: str = "VOICE", queue: str = "Service") -> dict[str, Any]:
+    """An "Amazon Connect Contact Event" as Connect puts it on the default bus (source aws.connect):
+    CONNECTED_TO_AGENT with the agent's part, DISCONNECTED with it only when an agent answered."""
+    def stamp(moment: datetime) -> str:
+        return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    now = datetime.now(UTC)
+    queue_id = uuid.uuid5(uuid.NAMESPACE_URL, queue)
+    detail: dict[str, Any] = {
+        "eventType": event_type, "contactId": contact_id, "initialContactId": contact_id, "channel": channel,
+        "instanceArn": CONNECT_INSTANCE, "initiationMethod": "INBOUND",
+        "initiationTimestamp": stamp(enqueued_at or now),
+        "queueInfo": {"queueArn": f"{CONNECT_INSTANCE}/queue/{queue_id}", "queueType": "STANDARD",
+                      "enqueueTimestamp": stamp(enqueued_at or now)},
+    }
+    if answered_at is not None:
+        detail["agentInfo"] = {"agentArn": f"{CONNECT_INSTANCE}/agent/{agent}",
+                               "connectedToAgentTimestamp": stamp(answered_at)}
+    if event_type == "DISCONNECTED":
+        detail["disconnectTimestamp"] = stamp(ended_at or now)
+    return {"Source": "aws.connect", "DetailType": "Amazon Connect Contact Event", "Detail": json.dumps(detail),
+            "Resources": [f"{CONNECT_INSTANCE}/contact/{contact_id}", CONNECT_INSTANCE]}
 
 
 def _whatsapp(value: dict[str, Any]) -> dict[str, Any]:

@@ -17,3 +17,20 @@ NAMESPACE = "OpenCounter"
 def observability(service: str) -> tuple[Logger, Metrics]:
     """Logger (JSON, correlation id) and Metrics (EMF, namespace OpenCounter) for a function."""
     return Logger(service=service), Metrics(namespace=NAMESPACE, service=service)
+
+
+def answered_metrics(metrics: Metrics, channel: str, waited_s: float) -> None:
+    """Service-level figures per channel (the dashboard's norm: 85% answered within 15 s): a
+    contact answered after `waited_s`."""
+    from opencounter.channels.queueing import NORM_THRESHOLD_S
+
+    metrics.add_dimension(name="channel", value=channel)
+    metrics.add_metric(name="ContactAnswered", unit="Count", value=1)
+    metrics.add_metric(name="AnsweredWithin15s", unit="Count", value=1 if waited_s <= NORM_THRESHOLD_S else 0)
+    metrics.add_metric(name="AnswerWaitSeconds", unit="Seconds", value=waited_s)
+
+
+def abandoned_metrics(metrics: Metrics, channel: str) -> None:
+    """A caller who hung up waiting: offered, never answered within the norm."""
+    metrics.add_dimension(name="channel", value=channel)
+    metrics.add_metric(name="ContactAbandoned", unit="Count", value=1)

@@ -135,12 +135,16 @@ def _estimate(channel: Channel, figures: ChannelFigures | None, rate: float) -> 
 
 def _accuracy(figures: ChannelFigures | None) -> dict[str, Any]:
     answered = int(figures.answered) if figures else 0
+    abandoned = int(figures.abandoned) if figures else 0
+    abandon_share = round(abandoned / (answered + abandoned), 3) if answered + abandoned else None
     if not answered or figures is None:
         return {"answered": 0, "achieved_service_level": None, "mean_predicted_wait_s": None,
-                "mean_actual_wait_s": None, "mean_abs_error_s": None, "first_contact_resolution": None}
+                "mean_actual_wait_s": None, "mean_abs_error_s": None, "first_contact_resolution": None,
+                "abandoned": abandoned, "abandon_share": abandon_share}
     resolved = int(figures.resolved)
-    return {"answered": answered,
-            "achieved_service_level": round(int(figures.answered_within_target) / answered, 3),
+    return {"answered": answered, "abandoned": abandoned, "abandon_share": abandon_share,
+            # as the estimate counts it: a caller who hung up was not answered within the norm
+            "achieved_service_level": round(int(figures.answered_within_target) / (answered + abandoned), 3),
             "mean_predicted_wait_s": round(float(figures.predicted_wait_sum_s) / answered, 1),
             "mean_actual_wait_s": round(float(figures.actual_wait_sum_s) / answered, 1),
             "mean_abs_error_s": round(float(figures.abs_error_sum_s) / answered, 1),
@@ -199,11 +203,14 @@ def _identity(channel: str) -> list[Any]:
 
 
 def contact_figures(channel: str, *, answered: tuple[float | None, float] | None = None,
-                    resolved: tuple[float, bool] | None = None) -> Write:
+                    resolved: tuple[float, bool] | None = None, abandoned: bool = False) -> Write:
     """The update of a channel's figures for a contact answered (predicted and actual wait, in
-    seconds) and/or resolved (handle time, resolved at first contact): one write, so a contact
-    answered and resolved at once touches the item once in its transaction."""
+    seconds) and/or resolved (handle time, resolved at first contact), or abandoned (the caller
+    hung up waiting): one write, so a contact answered and resolved at once touches the item once
+    in its transaction."""
     actions = _identity(channel)
+    if abandoned:
+        actions += [ChannelFigures.waiting.add(-1), ChannelFigures.abandoned.add(1)]
     if answered is not None:
         predicted, actual = answered
         told = predicted if predicted is not None else actual

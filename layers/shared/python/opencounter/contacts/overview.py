@@ -64,6 +64,11 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
         if contact.status in ("QUEUED", "IN_PROGRESS"):
             actions.append({"action": "answer_open_contact", "why": f"{contact.channel} contact '{contact.subject}' "
                                                                      f"is {contact.status.lower()}"})
+    for contact in contacts:
+        if contact.status == "ABANDONED" and contact.sender != "anonymous" and not any(
+                later.started_at > contact.started_at for later in contacts):
+            actions.append({"action": "call_back", "why": f"hung up waiting on the {contact.channel} at "
+                                                          f"{contact.ended_at or contact.started_at}"})
     latest = invoices[0] if invoices else None
     for tariff in (latest.best_tariff or []) if latest else []:
         if tariff["billed_plan"] != tariff["current_plan"] and tariff["saving_cents"] > 0:

@@ -31,7 +31,8 @@ class Contact(Item, discriminator="Contact"):
     sender = UnicodeAttribute(null=True)
     subject = UnicodeAttribute()
     reason = UnicodeAttribute()
-    #: OFFERED (self-service shown) | SELF_SERVED | QUEUED | IN_PROGRESS | RESOLVED
+    #: OFFERED (self-service shown) | SELF_SERVED | QUEUED | IN_PROGRESS | RESOLVED | ABANDONED
+    #: (a caller who hung up before an agent answered)
     status = UnicodeAttribute()
     started_at = UnicodeAttribute()
     queued_at = UnicodeAttribute(null=True)
@@ -48,6 +49,9 @@ class Contact(Item, discriminator="Contact"):
     predicted_wait_s = NumberAttribute(null=True)
     #: a phone contact asked for online: the number the agent calls back
     callback_to = UnicodeAttribute(null=True)
+    #: a call (or Connect chat): Connect's ContactId, and when the line closed
+    provider_id = UnicodeAttribute(null=True)
+    ended_at = UnicodeAttribute(null=True)
     nps = NumberAttribute(null=True)
     authenticated = BooleanAttribute(default=True)
     version = VersionAttribute()
@@ -73,6 +77,18 @@ class Conversation(Item, discriminator="Conversation"):
     @staticmethod
     def keys(channel: str, sender: str) -> tuple[str, str]:
         return f"CONVERSATION#{channel}#{sender}", "OPEN"
+
+
+class CallPointer(Item, discriminator="CallPointer"):
+    """PK CALL#<Connect ContactId>: the contact a call became, for Connect's contact events
+    (answered, ended). Kept a week (TTL)."""
+
+    customer_id = UnicodeAttribute(null=True)
+    contact_id = UnicodeAttribute()
+
+    @staticmethod
+    def keys(provider_id: str) -> tuple[str, str]:
+        return f"CALL#{provider_id}", "CONTACT"
 
 
 class ChannelIdentity(Item, discriminator="ChannelIdentity"):
@@ -137,6 +153,8 @@ class ChannelFigures(Item, discriminator="ChannelFigures"):
     handled = NumberAttribute(default=0)
     answered = NumberAttribute(default=0)
     answered_within_target = NumberAttribute(default=0)
+    #: callers who hung up before an agent answered
+    abandoned = NumberAttribute(default=0)
     predicted_wait_sum_s = NumberAttribute(default=0)
     actual_wait_sum_s = NumberAttribute(default=0)
     abs_error_sum_s = NumberAttribute(default=0)

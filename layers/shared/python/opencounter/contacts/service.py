@@ -11,12 +11,12 @@ from typing import Any
 from opencounter.billing.records import ProviderEventReceipt
 from opencounter.channels import status as channels
 from opencounter.contacts import faq
-from opencounter.contacts.records import ChannelIdentity, Contact, Conversation
+from opencounter.contacts.records import CallPointer, ChannelIdentity, Contact, Conversation
 from opencounter.customers.records import Profile
 from opencounter.customers.service import business_today
 from opencounter.errors import Conflict, InvalidInput, NotFound
 from opencounter.outbox import DomainEvent, Write, WriteConflict, commit, domain_event, isoformat, utcnow
-from opencounter.ports.channels import InboundContact
+from opencounter.ports.channels import ContactProgress, InboundContact
 from opencounter.table import Item, customer_key
 from opencounter.validation import validate_request
 
@@ -200,11 +200,66 @@ def _new_inbound(inbound: InboundContact, message: dict, receipt: Write) -> tupl
     contact.queue()
     writes = [receipt, Write(contact, Contact.PK.does_not_exist()), *channels.arrival(inbound.channel, now),
               faq.reason_counted(reason, business_today())]
+    if inbound.detail.get("instance"):  # announced by Connect, whose contact events follow it up
+        contact.provider_id = inbound.provider_id
+        writes.append(Write(CallPointer(*CallPointer.keys(inbound.provider_id), customer_id=customer_id,
+                                        contact_id=contact_id, expires_at=now + RECEIPT_KEPT)))
     if inbound.channel != "phone":
         writes.append(Write(Conversation(*Conversation.keys(inbound.channel, inbound.sender),
                                          customer_id=customer_id, contact_id=contact.contact_id)))
     events = [_event("ContactQueued", contact, {"type": "system", "id": inbound.channel})] if customer_id else []
     return writes, events
+
+
+def contact_progress(progress: ContactProgress) -> dict[str, Any]:
+    """Connect's word on a contact its flow announced: answered by an agent (the wait goes into
+    the channel's figures), or ended: hung up while waiting is abandoned; after an answer only the
+    line closed (the agent resolves the contact at the desk). Each step counts once, whatever the
+    order or number of deliveries. {"outcome": "answered" | "ended" | "abandoned" | "unchanged" |
+    "unknown_contact", "channel", "waited_s" (when this answered it)}."""
+    try:
+        pointer = CallPointer.get(*CallPointer.keys(progress.provider_id))
+    except CallPointer.DoesNotExist:
+        return {"outcome": "unknown_contact", "channel": progress.channel, "waited_s": None}
+    for _ in range(3):
+        contact = _find(pointer.contact_id, pointer.customer_id)
+        outcome, answered, figures = _progressed(contact, progress)
+        result = {"outcome": outcome or "unchanged", "channel": contact.channel,
+                  "waited_s": round(answered[1], 1) if answered else None}
+        if outcome is None:
+            return result
+        this = Write(contact, conflict="the contact changed meanwhile")
+        try:
+            commit([this, *figures], [])
+            return result
+        except WriteConflict as conflict:
+            if conflict.write is not this:
+                raise
+    raise Conflict("the contact kept changing; deliver the event again")
+
+
+def _progressed(contact: Contact, progress: ContactProgress
+                ) -> tuple[str | None, tuple[float | None, float] | None, list[Write]]:
+    outcome: str | None = None
+    answered: tuple[float | None, float] | None = None
+    abandoned = False
+    if contact.status == "QUEUED" and progress.answered_at:
+        at = datetime.fromisoformat(progress.answered_at.replace("Z", "+00:00"))
+        answered = (contact.predicted_wait_s,
+                    _seconds_between(progress.enqueued_at or contact.queued_at or contact.started_at, at))
+        contact.status, contact.answered_at = "IN_PROGRESS", progress.answered_at
+        contact.handler = f"connect:{progress.agent}" if progress.agent else "connect"
+        contact.unqueue()
+        outcome = "answered"
+    if progress.kind == "ended" and not contact.ended_at:
+        contact.ended_at = progress.ended_at or isoformat(utcnow())
+        if contact.status == "QUEUED":
+            contact.status, abandoned = "ABANDONED", True
+            contact.unqueue()
+        outcome = "abandoned" if abandoned else "ended"
+    if answered is None and not abandoned:
+        return outcome, None, []
+    return outcome, answered, [channels.contact_figures(contact.channel, answered=answered, abandoned=abandoned)]
 
 
 # ---------------------------------------------------------------- agents
@@ -308,6 +363,9 @@ def link(contact_id: str, request: dict[str, Any], *, agent: dict) -> dict[str, 
         if contact.status in ("QUEUED", "IN_PROGRESS") and contact.channel != "phone":
             writes.append(Write(Conversation(*Conversation.keys(contact.channel, contact.sender),
                                              customer_id=customer_id, contact_id=contact_id)))
+    if contact.provider_id:  # Connect's events about the call find it in the customer's history now
+        writes.append(Write(CallPointer(*CallPointer.keys(contact.provider_id), customer_id=customer_id,
+                                        contact_id=contact_id, expires_at=utcnow() + RECEIPT_KEPT)))
     commit(writes, [_event("ContactLinked", moved, agent)])
     return contact_view(moved, staff=True)
 

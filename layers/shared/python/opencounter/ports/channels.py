@@ -297,3 +297,42 @@ def connect_contact(event: dict[str, Any]) -> InboundContact:
         sender=caller if known else "anonymous", sender_name=None, text="", subject=None,
         occurred_at=_iso(datetime.now(UTC)), conversation=data.get("InitialContactId") or data["ContactId"],
         authenticated=known, detail=detail)
+
+
+@dataclass(frozen=True)
+class ContactProgress:
+    """What became of a call (or Connect chat) after the contact flow announced it, from Amazon
+    Connect's contact events: answered by an agent, or ended (answered before, or abandoned)."""
+
+    provider_id: str  # Connect's ContactId, as the contact flow reported it
+    channel: str  # "phone" | "chat"
+    kind: str  # "answered" | "ended"
+    enqueued_at: str | None  # ISO 8601 UTC with Z
+    answered_at: str | None
+    agent: str | None  # the agent's id in Connect
+    ended_at: str | None
+
+
+#: the contact events that move a contact on; the others (INITIATED, QUEUED, ...) say nothing new
+CONTACT_EVENT_KINDS = {"CONNECTED_TO_AGENT": "answered", "DISCONNECTED": "ended"}
+
+
+def connect_contact_progress(event: dict[str, Any]) -> ContactProgress | None:
+    """A contact event ("Amazon Connect Contact Event" on the default bus) as progress of a
+    contact, or None when it says nothing we act on. Connect sends its timestamps as ISO 8601;
+    a DISCONNECTED event carries the agent's part too when the contact was answered."""
+    detail = event.get("detail") or {}
+    kind = CONTACT_EVENT_KINDS.get(str(detail.get("eventType")))
+    channel = str(detail.get("channel") or "VOICE")
+    if kind is None or channel not in ("VOICE", "CHAT") or not detail.get("contactId"):
+        return None
+    queue, agent = detail.get("queueInfo") or {}, detail.get("agentInfo") or {}
+
+    def moment(value: Any) -> str | None:
+        return _iso(datetime.fromisoformat(str(value).replace("Z", "+00:00"))) if value else None
+
+    return ContactProgress(
+        provider_id=str(detail["contactId"]), channel="phone" if channel == "VOICE" else "chat", kind=kind,
+        enqueued_at=moment(queue.get("enqueueTimestamp")), answered_at=moment(agent.get("connectedToAgentTimestamp")),
+        agent=str(agent["agentArn"]).rsplit("/", 1)[-1] if agent.get("agentArn") else None,
+        ended_at=moment(detail.get("disconnectTimestamp")))
