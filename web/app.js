@@ -288,6 +288,9 @@ async function afterPayment() {
 
 const CHANNELS = { web: "website", app: "app", phone: "phone", chat: "chat", whatsapp: "WhatsApp", messenger: "Messenger",
   x: "X", email: "e-mail", office: "office", agent: "desk" };
+// whether an agent's answer left OpenCounter on the contact's channel
+const DELIVERY = { sent: "sent", failed: "not delivered", sending: "sending (check before answering again)",
+  in_history: "in the customer's history" };
 const CONTACT_STATUS = { offered: "waiting for your choice", self_served: "solved with self-service", queued: "in the queue",
   in_progress: "being handled", resolved: "resolved", abandoned: "ended before we answered" };
 const KINDS = { repair: "repair", question: "question", complaint: "complaint", change: "change", other: "other" };
@@ -441,7 +444,8 @@ function contactItem(c, messageId) {
   if (c.solution) li.append(element("p", `Solution: ${c.solution}`));
   if (staff && c.messages.length) {
     const messages = element("ol", "", { className: "notes", ariaLabel: "Messages" });
-    messages.append(...c.messages.map((m) => item(`${at(m.at)} · ${m.from} (${channelName(m.channel)}): ${m.text}`)));
+    messages.append(...c.messages.map((m) => item(`${at(m.at)} · ${m.from} (${channelName(m.channel)}): ${m.text}` +
+      (DELIVERY[m.delivery] ? ` [${DELIVERY[m.delivery]}${m.delivery_error ? `: ${m.delivery_error}` : ""}]` : ""))));
     li.append(messages);
   }
   if (c.notes.length) {
@@ -656,6 +660,12 @@ function contactControls(c, where) {
     labelled("Visible to the customer", element("input", "", { name: "for_customer", type: "checkbox" }))], "Add note",
   (form) => act("POST", "notes", () => ({ text: form.text.value, for_customer: form.for_customer.checked }),
     () => "Note added.")()));
+  box.append(actionForm(`Answer (${channelName(c.channel)})`, [labelled("Answer", element("textarea", "", { name: "text", rows: 2, required: true }))],
+    "Send", (form) => act("POST", "notes", () => ({ text: form.text.value, for_customer: true, reply: true }), (done) => {
+      const last = done.messages[done.messages.length - 1];
+      return last.delivery === "failed" ? `Not delivered: ${last.delivery_error}` : last.delivery === "sent"
+        ? `Sent by ${channelName(done.channel)}.` : "Answered: it is in the customer's contact history.";
+    })()));
   box.append(actionForm("Resolve", [labelled("Solution", element("textarea", "", { name: "solution", rows: 2, required: true }))],
     "Resolve", (form) => act("POST", "resolution", () => ({ solution: form.solution.value }),
       (done) => `Resolved${done.first_contact_resolution ? " at first contact" : ""}.`)()));

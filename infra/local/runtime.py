@@ -15,7 +15,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from infra.local.cloud import LocalCloud
 from infra.local.demo import load_demo_data, register_users
 from infra.local.gateway import Gateway
-from infra.local.sandbox.channels import ChannelSandbox
+from infra.local.sandbox.channels import PHONE_NUMBER_ID, ChannelSandbox
+from infra.local.sandbox.provider_apis import ProviderApis
 from infra.local.sandbox.senders import ChannelSenders
 from infra.local.sandbox.stripe import StripeStandIn
 from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer, User
@@ -27,6 +28,9 @@ LOCAL_PARAMETERS = {"StripeSecretKey": "sk_test_opencounter_local",
                     "MetaAppSecret": "meta_app_secret_opencounter_local",
                     "MetaVerifyToken": "meta_verify_token_opencounter_local",
                     "XConsumerSecret": "x_consumer_secret_opencounter_local",
+                    "MetaAccessToken": "meta_access_token_opencounter_local",
+                    "WhatsAppPhoneNumberId": PHONE_NUMBER_ID,
+                    "XAccessToken": "x_access_token_opencounter_local",
                     # the deep checks take no time in tests; `make run` gives them a visible pause
                     "VerificationWaitSeconds": "0"}
 
@@ -38,6 +42,7 @@ class Running:
     gateway: Gateway
     stripe: StripeStandIn
     channels: ChannelSenders
+    providers: ProviderApis
     url: str
     aws_url: str | None
     _servers: list[Any]
@@ -83,8 +88,9 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
              "x_consumer_secret": LOCAL_PARAMETERS["XConsumerSecret"]},
         store=lambda bucket, key, raw: s3.put_object(Bucket=bucket, Key=key, Body=raw),
         mail_bucket=r.physical["InboundMailBucket"], mail_prefix="mail/"))
+    providers = ProviderApis(LOCAL_PARAMETERS["MetaAccessToken"], LOCAL_PARAMETERS["XAccessToken"])
     gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"),
-                      sandboxes={stripe.PREFIX: stripe, channels.PREFIX: channels})
+                      sandboxes={stripe.PREFIX: stripe, channels.PREFIX: channels, providers.PREFIX: providers})
     http = make_server("127.0.0.1", port, gateway, threaded=True,
                        request_handler=_QuietHandler if quiet else WSGIRequestHandler)
     threading.Thread(target=http.serve_forever, name="api-gateway", daemon=True).start()
@@ -96,9 +102,11 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     stripe.add_webhook(f"{url}/webhooks/stripe", LOCAL_PARAMETERS["StripePaymentsWebhookSecret"],
                        ("payment_intent.", "charge."))
     os.environ["STRIPE_API_BASE"] = f"{url}{stripe.PREFIX}"
+    # answers to customers on WhatsApp, Messenger and X go to the providers' stand-ins
+    os.environ["META_API_BASE"], os.environ["X_API_BASE"] = f"{url}{providers.meta_base}", f"{url}{providers.x_base}"
     # no Stripe.js page of our own locally: payments are completed on the stand-in's test bank page
     os.environ["PAYMENT_CHECKOUT_URL"] = f"{url}{stripe.PREFIX}/pay/{{payment_id}}?client_secret={{client_secret}}"
-    return Running(cloud, issuer, gateway, stripe, channels, url, aws_url, servers)
+    return Running(cloud, issuer, gateway, stripe, channels, providers, url, aws_url, servers)
 
 
 class _Stoppable:

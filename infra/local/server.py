@@ -34,6 +34,8 @@ OpenCounter is running locally.
   Sign in      POST {running.url}/local/auth/sign-in  {{"username": ..., "password": "{DEMO_PASSWORD}"}}
                then send the IdToken as the Authorization header
   E-mail, SMS  {running.url}/local/mailbox?to=<address or +number>   (what SES and SNS sent: codes, notices)
+  Channels     POST {running.url}/sandbox/channels/<whatsapp|messenger|x|email|phone>  {{"from": ..., "text": ...}}
+               (a customer writing in or calling); GET {running.url}/sandbox/providers/sent (staff's answers)
   AWS (moto)   {running.aws_url}     (aws --endpoint-url {running.aws_url} dynamodb scan --table-name {table})
 
   Demo customers: {", ".join(u.username for u in customers)}

@@ -291,6 +291,64 @@ def anonymous_channels(cloud) -> list[dict]:
     return requests.get(f"{cloud.url}/channels", timeout=30).json()["items"]
 
 
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger", "x", "email"])
+def test_an_agents_answer_reaches_the_sender_on_their_own_channel(cloud, customer, agent, channel):
+    # Given a message on the channel: from the customer's confirmed number or address, or an unknown id
+    phone = verified_phone(customer)
+    sender = {"whatsapp": phone, "messenger": f"psid-{uuid.uuid4().hex[:10]}",
+              "x": str(uuid.uuid4().int % 10**12), "email": customer.email}[channel]
+    send = {"whatsapp": lambda: cloud.channels.sandbox.whatsapp(phone.lstrip("+"), "Is there an outage?"),
+            "messenger": lambda: cloud.channels.sandbox.messenger(sender, "Is there an outage?"),
+            "x": lambda: cloud.channels.sandbox.x_direct_message(sender, "Is there an outage?"),
+            "email": lambda: cloud.channels.email(sender, "Outage?", "Is there an outage?")}[channel]
+    send()
+    cloud.cloud.settle()
+    contact = _queued(agent, channel, sender=sender)
+
+    # When an agent answers it
+    answer = "No outage: restart your modem, please."
+    answered = agent.post(_contact_path(contact, "notes"), json={"text": answer, "for_customer": True, "reply": True})
+
+    # Then the answer went out on that channel, to that sender, and the contact says so
+    assert answered.status_code == 200
+    last = answered.json()["messages"][-1]
+    assert (last["from"], last["delivery"]) == ("agent", "sent") and last["provider_message_id"]
+    if channel == "email":
+        assert any(m["subject"] == "Re: Outage?" and "restart your modem" in m["body"]
+                   for m in cloud.cloud.mailbox(customer.email))
+    else:
+        [sent] = [m for m in cloud.providers.sent if m["message_id"] == last["provider_message_id"]]
+        assert (sent["channel"], sent["to"], sent["text"]) == (channel, sender, answer)
+    # And a customer reading their history sees the conversation, not the delivery details
+    if contact["customer_id"]:
+        [seen] = [c for c in _history(customer) if c["contact_id"] == contact["contact_id"]]
+        assert seen["messages"][-1] == {"at": last["at"], "from": "agent", "channel": channel, "text": answer}
+
+
+def test_an_answer_the_provider_refuses_is_kept_and_says_why(cloud, agent, monkeypatch):
+    # Given a WhatsApp message from a number WhatsApp will not let us answer freely (outside 24 hours)
+    number = f"+316{uuid.uuid4().int % 10**4:04d}0000"
+    cloud.channels.sandbox.whatsapp(number.lstrip("+"), "Hello?")
+    cloud.cloud.settle()
+    contact = _queued(agent, "whatsapp", sender=number)
+
+    # When an agent answers / Then the answer is kept on the contact with WhatsApp's reason
+    answered = agent.post(_contact_path(contact, "notes"), json={"text": "Hello, how can we help?", "reply": True})
+    assert answered.status_code == 200
+    last = answered.json()["messages"][-1]
+    assert last["delivery"] == "failed" and "131047" in last["delivery_error"] and "24 hours" in last["delivery_error"]
+    assert not [m for m in cloud.providers.sent if m["to"] == number]
+    # And with a token Meta no longer accepts, Meta's own words say so
+    monkeypatch.setenv("META_ACCESS_TOKEN", "revoked")
+    psid = f"psid-{uuid.uuid4().hex[:10]}"
+    cloud.channels.sandbox.messenger(psid, "Hello?")
+    cloud.cloud.settle()
+    refused = agent.post(_contact_path(_queued(agent, "messenger", sender=psid), "notes"),
+                         json={"text": "Hello!", "reply": True}).json()["messages"][-1]
+    assert refused["delivery"] == "failed"
+    assert "Invalid OAuth access token" in refused["delivery_error"] and "(code 190)" in refused["delivery_error"]
+
+
 def resolve_all(agent, customer, channel: str) -> None:
     for contact in [c for c in _history(customer) if c["channel"] == channel and c["status"] != "resolved"]:
         path = f"/agent/contacts/{contact['contact_id']}/resolution?customer_id={customer.customer_id}"

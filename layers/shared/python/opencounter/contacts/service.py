@@ -17,6 +17,7 @@ from opencounter.customers.service import business_today
 from opencounter.errors import Conflict, InvalidInput, NotFound
 from opencounter.outbox import DomainEvent, Write, WriteConflict, commit, domain_event, isoformat, utcnow
 from opencounter.ports.channels import ContactProgress, InboundContact
+from opencounter.ports.replies import SENDS_OUT, DeliveryFailed, send_reply
 from opencounter.table import Item, customer_key
 from opencounter.validation import validate_request
 
@@ -39,7 +40,10 @@ def contact_view(contact: Contact, *, staff: bool) -> dict[str, Any]:
     view = {"contact_id": contact.contact_id, "channel": contact.channel, "subject": contact.subject,
             "reason": contact.reason, "status": contact.status.lower(), "started_at": contact.started_at,
             "answered_at": contact.answered_at, "resolved_at": contact.resolved_at, "handler": contact.handler,
-            "solution": contact.solution, "request_id": contact.request_id, "messages": contact.messages,
+            "solution": contact.solution, "request_id": contact.request_id,
+            # staff see whether each answer went out; the customer sees the conversation
+            "messages": contact.messages if staff else [{k: m.get(k) for k in ("at", "from", "channel", "text")}
+                                                        for m in contact.messages],
             "notes": [{k: v for k, v in n.items() if staff or k != "for_customer"} for n in notes],
             "predicted_wait_s": contact.predicted_wait_s, "callback_to": contact.callback_to}
     if staff:
@@ -294,16 +298,46 @@ def take(contact_id: str, customer_id: str | None, *, agent: dict) -> dict[str, 
 
 
 def add_note(contact_id: str, customer_id: str | None, request: dict[str, Any], *, agent: dict) -> dict[str, Any]:
-    """A note on a contact: internal, or marked for the customer (then they see it in their history)."""
+    """A note on a contact: internal, or marked for the customer (then they see it in their
+    history). A reply is also sent to the sender on the contact's channel (WhatsApp, Messenger, X,
+    e-mail; a chat's or call's answer is read in the history): the message records whether it went."""
     validate_request("contact-note", request)
     contact = _find(contact_id, customer_id)
-    contact.notes = [*contact.notes, {"at": isoformat(utcnow()), "by": agent["id"], "text": request["text"].strip(),
+    now, text = isoformat(utcnow()), request["text"].strip()
+    contact.notes = [*contact.notes, {"at": now, "by": agent["id"], "text": text,
                                       "for_customer": request.get("for_customer", False)}]
+    reply = None
     if request.get("reply"):
-        contact.messages = [*contact.messages, {"at": isoformat(utcnow()), "from": "agent",
-                                                "channel": contact.channel, "text": request["text"].strip()}]
+        goes_out = contact.channel in SENDS_OUT and bool(contact.sender) and contact.sender != "anonymous"
+        reply = {"at": now, "from": "agent", "channel": contact.channel, "text": text, "reply_id": uuid.uuid4().hex,
+                 "delivery": "sending" if goes_out else "in_history"}
+        contact.messages = [*contact.messages, reply]
     commit([Write(contact, conflict="the contact changed meanwhile; read it again")], [])
+    if reply and reply["delivery"] == "sending":
+        contact = _delivered(contact, reply)
     return contact_view(contact, staff=True)
+
+
+def _delivered(contact: Contact, reply: dict[str, Any]) -> Contact:
+    """Send a stored reply, then record on its message whether it went (a message still
+    "sending" is one whose process died in between: staff see it and can answer again)."""
+    try:
+        sent: dict[str, Any] = {"delivery": "sent", "provider_message_id": send_reply(
+            contact.channel, contact.sender or "", reply["text"], subject=contact.subject)}
+    except DeliveryFailed as failure:
+        sent = {"delivery": "failed", "delivery_error": str(failure)}
+    for _ in range(3):
+        try:
+            fresh = _find(contact.contact_id, contact.customer_id)
+        except NotFound:  # linked to a customer meanwhile: the message stays "sending"
+            return contact
+        fresh.messages = [{**m, **sent} if m.get("reply_id") == reply["reply_id"] else m for m in fresh.messages]
+        try:
+            commit([Write(fresh, conflict="the contact changed meanwhile")], [])
+            return fresh
+        except WriteConflict:
+            continue
+    return contact
 
 
 def resolve(contact_id: str, customer_id: str | None, request: dict[str, Any], *, agent: dict) -> dict[str, Any]:

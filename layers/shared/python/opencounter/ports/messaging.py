@@ -8,8 +8,8 @@ from typing import Any
 _ses: Any = None
 
 
-def send_email(to: str, subject: str, text: str) -> str:
-    """Send a plain-text e-mail; returns the provider's message id."""
+def send_email(to: str, subject: str, text: str, *, reply_to: str | None = None) -> str:
+    """Send a plain-text e-mail (answers to `reply_to` when given); returns the provider's message id."""
     global _ses
     if _ses is None:
         import boto3
@@ -17,7 +17,8 @@ def send_email(to: str, subject: str, text: str) -> str:
         _ses = boto3.client("ses")
     response = _ses.send_email(Source=os.environ["SENDER_ADDRESS"], Destination={"ToAddresses": [to]},
                                Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                                        "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}})
+                                        "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
+                               **({"ReplyToAddresses": [reply_to]} if reply_to else {}))
     return response["MessageId"]
 
 

@@ -1,0 +1,90 @@
+"""Answers to customers on the channel they wrote in: WhatsApp (Cloud API) and Messenger (Send
+API) through Meta's Graph API, X direct messages through the X API v2, e-mail through SES. A chat
+or a call needs no sending: the answer is in the customer's contact history (or was said).
+
+META_API_BASE and X_API_BASE are empty in AWS (the providers' own addresses); the local cloud
+points them at its stand-ins. The tokens are the template's MetaAccessToken (a system user's,
+granted the WhatsApp number and the Facebook page) and XAccessToken (the service account's)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+META_API = "https://graph.facebook.com/v21.0"
+X_API = "https://api.x.com/2"
+TIMEOUT_S = 5.0
+#: the channels whose answers leave OpenCounter; the others are read in the contact history
+SENDS_OUT = ("whatsapp", "messenger", "x", "email")
+
+_http: Any = None
+
+
+class DeliveryFailed(Exception):
+    """The provider refused the message or could not be reached; the message says why."""
+
+
+def send_reply(channel: str, to: str, text: str, *, subject: str) -> str:
+    """Send `text` to `to` (the contact's sender) on `channel`; returns the provider's message id."""
+    if channel == "whatsapp":
+        answer = _post(f"{_meta()}/{os.environ.get('WHATSAPP_PHONE_NUMBER_ID', '')}/messages",
+                       os.environ.get("META_ACCESS_TOKEN", ""),
+                       {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"),
+                        "type": "text", "text": {"preview_url": False, "body": text}})
+        return str(answer["messages"][0]["id"])
+    if channel == "messenger":
+        answer = _post(f"{_meta()}/me/messages", os.environ.get("META_ACCESS_TOKEN", ""),
+                       {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": {"text": text}})
+        return str(answer["message_id"])
+    if channel == "x":
+        answer = _post(f"{os.environ.get('X_API_BASE') or X_API}/dm_conversations/with/{to}/messages",
+                       os.environ.get("X_ACCESS_TOKEN", ""), {"text": text})
+        return str(answer["data"]["dm_event_id"])
+    if channel == "email":
+        from opencounter.ports.messaging import send_email
+
+        try:
+            return send_email(to, subject if subject.lower().startswith("re:") else f"Re: {subject}", text,
+                              reply_to=os.environ.get("SERVICE_ADDRESS"))
+        except Exception as error:  # SES refuses with a ClientError naming the reason
+            raise DeliveryFailed(f"e-mail: {error}") from error
+    raise DeliveryFailed(f"{channel}: answers on this channel are not sent, they are in the contact history")
+
+
+def _meta() -> str:
+    return os.environ.get("META_API_BASE") or META_API
+
+
+def _post(url: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    global _http
+    import urllib3
+
+    if _http is None:
+        _http = urllib3.PoolManager(timeout=urllib3.Timeout(total=TIMEOUT_S), retries=False)
+    try:
+        response = _http.request("POST", url, body=json.dumps(body).encode(),
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    except urllib3.exceptions.HTTPError as error:
+        raise DeliveryFailed(f"the provider could not be reached: {error}") from error
+    try:
+        answer = json.loads(response.data or b"{}")
+    except ValueError:
+        answer = {}
+    if response.status >= 300:
+        raise DeliveryFailed(_reason(answer, response.status))
+    return answer
+
+
+def _reason(answer: dict[str, Any], status: int) -> str:
+    """The provider's own words: Meta's {"error": {"message", "code", "error_data": {"details"}}},
+    X's {"title", "detail"} or {"errors": [{"message"}]}."""
+    if isinstance(answer.get("error"), dict):
+        error = answer["error"]
+        details = (error.get("error_data") or {}).get("details")
+        return f"{error.get('message', 'refused')} (code {error.get('code')}){': ' + details if details else ''}"
+    if answer.get("detail") or answer.get("title"):
+        return f"{answer.get('title', 'refused')}: {answer.get('detail', '')}".rstrip(": ")
+    if answer.get("errors"):
+        return "; ".join(str(e.get("message")) for e in answer["errors"])
+    return f"refused with HTTP {status}"
