@@ -78,7 +78,8 @@ def load_demo_data() -> None:
     from opencounter.catalogue import load_catalogue
     from opencounter.channels.status import set_staffing
     from opencounter.contacts.faq import load_faq
-    from opencounter.contacts.identities import register_identity
+    from opencounter.customers.phone import phone_proven
+    from opencounter.customers.records import Profile
     from opencounter.customers.service import (
         business_today,
         hold_product,
@@ -86,7 +87,6 @@ def load_demo_data() -> None:
         register_customer,
         update_customer,
     )
-    from opencounter.outbox import commit
     from opencounter.signups.credit import Blocklisted
 
     Blocklisted(*Blocklisted.keys("EMAIL", "blocked@example.nl"), reason="demo: fraud with an earlier account").save()
@@ -127,8 +127,7 @@ def load_demo_data() -> None:
         for period in months[:2]:
             bill_customer(customer_id, period, catalogue["version"])
         # the phone number the customer confirmed: calls and WhatsApp messages from it are theirs
-        commit([register_identity(customer_id, "phone", customer["person"]["phone"], verified=True,
-                                  by=SYSTEM["id"])], [])
+        phone_proven(Profile.get(*Profile.keys(customer_id)), actor=me, channel="app")
     load_faq(json.loads((ROOT / "faq" / "articles.json").read_text()))
     for channel, agents in STAFFING.items():
         set_staffing(channel, agents)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import TableWrites, give_product, new_customer, run_billing, send_usage, usage
+from tests.conftest import TableWrites, give_product, new_customer, run_billing, send_usage, usage, verified_phone
 
 
 def _october_invoice(customer) -> dict:
@@ -140,6 +140,49 @@ def test_two_months_over_the_bundle_bring_advice_on_the_timeline_and_by_e_mail(c
     assert advice[0]["data"]["advised_plan"] == "MOBILE-20GB"
     assert advice[0]["data"]["saving_cents"] == 2 * ((1250 + 9000 - 5120) - 1950)
     assert any(m["subject"] == "A plan that fits you better" for m in cloud.cloud.mailbox(customer.email))
+
+
+@pytest.mark.parametrize(("preferred", "proven", "told_by"), [
+    ("whatsapp", True, "whatsapp"), ("phone", True, "sms"), ("whatsapp", False, "email"), ("phone", False, "email"),
+    ("post", True, "email")])
+def test_a_new_invoice_is_told_on_the_preferred_channel_and_by_phone_only_to_a_proven_number(
+        cloud, customer, preferred, proven, told_by):
+    # Given a customer who prefers a channel, with their phone number proven or not
+    phone = verified_phone(customer) if proven else customer.get("/me").json()["contact"]["phone"]
+    record = customer.get("/me").json()
+    assert customer.patch("/me", json={"version": record["version"],
+                                       "settings": {"preferred_channel": preferred}}).status_code == 200
+    texts_before = len(cloud.cloud.mailbox(phone))
+
+    # When October is billed
+    give_product(customer, "FIBRE-100")
+    run_billing(cloud, "2026-10")
+    invoice = _october_invoice(customer)
+
+    # Then the notice went by that channel only (WhatsApp: the approved template with its figures)
+    whatsapp = [m["text"] for m in cloud.providers.sent if m["to"] == phone]
+    sms = [m["body"] for m in cloud.cloud.mailbox(phone)[texts_before:]]
+    emails = [m["body"] for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Your invoice is ready"]
+    told = {"whatsapp": whatsapp, "sms": sms, "email": emails}
+    assert {channel for channel, messages in told.items() if messages} == {told_by}
+    [message] = told[told_by]
+    assert invoice["invoice_id"] in message
+    if told_by == "whatsapp":
+        assert message == f"invoice_ready: {invoice['invoice_id']} | EUR 42.50 | {invoice['due_on']}"
+
+
+def test_a_notice_whatsapp_refuses_goes_by_e_mail(cloud, customer, monkeypatch):
+    # Given a customer who prefers WhatsApp, and a token Meta no longer accepts
+    phone = verified_phone(customer)
+    record = customer.get("/me").json()
+    customer.patch("/me", json={"version": record["version"], "settings": {"preferred_channel": "whatsapp"}})
+    monkeypatch.setenv("META_ACCESS_TOKEN", "revoked")
+
+    # When October is billed / Then the notice arrives by e-mail, once, and nothing by WhatsApp
+    give_product(customer, "FIBRE-100")
+    run_billing(cloud, "2026-10")
+    assert [m["subject"] for m in cloud.cloud.mailbox(customer.email)].count("Your invoice is ready") == 1
+    assert not [m for m in cloud.providers.sent if m["to"] == phone]
 
 
 def test_staff_see_a_customers_invoices_and_other_customers_never_do(cloud, customer, other_customer, agent):

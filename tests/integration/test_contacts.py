@@ -4,7 +4,6 @@ requests continued on another channel, the live FAQ and the staff's 360-degree v
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from infra.local.runtime import LOCAL_PARAMETERS
-from tests.conftest import TableWrites, bill, give_product, verified_phone
+from tests.conftest import TableWrites, bill, give_product, texted_code, verified_phone
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -182,12 +181,6 @@ def test_a_contact_from_every_channel_lands_in_the_same_customers_history(cloud,
     assert sum(c["channel"] == "messenger" for c in _history(customer)) == 2
 
 
-def _texted_code(cloud, phone: str) -> str:
-    texts = cloud.cloud.mailbox(phone)
-    assert texts, f"no text message to {phone}"
-    return re.search(r"your code is (\d{6})", texts[-1]["body"]).group(1)
-
-
 def test_a_customer_proves_their_phone_and_then_whatsapp_from_it_is_theirs(cloud, customer, agent):
     # Given a customer whose phone number nobody has confirmed: a WhatsApp from it waits for an agent
     phone = customer.get("/me").json()["contact"]["phone"]
@@ -204,7 +197,7 @@ def test_a_customer_proves_their_phone_and_then_whatsapp_from_it_is_theirs(cloud
     assert sent.status_code == 202 and sent.json()["sent_to"].endswith(phone[-2:]) and phone not in sent.text
     again = customer.post("/me/phone-verification")
     assert again.status_code == 409 and again.json()["field"] == "code"
-    code = _texted_code(cloud, phone)
+    code = texted_code(customer, phone)
     wrong = customer.post("/me/phone-verification/confirmation", json={"code": f"{(int(code) + 1) % 10**6:06d}"})
     assert wrong.status_code == 400 and "4 tries left" in wrong.json()["message"]
     confirmed = customer.post("/me/phone-verification/confirmation", json={"code": code})

@@ -6,7 +6,8 @@ GET /sandbox/providers/sent (optionally ?to=<number, PSID or X user id>).
 
 As the providers do, a request without the right bearer token is refused (401), and WhatsApp
 refuses free-form text to a number outside its 24-hour customer service window (error 131047):
-here, any number ending in 0000."""
+here, any number ending in 0000. Templates (messages we start) go to any number, when they are
+among the approved ones (TEMPLATES, as registered with Meta) in that language."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ WHATSAPP = re.compile(r"^/meta/v[\d.]+/(?P<phone_number_id>[^/]+)/messages$")
 MESSENGER = re.compile(r"^/meta/v[\d.]+/me/messages$")
 X_DM = re.compile(r"^/x/2/dm_conversations/with/(?P<participant>[^/]+)/messages$")
 OUTSIDE_WINDOW = "0000"
+#: the message templates approved for the business account: name -> (languages, body parameters)
+TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en"), 2), "better_plan": (("nl", "en"), 2)}
 
 
 class ProviderApis:
@@ -70,6 +73,8 @@ class ProviderApis:
         if (refused := self._meta_refusal(token)) is not None:
             return refused
         to, text = str(body.get("to", "")), (body.get("text") or {}).get("body")
+        if body.get("type") == "template" and to.isdigit():
+            return self._whatsapp_template(to, body.get("template") or {})
         if body.get("messaging_product") != "whatsapp" or body.get("type") != "text" or not to.isdigit() or not text:
             return _json(400, {"error": {"message": "(#100) Invalid parameter", "type": "OAuthException", "code": 100}})
         if to.endswith(OUTSIDE_WINDOW):
@@ -81,6 +86,24 @@ class ProviderApis:
         self._keep("whatsapp", f"+{to}", text, message_id)
         return _json(200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
                            "messages": [{"id": message_id}]})
+
+    def _whatsapp_template(self, to: str, template: dict[str, Any]) -> Response:
+        name, language = template.get("name"), (template.get("language") or {}).get("code")
+        parameters = [p.get("text") for c in template.get("components") or [] if c.get("type") == "body"
+                      for p in c.get("parameters") or []]
+        languages, count = TEMPLATES.get(str(name), ((), 0))
+        if language not in languages:
+            return _json(404, {"error": {"message": "(#132001) Template name does not exist in the translation",
+                                         "type": "OAuthException", "code": 132001,
+                                         "error_data": {"details": f"template name ({name}) does not exist in "
+                                                                   f"{language}"}}})
+        if len(parameters) != count or not all(parameters):
+            return _json(400, {"error": {"message": "(#132000) Number of parameters does not match the expected "
+                                                    "number of params", "type": "OAuthException", "code": 132000}})
+        message_id = f"wamid.{uuid.uuid4().hex.upper()}"
+        self._keep("whatsapp", f"+{to}", f"{name}: {' | '.join(parameters)}", message_id)
+        return _json(200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
+                           "messages": [{"id": message_id, "message_status": "accepted"}]})
 
     def _messenger(self, token: str, body: dict[str, Any]) -> Response:
         if (refused := self._meta_refusal(token)) is not None:

@@ -1,6 +1,8 @@
 """Telling customers what happened, on the channel they prefer: a new invoice, a payment that
-did not go through, a plan that fits their use better. E-mail (SES) and text messages (SNS)
-are sent; a customer who prefers a channel that cannot carry a message yet gets an e-mail."""
+did not go through, a plan that fits their use better. E-mail (SES), text messages (SNS) and
+WhatsApp templates are sent; the phone's two only to a number the customer proved is theirs
+(else the notice would tell a stranger about their invoices). A customer who prefers a channel
+that cannot carry a notice (post, the app), or whose WhatsApp message is refused, gets an e-mail."""
 
 from __future__ import annotations
 
@@ -43,6 +45,13 @@ def _better_plan(data: dict[str, Any]) -> tuple[str, str]:
         "in your account to keep it that way.")
 
 
+#: the WhatsApp template (approved by Meta) of each notice, and its body's parameters in order
+TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any]], list[str]]]] = {
+    "InvoiceIssued": ("invoice_ready", lambda d: [d["invoice_id"], euros(d["total_cents"]), d["due_on"]]),
+    "PaymentFailed": ("payment_failed", lambda d: [d["invoice_id"], d["reason"]]),
+    "BetterPlanAdvised": ("better_plan", lambda d: [d["advised_plan_name"], euros(d["saving_cents"])]),
+}
+
 MESSAGES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "InvoiceIssued": _invoice_issued,
     "PaymentFailed": _payment_failed,
@@ -51,8 +60,10 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
 
 
 def notify(detail_type: str, detail: dict[str, Any]) -> str:
-    """Send the message for one event once: "sent_email", "sent_sms", "already_sent" or "not_a_customer"."""
+    """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent"
+    or "not_a_customer"."""
     from opencounter.ports.messaging import send_email, send_sms
+    from opencounter.ports.replies import DeliveryFailed, send_whatsapp_template
 
     key = (f"NOTIFICATION#{detail['event_id']}", "SENT")
     if list(Notification.query(key[0], Notification.SK == key[1])):
@@ -62,10 +73,18 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
     except Profile.DoesNotExist:
         return "not_a_customer"
     subject, text = MESSAGES[detail_type](detail["data"])
-    if profile.preferred_channel == "phone" and profile.phone:
-        channel, to, message_id = "sms", profile.phone, send_sms(profile.phone, f"OpenCounter: {text}")
-    else:
-        channel, to = "email", profile.email
+    proven_phone = profile.phone if profile.phone and profile.phone_verified_at else None
+    channel, to, message_id = "email", profile.email, None
+    if profile.preferred_channel == "whatsapp" and proven_phone:
+        template, parameters = TEMPLATES[detail_type]
+        try:
+            channel, to = "whatsapp", proven_phone
+            message_id = send_whatsapp_template(proven_phone, template, profile.language, parameters(detail["data"]))
+        except DeliveryFailed:
+            channel, to = "email", profile.email
+    elif profile.preferred_channel == "phone" and proven_phone:
+        channel, to, message_id = "sms", proven_phone, send_sms(proven_phone, f"OpenCounter: {text}")
+    if message_id is None:
         message_id = send_email(profile.email, subject, f"Dear {profile.given_name},\n\n{text}\n")
     Notification(*key, channel=channel, sent_to=to, sent_at=isoformat(utcnow()), message_id=message_id).save()
     return f"sent_{channel}"

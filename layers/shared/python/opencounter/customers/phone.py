@@ -73,11 +73,18 @@ def confirm_phone(customer_id: str, request: dict[str, Any], *, actor: dict, cha
     if code.phone != profile.phone:
         raise Conflict("code: that code went to another number; ask for a new one", field="code")
     one_time_codes.check(code, _scope(customer_id, profile.phone), request["code"])
+    phone_proven(profile, actor=actor, channel=channel,
+                 writes=[Write(code, PhoneCode.digest == code.digest, delete=True,
+                               conflict="code: the code was used already")])
+    return customer_record(customer_id)
+
+
+def phone_proven(profile: Profile, *, actor: dict, channel: str, writes: list[Write] | None = None) -> None:
+    """Record that the customer holds their phone number (a code came back, or the demo data
+    says so): on the record, and as their verified channel identity, with `writes` at once."""
     now = isoformat(utcnow())
     profile.phone_verified_at = profile.updated_at = now
-    event = domain_event("CustomerUpdated", customer_id=customer_id, actor=actor, channel=channel,
+    event = domain_event("CustomerUpdated", customer_id=profile.customer_id, actor=actor, channel=channel,
                          data={"changes": [{"field": "phone_verified", "from": False, "to": True}]})
-    commit([Write(profile, conflict="version: the record changed meanwhile; try again"),
-            Write(code, PhoneCode.digest == code.digest, delete=True, conflict="code: the code was used already"),
-            *proven_identity(customer_id, "phone", profile.phone, by=actor["id"])], [event])
-    return customer_record(customer_id)
+    commit([Write(profile, conflict="version: the record changed meanwhile; try again"), *(writes or []),
+            *proven_identity(profile.customer_id, "phone", profile.phone or "", by=actor["id"])], [event])

@@ -1,6 +1,7 @@
 """Answers to customers on the channel they wrote in: WhatsApp (Cloud API) and Messenger (Send
 API) through Meta's Graph API, X direct messages through the X API v2, e-mail through SES. A chat
 or a call needs no sending: the answer is in the customer's contact history (or was said).
+Messages we start on WhatsApp (notices) are Meta-approved templates, as WhatsApp requires.
 
 META_API_BASE and X_API_BASE are empty in AWS (the providers' own addresses); the local cloud
 points them at its stand-ins. The tokens are the template's MetaAccessToken (a system user's,
@@ -50,6 +51,19 @@ def send_reply(channel: str, to: str, text: str, *, subject: str) -> str:
         except Exception as error:  # SES refuses with a ClientError naming the reason
             raise DeliveryFailed(f"e-mail: {error}") from error
     raise DeliveryFailed(f"{channel}: answers on this channel are not sent, they are in the contact history")
+
+
+def send_whatsapp_template(to: str, template: str, language: str, parameters: list[str]) -> str:
+    """A message we start on WhatsApp: an approved template with its body's parameters in order
+    (free text is only allowed within 24 hours of the customer's last message)."""
+    answer = _post(f"{_meta()}/{os.environ.get('WHATSAPP_PHONE_NUMBER_ID', '')}/messages",
+                   os.environ.get("META_ACCESS_TOKEN", ""),
+                   {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"),
+                    "type": "template", "template": {
+                        "name": template, "language": {"code": language},
+                        "components": [{"type": "body",
+                                        "parameters": [{"type": "text", "text": p} for p in parameters]}]}})
+    return str(answer["messages"][0]["id"])
 
 
 def _meta() -> str:
