@@ -80,6 +80,9 @@ function showRecord(record) {
   form.preferred_channel.value = record.settings.preferred_channel;
   form.paperless_invoices.checked = record.settings.paperless_invoices;
   $("phone-form").hidden = state.base !== "/me" || !record.contact.phone || record.contact.phone_verified;
+  $("email-form").hidden = state.base !== "/me" || !record.contact.pending_email;
+  $("email-pending").textContent = record.contact.pending_email ? `We mailed a code to ${record.contact.pending_email} ` +
+    `(locally: /local/mailbox?to=${record.contact.pending_email}). Until you type it here, we keep using ${record.contact.email}.` : "";
 }
 
 // ---- products: change plan, cancel (the customer's own, while active)
@@ -832,7 +835,8 @@ $("change-form").addEventListener("submit", async (event) => {
       settings: { language: form.language.value, preferred_channel: form.preferred_channel.value,
         paperless_invoices: form.paperless_invoices.checked },
     }));
-    say("Saved: in effect now, on every channel.", true);
+    say(state.record.contact.pending_email ? `Saved. Confirm ${state.record.contact.pending_email} with the code we mailed to it.`
+      : "Saved: in effect now, on every channel.", true);
     refreshTimelineSoon();
   } catch (error) {
     say(error.status === 409 ? "Someone changed these details meanwhile; they are reloaded, please try again." : error.message, false);
@@ -840,22 +844,28 @@ $("change-form").addEventListener("submit", async (event) => {
   }
 });
 
-$("phone-send").addEventListener("click", async () => {
-  try {
-    const sent = await api("POST", "/me/phone-verification");
-    say(`We texted a code to ${sent.sent_to} (locally: /local/mailbox?to=${encodeURIComponent(state.record.contact.phone)}).`,
-      true, "phone-message");
-    $("phone-form").code.focus();
-  } catch (error) { say(error.message, false, "phone-message"); }
-});
+// proving an address: a code sent to it (again on request), typed back
+function codeForm(kind, sent, proven) {
+  const where = `${kind}-message`;
+  $(`${kind}-send`).addEventListener("click", async () => {
+    try {
+      say(sent(await api("POST", `/me/${kind}-verification`)), true, where);
+      $(`${kind}-form`).code.focus();
+    } catch (error) { say(error.message, false, where); }
+  });
+  $(`${kind}-form`).addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      showRecord(await api("POST", `/me/${kind}-verification/confirmation`, { code: event.target.code.value.trim() }));
+      say(proven, true);
+    } catch (error) { say(error.message, false, where); }
+  });
+}
 
-$("phone-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  try {
-    showRecord(await api("POST", "/me/phone-verification/confirmation", { code: event.target.code.value.trim() }));
-    say("Your phone number is confirmed.", true);
-  } catch (error) { say(error.message, false, "phone-message"); }
-});
+codeForm("email", (sent) => `We mailed a new code to ${sent.sent_to}.`,
+  "Your new e-mail address is in use: sign in with it from now on.");
+codeForm("phone", (sent) => `We texted a code to ${sent.sent_to} ` +
+  `(locally: /local/mailbox?to=${encodeURIComponent(state.record.contact.phone)}).`, "Your phone number is confirmed.");
 
 $("move-form").addEventListener("submit", async (event) => {
   event.preventDefault();

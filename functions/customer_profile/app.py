@@ -1,7 +1,7 @@
-"""A customer's own record: see it, change it, prove their phone number, move house, read the
-timeline (/me...)."""
+"""A customer's own record: see it, change it, prove their phone number or a new e-mail address,
+move house, read the timeline (/me...)."""
 
-from opencounter.customers.phone import confirm_phone, send_phone_code
+from opencounter.customers.proofs import confirm_email, confirm_phone, send_email_code, send_phone_code
 from opencounter.customers.service import customer_record, move_customer, update_customer
 from opencounter.http import caller, json_body, query_int, rest_api
 from opencounter.identity import require_customer
@@ -39,6 +39,19 @@ def post_phone_confirmation() -> dict:
     customer_id = _me()
     record = confirm_phone(customer_id, json_body(app), actor=caller(app).actor, channel="web")
     metrics.add_metric(name="PhoneVerified", unit="Count", value=1)
+    return record
+
+
+@app.post("/me/email-verification")
+def post_email_verification() -> tuple[dict, int]:
+    return send_email_code(_me()), 202
+
+
+@app.post("/me/email-verification/confirmation")
+def post_email_confirmation() -> dict:
+    customer_id = _me()
+    record = confirm_email(customer_id, json_body(app), actor=caller(app).actor, channel="web")
+    metrics.add_metric(name="EmailChanged", unit="Count", value=1)
     return record
 
 

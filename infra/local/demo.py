@@ -78,7 +78,7 @@ def load_demo_data() -> None:
     from opencounter.catalogue import load_catalogue
     from opencounter.channels.status import set_staffing
     from opencounter.contacts.faq import load_faq
-    from opencounter.customers.phone import phone_proven
+    from opencounter.customers.proofs import phone_proven
     from opencounter.customers.records import Profile
     from opencounter.customers.service import (
         business_today,

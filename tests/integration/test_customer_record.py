@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+import uuid
 
 import pytest
 
@@ -36,10 +38,10 @@ def test_a_demo_customer_holds_products(cloud):
 
 def test_a_change_is_effective_at_once_and_on_the_timeline(cloud, customer):
     # Given the record at version 1
-    # When the customer changes e-mail, language and a consent
+    # When the customer changes language, a consent and their phone number
     response = customer.patch("/me", json={
         "version": 1,
-        "contact": {"email": "New.Address@Example.nl"},
+        "contact": {"phone": "+31687654321"},
         "settings": {"language": "en"},
         "consents": [{"channel": "sms", "purpose": "marketing", "granted": True}],
     })
@@ -48,7 +50,7 @@ def test_a_change_is_effective_at_once_and_on_the_timeline(cloud, customer):
     assert response.status_code == 200
     for record in (response.json(), customer.get("/me").json()):
         assert record["version"] == 2
-        assert record["contact"]["email"] == "new.address@example.nl"
+        assert record["contact"]["phone"] == "+31687654321" and record["contact"]["phone_verified"] is False
         assert record["settings"]["language"] == "en"
         assert [(c["channel"], c["purpose"], c["granted"]) for c in record["consents"]] == [("sms", "marketing", True)]
 
@@ -58,7 +60,55 @@ def test_a_change_is_effective_at_once_and_on_the_timeline(cloud, customer):
     assert newest["channel"] == "web"
     assert newest["actor"] == {"type": "customer", "id": customer.customer_id}
     assert {c["field"]: c["to"] for c in newest["data"]["changes"]} == {
-        "email": "new.address@example.nl", "language": "en", "consents.sms.marketing": True}
+        "phone": "+31687654321", "language": "en", "consents.sms.marketing": True}
+
+
+def _mailed_code(cloud, address: str) -> str:
+    mails = [m for m in cloud.cloud.mailbox(address) if m["subject"] == "Confirm your new e-mail address"]
+    assert mails, f"no code mailed to {address}"
+    return re.search(r"is (\d{6})\.", mails[-1]["body"]).group(1)
+
+
+def test_a_new_e_mail_address_counts_once_the_code_mailed_to_it_comes_back(cloud, customer):
+    # When the customer gives a new e-mail address (with a setting at once)
+    new = f"new.{uuid.uuid4().hex[:8]}@example.nl"
+    response = customer.patch("/me", json={"version": 1, "contact": {"email": new.upper()},
+                                           "settings": {"language": "en"}})
+
+    # Then the setting is in effect, and the address waits for its code: the old one stays in use
+    assert response.status_code == 200
+    record = response.json()
+    assert record["settings"]["language"] == "en"
+    assert (record["contact"]["email"], record["contact"]["pending_email"]) == (customer.email, new)
+    code = _mailed_code(cloud, new)
+    # And a wrong code changes nothing
+    wrong = customer.post("/me/email-verification/confirmation", json={"code": f"{(int(code) + 1) % 10**6:06d}"})
+    assert wrong.status_code == 400 and wrong.json()["field"] == "code"
+    assert customer.get("/me").json()["contact"]["email"] == customer.email
+
+    # When the code comes back
+    confirmed = customer.post("/me/email-verification/confirmation", json={"code": code})
+
+    # Then the new address is the customer's, staff find them by it, and the timeline says so
+    assert confirmed.status_code == 200
+    assert (confirmed.json()["contact"]["email"], confirmed.json()["contact"]["pending_email"]) == (new, None)
+    newest = customer.get("/me/timeline").json()["items"][0]
+    assert newest["data"]["changes"] == [{"field": "email", "from": customer.email, "to": new}]
+    from opencounter.customers.service import find_customers
+
+    assert [c["customer_id"] for c in find_customers(new)] == [customer.customer_id]
+    assert find_customers(customer.email) == []
+    # And the code is spent
+    assert customer.post("/me/email-verification/confirmation", json={"code": code}).status_code == 409
+
+
+def test_an_e_mail_address_another_customer_uses_is_refused_and_nothing_changes(cloud, customer, other_customer):
+    writes = TableWrites(cloud)
+    response = customer.patch("/me", json={"version": 1, "contact": {"email": other_customer.email},
+                                           "settings": {"language": "en"}})
+    assert response.status_code == 409 and response.json()["field"] == "contact.email"
+    assert writes.since() == []
+    assert customer.get("/me").json()["settings"]["language"] == "nl"
 
 
 def test_a_change_that_changes_nothing_writes_nothing(cloud, customer):

@@ -229,3 +229,25 @@ def test_a_rollback_refunds_what_the_customer_paid(cloud):
     assert _leftovers(cloud, signup["signup_id"]) == []
     mail = next(m for m in cloud.cloud.mailbox(applicant.email) if m["subject"] == "We could not complete your sign-up")
     assert "refunded" in mail["body"] and invoice["invoice_id"] in mail["body"]
+
+
+def test_a_proven_new_e_mail_address_is_the_one_the_customer_signs_in_with(cloud):
+    # Given a signed-up customer who signs in with their password
+    applicant = Applicant(cloud)
+    applicant.activate()
+    _set_password(cloud, applicant.email)
+    token = Caller(cloud.url, None).post("/local/auth/sign-in", json={
+        "username": applicant.email, "password": "Chosen-Password-1"}).json()["AuthenticationResult"]["IdToken"]
+    me = Caller(cloud.url, token)
+
+    # When they change their e-mail address and type back the code mailed to it
+    new = unique("moved")
+    version = me.get("/me").json()["version"]
+    assert me.patch("/me", json={"version": version, "contact": {"email": new}}).status_code == 200
+    mail = next(m for m in cloud.cloud.mailbox(new) if m["subject"] == "Confirm your new e-mail address")
+    code = re.search(r"is (\d{6})\.", mail["body"]).group(1)
+    assert me.post("/me/email-verification/confirmation", json={"code": code}).status_code == 200
+
+    # Then they sign in with the new address, no longer with the old one
+    assert _sign_in(cloud, new) == 200
+    assert _sign_in(cloud, applicant.email) == 400

@@ -47,18 +47,19 @@ class Profile(Item, discriminator="CustomerProfile"):
         self.GSI1SK = customer_key(self.customer_id)
 
 
-class PhoneCode(Item, discriminator="PhoneCode"):
-    """SK PHONE_CODE: the one-time code texted to prove the customer holds `phone`, kept as a
-    digest, short-lived (TTL)."""
+class ContactCode(Item, discriminator="ContactCode"):
+    """SK CODE#<phone|email>: the one-time code sent to prove the customer holds `address` (their
+    phone number; a new e-mail address, pending until proven), kept as a digest, short-lived (TTL)."""
 
-    phone = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    address = UnicodeAttribute()
     digest = UnicodeAttribute()
     sent_at = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
 
     @staticmethod
-    def keys(customer_id: str) -> tuple[str, str]:
-        return customer_key(customer_id), "PHONE_CODE"
+    def keys(customer_id: str, kind: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"CODE#{kind}"
 
 
 class Address(Item, discriminator="CustomerAddress"):

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from opencounter.contacts.identities import moved_identity, register_identity
-from opencounter.customers.records import Address, ProductHolding, Profile
+from opencounter.customers.records import Address, ContactCode, ProductHolding, Profile
 from opencounter.errors import Conflict, InvalidInput, NotFound
 from opencounter.outbox import DomainEvent, Write, commit, domain_event, isoformat, utcnow
 from opencounter.table import Item, customer_key, email_lookup_key
@@ -79,7 +79,7 @@ def _consents_view(consents: dict) -> list[dict[str, Any]]:
 
 
 def _record_view(profile: Profile, addresses: list[Address], products: list[ProductHolding],
-                 today: date) -> dict[str, Any]:
+                 today: date, pending_email: str | None = None) -> dict[str, Any]:
     started = [a for a in addresses if a.effective_from <= today.isoformat()]
     upcoming = [a for a in addresses if a.effective_from > today.isoformat()]
     return {
@@ -87,7 +87,9 @@ def _record_view(profile: Profile, addresses: list[Address], products: list[Prod
         "version": int(profile.version),
         "personal": {"given_name": profile.given_name, "family_name": profile.family_name,
                      "birth_date": profile.birth_date},
-        "contact": {"email": profile.email, "phone": profile.phone, "phone_verified": bool(profile.phone_verified_at)},
+        "contact": {"email": profile.email, "phone": profile.phone, "phone_verified": bool(profile.phone_verified_at),
+                    # a new address waiting for the code mailed to it; `email` stays in use until then
+                    "pending_email": pending_email},
         "settings": {"language": profile.language, "paperless_invoices": profile.paperless_invoices,
                      "preferred_channel": profile.preferred_channel},
         "consents": _consents_view(_consents_of(profile)),
@@ -101,7 +103,7 @@ def _record_view(profile: Profile, addresses: list[Address], products: list[Prod
 
 def record_from(items: list[Item], today: date) -> dict[str, Any]:
     """The record view from the items of a customer's partition (other entities are skipped)."""
-    profile, addresses, products = None, [], []
+    profile, addresses, products, pending = None, [], [], None
     for item in items:
         if isinstance(item, Profile):
             profile = item
@@ -109,9 +111,12 @@ def record_from(items: list[Item], today: date) -> dict[str, Any]:
             addresses.append(item)
         elif isinstance(item, ProductHolding):
             products.append(item)
+        elif isinstance(item, ContactCode) and item.kind == "email" and (
+                item.expires_at is None or item.expires_at > utcnow()):
+            pending = item.address
     if profile is None:
         raise NotFound("no such customer")
-    return _record_view(profile, addresses, products, today)
+    return _record_view(profile, addresses, products, today, pending)
 
 
 def customer_record(customer_id: str) -> dict[str, Any]:
@@ -151,7 +156,11 @@ def _set_consents(profile: Profile, requested: list[dict], now: str) -> list[dic
 
 def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
     """Change contact details, settings and consents at once. `request["version"]` must be the
-    version the caller last read; a stale one raises Conflict and changes nothing."""
+    version the caller last read; a stale one raises Conflict and changes nothing. A new e-mail
+    address is not taken at once: a code is mailed to it, and it replaces the current one (on the
+    record and for signing in) when the code comes back (opencounter.customers.proofs)."""
+    from opencounter.customers.proofs import pending_email, send_email_code
+
     validate_request("customer-update", request)
     profile = _load_profile(customer_id)
     if int(profile.version) != request["version"]:
@@ -159,27 +168,31 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
                        f"not {request['version']}; read it again", field="version")
     now = isoformat(utcnow())
     changes = []
-    fields = {**request.get("contact", {}), **request.get("settings", {})}
+    contact = dict(request.get("contact", {}))
+    new_email = contact.pop("email", profile.email).strip().lower()
+    new_email = new_email if new_email != profile.email else None
+    if new_email:
+        pending_email(customer_id, new_email)  # refused before anything else changes
+    fields = {**contact, **request.get("settings", {})}
     for name, value in fields.items():
-        if name == "email":
-            value = value.strip().lower()
         if getattr(profile, name) != value:
             changes.append({"field": name, "from": getattr(profile, name), "to": value})
             setattr(profile, name, value)
     changes += _set_consents(profile, request.get("consents", []), now)
-    if not changes:
-        return customer_record(customer_id)
-    profile.updated_at = now
-    profile.index_email()
-    # a new address is the customer's on its channel, unproven: calls and messages from it wait
-    # for proof (a code) before they link by themselves
-    identities = [write for change in changes if change["field"] in ("email", "phone")
-                  for write in moved_identity(customer_id, change["field"], change["from"], change["to"])]
-    if any(change["field"] == "phone" for change in changes):
-        profile.phone_verified_at = None
-    event = domain_event("CustomerUpdated", customer_id=customer_id, actor=actor, channel=channel,
-                         data={"changes": changes})
-    commit([Write(profile, conflict="version: the record changed meanwhile; read it again"), *identities], [event])
+    if changes:
+        profile.updated_at = now
+        # a new number is the customer's on its channel, unproven: calls and messages from it wait
+        # for proof (a code) before they link by themselves
+        identities = [write for change in changes if change["field"] == "phone"
+                      for write in moved_identity(customer_id, "phone", change["from"], change["to"])]
+        if any(change["field"] == "phone" for change in changes):
+            profile.phone_verified_at = None
+        event = domain_event("CustomerUpdated", customer_id=customer_id, actor=actor, channel=channel,
+                             data={"changes": changes})
+        commit([Write(profile, conflict="version: the record changed meanwhile; read it again"), *identities],
+               [event])
+    if new_email:
+        send_email_code(customer_id, new_email)
     return customer_record(customer_id)
 
 

@@ -37,6 +37,25 @@ def create_login(email: str, customer_id: str) -> str:
     return outcome
 
 
+def change_login_email(old: str, new: str, customer_id: str) -> str:
+    """The customer signs in with `new` from now on (proven: the code mailed to it came back).
+    Idempotent: "changed", "changed_before" (a retry), or "no_login" (none made yet)."""
+    idp, pool = _client(), os.environ["USER_POOL_ID"]
+    try:
+        idp.admin_update_user_attributes(UserPoolId=pool, Username=old, UserAttributes=[
+            {"Name": "email", "Value": new}, {"Name": "email_verified", "Value": "true"}])
+        return "changed"
+    except idp.exceptions.UserNotFoundException:
+        pass
+    try:
+        found = idp.admin_get_user(UserPoolId=pool, Username=new)
+    except idp.exceptions.UserNotFoundException:
+        return "no_login"
+    if {a["Name"]: a["Value"] for a in found["UserAttributes"]}.get("custom:customer_id") != customer_id:
+        raise RuntimeError(f"a login for {new} exists for another customer")
+    return "changed_before"
+
+
 def disable_login(email: str) -> None:
     """Stop the login from signing in (kept, not deleted: the record of it stays); idempotent."""
     idp = _client()
