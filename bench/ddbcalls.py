@@ -53,6 +53,7 @@ def read_routes(users: Users) -> dict[str, tuple[str, str, str, dict[str, str] |
         "GET /me/usage": ("GET", "/me/usage", users.customer_token, None),
         "GET /me/contacts": ("GET", "/me/contacts", users.customer_token, None),
         "GET /me/requests": ("GET", "/me/requests", users.customer_token, None),
+        "GET /agent/queue": ("GET", "/agent/queue", users.agent_token, None),
     }
 
 

@@ -15,6 +15,8 @@ from pynamodb.attributes import (
 from opencounter.table import Item, customer_key
 
 UNMATCHED = "CONTACTS#UNMATCHED"
+#: GSI1 partition of the contacts waiting for an agent
+QUEUE = "QUEUE"
 
 
 def contact_partition(customer_id: str | None) -> str:
@@ -23,7 +25,8 @@ def contact_partition(customer_id: str | None) -> str:
 
 class Contact(Item, discriminator="Contact"):
     """SK CONTACT#<contact_id> (the id starts with the time, so contacts sort by time). While it
-    waits for an agent it is on GSI1 (QUEUE#<channel>, oldest first)."""
+    waits for an agent it is on GSI1 (QUEUE, oldest first, every channel: the agents' queue is one
+    Query)."""
 
     contact_id = UnicodeAttribute()
     customer_id = UnicodeAttribute(null=True)
@@ -61,7 +64,7 @@ class Contact(Item, discriminator="Contact"):
         return contact_partition(customer_id), f"CONTACT#{contact_id}"
 
     def queue(self) -> None:
-        self.GSI1PK, self.GSI1SK = f"QUEUE#{self.channel}", f"{self.queued_at}#{self.contact_id}"
+        self.GSI1PK, self.GSI1SK = QUEUE, f"{self.queued_at}#{self.contact_id}"
 
     def unqueue(self) -> None:
         self.GSI1PK = self.GSI1SK = None

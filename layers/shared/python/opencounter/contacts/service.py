@@ -11,7 +11,7 @@ from typing import Any
 from opencounter.billing.records import ProviderEventReceipt
 from opencounter.channels import status as channels
 from opencounter.contacts import faq
-from opencounter.contacts.records import CallPointer, ChannelIdentity, Contact, Conversation
+from opencounter.contacts.records import QUEUE, CallPointer, ChannelIdentity, Contact, Conversation
 from opencounter.customers.records import Profile
 from opencounter.customers.service import business_today
 from opencounter.errors import Conflict, InvalidInput, NotFound
@@ -270,13 +270,11 @@ def _progressed(contact: Contact, progress: ContactProgress
 
 
 def waiting(channel: str | None) -> dict[str, Any]:
-    """Contacts waiting for an agent, oldest first (one Query per channel)."""
-    names = [channel] if channel else list(channels.CONTACT_CHANNELS)
+    """Contacts waiting for an agent, oldest first, on every channel or one: one Query."""
     if channel and channel not in channels.CONTACT_CHANNELS:
         raise InvalidInput(f"channel: no channel {channel!r}", field="channel")
-    found = [c for name in names for c in Contact.lookup.query(f"QUEUE#{name}") if isinstance(c, Contact)]
-    found.sort(key=lambda c: c.queued_at or "")
-    return {"items": [contact_view(c, staff=True) for c in found]}
+    found = Contact.lookup.query(QUEUE, filter_condition=(Contact.channel == channel) if channel else None)
+    return {"items": [contact_view(c, staff=True) for c in found if isinstance(c, Contact)]}
 
 
 def _seconds_between(start: str, end: datetime) -> float:
