@@ -13,7 +13,8 @@ event), `outcome` (the move was announced), `webhook_ignored` (200 with {"receiv
 (the verification run existed), `login_existed`, `check_passed`, `next_verified` (Decide says
 verified), `already_rolled_back`, `run_summarised` (a billing run's totals: nobody billed),
 `already_sent` (the notifier had told the customer before), `duplicate` (a mail or call
-received before), `unchanged` (a contact event applied before) or `item` (GetItem found the item).
+received before), `unchanged` (a contact event applied before), `published`
+(the six contact channels' figures) or `item` (GetItem found the item).
 It prints one JSON line with its own timings (time.perf_counter, from the first line of this
 file) and exits 1 when the request did not succeed.
 
@@ -68,6 +69,7 @@ CHECKS = {
     "already_sent": lambda r: r == {"outcome": "already_sent"},
     "duplicate": lambda r: r.get("outcome") == "duplicate" or r.get("outcomes") == ["duplicate"],
     "unchanged": lambda r: r == {"outcome": "unchanged"},
+    "published": lambda r: len(r.get("channels", [])) == 6,
     "item": lambda r: "Item" in r,
 }
 

@@ -133,6 +133,9 @@ def _requests(running: Running, users: Users,
         "InboundEmailFunction": ("duplicate", lambda: mail),
         "PhoneContactFunction": ("duplicate", lambda: call),
         "CallEventsFunction": ("unchanged", lambda: ended),
+        "ChannelFiguresFunction": ("published", lambda: {
+            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.scheduler",
+            "account": "123456789012", "time": "2026-12-01T10:00:00Z", "region": "eu-west-1", "detail": {}}),
     }
 
 

@@ -61,6 +61,25 @@ def test_every_channel_shows_whether_it_is_open_and_what_a_contact_can_expect(cl
     assert response.status_code == 200 and len(response.json()["items"]) == 7
 
 
+def test_every_minute_each_channels_backlog_and_wait_go_to_the_dashboard(cloud, customer, anonymous):
+    # Given a question waiting in the e-mail queue (e-mail is always open)
+    asked = customer.post("/me/contacts", json={"question": "Where is my invoice?"}).json()
+    customer.post(f"/me/contacts/{asked['contact']['contact_id']}/choice", json={"choice": "email"})
+
+    # When the minute's schedule runs the figures function
+    published = {c["channel"]: c for c in cloud.cloud.invoke("ChannelFiguresFunction", {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.scheduler",
+        "time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"), "detail": {}})["channels"]}
+
+    # Then every contact channel's figures are those GET /channels shows, the office (a visit) not among them
+    shown = {c["channel"]: c for c in anonymous.get("/channels").json()["items"]}
+    assert set(published) == set(shown) - {"office"}
+    for channel, figures in published.items():
+        assert {k: shown[channel].get(k) for k in ("waiting", "agents", "expected_wait_s")} == \
+            {k: figures[k] for k in ("waiting", "agents", "expected_wait_s")}
+    assert published["email"]["waiting"] >= 1
+
+
 def test_a_question_is_offered_self_service_first_and_the_customer_chooses(cloud, customer):
     # When the customer asks how to pay an invoice
     response = customer.post("/me/contacts", json={"question": "How can I pay my invoice with iDEAL?"})
