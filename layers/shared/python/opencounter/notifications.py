@@ -78,10 +78,10 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
     if profile.preferred_channel == "whatsapp" and proven_phone:
         template, parameters = TEMPLATES[detail_type]
         try:
-            channel, to = "whatsapp", proven_phone
             message_id = send_whatsapp_template(proven_phone, template, profile.language, parameters(detail["data"]))
+            channel, to = "whatsapp", proven_phone
         except DeliveryFailed:
-            channel, to = "email", profile.email
+            pass  # by e-mail, below
     elif profile.preferred_channel == "phone" and proven_phone:
         channel, to, message_id = "sms", proven_phone, send_sms(proven_phone, f"OpenCounter: {text}")
     if message_id is None:

@@ -13,7 +13,8 @@ from typing import Any
 from opencounter.errors import Conflict, InvalidInput
 from opencounter.outbox import utcnow
 
-LIFETIME = timedelta(minutes=10)
+LIFETIME_MINUTES = 10
+LIFETIME = timedelta(minutes=LIFETIME_MINUTES)
 ATTEMPTS = 5
 
 

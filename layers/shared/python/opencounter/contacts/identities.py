@@ -4,6 +4,7 @@ phone number, also used for WhatsApp). Only a verified identity links contacts b
 from __future__ import annotations
 
 from opencounter.contacts.records import ChannelIdentity
+from opencounter.customers.records import Profile
 from opencounter.outbox import Write, isoformat, utcnow
 
 
@@ -42,8 +43,6 @@ def proven_identity(customer_id: str, kind: str, address: str, *, by: str) -> li
     writes = [register_identity(customer_id, kind, address, verified=True, by=by)]
     held = _held(kind, address)
     if held is not None and held.customer_id != customer_id:
-        from opencounter.customers.records import Profile
-
         try:
             before = Profile.get(*Profile.keys(held.customer_id))
         except Profile.DoesNotExist:

@@ -11,8 +11,8 @@ from typing import Any
 from opencounter import one_time_codes
 from opencounter.contacts.identities import moved_identity, proven_identity
 from opencounter.customers.records import ContactCode, Profile
-from opencounter.customers.service import customer_record
-from opencounter.errors import Conflict, NotFound
+from opencounter.customers.service import customer_record, load_profile
+from opencounter.errors import Conflict
 from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
 from opencounter.validation import validate_request
 
@@ -27,13 +27,6 @@ def masked_phone(phone: str) -> str:
 
 def _scope(customer_id: str, kind: str, address: str) -> str:
     return f"{kind}:{customer_id}:{address}"
-
-
-def _load(customer_id: str) -> Profile:
-    try:
-        return Profile.get(*Profile.keys(customer_id))
-    except Profile.DoesNotExist:
-        raise NotFound("no such customer") from None
 
 
 def _new_code(customer_id: str, kind: str, address: str) -> str:
@@ -69,15 +62,11 @@ def _used(code: ContactCode) -> Write:
     return Write(code, ContactCode.digest == code.digest, delete=True, conflict="code: the code was used already")
 
 
-def _minutes() -> int:
-    return int(one_time_codes.LIFETIME.total_seconds() // 60)
-
-
 # ---------------------------------------------------------------- the phone number
 
 
 def _unproven_phone(customer_id: str) -> Profile:
-    profile = _load(customer_id)
+    profile = load_profile(customer_id)
     if not profile.phone:
         raise Conflict("phone: your record holds no phone number; add one first", field="phone")
     if profile.phone_verified_at:
@@ -92,7 +81,7 @@ def send_phone_code(customer_id: str) -> dict[str, Any]:
     profile = _unproven_phone(customer_id)
     phone = profile.phone or ""
     code = _new_code(customer_id, "phone", phone)
-    send_sms(phone, f"OpenCounter: your code is {code}. It is valid for {_minutes()} minutes. "
+    send_sms(phone, f"OpenCounter: your code is {code}. It is valid for {one_time_codes.LIFETIME_MINUTES} minutes. "
                     "We never ask for it by phone.")
     return {"sent_to": masked_phone(phone), "expires_at": isoformat(utcnow() + one_time_codes.LIFETIME)}
 
@@ -130,23 +119,27 @@ def pending_email(customer_id: str, new_email: str) -> None:
                        field="contact.email")
 
 
-def send_email_code(customer_id: str, new_email: str | None = None) -> dict[str, Any]:
-    """Mail a one-time code to the new address (or again to the pending one); the record and the
-    login keep the current address until the code comes back."""
+def send_email_code(customer_id: str) -> dict[str, Any]:
+    """Mail a new code to the address waiting for one (the first went when it was given)."""
+    try:
+        new_email = ContactCode.get(*ContactCode.keys(customer_id, "email")).address
+    except ContactCode.DoesNotExist:
+        raise Conflict("contact.email: no new e-mail address waits for its code; change it first",
+                       field="contact.email") from None
+    pending_email(customer_id, new_email)
+    return mail_email_code(load_profile(customer_id), new_email)
+
+
+def mail_email_code(profile: Profile, new_email: str) -> dict[str, Any]:
+    """Mail a one-time code to `new_email` (checked with pending_email); the record and the login
+    keep the current address until the code comes back."""
     from opencounter.ports.messaging import masked, send_email
 
-    if new_email is None:
-        try:
-            new_email = ContactCode.get(*ContactCode.keys(customer_id, "email")).address
-        except ContactCode.DoesNotExist:
-            raise Conflict("contact.email: no new e-mail address waits for its code; change it first",
-                           field="contact.email") from None
-    profile = _load(customer_id)
-    pending_email(customer_id, new_email)
-    code = _new_code(customer_id, "email", new_email)
+    code = _new_code(profile.customer_id, "email", new_email)
     send_email(new_email, "Confirm your new e-mail address", (
         f"Dear {profile.given_name},\n\nYour code to make {new_email} your OpenCounter address is {code}.\n"
-        f"It is valid for {_minutes()} minutes. Until then we keep writing to your current address.\n"))
+        f"It is valid for {one_time_codes.LIFETIME_MINUTES} minutes. Until then we keep writing to your "
+        "current address.\n"))
     return {"sent_to": masked(new_email), "expires_at": isoformat(utcnow() + one_time_codes.LIFETIME)}
 
 
@@ -155,7 +148,7 @@ def confirm_email(customer_id: str, request: dict[str, Any], *, actor: dict, cha
     and for their e-mails to us. Returns the record."""
     from opencounter.ports.accounts import change_login_email
 
-    profile = _load(customer_id)
+    profile = load_profile(customer_id)
     code = _checked_code(customer_id, "email", request)
     old, new = profile.email, code.address
     pending_email(customer_id, new)

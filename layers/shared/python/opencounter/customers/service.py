@@ -124,7 +124,7 @@ def customer_record(customer_id: str) -> dict[str, Any]:
     return record_from(list(Item.query(customer_key(customer_id))), business_today())
 
 
-def _load_profile(customer_id: str) -> Profile:
+def load_profile(customer_id: str) -> Profile:
     try:
         return Profile.get(*Profile.keys(customer_id))
     except Profile.DoesNotExist as error:
@@ -159,10 +159,10 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
     version the caller last read; a stale one raises Conflict and changes nothing. A new e-mail
     address is not taken at once: a code is mailed to it, and it replaces the current one (on the
     record and for signing in) when the code comes back (opencounter.customers.proofs)."""
-    from opencounter.customers.proofs import pending_email, send_email_code
+    from opencounter.customers.proofs import mail_email_code, pending_email
 
     validate_request("customer-update", request)
-    profile = _load_profile(customer_id)
+    profile = load_profile(customer_id)
     if int(profile.version) != request["version"]:
         raise Conflict(f"version: the record is at version {int(profile.version)}, "
                        f"not {request['version']}; read it again", field="version")
@@ -181,18 +181,18 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
     changes += _set_consents(profile, request.get("consents", []), now)
     if changes:
         profile.updated_at = now
-        # a new number is the customer's on its channel, unproven: calls and messages from it wait
-        # for proof (a code) before they link by themselves
-        identities = [write for change in changes if change["field"] == "phone"
-                      for write in moved_identity(customer_id, "phone", change["from"], change["to"])]
-        if any(change["field"] == "phone" for change in changes):
+        identities: list[Write] = []
+        if phone := next((change for change in changes if change["field"] == "phone"), None):
+            # the new number is the customer's, unproven: calls and messages from it wait for
+            # proof (a code) before they link by themselves
             profile.phone_verified_at = None
+            identities = moved_identity(customer_id, "phone", phone["from"], phone["to"])
         event = domain_event("CustomerUpdated", customer_id=customer_id, actor=actor, channel=channel,
                              data={"changes": changes})
         commit([Write(profile, conflict="version: the record changed meanwhile; read it again"), *identities],
                [event])
     if new_email:
-        send_email_code(customer_id, new_email)
+        mail_email_code(profile, new_email)
     return customer_record(customer_id)
 
 
@@ -221,7 +221,7 @@ def move_customer(customer_id: str, request: dict[str, Any], *, actor: dict, cha
     validate_request("customer-move", request)
     postcode = dutch_postcode(request["postcode"])
     effective_from = _move_date(request["move_date"]).isoformat()
-    _load_profile(customer_id)
+    load_profile(customer_id)
     address = Address(
         *Address.keys(customer_id, effective_from),
         move_id=str(uuid.uuid4()), street=request["street"].strip(),

@@ -29,11 +29,7 @@ class DeliveryFailed(Exception):
 def send_reply(channel: str, to: str, text: str, *, subject: str) -> str:
     """Send `text` to `to` (the contact's sender) on `channel`; returns the provider's message id."""
     if channel == "whatsapp":
-        answer = _post(f"{_meta()}/{os.environ.get('WHATSAPP_PHONE_NUMBER_ID', '')}/messages",
-                       os.environ.get("META_ACCESS_TOKEN", ""),
-                       {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"),
-                        "type": "text", "text": {"preview_url": False, "body": text}})
-        return str(answer["messages"][0]["id"])
+        return _whatsapp(to, {"type": "text", "text": {"preview_url": False, "body": text}})
     if channel == "messenger":
         answer = _post(f"{_meta()}/me/messages", os.environ.get("META_ACCESS_TOKEN", ""),
                        {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": {"text": text}})
@@ -43,12 +39,14 @@ def send_reply(channel: str, to: str, text: str, *, subject: str) -> str:
                        os.environ.get("X_ACCESS_TOKEN", ""), {"text": text})
         return str(answer["data"]["dm_event_id"])
     if channel == "email":
+        from botocore.exceptions import ClientError
+
         from opencounter.ports.messaging import send_email
 
         try:
             return send_email(to, subject if subject.lower().startswith("re:") else f"Re: {subject}", text,
                               reply_to=os.environ.get("SERVICE_ADDRESS"))
-        except Exception as error:  # SES refuses with a ClientError naming the reason
+        except ClientError as error:  # SES's refusal names the reason
             raise DeliveryFailed(f"e-mail: {error}") from error
     raise DeliveryFailed(f"{channel}: answers on this channel are not sent, they are in the contact history")
 
@@ -56,13 +54,16 @@ def send_reply(channel: str, to: str, text: str, *, subject: str) -> str:
 def send_whatsapp_template(to: str, template: str, language: str, parameters: list[str]) -> str:
     """A message we start on WhatsApp: an approved template with its body's parameters in order
     (free text is only allowed within 24 hours of the customer's last message)."""
+    return _whatsapp(to, {"type": "template", "template": {
+        "name": template, "language": {"code": language},
+        "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}]}})
+
+
+def _whatsapp(to: str, content: dict[str, Any]) -> str:
+    """One Cloud API message from the business number to `to` (E.164); its message id."""
     answer = _post(f"{_meta()}/{os.environ.get('WHATSAPP_PHONE_NUMBER_ID', '')}/messages",
                    os.environ.get("META_ACCESS_TOKEN", ""),
-                   {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"),
-                    "type": "template", "template": {
-                        "name": template, "language": {"code": language},
-                        "components": [{"type": "body",
-                                        "parameters": [{"type": "text", "text": p} for p in parameters]}]}})
+                   {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"), **content})
     return str(answer["messages"][0]["id"])
 
 

@@ -316,7 +316,7 @@ def send_signing_code(signup_id: str, resume_code: str | None) -> dict[str, Any]
     commit([Write(signup), Write(record)], [])
     send_email(email, "Your signing code", (
         f"Your code to sign the {signup.plan['product_name']} agreement is {code}.\n"
-        f"It is valid for {int(one_time_codes.LIFETIME.total_seconds() // 60)} minutes.\n"
+        f"It is valid for {one_time_codes.LIFETIME_MINUTES} minutes.\n"
         f"Terms: version {current['version']}, fingerprint {current['sha256']}.\n"))
     return {"sent_to": masked(email), "expires_at": isoformat(now + one_time_codes.LIFETIME),
             "terms": {k: current[k] for k in ("version", "sha256")}}
