@@ -285,6 +285,20 @@ def check_month(customers: list[Customer], period: str, issued: int) -> dict[str
 # ------------------------------------------------------------------ the benchmark
 
 
+def bill_and_check(running: Running, month: str, everyone: list[Customer], runs: list[dict[str, Any]],
+                   checks: list[dict[str, Any]], log: Callable[[str], None]) -> None:
+    """One timed billing run of `month`, then every invoice of it checked; appended to `runs`
+    and `checks`."""
+    billed = timed_run(running, month)
+    runs.append(billed)
+    log(f"  billing run {month}: {billed['customers']} customers in {billed['ms']:.0f} ms "
+        f"({billed['ms_per_1000']:.0f} ms per 1000; table {billed['table_items_before']} items), then settled in "
+        f"{billed['settle_after_ms']:.0f} ms; counts {billed['counts']}")
+    _log_retries(billed, log)
+    checks.append(check_month(everyone, month, billed["counts"]["issued"]))
+    _log_check(checks[-1], log)
+
+
 def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dict[str, Any]:
     """Make FIRST_CUSTOMERS customers, bill the first month (timed) and check it; add customers up
     to SECOND_CUSTOMERS (fewer if the time left would not allow the run), bill the second month
@@ -315,14 +329,7 @@ def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dic
 
     runs, checks = [], []
     billed_at = time.monotonic()
-    first = timed_run(running, months[0])
-    runs.append(first)
-    log(f"  billing run {months[0]}: {first['customers']} customers in {first['ms']:.0f} ms "
-        f"({first['ms_per_1000']:.0f} ms per 1000; table {first['table_items_before']} items), then settled in "
-        f"{first['settle_after_ms']:.0f} ms; counts {first['counts']}")
-    _log_retries(first, log)
-    checks.append(check_month(everyone, months[0], first["counts"]["issued"]))
-    _log_check(checks[-1], log)
+    bill_and_check(running, months[0], everyone, runs, checks, log)
     first_s = time.monotonic() - billed_at
 
     # the second month: as many new customers as the time left allows (the run's cost per
@@ -343,14 +350,7 @@ def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dic
     records = send_usage(running, rng, customers, months[1])
     everyone = [*customers, *demo_customers()]
     log(f"  {len(customers)} customers, {records} usage records for {months[1]}   ({time.monotonic() - phase:.1f}s)")
-    second = timed_run(running, months[1])
-    runs.append(second)
-    log(f"  billing run {months[1]}: {second['customers']} customers in {second['ms']:.0f} ms "
-        f"({second['ms_per_1000']:.0f} ms per 1000; table {second['table_items_before']} items), then settled in "
-        f"{second['settle_after_ms']:.0f} ms; counts {second['counts']}")
-    _log_retries(second, log)
-    checks.append(check_month(everyone, months[1], second["counts"]["issued"]))
-    _log_check(checks[-1], log)
+    bill_and_check(running, months[1], everyone, runs, checks, log)
 
     larger = max(runs, key=lambda r: r["customers"])
     not_cheapest = {c["customer_id"] for check in checks for c in check["not_cheapest"]}

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +31,8 @@ from bench.samples import (
     move_completion_task,
     notified_invoice_event,
     passed_checks,
+    rule_event,
+    scheduled_event,
     signup_activated_event,
     sqs_event,
     stream_event,
@@ -89,9 +90,8 @@ def _requests(running: Running, users: Users,
         running.cloud.invoke(function, event)
     # and the caller hung up waiting: Connect's contact event, as the rule hands it on, again
     hung_up = contact_event("DISCONNECTED", call["Details"]["ContactData"]["ContactId"])
-    ended = {"version": "0", "id": str(uuid.uuid4()), "detail-type": hung_up["DetailType"], "source": hung_up["Source"],
-             "account": "123456789012", "time": json.loads(hung_up["Detail"])["disconnectTimestamp"][:19] + "Z",
-             "region": "eu-west-1", "resources": hung_up["Resources"], "detail": json.loads(hung_up["Detail"])}
+    ended = rule_event(running, hung_up["Source"], hung_up["DetailType"], json.loads(hung_up["Detail"]),
+                       hung_up["Resources"])
     running.cloud.invoke("CallEventsFunction", ended)
     running.cloud.settle()
 
@@ -133,9 +133,7 @@ def _requests(running: Running, users: Users,
         "InboundEmailFunction": ("duplicate", lambda: mail),
         "PhoneContactFunction": ("duplicate", lambda: call),
         "CallEventsFunction": ("unchanged", lambda: ended),
-        "ChannelFiguresFunction": ("published", lambda: {
-            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.scheduler",
-            "account": "123456789012", "time": "2026-12-01T10:00:00Z", "region": "eu-west-1", "detail": {}}),
+        "ChannelFiguresFunction": ("published", lambda: scheduled_event(running)),
     }
 
 

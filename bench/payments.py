@@ -13,7 +13,6 @@ events itself, signed as Stripe signs them (`running.stripe.deliver`).
 
 from __future__ import annotations
 
-import json
 import random
 import statistics
 import threading
@@ -30,7 +29,7 @@ import requests
 from bench.billing import hold, register
 from bench.latency import percentile
 from infra.local.runtime import LOCAL_PARAMETERS, Running
-from infra.local.sandbox.stripe import signature_header
+from infra.local.sandbox.stripe import FORGERIES, forged_delivery
 from infra.local.tokens import User
 
 SECRET = LOCAL_PARAMETERS["StripePaymentsWebhookSecret"]
@@ -46,8 +45,7 @@ GOAL_PAID_P95_MS = 500
 #: payments whose `payment_intent.succeeded` event is delivered DELIVERIES times each
 DUPLICATED = 10
 DELIVERIES = 10
-#: forged deliveries: each kind this many times, spread over FORGED_PAYMENTS payments
-FORGERIES = ("wrong_secret", "stale", "missing", "tampered")
+#: forged deliveries: each kind of FORGERIES this many times, spread over FORGED_PAYMENTS payments
 FORGERIES_EACH = 3
 FORGED_PAYMENTS = 3
 HTTP_TIMEOUT_S = 30
@@ -203,27 +201,6 @@ def _at_once(running: Running, event: dict[str, Any], times: int) -> list[int]:
     return answers
 
 
-def forged(event: dict[str, Any], kind: str) -> tuple[bytes, dict[str, str]]:
-    """A delivery of `event` whose signature must be refused."""
-    payload = json.dumps(event).encode()
-    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0"}
-    if kind == "wrong_secret":
-        headers["Stripe-Signature"] = signature_header(payload, "whsec_someone_else")
-    elif kind == "stale":
-        headers["Stripe-Signature"] = signature_header(payload, SECRET, timestamp=int(time.time()) - 301)
-    elif kind == "tampered":
-        headers["Stripe-Signature"] = signature_header(payload, SECRET)
-        amount = event["data"]["object"]["amount_received"]
-        changed = payload.replace(f'"amount_received": {amount}'.encode(),
-                                  f'"amount_received": {amount * 100}'.encode())
-        if changed == payload:
-            raise RuntimeError("the tampered payload is the same as the signed one")
-        payload = changed
-    elif kind != "missing":
-        raise ValueError(kind)
-    return payload, headers
-
-
 def bad_signatures(running: Running, payments: list[Paid]) -> dict[str, Any]:
     """FORGERIES_EACH deliveries of each forgery (of the payments' real, undelivered succeeded
     events): every one must answer 400 naming Stripe-Signature; table writes counted from a mark
@@ -237,7 +214,7 @@ def bad_signatures(running: Running, payments: list[Paid]) -> dict[str, Any]:
     for kind in FORGERIES:
         for index in range(FORGERIES_EACH):
             paid = payments[index % len(payments)]
-            payload, headers = forged(paid.succeeded, kind)
+            payload, headers = forged_delivery(paid.succeeded, kind, SECRET)
             response = requests.post(_endpoint(running), data=payload, headers=headers, timeout=HTTP_TIMEOUT_S)
             answers.setdefault(kind, []).append(response.status_code)
             field_named = response.headers.get("Content-Type", "").startswith("application/json") and \

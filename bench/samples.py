@@ -68,17 +68,27 @@ def customer_updated_detail(customer_id: str) -> dict[str, Any]:
     }
 
 
+def rule_event(running: Running, source: str, detail_type: str, detail: dict[str, Any],
+               resources: list[str] | None = None) -> dict[str, Any]:
+    """What a rule hands its target for an event put on a bus, as the local cloud delivers it."""
+    from infra.local.patches import as_delivered
+
+    return as_delivered({"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail),
+                         "Resources": resources or []}, account=ACCOUNT, region=running.cloud.region)
+
+
+def scheduled_event(running: Running) -> dict[str, Any]:
+    """What EventBridge Scheduler hands a function its schedule runs."""
+    return rule_event(running, "aws.scheduler", "Scheduled Event", {})
+
+
 def eventbridge_event(running: Running, customer_id: str) -> dict[str, Any]:
     """What the bus hands the timeline writer for a CustomerUpdated event."""
     from opencounter.validation import validate_event
 
     detail = customer_updated_detail(customer_id)
     validate_event("CustomerUpdated", detail)
-    return {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": "CustomerUpdated", "source": "opencounter",
-        "account": ACCOUNT, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": running.cloud.region, "resources": [], "detail": detail,
-    }
+    return rule_event(running, "opencounter", "CustomerUpdated", detail)
 
 
 def stream_event(running: Running, customer_id: str) -> dict[str, Any]:
@@ -141,11 +151,7 @@ def signup_activated_event(running: Running, signup: dict[str, Any]) -> dict[str
                          actor={"type": "system", "id": "sign-up"}, channel=signup.get("channel") or "web",
                          data={"product_id": signup["product_id"], "email": signup["applicant"]["email"]})
     validate_event(event.detail_type, event.detail)
-    return {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": event.detail_type, "source": event.source,
-        "account": ACCOUNT, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": running.cloud.region, "resources": [], "detail": event.detail,
-    }
+    return rule_event(running, event.source, event.detail_type, event.detail)
 
 
 def passed_checks() -> list[dict[str, Any]]:
@@ -250,8 +256,4 @@ def notified_invoice_event(running: Running, customer_id: str) -> dict[str, Any]
     detail = {"event_id": entry.event_id, "occurred_at": entry.occurred_at, "customer_id": customer_id,
               "actor": entry.actor, "channel": entry.channel, "data": entry.data}
     validate_event("InvoiceIssued", detail)
-    return {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": "InvoiceIssued", "source": "opencounter",
-        "account": ACCOUNT, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": running.cloud.region, "resources": [], "detail": detail,
-    }
+    return rule_event(running, "opencounter", "InvoiceIssued", detail)

@@ -24,6 +24,7 @@ import copy
 import json
 import secrets
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -71,15 +72,18 @@ def _put_events(cloud: LocalCloud, original: Any) -> Any:
             if "EventId" not in entry:
                 continue
             bus = (event.get("EventBusName") or "default").split("/")[-1]
-            cloud.route_event(bus, {
-                "version": "0", "id": entry["EventId"], "detail-type": event["DetailType"],
-                "source": event["Source"], "account": self.account_id,
-                "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "region": self.region_name, "resources": event.get("Resources", []),
-                "detail": json.loads(event["Detail"]),
-            })
+            cloud.route_event(bus, as_delivered(event, account=self.account_id, region=self.region_name,
+                                                event_id=entry["EventId"]))
         return entries
     return put_events
+
+
+def as_delivered(entry: dict[str, Any], *, account: str, region: str, event_id: str | None = None) -> dict[str, Any]:
+    """A PutEvents entry ({"Source", "DetailType", "Detail", "Resources"}) as a rule hands it to
+    its target."""
+    return {"version": "0", "id": event_id or str(uuid.uuid4()), "detail-type": entry["DetailType"],
+            "source": entry["Source"], "account": account, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": region, "resources": entry.get("Resources", []), "detail": json.loads(entry["Detail"])}
 
 
 class _CopyWithoutTableBackups:

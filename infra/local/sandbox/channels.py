@@ -40,6 +40,11 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _stamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and Z, as AWS services write their timestamps."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _body(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
@@ -189,7 +194,7 @@ class ChannelSandbox:
         ses_id = token_hex(16) + "0" * 8 + token_hex(4)
         if self.store is not None:
             self.store(self.mail_bucket, self.mail_prefix + ses_id, bytes(mail))
-        stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        stamp = _stamp(now)
         verdicts = {"spf": spf, "dkim": dkim, "virus": virus, "spam": spam,
                     "dmarc": dmarc or ("PASS" if "PASS" in (spf, dkim) else "FAIL")}
         headers = [{"name": "Return-Path", "value": f"<{_address(from_address)}>"},
@@ -232,23 +237,20 @@ def contact_event(event_type: str, contact_id: str, *, enqueued_at: datetime | N
                   ended_at: datetime | None = None, channel: str = "VOICE", queue: str = "Service") -> dict[str, Any]:
     """An "Amazon Connect Contact Event" as Connect puts it on the default bus (source aws.connect):
     CONNECTED_TO_AGENT with the agent's part, DISCONNECTED with it only when an agent answered."""
-    def stamp(moment: datetime) -> str:
-        return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
     now = datetime.now(UTC)
     queue_id = uuid.uuid5(uuid.NAMESPACE_URL, queue)
     detail: dict[str, Any] = {
         "eventType": event_type, "contactId": contact_id, "initialContactId": contact_id, "channel": channel,
         "instanceArn": CONNECT_INSTANCE, "initiationMethod": "INBOUND",
-        "initiationTimestamp": stamp(enqueued_at or now),
+        "initiationTimestamp": _stamp(enqueued_at or now),
         "queueInfo": {"queueArn": f"{CONNECT_INSTANCE}/queue/{queue_id}", "queueType": "STANDARD",
-                      "enqueueTimestamp": stamp(enqueued_at or now)},
+                      "enqueueTimestamp": _stamp(enqueued_at or now)},
     }
     if answered_at is not None:
         detail["agentInfo"] = {"agentArn": f"{CONNECT_INSTANCE}/agent/{agent}",
-                               "connectedToAgentTimestamp": stamp(answered_at)}
+                               "connectedToAgentTimestamp": _stamp(answered_at)}
     if event_type == "DISCONNECTED":
-        detail["disconnectTimestamp"] = stamp(ended_at or now)
+        detail["disconnectTimestamp"] = _stamp(ended_at or now)
     return {"Source": "aws.connect", "DetailType": "Amazon Connect Contact Event", "Detail": json.dumps(detail),
             "Resources": [f"{CONNECT_INSTANCE}/contact/{contact_id}", CONNECT_INSTANCE]}
 

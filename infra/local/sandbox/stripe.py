@@ -99,6 +99,33 @@ def signature_header(payload: bytes, secret: str, timestamp: int | None = None) 
     return f"t={stamp},v1={digest}"
 
 
+#: the ways a delivery's signature can be wrong, as forged_delivery() makes them
+FORGERIES = ("wrong_secret", "stale", "missing", "tampered")
+
+
+def forged_delivery(event: dict[str, Any], kind: str, secret: str) -> tuple[bytes, dict[str, str]]:
+    """(body, headers) of a delivery of `event` whose signature an endpoint with `secret` must
+    refuse: signed with another secret, 301 s old (beyond the 300 s tolerance), unsigned, or
+    signed and then changed (the amount a hundredfold)."""
+    payload = json.dumps(event).encode()
+    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0"}
+    if kind == "wrong_secret":
+        headers["Stripe-Signature"] = signature_header(payload, "whsec_someone_else")
+    elif kind == "stale":
+        headers["Stripe-Signature"] = signature_header(payload, secret, timestamp=int(time.time()) - 301)
+    elif kind == "tampered":
+        headers["Stripe-Signature"] = signature_header(payload, secret)
+        amount = event["data"]["object"]["amount_received"]
+        changed = payload.replace(f'"amount_received": {amount}'.encode(),
+                                  f'"amount_received": {amount * 100}'.encode())
+        if changed == payload:
+            raise RuntimeError("the tampered payload is the same as the signed one")
+        payload = changed
+    elif kind != "missing":
+        raise ValueError(kind)
+    return payload, headers
+
+
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
 
