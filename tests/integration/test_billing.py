@@ -175,7 +175,8 @@ def test_a_notice_whatsapp_refuses_goes_by_e_mail(cloud, customer, monkeypatch):
     # Given a customer who prefers WhatsApp, and a token Meta no longer accepts
     phone = verified_phone(customer)
     record = customer.get("/me").json()
-    customer.patch("/me", json={"version": record["version"], "settings": {"preferred_channel": "whatsapp"}})
+    assert customer.patch("/me", json={"version": record["version"],
+                                       "settings": {"preferred_channel": "whatsapp"}}).status_code == 200
     monkeypatch.setenv("META_ACCESS_TOKEN", "revoked")
 
     # When October is billed / Then the notice arrives by e-mail, once, and nothing by WhatsApp

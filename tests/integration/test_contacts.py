@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from infra.local.runtime import LOCAL_PARAMETERS
+from infra.local.template import ACCOUNT
 from tests.conftest import TableWrites, bill, give_product, texted_code, verified_phone
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -67,9 +68,11 @@ def test_every_minute_each_channels_backlog_and_wait_go_to_the_dashboard(cloud, 
     customer.post(f"/me/contacts/{asked['contact']['contact_id']}/choice", json={"choice": "email"})
 
     # When the minute's schedule runs the figures function
-    published = {c["channel"]: c for c in cloud.cloud.invoke("ChannelFiguresFunction", {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.scheduler",
-        "time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"), "detail": {}})["channels"]}
+    from infra.local.patches import as_delivered
+
+    minute = as_delivered({"Source": "aws.scheduler", "DetailType": "Scheduled Event", "Detail": "{}"},
+                          account=ACCOUNT, region=cloud.cloud.region)
+    published = {c["channel"]: c for c in cloud.cloud.invoke("ChannelFiguresFunction", minute)["channels"]}
 
     # Then every contact channel's figures are those GET /channels shows, the office (a visit) not among them
     shown = {c["channel"]: c for c in anonymous.get("/channels").json()["items"]}
@@ -241,12 +244,19 @@ def test_a_customer_proves_their_phone_and_then_whatsapp_from_it_is_theirs(cloud
     assert not any("number writing" in str(c["messages"]) for c in _history(customer))
 
 
-@pytest.mark.parametrize("body", [{}, {"code": "12345"}, {"code": "abcdef"}, {"code": "123456", "extra": 1}])
-def test_a_bad_phone_code_is_refused_naming_it_and_nothing_changes(cloud, customer, body):
-    customer.post("/me/phone-verification")
+@pytest.mark.parametrize(("body", "field"), [({}, "code"), ({"code": "12345"}, "code"), ({"code": "abcdef"}, "code"),
+                                           ({"code": "123456", "extra": 1}, "extra")])
+def test_a_bad_phone_code_is_refused_naming_it_and_nothing_changes(cloud, customer, body, field):
+    # Given a code texted to the customer
+    assert customer.post("/me/phone-verification").status_code == 202
+    # When they send something that is not a code / Then it is refused naming the field, no try counted
     refused = customer.post("/me/phone-verification/confirmation", json=body)
-    assert refused.status_code == 400 and refused.json()["field"] in ("code", "extra", "(root)"), refused.json()
+    assert refused.status_code == 400 and refused.json()["field"] == field, refused.json()
     assert customer.get("/me").json()["contact"]["phone_verified"] is False
+    # And the first wrong code is still the first try of five
+    code = texted_code(customer, customer.get("/me").json()["contact"]["phone"])
+    wrong = customer.post("/me/phone-verification/confirmation", json={"code": f"{(int(code) + 1) % 10**6:06d}"})
+    assert wrong.status_code == 400 and "4 tries left" in wrong.json()["message"]
 
 
 def _phone_figures() -> dict[str, int]:
