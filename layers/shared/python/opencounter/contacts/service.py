@@ -306,7 +306,7 @@ def add_note(contact_id: str, customer_id: str | None, request: dict[str, Any], 
                                       "for_customer": request.get("for_customer", False)}]
     reply = None
     if request.get("reply"):
-        goes_out = contact.channel in SENDS_OUT and bool(contact.sender) and contact.sender != "anonymous"
+        goes_out = contact.channel in SENDS_OUT and bool(contact.sender)  # a withheld number is a call's only
         reply = {"at": now, "from": "agent", "channel": contact.channel, "text": text, "reply_id": uuid.uuid4().hex,
                  "delivery": "sending" if goes_out else "in_history"}
         contact.messages = [*contact.messages, reply]
