@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# the shared layer is on the path as Lambda puts a layer's python/ on it
+export PYTHONPATH := $(CURDIR)/layers/shared/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/dependencies/requirements.txt constraints.txt | cksum | cut -d' ' -f1)
 
 .PHONY: setup run test bench lint check-template clean

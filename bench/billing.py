@@ -228,7 +228,7 @@ def check_month(customers: list[Customer], period: str, issued: int) -> dict[str
     from opencounter.billing.invoices import invoice_number, load_invoice
     from opencounter.billing.rating import Period
     from opencounter.billing.records import UsageTotal
-    from opencounter.errors import NotFound
+    from opencounter.core.errors import NotFound
 
     document = catalogue()
     plans = plans_by_code(document)
@@ -305,7 +305,7 @@ def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dic
     for everyone (timed) and check it. Each loop stops making customers at its share of the
     time until `deadline`."""
     from opencounter.billing.rating import Period
-    from opencounter.customers.service import business_today
+    from opencounter.core.clock import business_today
 
     rng = random.Random(SEED)
     current = Period.of(business_today())

@@ -57,8 +57,8 @@ def _requests(running: Running, users: Users,
     from infra.local.demo import demo_id
     from infra.local.sandbox.channels import contact_event
     from opencounter.billing.rating import Period
+    from opencounter.core.clock import business_today
     from opencounter.customers.records import ProductHolding, Profile
-    from opencounter.customers.service import business_today
 
     customer_id = users.customer_id
     verified = signups.verified

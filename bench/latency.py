@@ -70,7 +70,7 @@ def _measure(key: str, count: int, budget_s: float, one: Callable[[int], float],
 def run(running: Running, users: Users, *, deadline: float, log: Callable[[str], None]) -> dict[str, Any]:
     """Every route in turn (reads first, so the writes do not grow what they read); each route
     gets a share of the time left until `deadline` (writes twice a read's share)."""
-    from opencounter.customers.service import business_today
+    from opencounter.core.clock import business_today
 
     customer = Client(running.url, users.customer_token)
     agent = Client(running.url, users.agent_token)

@@ -81,7 +81,7 @@ def prepare(running: Running, count: int, *, deadline: float) -> list[Paid]:
     from opencounter.billing.invoices import bill_customer
     from opencounter.billing.rating import Period
     from opencounter.catalogue import current_version
-    from opencounter.customers.service import business_today
+    from opencounter.core.clock import business_today
 
     period = Period.of(business_today()).previous()
     version = current_version()

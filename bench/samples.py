@@ -84,7 +84,7 @@ def scheduled_event(running: Running) -> dict[str, Any]:
 
 def eventbridge_event(running: Running, customer_id: str) -> dict[str, Any]:
     """What the bus hands the timeline writer for a CustomerUpdated event."""
-    from opencounter.validation import validate_event
+    from opencounter.core.validation import validate_event
 
     detail = customer_updated_detail(customer_id)
     validate_event("CustomerUpdated", detail)
@@ -94,8 +94,8 @@ def eventbridge_event(running: Running, customer_id: str) -> dict[str, Any]:
 def stream_event(running: Running, customer_id: str) -> dict[str, Any]:
     """A DynamoDB stream batch with one INSERT of an OutboxEvent item (NewImage as DynamoDB JSON,
     serialised by the OutboxEvent model itself)."""
-    from opencounter.outbox import DomainEvent, OutboxEvent
-    from opencounter.validation import validate_event
+    from opencounter.core.outbox import DomainEvent, OutboxEvent
+    from opencounter.core.validation import validate_event
 
     detail = customer_updated_detail(customer_id)
     validate_event("CustomerUpdated", detail)
@@ -144,8 +144,8 @@ def identity_webhook(session: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
 def signup_activated_event(running: Running, signup: dict[str, Any]) -> dict[str, Any]:
     """What the bus hands the verification start for the SignupActivated event of an active
     sign-up (`signup`: the sign response), with a new event id (valid per its schema)."""
-    from opencounter.outbox import domain_event
-    from opencounter.validation import validate_event
+    from opencounter.core.outbox import domain_event
+    from opencounter.core.validation import validate_event
 
     event = domain_event("SignupActivated", customer_id=signup["customer_id"], signup_id=signup["signup_id"],
                          actor={"type": "system", "id": "sign-up"}, channel=signup.get("channel") or "web",
@@ -211,7 +211,7 @@ def demo_usage_record(customer_key: str = "sanne", plan_code: str = "MOBILE-20GB
     duplicate for the usage intake, which stores nothing for it."""
     from infra.local.demo import CUSTOMERS, demo_id
     from opencounter.billing.rating import Period
-    from opencounter.customers.service import business_today
+    from opencounter.core.clock import business_today
 
     customer = next(c for c in CUSTOMERS if c["key"] == customer_key)
     period = Period.of(business_today())
@@ -242,10 +242,10 @@ def notified_invoice_event(running: Running, customer_id: str) -> dict[str, Any]
     """What the bus hands the customer notifier for the customer's latest InvoiceIssued event,
     rebuilt from the timeline entry it left (same event id, valid per its schema). The customer
     was told about it already, so the notifier sends nothing: `already_sent`."""
+    from opencounter.core.table import timeline_key
+    from opencounter.core.validation import validate_event
     from opencounter.notifications import Notification
-    from opencounter.table import timeline_key
     from opencounter.timeline import TimelineEntry
-    from opencounter.validation import validate_event
 
     entries = [e for e in TimelineEntry.query(timeline_key(customer_id)) if e.event_type == "InvoiceIssued"]
     if not entries:

@@ -1,25 +1,20 @@
 """Staff reach any customer's record through these routes (/agent/...), with their own rights:
-only members of the agents or admins group, and every change is recorded as done by the agent."""
+only members of the agents or admins group (the edge guards every /agent route), and every change
+is recorded as done by the agent."""
 
 from opencounter.contacts.overview import customer_360
+from opencounter.core.errors import InvalidInput
 from opencounter.customers.service import find_customers, move_customer, update_customer
-from opencounter.errors import InvalidInput
-from opencounter.http import caller, json_body, query_int, rest_api
-from opencounter.identity import require_staff
-from opencounter.observability import observability
+from opencounter.edge.http import caller, json_body, query_int, rest_api
+from opencounter.edge.observability import observability
 from opencounter.timeline import customer_timeline
 
 logger, metrics = observability("agent-desk")
 app = rest_api(logger)
 
 
-def _agent_actor() -> dict:
-    return require_staff(caller(app)).actor
-
-
 @app.get("/agent/customers")
 def search_customers() -> dict:
-    _agent_actor()
     email = app.current_event.get_query_string_value("email")
     if not email:
         raise InvalidInput("email: give the e-mail address to look for", field="email")
@@ -28,23 +23,21 @@ def search_customers() -> dict:
 
 @app.get("/agent/customers/<customer_id>")
 def get_customer(customer_id: str) -> dict:
-    _agent_actor()
     return customer_360(customer_id)
 
 
 @app.patch("/agent/customers/<customer_id>")
 def patch_customer(customer_id: str) -> dict:
-    return update_customer(customer_id, json_body(app), actor=_agent_actor(), channel="agent")
+    return update_customer(customer_id, json_body(app), actor=caller(app).actor, channel="agent")
 
 
 @app.post("/agent/customers/<customer_id>/moves")
 def post_move(customer_id: str) -> tuple[dict, int]:
-    return move_customer(customer_id, json_body(app), actor=_agent_actor(), channel="agent"), 201
+    return move_customer(customer_id, json_body(app), actor=caller(app).actor, channel="agent"), 201
 
 
 @app.get("/agent/customers/<customer_id>/timeline")
 def get_timeline(customer_id: str) -> dict:
-    _agent_actor()
     return customer_timeline(customer_id, limit=query_int(app, "limit", 20, 1, 100),
                              cursor=app.current_event.get_query_string_value("cursor"))
 

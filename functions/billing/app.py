@@ -4,57 +4,49 @@ payment arrangements; and the same invoices for staff (/agent/customers/{id}/inv
 from opencounter.billing.invoices import agree_arrangement, invoice_detail, list_invoices
 from opencounter.billing.payments import start_payment
 from opencounter.billing.usage import usage_view
-from opencounter.http import caller, json_body, rest_api
-from opencounter.identity import require_customer, require_staff
-from opencounter.observability import observability
+from opencounter.edge.http import caller, json_body, me, rest_api
+from opencounter.edge.observability import observability
 
 logger, metrics = observability("billing")
 app = rest_api(logger)
 
 
-def _me() -> str:
-    return require_customer(caller(app))
-
-
 @app.get("/me/usage")
 def get_usage() -> dict:
-    return usage_view(_me(), app.current_event.get_query_string_value("period"))
+    return usage_view(me(app), app.current_event.get_query_string_value("period"))
 
 
 @app.get("/me/invoices")
 def get_invoices() -> dict:
-    return list_invoices(_me())
+    return list_invoices(me(app))
 
 
 @app.get("/me/invoices/<invoice_id>")
 def get_invoice(invoice_id: str) -> dict:
-    return invoice_detail(_me(), invoice_id)
+    return invoice_detail(me(app), invoice_id)
 
 
 @app.post("/me/invoices/<invoice_id>/payments")
 def post_payment(invoice_id: str) -> tuple[dict, int]:
-    payment = start_payment(_me(), invoice_id, json_body(app))
+    payment = start_payment(me(app), invoice_id, json_body(app))
     metrics.add_metric(name="PaymentStarted", unit="Count", value=1)
     return payment, 201
 
 
 @app.post("/me/invoices/<invoice_id>/arrangement")
 def post_arrangement(invoice_id: str) -> tuple[dict, int]:
-    customer_id = _me()
-    invoice = agree_arrangement(customer_id, invoice_id, json_body(app), actor=caller(app).actor, channel="web")
+    invoice = agree_arrangement(me(app), invoice_id, json_body(app), actor=caller(app).actor, channel="web")
     metrics.add_metric(name="PaymentArrangementAgreed", unit="Count", value=1)
     return invoice, 201
 
 
 @app.get("/agent/customers/<customer_id>/invoices")
 def get_customer_invoices(customer_id: str) -> dict:
-    require_staff(caller(app))
     return list_invoices(customer_id)
 
 
 @app.get("/agent/customers/<customer_id>/invoices/<invoice_id>")
 def get_customer_invoice(customer_id: str, invoice_id: str) -> dict:
-    require_staff(caller(app))
     return invoice_detail(customer_id, invoice_id)
 
 

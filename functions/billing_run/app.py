@@ -2,7 +2,7 @@
 shard's customers, sum up."""
 
 from opencounter.billing.run import bill_page, plan_run, summarise
-from opencounter.observability import observability
+from opencounter.edge.observability import observability
 
 logger, metrics = observability("billing-run")
 

@@ -1,8 +1,9 @@
 """What became of a call after the Amazon Connect contact flow announced it: Connect's contact
 events (answered by an agent, ended) move the contact on and feed the phone's figures."""
 
+from opencounter.channels.metrics import abandoned_metrics, answered_metrics
 from opencounter.contacts.service import contact_progress
-from opencounter.observability import abandoned_metrics, answered_metrics, observability
+from opencounter.edge.observability import observability
 from opencounter.ports.channels import connect_contact_progress
 
 logger, metrics = observability("call-events")

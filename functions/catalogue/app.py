@@ -1,8 +1,8 @@
 """The shop window: the products and plans on sale now (public)."""
 
 from opencounter.catalogue import current_products
-from opencounter.http import rest_api
-from opencounter.observability import observability
+from opencounter.edge.http import rest_api
+from opencounter.edge.observability import observability
 from opencounter.terms import terms
 
 logger, metrics = observability("catalogue")

@@ -5,7 +5,7 @@ says these, so they are read as GET /channels shows them and published as gauges
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from opencounter.channels.status import channel_status
-from opencounter.observability import NAMESPACE, observability
+from opencounter.edge.observability import NAMESPACE, observability
 
 logger, _ = observability("channel-figures")
 

@@ -2,13 +2,12 @@
 x-twitter-webhooks-signature). A bad signature gets 400 and writes nothing; each message is
 stored once, linked to the customer whose verified identity sent it, or kept for an agent to link."""
 
-import os
-
 from aws_lambda_powertools.event_handler import Response
 
 from opencounter.contacts.service import receive
-from opencounter.http import rest_api
-from opencounter.observability import observability
+from opencounter.core.settings import settings
+from opencounter.edge.http import rest_api
+from opencounter.edge.observability import observability
 from opencounter.ports.channels import (
     messenger_contacts,
     meta_verification_challenge,
@@ -38,8 +37,8 @@ def _store(contacts: list) -> dict:
 def verify_subscription(platform: str) -> Response | dict:
     params = app.current_event.query_string_parameters or {}
     if platform == "x":
-        return x_crc_response(params.get("crc_token", ""), os.environ["X_CONSUMER_SECRET"])
-    challenge = meta_verification_challenge(params, os.environ["META_VERIFY_TOKEN"])
+        return x_crc_response(params.get("crc_token", ""), settings().required("x_consumer_secret"))
+    challenge = meta_verification_challenge(params, settings().required("meta_verify_token"))
     return Response(status_code=200, content_type="text/plain", body=challenge)
 
 
@@ -50,10 +49,10 @@ def receive_messages(platform: str) -> dict:
     payload = _body()
     if platform == "x":
         verify_x_signature(payload, app.current_event.get_header_value("x-twitter-webhooks-signature"),
-                           os.environ["X_CONSUMER_SECRET"])
+                           settings().required("x_consumer_secret"))
         return _store(x_contacts(json.loads(payload)))
     verify_meta_signature(payload, app.current_event.get_header_value("X-Hub-Signature-256"),
-                          os.environ["META_APP_SECRET"])
+                          settings().required("meta_app_secret"))
     return _store(PARSERS[platform](json.loads(payload)))
 
 

@@ -3,16 +3,11 @@ offered first), choose a channel, see the whole contact history, follow and cont
 
 from opencounter.contacts.requests import continue_request, list_requests, load_request, request_view, start_request
 from opencounter.contacts.service import ask, choose, contact_history, feedback
-from opencounter.http import caller, json_body, rest_api
-from opencounter.identity import require_customer
-from opencounter.observability import observability
+from opencounter.edge.http import caller, json_body, me, rest_api
+from opencounter.edge.observability import observability
 
 logger, metrics = observability("contacts")
 app = rest_api(logger)
-
-
-def _me() -> str:
-    return require_customer(caller(app))
 
 
 def _channel() -> str:
@@ -22,20 +17,19 @@ def _channel() -> str:
 
 @app.post("/me/contacts")
 def post_contact() -> tuple[dict, int]:
-    result = ask(_me(), json_body(app), channel=_channel())
+    result = ask(me(app), json_body(app), channel=_channel())
     metrics.add_metric(name="QuestionAsked", unit="Count", value=1)
     return result, 201
 
 
 @app.get("/me/contacts")
 def get_contacts() -> dict:
-    return contact_history(_me())
+    return contact_history(me(app))
 
 
 @app.post("/me/contacts/<contact_id>/choice")
 def post_choice(contact_id: str) -> dict:
-    me = caller(app)
-    contact = choose(require_customer(me), contact_id, json_body(app), actor=me.actor)
+    contact = choose(me(app), contact_id, json_body(app), actor=caller(app).actor)
     metrics.add_metric(name="SelfServed" if contact["status"] == "self_served" else "ContactQueued", unit="Count",
                        value=1)
     return contact
@@ -43,29 +37,27 @@ def post_choice(contact_id: str) -> dict:
 
 @app.post("/me/contacts/<contact_id>/feedback")
 def post_feedback(contact_id: str) -> dict:
-    return feedback(_me(), contact_id, json_body(app))
+    return feedback(me(app), contact_id, json_body(app))
 
 
 @app.get("/me/requests")
 def get_requests() -> dict:
-    return list_requests(_me())
+    return list_requests(me(app))
 
 
 @app.post("/me/requests")
 def post_request() -> tuple[dict, int]:
-    me = caller(app)
-    return start_request(require_customer(me), json_body(app), actor=me.actor, channel=_channel()), 201
+    return start_request(me(app), json_body(app), actor=caller(app).actor, channel=_channel()), 201
 
 
 @app.get("/me/requests/<request_id>")
 def get_request(request_id: str) -> dict:
-    return request_view(load_request(_me(), request_id))
+    return request_view(load_request(me(app), request_id))
 
 
 @app.post("/me/requests/<request_id>/steps")
 def post_step(request_id: str) -> dict:
-    me = caller(app)
-    return continue_request(require_customer(me), request_id, json_body(app), actor=me.actor, channel=_channel())
+    return continue_request(me(app), request_id, json_body(app), actor=caller(app).actor, channel=_channel())
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

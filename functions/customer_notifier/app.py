@@ -1,8 +1,8 @@
 """Tells the customer, on their preferred channel, about events that need their attention: a new
 invoice, a failed payment, a plan that fits their use better."""
 
+from opencounter.edge.observability import observability
 from opencounter.notifications import notify
-from opencounter.observability import observability
 
 logger, metrics = observability("customer-notifier")
 

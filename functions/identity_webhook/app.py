@@ -2,8 +2,8 @@
 identified and validated at once, or asked to try again. A bad or stale signature gets 400
 and writes nothing; a repeated delivery has no second effect."""
 
-from opencounter.http import rest_api
-from opencounter.observability import observability
+from opencounter.edge.http import rest_api
+from opencounter.edge.observability import observability
 from opencounter.signups.service import record_identity_outcome
 
 logger, metrics = observability("identity-webhook")

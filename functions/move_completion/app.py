@@ -2,7 +2,7 @@
 still the one in force (it may have been replaced by a later registration for the same day)."""
 
 from opencounter.customers.service import complete_move
-from opencounter.observability import observability
+from opencounter.edge.observability import observability
 
 logger, metrics = observability("move-completion")
 

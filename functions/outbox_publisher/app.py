@@ -8,11 +8,10 @@ detail.event_id, so a second delivery is harmless: no event is lost, none has tw
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecordEventName
 
-from opencounter.events import EventPublisher
-from opencounter.observability import observability
+from opencounter.core.publisher import publish
+from opencounter.edge.observability import observability
 
 logger, metrics = observability("outbox-publisher")
-publisher = EventPublisher()
 
 
 @logger.inject_lambda_context
@@ -24,7 +23,7 @@ def lambda_handler(event: dict, context: object) -> dict:
         if record.event_name == DynamoDBRecordEventName.INSERT
         and (record.dynamodb.new_image or {}).get("entity") == "OutboxEvent"
     ]
-    failed = publisher.publish(outbox)
+    failed = publish(outbox)
     metrics.add_metric(name="EventsPublished", unit="Count", value=len(outbox) - len(failed))
     if failed:
         logger.warning("events not accepted by the bus; the stream will deliver them again",

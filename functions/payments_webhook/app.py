@@ -3,8 +3,8 @@ is PAID as soon as the event is processed. A bad or stale signature gets 400 and
 a duplicate delivery, in any order or at the same moment, has one effect."""
 
 from opencounter.billing.payments import apply_payment_update
-from opencounter.http import rest_api
-from opencounter.observability import observability
+from opencounter.edge.http import rest_api
+from opencounter.edge.observability import observability
 from opencounter.ports.payments import payment_update
 
 logger, metrics = observability("payments-webhook")

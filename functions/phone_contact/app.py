@@ -3,7 +3,7 @@ the call becomes a contact in the caller's history (a withheld or unknown number
 agent to link it)."""
 
 from opencounter.contacts.service import receive
-from opencounter.observability import observability
+from opencounter.edge.observability import observability
 from opencounter.ports.channels import connect_contact
 
 logger, metrics = observability("phone-contact")

@@ -2,9 +2,8 @@
 cancellation now or at the end of the month."""
 
 from opencounter.customers.products import cancel_product, change_plan
-from opencounter.http import caller, json_body, rest_api
-from opencounter.identity import require_customer
-from opencounter.observability import observability
+from opencounter.edge.http import caller, json_body, me, rest_api
+from opencounter.edge.observability import observability
 
 logger, metrics = observability("product-changes")
 app = rest_api(logger)
@@ -12,16 +11,14 @@ app = rest_api(logger)
 
 @app.patch("/me/products/<product_id>")
 def patch_product(product_id: str) -> dict:
-    me = caller(app)
-    product = change_plan(require_customer(me), product_id, json_body(app), actor=me.actor, channel="web")
+    product = change_plan(me(app), product_id, json_body(app), actor=caller(app).actor, channel="web")
     metrics.add_metric(name="ProductPlanChanged", unit="Count", value=1)
     return product
 
 
 @app.post("/me/products/<product_id>/cancellation")
 def post_cancellation(product_id: str) -> tuple[dict, int]:
-    me = caller(app)
-    product = cancel_product(require_customer(me), product_id, json_body(app), actor=me.actor, channel="web")
+    product = cancel_product(me(app), product_id, json_body(app), actor=caller(app).actor, channel="web")
     metrics.add_metric(name="ProductCancelled", unit="Count", value=1)
     return product, 201
 

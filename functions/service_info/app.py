@@ -3,9 +3,9 @@
 
 from opencounter.channels.status import channel_status
 from opencounter.contacts.faq import ranked
-from opencounter.customers.service import business_today
-from opencounter.http import rest_api
-from opencounter.observability import observability
+from opencounter.core.clock import business_today
+from opencounter.edge.http import rest_api
+from opencounter.edge.observability import observability
 
 logger, metrics = observability("service-info")
 app = rest_api(logger)

@@ -1,10 +1,10 @@
 """Online sign-up: apply (public), follow and continue a sign-up on any channel with its resume
 code, as the signed-in customer, or as staff."""
 
-from opencounter.errors import InvalidInput
-from opencounter.http import caller, json_body, rest_api
-from opencounter.identity import require_customer, require_staff
-from opencounter.observability import observability
+from opencounter.core.errors import InvalidInput
+from opencounter.edge.http import json_body, me, rest_api
+from opencounter.edge.idempotency import idempotent
+from opencounter.edge.observability import observability
 from opencounter.signups.service import (
     resume,
     send_signing_code,
@@ -22,8 +22,7 @@ app = rest_api(logger)
 
 @app.post("/signups")
 def apply() -> tuple[dict, int]:
-    signup = start_signup(json_body(app), idempotency_key=app.current_event.get_header_value("Idempotency-Key"),
-                          lambda_context=app.lambda_context)
+    signup = idempotent(app, "signups", start_signup, json_body(app))
     metrics.add_metric(name="SignupStarted", unit="Count", value=1)
     return signup, 201
 
@@ -62,18 +61,16 @@ def continue_with_code() -> dict:
 
 @app.get("/me/signups/<signup_id>")
 def get_mine(signup_id: str) -> dict:
-    return signup_of_customer(signup_id, require_customer(caller(app)))
+    return signup_of_customer(signup_id, me(app))
 
 
 @app.get("/agent/signups/<signup_id>")
 def get_for_staff(signup_id: str) -> dict:
-    require_staff(caller(app))
     return signup_for_staff(signup_id)
 
 
 @app.get("/agent/signups")
 def find_for_staff() -> dict:
-    require_staff(caller(app))
     code = app.current_event.get_query_string_value("resume_code")
     if not code:
         raise InvalidInput("resume_code: give the code the customer reads out", field="resume_code")

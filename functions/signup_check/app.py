@@ -1,6 +1,6 @@
 """Verification task: one of the deeper checks (document, sanctions, address)."""
 
-from opencounter.observability import observability
+from opencounter.edge.observability import observability
 from opencounter.signups.verification import run_check
 
 logger, metrics = observability("signup-check")

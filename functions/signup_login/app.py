@@ -1,6 +1,6 @@
 """Verification task: make sure the new customer's login exists."""
 
-from opencounter.observability import observability
+from opencounter.edge.observability import observability
 from opencounter.signups.verification import ensure_login
 
 logger, metrics = observability("signup-login")

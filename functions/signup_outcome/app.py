@@ -1,7 +1,7 @@
 """Verification tasks: decide what the checks mean, and record the outcome when nothing has to be
 undone (verified, or in review when a check could not be completed)."""
 
-from opencounter.observability import observability
+from opencounter.edge.observability import observability
 from opencounter.signups.verification import decide, mark_for_review, mark_verified
 
 logger, metrics = observability("signup-outcome")

@@ -1,6 +1,6 @@
 """Verification task: the compensating rollback of a sign-up whose deeper checks failed."""
 
-from opencounter.observability import observability
+from opencounter.edge.observability import observability
 from opencounter.signups.verification import roll_back
 
 logger, metrics = observability("signup-rollback")

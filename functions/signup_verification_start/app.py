@@ -3,7 +3,7 @@ The run is named after the sign-up, so a redelivered event starts nothing twice.
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
-from opencounter.observability import observability
+from opencounter.edge.observability import observability
 from opencounter.signups.verification import start_flow
 
 logger, metrics = observability("signup-verification-start")

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from opencounter.billing.usage import record_usage
-from opencounter.observability import observability
+from opencounter.edge.observability import observability
 
 logger, metrics = observability("usage-intake")
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -23,7 +23,6 @@ import io
 import json
 import os
 import queue
-import sys
 import threading
 import time
 import traceback
@@ -41,6 +40,7 @@ from moto.events.models import EventPattern
 
 from infra.local import patches
 from infra.local.template import ACCOUNT, ROOT, TEMPLATE, Resolver, load_template
+from opencounter.core.settings import settings
 
 #: an execution waiting longer than this is parked: settle() does not wait for it
 PARKED_AFTER_S = 5.0
@@ -371,10 +371,8 @@ class LocalCloud:
                     raise ValueError(f"environment variable {key} differs between functions; "
                                      "give each function's setting its own name")
         os.environ.update({**merged, **self.environment})
-        layer_paths = [str(ROOT / "layers" / "shared" / "python")]
-        for path in layer_paths:
-            if path not in sys.path:
-                sys.path.insert(0, path)
+        # every function in this process reads the settings the template gives it, as at a cold start
+        settings.cache_clear()
 
     def _create_state_machine(self, name: str, spec: dict[str, Any]) -> None:
         props = self.resolver.resolve(spec["Properties"])

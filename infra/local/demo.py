@@ -78,15 +78,10 @@ def load_demo_data() -> None:
     from opencounter.catalogue import load_catalogue
     from opencounter.channels.status import set_staffing
     from opencounter.contacts.faq import load_faq
+    from opencounter.core.clock import business_today
     from opencounter.customers.proofs import phone_proven
     from opencounter.customers.records import Profile
-    from opencounter.customers.service import (
-        business_today,
-        hold_product,
-        move_customer,
-        register_customer,
-        update_customer,
-    )
+    from opencounter.customers.service import hold_product, move_customer, register_customer, update_customer
     from opencounter.signups.credit import Blocklisted
 
     Blocklisted(*Blocklisted.keys("EMAIL", "blocked@example.nl"), reason="demo: fraud with an earlier account").save()
@@ -139,7 +134,7 @@ def _demo_contacts() -> None:
     request under way, started in the chat."""
     from opencounter.contacts.requests import continue_request, start_request
     from opencounter.contacts.service import add_note, receive, resolve, take
-    from opencounter.outbox import isoformat, utcnow
+    from opencounter.core.clock import isoformat, utcnow
     from opencounter.ports.channels import InboundContact
 
     sanne = demo_id("sanne")
@@ -165,7 +160,7 @@ def _demo_contacts() -> None:
 
 def waiting_contact(customer_id: str) -> str:
     from opencounter.contacts.records import Contact
-    from opencounter.table import customer_key
+    from opencounter.core.table import customer_key
 
     return next(c.contact_id for c in Contact.query(customer_key(customer_id), Contact.SK.startswith("CONTACT#"))
                 if c.status == "QUEUED")

@@ -14,7 +14,6 @@ import json
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -22,7 +21,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from infra.local.cloud import FunctionCrashed, LocalCloud
-from infra.local.template import ACCOUNT, ROOT
+from infra.local.template import ACCOUNT, ROOT, Route, api_routes
 from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer
 
 #: API Gateway's own limit on a request payload
@@ -32,32 +31,8 @@ CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", 
                  ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json"}
 
 
-@dataclass(frozen=True)
-class Route:
-    function: str
-    resource: str
-    method: str
-    authorized: bool
-
-
 def _rule_path(resource: str) -> str:
     return resource.replace("{proxy+}", "<path:proxy>").replace("{", "<").replace("}", ">")
-
-
-def routes_of(cloud: LocalCloud) -> list[Route]:
-    """Every Api event of every function in the template."""
-    apis = cloud.resolver.resources("AWS::Serverless::Api")
-    found = []
-    for name, spec in cloud.resolver.resources("AWS::Serverless::Function").items():
-        for event in spec["Properties"].get("Events", {}).values():
-            if event["Type"] != "Api":
-                continue
-            props = event["Properties"]
-            api = apis.get(props.get("RestApiId", {}).get("Ref", ""), {})
-            default_auth = api.get("Properties", {}).get("Auth", {}).get("DefaultAuthorizer")
-            auth = props.get("Auth", {}).get("Authorizer", default_auth)
-            found.append(Route(name, props["Path"], props["Method"].upper(), auth not in (None, "NONE")))
-    return found
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -74,7 +49,7 @@ class Gateway:
         #: path prefix -> provider stand-in with a handle(request) method
         self.sandboxes = dict(sandboxes or {})
         self.stage = stage
-        self.routes = routes_of(cloud)
+        self.routes = api_routes(cloud.resolver.template)
         self.map = Map([Rule(_rule_path(r.resource), methods=None if r.method == "ANY" else [r.method],
                              endpoint=r, strict_slashes=False) for r in self.routes])
 

@@ -58,8 +58,19 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
           parameters: dict[str, str] | None = None) -> Running:
     """Start the local cloud. port=0 picks a free port; aws_port exposes the in-memory AWS;
     `environment` overrides the template's function variables (log level, metrics)."""
+    # the API's address first: the functions' settings name the providers' stand-ins behind it,
+    # and settings are final before any function runs (as in AWS, where they are deploy-time)
+    front = _Front()
+    http = make_server("127.0.0.1", port, front, threaded=True,
+                       request_handler=_QuietHandler if quiet else WSGIRequestHandler)
+    url = f"http://127.0.0.1:{http.server_port}"
+    stand_ins = {"StripeApiBase": f"{url}{StripeStandIn.PREFIX}",
+                 "MetaApiBase": f"{url}{ProviderApis.META_BASE}", "XApiBase": f"{url}{ProviderApis.X_BASE}",
+                 # no Stripe.js page of our own locally: payments are completed on the stand-in's test bank
+                 "PaymentCheckoutUrl": f"{url}{StripeStandIn.PREFIX}/pay/{{payment_id}}"
+                                       "?client_secret={client_secret}"}
     cloud = LocalCloud(synchronous=synchronous, environment=environment,
-                       parameters={**LOCAL_PARAMETERS, **(parameters or {})}).start()
+                       parameters={**LOCAL_PARAMETERS, **stand_ins, **(parameters or {})}).start()
     servers: list[Any] = []
     aws_url = None
     if aws_port is not None:
@@ -84,29 +95,30 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     stripe = StripeStandIn(LOCAL_PARAMETERS["StripeSecretKey"], synchronous=synchronous)
     s3 = cloud.client("s3")
     channels = ChannelSenders(cloud, ChannelSandbox(
-        "", {"meta_app_secret": LOCAL_PARAMETERS["MetaAppSecret"],
-             "x_consumer_secret": LOCAL_PARAMETERS["XConsumerSecret"]},
+        url, {"meta_app_secret": LOCAL_PARAMETERS["MetaAppSecret"],
+              "x_consumer_secret": LOCAL_PARAMETERS["XConsumerSecret"]},
         store=lambda bucket, key, raw: s3.put_object(Bucket=bucket, Key=key, Body=raw),
         mail_bucket=r.physical["InboundMailBucket"], mail_prefix="mail/"))
     providers = ProviderApis(LOCAL_PARAMETERS["MetaAccessToken"], LOCAL_PARAMETERS["XAccessToken"])
     gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"),
                       sandboxes={stripe.PREFIX: stripe, channels.PREFIX: channels, providers.PREFIX: providers})
-    http = make_server("127.0.0.1", port, gateway, threaded=True,
-                       request_handler=_QuietHandler if quiet else WSGIRequestHandler)
-    threading.Thread(target=http.serve_forever, name="api-gateway", daemon=True).start()
-    servers.append(http)
-    url = f"http://127.0.0.1:{http.server_port}"
-    # the stand-in learns where it lives, and the functions where Stripe is, once the port is known
-    stripe.base_url = channels.sandbox.base_url = url
+    stripe.base_url = url
     stripe.add_webhook(f"{url}/webhooks/identity", LOCAL_PARAMETERS["StripeIdentityWebhookSecret"], "identity.")
     stripe.add_webhook(f"{url}/webhooks/stripe", LOCAL_PARAMETERS["StripePaymentsWebhookSecret"],
                        ("payment_intent.", "charge."))
-    os.environ["STRIPE_API_BASE"] = f"{url}{stripe.PREFIX}"
-    # answers to customers on WhatsApp, Messenger and X go to the providers' stand-ins
-    os.environ["META_API_BASE"], os.environ["X_API_BASE"] = f"{url}{providers.meta_base}", f"{url}{providers.x_base}"
-    # no Stripe.js page of our own locally: payments are completed on the stand-in's test bank page
-    os.environ["PAYMENT_CHECKOUT_URL"] = f"{url}{stripe.PREFIX}/pay/{{payment_id}}?client_secret={{client_secret}}"
+    front.app = gateway
+    threading.Thread(target=http.serve_forever, name="api-gateway", daemon=True).start()
+    servers.append(http)
     return Running(cloud, issuer, gateway, stripe, channels, providers, url, aws_url, servers)
+
+
+class _Front:
+    """The HTTP server's application: the gateway, once everything behind it is built."""
+
+    app: Any = None
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        return self.app(environ, start_response)
 
 
 class _Stoppable:

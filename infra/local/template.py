@@ -101,3 +101,31 @@ class Resolver:
 
     def function_globals(self) -> dict[str, Any]:
         return self.template.get("Globals", {}).get("Function", {})
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route of the API: the function behind it, its path and method, and whether it needs a token."""
+
+    function: str
+    resource: str
+    method: str
+    authorized: bool
+
+
+def api_routes(template: dict[str, Any]) -> list[Route]:
+    """Every Api event of every function in the template: its path, method and whether the
+    API's authorizer stands in front of it."""
+    resources = template["Resources"]
+    apis = {name: spec for name, spec in resources.items() if spec["Type"] == "AWS::Serverless::Api"}
+    found = []
+    for name, spec in ((n, s) for n, s in resources.items() if s["Type"] == "AWS::Serverless::Function"):
+        for event in spec["Properties"].get("Events", {}).values():
+            if event["Type"] != "Api":
+                continue
+            props = event["Properties"]
+            api = apis.get(props.get("RestApiId", {}).get("Ref", ""), {})
+            default_auth = api.get("Properties", {}).get("Auth", {}).get("DefaultAuthorizer")
+            auth = props.get("Auth", {}).get("Authorizer", default_auth)
+            found.append(Route(name, props["Path"], props["Method"].upper(), auth not in (None, "NONE")))
+    return found

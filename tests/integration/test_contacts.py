@@ -361,7 +361,7 @@ def test_an_answer_the_provider_refuses_is_kept_and_says_why(cloud, agent, monke
     assert last["delivery"] == "failed" and "131047" in last["delivery_error"] and "24 hours" in last["delivery_error"]
     assert not [m for m in cloud.providers.sent if m["to"] == number]
     # And with a token Meta no longer accepts, Meta's own words say so
-    monkeypatch.setenv("META_ACCESS_TOKEN", "revoked")
+    monkeypatch.setattr(cloud.providers, "meta_token", "a-token-issued-after-ours")  # ours is revoked
     psid = f"psid-{uuid.uuid4().hex[:10]}"
     cloud.channels.sandbox.messenger(psid, "Hello?")
     cloud.cloud.settle()

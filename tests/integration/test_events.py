@@ -103,8 +103,8 @@ def test_a_rule_target_that_keeps_failing_sends_the_event_to_its_dead_letter_que
 
 
 def test_an_event_that_breaks_its_schema_is_never_written(cloud, customer):
-    from opencounter.errors import InvalidInput
-    from opencounter.outbox import commit, domain_event
+    from opencounter.core.errors import InvalidInput
+    from opencounter.core.outbox import commit, domain_event
 
     writes = TableWrites(cloud)
     bad = domain_event("CustomerUpdated", customer_id=customer.customer_id, actor={"type": "customer", "id": "x"},
@@ -118,9 +118,9 @@ def test_an_event_that_breaks_its_schema_is_never_written(cloud, customer):
 
 
 def test_a_transaction_that_fails_on_a_later_write_leaves_no_earlier_write_behind(cloud, customer):
+    from opencounter.core.errors import Conflict
+    from opencounter.core.outbox import Write, commit, domain_event
     from opencounter.customers.records import Address, Profile
-    from opencounter.errors import Conflict
-    from opencounter.outbox import Write, commit, domain_event
 
     writes = TableWrites(cloud)
     new_home = Address(*Address.keys(customer.customer_id, "2099-01-01"), move_id="m", street="Nieuwe Weg",

@@ -43,10 +43,10 @@ def test_a_future_move_shows_as_upcoming_then_as_the_address_from_the_move_date(
     assert [m["city"] for m in record["upcoming_moves"]] == ["Den Haag"]
 
     # When the move date arrives
-    from opencounter.customers import service
+    from opencounter.core import clock
 
     moving_day = datetime.now(UTC) + timedelta(days=10, hours=1)
-    monkeypatch.setattr(service, "utcnow", lambda: moving_day)
+    monkeypatch.setattr(clock, "utcnow", lambda: moving_day)
 
     # Then every read shows the new address
     record = customer.get("/me").json()

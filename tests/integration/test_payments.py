@@ -241,7 +241,7 @@ def test_a_bad_payment_request_is_refused_naming_the_field(cloud, customer, invo
 def test_money_for_a_cancelled_invoice_is_paid_back(cloud, customer, invoice):
     from opencounter.billing.invoices import load_invoice
     from opencounter.billing.payments import void_invoice
-    from opencounter.outbox import commit
+    from opencounter.core.outbox import commit
 
     # Given a payment started, and then the invoice cancelled before the customer paid
     checkout = _pay(customer, invoice)

@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from infra.local.sandbox.channels import ChannelSandbox
-from opencounter.errors import Forbidden, InvalidInput
+from opencounter.core.errors import Forbidden, InvalidInput
 from opencounter.ports.channels import (
     connect_contact,
     messenger_contacts,

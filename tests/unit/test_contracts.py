@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from infra.local.template import ROOT, load_template
-from opencounter.errors import InvalidInput
-from opencounter.validation import event_types, validate_event
+from opencounter.core.errors import InvalidInput
+from opencounter.core.validation import event_types, validate_event
 
 SAMPLES = ROOT / "events" / "samples"
 

@@ -29,19 +29,14 @@ TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en")
 
 class ProviderApis:
     PREFIX = "/sandbox/providers"
+    #: where the functions' META_API_BASE and X_API_BASE point, below the gateway's address
+    META_BASE = f"{PREFIX}/meta/v21.0"
+    X_BASE = f"{PREFIX}/x/2"
 
     def __init__(self, meta_token: str, x_token: str) -> None:
         self.meta_token = meta_token
         self.x_token = x_token
         self.sent: list[dict[str, Any]] = []
-
-    @property
-    def meta_base(self) -> str:
-        return f"{self.PREFIX}/meta/v21.0"
-
-    @property
-    def x_base(self) -> str:
-        return f"{self.PREFIX}/x/2"
 
     def handle(self, request: Request) -> Response:
         path = request.path.removeprefix(self.PREFIX)

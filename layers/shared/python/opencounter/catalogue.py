@@ -10,8 +10,8 @@ from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 
-from opencounter.errors import InvalidInput
-from opencounter.table import Item
+from opencounter.core.errors import InvalidInput
+from opencounter.core.table import Item
 
 CURRENT = "CURRENT"
 

@@ -12,9 +12,9 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute
 
 from opencounter.billing.money import euros
+from opencounter.core.clock import isoformat, utcnow
+from opencounter.core.table import Item
 from opencounter.customers.records import Profile
-from opencounter.outbox import isoformat, utcnow
-from opencounter.table import Item
 
 
 class Notification(Item, discriminator="Notification"):

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from opencounter.errors import NotFound
+from opencounter.core.errors import NotFound
 
 TERMS = Path(__file__).parent / "contracts" / "terms"
 

@@ -14,8 +14,8 @@ from typing import Any
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 
-from opencounter.errors import InvalidInput
-from opencounter.table import Item, timeline_key
+from opencounter.core.errors import InvalidInput
+from opencounter.core.table import Item, timeline_key
 
 TITLES = {
     "SignupStarted": "Sign-up started",

@@ -12,12 +12,12 @@ from opencounter.billing.money import split_evenly, vat_included
 from opencounter.billing.rating import Period, add_months, compare_tariffs, segments
 from opencounter.billing.records import Invoice, Payment, TariffCheck, UsageTotal
 from opencounter.catalogue import plans_to_rate
+from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.core.errors import Conflict, InvalidInput, NotFound
+from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
+from opencounter.core.table import Item, customer_key
+from opencounter.core.validation import validate_request
 from opencounter.customers.records import ProductHolding, Profile
-from opencounter.customers.service import business_today
-from opencounter.errors import Conflict, InvalidInput, NotFound
-from opencounter.outbox import DomainEvent, Write, WriteConflict, commit, domain_event, isoformat, utcnow
-from opencounter.table import Item, customer_key
-from opencounter.validation import validate_request
 
 PAYMENT_TERM = timedelta(days=14)
 #: arrangements: an invoice of at least this much, in 2 to 6 monthly instalments of at least

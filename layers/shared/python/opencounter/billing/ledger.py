@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from opencounter.billing.records import LedgerTransaction
-from opencounter.outbox import Write, isoformat, utcnow
+from opencounter.core.clock import isoformat, utcnow
+from opencounter.core.outbox import Write
 
 RECEIVABLE = "receivable"
 PAYMENT_PROVIDER = "payment_provider"

@@ -13,12 +13,13 @@ from typing import Any
 from opencounter.billing import ledger
 from opencounter.billing.invoices import amount_due_now, load_invoice, status_of
 from opencounter.billing.money import MIN_CHARGE_CENTS
-from opencounter.billing.records import Invoice, Payment, ProviderEventReceipt
-from opencounter.customers.service import business_today
-from opencounter.errors import Conflict
-from opencounter.outbox import DomainEvent, Write, WriteConflict, commit, domain_event, isoformat, utcnow
+from opencounter.billing.records import Invoice, Payment
+from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.core.errors import Conflict
+from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
+from opencounter.core.receipts import receipt
+from opencounter.core.validation import validate_request
 from opencounter.ports import payments as provider
-from opencounter.validation import validate_request
 
 #: Stripe retries a webhook for three days; receipts are kept longer
 RECEIPT_RETENTION = timedelta(days=7)
@@ -94,10 +95,8 @@ def apply_payment_update(update: provider.PaymentUpdate) -> str:
                               invoice_id=update.invoice_id, amount_cents=max(update.received_cents or 0, 0),
                               status="PENDING", created_at=now, updated_at=now)
         writes, events, outcome = _reconcile(invoice, payment, update)
-        receipt = ProviderEventReceipt(*ProviderEventReceipt.keys("stripe", update.event_id),
-                                       event_type=update.event_type, processed_at=isoformat(utcnow()),
-                                       outcome=outcome, expires_at=utcnow() + RECEIPT_RETENTION)
-        receipt_write = Write(receipt, ProviderEventReceipt.PK.does_not_exist(), conflict="event processed already")
+        receipt_write = receipt("stripe", update.event_id, event_type=update.event_type, outcome=outcome,
+                                kept=RECEIPT_RETENTION, conflict="event processed already")
         try:
             commit([receipt_write, *writes], events)
         except WriteConflict as conflict:
@@ -187,7 +186,7 @@ def _settle_invoice(invoice: Invoice, net_change: int, finished_payment: str | N
 def refund_everything(customer_id: str, invoice_ids: set[str], reason_key: str) -> list[str]:
     """Ask the provider to pay back what came in for these invoices (the refunds arrive as
     webhooks and are booked then). Returns what was asked, for the record."""
-    from opencounter.table import customer_key
+    from opencounter.core.table import customer_key
 
     asked = []
     for payment in Payment.query(customer_key(customer_id), Payment.SK.startswith("PAYMENT#")):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 
-from opencounter.table import Item, customer_key
+from opencounter.core.table import Item, customer_key
 
 
 class UsageRecord(Item, discriminator="UsageRecord"):
@@ -122,19 +122,6 @@ class LedgerTransaction(Item, discriminator="LedgerTransaction"):
     @staticmethod
     def keys(customer_id: str, transaction_id: str) -> tuple[str, str]:
         return f"LEDGER#{customer_id}", f"TXN#{transaction_id}"
-
-
-class ProviderEventReceipt(Item, discriminator="ProviderEventReceipt"):
-    """PK PROVIDER_EVENT#<provider>#<event_id>: a webhook event already processed. Kept a week
-    (Stripe retries for three days), then removed by the table's TTL."""
-
-    event_type = UnicodeAttribute()
-    processed_at = UnicodeAttribute()
-    outcome = UnicodeAttribute()
-
-    @staticmethod
-    def keys(provider: str, event_id: str) -> tuple[str, str]:
-        return f"PROVIDER_EVENT#{provider}#{event_id}", "RECEIPT"
 
 
 class TariffCheck(Item, discriminator="TariffCheck"):

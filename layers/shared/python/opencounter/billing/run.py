@@ -12,9 +12,9 @@ from typing import Any
 from opencounter.billing.invoices import bill_customer
 from opencounter.billing.rating import Period
 from opencounter.catalogue import current_version
+from opencounter.core.clock import BUSINESS_TIME, business_today
+from opencounter.core.table import BILLING_SHARDS, Item, billing_shard_key
 from opencounter.customers.records import ProductHolding
-from opencounter.customers.service import BUSINESS_TIME, business_today
-from opencounter.table import BILLING_SHARDS, Item, billing_shard_key
 
 #: customers per task invocation: well inside a Lambda's time limit, few Step Functions transitions
 PAGE_SIZE = 100

@@ -8,12 +8,12 @@ from typing import Any
 
 from opencounter.billing.rating import Period
 from opencounter.billing.records import UsageRecord, UsageTotal
+from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
+from opencounter.core.errors import InvalidInput, NotFound
+from opencounter.core.outbox import Write, WriteConflict, commit
+from opencounter.core.table import Item, customer_key
+from opencounter.core.validation import validate_request
 from opencounter.customers.records import ProductHolding
-from opencounter.customers.service import BUSINESS_TIME, business_today
-from opencounter.errors import InvalidInput, NotFound
-from opencounter.outbox import Write, WriteConflict, commit, isoformat, utcnow
-from opencounter.table import Item, customer_key
-from opencounter.validation import validate_request
 
 #: which units each kind of product can report
 UNITS_OF = {"mobile": {"data_mb", "minutes", "sms"}, "energy": {"kwh"}, "internet": set()}

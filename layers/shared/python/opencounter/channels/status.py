@@ -22,8 +22,9 @@ from opencounter.channels.queueing import (
     estimate_wait,
 )
 from opencounter.contacts.records import ArrivalCount, ChannelFigures
-from opencounter.outbox import Write, utcnow
-from opencounter.table import Item
+from opencounter.core.clock import utcnow
+from opencounter.core.outbox import Write
+from opencounter.core.table import Item
 
 BUSINESS_TIME = ZoneInfo("Europe/Amsterdam")
 WEEKDAYS, SATURDAY, SUNDAY = range(5), 5, 6

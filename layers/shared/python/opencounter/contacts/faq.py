@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from opencounter.contacts.records import FaqArticle, ReasonCount
-from opencounter.outbox import Write
-from opencounter.table import Item
+from opencounter.core.outbox import Write
+from opencounter.core.table import Item
 
 WINDOW = timedelta(days=7)
 OTHER = "other"

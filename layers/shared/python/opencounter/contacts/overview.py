@@ -11,8 +11,9 @@ from opencounter.billing.records import Invoice, Payment
 from opencounter.contacts.records import Contact, ServiceRequest
 from opencounter.contacts.requests import request_view
 from opencounter.contacts.service import contact_view
-from opencounter.customers.service import business_today, record_from
-from opencounter.table import Item, customer_key
+from opencounter.core.clock import business_today
+from opencounter.core.table import Item, customer_key
+from opencounter.customers.service import record_from
 
 RECENT_CONTACTS = 20
 

@@ -12,7 +12,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from opencounter.table import Item, customer_key
+from opencounter.core.table import Item, customer_key
 
 UNMATCHED = "CONTACTS#UNMATCHED"
 #: GSI1 partition of the contacts waiting for an agent

@@ -4,18 +4,18 @@ phone or at the office); every channel sees its current state at once."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from typing import Any
 
 from opencounter.contacts.records import RequestResumeCode, ServiceRequest
-from opencounter.errors import Conflict, NotFound
-from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
-from opencounter.signups.records import code_digest
-from opencounter.table import customer_key
-from opencounter.validation import validate_request
+from opencounter.core import resume_codes
+from opencounter.core.clock import isoformat, utcnow
+from opencounter.core.errors import Conflict, NotFound
+from opencounter.core.outbox import Write, commit, domain_event
+from opencounter.core.resume_codes import code_digest
+from opencounter.core.table import customer_key
+from opencounter.core.validation import validate_request
 
-RESUME_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
 STATUSES = ("OPEN", "IN_PROGRESS", "WAITING_FOR_CUSTOMER", "DONE")
 
 
@@ -44,7 +44,7 @@ def start_request(customer_id: str, body: dict[str, Any], *, actor: dict, channe
     validate_request("service-request", body)
     now = isoformat(utcnow())
     request_id = f"R-{uuid.uuid4().hex[:10].upper()}"
-    code = "".join(secrets.choice(RESUME_ALPHABET) for _ in range(8))
+    code = resume_codes.new_code()
     request = ServiceRequest(*ServiceRequest.keys(customer_id, request_id), request_id=request_id,
                              kind=body["kind"], subject=body["subject"].strip(), status="OPEN",
                              next_step="an agent picks it up", started_channel=channel, created_at=now,

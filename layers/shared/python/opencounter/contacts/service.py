@@ -8,18 +8,18 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from opencounter.billing.records import ProviderEventReceipt
 from opencounter.channels import status as channels
 from opencounter.contacts import faq
 from opencounter.contacts.records import QUEUE, CallPointer, ChannelIdentity, Contact, Conversation
+from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.core.errors import Conflict, InvalidInput, NotFound
+from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
+from opencounter.core.receipts import receipt as receipt_of
+from opencounter.core.table import Item, customer_key
+from opencounter.core.validation import validate_request
 from opencounter.customers.records import Profile
-from opencounter.customers.service import business_today
-from opencounter.errors import Conflict, InvalidInput, NotFound
-from opencounter.outbox import DomainEvent, Write, WriteConflict, commit, domain_event, isoformat, utcnow
 from opencounter.ports.channels import ContactProgress, InboundContact
 from opencounter.ports.replies import SENDS_OUT, DeliveryFailed, send_reply
-from opencounter.table import Item, customer_key
-from opencounter.validation import validate_request
 
 #: a contact is resolved at first contact when the customer had no other contact about the same
 #: reason in the days before
@@ -163,10 +163,8 @@ def _sender_customer(inbound: InboundContact) -> str | None:
 def receive(inbound: InboundContact) -> str:
     """Store a message or call from a channel once: "new_contact", "added_to_contact" (the open
     conversation of that sender) or "duplicate". Unknown senders are kept, to be linked by staff."""
-    receipt = Write(ProviderEventReceipt(*ProviderEventReceipt.keys(inbound.channel, inbound.provider_id),
-                                         event_type="inbound_contact", processed_at=isoformat(utcnow()),
-                                         outcome="stored", expires_at=utcnow() + RECEIPT_KEPT),
-                    ProviderEventReceipt.PK.does_not_exist(), conflict="message stored already")
+    receipt = receipt_of(inbound.channel, inbound.provider_id, event_type="inbound_contact", outcome="stored",
+                         kept=RECEIPT_KEPT, conflict="message stored already")
     message = {"at": inbound.occurred_at, "from": "customer", "channel": inbound.channel, "text": inbound.text}
     for _ in range(3):
         try:

@@ -9,11 +9,12 @@ from typing import Any
 
 from opencounter.billing.rating import Period, add_months, proration
 from opencounter.catalogue import current_version, plans_of
+from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.core.errors import Conflict, InvalidInput, NotFound
+from opencounter.core.outbox import Write, commit, domain_event
+from opencounter.core.validation import validate_request
 from opencounter.customers.records import ProductHolding
-from opencounter.customers.service import business_today, product_view
-from opencounter.errors import Conflict, InvalidInput, NotFound
-from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
-from opencounter.validation import validate_request
+from opencounter.customers.service import product_view
 
 
 def _holding(customer_id: str, product_id: str) -> ProductHolding:

@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from opencounter import one_time_codes
 from opencounter.contacts.identities import moved_identity, proven_identity
+from opencounter.core import one_time_codes
+from opencounter.core.clock import isoformat, utcnow
+from opencounter.core.errors import Conflict
+from opencounter.core.outbox import Write, commit, domain_event
+from opencounter.core.validation import validate_request
 from opencounter.customers.records import ContactCode, Profile
 from opencounter.customers.service import customer_record, load_profile
-from opencounter.errors import Conflict
-from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
-from opencounter.validation import validate_request
 
 #: a new code no sooner than this after the last one (a message can take a moment to arrive)
 RESEND_AFTER = timedelta(seconds=30)

@@ -11,7 +11,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from opencounter.table import Item, billing_shard, billing_shard_key, customer_key, email_lookup_key
+from opencounter.core.table import Item, billing_shard, billing_shard_key, customer_key, email_lookup_key
 
 
 class Profile(Item, discriminator="CustomerProfile"):

@@ -6,25 +6,19 @@ import re
 import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from opencounter.contacts.identities import moved_identity, register_identity
+from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
+from opencounter.core.errors import Conflict, InvalidInput, NotFound
+from opencounter.core.outbox import DomainEvent, Write, commit, domain_event
+from opencounter.core.table import Item, customer_key, email_lookup_key
+from opencounter.core.validation import validate_request
 from opencounter.customers.records import Address, ContactCode, ProductHolding, Profile
-from opencounter.errors import Conflict, InvalidInput, NotFound
-from opencounter.outbox import DomainEvent, Write, commit, domain_event, isoformat, utcnow
-from opencounter.table import Item, customer_key, email_lookup_key
-from opencounter.validation import validate_request
 
-#: the business runs on Dutch time: "today" for a move date is today in Amsterdam
-BUSINESS_TIME = ZoneInfo("Europe/Amsterdam")
 MOVE_HORIZON = timedelta(days=365)
 #: four digits not starting with 0, then two letters other than SA, SD and SS (PostNL's rules)
 DUTCH_POSTCODE = re.compile(r"^([1-9][0-9]{3}) ?([A-Z]{2})$")
 EXCLUDED_POSTCODE_LETTERS = {"SA", "SD", "SS"}
-
-
-def business_today() -> date:
-    return utcnow().astimezone(BUSINESS_TIME).date()
 
 
 # ---------------------------------------------------------------- reading

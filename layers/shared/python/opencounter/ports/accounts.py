@@ -3,25 +3,24 @@ customers group, which is what the API's authorizer hands to the handlers."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-_idp: Any = None
+from opencounter.core.aws import aws_client
+from opencounter.core.settings import settings
 
 
 def _client() -> Any:
-    global _idp
-    if _idp is None:
-        import boto3
+    return aws_client("cognito-idp")
 
-        _idp = boto3.client("cognito-idp")
-    return _idp
+
+def _pool() -> str:
+    return settings().required("user_pool_id")
 
 
 def create_login(email: str, customer_id: str) -> str:
     """Create the customer's login (Cognito e-mails the invitation); idempotent. Returns
     "created" or "existed"."""
-    idp, pool = _client(), os.environ["USER_POOL_ID"]
+    idp, pool = _client(), _pool()
     try:
         idp.admin_create_user(UserPoolId=pool, Username=email, DesiredDeliveryMediums=["EMAIL"], UserAttributes=[
             {"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
@@ -40,7 +39,7 @@ def create_login(email: str, customer_id: str) -> str:
 def change_login_email(old: str, new: str, customer_id: str) -> str:
     """The customer signs in with `new` from now on (proven: the code mailed to it came back).
     Idempotent: "changed", "changed_before" (a retry), or "no_login" (none made yet)."""
-    idp, pool = _client(), os.environ["USER_POOL_ID"]
+    idp, pool = _client(), _pool()
     try:
         idp.admin_update_user_attributes(UserPoolId=pool, Username=old, UserAttributes=[
             {"Name": "email", "Value": new}, {"Name": "email_verified", "Value": "true"}])
@@ -60,7 +59,7 @@ def disable_login(email: str) -> None:
     """Stop the login from signing in (kept, not deleted: the record of it stays); idempotent."""
     idp = _client()
     try:
-        idp.admin_disable_user(UserPoolId=os.environ["USER_POOL_ID"], Username=email)
+        idp.admin_disable_user(UserPoolId=_pool(), Username=email)
     except idp.exceptions.UserNotFoundException:
         pass
 
@@ -68,6 +67,6 @@ def disable_login(email: str) -> None:
 def login_enabled(email: str) -> bool:
     idp = _client()
     try:
-        return bool(idp.admin_get_user(UserPoolId=os.environ["USER_POOL_ID"], Username=email).get("Enabled", True))
+        return bool(idp.admin_get_user(UserPoolId=_pool(), Username=email).get("Enabled", True))
     except idp.exceptions.UserNotFoundException:
         return False

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +22,8 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any, cast
 
-from opencounter.errors import Forbidden, InvalidInput
+from opencounter.core.errors import Forbidden, InvalidInput
+from opencounter.core.settings import settings
 
 META_HEADER = "X-Hub-Signature-256"
 X_HEADER = "x-twitter-webhooks-signature"
@@ -230,8 +230,7 @@ def _stored_at(mail: dict[str, Any], receipt: dict[str, Any],
     action = receipt.get("action") or {}
     if action.get("type") == "S3" and action.get("bucketName") and action.get("objectKey"):
         return action["bucketName"], action["objectKey"]
-    env = os.environ.get
-    bucket, prefix = mail_store or (env("INBOUND_MAIL_BUCKET", ""), env("INBOUND_MAIL_PREFIX", "mail/"))
+    bucket, prefix = mail_store or (settings().inbound_mail_bucket, settings().inbound_mail_prefix)
     return (bucket, prefix + mail["messageId"]) if bucket else None
 
 

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
-_ses: Any = None
+from opencounter.core.aws import aws_client
+from opencounter.core.settings import settings
 
 
 def send_email(to: str, subject: str, text: str, *, reply_to: str | None = None) -> str:
     """Send a plain-text e-mail (answers to `reply_to` when given); returns the provider's message id."""
-    global _ses
-    if _ses is None:
-        import boto3
-
-        _ses = boto3.client("ses")
-    response = _ses.send_email(Source=os.environ["SENDER_ADDRESS"], Destination={"ToAddresses": [to]},
-                               Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                                        "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
-                               **({"ReplyToAddresses": [reply_to]} if reply_to else {}))
+    response = aws_client("ses").send_email(
+        Source=settings().required("sender_address"), Destination={"ToAddresses": [to]},
+        Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                 "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
+        **({"ReplyToAddresses": [reply_to]} if reply_to else {}))
     return response["MessageId"]
 
 
@@ -28,16 +22,8 @@ def masked(email: str) -> str:
     return f"{name[:1]}***@{domain}"
 
 
-_sns: Any = None
-
-
 def send_sms(to: str, text: str) -> str:
     """Send a text message (Amazon SNS, transactional); returns the provider's message id."""
-    global _sns
-    if _sns is None:
-        import boto3
-
-        _sns = boto3.client("sns")
-    response = _sns.publish(PhoneNumber=to, Message=text, MessageAttributes={
+    response = aws_client("sns").publish(PhoneNumber=to, Message=text, MessageAttributes={
         "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}})
     return response["MessageId"]

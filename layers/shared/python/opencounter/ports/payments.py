@@ -4,10 +4,10 @@ retried call never charges or refunds twice."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
+from opencounter.core.settings import settings
 from opencounter.ports.stripe_api import stripe_client, verified_event
 
 #: intents that can still be paid: reusing one spares the customer a second payment
@@ -87,7 +87,7 @@ def refund(payment_id: str, amount_cents: int, *, reason_key: str) -> str:
 def checkout_url(checkout: Checkout) -> str | None:
     """Where a browser completes the payment when no Stripe.js page of our own is used: the
     local cloud's test bank; in AWS the client confirms with Stripe.js and this is None."""
-    template = os.environ.get("PAYMENT_CHECKOUT_URL") or ""
+    template = settings().payment_checkout_url
     if not template:
         return None
     return template.format(payment_id=checkout.payment_id, client_secret=checkout.client_secret)
@@ -96,7 +96,7 @@ def checkout_url(checkout: Checkout) -> str | None:
 def payment_update(payload: bytes, signature: str | None) -> PaymentUpdate | None:
     """The payment news in a signed webhook delivery, or None for an event we do not act on.
     A bad or stale signature raises InvalidInput."""
-    event = verified_event(payload, signature, "STRIPE_PAYMENTS_WEBHOOK_SECRET")
+    event = verified_event(payload, signature, "stripe_payments_webhook_secret")
     obj = event.data.object.to_dict()
     kind = event.type
     if kind.startswith("payment_intent."):

@@ -10,8 +10,9 @@ granted the WhatsApp number and the Facebook page) and XAccessToken (the service
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
+
+from opencounter.core.settings import settings
 
 META_API = "https://graph.facebook.com/v21.0"
 X_API = "https://api.x.com/2"
@@ -31,12 +32,12 @@ def send_reply(channel: str, to: str, text: str, *, subject: str) -> str:
     if channel == "whatsapp":
         return _whatsapp(to, {"type": "text", "text": {"preview_url": False, "body": text}})
     if channel == "messenger":
-        answer = _post(f"{_meta()}/me/messages", os.environ.get("META_ACCESS_TOKEN", ""),
+        answer = _post(f"{_meta()}/me/messages", settings().meta_access_token,
                        {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": {"text": text}})
         return str(answer["message_id"])
     if channel == "x":
-        answer = _post(f"{os.environ.get('X_API_BASE') or X_API}/dm_conversations/with/{to}/messages",
-                       os.environ.get("X_ACCESS_TOKEN", ""), {"text": text})
+        answer = _post(f"{settings().x_api_base or X_API}/dm_conversations/with/{to}/messages",
+                       settings().x_access_token, {"text": text})
         return str(answer["data"]["dm_event_id"])
     if channel == "email":
         from botocore.exceptions import ClientError
@@ -45,7 +46,7 @@ def send_reply(channel: str, to: str, text: str, *, subject: str) -> str:
 
         try:
             return send_email(to, subject if subject.lower().startswith("re:") else f"Re: {subject}", text,
-                              reply_to=os.environ.get("SERVICE_ADDRESS"))
+                              reply_to=settings().service_address or None)
         except ClientError as error:  # SES's refusal names the reason
             raise DeliveryFailed(f"e-mail: {error}") from error
     raise DeliveryFailed(f"{channel}: answers on this channel are not sent, they are in the contact history")
@@ -61,14 +62,14 @@ def send_whatsapp_template(to: str, template: str, language: str, parameters: li
 
 def _whatsapp(to: str, content: dict[str, Any]) -> str:
     """One Cloud API message from the business number to `to` (E.164); its message id."""
-    answer = _post(f"{_meta()}/{os.environ.get('WHATSAPP_PHONE_NUMBER_ID', '')}/messages",
-                   os.environ.get("META_ACCESS_TOKEN", ""),
+    answer = _post(f"{_meta()}/{settings().whatsapp_phone_number_id}/messages",
+                   settings().meta_access_token,
                    {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"), **content})
     return str(answer["messages"][0]["id"])
 
 
 def _meta() -> str:
-    return os.environ.get("META_API_BASE") or META_API
+    return settings().meta_api_base or META_API
 
 
 def _post(url: str, token: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from datetime import date
 
 from pynamodb.attributes import UnicodeAttribute
 
+from opencounter.core.table import Item
 from opencounter.ports.credit_bureau import credit_report
-from opencounter.table import Item
 
 ADULT_AGE = 18
 MAX_SHARE_OF_INCOME = 0.10

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 
-from opencounter.table import Item
+from opencounter.core.resume_codes import code_digest
+from opencounter.core.table import Item
 
 #: the steps of a sign-up, in the order the customer meets them
 STEPS = ("application", "identification", "validation", "signing", "provisioning", "verification")
-
-
-def code_digest(code: str) -> str:
-    """Resume codes are stored only as digests: the table never holds a usable code."""
-    normalised = code.strip().upper().replace("-", "").replace(" ", "")
-    return hashlib.sha256(normalised.encode()).hexdigest()
 
 
 class Signup(Item, discriminator="Signup"):

@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import hmac
-import os
-import secrets
 import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from opencounter import one_time_codes
 from opencounter.catalogue import plan_on_sale
-from opencounter.customers.service import business_today, dutch_postcode, find_customers
-from opencounter.errors import Conflict, InvalidInput, NotFound
-from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
-from opencounter.signups.records import STEPS, ResumeCode, Signup, code_digest
-from opencounter.validation import validate_request
+from opencounter.core import one_time_codes, resume_codes
+from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.core.errors import Conflict, InvalidInput, NotFound
+from opencounter.core.outbox import Write, commit, domain_event
+from opencounter.core.resume_codes import code_digest
+from opencounter.core.validation import validate_request
+from opencounter.customers.service import dutch_postcode, find_customers
+from opencounter.signups.records import STEPS, ResumeCode, Signup
 
 #: an application nobody continues is forgotten after this long (TTL)
 ABANDONED_AFTER = timedelta(days=30)
-RESUME_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
 OLDEST_APPLICANT_YEARS = 120
-MAX_IDEMPOTENCY_KEY = 100
-
-
-def _new_resume_code() -> str:
-    code = "".join(secrets.choice(RESUME_ALPHABET) for _ in range(8))
-    return f"{code[:4]}-{code[4:]}"
 
 
 def _birth_date(raw: str) -> str:
@@ -69,7 +62,8 @@ def _view(signup: Signup, evidence: Any = None) -> dict[str, Any]:
     }
 
 
-def _create(request: dict[str, Any]) -> dict[str, Any]:
+def start_signup(request: dict[str, Any]) -> dict[str, Any]:
+    """Apply for a product: the sign-up with its resume code (shown once)."""
     validate_request("signup", request)
     applicant = dict(request["applicant"])
     applicant["birth_date"] = _birth_date(applicant["birth_date"])
@@ -81,7 +75,7 @@ def _create(request: dict[str, Any]) -> dict[str, Any]:
         raise Conflict("applicant.email: there is an account with this e-mail address already; sign in to add a "
                        "product, or call us", field="applicant.email")
     now = utcnow()
-    signup_id, resume_code = str(uuid.uuid4()), _new_resume_code()
+    signup_id, resume_code = str(uuid.uuid4()), resume_codes.new_code(grouped=True)
     steps = {name: {"status": "pending"} for name in STEPS}
     steps["application"] = {"status": "passed", "at": isoformat(now)}
     expires = now + ABANDONED_AFTER
@@ -98,61 +92,6 @@ def _create(request: dict[str, Any]) -> dict[str, Any]:
     return {**_view(signup), "resume_code": resume_code}
 
 
-_create_once: Any = None
-_idempotency_config: Any = None
-
-
-def _idempotent_create() -> Any:
-    """`_create`, remembered per Idempotency-Key (Powertools Idempotency on the single table)."""
-    global _create_once, _idempotency_config
-    if _create_once is None:
-        from aws_lambda_powertools.utilities.idempotency import (
-            DynamoDBPersistenceLayer,
-            IdempotencyConfig,
-            idempotent_function,
-        )
-
-        store = DynamoDBPersistenceLayer(table_name=os.environ["TABLE_NAME"], key_attr="PK", sort_key_attr="SK",
-                                         expiry_attr="expires_at", static_pk_value="IDEMPOTENCY#signups")
-        config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="request",
-                                   expires_after_seconds=24 * 3600)
-        _idempotency_config = config
-
-        @idempotent_function(data_keyword_argument="attempt", persistence_store=store, config=config)
-        def create_once(attempt: dict[str, Any]) -> dict[str, Any]:
-            return _create(attempt["request"])
-
-        _create_once = create_once
-    return _create_once
-
-
-def start_signup(request: dict[str, Any], *, idempotency_key: str | None = None,
-                 lambda_context: Any = None) -> dict[str, Any]:
-    """Apply for a product. With an Idempotency-Key, a repeated request (a retry, a double click)
-    returns the first answer (same sign-up, same resume code) and creates nothing more. The Lambda
-    context lets an attempt that died halfway release its key when the invocation's time is up."""
-    if idempotency_key is None:
-        return _create(request)
-    if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable():
-        raise InvalidInput(f"Idempotency-Key: 1 to {MAX_IDEMPOTENCY_KEY} printable characters",
-                           field="Idempotency-Key")
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyValidationError,
-    )
-
-    create_once = _idempotent_create()
-    if lambda_context is not None:
-        _idempotency_config.register_lambda_context(lambda_context)
-    try:
-        return create_once(attempt={"key": idempotency_key, "request": request})
-    except IdempotencyValidationError:
-        raise Conflict("Idempotency-Key: already used for a different request", field="Idempotency-Key") from None
-    except IdempotencyAlreadyInProgressError:
-        raise Conflict("Idempotency-Key: the first request with this key is still being handled",
-                       field="Idempotency-Key") from None
-
-
 def _load(signup_id: str) -> Signup:
     try:
         return Signup.get(*Signup.keys(signup_id))
@@ -162,8 +101,8 @@ def _load(signup_id: str) -> Signup:
 
 def _record(signup_id: str) -> tuple[Signup, Any]:
     """The sign-up and its signature evidence, if any: one Query over the sign-up's partition."""
+    from opencounter.core.table import Item
     from opencounter.signups.records import SignatureEvidence
-    from opencounter.table import Item
 
     signup = evidence = None
     for item in Item.query(Signup.keys(signup_id)[0]):

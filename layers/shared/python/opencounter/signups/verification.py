@@ -5,17 +5,19 @@ idempotent: Step Functions retries them, and a rule may deliver the start twice.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from opencounter.billing.money import euros
 from opencounter.billing.payments import refund_everything, void_invoice
 from opencounter.billing.records import Invoice, Payment
+from opencounter.core.aws import aws_client
+from opencounter.core.clock import isoformat, utcnow
+from opencounter.core.outbox import Write, commit, domain_event
+from opencounter.core.settings import settings
+from opencounter.core.table import Item, customer_key
 from opencounter.customers.records import ProductHolding, Profile
-from opencounter.outbox import Write, commit, domain_event, isoformat, utcnow
 from opencounter.ports.payments import cancel_payment
 from opencounter.signups.records import ResumeCode, RollbackAudit, Signup
-from opencounter.table import Item, customer_key
 
 SYSTEM = {"type": "system", "id": "signup-verification"}
 #: how long each check takes relative to VERIFICATION_WAIT_SECONDS (the document review longest)
@@ -24,7 +26,7 @@ CHECK_WAIT_SHARE = {"document": 1.0, "sanctions": 0.25, "address": 0.5}
 
 def flow_input(detail: dict[str, Any]) -> dict[str, Any]:
     """What a verification run starts with, from the SignupActivated event."""
-    base = float(os.environ.get("VERIFICATION_WAIT_SECONDS", "3600"))
+    base = settings().verification_wait_seconds
     return {"signup_id": detail["signup_id"], "customer_id": detail["customer_id"],
             "product_id": detail["data"]["product_id"],
             "waits": {f"{check}_seconds": int(base * share) for check, share in CHECK_WAIT_SHARE.items()}}
@@ -32,11 +34,9 @@ def flow_input(detail: dict[str, Any]) -> dict[str, Any]:
 
 def start_flow(detail: dict[str, Any]) -> str:
     """Start the run for a sign-up; its name is the sign-up id, so a repeated start runs nothing twice."""
-    import boto3
-
-    sfn = boto3.client("stepfunctions")
+    sfn = aws_client("stepfunctions")
     try:
-        sfn.start_execution(stateMachineArn=os.environ["SIGNUP_VERIFICATION_ARN"], name=detail["signup_id"],
+        sfn.start_execution(stateMachineArn=settings().required("signup_verification_arn"), name=detail["signup_id"],
                             input=json.dumps(flow_input(detail)))
     except sfn.exceptions.ExecutionAlreadyExists:
         return "already_started"

@@ -9,9 +9,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from opencounter.errors import InvalidInput
+from opencounter.core.errors import InvalidInput
 
-CONTRACTS = Path(__file__).parent / "contracts"
+#: the JSON Schemas of requests and events, and the contract terms: data beside the floors of code
+CONTRACTS = Path(__file__).parent.parent / "contracts"
 
 
 @cache

@@ -10,8 +10,8 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from opencounter.errors import Conflict, InvalidInput
-from opencounter.outbox import utcnow
+from opencounter.core.clock import utcnow
+from opencounter.core.errors import Conflict, InvalidInput
 
 LIFETIME_MINUTES = 10
 LIFETIME = timedelta(minutes=LIFETIME_MINUTES)

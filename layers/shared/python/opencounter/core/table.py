@@ -14,7 +14,7 @@ from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from opencounter import settings
+from opencounter.core.settings import settings
 
 
 class Lookup(GlobalSecondaryIndex):
@@ -28,12 +28,24 @@ class Lookup(GlobalSecondaryIndex):
     GSI1SK = UnicodeAttribute(range_key=True)
 
 
+class _FromSettings(type):
+    """The table's name and region, read from the settings when a connection is made, not when
+    this module is imported (a process may import the layer before its settings are final)."""
+
+    @property
+    def table_name(cls) -> str:
+        return settings().table_name
+
+    @property
+    def region(cls) -> str:
+        return settings().region
+
+
 class Item(Model):
     """Base of every entity in the table."""
 
-    class Meta:
-        table_name = settings.table_name()
-        region = settings.region()
+    class Meta(metaclass=_FromSettings):
+        pass
 
     PK = UnicodeAttribute(hash_key=True)
     SK = UnicodeAttribute(range_key=True)

@@ -1,51 +1,56 @@
-"""The HTTP edge every API function shares: one resolver setup, one error-to-status map, the
-caller's identity, and request bodies parsed and size-checked. Logic never sees any of this."""
+"""The HTTP edge every API function shares: one resolver setup, one error-to-status map, who may
+call which route, the caller's identity, and request bodies parsed and size-checked. Logic never
+sees any of this."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from opencounter.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-    PayloadTooLarge,
-)
-from opencounter.identity import Caller, caller_from_claims
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+from opencounter.core.errors import DomainError, InvalidInput, PayloadTooLarge
+from opencounter.edge.identity import Caller, caller_from_claims, require_customer, require_staff
 
 #: larger bodies are refused before they are parsed
 MAX_BODY_BYTES = 16 * 1024
-
-STATUS_OF = {
-    InvalidInput: 400,
-    NotAuthenticated: 401,
-    Forbidden: 403,
-    NotFound: 404,
-    Conflict: 409,
-    PayloadTooLarge: 413,
-}
-
+#: routes under these paths are for staff, and for customers acting on their own record
+STAFF_ROUTES = "/agent"
+CUSTOMER_ROUTES = "/me"
 
 def _json(status: int, body: dict) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
                     body=json.dumps(body, separators=(",", ":")))
 
 
+def _under(resource: str, prefix: str) -> bool:
+    return resource == prefix or resource.startswith(prefix + "/")
+
+
+def _guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """Who may call a route, checked once for every route of every function before the route
+    reads anything: /agent... is for staff, /me... for a customer. A route cannot forget it."""
+    resource = app.current_event.resource
+    if _under(resource, STAFF_ROUTES):
+        require_staff(caller(app))
+    elif _under(resource, CUSTOMER_ROUTES):
+        require_customer(caller(app))
+    return next_middleware(app)
+
+
 def rest_api(logger: Logger) -> APIGatewayRestResolver:
-    """A REST resolver whose errors all come out as {"code", "message", "field"} JSON."""
+    """A REST resolver that guards its routes (see _guard) and answers every error as
+    {"code", "message", "field"} JSON."""
     app = APIGatewayRestResolver()
+    app.use(middlewares=[_guard])
 
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response:
-        status = next(code for kind, code in STATUS_OF.items() if isinstance(error, kind))
-        return _json(status, error.to_dict())
+        return _json(error.status, error.to_dict())
 
     @app.not_found
     def no_route(_: Exception) -> Response:
@@ -65,6 +70,11 @@ def caller(app: APIGatewayRestResolver) -> Caller:
     """The signed-in caller, from the authorizer's claims."""
     authorizer = app.current_event.request_context.authorizer
     return caller_from_claims(authorizer.claims if authorizer else None)
+
+
+def me(app: APIGatewayRestResolver) -> str:
+    """The customer a /me route acts on: always the caller's own, never one from the request."""
+    return require_customer(caller(app))
 
 
 def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opencounter.errors import Forbidden, NotAuthenticated
+from opencounter.core.errors import Forbidden, NotAuthenticated
 
 CUSTOMERS = "customers"
 AGENTS = "agents"

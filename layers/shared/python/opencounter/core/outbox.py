@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
@@ -18,21 +18,14 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from opencounter.errors import Conflict
-from opencounter.table import Item, connection
-from opencounter.validation import validate_event
+from opencounter.core.clock import isoformat, utcnow
+from opencounter.core.errors import Conflict
+from opencounter.core.table import Item, connection
+from opencounter.core.validation import validate_event
 
 SOURCE = "opencounter"
 #: outbox items expire once the stream has long delivered them (stream retention is 24 hours)
 OUTBOX_RETENTION = timedelta(days=2)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def isoformat(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -49,11 +42,13 @@ class DomainEvent:
 
 
 def domain_event(detail_type: str, *, customer_id: str | None, actor: dict, channel: str, data: dict,
-                 signup_id: str | None = None, occurred_at: datetime | None = None) -> DomainEvent:
+                 signup_id: str | None = None, occurred_at: datetime | None = None,
+                 event_id: str | None = None) -> DomainEvent:
     """Build an event with the common envelope fields every consumer relies on. An event about
     a customer carries customer_id (and lands on their timeline); one about a sign-up that has
-    no customer yet carries signup_id."""
-    detail = {"event_id": str(uuid.uuid4()), "occurred_at": isoformat(occurred_at or utcnow())}
+    no customer yet carries signup_id. `event_id` is given where the event must be the same one
+    however often it is made (a retried step announcing the same fact); else it is new."""
+    detail = {"event_id": event_id or str(uuid.uuid4()), "occurred_at": isoformat(occurred_at or utcnow())}
     if customer_id is not None:
         detail["customer_id"] = customer_id
     if signup_id is not None:

@@ -1,0 +1,78 @@
+"""Deployment settings: read once per process (a Lambda's cold start) from the environment the
+template gives each function, into one frozen object. This module is the only reader of the
+environment in the shared layer.
+
+A function gets only the variables it needs; a setting its code path needs and the template did
+not give it is refused by `required`, never replaced by a guess."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import cache
+
+DEFAULT_REGION = "eu-west-1"
+
+
+class MissingSetting(RuntimeError):
+    """A setting this code path cannot work without is not set for the function."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every variable of the template's functions (TABLE_NAME is `table_name`, and so on)."""
+
+    region: str = DEFAULT_REGION
+    table_name: str = ""
+    event_bus_name: str = ""
+    user_pool_id: str = ""
+    sender_address: str = ""
+    service_address: str = ""
+    inbound_mail_bucket: str = ""
+    inbound_mail_prefix: str = "mail/"
+    signup_verification_arn: str = ""
+    verification_wait_seconds: float = 3600.0
+    stripe_api_base: str = ""
+    stripe_secret_key: str = ""
+    stripe_identity_webhook_secret: str = ""
+    stripe_payments_webhook_secret: str = ""
+    payment_checkout_url: str = ""
+    meta_api_base: str = ""
+    meta_access_token: str = ""
+    meta_app_secret: str = ""
+    meta_verify_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    x_api_base: str = ""
+    x_access_token: str = ""
+    x_consumer_secret: str = ""
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        values: dict[str, object] = {}
+        for setting in fields(cls):
+            raw = environ.get(setting.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[setting.name] = float(raw) if setting.type == "float" else raw
+        values["region"] = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        return cls(**values)  # type: ignore[arg-type]
+
+    def required(self, name: str) -> str:
+        """The value of setting `name`; MissingSetting when the function was given none."""
+        value = str(getattr(self, name))
+        if not value:
+            raise MissingSetting(f"{name.upper()} is not set for this function")
+        return value
+
+
+@cache
+def settings() -> Settings:
+    """This process's settings, read at first use (a warm function keeps them)."""
+    return Settings.from_environment()
+
+
+def trace_header() -> str | None:
+    """The X-Ray trace header of the invocation under way: Lambda sets it per invocation, so it
+    is read each time, not kept."""
+    return os.environ.get("_X_AMZN_TRACE_ID")
