@@ -226,9 +226,9 @@ def check_month(customers: list[Customer], period: str, issued: int) -> dict[str
     cheapest plan of its tariff group for the use it had. `issued`: invoices the run says it
     issued (every one of them must be among those checked)."""
     from opencounter.billing.invoices import invoice_number, load_invoice
-    from opencounter.billing.rating import Period
     from opencounter.billing.records import UsageTotal
     from opencounter.core.errors import NotFound
+    from opencounter.pricing.rating import Period
 
     document = catalogue()
     plans = plans_by_code(document)
@@ -304,8 +304,8 @@ def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dic
     to SECOND_CUSTOMERS (fewer if the time left would not allow the run), bill the second month
     for everyone (timed) and check it. Each loop stops making customers at its share of the
     time until `deadline`."""
-    from opencounter.billing.rating import Period
     from opencounter.core.clock import business_today
+    from opencounter.pricing.rating import Period
 
     rng = random.Random(SEED)
     current = Period.of(business_today())

@@ -56,9 +56,9 @@ def _requests(running: Running, users: Users,
     event the payments webhook does not act on) do not."""
     from infra.local.demo import demo_id
     from infra.local.sandbox.channels import contact_event
-    from opencounter.billing.rating import Period
     from opencounter.core.clock import business_today
     from opencounter.customers.records import ProductHolding, Profile
+    from opencounter.pricing.rating import Period
 
     customer_id = users.customer_id
     verified = signups.verified
@@ -139,8 +139,8 @@ def _requests(running: Running, users: Users,
 
 def _usage_total(record: dict[str, Any]) -> tuple[int, int]:
     """(records, quantity of its unit) of the month a usage record belongs to, as stored."""
-    from opencounter.billing.rating import Period
     from opencounter.billing.records import UsageTotal
+    from opencounter.pricing.rating import Period
 
     period = str(Period.parse(record["occurred_at"][:7]))
     total = UsageTotal.get(*UsageTotal.keys(record["customer_id"], period, record["product_id"]))

@@ -79,9 +79,9 @@ def prepare(running: Running, count: int, *, deadline: float) -> list[Paid]:
     """`count` invoices (fewer if `deadline` passes), each of a fresh customer, paid by card at the
     stand-in; the payments webhook must be held back."""
     from opencounter.billing.invoices import bill_customer
-    from opencounter.billing.rating import Period
-    from opencounter.catalogue import current_version
+    from opencounter.catalogue.service import current_version
     from opencounter.core.clock import business_today
+    from opencounter.pricing.rating import Period
 
     period = Period.of(business_today()).previous()
     version = current_version()

@@ -119,7 +119,7 @@ def stream_event(running: Running, customer_id: str) -> dict[str, Any]:
 def move_completion_task() -> dict[str, Any]:
     """What the move-house flow hands its task on the move date: the demo customer daan's upcoming move."""
     from infra.local.demo import demo_id
-    from opencounter.customers.service import customer_record
+    from opencounter.customers.views import customer_record
 
     daan = demo_id("daan")
     move = customer_record(daan)["upcoming_moves"][0]
@@ -210,8 +210,8 @@ def demo_usage_record(customer_key: str = "sanne", plan_code: str = "MOBILE-20GB
     """A usage record exactly as the demo data sent it (its record id, quantity and time): a
     duplicate for the usage intake, which stores nothing for it."""
     from infra.local.demo import CUSTOMERS, demo_id
-    from opencounter.billing.rating import Period
     from opencounter.core.clock import business_today
+    from opencounter.pricing.rating import Period
 
     customer = next(c for c in CUSTOMERS if c["key"] == customer_key)
     period = Period.of(business_today())
@@ -242,10 +242,9 @@ def notified_invoice_event(running: Running, customer_id: str) -> dict[str, Any]
     """What the bus hands the customer notifier for the customer's latest InvoiceIssued event,
     rebuilt from the timeline entry it left (same event id, valid per its schema). The customer
     was told about it already, so the notifier sends nothing: `already_sent`."""
-    from opencounter.core.table import timeline_key
     from opencounter.core.validation import validate_event
-    from opencounter.notifications import Notification
-    from opencounter.timeline import TimelineEntry
+    from opencounter.customers.timeline import TimelineEntry, timeline_key
+    from opencounter.notifications.records import Notification
 
     entries = [e for e in TimelineEntry.query(timeline_key(customer_id)) if e.event_type == "InvoiceIssued"]
     if not entries:

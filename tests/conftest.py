@@ -187,8 +187,8 @@ def bill(cloud: runtime.Running, customer: Caller, period: str = "2026-10") -> d
     """Bill one customer's month as the billing run does (without walking every customer), settled;
     returns the invoice as the customer reads it."""
     from opencounter.billing.invoices import bill_customer
-    from opencounter.billing.rating import Period
-    from opencounter.catalogue import current_version
+    from opencounter.catalogue.service import current_version
+    from opencounter.pricing.rating import Period
 
     result = bill_customer(customer.customer_id, Period.parse(period), current_version())
     cloud.cloud.settle()

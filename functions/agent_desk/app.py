@@ -2,12 +2,13 @@
 only members of the agents or admins group (the edge guards every /agent route), and every change
 is recorded as done by the agent."""
 
-from opencounter.contacts.overview import customer_360
 from opencounter.core.errors import InvalidInput
-from opencounter.customers.service import find_customers, move_customer, update_customer
+from opencounter.customers.service import move_customer, update_customer
+from opencounter.customers.timeline import customer_timeline
+from opencounter.customers.views import find_customers
 from opencounter.edge.http import caller, json_body, query_int, rest_api
 from opencounter.edge.observability import observability
-from opencounter.timeline import customer_timeline
+from opencounter.overview.service import customer_360
 
 logger, metrics = observability("agent-desk")
 app = rest_api(logger)

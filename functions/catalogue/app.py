@@ -1,9 +1,9 @@
 """The shop window: the products and plans on sale now (public)."""
 
-from opencounter.catalogue import current_products
+from opencounter.catalogue.service import current_products
+from opencounter.catalogue.terms import terms
 from opencounter.edge.http import rest_api
 from opencounter.edge.observability import observability
-from opencounter.terms import terms
 
 logger, metrics = observability("catalogue")
 app = rest_api(logger)

@@ -2,7 +2,7 @@
 invoice, a failed payment, a plan that fits their use better."""
 
 from opencounter.edge.observability import observability
-from opencounter.notifications import notify
+from opencounter.notifications.service import notify
 
 logger, metrics = observability("customer-notifier")
 

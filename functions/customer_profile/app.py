@@ -2,10 +2,11 @@
 move house, read the timeline (/me...)."""
 
 from opencounter.customers.proofs import confirm_email, confirm_phone, send_email_code, send_phone_code
-from opencounter.customers.service import customer_record, move_customer, update_customer
+from opencounter.customers.service import move_customer, update_customer
+from opencounter.customers.timeline import customer_timeline
+from opencounter.customers.views import customer_record
 from opencounter.edge.http import caller, json_body, me, query_int, rest_api
 from opencounter.edge.observability import observability
-from opencounter.timeline import customer_timeline
 
 logger, metrics = observability("customer-profile")
 app = rest_api(logger)

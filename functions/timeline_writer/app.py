@@ -5,8 +5,8 @@ Redelivered events are recognised by their id and stored once."""
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
 from opencounter.core.validation import validate_event
+from opencounter.customers.timeline import record_event
 from opencounter.edge.observability import observability
-from opencounter.timeline import record_event
 
 logger, metrics = observability("timeline-writer")
 

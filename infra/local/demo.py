@@ -13,6 +13,22 @@ from typing import Any
 
 from infra.local.template import ROOT
 from infra.local.tokens import TokenIssuer, User
+from opencounter.billing.invoices import bill_customer
+from opencounter.billing.usage import record_usage
+from opencounter.catalogue.service import load_catalogue
+from opencounter.channels.status import set_staffing
+from opencounter.contacts.faq import load_faq
+from opencounter.contacts.records import Contact
+from opencounter.contacts.requests import continue_request, start_request
+from opencounter.contacts.service import add_note, receive, resolve, take
+from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.core.table import customer_key
+from opencounter.customers.proofs import phone_proven
+from opencounter.customers.records import Profile
+from opencounter.customers.service import hold_product, move_customer, register_customer, update_customer
+from opencounter.ports.channels import InboundContact
+from opencounter.pricing.rating import Period
+from opencounter.signups.credit import Blocklisted
 
 DEMO_PASSWORD = "demo"
 SYSTEM = {"type": "system", "id": "demo-data"}
@@ -72,18 +88,6 @@ def register_users(issuer: TokenIssuer) -> None:
 
 def load_demo_data() -> None:
     """Fill the table; the local cloud must be running (and is settled by the caller)."""
-    from opencounter.billing.invoices import bill_customer
-    from opencounter.billing.rating import Period
-    from opencounter.billing.usage import record_usage
-    from opencounter.catalogue import load_catalogue
-    from opencounter.channels.status import set_staffing
-    from opencounter.contacts.faq import load_faq
-    from opencounter.core.clock import business_today
-    from opencounter.customers.proofs import phone_proven
-    from opencounter.customers.records import Profile
-    from opencounter.customers.service import hold_product, move_customer, register_customer, update_customer
-    from opencounter.signups.credit import Blocklisted
-
     Blocklisted(*Blocklisted.keys("EMAIL", "blocked@example.nl"), reason="demo: fraud with an earlier account").save()
     catalogue = json.loads((ROOT / "catalogue" / "products.json").read_text())
     load_catalogue(catalogue)
@@ -132,11 +136,6 @@ def load_demo_data() -> None:
 def _demo_contacts() -> None:
     """Sanne called about her invoice last week (solved, with a note for her) and has a repair
     request under way, started in the chat."""
-    from opencounter.contacts.requests import continue_request, start_request
-    from opencounter.contacts.service import add_note, receive, resolve, take
-    from opencounter.core.clock import isoformat, utcnow
-    from opencounter.ports.channels import InboundContact
-
     sanne = demo_id("sanne")
     agent = {"type": "agent", "id": "agent@opencounter.example"}
     call = InboundContact(channel="phone", provider_id=demo_id("sanne/call-1"), sender="+31612345678",
@@ -159,8 +158,5 @@ def _demo_contacts() -> None:
 
 
 def waiting_contact(customer_id: str) -> str:
-    from opencounter.contacts.records import Contact
-    from opencounter.core.table import customer_key
-
     return next(c.contact_id for c in Contact.query(customer_key(customer_id), Contact.SK.startswith("CONTACT#"))
                 if c.status == "QUEUED")

@@ -260,7 +260,7 @@ def test_a_bad_phone_code_is_refused_naming_it_and_nothing_changes(cloud, custom
 
 
 def _phone_figures() -> dict[str, int]:
-    from opencounter.contacts.records import ChannelFigures
+    from opencounter.channels.records import ChannelFigures
 
     figures = ChannelFigures.get(*ChannelFigures.keys("phone"))
     return {name: int(getattr(figures, name)) for name in ("answered", "abandoned", "actual_wait_sum_s", "waiting")}

@@ -94,7 +94,7 @@ def test_a_new_e_mail_address_counts_once_the_code_mailed_to_it_comes_back(cloud
     assert (confirmed.json()["contact"]["email"], confirmed.json()["contact"]["pending_email"]) == (new, None)
     newest = customer.get("/me/timeline").json()["items"][0]
     assert newest["data"]["changes"] == [{"field": "email", "from": customer.email, "to": new}]
-    from opencounter.customers.service import find_customers
+    from opencounter.customers.views import find_customers
 
     assert [c["customer_id"] for c in find_customers(new)] == [customer.customer_id]
     assert find_customers(customer.email) == []

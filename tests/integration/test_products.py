@@ -57,8 +57,8 @@ def test_a_fixed_price_cannot_be_changed_during_its_term(cloud, customer):
 
 
 def test_a_cancellation_at_the_end_of_the_month_keeps_the_product_until_then(cloud, customer):
-    from opencounter.billing.rating import Period
     from opencounter.core.clock import business_today
+    from opencounter.pricing.rating import Period
 
     mobile = give_product(customer, "MOBILE-5GB")
     response = customer.post(f"/me/products/{mobile}/cancellation", json={"when": "end_of_period"})

@@ -7,8 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from opencounter.billing.money import euros, round_cents, split_evenly, vat_included
-from opencounter.billing.rating import (
+from opencounter.pricing.money import euros, round_cents, split_evenly, vat_included
+from opencounter.pricing.rating import (
     Period,
     Segment,
     add_months,

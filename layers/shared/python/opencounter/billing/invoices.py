@@ -3,21 +3,21 @@ channel shows of an invoice, and payment arrangements. Plain data in and out; no
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
 from opencounter.billing import ledger
-from opencounter.billing.money import split_evenly, vat_included
-from opencounter.billing.rating import Period, add_months, compare_tariffs, segments
 from opencounter.billing.records import Invoice, Payment, TariffCheck, UsageTotal
-from opencounter.catalogue import plans_to_rate
+from opencounter.catalogue.service import plans_to_rate
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
+from opencounter.core.ids import stable_id
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import ProductHolding, Profile
+from opencounter.pricing.money import split_evenly, vat_included
+from opencounter.pricing.rating import Period, add_months, compare_tariffs, segments
 
 PAYMENT_TERM = timedelta(days=14)
 #: arrangements: an invoice of at least this much, in 2 to 6 monthly instalments of at least
@@ -34,7 +34,7 @@ BILLABLE = ("ACTIVE", "ENDED")
 def invoice_number(issued_on: date, customer_id: str, basis: str) -> str:
     """A readable invoice number, the same for the same customer and basis (a month, a
     sign-up): a billing run that runs again finds the invoice it made."""
-    digest = uuid.uuid5(uuid.NAMESPACE_URL, f"opencounter/invoice/{customer_id}/{basis}").hex[:8]
+    digest = stable_id("invoice", customer_id, basis)[:8]
     return f"OC-{issued_on:%Y%m%d}-{digest}"
 
 
@@ -108,7 +108,7 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, *, tod
 
 def list_invoices(customer_id: str) -> dict[str, Any]:
     """Every invoice, newest first, with what is open in total: one Query."""
-    invoices = list(Invoice.query(customer_key(customer_id), Invoice.SK.startswith("INVOICE#"),
+    invoices = list(Invoice.query(customer_key(customer_id), Invoice.SK.startswith(Invoice.SK_PREFIX),
                                   scan_index_forward=False))
     today = business_today()
     return {"items": [invoice_view(i, today=today, detail=False) for i in invoices],
@@ -244,7 +244,8 @@ def _advice(customer_id: str, period: Period, checks: list[TariffCheck],
     if not candidates:
         return []
     previous = str(period.previous())
-    earlier = {c.product_id: c for c in TariffCheck.query(f"TARIFF#{customer_id}", TariffCheck.SK.startswith(previous))}
+    earlier = {c.product_id: c for c in TariffCheck.query(TariffCheck.partition(customer_id),
+                                                          TariffCheck.SK.startswith(previous))}
     names = {h.product_id: h for h in holdings}
     events = []
     for check in candidates:
@@ -257,9 +258,8 @@ def _advice(customer_id: str, period: Period, checks: list[TariffCheck],
         event = domain_event("BetterPlanAdvised", customer_id=customer_id, actor=BILLING, channel="system", data={
             "product_id": check.product_id, "current_plan": check.current_plan_code,
             "advised_plan": check.billed_plan_code, "advised_plan_name": advised["plan_name"],
-            "saving_cents": int(check.saving_cents) + int(before.saving_cents), "periods": [previous, str(period)]})
-        event.detail["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL,
-                                                  f"opencounter/advice/{check.product_id}/{period}"))
+            "saving_cents": int(check.saving_cents) + int(before.saving_cents), "periods": [previous, str(period)]},
+            event_id=stable_id("advice", check.product_id, str(period)))
         events.append(event)
     return events
 
@@ -273,7 +273,7 @@ def agree_arrangement(customer_id: str, invoice_id: str, request: dict[str, Any]
     rules: at least EUR 30 left, 2 to 6 instalments of at least EUR 10, one arrangement at a time."""
     validate_request("arrangement", request)
     count = request["instalments"]
-    invoices = list(Invoice.query(customer_key(customer_id), Invoice.SK.startswith("INVOICE#")))
+    invoices = list(Invoice.query(customer_key(customer_id), Invoice.SK.startswith(Invoice.SK_PREFIX)))
     invoice = next((i for i in invoices if i.invoice_id == invoice_id), None)
     if invoice is None:
         raise NotFound("no such invoice")

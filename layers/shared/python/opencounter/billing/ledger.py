@@ -39,7 +39,7 @@ def posting(customer_id: str, transaction_id: str, kind: str, reference: str,
 def ledger(customer_id: str) -> list[dict[str, Any]]:
     """Every transaction booked for a customer (staff, audits and tests)."""
     return [{"transaction_id": t.transaction_id, "kind": t.kind, "posted_at": t.posted_at, "reference": t.reference,
-             "entries": t.entries} for t in LedgerTransaction.query(f"LEDGER#{customer_id}")]
+             "entries": t.entries} for t in LedgerTransaction.query(LedgerTransaction.partition(customer_id))]
 
 
 def balances(customer_id: str) -> dict[str, int]:

@@ -12,14 +12,15 @@ from typing import Any
 
 from opencounter.billing import ledger
 from opencounter.billing.invoices import amount_due_now, load_invoice, status_of
-from opencounter.billing.money import MIN_CHARGE_CENTS
-from opencounter.billing.records import Invoice, Payment
+from opencounter.billing.records import Invoice, LedgerTransaction, Payment
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
 from opencounter.core.receipts import receipt
+from opencounter.core.table import customer_key
 from opencounter.core.validation import validate_request
 from opencounter.ports import payments as provider
+from opencounter.pricing.money import MIN_CHARGE_CENTS
 
 #: Stripe retries a webhook for three days; receipts are kept longer
 RECEIPT_RETENTION = timedelta(days=7)
@@ -186,10 +187,8 @@ def _settle_invoice(invoice: Invoice, net_change: int, finished_payment: str | N
 def refund_everything(customer_id: str, invoice_ids: set[str], reason_key: str) -> list[str]:
     """Ask the provider to pay back what came in for these invoices (the refunds arrive as
     webhooks and are booked then). Returns what was asked, for the record."""
-    from opencounter.core.table import customer_key
-
     asked = []
-    for payment in Payment.query(customer_key(customer_id), Payment.SK.startswith("PAYMENT#")):
+    for payment in Payment.query(customer_key(customer_id), Payment.SK.startswith(Payment.SK_PREFIX)):
         left = int(payment.received_cents) - int(payment.refunded_cents) - int(payment.disputed_cents)
         if payment.invoice_id in invoice_ids and left > 0:
             provider.refund(payment.payment_id, left, reason_key=reason_key)
@@ -199,8 +198,6 @@ def refund_everything(customer_id: str, invoice_ids: set[str], reason_key: str) 
 
 def void_invoice(invoice: Invoice, reason: str, *, actor: dict) -> tuple[list[Write], list[DomainEvent]]:
     """Cancel an invoice: nothing is owed on it any more, and its booking is reversed exactly."""
-    from opencounter.billing.records import LedgerTransaction
-
     issued = LedgerTransaction.get(*LedgerTransaction.keys(invoice.customer_id, f"{invoice.invoice_id}:issued"))
     reversal = ledger.posting(invoice.customer_id, f"{invoice.invoice_id}:voided", "invoice_voided",
                               invoice.invoice_id, [(e["account"], -e["amount_cents"]) for e in issued.entries])

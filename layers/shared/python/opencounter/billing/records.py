@@ -53,6 +53,8 @@ class Invoice(Item, discriminator="Invoice"):
     """SK INVOICE#<invoice_id>; the id starts with the issue date, so invoices sort by date.
     Versioned: payments, arrangements and voiding are conditional writes."""
 
+    SK_PREFIX = "INVOICE#"
+
     invoice_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
     kind = UnicodeAttribute()  # "monthly" | "connection"
@@ -77,15 +79,17 @@ class Invoice(Item, discriminator="Invoice"):
     void_reason = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
-    @staticmethod
-    def keys(customer_id: str, invoice_id: str) -> tuple[str, str]:
-        return customer_key(customer_id), f"INVOICE#{invoice_id}"
+    @classmethod
+    def keys(cls, customer_id: str, invoice_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{invoice_id}"
 
 
 class Payment(Item, discriminator="Payment"):
     """SK PAYMENT#<payment_intent_id>: one payment attempt at the payment provider and what
     became of it. Amounts are running totals as the provider reports them, so events arriving
     late or out of order can only move them forward."""
+
+    SK_PREFIX = "PAYMENT#"
 
     payment_id = UnicodeAttribute()
     invoice_id = UnicodeAttribute()
@@ -101,9 +105,9 @@ class Payment(Item, discriminator="Payment"):
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
 
-    @staticmethod
-    def keys(customer_id: str, payment_id: str) -> tuple[str, str]:
-        return customer_key(customer_id), f"PAYMENT#{payment_id}"
+    @classmethod
+    def keys(cls, customer_id: str, payment_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{payment_id}"
 
 
 class LedgerTransaction(Item, discriminator="LedgerTransaction"):
@@ -120,8 +124,12 @@ class LedgerTransaction(Item, discriminator="LedgerTransaction"):
     entries = JSONAttribute()
 
     @staticmethod
-    def keys(customer_id: str, transaction_id: str) -> tuple[str, str]:
-        return f"LEDGER#{customer_id}", f"TXN#{transaction_id}"
+    def partition(customer_id: str) -> str:
+        return f"LEDGER#{customer_id}"
+
+    @classmethod
+    def keys(cls, customer_id: str, transaction_id: str) -> tuple[str, str]:
+        return cls.partition(customer_id), f"TXN#{transaction_id}"
 
 
 class TariffCheck(Item, discriminator="TariffCheck"):
@@ -141,5 +149,9 @@ class TariffCheck(Item, discriminator="TariffCheck"):
     invoice_id = UnicodeAttribute()
 
     @staticmethod
-    def keys(customer_id: str, period: str, product_id: str) -> tuple[str, str]:
-        return f"TARIFF#{customer_id}", f"{period}#{product_id}"
+    def partition(customer_id: str) -> str:
+        return f"TARIFF#{customer_id}"
+
+    @classmethod
+    def keys(cls, customer_id: str, period: str, product_id: str) -> tuple[str, str]:
+        return cls.partition(customer_id), f"{period}#{product_id}"

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from opencounter.billing.invoices import bill_customer
-from opencounter.billing.rating import Period
-from opencounter.catalogue import current_version
+from opencounter.catalogue.service import current_version
 from opencounter.core.clock import BUSINESS_TIME, business_today
-from opencounter.core.table import BILLING_SHARDS, Item, billing_shard_key
-from opencounter.customers.records import ProductHolding
+from opencounter.core.table import Item
+from opencounter.customers.records import BILLING_SHARDS, ProductHolding
+from opencounter.pricing.rating import Period
 
 #: customers per task invocation: well inside a Lambda's time limit, few Step Functions transitions
 PAGE_SIZE = 100
@@ -42,8 +42,9 @@ def bill_page(work: dict[str, Any]) -> dict[str, Any]:
     """Bill the next page of customers of one shard; returns the work item for the next page
     (cursor None when the shard is done) with the running counts."""
     cursor = json.loads(work["cursor"]) if work.get("cursor") else None
-    page = Item.lookup.query(billing_shard_key(int(work["shard"])), limit=PAGE_SIZE, last_evaluated_key=cursor)
-    customers = list(dict.fromkeys(h.PK.removeprefix("CUSTOMER#") for h in page if isinstance(h, ProductHolding)))
+    page = Item.lookup.query(ProductHolding.billing_partition(int(work["shard"])), limit=PAGE_SIZE,
+                             last_evaluated_key=cursor)
+    customers = list(dict.fromkeys(h.customer_id for h in page if isinstance(h, ProductHolding)))
     counts, billed = dict(work["counts"]), int(work["billed_cents"])
     period = Period.parse(work["period"])
     for customer_id in customers:

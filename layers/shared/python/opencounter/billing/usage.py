@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from opencounter.billing.rating import Period
 from opencounter.billing.records import UsageRecord, UsageTotal
+from opencounter.catalogue.service import plans_of
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
 from opencounter.core.errors import InvalidInput, NotFound
 from opencounter.core.outbox import Write, WriteConflict, commit
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import ProductHolding
+from opencounter.pricing.rating import Period
 
 #: which units each kind of product can report
 UNITS_OF = {"mobile": {"data_mb", "minutes", "sms"}, "energy": {"kwh"}, "internet": set()}
@@ -64,7 +65,6 @@ def usage_view(customer_id: str, period_text: str | None) -> dict[str, Any]:
             totals[item.product_id] = item
     if not holdings and not totals:
         raise NotFound("no such customer")
-    from opencounter.catalogue import plans_of
 
     products = []
     for product_id, holding in holdings.items():

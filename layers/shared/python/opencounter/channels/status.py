@@ -21,7 +21,7 @@ from opencounter.channels.queueing import (
     backlog_wait,
     estimate_wait,
 )
-from opencounter.contacts.records import ArrivalCount, ChannelFigures
+from opencounter.channels.records import ArrivalCount, ChannelFigures
 from opencounter.core.clock import utcnow
 from opencounter.core.outbox import Write
 from opencounter.core.table import Item

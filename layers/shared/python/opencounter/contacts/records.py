@@ -1,6 +1,6 @@
-"""How contacts, requests, channel identities and channel figures are stored. A customer's
-contacts and requests live in their partition (the 360-degree view reads them with the rest of
-the record); contacts from senders not yet linked to a customer wait in their own partition."""
+"""How contacts, requests and the FAQ are stored. A customer's contacts and requests live in
+their partition (the 360-degree view reads them with the rest of the record); contacts from
+senders not yet linked to a customer wait in their own partition."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ class Contact(Item, discriminator="Contact"):
     """SK CONTACT#<contact_id> (the id starts with the time, so contacts sort by time). While it
     waits for an agent it is on GSI1 (QUEUE, oldest first, every channel: the agents' queue is one
     Query)."""
+
+    SK_PREFIX = "CONTACT#"
 
     contact_id = UnicodeAttribute()
     customer_id = UnicodeAttribute(null=True)
@@ -59,9 +61,13 @@ class Contact(Item, discriminator="Contact"):
     authenticated = BooleanAttribute(default=True)
     version = VersionAttribute()
 
-    @staticmethod
-    def keys(customer_id: str | None, contact_id: str) -> tuple[str, str]:
-        return contact_partition(customer_id), f"CONTACT#{contact_id}"
+    @classmethod
+    def keys(cls, customer_id: str | None, contact_id: str) -> tuple[str, str]:
+        return contact_partition(customer_id), cls.sort_key(contact_id)
+
+    @classmethod
+    def sort_key(cls, contact_id: str) -> str:
+        return f"{cls.SK_PREFIX}{contact_id}"
 
     def queue(self) -> None:
         self.GSI1PK, self.GSI1SK = QUEUE, f"{self.queued_at}#{self.contact_id}"
@@ -94,23 +100,11 @@ class CallPointer(Item, discriminator="CallPointer"):
         return f"CALL#{provider_id}", "CONTACT"
 
 
-class ChannelIdentity(Item, discriminator="ChannelIdentity"):
-    """PK IDENTITY#<kind>#<address>: who a sender is (an e-mail address, a phone number also used
-    for WhatsApp, a Messenger or X user id). Only a verified identity links contacts by itself."""
-
-    customer_id = UnicodeAttribute()
-    verified = BooleanAttribute()
-    verified_by = UnicodeAttribute(null=True)
-    verified_at = UnicodeAttribute(null=True)
-
-    @staticmethod
-    def keys(kind: str, address: str) -> tuple[str, str]:
-        return f"IDENTITY#{kind}#{address.strip().lower()}", "IDENTITY"
-
-
 class ServiceRequest(Item, discriminator="ServiceRequest"):
     """SK REQUEST#<request_id>: something the customer asked for that takes more than one
     contact. Versioned: two channels moving it on at once cannot overwrite each other."""
+
+    SK_PREFIX = "REQUEST#"
 
     request_id = UnicodeAttribute()
     kind = UnicodeAttribute()
@@ -127,9 +121,9 @@ class ServiceRequest(Item, discriminator="ServiceRequest"):
     resume_code_digest = UnicodeAttribute()
     version = VersionAttribute()
 
-    @staticmethod
-    def keys(customer_id: str, request_id: str) -> tuple[str, str]:
-        return customer_key(customer_id), f"REQUEST#{request_id}"
+    @classmethod
+    def keys(cls, customer_id: str, request_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{request_id}"
 
 
 class RequestResumeCode(Item, discriminator="RequestResumeCode"):
@@ -142,44 +136,6 @@ class RequestResumeCode(Item, discriminator="RequestResumeCode"):
     @staticmethod
     def keys(digest: str) -> tuple[str, str]:
         return f"REQUEST_RESUME#{digest}", "RESUME"
-
-
-class ChannelFigures(Item, discriminator="ChannelFigures"):
-    """PK CHANNELS, SK FIGURES#<channel>: the live figures a channel's expected wait is computed
-    from, and how good the predictions were. Counters are only ever added to (atomic updates:
-    many contacts move them at once); one Query reads every channel with its arrivals."""
-
-    channel = UnicodeAttribute()
-    agents = NumberAttribute(default=0)
-    waiting = NumberAttribute(default=0)
-    handle_sum_s = NumberAttribute(default=0)
-    handled = NumberAttribute(default=0)
-    answered = NumberAttribute(default=0)
-    answered_within_target = NumberAttribute(default=0)
-    #: callers who hung up before an agent answered
-    abandoned = NumberAttribute(default=0)
-    predicted_wait_sum_s = NumberAttribute(default=0)
-    actual_wait_sum_s = NumberAttribute(default=0)
-    abs_error_sum_s = NumberAttribute(default=0)
-    resolved = NumberAttribute(default=0)
-    resolved_first_contact = NumberAttribute(default=0)
-
-    @staticmethod
-    def keys(channel: str) -> tuple[str, str]:
-        return "CHANNELS", f"FIGURES#{channel}"
-
-
-class ArrivalCount(Item, discriminator="ArrivalCount"):
-    """PK CHANNELS, SK ARRIVALS#<channel>#<yyyy-mm-ddThh>: contacts that arrived in an hour (UTC);
-    the arrival rate is read from the last two hours. Kept two days."""
-
-    channel = UnicodeAttribute()
-    hour = UnicodeAttribute()
-    contacts = NumberAttribute(default=0)
-
-    @staticmethod
-    def keys(channel: str, hour: str) -> tuple[str, str]:
-        return "CHANNELS", f"ARRIVALS#{channel}#{hour}"
 
 
 class ReasonCount(Item, discriminator="ReasonCount"):

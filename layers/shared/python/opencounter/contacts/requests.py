@@ -27,7 +27,7 @@ def request_view(request: ServiceRequest) -> dict[str, Any]:
 
 
 def list_requests(customer_id: str) -> dict[str, Any]:
-    items = ServiceRequest.query(customer_key(customer_id), ServiceRequest.SK.startswith("REQUEST#"))
+    items = ServiceRequest.query(customer_key(customer_id), ServiceRequest.SK.startswith(ServiceRequest.SK_PREFIX))
     views = sorted((request_view(r) for r in items), key=lambda r: r["updated_at"], reverse=True)
     return {"items": views}
 

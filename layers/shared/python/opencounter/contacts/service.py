@@ -10,14 +10,14 @@ from typing import Any
 
 from opencounter.channels import status as channels
 from opencounter.contacts import faq
-from opencounter.contacts.records import QUEUE, CallPointer, ChannelIdentity, Contact, Conversation
+from opencounter.contacts.records import QUEUE, CallPointer, Contact, Conversation
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
 from opencounter.core.receipts import receipt as receipt_of
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
-from opencounter.customers.records import Profile
+from opencounter.customers.records import ChannelIdentity, Profile
 from opencounter.ports.channels import ContactProgress, InboundContact
 from opencounter.ports.replies import SENDS_OUT, DeliveryFailed, send_reply
 
@@ -54,7 +54,8 @@ def contact_view(contact: Contact, *, staff: bool) -> dict[str, Any]:
 
 def contact_history(customer_id: str) -> dict[str, Any]:
     """Every contact on every channel, newest first, as the customer sees them: one Query."""
-    contacts = Contact.query(customer_key(customer_id), Contact.SK.startswith("CONTACT#"), scan_index_forward=False)
+    contacts = Contact.query(customer_key(customer_id), Contact.SK.startswith(Contact.SK_PREFIX),
+                             scan_index_forward=False)
     return {"items": [contact_view(c, staff=False) for c in contacts]}
 
 
@@ -367,7 +368,8 @@ def _earlier_contact_about(contact: Contact) -> bool:
         return False
     since = datetime.fromisoformat(contact.started_at.replace("Z", "+00:00")) - FIRST_CONTACT_WINDOW
     earlier = Contact.query(customer_key(contact.customer_id),
-                            Contact.SK.between(f"CONTACT#{since:%Y%m%dT%H%M%S}", f"CONTACT#{contact.contact_id}"))
+                            Contact.SK.between(Contact.sort_key(f"{since:%Y%m%dT%H%M%S}"),
+                                               Contact.sort_key(contact.contact_id)))
     return any(c.contact_id != contact.contact_id and c.reason == contact.reason and c.status != "OFFERED"
                for c in earlier)
 

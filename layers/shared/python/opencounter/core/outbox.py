@@ -61,10 +61,14 @@ class OutboxEvent(Item, discriminator="OutboxEvent"):
     detail_type = UnicodeAttribute()
     detail = UnicodeAttribute()
 
+    @staticmethod
+    def keys(event_id: str) -> tuple[str, str]:
+        return f"EVENT#{event_id}", "OUTBOX"
+
     @classmethod
     def of(cls, event: DomainEvent) -> OutboxEvent:
         return cls(
-            PK=f"EVENT#{event.event_id}", SK="OUTBOX", source=event.source,
+            *cls.keys(event.event_id), source=event.source,
             detail_type=event.detail_type, detail=json.dumps(event.detail, separators=(",", ":")),
             expires_at=utcnow() + OUTBOX_RETENTION,
         )

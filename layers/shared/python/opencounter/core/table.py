@@ -7,8 +7,6 @@ are listed in docs/access-patterns.md.
 
 from __future__ import annotations
 
-import hashlib
-
 from pynamodb.attributes import DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -70,27 +68,11 @@ def connection() -> Connection:
     return Item._get_connection().connection
 
 
-# Key scheme: one partition per customer for the record, one for their timeline.
+CUSTOMER_PREFIX = "CUSTOMER#"
+
+
 def customer_key(customer_id: str) -> str:
-    return f"CUSTOMER#{customer_id}"
-
-
-def timeline_key(customer_id: str) -> str:
-    return f"TIMELINE#{customer_id}"
-
-
-def email_lookup_key(email: str) -> str:
-    return f"EMAIL#{email.strip().lower()}"
-
-
-#: customers are spread over this many GSI1 partitions for the billing run (no hot key, and the
-#: run bills the shards side by side)
-BILLING_SHARDS = 8
-
-
-def billing_shard(customer_id: str) -> int:
-    return int(hashlib.sha256(customer_id.encode()).hexdigest()[:8], 16) % BILLING_SHARDS
-
-
-def billing_shard_key(shard: int) -> str:
-    return f"BILLING#{shard}"
+    """The partition of a customer's record: every entity that is part of the record (profile,
+    addresses, products, invoices, contacts, requests...) builds its keys in it, so the record, a
+    screen of it, or the 360-degree view is one Query."""
+    return f"{CUSTOMER_PREFIX}{customer_id}"

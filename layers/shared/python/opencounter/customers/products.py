@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from opencounter.billing.rating import Period, add_months, proration
-from opencounter.catalogue import current_version, plans_of
+from opencounter.catalogue.service import current_version, plans_of
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.outbox import Write, commit, domain_event
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import ProductHolding
-from opencounter.customers.service import product_view
+from opencounter.customers.views import product_view
+from opencounter.pricing.rating import Period, add_months, proration
 
 
 def _holding(customer_id: str, product_id: str) -> ProductHolding:

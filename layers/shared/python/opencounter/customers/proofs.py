@@ -8,14 +8,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from opencounter.contacts.identities import moved_identity, proven_identity
 from opencounter.core import one_time_codes
 from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.errors import Conflict
 from opencounter.core.outbox import Write, commit, domain_event
 from opencounter.core.validation import validate_request
+from opencounter.customers.identities import moved_identity, proven_identity
 from opencounter.customers.records import ContactCode, Profile
-from opencounter.customers.service import customer_record, load_profile
+from opencounter.customers.views import customer_record, find_customers, load_profile
+from opencounter.ports.accounts import change_login_email
+from opencounter.ports.messaging import masked, send_email, send_sms
 
 #: a new code no sooner than this after the last one (a message can take a moment to arrive)
 RESEND_AFTER = timedelta(seconds=30)
@@ -77,8 +79,6 @@ def _unproven_phone(customer_id: str) -> Profile:
 
 def send_phone_code(customer_id: str) -> dict[str, Any]:
     """Text a one-time code to the customer's phone number; a new code replaces the last one."""
-    from opencounter.ports.messaging import send_sms
-
     profile = _unproven_phone(customer_id)
     phone = profile.phone or ""
     code = _new_code(customer_id, "phone", phone)
@@ -113,8 +113,6 @@ def phone_proven(profile: Profile, *, actor: dict, channel: str, writes: list[Wr
 
 def pending_email(customer_id: str, new_email: str) -> None:
     """Raise unless `new_email` may become the customer's: no other customer signs in with it."""
-    from opencounter.customers.service import find_customers
-
     if any(found["customer_id"] != customer_id for found in find_customers(new_email)):
         raise Conflict("contact.email: another account uses this address; sign in with it, or choose another",
                        field="contact.email")
@@ -134,8 +132,6 @@ def send_email_code(customer_id: str) -> dict[str, Any]:
 def mail_email_code(profile: Profile, new_email: str) -> dict[str, Any]:
     """Mail a one-time code to `new_email` (checked with pending_email); the record and the login
     keep the current address until the code comes back."""
-    from opencounter.ports.messaging import masked, send_email
-
     code = _new_code(profile.customer_id, "email", new_email)
     send_email(new_email, "Confirm your new e-mail address", (
         f"Dear {profile.given_name},\n\nYour code to make {new_email} your OpenCounter address is {code}.\n"
@@ -147,8 +143,6 @@ def mail_email_code(profile: Profile, new_email: str) -> dict[str, Any]:
 def confirm_email(customer_id: str, request: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
     """The code typed back: the new address is the customer's, on the record, for signing in
     and for their e-mails to us. Returns the record."""
-    from opencounter.ports.accounts import change_login_email
-
     profile = load_profile(customer_id)
     code = _checked_code(customer_id, "email", request)
     old, new = profile.email, code.address

@@ -1,6 +1,9 @@
-"""How the customer record is stored: one partition per customer (CUSTOMER#<id>)."""
+"""How the customer record is stored: one partition per customer (CUSTOMER#<id>), and who a
+sender is on each channel (the customer's channel identities)."""
 
 from __future__ import annotations
+
+import hashlib
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -11,7 +14,15 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from opencounter.core.table import Item, billing_shard, billing_shard_key, customer_key, email_lookup_key
+from opencounter.core.table import CUSTOMER_PREFIX, Item, customer_key
+
+#: customers' products are spread over this many GSI1 partitions for the billing run (no hot key,
+#: and the run bills the shards side by side)
+BILLING_SHARDS = 8
+
+
+def billing_shard(customer_id: str) -> int:
+    return int(hashlib.sha256(customer_id.encode()).hexdigest()[:8], 16) % BILLING_SHARDS
 
 
 class Profile(Item, discriminator="CustomerProfile"):
@@ -42,8 +53,13 @@ class Profile(Item, discriminator="CustomerProfile"):
     def keys(customer_id: str) -> tuple[str, str]:
         return customer_key(customer_id), "PROFILE"
 
+    @staticmethod
+    def email_lookup(email: str) -> str:
+        """The GSI1 partition a profile is found in by its e-mail address (staff's look-up)."""
+        return f"EMAIL#{email.strip().lower()}"
+
     def index_email(self) -> None:
-        self.GSI1PK = email_lookup_key(self.email)
+        self.GSI1PK = self.email_lookup(self.email)
         self.GSI1SK = customer_key(self.customer_id)
 
 
@@ -110,6 +126,30 @@ class ProductHolding(Item, discriminator="ProductHolding"):
     def keys(customer_id: str, product_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"PRODUCT#{product_id}"
 
+    @staticmethod
+    def billing_partition(shard: int) -> str:
+        """The GSI1 partition the billing run reads a shard's products from."""
+        return f"BILLING#{shard}"
+
     def index_for_billing(self, customer_id: str) -> None:
-        self.GSI1PK = billing_shard_key(billing_shard(customer_id))
+        self.GSI1PK = self.billing_partition(billing_shard(customer_id))
         self.GSI1SK = f"{customer_key(customer_id)}#PRODUCT#{self.product_id}"
+
+    @property
+    def customer_id(self) -> str:
+        """Whose product this is (the holding's partition is its customer's record)."""
+        return self.PK.removeprefix(CUSTOMER_PREFIX)
+
+
+class ChannelIdentity(Item, discriminator="ChannelIdentity"):
+    """PK IDENTITY#<kind>#<address>: who a sender is (an e-mail address, a phone number also used
+    for WhatsApp, a Messenger or X user id). Only a verified identity links contacts by itself."""
+
+    customer_id = UnicodeAttribute()
+    verified = BooleanAttribute()
+    verified_by = UnicodeAttribute(null=True)
+    verified_at = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def keys(kind: str, address: str) -> tuple[str, str]:
+        return f"IDENTITY#{kind}#{address.strip().lower()}", "IDENTITY"

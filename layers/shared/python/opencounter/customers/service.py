@@ -7,13 +7,15 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from opencounter.contacts.identities import moved_identity, register_identity
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
-from opencounter.core.errors import Conflict, InvalidInput, NotFound
+from opencounter.core.errors import Conflict, InvalidInput
+from opencounter.core.ids import stable_id
 from opencounter.core.outbox import DomainEvent, Write, commit, domain_event
-from opencounter.core.table import Item, customer_key, email_lookup_key
 from opencounter.core.validation import validate_request
-from opencounter.customers.records import Address, ContactCode, ProductHolding, Profile
+from opencounter.customers.identities import moved_identity, register_identity
+from opencounter.customers.proofs import mail_email_code, pending_email
+from opencounter.customers.records import Address, ProductHolding, Profile
+from opencounter.customers.views import address_view, consents_of, customer_record, load_profile
 
 MOVE_HORIZON = timedelta(days=365)
 #: four digits not starting with 0, then two letters other than SA, SD and SS (PostNL's rules)
@@ -21,122 +23,11 @@ DUTCH_POSTCODE = re.compile(r"^([1-9][0-9]{3}) ?([A-Z]{2})$")
 EXCLUDED_POSTCODE_LETTERS = {"SA", "SD", "SS"}
 
 
-# ---------------------------------------------------------------- reading
-
-
-def _address_view(address: Address) -> dict[str, Any]:
-    return {
-        "street": address.street,
-        "house_number": int(address.house_number),
-        "house_number_addition": address.house_number_addition,
-        "postcode": address.postcode,
-        "city": address.city,
-        "country": address.country,
-        "effective_from": address.effective_from,
-        "move_id": address.move_id,
-    }
-
-
-def product_view(product: ProductHolding, today: date) -> dict[str, Any]:
-    """A product as every channel shows it today: one cancelled for the end of last month reads ENDED."""
-    status = product.status
-    if status == "ACTIVE" and product.ends_on and product.ends_on < today.isoformat():
-        status = "ENDED"
-    return {
-        "product_id": product.product_id,
-        "product_code": product.product_code,
-        "name": product.name,
-        "kind": product.kind,
-        "plan": product.plan,
-        "plan_code": product.plan_code,
-        "status": status,
-        "identifier": product.identifier,
-        "started_at": product.started_at,
-        "ends_on": product.ends_on,
-        "monthly_fee_cents": int(product.monthly_fee_cents),
-        "version": int(product.version),
-    }
-
-
-def _consents_of(profile: Profile) -> dict:
-    """The consents as plain data (pynamodb reads a raw map back as a MapAttribute)."""
-    return profile.consents.as_dict() if hasattr(profile.consents, "as_dict") else dict(profile.consents)
-
-
-def _consents_view(consents: dict) -> list[dict[str, Any]]:
-    return [
-        {"channel": channel, "purpose": purpose, "granted": bool(entry["granted"]),
-         "changed_at": entry["changed_at"]}
-        for channel, purposes in sorted(consents.items())
-        for purpose, entry in sorted(purposes.items())
-    ]
-
-
-def _record_view(profile: Profile, addresses: list[Address], products: list[ProductHolding],
-                 today: date, pending_email: str | None = None) -> dict[str, Any]:
-    started = [a for a in addresses if a.effective_from <= today.isoformat()]
-    upcoming = [a for a in addresses if a.effective_from > today.isoformat()]
-    return {
-        "customer_id": profile.customer_id,
-        "version": int(profile.version),
-        "personal": {"given_name": profile.given_name, "family_name": profile.family_name,
-                     "birth_date": profile.birth_date},
-        "contact": {"email": profile.email, "phone": profile.phone, "phone_verified": bool(profile.phone_verified_at),
-                    # a new address waiting for the code mailed to it; `email` stays in use until then
-                    "pending_email": pending_email},
-        "settings": {"language": profile.language, "paperless_invoices": profile.paperless_invoices,
-                     "preferred_channel": profile.preferred_channel},
-        "consents": _consents_view(_consents_of(profile)),
-        "segment": profile.segment,
-        "address": _address_view(started[-1]) if started else None,
-        "upcoming_moves": [_address_view(a) for a in upcoming],
-        "products": [product_view(p, today) for p in products],
-        "updated_at": profile.updated_at,
-    }
-
-
-def record_from(items: list[Item], today: date) -> dict[str, Any]:
-    """The record view from the items of a customer's partition (other entities are skipped)."""
-    profile, addresses, products, pending = None, [], [], None
-    for item in items:
-        if isinstance(item, Profile):
-            profile = item
-        elif isinstance(item, Address):
-            addresses.append(item)
-        elif isinstance(item, ProductHolding):
-            products.append(item)
-        elif isinstance(item, ContactCode) and item.kind == "email" and (
-                item.expires_at is None or item.expires_at > utcnow()):
-            pending = item.address
-    if profile is None:
-        raise NotFound("no such customer")
-    return _record_view(profile, addresses, products, today, pending)
-
-
-def customer_record(customer_id: str) -> dict[str, Any]:
-    """The whole record as every channel shows it today: one Query over the customer's partition."""
-    return record_from(list(Item.query(customer_key(customer_id))), business_today())
-
-
-def load_profile(customer_id: str) -> Profile:
-    try:
-        return Profile.get(*Profile.keys(customer_id))
-    except Profile.DoesNotExist as error:
-        raise NotFound("no such customer") from error
-
-
-def find_customers(email: str) -> list[dict[str, Any]]:
-    """Staff look-up by e-mail address (GSI1), newest record state for each match."""
-    matches = Item.lookup.query(email_lookup_key(email), limit=20)
-    return [{"customer_id": p.customer_id, "name": f"{p.given_name} {p.family_name}",
-             "email": p.email} for p in matches if isinstance(p, Profile)]
-
-
 # ---------------------------------------------------------------- changing
 
 
 def _set_consents(profile: Profile, requested: list[dict], now: str) -> list[dict]:
-    consents = _consents_of(profile)
+    consents = consents_of(profile)
     changes = []
     for wish in requested:
         channel, purpose, granted = wish["channel"], wish["purpose"], wish["granted"]
@@ -153,8 +44,6 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
     version the caller last read; a stale one raises Conflict and changes nothing. A new e-mail
     address is not taken at once: a code is mailed to it, and it replaces the current one (on the
     record and for signing in) when the code comes back (opencounter.customers.proofs)."""
-    from opencounter.customers.proofs import mail_email_code, pending_email
-
     validate_request("customer-update", request)
     profile = load_profile(customer_id)
     if int(profile.version) != request["version"]:
@@ -223,7 +112,7 @@ def move_customer(customer_id: str, request: dict[str, Any], *, actor: dict, cha
         postcode=postcode, city=request["city"].strip(), country="NL", effective_from=effective_from,
         registered_at=isoformat(utcnow()),
     )
-    view = _address_view(address)
+    view = address_view(address)
     starts = datetime.combine(date.fromisoformat(effective_from), time.min, BUSINESS_TIME)
     event = domain_event("CustomerMoved", customer_id=customer_id, actor=actor, channel=channel,
                          data={"move_id": address.move_id, "effective_from": effective_from,
@@ -249,8 +138,8 @@ def complete_move(customer_id: str, move_id: str, effective_from: str) -> str:
     event = domain_event("CustomerAddressChanged", customer_id=customer_id,
                          actor={"type": "system", "id": "move-house"}, channel="system",
                          data={"move_id": move_id, "effective_from": effective_from,
-                               "address": _address_only(_address_view(address))})
-    event.detail["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"opencounter/move-completed/{move_id}"))
+                               "address": _address_only(address_view(address))},
+                         event_id=stable_id("move-completed", move_id))
     try:
         commit([], [event])
     except Conflict:

@@ -67,7 +67,7 @@ def payment(payment_id: str) -> Checkout:
 def cancel_payment(payment_id: str) -> None:
     """Withdraw an intent that will not be used (a new amount is due); one that meanwhile
     succeeded or was cancelled stays as it is."""
-    import stripe
+    import stripe  # deferred, as in stripe_api
 
     try:
         stripe_client().v1.payment_intents.cancel(payment_id)

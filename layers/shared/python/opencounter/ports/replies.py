@@ -12,7 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import urllib3
+from botocore.exceptions import ClientError
+
 from opencounter.core.settings import settings
+from opencounter.ports.messaging import send_email
 
 META_API = "https://graph.facebook.com/v21.0"
 X_API = "https://api.x.com/2"
@@ -40,10 +44,6 @@ def send_reply(channel: str, to: str, text: str, *, subject: str) -> str:
                        settings().x_access_token, {"text": text})
         return str(answer["data"]["dm_event_id"])
     if channel == "email":
-        from botocore.exceptions import ClientError
-
-        from opencounter.ports.messaging import send_email
-
         try:
             return send_email(to, subject if subject.lower().startswith("re:") else f"Re: {subject}", text,
                               reply_to=settings().service_address or None)
@@ -74,8 +74,6 @@ def _meta() -> str:
 
 def _post(url: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
     global _http
-    import urllib3
-
     if _http is None:
         _http = urllib3.PoolManager(timeout=urllib3.Timeout(total=TIMEOUT_S), retries=False)
     try:

@@ -1,5 +1,8 @@
 """The one place that makes a Stripe client. STRIPE_API_BASE points it at the local cloud's
-Stripe stand-in; in AWS it is empty and the library talks to Stripe itself."""
+Stripe stand-in; in AWS it is empty and the library talks to Stripe itself.
+
+The stripe library is imported where it is first used, on purpose: it is a heavy import, and
+most routes of the functions that hold these ports never call Stripe."""
 
 from __future__ import annotations
 

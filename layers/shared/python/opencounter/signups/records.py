@@ -39,9 +39,13 @@ class ResumeCode(Item, discriminator="ResumeCode"):
 
     signup_id = UnicodeAttribute()
 
+    @classmethod
+    def keys(cls, code: str) -> tuple[str, str]:
+        return cls.keys_of_digest(code_digest(code))
+
     @staticmethod
-    def keys(code: str) -> tuple[str, str]:
-        return f"RESUME#{code_digest(code)}", "RESUME"
+    def keys_of_digest(digest: str) -> tuple[str, str]:
+        return f"RESUME#{digest}", "RESUME"
 
 
 class SigningCode(Item, discriminator="SigningCode"):
@@ -80,3 +84,7 @@ class RollbackAudit(Item, discriminator="RollbackAudit"):
     reasons = JSONAttribute()
     undone = JSONAttribute()
     checks = JSONAttribute()
+
+    @staticmethod
+    def keys(signup_id: str) -> tuple[str, str]:
+        return f"SIGNUP#{signup_id}", "AUDIT#ROLLBACK"

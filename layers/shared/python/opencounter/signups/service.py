@@ -7,15 +7,23 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from opencounter.catalogue import plan_on_sale
+from opencounter.billing.invoices import connection_invoice
+from opencounter.catalogue.service import plan_on_sale
+from opencounter.catalogue.terms import terms
 from opencounter.core import one_time_codes, resume_codes
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
+from opencounter.core.ids import stable_id
 from opencounter.core.outbox import Write, commit, domain_event
 from opencounter.core.resume_codes import code_digest
+from opencounter.core.table import Item
 from opencounter.core.validation import validate_request
-from opencounter.customers.service import dutch_postcode, find_customers
-from opencounter.signups.records import STEPS, ResumeCode, Signup
+from opencounter.customers.service import dutch_postcode, new_customer, new_holding
+from opencounter.customers.views import find_customers
+from opencounter.ports.identity import start_verification, verification_outcome
+from opencounter.ports.messaging import masked, send_email
+from opencounter.signups.credit import decide
+from opencounter.signups.records import STEPS, ResumeCode, SignatureEvidence, SigningCode, Signup
 
 #: an application nobody continues is forgotten after this long (TTL)
 ABANDONED_AFTER = timedelta(days=30)
@@ -101,9 +109,6 @@ def _load(signup_id: str) -> Signup:
 
 def _record(signup_id: str) -> tuple[Signup, Any]:
     """The sign-up and its signature evidence, if any: one Query over the sign-up's partition."""
-    from opencounter.core.table import Item
-    from opencounter.signups.records import SignatureEvidence
-
     signup = evidence = None
     for item in Item.query(Signup.keys(signup_id)[0]):
         if isinstance(item, Signup):
@@ -168,8 +173,6 @@ def _require_status(signup: Signup, allowed: tuple[str, ...], doing: str) -> Non
 
 def start_identification(signup_id: str, resume_code: str | None) -> dict[str, Any]:
     """Open an identity verification for the applicant (again, after a failed attempt)."""
-    from opencounter.ports.identity import start_verification
-
     signup = _load_with_code(signup_id, resume_code)
     _require_status(signup, ("APPLIED", "IDENTIFYING"), "identification")
     attempt = int(signup.steps["identification"].get("attempts", 0)) + 1
@@ -183,9 +186,6 @@ def start_identification(signup_id: str, resume_code: str | None) -> dict[str, A
 def record_identity_outcome(payload: bytes, signature: str | None) -> str:
     """Handle a signed identity webhook. Returns what happened ("identified", "declined",
     "retry_needed" or "ignored"); a repeated or stale delivery changes nothing."""
-    from opencounter.ports.identity import verification_outcome
-    from opencounter.signups.credit import decide
-
     outcome = verification_outcome(payload, signature)
     if outcome is None:
         return "ignored"
@@ -234,10 +234,6 @@ def _signing_scope(signup_id: str) -> str:
 
 def send_signing_code(signup_id: str, resume_code: str | None) -> dict[str, Any]:
     """E-mail a one-time code that signs the contract; a new code replaces the previous one."""
-    from opencounter.ports.messaging import masked, send_email
-    from opencounter.signups.records import SigningCode
-    from opencounter.terms import terms
-
     signup = _load_with_code(signup_id, resume_code)
     _require_status(signup, ("VALIDATED",), "signing")
     sent = int(signup.steps["signing"].get("codes_sent", 0))
@@ -276,11 +272,6 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
     """Accept the terms with the one-time code; the product is then provisioned and active at
     once. Everything (evidence, customer, product, sign-up state, events) is one transaction:
     a process dying halfway leaves the sign-up as it was, ready to try again."""
-    from opencounter.billing.invoices import connection_invoice
-    from opencounter.customers.service import new_customer, new_holding
-    from opencounter.signups.records import SignatureEvidence, SigningCode
-    from opencounter.terms import terms
-
     validate_request("signature", request)
     signup = _load_with_code(signup_id, resume_code)
     _require_status(signup, ("VALIDATED",), "signing")
@@ -296,8 +287,8 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
 
     now = isoformat(utcnow())
     applicant, plan, channel = signup.applicant, signup.plan, signup.channel
-    customer_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"opencounter/signup/{signup_id}/customer"))
-    product_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"opencounter/signup/{signup_id}/product"))
+    customer_id = stable_id("signup", signup_id, "customer")
+    product_id = stable_id("signup", signup_id, "product")
     system = {"type": "system", "id": "sign-up"}
     evidence = SignatureEvidence(
         *SignatureEvidence.keys(signup_id), terms_version=current["version"], terms_sha256=current["sha256"],

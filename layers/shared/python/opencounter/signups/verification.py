@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from opencounter.billing.money import euros
 from opencounter.billing.payments import refund_everything, void_invoice
 from opencounter.billing.records import Invoice, Payment
 from opencounter.core.aws import aws_client
@@ -16,8 +15,12 @@ from opencounter.core.outbox import Write, commit, domain_event
 from opencounter.core.settings import settings
 from opencounter.core.table import Item, customer_key
 from opencounter.customers.records import ProductHolding, Profile
+from opencounter.ports import screening
+from opencounter.ports.accounts import create_login, disable_login, login_enabled
+from opencounter.ports.messaging import send_email
 from opencounter.ports.payments import cancel_payment
-from opencounter.signups.records import ResumeCode, RollbackAudit, Signup
+from opencounter.pricing.money import euros
+from opencounter.signups.records import ResumeCode, RollbackAudit, SigningCode, Signup
 
 SYSTEM = {"type": "system", "id": "signup-verification"}
 #: how long each check takes relative to VERIFICATION_WAIT_SECONDS (the document review longest)
@@ -48,15 +51,11 @@ def _signup(signup_id: str) -> Signup:
 
 
 def ensure_login(signup_id: str) -> str:
-    from opencounter.ports.accounts import create_login
-
     signup = _signup(signup_id)
     return create_login(signup.applicant["email"], signup.customer_id)
 
 
 def run_check(check: str, signup_id: str) -> dict[str, Any]:
-    from opencounter.ports import screening
-
     signup = _signup(signup_id)
     applicant = signup.applicant
     if check == "document":
@@ -114,16 +113,13 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
     """Undo everything the sign-up created: the product ends, the login is disabled and the
     account closed when nothing else holds it, the resume code stops working; the customer is
     told why and an audit record is kept. Safe to run again: a second run changes nothing."""
-    from opencounter.ports.accounts import disable_login
-    from opencounter.ports.messaging import send_email
-
     signup = _signup(signup_id)
     reasons = [c["reason"] for c in checks if c.get("passed") is False and c.get("reason")]
     if signup.status == "ROLLED_BACK":
         return {"outcome": "already_rolled_back", "undone": signup.steps["verification"].get("undone", [])}
     # money first: what the sign-up's invoices received is paid back, and a payment still open is
     # withdrawn (both idempotent at the provider, so a retried task asks nothing twice)
-    invoices = [i for i in Invoice.query(customer_key(signup.customer_id), Invoice.SK.startswith("INVOICE#"))
+    invoices = [i for i in Invoice.query(customer_key(signup.customer_id), Invoice.SK.startswith(Invoice.SK_PREFIX))
                 if i.signup_id == signup_id]
     undone = refund_everything(signup.customer_id, {i.invoice_id for i in invoices}, f"rollback-{signup_id}")
     for invoice in invoices:
@@ -157,8 +153,8 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
     signup.status = "ROLLED_BACK"
     _with_step(signup, "failed", reasons=reasons, undone=undone)
     writes.append(Write(signup, conflict="the sign-up changed meanwhile"))
-    writes.append(Write(ResumeCode(f"RESUME#{signup.resume_code_digest}", "RESUME"), delete=True))
-    writes.append(Write(RollbackAudit(f"SIGNUP#{signup_id}", "AUDIT#ROLLBACK", at=now, reasons=reasons,
+    writes.append(Write(ResumeCode(*ResumeCode.keys_of_digest(signup.resume_code_digest)), delete=True))
+    writes.append(Write(RollbackAudit(*RollbackAudit.keys(signup_id), at=now, reasons=reasons,
                                       undone=undone, checks=checks), RollbackAudit.PK.does_not_exist(),
                         conflict="the rollback is recorded already"))
     events += [
@@ -180,14 +176,11 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
 
 def leftovers(signup_id: str) -> list[str]:
     """What a rolled-back sign-up still has alive; empty when the rollback left nothing behind."""
-    from opencounter.ports.accounts import login_enabled
-    from opencounter.signups.records import SigningCode
-
     signup = _signup(signup_id)
     alive = []
     if signup.status != "ROLLED_BACK":
         alive.append(f"sign-up is {signup.status}")
-    if list(ResumeCode.query(f"RESUME#{signup.resume_code_digest}")):
+    if list(ResumeCode.query(ResumeCode.keys_of_digest(signup.resume_code_digest)[0])):
         alive.append("resume code still continues the sign-up")
     if list(SigningCode.query(SigningCode.keys(signup_id)[0], SigningCode.SK == "SIGNING_CODE")):
         alive.append("signing code still valid")

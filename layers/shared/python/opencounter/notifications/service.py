@@ -9,21 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute
-
-from opencounter.billing.money import euros
 from opencounter.core.clock import isoformat, utcnow
-from opencounter.core.table import Item
 from opencounter.customers.records import Profile
-
-
-class Notification(Item, discriminator="Notification"):
-    """PK NOTIFICATION#<event_id>: the message sent about an event (so a redelivery sends none)."""
-
-    channel = UnicodeAttribute()
-    sent_to = UnicodeAttribute()
-    sent_at = UnicodeAttribute()
-    message_id = UnicodeAttribute()
+from opencounter.notifications.records import Notification
+from opencounter.ports.messaging import send_email, send_sms
+from opencounter.ports.replies import DeliveryFailed, send_whatsapp_template
+from opencounter.pricing.money import euros
 
 
 def _invoice_issued(data: dict[str, Any]) -> tuple[str, str]:
@@ -62,10 +53,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
 def notify(detail_type: str, detail: dict[str, Any]) -> str:
     """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent"
     or "not_a_customer"."""
-    from opencounter.ports.messaging import send_email, send_sms
-    from opencounter.ports.replies import DeliveryFailed, send_whatsapp_template
-
-    key = (f"NOTIFICATION#{detail['event_id']}", "SENT")
+    key = Notification.keys(detail["event_id"])
     if list(Notification.query(key[0], Notification.SK == key[1])):
         return "already_sent"
     try:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from opencounter.core.errors import NotFound
+from opencounter.core.validation import CONTRACTS
 
-TERMS = Path(__file__).parent / "contracts" / "terms"
+TERMS = CONTRACTS / "terms"
 
 
 @cache

@@ -1,40 +1,22 @@
 """The product catalogue: products and their plans, loaded from a versioned catalogue file
-(catalogue/products.json) into the table. Each version keeps its own partition (what a contract
-was signed against stays readable), and the version in force is copied to CATALOGUE#CURRENT so
-the shop window is one Query."""
+(catalogue/products.json) into the table; what is on sale now, and the plans a product can be
+rated on."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute
-
+from opencounter.catalogue.records import CURRENT, CatalogueProduct
 from opencounter.core.errors import InvalidInput
-from opencounter.core.table import Item
-
-CURRENT = "CURRENT"
-
-
-class CatalogueProduct(Item, discriminator="CatalogueProduct"):
-    """PK CATALOGUE#<version>, SK PRODUCT#<code>."""
-
-    version = UnicodeAttribute()
-    code = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    name = UnicodeAttribute()
-    plans = JSONAttribute()
-
-    @staticmethod
-    def keys(version: str, code: str) -> tuple[str, str]:
-        return f"CATALOGUE#{version}", f"PRODUCT#{code}"
 
 
 def load_catalogue(document: dict[str, Any]) -> int:
     """Store every product of a catalogue version and make it the current one. Products that the
     new version no longer has leave the current catalogue; their version partitions stay."""
     version = document["version"]
-    stale = {p.code for p in CatalogueProduct.query(f"CATALOGUE#{CURRENT}")} - {p["code"] for p in document["products"]}
+    on_sale = {p.code for p in CatalogueProduct.query(CatalogueProduct.partition(CURRENT))}
+    stale = on_sale - {p["code"] for p in document["products"]}
     with CatalogueProduct.batch_write() as batch:
         for partition in (version, CURRENT):
             for product in document["products"]:
@@ -49,7 +31,7 @@ def load_catalogue(document: dict[str, Any]) -> int:
 def current_products() -> list[dict[str, Any]]:
     """The shop window: every product on sale now with its plans (one Query)."""
     return [{"code": p.code, "kind": p.kind, "name": p.name, "catalogue_version": p.version, "plans": p.plans}
-            for p in CatalogueProduct.query(f"CATALOGUE#{CURRENT}")]
+            for p in CatalogueProduct.query(CatalogueProduct.partition(CURRENT))]
 
 
 def plan_on_sale(product_code: str, plan_code: str) -> dict[str, Any]:
@@ -69,7 +51,7 @@ def plan_on_sale(product_code: str, plan_code: str) -> dict[str, Any]:
 def _version(version: str) -> dict[str, dict[str, Any]]:
     # a version's partition never changes once loaded, so a warm function keeps what it read
     return {p.code: {"code": p.code, "kind": p.kind, "name": p.name, "plans": p.plans}
-            for p in CatalogueProduct.query(f"CATALOGUE#{version}")}
+            for p in CatalogueProduct.query(CatalogueProduct.partition(version))}
 
 
 def plans_of(product_code: str, version: str) -> dict[str, dict[str, Any]]:
@@ -87,6 +69,6 @@ def plans_to_rate(product_code: str, held_version: str, current_version: str) ->
 
 def current_version() -> str:
     """The version of the catalogue in force (one item read)."""
-    for product in CatalogueProduct.query(f"CATALOGUE#{CURRENT}", limit=1):
+    for product in CatalogueProduct.query(CatalogueProduct.partition(CURRENT), limit=1):
         return product.version
     raise LookupError("no catalogue is loaded")

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from opencounter.billing.money import round_cents
+from opencounter.pricing.money import round_cents
 
 UNITS = {"data_mb": "MB of data", "minutes": "call minutes", "sms": "text messages", "kwh": "kWh"}
 

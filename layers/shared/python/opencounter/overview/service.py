@@ -13,7 +13,7 @@ from opencounter.contacts.requests import request_view
 from opencounter.contacts.service import contact_view
 from opencounter.core.clock import business_today
 from opencounter.core.table import Item, customer_key
-from opencounter.customers.service import record_from
+from opencounter.customers.views import record_from
 
 RECENT_CONTACTS = 20
 

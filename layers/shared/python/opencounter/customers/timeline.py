@@ -15,7 +15,7 @@ from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 
 from opencounter.core.errors import InvalidInput
-from opencounter.core.table import Item, timeline_key
+from opencounter.core.table import Item
 
 TITLES = {
     "SignupStarted": "Sign-up started",
@@ -60,10 +60,19 @@ class TimelineEntry(Item, discriminator="TimelineEntry"):
     title = UnicodeAttribute()
     data = JSONAttribute()
 
+    @staticmethod
+    def partition(customer_id: str) -> str:
+        return f"TIMELINE#{customer_id}"
 
-def _signup_timeline_key(signup_id: str) -> str:
-    """Where a sign-up's events wait while there is no customer yet."""
-    return timeline_key(f"SIGNUP#{signup_id}")
+    @classmethod
+    def signup_partition(cls, signup_id: str) -> str:
+        """Where a sign-up's events wait while there is no customer yet."""
+        return cls.partition(f"SIGNUP#{signup_id}")
+
+    @classmethod
+    def keys(cls, owner: str, occurred_at: str, event_id: str) -> tuple[str, str]:
+        """`owner` is a partition; the sort key orders by time and is unique per event."""
+        return owner, f"{occurred_at}#{event_id}"
 
 
 def _put_once(entry: TimelineEntry) -> bool:
@@ -80,17 +89,17 @@ def record_event(detail_type: str, detail: dict[str, Any]) -> bool:
     """Put one event on its customer's timeline; an event of a sign-up without a customer yet
     waits on the sign-up's own timeline, and moves to the customer's when the sign-up activates
     (so the customer's history starts with their application). False when already there."""
-    owner = timeline_key(detail["customer_id"]) if "customer_id" in detail \
-        else _signup_timeline_key(detail["signup_id"])
+    owner = TimelineEntry.partition(detail["customer_id"]) if "customer_id" in detail \
+        else TimelineEntry.signup_partition(detail["signup_id"])
     stored = _put_once(TimelineEntry(
-        owner, f"{detail['occurred_at']}#{detail['event_id']}",
+        *TimelineEntry.keys(owner, detail["occurred_at"], detail["event_id"]),
         event_id=detail["event_id"], event_type=detail_type, occurred_at=detail["occurred_at"],
         channel=detail["channel"], actor=detail["actor"], title=TITLES.get(detail_type, detail_type),
         data=detail.get("data", {}),
     ))
     if "customer_id" in detail and "signup_id" in detail and detail_type == "SignupActivated":
-        for earlier in TimelineEntry.query(_signup_timeline_key(detail["signup_id"])):
-            earlier.PK = timeline_key(detail["customer_id"])
+        for earlier in TimelineEntry.query(TimelineEntry.signup_partition(detail["signup_id"])):
+            earlier.PK = TimelineEntry.partition(detail["customer_id"])
             _put_once(earlier)
     return stored
 
@@ -111,12 +120,12 @@ def _cursor_in(customer_id: str, cursor: str | None) -> dict | None:
     if not isinstance(sort_key, str):
         raise InvalidInput("cursor: not a cursor this API gave out", field="cursor")
     # the partition always comes from the caller, so a cursor can never reach another customer
-    return {"PK": {"S": timeline_key(customer_id)}, "SK": {"S": sort_key}}
+    return {"PK": {"S": TimelineEntry.partition(customer_id)}, "SK": {"S": sort_key}}
 
 
 def customer_timeline(customer_id: str, *, limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
     """One page of the timeline, newest first, and the cursor of the next page (None at the end)."""
-    page = TimelineEntry.query(timeline_key(customer_id), scan_index_forward=False, limit=limit,
+    page = TimelineEntry.query(TimelineEntry.partition(customer_id), scan_index_forward=False, limit=limit,
                                last_evaluated_key=_cursor_in(customer_id, cursor))
     items = [{"event_id": e.event_id, "type": e.event_type, "title": e.title, "occurred_at": e.occurred_at,
               "channel": e.channel, "actor": e.actor, "data": e.data} for e in page]

@@ -3,10 +3,9 @@ phone number, also used for WhatsApp). Only a verified identity links contacts b
 
 from __future__ import annotations
 
-from opencounter.contacts.records import ChannelIdentity
 from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.outbox import Write
-from opencounter.customers.records import Profile
+from opencounter.customers.records import ChannelIdentity, Profile
 
 
 def register_identity(customer_id: str, kind: str, address: str, *, verified: bool, by: str) -> Write:

@@ -1,0 +1,31 @@
+"""How the catalogue is stored: each version in its own partition (what a contract was signed
+against stays readable), and the version in force copied to CATALOGUE#CURRENT (the shop window
+is one Query)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+
+from opencounter.core.table import Item
+
+#: the partition holding a copy of the version in force
+CURRENT = "CURRENT"
+
+
+class CatalogueProduct(Item, discriminator="CatalogueProduct"):
+    """PK CATALOGUE#<version>, SK PRODUCT#<code>."""
+
+    version = UnicodeAttribute()
+    code = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    name = UnicodeAttribute()
+    plans = JSONAttribute()
+
+    @staticmethod
+    def partition(version: str) -> str:
+        """A catalogue version's partition (CURRENT: the version in force, copied)."""
+        return f"CATALOGUE#{version}"
+
+    @classmethod
+    def keys(cls, version: str, code: str) -> tuple[str, str]:
+        return cls.partition(version), f"PRODUCT#{code}"

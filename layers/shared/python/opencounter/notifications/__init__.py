@@ -1,0 +1,1 @@
+"""Telling customers what happened, on the channel they prefer."""
