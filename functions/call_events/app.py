@@ -4,7 +4,7 @@ events (answered by an agent, ended) move the contact on and feed the phone's fi
 from opencounter.channels.metrics import abandoned_metrics, answered_metrics
 from opencounter.contacts.service import contact_progress
 from opencounter.edge.observability import observability
-from opencounter.ports.channels import connect_contact_progress
+from opencounter.ports.channels.connect import connect_contact_progress
 
 logger, metrics = observability("call-events")
 

@@ -2,21 +2,19 @@
 x-twitter-webhooks-signature). A bad signature gets 400 and writes nothing; each message is
 stored once, linked to the customer whose verified identity sent it, or kept for an agent to link."""
 
+import json
+
 from aws_lambda_powertools.event_handler import Response
 
 from opencounter.contacts.service import receive
 from opencounter.core.settings import settings
 from opencounter.edge.http import rest_api
 from opencounter.edge.observability import observability
-from opencounter.ports.channels import (
-    messenger_contacts,
-    meta_verification_challenge,
-    verify_meta_signature,
-    verify_x_signature,
-    whatsapp_contacts,
-    x_contacts,
-    x_crc_response,
-)
+from opencounter.ports.channels import meta, x
+from opencounter.ports.channels.messenger import messenger_contacts
+from opencounter.ports.channels.meta import meta_verification_challenge, verify_meta_signature
+from opencounter.ports.channels.whatsapp import whatsapp_contacts
+from opencounter.ports.channels.x import verify_x_signature, x_contacts, x_crc_response
 
 logger, metrics = observability("channel-webhooks")
 app = rest_api(logger)
@@ -44,14 +42,12 @@ def verify_subscription(platform: str) -> Response | dict:
 
 @app.post("/webhooks/<platform>")
 def receive_messages(platform: str) -> dict:
-    import json
-
     payload = _body()
     if platform == "x":
-        verify_x_signature(payload, app.current_event.get_header_value("x-twitter-webhooks-signature"),
+        verify_x_signature(payload, app.current_event.get_header_value(x.HEADER),
                            settings().required("x_consumer_secret"))
         return _store(x_contacts(json.loads(payload)))
-    verify_meta_signature(payload, app.current_event.get_header_value("X-Hub-Signature-256"),
+    verify_meta_signature(payload, app.current_event.get_header_value(meta.HEADER),
                           settings().required("meta_app_secret"))
     return _store(PARSERS[platform](json.loads(payload)))
 

@@ -4,7 +4,7 @@ function; each mail becomes a contact (or joins the sender's open one), once."""
 from opencounter.contacts.service import receive
 from opencounter.core.aws import aws_client
 from opencounter.edge.observability import observability
-from opencounter.ports.channels import ses_contacts
+from opencounter.ports.channels.email import ses_contacts
 
 logger, metrics = observability("inbound-email")
 

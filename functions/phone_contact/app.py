@@ -4,7 +4,7 @@ agent to link it)."""
 
 from opencounter.contacts.service import receive
 from opencounter.edge.observability import observability
-from opencounter.ports.channels import connect_contact
+from opencounter.ports.channels.connect import connect_contact
 
 logger, metrics = observability("phone-contact")
 

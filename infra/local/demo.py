@@ -26,7 +26,7 @@ from opencounter.core.table import customer_key
 from opencounter.customers.proofs import phone_proven
 from opencounter.customers.records import Profile
 from opencounter.customers.service import hold_product, move_customer, register_customer, update_customer
-from opencounter.ports.channels import InboundContact
+from opencounter.ports.channels.contact import InboundContact
 from opencounter.pricing.rating import Period
 from opencounter.signups.credit import Blocklisted
 

@@ -20,7 +20,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from infra.local.cloud import FunctionCrashed, LocalCloud
+from infra.local.cloud import LocalCloud
+from infra.local.lambdas import FunctionCrashed
 from infra.local.template import ACCOUNT, ROOT, Route, api_routes
 from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer
 

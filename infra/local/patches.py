@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from unittest import mock
 
 import moto.dynamodb.models as dynamodb_models
@@ -38,8 +38,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.events.models import EventsBackend
 
-if TYPE_CHECKING:
-    from infra.local.cloud import LocalCloud
+from infra.local.lambdas import FunctionCrashed
 
 #: BatchWriteItem is served item by item through put_item and delete_item (as DynamoDB batches
 #: are not atomic either), so it needs no lock of its own
@@ -47,9 +46,19 @@ DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_ite
 DYNAMODB_READS = ("get_item", "batch_get_item", "query", "scan", "transact_get_items")
 
 
-def _invoke(cloud: LocalCloud) -> Any:
-    from infra.local.cloud import FunctionCrashed
+class Cloud(Protocol):
+    """What the patches hand over to: the local cloud."""
 
+    def invoke(self, name: str, event: Any) -> Any: ...
+
+    def invoke_async(self, name: str, event: Any) -> None: ...
+
+    def route_event(self, bus: str, event: dict[str, Any]) -> None: ...
+
+    def deliver_mail(self, to: str, subject: str, body: str, source: str = ...) -> None: ...
+
+
+def _invoke(cloud: Cloud) -> Any:
     def invoke(self: LambdaBackend, function_name: str, qualifier: str | None, body: Any,
                headers: Any, response_headers: Any) -> str | bytes | None:
         event = json.loads(body) if body else {}
@@ -65,7 +74,7 @@ def _invoke(cloud: LocalCloud) -> Any:
     return invoke
 
 
-def _put_events(cloud: LocalCloud, original: Any) -> Any:
+def _put_events(cloud: Cloud, original: Any) -> Any:
     def put_events(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entries = original(self, events)
         for event, entry in zip(events, entries, strict=False):
@@ -134,7 +143,7 @@ def _item_level_rollback(original: Any) -> Any:
     return transact_write_items
 
 
-def _invitations(cloud: LocalCloud, original: Any) -> Any:
+def _invitations(cloud: Cloud, original: Any) -> Any:
     def admin_create_user(self: CognitoIdpBackend, user_pool_id: str, username: str, message_action: str,
                           temporary_password: str, attributes: list[dict[str, str]]) -> Any:
         invite = not temporary_password and message_action not in ("SUPPRESS", "RESEND")
@@ -158,7 +167,7 @@ def _atomic(original: Any, lock: threading.RLock) -> Any:
 
 
 @contextlib.contextmanager
-def applied(cloud: LocalCloud) -> Iterator[None]:
+def applied(cloud: Cloud) -> Iterator[None]:
     lock = threading.RLock()
     with contextlib.ExitStack() as stack:
         stack.enter_context(mock.patch.object(LambdaBackend, "invoke", _invoke(cloud)))

@@ -74,7 +74,8 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     servers: list[Any] = []
     aws_url = None
     if aws_port is not None:
-        from moto.server import ThreadedMotoServer
+        from moto.server import ThreadedMotoServer  # deferred on purpose: Flask and moto's routes, only for this
+
 
         # moto's Step Functions interpreter calls localhost:$MOTO_PORT, so it must be this port
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)

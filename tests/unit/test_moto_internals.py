@@ -28,7 +28,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.events.models import EventPattern, EventsBackend
 
 from infra.local import patches
-from infra.local.cloud import FunctionCrashed
+from infra.local.lambdas import FunctionCrashed
 from infra.local.template import ROOT
 
 REGION = "eu-central-1"

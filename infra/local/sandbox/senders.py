@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from infra.local.cloud import LocalCloud
 from infra.local.sandbox.channels import ChannelSandbox, contact_event
-
-if TYPE_CHECKING:
-    from infra.local.cloud import LocalCloud
 
 
 class ChannelSenders:

@@ -18,8 +18,10 @@ from opencounter.core.receipts import receipt as receipt_of
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import ChannelIdentity, Profile
-from opencounter.ports.channels import ContactProgress, InboundContact
-from opencounter.ports.replies import SENDS_OUT, DeliveryFailed, send_reply
+from opencounter.ports.channels.connect import ContactProgress
+from opencounter.ports.channels.contact import InboundContact
+from opencounter.ports.channels.delivery import DeliveryFailed
+from opencounter.ports.channels.replies import SENDS_OUT, send_reply
 
 #: a contact is resolved at first contact when the customer had no other contact about the same
 #: reason in the days before

@@ -12,8 +12,9 @@ from typing import Any
 from opencounter.core.clock import isoformat, utcnow
 from opencounter.customers.records import Profile
 from opencounter.notifications.records import Notification
+from opencounter.ports.channels import whatsapp
+from opencounter.ports.channels.delivery import DeliveryFailed
 from opencounter.ports.messaging import send_email, send_sms
-from opencounter.ports.replies import DeliveryFailed, send_whatsapp_template
 from opencounter.pricing.money import euros
 
 
@@ -66,7 +67,7 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
     if profile.preferred_channel == "whatsapp" and proven_phone:
         template, parameters = TEMPLATES[detail_type]
         try:
-            message_id = send_whatsapp_template(proven_phone, template, profile.language, parameters(detail["data"]))
+            message_id = whatsapp.send_template(proven_phone, template, profile.language, parameters(detail["data"]))
             channel, to = "whatsapp", proven_phone
         except DeliveryFailed:
             pass  # by e-mail, below

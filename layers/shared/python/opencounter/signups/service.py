@@ -20,7 +20,7 @@ from opencounter.core.table import Item
 from opencounter.core.validation import validate_request
 from opencounter.customers.service import dutch_postcode, new_customer, new_holding
 from opencounter.customers.views import find_customers
-from opencounter.ports.identity import start_verification, verification_outcome
+from opencounter.ports.identity_verification import start_verification, verification_outcome
 from opencounter.ports.messaging import masked, send_email
 from opencounter.signups.credit import decide
 from opencounter.signups.records import STEPS, ResumeCode, SignatureEvidence, SigningCode, Signup

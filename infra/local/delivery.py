@@ -1,0 +1,194 @@
+"""What AWS does between resources and moto does not, done the way AWS does it:
+- EventBridge: rules match with moto's own EventPattern and deliver to Lambda and Step Functions
+  targets, with the target's retry policy and dead-letter queue;
+- DynamoDB streams: the table's stream is read through the public streams API and handed to its
+  consumers with their filter criteria, batch size, partial batch failures and on-failure queue;
+- SQS event sources: queues are polled and their messages handed to the consumer in batches,
+  with partial batch failures; the queue's own redrive policy (in moto) moves poison to its DLQ.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from infra.local.deployment import Deployment, QueueSubscription, RuleTarget, StreamSubscription
+from infra.local.lambdas import FunctionCrashed
+
+Job = Callable[[], None]
+
+
+class Delivery:
+    """Delivers events, stream records and queued messages of one deployment to their targets.
+    `invoke(function, event)` runs a function now; `submit(job)` runs a job now (synchronous
+    mode) or on a worker."""
+
+    def __init__(self, deployed: Deployment, client: Callable[[str], Any], invoke: Callable[[str, Any], Any],
+                 submit: Callable[[Job], None], *, synchronous: bool) -> None:
+        self.deployed = deployed
+        self.client = client
+        self.invoke = invoke
+        self.submit = submit
+        self.synchronous = synchronous
+        self._shards: dict[str, str] = {}
+
+    # ------------------------------------------------------------ EventBridge
+
+    def route_event(self, bus: str, event: dict[str, Any]) -> None:
+        """Called for every event moto accepted on a bus: deliver it to each matching rule target."""
+        for rule in self.deployed.rules:
+            if rule.bus == bus and rule.pattern.matches_event(event):
+                if rule.kind == "lambda":
+                    self.submit(lambda rule=rule: self.deliver_with_retries(
+                        rule.target, event, rule.max_retries, rule.dead_letter_arn))
+                else:
+                    self.submit(lambda rule=rule: self._start_execution(rule, event))
+
+    def _start_execution(self, rule: RuleTarget, event: dict[str, Any]) -> None:
+        sfn = self.client("stepfunctions")
+        with contextlib.suppress(sfn.exceptions.ExecutionAlreadyExists):
+            sfn.start_execution(stateMachineArn=rule.target, name=event["id"], input=json.dumps(event))
+
+    def deliver_with_retries(self, function: str, event: Any, retries: int, dead_letter_arn: str | None) -> None:
+        for attempt in range(retries + 1):
+            try:
+                self.invoke(function, event)
+                return
+            except FunctionCrashed as crash:
+                last = crash
+                if not self.synchronous:
+                    time.sleep(min(0.05 * 2 ** attempt, 1.0))
+        if dead_letter_arn:
+            self.send_to_queue(dead_letter_arn, event, {"ERROR_MESSAGE": str(last)})
+
+    def send_to_queue(self, queue_arn: str, body: Any, attributes: dict[str, str]) -> None:
+        sqs = self.client("sqs")
+        url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body, default=str),
+                         MessageAttributes={k: {"DataType": "String", "StringValue": v[:1000]}
+                                            for k, v in attributes.items()})
+
+    # ------------------------------------------------------------ DynamoDB streams
+
+    def poll_streams(self) -> bool:
+        """Hand new stream records to their consumers; True when anything was handed over."""
+        moved = False
+        for subscription in self.deployed.streams:
+            moved |= self._poll_stream(subscription)
+        return moved
+
+    def _poll_stream(self, sub: StreamSubscription) -> bool:
+        # a fresh iterator every time: moto undoes a failed transaction by restoring a copy of the
+        # table, and an iterator kept from before would go on reading the discarded stream
+        records = self.stream_records(sub.stream_arn, after=sub.checkpoint)
+        if not records:
+            return False
+        batch = []
+        for record in records:
+            record = json.loads(json.dumps({**record, "eventSourceARN": sub.stream_arn}, default=_epoch))
+            if not sub.filters or any(f.matches_event(record) for f in sub.filters):
+                batch.append(record)
+            if len(batch) == sub.batch_size:
+                break
+        last_seen = (batch[-1] if len(batch) == sub.batch_size else records[-1])["dynamodb"]["SequenceNumber"]
+        if not batch:
+            sub.checkpoint = last_seen
+            return False
+        failed_from = self._deliver_stream_batch(sub, batch)
+        if failed_from is None:
+            sub.checkpoint, sub.failed_attempts = last_seen, 0
+            return True
+        sub.failed_attempts += 1
+        if 0 <= sub.max_retries < sub.failed_attempts:
+            # retries exhausted: record the batch on the on-failure destination and move on
+            if sub.on_failure_arn:
+                self.send_to_queue(sub.on_failure_arn, {"DDBStreamBatchInfo": {
+                    "streamArn": sub.stream_arn, "batchSize": len(batch),
+                    "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
+                    "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"]}},
+                    {"ERROR_MESSAGE": "retries exhausted"})
+            sub.checkpoint, sub.failed_attempts = last_seen, 0
+            return True
+        # resume just before the first failed record, as Lambda does with ReportBatchItemFailures
+        index = next(i for i, rec in enumerate(batch) if rec["dynamodb"]["SequenceNumber"] == failed_from)
+        sub.checkpoint = batch[index - 1]["dynamodb"]["SequenceNumber"] if index else sub.checkpoint
+        return True
+
+    def _deliver_stream_batch(self, sub: StreamSubscription, batch: list[dict]) -> str | None:
+        """Invoke the consumer; the sequence number to retry from, or None when all succeeded."""
+        try:
+            response = self.invoke(sub.function, {"Records": batch})
+        except FunctionCrashed:
+            return batch[0]["dynamodb"]["SequenceNumber"]
+        failures = (response or {}).get("batchItemFailures", []) if sub.report_item_failures else []
+        if not failures:
+            return None
+        failed = {f["itemIdentifier"] for f in failures}
+        return next(r["dynamodb"]["SequenceNumber"] for r in batch if r["dynamodb"]["SequenceNumber"] in failed)
+
+    def _shard(self, stream_arn: str) -> str:
+        if stream_arn not in self._shards:
+            description = self.client("dynamodbstreams").describe_stream(StreamArn=stream_arn)["StreamDescription"]
+            self._shards[stream_arn] = description["Shards"][0]["ShardId"]
+        return self._shards[stream_arn]
+
+    def stream_records(self, stream_arn: str, *, after: str | None, limit: int = 1000) -> list[dict[str, Any]]:
+        """Stream records after a sequence number (from the start when None)."""
+        position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+                    if after else {"ShardIteratorType": "TRIM_HORIZON"})
+        streams = self.client("dynamodbstreams")
+        iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=self._shard(stream_arn),
+                                              **position)["ShardIterator"]
+        return streams.get_records(ShardIterator=iterator, Limit=limit)["Records"]
+
+    # ------------------------------------------------------------ SQS event sources
+
+    def poll_queues(self) -> bool:
+        """Hand waiting messages to their consumers, as Lambda's SQS poller does; True when
+        anything was handed over. A message that fails is made visible again at once (the
+        queue's redrive policy moves it to its DLQ after maxReceiveCount receives)."""
+        moved = False
+        for sub in self.deployed.queues:
+            moved |= self._poll_queue(sub)
+        return moved
+
+    def _poll_queue(self, sub: QueueSubscription) -> bool:
+        sqs = self.client("sqs")
+        messages: list[dict[str, Any]] = []
+        while len(messages) < sub.batch_size:
+            received = sqs.receive_message(
+                QueueUrl=sub.queue_url, MaxNumberOfMessages=min(10, sub.batch_size - len(messages)),
+                AttributeNames=["All"], MessageAttributeNames=["All"], VisibilityTimeout=30).get("Messages", [])
+            if not received:
+                break
+            messages += received
+        if not messages:
+            return False
+        region = sub.queue_arn.split(":")[3]
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                    "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
+                    "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": sub.queue_arn,
+                    "awsRegion": region} for m in messages]
+        try:
+            response = self.invoke(sub.function, {"Records": records})
+            failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])} \
+                if sub.report_item_failures else set()
+        except FunctionCrashed:
+            failed = {r["messageId"] for r in records}
+        for record in records:
+            if record["messageId"] in failed:
+                sqs.change_message_visibility(QueueUrl=sub.queue_url, ReceiptHandle=record["receiptHandle"],
+                                              VisibilityTimeout=0)
+            else:
+                sqs.delete_message(QueueUrl=sub.queue_url, ReceiptHandle=record["receiptHandle"])
+        return True
+
+
+def _epoch(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    raise TypeError(f"not JSON: {type(value).__name__}")
