@@ -29,7 +29,7 @@ import requests
 from bench.billing import hold, register
 from bench.latency import percentile
 from infra.local.runtime import LOCAL_PARAMETERS, Running
-from infra.local.sandbox.stripe import FORGERIES, forged_delivery
+from infra.local.sandbox.stripe.wire import FORGERIES, forged_delivery
 from infra.local.tokens import User
 
 SECRET = LOCAL_PARAMETERS["StripePaymentsWebhookSecret"]

@@ -130,7 +130,7 @@ def identity_webhook(session: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """(body, headers) of the Stripe event identity.verification_session.verified for `session`
     (the stand-in's session object, metadata naming the sign-up), signed now with the endpoint
     secret the local cloud gives the webhook function."""
-    from infra.local.sandbox.stripe import API_VERSION, signature_header
+    from infra.local.sandbox.stripe.wire import API_VERSION, signature_header
 
     event = {"id": f"evt_bench{uuid.uuid4().hex[:16]}", "object": "event", "api_version": API_VERSION,
              "created": int(time.time()), "livemode": False, "pending_webhooks": 1,
@@ -172,7 +172,7 @@ def failed_checks() -> list[dict[str, Any]]:
 
 def _signed(event: dict[str, Any], secret: str) -> tuple[bytes, dict[str, str]]:
     """(body, headers) of a webhook delivery of `event`, signed now with `secret`."""
-    from infra.local.sandbox.stripe import signature_header
+    from infra.local.sandbox.stripe.wire import signature_header
 
     payload = json.dumps(event).encode()
     return payload, {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0",
@@ -184,7 +184,7 @@ def charge_succeeded_webhook(customer_id: str, invoice_id: str, amount_cents: in
     customer's invoices, signed now with the payments endpoint's secret. The payments webhook acts
     on `payment_intent.*` events (and refunds and disputes); a charge's success it receives and
     ignores (the intent's own event carries it)."""
-    from infra.local.sandbox.stripe import API_VERSION
+    from infra.local.sandbox.stripe.wire import API_VERSION
 
     now = int(time.time())
     charge_id, intent_id, method_id = (f"{prefix}_bench{uuid.uuid4().hex[:20]}" for prefix in ("ch", "pi", "pm"))

@@ -18,7 +18,7 @@ from infra.local.gateway import Gateway
 from infra.local.sandbox.channels import PHONE_NUMBER_ID, ChannelSandbox
 from infra.local.sandbox.provider_apis import ProviderApis
 from infra.local.sandbox.senders import ChannelSenders
-from infra.local.sandbox.stripe import StripeStandIn
+from infra.local.sandbox.stripe.standin import StripeStandIn
 from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer, User
 
 #: the local cloud's own provider credentials (template parameters that are secrets in AWS)
@@ -93,7 +93,7 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     if demo:
         load_demo_data()
         cloud.settle()
-    stripe = StripeStandIn(LOCAL_PARAMETERS["StripeSecretKey"], synchronous=synchronous)
+    stripe = StripeStandIn(LOCAL_PARAMETERS["StripeSecretKey"], synchronous=synchronous, base_url=url)
     s3 = cloud.client("s3")
     channels = ChannelSenders(cloud, ChannelSandbox(
         url, {"meta_app_secret": LOCAL_PARAMETERS["MetaAppSecret"],
@@ -103,7 +103,6 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     providers = ProviderApis(LOCAL_PARAMETERS["MetaAccessToken"], LOCAL_PARAMETERS["XAccessToken"])
     gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"),
                       sandboxes={stripe.PREFIX: stripe, channels.PREFIX: channels, providers.PREFIX: providers})
-    stripe.base_url = url
     stripe.add_webhook(f"{url}/webhooks/identity", LOCAL_PARAMETERS["StripeIdentityWebhookSecret"], "identity.")
     stripe.add_webhook(f"{url}/webhooks/stripe", LOCAL_PARAMETERS["StripePaymentsWebhookSecret"],
                        ("payment_intent.", "charge."))

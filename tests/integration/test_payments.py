@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from infra.local.runtime import LOCAL_PARAMETERS
-from infra.local.sandbox.stripe import FORGERIES, forged_delivery
+from infra.local.sandbox.stripe.wire import FORGERIES, forged_delivery
 from tests.conftest import TableWrites, bill, give_product
 
 SECRET = LOCAL_PARAMETERS["StripePaymentsWebhookSecret"]

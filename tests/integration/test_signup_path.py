@@ -9,7 +9,7 @@ import time
 import pytest
 
 from infra.local.runtime import LOCAL_PARAMETERS
-from infra.local.sandbox.stripe import signature_header
+from infra.local.sandbox.stripe.wire import signature_header
 from tests.conftest import Applicant, TableWrites, unique
 
 

@@ -15,7 +15,8 @@ import stripe
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from infra.local.sandbox.stripe import StripeStandIn, decode_form
+from infra.local.sandbox.stripe.standin import StripeStandIn
+from infra.local.sandbox.stripe.wire import decode_form
 
 API_KEY = "sk_test_x"
 WEBHOOK_SECRET = "whsec_test_payments"
