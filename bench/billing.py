@@ -22,8 +22,15 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from infra.local.demo import CUSTOMERS, demo_id
 from infra.local.runtime import Running
 from infra.local.template import ROOT
+from opencounter.billing.invoices import invoice_number, load_invoice
+from opencounter.billing.records import UsageTotal
+from opencounter.core.clock import business_today
+from opencounter.core.errors import NotFound
+from opencounter.customers.service import hold_product, register_customer
+from opencounter.pricing.rating import Period
 
 SEED = 2026
 #: customers of the first run, and in all for the second (the first ones and new ones); the
@@ -83,8 +90,6 @@ def billable_plans(document: dict[str, Any], plan_code: str) -> list[dict[str, A
 
 def register(email: str, customer_id: str | None = None) -> str:
     """A customer registered in-process as sign-up registers one; returns the id."""
-    from opencounter.customers.service import register_customer
-
     return register_customer(
         {"given_name": "Bench", "family_name": email.split("@")[0], "birth_date": "1990-02-03", "email": email,
          "phone": "+31600000001"},
@@ -94,8 +99,6 @@ def register(email: str, customer_id: str | None = None) -> str:
 
 def hold(customer_id: str, plan_code: str, started_at: str, product_id: str | None = None) -> str:
     """A product on a plan of the catalogue on the customer's record, held since `started_at`."""
-    from opencounter.customers.service import hold_product
-
     document = catalogue()
     product, plan = plans_by_code(document)[plan_code]
     return hold_product(customer_id, {
@@ -161,8 +164,6 @@ def send_usage(running: Running, rng: random.Random, customers: list[Customer], 
 
 def demo_customers() -> list[Customer]:
     """The demo population as the demo data defines it (their usage in a month: what was recorded)."""
-    from infra.local.demo import CUSTOMERS, demo_id
-
     return [Customer(demo_id(c["key"]), [(demo_id(f"{c['key']}/{code}"), code) for _, code, _ in c["products"]])
             for c in CUSTOMERS]
 
@@ -225,11 +226,6 @@ def check_month(customers: list[Customer], period: str, issued: int) -> dict[str
     """Every customer's invoice of `period` against the bench's own amounts: per product the
     cheapest plan of its tariff group for the use it had. `issued`: invoices the run says it
     issued (every one of them must be among those checked)."""
-    from opencounter.billing.invoices import invoice_number, load_invoice
-    from opencounter.billing.records import UsageTotal
-    from opencounter.core.errors import NotFound
-    from opencounter.pricing.rating import Period
-
     document = catalogue()
     plans = plans_by_code(document)
     month = Period.parse(period)
@@ -304,9 +300,6 @@ def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dic
     to SECOND_CUSTOMERS (fewer if the time left would not allow the run), bill the second month
     for everyone (timed) and check it. Each loop stops making customers at its share of the
     time until `deadline`."""
-    from opencounter.core.clock import business_today
-    from opencounter.pricing.rating import Period
-
     rng = random.Random(SEED)
     current = Period.of(business_today())
     months = []

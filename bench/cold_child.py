@@ -28,7 +28,6 @@ T0 = time.perf_counter()
 
 class Context:
     """What the Lambda runtime hands a handler (the attributes Powertools reads)."""
-
     function_name = "bench-cold-start"
     function_version = "$LATEST"
     invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench-cold-start"

@@ -38,8 +38,14 @@ from bench.samples import (
     stream_event,
 )
 from bench.signup import Prepared
+from infra.local.demo import demo_id
 from infra.local.runtime import Running
+from infra.local.sandbox.channels import contact_event
 from infra.local.template import ROOT
+from opencounter.billing.records import UsageTotal
+from opencounter.core.clock import business_today
+from opencounter.customers.records import ProductHolding, Profile
+from opencounter.pricing.rating import Period
 
 CHILD = Path(__file__).with_name("cold_child.py")
 SHARED_LAYER = ROOT / "layers" / "shared" / "python"
@@ -54,12 +60,6 @@ def _requests(running: Running, users: Users,
     """Function logical id -> (success check, builder of a fresh representative request). None of
     them calls Stripe: the sign-up read and the webhooks (of a sign-up decided already, of an
     event the payments webhook does not act on) do not."""
-    from infra.local.demo import demo_id
-    from infra.local.sandbox.channels import contact_event
-    from opencounter.core.clock import business_today
-    from opencounter.customers.records import ProductHolding, Profile
-    from opencounter.pricing.rating import Period
-
     customer_id = users.customer_id
     verified = signups.verified
     verified_id = verified["signup_id"]
@@ -139,9 +139,6 @@ def _requests(running: Running, users: Users,
 
 def _usage_total(record: dict[str, Any]) -> tuple[int, int]:
     """(records, quantity of its unit) of the month a usage record belongs to, as stored."""
-    from opencounter.billing.records import UsageTotal
-    from opencounter.pricing.rating import Period
-
     period = str(Period.parse(record["occurred_at"][:7]))
     total = UsageTotal.get(*UsageTotal.keys(record["customer_id"], period, record["product_id"]))
     return int(total.records), int(getattr(total, record["unit"]))
@@ -175,7 +172,6 @@ def _environment(running: Running, code_dir: Path | None, function_env: dict[str
 
 class Subject:
     """One thing to cold-start: a function (handler + request) or the floor."""
-
     def __init__(self, name: str, mode: str, check: str, build: Callable[[], dict[str, Any]],
                  env: dict[str, str]) -> None:
         self.name, self.mode, self.check, self.build, self.env = name, mode, check, build, env

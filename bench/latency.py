@@ -17,6 +17,7 @@ import requests
 
 from bench.samples import Users
 from infra.local.runtime import Running
+from opencounter.core.clock import business_today
 
 WARM_UP = 10
 READS = 200
@@ -70,8 +71,6 @@ def _measure(key: str, count: int, budget_s: float, one: Callable[[int], float],
 def run(running: Running, users: Users, *, deadline: float, log: Callable[[str], None]) -> dict[str, Any]:
     """Every route in turn (reads first, so the writes do not grow what they read); each route
     gets a share of the time left until `deadline` (writes twice a read's share)."""
-    from opencounter.core.clock import business_today
-
     customer = Client(running.url, users.customer_token)
     agent = Client(running.url, users.agent_token)
     visitor = Client(running.url, None)

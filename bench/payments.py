@@ -31,6 +31,11 @@ from bench.latency import percentile
 from infra.local.runtime import LOCAL_PARAMETERS, Running
 from infra.local.sandbox.stripe.wire import FORGERIES, forged_delivery
 from infra.local.tokens import User
+from opencounter.billing.invoices import bill_customer, load_invoice
+from opencounter.billing.ledger import ledger
+from opencounter.catalogue.service import current_version
+from opencounter.core.clock import business_today
+from opencounter.pricing.rating import Period
 
 SECRET = LOCAL_PARAMETERS["StripePaymentsWebhookSecret"]
 PLAN = "FIBRE-100"
@@ -54,7 +59,6 @@ HTTP_TIMEOUT_S = 30
 @dataclass
 class Paid:
     """An invoice paid by card at the stand-in, the webhook not delivered yet."""
-
     customer_id: str
     session: requests.Session  # the customer's, signed in
     invoice_id: str
@@ -78,11 +82,6 @@ def payments_webhook_held_back(running: Running) -> Iterator[None]:
 def prepare(running: Running, count: int, *, deadline: float) -> list[Paid]:
     """`count` invoices (fewer if `deadline` passes), each of a fresh customer, paid by card at the
     stand-in; the payments webhook must be held back."""
-    from opencounter.billing.invoices import bill_customer
-    from opencounter.catalogue.service import current_version
-    from opencounter.core.clock import business_today
-    from opencounter.pricing.rating import Period
-
     period = Period.of(business_today()).previous()
     version = current_version()
     made = []
@@ -161,9 +160,6 @@ def duplicated(running: Running, paid: Paid, rng: random.Random, *, burst_first:
     (threads released together), first (`burst_first`: the first effect itself is raced) or
     somewhere among the rest, which are delivered one by one, shuffled among the payment's other
     events. Counts the ledger's `payment_received` transactions of the payment."""
-    from opencounter.billing.invoices import load_invoice
-    from opencounter.billing.ledger import ledger
-
     burst = rng.randint(2, 6)
     steps: list[Any] = [paid.succeeded] * (DELIVERIES - burst) + paid.others
     rng.shuffle(steps)
@@ -206,8 +202,6 @@ def bad_signatures(running: Running, payments: list[Paid]) -> dict[str, Any]:
     events): every one must answer 400 naming Stripe-Signature; table writes counted from a mark
     taken once the cloud settled to after settling again. Then the same events, signed properly,
     as a control: they must write (the count can see a write)."""
-    from opencounter.billing.invoices import load_invoice
-
     mark = running.cloud.write_mark()
     answers: dict[str, list[int]] = {}
     wrong_answers = []

@@ -17,6 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import billing, coldstart, ddbcalls, latency, payments, signup, waits
+from bench.samples import Users
+from infra.local import runtime
+
 STARTED = time.monotonic()
 RESULTS = Path(__file__).with_name("results.json")
 BENCH_ENV = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true",
@@ -176,9 +180,6 @@ def table(results: dict[str, Any]) -> str:
 def main() -> int:
     os.environ.update(BENCH_ENV)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the in-memory AWS logs every request
-    from bench import billing, coldstart, ddbcalls, latency, payments, signup, waits
-    from bench.samples import Users
-    from infra.local import runtime
 
     started = STARTED
     results: dict[str, Any] = {"notes": NOTES}

@@ -17,8 +17,18 @@ import requests
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from infra.local.demo import CUSTOMERS, demo_id
+from infra.local.patches import as_delivered
 from infra.local.runtime import LOCAL_PARAMETERS, Running
+from infra.local.sandbox.stripe.wire import API_VERSION, signature_header
 from infra.local.template import ACCOUNT
+from opencounter.core.clock import business_today
+from opencounter.core.outbox import DomainEvent, OutboxEvent, domain_event
+from opencounter.core.validation import validate_event
+from opencounter.customers.timeline import TimelineEntry
+from opencounter.customers.views import customer_record
+from opencounter.notifications.records import Notification
+from opencounter.pricing.rating import Period
 
 CUSTOMER_EMAIL = "sanne@example.nl"
 AGENT_EMAIL = "agent@opencounter.example"
@@ -28,7 +38,6 @@ PASSWORD = "demo"
 class Users:
     """The demo customer (sanne) and the demo agent, signed in; `invoice_id` is one of sanne's
     invoices (the demo bills her previous two months), the first `GET /me/invoices` lists."""
-
     def __init__(self, running: Running) -> None:
         self.customer_token = running.issuer.sign_in(CUSTOMER_EMAIL, PASSWORD)["IdToken"]
         self.agent_token = running.issuer.sign_in(AGENT_EMAIL, PASSWORD)["IdToken"]
@@ -71,8 +80,6 @@ def customer_updated_detail(customer_id: str) -> dict[str, Any]:
 def rule_event(running: Running, source: str, detail_type: str, detail: dict[str, Any],
                resources: list[str] | None = None) -> dict[str, Any]:
     """What a rule hands its target for an event put on a bus, as the local cloud delivers it."""
-    from infra.local.patches import as_delivered
-
     return as_delivered({"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail),
                          "Resources": resources or []}, account=ACCOUNT, region=running.cloud.region)
 
@@ -84,8 +91,6 @@ def scheduled_event(running: Running) -> dict[str, Any]:
 
 def eventbridge_event(running: Running, customer_id: str) -> dict[str, Any]:
     """What the bus hands the timeline writer for a CustomerUpdated event."""
-    from opencounter.core.validation import validate_event
-
     detail = customer_updated_detail(customer_id)
     validate_event("CustomerUpdated", detail)
     return rule_event(running, "opencounter", "CustomerUpdated", detail)
@@ -94,9 +99,6 @@ def eventbridge_event(running: Running, customer_id: str) -> dict[str, Any]:
 def stream_event(running: Running, customer_id: str) -> dict[str, Any]:
     """A DynamoDB stream batch with one INSERT of an OutboxEvent item (NewImage as DynamoDB JSON,
     serialised by the OutboxEvent model itself)."""
-    from opencounter.core.outbox import DomainEvent, OutboxEvent
-    from opencounter.core.validation import validate_event
-
     detail = customer_updated_detail(customer_id)
     validate_event("CustomerUpdated", detail)
     image = OutboxEvent.of(DomainEvent("CustomerUpdated", detail)).serialize()
@@ -118,9 +120,6 @@ def stream_event(running: Running, customer_id: str) -> dict[str, Any]:
 
 def move_completion_task() -> dict[str, Any]:
     """What the move-house flow hands its task on the move date: the demo customer daan's upcoming move."""
-    from infra.local.demo import demo_id
-    from opencounter.customers.views import customer_record
-
     daan = demo_id("daan")
     move = customer_record(daan)["upcoming_moves"][0]
     return {"customer_id": daan, "move_id": move["move_id"], "effective_from": move["effective_from"]}
@@ -130,8 +129,6 @@ def identity_webhook(session: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """(body, headers) of the Stripe event identity.verification_session.verified for `session`
     (the stand-in's session object, metadata naming the sign-up), signed now with the endpoint
     secret the local cloud gives the webhook function."""
-    from infra.local.sandbox.stripe.wire import API_VERSION, signature_header
-
     event = {"id": f"evt_bench{uuid.uuid4().hex[:16]}", "object": "event", "api_version": API_VERSION,
              "created": int(time.time()), "livemode": False, "pending_webhooks": 1,
              "type": "identity.verification_session.verified", "data": {"object": dict(session)},
@@ -144,9 +141,6 @@ def identity_webhook(session: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
 def signup_activated_event(running: Running, signup: dict[str, Any]) -> dict[str, Any]:
     """What the bus hands the verification start for the SignupActivated event of an active
     sign-up (`signup`: the sign response), with a new event id (valid per its schema)."""
-    from opencounter.core.outbox import domain_event
-    from opencounter.core.validation import validate_event
-
     event = domain_event("SignupActivated", customer_id=signup["customer_id"], signup_id=signup["signup_id"],
                          actor={"type": "system", "id": "sign-up"}, channel=signup.get("channel") or "web",
                          data={"product_id": signup["product_id"], "email": signup["applicant"]["email"]})
@@ -172,8 +166,6 @@ def failed_checks() -> list[dict[str, Any]]:
 
 def _signed(event: dict[str, Any], secret: str) -> tuple[bytes, dict[str, str]]:
     """(body, headers) of a webhook delivery of `event`, signed now with `secret`."""
-    from infra.local.sandbox.stripe.wire import signature_header
-
     payload = json.dumps(event).encode()
     return payload, {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0",
                      "Stripe-Signature": signature_header(payload, secret)}
@@ -184,8 +176,6 @@ def charge_succeeded_webhook(customer_id: str, invoice_id: str, amount_cents: in
     customer's invoices, signed now with the payments endpoint's secret. The payments webhook acts
     on `payment_intent.*` events (and refunds and disputes); a charge's success it receives and
     ignores (the intent's own event carries it)."""
-    from infra.local.sandbox.stripe.wire import API_VERSION
-
     now = int(time.time())
     charge_id, intent_id, method_id = (f"{prefix}_bench{uuid.uuid4().hex[:20]}" for prefix in ("ch", "pi", "pm"))
     charge = {
@@ -209,10 +199,6 @@ def demo_usage_record(customer_key: str = "sanne", plan_code: str = "MOBILE-20GB
                       months_back: int = 1) -> dict[str, Any]:
     """A usage record exactly as the demo data sent it (its record id, quantity and time): a
     duplicate for the usage intake, which stores nothing for it."""
-    from infra.local.demo import CUSTOMERS, demo_id
-    from opencounter.core.clock import business_today
-    from opencounter.pricing.rating import Period
-
     customer = next(c for c in CUSTOMERS if c["key"] == customer_key)
     period = Period.of(business_today())
     for _ in range(months_back):
@@ -242,15 +228,11 @@ def notified_invoice_event(running: Running, customer_id: str) -> dict[str, Any]
     """What the bus hands the customer notifier for the customer's latest InvoiceIssued event,
     rebuilt from the timeline entry it left (same event id, valid per its schema). The customer
     was told about it already, so the notifier sends nothing: `already_sent`."""
-    from opencounter.core.validation import validate_event
-    from opencounter.customers.timeline import TimelineEntry, timeline_key
-    from opencounter.notifications.records import Notification
-
-    entries = [e for e in TimelineEntry.query(timeline_key(customer_id)) if e.event_type == "InvoiceIssued"]
+    entries = [e for e in TimelineEntry.query(TimelineEntry.partition(customer_id)) if e.event_type == "InvoiceIssued"]
     if not entries:
         raise RuntimeError(f"customer {customer_id} has no InvoiceIssued event on the timeline")
     entry = entries[-1]
-    if not list(Notification.query(f"NOTIFICATION#{entry.event_id}")):
+    if not list(Notification.query(Notification.keys(entry.event_id)[0])):
         raise RuntimeError(f"InvoiceIssued {entry.event_id} was never notified")
     detail = {"event_id": entry.event_id, "occurred_at": entry.occurred_at, "customer_id": customer_id,
               "actor": entry.actor, "channel": entry.channel, "data": entry.data}

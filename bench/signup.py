@@ -21,6 +21,7 @@ import requests
 from bench.latency import percentile
 from infra.local.applicant import ScriptedApplicant, application
 from infra.local.runtime import Running
+from opencounter.signups.verification import leftovers
 
 #: a rollback run is awaited this long (polling the execution every EXECUTION_POLL_S)
 ROLLBACK_TIMEOUT_S = 20.0
@@ -51,7 +52,6 @@ def timed_activation(applicant: ScriptedApplicant) -> tuple[dict[str, Any], dict
 @dataclass
 class Prepared:
     """Sign-ups the cold-start requests are about (made through the API in the setup)."""
-
     verified: dict[str, Any]  # the sign response of a sign-up now VERIFIED (with its resume_code)
     identity_session: dict[str, Any]  # the stand-in's verified identity session of that sign-up
     rolled_back: str  # the id of a sign-up now ROLLED_BACK (a `+pep` applicant)
@@ -74,8 +74,6 @@ def prepare(running: Running) -> Prepared:
 
 def leftovers_of(signup_ids: list[str]) -> dict[str, list[str]]:
     """What each rolled-back sign-up still has alive (opencounter.signups.verification.leftovers)."""
-    from opencounter.signups.verification import leftovers
-
     return {signup_id: leftovers(signup_id) for signup_id in signup_ids}
 
 

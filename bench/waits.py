@@ -77,7 +77,6 @@ NOISE_FLOOR = 0.0005
 @dataclass(frozen=True)
 class Simulated:
     """One simulation run after its warm-up: counts, and the service level of each batch."""
-
     contacts: int
     answered_in_time: int
     abandoned: int
