@@ -1,9 +1,10 @@
 """API Gateway (REST API, Lambda proxy integration) in front of the local cloud's functions.
 
 Routes come from the template's `Api` events. Like API Gateway: a path or method the API does
-not have gets 403 {"message": "Missing Authentication Token"}; a route behind the Cognito
-authorizer gets 401 without a valid token; the function receives a REST proxy event (v1) with the
-authorizer's claims; a function that crashes or answers nonsense gives 502. The local token
+not have is MISSING_AUTHENTICATION_TOKEN; a route behind the Cognito authorizer is UNAUTHORIZED
+without a valid token; the function receives a REST proxy event (v1) with the authorizer's
+claims; a function that crashes or answers nonsense is a 502. Those answers of the gateway's own
+are the template's GatewayResponses (API Gateway's defaults where it has none). The local token
 issuer's sign-in and key set, and the static pages in web/, are served beside the API.
 """
 
@@ -40,6 +41,32 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
     return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
 
 
+#: API Gateway's own answers when an API does not customise them: (status, message)
+DEFAULT_RESPONSES = {"MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
+                     "UNAUTHORIZED": (401, "Unauthorized"), "REQUEST_TOO_LARGE": (413, "Request Too Long"),
+                     "INTEGRATION_FAILURE": (502, "Internal server error")}
+
+
+class GatewayResponses:
+    """The API's GatewayResponses: for a response type, its status, headers and body template,
+    falling back to DEFAULT_4XX / DEFAULT_5XX, then to API Gateway's own default."""
+
+    def __init__(self, api_properties: dict[str, Any]) -> None:
+        self.responses = api_properties.get("GatewayResponses", {})
+
+    def answer(self, kind: str, request_id: str, message: str | None = None) -> Response:
+        status, default_message = DEFAULT_RESPONSES[kind]
+        message = message or default_message
+        spec = self.responses.get(kind) or self.responses.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX") or {}
+        status = int(spec.get("StatusCode", status))
+        template = spec.get("ResponseTemplates", {}).get("application/json")
+        body = template.replace("$context.error.messageString", json.dumps(message)) \
+            .replace("$context.requestId", request_id) if template else json.dumps({"message": message})
+        headers = {name: str(value).strip("'") for name, value in
+                   spec.get("ResponseParameters", {}).get("Headers", {}).items()}
+        return Response(body, status=status, headers=headers, content_type="application/json")
+
+
 class Gateway:
     """A WSGI application: the API, the local sign-in, and the pages."""
 
@@ -51,6 +78,8 @@ class Gateway:
         self.sandboxes = dict(sandboxes or {})
         self.stage = stage
         self.routes = api_routes(cloud.resolver.template)
+        apis = cloud.resolver.resources("AWS::Serverless::Api")
+        self.gateway_responses = GatewayResponses(next(iter(apis.values()), {}).get("Properties", {}))
         self.map = Map([Rule(_rule_path(r.resource), methods=None if r.method == "ANY" else [r.method],
                              endpoint=r, strict_slashes=False) for r in self.routes])
 
@@ -71,28 +100,30 @@ class Gateway:
                 page = self._page(request.path)
                 if page is not None:
                     return page
-            return _json(403, {"message": "Missing Authentication Token"})
+            return self.gateway_responses.answer("MISSING_AUTHENTICATION_TOKEN", str(uuid.uuid4()))
+        request_id = str(uuid.uuid4())
         body = request.get_data()
         if len(body) > MAX_PAYLOAD_BYTES:
-            return _json(413, {"message": "Request Too Long"})
+            return self.gateway_responses.answer("REQUEST_TOO_LARGE", request_id)
         claims = None
         if route.authorized:
             try:
                 claims = self.issuer.authorize(request.headers.get("Authorization"))
-            except InvalidToken as refusal:
-                return _json(401, {"message": str(refusal)})
-        event = self.proxy_event(request, route, path_parameters, body, claims)
+            except InvalidToken:
+                return self.gateway_responses.answer("UNAUTHORIZED", request_id)
+        event = self.proxy_event(request, route, path_parameters, body, claims, request_id)
         try:
-            result = self.cloud.invoke(route.function, event)
-            response = self._response(result)
+            response = self._response(self.cloud.invoke(route.function, event))
         except FunctionCrashed:
-            response = _json(502, {"message": "Internal server error"})
+            response = None
+        if response is None:
+            response = self.gateway_responses.answer("INTEGRATION_FAILURE", request_id)
         if self.cloud.synchronous:
             self.cloud.settle()
         return response
 
     def proxy_event(self, request: Request, route: Route, path_parameters: dict[str, str], body: bytes,
-                    claims: dict[str, str] | None) -> dict[str, Any]:
+                    claims: dict[str, str] | None, request_id: str | None = None) -> dict[str, Any]:
         """The REST API (v1) Lambda proxy event API Gateway would send."""
         try:
             text, encoded = body.decode("utf-8"), False
@@ -100,7 +131,7 @@ class Gateway:
             text, encoded = base64.b64encode(body).decode(), True
         multi_query = {key: request.args.getlist(key) for key in request.args}
         multi_headers = {key: request.headers.getlist(key) for key in {k for k, _ in request.headers}}
-        request_id = str(uuid.uuid4())
+        request_id = request_id or str(uuid.uuid4())
         context: dict[str, Any] = {
             "resourceId": "local", "resourcePath": route.resource, "httpMethod": request.method,
             "extendedRequestId": request_id, "requestId": request_id, "path": f"/{self.stage}{request.path}",
@@ -124,9 +155,10 @@ class Gateway:
         }
 
     @staticmethod
-    def _response(result: Any) -> Response:
+    def _response(result: Any) -> Response | None:
+        """The function's answer as API Gateway passes it on; None when it is not a proxy answer."""
         if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
-            return _json(502, {"message": "Internal server error"})
+            return None
         body = result.get("body") or ""
         data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
         response = Response(data, status=result["statusCode"])

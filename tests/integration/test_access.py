@@ -4,15 +4,16 @@ record, staff routes are for staff only."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from infra.local.template import Route, api_routes, load_template
+from opencounter.core.clock import business_today
 from tests.conftest import Caller, TableWrites
 
 MOVE = {"street": "Vondelstraat", "house_number": 3, "postcode": "1054 GA", "city": "Amsterdam",
-        "move_date": (date.today() + timedelta(days=30)).isoformat()}
+        "move_date": (business_today() + timedelta(days=30)).isoformat()}
 
 
 #: every route of the template, by who may call it
@@ -45,7 +46,7 @@ def test_a_customer_gets_403_on_every_staff_route_before_anything_is_read(cloud,
 
     # Then A is refused before the body is read, and nothing about B changed
     assert response.status_code == 403, response.text
-    assert response.json() == {"code": "forbidden", "message": "this route is for staff"}
+    assert response.json() == {"code": "forbidden", "reason": "staff_only", "message": "this route is for staff"}
     assert writes.since() == []
 
 
@@ -54,7 +55,8 @@ def test_staff_get_403_on_every_customers_own_route(cloud, agent, customer, rout
     writes = TableWrites(cloud)
     response = agent.request(route.method, _path_to(route, customer), data=b"{not json")
     assert response.status_code == 403, response.text
-    assert response.json() == {"code": "forbidden", "message": "this route is for customers"}
+    assert response.json() == {"code": "forbidden", "reason": "customers_only",
+                               "message": "this route is for customers"}
     assert writes.since() == []
 
 
@@ -62,7 +64,7 @@ def test_staff_get_403_on_every_customers_own_route(cloud, agent, customer, rout
 def test_every_route_behind_the_authorizer_answers_401_without_a_token(cloud, anonymous, customer, route):
     response = anonymous.request(route.method, _path_to(route, customer), json={})
     assert response.status_code == 401
-    assert response.json() == {"message": "Unauthorized"}
+    assert response.json() == {"code": "not_authenticated", "reason": "not_signed_in", "message": "sign in first"}
 
 
 def test_customer_routes_only_ever_act_on_the_callers_own_record(cloud, customer, other_customer):
@@ -117,17 +119,19 @@ def test_an_unknown_customer_is_404_for_staff(cloud, agent):
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/nowhere"), ("DELETE", "/me"), ("PUT", "/me/moves")])
-def test_a_route_the_api_does_not_have_gets_403_as_from_api_gateway(cloud, customer, method, path):
+def test_a_route_the_api_does_not_have_is_a_404_in_the_apis_own_shape(cloud, customer, method, path):
     response = customer.request(method, path)
-    assert response.status_code == 403
-    assert response.json() == {"message": "Missing Authentication Token"}
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "reason": "route_not_found", "message": "no such route"}
 
 
-def test_a_function_that_crashes_gives_502_as_from_api_gateway(cloud, customer, faults):
+def test_a_function_that_crashes_gives_502_in_the_apis_own_shape(cloud, customer, faults):
     faults["CustomerProfileFunction"] = lambda _event: 1 / 0
     response = customer.get("/me")
     assert response.status_code == 502
-    assert response.json() == {"message": "Internal server error"}
+    body = response.json()
+    assert (body["code"], body["reason"]) == ("internal_error", "server_error")
+    assert body["message"].startswith("something went wrong on our side; quote request ")
 
 
 def test_the_local_mailbox_shows_what_ses_sent(cloud):

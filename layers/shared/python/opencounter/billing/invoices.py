@@ -3,20 +3,20 @@ channel shows of an invoice, and payment arrangements. Plain data in and out; no
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from opencounter.billing import ledger
 from opencounter.billing.records import Invoice, Payment, TariffCheck, UsageTotal
 from opencounter.catalogue.service import plans_to_rate
-from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.ids import stable_id
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import ProductHolding, Profile
-from opencounter.pricing.money import split_evenly, vat_included
+from opencounter.pricing.money import MIN_CHARGE_CENTS, split_evenly, vat_included
 from opencounter.pricing.rating import Period, add_months, compare_tariffs, segments
 
 PAYMENT_TERM = timedelta(days=14)
@@ -24,6 +24,7 @@ PAYMENT_TERM = timedelta(days=14)
 #: MIN_INSTALMENT_CENTS, one arrangement at a time, the first instalment due within a week
 MIN_ARRANGEMENT_CENTS = 3000
 MIN_INSTALMENT_CENTS = 1000
+MIN_INSTALMENTS, MAX_INSTALMENTS = 2, 6
 FIRST_INSTALMENT_WITHIN = timedelta(days=7)
 BILLING = {"type": "system", "id": "billing"}
 #: products that were held (and so are billed): active ones, and ones that ended by cancellation;
@@ -84,8 +85,21 @@ def _payment_view(payment: Payment) -> dict[str, Any]:
             "last_error": payment.last_error, "created_at": payment.created_at, "updated_at": payment.updated_at}
 
 
+def invoice_actions(invoice: Invoice, running: Invoice | None) -> dict[str, Any]:
+    """What the customer can do with the invoice now, by the same rules the actions apply (a
+    client offers only these): pay what is due now, and spread it over 2 to max_instalments."""
+    due = amount_due_now(invoice)
+    arrangement = None
+    if arrangement_refusal(invoice, running) is None:
+        arrangement = {"min_instalments": MIN_INSTALMENTS,
+                       "max_instalments": min(MAX_INSTALMENTS, balance_cents(invoice) // MIN_INSTALMENT_CENTS)}
+    return {"pay": invoice.status not in ("PAID", "VOID") and due >= MIN_CHARGE_CENTS, "arrangement": arrangement}
+
+
 def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, *, today: date | None = None,
-                 detail: bool = True) -> dict[str, Any]:
+                 detail: bool = True, running: Invoice | None = None) -> dict[str, Any]:
+    """An invoice as every channel shows it; `running` is the customer's invoice being paid in
+    instalments, if any (one at a time), for the actions it allows."""
     today = today or business_today()
     instalments = _instalments(invoice)
     view: dict[str, Any] = {
@@ -96,6 +110,7 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, *, tod
         "due_now_cents": amount_due_now(invoice), "currency": "EUR", "version": int(invoice.version),
         "overdue": status_of(invoice, today) == "overdue" or any(
             not i["paid"] and i["due_on"] < today.isoformat() for i in instalments),
+        "actions": invoice_actions(invoice, running),
     }
     if detail:
         view.update(lines=invoice.lines, best_tariff=invoice.best_tariff or [],
@@ -111,38 +126,45 @@ def list_invoices(customer_id: str) -> dict[str, Any]:
     invoices = list(Invoice.query(customer_key(customer_id), Invoice.SK.startswith(Invoice.SK_PREFIX),
                                   scan_index_forward=False))
     today = business_today()
-    return {"items": [invoice_view(i, today=today, detail=False) for i in invoices],
+    running = next((i for i in invoices if i.status == "IN_ARRANGEMENT"), None)
+    return {"items": [invoice_view(i, today=today, detail=False, running=running) for i in invoices],
             "open_balance_cents": sum(balance_cents(i) for i in invoices)}
 
 
 def invoice_detail(customer_id: str, invoice_id: str) -> dict[str, Any]:
     """One invoice with its lines, best-tariff notes, arrangement and payment history: one
     Query of the customer's partition. A customer only ever reaches their own invoices."""
-    invoice, payments = None, []
+    invoice, payments, running = None, [], None
     for item in Item.query(customer_key(customer_id)):
         if isinstance(item, Invoice) and item.invoice_id == invoice_id:
             invoice = item
         elif isinstance(item, Payment) and item.invoice_id == invoice_id:
             payments.append(item)
+        if isinstance(item, Invoice) and item.status == "IN_ARRANGEMENT":
+            running = item
     if invoice is None:
-        raise NotFound("no such invoice")
-    return invoice_view(invoice, payments)
+        raise NotFound("no such invoice", reason="invoice_not_found")
+    return invoice_view(invoice, payments, running=running)
 
 
 def load_invoice(customer_id: str, invoice_id: str) -> Invoice:
     try:
         return Invoice.get(*Invoice.keys(customer_id, invoice_id))
     except Invoice.DoesNotExist:
-        raise NotFound("no such invoice") from None
+        raise NotFound("no such invoice", reason="invoice_not_found") from None
 
 
 # ---------------------------------------------------------------- billing
 
 
 def _last_day_held(holding: ProductHolding) -> date | None:
+    """The last day the product was held, in the business's own days: the day it ends, or the
+    Amsterdam date of the moment it was ended (a product undone by a failed verification)."""
+    if holding.ends_on:
+        return date.fromisoformat(holding.ends_on)
     if holding.ended_at:
-        return date.fromisoformat(holding.ended_at[:10])
-    return date.fromisoformat(holding.ends_on) if holding.ends_on else None
+        return datetime.fromisoformat(holding.ended_at).astimezone(BUSINESS_TIME).date()
+    return None
 
 
 def bill_customer(customer_id: str, period: Period, catalogue_version: str) -> dict[str, Any]:
@@ -267,6 +289,25 @@ def _advice(customer_id: str, period: Period, checks: list[TariffCheck],
 # ---------------------------------------------------------------- arrangements
 
 
+def arrangement_refusal(invoice: Invoice, running: Invoice | None) -> Conflict | None:
+    """Why an invoice cannot be paid in instalments now, or None when it can: an open invoice, no
+    other arrangement running, at least MIN_ARRANGEMENT_CENTS left to pay."""
+    if invoice.status != "OPEN":
+        status = status_of(invoice, business_today())
+        return Conflict(f"status: the invoice is {status}; only an open invoice can be paid in instalments",
+                        field="status", reason="arrangement_invoice_not_open", status=status)
+    if running is not None and running.invoice_id != invoice.invoice_id:
+        return Conflict(f"invoice {running.invoice_id} is already being paid in instalments; finish that "
+                        "arrangement first", field="invoice_id", reason="arrangement_already_running",
+                        invoice_id=running.invoice_id)
+    balance = balance_cents(invoice)
+    if balance < MIN_ARRANGEMENT_CENTS:
+        return Conflict(f"balance: {balance} cents is left to pay; instalments are for invoices of at least "
+                        f"{MIN_ARRANGEMENT_CENTS} cents", field="balance", reason="arrangement_too_small",
+                        balance_cents=balance, minimum_cents=MIN_ARRANGEMENT_CENTS)
+    return None
+
+
 def agree_arrangement(customer_id: str, invoice_id: str, request: dict[str, Any], *, actor: dict,
                       channel: str) -> dict[str, Any]:
     """Spread what is left of an open (or overdue) invoice over monthly instalments, within the
@@ -276,23 +317,17 @@ def agree_arrangement(customer_id: str, invoice_id: str, request: dict[str, Any]
     invoices = list(Invoice.query(customer_key(customer_id), Invoice.SK.startswith(Invoice.SK_PREFIX)))
     invoice = next((i for i in invoices if i.invoice_id == invoice_id), None)
     if invoice is None:
-        raise NotFound("no such invoice")
-    if invoice.status != "OPEN":
-        raise Conflict(f"status: the invoice is {status_of(invoice, business_today())}; only an open "
-                       "invoice can be paid in instalments", field="status")
-    running = next((i for i in invoices if i.status == "IN_ARRANGEMENT"), None)
-    if running is not None:
-        raise Conflict(f"invoice {running.invoice_id} is already being paid in instalments; "
-                       "finish that arrangement first", field="invoice_id")
+        raise NotFound("no such invoice", reason="invoice_not_found")
+    refusal = arrangement_refusal(invoice, next((i for i in invoices if i.status == "IN_ARRANGEMENT"), None))
+    if refusal is not None:
+        raise refusal
     balance = balance_cents(invoice)
-    if balance < MIN_ARRANGEMENT_CENTS:
-        raise Conflict(f"balance: {balance} cents is left to pay; instalments are for invoices of at least "
-                       f"{MIN_ARRANGEMENT_CENTS} cents", field="balance")
     amounts = split_evenly(balance, count)
     if amounts[-1] < MIN_INSTALMENT_CENTS:
         most = balance // MIN_INSTALMENT_CENTS
         raise InvalidInput(f"instalments: each instalment must be at least {MIN_INSTALMENT_CENTS} cents; "
-                           f"this invoice can be split in at most {most}", field="instalments")
+                           f"this invoice can be split in at most {most}", field="instalments",
+                           reason="instalments_too_many", most=most, minimum_cents=MIN_INSTALMENT_CENTS)
     today = business_today()
     first = max(date.fromisoformat(invoice.due_on), today + FIRST_INSTALMENT_WITHIN) \
         if invoice.due_on >= today.isoformat() else today + FIRST_INSTALMENT_WITHIN

@@ -47,10 +47,11 @@ def start_payment(customer_id: str, invoice_id: str, request: dict[str, Any]) ->
         due = amount_due_now(invoice)
         if invoice.status in ("PAID", "VOID") or due <= 0:
             raise Conflict(f"status: the invoice is {status_of(invoice, business_today())}; nothing is due",
-                           field="status")
+                           field="status", reason="nothing_due", status=status_of(invoice, business_today()))
         if due < MIN_CHARGE_CENTS:
             raise Conflict(f"amount: {due} cents is below the {MIN_CHARGE_CENTS} cents a payment can be; "
-                           "it is added to your next invoice", field="amount")
+                           "it is added to your next invoice", field="amount",
+                           reason="payment_too_small", amount_cents=due, minimum_cents=MIN_CHARGE_CENTS)
         if invoice.open_payment:
             current = provider.payment(invoice.open_payment)
             if current.status in provider.UNFINISHED and current.amount_cents == due and \
@@ -75,7 +76,7 @@ def start_payment(customer_id: str, invoice_id: str, request: dict[str, Any]) ->
                 return _checkout_view(checkout, invoice_id)
             continue
         return _checkout_view(checkout, invoice_id)
-    raise Conflict("the invoice kept changing; try again")
+    raise Conflict("the invoice kept changing; try again", reason="busy_try_again")
 
 
 def apply_payment_update(update: provider.PaymentUpdate) -> str:
@@ -110,7 +111,7 @@ def apply_payment_update(update: provider.PaymentUpdate) -> str:
             # money for a cancelled invoice (paid while a sign-up was being undone) goes back
             provider.refund(payment.payment_id, kept, reason_key="invoice-void")
         return outcome
-    raise Conflict("the payment kept changing while this event was applied; deliver it again")
+    raise Conflict("the payment kept changing while this event was applied; deliver it again", reason="busy_try_again")
 
 
 def _reconcile(invoice: Invoice, payment: Payment, update: provider.PaymentUpdate) -> tuple[

@@ -28,9 +28,11 @@ def record_usage(record: dict[str, Any]) -> str:
     try:
         holding = ProductHolding.get(*ProductHolding.keys(record["customer_id"], record["product_id"]))
     except ProductHolding.DoesNotExist:
-        raise InvalidInput("product_id: the customer holds no such product", field="product_id") from None
+        raise InvalidInput("product_id: the customer holds no such product", field="product_id",
+                           reason="product_unknown") from None
     if record["unit"] not in UNITS_OF.get(holding.kind, set()):
-        raise InvalidInput(f"unit: a {holding.kind} product does not report {record['unit']}", field="unit")
+        raise InvalidInput(f"unit: a {holding.kind} product does not report {record['unit']}", field="unit",
+                           reason="unit_not_reported", unit=record["unit"])
     occurred = datetime.fromisoformat(record["occurred_at"].replace("Z", "+00:00"))
     period = str(Period.of(occurred.astimezone(BUSINESS_TIME).date()))
     stored = UsageRecord(*UsageRecord.keys(record["record_id"]), period=period, received_at=isoformat(utcnow()),
@@ -56,7 +58,7 @@ def usage_view(customer_id: str, period_text: str | None) -> dict[str, Any]:
     try:
         period = Period.parse(period_text) if period_text else Period.of(business_today())
     except ValueError as error:
-        raise InvalidInput(f"period: {error}", field="period") from None
+        raise InvalidInput(f"period: {error}", field="period", reason="period_invalid") from None
     holdings, totals = {}, {}
     for item in Item.query(customer_key(customer_id)):
         if isinstance(item, ProductHolding):
@@ -64,7 +66,7 @@ def usage_view(customer_id: str, period_text: str | None) -> dict[str, Any]:
         elif isinstance(item, UsageTotal) and item.period == str(period):
             totals[item.product_id] = item
     if not holdings and not totals:
-        raise NotFound("no such customer")
+        raise NotFound("no such customer", reason="customer_not_found")
 
     products = []
     for product_id, holding in holdings.items():

@@ -39,12 +39,14 @@ def plan_on_sale(product_code: str, plan_code: str) -> dict[str, Any]:
     try:
         product = CatalogueProduct.get(*CatalogueProduct.keys(CURRENT, product_code))
     except CatalogueProduct.DoesNotExist:
-        raise InvalidInput(f"product_code: no product {product_code!r} is on sale", field="product_code") from None
+        raise InvalidInput(f"product_code: no product {product_code!r} is on sale", field="product_code",
+                           reason="product_not_on_sale") from None
     for plan in product.plans:
         if plan["code"] == plan_code:
             return {**plan, "product_code": product.code, "product_name": product.name, "kind": product.kind,
                     "catalogue_version": product.version}
-    raise InvalidInput(f"plan_code: {product.name} has no plan {plan_code!r}", field="plan_code")
+    raise InvalidInput(f"plan_code: {product.name} has no plan {plan_code!r}", field="plan_code",
+                       reason="plan_not_on_sale")
 
 
 @cache

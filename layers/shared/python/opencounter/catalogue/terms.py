@@ -19,6 +19,6 @@ def terms(version: str | None = None) -> dict[str, Any]:
     files = sorted(TERMS.glob("*.md"))
     chosen = files[-1] if version is None else TERMS / f"{version}.md"
     if not chosen.is_file() or chosen.parent != TERMS:
-        raise NotFound(f"no terms of version {version!r}")
+        raise NotFound(f"no terms of version {version!r}", reason="terms_not_found")
     raw = chosen.read_bytes()
     return {"version": chosen.stem, "sha256": hashlib.sha256(raw).hexdigest(), "text": raw.decode()}

@@ -36,7 +36,7 @@ def load_request(customer_id: str, request_id: str) -> ServiceRequest:
     try:
         return ServiceRequest.get(*ServiceRequest.keys(customer_id, request_id))
     except ServiceRequest.DoesNotExist:
-        raise NotFound("no such request") from None
+        raise NotFound("no such request", reason="request_not_found") from None
 
 
 def start_request(customer_id: str, body: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
@@ -66,17 +66,19 @@ def continue_request(customer_id: str, request_id: str, body: dict[str, Any], *,
     version read must still be current (409 otherwise), so two channels never overwrite each other."""
     validate_request("request-step", body)
     if "channel" in body and actor["type"] != "agent":
-        raise Conflict("channel: only staff say which channel a step came in on", field="channel")
+        raise Conflict("channel: only staff say which channel a step came in on", field="channel",
+                       reason="staff_only_field")
     channel = body.get("channel", channel)
     request = load_request(customer_id, request_id)
     if int(request.version) != body["version"]:
         raise Conflict(f"version: the request is at version {int(request.version)}, not {body['version']}; "
-                       "read it again", field="version")
+                       "read it again", field="version", reason="request_changed")
     if request.status == "DONE" and actor["type"] != "agent":
-        raise Conflict("status: the request is done; start a new one", field="status")
+        raise Conflict("status: the request is done; start a new one", field="status", reason="request_done")
     staff_fields = {k for k in ("status", "next_step") if k in body}
     if staff_fields and actor["type"] != "agent":
-        raise Conflict(f"{sorted(staff_fields)[0]}: only staff set this", field=sorted(staff_fields)[0])
+        raise Conflict(f"{sorted(staff_fields)[0]}: only staff set this", field=sorted(staff_fields)[0],
+                       reason="staff_only_field")
     now = isoformat(utcnow())
     request.steps = [*request.steps, {"at": now, "channel": channel, "by": actor["type"] if actor["type"] != "agent"
                                       else actor["id"], "text": body["text"].strip()}]
@@ -99,5 +101,6 @@ def request_by_code(code: str) -> tuple[str, dict[str, Any]]:
     try:
         found = RequestResumeCode.get(*RequestResumeCode.keys(code_digest(code)))
     except RequestResumeCode.DoesNotExist:
-        raise NotFound("resume_code: no request goes with this code", field="resume_code") from None
+        raise NotFound("resume_code: no request goes with this code", field="resume_code",
+                       reason="resume_code_unknown") from None
     return found.customer_id, request_view(load_request(found.customer_id, found.request_id))

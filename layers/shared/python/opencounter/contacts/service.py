@@ -65,7 +65,7 @@ def _find(contact_id: str, customer_id: str | None) -> Contact:
     try:
         return Contact.get(*Contact.keys(customer_id, contact_id))
     except Contact.DoesNotExist:
-        raise NotFound("no such contact") from None
+        raise NotFound("no such contact", reason="contact_not_found") from None
 
 
 # ---------------------------------------------------------------- the funnel
@@ -108,10 +108,11 @@ def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor:
     choice = request["choice"]
     if "callback_to" in request and choice != "phone":
         raise InvalidInput("callback_to: only the phone calls back; leave it out for another choice",
-                           field="callback_to")
+                           field="callback_to", reason="callback_not_phone")
     contact = _find(contact_id, customer_id)
     if contact.status != "OFFERED":
-        raise Conflict(f"status: the contact is {contact.status.lower()} already", field="status")
+        raise Conflict(f"status: the contact is {contact.status.lower()} already", field="status",
+                       reason="contact_chosen_already", status=contact.status.lower())
     now = utcnow()
     writes: list[Write] = []
     events: list[DomainEvent] = []
@@ -122,7 +123,8 @@ def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor:
         is_open, opens = channels.open_at(channels.CHANNELS[choice], now)
         if not is_open:
             raise Conflict(f"choice: {channels.CHANNELS[choice].label} is closed now; it opens "
-                           f"{opens.isoformat() if opens else 'later'}", field="choice")
+                           f"{opens.isoformat() if opens else 'later'}", field="choice",
+                           reason="channel_closed", channel=choice, opens_at=opens.isoformat() if opens else None)
         if choice == "phone":
             contact.callback_to = request.get("callback_to") or _own_phone(customer_id)
         contact.channel, contact.status, contact.queued_at = choice, "QUEUED", isoformat(now)
@@ -138,7 +140,7 @@ def _own_phone(customer_id: str) -> str:
     phone = Profile.get(*Profile.keys(customer_id)).phone
     if not phone:
         raise InvalidInput("callback_to: we have no phone number of yours; give the number to call you back on",
-                           field="callback_to")
+                           field="callback_to", reason="callback_number_missing")
     return phone
 
 
@@ -188,7 +190,7 @@ def receive(inbound: InboundContact) -> str:
                 return "duplicate"
         except NotFound:
             pass  # the pointer outlived its contact: start a new one
-    raise Conflict("the conversation kept changing; deliver the message again")
+    raise Conflict("the conversation kept changing; deliver the message again", reason="busy_try_again")
 
 
 def _new_inbound(inbound: InboundContact, message: dict, receipt: Write) -> tuple[list[Write], list[DomainEvent]]:
@@ -240,7 +242,7 @@ def contact_progress(progress: ContactProgress) -> dict[str, Any]:
         except WriteConflict as conflict:
             if conflict.write is not this:
                 raise
-    raise Conflict("the contact kept changing; deliver the event again")
+    raise Conflict("the contact kept changing; deliver the event again", reason="busy_try_again")
 
 
 def _progressed(contact: Contact, progress: ContactProgress
@@ -273,7 +275,7 @@ def _progressed(contact: Contact, progress: ContactProgress
 def waiting(channel: str | None) -> dict[str, Any]:
     """Contacts waiting for an agent, oldest first, on every channel or one: one Query."""
     if channel and channel not in channels.CONTACT_CHANNELS:
-        raise InvalidInput(f"channel: no channel {channel!r}", field="channel")
+        raise InvalidInput(f"channel: no channel {channel!r}", field="channel", reason="channel_unknown")
     found = Contact.lookup.query(QUEUE, filter_condition=(Contact.channel == channel) if channel else None)
     return {"items": [contact_view(c, staff=True) for c in found if isinstance(c, Contact)]}
 
@@ -286,7 +288,8 @@ def take(contact_id: str, customer_id: str | None, *, agent: dict) -> dict[str, 
     """An agent answers a waiting contact; its wait goes into the channel's figures."""
     contact = _find(contact_id, customer_id)
     if contact.status != "QUEUED":
-        raise Conflict(f"status: the contact is {contact.status.lower()}, not waiting", field="status")
+        raise Conflict(f"status: the contact is {contact.status.lower()}, not waiting", field="status",
+                       reason="contact_not_waiting", status=contact.status.lower())
     now = utcnow()
     waited = _seconds_between(contact.queued_at or contact.started_at, now)
     contact.status, contact.answered_at, contact.handler = "IN_PROGRESS", isoformat(now), agent["id"]
@@ -345,7 +348,8 @@ def resolve(contact_id: str, customer_id: str | None, request: dict[str, Any], *
     validate_request("contact-resolution", request)
     contact = _find(contact_id, customer_id)
     if contact.status not in ("IN_PROGRESS", "QUEUED"):
-        raise Conflict(f"status: the contact is {contact.status.lower()}", field="status")
+        raise Conflict(f"status: the contact is {contact.status.lower()}", field="status",
+                       reason="contact_not_open", status=contact.status.lower())
     now = utcnow()
     writes: list[Write] = []
     answered = None
@@ -383,7 +387,7 @@ def link(contact_id: str, request: dict[str, Any], *, agent: dict) -> dict[str, 
     customer_id = request["customer_id"]
     contact = _find(contact_id, None)
     if not list(Item.query(customer_key(customer_id), Item.SK == "PROFILE")):
-        raise NotFound("customer_id: no such customer", field="customer_id")
+        raise NotFound("customer_id: no such customer", field="customer_id", reason="customer_not_found")
     moved = Contact(*Contact.keys(customer_id, contact_id), **{
         k: getattr(contact, k) for k in Contact.get_attributes() if k not in ("PK", "SK", "version", "entity")})
     moved.customer_id = customer_id
@@ -409,7 +413,8 @@ def feedback(customer_id: str, contact_id: str, request: dict[str, Any]) -> dict
     validate_request("contact-feedback", request)
     contact = _find(contact_id, customer_id)
     if contact.status not in ("RESOLVED", "SELF_SERVED"):
-        raise Conflict("status: a contact can be scored once it is finished", field="status")
+        raise Conflict("status: a contact can be scored once it is finished", field="status",
+                       reason="contact_not_finished")
     contact.nps = request["score"]
     if request.get("comment"):
         contact.notes = [*contact.notes, {"at": isoformat(utcnow()), "by": "customer",

@@ -1,5 +1,10 @@
 """Domain errors. Logic raises these; the edge (opencounter.edge.http) answers each with its
-`status`. A new kind of error is a subclass, so it always has a status: none falls through."""
+`status`. A new kind of error is a subclass, so it always has a status: none falls through.
+
+What a client shows is never the English `message` (that is for logs and developers): it is the
+sentence its own message catalogue holds for the error's `reason`, a stable snake_case name of
+what went wrong, filled in with the error's `params` (the amounts, dates and limits the sentence
+needs). `code` is the kind of error (conflict, not_found, ...), for a client that knows no better."""
 
 from __future__ import annotations
 
@@ -10,15 +15,20 @@ class DomainError(Exception):
     code = "error"
     status = 500
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, reason: str | None = None,
+                 **params: object) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.reason = reason or self.code
+        self.params = params
 
     def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message}
+        body: dict[str, object] = {"code": self.code, "reason": self.reason, "message": self.message}
         if self.field:
             body["field"] = self.field
+        if self.params:
+            body["params"] = self.params
         return body
 
 

@@ -31,11 +31,11 @@ def check(record: Any, scope: str, code: str) -> None:
     """Raise unless `code` is the one `record` (an item with digest, attempts and expires_at)
     holds; a wrong code counts as a try, atomically."""
     if record.expires_at and record.expires_at < utcnow():
-        raise Conflict("code: the code has expired; ask for a new one", field="code")
+        raise Conflict("code: the code has expired; ask for a new one", field="code", reason="code_expired")
     if int(record.attempts) >= ATTEMPTS:
-        raise Conflict("code: too many wrong codes; ask for a new one", field="code")
+        raise Conflict("code: too many wrong codes; ask for a new one", field="code", reason="code_attempts_used_up")
     if not hmac.compare_digest(record.digest, digest(scope, code)):
         record.update(actions=[type(record).attempts.add(1)])
         left = ATTEMPTS - int(record.attempts)
         raise InvalidInput(f"code: not the code we sent ({left} {'try' if left == 1 else 'tries'} left)",
-                           field="code")
+                           field="code", reason="code_wrong", tries_left=left)

@@ -49,14 +49,26 @@ def _message_of(error: Any, field: str) -> str:
     return f"{field}: {error.message}"
 
 
+#: the reason a broken rule of a schema is reported with, and the limit a message can quote
+REASONS = {"required": "field_required", "additionalProperties": "field_unknown", "type": "field_type",
+           "pattern": "field_format", "format": "field_format", "enum": "field_choice", "const": "field_choice",
+           "minLength": "field_too_short", "maxLength": "field_too_long", "minItems": "field_too_few",
+           "maxItems": "field_too_many", "minimum": "field_too_small", "exclusiveMinimum": "field_too_small",
+           "maximum": "field_too_large", "exclusiveMaximum": "field_too_large"}
+
+
 def validate(kind: str, name: str, document: Any) -> None:
-    """Raise InvalidInput naming the first offending field if `document` breaks schema `name`."""
+    """Raise InvalidInput naming the first offending field if `document` breaks schema `name`:
+    its reason says which kind of rule (field_required, field_format...), its params the limit."""
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator(kind, name).iter_errors(document))
     if error is not None:
         field = _field_of(error)
-        raise InvalidInput(_message_of(error, field), field=field)
+        reason = REASONS.get(error.validator, "field_invalid")
+        limited = reason.startswith(("field_too_", "field_choice")) and error.validator != "const"
+        params = {"choices" if reason == "field_choice" else "limit": error.validator_value} if limited else {}
+        raise InvalidInput(_message_of(error, field), field=field, reason=reason, **params)
 
 
 def validate_request(name: str, body: Any) -> None:

@@ -21,15 +21,16 @@ def _holding(customer_id: str, product_id: str) -> ProductHolding:
     try:
         return ProductHolding.get(*ProductHolding.keys(customer_id, product_id))
     except ProductHolding.DoesNotExist:
-        raise NotFound("no such product") from None
+        raise NotFound("no such product", reason="product_not_found") from None
 
 
 def _require_changeable(holding: ProductHolding, version: int | None) -> None:
     if version is not None and int(holding.version) != version:
         raise Conflict(f"version: the product is at version {int(holding.version)}, not {version}; read it again",
-                       field="version")
+                       field="version", reason="product_changed")
     if holding.status != "ACTIVE":
-        raise Conflict(f"status: the product is {holding.status.lower()}", field="status")
+        raise Conflict(f"status: the product is {holding.status.lower()}", field="status",
+                       reason="product_not_active", status=holding.status.lower())
 
 
 def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, actor: dict,
@@ -41,14 +42,15 @@ def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, a
     _require_changeable(holding, request["version"])
     if holding.ends_on:
         raise Conflict(f"ends_on: the product is cancelled from {holding.ends_on}; withdraw the cancellation first",
-                       field="ends_on")
+                       field="ends_on", reason="product_cancelled", ends_on=holding.ends_on)
     version = current_version()
     plan = plans_of(holding.product_code, version).get(request["plan_code"])
     if plan is None:
         raise InvalidInput(f"plan_code: {holding.name} has no plan {request['plan_code']!r} on sale",
-                           field="plan_code")
+                           field="plan_code", reason="plan_not_on_sale")
     if plan["code"] == holding.plan_code:
-        raise InvalidInput(f"plan_code: the product is on {plan['name']} already", field="plan_code")
+        raise InvalidInput(f"plan_code: the product is on {plan['name']} already", field="plan_code",
+                           reason="plan_is_current", plan=plan["name"])
     today = business_today()
     current = plans_of(holding.product_code, holding.catalogue_version).get(holding.plan_code, {})
     term = current.get("fixed_term_months")
@@ -56,7 +58,8 @@ def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, a
         fixed_until = add_months(date.fromisoformat(holding.plan_history[-1]["from"]), term)
         if today < fixed_until:
             raise Conflict(f"plan_code: {holding.plan} has a fixed price until {fixed_until.isoformat()}; "
-                           "it can be changed from then", field="plan_code")
+                           "it can be changed from then", field="plan_code",
+                           reason="plan_fixed_term", until=fixed_until.isoformat())
     prorated = proration(int(holding.monthly_fee_cents), plan["monthly_fee_cents"], today)
     history = [h for h in holding.plan_history if h["from"] != today.isoformat()]  # a second change today wins
     from_plan = holding.plan_code
@@ -80,7 +83,8 @@ def cancel_product(customer_id: str, product_id: str, request: dict[str, Any], *
     today = business_today()
     when = request["when"]
     if when == "end_of_period" and holding.ends_on:
-        raise Conflict(f"ends_on: the product is cancelled from {holding.ends_on} already", field="ends_on")
+        raise Conflict(f"ends_on: the product is cancelled from {holding.ends_on} already", field="ends_on",
+                       reason="product_cancelled", ends_on=holding.ends_on)
     if when == "now":
         holding.status, holding.ended_at = "ENDED", isoformat(utcnow())
         holding.end_reason = request.get("reason") or "cancelled by the customer"

@@ -40,7 +40,8 @@ def _new_code(customer_id: str, kind: str, address: str) -> str:
         sent = datetime.fromisoformat(last.sent_at)
         if last.address == address and sent > now - RESEND_AFTER:
             raise Conflict(f"code: a code was sent at {last.sent_at}; ask for another one after "
-                           f"{isoformat(sent + RESEND_AFTER)}", field="code")
+                           f"{isoformat(sent + RESEND_AFTER)}", field="code",
+                           reason="code_sent_recently", retry_at=isoformat(sent + RESEND_AFTER))
     except ContactCode.DoesNotExist:
         pass
     code = one_time_codes.new_code()
@@ -56,7 +57,7 @@ def _checked_code(customer_id: str, kind: str, request: dict[str, Any]) -> Conta
     try:
         code = ContactCode.get(*ContactCode.keys(customer_id, kind))
     except ContactCode.DoesNotExist:
-        raise Conflict("code: ask for a code first", field="code") from None
+        raise Conflict("code: ask for a code first", field="code", reason="code_not_requested") from None
     one_time_codes.check(code, _scope(customer_id, kind, code.address), request["code"])
     return code
 
@@ -71,9 +72,10 @@ def _used(code: ContactCode) -> Write:
 def _unproven_phone(customer_id: str) -> Profile:
     profile = load_profile(customer_id)
     if not profile.phone:
-        raise Conflict("phone: your record holds no phone number; add one first", field="phone")
+        raise Conflict("phone: your record holds no phone number; add one first", field="phone", reason="phone_missing")
     if profile.phone_verified_at:
-        raise Conflict(f"phone: {masked_phone(profile.phone)} is verified already", field="phone")
+        raise Conflict(f"phone: {masked_phone(profile.phone)} is verified already", field="phone",
+                       reason="phone_verified_already")
     return profile
 
 
@@ -92,7 +94,8 @@ def confirm_phone(customer_id: str, request: dict[str, Any], *, actor: dict, cha
     profile = _unproven_phone(customer_id)
     code = _checked_code(customer_id, "phone", request)
     if code.address != profile.phone:
-        raise Conflict("code: that code went to another number; ask for a new one", field="code")
+        raise Conflict("code: that code went to another number; ask for a new one", field="code",
+                       reason="code_other_number")
     phone_proven(profile, actor=actor, channel=channel, writes=[_used(code)])
     return customer_record(customer_id)
 
@@ -115,7 +118,7 @@ def pending_email(customer_id: str, new_email: str) -> None:
     """Raise unless `new_email` may become the customer's: no other customer signs in with it."""
     if any(found["customer_id"] != customer_id for found in find_customers(new_email)):
         raise Conflict("contact.email: another account uses this address; sign in with it, or choose another",
-                       field="contact.email")
+                       field="contact.email", reason="email_in_use")
 
 
 def send_email_code(customer_id: str) -> dict[str, Any]:
@@ -124,7 +127,7 @@ def send_email_code(customer_id: str) -> dict[str, Any]:
         new_email = ContactCode.get(*ContactCode.keys(customer_id, "email")).address
     except ContactCode.DoesNotExist:
         raise Conflict("contact.email: no new e-mail address waits for its code; change it first",
-                       field="contact.email") from None
+                       field="contact.email", reason="email_not_pending") from None
     pending_email(customer_id, new_email)
     return mail_email_code(load_profile(customer_id), new_email)
 

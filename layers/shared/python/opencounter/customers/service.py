@@ -48,7 +48,7 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
     profile = load_profile(customer_id)
     if int(profile.version) != request["version"]:
         raise Conflict(f"version: the record is at version {int(profile.version)}, "
-                       f"not {request['version']}; read it again", field="version")
+                       f"not {request['version']}; read it again", field="version", reason="record_changed")
     now = isoformat(utcnow())
     changes = []
     contact = dict(request.get("contact", {}))
@@ -84,7 +84,7 @@ def dutch_postcode(raw: str, field: str = "postcode") -> str:
     match = DUTCH_POSTCODE.match(raw.strip().upper())
     if not match or match.group(2) in EXCLUDED_POSTCODE_LETTERS:
         raise InvalidInput(f"{field}: {raw!r} is not a Dutch postcode (four digits not starting "
-                           "with 0, then two letters, e.g. 1234 AB)", field=field)
+                           "with 0, then two letters, e.g. 1234 AB)", field=field, reason="postcode_invalid")
     return f"{match.group(1)} {match.group(2)}"
 
 
@@ -92,9 +92,10 @@ def _move_date(raw: str) -> date:
     moving = date.fromisoformat(raw)
     today = business_today()
     if moving < today:
-        raise InvalidInput(f"move_date: {raw} is in the past; give today or a later date", field="move_date")
+        raise InvalidInput(f"move_date: {raw} is in the past; give today or a later date", field="move_date",
+                           reason="move_date_past")
     if moving > today + MOVE_HORIZON:
-        raise InvalidInput(f"move_date: {raw} is more than a year ahead", field="move_date")
+        raise InvalidInput(f"move_date: {raw} is more than a year ahead", field="move_date", reason="move_date_too_far")
     return moving
 
 

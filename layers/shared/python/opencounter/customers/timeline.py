@@ -116,9 +116,9 @@ def _cursor_in(customer_id: str, cursor: str | None) -> dict | None:
     try:
         sort_key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, ValueError) as error:
-        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor") from error
+        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor", reason="cursor_invalid") from error
     if not isinstance(sort_key, str):
-        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor")
+        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor", reason="cursor_invalid")
     # the partition always comes from the caller, so a cursor can never reach another customer
     return {"PK": {"S": TimelineEntry.partition(customer_id)}, "SK": {"S": sort_key}}
 

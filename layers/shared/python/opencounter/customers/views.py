@@ -97,7 +97,7 @@ def record_from(items: list[Item], today: date) -> dict[str, Any]:
                 item.expires_at is None or item.expires_at > utcnow()):
             pending = item.address
     if profile is None:
-        raise NotFound("no such customer")
+        raise NotFound("no such customer", reason="customer_not_found")
     return _record_view(profile, addresses, products, today, pending)
 
 
@@ -110,7 +110,7 @@ def load_profile(customer_id: str) -> Profile:
     try:
         return Profile.get(*Profile.keys(customer_id))
     except Profile.DoesNotExist as error:
-        raise NotFound("no such customer") from error
+        raise NotFound("no such customer", reason="customer_not_found") from error
 
 
 def find_customers(email: str) -> list[dict[str, Any]]:

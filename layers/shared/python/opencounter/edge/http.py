@@ -81,13 +81,15 @@ def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
     """The request body as a JSON object, or a 4xx that says what is wrong with it."""
     raw = app.current_event.decoded_body or ""
     if len(raw.encode()) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"body: larger than {MAX_BODY_BYTES} bytes", field="body")
+        raise PayloadTooLarge(f"body: larger than {MAX_BODY_BYTES} bytes", field="body",
+                              reason="body_too_large", limit=MAX_BODY_BYTES)
     try:
         body = json.loads(raw) if raw.strip() else None
     except json.JSONDecodeError as error:
-        raise InvalidInput(f"body: not valid JSON ({error.msg} at position {error.pos})", field="body") from error
+        raise InvalidInput(f"body: not valid JSON ({error.msg} at position {error.pos})", field="body",
+                           reason="body_not_json") from error
     if not isinstance(body, dict):
-        raise InvalidInput("body: must be a JSON object", field="body")
+        raise InvalidInput("body: must be a JSON object", field="body", reason="body_not_json")
     return body
 
 
@@ -96,5 +98,7 @@ def query_int(app: APIGatewayRestResolver, name: str, default: int, low: int, hi
     if raw is None:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise InvalidInput(f"{name}: must be a whole number from {low} to {high}", field=name)
+        reason = "field_too_large" if raw.isdigit() and int(raw) > high else "field_invalid"
+        raise InvalidInput(f"{name}: must be a whole number from {low} to {high}", field=name, reason=reason,
+                           low=low, high=high)
     return int(raw)

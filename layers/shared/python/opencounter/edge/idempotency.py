@@ -29,7 +29,8 @@ def idempotency_key(app: APIGatewayRestResolver) -> str | None:
     if key is None:
         return None
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInput(f"{HEADER}: 1 to {MAX_KEY_LENGTH} printable characters", field=HEADER)
+        raise InvalidInput(f"{HEADER}: 1 to {MAX_KEY_LENGTH} printable characters", field=HEADER,
+                           reason="idempotency_key_invalid")
     return key
 
 
@@ -74,6 +75,8 @@ def idempotent(app: APIGatewayRestResolver, scope: str, work: Work, request: dic
     try:
         return work_once(attempt={"key": key, "request": request})
     except IdempotencyValidationError:
-        raise Conflict(f"{HEADER}: already used for a different request", field=HEADER) from None
+        raise Conflict(f"{HEADER}: already used for a different request", field=HEADER,
+                       reason="idempotency_key_reused") from None
     except IdempotencyAlreadyInProgressError:
-        raise Conflict(f"{HEADER}: the first request with this key is still being handled", field=HEADER) from None
+        raise Conflict(f"{HEADER}: the first request with this key is still being handled", field=HEADER,
+                       reason="busy_try_again") from None

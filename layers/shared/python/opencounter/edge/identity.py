@@ -44,7 +44,7 @@ def _groups(raw: object) -> frozenset[str]:
 def caller_from_claims(claims: dict | None) -> Caller:
     """Build the Caller from authorizer claims; no claims means the route was reached unsigned."""
     if not claims or not claims.get("sub"):
-        raise NotAuthenticated("sign in first")
+        raise NotAuthenticated("sign in first", reason="not_signed_in")
     return Caller(
         subject=claims["sub"],
         username=claims.get("cognito:username") or claims["sub"],
@@ -56,11 +56,11 @@ def caller_from_claims(claims: dict | None) -> Caller:
 def require_customer(caller: Caller) -> str:
     """The customer id a customer route acts on: always the caller's own, never one from the path."""
     if CUSTOMERS not in caller.groups or not caller.customer_id:
-        raise Forbidden("this route is for customers")
+        raise Forbidden("this route is for customers", reason="customers_only")
     return caller.customer_id
 
 
 def require_staff(caller: Caller) -> Caller:
     if not caller.is_staff:
-        raise Forbidden("this route is for staff")
+        raise Forbidden("this route is for staff", reason="staff_only")
     return caller

@@ -33,7 +33,8 @@ def customer_360(customer_id: str) -> dict[str, Any]:
     payments = sorted((p for p in items if isinstance(p, Payment)), key=lambda p: p.created_at, reverse=True)
     contacts = sorted((c for c in items if isinstance(c, Contact)), key=lambda c: c.contact_id, reverse=True)
     requests = [r for r in items if isinstance(r, ServiceRequest)]
-    invoice_views = [invoice_view(i, today=today, detail=False) for i in invoices]
+    running = next((i for i in invoices if i.status == "IN_ARRANGEMENT"), None)
+    invoice_views = [invoice_view(i, today=today, detail=False, running=running) for i in invoices]
     scores = [int(c.nps) for c in contacts if c.nps is not None]
     return {
         **record,

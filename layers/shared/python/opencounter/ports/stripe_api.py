@@ -28,4 +28,4 @@ def verified_event(payload: bytes, signature: str | None, secret_setting: str) -
     try:
         return stripe.Webhook.construct_event(payload, signature, settings().required(secret_setting), tolerance=300)
     except (ValueError, stripe.SignatureVerificationError) as error:
-        raise InvalidInput(f"Stripe-Signature: {error}", field="Stripe-Signature") from None
+        raise InvalidInput(f"Stripe-Signature: {error}", field="Stripe-Signature", reason="signature_invalid") from None

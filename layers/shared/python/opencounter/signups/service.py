@@ -35,13 +35,14 @@ def _birth_date(raw: str) -> str:
         born = date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(f"applicant.birth_date: {raw!r} is not a date (YYYY-MM-DD)",
-                           field="applicant.birth_date") from None
+                           field="applicant.birth_date", reason="birth_date_invalid") from None
     today = business_today()
     if born >= today:
-        raise InvalidInput("applicant.birth_date: lies in the future", field="applicant.birth_date")
+        raise InvalidInput("applicant.birth_date: lies in the future", field="applicant.birth_date",
+                           reason="birth_date_future")
     if born < today.replace(year=today.year - OLDEST_APPLICANT_YEARS):
         raise InvalidInput(f"applicant.birth_date: more than {OLDEST_APPLICANT_YEARS} years ago",
-                           field="applicant.birth_date")
+                           field="applicant.birth_date", reason="birth_date_too_old", years=OLDEST_APPLICANT_YEARS)
     return born.isoformat()
 
 
@@ -81,7 +82,7 @@ def start_signup(request: dict[str, Any]) -> dict[str, Any]:
     plan = plan_on_sale(request["product_code"], request["plan_code"])
     if find_customers(applicant["email"]):
         raise Conflict("applicant.email: there is an account with this e-mail address already; sign in to add a "
-                       "product, or call us", field="applicant.email")
+                       "product, or call us", field="applicant.email", reason="email_has_account")
     now = utcnow()
     signup_id, resume_code = str(uuid.uuid4()), resume_codes.new_code(grouped=True)
     steps = {name: {"status": "pending"} for name in STEPS}
@@ -104,7 +105,7 @@ def _load(signup_id: str) -> Signup:
     try:
         return Signup.get(*Signup.keys(signup_id))
     except Signup.DoesNotExist:
-        raise NotFound("no such sign-up") from None
+        raise NotFound("no such sign-up", reason="signup_not_found") from None
 
 
 def _record(signup_id: str) -> tuple[Signup, Any]:
@@ -116,7 +117,7 @@ def _record(signup_id: str) -> tuple[Signup, Any]:
         elif isinstance(item, SignatureEvidence):
             evidence = item
     if signup is None:
-        raise NotFound("no such sign-up")
+        raise NotFound("no such sign-up", reason="signup_not_found")
     return signup, evidence
 
 
@@ -130,7 +131,7 @@ def signup_with_code(signup_id: str, resume_code: str | None) -> dict[str, Any]:
 def signup_of_customer(signup_id: str, customer_id: str) -> dict[str, Any]:
     signup, evidence = _record(signup_id)
     if signup.customer_id != customer_id:
-        raise NotFound("no such sign-up")
+        raise NotFound("no such sign-up", reason="signup_not_found")
     return _view(signup, evidence)
 
 
@@ -143,7 +144,8 @@ def resume(resume_code: str) -> dict[str, Any]:
     try:
         signup_id = ResumeCode.get(*ResumeCode.keys(resume_code)).signup_id
     except ResumeCode.DoesNotExist:
-        raise NotFound("resume_code: no sign-up goes with this code", field="resume_code") from None
+        raise NotFound("resume_code: no sign-up goes with this code", field="resume_code",
+                       reason="resume_code_unknown") from None
     return _view(_load(signup_id))
 
 
@@ -152,7 +154,8 @@ def resume(resume_code: str) -> dict[str, Any]:
 
 def _require_code(signup: Signup, resume_code: str | None) -> None:
     if not resume_code or not hmac.compare_digest(signup.resume_code_digest, code_digest(resume_code)):
-        raise NotFound("no such sign-up")  # the same answer as for an unknown id: nothing to probe
+        raise NotFound("no such sign-up",
+                       reason="signup_not_found")  # the same answer as for an unknown id: nothing to probe
 
 
 def _load_with_code(signup_id: str, resume_code: str | None) -> Signup:
@@ -168,7 +171,8 @@ def _step(signup: Signup, name: str, status: str, **detail: Any) -> None:
 
 def _require_status(signup: Signup, allowed: tuple[str, ...], doing: str) -> None:
     if signup.status not in allowed:
-        raise Conflict(f"status: the sign-up is {signup.status}; {doing} is not possible now", field="status")
+        raise Conflict(f"status: the sign-up is {signup.status}; {doing} is not possible now", field="status",
+                       reason="signup_step_not_possible", status=signup.status.lower())
 
 
 def start_identification(signup_id: str, resume_code: str | None) -> dict[str, Any]:
@@ -239,7 +243,7 @@ def send_signing_code(signup_id: str, resume_code: str | None) -> dict[str, Any]
     sent = int(signup.steps["signing"].get("codes_sent", 0))
     if sent >= SIGNING_CODES_PER_SIGNUP:
         raise Conflict(f"signing: {SIGNING_CODES_PER_SIGNUP} codes were sent already; call us to continue",
-                       field="signing")
+                       field="signing", reason="signing_codes_used_up", limit=SIGNING_CODES_PER_SIGNUP)
     code = one_time_codes.new_code()
     now = utcnow()
     email = signup.applicant["email"]
@@ -278,11 +282,12 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
     current = terms()
     if (request["terms_version"], request["terms_sha256"]) != (current["version"], current["sha256"]):
         raise Conflict(f"terms_sha256: these are not the terms in force (version {current['version']}, "
-                       f"fingerprint {current['sha256']}); read them again", field="terms_sha256")
+                       f"fingerprint {current['sha256']}); read them again", field="terms_sha256",
+                       reason="terms_changed", version=current["version"])
     try:
         code = SigningCode.get(*SigningCode.keys(signup_id))
     except SigningCode.DoesNotExist:
-        raise Conflict("code: ask for a signing code first", field="code") from None
+        raise Conflict("code: ask for a signing code first", field="code", reason="code_not_requested") from None
     one_time_codes.check(code, _signing_scope(signup_id), request["code"])
 
     now = isoformat(utcnow())

@@ -35,6 +35,6 @@ def from_epoch(value: Any, *, millis: bool = False) -> str:
 def check_signature(header_name: str, header: str | None, expected: str) -> None:
     """Constant-time comparison of `sha256=<digest>` with what the secret gives for the body."""
     if not header:
-        raise InvalidInput(f"{header_name}: missing", field=header_name)
+        raise InvalidInput(f"{header_name}: missing", field=header_name, reason="signature_missing")
     if not hmac.compare_digest(header.strip().encode(), f"sha256={expected}".encode()):
-        raise InvalidInput(f"{header_name}: does not match the payload", field=header_name)
+        raise InvalidInput(f"{header_name}: does not match the payload", field=header_name, reason="signature_invalid")

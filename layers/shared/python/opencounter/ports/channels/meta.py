@@ -32,5 +32,5 @@ def meta_verification_challenge(params: dict[str, str], verify_token: str) -> st
     token = params.get("hub.verify_token") or ""
     if params.get("hub.mode") != "subscribe" or not verify_token or not hmac.compare_digest(
             token.encode(), verify_token.encode()):
-        raise Forbidden("hub.verify_token does not match this webhook")
+        raise Forbidden("hub.verify_token does not match this webhook", reason="signature_invalid")
     return params.get("hub.challenge") or ""
