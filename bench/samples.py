@@ -17,7 +17,7 @@ import requests
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from infra.local.demo import CUSTOMERS, demo_id
+from infra.local.demo import CUSTOMERS, DEMO_PASSWORD, demo_id
 from infra.local.patches import as_delivered
 from infra.local.runtime import LOCAL_PARAMETERS, Running
 from infra.local.sandbox.stripe.wire import API_VERSION, signature_header
@@ -32,7 +32,7 @@ from opencounter.pricing.rating import Period
 
 CUSTOMER_EMAIL = "sanne@example.nl"
 AGENT_EMAIL = "agent@opencounter.example"
-PASSWORD = "demo"
+PASSWORD = DEMO_PASSWORD
 
 
 class Users:

@@ -3,7 +3,7 @@ offered first), choose a channel, see the whole contact history, follow and cont
 
 from opencounter.contacts.requests import continue_request, list_requests, load_request, request_view, start_request
 from opencounter.contacts.service import ask, choose, contact_history, feedback
-from opencounter.edge.http import caller, json_body, me, rest_api
+from opencounter.edge.http import caller, json_body, language, me, rest_api
 from opencounter.edge.observability import observability
 
 logger, metrics = observability("contacts")
@@ -17,7 +17,7 @@ def _channel() -> str:
 
 @app.post("/me/contacts")
 def post_contact() -> tuple[dict, int]:
-    result = ask(me(app), json_body(app), channel=_channel())
+    result = ask(me(app), json_body(app), channel=_channel(), language=language(app))
     metrics.add_metric(name="QuestionAsked", unit="Count", value=1)
     return result, 201
 

@@ -4,7 +4,7 @@
 from opencounter.channels.status import channel_status
 from opencounter.contacts.faq import ranked
 from opencounter.core.clock import business_today
-from opencounter.edge.http import rest_api
+from opencounter.edge.http import language, rest_api
 from opencounter.edge.observability import observability
 
 logger, metrics = observability("service-info")
@@ -18,7 +18,7 @@ def get_channels() -> dict:
 
 @app.get("/faq")
 def get_faq() -> dict:
-    return ranked(business_today())
+    return ranked(business_today(), language(app))
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -12,7 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from infra.local.template import ROOT
-from infra.local.tokens import TokenIssuer, User
+from infra.local.tokens import User
+from infra.local.users import UserPoolDirectory
 from opencounter.billing.invoices import bill_customer
 from opencounter.billing.usage import record_usage
 from opencounter.catalogue.service import load_catalogue
@@ -30,7 +31,8 @@ from opencounter.ports.channels.contact import InboundContact
 from opencounter.pricing.rating import Period
 from opencounter.signups.credit import Blocklisted
 
-DEMO_PASSWORD = "demo"
+#: every demo user's password (the pool's policy: 12 characters, upper and lower case, a digit)
+DEMO_PASSWORD = "Demo-password-1"
 SYSTEM = {"type": "system", "id": "demo-data"}
 
 
@@ -81,9 +83,11 @@ def demo_users() -> list[User]:
     return customers + STAFF
 
 
-def register_users(issuer: TokenIssuer) -> None:
+def register_users(directory: UserPoolDirectory) -> None:
+    """The demo users, as logins in the user pool (so they sign in, change address and reset a
+    forgotten password as any customer does)."""
     for user in demo_users():
-        issuer.add_user(user)
+        directory.add(user)
 
 
 def load_demo_data() -> None:

@@ -25,7 +25,10 @@ STATES_ROLE = f"arn:aws:iam::{ACCOUNT}:role/opencounter-local-states"
 #: receipt rule is played by the sandbox mail sender, which invokes the function itself)
 WIRED_IN_PROCESS = ("AWS::Serverless::LayerVersion", "AWS::Serverless::Api", "AWS::CloudWatch::Alarm",
                     "AWS::SQS::QueuePolicy", "AWS::CloudWatch::Dashboard", "AWS::S3::BucketPolicy",
-                    "AWS::SES::ReceiptRuleSet", "AWS::SES::ReceiptRule", "AWS::Lambda::Permission")
+                    "AWS::SES::ReceiptRuleSet", "AWS::SES::ReceiptRule", "AWS::Lambda::Permission",
+                    # the gateway serves web/ itself, with the CloudFront response headers policy's headers
+                    "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl",
+                    "AWS::CloudFront::ResponseHeadersPolicy")
 
 
 @dataclass
@@ -176,13 +179,20 @@ def _create_user_pools(r: Resolver, client: Callable[[str], Any]) -> None:
     for name, spec in r.resources("AWS::Cognito::UserPool").items():
         props = r.resolve(spec["Properties"])
         pool = idp.create_user_pool(PoolName=props.get("UserPoolName", name), Schema=props.get("Schema", []),
-                                    UsernameAttributes=props.get("UsernameAttributes", []))["UserPool"]
+                                    UsernameAttributes=props.get("UsernameAttributes", []),
+                                    Policies=props.get("Policies", {}),
+                                    AutoVerifiedAttributes=props.get("AutoVerifiedAttributes", []))["UserPool"]
         r.physical[name], r.attributes[(name, "Arn")] = pool["Id"], pool["Arn"]
     for name, spec in r.resources("AWS::Cognito::UserPoolClient").items():
         props = r.resolve(spec["Properties"])
+        oauth = {k: props[k] for k in ("AllowedOAuthFlows", "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient",
+                                       "CallbackURLs", "LogoutURLs", "SupportedIdentityProviders") if k in props}
         app_client = idp.create_user_pool_client(UserPoolId=props["UserPoolId"], ClientName=props["ClientName"],
-                                                 ExplicitAuthFlows=props.get("ExplicitAuthFlows", []))
+                                                 ExplicitAuthFlows=props.get("ExplicitAuthFlows", []), **oauth)
         r.physical[name] = app_client["UserPoolClient"]["ClientId"]
+    for name, spec in r.resources("AWS::Cognito::UserPoolDomain").items():
+        # the managed login itself is served by the local gateway (infra/local/login.py)
+        r.physical[name] = r.resolve(spec["Properties"])["Domain"]
     for name, spec in r.resources("AWS::Cognito::UserPoolGroup").items():
         props = r.resolve(spec["Properties"])
         idp.create_group(GroupName=props["GroupName"], UserPoolId=props["UserPoolId"])

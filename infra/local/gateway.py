@@ -21,20 +21,57 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from infra.deploy.portal import portal_config
 from infra.local.cloud import LocalCloud
 from infra.local.lambdas import FunctionCrashed
-from infra.local.template import ACCOUNT, ROOT, Route, api_routes
+from infra.local.login import ManagedLogin
+from infra.local.template import ACCOUNT, ROOT, Resolver, Route, api_routes
 from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer
 
 #: API Gateway's own limit on a request payload
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 WEB = ROOT / "web"
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css",
-                 ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json"}
+                 ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json",
+                 ".webmanifest": "application/manifest+json", ".ico": "image/x-icon"}
 
 
 def _rule_path(resource: str) -> str:
     return resource.replace("{proxy+}", "<path:proxy>").replace("{", "<").replace("}", ">")
+
+
+def _page_headers(r: Resolver) -> dict[str, str]:
+    """The headers the template's CloudFront response headers policy adds to every page."""
+    headers: dict[str, str] = {}
+    for spec in r.resources("AWS::CloudFront::ResponseHeadersPolicy").values():
+        config = r.resolve(spec["Properties"])["ResponseHeadersPolicyConfig"]
+        security = config.get("SecurityHeadersConfig", {})
+        if "ContentSecurityPolicy" in security:
+            policy = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+            headers["Content-Security-Policy"] = " ".join(policy.split())
+        if "StrictTransportSecurity" in security:
+            hsts = security["StrictTransportSecurity"]
+            headers["Strict-Transport-Security"] = f"max-age={hsts['AccessControlMaxAgeSec']}" \
+                + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "") \
+                + ("; preload" if hsts.get("Preload") else "")
+        if "FrameOptions" in security:
+            headers["X-Frame-Options"] = security["FrameOptions"]["FrameOption"]
+        if "ContentTypeOptions" in security:
+            headers["X-Content-Type-Options"] = "nosniff"
+        if "ReferrerPolicy" in security:
+            headers["Referrer-Policy"] = security["ReferrerPolicy"]["ReferrerPolicy"]
+        for item in config.get("CustomHeadersConfig", {}).get("Items", []):
+            headers[item["Header"]] = item["Value"]
+    return headers
+
+
+def _cors(r: Resolver) -> dict[str, str]:
+    """The Api's Cors settings as the preflight's headers."""
+    api = next(iter(r.resources("AWS::Serverless::Api").values()), {})
+    cors = r.resolve(api.get("Properties", {}).get("Cors", {}))
+    names = {"AllowOrigin": "Access-Control-Allow-Origin", "AllowHeaders": "Access-Control-Allow-Headers",
+             "AllowMethods": "Access-Control-Allow-Methods", "MaxAge": "Access-Control-Max-Age"}
+    return {names[k]: str(v).strip("'") for k, v in cors.items() if k in names}
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -71,11 +108,14 @@ class Gateway:
     """A WSGI application: the API, the local sign-in, and the pages."""
 
     def __init__(self, cloud: LocalCloud, issuer: TokenIssuer, stage: str = "dev",
-                 sandboxes: dict[str, Any] | None = None) -> None:
+                 sandboxes: dict[str, Any] | None = None, login: ManagedLogin | None = None) -> None:
         self.cloud = cloud
         self.issuer = issuer
         #: path prefix -> provider stand-in with a handle(request) method
         self.sandboxes = dict(sandboxes or {})
+        self.login = login
+        self.page_headers = _page_headers(cloud.resolver)
+        self.cors = _cors(cloud.resolver)
         self.stage = stage
         self.routes = api_routes(cloud.resolver.template)
         apis = cloud.resolver.resources("AWS::Serverless::Api")
@@ -89,6 +129,10 @@ class Gateway:
     def handle(self, request: Request) -> Response:
         if request.path.startswith("/local/"):
             return self._local(request)
+        if self.login is not None and self.login.handles(request.path):
+            return self._secured(self.login.handle(request))
+        if request.path == "/config.json":
+            return self._config(request)
         for prefix, sandbox in self.sandboxes.items():
             if request.path.startswith(prefix + "/"):
                 return sandbox.handle(request)
@@ -99,7 +143,9 @@ class Gateway:
             if request.method == "GET":
                 page = self._page(request.path)
                 if page is not None:
-                    return page
+                    return self._secured(page)
+            if request.method == "OPTIONS" and self._has_path(request):
+                return self._preflight(request)
             return self.gateway_responses.answer("MISSING_AUTHENTICATION_TOKEN", str(uuid.uuid4()))
         request_id = str(uuid.uuid4())
         body = request.get_data()
@@ -199,6 +245,36 @@ class Gateway:
         if request.path == "/local/health":
             return _json(200, {"status": "ok"})
         return _json(404, {"message": "no such local endpoint"})
+
+    def _secured(self, response: Response) -> Response:
+        """A page as CloudFront serves it: with the response headers policy's headers."""
+        for name, value in self.page_headers.items():
+            response.headers[name] = value
+        return response
+
+    def _config(self, request: Request) -> Response:
+        """What the deploy writes as /config.json, for this local cloud: the API and the managed
+        login are here, at the same origin."""
+        origin = request.host_url.rstrip("/")
+        client = next(iter(self.cloud.resolver.resources("AWS::Cognito::UserPoolClient")))
+        config = portal_config({"ApiUrl": origin, "LoginDomain": origin,
+                                "UserPoolClientId": self.cloud.resolver.physical[client]}, local=True)
+        return self._secured(_json(200, config, {"Cache-Control": "no-cache"}))
+
+    def _has_path(self, request: Request) -> bool:
+        adapter = self.map.bind_to_environ(request.environ)
+        try:
+            adapter.match(request.path, method="GET")
+        except MethodNotAllowed:
+            return True
+        except NotFound:
+            return False
+        return True
+
+    def _preflight(self, request: Request) -> Response:
+        """The OPTIONS answer SAM adds to every path when the Api has Cors: allowed for the
+        configured origin only (a browser compares Access-Control-Allow-Origin itself)."""
+        return Response("", status=200, headers=self.cors)
 
     @staticmethod
     def _page(path: str) -> Response | None:

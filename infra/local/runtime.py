@@ -15,11 +15,13 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from infra.local.cloud import LocalCloud
 from infra.local.demo import load_demo_data, register_users
 from infra.local.gateway import Gateway
+from infra.local.login import ManagedLogin
 from infra.local.sandbox.channels import PHONE_NUMBER_ID, ChannelSandbox
 from infra.local.sandbox.provider_apis import ProviderApis
 from infra.local.sandbox.senders import ChannelSenders
 from infra.local.sandbox.stripe.standin import StripeStandIn
-from infra.local.tokens import InvalidToken, NewPasswordRequired, TokenIssuer, User
+from infra.local.tokens import TokenIssuer
+from infra.local.users import UserPoolDirectory
 
 #: the local cloud's own provider credentials (template parameters that are secrets in AWS)
 LOCAL_PARAMETERS = {"StripeSecretKey": "sk_test_opencounter_local",
@@ -64,7 +66,7 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     http = make_server("127.0.0.1", port, front, threaded=True,
                        request_handler=_QuietHandler if quiet else WSGIRequestHandler)
     url = f"http://127.0.0.1:{http.server_port}"
-    stand_ins = {"StripeApiBase": f"{url}{StripeStandIn.PREFIX}",
+    stand_ins = {"PortalOrigin": url, "StripeApiBase": f"{url}{StripeStandIn.PREFIX}",
                  "MetaApiBase": f"{url}{ProviderApis.META_BASE}", "XApiBase": f"{url}{ProviderApis.X_BASE}",
                  # no Stripe.js page of our own locally: payments are completed on the stand-in's test bank
                  "PaymentCheckoutUrl": f"{url}{StripeStandIn.PREFIX}/pay/{{payment_id}}"
@@ -87,9 +89,12 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     r = cloud.resolver
     pool = next(iter(r.resources("AWS::Cognito::UserPool")))
     client = next(iter(r.resources("AWS::Cognito::UserPoolClient")))
-    issuer = TokenIssuer(cloud.region, r.physical[pool], r.physical[client],
-                         directory=UserPoolDirectory(cloud, r.physical[pool], r.physical[client]))
-    register_users(issuer)
+    directory = UserPoolDirectory(cloud.client("cognito-idp"), r.physical[pool], r.physical[client],
+                                  mail=cloud.deliver_mail)
+    issuer = TokenIssuer(cloud.region, r.physical[pool], r.physical[client], directory=directory)
+    register_users(directory)
+    login = ManagedLogin(issuer, r.physical[client], callback_urls=lambda: _callback_urls(cloud, pool, client),
+                         reset_password=directory.reset_password, confirm_password=directory.confirm_password)
     if demo:
         load_demo_data()
         cloud.settle()
@@ -101,7 +106,7 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
         store=lambda bucket, key, raw: s3.put_object(Bucket=bucket, Key=key, Body=raw),
         mail_bucket=r.physical["InboundMailBucket"], mail_prefix="mail/"))
     providers = ProviderApis(LOCAL_PARAMETERS["MetaAccessToken"], LOCAL_PARAMETERS["XAccessToken"])
-    gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"),
+    gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"), login=login,
                       sandboxes={stripe.PREFIX: stripe, channels.PREFIX: channels, providers.PREFIX: providers})
     stripe.add_webhook(f"{url}/webhooks/identity", LOCAL_PARAMETERS["StripeIdentityWebhookSecret"], "identity.")
     stripe.add_webhook(f"{url}/webhooks/stripe", LOCAL_PARAMETERS["StripePaymentsWebhookSecret"],
@@ -121,43 +126,17 @@ class _Front:
         return self.app(environ, start_response)
 
 
+def _callback_urls(cloud: LocalCloud, pool: str, client: str) -> list[str]:
+    """Where the app client lets the managed login send a code or a signed-out browser."""
+    r = cloud.resolver
+    described = cloud.client("cognito-idp").describe_user_pool_client(
+        UserPoolId=r.physical[pool], ClientId=r.physical[client])["UserPoolClient"]
+    return [*described.get("CallbackURLs", []), *described.get("LogoutURLs", [])]
+
+
 class _Stoppable:
     def __init__(self, stop: Any) -> None:
         self.shutdown = stop
-
-
-class UserPoolDirectory:
-    """Signs in the users the application created in the (moto) user pool, such as a customer
-    who just signed up: password checked by Cognito, groups and customer id read from it."""
-
-    def __init__(self, cloud: LocalCloud, pool_id: str, client_id: str) -> None:
-        self.idp, self.pool_id, self.client_id = cloud.client("cognito-idp"), pool_id, client_id
-
-    def find(self, username: str, password: str) -> User | None:
-        idp = self.idp
-        try:
-            answer = idp.admin_initiate_auth(UserPoolId=self.pool_id, ClientId=self.client_id,
-                                             AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                             AuthParameters={"USERNAME": username, "PASSWORD": password})
-        except (idp.exceptions.NotAuthorizedException, idp.exceptions.UserNotFoundException):
-            return None
-        if answer.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
-            raise NewPasswordRequired(answer["Session"])
-        found = idp.admin_get_user(UserPoolId=self.pool_id, Username=username)
-        if not found.get("Enabled", True):
-            return None
-        attributes = {a["Name"]: a["Value"] for a in found["UserAttributes"]}
-        memberships = idp.admin_list_groups_for_user(UserPoolId=self.pool_id, Username=username)["Groups"]
-        return User(username, password, tuple(g["GroupName"] for g in memberships),
-                    attributes.get("custom:customer_id"), attributes.get("sub", ""))
-
-    def choose_password(self, username: str, session: str, new_password: str) -> None:
-        try:
-            self.idp.admin_respond_to_auth_challenge(
-                UserPoolId=self.pool_id, ClientId=self.client_id, ChallengeName="NEW_PASSWORD_REQUIRED",
-                Session=session, ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password})
-        except self.idp.exceptions.ClientError as error:
-            raise InvalidToken(error.response["Error"]["Message"]) from None
 
 
 class _QuietHandler(WSGIRequestHandler):

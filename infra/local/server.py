@@ -30,8 +30,9 @@ def main() -> None:
 OpenCounter is running locally.
 
   API          {running.url}            (e.g. GET {running.url}/me)
-  Pages        {running.url}/   (sign up at {running.url}/signup.html)
-  Sign in      POST {running.url}/local/auth/sign-in  {{"username": ..., "password": "{DEMO_PASSWORD}"}}
+  Portal       {running.url}/   (sign in there; sign up at {running.url}/signup.html)
+  Sign in      the portal's login page (authorization code with PKCE), or for curl:
+               POST {running.url}/local/auth/sign-in  {{"username": ..., "password": "{DEMO_PASSWORD}"}}
                then send the IdToken as the Authorization header
   E-mail, SMS  {running.url}/local/mailbox?to=<address or +number>   (what SES and SNS sent: codes, notices)
   Channels     POST {running.url}/sandbox/channels/<whatsapp|messenger|x|email|phone>  {{"from": ..., "text": ...}}

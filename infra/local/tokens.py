@@ -33,6 +33,8 @@ class User:
     groups: tuple[str, ...]
     customer_id: str | None = None
     subject: str = ""
+    #: the address the user signs in with now, when it is not the username they were made with
+    email: str | None = None
 
     @property
     def sub(self) -> str:
@@ -58,8 +60,8 @@ class TokenIssuer:
     def users(self) -> list[User]:
         return list(self._users.values())
 
-    def sign_in(self, username: str, password: str) -> dict[str, Any]:
-        """USER_PASSWORD_AUTH: the AuthenticationResult Cognito's InitiateAuth returns."""
+    def user_for(self, username: str, password: str) -> User:
+        """The user these credentials sign in (NewPasswordRequired on a temporary password)."""
         user = self._users.get(username.strip().lower())
         if user is None and self.directory is not None:
             user = self.directory.find(username.strip().lower(), password)
@@ -67,21 +69,31 @@ class TokenIssuer:
             user = None
         if user is None:
             raise InvalidToken("Incorrect username or password.")
+        return user
+
+    def sign_in(self, username: str, password: str) -> dict[str, Any]:
+        """USER_PASSWORD_AUTH: the AuthenticationResult Cognito's InitiateAuth returns."""
+        user = self.user_for(username, password)
         return {"IdToken": self.id_token(user), "ExpiresIn": self.lifetime_s, "TokenType": "Bearer"}
 
-    def choose_password(self, username: str, session: str, new_password: str) -> dict[str, Any]:
-        """Answer NEW_PASSWORD_REQUIRED: set the password, then sign in with it."""
+    def choose_password_user(self, username: str, session: str, new_password: str) -> User:
+        """Answer NEW_PASSWORD_REQUIRED: set the password; the user it then signs in."""
         if self.directory is None:
             raise InvalidToken("Invalid session for the user.")
         self.directory.choose_password(username.strip().lower(), session, new_password)
-        return self.sign_in(username, new_password)
+        return self.user_for(username, new_password)
+
+    def choose_password(self, username: str, session: str, new_password: str) -> dict[str, Any]:
+        """Answer NEW_PASSWORD_REQUIRED: set the password, then sign in with it."""
+        user = self.choose_password_user(username, session, new_password)
+        return {"IdToken": self.id_token(user), "ExpiresIn": self.lifetime_s, "TokenType": "Bearer"}
 
     def id_token(self, user: User, *, lifetime_s: int | None = None) -> str:
         now = int(time.time())
         claims = {
             "sub": user.sub, "iss": self.issuer, "aud": self.client_id, "token_use": "id",
             "cognito:username": user.username, "cognito:groups": list(user.groups),
-            "email": user.username if "@" in user.username else f"{user.username}@example.nl",
+            "email": user.email or (user.username if "@" in user.username else f"{user.username}@example.nl"),
             "email_verified": True, "auth_time": now, "iat": now,
             "exp": now + (self.lifetime_s if lifetime_s is None else lifetime_s), "jti": str(uuid.uuid4()),
         }

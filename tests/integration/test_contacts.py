@@ -83,9 +83,22 @@ def test_every_minute_each_channels_backlog_and_wait_go_to_the_dashboard(cloud, 
     assert published["email"]["waiting"] >= 1
 
 
+def test_the_faq_answers_in_the_callers_language_dutch_first(cloud, anonymous):
+    # Without a language, and with one we do not speak, the FAQ is in Dutch
+    for headers in ({}, {"Accept-Language": "fr-FR"}):
+        assert anonymous.get("/faq", headers=headers).json()["articles"][0]["question"].startswith(
+            ("Wat", "Hoe", "Kan", "Ik", "Mijn"))
+    # In English when the caller reads English; a malformed quality counts as not wanted
+    english = anonymous.get("/faq", headers={"Accept-Language": "nl;q=oops, en"}).json()
+    assert "What is on my invoice?" in [a["question"] for a in english["articles"]]
+    dutch = anonymous.get("/faq", headers={"Accept-Language": "en;q=0.3, nl"}).json()
+    assert "Wat staat er op mijn factuur?" in [a["question"] for a in dutch["articles"]]
+
+
 def test_a_question_is_offered_self_service_first_and_the_customer_chooses(cloud, customer):
-    # When the customer asks how to pay an invoice
-    response = customer.post("/me/contacts", json={"question": "How can I pay my invoice with iDEAL?"})
+    # When the customer asks how to pay an invoice, reading English
+    response = customer.post("/me/contacts", json={"question": "How can I pay my invoice with iDEAL?"},
+                             headers={"Accept-Language": "en-GB,en;q=0.9,nl;q=0.5"})
 
     # Then the FAQ answer and the self-service action come first, then online help, then personal help
     assert response.status_code == 201

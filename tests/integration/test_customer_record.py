@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from infra.local.demo import DEMO_PASSWORD
 from tests.conftest import TableWrites
 
 
@@ -30,7 +31,7 @@ def test_a_customer_sees_their_whole_record_in_one_screen(cloud, customer):
 def test_a_demo_customer_holds_products(cloud):
     from tests.conftest import Caller
 
-    token = cloud.issuer.sign_in("sanne@example.nl", "demo")["IdToken"]
+    token = cloud.issuer.sign_in("sanne@example.nl", DEMO_PASSWORD)["IdToken"]
     record = Caller(cloud.url, token).get("/me").json()
     assert {p["product_code"] for p in record["products"]} == {"MOBILE", "POWER"}
     assert all(p["status"] == "ACTIVE" for p in record["products"])

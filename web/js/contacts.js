@@ -1,165 +1,144 @@
-// Contacts: the service funnel (self-service first; the customer chooses), one contact as the
-// customer or staff see it, scoring a finished contact, and the customer's contact history.
+// Contacts: the service funnel (an answer or self-service first; then the customer chooses a
+// channel, each with its wait), one contact as the customer or staff see it, and scoring one.
 
-import { $, button, element, item, jump, say } from "./dom.js";
-import { at, channelName, hoursText, openText, waitLabel, waitText } from "./format.js";
+import { $, attempt, button, element, item, say, status } from "./dom.js";
+import { at, channelName, hours, waitText } from "./format.js";
+import { has, t } from "./i18n.js";
 import { api, state } from "./session.js";
 
-// whether an agent's answer left OpenCounter on the contact's channel
-const DELIVERY = { sent: "sent", failed: "not delivered", sending: "sending (check before answering again)",
-  in_history: "in the customer's history" };
-const CONTACT_STATUS = { offered: "waiting for your choice", self_served: "solved with self-service", queued: "in the queue",
-  in_progress: "being handled", resolved: "resolved", abandoned: "ended before we answered" };
 // where a self-service action is in the portal
-const SECTIONS = { "/me/invoices": "invoices-title", "/me/usage": "usage-title", "/me/moves": "move-title",
-  "/me/products": "products-title" };
+const PAGES = { "/me/invoices": "#/invoices", "/me/usage": "#/usage", "/me/moves": "#/settings", "/me/products": "#/products" };
 
-// a self-service action: a jump to the portal section that does it, or a link
 export function selfService(action) {
-  if (SECTIONS[action.path] && state.base === "/me" && !$("record").hidden) return button(action.label, () => jump(SECTIONS[action.path]));
-  if (action.path.startsWith("/me")) {
-    return state.token ? element("span", action.label) : element("a", `${action.label} (sign in first)`, { href: "#sign-in" });
-  }
-  return element("a", action.label, { href: action.path });
+  const label = has(`self_service.${action.path}`) ? t(`self_service.${action.path}`) : action.label;
+  if (PAGES[action.path]) return element("a", label, { href: state.token ? PAGES[action.path] : "#/" });
+  return element("a", label, { href: action.path });
 }
 
-function offerItem(c) {
-  const li = item(`${c.label}: ${openText(c)}` + (c.open_now && c.channel !== "office" ? `, ${waitLabel(c.expected_wait_s, c.wait_range_s)}` : "") +
-    (c.callback_available ? ", call-back available" : ""));
-  if (c.channel === "office") li.append(element("p", `Visit us at the office: ${hoursText(c.opening_hours)}.`, { className: "hint" }));
-  else if (c.channel === "phone" && c.callback_available) li.append(choiceButton("Call me back", c.channel, c.label));
-  else if (c.open_now && c.channel !== "phone") li.append(choiceButton(`Choose ${c.label}`, c.channel, c.label));
+function offer(c) {
+  const li = element("li", "", { className: "offer" });
+  li.append(element("strong", channelName(c.channel)));
+  const facts = [c.open_now ? t("service.open") : c.opens_at ? t("service.opens", { when: at(c.opens_at) }) : t("service.closed")];
+  if (c.open_now && c.channel !== "office") facts.push(t("service.wait", { wait: waitText(c.expected_wait_s, c.wait_range_s) }));
+  li.append(element("span", facts.join(" · "), { className: "hint" }));
+  if (c.channel === "office") li.append(element("p", t("contact.office", { hours: hours(c.opening_hours) }), { className: "hint" }));
+  else if (c.channel === "phone" && c.callback_available) li.append(choice(t("contact.call_me"), "phone"));
+  else if (c.open_now && c.channel !== "phone") li.append(choice(t("contact.choose", { channel: channelName(c.channel) }), c.channel));
   return li;
+}
+
+function choice(text, channel) {
+  return button(text, () => choose(channel), { className: "secondary choice" });
 }
 
 function showOffers({ contact, offers }) {
   state.contact = contact;
   const parts = [];
   if (offers.answers.length) {
-    const answers = element("div", "", { className: "answers" });
-    answers.append(element("h4", "Perhaps this answers it"), ...offers.answers.map((a) => {
-      const article = element("article");
-      article.append(element("h5", a.question), element("p", a.answer));
-      return article;
-    }));
-    parts.push(answers);
-  } else parts.push(element("p", "We found no ready answer to this one: choose how you want to reach us.", { className: "hint" }));
-  if (offers.self_service.length) {
-    const list = element("ul");
-    list.append(...offers.self_service.map((a) => { const li = item(""); li.append(selfService(a)); return li; }));
-    parts.push(element("h4", "Do it yourself, now"), list);
+    parts.push(element("h2", t("contact.maybe")));
+    for (const a of offers.answers) {
+      const article = element("article", "", { className: "card" });
+      article.append(element("h3", a.question), element("p", a.answer));
+      if (a.self_service) article.append(selfService(a.self_service));
+      parts.push(article);
+    }
+  } else {
+    parts.push(element("p", t("contact.no_answer"), { className: "hint" }));
   }
-  parts.push(choiceButton("This answered my question", "self_service"));
-  for (const [title, channels] of [["Talk to us online", offers.online_help], ["Personal help", offers.personal]]) {
-    const list = element("ul", "", { className: "offer-list" });
-    list.append(...channels.map(offerItem));
-    parts.push(element("h4", title), list);
+  parts.push(choice(t("contact.solved"), "self_service"));
+  for (const [title, channels] of [["contact.online", offers.online_help], ["contact.personal", offers.personal]]) {
+    const list = element("ul", "", { className: "offers plain" });
+    list.append(...channels.map(offer));
+    parts.push(element("h2", t(title)), list);
   }
   $("offers").replaceChildren(...parts);
   $("offers").hidden = false;
+  $("offers").querySelector("h2, p").tabIndex = -1;
+  $("offers").querySelector("h2, p").focus();
 }
 
-function choiceButton(text, choice, label) {
-  return Object.assign(button(text, () => choose(choice, label)), { className: "choice" });
-}
-
-async function choose(choice, label) {
-  try {
-    const contact = await api("POST", `/me/contacts/${encodeURIComponent(state.contact.contact_id)}/choice`, { choice });
-    for (const b of $("offers").querySelectorAll("button.choice")) b.remove();  // chosen: the self-service stays
+async function choose(channel) {
+  await attempt("contact-status", async () => {
+    const contact = await api("POST", `/me/contacts/${encodeURIComponent(state.contact.contact_id)}/choice`, { choice: channel });
+    for (const b of $("offers").querySelectorAll("button.choice")) b.remove();  // chosen: the answers stay
     const wait = contact.predicted_wait_s;
-    say(choice === "self_service" ? "Glad that helped. You can score the answer under My contacts."
-      : `${contact.callback_to ? `We'll call you back on ${contact.callback_to}` : `You're in the queue for ${label}`}: ${wait === null ? "we cannot estimate the wait now" : Math.round(wait) === 0
-        ? "you're next" : `expected wait ${waitText(wait)}`}.`, true, "contact-message");
-    $("contact-message").focus();
-    loadContacts().catch(() => {});
-  } catch (error) { say(error.message, false, "contact-message"); }
+    say("contact-status", channel === "self_service" ? t("contact.glad")
+      : contact.callback_to ? t("contact.callback", { number: contact.callback_to, wait: waitText(wait) })
+        : t("contact.queued", { channel: channelName(channel), wait: waitText(wait) }));
+    $("contact-status").focus();
+  });
 }
 
-$("question-form").addEventListener("submit", async (event) => {
+$("question-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  say("", true, "contact-message");
-  try {
-    showOffers(await api("POST", "/me/contacts", { question: event.target.question.value }));
-    $("offers").querySelector("h4, p").setAttribute("tabindex", "-1");
-    $("offers").querySelector("h4, p").focus();
-    loadContacts().catch(() => {});
-  } catch (error) { say(error.message, false, "contact-message"); }
+  say("contact-status", "");
+  attempt("contact-status", async () => showOffers(await api("POST", "/me/contacts", { question: event.target.question.value })));
 });
-
-function noteItem(n, staff) {
-  const li = item(`${at(n.at)} · ${n.by}: ${n.text}`);
-  if (staff) li.append(element("span", n.for_customer ? "for the customer" : "internal",
-    { className: n.for_customer ? "badge" : "badge internal" }));
-  return li;
-}
 
 // one contact, as the customer sees it or, with staff fields, as staff see it; `controls(c)`
 // gives staff what they can do with it
 export function contactItem(c, controls) {
   const staff = "sender" in c;
-  const li = element("li");
+  const li = element("li", "", { className: "card" });
   li.dataset.contact = c.contact_id;
-  const who = !staff ? "" : c.customer_id ? ` · ${c.sender || "customer"}` : ` · unknown sender ${c.sender || ""}`;
-  li.append(element("strong", c.subject), ` – ${at(c.started_at)} · ${channelName(c.channel)} · ${CONTACT_STATUS[c.status] || c.status}${who}`);
-  if (staff && c.authenticated === false) li.append(element("span", "not verified", { className: "badge internal" }));
+  li.append(element("h3", c.subject), element("p", t("contacts.facts", { date: at(c.started_at), channel: channelName(c.channel),
+    status: t(`contacts.status.${c.status}`) }) + (staff ? ` · ${c.customer_id ? c.sender || "" : t("contacts.unknown_sender", { sender: c.sender || "" })}` : ""),
+  { className: "hint" }));
+  if (staff && c.authenticated === false) li.append(element("span", t("contacts.not_verified"), { className: "badge warn" }));
   const facts = [];
-  if (c.status === "queued") facts.push(waitLabel(c.predicted_wait_s));
-  if (c.callback_to) facts.push(`call back on ${c.callback_to}`);
-  if (c.handler) facts.push(`handled by ${c.handler}`);
-  if (c.resolved_at) facts.push(`resolved ${at(c.resolved_at)}`);
-  if (staff && c.first_contact_resolution) facts.push("solved at first contact");
-  if (staff && c.nps !== null) facts.push(`scored ${c.nps}/10`);
-  if (c.request_id) facts.push(`request ${c.request_id}`);
-  if (facts.length) li.append(element("p", facts.join(" · "), { className: "hint" }));
-  if (c.solution) li.append(element("p", `Solution: ${c.solution}`));
-  if (staff && c.messages.length) {
-    const messages = element("ol", "", { className: "notes", ariaLabel: "Messages" });
-    messages.append(...c.messages.map((m) => item(`${at(m.at)} · ${m.from} (${channelName(m.channel)}): ${m.text}` +
-      (DELIVERY[m.delivery] ? ` [${DELIVERY[m.delivery]}${m.delivery_error ? `: ${m.delivery_error}` : ""}]` : ""))));
-    li.append(messages);
-  }
+  if (c.status === "queued") facts.push(t("service.wait", { wait: waitText(c.predicted_wait_s) }));
+  if (c.callback_to) facts.push(t("contacts.call_back", { number: c.callback_to }));
+  if (c.resolved_at) facts.push(t("contacts.resolved", { date: at(c.resolved_at) }));
+  if (staff && c.first_contact_resolution) facts.push(t("contacts.first_contact"));
+  if (staff && c.nps !== null && c.nps !== undefined) facts.push(t("contacts.scored", { score: c.nps }));
+  if (facts.length) li.append(element("p", facts.join(" · ")));
+  if (c.solution) li.append(element("p", t("contacts.solution", { solution: c.solution })));
+  const conversation = element("ol", "", { className: "messages" });
+  conversation.append(...c.messages.map((m) => {
+    const line = element("li", "", { className: `message from-${m.from}` });
+    line.append(element("span", `${at(m.at)} · ${t(`contacts.from.${m.from}`)}`, { className: "hint" }), element("p", m.text));
+    if (staff && m.delivery && m.delivery !== "in_history") line.append(element("span", t(`contacts.delivery.${m.delivery}`), { className: "badge" }));
+    return line;
+  }));
+  if (c.messages.length) li.append(conversation);
   if (c.notes.length) {
-    const notes = element("ul", "", { className: "notes", ariaLabel: "Notes" });
-    notes.append(...c.notes.map((n) => noteItem(n, staff)));
-    li.append(notes);
+    const notes = element("ul", "", { className: "plain notes" });
+    notes.append(...c.notes.map((n) => {
+      const note = item(`${at(n.at)} · ${n.text}`);
+      if (staff) note.append(element("span", t(n.for_customer ? "contacts.for_customer" : "contacts.internal"), { className: "badge" }));
+      return note;
+    }));
+    li.append(element("h4", t("contacts.notes")), notes);
   }
-  if (!staff && ["resolved", "self_served"].includes(c.status)) li.append(scoreForm(c));
+  if (!staff && ["resolved", "self_served"].includes(c.status) && (c.nps === null || c.nps === undefined)) li.append(scoreForm(c));
   if (staff && controls) li.append(controls(c));
   return li;
 }
 
 function scoreForm(c) {
   const details = element("details");
-  details.append(element("summary", "Score this contact"));
-  const form = element("form");
+  details.append(element("summary", t("contacts.score")));
+  const form = element("form", "", { className: "stack" });
   const scale = element("fieldset", "", { className: "scale" });
-  scale.append(element("legend", "How likely are you to recommend us? 0 = not at all, 10 = very likely"));
+  scale.append(element("legend", t("contacts.score_question")));
   for (let n = 0; n <= 10; n++) {
     const label = element("label", String(n));
     label.append(element("input", "", { type: "radio", name: "score", value: n, required: true }));
     scale.append(label);
   }
-  const comment = element("label", "Anything to add? (optional)");
+  const comment = element("label", t("contacts.comment"));
   comment.append(element("input", "", { name: "comment", maxLength: 2000 }));
-  form.append(scale, comment, element("button", "Send score"));
-  form.addEventListener("submit", async (event) => {
+  const result = status();
+  form.append(scale, comment, element("button", t("contacts.send_score"), { className: "primary" }), result);
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
     const body = { score: Number(form.score.value) };
     if (form.comment.value.trim()) body.comment = form.comment.value.trim();
-    try {
+    attempt(result, async () => {
       await api("POST", `/me/contacts/${encodeURIComponent(c.contact_id)}/feedback`, body);
-      say(`Thank you for your score (${body.score}/10).`, true, "contacts-message");
-      await loadContacts();
-      $("contacts-message").focus();
-    } catch (error) { say(error.message, false, "contacts-message"); }
+      details.replaceChildren(element("p", t("contacts.thanks", { score: body.score }), { className: "status ok", role: "status" }));
+    });
   });
   details.append(form);
   return details;
-}
-
-export async function loadContacts() {
-  const data = await api("GET", "/me/contacts");
-  $("contacts").replaceChildren(...data.items.map((c) => contactItem(c)));
-  if (!data.items.length) $("contacts").replaceChildren(item("No contacts yet."));
 }

@@ -1,59 +1,97 @@
-// How amounts, quantities, times, waits and channels read on the page.
+// How amounts, quantities, dates, times, waits and channels read on the page, in the language
+// chosen: Dutch formats by default (€ 12,50; 4 december 2026; 14:05), Amsterdam time throughout.
 
-// cents are integers: euros without floating point (-1234 -> "-€12.34")
+import { currentLanguage, t } from "./i18n.js";
+
+const ZONE = "Europe/Amsterdam";
+const LOCALE = { nl: "nl-NL", en: "en-GB" };
+const locale = () => LOCALE[currentLanguage()] || "nl-NL";
+
+// cents are whole numbers: the amount is handed to Intl as an exact decimal string, never a float
 export function euros(cents) {
+  const sign = cents < 0 ? "-" : "";
   const abs = Math.abs(cents);
-  return `${cents < 0 ? "-" : ""}€${(abs - abs % 100) / 100}.${String(abs % 100).padStart(2, "0")}`;
+  const exact = `${sign}${(abs - (abs % 100)) / 100}.${String(abs % 100).padStart(2, "0")}`;
+  return new Intl.NumberFormat(locale(), { style: "currency", currency: "EUR" }).format(exact);
 }
 
-export const UNITS = { data_mb: "Data", minutes: "Calls", sms: "Text messages", kwh: "Electricity" };
+export function number(value, digits = 0) {
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(value);
+}
 
 export function quantity(amount, unit) {
-  if (unit === "data_mb") return amount >= 1024 ? `${Number((amount / 1024).toFixed(1))} GB` : `${amount} MB`;
-  return `${amount} ${{ minutes: "min", sms: "SMS", kwh: "kWh" }[unit] || unit}`;
+  if (unit === "data_mb") return amount >= 1024 ? t("units.gb", { n: number(amount / 1024, 1) }) : t("units.mb", { n: number(amount) });
+  return t(`units.${unit}`, { n: number(amount) });
 }
 
-export function addressLine(a) {
-  return `${a.street} ${a.house_number}${a.house_number_addition ? " " + a.house_number_addition : ""}, ${a.postcode} ${a.city}`;
+// a calendar date ("2026-12-14") as it reads: 14 december 2026
+export function day(isoDate) {
+  if (!isoDate) return "–";
+  const [y, m, d] = isoDate.slice(0, 10).split("-").map(Number);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
-export const CHANNELS = { web: "website", app: "app", phone: "phone", chat: "chat", whatsapp: "WhatsApp",
-  messenger: "Messenger", x: "X", email: "e-mail", office: "office", agent: "desk" };
-export const channelName = (c) => CHANNELS[c] || c;
-export const percent = (share) => `${Math.round(share * 100)}%`;
+// a month ("2026-11") as it reads: november 2026
+export function month(period) {
+  const [y, m] = period.split("-").map(Number);
+  return new Intl.DateTimeFormat(locale(), { month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, 1)));
+}
 
-// the office's opening hours as GET /channels gives them: {"monday": "09:00-17:30", ..., "sunday": null}
-export const hoursText = (hours) => Object.entries(hours || {}).filter(([, h]) => h)
-  .map(([day, h]) => `${day[0].toUpperCase()}${day.slice(1, 3)} ${h.replace("-", "–")}`).join(", ") + "; bring your ID";
-
-// times in Amsterdam time, as the opening hours are
+// a moment, in Amsterdam time: 4 dec 2026, 14:05
 export function at(iso) {
-  return iso ? new Date(iso).toLocaleString("en-GB", { timeZone: "Europe/Amsterdam", weekday: "short", day: "numeric",
-    month: "short", hour: "2-digit", minute: "2-digit" }) : "-";
+  if (!iso) return "–";
+  return new Intl.DateTimeFormat(locale(), { timeZone: ZONE, day: "numeric", month: "short", year: "numeric",
+    hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+}
+
+export function time(iso) {
+  return new Intl.DateTimeFormat(locale(), { timeZone: ZONE, hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+}
+
+// today in Amsterdam, as YYYY-MM-DD (what date inputs take)
+export function today() {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: ZONE }).format(new Date());
 }
 
 export function duration(seconds) {
   const s = Math.round(seconds);
-  return s < 60 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : s < 172800 ? `${Math.round(s / 3600)} h`
-    : `${Math.round(s / 86400)} days`;
+  if (s < 60) return t("durations.seconds", { n: s });
+  if (s < 5400) return t("durations.minutes", { n: Math.round(s / 60) });
+  if (s < 172800) return t("durations.hours", { n: Math.round(s / 3600) });
+  return t("durations.days", { n: Math.round(s / 86400) });
 }
 
-// "about 2 min, mostly 1–4 min"
+// "about 2 min (mostly 1–4 min)"
 export function waitText(expected, range) {
-  if (expected === null || expected === undefined) return "no estimate";
-  if (Math.round(expected) === 0 && (!range || (range[1] !== null && range[1] < 1))) return "no wait";
-  if (!range || range[0] === null) return `about ${duration(expected)}`;
-  const [low, high] = [duration(range[0]), range[1] === null ? null : duration(range[1])];
-  const unit = (text) => text.replace(/^\d+ /, "");
-  const span = high === null ? `${low} or more` : unit(low) === unit(high) ? `${low.split(" ")[0]}–${high}` : `${low}–${high}`;
-  return `about ${duration(expected)}, mostly ${span}`;
+  if (expected === null || expected === undefined) return t("waits.unknown");
+  if (Math.round(expected) === 0 && (!range || (range[1] !== null && range[1] < 1))) return t("waits.none");
+  if (!range || range[0] === null) return t("waits.about", { wait: duration(expected) });
+  if (range[1] === null) return t("waits.at_least", { wait: duration(expected), low: duration(range[0]) });
+  return t("waits.range", { wait: duration(expected), low: duration(range[0]), high: duration(range[1]) });
 }
 
-export function waitLabel(expected, range) {
-  const text = waitText(expected, range);
-  return text === "no wait" ? text : `expected wait: ${text}`;
+export const channelName = (channel) => t(`channels.${channel}`);
+
+export function percent(share) {
+  return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 0 }).format(share);
 }
 
-export function openText(c) {
-  return c.open_now ? "open now" : c.opens_at ? `closed, opens ${at(c.opens_at)}` : "closed";
+// opening hours as GET /channels gives them: {"monday": "09:00-17:30", ..., "sunday": null}
+export function hours(opening) {
+  return Object.entries(opening || {}).filter(([, h]) => h)
+    .map(([weekday, h]) => `${t(`weekdays.${weekday}`)} ${h.replace("-", "–")}`).join(", ");
+}
+
+export function addressLine(a) {
+  return `${a.street} ${a.house_number}${a.house_number_addition ? ` ${a.house_number_addition}` : ""}, ${a.postcode} ${a.city}`;
+}
+
+// what the customer typed as a phone number, in the international form the API takes:
+// 06 1234 5678 -> +31612345678; an international number stays as it is
+export function phoneNumber(typed) {
+  const digits = typed.replace(/[\s\-().]/g, "");
+  if (/^\+[1-9]\d{6,14}$/.test(digits)) return digits;
+  if (/^00[1-9]\d{6,14}$/.test(digits)) return `+${digits.slice(2)}`;
+  if (/^0[1-9]\d{8}$/.test(digits)) return `+31${digits.slice(1)}`;
+  return null;
 }

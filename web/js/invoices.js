@@ -1,109 +1,131 @@
-// Invoices: the customer's own (/me/invoices) or, at the desk, the open customer's; one invoice
-// with its lines and best-tariff notes; paying at once and paying in instalments.
+// Invoices: what is open, each invoice with what it is for and the best-tariff saving, paying at
+// once (iDEAL or card) and paying in instalments, offered only when the invoice allows it.
 
-import { $, button, element, item, say } from "./dom.js";
-import { euros, quantity } from "./format.js";
-import { planName } from "./products.js";
+import { planName, productName } from "./catalogue.js";
+import { $, attempt, button, definitions, element, emptyNote, item, labelled, say, select } from "./dom.js";
+import { day, euros, month, quantity } from "./format.js";
+import { t } from "./i18n.js";
 import { api, state } from "./session.js";
 
-const STATUS = { open: "open", overdue: "overdue", paid: "paid", in_arrangement: "in instalments", void: "void" };
+const statusText = (status) => t(`invoices.status.${status}`);
 
-export async function loadInvoices() {
-  showInvoices(await api("GET", `${state.base}/invoices`));
+export function invoiceRow(i, base = "#/invoices") {
+  const row = element("li", "", { className: `row${i.overdue ? " overdue" : ""}` });
+  const link = element("a", i.period ? month(i.period) : t(`invoices.kind.${i.kind}`), { href: `${base}/${encodeURIComponent(i.invoice_id)}` });
+  row.append(link, element("span", statusText(i.status), { className: `badge ${i.status}` }),
+    element("span", t("invoices.due", { date: day(i.due_on) }), { className: "hint" }),
+    element("span", euros(i.balance_cents > 0 ? i.balance_cents : i.total_cents), { className: "amount" }));
+  return row;
 }
 
-export function showInvoices(data) {
-  $("open-balance").textContent = data.items.length ? `Open in total: ${euros(data.open_balance_cents)}` : "No invoices yet.";
-  $("invoices").hidden = !data.items.length;
-  $("invoices").tBodies[0].replaceChildren(...data.items.map((i) => {
-    const row = element("tr", "", { className: i.overdue ? "overdue" : "" });
-    const cell = element("td");
-    cell.append(button(i.invoice_id, () => showInvoice(i.invoice_id, true).catch((error) => say(error.message, false, "invoice-message"))));
-    row.append(cell, element("td", i.period || i.kind), element("td", i.due_on), element("td", STATUS[i.status] || i.status),
-      element("td", euros(i.total_cents), { className: "amount" }), element("td", euros(i.balance_cents), { className: "amount" }));
-    return row;
-  }));
+export async function showInvoices() {
+  const data = await api("GET", "/me/invoices");
+  $("open-balance").textContent = data.open_balance_cents > 0 ? t("invoices.open_total", { amount: euros(data.open_balance_cents) })
+    : t("invoices.nothing_open");
+  $("invoices").replaceChildren(...data.items.map((i) => invoiceRow(i)));
+  emptyNote($("invoices"), t("invoices.none"));
 }
 
-async function showInvoice(invoiceId, focus) {
-  const invoice = await api("GET", `${state.base}/invoices/${encodeURIComponent(invoiceId)}`);
+// one invoice, the customer's own or (base: a customer at the desk) as staff see it
+export async function showInvoice(invoiceId, base = "/me") {
+  const invoice = await api("GET", `${base}/invoices/${encodeURIComponent(invoiceId)}`);
   state.invoice = invoice;
-  $("invoice").hidden = false;
-  $("invoice-title").textContent = `Invoice ${invoice.invoice_id}${invoice.period ? ` (${invoice.period})` : ""}`;
-  $("invoice-facts").replaceChildren(...[["Status", STATUS[invoice.status] || invoice.status], ["Issued", invoice.issued_on],
-    ["Due", invoice.due_on], ["Total", `${euros(invoice.total_cents)} (VAT ${euros(invoice.vat_cents)})`],
-    ["Paid", euros(invoice.paid_cents)], ["Still to pay", euros(invoice.balance_cents)]]
-    .flatMap(([label, value]) => [element("dt", label), element("dd", value)]));
-  $("invoice-lines").tBodies[0].replaceChildren(...invoice.lines.map((line) => {
-    const row = element("tr");
-    const count = line.unit === "days" ? `${line.quantity} days` : quantity(line.quantity, line.unit);
-    row.append(element("td", line.product || ""), element("td", line.description),
-      element("td", line.unit_price_cents === null ? count : `${count} × ${euros(line.unit_price_cents)}`),
-      element("td", euros(line.amount_cents), { className: "amount" }));
+  $("invoice-title").textContent = invoice.period ? t("invoice.title_period", { period: month(invoice.period) })
+    : t(`invoices.kind.${invoice.kind}`);
+  $("invoice-facts").replaceChildren(definitions([[t("invoice.number"), invoice.invoice_id],
+    [t("invoice.status"), statusText(invoice.status)], [t("invoice.issued"), day(invoice.issued_on)],
+    [t("invoice.due"), day(invoice.due_on)], [t("invoice.total"), t("invoice.total_vat", { amount: euros(invoice.total_cents), vat: euros(invoice.vat_cents) })],
+    [t("invoice.paid"), euros(invoice.paid_cents)], [t("invoice.left"), euros(invoice.balance_cents)]]));
+  $("invoice-lines").replaceChildren(...invoice.lines.map((line) => {
+    const row = element("li", "", { className: "row" });
+    const count = line.unit === "days" ? t("invoice.days", { n: line.quantity }) : quantity(line.quantity, line.unit);
+    row.append(element("span", `${line.product_id ? productName(line.product_code, line.product) : ""} – ${t(`invoice.line.${line.kind}`, { plan: planName(line.plan_code, line.plan_code) })}`),
+      element("span", line.unit_price_cents === null ? count : `${count} × ${euros(line.unit_price_cents)}`, { className: "hint" }),
+      element("span", euros(line.amount_cents), { className: "amount" }));
     return row;
   }));
-  const notes = invoice.best_tariff.filter((b) => b.saving_cents > 0).map((b) => {
-    const product = invoice.lines.find((l) => l.product_id === b.product_id);
-    return item(`${product ? product.product + ": " : ""}billed at ${planName(b.billed_plan)}, the cheapest for your use: ` +
-      `you saved ${euros(b.saving_cents)} (on ${planName(b.current_plan)} it would have been ${euros(b.current_plan_cents)}).`);
-  });
-  if (invoice.void_reason) notes.push(item(`Void: ${invoice.void_reason}`));
-  if (invoice.arrangement) {
-    const li = item(`In instalments (agreed ${invoice.arrangement.agreed_at.slice(0, 10)}):`);
-    const list = element("ol");
-    list.append(...invoice.arrangement.instalments.map((i) => item(`${i.due_on}: ${euros(i.amount_cents)}${i.paid ? " – paid" : ""}`)));
-    li.append(list);
-    notes.push(li);
-  }
-  notes.push(...invoice.payments.map((p) => item(`Payment ${p.created_at.slice(0, 10)}${p.method ? ` (${p.method})` : ""}: ` +
-    `${euros(p.amount_cents)}, ${p.status}` + (p.refunded_cents ? `, ${euros(p.refunded_cents)} refunded` : "") +
-    (p.disputed_cents ? `, ${euros(p.disputed_cents)} disputed` : "") + (p.last_error ? ` – ${p.last_error}` : ""))));
-  $("invoice-notes").replaceChildren(...notes);
-  const payable = invoice.due_now_cents > 0 && !["paid", "void"].includes(invoice.status);
-  $("pay-now").hidden = !payable;
-  $("pay-amount").textContent = `Due now: ${euros(invoice.due_now_cents)}`;
-  $("arrangement-form").hidden = !["open", "overdue"].includes(invoice.status);
-  if (focus) $("invoice").focus();
+  showNotes(invoice);
+  if (base === "/me") showActions(invoice); else $("invoice-actions").replaceChildren();
+  $("invoice-back").href = base === "/me" ? "#/invoices" : `#/customers/${encodeURIComponent(base.split("/").pop())}`;
   return invoice;
 }
 
-async function pay(method) {
-  const invoiceId = state.invoice.invoice_id;
-  try {
-    const payment = await api("POST", `/me/invoices/${encodeURIComponent(invoiceId)}/payments`, { method });
-    if (!payment.checkout_url) { say("Payments are completed with Stripe.js in production.", false, "invoice-message"); return; }
-    const back = `${location.origin}${location.pathname}?paid=${encodeURIComponent(invoiceId)}`;
-    location.assign(`${payment.checkout_url}&return_url=${encodeURIComponent(back)}`);
-  } catch (error) { say(error.message, false, "invoice-message"); }
+function showNotes(invoice) {
+  const notes = [];
+  for (const b of invoice.best_tariff.filter((x) => x.saving_cents > 0)) {
+    notes.push(element("p", t("invoice.saving", { plan: planName(b.billed_plan), amount: euros(b.saving_cents),
+      yours: planName(b.current_plan), would: euros(b.current_plan_cents) }), { className: "notice ok" }));
+  }
+  if (invoice.arrangement) {
+    const list = element("ol", "", { className: "plain" });
+    list.append(...invoice.arrangement.instalments.map((i) => item(t(i.paid ? "invoice.instalment_paid" : "invoice.instalment",
+      { date: day(i.due_on), amount: euros(i.amount_cents) }))));
+    notes.push(element("h2", t("invoice.instalments")), list);
+  }
+  if (invoice.payments.length) {
+    const list = element("ul", "", { className: "plain" });
+    list.append(...invoice.payments.map((p) => item(t("invoice.payment", { date: day(p.created_at),
+      method: t(`methods.${p.method || "unknown"}`), amount: euros(p.amount_cents), status: t(`payments.${p.status}`) }))));
+    notes.push(element("h2", t("invoice.payments")), list);
+  }
+  if (invoice.status === "void") notes.push(element("p", t("invoice.void"), { className: "notice" }));
+  $("invoice-notes").replaceChildren(...notes);
 }
 
-// back from the bank: ?paid=<invoice>&payment_intent=...&redirect_status=succeeded|failed
-export async function afterPayment() {
+function showActions(invoice) {
+  const box = $("invoice-actions");
+  box.replaceChildren();
+  const { pay, arrangement } = invoice.actions;
+  if (pay) {
+    box.append(element("p", t("invoice.due_now", { amount: euros(invoice.due_now_cents) }), { className: "lead" }),
+      button(t("invoice.pay_ideal"), () => startPayment("ideal"), { className: "primary" }),
+      button(t("invoice.pay_card"), () => startPayment("card"), { className: "secondary" }));
+  }
+  if (arrangement) {
+    const counts = {};
+    for (let n = arrangement.min_instalments; n <= arrangement.max_instalments; n++) counts[n] = t("invoice.n_months", { n });
+    const form = element("form", "", { className: "inline" });
+    const choice = select("instalments", counts);
+    form.append(labelled(t("invoice.spread"), choice), element("button", t("invoice.arrange"), { className: "secondary" }));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      attempt("invoice-status", async () => {
+        await api("POST", `/me/invoices/${encodeURIComponent(invoice.invoice_id)}/arrangement`, { instalments: Number(choice.value) });
+        await showInvoice(invoice.invoice_id);
+        say("invoice-status", t("invoice.arranged", { n: choice.value }));
+      });
+    });
+    box.append(form);
+  }
+}
+
+async function startPayment(method) {
+  const invoiceId = state.invoice.invoice_id;
+  await attempt("invoice-status", async () => {
+    const payment = await api("POST", `/me/invoices/${encodeURIComponent(invoiceId)}/payments`, { method });
+    const back = `${location.origin}/?paid=${encodeURIComponent(invoiceId)}`;
+    if (!payment.checkout_url) { say("invoice-status", t("invoice.pay_unavailable"), false); return; }
+    location.assign(`${payment.checkout_url}&return_url=${encodeURIComponent(back)}`);
+  });
+}
+
+// back from the bank: /?paid=<invoice>&payment_intent=...&redirect_status=succeeded|failed. The
+// query is read and put away before the page is shown (the invoice's own address instead).
+export function returnedPayment() {
   const query = new URLSearchParams(location.search);
   const invoiceId = query.get("paid");
-  if (!invoiceId) return;
-  history.replaceState(null, "", location.pathname);
-  const ok = query.get("redirect_status") === "succeeded";
-  say(ok ? "Payment received: thank you." : "The payment did not go through.", ok, "invoice-message");
-  let invoice = await showInvoice(invoiceId, true);
-  const settled = (i) => i.status === "paid" || !i.payments.some((p) => p.payment_id === query.get("payment_intent") && p.status === "pending");
-  for (let tries = 0; tries < 6 && !settled(invoice); tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    invoice = await showInvoice(invoiceId);
-  }
-  if (ok && invoice.status === "paid") say("Payment received: your invoice is paid.", true, "invoice-message");
-  await loadInvoices();
+  if (!invoiceId) return null;
+  history.replaceState(null, "", `${location.pathname}#/invoices/${encodeURIComponent(invoiceId)}`);
+  return { invoiceId, intent: query.get("payment_intent"), ok: query.get("redirect_status") === "succeeded" };
 }
 
-for (const b of $("pay-now").querySelectorAll("button")) b.addEventListener("click", () => pay(b.dataset.method));
-
-$("arrangement-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const instalments = Number(event.target.instalments.value);
-  try {
-    await api("POST", `/me/invoices/${encodeURIComponent(state.invoice.invoice_id)}/arrangement`, { instalments });
-    say(`Agreed: ${instalments} monthly instalments.`, true, "invoice-message");
-    await showInvoice(state.invoice.invoice_id);
-    await loadInvoices();
-  } catch (error) { say(error.message, false, "invoice-message"); }
-});
+// the invoice once the payment's webhook is in: paid, or still waiting a moment
+export async function afterPayment({ invoiceId, intent, ok }) {
+  let invoice = await showInvoice(invoiceId);
+  const settled = (i) => i.status === "paid" || !i.payments.some((p) => p.payment_id === intent && p.status === "pending");
+  for (let tries = 0; tries < 8 && ok && !settled(invoice); tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    invoice = await showInvoice(invoiceId);
+  }
+  say("invoice-status", t(ok ? (invoice.status === "paid" ? "invoice.paid_now" : "invoice.payment_received") : "invoice.payment_failed"), ok);
+}

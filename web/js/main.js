@@ -1,77 +1,94 @@
-// The customer portal and the staff desk: plain pages on the same API every channel uses. This
-// module signs in and out and opens a record; each part of the page is a module of its own.
+// The portal and the counter desk: one page, its parts as modules, its pages by address. This
+// module starts it: the deployment's configuration, the language, the sign-in coming back, and
+// which pages the signed-in person may open.
 
-import { loadContacts } from "./contacts.js";
-import { loadQueue, show360 } from "./desk.js";
-import { $, say } from "./dom.js";
-import { afterPayment, loadInvoices } from "./invoices.js";
-import { catalogue } from "./products.js";
-import { showRecord } from "./record.js";
-import { loadRequests } from "./requests.js";
-import { loadService } from "./service.js";
-import { OPEN_CUSTOMER, api, claimsOf, state } from "./session.js";
-import { loadTimeline } from "./timeline.js";
-import { loadUsage } from "./usage.js";
+import { completeSignIn, signIn, signOut } from "./auth.js";
+import { showCustomer, showQueue } from "./desk.js";
+import { $, attempt, say } from "./dom.js";
+import { showHistory } from "./history.js";
+import { LANGUAGES, choose, currentLanguage, load, t } from "./i18n.js";
+import { afterPayment, returnedPayment, showInvoice, showInvoices } from "./invoices.js";
+import { showOverview } from "./overview.js";
+import { showProducts } from "./products.js";
+import { showRequests } from "./requests.js";
+import { route, setFallback, show } from "./router.js";
+import { showService } from "./service.js";
+import { api, groups, isStaff, loadConfig, restore, state } from "./session.js";
+import { showSettings } from "./settings.js";
+import { showUsage } from "./usage.js";
 
-async function open(base) {
-  state.base = base;
-  $("record").hidden = false;
-  $("invoice").hidden = true;
-  for (const mine of document.querySelectorAll(".mine")) mine.hidden = base !== "/me";
-  for (const staff of document.querySelectorAll(".staff")) staff.hidden = base === "/me";
-  await catalogue().catch(() => {});  // plan names; the record shows without them
-  const record = await api("GET", base);
-  showRecord(record);
-  if (base !== "/me") show360(record);  // staff: the 360-degree view
-  const problem = (where) => (error) => say(error.message, false, where);
-  await Promise.all([loadTimeline(false), base === "/me" && loadInvoices().catch(problem("invoice-message")),
-    base === "/me" && loadUsage().catch(problem("usage-message")), base === "/me" && loadContacts().catch(problem("contacts-message")),
-    base === "/me" && loadRequests().catch(problem("request-message"))]);
+const customer = () => groups().includes("customers");
+const staff = () => isStaff();
+const anyone = () => true;
+
+// a page's content, its failure told in words at the top of the page
+function page(render) {
+  return (params) => attempt("flash", () => render(params)).then(() => undefined);
 }
 
-document.addEventListener(OPEN_CUSTOMER, ({ detail }) => open(detail.base).then(detail.resolve, detail.reject));
+route("/", "welcome", async () => {}, () => !state.token);
+route("/", "overview", page(showOverview), customer);
+route("/products", "products", page(showProducts), customer);
+route("/usage", "usage", page(() => showUsage()), customer);
+route("/invoices", "invoices", page(showInvoices), customer);
+route("/invoices/:id", "invoice", page(({ id }) => showInvoice(id)), customer);
+route("/contact", "contact", async () => {}, customer);
+route("/requests", "requests", page(showRequests), customer);
+route("/history", "history", page(showHistory), customer);
+route("/settings", "settings", page(showSettings), customer);
+route("/service", "service", page(showService), anyone);
+route("/", "desk", async () => {}, staff);
+route("/desk", "desk", async () => {}, staff);
+route("/queue", "queue", page(showQueue), staff);
+route("/customers/:id", "customer", page(({ id }) => showCustomer(id)), staff);
+route("/customers/:customer/invoices/:id", "invoice",
+  page(({ customer: id, id: invoice }) => showInvoice(invoice, `/agent/customers/${id}`)), staff);
+
+function showRole() {
+  $("nav-customer").hidden = !(state.token && customer());
+  $("nav-staff").hidden = !(state.token && staff());
+  $("sign-in").hidden = Boolean(state.token);
+  $("sign-out").hidden = !state.token;
+  $("who").textContent = state.token ? state.claims.email || "" : "";
+}
 
 async function start() {
-  if (!state.token) return loadService();
-  state.claims = claimsOf(state.token);
-  const groups = [].concat(state.claims["cognito:groups"] || []);
-  $("who").textContent = `${state.claims["cognito:username"]} (${groups.join(", ")})`;
-  $("sign-in").hidden = true;
-  $("sign-out").hidden = false;
-  if (groups.includes("customers")) {
-    await open("/me");
-    await afterPayment().catch((error) => say(error.message, false, "invoice-message"));
-  } else {
-    $("desk").hidden = $("queue").hidden = false;
-    await loadQueue().catch((error) => say(error.message, false, "queue-message"));
+  await loadConfig();
+  await load();
+  let returnTo = null;
+  try {
+    returnTo = await completeSignIn();
+  } catch {
+    say("flash", t("auth.failed"), false);
   }
-  await loadService();
+  restore();
+  if (state.token && customer()) {
+    // the customer's own language, as their record holds it
+    const record = await api("GET", "/me").catch(() => null);
+    if (record && record.settings.language !== currentLanguage()) await choose(record.settings.language);
+  }
+  showRole();
+  $("local-hint").hidden = !state.config.local;
+  $("local-hint").textContent = state.config.local ? t("app.local_hint") : "";
+  setFallback("#/");
+  if (returnTo !== null && returnTo !== location.hash) location.hash = returnTo || "#/";
+  const payment = returnedPayment();
+  await show();
+  if (payment) await afterPayment(payment).catch(() => {});
 }
 
-$("sign-in-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = event.target;
-  const response = await fetch("/local/auth/sign-in", {
-    method: "POST", body: JSON.stringify({ username: form.username.value, password: form.password.value }),
-  });
-  let data = await response.json();
-  if (!response.ok) { alert(data.message); return; }
-  if (data.ChallengeName === "NEW_PASSWORD_REQUIRED") {
-    // first sign-in with the invitation's temporary password: choose your own
-    const chosen = prompt("Choose your password (at least 12 characters, upper and lower case, a digit)");
-    if (!chosen) return;
-    const answer = await fetch("/local/auth/respond-to-challenge", {
-      method: "POST", body: JSON.stringify({ ChallengeName: data.ChallengeName, Session: data.Session,
-        ChallengeResponses: { USERNAME: form.username.value, NEW_PASSWORD: chosen } }),
-    });
-    data = await answer.json();
-    if (!answer.ok) { alert(data.message); return; }
-  }
-  state.token = data.AuthenticationResult.IdToken;
-  sessionStorage.setItem("token", state.token);
-  await start();
+$("menu-toggle").addEventListener("click", () => {
+  const open = $("nav").classList.toggle("open");
+  $("menu-toggle").setAttribute("aria-expanded", String(open));
 });
+$("language").addEventListener("click", async () => {
+  await choose(LANGUAGES.find((l) => l !== currentLanguage()));
+  showRole();
+  await show();
+});
+for (const id of ["sign-in", "welcome-sign-in"]) $(id).addEventListener("click", () => signIn());
+$("sign-out").addEventListener("click", () => signOut());
 
-$("sign-out").addEventListener("click", () => { sessionStorage.removeItem("token"); location.reload(); });
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/service-worker.js").catch(() => {});
 
-start().catch((error) => { sessionStorage.removeItem("token"); say(error.message, false); });
+start().catch(() => say("flash", t("errors.error"), false));

@@ -1,89 +1,81 @@
-// The products held: the catalogue's plan names, and a customer's own plan changes and
-// cancellations (while a product is active).
+// My products: each with its plan, status and price; another plan at once, or a cancellation
+// now or at the end of the month (asked once more before it is done).
 
-import { $, element, item, say } from "./dom.js";
-import { euros } from "./format.js";
-import { RECORD_STALE, announce, api, state } from "./session.js";
-import { refreshTimelineSoon } from "./timeline.js";
-import { loadUsage } from "./usage.js";
+import { catalogue, planName, plansOf, productName } from "./catalogue.js";
+import { $, attempt, definitions, element, emptyNote, labelled, say, select, status } from "./dom.js";
+import { day, euros } from "./format.js";
+import { t } from "./i18n.js";
+import { RECORD_CHANGED, announce, api, state } from "./session.js";
 
-export async function catalogue() {
-  if (!state.catalogue) state.catalogue = (await api("GET", "/products")).items;
-  return state.catalogue;
+export function productStatus(p) {
+  if (p.status === "ACTIVE" && p.ends_on) return t("products.ends_on", { date: day(p.ends_on) });
+  return t(`products.status.${p.status.toLowerCase()}`);
 }
 
-export function planName(code) {
-  const plan = (state.catalogue || []).flatMap((p) => p.plans).find((x) => x.code === code);
-  return plan ? plan.name : code;
+export async function showProducts() {
+  await catalogue().catch(() => {});
+  const record = await api("GET", "/me");
+  state.record = record;
+  $("products").replaceChildren(...record.products.map(productCard));
+  emptyNote($("products"), t("products.none"));
 }
 
-export function showProducts() {
-  $("products").replaceChildren(...state.record.products.map((x) => {
-    const status = x.status.toLowerCase();
-    const li = item(`${x.name} – ${x.plan} (${!x.ends_on ? status : x.status === "ACTIVE" ? `active, ends on ${x.ends_on}`
-      : `${status} on ${x.ends_on}`})`);
-    li.dataset.product = x.product_id;
-    if (state.base === "/me" && x.status === "ACTIVE" && !x.ends_on) li.append(productControls(x));
-    return li;
-  }));
+function productCard(p) {
+  const card = element("li", "", { className: "card" });
+  card.dataset.product = p.product_id;
+  card.append(element("h2", productName(p.product_code, p.name)),
+    definitions([[t("products.plan"), planName(p.plan_code, p.plan)], [t("products.state"), productStatus(p)],
+      [t("products.price"), t("products.per_month", { amount: euros(p.monthly_fee_cents) })],
+      [t("products.since"), day(p.started_at)], ...(p.identifier ? [[t("products.number"), p.identifier]] : [])]));
+  if (p.status === "ACTIVE" && !p.ends_on) card.append(controls(p));
+  return card;
 }
 
-function productControls(product) {
-  const details = element("details");
-  details.append(element("summary", "Change or cancel"));
-  const plans = ((state.catalogue || []).find((p) => p.code === product.product_code) || { plans: [] }).plans
-    .filter((plan) => plan.code !== product.plan_code);
+function controls(product) {
+  const box = element("div", "", { className: "stack" });
+  const result = status();
+  const plans = plansOf(product.product_code).filter((plan) => plan.code !== product.plan_code);
   if (plans.length) {
-    const select = element("select", "", { name: "plan_code" });
-    select.append(...plans.map((plan) => element("option", `${plan.name} (${euros(plan.monthly_fee_cents)} a month)`,
-      { value: plan.code })));
-    const label = element("label", `New plan for ${product.name}`);
-    label.append(select);
-    const form = element("form", "", { className: "row" });
-    form.append(label, element("button", "Change plan"));
-    form.addEventListener("submit", (event) => { event.preventDefault(); changePlan(product, select.value); });
-    details.append(form);
+    const choice = select("plan_code", Object.fromEntries(plans.map((plan) =>
+      [plan.code, t("products.plan_option", { plan: planName(plan.code, plan.name), amount: euros(plan.monthly_fee_cents) })])));
+    const form = element("form", "", { className: "inline" });
+    form.append(labelled(t("products.other_plan"), choice), element("button", t("products.change")));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      attempt(result, async () => {
+        const changed = await api("PATCH", `/me/products/${product.product_id}`, { plan_code: choice.value, version: product.version });
+        const p = changed.proration;
+        await showProducts();
+        const shown = $("products").querySelector(`[data-product="${product.product_id}"] .status`);
+        say(shown, t(p.net_cents < 0 ? "products.changed_less" : "products.changed_more", {
+          plan: planName(changed.plan_code, changed.plan), amount: euros(Math.abs(p.net_cents)), days: p.days_left }));
+        announce(RECORD_CHANGED);
+      });
+    });
+    box.append(form);
   }
-  const when = element("select", "", { name: "when" });
-  when.append(element("option", "At the end of the month", { value: "end_of_period" }), element("option", "Now", { value: "now" }));
-  const label = element("label", `Cancel ${product.name}`);
-  label.append(when);
-  const form = element("form", "", { className: "row" });
-  form.append(label, element("button", "Cancel product", { className: "danger" }));
-  form.addEventListener("submit", (event) => { event.preventDefault(); cancelProduct(product, when.value); });
-  details.append(form);
-  return details;
+  const when = select("when", { end_of_period: t("products.at_month_end"), now: t("products.now") });
+  const cancel = element("form", "", { className: "inline" });
+  const go = element("button", t("products.cancel"), { className: "danger" });
+  cancel.append(labelled(t("products.cancel_when"), when), go);
+  cancel.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!cancel.dataset.sure) {  // asked once more, beside the button, instead of a pop-up
+      cancel.dataset.sure = "1";
+      go.textContent = t("products.cancel_sure");
+      say(result, t("products.cancel_question", { product: productName(product.product_code, product.name),
+        when: when.value === "now" ? t("products.today") : t("products.month_end") }), false);
+      return;
+    }
+    attempt(result, async () => {
+      const cancelled = await api("POST", `/me/products/${product.product_id}/cancellation`, { when: when.value });
+      await showProducts();
+      say("products-status", t("products.cancelled", { product: productName(cancelled.product_code, cancelled.name),
+        date: day(cancelled.ends_on) }));
+      announce(RECORD_CHANGED);
+    });
+  });
+  box.append(cancel, result);
+  return box;
 }
 
-function replaceProduct(product) {
-  state.record.products = state.record.products.map((x) => (x.product_id === product.product_id ? product : x));
-  showProducts();
-  // the controls were drawn anew: keep the keyboard where it was, or on the message
-  ($("products").querySelector(`[data-product="${product.product_id}"] summary`) || $("product-message")).focus();
-  refreshTimelineSoon();
-}
-
-async function changePlan(product, planCode) {
-  try {
-    const changed = await api("PATCH", `/me/products/${product.product_id}`, { plan_code: planCode, version: product.version });
-    const { proration: p } = changed;
-    replaceProduct(changed);
-    say(`${changed.name} is on ${changed.plan} now. From today: ${euros(Math.abs(p.net_cents))} ` +
-      `${p.net_cents < 0 ? "less" : "more"} this month (${p.days_left} of ${p.days_in_month} days: ` +
-      `${euros(p.charge_cents)} on ${changed.plan}, ${euros(-p.credit_cents)} back for ${product.plan}).`, true, "product-message");
-    loadUsage().catch(() => {});
-  } catch (error) {
-    say(error.message, false, "product-message");
-    if (error.status === 409) announce(RECORD_STALE);
-  }
-}
-
-async function cancelProduct(product, when) {
-  const moment = when === "now" ? "today" : "at the end of this month";
-  if (!confirm(`Cancel ${product.name} (${product.plan}) ${moment}?`)) return;
-  try {
-    const cancelled = await api("POST", `/me/products/${product.product_id}/cancellation`, { when });
-    replaceProduct(cancelled);
-    say(`${cancelled.name} is cancelled${when === "now" ? " from today" : `: it ends on ${cancelled.ends_on}`}.`, true, "product-message");
-  } catch (error) { say(error.message, false, "product-message"); }
-}

@@ -1,37 +1,42 @@
-// Usage this month (or another), against what the plan includes.
+// Usage per product and month, as bars against what the plan includes.
 
-import { $, element, item, say } from "./dom.js";
-import { UNITS, quantity } from "./format.js";
+import { bar } from "./charts.js";
+import { catalogue, planName, productName } from "./catalogue.js";
+import { $, element } from "./dom.js";
+import { month, quantity } from "./format.js";
+import { t } from "./i18n.js";
 import { api } from "./session.js";
 
-export async function loadUsage() {
-  const form = $("usage-form");
-  const data = await api("GET", `/me/usage${form.period.value ? `?period=${encodeURIComponent(form.period.value)}` : ""}`);
-  form.period.value = data.period;
-  $("usage").replaceChildren(...data.products.map((product) => {
-    const article = element("article");
-    article.append(element("h4", `${product.name} – ${product.plan}`));
-    const list = element("ul", "", { className: "usage" });
-    for (const u of product.usage) {
-      const li = item(`${UNITS[u.unit] || u.unit}: ${quantity(u.used, u.unit)}` + (u.included === null ? " (unlimited)"
-        : u.included > 0 ? ` of ${quantity(u.included, u.unit)}` : "") +
-        (u.beyond_bundle > 0 && u.included > 0 ? `, ${quantity(u.beyond_bundle, u.unit)} beyond your bundle` : ""));
-      if (u.included > 0) {
-        const meter = element("meter", "", { min: 0, max: u.included, value: Math.min(u.used, u.included) });
-        meter.setAttribute("aria-label", `${UNITS[u.unit] || u.unit}: share of the bundle used`);
-        li.append(meter);
-      }
-      list.append(li);
+export async function loadUsage(period) {
+  await catalogue().catch(() => {});
+  return api("GET", `/me/usage${period ? `?period=${encodeURIComponent(period)}` : ""}`);
+}
+
+// one product's use as bars: against the bundle where there is one, else just the amount
+export function usageCard(product, heading = "h2") {
+  const card = element("article", "", { className: "card" });
+  card.append(element(heading, `${productName(product.product_code, product.name)} – ${planName(product.plan_code, product.plan)}`));
+  for (const u of product.usage) {
+    const used = quantity(u.used, u.unit);
+    if (u.included > 0) {
+      card.append(bar(t(`units.name.${u.unit}`), t("usage.of", { used, included: quantity(u.included, u.unit) }),
+        u.used / u.included, { note: u.beyond_bundle > 0 ? t("usage.beyond", { amount: quantity(u.beyond_bundle, u.unit) }) : "" }));
+    } else {
+      card.append(bar(t(`units.name.${u.unit}`), u.included === null ? t("usage.unlimited", { used }) : used, u.used ? 0.5 : 0));
     }
-    article.append(list);
-    if (!product.records) article.append(element("p", "Nothing used yet this month.", { className: "hint" }));
-    return article;
-  }));
-  if (!data.products.length) $("usage").replaceChildren(element("p", "No products to show use for.", { className: "hint" }));
+  }
+  if (!product.records) card.append(element("p", t("usage.nothing_yet"), { className: "hint" }));
+  return card;
+}
+
+export async function showUsage(period) {
+  const data = await loadUsage(period);
+  $("usage-form").period.value = data.period;
+  $("usage").replaceChildren(element("h2", month(data.period), { className: "span" }), ...data.products.map((p) => usageCard(p, "h3")));
+  if (!data.products.length) $("usage").append(element("p", t("usage.none"), { className: "hint" }));
 }
 
 $("usage-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  say("", true, "usage-message");
-  loadUsage().catch((error) => say(error.message, false, "usage-message"));
+  showUsage(event.target.period.value).catch(() => {});
 });

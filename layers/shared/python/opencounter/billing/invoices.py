@@ -192,7 +192,8 @@ def bill_customer(customer_id: str, period: Period, catalogue_version: str) -> d
             continue
         comparison = compare_tariffs(held, plans, used.get(holding.product_id, {}), period)
         billed = comparison.billed
-        lines += [{**line, "product_id": holding.product_id, "product": holding.name} for line in billed.lines]
+        lines += [{**line, "product_id": holding.product_id, "product_code": holding.product_code,
+                   "product": holding.name} for line in billed.lines]
         revenue[holding.kind] = revenue.get(holding.kind, 0) + billed.total_cents
         checks.append(TariffCheck(
             *TariffCheck.keys(customer_id, str(period), holding.product_id), customer_id=customer_id,
@@ -247,6 +248,7 @@ def connection_invoice(customer_id: str, product: dict[str, Any], plan: dict[str
     today = business_today()
     invoice_id = invoice_number(today, customer_id, f"connection/{product['product_id']}")
     lines = [{"kind": "connection", "plan_code": plan["code"], "product_id": product["product_id"],
+              "product_code": plan["product_code"],
               "product": product["name"], "description": f"{product['name']}: one-off connection fee",
               "quantity": 1, "unit": "connection", "unit_price_cents": fee, "amount_cents": fee}]
     invoice, writes = _new_invoice(customer_id, invoice_id, "connection", today, lines, {product["kind"]: fee},

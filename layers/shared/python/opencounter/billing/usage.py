@@ -76,7 +76,8 @@ def usage_view(customer_id: str, period_text: str | None) -> dict[str, Any]:
         plan = plans_of(holding.product_code, holding.catalogue_version).get(_plan_in_force(holding, period), {})
         used = totals[product_id].used() if product_id in totals else dict.fromkeys(UsageTotal.UNITS, 0)
         products.append({
-            "product_id": product_id, "name": holding.name, "plan": holding.plan, "status": holding.status,
+            "product_id": product_id, "product_code": holding.product_code, "name": holding.name, "plan": holding.plan,
+            "plan_code": _plan_in_force(holding, period), "status": holding.status,
             "usage": [{"unit": unit, "used": used[unit],
                        "included": (plan.get("usage") or {}).get(unit, {}).get("included"),
                        "beyond_bundle": _beyond(used[unit], (plan.get("usage") or {}).get(unit))}

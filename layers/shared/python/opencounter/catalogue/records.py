@@ -19,6 +19,8 @@ class CatalogueProduct(Item, discriminator="CatalogueProduct"):
     code = UnicodeAttribute()
     kind = UnicodeAttribute()
     name = UnicodeAttribute()
+    #: {"nl": ..., "en": ...}: the name in each language the portal speaks
+    names = JSONAttribute(null=True)
     plans = JSONAttribute()
 
     @staticmethod

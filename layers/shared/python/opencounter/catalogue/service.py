@@ -22,7 +22,7 @@ def load_catalogue(document: dict[str, Any]) -> int:
             for product in document["products"]:
                 batch.save(CatalogueProduct(*CatalogueProduct.keys(partition, product["code"]), version=version,
                                             code=product["code"], kind=product["kind"], name=product["name"],
-                                            plans=product["plans"]))
+                                            names=product.get("names"), plans=product["plans"]))
         for code in stale:
             batch.delete(CatalogueProduct(*CatalogueProduct.keys(CURRENT, code)))
     return len(document["products"])
@@ -30,7 +30,8 @@ def load_catalogue(document: dict[str, Any]) -> int:
 
 def current_products() -> list[dict[str, Any]]:
     """The shop window: every product on sale now with its plans (one Query)."""
-    return [{"code": p.code, "kind": p.kind, "name": p.name, "catalogue_version": p.version, "plans": p.plans}
+    return [{"code": p.code, "kind": p.kind, "name": p.name, "names": p.names or {}, "catalogue_version": p.version,
+             "plans": p.plans}
             for p in CatalogueProduct.query(CatalogueProduct.partition(CURRENT))]
 
 

@@ -145,22 +145,28 @@ class ReasonCount(Item, discriminator="ReasonCount"):
     reason = UnicodeAttribute()
     contacts = NumberAttribute(default=0)
 
-    @staticmethod
-    def keys(day: str, reason: str) -> tuple[str, str]:
-        return "CONTACT_REASONS", f"{day}#{reason}"
+    PARTITION = "CONTACT_REASONS"
+
+    @classmethod
+    def keys(cls, day: str, reason: str) -> tuple[str, str]:
+        return cls.PARTITION, f"{day}#{reason}"
 
 
 class FaqArticle(Item, discriminator="FaqArticle"):
-    """PK FAQ, SK ARTICLE#<id>: an answer, the contact reasons it answers, words that find it."""
+    """PK FAQ, SK ARTICLE#<id>: an answer, the contact reasons it answers, words that find it.
+    The question, the answer and a self-service action's label are in each language the portal
+    speaks ({"nl": ..., "en": ...})."""
+
+    PARTITION = "FAQ"
 
     article_id = UnicodeAttribute()
-    question = UnicodeAttribute()
-    answer = UnicodeAttribute()
+    question = JSONAttribute()
+    answer = JSONAttribute()
     reasons = JSONAttribute()
     keywords = JSONAttribute()
     self_service = JSONAttribute(null=True)
     position = NumberAttribute()
 
-    @staticmethod
-    def keys(article_id: str) -> tuple[str, str]:
-        return "FAQ", f"ARTICLE#{article_id}"
+    @classmethod
+    def keys(cls, article_id: str) -> tuple[str, str]:
+        return cls.PARTITION, f"ARTICLE#{article_id}"

@@ -71,13 +71,13 @@ def _find(contact_id: str, customer_id: str | None) -> Contact:
 # ---------------------------------------------------------------- the funnel
 
 
-def ask(customer_id: str, request: dict[str, Any], *, channel: str) -> dict[str, Any]:
+def ask(customer_id: str, request: dict[str, Any], *, channel: str, language: str = "nl") -> dict[str, Any]:
     """A customer starts a question: what answers it (FAQ, a self-service action), then personal
     help online, then phone or the office, each with its expected wait. Nothing is forced: the
     contact waits for the customer's choice."""
     validate_request("contact-question", request)
     now = utcnow()
-    reason, articles = faq.matching(request["question"])
+    reason, articles = faq.matching(request["question"], language)
     contact_id = new_contact_id(now)
     contact = Contact(*Contact.keys(customer_id, contact_id), contact_id=contact_id, customer_id=customer_id,
                       channel=channel, subject=request["question"].strip()[:120], reason=reason, status="OFFERED",

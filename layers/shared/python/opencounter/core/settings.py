@@ -26,6 +26,8 @@ class Settings:
     region: str = DEFAULT_REGION
     table_name: str = ""
     event_bus_name: str = ""
+    #: the portal's origin: the only one whose pages may read the API's answers (CORS)
+    portal_origin: str = ""
     user_pool_id: str = ""
     sender_address: str = ""
     service_address: str = ""

@@ -8,12 +8,13 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from opencounter.core.errors import DomainError, InvalidInput, PayloadTooLarge
+from opencounter.core.settings import settings
 from opencounter.edge.identity import Caller, caller_from_claims, require_customer, require_staff
 
 #: larger bodies are refused before they are parsed
@@ -21,6 +22,8 @@ MAX_BODY_BYTES = 16 * 1024
 #: routes under these paths are for staff, and for customers acting on their own record
 STAFF_ROUTES = "/agent"
 CUSTOMER_ROUTES = "/me"
+#: request headers the portal sends besides the simple ones
+CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Resume-Code", "X-Client"]
 
 def _json(status: int, body: dict) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
@@ -45,7 +48,9 @@ def _guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Resp
 def rest_api(logger: Logger) -> APIGatewayRestResolver:
     """A REST resolver that guards its routes (see _guard) and answers every error as
     {"code", "message", "field"} JSON."""
-    app = APIGatewayRestResolver()
+    origin = settings().portal_origin
+    app = APIGatewayRestResolver(cors=CORSConfig(allow_origin=origin, allow_headers=CORS_HEADERS, max_age=600)
+                                 if origin else None)
     app.use(middlewares=[_guard])
 
     @app.exception_handler(DomainError)
@@ -75,6 +80,25 @@ def caller(app: APIGatewayRestResolver) -> Caller:
 def me(app: APIGatewayRestResolver) -> str:
     """The customer a /me route acts on: always the caller's own, never one from the request."""
     return require_customer(caller(app))
+
+
+#: the languages texts are given in; the first is the default
+LANGUAGES = ("nl", "en")
+
+
+def _quality(parameters: str) -> float:
+    try:
+        return float(parameters.split("q=", 1)[1]) if "q=" in parameters else 1.0
+    except ValueError:
+        return 0.0
+
+
+def language(app: APIGatewayRestResolver) -> str:
+    """The language the caller reads, from Accept-Language (Dutch when it names none we speak)."""
+    wanted = app.current_event.get_header_value("Accept-Language") or ""
+    choices = [(_quality(parameters), tag.strip().lower()[:2])
+               for tag, _, parameters in (part.partition(";") for part in wanted.split(",") if part.strip())]
+    return next((tag for _, tag in sorted(choices, key=lambda c: -c[0]) if tag in LANGUAGES), LANGUAGES[0])
 
 
 def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:

@@ -51,34 +51,41 @@ def customer_360(customer_id: str) -> dict[str, Any]:
 
 
 def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts: list[Contact],
-                      requests: list[ServiceRequest], invoice_views: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """What staff could best do for this customer now, most pressing first."""
-    actions = []
+                      requests: list[ServiceRequest], invoice_views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What staff could best do for this customer now, most pressing first: each an `action`, the
+    `params` a desk shows it with (in its own language), and `why` in English for logs."""
+    actions: list[dict[str, Any]] = []
+
+    def add(action: str, why: str, **params: Any) -> None:
+        actions.append({"action": action, "why": why, "params": params})
+
     for view in invoice_views:
         if view["status"] == "overdue":
-            actions.append({"action": "offer_payment_arrangement",
-                            "why": f"invoice {view['invoice_id']} is overdue ({view['balance_cents']} cents open)"})
+            add("offer_payment_arrangement",
+                f"invoice {view['invoice_id']} is overdue ({view['balance_cents']} cents open)",
+                invoice_id=view["invoice_id"], balance_cents=view["balance_cents"])
     for request in requests:
         if request.status == "WAITING_FOR_CUSTOMER":
-            actions.append({"action": "follow_up_request",
-                            "why": f"request {request.request_id} waits for the customer"})
+            add("follow_up_request", f"request {request.request_id} waits for the customer",
+                request_id=request.request_id)
     for contact in contacts:
         if contact.status in ("QUEUED", "IN_PROGRESS"):
-            actions.append({"action": "answer_open_contact", "why": f"{contact.channel} contact '{contact.subject}' "
-                                                                     f"is {contact.status.lower()}"})
+            add("answer_open_contact", f"{contact.channel} contact '{contact.subject}' is {contact.status.lower()}",
+                channel=contact.channel, subject=contact.subject)
     for contact in contacts:
         if contact.status == "ABANDONED" and contact.sender != "anonymous" and not any(
                 later.started_at > contact.started_at for later in contacts):
-            actions.append({"action": "call_back", "why": f"hung up waiting on the {contact.channel} at "
-                                                          f"{contact.ended_at or contact.started_at}"})
+            at = contact.ended_at or contact.started_at
+            add("call_back", f"hung up waiting on the {contact.channel} at {at}", channel=contact.channel, at=at)
     latest = invoices[0] if invoices else None
     for tariff in (latest.best_tariff or []) if latest else []:
         if tariff["billed_plan"] != tariff["current_plan"] and tariff["saving_cents"] > 0:
-            actions.append({"action": "offer_plan_switch",
-                            "why": f"{tariff['billed_plan']} was cheaper for last month's use than "
-                                   f"{tariff['current_plan']}"})
+            add("offer_plan_switch",
+                f"{tariff['billed_plan']} was cheaper for last month's use than {tariff['current_plan']}",
+                billed_plan=tariff["billed_plan"], current_plan=tariff["current_plan"],
+                saving_cents=tariff["saving_cents"])
     if not record["contact"]["phone"]:
-        actions.append({"action": "complete_profile", "why": "no phone number"})
+        add("complete_profile", "no phone number")
     for move in record["upcoming_moves"]:
-        actions.append({"action": "confirm_move", "why": f"moving on {move['effective_from']}"})
+        add("confirm_move", f"moving on {move['effective_from']}", effective_from=move["effective_from"])
     return actions

@@ -1,0 +1,215 @@
+"""The customer portal in the browser, journey by journey, as a customer uses it: signed in
+through the managed login, in Dutch unless they choose English, every page checked at 375 px and
+1280 px and with axe-core as it is visited."""
+
+from __future__ import annotations
+
+import re
+
+from selenium.webdriver.common.by import By
+
+from infra.local.demo import DEMO_PASSWORD
+from opencounter.core.clock import business_today
+from tests.browser.conftest import Browser
+from tests.conftest import bill, give_product
+
+SANNE = "sanne@example.nl"
+
+
+def test_a_visitor_sees_the_welcome_and_the_service_page_in_dutch(browser: Browser):
+    browser.open("/")
+    welcome = browser.page("welcome")
+    assert welcome.find_element(By.TAG_NAME, "h1").text == "Welkom bij OpenCounter"
+    assert browser.driver.execute_script("return document.documentElement.lang") == "nl"
+    browser.check("welcome")
+    browser.open("/#/service")
+    browser.wait(lambda d: browser.all("#channels .card h3"))
+    assert browser.all("#faq details"), "the FAQ is there"
+    assert "Wat staat er op mijn factuur?" in [s.get_attribute("textContent") for s in browser.all("#faq summary")]
+    browser.check("service")
+
+
+def test_a_customer_signs_in_with_the_managed_login_sees_the_overview_and_signs_out(browser: Browser):
+    # When Sanne signs in through the login page (authorization code with PKCE)
+    browser.sign_in(SANNE, DEMO_PASSWORD)
+
+    # Then her overview shows what matters, in Dutch formats, and no token is in localStorage
+    browser.page("overview")
+    browser.wait(lambda d: browser.all("#overview-cards .card"))
+    assert browser.text("#overview-title") == "Goedendag, Sanne"
+    cards = browser.text("#overview-cards")
+    assert re.search(r"Nog te betalen: € \d+,\d{2}", cards), cards
+    assert "Mobiel abonnement – 20 GB" in cards and "GB van 20 GB" in cards
+    assert browser.driver.execute_script("return Object.keys(localStorage).filter(k => /token/i.test(k)).length") == 0
+    browser.check("overview")
+
+    # When she signs out, the portal is signed out and her token is gone
+    browser.find("#sign-out").click()
+    browser.page("welcome")
+    assert browser.driver.execute_script("return sessionStorage.getItem('opencounter.token')") is None
+
+
+def test_a_wrong_password_is_told_on_the_login_page_in_words(browser: Browser):
+    browser.open("/")
+    browser.wait(lambda d: browser.find("#sign-in").is_displayed())
+    browser.find("#sign-in").click()
+    browser.wait(lambda d: "/oauth2/authorize" in d.current_url)
+    form = browser.find("form")
+    browser.fill(form, username=SANNE, password="not-her-password")
+    form.find_element(By.TAG_NAME, "button").click()
+    assert browser.text("[role=alert]") == "Dit e-mailadres en wachtwoord horen niet bij elkaar."
+    browser.check("login")
+
+
+def test_the_customer_pays_an_invoice_through_the_bank_and_sees_it_paid(browser: Browser, cloud, customer):
+    # Given an open invoice of EUR 42.50
+    give_product(customer, "FIBRE-100")
+    invoice = bill(cloud, customer)
+    browser.sign_in(customer.email, "pw")
+
+    # When the customer opens it from the list
+    browser.open("/#/invoices")
+    browser.page("invoices")
+    browser.wait(lambda d: browser.all("#invoices a"))
+    assert "€ 42,50" in browser.text("#invoices")
+    browser.check("invoices")
+    browser.find("#invoices a").click()
+    browser.page("invoice")
+    assert browser.wait(lambda d: "Nu te betalen: € 42,50" in browser.text("#invoice-actions"))
+    # an invoice above EUR 30 may be spread, in 2 to 4 instalments of at least EUR 10
+    options = [o.text for o in browser.all("#invoice-actions select option")]
+    assert options == ["2 maanden", "3 maanden", "4 maanden"]
+    browser.check("invoice")
+
+    # And pays with iDEAL at the bank
+    browser.find("#invoice-actions button.primary").click()
+    browser.wait(lambda d: "/sandbox/stripe/" in d.current_url)
+    browser.find("button[value=approve]").click()
+
+    # Then they are back on the invoice, which says it is paid
+    browser.page("invoice")
+    assert browser.status("invoice-status") == "Betaling ontvangen: de factuur is betaald."
+    assert "betaald" in browser.text("#invoice-facts")
+    assert customer.get(f"/me/invoices/{invoice['invoice_id']}").json()["status"] == "paid"
+
+
+def test_an_invoice_too_small_to_spread_offers_no_instalments(browser: Browser, cloud, customer):
+    give_product(customer, "MOBILE-20GB")
+    invoice = bill(cloud, customer)  # EUR 19.50: below the EUR 30 instalments are for
+    browser.sign_in(customer.email, "pw")
+    browser.open(f"/#/invoices/{invoice['invoice_id']}")
+    browser.page("invoice")
+    browser.wait(lambda d: "Nu te betalen" in browser.text("#invoice-actions"))
+    assert browser.all("#invoice-actions select") == []
+
+
+def test_the_customer_changes_plan_and_cancels_with_a_second_look(browser: Browser, customer):
+    product = give_product(customer, "MOBILE-5GB")
+    browser.sign_in(customer.email, "pw")
+    browser.open("/#/products")
+    card = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, f'[data-product="{product}"]'))
+    assert "5 GB" in card.text and "€ 12,50 per maand" in card.text
+    browser.check("products")
+
+    # When they switch to 20 GB
+    form = card.find_element(By.CSS_SELECTOR, "form.inline")
+    browser.fill(form, plan_code="MOBILE-20GB")
+    form.find_element(By.TAG_NAME, "button").click()
+
+    # Then the product says so and tells what this month costs more, next to the product
+    browser.wait(lambda d: "U zit nu op 20 GB" in d.find_element(By.CSS_SELECTOR, f'[data-product="{product}"]').text)
+    assert customer.get("/me").json()["products"][0]["plan_code"] == "MOBILE-20GB"
+
+    # When they cancel, the page asks once more beside the button before it is done
+    card = browser.find(f'[data-product="{product}"]')
+    cancel = card.find_elements(By.CSS_SELECTOR, "form.inline")[-1]
+    cancel.find_element(By.TAG_NAME, "button").click()
+    assert "Weet u het zeker?" in card.text
+    assert customer.get("/me").json()["products"][0]["ends_on"] is None
+    cancel.find_element(By.TAG_NAME, "button").click()
+    assert "is opgezegd en stopt op" in browser.status("products-status")
+
+
+def test_the_customer_moves_sets_consents_and_reads_english_by_choice(browser: Browser, customer):
+    browser.sign_in(customer.email, "pw")
+    browser.open("/#/settings")
+    browser.page("settings")
+    browser.wait(lambda d: browser.find("#change-form input[name=email]").get_attribute("value") == customer.email)
+    browser.check("settings")
+
+    # A Dutch phone number typed the Dutch way is taken
+    form = browser.find("#change-form")
+    browser.fill(form, phone="06 1234 5678")
+    form.find_element(By.CSS_SELECTOR, "button.primary").click()
+    assert browser.status("change-status") == "Opgeslagen: geldt meteen, op elk kanaal."
+    assert customer.get("/me").json()["contact"]["phone"] == "+31612345678"
+
+    # A move, with a postcode in any form
+    move = browser.find("#move-form")
+    browser.fill(move, postcode="2514ee", house_number="7", street="Lange Voorhout", city="Den Haag")
+    browser.driver.execute_script("arguments[0].value = arguments[1]", move.find_element(By.NAME, "move_date"),
+                                  business_today().isoformat())
+    move.find_element(By.CSS_SELECTOR, "button.primary").click()
+    assert "Lange Voorhout 7, 2514 EE Den Haag" in browser.status("move-status")
+
+    # Consents per purpose and channel
+    browser.find('#consents input[name="email/marketing"]').click()
+    browser.find("#consents-form button.primary").click()
+    assert browser.status("consents-status") == "Uw toestemmingen zijn opgeslagen."
+    consents = customer.get("/me").json()["consents"]
+    assert {"channel": "email", "purpose": "marketing", "granted": True} in [
+        {k: c[k] for k in ("channel", "purpose", "granted")} for c in consents]
+
+    # And English, by choice: the page and the record speak it from now on
+    browser.fill(browser.find("#change-form"), language="en")
+    browser.find("#change-form button.primary").click()
+    browser.wait(lambda d: browser.text("#change-status") == "Saved: in effect at once, on every channel.")
+    assert browser.text("[data-page=settings] h1") == "My details"
+    assert customer.get("/me").json()["settings"]["language"] == "en"
+
+
+def test_an_error_reads_as_a_sentence_in_the_customers_language(browser: Browser, customer):
+    browser.sign_in(customer.email, "pw")
+    browser.open("/#/settings")
+    browser.page("settings")
+    move = browser.find("#move-form")
+    browser.fill(move, postcode="0123 AB", house_number="1", street="Nergens", city="Nergens")
+    browser.driver.execute_script("arguments[0].value = arguments[1]", move.find_element(By.NAME, "move_date"),
+                                  business_today().isoformat())
+    move.find_element(By.CSS_SELECTOR, "button.primary").click()
+    assert browser.status("move-status") == "Vul een Nederlandse postcode in, zoals 1234 AB."
+
+
+def test_the_contact_funnel_offers_the_answer_first_then_the_channels_with_their_waits(browser: Browser, customer):
+    browser.sign_in(customer.email, "pw")
+    browser.open("/#/contact")
+    browser.page("contact")
+    browser.check("contact")
+    form = browser.find("#question-form")
+    browser.fill(form, question="Hoe kan ik mijn factuur betalen met iDEAL?")
+    form.find_element(By.TAG_NAME, "button").click()
+    offers = browser.wait(lambda d: (o := d.find_element(By.ID, "offers")).is_displayed() and o)
+    assert "Hoe betaal ik een factuur meteen?" in offers.text
+    assert "Online hulp" in offers.text and "Persoonlijk contact" in offers.text
+    browser.check("contact-offers")
+    browser.find("#offers button.choice").click()  # "this answers my question"
+    assert browser.status("contact-status").startswith("Fijn dat dit hielp")
+
+
+def test_the_customer_starts_a_request_and_gets_a_code_to_continue_anywhere(browser: Browser, customer):
+    browser.sign_in(customer.email, "pw")
+    browser.open("/#/requests")
+    browser.page("requests")
+    browser.find("#request-new summary").click()
+    form = browser.find("#request-form")
+    browser.fill(form, kind="repair", subject="Internet valt weg", text="Elke avond rond acht uur.")
+    form.find_element(By.TAG_NAME, "button").click()
+    code = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#resume .code").text)
+    assert re.fullmatch(r"[2-9A-Z]{8}", code)
+    assert "Internet valt weg" in browser.text("#requests")
+    browser.check("requests")
+    browser.open("/#/history")
+    browser.page("history")
+    browser.wait(lambda d: browser.all("#timeline li"))
+    assert "Uw verzoek is verder" in browser.text("#timeline")
+    browser.check("history")

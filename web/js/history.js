@@ -1,0 +1,35 @@
+// History: every contact on every channel, and the timeline of everything that happened.
+
+import { contactItem } from "./contacts.js";
+import { $, element, emptyNote, item } from "./dom.js";
+import { at, channelName } from "./format.js";
+import { has, t } from "./i18n.js";
+import { api, state } from "./session.js";
+
+export function timelineItem(e) {
+  const title = has(`timeline.${e.type}`) ? t(`timeline.${e.type}`) : t("timeline.other");
+  const li = item("");
+  li.append(element("time", at(e.occurred_at), { dateTime: e.occurred_at }), " ", element("span", title),
+    element("span", ` · ${channelName(e.channel)}`, { className: "hint" }));
+  return li;
+}
+
+export async function loadTimeline(base, list, more) {
+  const query = more && state.cursor ? `?cursor=${encodeURIComponent(state.cursor)}` : "";
+  const page = await api("GET", `${base}/timeline${query}`);
+  const entries = page.items.map(timelineItem);
+  if (more) list.append(...entries); else list.replaceChildren(...entries);
+  state.cursor = page.next_cursor;
+  return Boolean(state.cursor);
+}
+
+export async function showHistory() {
+  const [contacts] = await Promise.all([api("GET", "/me/contacts"),
+    loadTimeline("/me", $("timeline"), false).then((more) => { $("more").hidden = !more; })]);
+  $("contacts").replaceChildren(...contacts.items.map((c) => contactItem(c)));
+  emptyNote($("contacts"), t("history.no_contacts"));
+}
+
+$("more").addEventListener("click", async () => {
+  $("more").hidden = !(await loadTimeline("/me", $("timeline"), true));
+});

@@ -1,0 +1,48 @@
+// The overview: what matters at a glance, each card leading to its page. Read in parallel: the
+// record, the invoices, this month's use and the requests.
+
+import { catalogue, planName, productName } from "./catalogue.js";
+import { $, element, item } from "./dom.js";
+import { addressLine, day, euros } from "./format.js";
+import { t } from "./i18n.js";
+import { productStatus } from "./products.js";
+import { api, state } from "./session.js";
+import { loadUsage, usageCard } from "./usage.js";
+
+function card(title, href, ...content) {
+  const article = element("article", "", { className: "card" });
+  const heading = element("h2");
+  heading.append(element("a", title, { href }));
+  article.append(heading, ...content);
+  return article;
+}
+
+export async function showOverview() {
+  const [record, invoices, usage, requests] = await Promise.all([api("GET", "/me"), api("GET", "/me/invoices"),
+    loadUsage().catch(() => ({ products: [] })), api("GET", "/me/requests").catch(() => ({ items: [] })), catalogue().catch(() => [])]);
+  state.record = record;
+  $("overview-title").textContent = t("overview.hello", { name: record.personal.given_name });
+  const cards = [];
+  const open = invoices.items.filter((i) => i.balance_cents > 0);
+  const overdue = open.filter((i) => i.overdue);
+  cards.push(card(t("nav.invoices"), "#/invoices",
+    element("p", open.length ? t("overview.open", { amount: euros(invoices.open_balance_cents), n: open.length })
+      : t("invoices.nothing_open"), { className: overdue.length ? "lead error" : "lead" }),
+    ...(open.length ? [element("a", t("overview.pay"), { href: `#/invoices/${encodeURIComponent(open[0].invoice_id)}`, className: "button primary" })] : [])));
+  const products = element("ul", "", { className: "plain" });
+  products.append(...record.products.map((p) => item(`${productName(p.product_code, p.name)} – ${planName(p.plan_code, p.plan)} (${productStatus(p)})`)));
+  cards.push(card(t("nav.products"), "#/products", products));
+  for (const product of usage.products.slice(0, 2)) {
+    const used = usageCard(product, "h3");
+    cards.push(card(t("nav.usage"), "#/usage", ...used.childNodes));
+  }
+  const running = requests.items.filter((r) => r.status !== "done");
+  cards.push(card(t("nav.requests"), "#/requests", element("p", running.length
+    ? t("overview.requests", { n: running.length, subject: running[0].subject }) : t("overview.no_requests"))));
+  if (record.upcoming_moves.length) {
+    const move = record.upcoming_moves[0];
+    cards.push(card(t("settings.move"), "#/settings", element("p", t("overview.moving", { address: addressLine(move), date: day(move.effective_from) }))));
+  }
+  cards.push(card(t("nav.contact"), "#/contact", element("p", t("overview.contact"))));
+  $("overview-cards").replaceChildren(...cards);
+}
