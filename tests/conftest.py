@@ -7,7 +7,9 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -106,6 +108,16 @@ class TableWrites:
         """New images of the items of one entity written since."""
         return [r["dynamodb"]["NewImage"] for r in self.since()
                 if r["dynamodb"].get("NewImage", {}).get("entity", {}).get("S") == entity]
+
+
+@pytest.fixture
+def office_hours(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The contact centre's clock on a Monday at ten, Amsterdam time, running on from there:
+    every channel is open, whatever the hour the tests run at."""
+    opening, started = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam")), datetime.now(UTC)
+    monkeypatch.setattr("opencounter.contacts.service.utcnow",
+                        lambda: (opening + (datetime.now(UTC) - started)).astimezone(UTC))
+    return opening
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 offered first), choose a channel, see the whole contact history, follow and continue requests."""
 
 from opencounter.contacts.requests import continue_request, list_requests, load_request, request_view, start_request
-from opencounter.contacts.service import ask, choose, contact_history, feedback
+from opencounter.contacts.service import ask, choose, contact_detail, contact_history, customer_message, feedback
 from opencounter.edge.http import caller, json_body, language, me, rest_api
 from opencounter.edge.observability import observability
 
@@ -33,6 +33,18 @@ def post_choice(contact_id: str) -> dict:
     metrics.add_metric(name="SelfServed" if contact["status"] == "self_served" else "ContactQueued", unit="Count",
                        value=1)
     return contact
+
+
+@app.get("/me/contacts/<contact_id>")
+def get_contact(contact_id: str) -> dict:
+    return contact_detail(contact_id, me(app), staff=False)
+
+
+@app.post("/me/contacts/<contact_id>/messages")
+def post_message(contact_id: str) -> tuple[dict, int]:
+    contact = customer_message(me(app), contact_id, json_body(app))
+    metrics.add_metric(name="CustomerMessage", unit="Count", value=1)
+    return contact, 201
 
 
 @app.post("/me/contacts/<contact_id>/feedback")

@@ -5,7 +5,7 @@ unknown sender to a customer; requests on the customer's behalf; staffing per ch
 from opencounter.channels.metrics import answered_metrics
 from opencounter.channels.status import CHANNELS, set_staffing
 from opencounter.contacts.requests import continue_request, load_request, request_by_code, request_view, start_request
-from opencounter.contacts.service import add_note, link, resolve, take, waiting
+from opencounter.contacts.service import add_note, contact_detail, link, resolve, take, waiting
 from opencounter.core.errors import InvalidInput
 from opencounter.core.validation import validate_request
 from opencounter.edge.http import caller, json_body, rest_api
@@ -29,6 +29,11 @@ def _customer() -> str | None:
 @app.get("/agent/queue")
 def get_queue() -> dict:
     return waiting(app.current_event.get_query_string_value("channel"))
+
+
+@app.get("/agent/contacts/<contact_id>")
+def get_contact(contact_id: str) -> dict:
+    return contact_detail(contact_id, _customer(), staff=True)
 
 
 @app.post("/agent/contacts/<contact_id>/take")

@@ -6,6 +6,7 @@ node_modules into the page). What the checks found is kept for `make bench` (web
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -25,9 +26,10 @@ from infra.local.template import ROOT
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (375, 1280)
-#: what every check found, for the bench's web figures
+#: what every check found, and how long the timed moments took, for the bench's web figures
 FINDINGS: list[dict[str, Any]] = []
-RESULTS = Path("/tmp") / "opencounter-browser-findings.json"
+TIMINGS: dict[str, list[float]] = {}
+RESULTS = Path(os.environ.get("OPENCOUNTER_BROWSER_FINDINGS", "/tmp/opencounter-browser-findings.json"))
 
 
 def _chromium() -> webdriver.Chrome:
@@ -49,7 +51,7 @@ def chrome() -> Iterator[WebDriver]:
     driver = _chromium()
     yield driver
     driver.quit()
-    RESULTS.write_text(json.dumps(FINDINGS))
+    RESULTS.write_text(json.dumps({"checks": FINDINGS, "timings": TIMINGS}))
 
 
 class Browser:
@@ -70,9 +72,9 @@ class Browser:
         self.driver.execute_script("sessionStorage.clear(); localStorage.clear();")
         return self
 
-    def wait(self, condition: Callable[[WebDriver], Any], timeout: float = 10) -> Any:
+    def wait(self, condition: Callable[[WebDriver], Any], timeout: float = 10, poll: float = 0.5) -> Any:
         try:
-            return WebDriverWait(self.driver, timeout).until(condition)
+            return WebDriverWait(self.driver, timeout, poll_frequency=poll).until(condition)
         except TimeoutException:
             raise AssertionError(f"waited {timeout} s in vain on {self.driver.current_url}:\n"
                                  f"{self.driver.find_element(By.TAG_NAME, 'body').text[:2000]}") from None
@@ -111,6 +113,12 @@ class Browser:
         form.find_element(By.TAG_NAME, "button").click()
         self.wait(lambda d: d.current_url.startswith(self.base + "/") and "code=" not in d.current_url
                   and d.find_element(By.ID, "sign-out").is_displayed())
+
+    def timed(self, name: str, condition: Callable[[WebDriver], Any], started: float, timeout: float = 10) -> Any:
+        """Wait for `condition`, keeping how long after `started` (time.monotonic()) it held."""
+        found = self.wait(condition, timeout, poll=0.02)
+        TIMINGS.setdefault(name, []).append(round((time.monotonic() - started) * 1000, 1))
+        return found
 
     def status(self, element_id: str, timeout: float = 10) -> str:
         """The text a status line shows once it shows one."""

@@ -5,6 +5,7 @@ through the managed login, in Dutch unless they choose English, every page check
 from __future__ import annotations
 
 import re
+import time
 
 from selenium.webdriver.common.by import By
 
@@ -57,7 +58,8 @@ def test_a_wrong_password_is_told_on_the_login_page_in_words(browser: Browser):
     form = browser.find("form")
     browser.fill(form, username=SANNE, password="not-her-password")
     form.find_element(By.TAG_NAME, "button").click()
-    assert browser.text("[role=alert]") == "Dit e-mailadres en wachtwoord horen niet bij elkaar."
+    alert = browser.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"))  # the login page, again
+    assert alert[0].text == "Dit e-mailadres en wachtwoord horen niet bij elkaar."
     browser.check("login")
 
 
@@ -213,3 +215,46 @@ def test_the_customer_starts_a_request_and_gets_a_code_to_continue_anywhere(brow
     browser.wait(lambda d: browser.all("#timeline li"))
     assert "Uw verzoek is verder" in browser.text("#timeline")
     browser.check("history")
+
+
+def test_the_customer_chats_and_the_agents_answer_appears_without_reloading(browser: Browser, customer, agent,
+                                                                             office_hours):
+    # Given a customer who asks a question and chooses the chat
+    browser.sign_in(customer.email, "pw")
+    browser.open("/#/contact")
+    form = browser.find("#question-form")
+    browser.fill(form, question="Mijn internet valt elke avond weg")
+    form.find_element(By.TAG_NAME, "button").click()
+    browser.wait(lambda d: d.find_element(By.ID, "offers").is_displayed())
+    [chat] = [b for b in browser.all("#offers button.choice") if b.text == "Kies chat"]
+    chat.click()
+    page = browser.page("chat")
+    contact_id = browser.driver.current_url.rsplit("/", 1)[-1]
+    assert "Mijn internet valt elke avond weg" in browser.text("#chat-messages")
+    assert browser.status("chat-state").startswith("Even geduld: een medewerker komt zo bij u.")
+    browser.check("chat")
+
+    # When they write more while they wait
+    message = page.find_element(By.ID, "chat-form")
+    browser.fill(message, text="Het begon vorige week dinsdag.")
+    message.find_element(By.TAG_NAME, "button").click()
+    browser.wait(lambda d: "Het begon vorige week dinsdag." in browser.text("#chat-messages"))
+    assert message.find_element(By.NAME, "text").get_attribute("value") == ""
+
+    # Then the agent reads it, and their answer shows in the open page by itself
+    taken = agent.post(f"/agent/contacts/{contact_id}/take?customer_id={customer.customer_id}").json()
+    assert taken["messages"][-1]["text"] == "Het begon vorige week dinsdag."
+    browser.wait(lambda d: browser.text("#chat-state") == "Een medewerker is bij u.")
+    answered = time.monotonic()
+    assert agent.post(f"/agent/contacts/{contact_id}/notes?customer_id={customer.customer_id}",
+                      json={"text": "We zetten uw lijn opnieuw aan.", "for_customer": True, "reply": True}).ok
+    browser.timed("chat_answer_visible_ms",
+                  lambda d: "We zetten uw lijn opnieuw aan." in browser.text("#chat-messages"), answered)
+    assert "medewerker" in browser.all("#chat-messages .from-agent")[-1].text
+    browser.check("chat-answered")
+
+    # And when the agent resolves it, the page says so and takes no more messages
+    assert agent.post(f"/agent/contacts/{contact_id}/resolution?customer_id={customer.customer_id}",
+                      json={"solution": "Lijn opnieuw aangezet."}).ok
+    browser.wait(lambda d: browser.text("#chat-state").startswith("Dit gesprek is afgerond."))
+    assert not message.is_displayed()

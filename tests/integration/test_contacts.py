@@ -30,9 +30,9 @@ def _queued(agent, channel: str, **match) -> dict:
     return found[-1]
 
 
-def _contact_path(contact: dict, action: str) -> str:
+def _contact_path(contact: dict, action: str = "") -> str:
     query = f"?customer_id={contact['customer_id']}" if contact.get("customer_id") else ""
-    return f"/agent/contacts/{contact['contact_id']}/{action}{query}"
+    return f"/agent/contacts/{contact['contact_id']}{f'/{action}' if action else ''}{query}"
 
 
 def test_every_channel_shows_whether_it_is_open_and_what_a_contact_can_expect(cloud, anonymous):
@@ -527,3 +527,126 @@ def test_staff_see_the_whole_customer_in_one_view(cloud, customer, agent):
     assert [n["text"] for n in seen["notes"]] == ["internal: check the ledger"]
     assert view["nps"] == {"responses": 0, "score": None}
     assert {a["action"] for a in view["next_best_actions"]} >= {"offer_payment_arrangement", "answer_open_contact"}
+
+
+def _ask_and_choose(customer, choice: str, question: str = "My internet drops every evening") -> dict:
+    asked = customer.post("/me/contacts", json={"question": question})
+    assert asked.status_code == 201
+    chosen = customer.post(f"/me/contacts/{asked.json()['contact']['contact_id']}/choice", json={"choice": choice})
+    assert chosen.status_code == 200, chosen.text
+    return chosen.json()
+
+
+def test_a_chat_goes_on_both_ways_and_each_side_reads_what_the_other_wrote(cloud, customer, agent, office_hours):
+    # Given a customer who chose the chat in the funnel
+    chat = _ask_and_choose(customer, "chat")
+    path = f"/me/contacts/{chat['contact_id']}"
+
+    # When they write more while waiting, and an agent takes the chat and answers
+    more = customer.post(f"{path}/messages", json={"text": "  It started last Tuesday.  "})
+    assert more.status_code == 201
+    assert [m["text"] for m in more.json()["messages"]] == ["My internet drops every evening",
+                                                            "It started last Tuesday."]
+    taken = agent.post(_contact_path(_queued(agent, "chat", contact_id=chat["contact_id"]), "take"))
+    assert taken.status_code == 200
+    assert agent.get(_contact_path(taken.json())).json()["messages"][-1]["text"] == \
+        "It started last Tuesday."
+    answered = agent.post(_contact_path(taken.json(), "notes"),
+                          json={"text": "Let us restart your line.", "for_customer": True, "reply": True})
+    assert answered.status_code == 200 and answered.json()["messages"][-1]["delivery"] == "in_history"
+
+    # Then the customer reading the contact again sees the answer, with who wrote it, and writes back
+    seen = customer.get(path)
+    assert seen.status_code == 200 and seen.json()["status"] == "in_progress"
+    assert seen.json()["messages"][-1] == {"at": answered.json()["messages"][-1]["at"], "from": "agent",
+                                           "channel": "chat", "text": "Let us restart your line."}
+    assert "delivery" not in str(seen.json()) and "sender" not in seen.json()
+    assert customer.post(f"{path}/messages", json={"text": "Thanks, it works."}).status_code == 201
+
+    # And once resolved, the chat takes no more messages and says why
+    resolved = agent.post(_contact_path(taken.json(), "resolution"), json={"solution": "Line restarted."})
+    assert resolved.status_code == 200
+    closed = customer.post(f"{path}/messages", json={"text": "One more thing"})
+    assert closed.status_code == 409 and closed.json()["reason"] == "contact_not_open"
+    assert customer.get(path).json()["messages"][-1]["text"] == "Thanks, it works."
+
+
+@pytest.mark.parametrize(("body", "field"), [({}, "text"), ({"text": ""}, "text"), ({"text": "   "}, "text"),
+                                             ({"text": "x" * 4001}, "text"), ({"text": "hi", "to": "agent"}, "to")])
+def test_a_bad_chat_message_is_refused_naming_it_and_nothing_is_added(cloud, customer, body, field, office_hours):
+    chat = _ask_and_choose(customer, "chat")
+    path = f"/me/contacts/{chat['contact_id']}"
+    refused = customer.post(f"{path}/messages", json=body)
+    assert refused.status_code == 400 and refused.json()["field"] == field
+    assert len(customer.get(path).json()["messages"]) == 1
+
+
+def test_nobody_reads_or_writes_in_another_customers_chat(cloud, customer, other_customer, office_hours):
+    chat = _ask_and_choose(customer, "chat")
+    path = f"/me/contacts/{chat['contact_id']}"
+    assert other_customer.get(path).status_code == 404
+    # refused as not theirs before what they sent is even read: a bad body gets the same 404
+    assert other_customer.post(f"{path}/messages", json={"text": "Hi"}).status_code == 404
+    assert other_customer.post(f"{path}/messages", json={"nonsense": True}).status_code == 404
+    assert len(customer.get(path).json()["messages"]) == 1
+
+
+def test_whatsapp_chosen_in_the_portal_is_answered_on_the_proven_number_and_continues_there(cloud, customer, agent,
+                                                                                           office_hours):
+    # Given a customer who did not confirm their phone number: WhatsApp is refused, saying what to do
+    asked = customer.post("/me/contacts", json={"question": "Can you answer me on WhatsApp?"}).json()["contact"]
+    refused = customer.post(f"/me/contacts/{asked['contact_id']}/choice", json={"choice": "whatsapp"})
+    assert refused.status_code == 409 and refused.json()["reason"] == "whatsapp_needs_proven_phone"
+    assert _history(customer)[0]["status"] == "offered"
+
+    # When they confirm their number and choose WhatsApp
+    phone = verified_phone(customer)
+    chosen = customer.post(f"/me/contacts/{asked['contact_id']}/choice", json={"choice": "whatsapp"})
+    assert chosen.status_code == 200 and chosen.json()["status"] == "queued"
+
+    # Then the agent's answer goes out on WhatsApp to that number, in the approved template
+    # (the customer has not written there in the last 24 hours), in their language
+    contact = _queued(agent, "whatsapp", contact_id=asked["contact_id"])
+    assert contact["sender"] == phone and contact["customer_id"] == customer.customer_id
+    answered = agent.post(_contact_path(contact, "notes"),
+                          json={"text": "Yes:\nwe answer here.", "for_customer": True, "reply": True})
+    last = answered.json()["messages"][-1]
+    assert last["delivery"] == "sent"
+    [sent] = [m for m in cloud.providers.sent if m["message_id"] == last["provider_message_id"]]
+    assert (sent["channel"], sent["to"]) == ("whatsapp", phone)
+    assert sent["text"] == "contact_answer: Can you answer me on WhatsApp? | Yes: we answer here."
+
+    # And what they write back on WhatsApp joins the same contact, after which answers are free text
+    assert cloud.channels.sandbox.whatsapp(phone.lstrip("+"), "Great, thanks") == 200
+    cloud.cloud.settle()
+    [same] = [c for c in _history(customer) if c["contact_id"] == asked["contact_id"]]
+    assert [m["text"] for m in same["messages"]][-1] == "Great, thanks"
+    again = agent.post(_contact_path(contact, "notes"), json={"text": "You are welcome.", "for_customer": True,
+                                                              "reply": True}).json()["messages"][-1]
+    [free] = [m for m in cloud.providers.sent if m["message_id"] == again["provider_message_id"]]
+    assert free["text"] == "You are welcome."
+
+
+def test_messenger_is_offered_for_answers_only_to_a_customer_who_wrote_there(cloud, customer, agent, office_hours):
+    # Given a customer who never wrote on Messenger: choosing it is refused, saying what to do
+    asked = customer.post("/me/contacts", json={"question": "Answer me on Messenger"}).json()["contact"]
+    refused = customer.post(f"/me/contacts/{asked['contact_id']}/choice", json={"choice": "messenger"})
+    assert refused.status_code == 409 and refused.json()["reason"] == "messenger_write_first"
+
+    # When they write on Messenger once and staff link that sender to them
+    psid = f"psid-{uuid.uuid4().hex[:10]}"
+    assert cloud.channels.sandbox.messenger(psid, "This is me") == 200
+    cloud.cloud.settle()
+    first = _queued(agent, "messenger", sender=psid)
+    assert agent.post(_contact_path(first, "link"), json={"customer_id": customer.customer_id}).status_code == 200
+    linked = {**first, "customer_id": customer.customer_id}
+    assert agent.post(_contact_path(linked, "resolution"), json={"solution": "Linked."}).status_code == 200
+
+    # Then Messenger chosen in the portal is answered to that Messenger id
+    chosen = customer.post(f"/me/contacts/{asked['contact_id']}/choice", json={"choice": "messenger"})
+    assert chosen.status_code == 200
+    contact = _queued(agent, "messenger", contact_id=asked["contact_id"])
+    answered = agent.post(_contact_path(contact, "notes"), json={"text": "Here we are.", "for_customer": True,
+                                                                 "reply": True}).json()["messages"][-1]
+    [sent] = [m for m in cloud.providers.sent if m["message_id"] == answered["provider_message_id"]]
+    assert (sent["channel"], sent["to"], sent["text"]) == ("messenger", psid, "Here we are.")

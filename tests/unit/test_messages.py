@@ -97,3 +97,10 @@ def test_no_page_holds_a_sentence_of_its_own():
             if tag in ("title", "option", "script", "style", "a") and "data-i18n" not in attributes:
                 continue
             assert "data-i18n" in attributes, f"{page.name}: <{tag}> {content.strip()!r} has no data-i18n"
+
+
+def test_the_service_worker_keeps_every_script_and_catalogue_of_the_shell():
+    """A module left out of the shell would make the portal fail to start when offline."""
+    listed = set(re.findall(r'"(/[^"]+)"', (WEB / "service-worker.js").read_text()))
+    shell = {f"/{p.relative_to(WEB).as_posix()}" for p in [*(WEB / "js").glob("*.js"), *(WEB / "i18n").glob("*.json")]}
+    assert shell - listed == set()

@@ -4,7 +4,13 @@
 import { $, attempt, button, element, item, say, status } from "./dom.js";
 import { at, channelName, hours, waitText } from "./format.js";
 import { has, t } from "./i18n.js";
+import { go } from "./router.js";
 import { api, state } from "./session.js";
+
+// a contact someone still works on: its conversation goes on
+export const OPEN = ["queued", "in_progress"];
+// the channels whose conversation the customer can continue in the portal
+const CONVERSING = ["chat", "whatsapp", "messenger"];
 
 // where a self-service action is in the portal
 const PAGES = { "/me/invoices": "#/invoices", "/me/usage": "#/usage", "/me/moves": "#/settings", "/me/products": "#/products" };
@@ -61,12 +67,31 @@ async function choose(channel) {
   await attempt("contact-status", async () => {
     const contact = await api("POST", `/me/contacts/${encodeURIComponent(state.contact.contact_id)}/choice`, { choice: channel });
     for (const b of $("offers").querySelectorAll("button.choice")) b.remove();  // chosen: the answers stay
-    const wait = contact.predicted_wait_s;
+    if (channel === "chat") { go(`#/contact/${encodeURIComponent(contact.contact_id)}`); return; }
+    const wait = waitText(contact.predicted_wait_s);
     say("contact-status", channel === "self_service" ? t("contact.glad")
-      : contact.callback_to ? t("contact.callback", { number: contact.callback_to, wait: waitText(wait) })
-        : t("contact.queued", { channel: channelName(channel), wait: waitText(wait) }));
+      : contact.callback_to ? t("contact.callback", { number: contact.callback_to, wait })
+        : CONVERSING.includes(channel) ? t("contact.answered_on", { channel: channelName(channel), wait })
+          : t("contact.queued", { channel: channelName(channel), wait }));
+    if (CONVERSING.includes(channel)) $("contact-status").append(" ", conversationLink(contact));
     $("contact-status").focus();
   });
+}
+
+function conversationLink(c) {
+  return element("a", t("contact.to_conversation"), { href: `#/contact/${encodeURIComponent(c.contact_id)}` });
+}
+
+// the messages of a contact, oldest first: who wrote, when, and (for staff) whether an answer went out
+export function conversation(messages, staff) {
+  const list = element("ol", "", { className: "messages" });
+  list.append(...messages.map((m) => {
+    const line = element("li", "", { className: `message from-${m.from}` });
+    line.append(element("span", `${at(m.at)} · ${t(`contacts.from.${m.from}`)}`, { className: "hint" }), element("p", m.text));
+    if (staff && m.delivery && m.delivery !== "in_history") line.append(element("span", t(`contacts.delivery.${m.delivery}`), { className: "badge" }));
+    return line;
+  }));
+  return list;
 }
 
 $("question-form").addEventListener("submit", (event) => {
@@ -81,6 +106,7 @@ export function contactItem(c, controls) {
   const staff = "sender" in c;
   const li = element("li", "", { className: "card" });
   li.dataset.contact = c.contact_id;
+  if (staff && OPEN.includes(c.status)) Object.assign(li.dataset, { live: String(c.messages.length), customer: c.customer_id || "" });
   li.append(element("h3", c.subject), element("p", t("contacts.facts", { date: at(c.started_at), channel: channelName(c.channel),
     status: t(`contacts.status.${c.status}`) }) + (staff ? ` · ${c.customer_id ? c.sender || "" : t("contacts.unknown_sender", { sender: c.sender || "" })}` : ""),
   { className: "hint" }));
@@ -93,14 +119,10 @@ export function contactItem(c, controls) {
   if (staff && c.nps !== null && c.nps !== undefined) facts.push(t("contacts.scored", { score: c.nps }));
   if (facts.length) li.append(element("p", facts.join(" · ")));
   if (c.solution) li.append(element("p", t("contacts.solution", { solution: c.solution })));
-  const conversation = element("ol", "", { className: "messages" });
-  conversation.append(...c.messages.map((m) => {
-    const line = element("li", "", { className: `message from-${m.from}` });
-    line.append(element("span", `${at(m.at)} · ${t(`contacts.from.${m.from}`)}`, { className: "hint" }), element("p", m.text));
-    if (staff && m.delivery && m.delivery !== "in_history") line.append(element("span", t(`contacts.delivery.${m.delivery}`), { className: "badge" }));
-    return line;
-  }));
-  if (c.messages.length) li.append(conversation);
+  if (c.messages.length) li.append(conversation(c.messages, staff));
+  if (!staff && OPEN.includes(c.status) && CONVERSING.includes(c.channel)) {
+    li.append(element("a", t("chat.continue"), { href: `#/contact/${encodeURIComponent(c.contact_id)}`, className: "button secondary" }));
+  }
   if (c.notes.length) {
     const notes = element("ul", "", { className: "plain notes" });
     notes.append(...c.notes.map((n) => {

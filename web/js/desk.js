@@ -2,7 +2,7 @@
 // note, answer, resolve, link an unknown sender), and the 360-degree view of a customer.
 
 import { planName, productName } from "./catalogue.js";
-import { contactItem } from "./contacts.js";
+import { contactItem, conversation } from "./contacts.js";
 import { $, attempt, button, element, emptyNote, item, labelled, say, status } from "./dom.js";
 import { at, channelName, day, euros } from "./format.js";
 import { loadTimeline } from "./history.js";
@@ -14,7 +14,7 @@ import { api, state } from "./session.js";
 import { personalFacts } from "./settings.js";
 
 function contactPath(c, action) {
-  return `/agent/contacts/${encodeURIComponent(c.contact_id)}/${action}` +
+  return `/agent/contacts/${encodeURIComponent(c.contact_id)}${action ? `/${action}` : ""}` +
     (c.customer_id ? `?customer_id=${encodeURIComponent(c.customer_id)}` : "");
 }
 
@@ -62,6 +62,28 @@ function contactControls(c) {
   return box;
 }
 
+// open contacts on the page stay live: what the customer writes meanwhile shows by itself
+const LIVE_MS = 2000;
+let liveTimer = null;
+
+function keepLive() {
+  clearTimeout(liveTimer);
+  liveTimer = setTimeout(async () => {
+    const shown = [...document.querySelectorAll("[data-page]:not([hidden]) li[data-live]")];
+    for (const li of shown) {
+      const contact = await api("GET", contactPath({ contact_id: li.dataset.contact, customer_id: li.dataset.customer })).catch(() => null);
+      if (!contact || String(contact.messages.length) === li.dataset.live) continue;
+      const fresh = conversation(contact.messages, true);
+      const old = li.querySelector("ol.messages");
+      const anchor = li.querySelector("h4, .controls");
+      if (old) old.replaceWith(fresh); else if (anchor) anchor.before(fresh); else li.append(fresh);
+      li.dataset.live = String(contact.messages.length);
+      if (state.working.has(contact.contact_id)) state.working.set(contact.contact_id, contact);
+    }
+    if (shown.length) keepLive();
+  }, LIVE_MS);
+}
+
 async function refresh(contact) {
   if (state.base.startsWith("/agent/customers/") && contact.customer_id && state.base.endsWith(contact.customer_id)) await show360();
   else await showQueue();
@@ -75,6 +97,7 @@ export async function showQueue() {
   emptyNote($("queue-list"), t("queue.nobody"));
   $("working").replaceChildren(...[...state.working.values()].map((c) => contactItem(c, contactControls)));
   $("working-block").hidden = !state.working.size;
+  keepLive();
 }
 
 $("queue-form").addEventListener("submit", (event) => {
@@ -103,6 +126,7 @@ async function show360() {
   emptyNote($("payments"), t("customer.no_payments"));
   $("staff-contacts").replaceChildren(...view.contacts.map((c) => contactItem(c, contactControls)));
   emptyNote($("staff-contacts"), t("history.no_contacts"));
+  keepLive();
   $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true, show360)));
   emptyNote($("staff-requests"), t("requests.none"));
   await loadTimeline(state.base, $("customer-timeline"), false);

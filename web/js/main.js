@@ -3,6 +3,7 @@
 // which pages the signed-in person may open.
 
 import { completeSignIn, signIn, signOut } from "./auth.js";
+import { showChat } from "./chat.js";
 import { showCustomer, showQueue } from "./desk.js";
 import { $, attempt, say } from "./dom.js";
 import { showHistory } from "./history.js";
@@ -33,6 +34,7 @@ route("/usage", "usage", page(() => showUsage()), customer);
 route("/invoices", "invoices", page(showInvoices), customer);
 route("/invoices/:id", "invoice", page(({ id }) => showInvoice(id)), customer);
 route("/contact", "contact", async () => {}, customer);
+route("/contact/:id", "chat", page(({ id }) => showChat(id)), customer);
 route("/requests", "requests", page(showRequests), customer);
 route("/history", "history", page(showHistory), customer);
 route("/settings", "settings", page(showSettings), customer);

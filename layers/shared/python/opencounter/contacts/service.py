@@ -17,6 +17,7 @@ from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, d
 from opencounter.core.receipts import receipt as receipt_of
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
+from opencounter.customers.identities import register_identity, verified_address
 from opencounter.customers.records import ChannelIdentity, Profile
 from opencounter.ports.channels.connect import ContactProgress
 from opencounter.ports.channels.contact import InboundContact
@@ -27,6 +28,8 @@ from opencounter.ports.channels.replies import SENDS_OUT, send_reply
 #: reason in the days before
 FIRST_CONTACT_WINDOW = timedelta(days=7)
 RECEIPT_KEPT = timedelta(days=7)
+#: WhatsApp's customer service window: free text within it, an approved template outside
+WHATSAPP_WINDOW = timedelta(hours=24)
 #: the channel identity kind each channel's senders are known by
 IDENTITY_KIND = {"whatsapp": "phone", "phone": "phone", "email": "email", "messenger": "messenger", "x": "x",
                  "chat": "chat"}
@@ -103,7 +106,9 @@ def ask(customer_id: str, request: dict[str, Any], *, channel: str, language: st
 def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor: dict) -> dict[str, Any]:
     """The customer's choice after the offers: solved by self-service, or a channel (queued with
     the expected wait they were shown). Phone, chosen online, is a call-back: to the number given,
-    else the customer's own."""
+    else the customer's own. WhatsApp and Messenger, chosen online, continue there: the answers go
+    to the customer's proven number or their Messenger id, and what they write there joins this
+    contact. A chat goes on here (customer_message) and its answers are read in the history."""
     validate_request("contact-choice", request)
     choice = request["choice"]
     if "callback_to" in request and choice != "phone":
@@ -127,6 +132,10 @@ def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor:
                            reason="channel_closed", channel=choice, opens_at=opens.isoformat() if opens else None)
         if choice == "phone":
             contact.callback_to = request.get("callback_to") or _own_phone(customer_id)
+        if choice in ("whatsapp", "messenger"):
+            contact.sender = _answered_at(customer_id, choice)
+            writes.append(Write(Conversation(*Conversation.keys(choice, contact.sender), customer_id=customer_id,
+                                             contact_id=contact.contact_id)))
         contact.channel, contact.status, contact.queued_at = choice, "QUEUED", isoformat(now)
         contact.predicted_wait_s = channels.predicted_wait(choice, now)
         contact.queue()
@@ -134,6 +143,49 @@ def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor:
         events.append(_event("ContactQueued", contact, actor))
     commit([Write(contact, conflict="the contact changed meanwhile"), *writes], events)
     return contact_view(contact, staff=False)
+
+
+def _answered_at(customer_id: str, channel: str) -> str:
+    """Where answers on WhatsApp or Messenger go for this customer: a number or id they proved
+    is theirs (a message to a stranger's number would tell them the customer's business)."""
+    if channel == "whatsapp":
+        profile = Profile.get(*Profile.keys(customer_id))
+        if profile.phone and profile.phone_verified_at:
+            return profile.phone
+        raise Conflict("choice: WhatsApp needs a phone number you confirmed; confirm yours first", field="choice",
+                       reason="whatsapp_needs_proven_phone")
+    address = verified_address(customer_id, IDENTITY_KIND[channel])
+    if address is None:
+        raise Conflict("choice: we can answer on Messenger once you have written to us there", field="choice",
+                       reason="messenger_write_first")
+    return address
+
+
+def customer_message(customer_id: str, contact_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The customer writes more in an open contact (a chat in the portal, or one continued on
+    any channel): added to its conversation, for the agent handling it."""
+    contact = _find(contact_id, customer_id)  # theirs, before anything they sent is read
+    validate_request("contact-message", request)
+    for attempt in range(3):
+        if attempt:
+            contact = _find(contact_id, customer_id)
+        if contact.status not in ("QUEUED", "IN_PROGRESS"):
+            raise Conflict(f"status: the contact is {contact.status.lower()}", field="status",
+                           reason="contact_not_open", status=contact.status.lower())
+        contact.messages = [*contact.messages, {"at": isoformat(utcnow()), "from": "customer",
+                                                "channel": contact.channel, "text": request["text"].strip()}]
+        try:
+            commit([Write(contact, conflict="the contact changed meanwhile")], [])
+            return contact_view(contact, staff=False)
+        except WriteConflict:
+            continue  # an agent answered at the same moment: read it again, keep both
+    raise Conflict("the contact kept changing; send it again", reason="busy_try_again")
+
+
+def contact_detail(contact_id: str, customer_id: str | None, *, staff: bool) -> dict[str, Any]:
+    """One contact as the customer sees it, or as staff do (an open chat is read again and again,
+    on both sides, for what the other wrote)."""
+    return contact_view(_find(contact_id, customer_id), staff=staff)
 
 
 def _own_phone(customer_id: str) -> str:
@@ -323,9 +375,14 @@ def add_note(contact_id: str, customer_id: str | None, request: dict[str, Any], 
 def _delivered(contact: Contact, reply: dict[str, Any]) -> Contact:
     """Send a stored reply, then record on its message whether it went (a message still
     "sending" is one whose process died in between: staff see it and can answer again)."""
+    window_open = _whatsapp_window_open(contact)
+    language = "nl"
+    if not window_open and contact.customer_id:  # a template speaks the customer's language
+        language = Profile.get(*Profile.keys(contact.customer_id)).language
     try:
         sent: dict[str, Any] = {"delivery": "sent", "provider_message_id": send_reply(
-            contact.channel, contact.sender or "", reply["text"], subject=contact.subject)}
+            contact.channel, contact.sender or "", reply["text"], subject=contact.subject, language=language,
+            window_open=window_open)}
     except DeliveryFailed as failure:
         sent = {"delivery": "failed", "delivery_error": str(failure)}
     for _ in range(3):
@@ -340,6 +397,16 @@ def _delivered(contact: Contact, reply: dict[str, Any]) -> Contact:
         except WriteConflict:
             continue
     return contact
+
+
+def _whatsapp_window_open(contact: Contact) -> bool:
+    """Whether WhatsApp lets us write freely: the customer wrote there in the last 24 hours (not
+    so for a question asked in the portal and answered on WhatsApp)."""
+    if contact.channel != "whatsapp":
+        return True
+    since = isoformat(utcnow() - WHATSAPP_WINDOW)
+    return any(m.get("from") == "customer" and m.get("channel") == "whatsapp" and m.get("at", "") > since
+               for m in contact.messages)
 
 
 def resolve(contact_id: str, customer_id: str | None, request: dict[str, Any], *, agent: dict) -> dict[str, Any]:
@@ -393,11 +460,9 @@ def link(contact_id: str, request: dict[str, Any], *, agent: dict) -> dict[str, 
     moved.customer_id = customer_id
     writes = [Write(contact, delete=True, condition=Contact.version == contact.version),
               Write(moved, Contact.PK.does_not_exist())]
-    now = isoformat(utcnow())
     if contact.sender:
-        writes.append(Write(ChannelIdentity(*ChannelIdentity.keys(IDENTITY_KIND[contact.channel], contact.sender),
-                                            customer_id=customer_id, verified=True, verified_by=agent["id"],
-                                            verified_at=now)))
+        writes.append(register_identity(customer_id, IDENTITY_KIND[contact.channel], contact.sender, verified=True,
+                                        by=agent["id"]))
         if contact.status in ("QUEUED", "IN_PROGRESS") and contact.channel != "phone":
             writes.append(Write(Conversation(*Conversation.keys(contact.channel, contact.sender),
                                              customer_id=customer_id, contact_id=contact_id)))

@@ -10,9 +10,8 @@ from opencounter.customers.records import ChannelIdentity, Profile
 
 def register_identity(customer_id: str, kind: str, address: str, *, verified: bool, by: str) -> Write:
     """A channel identity of a customer (their e-mail, their phone number), as a write."""
-    return Write(ChannelIdentity(*ChannelIdentity.keys(kind, address), customer_id=customer_id, verified=verified,
-                                 verified_by=by if verified else None,
-                                 verified_at=isoformat(utcnow()) if verified else None))
+    return Write(ChannelIdentity.of(customer_id, kind, address, verified=verified, verified_by=by if verified else None,
+                                    verified_at=isoformat(utcnow()) if verified else None))
 
 
 def _held(kind: str, address: str) -> ChannelIdentity | None:
@@ -31,7 +30,7 @@ def moved_identity(customer_id: str, kind: str, old: str | None, new: str | None
         writes.append(Write(held, ChannelIdentity.customer_id == customer_id, delete=True,
                             conflict="the channel identity changed meanwhile; try again"))
     if new and _held(kind, new) is None:
-        writes.append(Write(ChannelIdentity(*ChannelIdentity.keys(kind, new), customer_id=customer_id, verified=False),
+        writes.append(Write(ChannelIdentity.of(customer_id, kind, new, verified=False),
                             ChannelIdentity.PK.does_not_exist(),
                             conflict="the channel identity changed meanwhile; try again"))
     return writes
@@ -51,3 +50,12 @@ def proven_identity(customer_id: str, kind: str, address: str, *, by: str) -> li
             before.phone_verified_at = None
             writes.append(Write(before, conflict="the record changed meanwhile; try again"))
     return writes
+
+
+def verified_address(customer_id: str, kind: str) -> str | None:
+    """The customer's verified address on a channel kind (their Messenger id, say), or None."""
+    for identity in ChannelIdentity.lookup.query(ChannelIdentity.customer_partition(customer_id),
+                                                 ChannelIdentity.GSI1SK.startswith(ChannelIdentity.keys(kind, "")[0])):
+        if isinstance(identity, ChannelIdentity) and identity.verified and identity.customer_id == customer_id:
+            return identity.address
+    return None

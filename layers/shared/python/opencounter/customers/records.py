@@ -143,9 +143,13 @@ class ProductHolding(Item, discriminator="ProductHolding"):
 
 class ChannelIdentity(Item, discriminator="ChannelIdentity"):
     """PK IDENTITY#<kind>#<address>: who a sender is (an e-mail address, a phone number also used
-    for WhatsApp, a Messenger or X user id). Only a verified identity links contacts by itself."""
+    for WhatsApp, a Messenger or X user id). Only a verified identity links contacts by itself.
+    On GSI1 under IDENTITIES#<customer>, so a customer's identities are one Query (where to
+    answer them on Messenger, say)."""
 
     customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)
+    address = UnicodeAttribute(null=True)
     verified = BooleanAttribute()
     verified_by = UnicodeAttribute(null=True)
     verified_at = UnicodeAttribute(null=True)
@@ -153,3 +157,17 @@ class ChannelIdentity(Item, discriminator="ChannelIdentity"):
     @staticmethod
     def keys(kind: str, address: str) -> tuple[str, str]:
         return f"IDENTITY#{kind}#{address.strip().lower()}", "IDENTITY"
+
+    @staticmethod
+    def customer_partition(customer_id: str) -> str:
+        """The GSI1 partition of a customer's identities."""
+        return f"IDENTITIES#{customer_id}"
+
+    @classmethod
+    def of(cls, customer_id: str, kind: str, address: str, *, verified: bool, verified_by: str | None = None,
+           verified_at: str | None = None) -> ChannelIdentity:
+        """The identity `address` on channel kind `kind`, the customer's, indexed under them."""
+        identity = cls(*cls.keys(kind, address), customer_id=customer_id, kind=kind, address=address,
+                       verified=verified, verified_by=verified_by, verified_at=verified_at)
+        identity.GSI1PK, identity.GSI1SK = cls.customer_partition(customer_id), identity.PK
+        return identity

@@ -1,0 +1,112 @@
+"""Signing up in the browser from the first screen to an active product and the first sign-in,
+and the counter desk as staff use it."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from selenium.webdriver.common.by import By
+
+from infra.local.demo import DEMO_PASSWORD
+from tests.browser.conftest import Browser
+
+
+def _mailed(cloud, to: str, subject: str) -> str:
+    mails = [m for m in cloud.cloud.mailbox(to) if m["subject"] == subject]
+    assert mails, f"no mail {subject!r} to {to}"
+    return mails[-1]["body"]
+
+
+def test_a_new_customer_signs_up_and_signs_in_for_the_first_time(browser: Browser, cloud):
+    email = f"nieuw-{secrets.token_hex(4)}@example.nl"
+    browser.open("/signup.html")
+    form = browser.wait(lambda d: d.find_element(By.ID, "apply-form"))
+    browser.wait(lambda d: browser.all("#plans option"))
+    # the price shows every cost before anything is committed, the one-off fee included
+    browser.fill(form, plan="FIBRE/FIBRE-100")
+    assert "€ 42,50 per maand" in browser.text("#price") and "€ 25,00 aansluitkosten" in browser.text("#price")
+    browser.check("signup")
+    browser.fill(form, given_name="Noor", family_name="Visser", email=email, phone="06 1234 9876", income="3100",
+                 postcode="1017 GB", house_number="5", street="Kerkstraat", city="Amsterdam")
+    browser.driver.execute_script("arguments[0].value = '1991-03-14'", form.find_element(By.NAME, "birth_date"))
+    form.find_element(By.NAME, "privacy").click()
+    form.find_element(By.CSS_SELECTOR, "button.primary").click()
+
+    # identifying (the identity provider's page is the stand-in's; its outcome arrives by webhook)
+    browser.wait(lambda d: d.find_element(By.ID, "identify").is_displayed())
+    assert re.fullmatch(r"[2-9A-Z]{4}-[2-9A-Z]{4}", browser.text("#code"))
+    browser.check("signup-progress")
+    browser.find("#identify-button").click()
+    browser.wait(lambda d: len(d.window_handles) > 1)
+    browser.driver.switch_to.window(browser.driver.window_handles[-1])
+    browser.driver.close()
+    browser.driver.switch_to.window(browser.driver.window_handles[0])
+    session = next(s for s in cloud.stripe.sessions.values() if s["provided_details"].get("email") == email)
+    cloud.stripe.complete_identity(session["id"])
+
+    # signing with the code we mail
+    browser.wait(lambda d: d.find_element(By.ID, "sign").is_displayed(), timeout=20)
+    browser.find("#send-code").click()
+    browser.wait(lambda d: browser.text("#code-hint"))
+    code = re.search(r"\b(\d{6})\b", _mailed(cloud, email, "Your signing code")).group(1)
+    sign = browser.find("#sign-form")
+    browser.fill(sign, code=code)
+    sign.find_element(By.NAME, "accept").click()
+    sign.find_element(By.CSS_SELECTOR, "button.primary").click()
+    assert "werkt" in browser.status("signup-status", timeout=20)
+    assert "Getekend op" in browser.text("#evidence")
+    browser.check("signup-active")
+
+    # the first sign-in: the invitation's temporary password, then one of their own
+    cloud.cloud.settle()
+    temporary = re.search(r"temporary password is (\S+)\.", _mailed(cloud, email, "Your OpenCounter login")).group(1)
+    browser.fresh()
+    browser.open("/")
+    browser.wait(lambda d: browser.find("#sign-in").is_displayed())
+    browser.find("#sign-in").click()
+    browser.wait(lambda d: "/oauth2/authorize" in d.current_url)
+    browser.fill(browser.find("form"), username=email, password=temporary)
+    browser.find("form button").click()
+    new_password = browser.wait(lambda d: d.find_element(By.NAME, "new_password"))
+    assert browser.text("h1") == "Kies een nieuw wachtwoord"
+    new_password.send_keys("Mijn-eigen-wachtwoord-1")
+    browser.find("form button").click()
+    browser.page("overview")
+    assert browser.wait(lambda d: browser.text("#overview-title")) == "Goedendag, Noor"
+
+
+def test_staff_find_a_customer_work_the_queue_and_see_the_360_view(browser: Browser, cloud):
+    browser.sign_in("agent@opencounter.example", DEMO_PASSWORD)
+    browser.page("desk")
+    browser.check("desk")
+    form = browser.find("#search-form")
+    browser.fill(form, email="sanne@example.nl")
+    form.find_element(By.TAG_NAME, "button").click()
+    browser.wait(lambda d: browser.all("#search-results a"))
+    browser.find("#search-results a").click()
+    browser.page("customer")
+    browser.wait(lambda d: browser.text("#customer-title") == "Sanne de Vries")
+    browser.wait(lambda d: browser.all("#customer-timeline li"))
+    assert "Mobiel abonnement" in browser.text("#customer-products")
+    assert browser.all("#staff-contacts > li") and browser.all("#nba li")
+    browser.check("customer")
+
+    # a WhatsApp message from an unknown number waits in the queue; the agent takes it and answers
+    cloud.channels.sandbox.whatsapp("31687600000", "Hallo, mijn internet doet het niet")
+    cloud.cloud.settle()
+    browser.open("/#/queue")
+    browser.page("queue")
+    item = browser.wait(lambda d: next((li for li in browser.all("#queue-list > li")
+                                        if "mijn internet doet het niet" in li.text), None))
+    browser.check("queue")
+    item.find_element(By.CSS_SELECTOR, "button.primary").click()
+    browser.wait(lambda d: "U pakte" in browser.text("[data-page=queue]"))
+
+    # what the sender writes meanwhile shows in the contact the agent works on, without reloading
+    working = browser.wait(lambda d: next((li for li in browser.all("#working > li")
+                                           if "mijn internet doet het niet" in li.text), None))
+    cloud.channels.sandbox.whatsapp("31687600000", "Het lampje knippert rood")
+    cloud.cloud.settle()
+    browser.wait(lambda d: "Het lampje knippert rood" in working.text)
+    browser.check("queue-working")
