@@ -54,7 +54,7 @@ def cloud() -> Iterator[runtime.Running]:
     running.stop()
 
 
-def new_customer(cloud: runtime.Running, **person: Any) -> Caller:
+def new_customer(cloud: runtime.Running, address: dict[str, Any] | None = None, **person: Any) -> Caller:
     """Register a fresh customer (as sign-up will) and sign them in."""
     from opencounter.customers.service import register_customer
 
@@ -63,7 +63,7 @@ def new_customer(cloud: runtime.Running, **person: Any) -> Caller:
     customer_id = register_customer(
         {"given_name": "Test", "family_name": f"Customer {key}", "birth_date": "1990-02-03", "email": email,
          "phone": f"+316{uuid.uuid4().int % 10**8:08d}", **person},
-        {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
+        address or {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
         actor={"type": "system", "id": "tests"}, channel="system")
     cloud.cloud.settle()
     user = User(email, "pw", ("customers",), customer_id)
@@ -85,7 +85,7 @@ def other_customer(cloud: runtime.Running) -> Caller:
 def agent(cloud: runtime.Running) -> Caller:
     user = User(f"agent-{uuid.uuid4().hex[:8]}@opencounter.example", "pw", ("agents",))
     cloud.issuer.add_user(user)
-    return Caller(cloud.url, cloud.issuer.id_token(user))
+    return Caller(cloud.url, cloud.issuer.id_token(user), email=user.username)  # staff are known by it
 
 
 @pytest.fixture

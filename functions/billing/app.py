@@ -1,8 +1,9 @@
 """A customer's money matters (/me/usage, /me/invoices...): usage, invoices, paying at once,
-payment arrangements; and the same invoices for staff (/agent/customers/{id}/invoices)."""
+payment arrangements; and the same invoices for staff (/agent/customers/{id}/invoices), who can
+send the customer a link to pay one."""
 
 from opencounter.billing.invoices import agree_arrangement, invoice_detail, list_invoices
-from opencounter.billing.payments import start_payment
+from opencounter.billing.payments import send_payment_link, start_payment
 from opencounter.billing.usage import usage_view
 from opencounter.edge.http import caller, json_body, me, rest_api
 from opencounter.edge.observability import observability
@@ -48,6 +49,11 @@ def get_customer_invoices(customer_id: str) -> dict:
 @app.get("/agent/customers/<customer_id>/invoices/<invoice_id>")
 def get_customer_invoice(customer_id: str, invoice_id: str) -> dict:
     return invoice_detail(customer_id, invoice_id)
+
+
+@app.post("/agent/customers/<customer_id>/invoices/<invoice_id>/payment-link")
+def post_payment_link(customer_id: str, invoice_id: str) -> tuple[dict, int]:
+    return send_payment_link(customer_id, invoice_id, actor=caller(app).actor, channel="agent"), 202
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -5,7 +5,7 @@ unknown sender to a customer; requests on the customer's behalf; staffing per ch
 from opencounter.channels.metrics import answered_metrics
 from opencounter.channels.status import CHANNELS, set_staffing
 from opencounter.contacts.requests import continue_request, load_request, request_by_code, request_view, start_request
-from opencounter.contacts.service import add_note, contact_detail, link, resolve, take, waiting
+from opencounter.contacts.service import add_note, contact_detail, link, log_contact, resolve, take, waiting
 from opencounter.core.errors import InvalidInput
 from opencounter.core.validation import validate_request
 from opencounter.edge.http import caller, json_body, rest_api
@@ -58,6 +58,18 @@ def post_resolution(contact_id: str) -> dict:
     metrics.add_metric(name="ContactResolved", unit="Count", value=1)
     metrics.add_metric(name="FirstContactResolved", unit="Count", value=1 if contact["first_contact_resolution"] else 0)
     return contact
+
+
+@app.post("/agent/customers/<customer_id>/contacts")
+def post_logged_contact(customer_id: str) -> tuple[dict, int]:
+    contact = log_contact(customer_id, json_body(app), agent=_agent())
+    metrics.add_dimension(name="channel", value=contact["channel"])
+    metrics.add_metric(name="ContactLogged", unit="Count", value=1)
+    if contact["status"] == "resolved":
+        metrics.add_metric(name="ContactResolved", unit="Count", value=1)
+        metrics.add_metric(name="FirstContactResolved", unit="Count",
+                           value=1 if contact["first_contact_resolution"] else 0)
+    return contact, 201
 
 
 @app.post("/agent/contacts/<contact_id>/link")

@@ -143,21 +143,21 @@ def _demo_contacts() -> None:
     sanne = demo_id("sanne")
     agent = {"type": "agent", "id": "agent@opencounter.example"}
     call = InboundContact(channel="phone", provider_id=demo_id("sanne/call-1"), sender="+31612345678",
-                          sender_name=None, text="", subject="Question about my invoice",
+                          sender_name=None, text="", subject="Vraag over mijn factuur",
                           occurred_at=isoformat(utcnow()), conversation=None, authenticated=True, detail={})
     receive(call)
     contact = waiting_contact(sanne)
     take(contact, sanne, agent=agent)
-    add_note(contact, sanne, {"text": "Explained the power line: billed at the day-and-night tariff, cheaper for her.",
+    add_note(contact, sanne, {"text": "Stroomregel uitgelegd: gefactureerd tegen het dal-tarief, voor haar goedkoper.",
                               "for_customer": True}, agent=agent)
-    add_note(contact, sanne, {"text": "Customer sounded satisfied; no follow-up needed."}, agent=agent)
-    resolve(contact, sanne, {"solution": "Explained the invoice lines and the best-tariff saving."}, agent=agent)
-    request = start_request(sanne, {"kind": "repair", "subject": "Internet drops every evening",
-                                    "text": "Since Monday the connection drops around 20:00."},
+    add_note(contact, sanne, {"text": "Klant klonk tevreden; geen opvolging nodig."}, agent=agent)
+    resolve(contact, sanne, {"solution": "Factuurregels en de besparing door het beste tarief uitgelegd."}, agent=agent)
+    request = start_request(sanne, {"kind": "repair", "subject": "Internet valt elke avond weg",
+                                    "text": "Sinds maandag valt de verbinding rond 20:00 uur weg."},
                             actor={"type": "customer", "id": sanne}, channel="chat")
-    continue_request(sanne, request["request_id"], {"text": "Line test planned; engineer visit if it fails.",
+    continue_request(sanne, request["request_id"], {"text": "Lijntest gepland; monteur komt als die faalt.",
                                                     "version": 1, "status": "in_progress",
-                                                    "next_step": "line test tomorrow morning", "channel": "chat"},
+                                                    "next_step": "lijntest morgenochtend", "channel": "chat"},
                      actor=agent, channel="chat")
 
 

@@ -139,6 +139,13 @@ class Browser:
             scroll, client = self.driver.execute_script(
                 "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             finding["overflow"][width] = max(0, scroll - client)
+            if scroll > client:  # which elements stick out, to say where
+                finding.setdefault("sticking_out", {})[width] = self.driver.execute_script(
+                    "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]"
+                    ".filter((e) => e.getBoundingClientRect().right > w + 0.5 && e.getClientRects().length)"
+                    ".slice(-3).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + "
+                    "(e.className ? '.' + String(e.className).split(' ').join('.') : '') + ' ' + "
+                    "(e.textContent || '').trim().slice(0, 40));")
         self.driver.set_window_size(1280, 900)
         self.driver.execute_script(AXE.read_text())
         result = self.driver.execute_async_script(

@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 
 from infra.local.demo import DEMO_PASSWORD
 from tests.browser.conftest import Browser
+from tests.conftest import bill, give_product
 
 
 def _mailed(cloud, to: str, subject: str) -> str:
@@ -81,7 +82,7 @@ def test_staff_find_a_customer_work_the_queue_and_see_the_360_view(browser: Brow
     browser.page("desk")
     browser.check("desk")
     form = browser.find("#search-form")
-    browser.fill(form, email="sanne@example.nl")
+    browser.fill(form, query="sanne@example.nl")
     form.find_element(By.TAG_NAME, "button").click()
     browser.wait(lambda d: browser.all("#search-results a"))
     browser.find("#search-results a").click()
@@ -110,3 +111,58 @@ def test_staff_find_a_customer_work_the_queue_and_see_the_360_view(browser: Brow
     cloud.cloud.settle()
     browser.wait(lambda d: "Het lampje knippert rood" in working.text)
     browser.check("queue-working")
+
+
+def test_the_counter_finds_a_walk_in_and_acts_on_their_behalf(browser: Browser, cloud, customer):
+    from opencounter.customers.views import customer_record
+
+    give_product(customer, "MOBILE-5GB")
+    invoice = bill(cloud, customer)
+    record = customer_record(customer.customer_id)
+    name = f"{record['personal']['given_name']} {record['personal']['family_name']}"
+    browser.sign_in("agent@opencounter.example", DEMO_PASSWORD)
+    browser.page("desk")
+
+    # found by name and postcode, as the customer says them at the counter
+    form = browser.find("#search-form")
+    browser.fill(form, query=f"{record['personal']['family_name']} 1012lg")
+    form.find_element(By.TAG_NAME, "button").click()
+    link = browser.wait(lambda d: next((a for a in browser.all("#search-results a") if a.text == name), None))
+    assert "Damrak 1" in link.find_element(By.XPATH, "..").text
+    browser.check("desk-search")
+    link.click()
+    browser.page("customer")
+    browser.wait(lambda d: browser.text("#customer-title") == name)
+    browser.check("customer-on-behalf")
+
+    # the visit recorded as a contact, solved on the spot
+    panel = browser.find("#on-behalf")
+    visit = panel.find_elements(By.TAG_NAME, "details")[0]
+    visit.find_element(By.TAG_NAME, "summary").click()
+    browser.fill(visit.find_element(By.TAG_NAME, "form"), subject="Vraag over de factuur",
+                 solution="Samen doorgenomen.")
+    visit.find_element(By.CSS_SELECTOR, "button.primary").click()
+    assert browser.status("customer-status") == "Vastgelegd: „Vraag over de factuur”."
+    browser.wait(lambda d: "Vraag over de factuur" in browser.text("#staff-contacts"))
+
+    # a plan change for the customer, asked at the counter
+    card = browser.wait(lambda d: browser.find("#customer-products [data-product]"))
+    browser.fill(card.find_element(By.CSS_SELECTOR, "form.inline"), plan_code="MOBILE-20GB")
+    card.find_element(By.CSS_SELECTOR, "form.inline button").click()
+    browser.wait(lambda d: "U zit nu op 20 GB" in browser.text("#customer-products"))  # told once shown again
+    assert customer.get("/me").json()["products"][0]["plan_code"] == "MOBILE-20GB"
+
+    # a link to pay the invoice, sent to the customer
+    row = browser.find(f'#customer-invoices [data-invoice="{invoice["invoice_id"]}"]')
+    row.find_element(By.XPATH, ".//button").click()
+    browser.wait(lambda d: "Betaallink voor" in row.text)
+    cloud.cloud.settle()
+    assert any(invoice["invoice_id"] in m["body"] for m in cloud.cloud.mailbox(customer.email)
+               if m["subject"] == "Pay your invoice")
+
+    # and everything is on the customer's timeline as this agent's doing
+    browser.wait(lambda d: "Betaallink gestuurd" in browser.text("#customer-timeline"))
+    timeline = browser.text("#customer-timeline")
+    assert "Contact vastgelegd" in timeline and "Abonnement gewijzigd" in timeline
+    assert "agent@opencounter.example" in timeline
+    browser.check("customer-acted")

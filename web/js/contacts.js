@@ -108,7 +108,8 @@ export function contactItem(c, controls) {
   li.dataset.contact = c.contact_id;
   if (staff && OPEN.includes(c.status)) Object.assign(li.dataset, { live: String(c.messages.length), customer: c.customer_id || "" });
   li.append(element("h3", c.subject), element("p", t("contacts.facts", { date: at(c.started_at), channel: channelName(c.channel),
-    status: t(`contacts.status.${c.status}`) }) + (staff ? ` · ${c.customer_id ? c.sender || "" : t("contacts.unknown_sender", { sender: c.sender || "" })}` : ""),
+    status: t(`contacts.status.${c.status}`) }) + (staff && (c.sender || !c.customer_id)
+    ? ` · ${c.customer_id ? c.sender : t("contacts.unknown_sender", { sender: c.sender || "" })}` : ""),
   { className: "hint" }));
   if (staff && c.authenticated === false) li.append(element("span", t("contacts.not_verified"), { className: "badge warn" }));
   const facts = [];

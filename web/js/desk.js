@@ -1,17 +1,19 @@
-// The staff desk: find a customer, the queue of waiting contacts, working on a contact (take,
-// note, answer, resolve, link an unknown sender), and the 360-degree view of a customer.
+// The staff desk: find a customer from whatever they have at hand, the queue of waiting contacts,
+// working on a contact (take, note, answer, resolve, link an unknown sender), and the 360-degree
+// view of a customer, where staff act on the customer's behalf: record a visit or a call, start a
+// request, register a move, change or cancel a product, send a link to pay an invoice.
 
-import { planName, productName } from "./catalogue.js";
+import { catalogue, planName } from "./catalogue.js";
 import { contactItem, conversation } from "./contacts.js";
-import { $, attempt, button, element, emptyNote, item, labelled, say, status } from "./dom.js";
-import { at, channelName, day, euros } from "./format.js";
+import { $, attempt, button, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
+import { addressLine, at, channelName, day, euros } from "./format.js";
 import { loadTimeline } from "./history.js";
 import { t } from "./i18n.js";
 import { invoiceRow } from "./invoices.js";
-import { productStatus } from "./products.js";
-import { requestItem } from "./requests.js";
+import { productCard } from "./products.js";
+import { requestItem, requestOf } from "./requests.js";
 import { api, state } from "./session.js";
-import { personalFacts } from "./settings.js";
+import { moveOf, personalFacts } from "./settings.js";
 
 function contactPath(c, action) {
   return `/agent/contacts/${encodeURIComponent(c.contact_id)}${action ? `/${action}` : ""}` +
@@ -111,6 +113,7 @@ export async function showCustomer(customerId) {
 }
 
 async function show360() {
+  await catalogue().catch(() => {});  // plan names and the plans a product can move to
   const view = await api("GET", state.base);
   state.record = view;
   $("customer-title").textContent = `${view.personal.given_name} ${view.personal.family_name}`;
@@ -118,8 +121,10 @@ async function show360() {
   emptyNote($("nba"), t("customer.nothing_pressing"));
   $("nps").textContent = view.nps.responses ? t("customer.nps", { score: view.nps.score, n: view.nps.responses }) : t("customer.no_scores");
   $("customer-personal").replaceChildren(personalFacts(view));
-  $("customer-products").replaceChildren(...view.products.map((p) => item(`${productName(p.product_code, p.name)} – ${planName(p.plan_code, p.plan)} (${productStatus(p)})`)));
-  $("customer-invoices").replaceChildren(...view.invoices.map((i) => invoiceRow(i, `#/customers/${encodeURIComponent(view.customer_id)}/invoices`)));
+  $("customer-products").replaceChildren(...view.products.map((p) => productCard(p, state.base, show360)));
+  emptyNote($("customer-products"), t("products.none"));
+  $("customer-invoices").replaceChildren(...view.invoices.map((i) => withPaymentLink(
+    invoiceRow(i, `#/customers/${encodeURIComponent(view.customer_id)}/invoices`), i)));
   emptyNote($("customer-invoices"), t("invoices.none"));
   $("payments").replaceChildren(...view.payments.map((p) => item(t("customer.payment", { date: at(p.created_at), amount: euros(p.amount_cents),
     status: t(`payments.${p.status}`), invoice: p.invoice_id }))));
@@ -127,9 +132,60 @@ async function show360() {
   $("staff-contacts").replaceChildren(...view.contacts.map((c) => contactItem(c, contactControls)));
   emptyNote($("staff-contacts"), t("history.no_contacts"));
   keepLive();
+  $("on-behalf").replaceChildren(...onBehalf());
   $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true, show360)));
   emptyNote($("staff-requests"), t("requests.none"));
   await loadTimeline(state.base, $("customer-timeline"), false);
+}
+
+// an invoice that can be paid now gets a button that sends the customer a link to pay it
+function withPaymentLink(row, invoice) {
+  if (!invoice.actions || !invoice.actions.pay) return row;
+  const result = status();
+  row.append(button(t("desk.payment_link"), () => attempt(result, async () => {
+    const sent = await api("POST", `${state.base}/invoices/${encodeURIComponent(invoice.invoice_id)}/payment-link`);
+    say(result, t("desk.link_sent", { amount: euros(sent.amount_cents) }));
+    await loadTimeline(state.base, $("customer-timeline"), false);
+  }), { className: "secondary" }), result);
+  return row;
+}
+
+// what staff do for the customer in front of them or on the line, each a form that folds open
+function onBehalf() {
+  const done = (text) => async () => { await show360(); say("customer-status", text); $("customer-status").focus(); };
+  const logForm = actionForm(t("desk.log_contact"), [
+    labelled(t("desk.how"), select("channel", { office: channelName("office"), phone: channelName("phone") })),
+    labelled(t("desk.subject"), element("input", "", { name: "subject", minLength: 3, maxLength: 120, required: true })),
+    labelled(t("desk.note_internal"), element("textarea", "", { name: "note", rows: 2, maxLength: 4000 })),
+    labelled(t("desk.solution_now"), element("textarea", "", { name: "solution", rows: 2, maxLength: 2000 }))],
+  t("desk.record"), (form) => attempt("customer-status", async () => {
+    const body = { channel: form.channel.value, subject: form.subject.value.trim() };
+    if (form.note.value.trim()) body.note = form.note.value.trim();
+    if (form.solution.value.trim()) body.solution = form.solution.value.trim();
+    const logged = await api("POST", `${state.base}/contacts`, body);
+    await done(t("desk.logged", { subject: logged.subject }))();
+  }));
+  const request = reused("request-form", t("desk.start_request"), (form) => attempt("customer-status", async () => {
+    const started = await api("POST", `${state.base}/requests`, { ...requestOf(form), channel: form.channel.value });
+    await done(t("desk.request_started", { code: started.resume_code }))();
+  }), labelled(t("desk.how"), select("channel", { office: channelName("office"), phone: channelName("phone") })));
+  const move = reused("move-form", t("desk.move"), (form) => attempt("customer-status", async () => {
+    const moved = await api("POST", `${state.base}/moves`, moveOf(form));
+    await done(t("settings.moved", { address: addressLine(moved), date: day(moved.effective_from) }))();
+  }));
+  return [logForm, request, move];
+}
+
+// a form of the customer's own pages, for staff to fill in for them: the same fields, folded
+function reused(id, summary, submit, ...extra) {
+  const form = $(id).cloneNode(true);
+  form.removeAttribute("id");
+  for (const node of form.querySelectorAll("[id]")) node.remove();  // the customer page's status line
+  form.querySelector("button").before(...extra);
+  form.addEventListener("submit", (event) => { event.preventDefault(); submit(form); });
+  const details = element("details");
+  details.append(element("summary", summary), form);
+  return details;
 }
 
 function readable(params) {
@@ -144,23 +200,22 @@ function readable(params) {
   return out;
 }
 
-$("resume-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  attempt("desk-status", async () => {
-    const found = await api("POST", "/agent/requests/resume", { resume_code: event.target.resume_code.value.trim().toUpperCase() });
-    location.hash = `#/customers/${encodeURIComponent(found.customer_id)}`;
-  });
-});
-
 $("search-form").addEventListener("submit", (event) => {
   event.preventDefault();
+  say("desk-status", "");
   attempt("desk-status", async () => {
-    const found = await api("GET", `/agent/customers?email=${encodeURIComponent(event.target.email.value)}`);
+    const found = await api("POST", "/agent/customers/search", { query: event.target.query.value });
     $("search-results").replaceChildren(...found.items.map((c) => {
       const li = element("li", "", { className: "row" });
-      li.append(element("a", c.name, { href: `#/customers/${encodeURIComponent(c.customer_id)}` }), element("span", c.email, { className: "hint" }));
+      const facts = [t("desk.born", { date: day(c.birth_date) }), c.address ? addressLine(c.address) : "", c.email].filter(Boolean);
+      li.append(element("a", c.name, { href: `#/customers/${encodeURIComponent(c.customer_id)}` }), element("span", facts.join(" · "), { className: "hint" }));
       return li;
     }));
-    emptyNote($("search-results"), t("desk.not_found"));
+    if (found.signup) {
+      say("desk-status", t("desk.signup_found", { name: found.signup.name, date: at(found.signup.created_at),
+        status: t(`signups.${found.signup.status}`) }));
+    } else {
+      emptyNote($("search-results"), t("desk.not_found"));
+    }
   });
 });

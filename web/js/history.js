@@ -6,18 +6,20 @@ import { at, channelName } from "./format.js";
 import { has, t } from "./i18n.js";
 import { api, state } from "./session.js";
 
-export function timelineItem(e) {
+// an entry: when, what, on which channel, and who, when it was staff (for staff: which of them)
+export function timelineItem(e, staff) {
   const title = has(`timeline.${e.type}`) ? t(`timeline.${e.type}`) : t("timeline.other");
+  const by = e.actor && e.actor.type === "agent" ? ` · ${staff ? e.actor.name || e.actor.id : t("timeline.by_staff")}` : "";
   const li = item("");
   li.append(element("time", at(e.occurred_at), { dateTime: e.occurred_at }), " ", element("span", title),
-    element("span", ` · ${channelName(e.channel)}`, { className: "hint" }));
+    element("span", ` · ${channelName(e.channel)}${by}`, { className: "hint" }));
   return li;
 }
 
 export async function loadTimeline(base, list, more) {
   const query = more && state.cursor ? `?cursor=${encodeURIComponent(state.cursor)}` : "";
   const page = await api("GET", `${base}/timeline${query}`);
-  const entries = page.items.map(timelineItem);
+  const entries = page.items.map((e) => timelineItem(e, base.startsWith("/agent/")));
   if (more) list.append(...entries); else list.replaceChildren(...entries);
   state.cursor = page.next_cursor;
   return Boolean(state.cursor);

@@ -11,6 +11,7 @@ const statusText = (status) => t(`invoices.status.${status}`);
 
 export function invoiceRow(i, base = "#/invoices") {
   const row = element("li", "", { className: `row${i.overdue ? " overdue" : ""}` });
+  row.dataset.invoice = i.invoice_id;
   const link = element("a", i.period ? month(i.period) : t(`invoices.kind.${i.kind}`), { href: `${base}/${encodeURIComponent(i.invoice_id)}` });
   row.append(link, element("span", statusText(i.status), { className: `badge ${i.status}` }),
     element("span", t("invoices.due", { date: day(i.due_on) }), { className: "hint" }),

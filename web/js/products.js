@@ -1,5 +1,6 @@
 // My products: each with its plan, status and price; another plan at once, or a cancellation
-// now or at the end of the month (asked once more before it is done).
+// now or at the end of the month (asked once more before it is done). Staff use the same cards
+// on a customer's page, acting on their behalf.
 
 import { catalogue, planName, plansOf, productName } from "./catalogue.js";
 import { $, attempt, definitions, element, emptyNote, labelled, say, select, status } from "./dom.js";
@@ -16,22 +17,24 @@ export async function showProducts() {
   await catalogue().catch(() => {});
   const record = await api("GET", "/me");
   state.record = record;
-  $("products").replaceChildren(...record.products.map(productCard));
+  $("products").replaceChildren(...record.products.map((p) => productCard(p, "/me", showProducts)));
   emptyNote($("products"), t("products.none"));
 }
 
-function productCard(p) {
+// a product as a card; its plan changed or cancelled through `base` (/me, or a customer's record
+// for staff), then `reload()` shows the page again
+export function productCard(p, base, reload) {
   const card = element("li", "", { className: "card" });
   card.dataset.product = p.product_id;
   card.append(element("h2", productName(p.product_code, p.name)),
     definitions([[t("products.plan"), planName(p.plan_code, p.plan)], [t("products.state"), productStatus(p)],
       [t("products.price"), t("products.per_month", { amount: euros(p.monthly_fee_cents) })],
       [t("products.since"), day(p.started_at)], ...(p.identifier ? [[t("products.number"), p.identifier]] : [])]));
-  if (p.status === "ACTIVE" && !p.ends_on) card.append(controls(p));
+  if (p.status === "ACTIVE" && !p.ends_on) card.append(controls(p, base, reload));
   return card;
 }
 
-function controls(product) {
+function controls(product, base, reload) {
   const box = element("div", "", { className: "stack" });
   const result = status();
   const plans = plansOf(product.product_code).filter((plan) => plan.code !== product.plan_code);
@@ -43,10 +46,10 @@ function controls(product) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       attempt(result, async () => {
-        const changed = await api("PATCH", `/me/products/${product.product_id}`, { plan_code: choice.value, version: product.version });
+        const changed = await api("PATCH", `${base}/products/${product.product_id}`, { plan_code: choice.value, version: product.version });
         const p = changed.proration;
-        await showProducts();
-        const shown = $("products").querySelector(`[data-product="${product.product_id}"] .status`);
+        await reload();
+        const shown = document.querySelector(`[data-page]:not([hidden]) [data-product="${product.product_id}"] .status`);
         say(shown, t(p.net_cents < 0 ? "products.changed_less" : "products.changed_more", {
           plan: planName(changed.plan_code, changed.plan), amount: euros(Math.abs(p.net_cents)), days: p.days_left }));
         announce(RECORD_CHANGED);
@@ -68,9 +71,11 @@ function controls(product) {
       return;
     }
     attempt(result, async () => {
-      const cancelled = await api("POST", `/me/products/${product.product_id}/cancellation`, { when: when.value });
-      await showProducts();
-      say("products-status", t("products.cancelled", { product: productName(cancelled.product_code, cancelled.name),
+      const cancelled = await api("POST", `${base}/products/${product.product_id}/cancellation`, { when: when.value });
+      await reload();
+      const shown = document.querySelector(`[data-page]:not([hidden]) [data-product="${product.product_id}"] .status`)
+        || document.querySelector("[data-page]:not([hidden]) .products-status");
+      say(shown, t("products.cancelled", { product: productName(cancelled.product_code, cancelled.name),
         date: day(cancelled.ends_on) }));
       announce(RECORD_CHANGED);
     });

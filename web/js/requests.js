@@ -61,11 +61,16 @@ export async function showRequests() {
   emptyNote($("requests"), t("requests.none"));
 }
 
+// what a request form asks: the same for the customer's own form and staff's copy of it
+export function requestOf(form) {
+  return { kind: form.kind.value, subject: form.subject.value, text: form.text.value };
+}
+
 $("request-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const form = event.target;
   attempt("requests-status", async () => {
-    const started = await api("POST", "/me/requests", { kind: form.kind.value, subject: form.subject.value, text: form.text.value });
+    const started = await api("POST", "/me/requests", requestOf(form));
     form.reset();
     $("request-new").open = false;
     const code = element("p");

@@ -109,14 +109,21 @@ $("consents-form").addEventListener("submit", (event) => {
   });
 });
 
-$("move-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const form = event.target;
+$("move-form").move_date.min = today();  // staff's copy of the form takes it along
+
+// what a move form asks: the same for the customer's own form and staff's copy of it
+export function moveOf(form) {
   const move = { street: form.street.value.trim(), house_number: Number(form.house_number.value), postcode: form.postcode.value.trim(),
     city: form.city.value.trim(), move_date: form.move_date.value };
   if (form.house_number_addition.value.trim()) move.house_number_addition = form.house_number_addition.value.trim();
+  return move;
+}
+
+$("move-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = event.target;
   attempt("move-status", async () => {
-    const moved = await api("POST", "/me/moves", move);
+    const moved = await api("POST", "/me/moves", moveOf(form));
     form.reset();
     showRecord(await api("GET", "/me"));
     say("move-status", t("settings.moved", { address: addressLine(moved), date: day(moved.effective_from) }));

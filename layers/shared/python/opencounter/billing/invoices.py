@@ -232,6 +232,7 @@ def _new_invoice(customer_id: str, invoice_id: str, kind: str, issued_on: date, 
     invoice = Invoice(*Invoice.keys(customer_id, invoice_id), invoice_id=invoice_id, customer_id=customer_id,
                       kind=kind, issued_on=issued_on.isoformat(), due_on=(issued_on + PAYMENT_TERM).isoformat(),
                       lines=lines, total_cents=total, vat_cents=sum(vat.values()), status="OPEN", **fields)
+    invoice.index_number()
     booking = ledger.posting(customer_id, f"{invoice_id}:issued", "invoice_issued", invoice_id, [
         (ledger.RECEIVABLE, total), *[(ledger.revenue(k), -(amount - vat[k])) for k, amount in revenue.items()],
         (ledger.VAT_PAYABLE, -sum(vat.values()))])

@@ -17,6 +17,7 @@ from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
 from opencounter.core.receipts import receipt
+from opencounter.core.settings import settings
 from opencounter.core.table import customer_key
 from opencounter.core.validation import validate_request
 from opencounter.ports import payments as provider
@@ -37,6 +38,31 @@ def _checkout_view(checkout: provider.Checkout, invoice_id: str) -> dict[str, An
             "checkout_url": provider.checkout_url(checkout)}
 
 
+def _payable(invoice: Invoice) -> int:
+    """What can be paid on the invoice now, in cents; Conflict when nothing, or too little to charge."""
+    due = amount_due_now(invoice)
+    if invoice.status in ("PAID", "VOID") or due <= 0:
+        raise Conflict(f"status: the invoice is {status_of(invoice, business_today())}; nothing is due",
+                       field="status", reason="nothing_due", status=status_of(invoice, business_today()))
+    if due < MIN_CHARGE_CENTS:
+        raise Conflict(f"amount: {due} cents is below the {MIN_CHARGE_CENTS} cents a payment can be; "
+                       "it is added to your next invoice", field="amount",
+                       reason="payment_too_small", amount_cents=due, minimum_cents=MIN_CHARGE_CENTS)
+    return due
+
+
+def send_payment_link(customer_id: str, invoice_id: str, *, actor: dict, channel: str) -> dict[str, Any]:
+    """Staff send the customer a link to pay an invoice at once (at the counter, on the phone):
+    to the invoice in the portal, where the customer signs in and pays in one step. Told by the
+    customer's preferred channel (the notifier), and on the timeline as the agent's action."""
+    invoice = load_invoice(customer_id, invoice_id)
+    due = _payable(invoice)
+    link = f"{settings().required('portal_origin')}/#/invoices/{invoice_id}"
+    commit([], [domain_event("PaymentLinkSent", customer_id=customer_id, actor=actor, channel=channel,
+                             data={"invoice_id": invoice_id, "amount_cents": due, "link": link})])
+    return {"invoice_id": invoice_id, "amount_cents": due, "link": link}
+
+
 def start_payment(customer_id: str, invoice_id: str, request: dict[str, Any]) -> dict[str, Any]:
     """Start paying what is due now on one of the customer's own invoices. Asking again while
     that payment is unfinished returns the same payment, never a second charge."""
@@ -44,14 +70,7 @@ def start_payment(customer_id: str, invoice_id: str, request: dict[str, Any]) ->
     methods = [request["method"]] if "method" in request else ["ideal", "card"]
     for _ in range(APPLY_ATTEMPTS):
         invoice = load_invoice(customer_id, invoice_id)
-        due = amount_due_now(invoice)
-        if invoice.status in ("PAID", "VOID") or due <= 0:
-            raise Conflict(f"status: the invoice is {status_of(invoice, business_today())}; nothing is due",
-                           field="status", reason="nothing_due", status=status_of(invoice, business_today()))
-        if due < MIN_CHARGE_CENTS:
-            raise Conflict(f"amount: {due} cents is below the {MIN_CHARGE_CENTS} cents a payment can be; "
-                           "it is added to your next invoice", field="amount",
-                           reason="payment_too_small", amount_cents=due, minimum_cents=MIN_CHARGE_CENTS)
+        due = _payable(invoice)
         if invoice.open_payment:
             current = provider.payment(invoice.open_payment)
             if current.status in provider.UNFINISHED and current.amount_cents == due and \

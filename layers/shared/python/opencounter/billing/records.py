@@ -83,6 +83,15 @@ class Invoice(Item, discriminator="Invoice"):
     def keys(cls, customer_id: str, invoice_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"{cls.SK_PREFIX}{invoice_id}"
 
+    @staticmethod
+    def number_lookup(invoice_id: str) -> str:
+        """The GSI1 partition an invoice is found in by its number (a customer at the counter
+        holding a letter)."""
+        return f"INVOICE_NUMBER#{invoice_id.strip().upper()}"
+
+    def index_number(self) -> None:
+        self.GSI1PK, self.GSI1SK = self.number_lookup(self.invoice_id), customer_key(self.customer_id)
+
 
 class Payment(Item, discriminator="Payment"):
     """SK PAYMENT#<payment_intent_id>: one payment attempt at the payment provider and what

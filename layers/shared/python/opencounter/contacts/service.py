@@ -436,6 +436,32 @@ def resolve(contact_id: str, customer_id: str | None, request: dict[str, Any], *
     return {**contact_view(contact, staff=True), "waited_s": round(answered[1], 1) if answered else None}
 
 
+def log_contact(customer_id: str, request: dict[str, Any], *, agent: dict) -> dict[str, Any]:
+    """Staff record a contact that reached them in person or by phone, not through a queue: a
+    walk-in at the office, a call to the desk. It is in the customer's history like any other,
+    handled by this agent; resolved at once when the solution is given (first contact resolution
+    as for every contact), else open, to be noted on and resolved later."""
+    if not list(Item.query(customer_key(customer_id), Item.SK == "PROFILE")):
+        raise NotFound("no such customer", reason="customer_not_found")
+    validate_request("contact-log", request)
+    now, subject = utcnow(), " ".join(request["subject"].split())
+    contact_id = new_contact_id(now)
+    contact = Contact(*Contact.keys(customer_id, contact_id), contact_id=contact_id, customer_id=customer_id,
+                      channel=request["channel"], subject=subject, reason=faq.matching(subject)[0],
+                      status="IN_PROGRESS", started_at=isoformat(now), answered_at=isoformat(now),
+                      handler=agent["id"], messages=[], authenticated=True, notes=[
+                          {"at": isoformat(now), "by": agent["id"], "text": request["note"].strip(),
+                           "for_customer": request.get("for_customer", False)}] if request.get("note") else [])
+    writes = [Write(contact, Contact.PK.does_not_exist())]
+    if request.get("solution"):
+        contact.first_contact_resolution = not _earlier_contact_about(contact)
+        contact.status, contact.resolved_at, contact.solution = "RESOLVED", isoformat(now), request["solution"].strip()
+        writes.append(channels.contact_figures(contact.channel, resolved=(0, bool(contact.first_contact_resolution))))
+    commit(writes, [_event("ContactLogged", contact, agent, status=contact.status.lower(),
+                           solution=contact.solution)])
+    return contact_view(contact, staff=True)
+
+
 def _earlier_contact_about(contact: Contact) -> bool:
     if not contact.customer_id:
         return False

@@ -96,6 +96,16 @@ class Address(Item, discriminator="CustomerAddress"):
     def keys(customer_id: str, effective_from: str) -> tuple[str, str]:
         return customer_key(customer_id), f"ADDRESS#{effective_from}"
 
+    @staticmethod
+    def postcode_lookup(postcode: str) -> str:
+        """The GSI1 partition of everyone who lives or lived at a postcode (staff's look-up by
+        name and postcode): a postcode is a street or less, a few dozen addresses at most."""
+        return f"POSTCODE#{postcode.replace(' ', '').upper()}"
+
+    def index_postcode(self, customer_id: str) -> None:
+        self.GSI1PK = self.postcode_lookup(self.postcode)
+        self.GSI1SK = f"{customer_key(customer_id)}#{self.SK}"
+
 
 class ProductHolding(Item, discriminator="ProductHolding"):
     """SK PRODUCT#<product_id>: a product instance the customer holds. Versioned (plan changes

@@ -113,6 +113,7 @@ def move_customer(customer_id: str, request: dict[str, Any], *, actor: dict, cha
         postcode=postcode, city=request["city"].strip(), country="NL", effective_from=effective_from,
         registered_at=isoformat(utcnow()),
     )
+    address.index_postcode(customer_id)
     view = address_view(address)
     starts = datetime.combine(date.fromisoformat(effective_from), time.min, BUSINESS_TIME)
     event = domain_event("CustomerMoved", customer_id=customer_id, actor=actor, channel=channel,
@@ -167,6 +168,7 @@ def new_customer(customer_id: str, person: dict[str, Any], address: dict[str, An
                    effective_from=effective_from, registered_at=now,
                    postcode=dutch_postcode(address["postcode"]),
                    **{k: v for k, v in address.items() if k != "postcode"})
+    home.index_postcode(customer_id)
     event = domain_event("CustomerRegistered", customer_id=customer_id, signup_id=signup_id, actor=actor,
                          channel=channel, data={"given_name": profile.given_name, "family_name": profile.family_name})
     # the e-mail address is proven (the signing code went there); a phone number is not yet

@@ -113,8 +113,12 @@ def load_profile(customer_id: str) -> Profile:
         raise NotFound("no such customer", reason="customer_not_found") from error
 
 
+def profiles_by_email(email: str, limit: int = 20) -> list[Profile]:
+    """The profiles with this e-mail address (GSI1): one, or none."""
+    return [p for p in Item.lookup.query(Profile.email_lookup(email), limit=limit) if isinstance(p, Profile)]
+
+
 def find_customers(email: str) -> list[dict[str, Any]]:
-    """Staff look-up by e-mail address (GSI1), newest record state for each match."""
-    matches = Item.lookup.query(Profile.email_lookup(email), limit=20)
-    return [{"customer_id": p.customer_id, "name": f"{p.given_name} {p.family_name}",
-             "email": p.email} for p in matches if isinstance(p, Profile)]
+    """Who has this e-mail address already (a sign-up, a new address to prove)."""
+    return [{"customer_id": p.customer_id, "name": f"{p.given_name} {p.family_name}", "email": p.email}
+            for p in profiles_by_email(email)]

@@ -20,6 +20,7 @@ class Caller:
     username: str
     groups: frozenset[str]
     customer_id: str | None
+    email: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -27,9 +28,10 @@ class Caller:
 
     @property
     def actor(self) -> dict:
-        """How this caller is named on the timeline and in events."""
+        """How this caller is named on the timeline and in events (staff by their stable username,
+        and by the e-mail address colleagues know them by)."""
         if self.is_staff:
-            return {"type": "agent", "id": self.username}
+            return {"type": "agent", "id": self.username, **({"name": self.email} if self.email else {})}
         return {"type": "customer", "id": self.customer_id or self.subject}
 
 
@@ -50,6 +52,7 @@ def caller_from_claims(claims: dict | None) -> Caller:
         username=claims.get("cognito:username") or claims["sub"],
         groups=_groups(claims.get("cognito:groups")),
         customer_id=claims.get("custom:customer_id") or None,
+        email=claims.get("email") or None,
     )
 
 

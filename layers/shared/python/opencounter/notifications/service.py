@@ -1,8 +1,9 @@
 """Telling customers what happened, on the channel they prefer: a new invoice, a payment that
-did not go through, a plan that fits their use better. E-mail (SES), text messages (SNS) and
-WhatsApp templates are sent; the phone's two only to a number the customer proved is theirs
-(else the notice would tell a stranger about their invoices). A customer who prefers a channel
-that cannot carry a notice (post, the app), or whose WhatsApp message is refused, gets an e-mail."""
+did not go through, a plan that fits their use better, the link to pay that staff sent. E-mail
+(SES), text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the
+customer proved is theirs (else the notice would tell a stranger about their invoices). A
+customer who prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp
+message is refused, gets an e-mail."""
 
 from __future__ import annotations
 
@@ -37,17 +38,24 @@ def _better_plan(data: dict[str, Any]) -> tuple[str, str]:
         "in your account to keep it that way.")
 
 
+def _payment_link(data: dict[str, Any]) -> tuple[str, str]:
+    return "Pay your invoice", (f"As agreed, here is the link to pay invoice {data['invoice_id']} "
+                                f"({euros(data['amount_cents'])}) at once: {data['link']}")
+
+
 #: the WhatsApp template (approved by Meta) of each notice, and its body's parameters in order
 TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any]], list[str]]]] = {
     "InvoiceIssued": ("invoice_ready", lambda d: [d["invoice_id"], euros(d["total_cents"]), d["due_on"]]),
     "PaymentFailed": ("payment_failed", lambda d: [d["invoice_id"], d["reason"]]),
     "BetterPlanAdvised": ("better_plan", lambda d: [d["advised_plan_name"], euros(d["saving_cents"])]),
+    "PaymentLinkSent": ("payment_link", lambda d: [d["invoice_id"], euros(d["amount_cents"]), d["link"]]),
 }
 
 MESSAGES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "InvoiceIssued": _invoice_issued,
     "PaymentFailed": _payment_failed,
     "BetterPlanAdvised": _better_plan,
+    "PaymentLinkSent": _payment_link,
 }
 
 
