@@ -77,6 +77,25 @@ def customer(cloud: runtime.Running) -> Caller:
 
 
 @pytest.fixture
+def pool_customer(cloud: runtime.Running) -> tuple[str, str]:
+    """A customer whose login lives in the user pool, as a sign-up makes it: (e-mail, customer id)."""
+    from infra.local.users import UserPoolDirectory
+    from opencounter.customers.service import register_customer
+
+    email = f"pool-{uuid.uuid4().hex[:8]}@example.nl"
+    customer_id = register_customer(
+        {"given_name": "Pool", "family_name": "Klant", "birth_date": "1990-02-03", "email": email,
+         "phone": f"+3161{uuid.uuid4().int % 10**7:07d}"},
+        {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
+        actor={"type": "system", "id": "tests"}, channel="system")
+    cloud.cloud.settle()
+    directory = UserPoolDirectory(cloud.cloud.client("cognito-idp"), cloud.cloud.resolver.physical["UserPool"],
+                                  cloud.cloud.resolver.physical["UserPoolClient"], mail=cloud.cloud.deliver_mail)
+    directory.add(User(email, "Eerste-wachtwoord-1", ("customers",), customer_id))
+    return email, customer_id
+
+
+@pytest.fixture
 def other_customer(cloud: runtime.Running) -> Caller:
     return new_customer(cloud)
 

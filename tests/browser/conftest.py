@@ -32,7 +32,8 @@ TIMINGS: dict[str, list[float]] = {}
 RESULTS = Path(os.environ.get("OPENCOUNTER_BROWSER_FINDINGS", "/tmp/opencounter-browser-findings.json"))
 
 
-def _chromium() -> webdriver.Chrome:
+def chromium() -> webdriver.Chrome:
+    """Debian's headless Chromium through chromedriver (the browser tests' and the bench's)."""
     missing = [name for name in ("chromium", "chromedriver") if shutil.which(name) is None]
     assert not missing, f"{', '.join(missing)} missing: `make test` installs Debian's chromium and chromium-driver"
     assert AXE.exists(), "axe-core missing: `make test` installs it (npm ci)"
@@ -48,7 +49,7 @@ def _chromium() -> webdriver.Chrome:
 
 @pytest.fixture(scope="session")
 def chrome() -> Iterator[WebDriver]:
-    driver = _chromium()
+    driver = chromium()
     yield driver
     driver.quit()
     RESULTS.write_text(json.dumps({"checks": FINDINGS, "timings": TIMINGS}))

@@ -258,3 +258,26 @@ def test_the_customer_chats_and_the_agents_answer_appears_without_reloading(brow
                       json={"solution": "Lijn opnieuw aangezet."}).ok
     browser.wait(lambda d: browser.text("#chat-state").startswith("Dit gesprek is afgerond."))
     assert not message.is_displayed()
+
+
+def test_a_forgotten_password_is_reset_on_the_login_pages_and_signs_in(browser: Browser, cloud, pool_customer):
+    email, _ = pool_customer
+    browser.open("/")
+    browser.wait(lambda d: browser.find("#sign-in").is_displayed())
+    browser.find("#sign-in").click()
+    browser.wait(lambda d: "/oauth2/authorize" in d.current_url)
+    browser.driver.find_element(By.LINK_TEXT, "Wachtwoord vergeten?").click()
+    form = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, "form[action^='/forgotPassword']"))
+    browser.fill(form, username=email)
+    form.find_element(By.TAG_NAME, "button").click()
+    confirm = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, "form[action^='/confirmForgotPassword']"))
+    browser.check("login-reset")
+    mail = [m for m in cloud.cloud.mailbox(email) if m["subject"] == "Your OpenCounter verification code"][-1]
+    browser.fill(confirm, code=re.search(r"\b(\d{6})\b", mail["body"]).group(1), new_password="Nieuw-wachtwoord-9")
+    confirm.find_element(By.TAG_NAME, "button").click()
+    # back on the sign-in page, the address filled in: the new password signs in
+    password = browser.wait(lambda d: d.find_element(By.NAME, "password"))
+    password.send_keys("Nieuw-wachtwoord-9")
+    browser.find("form button").click()
+    browser.page("overview")
+    assert browser.wait(lambda d: browser.text("#overview-title")) == "Goedendag, Pool"

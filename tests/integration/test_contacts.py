@@ -593,14 +593,20 @@ def test_nobody_reads_or_writes_in_another_customers_chat(cloud, customer, other
 
 def test_whatsapp_chosen_in_the_portal_is_answered_on_the_proven_number_and_continues_there(cloud, customer, agent,
                                                                                            office_hours):
-    # Given a customer who did not confirm their phone number: WhatsApp is refused, saying what to do
-    asked = customer.post("/me/contacts", json={"question": "Can you answer me on WhatsApp?"}).json()["contact"]
+    # Given a customer who did not confirm their phone number: WhatsApp is not offered (the offer
+    # says why), and choosing it anyway is refused, saying what to do
+    offered = customer.post("/me/contacts", json={"question": "Can you answer me on WhatsApp?"}).json()
+    online = {o["channel"]: o["unavailable"] for o in offered["offers"]["online_help"]}
+    assert online == {"chat": None, "whatsapp": "whatsapp_needs_proven_phone", "messenger": "messenger_write_first"}
+    asked = offered["contact"]
     refused = customer.post(f"/me/contacts/{asked['contact_id']}/choice", json={"choice": "whatsapp"})
     assert refused.status_code == 409 and refused.json()["reason"] == "whatsapp_needs_proven_phone"
     assert _history(customer)[0]["status"] == "offered"
 
     # When they confirm their number and choose WhatsApp
     phone = verified_phone(customer)
+    again = customer.post("/me/contacts", json={"question": "And now?"}).json()["offers"]["online_help"]
+    assert [o["unavailable"] for o in again if o["channel"] == "whatsapp"] == [None]
     chosen = customer.post(f"/me/contacts/{asked['contact_id']}/choice", json={"choice": "whatsapp"})
     assert chosen.status_code == 200 and chosen.json()["status"] == "queued"
 

@@ -9,13 +9,9 @@ import re
 import secrets
 from urllib.parse import parse_qs, urlparse
 
-import pytest
 import requests
 
 from infra.local.demo import DEMO_PASSWORD
-from infra.local.tokens import User
-from infra.local.users import UserPoolDirectory
-from opencounter.customers.service import register_customer
 from tests.conftest import Caller
 
 
@@ -129,22 +125,6 @@ def test_a_forgotten_password_is_reset_with_the_code_mailed_to_the_customer(clou
     # back as it was, for the other tests
     cloud.cloud.client("cognito-idp").admin_set_user_password(
         UserPoolId=cloud.cloud.resolver.physical["UserPool"], Username=email, Password=DEMO_PASSWORD, Permanent=True)
-
-
-@pytest.fixture
-def pool_customer(cloud):
-    """A customer whose login lives in the user pool, as a sign-up makes it."""
-    email = f"pool-{secrets.token_hex(4)}@example.nl"
-    customer_id = register_customer(
-        {"given_name": "Pool", "family_name": "Klant", "birth_date": "1990-02-03", "email": email,
-         "phone": f"+3161{secrets.randbelow(10 ** 7):07d}"},
-        {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
-        actor={"type": "system", "id": "tests"}, channel="system")
-    cloud.cloud.settle()
-    directory = UserPoolDirectory(cloud.cloud.client("cognito-idp"), cloud.cloud.resolver.physical["UserPool"],
-                                  cloud.cloud.resolver.physical["UserPoolClient"], mail=cloud.cloud.deliver_mail)
-    directory.add(User(email, "Eerste-wachtwoord-1", ("customers",), customer_id))
-    return email, customer_id
 
 
 def test_a_new_e_mail_address_once_proven_signs_in_and_the_old_one_no_longer_does(cloud, pool_customer):

@@ -29,6 +29,7 @@ function offer(c) {
   li.append(element("span", facts.join(" · "), { className: "hint" }));
   if (c.channel === "office") li.append(element("p", t("contact.office", { hours: hours(c.opening_hours) }), { className: "hint" }));
   else if (c.channel === "phone" && c.callback_available) li.append(choice(t("contact.call_me"), "phone"));
+  else if (c.unavailable) li.append(element("p", t(`errors.${c.unavailable}`), { className: "hint" }));
   else if (c.open_now && c.channel !== "phone") li.append(choice(t("contact.choose", { channel: channelName(c.channel) }), c.channel));
   return li;
 }

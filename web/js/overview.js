@@ -18,6 +18,15 @@ function card(title, href, ...content) {
 }
 
 export async function showOverview() {
+  $("overview-cards").setAttribute("aria-busy", "true");  // until every card shows the customer's data
+  try {
+    await fill();
+  } finally {
+    $("overview-cards").removeAttribute("aria-busy");
+  }
+}
+
+async function fill() {
   const [record, invoices, usage, requests] = await Promise.all([api("GET", "/me"), api("GET", "/me/invoices"),
     loadUsage().catch(() => ({ products: [] })), api("GET", "/me/requests").catch(() => ({ items: [] })), catalogue().catch(() => [])]);
   state.record = record;

@@ -89,11 +89,16 @@ def ask(customer_id: str, request: dict[str, Any], *, channel: str, language: st
                                  "text": request["question"].strip()}])
     commit([Write(contact, Contact.PK.does_not_exist()), faq.reason_counted(reason, business_today())], [])
     status = {c["channel"]: c for c in channels.channel_status(now)}
+    # WhatsApp and Messenger answer only to an address the customer proved: not offered otherwise,
+    # with the reason (and what to do) instead of a button that would be refused
+    unavailable = {name: refusal for name in ("whatsapp", "messenger")
+                   if (refusal := _answer_address(customer_id, name)[1]) is not None}
 
     def offer(name: str) -> dict[str, Any]:
         entry = status[name]
-        return {k: entry.get(k) for k in ("channel", "label", "open_now", "opens_at", "opening_hours",
-                                          "expected_wait_s", "wait_range_s", "callback_available")}
+        return {**{k: entry.get(k) for k in ("channel", "label", "open_now", "opens_at", "opening_hours",
+                                             "expected_wait_s", "wait_range_s", "callback_available")},
+                "unavailable": unavailable.get(name)}
 
     return {"contact": contact_view(contact, staff=False), "offers": {
         "answers": articles,
@@ -145,19 +150,25 @@ def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor:
     return contact_view(contact, staff=False)
 
 
-def _answered_at(customer_id: str, channel: str) -> str:
+def _answer_address(customer_id: str, channel: str) -> tuple[str | None, str | None]:
     """Where answers on WhatsApp or Messenger go for this customer: a number or id they proved
-    is theirs (a message to a stranger's number would tell them the customer's business)."""
+    is theirs (a message to a stranger's number would tell them the customer's business); else
+    None and the reason."""
     if channel == "whatsapp":
         profile = Profile.get(*Profile.keys(customer_id))
         if profile.phone and profile.phone_verified_at:
-            return profile.phone
-        raise Conflict("choice: WhatsApp needs a phone number you confirmed; confirm yours first", field="choice",
-                       reason="whatsapp_needs_proven_phone")
+            return profile.phone, None
+        return None, "whatsapp_needs_proven_phone"
     address = verified_address(customer_id, IDENTITY_KIND[channel])
+    return (address, None) if address else (None, "messenger_write_first")
+
+
+def _answered_at(customer_id: str, channel: str) -> str:
+    address, refused = _answer_address(customer_id, channel)
     if address is None:
-        raise Conflict("choice: we can answer on Messenger once you have written to us there", field="choice",
-                       reason="messenger_write_first")
+        raise Conflict(f"choice: {channel} answers go only to an address you proved is yours "
+                       f"({'confirm your phone number' if channel == 'whatsapp' else 'write to us there first'})",
+                       field="choice", reason=str(refused))
     return address
 
 
