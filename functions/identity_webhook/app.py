@@ -2,7 +2,7 @@
 identified and validated at once, or asked to try again. A bad or stale signature gets 400
 and writes nothing; a repeated delivery has no second effect."""
 
-from opencounter.edge.http import rest_api
+from opencounter.edge.http import WEBHOOK_MAX_BYTES, rest_api, text_body
 from opencounter.edge.observability import observability
 from opencounter.signups.service import record_identity_outcome
 
@@ -12,7 +12,7 @@ app = rest_api(logger)
 
 @app.post("/webhooks/identity")
 def receive() -> dict:
-    body = app.current_event.decoded_body or ""
+    body = text_body(app, WEBHOOK_MAX_BYTES)
     result = record_identity_outcome(body.encode(), app.current_event.get_header_value("Stripe-Signature"))
     metrics.add_metric(name=f"Identity{result.title().replace('_', '')}", unit="Count", value=1)
     return {"received": True, "result": result}

@@ -3,7 +3,7 @@ is PAID as soon as the event is processed. A bad or stale signature gets 400 and
 a duplicate delivery, in any order or at the same moment, has one effect."""
 
 from opencounter.billing.payments import apply_payment_update
-from opencounter.edge.http import rest_api
+from opencounter.edge.http import WEBHOOK_MAX_BYTES, rest_api, text_body
 from opencounter.edge.observability import observability
 from opencounter.ports.payments import payment_update
 
@@ -13,7 +13,7 @@ app = rest_api(logger)
 
 @app.post("/webhooks/stripe")
 def receive() -> dict:
-    body = app.current_event.decoded_body or ""
+    body = text_body(app, WEBHOOK_MAX_BYTES)
     update = payment_update(body.encode(), app.current_event.get_header_value("Stripe-Signature"))
     if update is None:
         return {"received": True, "result": "ignored"}

@@ -82,7 +82,7 @@ def test_a_sign_up_code_without_a_customer_yet_is_told_as_a_sign_up(cloud, agent
 
 
 @pytest.mark.parametrize(("query", "reason"), [("hello there", "search_not_understood"), ("12", "field_too_short"),
-                                               ("   ", "field_format")])
+                                               ("   ", "field_required")])
 def test_a_search_that_cannot_be_read_says_what_to_give(cloud, agent, query, reason):
     refused = agent.post(SEARCH, json={"query": query})
     assert refused.status_code == 400 and refused.json()["reason"] == reason and refused.json()["field"] == "query"

@@ -11,7 +11,7 @@ import pytest
 
 from infra.local.template import ROOT, load_template
 from opencounter.core.errors import InvalidInput
-from opencounter.core.validation import event_types, validate_event
+from opencounter.core.validation import CONTRACTS, event_types, validate_event
 
 SAMPLES = ROOT / "events" / "samples"
 
@@ -79,3 +79,45 @@ def test_every_detail_type_a_rule_listens_for_is_in_the_catalogue():
 def test_the_catalogue_at_events_is_the_one_the_functions_ship_with():
     shipped = ROOT / "layers" / "shared" / "python" / "opencounter" / "contracts" / "events"
     assert Path(ROOT / "events").resolve() == shipped.resolve()
+
+
+def _strings(node: object, path: str = "") -> list[tuple[str, dict]]:
+    """Every string-typed schema in a document, with where it is."""
+    found: list[tuple[str, dict]] = []
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if kind == "string" or (isinstance(kind, list) and "string" in kind):
+            found.append((path, node))
+        for key, value in node.items():
+            found += _strings(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _strings(value, f"{path}[{index}]")
+    return found
+
+
+def test_every_text_field_of_every_request_is_a_kind_of_text_that_refuses_blanks():
+    """A text field is one of the kinds in _text.schema.json (or an enum, a format or a pattern of
+    its own): a field that takes any string would store blanks and line breaks where names go."""
+    folder = CONTRACTS / "requests"
+    loose = [f"{path.name}{where}" for path in sorted(folder.glob("*.schema.json")) if not path.name.startswith("_")
+             for where, schema in _strings(json.loads(path.read_text()))
+             if not {"enum", "const", "format", "pattern", "$ref"} & set(schema)]
+    assert loose == []
+
+
+@pytest.mark.parametrize(("kind", "good", "bad"), [
+    ("text", ["a", " two\\nlines "], ["", "   ", "\\n\\t"]),
+    ("line", ["Kerkstraat", " 12 B "], ["", "  ", "one\\ntwo"]),
+    ("optional_line", ["", "next week"], ["  ", "a\\nb"]),
+    ("identifier", ["OC-20261101-1a2b3c4d", "MOBILE-5GB"], ["", " x", "a b", "x/y"]),
+])
+def test_each_kind_of_text_takes_what_it_should(kind, good, bad):
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    texts = json.loads((CONTRACTS / "requests" / "_text.schema.json").read_text())
+    registry = Registry().with_resources([("_text.schema.json", Resource.from_contents(texts))])
+    validator = Draft202012Validator({"$ref": f"_text.schema.json#/$defs/{kind}"}, registry=registry)
+    assert [v for v in good if not validator.is_valid(json.loads(f'"{v}"'))] == []
+    assert [v for v in bad if validator.is_valid(json.loads(f'"{v}"'))] == []

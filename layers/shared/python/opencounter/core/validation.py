@@ -66,6 +66,9 @@ def validate(kind: str, name: str, document: Any) -> None:
     if error is not None:
         field = _field_of(error)
         reason = REASONS.get(error.validator, "field_invalid")
+        if error.validator == "pattern" and isinstance(error.instance, str) and not error.instance.strip():
+            # a text of spaces only is a field not filled in
+            raise InvalidInput(f"{field}: is required (only spaces given)", field=field, reason="field_required")
         limited = reason.startswith(("field_too_", "field_choice")) and error.validator != "const"
         params = {"choices" if reason == "field_choice" else "limit": error.validator_value} if limited else {}
         raise InvalidInput(_message_of(error, field), field=field, reason=reason, **params)

@@ -4,7 +4,9 @@ sees any of this."""
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -14,11 +16,17 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from opencounter.core.errors import DomainError, InvalidInput, PayloadTooLarge
-from opencounter.core.settings import settings
+from opencounter.core.settings import MissingSetting, settings
 from opencounter.edge.identity import Caller, caller_from_claims, require_customer, require_staff
 
 #: larger bodies are refused before they are parsed
 MAX_BODY_BYTES = 16 * 1024
+#: a provider's signed delivery may batch many messages
+WEBHOOK_MAX_BYTES = 1024 * 1024
+#: no request of this API nests deeper (a deeper body is refused, not parsed into a stack overflow)
+MAX_DEPTH = 16
+#: what no text holds: lone surrogates (not encodable), and control characters but tab, CR, LF
+NOT_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: routes under these paths are for staff, and for customers acting on their own record
 STAFF_ROUTES = "/agent"
 CUSTOMER_ROUTES = "/me"
@@ -56,6 +64,13 @@ def rest_api(logger: Logger) -> APIGatewayRestResolver:
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response:
         return _json(error.status, error.to_dict())
+
+    @app.exception_handler(MissingSetting)
+    def not_configured(error: MissingSetting) -> Response:
+        # fail closed: a check without its secret, a provider without its key, refuses to work
+        logger.error("not configured", extra={"missing": str(error)})
+        return _json(503, {"code": "unavailable", "reason": "not_configured",
+                           "message": "this service is not configured; try again later"})
 
     @app.not_found
     def no_route(_: Exception) -> Response:
@@ -101,20 +116,62 @@ def language(app: APIGatewayRestResolver) -> str:
     return next((tag for _, tag in sorted(choices, key=lambda c: -c[0]) if tag in LANGUAGES), LANGUAGES[0])
 
 
-def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
-    """The request body as a JSON object, or a 4xx that says what is wrong with it."""
-    raw = app.current_event.decoded_body or ""
-    if len(raw.encode()) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"body: larger than {MAX_BODY_BYTES} bytes", field="body",
-                              reason="body_too_large", limit=MAX_BODY_BYTES)
+def raw_body(app: APIGatewayRestResolver, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body exactly as sent (what a webhook's signature covers): API Gateway hands
+    over text, or base64 for bytes that are not UTF-8. Larger than `limit`: 413."""
+    event = app.current_event
+    body = event.body or ""
+    raw = base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8", "surrogatepass")
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"body: larger than {limit} bytes", field="body", reason="body_too_large", limit=limit)
+    return raw
+
+
+def text_body(app: APIGatewayRestResolver, limit: int = MAX_BODY_BYTES) -> str:
+    """The request body as UTF-8 text (what a signed webhook's JSON is), else 400."""
     try:
-        body = json.loads(raw) if raw.strip() else None
+        return raw_body(app, limit).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"body: not UTF-8 (byte {error.start})", field="body", reason="body_not_utf8") from error
+
+
+def json_body(app: APIGatewayRestResolver, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The request body as a JSON object of clean text, or a 4xx that says what is wrong with it:
+    the one way every route reads a body. Refused: not UTF-8, not JSON, not an object, nested
+    deeper than MAX_DEPTH, or a text holding what no text may (a lone surrogate, a control
+    character other than tab and line breaks), which no store or screen could take."""
+    text = text_body(app, limit)
+    try:
+        body = json.loads(text) if text.strip() else None
     except json.JSONDecodeError as error:
         raise InvalidInput(f"body: not valid JSON ({error.msg} at position {error.pos})", field="body",
                            reason="body_not_json") from error
+    except RecursionError as error:
+        raise InvalidInput(f"body: nested deeper than {MAX_DEPTH} levels", field="body",
+                           reason="body_too_deep", limit=MAX_DEPTH) from error
     if not isinstance(body, dict):
         raise InvalidInput("body: must be a JSON object", field="body", reason="body_not_json")
+    _check_text(body)
     return body
+
+
+def _check_text(body: dict[str, Any]) -> None:
+    """Every key and string in the body is text a person could have typed; nesting is bounded."""
+    pending: list[tuple[Any, str, int]] = [(body, "", 1)]
+    while pending:
+        node, path, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidInput(f"body: nested deeper than {MAX_DEPTH} levels", field="body",
+                               reason="body_too_deep", limit=MAX_DEPTH)
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            where = f"{path}.{key}" if path else str(key)
+            for text in (key, value) if isinstance(key, str) else (value,):
+                if isinstance(text, str) and NOT_TEXT.search(text):
+                    raise InvalidInput(f"{where}: holds a character that is not text", field=where,
+                                       reason="text_invalid")
+            if isinstance(value, dict | list):
+                pending.append((value, where, depth + 1))
 
 
 def query_int(app: APIGatewayRestResolver, name: str, default: int, low: int, high: int) -> int:
