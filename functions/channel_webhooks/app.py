@@ -2,13 +2,11 @@
 x-twitter-webhooks-signature). A bad signature gets 400 and writes nothing; each message is
 stored once, linked to the customer whose verified identity sent it, or kept for an agent to link."""
 
-import json
-
 from aws_lambda_powertools.event_handler import Response
 
 from opencounter.contacts.service import receive
 from opencounter.core.settings import settings
-from opencounter.edge.http import rest_api
+from opencounter.edge.http import WEBHOOK_MAX_BYTES, json_body, raw_body, rest_api
 from opencounter.edge.observability import observability
 from opencounter.ports.channels import meta, x
 from opencounter.ports.channels.messenger import messenger_contacts
@@ -19,10 +17,6 @@ from opencounter.ports.channels.x import verify_x_signature, x_contacts, x_crc_r
 logger, metrics = observability("channel-webhooks")
 app = rest_api(logger)
 PARSERS = {"whatsapp": whatsapp_contacts, "messenger": messenger_contacts}
-
-
-def _body() -> bytes:
-    return (app.current_event.decoded_body or "").encode()
 
 
 def _store(contacts: list) -> dict:
@@ -42,14 +36,14 @@ def verify_subscription(platform: str) -> Response | dict:
 
 @app.post("/webhooks/<platform>")
 def receive_messages(platform: str) -> dict:
-    payload = _body()
+    payload = raw_body(app, WEBHOOK_MAX_BYTES)  # what the signature covers, byte for byte
     if platform == "x":
         verify_x_signature(payload, app.current_event.get_header_value(x.HEADER),
                            settings().required("x_consumer_secret"))
-        return _store(x_contacts(json.loads(payload)))
+        return _store(x_contacts(json_body(app, WEBHOOK_MAX_BYTES)))
     verify_meta_signature(payload, app.current_event.get_header_value(meta.HEADER),
                           settings().required("meta_app_secret"))
-    return _store(PARSERS[platform](json.loads(payload)))
+    return _store(PARSERS[platform](json_body(app, WEBHOOK_MAX_BYTES)))
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -4,6 +4,11 @@ requests continued on another channel, the live FAQ and the staff's 360-degree v
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -445,6 +450,28 @@ def test_the_webhook_handshakes_answer_as_the_providers_expect(cloud, anonymous)
     assert crc.json() == {"response_token": f"sha256={expected}"}
 
 
+def test_the_x_handshake_signs_no_delivery_so_none_can_be_forged_with_it(cloud, anonymous, customer):
+    import base64
+    import hashlib
+    import hmac
+
+    # The handshake's answer is the HMAC a delivery is signed with: asked to "answer" a delivery,
+    # it would sign it. So it answers only plain tokens, which no delivery (a JSON object) is.
+    forged = json.dumps({"for_user_id": "1", "direct_message_events": [{"type": "message_create"}]})
+    for token in (forged, "", "a b", "x" * 201):
+        refused = anonymous.get("/webhooks/x", params={"crc_token": token})
+        assert refused.status_code == 400 and refused.json()["reason"] == "crc_token_invalid", token
+    # And a delivery signed right that is not a JSON object is refused, not a crash
+    writes = TableWrites(cloud)
+    for body in (b"123", b'"text"', b"[]"):
+        signature = base64.b64encode(hmac.new(LOCAL_PARAMETERS["XConsumerSecret"].encode(), body,
+                                              hashlib.sha256).digest()).decode()
+        answer = anonymous.post("/webhooks/x", data=body,
+                                headers={"x-twitter-webhooks-signature": f"sha256={signature}"})
+        assert answer.status_code == 400 and answer.json()["reason"] == "body_not_json"
+    assert writes.since() == []
+
+
 def test_a_forged_sender_address_or_a_withheld_number_links_nobody(cloud, customer, agent):
     cloud.channels.email(customer.email, "Change my bank account", "Please pay refunds to NL00FAKE", spf="FAIL")
     cloud.channels.call(None)
@@ -656,3 +683,42 @@ def test_messenger_is_offered_for_answers_only_to_a_customer_who_wrote_there(clo
                                                                  "reply": True}).json()["messages"][-1]
     [sent] = [m for m in cloud.providers.sent if m["message_id"] == answered["provider_message_id"]]
     assert (sent["channel"], sent["to"], sent["text"]) == ("messenger", psid, "Here we are.")
+
+
+@pytest.mark.parametrize(("variable", "method", "path", "headers"), [
+    ("META_APP_SECRET", "POST", "/webhooks/whatsapp", lambda body: {
+        "X-Hub-Signature-256": "sha256=" + hmac.new(b"", body, hashlib.sha256).hexdigest()}),
+    ("META_APP_SECRET", "POST", "/webhooks/messenger", lambda body: {
+        "X-Hub-Signature-256": "sha256=" + hmac.new(b"", body, hashlib.sha256).hexdigest()}),
+    ("X_CONSUMER_SECRET", "POST", "/webhooks/x", lambda body: {"x-twitter-webhooks-signature": "sha256=" + (
+        base64.b64encode(hmac.new(b"", body, hashlib.sha256).digest()).decode())}),
+    ("X_CONSUMER_SECRET", "GET", "/webhooks/x?crc_token=abc", lambda body: {}),
+    ("STRIPE_PAYMENTS_WEBHOOK_SECRET", "POST", "/webhooks/stripe", lambda body: {
+        "Stripe-Signature": _stripe_signature(body, "")}),
+    ("STRIPE_IDENTITY_WEBHOOK_SECRET", "POST", "/webhooks/identity", lambda body: {
+        "Stripe-Signature": _stripe_signature(body, "")}),
+])
+def test_a_check_without_its_secret_refuses_everything_and_writes_nothing(cloud, anonymous, monkeypatch, variable,
+                                                                         method, path, headers):
+    from opencounter.core.settings import settings
+
+    # Given a deployment where the secret was left empty (the template's default)
+    monkeypatch.setenv(variable, "")
+    settings.cache_clear()
+    try:
+        writes = TableWrites(cloud)
+        body = json.dumps({"object": "whatsapp_business_account", "id": "evt_1", "type": "payment_intent.succeeded",
+                           "entry": [], "data": {"object": {}}}).encode()
+        # When a delivery signed with that empty secret arrives
+        answer = anonymous.request(method, path, data=body if method == "POST" else None, headers=headers(body))
+        # Then it is refused as not configured, not taken as signed
+        assert answer.status_code == 503 and answer.json()["reason"] == "not_configured", answer.text
+        assert writes.since() == []
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+
+
+def _stripe_signature(body: bytes, secret: str) -> str:
+    stamp = int(time.time())
+    return f"t={stamp},v1=" + hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()

@@ -8,15 +8,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from datetime import datetime
 from typing import Any
 
 from opencounter.core.clock import isoformat
+from opencounter.core.errors import InvalidInput
 from opencounter.core.settings import settings
 from opencounter.ports.channels.contact import InboundContact, check_signature, from_epoch
 from opencounter.ports.channels.delivery import post
 
 HEADER = "x-twitter-webhooks-signature"
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,200}")
 X_API = "https://api.x.com/2"
 
 
@@ -26,7 +29,14 @@ def _x_digest(secret: str, data: bytes) -> str:
 
 def x_crc_response(crc_token: str, consumer_secret: str) -> dict[str, str]:
     """X re-checks the webhook (at registration and hourly) with a GET carrying crc_token; only
-    the holder of the consumer secret can answer with its base64 HMAC-SHA256."""
+    the holder of the consumer secret can answer with its base64 HMAC-SHA256.
+
+    That answer is the same HMAC that signs a delivery, so this GET would sign anything it is
+    given: a token is answered only when it is a plain token (letters, digits, base64 signs),
+    which no delivery (a JSON object) can be."""
+    if not CRC_TOKEN.fullmatch(crc_token):
+        raise InvalidInput("crc_token: give the token X sent (letters, digits, +/=_-; at most 200)",
+                           field="crc_token", reason="crc_token_invalid")
     return {"response_token": "sha256=" + _x_digest(consumer_secret, crc_token.encode())}
 
 
