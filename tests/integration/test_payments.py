@@ -255,3 +255,65 @@ def test_money_for_a_cancelled_invoice_is_paid_back(cloud, customer, invoice):
     after = _read(customer, invoice)
     assert after["status"] == "void"
     assert (after["payments"][0]["received_cents"], after["payments"][0]["refunded_cents"]) == (4250, 4250)
+
+
+def _intent_event(customer, invoice: dict, *, intent: str, amount: int, received: int, attempt: str = "1") -> dict:
+    """A payment_intent.succeeded event as Stripe sends it (the stand-in signs it on delivery)."""
+    return {"id": f"evt_{intent}", "object": "event", "type": "payment_intent.succeeded", "api_version": "2026-01-28",
+            "created": 1795000000, "livemode": False, "data": {"object": {
+                "id": intent, "object": "payment_intent", "amount": amount, "amount_received": received,
+                "currency": "eur", "status": "succeeded", "metadata": {
+                    "customer_id": customer.customer_id, "invoice_id": invoice["invoice_id"], "attempt": attempt}}}}
+
+
+def test_a_payment_this_system_did_not_start_pays_nothing(cloud, customer, invoice):
+    # Given a rightly signed event about an intent that was never made here, naming the invoice
+    writes = TableWrites(cloud)
+    unknown = _intent_event(customer, invoice, intent="pi_made_elsewhere", amount=4250, received=4250)
+
+    # Then it is answered (Stripe would retry otherwise) and nothing is paid or written
+    assert cloud.stripe.deliver(_endpoint(cloud), SECRET, unknown) == 200
+    assert writes.since() == []
+    assert _read(customer, invoice)["paid_cents"] == 0
+
+    # Nor does one for our own intent, claiming another amount than it was made for
+    checkout = _pay(customer, invoice)
+    writes = TableWrites(cloud)
+    inflated = _intent_event(customer, invoice, intent=checkout["payment_id"], amount=425000, received=425000)
+    assert cloud.stripe.deliver(_endpoint(cloud), SECRET, inflated) == 200
+    assert writes.since() == []
+
+    # And once the invoice is paid, another made-up payment does not pay it twice
+    cloud.stripe.complete_payment(checkout["payment_id"])
+    assert _read(customer, invoice)["status"] == "paid"
+    again = _intent_event(customer, invoice, intent="pi_again", amount=4250, received=4250, attempt="2")
+    assert cloud.stripe.deliver(_endpoint(cloud), SECRET, again) == 200
+    assert _read(customer, invoice)["paid_cents"] == 4250
+    assert _ledger_kinds(customer) == ["invoice_issued", "payment_received"]
+
+
+def test_an_intent_made_by_a_request_that_died_before_storing_it_is_still_ours(cloud, customer, invoice, monkeypatch):
+    from opencounter.billing import payments
+
+    # Given a request that made the intent at the provider and died before storing it
+    real_commit, made = payments.commit, []
+
+    def dies_storing_the_payment(writes, events):
+        if any(type(w.model).__name__ == "Payment" for w in writes):
+            made.append(True)
+            raise RuntimeError("the process died")
+        return real_commit(writes, events)
+
+    monkeypatch.setattr(payments, "commit", dies_storing_the_payment)
+    assert customer.post(f"/me/invoices/{invoice['invoice_id']}/payments", json={"method": "card"}).status_code == 500
+    monkeypatch.undo()
+    [intent] = [i for i in cloud.stripe.payments.intents.values()
+                if i["metadata"].get("invoice_id") == invoice["invoice_id"]]
+
+    # When the customer still completes it (the client had it) and Stripe reports it
+    cloud.stripe.complete_payment(intent["id"], method="card")
+
+    # Then it pays the invoice, for the amount reserved before the intent was made
+    after = _read(customer, invoice)
+    assert made and after["status"] == "paid" and after["paid_cents"] == 4250
+    assert [p["payment_id"] for p in after["payments"]] == [intent["id"]]

@@ -344,3 +344,33 @@ def test_the_channel_ports_import_without_the_table() -> None:
     code = f"import sys, {modules}; assert 'opencounter.core.table' not in sys.modules, sorted(sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True, env=env,
                    cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def test_stripe_calls_give_up_well_within_the_functions_timeout(monkeypatch):
+    """A slow provider must fail a call in seconds, not hold the function past its timeout: every
+    try (the first and each retry) waits at most connect + read seconds, with a backoff between."""
+    import stripe
+
+    from infra.local.template import load_template
+    from opencounter.core.settings import settings
+    from opencounter.ports import stripe_api
+
+    made: dict = {}
+    monkeypatch.setattr(stripe, "RequestsClient", lambda **kwargs: made.setdefault("http", kwargs) and None)
+    real_client = stripe.StripeClient
+    monkeypatch.setattr(stripe, "StripeClient", lambda *args, **kwargs: made.setdefault("client", kwargs)
+                        and real_client(*args, **{k: v for k, v in kwargs.items() if k != "http_client"}))
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_x")
+    settings.cache_clear()
+    try:
+        stripe_api.stripe_client()
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+    connect, read = made["http"]["timeout"]
+    tries = 1 + made["client"]["max_network_retries"]
+    function_timeout = load_template()["Globals"]["Function"]["Timeout"]
+    from stripe._http_client import HTTPClient
+
+    # the first retry waits at most INITIAL_DELAY; a second to spare for the rest of the work
+    assert tries <= 2 and tries * (connect + read) + HTTPClient.INITIAL_DELAY <= function_timeout - 1

@@ -78,11 +78,24 @@ def start_payment(customer_id: str, invoice_id: str, request: dict[str, Any]) ->
                 return _checkout_view(current, invoice_id)
             if current.status in provider.UNFINISHED:
                 provider.cancel_payment(current.payment_id)
-        attempt = int(invoice.payment_attempts) + 1
+        pending = invoice.pending_payment or {}
+        if pending.get("amount_cents") == due and pending.get("methods") == methods:
+            attempt = int(pending["attempt"])  # reserved before; its intent, if made, comes back for the same key
+        else:
+            # the attempt is on the invoice before the provider hears of it: a webhook about an
+            # intent we made but could not store (the process died) is still known as ours
+            attempt = int(invoice.payment_attempts) + 1
+            invoice.payment_attempts = attempt
+            invoice.pending_payment = {"attempt": attempt, "amount_cents": due, "methods": methods}
+            try:
+                commit([Write(invoice)], [])
+            except Conflict:
+                continue
+            invoice = load_invoice(customer_id, invoice_id)
         checkout = provider.create_payment(customer_id=customer_id, invoice_id=invoice_id, amount_cents=due,
                                            attempt=attempt, methods=methods, description=f"Invoice {invoice_id}")
         now = isoformat(utcnow())
-        invoice.payment_attempts, invoice.open_payment = attempt, checkout.payment_id
+        invoice.open_payment, invoice.pending_payment = checkout.payment_id, None
         payment = Payment(*Payment.keys(customer_id, checkout.payment_id), payment_id=checkout.payment_id,
                           invoice_id=invoice_id, amount_cents=due, status="PENDING", method=request.get("method"),
                           created_at=now, updated_at=now)
@@ -98,9 +111,33 @@ def start_payment(customer_id: str, invoice_id: str, request: dict[str, Any]) ->
     raise Conflict("the invoice kept changing; try again", reason="busy_try_again")
 
 
+def _ours(invoice: Invoice, update: provider.PaymentUpdate) -> Payment | None:
+    """The payment this event is about, if this system started it, for the amount it started;
+    None for any other (a payment made at the provider by other means, with an invoice's number
+    in its metadata, pays nothing here)."""
+    try:
+        payment = Payment.get(*Payment.keys(invoice.customer_id, update.payment_id))
+    except Payment.DoesNotExist:
+        # the intent was made but the process died before storing it: the attempt reserved on
+        # the invoice beforehand says so, with its amount
+        pending = invoice.pending_payment or {}
+        if not pending or update.attempt != int(pending["attempt"]) or update.amount_cents != pending["amount_cents"]:
+            return None
+        now = isoformat(utcnow())
+        payment = Payment(*Payment.keys(invoice.customer_id, update.payment_id), payment_id=update.payment_id,
+                          invoice_id=invoice.invoice_id, amount_cents=int(pending["amount_cents"]),
+                          status="PENDING", created_at=now, updated_at=now)
+        invoice.open_payment, invoice.pending_payment = update.payment_id, None
+    if update.amount_cents is not None and update.amount_cents != int(payment.amount_cents):
+        return None
+    if (update.received_cents or 0) > int(payment.amount_cents):
+        return None
+    return payment
+
+
 def apply_payment_update(update: provider.PaymentUpdate) -> str:
     """Apply one webhook event: "applied", "no_change", "duplicate" (processed before) or
-    "not_ours" (a payment that is not for one of our invoices)."""
+    "not_ours" (a payment this system did not start, or for another amount)."""
     if not update.customer_id or not update.invoice_id:
         return "not_ours"
     for _ in range(APPLY_ATTEMPTS):
@@ -108,14 +145,13 @@ def apply_payment_update(update: provider.PaymentUpdate) -> str:
             invoice = Invoice.get(*Invoice.keys(update.customer_id, update.invoice_id))
         except Invoice.DoesNotExist:
             return "not_ours"
-        try:
-            payment = Payment.get(*Payment.keys(update.customer_id, update.payment_id))
-        except Payment.DoesNotExist:  # the intent was made but our process died before storing it
-            now = isoformat(utcnow())
-            payment = Payment(*Payment.keys(update.customer_id, update.payment_id), payment_id=update.payment_id,
-                              invoice_id=update.invoice_id, amount_cents=max(update.received_cents or 0, 0),
-                              status="PENDING", created_at=now, updated_at=now)
+        adopting = invoice.pending_payment
+        payment = _ours(invoice, update)
+        if payment is None:
+            return "not_ours"
         writes, events, outcome = _reconcile(invoice, payment, update)
+        if adopting and invoice.pending_payment is None and not any(w.model is invoice for w in writes):
+            writes.append(Write(invoice, conflict="the invoice changed meanwhile"))
         receipt_write = receipt("stripe", update.event_id, event_type=update.event_type, outcome=outcome,
                                 kept=RECEIPT_RETENTION, conflict="event processed already")
         try:

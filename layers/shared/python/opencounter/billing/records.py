@@ -70,6 +70,9 @@ class Invoice(Item, discriminator="Invoice"):
     paid_cents = NumberAttribute(default=0)
     payment_attempts = NumberAttribute(default=0)
     open_payment = UnicodeAttribute(null=True)
+    #: {"attempt", "amount_cents", "methods"}: a payment being started, reserved before the
+    #: provider makes its intent (so a webhook about that intent is known as ours)
+    pending_payment = JSONAttribute(null=True)
     #: {"agreed_at", "instalments": [{"due_on", "amount_cents"}]}
     arrangement = JSONAttribute(null=True)
     #: per product: the plan held, the plan billed (the cheapest for the month's use), the saving

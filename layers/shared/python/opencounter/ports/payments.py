@@ -42,6 +42,9 @@ class PaymentUpdate:
     disputed_cents: int | None = None
     method: str | None = None
     message: str | None = None
+    #: what the intent was made for: its amount, and the invoice's attempt it was made in
+    amount_cents: int | None = None
+    attempt: int | None = None
 
 
 def _checkout(intent: Any) -> Checkout:
@@ -55,7 +58,8 @@ def create_payment(*, customer_id: str, invoice_id: str, amount_cents: int, atte
     """A PaymentIntent for an invoice; the same attempt of the same invoice returns the same one."""
     intent = stripe_client().v1.payment_intents.create(
         params={"amount": amount_cents, "currency": "eur", "payment_method_types": methods,
-                "description": description, "metadata": {"customer_id": customer_id, "invoice_id": invoice_id}},
+                "description": description,
+                "metadata": {"customer_id": customer_id, "invoice_id": invoice_id, "attempt": str(attempt)}},
         options={"idempotency_key": f"invoice-{invoice_id}-payment-{attempt}"})
     return _checkout(intent)
 
@@ -101,8 +105,11 @@ def payment_update(payload: bytes, signature: str | None) -> PaymentUpdate | Non
     kind = event.type
     if kind.startswith("payment_intent."):
         metadata = obj.get("metadata") or {}
+        attempt = str(metadata.get("attempt") or "")
         common = {"event_id": event.id, "event_type": kind, "payment_id": obj["id"],
-                  "customer_id": metadata.get("customer_id"), "invoice_id": metadata.get("invoice_id")}
+                  "customer_id": metadata.get("customer_id"), "invoice_id": metadata.get("invoice_id"),
+                  "amount_cents": int(obj["amount"]) if obj.get("amount") is not None else None,
+                  "attempt": int(attempt) if attempt.isdigit() else None}
         if kind == "payment_intent.succeeded":
             return PaymentUpdate(**common, status="SUCCEEDED", received_cents=int(obj.get("amount_received") or 0))
         if kind == "payment_intent.payment_failed":

@@ -11,12 +11,17 @@ from typing import Any
 from opencounter.core.errors import InvalidInput
 from opencounter.core.settings import settings
 
+#: seconds to connect, and to wait for an answer: with one retry, a call gives up well within the
+#: function's 10 s (the library's own default waits 80 s, or for ever over urllib)
+CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 1.5, 2.5
+
 
 def stripe_client() -> Any:
     import stripe
 
     base = settings().stripe_api_base or None
-    return stripe.StripeClient(settings().required("stripe_secret_key"), max_network_retries=2,
+    return stripe.StripeClient(settings().required("stripe_secret_key"), max_network_retries=1,
+                               http_client=stripe.RequestsClient(timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)),
                                base_addresses={"api": base} if base else None)
 
 
