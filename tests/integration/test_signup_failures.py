@@ -104,3 +104,22 @@ def test_signing_and_provisioning(cloud, faults, after_work):
                    == "SignupActivated"]
     assert len(activations) == 1
     assert json.loads(activations[0]["dynamodb"]["NewImage"]["detail"]["S"])["signup_id"] == status["signup_id"]
+
+
+def test_in_production_no_sign_up_goes_through_on_test_data(cloud, monkeypatch):
+    from opencounter.core.settings import settings
+
+    # Given the production stage with the local cloud's test-mode Stripe key and stand-in
+    applicant = Applicant(cloud)
+    assert applicant.apply().status_code == 201
+    monkeypatch.setenv("STAGE", "prod")
+    settings.cache_clear()
+    try:
+        writes = TableWrites(cloud)
+        # When the applicant goes on to identify, Then we cannot take it now, and nothing changes
+        answer = applicant.identify()
+        assert answer.status_code == 503 and answer.json()["reason"] == "not_configured", answer.text
+        assert writes.since() == []
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()

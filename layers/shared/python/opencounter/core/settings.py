@@ -19,11 +19,22 @@ class MissingSetting(RuntimeError):
     """A setting this code path cannot work without is not set for the function."""
 
 
+class NotForProduction(MissingSetting):
+    """A sandbox (an adapter answering from test data, a stand-in's address, a test-mode key)
+    asked to work in the production stage, where it would let everyone through: it refuses."""
+
+
+#: the stage whose customers are real: no sandbox may answer there
+PRODUCTION = "prod"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every variable of the template's functions (TABLE_NAME is `table_name`, and so on)."""
 
     region: str = DEFAULT_REGION
+    #: dev or prod (the template's Stage); empty counts as production: a sandbox needs to be let in
+    stage: str = ""
     table_name: str = ""
     event_bus_name: str = ""
     #: the portal's origin: the only one whose pages may read the API's answers (CORS)
@@ -59,6 +70,15 @@ class Settings:
             values[setting.name] = float(raw) if setting.type == "float" else raw
         values["region"] = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def production(self) -> bool:
+        return self.stage in ("", PRODUCTION)
+
+    def sandbox(self, what: str) -> None:
+        """Refuse (NotForProduction) unless this is a stage where test data may answer."""
+        if self.production:
+            raise NotForProduction(f"{what} is a sandbox; it does not run in production (STAGE={self.stage or '?'})")
 
     def required(self, name: str) -> str:
         """The value of setting `name`; MissingSetting when the function was given none."""

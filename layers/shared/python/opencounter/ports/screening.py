@@ -5,13 +5,15 @@
 - Sanctions and PEP screening, and the address registry (BAG): sandbox adapters that answer
   deterministically from test data until a provider is contracted: an e-mail address tagged
   `+pep` is a politically exposed person, the family name "Sanctioned" is on a sanctions list,
-  and "Nergensstraat" is a street the registry does not know.
+  and "Nergensstraat" is a street the registry does not know. In production they refuse to
+  answer (the check stays unfinished, and the sign-up is not verified) until a provider is wired.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from opencounter.core.settings import settings
 from opencounter.ports.stripe_api import stripe_client
 
 
@@ -39,6 +41,7 @@ def document_check(session_id: str) -> CheckResult:
 
 
 def sanctions_check(family_name: str, email: str) -> CheckResult:
+    settings().sandbox("sanctions and PEP screening")
     if "+pep" in email.split("@")[0]:
         return CheckResult("sanctions", False, "listed as a politically exposed person; needs enhanced due diligence")
     if family_name.strip().lower() == "sanctioned":
@@ -47,6 +50,7 @@ def sanctions_check(family_name: str, email: str) -> CheckResult:
 
 
 def address_check(address: dict) -> CheckResult:
+    settings().sandbox("the address registry")
     if address["street"].strip().lower() == "nergensstraat":
         return CheckResult("address", False, "the address is not in the address registry")
     return CheckResult("address", True)

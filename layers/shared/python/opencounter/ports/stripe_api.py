@@ -19,8 +19,12 @@ CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 1.5, 2.5
 def stripe_client() -> Any:
     import stripe
 
-    base = settings().stripe_api_base or None
-    return stripe.StripeClient(settings().required("stripe_secret_key"), max_network_retries=1,
+    base, key = settings().stripe_api_base or None, settings().required("stripe_secret_key")
+    if base:
+        settings().sandbox(f"Stripe at {base}")
+    if not key.startswith(("sk_live_", "rk_live_")):
+        settings().sandbox("a Stripe test-mode key")
+    return stripe.StripeClient(key, max_network_retries=1,
                                http_client=stripe.RequestsClient(timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)),
                                base_addresses={"api": base} if base else None)
 

@@ -16,6 +16,8 @@ GRAPH_API = "https://graph.facebook.com/v21.0"
 
 
 def graph_api() -> str:
+    if settings().meta_api_base:
+        settings().sandbox(f"Meta's Graph API at {settings().meta_api_base}")
     return settings().meta_api_base or GRAPH_API
 
 

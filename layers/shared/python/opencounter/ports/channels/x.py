@@ -94,6 +94,8 @@ def x_contacts(payload: dict[str, Any]) -> list[InboundContact]:
 
 def send_direct_message(to: str, text: str) -> str:
     """A direct message to an X user id; its event id."""
+    if settings().x_api_base:
+        settings().sandbox(f"the X API at {settings().x_api_base}")
     answer = post(f"{settings().x_api_base or X_API}/dm_conversations/with/{to}/messages",
                   settings().x_access_token, {"text": text})
     return str(answer["data"]["dm_event_id"])

@@ -1,0 +1,65 @@
+"""In the production stage nothing answers from test data: the sandbox screening, address
+registry and credit bureau, a provider stand-in's address, a Stripe test-mode key all refuse
+to work (and a missing stage counts as production). In other stages they answer as before."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from opencounter.core.settings import NotForProduction, settings
+from opencounter.ports import credit_bureau, screening, stripe_api
+from opencounter.ports.channels import meta, x
+
+SANDBOXES: dict[str, Any] = {
+    "sanctions screening": lambda: screening.sanctions_check("Jansen", "eva@example.nl"),
+    "address registry": lambda: screening.address_check({"street": "Kerkstraat"}),
+    "credit bureau": lambda: credit_bureau.credit_report("Jansen", "1990-01-01", "eva@example.nl"),
+    "Stripe test-mode key": lambda: stripe_api.stripe_client(),
+    "Stripe stand-in": lambda: stripe_api.stripe_client(),
+    "Meta stand-in": lambda: meta.graph_api(),
+    "X stand-in": lambda: x.send_direct_message("123", "hallo"),
+}
+ENVIRONMENT = {
+    "Stripe test-mode key": {"STRIPE_SECRET_KEY": "sk_test_123"},
+    "Stripe stand-in": {"STRIPE_SECRET_KEY": "sk_live_123", "STRIPE_API_BASE": "http://127.0.0.1:3000/stripe"},
+    "Meta stand-in": {"META_API_BASE": "http://127.0.0.1:3000/meta"},
+    "X stand-in": {"X_API_BASE": "http://127.0.0.1:3000/x", "X_ACCESS_TOKEN": "t"},
+}
+
+
+@pytest.fixture
+def stage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    def set_stage(value: str | None, **variables: str) -> None:
+        for name in ("STAGE", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "META_API_BASE", "X_API_BASE"):
+            monkeypatch.delenv(name, raising=False)
+        if value is not None:
+            monkeypatch.setenv("STAGE", value)
+        for name, content in variables.items():
+            monkeypatch.setenv(name, content)
+        settings.cache_clear()
+
+    yield set_stage
+    monkeypatch.undo()
+    settings.cache_clear()
+
+
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+@pytest.mark.parametrize("production", ["prod", ""])
+def test_no_sandbox_answers_in_production(stage, sandbox, production):
+    stage(production or None, **ENVIRONMENT.get(sandbox, {}))
+    with pytest.raises(NotForProduction):
+        SANDBOXES[sandbox]()
+
+
+@pytest.mark.parametrize("sandbox", ["sanctions screening", "address registry", "credit bureau", "Meta stand-in"])
+def test_outside_production_the_sandboxes_answer_from_test_data(stage, sandbox):
+    stage("dev", **ENVIRONMENT.get(sandbox, {}))
+    assert SANDBOXES[sandbox]() is not None
+
+
+def test_a_live_key_at_stripe_itself_is_fine_in_production(stage):
+    stage("prod", STRIPE_SECRET_KEY="sk_live_123")
+    assert stripe_api.stripe_client() is not None
