@@ -146,7 +146,7 @@ class LocalCloud:
         return result
 
     def invoke_async(self, name: str, event: Any) -> None:
-        self._submit(lambda: self.delivery.deliver_with_retries(name, event, retries=2, dead_letter_arn=None))
+        self._submit(lambda: self.delivery.invoke_async(name, event))
 
     def route_event(self, bus: str, event: dict[str, Any]) -> None:
         """Called for every event moto accepted on a bus: deliver it to each matching rule target."""

@@ -1,6 +1,11 @@
 """What AWS does between resources and moto does not, done the way AWS does it:
 - EventBridge: rules match with moto's own EventPattern and deliver to Lambda and Step Functions
-  targets, with the target's retry policy and dead-letter queue;
+  targets; Lambda takes a rule's event as an asynchronous invocation (handing it over does not
+  fail here, so the rule's retry policy and dead-letter queue, for events Lambda would not take,
+  are never needed), and runs it with its own retries and on-failure destination;
+- asynchronous invocations (rules, SES, `InvocationType: Event`): the first try and the
+  function's MaximumRetryAttempts more, then a record of the failure on its on-failure queue,
+  as Lambda writes it;
 - DynamoDB streams: the table's stream is read through the public streams API and handed to its
   consumers with their filter criteria, batch size, partial batch failures and on-failure queue;
 - SQS event sources: queues are polled and their messages handed to the consumer in batches,
@@ -12,8 +17,9 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from infra.local.deployment import Deployment, QueueSubscription, RuleTarget, StreamSubscription
@@ -43,8 +49,7 @@ class Delivery:
         for rule in self.deployed.rules:
             if rule.bus == bus and rule.pattern.matches_event(event):
                 if rule.kind == "lambda":
-                    self.submit(lambda rule=rule: self.deliver_with_retries(
-                        rule.target, event, rule.max_retries, rule.dead_letter_arn))
+                    self.submit(lambda rule=rule: self.invoke_async(rule.target, event))
                 else:
                     self.submit(lambda rule=rule: self._start_execution(rule, event))
 
@@ -53,8 +58,13 @@ class Delivery:
         with contextlib.suppress(sfn.exceptions.ExecutionAlreadyExists):
             sfn.start_execution(stateMachineArn=rule.target, name=event["id"], input=json.dumps(event))
 
-    def deliver_with_retries(self, function: str, event: Any, retries: int, dead_letter_arn: str | None) -> None:
-        for attempt in range(retries + 1):
+    def invoke_async(self, function: str, event: Any) -> None:
+        """An asynchronous invocation, as Lambda runs one: tried, retried MaximumRetryAttempts
+        times, then recorded on the function's on-failure queue (or dropped, as Lambda drops it
+        when there is none)."""
+        spec = self.deployed.functions[function]
+        tries = spec.async_retries + 1
+        for attempt in range(tries):
             try:
                 self.invoke(function, event)
                 return
@@ -62,8 +72,14 @@ class Delivery:
                 last = crash
                 if not self.synchronous:
                     time.sleep(min(0.05 * 2 ** attempt, 1.0))
-        if dead_letter_arn:
-            self.send_to_queue(dead_letter_arn, event, {"ERROR_MESSAGE": str(last)})
+        if spec.on_failure_arn:
+            self.send_to_queue(spec.on_failure_arn, {
+                "version": "1.0", "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": f"{spec.arn}:$LATEST",
+                                   "condition": "RetriesExhausted", "approximateInvokeCount": tries},
+                "requestPayload": event,
+                "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+                "responsePayload": last.payload}, {})
 
     def send_to_queue(self, queue_arn: str, body: Any, attributes: dict[str, str]) -> None:
         sqs = self.client("sqs")

@@ -223,9 +223,14 @@ def _create_function(r: Resolver, client: Callable[[str], Any], name: str, spec:
         Role=LAMBDA_ROLE, Handler=props["Handler"], Code={"ZipFile": code.getvalue()},
     )["FunctionArn"]
     r.physical[name], r.attributes[(name, "Arn")] = name, arn
+    # an asynchronous invocation: Lambda's own retries (default 2), then the on-failure destination
+    invoke_config = r.resolve(props.get("EventInvokeConfig", defaults.get("EventInvokeConfig", {})))
+    on_failure = invoke_config.get("DestinationConfig", {}).get("OnFailure", {})
     return Function(name=name, code_dir=ROOT / props["CodeUri"], handler_path=props["Handler"], environment={},
                     memory=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
-                    timeout=int(props.get("Timeout", defaults.get("Timeout", 3))), arn=arn)
+                    timeout=int(props.get("Timeout", defaults.get("Timeout", 3))), arn=arn,
+                    async_retries=int(invoke_config.get("MaximumRetryAttempts", 2)),
+                    on_failure_arn=on_failure.get("Destination") if on_failure.get("Type") == "SQS" else None)
 
 
 def _export_environment(r: Resolver, deployed: Deployment, environment: dict[str, str]) -> None:

@@ -59,6 +59,9 @@ class Function:
     memory: int
     timeout: int
     arn: str = ""
+    #: asynchronous invocations: Lambda's retries after the first try, and the on-failure queue
+    async_retries: int = 2
+    on_failure_arn: str | None = None
     _handler: Callable | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

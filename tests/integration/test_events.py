@@ -55,7 +55,8 @@ def test_a_publisher_that_dies_before_publishing_loses_no_event(cloud, customer,
 
 
 def test_a_timeline_writer_that_fails_is_retried_and_writes_once(cloud, customer, faults):
-    faults["TimelineWriterFunction"] = crash_times(3)
+    # it dies on the first try and on Lambda's first retry; the second retry writes
+    faults["TimelineWriterFunction"] = crash_times(2)
     customer.patch("/me", json={"version": 1, "settings": {"language": "en"}})
     updates = [e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "CustomerUpdated"]
     assert len(updates) == 1
@@ -93,13 +94,25 @@ def test_an_event_that_cannot_be_published_ends_in_the_dead_letter_queue_and_sta
     assert [r for r in writes.since() if r["eventName"] == "REMOVE"] == []
 
 
-def test_a_rule_target_that_keeps_failing_sends_the_event_to_its_dead_letter_queue(cloud, customer, faults):
-    _dead_letters(cloud, "EventTargetDLQ")
-    faults["TimelineWriterFunction"] = crash_times(1000)
+def test_a_rule_target_that_keeps_failing_keeps_the_event_on_its_failure_queue(cloud, customer, faults):
+    # Given the timeline writer dies on every try
+    _dead_letters(cloud, "AsyncFailureDLQ")
+    tries = []
+    faults["TimelineWriterFunction"] = lambda event: (tries.append(event["id"]), crash_times(1000)(event))
+
+    # When the customer changes something (one event on the bus for the writer)
     customer.patch("/me", json={"version": 1, "settings": {"language": "en"}})
-    letters = _dead_letters(cloud, "EventTargetDLQ")
-    assert len(letters) == 1
-    assert json.loads(letters[0]["Body"])["detail"]["customer_id"] == customer.customer_id
+
+    # Then Lambda tried it three times (the first try and its two retries), as AWS does with an
+    # asynchronous invocation, and kept it on the on-failure queue with why it failed
+    [letter] = _dead_letters(cloud, "AsyncFailureDLQ")
+    record = json.loads(letter["Body"])
+    assert record["requestPayload"]["detail"]["customer_id"] == customer.customer_id
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3 == len(tries)
+    assert record["responsePayload"]["errorMessage"] == "the process died"
+    # the rule's own dead-letter queue is for events Lambda would not take at all
+    assert _dead_letters(cloud, "EventTargetDLQ") == []
 
 
 def test_an_event_that_breaks_its_schema_is_never_written(cloud, customer):

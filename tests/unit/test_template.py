@@ -315,6 +315,53 @@ def test_the_dashboard_is_valid_and_shows_every_alarm(cfn: dict[str, dict[str, A
     assert not missing, f"alarms not on the dashboard: {missing}"
 
 
+#: the metrics our alarms read, with the dimension sets their services publish them under: an
+#: alarm on any other combination sees no data and can never fire (DynamoDB publishes
+#: ThrottledRequests per operation, say, and Lambda's Errors per function or for the account)
+PUBLISHED = {
+    ("AWS/SQS", "ApproximateNumberOfMessagesVisible"): [{"QueueName"}],
+    ("AWS/ApiGateway", "5XXError"): [{"ApiName"}, {"ApiName", "Stage"}],
+    ("AWS/DynamoDB", "ReadThrottleEvents"): [{"TableName"}, {"TableName", "GlobalSecondaryIndexName"}],
+    ("AWS/DynamoDB", "WriteThrottleEvents"): [{"TableName"}, {"TableName", "GlobalSecondaryIndexName"}],
+    ("AWS/Lambda", "Errors"): [set(), {"FunctionName"}],
+    ("AWS/Lambda", "Throttles"): [set(), {"FunctionName"}],
+    ("AWS/Lambda", "IteratorAge"): [{"FunctionName"}],
+    ("AWS/States", "ExecutionsFailed"): [{"StateMachineArn"}],
+}
+#: our own metrics (Powertools, EMF): every one carries the function's service and, for a
+#: channel's figures, the channel
+OWN = {"OpenCounter": [{"service"}, {"service", "channel"}]}
+
+
+def _alarm_metrics(props: dict[str, Any]) -> list[tuple[str, str, set[str]]]:
+    if "MetricName" in props:
+        return [(props["Namespace"], props["MetricName"], {d["Name"] for d in props.get("Dimensions", [])})]
+    return [(m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"],
+             {d["Name"] for d in m["MetricStat"]["Metric"].get("Dimensions", [])})
+            for m in props.get("Metrics", []) if "MetricStat" in m]
+
+
+def test_every_alarm_reads_metrics_as_they_are_published_and_nothing_an_alarm_cannot_evaluate(
+        cfn: dict[str, dict[str, Any]]) -> None:
+    alarms = {name: spec["Properties"] for name, spec in resources_of({"Resources": cfn},
+                                                                       "AWS::CloudWatch::Alarm").items()}
+    assert alarms
+    # alarms cannot be based on SEARCH (CloudFormation would fail the deploy and roll back)
+    expressions = {name: [m["Expression"] for m in props.get("Metrics", []) if "Expression" in m]
+                   for name, props in alarms.items()}
+    assert [name for name, found in expressions.items() if any("SEARCH" in e.upper() for e in found)] == []
+    unpublished = [(name, namespace, metric, sorted(dimensions)) for name, props in alarms.items()
+                   for namespace, metric, dimensions in _alarm_metrics(props)
+                   if dimensions not in PUBLISHED.get((namespace, metric), OWN.get(namespace, []))]
+    assert unpublished == []
+
+
+def test_the_alarm_check_knows_an_unpublished_metric_when_it_sees_one() -> None:
+    throttled = {"Namespace": "AWS/DynamoDB", "MetricName": "ThrottledRequests", "Dimensions": [{"Name": "TableName"}]}
+    [(namespace, metric, dimensions)] = _alarm_metrics(throttled)
+    assert dimensions not in PUBLISHED.get((namespace, metric), OWN.get(namespace, []))
+
+
 def dead_letter_queues(cfn: dict[str, dict[str, Any]]) -> set[str]:
     """Queues something sends its failures to: rule DLQs, on-failure destinations, redrive targets."""
     queues = resources_of({"Resources": cfn}, "AWS::SQS::Queue")
