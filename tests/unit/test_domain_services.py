@@ -158,3 +158,33 @@ def test_an_event_committed_twice_is_stored_once(table):
 
     assert again.value.message == "event already stored"
     assert len(events("CustomerUpdated")) == 1
+
+
+def test_shared_counters_are_added_to_after_the_change_never_inside_its_transaction(table):
+    """A channel's figures are added to by every contact at once: inside a transaction any two
+    would cancel each other (DynamoDB's TransactionConflict), so commit takes them apart."""
+    from opencounter.channels import status as channels
+    from opencounter.channels.records import ChannelFigures
+
+    customer = register_customer(PERSON, HOME, actor=SYSTEM, channel="system")
+    profile = Profile.get(*Profile.keys(customer))
+    profile.language = "en"
+    with pytest.raises(ValueError, match="ChannelFigures"):
+        commit([Write(profile), *channels.arrival("chat")], [])
+    assert Profile.get(*Profile.keys(customer)).language == "nl" and stored(ChannelFigures) == []
+
+    commit([Write(profile)], [], counters=channels.arrival("chat") + channels.arrival("chat"))
+    assert Profile.get(*Profile.keys(customer)).language == "en"
+    assert [int(f.waiting) for f in stored(ChannelFigures)] == [2]
+
+
+def test_counters_of_a_change_that_fails_are_not_added(table):
+    from opencounter.channels import status as channels
+    from opencounter.channels.records import ChannelFigures
+
+    customer = register_customer(PERSON, HOME, actor=SYSTEM, channel="system")
+    stale = Profile.get(*Profile.keys(customer))
+    Profile.get(*Profile.keys(customer)).save()  # someone else changed it meanwhile
+    with pytest.raises(Conflict):
+        commit([Write(stale)], [], counters=channels.arrival("chat"))
+    assert stored(ChannelFigures) == []

@@ -13,6 +13,8 @@ class ChannelFigures(Item, discriminator="ChannelFigures"):
     from, and how good the predictions were. Counters are only ever added to (atomic updates:
     many contacts move them at once); one Query reads every channel with its arrivals."""
 
+    SHARED_COUNTER = True
+
     channel = UnicodeAttribute()
     agents = NumberAttribute(default=0)
     waiting = NumberAttribute(default=0)
@@ -36,6 +38,8 @@ class ChannelFigures(Item, discriminator="ChannelFigures"):
 class ArrivalCount(Item, discriminator="ArrivalCount"):
     """PK CHANNELS, SK ARRIVALS#<channel>#<yyyy-mm-ddThh>: contacts that arrived in an hour (UTC);
     the arrival rate is read from the last two hours. Kept two days."""
+
+    SHARED_COUNTER = True
 
     channel = UnicodeAttribute()
     hour = UnicodeAttribute()

@@ -207,8 +207,8 @@ def contact_figures(channel: str, *, answered: tuple[float | None, float] | None
                     resolved: tuple[float, bool] | None = None, abandoned: bool = False) -> Write:
     """The update of a channel's figures for a contact answered (predicted and actual wait, in
     seconds) and/or resolved (handle time, resolved at first contact), or abandoned (the caller
-    hung up waiting): one write, so a contact answered and resolved at once touches the item once
-    in its transaction."""
+    hung up waiting): one update, so a contact answered and resolved at once adds to the item once
+    (a counter, added after the contact is stored: see outbox.commit)."""
     actions = _identity(channel)
     if abandoned:
         actions += [ChannelFigures.waiting.add(-1), ChannelFigures.abandoned.add(1)]

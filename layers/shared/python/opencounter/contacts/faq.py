@@ -78,7 +78,7 @@ def ranked(today: date, language: str = LANGUAGES[0]) -> dict[str, Any]:
 
 
 def reason_counted(reason: str, day: date) -> Write:
-    """The write that counts one contact for a reason on a day (in the contact's transaction)."""
+    """The counter update that counts one contact for a reason on a day (after the contact is stored)."""
     return Write(ReasonCount(*ReasonCount.keys(day.isoformat(), reason)), actions=[
         Item.entity.set(ReasonCount), ReasonCount.day.set(day.isoformat()), ReasonCount.reason.set(reason),
         ReasonCount.contacts.add(1)])

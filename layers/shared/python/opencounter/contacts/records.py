@@ -141,6 +141,8 @@ class RequestResumeCode(Item, discriminator="RequestResumeCode"):
 class ReasonCount(Item, discriminator="ReasonCount"):
     """PK CONTACT_REASONS, SK <yyyy-mm-dd>#<reason>: contacts per reason per day (the live FAQ)."""
 
+    SHARED_COUNTER = True
+
     day = UnicodeAttribute()
     reason = UnicodeAttribute()
     contacts = NumberAttribute(default=0)

@@ -87,7 +87,7 @@ def ask(customer_id: str, request: dict[str, Any], *, channel: str, language: st
                       started_at=isoformat(now),
                       messages=[{"at": isoformat(now), "from": "customer", "channel": channel,
                                  "text": request["question"].strip()}])
-    commit([Write(contact, Contact.PK.does_not_exist()), faq.reason_counted(reason, business_today())], [])
+    commit([Write(contact, Contact.PK.does_not_exist())], [], counters=[faq.reason_counted(reason, business_today())])
     status = {c["channel"]: c for c in channels.channel_status(now)}
     # WhatsApp and Messenger answer only to an address the customer proved: not offered otherwise,
     # with the reason (and what to do) instead of a button that would be refused
@@ -126,6 +126,7 @@ def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor:
     now = utcnow()
     writes: list[Write] = []
     events: list[DomainEvent] = []
+    counters: list[Write] = []
     if choice == "self_service":
         contact.status, contact.resolved_at = "SELF_SERVED", isoformat(now)
         contact.solution = "solved with self-service"
@@ -144,9 +145,9 @@ def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor:
         contact.channel, contact.status, contact.queued_at = choice, "QUEUED", isoformat(now)
         contact.predicted_wait_s = channels.predicted_wait(choice, now)
         contact.queue()
-        writes += channels.arrival(choice, now)
+        counters += channels.arrival(choice, now)
         events.append(_event("ContactQueued", contact, actor))
-    commit([Write(contact, conflict="the contact changed meanwhile"), *writes], events)
+    commit([Write(contact, conflict="the contact changed meanwhile"), *writes], events, counters=counters)
     return contact_view(contact, staff=False)
 
 
@@ -246,7 +247,8 @@ def receive(inbound: InboundContact) -> str:
                 contact.messages = [*contact.messages, message]
                 commit([receipt, Write(contact, conflict="the contact changed meanwhile")], [])
                 return "added_to_contact"
-            commit(*_new_inbound(inbound, message, receipt))
+            writes, events, counters = _new_inbound(inbound, message, receipt)
+            commit(writes, events, counters=counters)
             return "new_contact"
         except WriteConflict as conflict:
             if conflict.write is receipt:
@@ -256,7 +258,8 @@ def receive(inbound: InboundContact) -> str:
     raise Conflict("the conversation kept changing; deliver the message again", reason="busy_try_again")
 
 
-def _new_inbound(inbound: InboundContact, message: dict, receipt: Write) -> tuple[list[Write], list[DomainEvent]]:
+def _new_inbound(inbound: InboundContact, message: dict, receipt: Write
+                 ) -> tuple[list[Write], list[DomainEvent], list[Write]]:
     now = utcnow()
     customer_id = _sender_customer(inbound)
     reason, _ = faq.matching(f"{inbound.subject or ''} {inbound.text}")
@@ -268,8 +271,8 @@ def _new_inbound(inbound: InboundContact, message: dict, receipt: Write) -> tupl
                       messages=[message] if inbound.text else [], authenticated=inbound.authenticated)
     contact.predicted_wait_s = channels.predicted_wait(inbound.channel, now)
     contact.queue()
-    writes = [receipt, Write(contact, Contact.PK.does_not_exist()), *channels.arrival(inbound.channel, now),
-              faq.reason_counted(reason, business_today())]
+    writes = [receipt, Write(contact, Contact.PK.does_not_exist())]
+    counters = [*channels.arrival(inbound.channel, now), faq.reason_counted(reason, business_today())]
     if inbound.detail.get("instance"):  # announced by Connect, whose contact events follow it up
         contact.provider_id = inbound.provider_id
         writes.append(Write(CallPointer(*CallPointer.keys(inbound.provider_id), customer_id=customer_id,
@@ -278,7 +281,7 @@ def _new_inbound(inbound: InboundContact, message: dict, receipt: Write) -> tupl
         writes.append(Write(Conversation(*Conversation.keys(inbound.channel, inbound.sender),
                                          customer_id=customer_id, contact_id=contact.contact_id)))
     events = [_event("ContactQueued", contact, {"type": "system", "id": inbound.channel})] if customer_id else []
-    return writes, events
+    return writes, events, counters
 
 
 def contact_progress(progress: ContactProgress) -> dict[str, Any]:
@@ -300,7 +303,7 @@ def contact_progress(progress: ContactProgress) -> dict[str, Any]:
             return result
         this = Write(contact, conflict="the contact changed meanwhile")
         try:
-            commit([this, *figures], [])
+            commit([this], [], counters=figures)
             return result
         except WriteConflict as conflict:
             if conflict.write is not this:
@@ -357,8 +360,8 @@ def take(contact_id: str, customer_id: str | None, *, agent: dict) -> dict[str, 
     waited = _seconds_between(contact.queued_at or contact.started_at, now)
     contact.status, contact.answered_at, contact.handler = "IN_PROGRESS", isoformat(now), agent["id"]
     contact.unqueue()
-    commit([Write(contact, conflict="another agent took this contact"),
-            channels.contact_figures(contact.channel, answered=(contact.predicted_wait_s, waited))], [])
+    commit([Write(contact, conflict="another agent took this contact")], [],
+           counters=[channels.contact_figures(contact.channel, answered=(contact.predicted_wait_s, waited))])
     return {**contact_view(contact, staff=True), "waited_s": round(waited, 1)}
 
 
@@ -438,12 +441,13 @@ def resolve(contact_id: str, customer_id: str | None, request: dict[str, Any], *
     contact.first_contact_resolution = not _earlier_contact_about(contact)
     contact.status, contact.resolved_at, contact.solution = "RESOLVED", isoformat(now), request["solution"].strip()
     contact.request_id = request.get("request_id") or contact.request_id
-    writes.append(channels.contact_figures(contact.channel, answered=answered, resolved=(
-        _seconds_between(contact.answered_at or isoformat(now), now), bool(contact.first_contact_resolution))))
+    figures = channels.contact_figures(contact.channel, answered=answered, resolved=(
+        _seconds_between(contact.answered_at or isoformat(now), now), bool(contact.first_contact_resolution)))
     if contact.sender and contact.channel != "phone":
         writes.append(Write(Conversation(*Conversation.keys(contact.channel, contact.sender)), delete=True))
     events = [_event("ContactResolved", contact, agent, solution=contact.solution)] if contact.customer_id else []
-    commit([Write(contact, conflict="the contact changed meanwhile; read it again"), *writes], events)
+    commit([Write(contact, conflict="the contact changed meanwhile; read it again"), *writes], events,
+           counters=[figures])
     return {**contact_view(contact, staff=True), "waited_s": round(answered[1], 1) if answered else None}
 
 
@@ -463,13 +467,13 @@ def log_contact(customer_id: str, request: dict[str, Any], *, agent: dict) -> di
                       handler=agent["id"], messages=[], authenticated=True, notes=[
                           {"at": isoformat(now), "by": agent["id"], "text": request["note"].strip(),
                            "for_customer": request.get("for_customer", False)}] if request.get("note") else [])
-    writes = [Write(contact, Contact.PK.does_not_exist())]
+    counters = []
     if request.get("solution"):
         contact.first_contact_resolution = not _earlier_contact_about(contact)
         contact.status, contact.resolved_at, contact.solution = "RESOLVED", isoformat(now), request["solution"].strip()
-        writes.append(channels.contact_figures(contact.channel, resolved=(0, bool(contact.first_contact_resolution))))
-    commit(writes, [_event("ContactLogged", contact, agent, status=contact.status.lower(),
-                           solution=contact.solution)])
+        counters.append(channels.contact_figures(contact.channel, resolved=(0, bool(contact.first_contact_resolution))))
+    commit([Write(contact, Contact.PK.does_not_exist())], [_event(
+        "ContactLogged", contact, agent, status=contact.status.lower(), solution=contact.solution)], counters=counters)
     return contact_view(contact, staff=True)
 
 

@@ -96,12 +96,21 @@ class WriteConflict(Conflict):
         self.write = write
 
 
-def commit(writes: list[Write], events: list[DomainEvent]) -> None:
-    """Apply `writes` and store `events` in the outbox, all or nothing.
+def commit(writes: list[Write], events: list[DomainEvent], *, counters: list[Write] | None = None) -> None:
+    """Apply `writes` and store `events` in the outbox, all or nothing; then add to `counters`.
 
     Events are checked against their schemas first, so an invalid event writes nothing. A failed
     condition raises Conflict with the message of the write that failed.
+
+    Counters are figures many changes add to at once (a channel's waiting contacts, a reason's
+    count of the day): inside the transaction every two changes counted at the same moment would
+    conflict (DynamoDB cancels a transaction that meets another on an item), so each is its own
+    atomic ADD once the change it counts is stored. A process that dies in between leaves a figure
+    one short, never the change undone or counted twice.
     """
+    shared = [type(w.model).__name__ for w in writes if w.model.SHARED_COUNTER]
+    if shared:
+        raise ValueError(f"{', '.join(shared)}: a shared counter goes in counters=, never in the transaction")
     for event in events:
         validate_event(event.detail_type, event.detail)
     outbox = [Write(OutboxEvent.of(e), OutboxEvent.PK.does_not_exist(), conflict="event already stored")
@@ -122,3 +131,5 @@ def commit(writes: list[Write], events: list[DomainEvent]) -> None:
             if reason is not None and reason.code == "ConditionalCheckFailed":
                 raise WriteConflict(write) from error
         raise
+    for counter in counters or []:
+        counter.model.update(actions=counter.actions or [], condition=counter.condition)

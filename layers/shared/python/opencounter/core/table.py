@@ -7,6 +7,8 @@ are listed in docs/access-patterns.md.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pynamodb.attributes import DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -44,6 +46,9 @@ class Item(Model):
 
     class Meta(metaclass=_FromSettings):
         pass
+
+    #: an item many changes add to at once (a channel's figures): never in a transaction
+    SHARED_COUNTER: ClassVar[bool] = False
 
     PK = UnicodeAttribute(hash_key=True)
     SK = UnicodeAttribute(range_key=True)
