@@ -28,7 +28,7 @@ from moto import mock_aws
 
 from infra.local import inspection, patches
 from infra.local.delivery import Delivery
-from infra.local.deployment import Deployment, deploy
+from infra.local.deployment import Deployment, deploy, run_custom_resources
 from infra.local.inspection import Mailbox
 from infra.local.lambdas import Function, FunctionCrashed
 from infra.local.template import TEMPLATE, Resolver, load_template
@@ -87,6 +87,8 @@ class LocalCloud:
             for index in range(self._workers):
                 self._spawn(self._work_loop, f"delivery-{index}")
             self._spawn(self._stream_loop, "stream-poller")
+        run_custom_resources(self.resolver, self.invoke)  # the reference data, as a deploy loads it
+        self.settle()
         return self
 
     def stop(self) -> None:

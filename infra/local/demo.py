@@ -11,14 +11,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from infra.local.template import ROOT
 from infra.local.tokens import User
 from infra.local.users import UserPoolDirectory
 from opencounter.billing.invoices import bill_customer
 from opencounter.billing.usage import record_usage
-from opencounter.catalogue.service import load_catalogue
 from opencounter.channels.status import set_staffing
-from opencounter.contacts.faq import load_faq
 from opencounter.contacts.records import Contact
 from opencounter.contacts.requests import continue_request, start_request
 from opencounter.contacts.service import add_note, receive, resolve, take
@@ -27,6 +24,7 @@ from opencounter.core.table import customer_key
 from opencounter.customers.proofs import phone_proven
 from opencounter.customers.records import Profile
 from opencounter.customers.service import hold_product, move_customer, register_customer, update_customer
+from opencounter.overview.reference import CATALOGUE
 from opencounter.ports.channels.contact import InboundContact
 from opencounter.pricing.rating import Period
 from opencounter.signups.credit import Blocklisted
@@ -93,8 +91,7 @@ def register_users(directory: UserPoolDirectory) -> None:
 def load_demo_data() -> None:
     """Fill the table; the local cloud must be running (and is settled by the caller)."""
     Blocklisted(*Blocklisted.keys("EMAIL", "blocked@example.nl"), reason="demo: fraud with an earlier account").save()
-    catalogue = json.loads((ROOT / "catalogue" / "products.json").read_text())
-    load_catalogue(catalogue)
+    catalogue = json.loads(CATALOGUE.read_text())  # loaded into the table by the deploy (ReferenceData)
     plans = {(p["code"], plan["code"]): (p, plan) for p in catalogue["products"] for plan in p["plans"]}
     today = business_today()
     for customer in CUSTOMERS:
@@ -131,7 +128,6 @@ def load_demo_data() -> None:
             bill_customer(customer_id, period, catalogue["version"])
         # the phone number the customer confirmed: calls and WhatsApp messages from it are theirs
         phone_proven(Profile.get(*Profile.keys(customer_id)), actor=me, channel="app")
-    load_faq(json.loads((ROOT / "faq" / "articles.json").read_text()))
     for channel, agents in STAFFING.items():
         set_staffing(channel, agents)
     _demo_contacts()

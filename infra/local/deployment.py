@@ -8,9 +8,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
+import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from moto.events.models import EventPattern
@@ -28,7 +31,9 @@ WIRED_IN_PROCESS = ("AWS::Serverless::LayerVersion", "AWS::Serverless::Api", "AW
                     "AWS::SES::ReceiptRuleSet", "AWS::SES::ReceiptRule", "AWS::Lambda::Permission",
                     # the gateway serves web/ itself, with the CloudFront response headers policy's headers
                     "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl",
-                    "AWS::CloudFront::ResponseHeadersPolicy")
+                    "AWS::CloudFront::ResponseHeadersPolicy",
+                    # the functions' logs go to this process's log handlers; the gateway keeps no access log
+                    "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::ApiGateway::Account")
 
 
 @dataclass
@@ -223,6 +228,9 @@ def _create_function(r: Resolver, client: Callable[[str], Any], name: str, spec:
         Role=LAMBDA_ROLE, Handler=props["Handler"], Code={"ZipFile": code.getvalue()},
     )["FunctionArn"]
     r.physical[name], r.attributes[(name, "Arn")] = name, arn
+    if props.get("AutoPublishAlias"):  # SAM's <Function>.Version and <Function>.Alias
+        r.physical[f"{name}.Version"] = f"{arn}:1"
+        r.physical[f"{name}.Alias"] = f"{arn}:{props['AutoPublishAlias']}"
     # an asynchronous invocation: Lambda's own retries (default 2), then the on-failure destination
     invoke_config = r.resolve(props.get("EventInvokeConfig", defaults.get("EventInvokeConfig", {})))
     on_failure = invoke_config.get("DestinationConfig", {}).get("OnFailure", {})
@@ -295,3 +303,48 @@ def _connect_events(r: Resolver, client: Callable[[str], Any], deployed: Deploym
                 batch_size=int(props.get("BatchSize", 100)), max_retries=int(props.get("MaximumRetryAttempts", -1)),
                 report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
                 on_failure_arn=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")))
+
+
+def run_custom_resources(r: Resolver, invoke: Callable[[str, Any], Any]) -> None:
+    """Create the template's custom resources as CloudFormation does: invoke each one's function
+    with a Create request and wait for its answer at the response URL (here a one-request HTTP
+    server); a FAILED answer fails the deploy, as CloudFormation rolls the stack back."""
+    for name, spec in r.template["Resources"].items():
+        if not (spec["Type"].startswith("Custom::") or spec["Type"] == "AWS::CloudFormation::CustomResource"):
+            continue
+        props = r.resolve(spec["Properties"])
+        answer = _answer_at_url(lambda url, name=name, spec=spec, props=props: invoke(
+            props["ServiceToken"].rsplit(":", 1)[-1], {
+                "RequestType": "Create", "ServiceToken": props["ServiceToken"], "ResponseURL": url,
+                "StackId": f"arn:aws:cloudformation:{r.region}:{ACCOUNT}:stack/{r.stack_name}/local",
+                "RequestId": str(uuid.uuid4()), "ResourceType": spec["Type"], "LogicalResourceId": name,
+                "ResourceProperties": props}))
+        if answer is None or answer["Status"] != "SUCCESS":
+            raise RuntimeError(f"custom resource {name} failed: {answer.get('Reason') if answer else 'no answer'}")
+        r.physical[name] = answer["PhysicalResourceId"]
+        for key, value in (answer.get("Data") or {}).items():
+            r.attributes[(name, key)] = value
+
+
+def _answer_at_url(request: Callable[[str], Any]) -> dict[str, Any] | None:
+    """Make `request(url)` and return what was PUT to that URL (CloudFormation's pre-signed URL)."""
+    answers: list[dict[str, Any]] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:  # noqa: N802 (http.server's name)
+            answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Answer)
+    waiter = threading.Thread(target=server.handle_request, daemon=True)
+    waiter.start()
+    try:
+        request(f"http://127.0.0.1:{server.server_port}/answer")
+        waiter.join(timeout=30)
+    finally:
+        server.server_close()
+    return answers[0] if answers else None

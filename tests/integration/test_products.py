@@ -81,3 +81,32 @@ def test_nobody_changes_another_customers_product(cloud, customer, other_custome
         .status_code == 404
     assert other_customer.post(f"/me/products/{mobile}/cancellation", json={"when": "now"}).status_code == 404
     assert writes.since() == []
+
+
+def test_a_deploy_loads_the_catalogue_and_faq_its_version_ships(cloud, anonymous):
+    """The ReferenceData custom resource runs at deploy (here: at the local cloud's start), so a
+    new stack sells from its first minute; its answer says what it loaded."""
+    import json
+
+    from opencounter.overview.reference import CATALOGUE, FAQ
+
+    shipped = json.loads(CATALOGUE.read_text())
+    r = cloud.cloud.resolver
+    assert r.get_att("ReferenceData", "catalogue_version") == shipped["version"]
+    assert r.get_att("ReferenceData", "products") == len(shipped["products"])
+    assert r.get_att("ReferenceData", "faq_articles") == len(json.loads(FAQ.read_text())["articles"])
+    on_sale = anonymous.get("/products").json()["items"]
+    assert {p["code"] for p in on_sale} == {p["code"] for p in shipped["products"]}
+    assert anonymous.get("/faq").json()["articles"]
+
+
+def test_loading_the_same_version_again_changes_nothing(cloud):
+    from opencounter.overview.reference import load_reference_data
+    from tests.conftest import TableWrites
+
+    first = load_reference_data()
+    writes = TableWrites(cloud)
+    assert load_reference_data() == first
+    changed = [w for w in writes.since() if w["eventName"] != "MODIFY" or
+               w["dynamodb"].get("OldImage") != w["dynamodb"].get("NewImage")]
+    assert changed == []
