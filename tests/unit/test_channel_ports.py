@@ -361,6 +361,7 @@ def test_stripe_calls_give_up_well_within_the_functions_timeout(monkeypatch):
     monkeypatch.setattr(stripe, "StripeClient", lambda *args, **kwargs: made.setdefault("client", kwargs)
                         and real_client(*args, **{k: v for k, v in kwargs.items() if k != "http_client"}))
     monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_x")
+    monkeypatch.setenv("STAGE", "dev")
     settings.cache_clear()
     try:
         stripe_api.stripe_client()

@@ -665,3 +665,22 @@ def test_state_machine_substitutes_every_placeholder(machine: str) -> None:
     # And the definition, substituted as deployed, is sound
     resolved = fake_resolver(TEMPLATE_DATA).resolve(spec["Properties"].get("DefinitionSubstitutions", {}))
     assert asl_problems(text, {key: str(value) for key, value in resolved.items()}) == []
+
+
+def test_logs_are_kept_a_limited_time_and_every_function_and_the_api_write_to_them(
+        cfn: dict[str, dict[str, Any]]) -> None:
+    groups = resources_of({"Resources": cfn}, "AWS::Logs::LogGroup")
+    assert groups and all("RetentionInDays" in spec["Properties"] for spec in groups.values())
+    functions = resources_of({"Resources": cfn}, "AWS::Lambda::Function")
+    assert [n for n, spec in functions.items() if not refers_to(spec["Properties"].get("LoggingConfig"),
+                                                                  "FunctionLogGroup")] == []
+    stages = resources_of({"Resources": cfn}, "AWS::ApiGateway::Stage")
+    assert stages and all(refers_to(spec["Properties"].get("AccessLogSetting"), "ApiAccessLogGroup")
+                          for spec in stages.values())
+
+
+def test_what_holds_customers_and_their_work_outlives_the_stack(cfn: dict[str, dict[str, Any]]) -> None:
+    kept = {"AWS::DynamoDB::Table", "AWS::Cognito::UserPool", "AWS::SQS::Queue"}
+    loose = [name for name, spec in cfn.items() if spec["Type"] in kept
+             and (spec.get("DeletionPolicy"), spec.get("UpdateReplacePolicy")) != ("Retain", "Retain")]
+    assert loose == []
