@@ -28,7 +28,7 @@ import requests
 
 from bench.billing import hold, register
 from bench.latency import percentile
-from infra.local.runtime import LOCAL_PARAMETERS, Running
+from infra.local.runtime import STRIPE, Running
 from infra.local.sandbox.stripe.wire import FORGERIES, forged_delivery
 from infra.local.tokens import User
 from opencounter.billing.invoices import bill_customer, load_invoice
@@ -37,7 +37,7 @@ from opencounter.catalogue.service import current_version
 from opencounter.core.clock import business_today
 from opencounter.pricing.rating import Period
 
-SECRET = LOCAL_PARAMETERS["StripePaymentsWebhookSecret"]
+SECRET = STRIPE["payments_webhook_secret"]
 PLAN = "FIBRE-100"
 HELD_SINCE = "2026-01-01"
 SEED = 2026

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request
 
 from infra.local.demo import CUSTOMERS, DEMO_PASSWORD, demo_id
 from infra.local.patches import as_delivered
-from infra.local.runtime import LOCAL_PARAMETERS, Running
+from infra.local.runtime import STRIPE, Running
 from infra.local.sandbox.stripe.wire import API_VERSION, signature_header
 from infra.local.template import ACCOUNT
 from opencounter.core.clock import business_today
@@ -135,7 +135,7 @@ def identity_webhook(session: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
              "request": {"id": None, "idempotency_key": None}}
     payload = json.dumps(event).encode()
     return payload, {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0",
-                     "Stripe-Signature": signature_header(payload, LOCAL_PARAMETERS["StripeIdentityWebhookSecret"])}
+                     "Stripe-Signature": signature_header(payload, STRIPE["identity_webhook_secret"])}
 
 
 def signup_activated_event(running: Running, signup: dict[str, Any]) -> dict[str, Any]:
@@ -192,7 +192,7 @@ def charge_succeeded_webhook(customer_id: str, invoice_id: str, amount_cents: in
     event = {"id": f"evt_bench{uuid.uuid4().hex[:16]}", "object": "event", "api_version": API_VERSION,
              "created": now, "livemode": False, "pending_webhooks": 1, "type": "charge.succeeded",
              "data": {"object": charge}, "request": {"id": None, "idempotency_key": None}}
-    return _signed(event, LOCAL_PARAMETERS["StripePaymentsWebhookSecret"])
+    return _signed(event, STRIPE["payments_webhook_secret"])
 
 
 def demo_usage_record(customer_key: str = "sanne", plan_code: str = "MOBILE-20GB", unit: str = "data_mb",

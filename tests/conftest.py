@@ -146,6 +146,28 @@ def faults(cloud: runtime.Running) -> Iterator[dict]:
     cloud.cloud.faults.clear()
 
 
+@pytest.fixture
+def provider_secrets(cloud: runtime.Running) -> Iterator[Any]:
+    """Change values in a provider's secret (by logical id), as an operator rotating it does;
+    the functions' kept values are dropped so the next call reads them. Restored after."""
+    from opencounter.core import secrets
+
+    client, changed = cloud.cloud.client("secretsmanager"), set()
+
+    def put(logical_id: str, raw: str | None = None, **values: str) -> None:
+        changed.add(logical_id)
+        client.put_secret_value(SecretId=cloud.cloud.resolver.physical[logical_id],
+                                SecretString=raw if raw is not None else json.dumps(
+                                    {**runtime.LOCAL_SECRETS[logical_id], **values}))
+        secrets.forget()
+
+    yield put
+    for logical_id in changed:
+        client.put_secret_value(SecretId=cloud.cloud.resolver.physical[logical_id],
+                                SecretString=json.dumps(runtime.LOCAL_SECRETS[logical_id]))
+    secrets.forget()
+
+
 def crash_times(count: int, *, after_work: bool = False) -> Any:
     """A fault that makes the first `count` invocations die: before they do anything, or, with
     after_work, once their work is done but before they answer (the hardest place to die)."""

@@ -5,7 +5,7 @@ stored once, linked to the customer whose verified identity sent it, or kept for
 from aws_lambda_powertools.event_handler import Response
 
 from opencounter.contacts.service import receive
-from opencounter.core.settings import settings
+from opencounter.core.secrets import secret
 from opencounter.edge.http import WEBHOOK_MAX_BYTES, json_body, raw_body, rest_api
 from opencounter.edge.observability import observability
 from opencounter.ports.channels import meta, x
@@ -29,8 +29,8 @@ def _store(contacts: list) -> dict:
 def verify_subscription(platform: str) -> Response | dict:
     params = app.current_event.query_string_parameters or {}
     if platform == "x":
-        return x_crc_response(params.get("crc_token", ""), settings().required("x_consumer_secret"))
-    challenge = meta_verification_challenge(params, settings().required("meta_verify_token"))
+        return x_crc_response(params.get("crc_token", ""), secret("x", "consumer_secret"))
+    challenge = meta_verification_challenge(params, secret("meta", "verify_token"))
     return Response(status_code=200, content_type="text/plain", body=challenge)
 
 
@@ -39,10 +39,10 @@ def receive_messages(platform: str) -> dict:
     payload = raw_body(app, WEBHOOK_MAX_BYTES)  # what the signature covers, byte for byte
     if platform == "x":
         verify_x_signature(payload, app.current_event.get_header_value(x.HEADER),
-                           settings().required("x_consumer_secret"))
+                           secret("x", "consumer_secret"))
         return _store(x_contacts(json_body(app, WEBHOOK_MAX_BYTES)))
     verify_meta_signature(payload, app.current_event.get_header_value(meta.HEADER),
-                          settings().required("meta_app_secret"))
+                          secret("meta", "app_secret"))
     return _store(PARSERS[platform](json_body(app, WEBHOOK_MAX_BYTES)))
 
 

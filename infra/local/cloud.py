@@ -43,12 +43,14 @@ class LocalCloud:
 
     def __init__(self, *, synchronous: bool, template: Path = TEMPLATE, region: str = "eu-west-1",
                  parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None,
-                 workers: int = 4) -> None:
-        """`environment` overrides the template's function variables (e.g. a quieter log level)."""
+                 secrets: dict[str, dict[str, str]] | None = None, workers: int = 4) -> None:
+        """`environment` overrides the template's function variables (e.g. a quieter log level);
+        `secrets` fills the template's secrets (logical id -> values), as an operator does."""
         self.synchronous = synchronous
         self.region = region
         self.resolver = Resolver(load_template(template), region, "opencounter-local", dict(parameters or {}))
         self.environment = dict(environment or {})
+        self.secrets = dict(secrets or {})
         self.deployed = Deployment()
         #: function name -> a fault run before its handler (or after it, when the fault has
         #: `after_work = True`); a fault that raises is a crash of that invocation
@@ -82,7 +84,7 @@ class LocalCloud:
         os.environ.pop("AWS_ENDPOINT_URL", None)
         self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         self._exit.enter_context(patches.applied(self))
-        self.deployed = self.delivery.deployed = deploy(self.resolver, self.client, self.environment)
+        self.deployed = self.delivery.deployed = deploy(self.resolver, self.client, self.environment, self.secrets)
         if not self.synchronous:
             for index in range(self._workers):
                 self._spawn(self._work_loop, f"delivery-{index}")

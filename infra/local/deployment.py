@@ -87,12 +87,15 @@ class Deployment:
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def deploy(r: Resolver, client: Callable[[str], Any], environment: dict[str, str]) -> Deployment:
+def deploy(r: Resolver, client: Callable[[str], Any], environment: dict[str, str],
+           secrets: dict[str, dict[str, str]] | None = None) -> Deployment:
     """Create every resource of the template in moto (through `client(service)`), in dependency
     order, filling in the resolver's physical ids and attributes as they come. `environment`
-    overrides the functions' variables."""
+    overrides the functions' variables; `secrets` are the values an operator puts in the
+    template's secrets after a deploy (logical id -> JSON object)."""
     deployed = Deployment()
     _create_roles(client)
+    _create_secrets(r, client, secrets or {})
     _create_tables(r, client)
     _create_buses(r, client)
     _create_queues(r, client)
@@ -127,6 +130,14 @@ def _create_roles(client: Callable[[str], Any]) -> None:
         client("iam").create_role(RoleName=arn.rsplit("/", 1)[-1], AssumeRolePolicyDocument=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                     "Principal": {"Service": f"{service}.amazonaws.com"}}]}))
+
+
+def _create_secrets(r: Resolver, client: Callable[[str], Any], values: dict[str, dict[str, str]]) -> None:
+    for name, spec in r.resources("AWS::SecretsManager::Secret").items():
+        props = r.resolve(spec["Properties"])
+        value = json.dumps(values[name]) if name in values else props["SecretString"]
+        arn = client("secretsmanager").create_secret(Name=props["Name"], SecretString=value)["ARN"]
+        r.physical[name] = arn  # Ref of a secret is its ARN
 
 
 def _create_tables(r: Resolver, client: Callable[[str], Any]) -> None:

@@ -23,16 +23,17 @@ from infra.local.sandbox.stripe.standin import StripeStandIn
 from infra.local.tokens import TokenIssuer
 from infra.local.users import UserPoolDirectory
 
-#: the local cloud's own provider credentials (template parameters that are secrets in AWS)
-LOCAL_PARAMETERS = {"StripeSecretKey": "sk_test_opencounter_local",
-                    "StripeIdentityWebhookSecret": "whsec_opencounter_local_identity",
-                    "StripePaymentsWebhookSecret": "whsec_opencounter_local_payments",
-                    "MetaAppSecret": "meta_app_secret_opencounter_local",
-                    "MetaVerifyToken": "meta_verify_token_opencounter_local",
-                    "XConsumerSecret": "x_consumer_secret_opencounter_local",
-                    "MetaAccessToken": "meta_access_token_opencounter_local",
-                    "WhatsAppPhoneNumberId": PHONE_NUMBER_ID,
-                    "XAccessToken": "x_access_token_opencounter_local",
+#: the local cloud's own provider credentials, in the template's secrets (see core.secrets)
+LOCAL_SECRETS = {"StripeSecret": {"secret_key": "sk_test_opencounter_local",
+                                  "identity_webhook_secret": "whsec_opencounter_local_identity",
+                                  "payments_webhook_secret": "whsec_opencounter_local_payments"},
+                 "MetaSecret": {"app_secret": "meta_app_secret_opencounter_local",
+                                "verify_token": "meta_verify_token_opencounter_local",
+                                "access_token": "meta_access_token_opencounter_local"},
+                 "XSecret": {"consumer_secret": "x_consumer_secret_opencounter_local",
+                             "access_token": "x_access_token_opencounter_local"}}
+STRIPE, META, X = LOCAL_SECRETS["StripeSecret"], LOCAL_SECRETS["MetaSecret"], LOCAL_SECRETS["XSecret"]
+LOCAL_PARAMETERS = {"WhatsAppPhoneNumberId": PHONE_NUMBER_ID,
                     # the deep checks take no time in tests; `make run` gives them a visible pause
                     "VerificationWaitSeconds": "0"}
 
@@ -71,7 +72,7 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
                  # no Stripe.js page of our own locally: payments are completed on the stand-in's test bank
                  "PaymentCheckoutUrl": f"{url}{StripeStandIn.PREFIX}/pay/{{payment_id}}"
                                        "?client_secret={client_secret}"}
-    cloud = LocalCloud(synchronous=synchronous, environment=environment,
+    cloud = LocalCloud(synchronous=synchronous, environment=environment, secrets=LOCAL_SECRETS,
                        parameters={**LOCAL_PARAMETERS, **stand_ins, **(parameters or {})}).start()
     servers: list[Any] = []
     aws_url = None
@@ -98,18 +99,17 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     if demo:
         load_demo_data()
         cloud.settle()
-    stripe = StripeStandIn(LOCAL_PARAMETERS["StripeSecretKey"], synchronous=synchronous, base_url=url)
+    stripe = StripeStandIn(STRIPE["secret_key"], synchronous=synchronous, base_url=url)
     s3 = cloud.client("s3")
     channels = ChannelSenders(cloud, ChannelSandbox(
-        url, {"meta_app_secret": LOCAL_PARAMETERS["MetaAppSecret"],
-              "x_consumer_secret": LOCAL_PARAMETERS["XConsumerSecret"]},
+        url, {"meta_app_secret": META["app_secret"], "x_consumer_secret": X["consumer_secret"]},
         store=lambda bucket, key, raw: s3.put_object(Bucket=bucket, Key=key, Body=raw),
         mail_bucket=r.physical["InboundMailBucket"], mail_prefix="mail/"))
-    providers = ProviderApis(LOCAL_PARAMETERS["MetaAccessToken"], LOCAL_PARAMETERS["XAccessToken"])
+    providers = ProviderApis(META["access_token"], X["access_token"])
     gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"), login=login,
                       sandboxes={stripe.PREFIX: stripe, channels.PREFIX: channels, providers.PREFIX: providers})
-    stripe.add_webhook(f"{url}/webhooks/identity", LOCAL_PARAMETERS["StripeIdentityWebhookSecret"], "identity.")
-    stripe.add_webhook(f"{url}/webhooks/stripe", LOCAL_PARAMETERS["StripePaymentsWebhookSecret"],
+    stripe.add_webhook(f"{url}/webhooks/identity", STRIPE["identity_webhook_secret"], "identity.")
+    stripe.add_webhook(f"{url}/webhooks/stripe", STRIPE["payments_webhook_secret"],
                        ("payment_intent.", "charge."))
     front.app = gateway
     threading.Thread(target=http.serve_forever, name="api-gateway", daemon=True).start()

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from infra.local.runtime import LOCAL_PARAMETERS
+from infra.local.runtime import LOCAL_SECRETS, META, X
 from infra.local.template import ACCOUNT
 from tests.conftest import TableWrites, bill, give_product, texted_code, verified_phone
 
@@ -439,13 +439,13 @@ def test_the_webhook_handshakes_answer_as_the_providers_expect(cloud, anonymous)
     import hmac
 
     challenge = anonymous.get("/webhooks/whatsapp", params={"hub.mode": "subscribe", "hub.challenge": "1158201444",
-                                                           "hub.verify_token": LOCAL_PARAMETERS["MetaVerifyToken"]})
+                                                           "hub.verify_token": META["verify_token"]})
     assert challenge.status_code == 200 and challenge.text == "1158201444"
     wrong = anonymous.get("/webhooks/messenger", params={
         "hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
     assert wrong.status_code == 403
     crc = anonymous.get("/webhooks/x", params={"crc_token": "abc123"})
-    expected = base64.b64encode(hmac.new(LOCAL_PARAMETERS["XConsumerSecret"].encode(), b"abc123",
+    expected = base64.b64encode(hmac.new(X["consumer_secret"].encode(), b"abc123",
                                          hashlib.sha256).digest()).decode()
     assert crc.json() == {"response_token": f"sha256={expected}"}
 
@@ -464,7 +464,7 @@ def test_the_x_handshake_signs_no_delivery_so_none_can_be_forged_with_it(cloud, 
     # And a delivery signed right that is not a JSON object is refused, not a crash
     writes = TableWrites(cloud)
     for body in (b"123", b'"text"', b"[]"):
-        signature = base64.b64encode(hmac.new(LOCAL_PARAMETERS["XConsumerSecret"].encode(), body,
+        signature = base64.b64encode(hmac.new(X["consumer_secret"].encode(), body,
                                               hashlib.sha256).digest()).decode()
         answer = anonymous.post("/webhooks/x", data=body,
                                 headers={"x-twitter-webhooks-signature": f"sha256={signature}"})
@@ -685,38 +685,61 @@ def test_messenger_is_offered_for_answers_only_to_a_customer_who_wrote_there(clo
     assert (sent["channel"], sent["to"], sent["text"]) == ("messenger", psid, "Here we are.")
 
 
-@pytest.mark.parametrize(("variable", "method", "path", "headers"), [
-    ("META_APP_SECRET", "POST", "/webhooks/whatsapp", lambda body: {
+@pytest.mark.parametrize(("secret", "method", "path", "headers"), [
+    (("MetaSecret", "app_secret"), "POST", "/webhooks/whatsapp", lambda body: {
         "X-Hub-Signature-256": "sha256=" + hmac.new(b"", body, hashlib.sha256).hexdigest()}),
-    ("META_APP_SECRET", "POST", "/webhooks/messenger", lambda body: {
+    (("MetaSecret", "app_secret"), "POST", "/webhooks/messenger", lambda body: {
         "X-Hub-Signature-256": "sha256=" + hmac.new(b"", body, hashlib.sha256).hexdigest()}),
-    ("X_CONSUMER_SECRET", "POST", "/webhooks/x", lambda body: {"x-twitter-webhooks-signature": "sha256=" + (
+    (("MetaSecret", "verify_token"), "GET", "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=&hub.challenge=1",
+     lambda body: {}),
+    (("XSecret", "consumer_secret"), "POST", "/webhooks/x", lambda body: {"x-twitter-webhooks-signature": "sha256=" + (
         base64.b64encode(hmac.new(b"", body, hashlib.sha256).digest()).decode())}),
-    ("X_CONSUMER_SECRET", "GET", "/webhooks/x?crc_token=abc", lambda body: {}),
-    ("STRIPE_PAYMENTS_WEBHOOK_SECRET", "POST", "/webhooks/stripe", lambda body: {
+    (("XSecret", "consumer_secret"), "GET", "/webhooks/x?crc_token=abc", lambda body: {}),
+    (("StripeSecret", "payments_webhook_secret"), "POST", "/webhooks/stripe", lambda body: {
         "Stripe-Signature": _stripe_signature(body, "")}),
-    ("STRIPE_IDENTITY_WEBHOOK_SECRET", "POST", "/webhooks/identity", lambda body: {
+    (("StripeSecret", "identity_webhook_secret"), "POST", "/webhooks/identity", lambda body: {
         "Stripe-Signature": _stripe_signature(body, "")}),
 ])
-def test_a_check_without_its_secret_refuses_everything_and_writes_nothing(cloud, anonymous, monkeypatch, variable,
-                                                                         method, path, headers):
-    from opencounter.core.settings import settings
+@pytest.mark.parametrize("left", ["empty", "blank", "missing", "secret not JSON"])
+def test_a_check_without_its_secret_refuses_everything_and_writes_nothing(cloud, anonymous, provider_secrets, secret,
+                                                                         left, method, path, headers):
+    # Given a deployment whose secret was not filled in (or filled in wrongly)
+    logical_id, name = secret
+    values = {name: {"empty": "", "blank": "  ", "missing": None}.get(left, "")}
+    provider_secrets(logical_id, raw="not json" if left == "secret not JSON" else json.dumps(
+        {k: v for k, v in {**LOCAL_SECRETS[logical_id], **values}.items() if v is not None}))
+    writes = TableWrites(cloud)
+    body = json.dumps({"object": "whatsapp_business_account", "id": "evt_1", "type": "payment_intent.succeeded",
+                       "entry": [], "data": {"object": {}}}).encode()
+    # When a delivery signed with an empty secret arrives
+    answer = anonymous.request(method, path, data=body if method == "POST" else None, headers=headers(body))
+    # Then it is refused as not configured, not taken as signed
+    assert answer.status_code == 503 and answer.json()["reason"] == "not_configured", answer.text
+    assert writes.since() == []
 
-    # Given a deployment where the secret was left empty (the template's default)
-    monkeypatch.setenv(variable, "")
-    settings.cache_clear()
+
+def test_a_rotated_secret_is_in_use_without_a_deploy_and_the_old_one_stops(cloud, anonymous, provider_secrets,
+                                                                          monkeypatch):
+    # Given functions that keep a secret for a second (the template says five minutes)
+    monkeypatch.setenv("POWERTOOLS_PARAMETERS_MAX_AGE", "1")
+    body = json.dumps({"object": "page", "entry": []}).encode()
+
+    def delivered(secret: str) -> int:
+        signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        return anonymous.post("/webhooks/messenger", data=body, headers={"X-Hub-Signature-256": signature}).status_code
+
+    old = META["app_secret"]
+    assert delivered(old) == 200
+    # When the operator rotates Meta's app secret in Secrets Manager (only there: no deploy)
+    rotated = json.dumps({**META, "app_secret": "new-one"})
+    cloud.cloud.client("secretsmanager").put_secret_value(SecretId=cloud.cloud.resolver.physical["MetaSecret"],
+                                                          SecretString=rotated)
     try:
-        writes = TableWrites(cloud)
-        body = json.dumps({"object": "whatsapp_business_account", "id": "evt_1", "type": "payment_intent.succeeded",
-                           "entry": [], "data": {"object": {}}}).encode()
-        # When a delivery signed with that empty secret arrives
-        answer = anonymous.request(method, path, data=body if method == "POST" else None, headers=headers(body))
-        # Then it is refused as not configured, not taken as signed
-        assert answer.status_code == 503 and answer.json()["reason"] == "not_configured", answer.text
-        assert writes.since() == []
+        time.sleep(1.1)
+        # Then within the keeping time deliveries signed with the new secret are taken, the old refused
+        assert (delivered("new-one"), delivered(old)) == (200, 400)
     finally:
-        monkeypatch.undo()
-        settings.cache_clear()
+        provider_secrets("MetaSecret")
 
 
 def _stripe_signature(body: bytes, secret: str) -> str:

@@ -9,11 +9,11 @@ import threading
 import pytest
 import requests
 
-from infra.local.runtime import LOCAL_PARAMETERS
+from infra.local.runtime import STRIPE
 from infra.local.sandbox.stripe.wire import FORGERIES, forged_delivery
 from tests.conftest import TableWrites, bill, give_product
 
-SECRET = LOCAL_PARAMETERS["StripePaymentsWebhookSecret"]
+SECRET = STRIPE["payments_webhook_secret"]
 
 
 @pytest.fixture
@@ -151,7 +151,7 @@ def test_events_arriving_out_of_order_end_in_the_right_state(cloud, customer, in
         cloud.stripe.complete_payment(checkout["payment_id"])
         import stripe
 
-        stripe.StripeClient(LOCAL_PARAMETERS["StripeSecretKey"], base_addresses={
+        stripe.StripeClient(STRIPE["secret_key"], base_addresses={
             "api": f"{cloud.url}{cloud.stripe.PREFIX}"}).v1.refunds.create(
             params={"payment_intent": checkout["payment_id"]})
     finally:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from infra.local.runtime import LOCAL_PARAMETERS
+from infra.local.runtime import STRIPE
 from tests.conftest import Applicant, TableWrites, crash_times
 
 
@@ -57,7 +57,7 @@ def test_receiving_the_identity_result(cloud, faults, after_work):
     assert cloud.stripe.deliveries[-1]["status"] == 502
     # Stripe delivers the same event again
     redelivered = cloud.stripe.deliver(f"{cloud.url}/webhooks/identity",
-                                       LOCAL_PARAMETERS["StripeIdentityWebhookSecret"], event)
+                                       STRIPE["identity_webhook_secret"], event)
 
     assert redelivered == 200
     assert applicant.status()["status"] == "VALIDATED"

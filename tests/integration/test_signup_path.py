@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from infra.local.runtime import LOCAL_PARAMETERS
+from infra.local.runtime import STRIPE
 from infra.local.sandbox.stripe.wire import signature_header
 from tests.conftest import Applicant, TableWrites, unique
 
@@ -88,7 +88,7 @@ def test_instant_validation_declines_with_every_reason_and_creates_no_customer(c
 
 def _deliver(cloud, event: dict, signature: str | None = None) -> int:
     url = f"{cloud.url}/webhooks/identity"
-    return cloud.stripe.deliver(url, LOCAL_PARAMETERS["StripeIdentityWebhookSecret"], event, signature=signature)
+    return cloud.stripe.deliver(url, STRIPE["identity_webhook_secret"], event, signature=signature)
 
 
 def _verified_event(cloud, applicant: Applicant) -> dict:
@@ -106,10 +106,10 @@ def test_a_webhook_with_a_bad_or_stale_signature_gets_400_and_writes_nothing(clo
     payload = json.dumps(event).encode()
     signature = {
         "wrong secret": signature_header(payload, "whsec_someone_else"),
-        "stale": signature_header(payload, LOCAL_PARAMETERS["StripeIdentityWebhookSecret"], int(time.time()) - 301),
+        "stale": signature_header(payload, STRIPE["identity_webhook_secret"], int(time.time()) - 301),
         "missing": "",
         "tampered": signature_header(json.dumps({**event, "type": "x"}).encode(),
-                                     LOCAL_PARAMETERS["StripeIdentityWebhookSecret"]),
+                                     STRIPE["identity_webhook_secret"]),
     }[forgery]
     writes = TableWrites(cloud)
 

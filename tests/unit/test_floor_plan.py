@@ -31,6 +31,7 @@ FLOORS: list[tuple[str, ...]] = [
 #: libraries that may be imported inside a function, because importing them costs a cold start
 #: what most requests never need
 DEFERRED_ON_PURPOSE = ("stripe", "boto3", "jsonschema", "referencing", "aws_lambda_powertools.utilities.idempotency",
+                       "aws_lambda_powertools.utilities.parameters",  # imports boto3
                        "moto.server")
 
 

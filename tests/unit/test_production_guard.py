@@ -23,22 +23,27 @@ SANDBOXES: dict[str, Any] = {
     "X stand-in": lambda: x.send_direct_message("123", "hallo"),
 }
 ENVIRONMENT = {
-    "Stripe test-mode key": {"STRIPE_SECRET_KEY": "sk_test_123"},
-    "Stripe stand-in": {"STRIPE_SECRET_KEY": "sk_live_123", "STRIPE_API_BASE": "http://127.0.0.1:3000/stripe"},
+    "Stripe test-mode key": {"secret_key": "sk_test_123"},
+    "Stripe stand-in": {"secret_key": "sk_live_123", "STRIPE_API_BASE": "http://127.0.0.1:3000/stripe"},
     "Meta stand-in": {"META_API_BASE": "http://127.0.0.1:3000/meta"},
-    "X stand-in": {"X_API_BASE": "http://127.0.0.1:3000/x", "X_ACCESS_TOKEN": "t"},
+    "X stand-in": {"X_API_BASE": "http://127.0.0.1:3000/x"},
 }
 
 
 @pytest.fixture
-def stage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def stage(monkeypatch: pytest.MonkeyPatch, provider_secrets: Any) -> Iterator[Any]:
+    """The stage, the functions' variables (upper case) and the Stripe key in its secret."""
+
     def set_stage(value: str | None, **variables: str) -> None:
-        for name in ("STAGE", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "META_API_BASE", "X_API_BASE"):
+        for name in ("STAGE", "STRIPE_API_BASE", "META_API_BASE", "X_API_BASE"):
             monkeypatch.delenv(name, raising=False)
         if value is not None:
             monkeypatch.setenv("STAGE", value)
         for name, content in variables.items():
-            monkeypatch.setenv(name, content)
+            if name.isupper():
+                monkeypatch.setenv(name, content)
+            else:
+                provider_secrets("StripeSecret", **{name: content})
         settings.cache_clear()
 
     yield set_stage
@@ -61,5 +66,5 @@ def test_outside_production_the_sandboxes_answer_from_test_data(stage, sandbox):
 
 
 def test_a_live_key_at_stripe_itself_is_fine_in_production(stage):
-    stage("prod", STRIPE_SECRET_KEY="sk_live_123")
+    stage("prod", secret_key="sk_live_123")
     assert stripe_api.stripe_client() is not None

@@ -684,3 +684,21 @@ def test_what_holds_customers_and_their_work_outlives_the_stack(cfn: dict[str, d
     loose = [name for name, spec in cfn.items() if spec["Type"] in kept
              and (spec.get("DeletionPolicy"), spec.get("UpdateReplacePolicy")) != ("Retain", "Retain")]
     assert loose == []
+
+
+def test_no_secret_is_a_parameter_or_in_a_functions_environment(cfn: dict[str, dict[str, Any]]) -> None:
+    # Given the template's parameters: none holds a secret (a deploy would copy it in plain text)
+    assert [name for name, spec in TEMPLATE_DATA["Parameters"].items() if spec.get("NoEcho")] == []
+    secrets = resources_of({"Resources": cfn}, "AWS::SecretsManager::Secret")
+    assert {"StripeSecret", "MetaSecret", "XSecret"} <= set(secrets)
+    for name, spec in resources_of({"Resources": cfn}, "AWS::Lambda::Function").items():
+        variables = spec["Properties"].get("Environment", {}).get("Variables", {})
+        for variable, value in variables.items():
+            # Then a function is given a secret's ARN only, under *_SECRET_ARN, and may read that secret
+            named = [secret for secret in secrets if refers_to(value, secret)]
+            assert bool(named) == variable.endswith("_SECRET_ARN"), f"{name}: {variable}"
+            if named:
+                role = cfn[spec["Properties"]["Role"]["Fn::GetAtt"][0]]
+                grants = [s for p in role["Properties"].get("Policies", [])
+                          for s in p["PolicyDocument"]["Statement"] if refers_to(s.get("Resource"), named[0])]
+                assert any("secretsmanager:GetSecretValue" in g["Action"] for g in grants), f"{name}: {named[0]}"

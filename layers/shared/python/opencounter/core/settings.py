@@ -47,18 +47,14 @@ class Settings:
     signup_verification_arn: str = ""
     verification_wait_seconds: float = 3600.0
     stripe_api_base: str = ""
-    stripe_secret_key: str = ""
-    stripe_identity_webhook_secret: str = ""
-    stripe_payments_webhook_secret: str = ""
+    #: the providers' secrets are in Secrets Manager (core.secrets): a function gets their ARNs
+    stripe_secret_arn: str = ""
+    meta_secret_arn: str = ""
+    x_secret_arn: str = ""
     payment_checkout_url: str = ""
     meta_api_base: str = ""
-    meta_access_token: str = ""
-    meta_app_secret: str = ""
-    meta_verify_token: str = ""
     whatsapp_phone_number_id: str = ""
     x_api_base: str = ""
-    x_access_token: str = ""
-    x_consumer_secret: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:

@@ -37,7 +37,7 @@ def start_verification(signup_id: str, email: str, attempt: int) -> Verification
 
 def verification_outcome(payload: bytes, signature: str | None) -> VerificationOutcome | None:
     """The outcome a signed webhook delivery reports, or None for an event we do not act on."""
-    event = verified_event(payload, signature, "stripe_identity_webhook_secret")
+    event = verified_event(payload, signature, "identity_webhook_secret")
     if event.type not in (VERIFIED, REQUIRES_INPUT):
         return None
     session = event.data.object.to_dict()

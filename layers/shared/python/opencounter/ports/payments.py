@@ -100,7 +100,7 @@ def checkout_url(checkout: Checkout) -> str | None:
 def payment_update(payload: bytes, signature: str | None) -> PaymentUpdate | None:
     """The payment news in a signed webhook delivery, or None for an event we do not act on.
     A bad or stale signature raises InvalidInput."""
-    event = verified_event(payload, signature, "stripe_payments_webhook_secret")
+    event = verified_event(payload, signature, "payments_webhook_secret")
     obj = event.data.object.to_dict()
     kind = event.type
     if kind.startswith("payment_intent."):

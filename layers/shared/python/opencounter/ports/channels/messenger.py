@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opencounter.core.settings import settings
+from opencounter.core.secrets import secret
 from opencounter.ports.channels.contact import InboundContact, from_epoch
 from opencounter.ports.channels.delivery import post
 from opencounter.ports.channels.meta import graph_api
@@ -39,6 +39,6 @@ def messenger_contacts(payload: dict[str, Any]) -> list[InboundContact]:
 
 def send_text(to: str, text: str) -> str:
     """An answer to a person (their page-scoped id); the message id."""
-    answer = post(f"{graph_api()}/me/messages", settings().meta_access_token,
+    answer = post(f"{graph_api()}/me/messages", secret("meta", "access_token"),
                   {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": {"text": text}})
     return str(answer["message_id"])

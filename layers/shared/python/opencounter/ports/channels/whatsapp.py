@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from opencounter.core.secrets import secret
 from opencounter.core.settings import settings
 from opencounter.ports.channels.contact import InboundContact, from_epoch
 from opencounter.ports.channels.delivery import post
@@ -74,6 +75,6 @@ def send_template(to: str, template: str, language: str, parameters: list[str]) 
 
 def _send(to: str, content: dict[str, Any]) -> str:
     """One Cloud API message from the business number to `to` (E.164); its message id."""
-    answer = post(f"{graph_api()}/{settings().whatsapp_phone_number_id}/messages", settings().meta_access_token,
+    answer = post(f"{graph_api()}/{settings().whatsapp_phone_number_id}/messages", secret("meta", "access_token"),
                   {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"), **content})
     return str(answer["messages"][0]["id"])

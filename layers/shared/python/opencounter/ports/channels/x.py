@@ -14,6 +14,7 @@ from typing import Any
 
 from opencounter.core.clock import isoformat
 from opencounter.core.errors import InvalidInput
+from opencounter.core.secrets import secret
 from opencounter.core.settings import settings
 from opencounter.ports.channels.contact import InboundContact, check_signature, from_epoch
 from opencounter.ports.channels.delivery import post
@@ -97,5 +98,5 @@ def send_direct_message(to: str, text: str) -> str:
     if settings().x_api_base:
         settings().sandbox(f"the X API at {settings().x_api_base}")
     answer = post(f"{settings().x_api_base or X_API}/dm_conversations/with/{to}/messages",
-                  settings().x_access_token, {"text": text})
+                  secret("x", "access_token"), {"text": text})
     return str(answer["data"]["dm_event_id"])
