@@ -1,17 +1,50 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-PYTHON ?= python3
+#
+# Everything runs on the Lambda runtime's Python (template.yaml: python3.13 on arm64): `python3.13`
+# on the PATH when it runs (a pyenv shim of a version that is not selected does not), else the newest
+# 3.13 pyenv installed (`pyenv root`); PYTHON=/path/to/python3.13 chooses another. Environments are
+# installed by uv from the locks, with hashes (docs/adr/0011-one-lock-for-the-runtime.md).
+RUNTIME_PYTHON := 3.13
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell infra/build/find-python $(RUNTIME_PYTHON))
+endif
 VENV   := .venv
 BIN    := $(VENV)/bin
+TOOLS  := .tools
+UV     := $(TOOLS)/uv/bin/uv
 # the shared layer is on the path as Lambda puts a layer's python/ on it
 export PYTHONPATH := $(CURDIR)/layers/shared/python
-STAMP  := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/dependencies/requirements.txt constraints.txt | cksum | cut -d' ' -f1)
+# uv uses the Python found above and never fetches one of its own
+export UV_PYTHON_DOWNLOADS := never
+# an environment is reinstalled when its lock or the Python it runs on changes
+PYTHON_ID  := $(shell [ -n "$(PYTHON)" ] && "$(PYTHON)" -c 'import sys; print(sys.executable, sys.version)' | cksum | cut -d' ' -f1)
+lockstamp   = $(1)/.installed-$(shell cat $(2) | cksum | cut -d' ' -f1)-$(PYTHON_ID)
+UV_STAMP   := $(call lockstamp,$(TOOLS)/uv,requirements-uv.txt)
+STAMP      := $(call lockstamp,$(VENV),requirements-dev.txt)
 
 # what the browser tests need: Debian's Chromium and its driver, and axe-core from npm
 NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: setup browser run test bench lint deploy check-template clean
+.PHONY: python setup browser run test lock lock-check bench lint deploy clean
+
+python:
+	@[ -n "$(PYTHON)" ] || { echo "Python $(RUNTIME_PYTHON) (the Lambda runtime's) was not found: put python$(RUNTIME_PYTHON) on the PATH (e.g. pyenv install $(RUNTIME_PYTHON)), or set PYTHON=/path/to/python$(RUNTIME_PYTHON)" >&2; exit 1; }
+	@"$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(RUNTIME_PYTHON)".split("."))))' || { echo "$(PYTHON) is not Python $(RUNTIME_PYTHON), the Lambda runtime's" >&2; exit 1; }
 
 setup: $(STAMP)
+
+# uv itself comes from PyPI with pip, checked against the hashes of requirements-uv.txt
+$(UV_STAMP): requirements-uv.txt | python
+	rm -rf $(TOOLS)/uv
+	"$(PYTHON)" -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: -r requirements-uv.txt
+	touch $@
+
+$(STAMP): requirements-dev.txt $(UV_STAMP)
+	rm -rf $(VENV)
+	$(UV) venv --quiet --python "$(PYTHON)" $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements-dev.txt
+	touch $@
 
 browser: $(NODE_STAMP)
 	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
@@ -23,17 +56,20 @@ $(NODE_STAMP): package.json package-lock.json
 	rm -f node_modules/.installed-*
 	touch $@
 
-$(STAMP): requirements-dev.txt layers/dependencies/requirements.txt constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
-	rm -f $(VENV)/.installed-*
-	touch $@
-
 run: setup  ## start the local cloud: API, pages, demo data, sandbox providers
 	$(BIN)/python -m infra.local.server
 
-test: setup browser  ## every test, through the local cloud and in the browser
-	$(BIN)/python -m pytest
+test: setup browser  ## every check: the locks are current, every test through the local cloud and in the browser
+	@failed=; \
+	$(MAKE) --no-print-directory lock-check || failed="$$failed lock-check"; \
+	$(BIN)/python -m pytest || failed="$$failed pytest"; \
+	if [ -n "$$failed" ]; then echo "make test failed:$$failed" >&2; exit 1; fi
+
+lock: $(UV_STAMP)  ## resolve the pins (*.in) into the locks (*.txt), keeping every locked version the pins still allow
+	"$(PYTHON)" -m infra.build.locks --uv $(UV) write
+
+lock-check: $(UV_STAMP)  ## each lock is what `make lock` makes of its pins
+	"$(PYTHON)" -m infra.build.locks --uv $(UV) check
 
 bench: setup browser  ## benchmarks: prints each figure and writes bench/results.json
 	$(BIN)/python -m bench.run
@@ -48,4 +84,4 @@ deploy: setup  ## build and deploy the stack (STAGE=dev|prod; the AWS SAM CLI an
 	$(BIN)/python -m infra.deploy.portal --stack opencounter-$(or $(STAGE),dev)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache
