@@ -12,6 +12,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 TOOLS  := .tools
 UV     := $(TOOLS)/uv/bin/uv
+SAM    := $(TOOLS)/sam/bin/sam
 # the shared layer is on the path as Lambda puts a layer's python/ on it
 export PYTHONPATH := $(CURDIR)/layers/shared/python
 # uv uses the Python found above and never fetches one of its own
@@ -21,17 +22,20 @@ PYTHON_ID  := $(shell [ -n "$(PYTHON)" ] && "$(PYTHON)" -c 'import sys; print(sy
 lockstamp   = $(1)/.installed-$(shell cat $(2) | cksum | cut -d' ' -f1)-$(PYTHON_ID)
 UV_STAMP   := $(call lockstamp,$(TOOLS)/uv,requirements-uv.txt)
 STAMP      := $(call lockstamp,$(VENV),requirements-dev.txt)
+SAM_STAMP  := $(call lockstamp,$(TOOLS)/sam,requirements-sam.txt)
 
 # what the browser tests need: Debian's Chromium and its driver, and axe-core from npm
 NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: python setup browser run test lock lock-check bench lint deploy clean
+.PHONY: python setup sam browser run test lock lock-check deploy-check build bench lint deploy clean
 
 python:
 	@[ -n "$(PYTHON)" ] || { echo "Python $(RUNTIME_PYTHON) (the Lambda runtime's) was not found: put python$(RUNTIME_PYTHON) on the PATH (e.g. pyenv install $(RUNTIME_PYTHON)), or set PYTHON=/path/to/python$(RUNTIME_PYTHON)" >&2; exit 1; }
 	@"$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(RUNTIME_PYTHON)".split("."))))' || { echo "$(PYTHON) is not Python $(RUNTIME_PYTHON), the Lambda runtime's" >&2; exit 1; }
 
 setup: $(STAMP)
+
+sam: $(SAM_STAMP)
 
 # uv itself comes from PyPI with pip, checked against the hashes of requirements-uv.txt
 $(UV_STAMP): requirements-uv.txt | python
@@ -44,6 +48,13 @@ $(STAMP): requirements-dev.txt $(UV_STAMP)
 	rm -rf $(VENV)
 	$(UV) venv --quiet --python "$(PYTHON)" $(VENV)
 	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements-dev.txt
+	touch $@
+
+# the AWS SAM CLI has an environment of its own: it pins boto3 and click to other versions than ours
+$(SAM_STAMP): requirements-sam.txt $(UV_STAMP)
+	rm -rf $(TOOLS)/sam
+	$(UV) venv --quiet --python "$(PYTHON)" $(TOOLS)/sam
+	$(UV) pip sync --quiet --python $(TOOLS)/sam/bin/python --require-hashes requirements-sam.txt
 	touch $@
 
 browser: $(NODE_STAMP)
@@ -59,9 +70,10 @@ $(NODE_STAMP): package.json package-lock.json
 run: setup  ## start the local cloud: API, pages, demo data, sandbox providers
 	$(BIN)/python -m infra.local.server
 
-test: setup browser  ## every check: the locks are current, every test through the local cloud and in the browser
+test: setup sam browser  ## every check: the locks are current, the stack builds for AWS, every test through the local cloud and in the browser
 	@failed=; \
 	$(MAKE) --no-print-directory lock-check || failed="$$failed lock-check"; \
+	$(MAKE) --no-print-directory deploy-check || failed="$$failed deploy-check"; \
 	$(BIN)/python -m pytest || failed="$$failed pytest"; \
 	if [ -n "$$failed" ]; then echo "make test failed:$$failed" >&2; exit 1; fi
 
@@ -71,6 +83,12 @@ lock: $(UV_STAMP)  ## resolve the pins (*.in) into the locks (*.txt), keeping ev
 lock-check: $(UV_STAMP)  ## each lock is what `make lock` makes of its pins
 	"$(PYTHON)" -m infra.build.locks --uv $(UV) check
 
+deploy-check: setup sam  ## sam validate --lint, cfn-lint's serverless rules, sam build for python3.13 on arm64, every handler imported from the build
+	$(BIN)/python -m infra.build.deploy_check --sam $(SAM) --uv $(UV) --python "$(PYTHON)"
+
+build: setup sam  ## sam build for python3.13 on arm64 (.aws-sam/build), the dependencies layer from its lock
+	$(BIN)/python -m infra.build.sam --sam $(SAM) build
+
 bench: setup browser  ## benchmarks: prints each figure and writes bench/results.json
 	$(BIN)/python -m bench.run
 
@@ -79,9 +97,10 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/cfn-lint --regions eu-west-1 -- template.yaml
 
-deploy: setup  ## build and deploy the stack (STAGE=dev|prod; the AWS SAM CLI and credentials), then publish the portal
-	sam build && sam deploy --config-env $(if $(filter prod,$(STAGE)),prod,default)
+# DEPLOY_FLAGS go to sam deploy: --guided the first time
+deploy: build  ## deploy the stack (STAGE=dev|prod; AWS credentials and region), then publish the portal
+	$(SAM) deploy --config-env $(if $(filter prod,$(STAGE)),prod,default) --no-fail-on-empty-changeset $(DEPLOY_FLAGS)
 	$(BIN)/python -m infra.deploy.portal --stack opencounter-$(or $(STAGE),dev)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .aws-sam

@@ -1,2 +1,3 @@
-"""The toolchain: the locks every environment and the dependencies layer are made from, and the
-runtime's Python they run on (docs/adr/0011-one-lock-for-the-runtime.md)."""
+"""Building template.yaml for AWS: the locks the environments and the dependencies layer are made
+from, `sam build` for the Lambda runtime's platform, and the checks of what it built
+(docs/adr/0011-one-lock-for-the-runtime.md)."""

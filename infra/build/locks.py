@@ -47,6 +47,7 @@ RUNTIME = Lock("layers/dependencies/requirements", "aarch64-manylinux2014")  # L
 LOCKS = (
     RUNTIME,
     Lock("requirements-dev", "x86_64-manylinux_2_28"),  # the machines that develop and test
+    Lock("requirements-sam", "x86_64-manylinux_2_28"),
     Lock("requirements-uv", None),
 )
 
