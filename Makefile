@@ -89,7 +89,7 @@ deploy-check: setup sam  ## sam validate --lint, cfn-lint's serverless rules, sa
 build: setup sam  ## sam build for python3.13 on arm64 (.aws-sam/build), the dependencies layer from its lock
 	$(BIN)/python -m infra.build.sam --sam $(SAM) build
 
-bench: setup browser  ## benchmarks: prints each figure and writes bench/results.json
+bench: setup sam browser  ## benchmarks: prints each figure and writes bench/results.json (the last: make deploy-check)
 	$(BIN)/python -m bench.run
 
 lint: setup

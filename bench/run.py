@@ -2,7 +2,8 @@
 cold start against a floor, DynamoDB requests per read route, API latency over HTTP, and the
 monthly billing run (a synchronous local cloud); the sign-up's time to an active product and its
 rollback, paying an invoice through Stripe's webhooks and the portal's timings in a browser (a
-second, asynchronous local cloud); last, the browser tests' page checks (their own cloud).
+second, asynchronous local cloud); then the browser tests' page checks (their own cloud); last,
+with no cloud running, whether the stack would deploy (`make deploy-check`).
 Prints each figure as it goes, a table at the end, and merges its keys into bench/results.json
 (other benchmarks' keys are kept). See bench/README.md."""
 
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import billing, coldstart, ddbcalls, latency, payments, signup, waits, web
+from bench import billing, coldstart, ddbcalls, deploy, latency, payments, signup, waits, web
 from bench.samples import Users
 from infra.local import runtime
 
@@ -102,6 +103,11 @@ NOTES = {
            "demo agent; from sending the agent's answer (POST .../notes with reply) to its text in the page, "
            "polled every 10 ms (the page reads the contact every second); the contact centre's clock set to a "
            "Monday at ten so the chat is open; goal p95 <= 2000.",
+    "deploy": "last, no cloud running: `make deploy-check` in a child process (sam validate --lint, cfn-lint with "
+              "the serverless rules, sam build for python3.13 on arm64, the built dependencies layer against its "
+              "lock, every handler imported from the build with only the built layers on the path), what it keeps "
+              "between runs kept. checks_failed: its steps that failed; goal 0. deploy_detail.steps: each step's "
+              "outcome and seconds.",
 }
 
 
@@ -197,6 +203,12 @@ def table(results: dict[str, Any]) -> str:
                            ("pages_overflowing_at_375px", "pages wider than 375 px")):
             verdict = "ok" if figures[key] == 0 else "OVER"
             rows.append(f"  {label:<38}{figures[key]:>8}{'':>8}{states:>6}   0   {verdict}")
+    if "deploy" in results:
+        failed, steps = results["deploy"]["checks_failed"], results["deploy_detail"]["steps"]
+        rows.append(f"{'Deploy check (make deploy-check)':<40}{'failed':>8}{'':>8}{'steps':>6}   goal")
+        verdict = "ok" if failed == 0 else "OVER"
+        rows.append(f"  {'steps failed':<38}{failed:>8}{'':>8}{len(steps):>6}   0   {verdict}   "
+                    f"({results['deploy_detail']['runtime_s']:.0f} s)")
     if "bench_run" in results:
         rows.append(f"Total runtime {results['bench_run']['runtime_s']:.0f} s")
     return "\n".join(rows)
@@ -287,6 +299,13 @@ def main() -> int:
                           "pages_overflowing_at_375px": checked["pages_overflowing_at_375px"], **timings}
         results["web_detail"] = {**checked["detail"], "goals": web.GOALS}
         phases["web"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        # last: its build and linters would weigh on every timing above
+        phase = time.monotonic()
+        log(f"Deploy check: would the stack deploy, would every function start   ({time.monotonic() - started:.1f}s)")
+        results.update(deploy.run(log=log))
+        phases["deploy"] = round(time.monotonic() - phase, 1)
     finally:
         if running is not None:
             running.stop()
@@ -295,7 +314,7 @@ def main() -> int:
             "runtime_s": round(time.monotonic() - started, 1),
             "python": platform.python_version(), "cpus": os.cpu_count(),
             "complete": all(key in results for key in ("service", "api_latency_ms", "tariffs", "billing", "signup",
-                                                       "payments", "web")),
+                                                       "payments", "web", "deploy")),
             "phases_s": phases,
         }
         save(results)
