@@ -97,7 +97,7 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/cfn-lint --regions eu-west-1 -- template.yaml
 
-# DEPLOY_FLAGS go to sam deploy: --guided the first time
+# DEPLOY_FLAGS go to sam deploy: --guided the first time and to change a parameter (docs/deploy.md)
 deploy: build  ## deploy the stack (STAGE=dev|prod; AWS credentials and region), then publish the portal
 	$(SAM) deploy --config-env $(if $(filter prod,$(STAGE)),prod,default) --no-fail-on-empty-changeset $(DEPLOY_FLAGS)
 	$(BIN)/python -m infra.deploy.portal --stack opencounter-$(or $(STAGE),dev)
