@@ -37,7 +37,9 @@ OpenCounter is running locally.
   E-mail, SMS  {running.url}/local/mailbox?to=<address or +number>   (what SES and SNS sent: codes, notices)
   Channels     POST {running.url}/sandbox/channels/<whatsapp|messenger|x|email|phone>  {{"from": ..., "text": ...}}
                (a customer writing in or calling); GET {running.url}/sandbox/providers/sent (staff's answers)
-  AWS (moto)   {running.aws_url}     (aws --endpoint-url {running.aws_url} dynamodb scan --table-name {table})
+  AWS (moto)   {running.aws_url}     (any credentials, region {running.cloud.region}; with the AWS CLI:
+               AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={running.cloud.region} \\
+                 aws --endpoint-url {running.aws_url} dynamodb scan --table-name {table})
 
   Demo customers: {", ".join(u.username for u in customers)}
   Demo staff:     {", ".join(f"{u.username} ({u.groups[0]})" for u in staff)}
