@@ -49,7 +49,9 @@ function watch(id) {
     let open = true;
     if (!document.hidden) {
       try {
-        open = render(await api("GET", path(id)));
+        const contact = await api("GET", path(id));
+        if (!watching || watching.id !== id) return;  // another contact came on screen meanwhile
+        open = render(contact);
       } catch {
         // offline for a moment: the next read tries again
       }
@@ -63,7 +65,9 @@ export async function showChat(id) {
   stop();
   $("chat-messages").dataset.count = "0";
   $("chat-form").dataset.contact = id;
-  if (render(await api("GET", path(id)))) watch(id);
+  const contact = await api("GET", path(id));
+  if ($("chat-form").dataset.contact !== id) return;  // left for another contact meanwhile
+  if (render(contact)) watch(id);
 }
 
 $("chat-form").addEventListener("submit", (event) => {
