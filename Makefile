@@ -27,7 +27,7 @@ SAM_STAMP  := $(call lockstamp,$(TOOLS)/sam,requirements-sam.txt)
 # what the browser tests need: Debian's Chromium and its driver, and axe-core from npm
 NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: python setup sam browser run test lock lock-check deploy-check build bench lint deploy clean
+.PHONY: python setup sam browser run test lock lock-check deploy-check build bench lint openapi deploy clean
 
 python:
 	@[ -n "$(PYTHON)" ] || { echo "Python $(RUNTIME_PYTHON) (the Lambda runtime's) was not found: put python$(RUNTIME_PYTHON) on the PATH (e.g. pyenv install $(RUNTIME_PYTHON)), or set PYTHON=/path/to/python$(RUNTIME_PYTHON)" >&2; exit 1; }
@@ -91,6 +91,9 @@ build: setup sam  ## sam build for python3.13 on arm64 (.aws-sam/build), the dep
 
 bench: setup sam browser  ## benchmarks: prints each figure and writes bench/results.json (the last: make deploy-check)
 	$(BIN)/python -m bench.run
+
+openapi: setup  ## write docs/openapi.json, the API's contract, from template.yaml, the schemas and infra/openapi/routes.py
+	$(BIN)/python -m infra.openapi
 
 lint: setup
 	$(BIN)/ruff check .

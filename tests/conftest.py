@@ -17,13 +17,15 @@ import requests
 from infra.local import runtime
 from infra.local.applicant import ScriptedApplicant, application
 from infra.local.tokens import User
+from tests.contract import contract
 
 #: the functions' logs and metrics are not what the tests look at
 QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
 
 
 class Caller:
-    """Someone calling the API over HTTP with their own token (or none)."""
+    """Someone calling the API over HTTP with their own token (or none). Every answer is held to
+    the API's OpenAPI document (tests/contract.py): a status or body it does not give fails."""
 
     def __init__(self, base_url: str, token: str | None, customer_id: str | None = None,
                  email: str | None = None) -> None:
@@ -31,6 +33,7 @@ class Caller:
         self.customer_id = customer_id
         self.email = email
         self.session = requests.Session()
+        self.session.hooks["response"].append(contract().check)
         if token:
             self.session.headers["Authorization"] = token
 
@@ -190,9 +193,9 @@ class Applicant(ScriptedApplicant):
     """Someone signing up through the public API, step by step, as the web shop would."""
 
     def __init__(self, cloud: runtime.Running, **changes: Any) -> None:
-        super().__init__(cloud, application(**changes))
-        self.cloud = cloud
         self.caller = Caller(cloud.url, None)
+        super().__init__(cloud, application(**changes), session=self.caller.session)
+        self.cloud = cloud
 
 
 # ------------------------------------------------------------------ billing

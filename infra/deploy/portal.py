@@ -1,7 +1,8 @@
 """Deploying the portal: after `sam deploy`, the pages in web/ go to the portal bucket, with a
-config.json made from the stack's outputs (where the API is, the managed login, the app client),
-and CloudFront forgets what it cached. `make deploy` runs this; the local cloud serves the same
-config.json, made by the same function from its own addresses.
+config.json made from the stack's outputs (where the API is, the managed login, the app client)
+and the API's OpenAPI document (docs/openapi.json, with the API's address as its server), and
+CloudFront forgets what it cached. `make deploy` runs this; the local cloud serves the same
+config.json and openapi.json, made by the same functions from its own addresses.
 
     python -m infra.deploy.portal --stack opencounter-dev [--region eu-west-1]
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.template import ROOT
+from infra.openapi.document import served
 
 WEB = ROOT / "web"
 #: pages and the service worker are checked on every visit; everything else may be cached a day
@@ -30,6 +32,12 @@ def portal_config(outputs: dict[str, str], *, local: bool = False) -> dict[str, 
             "clientId": outputs["UserPoolClientId"], "local": local}
 
 
+def portal_openapi(outputs: dict[str, str]) -> dict[str, Any]:
+    """The API's OpenAPI document as the portal serves it (/openapi.json): the kept one, with the
+    API's address, which is not the portal's."""
+    return served(outputs["ApiUrl"])
+
+
 def files(web: Path = WEB) -> Iterator[tuple[str, Path, str, str]]:
     """(key, path, content type, cache control) of every file the portal serves."""
     for path in sorted(p for p in web.rglob("*") if p.is_file()):
@@ -40,8 +48,8 @@ def files(web: Path = WEB) -> Iterator[tuple[str, Path, str, str]]:
 
 
 def publish(outputs: dict[str, str], s3: Any, cloudfront: Any) -> int:
-    """Upload web/ and config.json to the portal bucket; invalidate the distribution. The number
-    of files uploaded."""
+    """Upload web/, config.json and openapi.json to the portal bucket; invalidate the
+    distribution. The number of files uploaded."""
     bucket = outputs["PortalBucketName"]
     count = 0
     for key, path, kind, cache in files():
@@ -49,9 +57,11 @@ def publish(outputs: dict[str, str], s3: Any, cloudfront: Any) -> int:
         count += 1
     s3.put_object(Bucket=bucket, Key="config.json", Body=json.dumps(portal_config(outputs)).encode(),
                   ContentType="application/json", CacheControl="no-cache")
+    s3.put_object(Bucket=bucket, Key="openapi.json", Body=json.dumps(portal_openapi(outputs), indent=2).encode(),
+                  ContentType="application/json", CacheControl="no-cache")
     cloudfront.create_invalidation(DistributionId=outputs["PortalDistributionId"], InvalidationBatch={
         "Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": f"portal-{time.time_ns()}"})
-    return count + 1
+    return count + 2
 
 
 def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:

@@ -5,7 +5,8 @@ not have is MISSING_AUTHENTICATION_TOKEN; a route behind the Cognito authorizer 
 without a valid token; the function receives a REST proxy event (v1) with the authorizer's
 claims; a function that crashes or answers nonsense is a 502. Those answers of the gateway's own
 are the template's GatewayResponses (API Gateway's defaults where it has none). The local token
-issuer's sign-in and key set, and the static pages in web/, are served beside the API.
+issuer's sign-in and key set, the static pages in web/ and what the deploy puts beside them
+(/config.json, and the API's OpenAPI document at /openapi.json) are served beside the API.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from infra.deploy.portal import portal_config
+from infra.deploy.portal import portal_config, portal_openapi
 from infra.local.cloud import LocalCloud
 from infra.local.lambdas import FunctionCrashed
 from infra.local.login import ManagedLogin
@@ -133,6 +134,8 @@ class Gateway:
             return self._secured(self.login.handle(request))
         if request.path == "/config.json":
             return self._config(request)
+        if request.path == "/openapi.json" and request.method == "GET":
+            return self._openapi(request)
         for prefix, sandbox in self.sandboxes.items():
             if request.path.startswith(prefix + "/"):
                 return sandbox.handle(request)
@@ -260,6 +263,12 @@ class Gateway:
         config = portal_config({"ApiUrl": origin, "LoginDomain": origin,
                                 "UserPoolClientId": self.cloud.resolver.physical[client]}, local=True)
         return self._secured(_json(200, config, {"Cache-Control": "no-cache"}))
+
+    def _openapi(self, request: Request) -> Response:
+        """The API's OpenAPI document as the deploy publishes it beside the pages, with this local
+        cloud as its server."""
+        document = portal_openapi({"ApiUrl": request.host_url.rstrip("/")})
+        return self._secured(_json(200, document, {"Cache-Control": "no-cache"}))
 
     def _has_path(self, request: Request) -> bool:
         adapter = self.map.bind_to_environ(request.environ)

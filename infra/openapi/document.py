@@ -1,0 +1,256 @@
+"""The OpenAPI 3.1 document of the API, made from template.yaml (paths, methods, which routes the
+Cognito authorizer guards, each function's description), the layer's JSON Schemas (request bodies
+in contracts/requests, answers in contracts/responses) and routes.py (what those cannot say).
+
+The schema files become components under their file's name (`customer-update`, `invoice`...),
+their references rewritten to point there; the gateway's own answers and what every route of a
+kind can answer are added here, once."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from infra.local.template import ROOT, Route, api_routes, load_template
+from infra.openapi.routes import PATH_PARAMETERS, PROVIDER_EVENT, ROUTES, Operation, Param
+
+CONTRACTS = ROOT / "layers" / "shared" / "python" / "opencounter" / "contracts"
+#: where the document is kept (make openapi writes it; a test checks it is up to date)
+DOCUMENT = ROOT / "docs" / "openapi.json"
+VERSION = "1.0.0"
+#: who may call routes under these paths (the edge's guard, opencounter.edge.http)
+AUDIENCES = {"/me": ("customer", "a signed-in customer, acting on their own record (group customers)"),
+             "/agent": ("staff", "staff: members of the agents or admins group")}
+COMPONENT = "#/components/schemas/"
+JSON = "application/json"
+ERROR = {"$ref": f"{COMPONENT}error"}
+REF = re.compile(r"^(?P<file>[a-z0-9_-]+)\.schema\.json(?:#(?P<pointer>.*))?$")
+BODY_LIMITS = "larger than 16 KB (the function reads no more) or 10 MB (the gateway's limit) (body_too_large)"
+
+
+def schema_files() -> dict[str, Path]:
+    """Every request and response schema, by name (the file's name without .schema.json)."""
+    found: dict[str, Path] = {}
+    for folder in ("requests", "responses"):
+        for path in sorted((CONTRACTS / folder).glob("*.schema.json")):
+            name = path.name.removesuffix(".schema.json")
+            if name in found:
+                raise ValueError(f"{name}: a request and a response schema may not share a name")
+            found[name] = path
+    return found
+
+
+def _component(name: str, schema: Any) -> Any:
+    """A schema file as a component: no $id or $schema, and every reference pointing into the
+    document's components (a file's own "#/..." into its own component)."""
+    if isinstance(schema, list):
+        return [_component(name, item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("$id", "$schema"):
+            continue
+        if key == "$ref":
+            result[key] = _reference(name, value)
+        elif key in ("properties", "patternProperties", "$defs", "dependentSchemas"):
+            result[key] = {k: _component(name, v) for k, v in value.items()}
+        else:
+            result[key] = _component(name, value)
+    return result
+
+
+def _reference(name: str, ref: str) -> str:
+    if ref.startswith("#"):
+        return f"{COMPONENT}{name}{ref[1:]}"
+    match = REF.match(ref)
+    if match is None:
+        raise ValueError(f"{name}: a reference to another schema of the contracts only, not {ref!r}")
+    return f"{COMPONENT}{match['file']}{match['pointer'] or ''}"
+
+
+def _references(schema: Any) -> Iterator[str]:
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(COMPONENT):
+                yield value.removeprefix(COMPONENT).split("/")[0]
+            else:
+                yield from _references(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _references(item)
+
+
+def _parameter(location: str, param: Param) -> dict[str, Any]:
+    return {"name": param.name, "in": location, "required": param.required, "description": param.description,
+            "schema": param.schema}
+
+
+def _audience(route: Route) -> tuple[str, str]:
+    for prefix, audience in AUDIENCES.items():
+        if route.resource == prefix or route.resource.startswith(prefix + "/"):
+            return audience
+    if route.authorized:
+        return "signed-in", "anyone signed in"
+    return "anyone", "anyone, no token" if not route.resource.startswith("/webhooks/") else \
+        "the provider, no token: the body's signature is checked"
+
+
+def _request_body(operation: Operation, schemas: dict[str, Any]) -> dict[str, Any] | None:
+    if operation.request is not None:
+        schema: dict[str, Any] = {"$ref": f"{COMPONENT}{operation.request}"}
+        if operation.request_fields:
+            # the schema closes its object: a copy of its fields with the route's own added
+            base = _component(operation.request, schemas[operation.request])
+            schema = {**base, "title": f"{base.get('title', operation.request)}; this route also takes "
+                                       f"{', '.join(operation.request_fields)}",
+                      "properties": {**base["properties"], **operation.request_fields}}
+        return {"required": True, "content": {JSON: {"schema": schema}}}
+    if operation.body is not None:
+        return {"required": True, "content": {JSON: {"schema": operation.body}}}
+    return None
+
+
+#: what every route of a kind can answer, once: components/responses
+COMMON_ERRORS = {
+    "not-signed-in": (401, "no valid token (the authorizer: not_signed_in)"),
+    "customers-only": (403, "the caller is not a customer (customers_only)"),
+    "staff-only": (403, "the caller is not staff (staff_only)"),
+    "body-too-large": (413, f"the body is {BODY_LIMITS}"),
+    "throttled": (429, "too many requests: try again shortly (the gateway: busy_try_again)"),
+    "server-error": ("5XX", "something went wrong on our side (500, internal_error), the function failed (502, "
+                            "server_error) or took too long (504)"),
+}
+BAD_BODY = ("the body is not a JSON object (body_not_json), or a field breaks the request schema: `field` names it, "
+            "`reason` says how (field_required, field_format, field_too_long...)")
+
+
+def errors_of(route: Route, operation: Operation) -> dict[str, str]:
+    """Every error status the route can answer: its own (status -> when), and what every route of
+    its kind gives (status -> the name of the common answer in components/responses, with #)."""
+    audience, _ = _audience(route)
+    found = {str(status): when for status, when in operation.errors.items()}
+    if operation.request is not None or (operation.body is not None and operation.body is not PROVIDER_EVENT):
+        found["400"] = f"{BAD_BODY}; {found['400']}" if "400" in found else BAD_BODY
+    common = []
+    if route.authorized:
+        common.append("not-signed-in")
+    if audience in ("customer", "staff"):
+        common.append("customers-only" if audience == "customer" else "staff-only")
+    if route.method in ("POST", "PUT", "PATCH"):
+        common.append("body-too-large")
+    common += ["throttled", "server-error"]
+    for name in common:
+        status = str(COMMON_ERRORS[name][0])
+        if status in found:
+            raise ValueError(f"{route.method} {route.resource}: {status} is what every such route gives; say it "
+                             "in COMMON_ERRORS, not per route")
+        found[status] = f"#{name}"
+    return dict(sorted(found.items()))
+
+
+def _error_response(when: str) -> dict[str, Any]:
+    if when.startswith("#"):
+        return {"$ref": f"#/components/responses/{when[1:]}"}
+    return {"description": when, "content": {JSON: {"schema": ERROR}}}
+
+
+def _operation(route: Route, operation: Operation, tag: str, schemas: dict[str, Any]) -> dict[str, Any]:
+    audience, who = _audience(route)
+    parameters = [{"name": name, "in": "path", "required": True, "description": PATH_PARAMETERS[name],
+                   "schema": {"type": "string", "minLength": 1}}
+                  for name in re.findall(r"\{(\w+)\}", route.resource)]
+    parameters += [_parameter("query", p) for p in operation.query]
+    parameters += [_parameter("header", p) for p in operation.headers]
+    content = {JSON: {"schema": {"$ref": f"{COMPONENT}{operation.response}"}}} if operation.response \
+        else {"text/plain": {"schema": {"type": "string"}}}
+    described = schemas[operation.response].get("title", operation.response) if operation.response \
+        else "the challenge, echoed as text"
+    responses: dict[str, Any] = {str(operation.status): {"description": described, "content": content}}
+    for status, when in errors_of(route, operation).items():
+        responses[status] = _error_response(when)
+    result: dict[str, Any] = {
+        "tags": [tag],
+        "summary": operation.summary,
+        "description": "\n\n".join(part for part in (f"Who: {who}.", operation.description) if part),
+        "operationId": _operation_id(route),
+        "x-audience": audience,
+    }
+    if parameters:
+        result["parameters"] = parameters
+    body = _request_body(operation, schemas)
+    if body is not None:
+        result["requestBody"] = body
+    result["responses"] = responses
+    result["security"] = [{"cognito": []}] if route.authorized else []
+    return result
+
+
+def _operation_id(route: Route) -> str:
+    words = [route.method.lower()] + [w for part in route.resource.strip("/").split("/")
+                                      for w in re.split(r"[^A-Za-z0-9]+", part) if w]
+    return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
+
+
+def document(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The OpenAPI document of every route of the template, as routes.py declares it."""
+    template = template or load_template()
+    files = {name: json.loads(path.read_text()) for name, path in schema_files().items()}
+    routes = api_routes(template)
+    unknown = sorted({f"{r.method} {r.resource}" for r in routes} - set(ROUTES))
+    if unknown:
+        raise KeyError(f"routes of the template that infra/openapi/routes.py does not declare: {unknown}")
+    functions = template["Resources"]
+    tags: dict[str, str] = {}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        spec = functions[route.function]["Properties"]
+        tag = spec["CodeUri"].strip("/").split("/")[-1]
+        tags[tag] = spec.get("Description", "")
+        operation = ROUTES[f"{route.method} {route.resource}"]
+        paths.setdefault(route.resource, {})[route.method.lower()] = _operation(route, operation, tag, files)
+    used = {"error"} | set(_references(paths))
+    components: dict[str, Any] = {}
+    while used - set(components):
+        for name in sorted(used - set(components)):
+            if name not in files:
+                raise KeyError(f"{name}: no such schema in contracts/requests or contracts/responses")
+            components[name] = _component(name, files[name])
+            used |= set(_references(components[name]))
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "OpenCounter API",
+            "version": VERSION,
+            "description": "The digital front counter of a subscription business: customers serve themselves "
+                           "(/me), staff serve them (/agent), anyone signs up or reads the shop window and the "
+                           "service information, providers deliver signed webhooks (/webhooks). Errors are one "
+                           "shape (components/schemas/error): show the sentence for its `reason`.",
+        },
+        "tags": [{"name": name, "description": description} for name, description in sorted(tags.items())],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(components.items())),
+            "responses": {name: {"description": when, "content": {JSON: {"schema": ERROR}}}
+                          for name, (_, when) in COMMON_ERRORS.items()},
+            "securitySchemes": {"cognito": {
+                "type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "the ID token of the Cognito user pool (the managed login's authorization code "
+                               "flow with PKCE), as it is: no Bearer prefix",
+                "x-amazon-apigateway-authtype": "cognito_user_pools"}},
+        },
+    }
+
+
+def text(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def served(api_url: str, path: Path = DOCUMENT) -> dict[str, Any]:
+    """The kept document as the portal serves it: with the API's address (it is not the portal's)."""
+    data = json.loads(path.read_text())
+    return {**{k: v for k, v in data.items() if k in ("openapi", "info")}, "servers": [{"url": api_url.rstrip("/")}],
+            **{k: v for k, v in data.items() if k not in ("openapi", "info")}}

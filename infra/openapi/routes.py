@@ -1,0 +1,351 @@
+"""What the template and the schemas cannot say about each route of the API, said once, keyed by
+"METHOD /path" as the template has it: a summary, the success status and the response schema
+(contracts/responses), the request schema the route's code validates its body with
+(contracts/requests), its parameters, and the errors it can answer besides those every route of
+its kind gives (document.py adds those: 401 behind the authorizer, 403 on /me and /agent, 400 and
+413 with a body, 429 and 5XX everywhere).
+
+Tests hold this to the code: every route of the template is here and nothing else
+(tests/unit/test_openapi.py); each route's request schema is the one its code path validates
+with, and its errors are those the code can raise, read from the code (tests/code_paths.py);
+every answer the integration tests receive matches its route's documented status and schema
+(tests/contract.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter or request header."""
+
+    name: str
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route, as the template cannot say it."""
+
+    summary: str
+    #: the success status and the schema of its body (contracts/responses); None: plain text
+    status: int
+    response: str | None
+    #: the request schema (contracts/requests) the route's code validates the body with
+    request: str | None = None
+    #: fields the route takes besides its request schema's, checked by the handler itself
+    request_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: a body read without a schema of the layer (checked by hand, or a provider's signed event)
+    body: dict[str, Any] | None = None
+    #: status -> when: the errors the route can answer besides those every route of its kind gives
+    errors: dict[int, str] = field(default_factory=dict)
+    #: status -> why not: errors a reading of the code finds on the way that the route never gives
+    unanswered: dict[int, str] = field(default_factory=dict)
+    query: tuple[Param, ...] = ()
+    headers: tuple[Param, ...] = ()
+    description: str = ""
+
+
+# ---------------------------------------------------------------- parameters used by several routes
+
+#: path parameters, by name (the template's paths name them)
+PATH_PARAMETERS = {
+    "customer_id": "the customer's id",
+    "product_id": "a product the customer holds",
+    "invoice_id": "an invoice number, OC-YYYYMMDD-xxxxxxxx",
+    "contact_id": "a contact's id",
+    "request_id": "a service request's id, R-XXXXXXXXXX",
+    "signup_id": "a sign-up's id",
+    "channel": "a contact channel: phone, chat, whatsapp, messenger, x, email or office",
+}
+LIMIT = Param("limit", "entries per page (default 20)", {"type": "integer", "minimum": 1, "maximum": 100})
+CURSOR = Param("cursor", "the next_cursor of the page before")
+RESUME_CODE = Param("Resume-Code", "the code the sign-up answered with when applying", required=True)
+ACCEPT_LANGUAGE = Param("Accept-Language", "texts in Dutch (the default) or English: nl, en")
+X_CLIENT = Param("X-Client", "`app` from the app; anything else counts as the web", {"enum": ["app", "web"]})
+CONTACT_CUSTOMER = Param("customer_id", "the customer the contact belongs to; leave out for a sender not linked yet")
+STRIPE_SIGNATURE = Param("Stripe-Signature", "Stripe's signature of the body (at most 300 s old)", required=True)
+META_SIGNATURE = Param("X-Hub-Signature-256", "sha256=<hex HMAC-SHA256 of the body with the app secret>",
+                       required=True)
+X_SIGNATURE = Param("x-twitter-webhooks-signature", "sha256=<base64 HMAC-SHA256 of the body with the consumer "
+                    "secret>", required=True)
+META_CHALLENGE = (Param("hub.mode", "subscribe", {"const": "subscribe"}, required=True),
+                  Param("hub.verify_token", "the verify token set up with Meta", required=True),
+                  Param("hub.challenge", "what to echo", required=True))
+#: a provider's event, taken as signed: the signature is checked against the raw body
+PROVIDER_EVENT = {"type": "object", "description": "the provider's event, as it signed it"}
+
+# ---------------------------------------------------------------- errors said of several routes
+
+NO_CUSTOMER = "the customer's record does not exist (customer_not_found)"
+RECORD_CHANGED = "the record changed since the version sent (record_changed), or meanwhile"
+NO_CONFLICTING_WRITE = "its writes carry no condition that can fail (new ids, no versions)"
+NO_SIGNUP = "no such sign-up, or the resume code does not go with it (signup_not_found)"
+SIGNATURE = "the signature is missing, wrong or stale; nothing is written (signature_missing, signature_invalid)"
+NO_INVOICE = "no such invoice of this customer (invoice_not_found)"
+NO_PRODUCT = "no such product of this customer (product_not_found)"
+NO_CONTACT = "no such contact (contact_not_found)"
+NO_REQUEST = "no such request of this customer (request_not_found)"
+TIMELINE_PAGE = "limit is not a whole number from 1 to 100, or the cursor is not one this API gave out"
+CODE_TYPED = "the code is not the one sent (tries left in params)"
+CODE_STATE = ("no code was asked for, it expired, was used or tried too often (code_not_requested, code_expired, "
+              "code_attempts_used_up)")
+PLAN_CHANGE = ("the product is not active, cancelled already, on a fixed term, or changed since the version sent "
+               "(product_not_active, product_cancelled, plan_fixed_term, product_changed)")
+CANCEL = "the product is not active, or is cancelled already (product_not_active, product_cancelled)"
+PAYMENT_LINK = "nothing is due on the invoice, or too little to pay (nothing_due, payment_too_small)"
+STAFF_CHANNELS = ["agent", "phone", "office", "chat", "email", "whatsapp", "messenger", "x"]
+
+
+ROUTES: dict[str, Operation] = {
+    # ------------------------------------------------------------ the customer's own record
+    "GET /me": Operation(
+        "The whole record: personal data, contact, settings, consents, address and upcoming moves, products",
+        200, "customer-record", errors={404: NO_CUSTOMER}),
+    "PATCH /me": Operation(
+        "Change contact details, settings and consents; a new e-mail address waits for the code mailed to it",
+        200, "customer-record", request="customer-update",
+        errors={404: NO_CUSTOMER, 409: f"{RECORD_CHANGED}; the new e-mail address is another account's (email_in_use)"},
+        description="Send the `version` you read. A new e-mail address is not taken at once: it shows as "
+                    "`contact.pending_email` until the code mailed to it comes back "
+                    "(`POST /me/email-verification/confirmation`)."),
+    "POST /me/phone-verification": Operation(
+        "Text a one-time code to the customer's phone number", 202, "code-sent",
+        errors={404: NO_CUSTOMER, 409: "no phone number, verified already, or a code was sent less than 30 s ago "
+                                       "(phone_missing, phone_verified_already, code_sent_recently)"}),
+    "POST /me/phone-verification/confirmation": Operation(
+        "Type back the texted code: the phone number is proven", 200, "customer-record", request="code-confirmation",
+        errors={400: CODE_TYPED, 404: NO_CUSTOMER,
+                409: f"{CODE_STATE}; the code went to another number (code_other_number); or the number is verified "
+                     "already"}),
+    "POST /me/email-verification": Operation(
+        "Mail another code to the new e-mail address waiting for one", 202, "code-sent",
+        errors={404: NO_CUSTOMER, 409: "no new address waits for a code, another account uses it, or a code was sent "
+                                       "less than 30 s ago (email_not_pending, email_in_use, code_sent_recently)"}),
+    "POST /me/email-verification/confirmation": Operation(
+        "Type back the mailed code: the new address is the record's and the login's", 200, "customer-record",
+        request="code-confirmation",
+        errors={400: CODE_TYPED, 404: NO_CUSTOMER, 409: f"{CODE_STATE}; or another account took the address"}),
+    "POST /me/moves": Operation(
+        "Move house, today or on a later date (a Dutch address)", 201, "address", request="customer-move",
+        errors={400: "not a Dutch postcode, a date in the past or more than a year ahead", 404: NO_CUSTOMER},
+        unanswered={409: NO_CONFLICTING_WRITE}),
+    "GET /me/timeline": Operation(
+        "Everything that happened, newest first, a page at a time", 200, "timeline-page",
+        query=(LIMIT, CURSOR), errors={400: TIMELINE_PAGE}),
+    # ------------------------------------------------------------ staff on a customer's record
+    "POST /agent/customers/search": Operation(
+        "Find a customer from one box: a name and postcode, a phone number, an e-mail address, an invoice number "
+        "or a request or sign-up code", 200, "customer-search-result", request="customer-search",
+        errors={400: "the query is none of those (search_not_understood), or a postcode without a name"},
+        description="A POST keeps what is looked for out of URLs and logs."),
+    "GET /agent/customers/{customer_id}": Operation(
+        "The customer's record with everything around it: invoices, payments, contacts, requests, NPS and the "
+        "next best actions", 200, "customer-360", errors={404: NO_CUSTOMER}),
+    "PATCH /agent/customers/{customer_id}": Operation(
+        "Change the customer's contact details, settings and consents, as the agent", 200, "customer-record",
+        request="customer-update",
+        errors={404: NO_CUSTOMER, 409: f"{RECORD_CHANGED}; the new e-mail address is another account's"}),
+    "POST /agent/customers/{customer_id}/moves": Operation(
+        "Register the customer's move, as the agent", 201, "address", request="customer-move",
+        errors={400: "not a Dutch postcode, a date in the past or more than a year ahead", 404: NO_CUSTOMER},
+        unanswered={409: NO_CONFLICTING_WRITE}),
+    "GET /agent/customers/{customer_id}/timeline": Operation(
+        "The customer's timeline, newest first, a page at a time", 200, "timeline-page",
+        query=(LIMIT, CURSOR), errors={400: TIMELINE_PAGE}),
+    # ------------------------------------------------------------ the shop window
+    "GET /products": Operation("Every product on sale now, with its plans", 200, "catalogue"),
+    "GET /terms": Operation(
+        "The contract terms in force: version, SHA-256 fingerprint and text", 200, "terms",
+        unanswered={404: "only a version asked for can be missing; this route asks for the one in force"}),
+    # ------------------------------------------------------------ sign-up
+    "POST /signups": Operation(
+        "Apply for a product: the sign-up and its resume code", 201, "signup-started", request="signup",
+        headers=(Param("Idempotency-Key", "the same key within a day gets the first answer again, and nothing is "
+                                          "done twice (1-100 printable characters)"),),
+        errors={400: "the birth date, postcode, product or plan is not right, or the Idempotency-Key is not one",
+                409: "an account has this e-mail address (email_has_account), the Idempotency-Key was used for "
+                     "another request or is still being handled"}),
+    "GET /signups/{signup_id}": Operation(
+        "The sign-up and where each step stands, for whoever holds its resume code", 200, "signup-progress",
+        headers=(RESUME_CODE,), errors={404: NO_SIGNUP}),
+    "POST /signups/{signup_id}/identification": Operation(
+        "Open an identity verification (Stripe Identity), again after a failed one", 201, "signup-identification",
+        headers=(RESUME_CODE,),
+        errors={404: NO_SIGNUP, 409: "the sign-up is past identification (signup_step_not_possible)"}),
+    "POST /signups/{signup_id}/signature-code": Operation(
+        "Mail the one-time code that signs the contract", 201, "signing-code-sent", headers=(RESUME_CODE,),
+        errors={404: NO_SIGNUP, 409: "the sign-up is not validated, or five codes were sent already "
+                                     "(signup_step_not_possible, signing_codes_used_up)"}),
+    "POST /signups/{signup_id}/signature": Operation(
+        "Accept the terms in force with the code: the product is active at once", 200, "signup-progress",
+        request="signature", headers=(RESUME_CODE,),
+        errors={400: CODE_TYPED, 404: NO_SIGNUP,
+                409: f"the sign-up is not validated, the terms changed (terms_changed), {CODE_STATE}"}),
+    "POST /signups/resume": Operation(
+        "Continue a sign-up anywhere with its resume code", 200, "signup-progress",
+        body={"type": "object", "required": ["resume_code"],
+              "properties": {"resume_code": {"type": "string", "minLength": 1, "description": "ABCD-EFGH"}}},
+        errors={400: "no resume_code given", 404: "no sign-up goes with this code (resume_code_unknown)"}),
+    "GET /me/signups/{signup_id}": Operation(
+        "The customer's own sign-up", 200, "signup-progress",
+        errors={404: "no such sign-up of this customer (signup_not_found)"}),
+    "GET /agent/signups/{signup_id}": Operation(
+        "A sign-up, for staff", 200, "signup-progress", errors={404: "no such sign-up (signup_not_found)"}),
+    "GET /agent/signups": Operation(
+        "The sign-up a resume code continues (the code the customer reads out)", 200, "signup-progress",
+        query=(Param("resume_code", "the code the customer reads out", required=True),),
+        errors={400: "no resume_code given", 404: "no sign-up goes with this code (resume_code_unknown)"}),
+    "POST /webhooks/identity": Operation(
+        "Stripe Identity's signed results: the sign-up is identified and validated, or asked to try again", 200,
+        "identity-webhook-result", body=PROVIDER_EVENT, headers=(STRIPE_SIGNATURE,),
+        errors={400: SIGNATURE, 409: "the sign-up changed meanwhile: Stripe delivers again"}),
+    # ------------------------------------------------------------ money matters
+    "GET /me/usage": Operation(
+        "Usage per product in a month, against what the plan includes", 200, "usage",
+        query=(Param("period", "the month, YYYY-MM (default: this month)", {"type": "string", "pattern":
+                                                                            "^[0-9]{4}-[0-9]{2}$"}),),
+        errors={400: "period is not a month (period_invalid)",
+                404: "the customer holds nothing and used nothing (customer_not_found)"}),
+    "GET /me/invoices": Operation("Every invoice, newest first, and what is open in total", 200, "invoice-list"),
+    "GET /me/invoices/{invoice_id}": Operation(
+        "One invoice: lines, VAT, the best-tariff comparison, the arrangement and the payments", 200, "invoice",
+        errors={404: NO_INVOICE}),
+    "POST /me/invoices/{invoice_id}/payments": Operation(
+        "Pay what is due now with iDEAL or a card: a Stripe PaymentIntent (asking again while it is unfinished "
+        "returns the same one)", 201, "checkout", request="payment",
+        errors={404: NO_INVOICE, 409: f"{PAYMENT_LINK}, or the invoice kept changing (busy_try_again)"}),
+    "POST /me/invoices/{invoice_id}/arrangement": Operation(
+        "Spread an open invoice over 2 to 6 monthly instalments", 201, "invoice", request="arrangement",
+        errors={400: "instalments of less than EUR 10 (instalments_too_many)", 404: NO_INVOICE,
+                409: "the invoice is not open, another arrangement runs, or less than EUR 30 is left "
+                     "(arrangement_invoice_not_open, arrangement_already_running, arrangement_too_small)"}),
+    "GET /agent/customers/{customer_id}/invoices": Operation(
+        "The customer's invoices, newest first", 200, "invoice-list"),
+    "GET /agent/customers/{customer_id}/invoices/{invoice_id}": Operation(
+        "One of the customer's invoices", 200, "invoice", errors={404: NO_INVOICE}),
+    "POST /agent/customers/{customer_id}/invoices/{invoice_id}/payment-link": Operation(
+        "Send the customer a link to pay the invoice in the portal, by their preferred channel", 202,
+        "payment-link", errors={404: NO_INVOICE, 409: PAYMENT_LINK}),
+    "PATCH /me/products/{product_id}": Operation(
+        "Another plan from today, prorated per day", 200, "changed-product", request="product-change",
+        errors={400: "the plan is not on sale for the product, or is its plan already", 404: NO_PRODUCT,
+                409: PLAN_CHANGE}),
+    "POST /me/products/{product_id}/cancellation": Operation(
+        "Cancel now or at the end of the month", 201, "product", request="cancellation",
+        errors={404: NO_PRODUCT, 409: CANCEL}),
+    "PATCH /agent/customers/{customer_id}/products/{product_id}": Operation(
+        "Another plan for the customer from today, as the agent", 200, "changed-product", request="product-change",
+        errors={400: "the plan is not on sale for the product, or is its plan already", 404: NO_PRODUCT,
+                409: PLAN_CHANGE}),
+    "POST /agent/customers/{customer_id}/products/{product_id}/cancellation": Operation(
+        "Cancel the customer's product, as the agent", 201, "product", request="cancellation",
+        errors={404: NO_PRODUCT, 409: CANCEL}),
+    "POST /webhooks/stripe": Operation(
+        "Stripe's signed payment results, refunds and disputes", 200, "payment-webhook-result",
+        body=PROVIDER_EVENT, headers=(STRIPE_SIGNATURE,),
+        errors={400: SIGNATURE, 409: "the payment kept changing while the event was applied: Stripe delivers again"}),
+    # ------------------------------------------------------------ service information
+    "GET /channels": Operation(
+        "Every contact channel: open now or when it opens, the expected wait with a range, the service level "
+        "predicted against the norm (85% within 15 s), call-back, accuracy so far", 200, "channel-list"),
+    "GET /faq": Operation("The FAQ, most asked about first", 200, "faq", headers=(ACCEPT_LANGUAGE,)),
+    # ------------------------------------------------------------ the customer's contacts and requests
+    "POST /me/contacts": Operation(
+        "Ask a question: matching answers and self-service first, then online help, then phone, e-mail or the "
+        "office, each with its wait", 201, "contact-offers", request="contact-question",
+        headers=(ACCEPT_LANGUAGE, X_CLIENT), unanswered={409: NO_CONFLICTING_WRITE}),
+    "GET /me/contacts": Operation(
+        "Every contact on every channel: when, channel, subject, solution, the notes meant for the customer", 200,
+        "contact-list"),
+    "POST /me/contacts/{contact_id}/choice": Operation(
+        "Choose after the offers: solved by self-service, or a channel (phone: a call-back)", 200, "contact",
+        request="contact-choice",
+        errors={400: "a call-back number with another choice, or no number to call back on", 404: NO_CONTACT,
+                409: "chosen already, the channel is closed, or WhatsApp or Messenger cannot answer the customer "
+                     "(contact_chosen_already, channel_closed, whatsapp_needs_proven_phone, messenger_write_first)"}),
+    "GET /me/contacts/{contact_id}": Operation(
+        "One contact, read again and again while a chat is open", 200, "contact", errors={404: NO_CONTACT}),
+    "POST /me/contacts/{contact_id}/messages": Operation(
+        "Write more in an open contact", 201, "contact", request="contact-message",
+        errors={404: NO_CONTACT, 409: "the contact is not open (contact_not_open), or kept changing"}),
+    "POST /me/contacts/{contact_id}/feedback": Operation(
+        "Score a finished contact 0-10", 200, "contact", request="contact-feedback",
+        errors={404: NO_CONTACT, 409: "the contact is not finished (contact_not_finished)"}),
+    "GET /me/requests": Operation("The customer's requests, last changed first", 200, "request-list"),
+    "POST /me/requests": Operation(
+        "Start a request; its resume code continues it anywhere", 201, "request-started", request="service-request",
+        headers=(X_CLIENT,), errors={409: "the new resume code clashed with another: try again"}),
+    "GET /me/requests/{request_id}": Operation("One request", 200, "request-view", errors={404: NO_REQUEST}),
+    "POST /me/requests/{request_id}/steps": Operation(
+        "Add to a request", 200, "request-view", request="request-step", headers=(X_CLIENT,),
+        errors={404: NO_REQUEST, 409: "the request changed since the version sent, is done, or a field only staff "
+                                      "set was sent (request_changed, request_done, staff_only_field)"}),
+    # ------------------------------------------------------------ the agents' desk
+    "GET /agent/queue": Operation(
+        "Contacts waiting for an agent, oldest first", 200, "contact-queue",
+        query=(Param("channel", "one channel only", {"enum": ["phone", "chat", "whatsapp", "messenger", "x",
+                                                              "email"]}),),
+        errors={400: "no such channel (channel_unknown)"}),
+    "GET /agent/contacts/{contact_id}": Operation(
+        "A contact as staff see it", 200, "staff-contact", query=(CONTACT_CUSTOMER,), errors={404: NO_CONTACT}),
+    "POST /agent/contacts/{contact_id}/take": Operation(
+        "Take a waiting contact", 200, "answered-contact", query=(CONTACT_CUSTOMER,),
+        errors={404: NO_CONTACT, 409: "the contact is not waiting, or another agent took it (contact_not_waiting)"}),
+    "POST /agent/contacts/{contact_id}/notes": Operation(
+        "Note on a contact (internal or for the customer); a reply also goes out on the sender's channel, and "
+        "whether it went is recorded", 200, "staff-contact", request="contact-note", query=(CONTACT_CUSTOMER,),
+        errors={404: NO_CONTACT, 409: "the contact changed meanwhile"}),
+    "POST /agent/contacts/{contact_id}/resolution": Operation(
+        "Resolve a contact with the solution given (first contact resolution recorded)", 200, "answered-contact",
+        request="contact-resolution", query=(CONTACT_CUSTOMER,),
+        errors={404: NO_CONTACT, 409: "the contact is not open (contact_not_open), or changed meanwhile"}),
+    "POST /agent/contacts/{contact_id}/link": Operation(
+        "Link a contact from an unknown sender to a customer", 200, "staff-contact", request="contact-link",
+        errors={404: f"{NO_CONTACT} among the unlinked, or no such customer", 409: "the contact changed meanwhile"}),
+    "POST /agent/customers/{customer_id}/requests": Operation(
+        "Start a request on the customer's behalf, from any channel", 201, "request-started",
+        request="service-request",
+        request_fields={"channel": {"enum": STAFF_CHANNELS, "description": "where the customer asked (default agent)"}},
+        errors={400: "no such channel", 409: "the new resume code clashed with another: try again"}),
+    "GET /agent/customers/{customer_id}/requests/{request_id}": Operation(
+        "One of the customer's requests", 200, "request-view", errors={404: NO_REQUEST}),
+    "POST /agent/customers/{customer_id}/requests/{request_id}/steps": Operation(
+        "Move a request on: a step, and the status, handler and next step", 200, "request-view",
+        request="request-step", errors={404: NO_REQUEST, 409: "the request changed since the version sent"}),
+    "POST /agent/requests/resume": Operation(
+        "The request a resume code continues, and whose it is", 200, "request-found", request="request-resume",
+        errors={404: "no request goes with this code (resume_code_unknown)"}),
+    "POST /agent/customers/{customer_id}/contacts": Operation(
+        "Record a walk-in visit or a call to the desk as a contact, resolved at once or left open", 201,
+        "staff-contact", request="contact-log", errors={404: NO_CUSTOMER}, unanswered={409: NO_CONFLICTING_WRITE}),
+    "PUT /agent/channels/{channel}/staffing": Operation(
+        "Agents serving a channel now (the waits follow)", 200, "channel-staffing", request="staffing",
+        errors={400: "no such channel"}),
+    # ------------------------------------------------------------ messaging providers
+    "GET /webhooks/whatsapp": Operation(
+        "Meta's subscription check: the challenge echoed for our verify token", 200, None, query=META_CHALLENGE,
+        errors={403: "not our verify token (signature_invalid)"}),
+    "POST /webhooks/whatsapp": Operation(
+        "WhatsApp messages, signed by Meta; each stored once, linked to the customer whose proven number sent it",
+        200, "channel-messages-received", body=PROVIDER_EVENT, headers=(META_SIGNATURE,),
+        errors={400: SIGNATURE, 409: "the conversation kept changing: Meta delivers again"}),
+    "GET /webhooks/messenger": Operation(
+        "Meta's subscription check: the challenge echoed for our verify token", 200, None, query=META_CHALLENGE,
+        errors={403: "not our verify token (signature_invalid)"}),
+    "POST /webhooks/messenger": Operation(
+        "Messenger messages, signed by Meta", 200, "channel-messages-received", body=PROVIDER_EVENT,
+        headers=(META_SIGNATURE,), errors={400: SIGNATURE, 409: "the conversation kept changing: Meta delivers again"}),
+    "GET /webhooks/x": Operation(
+        "X's challenge-response check: the crc_token signed with the consumer secret", 200, "x-crc",
+        query=(Param("crc_token", "X's challenge", required=True),),
+        unanswered={403: "the verify token is Meta's check; X's is answered, not refused"}),
+    "POST /webhooks/x": Operation(
+        "Direct messages and posts to our X account, signed by X", 200, "channel-messages-received",
+        body=PROVIDER_EVENT, headers=(X_SIGNATURE,),
+        errors={400: SIGNATURE, 409: "the conversation kept changing: X delivers again"}),
+}
