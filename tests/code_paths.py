@@ -1,7 +1,9 @@
 """What a route's code can do, read from the code itself (no function is run): the handler of each
 route of the template, and everything reachable from it through the shared layer: the request
-schemas its body is validated with, whether it reads a JSON body, and the domain errors it can
-raise (those caught on the way left out).
+schemas its body is validated with, how it reads its body (json_body, or as sent), and the errors
+it can raise (those caught on the way left out): the domain errors, and those the edge answers as
+one (a missing setting or secret is a 503). A method of what a function returns is followed
+through its return annotation (`settings().required` is Settings.required).
 
 Reading is conservative: a function of the layer that is named (called, or passed on, as a
 handler passes the work to the idempotency wrapper) counts as run. Events the code makes are
@@ -23,11 +25,13 @@ from infra.local.template import ROOT, api_routes, load_template
 LAYER = ROOT / "layers" / "shared" / "python"
 #: the functions whose calls name a request schema: validate_request(name, body), validate("requests", name, body)
 VALIDATION = "opencounter.core.validation"
-#: where the edge reads a request's JSON body
-JSON_BODY = "opencounter.edge.http.json_body"
+#: how the edge reads a request's body: as a JSON object of text, or as sent (what a signature covers)
+BODY_READERS = {f"opencounter.edge.http.{name}": name for name in ("json_body", "text_body", "raw_body")}
 #: paths not followed (see the module's docstring)
 NOT_FOLLOWED = {f"{VALIDATION}.validate_event"}
 ERRORS = "opencounter.core.errors"
+#: the edge every API function's resolver comes from: how it answers errors
+EDGE = "opencounter.edge.http"
 #: the status each kind of domain error is answered with (opencounter.core.errors)
 BASE_ERROR = f"{ERRORS}.DomainError"
 
@@ -112,7 +116,8 @@ class Code:
                     module.names[alias.asname or alias.name] = f"mod:{target}" if target in self.modules else target
 
     def _error_statuses(self) -> dict[str, int]:
-        """Every class of the layer that is a DomainError, with the status it is answered with."""
+        """Every class of the layer that is a DomainError, with the status it is answered with,
+        and the other errors the edge answers with a status of their own (a missing setting)."""
         statuses = {BASE_ERROR: 500}
         source = self.modules[ERRORS].tree
         for node in source.body:
@@ -124,6 +129,7 @@ class Code:
                         if "status" in targets:
                             value = statement.value.elts[targets.index("status")]
                             statuses[f"{ERRORS}.{node.name}"] = int(ast.literal_eval(value))
+        statuses.update(self._edge_handled(statuses))
         changed = True
         while changed:  # subclasses elsewhere inherit their base's status
             changed = False
@@ -138,6 +144,23 @@ class Code:
                         break
         return statuses
 
+    def _edge_handled(self, statuses: dict[str, int]) -> dict[str, int]:
+        """The other errors the edge's resolver answers as a domain error of its own: an exception
+        handler (`@app.exception_handler(X)`) that answers with one class of `statuses`. Exception
+        itself (500, something went wrong) is no answer a route is documented with."""
+        found: dict[str, int] = {}
+        for node in ast.walk(self.modules[EDGE].tree):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            handled = [self.resolve(EDGE, d.args[0]) for d in node.decorator_list if isinstance(d, ast.Call)
+                       and d.args and isinstance(d.func, ast.Attribute) and d.func.attr == "exception_handler"]
+            answered = [statuses[t] for t in (self.resolve(EDGE, c.func) for c in ast.walk(node)
+                                              if isinstance(c, ast.Call)) if t in statuses]
+            for error in handled:
+                if error in self.classes and error not in statuses and answered:
+                    found[error] = answered[0]
+        return found
+
     # ---------------------------------------------------------------- names
 
     def resolve(self, module: str, node: ast.expr) -> str | None:
@@ -146,6 +169,8 @@ class Code:
         if isinstance(node, ast.Name):
             target = self.modules[module].names.get(node.id)
             return target
+        if isinstance(node, ast.Call):
+            return self._returned_class(self.resolve(module, node.func))
         if isinstance(node, ast.Attribute):
             owner = self.resolve(module, node.value)
             if owner is None:
@@ -156,6 +181,17 @@ class Code:
             if owner in self.classes:
                 return f"{owner}.{node.attr}"
         return None
+
+    def _returned_class(self, qualified: str | None) -> str | None:
+        """The class of the layer a function's return annotation names (`settings()` is a
+        Settings: `settings().required` is its method)."""
+        function = self.functions.get(qualified or "")
+        annotation = function.node.returns if function else None
+        if function is None or annotation is None:
+            return None
+        name = annotation.value if isinstance(annotation, ast.Constant) else ast.unparse(annotation)
+        target = self.modules[function.module].names.get(str(name))
+        return target if target in self.classes else None
 
     # ---------------------------------------------------------------- what a function reaches
 
@@ -204,8 +240,8 @@ class Code:
         if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(getattr(node, "ctx", None), ast.Load):
             target = None if _root(node) in self._locals(function) else self.resolve(function.module, node)
             if target is not None and target not in NOT_FOLLOWED:
-                if target == JSON_BODY:
-                    found.reads_body = True
+                if target in BODY_READERS:
+                    found.reads.add(BODY_READERS[target])
                 if target in self.error_status:
                     if context == "raise":
                         found.add(target, caught)
@@ -265,14 +301,15 @@ class Reach:
     classes caught around every path that reaches it; empty when one path catches none)."""
 
     schemas: set[str] = field(default_factory=set)
-    reads_body: bool = False
+    #: the edge's body readers it calls (BODY_READERS' names)
+    reads: set[str] = field(default_factory=set)
     errors: dict[str, frozenset[str]] = field(default_factory=dict)
     #: errors made and handed back to the caller (who may raise them)
     returned: set[str] = field(default_factory=set)
 
     def merge(self, other: Reach, caught: frozenset[str], code: Code) -> None:
         self.schemas |= other.schemas
-        self.reads_body |= other.reads_body
+        self.reads |= other.reads
         for error, inner in other.errors.items():
             if any(code.is_subclass(error, c) for c in inner):
                 continue  # caught inside already
@@ -308,7 +345,7 @@ class RouteCode:
     key: str  # "METHOD /path"
     handler: str
     schemas: frozenset[str]
-    reads_body: bool
+    reads: frozenset[str]
     statuses: frozenset[int]
 
 
@@ -346,6 +383,6 @@ def route_code() -> dict[str, RouteCode]:
         if not handlers:
             raise AssertionError(f"{key}: no handler in functions/{uri}/app.py serves it")
         reach = code.reach(handlers[0])
-        result[key] = RouteCode(key, handlers[0], frozenset(reach.schemas), reach.reads_body,
+        result[key] = RouteCode(key, handlers[0], frozenset(reach.schemas), frozenset(reach.reads),
                                 frozenset(code.statuses(reach)))
     return result

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.template import ROOT, Route, api_routes, load_template
-from infra.openapi.routes import PATH_PARAMETERS, PROVIDER_EVENT, ROUTES, Operation, Param
+from infra.openapi.routes import LINKS, PATH_PARAMETERS, PROVIDER_EVENT, ROUTES, Link, Operation, Param
 
 CONTRACTS = ROOT / "layers" / "shared" / "python" / "opencounter" / "contracts"
 #: where the document is kept (make openapi writes it; a test checks it is up to date)
@@ -26,7 +26,6 @@ AUDIENCES = {"/me": ("customer", "a signed-in customer, acting on their own reco
              "/agent": ("staff", "staff: members of the agents or admins group")}
 COMPONENT = "#/components/schemas/"
 JSON = "application/json"
-ERROR = {"$ref": f"{COMPONENT}error"}
 REF = re.compile(r"^(?P<file>[a-z0-9_-]+)\.schema\.json(?:#(?P<pointer>.*))?$")
 BODY_LIMITS = "larger than 16 KB (the function reads no more) or 10 MB (the gateway's limit) (body_too_large)"
 
@@ -114,7 +113,7 @@ def _request_body(operation: Operation, schemas: dict[str, Any]) -> dict[str, An
     return None
 
 
-#: what every route of a kind can answer, once: components/responses
+#: what every route of a kind can answer, once: components/responses (name -> status, when)
 COMMON_ERRORS = {
     "not-signed-in": (401, "no valid token (the authorizer: not_signed_in)"),
     "customers-only": (403, "the caller is not a customer (customers_only)"),
@@ -124,8 +123,34 @@ COMMON_ERRORS = {
     "server-error": ("5XX", "something went wrong on our side (500, internal_error), the function failed (502, "
                             "server_error) or took too long (504)"),
 }
-BAD_BODY = ("the body is not a JSON object (body_not_json), or a field breaks the request schema: `field` names it, "
-            "`reason` says how (field_required, field_format, field_too_long...)")
+BAD_BODY = ("the body is not a JSON object of text (body_not_json, body_not_utf8, body_too_deep, text_invalid), or "
+            "a field breaks the request schema: `field` names it, `reason` says how (field_required, field_format, "
+            "field_too_long...)")
+PROVIDER_BODY = "after the signature, the body is not a JSON object of text (body_not_json, body_not_utf8...)"
+
+
+def _subclasses(kind: type) -> Iterator[type]:
+    for sub in kind.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def error_codes(template: dict[str, Any]) -> dict[str, str]:
+    """The `code` an error body has, by status: the layer's errors (opencounter.core.errors, the
+    functions' answers) and the gateway's own (the template's GatewayResponses), which agree."""
+    from opencounter.core.errors import DomainError
+
+    codes: dict[str, str] = {}
+    for kind in _subclasses(DomainError):
+        codes.setdefault(str(kind.status), kind.code)
+    api = next(spec for spec in template["Resources"].values() if spec["Type"] == "AWS::Serverless::Api")
+    for name, spec in api["Properties"].get("GatewayResponses", {}).items():
+        status = str(spec.get("StatusCode") or ("5XX" if name == "DEFAULT_5XX" else "4XX"))
+        body = spec["ResponseTemplates"]["application/json"].replace("$context.error.messageString", '""')
+        code = json.loads(body)["code"]
+        if codes.setdefault(status, code) != code:
+            raise ValueError(f"the gateway answers {status} ({name}) as {code}, the functions as {codes[status]}")
+    return codes
 
 
 def errors_of(route: Route, operation: Operation) -> dict[str, str]:
@@ -133,8 +158,9 @@ def errors_of(route: Route, operation: Operation) -> dict[str, str]:
     its kind gives (status -> the name of the common answer in components/responses, with #)."""
     audience, _ = _audience(route)
     found = {str(status): when for status, when in operation.errors.items()}
-    if operation.request is not None or (operation.body is not None and operation.body is not PROVIDER_EVENT):
-        found["400"] = f"{BAD_BODY}; {found['400']}" if "400" in found else BAD_BODY
+    if operation.request is not None or operation.body is not None:
+        bad = PROVIDER_BODY if operation.body is PROVIDER_EVENT else BAD_BODY
+        found["400"] = f"{bad}; {found['400']}" if "400" in found else bad
     common = []
     if route.authorized:
         common.append("not-signed-in")
@@ -152,13 +178,19 @@ def errors_of(route: Route, operation: Operation) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def _error_response(when: str) -> dict[str, Any]:
+def _error_content(status: str, codes: dict[str, str]) -> dict[str, Any]:
+    """An error answer's body: the error schema, with the `code` of its status."""
+    return {JSON: {"schema": {"$ref": f"{COMPONENT}error", "properties": {"code": {"const": codes[status]}}}}}
+
+
+def _error_response(status: str, when: str, codes: dict[str, str]) -> dict[str, Any]:
     if when.startswith("#"):
         return {"$ref": f"#/components/responses/{when[1:]}"}
-    return {"description": when, "content": {JSON: {"schema": ERROR}}}
+    return {"description": when, "content": _error_content(status, codes)}
 
 
-def _operation(route: Route, operation: Operation, tag: str, schemas: dict[str, Any]) -> dict[str, Any]:
+def _operation(route: Route, operation: Operation, tag: str, schemas: dict[str, Any],
+               codes: dict[str, str]) -> dict[str, Any]:
     audience, who = _audience(route)
     parameters = [{"name": name, "in": "path", "required": True, "description": PATH_PARAMETERS[name],
                    "schema": {"type": "string", "minLength": 1}}
@@ -170,8 +202,11 @@ def _operation(route: Route, operation: Operation, tag: str, schemas: dict[str, 
     described = schemas[operation.response].get("title", operation.response) if operation.response \
         else "the challenge, echoed as text"
     responses: dict[str, Any] = {str(operation.status): {"description": described, "content": content}}
+    links = LINKS.get(f"{route.method} {route.resource}", [])
+    if links:
+        responses[str(operation.status)]["links"] = dict(_link(link) for link in links)
     for status, when in errors_of(route, operation).items():
-        responses[status] = _error_response(when)
+        responses[status] = _error_response(status, when, codes)
     result: dict[str, Any] = {
         "tags": [tag],
         "summary": operation.summary,
@@ -190,9 +225,25 @@ def _operation(route: Route, operation: Operation, tag: str, schemas: dict[str, 
 
 
 def _operation_id(route: Route) -> str:
-    words = [route.method.lower()] + [w for part in route.resource.strip("/").split("/")
-                                      for w in re.split(r"[^A-Za-z0-9]+", part) if w]
+    return operation_id(route.method, route.resource)
+
+
+def operation_id(method: str, resource: str) -> str:
+    """getMeInvoicesInvoiceId for GET /me/invoices/{invoice_id}."""
+    words = [method.lower()] + [w for part in resource.strip("/").split("/")
+                                for w in re.split(r"[^A-Za-z0-9]+", part) if w]
     return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
+
+
+def _link(link: Link) -> tuple[str, dict[str, Any]]:
+    """A link as the document has it, named after the operation it leads to."""
+    target = operation_id(*link.to.split(" ", 1))
+    found: dict[str, Any] = {"operationId": target}
+    if link.parameters:
+        found["parameters"] = dict(link.parameters)
+    if link.body is not None:
+        found["requestBody"] = dict(link.body)
+    return target, found
 
 
 def document(template: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -204,6 +255,7 @@ def document(template: dict[str, Any] | None = None) -> dict[str, Any]:
     if unknown:
         raise KeyError(f"routes of the template that infra/openapi/routes.py does not declare: {unknown}")
     functions = template["Resources"]
+    codes = error_codes(template)
     tags: dict[str, str] = {}
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
@@ -211,7 +263,7 @@ def document(template: dict[str, Any] | None = None) -> dict[str, Any]:
         tag = spec["CodeUri"].strip("/").split("/")[-1]
         tags[tag] = spec.get("Description", "")
         operation = ROUTES[f"{route.method} {route.resource}"]
-        paths.setdefault(route.resource, {})[route.method.lower()] = _operation(route, operation, tag, files)
+        paths.setdefault(route.resource, {})[route.method.lower()] = _operation(route, operation, tag, files, codes)
     used = {"error"} | set(_references(paths))
     components: dict[str, Any] = {}
     while used - set(components):
@@ -234,8 +286,8 @@ def document(template: dict[str, Any] | None = None) -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": dict(sorted(components.items())),
-            "responses": {name: {"description": when, "content": {JSON: {"schema": ERROR}}}
-                          for name, (_, when) in COMMON_ERRORS.items()},
+            "responses": {name: {"description": when, "content": _error_content(str(status), codes)}
+                          for name, (status, when) in COMMON_ERRORS.items()},
             "securitySchemes": {"cognito": {
                 "type": "apiKey", "in": "header", "name": "Authorization",
                 "description": "the ID token of the Cognito user pool (the managed login's authorization code "

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from opencounter.ports.channels.x import CRC_TOKEN
+
 
 @dataclass(frozen=True)
 class Param:
@@ -81,6 +83,8 @@ PROVIDER_EVENT = {"type": "object", "description": "the provider's event, as it 
 
 # ---------------------------------------------------------------- errors said of several routes
 
+NOT_CONFIGURED = ("a provider or setting the route needs is not configured: nothing is done, try again later "
+                  "(unavailable: not_configured)")
 NO_CUSTOMER = "the customer's record does not exist (customer_not_found)"
 RECORD_CHANGED = "the record changed since the version sent (record_changed), or meanwhile"
 NO_CONFLICTING_WRITE = "its writes carry no condition that can fail (new ids, no versions)"
@@ -109,7 +113,8 @@ ROUTES: dict[str, Operation] = {
     "PATCH /me": Operation(
         "Change contact details, settings and consents; a new e-mail address waits for the code mailed to it",
         200, "customer-record", request="customer-update",
-        errors={404: NO_CUSTOMER, 409: f"{RECORD_CHANGED}; the new e-mail address is another account's (email_in_use)"},
+        errors={503: NOT_CONFIGURED,
+                404: NO_CUSTOMER, 409: f"{RECORD_CHANGED}; the new e-mail address is another account's (email_in_use)"},
         description="Send the `version` you read. A new e-mail address is not taken at once: it shows as "
                     "`contact.pending_email` until the code mailed to it comes back "
                     "(`POST /me/email-verification/confirmation`)."),
@@ -124,12 +129,14 @@ ROUTES: dict[str, Operation] = {
                      "already"}),
     "POST /me/email-verification": Operation(
         "Mail another code to the new e-mail address waiting for one", 202, "code-sent",
-        errors={404: NO_CUSTOMER, 409: "no new address waits for a code, another account uses it, or a code was sent "
+        errors={503: NOT_CONFIGURED,
+                404: NO_CUSTOMER, 409: "no new address waits for a code, another account uses it, or a code was sent "
                                        "less than 30 s ago (email_not_pending, email_in_use, code_sent_recently)"}),
     "POST /me/email-verification/confirmation": Operation(
         "Type back the mailed code: the new address is the record's and the login's", 200, "customer-record",
         request="code-confirmation",
-        errors={400: CODE_TYPED, 404: NO_CUSTOMER, 409: f"{CODE_STATE}; or another account took the address"}),
+        errors={503: NOT_CONFIGURED,
+                400: CODE_TYPED, 404: NO_CUSTOMER, 409: f"{CODE_STATE}; or another account took the address"}),
     "POST /me/moves": Operation(
         "Move house, today or on a later date (a Dutch address)", 201, "address", request="customer-move",
         errors={400: "not a Dutch postcode, a date in the past or more than a year ahead", 404: NO_CUSTOMER},
@@ -149,7 +156,8 @@ ROUTES: dict[str, Operation] = {
     "PATCH /agent/customers/{customer_id}": Operation(
         "Change the customer's contact details, settings and consents, as the agent", 200, "customer-record",
         request="customer-update",
-        errors={404: NO_CUSTOMER, 409: f"{RECORD_CHANGED}; the new e-mail address is another account's"}),
+        errors={503: NOT_CONFIGURED,
+                404: NO_CUSTOMER, 409: f"{RECORD_CHANGED}; the new e-mail address is another account's"}),
     "POST /agent/customers/{customer_id}/moves": Operation(
         "Register the customer's move, as the agent", 201, "address", request="customer-move",
         errors={400: "not a Dutch postcode, a date in the past or more than a year ahead", 404: NO_CUSTOMER},
@@ -167,7 +175,8 @@ ROUTES: dict[str, Operation] = {
         "Apply for a product: the sign-up and its resume code", 201, "signup-started", request="signup",
         headers=(Param("Idempotency-Key", "the same key within a day gets the first answer again, and nothing is "
                                           "done twice (1-100 printable characters)"),),
-        errors={400: "the birth date, postcode, product or plan is not right, or the Idempotency-Key is not one",
+        errors={503: NOT_CONFIGURED,
+                400: "the birth date, postcode, product or plan is not right, or the Idempotency-Key is not one",
                 409: "an account has this e-mail address (email_has_account), the Idempotency-Key was used for "
                      "another request or is still being handled"}),
     "GET /signups/{signup_id}": Operation(
@@ -176,10 +185,12 @@ ROUTES: dict[str, Operation] = {
     "POST /signups/{signup_id}/identification": Operation(
         "Open an identity verification (Stripe Identity), again after a failed one", 201, "signup-identification",
         headers=(RESUME_CODE,),
-        errors={404: NO_SIGNUP, 409: "the sign-up is past identification (signup_step_not_possible)"}),
+        errors={503: NOT_CONFIGURED,
+                404: NO_SIGNUP, 409: "the sign-up is past identification (signup_step_not_possible)"}),
     "POST /signups/{signup_id}/signature-code": Operation(
         "Mail the one-time code that signs the contract", 201, "signing-code-sent", headers=(RESUME_CODE,),
-        errors={404: NO_SIGNUP, 409: "the sign-up is not validated, or five codes were sent already "
+        errors={503: NOT_CONFIGURED,
+                404: NO_SIGNUP, 409: "the sign-up is not validated, or five codes were sent already "
                                      "(signup_step_not_possible, signing_codes_used_up)"}),
     "POST /signups/{signup_id}/signature": Operation(
         "Accept the terms in force with the code: the product is active at once", 200, "signup-progress",
@@ -203,7 +214,7 @@ ROUTES: dict[str, Operation] = {
     "POST /webhooks/identity": Operation(
         "Stripe Identity's signed results: the sign-up is identified and validated, or asked to try again", 200,
         "identity-webhook-result", body=PROVIDER_EVENT, headers=(STRIPE_SIGNATURE,),
-        errors={400: SIGNATURE, 409: "the sign-up changed meanwhile: Stripe delivers again"}),
+        errors={503: NOT_CONFIGURED, 400: SIGNATURE, 409: "the sign-up changed meanwhile: Stripe delivers again"}),
     # ------------------------------------------------------------ money matters
     "GET /me/usage": Operation(
         "Usage per product in a month, against what the plan includes", 200, "usage",
@@ -218,7 +229,8 @@ ROUTES: dict[str, Operation] = {
     "POST /me/invoices/{invoice_id}/payments": Operation(
         "Pay what is due now with iDEAL or a card: a Stripe PaymentIntent (asking again while it is unfinished "
         "returns the same one)", 201, "checkout", request="payment",
-        errors={404: NO_INVOICE, 409: f"{PAYMENT_LINK}, or the invoice kept changing (busy_try_again)"}),
+        errors={503: NOT_CONFIGURED,
+                404: NO_INVOICE, 409: f"{PAYMENT_LINK}, or the invoice kept changing (busy_try_again)"}),
     "POST /me/invoices/{invoice_id}/arrangement": Operation(
         "Spread an open invoice over 2 to 6 monthly instalments", 201, "invoice", request="arrangement",
         errors={400: "instalments of less than EUR 10 (instalments_too_many)", 404: NO_INVOICE,
@@ -230,7 +242,7 @@ ROUTES: dict[str, Operation] = {
         "One of the customer's invoices", 200, "invoice", errors={404: NO_INVOICE}),
     "POST /agent/customers/{customer_id}/invoices/{invoice_id}/payment-link": Operation(
         "Send the customer a link to pay the invoice in the portal, by their preferred channel", 202,
-        "payment-link", errors={404: NO_INVOICE, 409: PAYMENT_LINK}),
+        "payment-link", errors={503: NOT_CONFIGURED, 404: NO_INVOICE, 409: PAYMENT_LINK}),
     "PATCH /me/products/{product_id}": Operation(
         "Another plan from today, prorated per day", 200, "changed-product", request="product-change",
         errors={400: "the plan is not on sale for the product, or is its plan already", 404: NO_PRODUCT,
@@ -248,7 +260,8 @@ ROUTES: dict[str, Operation] = {
     "POST /webhooks/stripe": Operation(
         "Stripe's signed payment results, refunds and disputes", 200, "payment-webhook-result",
         body=PROVIDER_EVENT, headers=(STRIPE_SIGNATURE,),
-        errors={400: SIGNATURE, 409: "the payment kept changing while the event was applied: Stripe delivers again"}),
+        errors={503: NOT_CONFIGURED,
+                400: SIGNATURE, 409: "the payment kept changing while the event was applied: Stripe delivers again"}),
     # ------------------------------------------------------------ service information
     "GET /channels": Operation(
         "Every contact channel: open now or when it opens, the expected wait with a range, the service level "
@@ -299,7 +312,7 @@ ROUTES: dict[str, Operation] = {
     "POST /agent/contacts/{contact_id}/notes": Operation(
         "Note on a contact (internal or for the customer); a reply also goes out on the sender's channel, and "
         "whether it went is recorded", 200, "staff-contact", request="contact-note", query=(CONTACT_CUSTOMER,),
-        errors={404: NO_CONTACT, 409: "the contact changed meanwhile"}),
+        errors={503: NOT_CONFIGURED, 404: NO_CONTACT, 409: "the contact changed meanwhile"}),
     "POST /agent/contacts/{contact_id}/resolution": Operation(
         "Resolve a contact with the solution given (first contact resolution recorded)", 200, "answered-contact",
         request="contact-resolution", query=(CONTACT_CUSTOMER,),
@@ -329,23 +342,99 @@ ROUTES: dict[str, Operation] = {
     # ------------------------------------------------------------ messaging providers
     "GET /webhooks/whatsapp": Operation(
         "Meta's subscription check: the challenge echoed for our verify token", 200, None, query=META_CHALLENGE,
-        errors={403: "not our verify token (signature_invalid)"}),
+        errors={503: NOT_CONFIGURED, 403: "not our verify token (signature_invalid)"},
+        unanswered={400: "the crc_token is X's check; Meta's is refused (403), not found wrong"}),
     "POST /webhooks/whatsapp": Operation(
         "WhatsApp messages, signed by Meta; each stored once, linked to the customer whose proven number sent it",
         200, "channel-messages-received", body=PROVIDER_EVENT, headers=(META_SIGNATURE,),
-        errors={400: SIGNATURE, 409: "the conversation kept changing: Meta delivers again"}),
+        errors={503: NOT_CONFIGURED, 400: SIGNATURE, 409: "the conversation kept changing: Meta delivers again"}),
     "GET /webhooks/messenger": Operation(
         "Meta's subscription check: the challenge echoed for our verify token", 200, None, query=META_CHALLENGE,
-        errors={403: "not our verify token (signature_invalid)"}),
+        errors={503: NOT_CONFIGURED, 403: "not our verify token (signature_invalid)"},
+        unanswered={400: "the crc_token is X's check; Meta's is refused (403), not found wrong"}),
     "POST /webhooks/messenger": Operation(
         "Messenger messages, signed by Meta", 200, "channel-messages-received", body=PROVIDER_EVENT,
-        headers=(META_SIGNATURE,), errors={400: SIGNATURE, 409: "the conversation kept changing: Meta delivers again"}),
+        headers=(META_SIGNATURE,), errors={503: NOT_CONFIGURED,
+                                           400: SIGNATURE, 409: "the conversation kept changing: Meta delivers again"}),
     "GET /webhooks/x": Operation(
         "X's challenge-response check: the crc_token signed with the consumer secret", 200, "x-crc",
-        query=(Param("crc_token", "X's challenge", required=True),),
+        query=(Param("crc_token", "X's challenge: letters, digits, +/=_-, at most 200",
+                     {"type": "string", "pattern": f"^{CRC_TOKEN.pattern}$"}, required=True),),
+        errors={400: "the crc_token is not a plain token (crc_token_invalid): no delivery's signature is given out",
+                503: NOT_CONFIGURED},
         unanswered={403: "the verify token is Meta's check; X's is answered, not refused"}),
     "POST /webhooks/x": Operation(
         "Direct messages and posts to our X account, signed by X", 200, "channel-messages-received",
         body=PROVIDER_EVENT, headers=(X_SIGNATURE,),
-        errors={400: SIGNATURE, 409: "the conversation kept changing: X delivers again"}),
+        errors={503: NOT_CONFIGURED, 400: SIGNATURE, 409: "the conversation kept changing: X delivers again"}),
+}
+
+
+# ---------------------------------------------------------------- what a client does next: links
+
+
+@dataclass(frozen=True)
+class Link:
+    """A value of a route's answer that another route takes (an OpenAPI link): `parameters` maps
+    "path.name", "query.name" or "header.Name" of the route `to` to a runtime expression
+    ($response.body#/pointer, $request.path.name); `body`, the request body it sends."""
+
+    to: str
+    parameters: dict[str, str]
+    body: dict[str, str] | None = None
+
+
+def _follow(parameters: dict[str, str], *targets: str, body: dict[str, str] | None = None) -> list[Link]:
+    return [Link(target, parameters, body) for target in targets]
+
+
+CONTACT = "/me/contacts/{contact_id}"
+STAFF_CONTACT = "/agent/contacts/{contact_id}"
+SIGNUP = "/signups/{signup_id}"
+AGENT_CUSTOMER = "/agent/customers/{customer_id}"
+#: a sign-up's id and resume code, from an answer that gives both
+A_SIGNUP = {"path.signup_id": "$response.body#/signup_id", "header.Resume-Code": "$response.body#/resume_code"}
+
+#: the success answer of each route (the key) links to the routes that take its values
+LINKS: dict[str, list[Link]] = {
+    "GET /me": _follow({"path.product_id": "$response.body#/products/0/product_id"},
+                       "PATCH /me/products/{product_id}", "POST /me/products/{product_id}/cancellation"),
+    "POST /me/contacts": _follow({"path.contact_id": "$response.body#/contact/contact_id"},
+                                 f"GET {CONTACT}", f"POST {CONTACT}/choice", f"POST {CONTACT}/messages",
+                                 f"POST {CONTACT}/feedback", f"GET {STAFF_CONTACT}", f"POST {STAFF_CONTACT}/take",
+                                 f"POST {STAFF_CONTACT}/notes", f"POST {STAFF_CONTACT}/resolution"),
+    "GET /me/contacts": _follow({"path.contact_id": "$response.body#/items/0/contact_id"},
+                                f"GET {CONTACT}", f"POST {CONTACT}/feedback"),
+    "POST /me/requests": _follow({"path.request_id": "$response.body#/request_id"},
+                                 "GET /me/requests/{request_id}", "POST /me/requests/{request_id}/steps")
+    + _follow({}, "POST /agent/requests/resume", body={"resume_code": "$response.body#/resume_code"}),
+    "GET /me/requests": _follow({"path.request_id": "$response.body#/items/0/request_id"},
+                                "GET /me/requests/{request_id}", "POST /me/requests/{request_id}/steps"),
+    "GET /me/invoices": _follow({"path.invoice_id": "$response.body#/items/0/invoice_id"},
+                                "GET /me/invoices/{invoice_id}", "POST /me/invoices/{invoice_id}/payments",
+                                "POST /me/invoices/{invoice_id}/arrangement"),
+    "POST /signups": _follow(A_SIGNUP, f"GET {SIGNUP}", f"POST {SIGNUP}/identification",
+                             f"POST {SIGNUP}/signature-code", f"POST {SIGNUP}/signature")
+    + _follow({"path.signup_id": "$response.body#/signup_id"}, "GET /agent/signups/{signup_id}")
+    + _follow({"query.resume_code": "$response.body#/resume_code"}, "GET /agent/signups")
+    + _follow({}, "POST /signups/resume", body={"resume_code": "$response.body#/resume_code"}),
+    "POST /agent/customers/search": _follow(
+        {"path.customer_id": "$response.body#/items/0/customer_id"}, f"GET {AGENT_CUSTOMER}",
+        f"PATCH {AGENT_CUSTOMER}", f"POST {AGENT_CUSTOMER}/moves", f"GET {AGENT_CUSTOMER}/timeline",
+        f"GET {AGENT_CUSTOMER}/invoices", f"POST {AGENT_CUSTOMER}/requests", f"POST {AGENT_CUSTOMER}/contacts"),
+    "GET /agent/customers/{customer_id}/invoices": _follow(
+        {"path.customer_id": "$request.path.customer_id", "path.invoice_id": "$response.body#/items/0/invoice_id"},
+        f"GET {AGENT_CUSTOMER}/invoices/{{invoice_id}}", f"POST {AGENT_CUSTOMER}/invoices/{{invoice_id}}/payment-link"),
+    "POST /agent/customers/{customer_id}/requests": _follow(
+        {"path.customer_id": "$request.path.customer_id", "path.request_id": "$response.body#/request_id"},
+        f"GET {AGENT_CUSTOMER}/requests/{{request_id}}", f"POST {AGENT_CUSTOMER}/requests/{{request_id}}/steps"),
+    "POST /agent/requests/resume": _follow(
+        {"path.customer_id": "$response.body#/customer_id", "path.request_id": "$response.body#/request/request_id"},
+        f"GET {AGENT_CUSTOMER}/requests/{{request_id}}", f"POST {AGENT_CUSTOMER}/requests/{{request_id}}/steps"),
+    "POST /agent/customers/{customer_id}/contacts": _follow(
+        {"path.contact_id": "$response.body#/contact_id"}, f"GET {STAFF_CONTACT}", f"POST {STAFF_CONTACT}/notes",
+        f"POST {STAFF_CONTACT}/resolution"),
+    "GET /agent/queue": _follow({"path.contact_id": "$response.body#/items/0/contact_id"},
+                                f"GET {STAFF_CONTACT}", f"POST {STAFF_CONTACT}/take", f"POST {STAFF_CONTACT}/notes",
+                                f"POST {STAFF_CONTACT}/resolution", f"POST {STAFF_CONTACT}/link"),
 }

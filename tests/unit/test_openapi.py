@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from typing import Any
 
 import pytest
@@ -15,13 +16,16 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from infra.local.template import ROOT, api_routes, load_template
-from infra.openapi.document import DOCUMENT, document, errors_of, schema_files, text
+from infra.openapi.document import DOCUMENT, document, error_codes, errors_of, schema_files, text
 from infra.openapi.routes import PROVIDER_EVENT, ROUTES
 from tests.code_paths import route_code
 from tests.contract import Contract
 
 DOCUMENTED = document()
 TEMPLATE_ROUTES = {f"{r.method} {r.resource}": r for r in api_routes(load_template())}
+#: the `code` of an error body by status, as a client reads it (the functions' and the gateway's alike)
+CODES = {"400": "invalid_input", "401": "not_authenticated", "403": "forbidden", "404": "not_found", "409": "conflict",
+         "413": "payload_too_large", "429": "throttled", "503": "unavailable", "5XX": "internal_error"}
 
 
 def _operations(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -67,7 +71,8 @@ def test_every_route_has_a_schema_for_its_success_and_its_errors(key):
         if not status.startswith("2"):
             answer = DOCUMENTED["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]] \
                 if "$ref" in answer else answer
-            assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/error"}
+            assert answer["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/error", "properties": {"code": {"const": CODES[status]}}}
 
 
 @pytest.mark.parametrize("key", sorted(TEMPLATE_ROUTES))
@@ -76,11 +81,15 @@ def test_the_request_schema_documented_is_the_one_the_routes_code_validates_with
     assert code.schemas == ({operation.request} if operation.request else set()), (
         f"{key}: its code ({code.handler}) validates the body with {sorted(code.schemas) or 'no schema'}; "
         f"infra/openapi/routes.py says {operation.request}")
-    # a route that reads a JSON body documents it; a provider's event is read raw, to check its signature
-    documented = operation.request is not None or (operation.body is not None and operation.body is not PROVIDER_EVENT)
-    assert code.reads_body == documented, f"{key}: reads a JSON body: {code.reads_body}"
-    body = _operations(DOCUMENTED)[key].get("requestBody")
-    assert (body is not None) == (operation.request is not None or operation.body is not None)
+    # a route that reads a body documents it: a provider's event is read as sent first (its signature covers
+    # the bytes), everything else only as a JSON object of text
+    documented = operation.request is not None or operation.body is not None
+    assert ("requestBody" in _operations(DOCUMENTED)[key]) == documented
+    if operation.body is PROVIDER_EVENT:
+        assert code.reads & {"raw_body", "text_body"}, f"{key}: a signed body read as sent: {sorted(code.reads)}"
+    else:  # json_body reads through the others
+        assert ("json_body" in code.reads) == documented, f"{key}: reads {sorted(code.reads)}"
+        assert bool(code.reads) == documented, f"{key}: reads {sorted(code.reads)}"
 
 
 @pytest.mark.parametrize("key", sorted(TEMPLATE_ROUTES))
@@ -94,6 +103,16 @@ def test_the_errors_documented_are_those_the_routes_code_can_raise(key):
     stale = set(operation.unanswered) - code.statuses
     assert not stale, f"{key}: says its code path raises {sorted(stale)} and cannot answer them; it raises none"
     assert not set(operation.unanswered) & documented
+
+
+def test_the_gateways_error_codes_must_agree_with_the_functions():
+    assert {k: v for k, v in error_codes(load_template()).items() if k in CODES} == CODES
+    template = load_template()
+    api = next(spec for spec in template["Resources"].values() if spec["Type"] == "AWS::Serverless::Api")
+    api["Properties"]["GatewayResponses"]["UNAUTHORIZED"]["ResponseTemplates"]["application/json"] = \
+        '{"code": "unauthorized", "reason": "not_signed_in", "message": "sign in first"}'
+    with pytest.raises(ValueError, match="the gateway answers 401 .UNAUTHORIZED. as unauthorized"):
+        error_codes(template)
 
 
 def test_the_staff_request_routes_extra_field_is_the_handlers_own_check():
@@ -117,8 +136,8 @@ def test_every_schema_file_is_a_valid_schema_and_every_answer_schema_is_used():
 def test_the_code_reading_follows_calls_into_the_layer_and_leaves_out_what_is_caught():
     routes = route_code()
     # PATCH /me: the handler calls update_customer, which validates; GET /me reads no body
-    assert routes["PATCH /me"].schemas == {"customer-update"} and routes["PATCH /me"].reads_body
-    assert routes["GET /me"].schemas == set() and not routes["GET /me"].reads_body
+    assert routes["PATCH /me"].schemas == {"customer-update"} and "json_body" in routes["PATCH /me"].reads
+    assert routes["GET /me"].schemas == set() and not routes["GET /me"].reads
     # the sign-up is handed to the idempotency wrapper, not called: still followed
     assert routes["POST /signups"].schemas == {"signup"}
     # the identity webhook's unknown sign-up (NotFound) is caught and ignored: no 404
@@ -217,3 +236,61 @@ def test_the_bench_counts_routes_the_kept_document_leaves_out_or_gives_no_schema
     found = routes_without_schema(tmp_path / "openapi.json")
     assert (found["missing"], found["without_schema"]) == (["GET /me/usage"], ["GET /terms", "GET /faq"])
     assert found["routes_without_schema"] == 3 and not found["document_up_to_date"]
+
+
+# ---------------------------------------------------------------- links: what a client does next
+
+
+def _schema_at(schema: dict[str, Any], pointer: list[str]) -> dict[str, Any] | None:
+    """The part of an answer's schema a JSON pointer into its body reaches, through references."""
+    while "$ref" in schema and "properties" not in schema:
+        schema = _resolve(schema["$ref"])
+    if not pointer:
+        return schema
+    head, rest = pointer[0], pointer[1:]
+    if head.isdigit():
+        return _schema_at(schema["items"], rest) if "items" in schema else None
+    if head in schema.get("properties", {}):
+        return _schema_at(schema["properties"][head], rest)
+    return _schema_at(_resolve(schema["$ref"]), pointer) if "$ref" in schema else None
+
+
+def _resolve(ref: str) -> dict[str, Any]:
+    node: Any = DOCUMENTED
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _links() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(key, name, link) for key, operation in _operations(DOCUMENTED).items()
+            for answer in operation["responses"].values() for name, link in answer.get("links", {}).items()]
+
+
+@pytest.mark.parametrize(("key", "name", "link"), _links(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_link_leads_to_an_operation_and_fills_its_parameters_from_the_answer(key, name, link):
+    targets = {operation["operationId"]: (k, operation) for k, operation in _operations(DOCUMENTED).items()}
+    assert link["operationId"] in targets and name == link["operationId"]
+    _, target = targets[link["operationId"]]
+    parameters = {f"{p['in']}.{p['name']}" for p in target.get("parameters", [])}
+    assert set(link.get("parameters", {})) <= parameters
+    assert {f"path.{p}" for p in re.findall(r"\{(\w+)\}", targets[link["operationId"]][0])} <= set(
+        link.get("parameters", {})), "every path parameter of the target is filled in"
+    answer = next(a for s, a in _operations(DOCUMENTED)[key]["responses"].items() if s.startswith("2"))
+    schema = answer["content"]["application/json"]["schema"]
+    source = re.findall(r"\{(\w+)\}", key)
+    for expression in [*link.get("parameters", {}).values(), *link.get("requestBody", {}).values()]:
+        if expression.startswith("$request.path."):
+            assert expression.removeprefix("$request.path.") in source
+        else:
+            pointer = expression.removeprefix("$response.body#/").split("/")
+            assert expression.startswith("$response.body#/") and _schema_at(schema, pointer) is not None, expression
+    if "requestBody" in link:
+        body = target["requestBody"]["content"]["application/json"]["schema"]
+        assert set(link["requestBody"]) <= set(_schema_at(body, [])["properties"])
+
+
+def test_the_link_check_finds_a_pointer_the_answer_does_not_have():
+    invoices = _operations(DOCUMENTED)["GET /me/invoices"]["responses"]["200"]["content"]["application/json"]
+    assert _schema_at(invoices["schema"], ["items", "0", "invoice_id"]) is not None
+    assert _schema_at(invoices["schema"], ["items", "0", "invoice_number"]) is None

@@ -66,3 +66,16 @@ class PayloadTooLarge(DomainError):
     """The request body is larger than the route takes."""
 
     code, status = "payload_too_large", 413
+
+
+class Unavailable(DomainError):
+    """The route cannot work now, through nothing the caller did: a provider or setting it needs
+    is not configured."""
+
+    code, status = "unavailable", 503
+
+
+class InternalError(DomainError):
+    """Something went wrong on our side (a bug): the answer names the request to quote."""
+
+    code, status = "internal_error", 500

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
-from opencounter.core.errors import DomainError, InvalidInput, PayloadTooLarge
+from opencounter.core.errors import DomainError, InternalError, InvalidInput, NotFound, PayloadTooLarge, Unavailable
 from opencounter.core.settings import MissingSetting, settings
 from opencounter.edge.identity import Caller, caller_from_claims, require_customer, require_staff
 
@@ -38,6 +38,11 @@ def _json(status: int, body: dict) -> Response:
                     body=json.dumps(body, separators=(",", ":")))
 
 
+def _error(error: DomainError) -> Response:
+    """Every error a function answers, in the one shape clients read (DomainError.to_dict)."""
+    return _json(error.status, error.to_dict())
+
+
 def _under(resource: str, prefix: str) -> bool:
     return resource == prefix or resource.startswith(prefix + "/")
 
@@ -54,8 +59,8 @@ def _guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Resp
 
 
 def rest_api(logger: Logger) -> APIGatewayRestResolver:
-    """A REST resolver that guards its routes (see _guard) and answers every error as
-    {"code", "message", "field"} JSON."""
+    """A REST resolver that guards its routes (see _guard) and answers every error, its own
+    included, as a DomainError's JSON ({"code", "reason", "message", "field", "params"})."""
     origin = settings().portal_origin
     app = APIGatewayRestResolver(cors=CORSConfig(allow_origin=origin, allow_headers=CORS_HEADERS, max_age=600)
                                  if origin else None)
@@ -63,25 +68,23 @@ def rest_api(logger: Logger) -> APIGatewayRestResolver:
 
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response:
-        return _json(error.status, error.to_dict())
+        return _error(error)
 
     @app.exception_handler(MissingSetting)
     def not_configured(error: MissingSetting) -> Response:
         # fail closed: a check without its secret, a provider without its key, refuses to work
         logger.error("not configured", extra={"missing": str(error)})
-        return _json(503, {"code": "unavailable", "reason": "not_configured",
-                           "message": "this service is not configured; try again later"})
+        return _error(Unavailable("this service is not configured; try again later", reason="not_configured"))
 
     @app.not_found
     def no_route(_: Exception) -> Response:
-        return _json(404, {"code": "not_found", "message": "no such route"})
+        return _error(NotFound("no such route", reason="route_not_found"))
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
         logger.exception("unhandled error")
         request_id = app.current_event.request_context.request_id
-        return _json(500, {"code": "internal_error",
-                           "message": f"something went wrong on our side; quote request {request_id}"})
+        return _error(InternalError(f"something went wrong on our side; quote request {request_id}"))
 
     return app
 
