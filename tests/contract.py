@@ -12,12 +12,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from infra.openapi.document import document
+from opencounter.core.validation import format_checker
 
 #: the document's own address, for the validators' references into it
 BASE = "urn:opencounter:openapi"
@@ -43,7 +44,7 @@ class Contract:
     def _validator(self, pointer: str) -> Draft202012Validator:
         if pointer not in self._validators:
             self._validators[pointer] = Draft202012Validator({"$ref": f"{BASE}#{pointer}"}, registry=self.registry,
-                                                             format_checker=FormatChecker())
+                                                             format_checker=format_checker())
         return self._validators[pointer]
 
     def route(self, method: str, path: str) -> str | None:

@@ -229,7 +229,9 @@ def test_paying_under_an_arrangement_pays_the_next_instalment(cloud, customer):
     assert _read(customer, invoice)["status"] == "paid"
 
 
-@pytest.mark.parametrize("body", [{"method": "bitcoin"}, {"return_url": "javascript:alert(1)"}, {"amount": 1}])
+@pytest.mark.parametrize("body", [{"method": "bitcoin"}, {"return_url": "javascript:alert(1)"}, {"amount": 1},
+                                  # not a URI (a letter a URI cannot hold, a space): the format is checked too
+                                  {"return_url": "https://\u00cf"}, {"return_url": "https://shop example/paid"}])
 def test_a_bad_payment_request_is_refused_naming_the_field(cloud, customer, invoice, body):
     writes = TableWrites(cloud)
     response = customer.post(f"/me/invoices/{invoice['invoice_id']}/payments", json=body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,30 @@ def test_each_kind_of_text_takes_what_it_should(kind, good, bad):
     validator = Draft202012Validator({"$ref": f"_text.schema.json#/$defs/{kind}"}, registry=registry)
     assert [v for v in good if not validator.is_valid(json.loads(f'"{v}"'))] == []
     assert [v for v in bad if validator.is_valid(json.loads(f'"{v}"'))] == []
+
+
+#: per format the contracts use: what it takes, and what it refuses
+FORMATS = {
+    "date": (["2026-02-28"], ["2026-02-30", "28-02-2026"]),
+    "date-time": (["2026-12-05T10:00:00Z", "2026-12-05T10:00:00.5+01:00"],
+                  ["2026-12-05T10:00:00", "2026-13-01T00:00:00Z"]),
+    "email": (["sanne@example.nl"], ["sanne"]),
+    "uri": (["https://example.nl/betaald?factuur=OC-1", "http://127.0.0.1:3000/"],
+            ["https://\u00cf", "example.nl/betaald", "https://exa mple.nl", "http://[::1"]),
+    "uuid": (["0b9e6f5e-2f0a-4c1e-9a3c-1d2e3f4a5b6c"], ["not-a-uuid"]),
+}
+
+
+def test_every_format_the_contracts_use_is_checked_wherever_the_layer_runs():
+    """A format a schema names and nobody checks lets anything through: jsonschema checks uri and
+    date-time only with optional packages the functions do not have, so the layer checks them."""
+    from opencounter.core.validation import format_checker
+
+    used = {match for path in CONTRACTS.rglob("*.schema.json")
+            for match in re.findall(r'"format":\s*"([a-z-]+)"', path.read_text())}
+    assert used <= set(FORMATS), f"formats with no case here: {sorted(used - set(FORMATS))}"
+    checker = format_checker()
+    for kind, (good, bad) in FORMATS.items():
+        assert [v for v in good if not checker.conforms(v, kind)] == [], kind
+        assert [v for v in bad if checker.conforms(v, kind)] == [], kind
+        assert checker.checkers[kind][0].__module__ in ("opencounter.core.validation", "jsonschema._format"), kind

@@ -5,9 +5,12 @@ so functions that validate nothing never pay for it."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from opencounter.core.errors import InvalidInput
 
@@ -15,9 +18,49 @@ from opencounter.core.errors import InvalidInput
 CONTRACTS = Path(__file__).parent.parent / "contracts"
 
 
+#: a date-time as RFC 3339 has it: a date, a time and an offset (Z or +hh:mm)
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII)
+#: an absolute URI as RFC 3986 has it: a scheme, then only the characters a URI may hold (an
+#: address with other letters is an IRI, which must be percent-encoded first)
+URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+def _date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not DATE_TIME.fullmatch(value):
+        return False
+    datetime.fromisoformat(value.upper().replace("Z", "+00:00"))  # a day or hour that does not exist: ValueError
+    return True
+
+
+def _uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not URI.fullmatch(value):
+        return False
+    parts = urlsplit(value)  # a broken host or port: ValueError
+    return bool(parts.scheme) and (parts.port is None or parts.port >= 0)
+
+
+@cache
+def format_checker() -> Any:
+    """The formats the contracts use, each checked the same way wherever the layer runs.
+    jsonschema checks `uri` and `date-time` only when optional packages are installed (rfc3987,
+    rfc3339-validator), which the functions do not have: a format nobody checks lets anything
+    through. These checkers need nothing; a format the contracts use that is not here is refused
+    by a test (tests/unit/test_contracts.py)."""
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=("date", "email", "uuid"))  # jsonschema's own, needing no package
+    checker.checks("date-time", raises=ValueError)(_date_time)
+    checker.checks("uri", raises=ValueError)(_uri)
+    return checker
+
+
 @cache
 def _validator(kind: str, name: str) -> Any:
-    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
     folder = CONTRACTS / kind
@@ -27,7 +70,7 @@ def _validator(kind: str, name: str) -> Any:
     ]
     registry = Registry().with_resources(resources)
     schema = json.loads((folder / f"{name}.schema.json").read_text())
-    return Draft202012Validator(schema, registry=registry, format_checker=FormatChecker())
+    return Draft202012Validator(schema, registry=registry, format_checker=format_checker())
 
 
 def _field_of(error: Any) -> str:
