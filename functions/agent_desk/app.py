@@ -4,7 +4,7 @@ is recorded as done by the agent."""
 
 from opencounter.customers.service import move_customer, update_customer
 from opencounter.customers.timeline import customer_timeline
-from opencounter.edge.http import caller, json_body, query_int, rest_api
+from opencounter.edge.http import caller, json_body, query_int, query_text, rest_api
 from opencounter.edge.observability import observability
 from opencounter.overview.search import search_customers
 from opencounter.overview.service import customer_360
@@ -37,7 +37,7 @@ def post_move(customer_id: str) -> tuple[dict, int]:
 @app.get("/agent/customers/<customer_id>/timeline")
 def get_timeline(customer_id: str) -> dict:
     return customer_timeline(customer_id, limit=query_int(app, "limit", 20, 1, 100),
-                             cursor=app.current_event.get_query_string_value("cursor"))
+                             cursor=query_text(app, "cursor"))
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

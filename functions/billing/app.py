@@ -5,7 +5,7 @@ send the customer a link to pay one."""
 from opencounter.billing.invoices import agree_arrangement, invoice_detail, list_invoices
 from opencounter.billing.payments import send_payment_link, start_payment
 from opencounter.billing.usage import usage_view
-from opencounter.edge.http import caller, json_body, me, rest_api
+from opencounter.edge.http import caller, json_body, me, query_text, rest_api
 from opencounter.edge.observability import observability
 
 logger, metrics = observability("billing")
@@ -14,7 +14,7 @@ app = rest_api(logger)
 
 @app.get("/me/usage")
 def get_usage() -> dict:
-    return usage_view(me(app), app.current_event.get_query_string_value("period"))
+    return usage_view(me(app), query_text(app, "period"))
 
 
 @app.get("/me/invoices")

@@ -5,7 +5,7 @@ from opencounter.customers.proofs import confirm_email, confirm_phone, send_emai
 from opencounter.customers.service import move_customer, update_customer
 from opencounter.customers.timeline import customer_timeline
 from opencounter.customers.views import customer_record
-from opencounter.edge.http import caller, json_body, me, query_int, rest_api
+from opencounter.edge.http import caller, json_body, me, query_int, query_text, rest_api
 from opencounter.edge.observability import observability
 
 logger, metrics = observability("customer-profile")
@@ -58,7 +58,7 @@ def post_move() -> tuple[dict, int]:
 @app.get("/me/timeline")
 def get_timeline() -> dict:
     return customer_timeline(me(app), limit=query_int(app, "limit", 20, 1, 100),
-                             cursor=app.current_event.get_query_string_value("cursor"))
+                             cursor=query_text(app, "cursor"))
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -8,7 +8,7 @@ from opencounter.contacts.requests import continue_request, load_request, reques
 from opencounter.contacts.service import add_note, contact_detail, link, log_contact, resolve, take, waiting
 from opencounter.core.errors import InvalidInput
 from opencounter.core.validation import validate_request
-from opencounter.edge.http import caller, json_body, rest_api
+from opencounter.edge.http import caller, json_body, query_text, rest_api
 from opencounter.edge.observability import observability
 
 logger, metrics = observability("service-desk")
@@ -23,12 +23,12 @@ def _agent() -> dict:
 
 def _customer() -> str | None:
     # a contact from a sender not linked to a customer yet has none
-    return app.current_event.get_query_string_value("customer_id") or None
+    return query_text(app, "customer_id", "identifier")
 
 
 @app.get("/agent/queue")
 def get_queue() -> dict:
-    return waiting(app.current_event.get_query_string_value("channel"))
+    return waiting(query_text(app, "channel", "identifier"))
 
 
 @app.get("/agent/contacts/<contact_id>")

@@ -2,7 +2,7 @@
 code, as the signed-in customer, or as staff."""
 
 from opencounter.core.errors import InvalidInput
-from opencounter.edge.http import json_body, me, rest_api
+from opencounter.edge.http import json_body, me, query_text, rest_api
 from opencounter.edge.idempotency import idempotent
 from opencounter.edge.observability import observability
 from opencounter.signups.service import (
@@ -71,9 +71,10 @@ def get_for_staff(signup_id: str) -> dict:
 
 @app.get("/agent/signups")
 def find_for_staff() -> dict:
-    code = app.current_event.get_query_string_value("resume_code")
+    code = query_text(app, "resume_code")
     if not code:
-        raise InvalidInput("resume_code: give the code the customer reads out", field="resume_code")
+        raise InvalidInput("resume_code: give the code the customer reads out", field="resume_code",
+                           reason="field_required")
     return resume(code)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from infra.local.template import ROOT, Route, api_routes, load_template
 from infra.openapi.routes import LINKS, PATH_PARAMETERS, PROVIDER_EVENT, ROUTES, Link, Operation, Param
+from infra.openapi.routes import text as text_kind
 
 CONTRACTS = ROOT / "layers" / "shared" / "python" / "opencounter" / "contracts"
 #: where the document is kept (make openapi writes it; a test checks it is up to date)
@@ -126,6 +127,9 @@ COMMON_ERRORS = {
 BAD_BODY = ("the body is not a JSON object of text (body_not_json, body_not_utf8, body_too_deep, text_invalid), or "
             "a field breaks the request schema: `field` names it, `reason` says how (field_required, field_format, "
             "field_too_long...)")
+BAD_PARAMETER = ("a path or query parameter is not the kind of text it is (an id, a line): `field` names it "
+                 "(field_format, field_required when empty)")
+TEXT_KINDS = "#/components/schemas/_text/"
 PROVIDER_BODY = "after the signature, the body is not a JSON object of text (body_not_json, body_not_utf8...)"
 
 
@@ -158,9 +162,13 @@ def errors_of(route: Route, operation: Operation) -> dict[str, str]:
     its kind gives (status -> the name of the common answer in components/responses, with #)."""
     audience, _ = _audience(route)
     found = {str(status): when for status, when in operation.errors.items()}
+    bad = []
+    if "{" in route.resource or any(p.schema.get("$ref", "").startswith(TEXT_KINDS) for p in operation.query):
+        bad.append(BAD_PARAMETER)
     if operation.request is not None or operation.body is not None:
-        bad = PROVIDER_BODY if operation.body is PROVIDER_EVENT else BAD_BODY
-        found["400"] = f"{bad}; {found['400']}" if "400" in found else bad
+        bad.append(PROVIDER_BODY if operation.body is PROVIDER_EVENT else BAD_BODY)
+    if bad:
+        found["400"] = "; ".join([*bad, *([found["400"]] if "400" in found else [])])
     common = []
     if route.authorized:
         common.append("not-signed-in")
@@ -193,8 +201,7 @@ def _operation(route: Route, operation: Operation, tag: str, schemas: dict[str, 
                codes: dict[str, str]) -> dict[str, Any]:
     audience, who = _audience(route)
     parameters = [{"name": name, "in": "path", "required": True, "description": PATH_PARAMETERS[name],
-                   "schema": {"type": "string", "minLength": 1}}
-                  for name in re.findall(r"\{(\w+)\}", route.resource)]
+                   "schema": text_kind("identifier")} for name in re.findall(r"\{(\w+)\}", route.resource)]
     parameters += [_parameter("query", p) for p in operation.query]
     parameters += [_parameter("header", p) for p in operation.headers]
     content = {JSON: {"schema": {"$ref": f"{COMPONENT}{operation.response}"}}} if operation.response \

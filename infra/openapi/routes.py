@@ -54,6 +54,13 @@ class Operation:
 
 # ---------------------------------------------------------------- parameters used by several routes
 
+
+def text(kind: str) -> dict[str, Any]:
+    """A kind of text of the contracts (requests/_text.schema.json): what the edge reads a path or
+    query parameter as (opencounter.edge.http.query_text)."""
+    return {"$ref": f"#/components/schemas/_text/$defs/{kind}"}
+
+
 #: path parameters, by name (the template's paths name them)
 PATH_PARAMETERS = {
     "customer_id": "the customer's id",
@@ -65,11 +72,12 @@ PATH_PARAMETERS = {
     "channel": "a contact channel: phone, chat, whatsapp, messenger, x, email or office",
 }
 LIMIT = Param("limit", "entries per page (default 20)", {"type": "integer", "minimum": 1, "maximum": 100})
-CURSOR = Param("cursor", "the next_cursor of the page before")
+CURSOR = Param("cursor", "the next_cursor of the page before", text("line"))
 RESUME_CODE = Param("Resume-Code", "the code the sign-up answered with when applying", required=True)
 ACCEPT_LANGUAGE = Param("Accept-Language", "texts in Dutch (the default) or English: nl, en")
-X_CLIENT = Param("X-Client", "`app` from the app; anything else counts as the web", {"enum": ["app", "web"]})
-CONTACT_CUSTOMER = Param("customer_id", "the customer the contact belongs to; leave out for a sender not linked yet")
+X_CLIENT = Param("X-Client", "`app` from the app; anything else counts as the web (app, web)")
+CONTACT_CUSTOMER = Param("customer_id", "the customer the contact belongs to; leave out for a sender not linked yet",
+                         text("identifier"))
 STRIPE_SIGNATURE = Param("Stripe-Signature", "Stripe's signature of the body (at most 300 s old)", required=True)
 META_SIGNATURE = Param("X-Hub-Signature-256", "sha256=<hex HMAC-SHA256 of the body with the app secret>",
                        required=True)
@@ -209,7 +217,7 @@ ROUTES: dict[str, Operation] = {
         "A sign-up, for staff", 200, "signup-progress", errors={404: "no such sign-up (signup_not_found)"}),
     "GET /agent/signups": Operation(
         "The sign-up a resume code continues (the code the customer reads out)", 200, "signup-progress",
-        query=(Param("resume_code", "the code the customer reads out", required=True),),
+        query=(Param("resume_code", "the code the customer reads out", text("line"), required=True),),
         errors={400: "no resume_code given", 404: "no sign-up goes with this code (resume_code_unknown)"}),
     "POST /webhooks/identity": Operation(
         "Stripe Identity's signed results: the sign-up is identified and validated, or asked to try again", 200,

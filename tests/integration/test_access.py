@@ -118,6 +118,32 @@ def test_an_unknown_customer_is_404_for_staff(cloud, agent):
     assert response.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize(("path", "field"), [
+    ("/agent/customers/%0A/timeline", "customer_id"),  # a character the function's router does not route
+    ("/agent/customers/a%20b", "customer_id"), ("/agent/customers/x/invoices/%C3%8F", "invoice_id"),
+    ("/agent/channels/ph%01one/staffing", "channel"),
+])
+def test_a_path_parameter_that_is_no_id_is_refused_naming_it(cloud, agent, customer, path, field):
+    method = "PUT" if path.endswith("/staffing") else "GET"
+    response = agent.request(method, path, json={"agents": 3} if method == "PUT" else None)
+    assert response.status_code == 400, response.text
+    assert (response.json()["field"], response.json()["reason"]) == (field, "field_format")
+    # who may call is asked first: a customer learns nothing about the path
+    assert customer.request(method, path).status_code == 403
+
+
+@pytest.mark.parametrize(("caller", "path", "field"), [
+    ("agent", "/agent/queue?channel=", "channel"), ("agent", "/agent/contacts/c-1?customer_id=", "customer_id"),
+    ("agent", "/agent/signups?resume_code=", "resume_code"), ("customer", "/me/timeline?cursor=", "cursor"),
+    ("agent", "/agent/contacts/c-1?customer_id=a%0Ab", "customer_id"),
+])
+def test_a_query_parameter_given_empty_or_not_text_is_refused_not_left_out(cloud, agent, customer, caller, path,
+                                                                            field):
+    response = {"agent": agent, "customer": customer}[caller].get(path)
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == field
+
+
 @pytest.mark.parametrize(("method", "path"), [("GET", "/nowhere"), ("DELETE", "/me"), ("PUT", "/me/moves")])
 def test_a_route_the_api_does_not_have_is_a_404_in_the_apis_own_shape(cloud, customer, method, path):
     response = customer.request(method, path)

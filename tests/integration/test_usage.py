@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import give_product, send_usage, usage
 
 
@@ -62,8 +64,10 @@ def test_a_record_that_cannot_be_taken_in_goes_to_the_dlq_and_the_rest_of_its_ba
     assert left["ApproximateNumberOfMessages"] == "0"
 
 
-def test_a_bad_period_is_refused_naming_it(customer):
-    response = customer.get("/me/usage", params={"period": "2026-13"})
+@pytest.mark.parametrize("period", ["2026-13", "", "2026-1\n"])
+def test_a_bad_period_is_refused_naming_it(customer, period):
+    # an empty one too: a parameter given is not one left out (that is this month)
+    response = customer.get("/me/usage", params={"period": period})
     assert response.status_code == 400
     assert response.json()["field"] == "period"
 

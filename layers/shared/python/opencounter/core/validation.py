@@ -59,6 +59,14 @@ def format_checker() -> Any:
 
 
 @cache
+def text_kind(kind: str) -> re.Pattern[str]:
+    """The pattern of a kind of text (requests/_text.schema.json: text, line, identifier...),
+    for what is read outside a body: a path or query parameter."""
+    kinds = json.loads((CONTRACTS / "requests" / "_text.schema.json").read_text())["$defs"]
+    return re.compile(kinds[kind]["pattern"])
+
+
+@cache
 def _validator(kind: str, name: str) -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 from opencounter.core.errors import DomainError, InternalError, InvalidInput, NotFound, PayloadTooLarge, Unavailable
 from opencounter.core.settings import MissingSetting, settings
+from opencounter.core.validation import text_kind
 from opencounter.edge.identity import Caller, caller_from_claims, require_customer, require_staff
 
 #: larger bodies are refused before they are parsed
@@ -47,14 +48,23 @@ def _under(resource: str, prefix: str) -> bool:
     return resource == prefix or resource.startswith(prefix + "/")
 
 
-def _guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-    """Who may call a route, checked once for every route of every function before the route
-    reads anything: /agent... is for staff, /me... for a customer. A route cannot forget it."""
-    resource = app.current_event.resource
-    if _under(resource, STAFF_ROUTES):
+def _admit(app: APIGatewayRestResolver) -> None:
+    """Who may call a route, and ids in its path that could be ids: checked before the route
+    reads anything. /agent... is for staff, /me... for a customer; a path parameter is an id
+    or code this API gave out (the `identifier` kind of text), else 400 naming it."""
+    event = app.current_event
+    if _under(event.resource, STAFF_ROUTES):
         require_staff(caller(app))
-    elif _under(resource, CUSTOMER_ROUTES):
+    elif _under(event.resource, CUSTOMER_ROUTES):
         require_customer(caller(app))
+    for name, value in (event.path_parameters or {}).items():
+        if not text_kind("identifier").fullmatch(value):
+            raise InvalidInput(f"{name}: not an id this API gives out", field=name, reason="field_format")
+
+
+def _guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """_admit, once for every route of every function: a route cannot forget it."""
+    _admit(app)
     return next_middleware(app)
 
 
@@ -78,6 +88,12 @@ def rest_api(logger: Logger) -> APIGatewayRestResolver:
 
     @app.not_found
     def no_route(_: Exception) -> Response:
+        # the gateway routed this path here, but the resolver takes fewer characters in a path
+        # parameter than the gateway does: it is refused as any route refuses such an id
+        try:
+            _admit(app)
+        except DomainError as error:
+            return _error(error)
         return _error(NotFound("no such route", reason="route_not_found"))
 
     @app.exception_handler(Exception)
@@ -175,6 +191,20 @@ def _check_text(body: dict[str, Any]) -> None:
                                        reason="text_invalid")
             if isinstance(value, dict | list):
                 pending.append((value, where, depth + 1))
+
+
+def query_text(app: APIGatewayRestResolver, name: str, kind: str = "line") -> str | None:
+    """A query parameter as given (None when it is not), the one way routes read one: a value
+    given must be the kind of text it is said to be in the contracts (_text.schema.json), so an
+    empty one is refused (it is not left out), and so is one holding what no text may."""
+    value = app.current_event.get_query_string_value(name)
+    if value is None:
+        return None
+    if not value.strip():
+        raise InvalidInput(f"{name}: is empty", field=name, reason="field_required")
+    if NOT_TEXT.search(value) or not text_kind(kind).fullmatch(value):
+        raise InvalidInput(f"{name}: not {kind} text", field=name, reason="field_format")
+    return value
 
 
 def query_int(app: APIGatewayRestResolver, name: str, default: int, low: int, high: int) -> int:
