@@ -1,6 +1,7 @@
-"""The API's contract against its routes (no cloud): how many routes of template.yaml the kept
-OpenAPI document (docs/openapi.json, what the portal publishes) leaves out, or documents without
-a schema for an answer it gives. The goal is 0.
+"""The API's contract against its routes: how many routes of template.yaml the kept OpenAPI
+document (docs/openapi.json, what the portal publishes) leaves out, or documents without a schema
+for an answer it gives (no cloud), and how many failures schemathesis finds over every route (on
+a local cloud of its own, in a process of its own: tests/fuzzing.py). The goal is 0 for both.
 
 `.venv/bin/python -m bench.contract` from the repository root prints the result as JSON.
 """
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from infra.local.template import api_routes, load_template
 from infra.openapi.document import DOCUMENT, document, text
+from tests.fuzzing import run_apart
 
 
 def _resolves(data: dict[str, Any], schema: Any) -> bool:
@@ -67,12 +70,29 @@ def routes_without_schema(path: Path = DOCUMENT, template: dict[str, Any] | None
             "missing": missing, "without_schema": schemaless, "document_up_to_date": up_to_date}
 
 
+def schemathesis(*, log: Callable[[str], None]) -> dict[str, Any]:
+    """Schemathesis over every route, as `make test` runs it (tests/fuzzing.py: a local cloud of
+    its own, a customer and staff, positive, negative and stateful cases, derandomised)."""
+    with tempfile.TemporaryDirectory(prefix="bench-schemathesis-") as folder:
+        outcome = run_apart(Path(folder))
+    log(f"  schemathesis: {outcome.count} failures over {outcome.operations} operations, {outcome.test_cases} "
+        f"test cases in {outcome.seconds:.0f} s (goal 0 failures)")
+    for failure in outcome.failures:
+        log(f"    {failure['code']} {failure['title']}: {', '.join(failure.get('operations', []))}")
+    return {"schemathesis_failures": outcome.count,
+            "schemathesis": {"operations": outcome.operations, "test_cases": outcome.test_cases,
+                             "seconds": outcome.seconds, "failures": outcome.failures}}
+
+
 def run(*, log: Callable[[str], None]) -> dict[str, Any]:
     found = routes_without_schema()
     log(f"  {found['routes_without_schema']} of {found['routes']} routes without a schema in "
         f"{DOCUMENT.name} (goal 0); the kept document is {'' if found['document_up_to_date'] else 'NOT '}up to date")
-    return {"contract": {"routes_without_schema": found["routes_without_schema"]},
-            "contract_detail": {k: v for k, v in found.items() if k != "routes_without_schema"}}
+    fuzzed = schemathesis(log=log)
+    return {"contract": {"routes_without_schema": found["routes_without_schema"],
+                         "schemathesis_failures": fuzzed["schemathesis_failures"]},
+            "contract_detail": {**{k: v for k, v in found.items() if k != "routes_without_schema"},
+                                "schemathesis": fuzzed["schemathesis"]}}
 
 
 if __name__ == "__main__":

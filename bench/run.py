@@ -41,11 +41,14 @@ SIGNUP_BUDGET_S = 40
 PAYMENTS_BUDGET_S = 40
 
 NOTES = {
-    "contract": "no cloud, first: bench/contract.py. routes_without_schema: routes of template.yaml (Api events) "
-                "that the kept OpenAPI document, docs/openapi.json (what the portal publishes), leaves out, or "
-                "documents without a success answer or without a schema (resolving in its components) for every "
-                "answer it gives; goal 0. contract_detail names them and says whether the kept document is what "
-                "`make openapi` writes now.",
+    "contract": "first, before this process starts a cloud: bench/contract.py. routes_without_schema: routes of "
+                "template.yaml (Api events) that the kept OpenAPI document, docs/openapi.json (what the portal "
+                "publishes), leaves out, or documents without a success answer or without a schema (resolving in its "
+                "components) for every answer it gives; goal 0. contract_detail names them and says whether the "
+                "kept document is what `make openapi` writes now. schemathesis_failures: failures schemathesis "
+                "finds over every route and check, as `make test` runs it (tests/fuzzing.py: its own local cloud "
+                "in its own process, a customer and staff, derandomised); goal 0. contract_detail.schemathesis: "
+                "operations, test cases, seconds and each failure.",
     "cold_start_ms": "median wall time measured by the parent around the whole child process (a fresh "
                      "interpreter: start, import the handler, serve one request against the local cloud's "
                      "in-memory AWS over HTTP, exit); the child's own perf_counter times are in "
@@ -143,6 +146,11 @@ def table(results: dict[str, Any]) -> str:
         bad, detail = results["contract"]["routes_without_schema"], results.get("contract_detail", {})
         rows.append(f"{'API routes without a schema in openapi.json':<46}{bad:>6} of {detail.get('routes', '?')}"
                     f"   goal 0   {'ok' if bad == 0 else 'OVER'}")
+        failures, fuzzed = results["contract"].get("schemathesis_failures"), detail.get("schemathesis", {})
+        if failures is not None:
+            rows.append(f"{'Schemathesis failures, every route and check':<46}{failures:>6}   "
+                        f"({fuzzed.get('test_cases', '?')} cases, {fuzzed.get('seconds', 0):.0f} s)   goal 0   "
+                        f"{'ok' if failures == 0 else 'OVER'}")
     if "cold_start_ms" in results:
         detail = results["cold_start_detail"]
         rows += [f"Cold start (median of {detail['runs']}, parent wall time)   floor {detail['floor_ms']:.0f} ms",
@@ -233,7 +241,7 @@ def main() -> int:
     running: runtime.Running | None = None
     phases: dict[str, float] = {}
     try:
-        log("The API's contract against the template's routes")
+        log("The API's contract against the template's routes, and schemathesis over every route")
         results.update(contract.run(log=log))
         phases["contract"] = round(time.monotonic() - started, 1)
         save(results)
