@@ -10,7 +10,7 @@ It runs on a local cloud of its own, in a process of its own: the fuzzer changes
 (staffing, contacts, requests), which no other test should see. Bounded and derandomised: the
 same examples every run, SEED and MAX_EXAMPLES below.
 
-    .venv/bin/python -m tests.fuzzing [--report DIR]   # prints the outcome as JSON; exit 1 on failures
+    .venv/bin/python -m tests.fuzzing [--report DIR]   # the figures (and failures); exit 1 on failures
 
 tests/integration/test_schemathesis.py runs it in `make test`; bench/contract.py counts its
 failures (`contract.schemathesis_failures`).
@@ -47,6 +47,8 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
           "response_headers_conformance", "negative_data_rejection", "missing_required_header", "ignored_auth",
           "use_after_free", "ensure_resource_availability", "object_level_authorization")
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+#: what a run writes in its report folder: the Outcome, as JSON
+OUTCOME = "outcome.json"
 #: who signs in: two customers (peers: neither may see the other's objects) and an agent
 USERS = {"customer": CUSTOMERS[0]["person"]["email"], "other-customer": CUSTOMERS[1]["person"]["email"],
          "staff": STAFF[0].username}
@@ -164,11 +166,11 @@ def run_apart(report_dir: Path) -> Outcome:
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared" / "python")])}
     done = subprocess.run([sys.executable, "-m", "tests.fuzzing", "--report", str(report_dir)], cwd=ROOT,
                           env=environment, capture_output=True, text=True, timeout=900, check=False)
-    try:
-        return Outcome(**json.loads(done.stdout))
-    except ValueError:
+    written = report_dir / OUTCOME
+    if not written.exists():
         return Outcome(failures=[{"code": "no_outcome", "title": "the run ended without an outcome", "count": 1}],
                        exit_code=done.returncode or 1, output=done.stdout[-5000:] + done.stderr[-10000:])
+    return Outcome(**json.loads(written.read_text()))
 
 
 def main() -> int:
@@ -182,10 +184,14 @@ def main() -> int:
     try:
         tokens = {name: running.issuer.sign_in(email, DEMO_PASSWORD)["IdToken"] for name, email in USERS.items()}
         with tempfile.TemporaryDirectory(prefix="schemathesis-") as folder:
-            outcome = run(running.url, tokens, arguments.report or Path(folder))
+            report_dir = arguments.report or Path(folder)
+            outcome = run(running.url, tokens, report_dir)
+            # a file, not standard output: what the functions log goes there
+            (report_dir / OUTCOME).write_text(json.dumps(asdict(outcome), indent=2))
     finally:
         running.stop()
-    print(json.dumps(asdict(outcome), indent=2))
+    print(outcome.output if outcome.failures else "", f"{outcome.count} failures over {outcome.operations} "
+          f"operations, {outcome.test_cases} test cases in {outcome.seconds} s", sep="\n")
     return 0 if outcome.passed else 1
 
 
