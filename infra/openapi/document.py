@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.template import ROOT, Route, api_routes, load_template
-from infra.openapi.routes import LINKS, PATH_PARAMETERS, PROVIDER_EVENT, ROUTES, Link, Operation, Param
+from infra.openapi.routes import LINKS, PATH_PARAMETERS, PATH_SCHEMAS, PROVIDER_EVENT, ROUTES, Link, Operation, Param
 from infra.openapi.routes import text as text_kind
 
 CONTRACTS = ROOT / "layers" / "shared" / "python" / "opencounter" / "contracts"
@@ -201,7 +201,8 @@ def _operation(route: Route, operation: Operation, tag: str, schemas: dict[str, 
                codes: dict[str, str]) -> dict[str, Any]:
     audience, who = _audience(route)
     parameters = [{"name": name, "in": "path", "required": True, "description": PATH_PARAMETERS[name],
-                   "schema": text_kind("identifier")} for name in re.findall(r"\{(\w+)\}", route.resource)]
+                   "schema": PATH_SCHEMAS.get(name, text_kind("identifier"))}
+                  for name in re.findall(r"\{(\w+)\}", route.resource)]
     parameters += [_parameter("query", p) for p in operation.query]
     parameters += [_parameter("header", p) for p in operation.headers]
     content = {JSON: {"schema": {"$ref": f"{COMPONENT}{operation.response}"}}} if operation.response \

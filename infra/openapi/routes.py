@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from opencounter.channels.status import CHANNELS, CONTACT_CHANNELS
 from opencounter.ports.channels.x import CRC_TOKEN
 
 
@@ -69,8 +70,10 @@ PATH_PARAMETERS = {
     "contact_id": "a contact's id",
     "request_id": "a service request's id, R-XXXXXXXXXX",
     "signup_id": "a sign-up's id",
-    "channel": "a contact channel: phone, chat, whatsapp, messenger, x, email or office",
+    "channel": "a contact channel",
 }
+#: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
+PATH_SCHEMAS = {"channel": {"enum": list(CHANNELS)}}
 LIMIT = Param("limit", "entries per page (default 20)", {"type": "integer", "minimum": 1, "maximum": 100})
 CURSOR = Param("cursor", "the next_cursor of the page before", text("line"))
 RESUME_CODE = Param("Resume-Code", "the code the sign-up answered with when applying", required=True)
@@ -309,8 +312,7 @@ ROUTES: dict[str, Operation] = {
     # ------------------------------------------------------------ the agents' desk
     "GET /agent/queue": Operation(
         "Contacts waiting for an agent, oldest first", 200, "contact-queue",
-        query=(Param("channel", "one channel only", {"enum": ["phone", "chat", "whatsapp", "messenger", "x",
-                                                              "email"]}),),
+        query=(Param("channel", "one channel only", {"enum": list(CONTACT_CHANNELS)}),),
         errors={400: "no such channel (channel_unknown)"}),
     "GET /agent/contacts/{contact_id}": Operation(
         "A contact as staff see it", 200, "staff-contact", query=(CONTACT_CUSTOMER,), errors={404: NO_CONTACT}),
