@@ -5,14 +5,19 @@ changes one of these fails loudly there instead of quietly here.
 - `LambdaBackend.invoke`: run our handler in-process instead of in a Docker container;
 - `EventsBackend.put_events`: after moto has done its part (archives, queues), deliver to the
   Lambda and Step Functions targets moto does not support;
-- DynamoDB: one lock around each write, so a conditional write is atomic as in DynamoDB (moto
-  checks the condition and writes in two steps, and the API serves requests in threads), and
-  around each read, so a Query or Scan never iterates a table a write is adding a partition to
-  (moto walks the table's dict: "dictionary changed size during iteration");
+- DynamoDB, item by item as DynamoDB behaves under concurrency (infra/local/dynamodb.py): the
+  backend's `put_item`, `update_item`, `delete_item` hold their item while they check and write
+  (an update works on a copy of the item), `transact_write_items` takes all its items first or
+  is cancelled with TransactionConflict, and `get_item` reads only what is committed;
+  `StreamShard.add` numbers one shard's records one at a time and adds a transaction's only once
+  it has succeeded;
 - DynamoDB transactions: moto backs up the whole table (every item and the whole stream) once
   per item of every transaction, so a transaction got slower as the table filled (a 10-item
-  sign-up went from 16 ms to 150 ms a copy). The local cloud keeps only the touched items and
-  the stream's length, and puts them back when the transaction fails;
+  sign-up went from 16 ms to 150 ms a copy). The local cloud turns that copy off (the module
+  `copy` as moto.dynamodb.models sees it) and puts back only the items a failed transaction
+  touched;
+- DynamoDB reads: `Table.all_items` (what a Query and a Scan walk), `has_idx_items` and `__len__`
+  walk a copy of the table's committed items, never the dicts a write is changing;
 - Cognito `admin_create_user`: Cognito makes a temporary password and e-mails the invitation;
   moto does neither. The local cloud makes one and delivers the invitation to its mailbox.
 """
@@ -23,7 +28,6 @@ import contextlib
 import copy
 import json
 import secrets
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -34,16 +38,19 @@ import moto.dynamodb.models as dynamodb_models
 from moto.awslambda.models import LambdaBackend
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.events.models import EventsBackend
 
+from infra.local import dynamodb
 from infra.local.lambdas import FunctionCrashed
 
-#: BatchWriteItem is served item by item through put_item and delete_item (as DynamoDB batches
-#: are not atomic either), so it needs no lock of its own
+#: the backend's methods every DynamoDB write reaches (BatchWriteItem is served item by item
+#: through put_item and delete_item, as DynamoDB's batches are not atomic either)
 DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
-DYNAMODB_READS = ("get_item", "batch_get_item", "query", "scan", "transact_get_items")
+#: the methods every DynamoDB read reaches: GetItem, BatchGetItem and TransactGetItems read through
+#: the backend's get_item, Query and Scan through the table's walk
+DYNAMODB_READS: tuple[tuple[Any, str], ...] = (
+    (DynamoDBBackend, "get_item"), (Table, "all_items"), (Table, "has_idx_items"))
 
 
 class Cloud(Protocol):
@@ -97,7 +104,8 @@ def as_delivered(entry: dict[str, Any], *, account: str, region: str, event_id: 
 
 class _CopyWithoutTableBackups:
     """The copy module as moto.dynamodb.models sees it: deep copies as usual, except that a
-    whole Table is not copied (its transaction backup; see _item_level_rollback)."""
+    whole Table is not copied (moto's transaction backup: the local cloud puts back only the
+    items a failed transaction touched, see dynamodb.transaction)."""
 
     @staticmethod
     def deepcopy(value: Any, memo: Any = None) -> Any:
@@ -105,42 +113,6 @@ class _CopyWithoutTableBackups:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(copy, name)
-
-
-def _item_level_rollback(original: Any) -> Any:
-    """Transactions that undo a failure by restoring the items they touched and the stream."""
-
-    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        touched: list[tuple[Table, DynamoType, DynamoType | None, Any]] = []
-        stream_lengths: dict[int, tuple[Table, int]] = {}
-        for entry in transact_items:
-            _, operation = next(iter(entry.items()))
-            table = self.tables.get(operation.get("TableName"))
-            key = operation.get("Key") or operation.get("Item") or {}
-            if table is None or table.hash_key_attr not in key:
-                continue
-            hash_value = DynamoType(key[table.hash_key_attr])
-            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
-            touched.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
-            if table.stream_shard is not None:
-                stream_lengths.setdefault(id(table), (table, len(table.stream_shard.items)))
-        try:
-            return original(self, transact_items)
-        except Exception:
-            for table, hash_value, range_value, before in reversed(touched):
-                if range_value is None:
-                    if before is None:
-                        table.items.pop(hash_value, None)
-                    else:
-                        table.items[hash_value] = before
-                elif before is None:
-                    table.items.get(hash_value, {}).pop(range_value, None)
-                else:
-                    table.items[hash_value][range_value] = before
-            for table, length in stream_lengths.values():
-                del table.stream_shard.items[length:]
-            raise
-    return transact_write_items
 
 
 def _invitations(cloud: Cloud, original: Any) -> Any:
@@ -159,28 +131,33 @@ def _invitations(cloud: Cloud, original: Any) -> Any:
     return admin_create_user
 
 
-def _atomic(original: Any, lock: threading.RLock) -> Any:
-    def write(*args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(*args, **kwargs)
-    return write
+#: every moto attribute applied() replaces: (class or module, name)
+PATCHED: tuple[tuple[Any, str], ...] = (
+    (LambdaBackend, "invoke"), (EventsBackend, "put_events"), (CognitoIdpBackend, "admin_create_user"),
+    (dynamodb_models, "copy"), *((DynamoDBBackend, name) for name in (*DYNAMODB_WRITES, "get_item")),
+    (Table, "all_items"), (Table, "has_idx_items"), (Table, "__len__"), (StreamShard, "add"))
 
 
 @contextlib.contextmanager
 def applied(cloud: Cloud) -> Iterator[None]:
-    lock = threading.RLock()
+    """moto as the local cloud needs it, while the block runs (see this module's docstring)."""
+    streams = dynamodb.Streams(StreamShard.add)
+    replacements = {
+        (LambdaBackend, "invoke"): _invoke(cloud),
+        (EventsBackend, "put_events"): _put_events(cloud, EventsBackend.put_events),
+        (CognitoIdpBackend, "admin_create_user"): _invitations(cloud, CognitoIdpBackend.admin_create_user),
+        (dynamodb_models, "copy"): _CopyWithoutTableBackups(),
+        (DynamoDBBackend, "put_item"): dynamodb.write(DynamoDBBackend.put_item),
+        (DynamoDBBackend, "delete_item"): dynamodb.write(DynamoDBBackend.delete_item),
+        (DynamoDBBackend, "update_item"): dynamodb.write(DynamoDBBackend.update_item, on_a_copy=True),
+        (DynamoDBBackend, "transact_write_items"): dynamodb.transaction(DynamoDBBackend.transact_write_items, streams),
+        (DynamoDBBackend, "get_item"): dynamodb.read(DynamoDBBackend.get_item),
+        (Table, "all_items"): dynamodb.walking_committed(Table.all_items),
+        (Table, "has_idx_items"): dynamodb.walking_committed(Table.has_idx_items),
+        (Table, "__len__"): dynamodb.counting(Table.__len__),
+        (StreamShard, "add"): streams.patched(),
+    }
     with contextlib.ExitStack() as stack:
-        stack.enter_context(mock.patch.object(LambdaBackend, "invoke", _invoke(cloud)))
-        stack.enter_context(mock.patch.object(EventsBackend, "put_events",
-                                              _put_events(cloud, EventsBackend.put_events)))
-        stack.enter_context(mock.patch.object(dynamodb_models, "copy", _CopyWithoutTableBackups()))
-        stack.enter_context(mock.patch.object(CognitoIdpBackend, "admin_create_user",
-                                              _invitations(cloud, CognitoIdpBackend.admin_create_user)))
-        for name in DYNAMODB_WRITES:
-            write = getattr(DynamoDBBackend, name)
-            if name == "transact_write_items":
-                write = _item_level_rollback(write)
-            stack.enter_context(mock.patch.object(DynamoDBBackend, name, _atomic(write, lock)))
-        for name in DYNAMODB_READS:
-            stack.enter_context(mock.patch.object(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name), lock)))
+        for (owner, name), replacement in replacements.items():
+            stack.enter_context(mock.patch.object(owner, name, replacement))
         yield

@@ -1,21 +1,50 @@
 """The in-memory table alone, for testing a domain service without the local cloud around it:
 the table is made from the template's own definition (so the schema lives once), empty for each
-test, and nothing reads its stream (an event stays in the outbox, where the test can see it)."""
+test, and nothing reads its stream (an event stays in the outbox, where the test can see it).
+
+And moto as shipped, for the tests of what the local cloud patches: its own methods are taken
+when this module is imported (at collection, before any local cloud patches them) and put back
+by `moto_as_shipped`, even when a local cloud runs in the same test session."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
 
+from infra.local import patches
 from infra.local.template import load_template
 from opencounter.core.settings import settings
 from opencounter.core.table import Item
 
 REGION = "eu-west-1"
+#: the region the tests of moto itself work in, apart from the local cloud's
+MOTO_REGION = "eu-central-1"
+#: every backend method a DynamoDB write reaches, patched or not
+DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+
+#: moto's own attributes, as shipped: (class or module, name) -> what it was at import
+SHIPPED: dict[tuple[Any, str], Any] = {
+    (owner, name): getattr(owner, name, None)
+    for owner, name in {*patches.PATCHED, *((DynamoDBBackend, name) for name in DYNAMODB_WRITES)}}
+
+
+@pytest.fixture
+def moto_as_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's own methods in place, and dummy credentials in a region of these tests' own."""
+    for (owner, name), method in SHIPPED.items():
+        if method is not None:
+            monkeypatch.setattr(owner, name, method)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", MOTO_REGION)
 
 
 @pytest.fixture

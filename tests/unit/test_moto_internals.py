@@ -1,10 +1,11 @@
-"""Guards for every moto internal the local cloud relies on (infra/local/patches.py, cloud.py,
-runtime.py), so that a moto upgrade which moves or changes one fails here, loudly.
+"""Guards for every moto internal the local cloud relies on (infra/local/patches.py, dynamodb.py,
+cloud.py, runtime.py), so that a moto upgrade which moves or changes one fails here, loudly.
 
-These tests exercise moto as shipped: the methods the local cloud patches are taken when this
-module is imported (before any local cloud starts) and put back for each test, so the guards see
-moto's own code even when a local cloud runs in the same test session. For the same reason they
-work in a region of their own, apart from the local cloud's eu-west-1."""
+These tests exercise moto as shipped: the attributes the local cloud patches are taken when the
+tests are collected (before any local cloud starts) and put back for each test (tests/unit/
+conftest.py), so the guards see moto's own code even when a local cloud runs in the same test
+session. For the same reason they work in a region of their own, apart from the local cloud's
+eu-west-1."""
 
 from __future__ import annotations
 
@@ -24,43 +25,28 @@ import moto
 import pytest
 from moto import mock_aws
 from moto.awslambda.models import LambdaBackend
-from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.exceptions import TransactionCanceledException
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.events.models import EventPattern, EventsBackend
 
-from infra.local import patches
+from infra.local import dynamodb, patches
 from infra.local.lambdas import FunctionCrashed
 from infra.local.template import ROOT
+from tests.unit.conftest import MOTO_REGION, SHIPPED
 
-REGION = "eu-central-1"
+REGION = MOTO_REGION
 ACCOUNT = "123456789012"
-DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
-
-# moto's own methods, as shipped: taken at import, before any local cloud patches them
-SHIPPED: dict[tuple[type, str], Callable[..., Any]] = {
-    (LambdaBackend, "invoke"): LambdaBackend.invoke,
-    (EventsBackend, "put_events"): EventsBackend.put_events,
-    **{(DynamoDBBackend, name): getattr(DynamoDBBackend, name, None)
-       for name in {*DYNAMODB_WRITES, *patches.DYNAMODB_WRITES, *patches.DYNAMODB_READS}},
-}
+pytestmark = pytest.mark.usefixtures("moto_as_shipped")
 
 
-@pytest.fixture(autouse=True)
-def moto_as_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's own methods in place, and dummy credentials in a region of these tests' own."""
-    for (owner, name), method in SHIPPED.items():
-        if method is not None:
-            monkeypatch.setattr(owner, name, method)
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-
-
-def shipped(owner: type, name: str) -> Callable[..., Any]:
+def shipped(owner: Any, name: str) -> Any:
     method = SHIPPED[(owner, name)]
     assert method is not None, f"moto no longer has {owner.__name__}.{name}"
-    assert method.__module__.startswith("moto."), f"{owner.__name__}.{name} was already patched at import"
+    # (a module, as moto.dynamodb.models' `copy`, names none)
+    assert getattr(method, "__module__", "moto.").startswith("moto."), \
+        f"{owner.__name__}.{name} was already patched at import"
     return method
 
 
@@ -176,20 +162,55 @@ def test_event_pattern_matches_as_eventbridge_does(kind: str) -> None:
 # ------------------------------------------------------------------ DynamoDB
 
 
-@pytest.mark.parametrize("name", sorted({*DYNAMODB_WRITES, *patches.DYNAMODB_WRITES, *patches.DYNAMODB_READS}))
-def test_dynamodb_backend_has_the_methods_the_patch_locks(name: str) -> None:
-    # Given a method patches.applied wraps in its lock / Then moto's backend has it
-    assert callable(shipped(DynamoDBBackend, name))
+def named(target: tuple[Any, str]) -> str:
+    owner, name = target
+    return f"{owner.__name__}.{name}"
 
 
-def create_table(client: Any, stream: bool = False) -> str:
+@pytest.mark.parametrize("target", sorted(SHIPPED, key=named), ids=named)
+def test_moto_has_every_attribute_the_patches_replace(target: tuple[Any, str]) -> None:
+    # Given an attribute patches.applied replaces (or a backend method every write reaches)
+    # Then moto as shipped has it
+    assert SHIPPED[target] is not None, f"moto no longer has {named(target)}"
+
+
+SIGNATURES: dict[tuple[Any, str], list[str]] = {
+    (DynamoDBBackend, "put_item"): ["self", "table_name", "item_attrs"],
+    (DynamoDBBackend, "update_item"): ["self", "table_name", "key"],
+    (DynamoDBBackend, "delete_item"): ["self", "table_name", "key"],
+    (DynamoDBBackend, "get_item"): ["self", "table_name", "keys"],
+    (DynamoDBBackend, "transact_write_items"): ["self", "transact_items"],
+    (Table, "all_items"): ["self"],
+    (Table, "has_idx_items"): ["self", "index_name"],
+    (Table, "__len__"): ["self"],
+    (StreamShard, "add"): ["self", "old", "new"],
+}
+
+
+@pytest.mark.parametrize("target", sorted(SIGNATURES, key=named), ids=named)
+def test_dynamodb_methods_take_what_the_patches_pass_them(target: tuple[Any, str]) -> None:
+    # Given a DynamoDB method infra/local/dynamodb.py wraps / Then it takes (first) what the wrapper reads
+    expected = SIGNATURES[target]
+    assert parameters(shipped(*target))[:len(expected)] == expected
+
+
+def create_table(client: Any, stream: bool = False, sort_key: bool = False, index: bool = False) -> str:
     name = unique("table")
+    keys = ["PK", "SK"] if sort_key else ["PK"]
     client.create_table(
         TableName=name, BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in zip(keys, ("HASH", "RANGE"), strict=False)],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"}
+                              for a in [*keys, *(["GSI1PK", "GSI1SK"] if index else [])]],
+        **({"GlobalSecondaryIndexes": [{"IndexName": "GSI1", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+            {"AttributeName": "GSI1PK", "KeyType": "HASH"}, {"AttributeName": "GSI1SK", "KeyType": "RANGE"}]}]}
+           if index else {}),
         **({"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}} if stream else {}))
     return name
+
+
+def moto_table(name: str) -> Table:
+    return dynamodb_backends[ACCOUNT][REGION].tables[name]
 
 
 WRITE_APIS: dict[str, Callable[[Any, str], None]] = {
@@ -209,16 +230,17 @@ WRITTEN = {"PutItem": ["new", "old"], "UpdateItem": ["new", "old"], "DeleteItem"
            "TransactWriteItems": ["new"], "BatchWriteItem": ["new"]}
 
 
-def through_methods(names: tuple[str, ...], api: Callable[[Any, str], Any]) -> tuple[list[str], list[str], Any]:
-    """Calls `api` on a fresh table holding one item "old" with moto's backend methods `names`
-    watched: (the watched methods it went through, the keys in the table afterwards, its answer)."""
+def through_methods(targets: tuple[tuple[Any, str], ...], api: Callable[[Any, str], Any]
+                    ) -> tuple[list[str], list[str], Any]:
+    """Calls `api` on a fresh table holding one item "old" with moto's methods `targets` watched:
+    (the watched methods it went through, in order, the keys in the table afterwards, its answer)."""
     seen: list[str] = []
 
-    def watch(name: str) -> Callable[..., Any]:
-        method = shipped(DynamoDBBackend, name)
+    def watch(target: tuple[Any, str]) -> Callable[..., Any]:
+        method = shipped(*target)
 
         def watched(*args: Any, **kwargs: Any) -> Any:
-            seen.append(name)
+            seen.append(target[1])
             return method(*args, **kwargs)
         return watched
 
@@ -227,20 +249,34 @@ def through_methods(names: tuple[str, ...], api: Callable[[Any, str], Any]) -> t
         table = create_table(ddb)
         ddb.put_item(TableName=table, Item={"PK": {"S": "old"}})
         with pytest.MonkeyPatch.context() as patch:
-            for name in names:
-                patch.setattr(DynamoDBBackend, name, watch(name))
+            for target in targets:
+                patch.setattr(*target, watch(target))
             answer = api(ddb, table)
         keys = sorted(item["PK"]["S"] for item in ddb.scan(TableName=table)["Items"])
     return seen, keys, answer
 
 
+WRITE_METHODS = tuple((DynamoDBBackend, name) for name in patches.DYNAMODB_WRITES)
+
+
 @pytest.mark.parametrize("api", sorted(WRITE_APIS))
-def test_every_dynamodb_write_api_goes_through_a_method_the_patch_locks(api: str) -> None:
-    # Given every write method patches.applied locks, watched / When the API writes
-    seen, keys, _ = through_methods(patches.DYNAMODB_WRITES, WRITE_APIS[api])
-    # Then the write happened, and went through at least one locked method
+def test_every_dynamodb_write_api_goes_through_a_method_the_patches_hold_items_in(api: str) -> None:
+    # Given every write method patches.applied wraps, watched / When the API writes
+    seen, keys, _ = through_methods(WRITE_METHODS, WRITE_APIS[api])
+    # Then the write happened, and went through at least one of them
     assert keys == WRITTEN[api]
     assert seen, f"{api} reached moto's table without passing through any of {patches.DYNAMODB_WRITES}"
+
+
+def test_a_transaction_writes_and_checks_through_the_backends_single_item_methods() -> None:
+    # Given the single-item methods watched (a transaction holds its items, and its own writes and
+    # condition checks then take them again in the same thread)
+    targets = tuple((DynamoDBBackend, name) for name in ("put_item", "delete_item", "get_item"))
+    # When a transaction puts one item and deletes another
+    seen, keys, _ = through_methods(targets, WRITE_APIS["TransactWriteItems"])
+    # Then it read and wrote each through them
+    assert keys == WRITTEN["TransactWriteItems"]
+    assert {"put_item", "delete_item", "get_item"} <= set(seen)
 
 
 READ_APIS: dict[str, Callable[[Any, str], dict[str, Any]]] = {
@@ -255,14 +291,55 @@ READ_APIS: dict[str, Callable[[Any, str], dict[str, Any]]] = {
 
 
 @pytest.mark.parametrize("api", sorted(READ_APIS))
-def test_every_dynamodb_read_api_goes_through_a_method_the_patch_locks(api: str) -> None:
-    # Given every read method patches.applied locks, watched (a Query walking the table while a
-    # write adds a partition fails in moto with "dictionary changed size during iteration")
+def test_every_dynamodb_read_api_goes_through_a_method_the_patches_replace(api: str) -> None:
+    # Given every read method patches.applied replaces, watched (one that walked moto's dicts
+    # while a write adds a partition would fail with "dictionary changed size during iteration")
     # When the API reads
     seen, _, answer = through_methods(patches.DYNAMODB_READS, READ_APIS[api])
-    # Then it found the item, and went through at least one locked method
+    # Then it found the item, and went through at least one of them
     assert '"old"' in json.dumps(answer)
     assert seen, f"{api} reached moto's table without passing through any of {patches.DYNAMODB_READS}"
+
+
+def test_moto_keeps_items_by_hash_then_range_key_and_updates_the_stored_object() -> None:
+    with mock_aws():
+        # Given a table with a range key and one without, an item in each
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        ranged, plain = create_table(ddb, sort_key=True), create_table(ddb)
+        ddb.put_item(TableName=ranged, Item={"PK": {"S": "p"}, "SK": {"S": "s"}})
+        ddb.put_item(TableName=plain, Item={"PK": {"S": "p"}})
+        # Then moto keeps them as items[hash][range] and items[hash] (what dynamodb.stored reads)
+        assert isinstance(moto_table(ranged).items[DynamoType({"S": "p"})][DynamoType({"S": "s"})], Item)
+        assert isinstance(moto_table(plain).items[DynamoType({"S": "p"})], Item)
+        # When an item is replaced by a copy (as dynamodb.write does before an update) and updated
+        table = moto_table(plain)
+        first = table.items[DynamoType({"S": "p"})]
+        table.items[DynamoType({"S": "p"})] = copy = Item(first.hash_key, None, first.to_json()["Attributes"])
+        ddb.update_item(TableName=plain, Key={"PK": {"S": "p"}}, UpdateExpression="SET v = :v",
+                        ExpressionAttributeValues={":v": {"S": "x"}})
+    # Then moto changed the object it found stored, in place, and left the one replaced alone
+    assert table.items[DynamoType({"S": "p"})] is copy
+    assert copy.attrs["v"] == DynamoType({"S": "x"}) and "v" not in first.attrs
+
+
+def test_table_methods_that_walk_read_the_table_only_through_its_items() -> None:
+    # Given the methods dynamodb.walking_committed and counting hand a view with a copy of `items`
+    for method in (Table.all_items, Table.has_idx_items, Table.__len__):
+        source = inspect.getsource(shipped(Table, method.__name__))
+        # Then they walk self.items, which the view replaces
+        assert "self.items" in source, method.__name__
+    # And moto's query reads the table's items only through self.all_items() (walked as committed)
+    source = inspect.getsource(Table.query)
+    assert "self.all_items()" in source and "self.items" not in source
+
+
+def test_a_transaction_cancelled_by_moto_names_a_reason_per_item() -> None:
+    # Given moto's exception for a cancelled transaction, made as dynamodb.ItemLocks makes it
+    error = TransactionCanceledException([(None, None, None), ("TransactionConflict", dynamodb.ONGOING, None)])
+    # Then it carries a reason per item, None for those not at fault, as DynamoDB answers
+    body = json.loads(error.description)
+    assert body["CancellationReasons"] == [{"Code": "None"},
+                                           {"Code": "TransactionConflict", "Message": dynamodb.ONGOING}]
 
 
 def test_dynamodb_streams_answer_at_the_regional_endpoint_with_new_images() -> None:
@@ -379,17 +456,13 @@ def current(owner: type, name: str) -> Any:
     return vars(owner)[name]
 
 
-PATCHED = [(LambdaBackend, "invoke"), (EventsBackend, "put_events"),
-           *((DynamoDBBackend, name) for name in (*patches.DYNAMODB_WRITES, *patches.DYNAMODB_READS))]
-
-
 def test_patches_replace_moto_methods_only_while_applied() -> None:
     # Given moto as shipped
-    before = {(owner, name): shipped(owner, name) for owner, name in PATCHED}
+    before = {(owner, name): shipped(owner, name) for owner, name in patches.PATCHED}
     assert all(current(owner, name) is method for (owner, name), method in before.items())
     # When the patches are applied / Then each method is replaced
     with patches.applied(FakeCloud()):
-        kept = [f"{owner.__name__}.{name}" for owner, name in PATCHED if current(owner, name) is before[(owner, name)]]
+        kept = [named(target) for target in patches.PATCHED if current(*target) is before[target]]
         assert not kept, f"still moto's own while applied: {kept}"
     # And afterwards each is moto's own again
     assert all(current(owner, name) is method for (owner, name), method in before.items())
@@ -487,20 +560,19 @@ def test_sns_keeps_text_messages_by_number_in_the_order_sent():
 
 
 def test_moto_backs_up_whole_tables_for_a_transaction_through_its_copy_module():
-    """patches._item_level_rollback relies on moto.dynamodb.models taking its transaction backup
-    with `copy.deepcopy(self.tables[name])` (module attribute `copy`) and restoring it on failure,
-    and on a Table keeping items as items[hash][range] and its stream as stream_shard.items."""
-    import inspect
-
+    """dynamodb.transaction relies on moto.dynamodb.models taking its transaction backup with
+    `copy.deepcopy(self.tables[name])` (module attribute `copy`, which the patches replace) and
+    restoring it on failure, and Streams on a shard numbering each record by its length."""
     import moto.dynamodb.models as dynamodb_models
-    from moto.dynamodb.models.table import StreamShard, Table
 
-    source = inspect.getsource(dynamodb_models.DynamoDBBackend.transact_write_items)
+    source = inspect.getsource(shipped(DynamoDBBackend, "transact_write_items"))
     assert "copy.deepcopy(\n                    self.tables[table_name]\n                )" in source
     assert "self.tables[table_name] = original_table_state[table_name]" in source
-    assert dynamodb_models.copy.__name__ == "copy" or hasattr(dynamodb_models.copy, "deepcopy")
+    assert shipped(dynamodb_models, "copy").__name__ == "copy"
     assert "self.items[hash_value][range_value] = item" in inspect.getsource(Table.put_item)
-    assert "self.items.append(StreamRecord(" in inspect.getsource(StreamShard.add)
+    add = inspect.getsource(shipped(StreamShard, "add"))
+    assert "seq = len(self.items) + self.starting_sequence_number" in add
+    assert "self.items.append(StreamRecord(" in add
 
 
 def test_cognito_admin_create_user_takes_the_arguments_the_invitation_patch_passes():
