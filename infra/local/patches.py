@@ -16,8 +16,10 @@ changes one of these fails loudly there instead of quietly here.
   sign-up went from 16 ms to 150 ms a copy). The local cloud turns that copy off (the module
   `copy` as moto.dynamodb.models sees it) and puts back only the items a failed transaction
   touched;
-- DynamoDB reads: `Table.all_items` (what a Query and a Scan walk), `has_idx_items` and `__len__`
-  walk a copy of the table's committed items, never the dicts a write is changing;
+- DynamoDB reads: `Table.query` is handed only its partition's items, found in an order kept per
+  partition for the table and each index, so a Query costs what its partition holds, not what the
+  table holds; `Table.all_items`, `has_idx_items` and `__len__` walk a copy of the table, never
+  the dicts a write is changing;
 - Cognito `admin_create_user`: Cognito makes a temporary password and e-mails the invitation;
   moto does neither. The local cloud makes one and delivers the invitation to its mailbox.
 """
@@ -48,9 +50,9 @@ from infra.local.lambdas import FunctionCrashed
 #: through put_item and delete_item, as DynamoDB's batches are not atomic either)
 DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
 #: the methods every DynamoDB read reaches: GetItem, BatchGetItem and TransactGetItems read through
-#: the backend's get_item, Query and Scan through the table's walk
+#: the backend's get_item, Query through the table's query, Scan through the table's walk
 DYNAMODB_READS: tuple[tuple[Any, str], ...] = (
-    (DynamoDBBackend, "get_item"), (Table, "all_items"), (Table, "has_idx_items"))
+    (DynamoDBBackend, "get_item"), (Table, "query"), (Table, "all_items"), (Table, "has_idx_items"))
 
 
 class Cloud(Protocol):
@@ -135,7 +137,7 @@ def _invitations(cloud: Cloud, original: Any) -> Any:
 PATCHED: tuple[tuple[Any, str], ...] = (
     (LambdaBackend, "invoke"), (EventsBackend, "put_events"), (CognitoIdpBackend, "admin_create_user"),
     (dynamodb_models, "copy"), *((DynamoDBBackend, name) for name in (*DYNAMODB_WRITES, "get_item")),
-    (Table, "all_items"), (Table, "has_idx_items"), (Table, "__len__"), (StreamShard, "add"))
+    (Table, "query"), (Table, "all_items"), (Table, "has_idx_items"), (Table, "__len__"), (StreamShard, "add"))
 
 
 @contextlib.contextmanager
@@ -152,6 +154,7 @@ def applied(cloud: Cloud) -> Iterator[None]:
         (DynamoDBBackend, "update_item"): dynamodb.write(DynamoDBBackend.update_item, on_a_copy=True),
         (DynamoDBBackend, "transact_write_items"): dynamodb.transaction(DynamoDBBackend.transact_write_items, streams),
         (DynamoDBBackend, "get_item"): dynamodb.read(DynamoDBBackend.get_item),
+        (Table, "query"): dynamodb.query(Table.query),
         (Table, "all_items"): dynamodb.walking_committed(Table.all_items),
         (Table, "has_idx_items"): dynamodb.walking_committed(Table.has_idx_items),
         (Table, "__len__"): dynamodb.counting(Table.__len__),

@@ -1,5 +1,5 @@
-"""The local cloud's DynamoDB behaves as DynamoDB does when requests meet on an item
-(infra/local/dynamodb.py, applied by infra/local/patches.py).
+"""The local cloud's DynamoDB behaves as DynamoDB does when requests meet on an item, and a Query
+costs what its partition holds (infra/local/dynamodb.py, applied by infra/local/patches.py).
 
 Each test runs moto as shipped with the local cloud's patches applied once (tests/unit/
 conftest.py), on a table made from the template's own definition, and looks at what a client
@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from moto.dynamodb.models.table import Table
 
 from infra.local import dynamodb, patches
 from infra.local.template import load_template
-from tests.unit.conftest import MOTO_REGION
+from tests.unit.conftest import MOTO_REGION, SHIPPED
 
 ACCOUNT = "123456789012"
 pytestmark = pytest.mark.usefixtures("moto_as_shipped")
@@ -356,3 +357,113 @@ def test_reads_never_fail_while_writes_add_partitions_and_change_items(local: Lo
         thread.join()
     # Then none of them failed
     assert failures == []
+
+
+# ------------------------------------------------------------------ what a Query costs
+
+
+PARTITION = "CUSTOMER#the-one"
+
+
+def fill(local: Local, table: str, unrelated: int) -> None:
+    """`unrelated` items in partitions of their own (every tenth on GSI1 too, in other index
+    partitions), loaded straight into moto's table, and the partition queried: 200 items, written
+    through the API, each also on GSI1 under SHARD#7."""
+    dynamodb.load(dynamodb_backends[ACCOUNT][MOTO_REGION].tables[table], (
+        item(f"CUSTOMER#{n}", "PROFILE", **({"GSI1PK": f"SHARD#{n % 50}X", "GSI1SK": str(n)} if n % 10 == 0 else {}))
+        for n in range(unrelated)))
+    for n in range(200):
+        local.put(PARTITION, f"ITEM#{n:04d}", table=table, kind="even" if n % 2 else "odd",
+                  GSI1PK="SHARD#7", GSI1SK=f"{PARTITION}#{n:04d}")
+
+
+def pages(local: Local, table: str, **query: Any) -> list[list[str]]:
+    """Every page of a Query, as the sort keys it returned."""
+    found, start, sort_key = [], {}, "GSI1SK" if "IndexName" in query else "SK"
+    while True:
+        answer = local.client.query(TableName=table, **query, **start)
+        found.append([i[sort_key]["S"] for i in answer["Items"]])
+        if "LastEvaluatedKey" not in answer:
+            return found
+        start = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
+
+
+QUERIES: dict[str, dict[str, Any]] = {
+    "whole partition": {"KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": PARTITION}}},
+    "pages of 30": {"KeyConditionExpression": "PK = :p", "Limit": 30,
+                    "ExpressionAttributeValues": {":p": {"S": PARTITION}}},
+    "newest first, pages of 25": {"KeyConditionExpression": "PK = :p", "Limit": 25, "ScanIndexForward": False,
+                                  "ExpressionAttributeValues": {":p": {"S": PARTITION}}},
+    "begins_with, pages of 4": {"KeyConditionExpression": "PK = :p AND begins_with(SK, :s)", "Limit": 4,
+                                "ExpressionAttributeValues": {":p": {"S": PARTITION}, ":s": {"S": "ITEM#001"}}},
+    "between, filtered": {"KeyConditionExpression": "PK = :p AND SK BETWEEN :a AND :b", "Limit": 7,
+                          "FilterExpression": "kind = :k", "ExpressionAttributeValues": {
+                              ":p": {"S": PARTITION}, ":a": {"S": "ITEM#0050"}, ":b": {"S": "ITEM#0080"},
+                              ":k": {"S": "odd"}}},
+    "after, newest first": {"KeyConditionExpression": "PK = :p AND SK > :s", "Limit": 9, "ScanIndexForward": False,
+                            "ExpressionAttributeValues": {":p": {"S": PARTITION}, ":s": {"S": "ITEM#0180"}}},
+    "index, pages of 40": {"IndexName": "GSI1", "KeyConditionExpression": "GSI1PK = :g", "Limit": 40,
+                           "ExpressionAttributeValues": {":g": {"S": "SHARD#7"}}},
+    "index, range, newest first": {"IndexName": "GSI1", "KeyConditionExpression": "GSI1PK = :g AND GSI1SK <= :s",
+                                   "Limit": 11, "ScanIndexForward": False, "ExpressionAttributeValues": {
+                                       ":g": {"S": "SHARD#7"}, ":s": {"S": f"{PARTITION}#0100"}}},
+    "empty partition": {"KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": "NOBODY"}}},
+}
+
+
+class _NotWalked(defaultdict):
+    """moto's `Table.items`, refusing to be walked: a Query that walked the table would fail."""
+
+    def _walked(self, *args: Any) -> Any:
+        raise AssertionError("the Query walked the whole table")
+
+    __iter__ = values = items = keys = _walked  # type: ignore[assignment]
+
+
+def test_a_query_answers_the_same_and_reads_only_its_partition_with_100000_unrelated_items(local: Local) -> None:
+    # Given the same partition in a table with 1,000 unrelated items and one with 100,000
+    small, large = local.create(), local.create()
+    fill(local, small, 1_000)
+    fill(local, large, 100_000)
+    tables = dynamodb_backends[ACCOUNT][MOTO_REGION].tables
+    # When every kind of Query is asked of both, every page, the large table refusing to be walked
+    tables[large].items = _NotWalked(dict, dict.items(tables[large].items))
+    answers = {size: {name: pages(local, table, **query) for name, query in QUERIES.items()}
+               for size, table in (("small", small), ("large", large))}
+    # Then the answers are the same, page for page
+    assert answers["small"] == answers["large"]
+    # And they are the partition's own, in DynamoDB's order
+    whole = [f"ITEM#{n:04d}" for n in range(200)]
+    assert answers["large"]["whole partition"] == [whole]
+    assert sum(answers["large"]["pages of 30"], []) == whole and len(answers["large"]["pages of 30"]) == 7
+    assert sum(answers["large"]["newest first, pages of 25"], []) == whole[::-1]
+    assert sum(answers["large"]["begins_with, pages of 4"], []) == whole[10:20]
+    assert sum(answers["large"]["between, filtered"], []) == [s for s in whole[50:81] if int(s[-4:]) % 2 == 0]
+    assert sum(answers["large"]["after, newest first"], []) == whole[181:][::-1]
+    assert sum(answers["large"]["index, pages of 40"], []) == [f"{PARTITION}#{s[5:]}" for s in whole]
+    assert sum(answers["large"]["index, range, newest first"], []) == [
+        f"{PARTITION}#{s[5:]}" for s in whole[:101]][::-1]
+    assert answers["large"]["empty partition"] == [[]]
+
+
+def test_a_query_answers_as_moto_itself_does(local: Local, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a partition, and items changed, moved between index partitions and deleted since
+    fill(local, local.name, 300)
+    for n in range(0, 200, 7):
+        local.client.update_item(TableName=local.name, Key=key(PARTITION, f"ITEM#{n:04d}"),
+                                 UpdateExpression="SET GSI1SK = :s, kind = :k", ExpressionAttributeValues={
+                                     ":s": {"S": f"moved-{n}"}, ":k": {"S": "moved"}})
+    for n in range(3, 200, 11):
+        local.client.delete_item(TableName=local.name, Key=key(PARTITION, f"ITEM#{n:04d}"))
+    for n in range(5, 200, 13):
+        local.client.update_item(TableName=local.name, Key=key(PARTITION, f"ITEM#{n:04d}"),
+                                 UpdateExpression="SET GSI1PK = :g", ExpressionAttributeValues={":g": {"S": "SHARD#8"}})
+    # When every kind of Query is asked as patched, then of moto's own Query
+    patched = {name: pages(local, local.name, **query) for name, query in QUERIES.items()}
+    for name in ("query", "all_items"):
+        monkeypatch.setattr(Table, name, SHIPPED[(Table, name)])
+    shipped = {name: pages(local, local.name, **query) for name, query in QUERIES.items()}
+    # Then the answers are the same, page for page (and there are answers)
+    assert patched == shipped
+    deleted = set(range(3, 200, 11)) - set(range(5, 200, 13))  # an update of a deleted item makes it again
+    assert sum(len(page) for page in patched["whole partition"]) == 200 - len(deleted)

@@ -180,6 +180,9 @@ SIGNATURES: dict[tuple[Any, str], list[str]] = {
     (DynamoDBBackend, "delete_item"): ["self", "table_name", "key"],
     (DynamoDBBackend, "get_item"): ["self", "table_name", "keys"],
     (DynamoDBBackend, "transact_write_items"): ["self", "transact_items"],
+    (Table, "query"): ["self", "hash_key", "range_comparison", "range_objs", "limit", "exclusive_start_key",
+                       "scan_index_forward", "projection_expressions", "index_name", "consistent_read",
+                       "filter_expression", "hash_key_conditions", "range_key_conditions", "filter_kwargs"],
     (Table, "all_items"): ["self"],
     (Table, "has_idx_items"): ["self", "index_name"],
     (Table, "__len__"): ["self"],
@@ -328,9 +331,54 @@ def test_table_methods_that_walk_read_the_table_only_through_its_items() -> None
         source = inspect.getsource(shipped(Table, method.__name__))
         # Then they walk self.items, which the view replaces
         assert "self.items" in source, method.__name__
-    # And moto's query reads the table's items only through self.all_items() (walked as committed)
-    source = inspect.getsource(Table.query)
+    # And moto's query reads the table's items only through self.all_items() (a view gives its own)
+    source = inspect.getsource(shipped(Table, "query"))
     assert "self.all_items()" in source and "self.items" not in source
+
+
+def test_moto_query_answers_from_the_items_all_items_gives_with_a_page_end_only_past_the_limit() -> None:
+    with mock_aws():
+        # Given a partition of five items
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        name = create_table(ddb, sort_key=True)
+        for n in range(5):
+            ddb.put_item(TableName=name, Item={"PK": {"S": "p"}, "SK": {"S": f"s{n}"}})
+        table = moto_table(name)
+        items = shipped(Table, "all_items")(table)
+        query = shipped(Table, "query")
+
+        def answer(offered: list[Item], limit: int | None) -> tuple[list[str], Any]:
+            view = dynamodb._View(table, all_items=lambda: offered)
+            found, _, last = query(view, DynamoType({"S": "p"}), None, [], limit, None, True, None)
+            return [i.range_key.value for i in found], last and last["SK"].value
+        # When moto's query is offered only some of them / Then it answers from those alone
+        assert answer(items[1:3], None) == (["s1", "s2"], None)
+        # And it ends a page (LastEvaluatedKey) only when it sees one item more than the Limit
+        assert answer(items[:2], 2) == (["s0", "s1"], None)
+        assert answer(items[:3], 2) == (["s0", "s1"], "s1")
+
+
+def test_moto_sorts_an_index_by_its_range_key_then_the_tables_keys_by_dynamotype_order() -> None:
+    with mock_aws():
+        # Given items in one index partition, some with equal index range keys
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        name = create_table(ddb, sort_key=True, index=True)
+        rows = [("b", "2", "x"), ("a", "9", "x"), ("a", "10", "y"), ("c", "1", "w"), ("a", "1", "x")]
+        for pk, sk, gsk in rows:
+            ddb.put_item(TableName=name, Item={"PK": {"S": pk}, "SK": {"S": sk}, "GSI1PK": {"S": "g"},
+                                               "GSI1SK": {"S": gsk}})
+        answered = ddb.query(TableName=name, IndexName="GSI1", KeyConditionExpression="GSI1PK = :g",
+                             ExpressionAttributeValues={":g": {"S": "g"}})["Items"]
+        # Then moto's order is the order dynamodb.py keeps (index range key, table hash, table range)
+        ordering = next(o for o in dynamodb._orderings(moto_table(name)) if o.name == "GSI1")
+        kept = sorted(rows, key=lambda r: ordering.position(
+            Item(DynamoType({"S": r[0]}), DynamoType({"S": r[1]}), {
+                "PK": {"S": r[0]}, "SK": {"S": r[1]}, "GSI1PK": {"S": "g"}, "GSI1SK": {"S": r[2]}}))[1])
+        assert [(i["PK"]["S"], i["SK"]["S"], i["GSI1SK"]["S"]) for i in answered] == kept
+    # And DynamoType orders as its cast value does (numbers as numbers)
+    numbers = [DynamoType({"N": n}) for n in ("10", "9", "-1.5", "100")]
+    assert sorted(numbers) == sorted(numbers, key=lambda v: v.cast_value)
+    assert [v.value for v in sorted(numbers)] == ["-1.5", "9", "10", "100"]
 
 
 def test_a_transaction_cancelled_by_moto_names_a_reason_per_item() -> None:
