@@ -57,6 +57,8 @@ class LocalCloud:
         self.faults: dict[str, Callable[[Any], None]] = {}
         self.delivery = Delivery(self.deployed, self.client, self.invoke, self._submit, synchronous=synchronous)
         self.mail = Mailbox(region)
+        #: SQS's clock, which later() moves on
+        self.queue_clock = patches.QueueClock()
         self._work: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._busy = 0
         self._busy_lock = threading.Condition()
@@ -209,6 +211,20 @@ class LocalCloud:
             except Exception:
                 traceback.print_exc()
 
+    def later(self, seconds: float) -> None:
+        """Let `seconds` pass for the queues, as if the time had gone by: a message waiting out
+        its visibility timeout comes back and is handed over again, settled each time. The
+        clock moves in steps no longer than the shortest visibility timeout of a queue a
+        function reads, so a message failing again waits its whole timeout again."""
+        step = min((sub.visibility_timeout_s for sub in self.deployed.queues if sub.visibility_timeout_s),
+                   default=seconds)
+        left = seconds
+        while left > 0:
+            moved = min(step, left)
+            self.queue_clock.offset_s += moved
+            left -= moved
+            self.settle()
+
     def _busy_executions(self) -> int:
         """Executions still working. One parked in a Wait state for longer than PARKED_AFTER_S is
         waiting for its time (a move date, a verification window): a future consequence, not one
@@ -235,7 +251,9 @@ class LocalCloud:
 
     def settle(self, timeout: float = 60.0) -> None:
         """Wait until every consequence of what happened so far has happened: stream records
-        delivered, events routed, executions finished. In synchronous mode this does the work."""
+        delivered, events routed, executions finished. In synchronous mode this does the work.
+        A queued message waiting out its visibility timeout after a failure is, like an execution
+        parked in a Wait state, a consequence in the future (later() brings it about)."""
         deadline = time.monotonic() + timeout
         with self._settle_lock:
             while time.monotonic() < deadline:

@@ -9,7 +9,10 @@
 - DynamoDB streams: the table's stream is read through the public streams API and handed to its
   consumers with their filter criteria, batch size, partial batch failures and on-failure queue;
 - SQS event sources: queues are polled and their messages handed to the consumer in batches,
-  with partial batch failures; the queue's own redrive policy (in moto) moves poison to its DLQ.
+  with partial batch failures. As Lambda's poller does, a message taken is invisible to any other
+  consumer for the queue's VisibilityTimeout, deleted when it succeeded, and left to come back
+  once that timeout has passed when it failed; the queue's own redrive policy (in moto) moves it
+  to its DLQ on the receive after maxReceiveCount.
 """
 
 from __future__ import annotations
@@ -165,8 +168,8 @@ class Delivery:
 
     def poll_queues(self) -> bool:
         """Hand waiting messages to their consumers, as Lambda's SQS poller does; True when
-        anything was handed over. A message that fails is made visible again at once (the
-        queue's redrive policy moves it to its DLQ after maxReceiveCount receives)."""
+        anything was handed over. A message that fails comes back after the queue's visibility
+        timeout (the queue's redrive policy moves it to its DLQ after maxReceiveCount receives)."""
         moved = False
         for sub in self.deployed.queues:
             moved |= self._poll_queue(sub)
@@ -178,7 +181,7 @@ class Delivery:
         while len(messages) < sub.batch_size:
             received = sqs.receive_message(
                 QueueUrl=sub.queue_url, MaxNumberOfMessages=min(10, sub.batch_size - len(messages)),
-                AttributeNames=["All"], MessageAttributeNames=["All"], VisibilityTimeout=30).get("Messages", [])
+                AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
             if not received:
                 break
             messages += received
@@ -196,10 +199,7 @@ class Delivery:
         except FunctionCrashed:
             failed = {r["messageId"] for r in records}
         for record in records:
-            if record["messageId"] in failed:
-                sqs.change_message_visibility(QueueUrl=sub.queue_url, ReceiptHandle=record["receiptHandle"],
-                                              VisibilityTimeout=0)
-            else:
+            if record["messageId"] not in failed:  # a failed one waits out its visibility timeout
                 sqs.delete_message(QueueUrl=sub.queue_url, ReceiptHandle=record["receiptHandle"])
         return True
 

@@ -58,6 +58,7 @@ class QueueSubscription:
     queue_arn: str
     batch_size: int
     report_item_failures: bool
+    visibility_timeout_s: int
 
 
 @dataclass
@@ -303,10 +304,12 @@ def _connect_events(r: Resolver, client: Callable[[str], Any], deployed: Deploym
                 dead_letter_arn=props.get("DeadLetterConfig", {}).get("Arn")))
         elif event["Type"] == "SQS":
             queue_name = props["Queue"].rsplit(":", 1)[-1]
+            url = client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"]
+            visibility = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
             deployed.queues.append(QueueSubscription(
-                function=name, queue_url=client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"],
-                queue_arn=props["Queue"], batch_size=int(props.get("BatchSize", 10)),
-                report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])))
+                function=name, queue_url=url, queue_arn=props["Queue"], batch_size=int(props.get("BatchSize", 10)),
+                report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                visibility_timeout_s=int(visibility["Attributes"]["VisibilityTimeout"])))
         elif event["Type"] == "DynamoDB":
             filters = [EventPattern.load(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])]
             deployed.streams.append(StreamSubscription(

@@ -20,6 +20,8 @@ changes one of these fails loudly there instead of quietly here.
   partition for the table and each index, so a Query costs what its partition holds, not what the
   table holds; `Table.all_items`, `has_idx_items` and `__len__` walk a copy of the table, never
   the dicts a write is changing;
+- SQS: `unix_time` and `unix_time_millis` as moto.sqs.models sees them are the queues' clock
+  (QueueClock), which the local cloud moves on to let a visibility timeout pass in a test;
 - Cognito `admin_create_user`: Cognito makes a temporary password and e-mails the invitation;
   moto does neither. The local cloud makes one and delivers the invitation to its mailbox.
 """
@@ -30,6 +32,7 @@ import contextlib
 import copy
 import json
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -37,6 +40,7 @@ from typing import Any, Protocol
 from unittest import mock
 
 import moto.dynamodb.models as dynamodb_models
+import moto.sqs.models as sqs_models
 from moto.awslambda.models import LambdaBackend
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
@@ -65,6 +69,8 @@ class Cloud(Protocol):
     def route_event(self, bus: str, event: dict[str, Any]) -> None: ...
 
     def deliver_mail(self, to: str, subject: str, body: str, source: str = ...) -> None: ...
+
+    queue_clock: QueueClock
 
 
 def _invoke(cloud: Cloud) -> Any:
@@ -117,6 +123,20 @@ class _CopyWithoutTableBackups:
         return getattr(copy, name)
 
 
+class QueueClock:
+    """The time SQS keeps (sending, visibility timeouts, delays): the real time, moved on by
+    `offset_s` when the local cloud lets time pass for the queues (LocalCloud.later)."""
+
+    def __init__(self) -> None:
+        self.offset_s = 0.0
+
+    def seconds(self) -> float:
+        return time.time() + self.offset_s
+
+    def millis(self) -> float:
+        return self.seconds() * 1000
+
+
 def _invitations(cloud: Cloud, original: Any) -> Any:
     def admin_create_user(self: CognitoIdpBackend, user_pool_id: str, username: str, message_action: str,
                           temporary_password: str, attributes: list[dict[str, str]]) -> Any:
@@ -137,7 +157,8 @@ def _invitations(cloud: Cloud, original: Any) -> Any:
 PATCHED: tuple[tuple[Any, str], ...] = (
     (LambdaBackend, "invoke"), (EventsBackend, "put_events"), (CognitoIdpBackend, "admin_create_user"),
     (dynamodb_models, "copy"), *((DynamoDBBackend, name) for name in (*DYNAMODB_WRITES, "get_item")),
-    (Table, "query"), (Table, "all_items"), (Table, "has_idx_items"), (Table, "__len__"), (StreamShard, "add"))
+    (Table, "query"), (Table, "all_items"), (Table, "has_idx_items"), (Table, "__len__"), (StreamShard, "add"),
+    (sqs_models, "unix_time"), (sqs_models, "unix_time_millis"))
 
 
 @contextlib.contextmanager
@@ -159,6 +180,8 @@ def applied(cloud: Cloud) -> Iterator[None]:
         (Table, "has_idx_items"): dynamodb.walking_committed(Table.has_idx_items),
         (Table, "__len__"): dynamodb.counting(Table.__len__),
         (StreamShard, "add"): streams.patched(),
+        (sqs_models, "unix_time"): cloud.queue_clock.seconds,
+        (sqs_models, "unix_time_millis"): cloud.queue_clock.millis,
     }
     with contextlib.ExitStack() as stack:
         for (owner, name), replacement in replacements.items():

@@ -1,6 +1,6 @@
 """Usage arrives on the usage queue (directly, or as events from the bus) and is shown per
-product and month; each record counts once, and a record that cannot be taken in ends in the DLQ
-without holding up the others."""
+product and month; each record counts once, and a record that cannot be taken in comes back
+after the queue's visibility timeout and ends in the DLQ, without holding up the others."""
 
 from __future__ import annotations
 
@@ -39,29 +39,49 @@ def test_usage_from_the_queue_and_the_bus_shows_per_product_and_month_counted_on
     assert other[mobile]["records"] == 0
 
 
-def test_a_record_that_cannot_be_taken_in_goes_to_the_dlq_and_the_rest_of_its_batch_counts(cloud, customer):
+def test_a_record_that_cannot_be_taken_in_comes_back_after_the_visibility_timeout_then_goes_to_the_dlq(
+        cloud, customer, faults):
     # Given a product, and a record for a product the customer does not hold among good ones
     mobile = give_product(customer, "MOBILE-20GB")
     stray = usage(customer, "no-such-product", "data_mb", 10)
     sqs = cloud.cloud.client("sqs")
-    dlq = cloud.cloud.resolver.physical["UsageDLQ"]
-    before = int(sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])[
-        "Attributes"]["ApproximateNumberOfMessages"])
+    queue, dlq = cloud.cloud.resolver.physical["UsageQueue"], cloud.cloud.resolver.physical["UsageDLQ"]
+    queue_attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    timeout = int(queue_attributes["VisibilityTimeout"])
+    most = json.loads(queue_attributes["RedrivePolicy"])["maxReceiveCount"]
+    handed: list[tuple[str, str]] = []  # (record id, receive count) of each record handed to the intake
+    others: list[list] = []  # what another consumer of the queue received meanwhile
+
+    def watch(event: dict) -> None:
+        handed.extend((json.loads(r["body"])["record_id"], r["attributes"]["ApproximateReceiveCount"])
+                      for r in event["Records"])
+        others.append(sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []))
+    faults["UsageIntakeFunction"] = watch
 
     # When they arrive in one batch
     send_usage(cloud, usage(customer, mobile, "data_mb", 100), stray, usage(customer, mobile, "data_mb", 200))
 
-    # Then the good records count
+    # Then the good records count at once
     products = {p["product_id"]: p for p in customer.get("/me/usage", params={"period": "2026-10"}).json()["products"]}
     assert {u["unit"]: u["used"] for u in products[mobile]["usage"]}["data_mb"] == 300
-    # And the stray one, after the queue's retries, waits in the usage DLQ
+    # And no other consumer could take a record while the intake was taking it in
+    assert others and all(received == [] for received in others)
+    # And the stray one is invisible to every consumer while its visibility timeout runs
+    assert sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []) == []
+    assert sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])[
+        "Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+    cloud.cloud.later(timeout - 10)
+    assert [count for record, count in handed if record == stray["record_id"]] == ["1"]
+    # And once the timeout has passed it is handed over again
+    cloud.cloud.later(10)
+    assert [count for record, count in handed if record == stray["record_id"]] == ["1", "2"]
+    # And after maxReceiveCount receives it waits in the usage DLQ, not in the queue
+    cloud.cloud.later(timeout * (most - 1))
+    assert [count for record, count in handed if record == stray["record_id"]] == [str(n + 1) for n in range(most)]
     messages = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
-    assert len(messages) + before >= 1
-    assert any(json.loads(m["Body"])["record_id"] == stray["record_id"] for m in messages)
-    # And the usage queue is empty: nothing is stuck
-    left = sqs.get_queue_attributes(QueueUrl=cloud.cloud.resolver.physical["UsageQueue"],
-                                    AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
-    assert left["ApproximateNumberOfMessages"] == "0"
+    assert stray["record_id"] in [json.loads(m["Body"])["record_id"] for m in messages]
+    left = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert (left["ApproximateNumberOfMessages"], left["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
 
 
 @pytest.mark.parametrize("period", ["2026-13", "", "2026-1\n"])

@@ -36,6 +36,9 @@ pytestmark = pytest.mark.usefixtures("moto_as_shipped")
 class Cloud:
     """What patches.applied needs of a local cloud; no function is run here."""
 
+    def __init__(self) -> None:
+        self.queue_clock = patches.QueueClock()
+
     def invoke(self, name: str, event: Any) -> Any:
         raise AssertionError(f"no function runs in these tests ({name})")
 

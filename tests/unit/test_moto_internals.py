@@ -390,6 +390,26 @@ def test_a_transaction_cancelled_by_moto_names_a_reason_per_item() -> None:
                                            {"Code": "TransactionConflict", "Message": dynamodb.ONGOING}]
 
 
+def test_sqs_keeps_visibility_by_its_modules_clock() -> None:
+    import moto.sqs.models as sqs_models
+
+    with mock_aws():
+        # Given a queue with a visibility timeout, and a message received (in flight)
+        sqs = boto3.client("sqs", region_name=REGION)
+        url = sqs.create_queue(QueueName=unique("queue"), Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="m")
+        assert len(sqs.receive_message(QueueUrl=url).get("Messages", [])) == 1
+        assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+        # When the module's clock (what patches.QueueClock replaces) says a minute has passed
+        real = shipped(sqs_models, "unix_time_millis")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sqs_models, "unix_time_millis", lambda: real() + 61_000)
+            patch.setattr(sqs_models, "unix_time", lambda: real() / 1000 + 61)
+            again = sqs.receive_message(QueueUrl=url, AttributeNames=["All"]).get("Messages", [])
+    # Then the message is visible again, received a second time
+    assert [m["Attributes"]["ApproximateReceiveCount"] for m in again] == ["2"]
+
+
 def test_dynamodb_streams_answer_at_the_regional_endpoint_with_new_images() -> None:
     with mock_aws():
         # Given a table with a NEW_AND_OLD_IMAGES stream, and an item written then changed
@@ -483,6 +503,7 @@ class FakeCloud:
     """What patches.applied needs of the local cloud, recording what it is asked to do."""
 
     def __init__(self) -> None:
+        self.queue_clock = patches.QueueClock()
         self.invoked: list[tuple[str, Any]] = []
         self.queued: list[tuple[str, Any]] = []
         self.routed: list[tuple[str, dict[str, Any]]] = []
