@@ -1,7 +1,11 @@
 """Lambda, in this process: each function of the template is imported from its code directory
-and called like a warm Lambda (one module per function, the shared layer loaded once), with a
-context that counts down the function's timeout. A handler that raises is what Lambda reports
-as an Unhandled function error."""
+and called like a warm Lambda (the shared layer loaded once), with a context that counts down the
+function's timeout. A handler that raises is what Lambda reports as an Unhandled function error.
+
+As in Lambda, an execution environment serves one request at a time: a request that finds every
+environment of its function busy gets a new one (the function's module imported again, a cold
+start), so requests served side by side never share a handler's module state (the resolver's
+current event, above all); an environment is kept, warm, for the next request."""
 
 from __future__ import annotations
 
@@ -62,27 +66,38 @@ class Function:
     #: asynchronous invocations: Lambda's retries after the first try, and the on-failure queue
     async_retries: int = 2
     on_failure_arn: str | None = None
-    _handler: Callable | None = None
+    #: the handlers of the environments not serving a request now
+    _idle: list[Callable] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: one environment starts at a time: its module sets up the process's one logger of the function
+    _starting: threading.Lock = field(default_factory=threading.Lock)
+    #: execution environments started so far
+    environments: int = 0
 
-    def handler(self) -> Callable:
+    def _environment(self) -> Callable:
+        """The handler of an idle execution environment, or of a new one."""
         with self._lock:
-            if self._handler is None:
-                module_name, attribute = self.handler_path.rsplit(".", 1)
-                spec = importlib.util.spec_from_file_location(
-                    f"opencounter_function_{self.name}", self.code_dir / f"{module_name}.py")
-                module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-                spec.loader.exec_module(module)  # type: ignore[union-attr]
-                self._handler = getattr(module, attribute)
-            return self._handler
+            if self._idle:
+                return self._idle.pop()
+            self.environments += 1
+        with self._starting:
+            module_name, attribute = self.handler_path.rsplit(".", 1)
+            spec = importlib.util.spec_from_file_location(
+                f"opencounter_function_{self.name}", self.code_dir / f"{module_name}.py")
+            module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+            spec.loader.exec_module(module)  # type: ignore[union-attr]
+            return getattr(module, attribute)
 
     def invoke(self, event: Any) -> Any:
+        handler = self._environment()
         context = LambdaContext(self.name, self.arn, self.memory, self.timeout)
         try:
-            return self.handler()(event, context)
+            return handler(event, context)
         except Exception as error:
             raise FunctionCrashed(self.name, error) from error
         finally:
+            with self._lock:
+                self._idle.append(handler)
             if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
                 _discard_metrics()
 

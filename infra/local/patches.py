@@ -1,4 +1,4 @@
-"""The moto internals the local cloud relies on, patched in one place.
+"""The moto internals the local cloud relies on, patched in one place (and one of Powertools').
 
 Each patch is guarded by tests/unit/test_moto_internals.py, so a moto upgrade that moves or
 changes one of these fails loudly there instead of quietly here.
@@ -23,7 +23,11 @@ changes one of these fails loudly there instead of quietly here.
 - SQS: `unix_time` and `unix_time_millis` as moto.sqs.models sees them are the queues' clock
   (QueueClock), which the local cloud moves on to let a visibility timeout pass in a test;
 - Cognito `admin_create_user`: Cognito makes a temporary password and e-mails the invitation;
-  moto does neither. The local cloud makes one and delivers the invitation to its mailbox.
+  moto does neither. The local cloud makes one and delivers the invitation to its mailbox;
+- Powertools' event handler keeps the request it resolves (`current_event`, `lambda_context`) on
+  its `BaseRouter` class, one per process, as Lambda serves one request per process at a time.
+  The local cloud serves requests side by side in threads, so it keeps them per thread
+  (`_routing_per_thread`); a function's environments are one per request (lambdas.py).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import contextlib
 import copy
 import json
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -41,6 +46,7 @@ from unittest import mock
 
 import moto.dynamodb.models as dynamodb_models
 import moto.sqs.models as sqs_models
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from moto.awslambda.models import LambdaBackend
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
@@ -153,6 +159,47 @@ def _invitations(cloud: Cloud, original: Any) -> Any:
     return admin_create_user
 
 
+class _PerThread:
+    """A value kept per thread, read and set through attribute access (a data descriptor)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return getattr(self._local, "value", None)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        self._local.value = value
+
+
+#: what Powertools' event handler keeps on BaseRouter for the request it resolves
+ROUTING_STATE = ("current_event", "lambda_context")
+
+
+@contextlib.contextmanager
+def _routing_per_thread() -> Iterator[None]:
+    """BaseRouter's `current_event` and `lambda_context` kept per thread: on every resolver (a
+    descriptor in the class) and on the class itself (the same descriptor in a metaclass of its
+    own, as Powertools sets them with `BaseRouter.current_event = ...`)."""
+    if isinstance(vars(type(BaseRouter)).get(ROUTING_STATE[0]), _PerThread):
+        yield  # kept per thread already (a local cloud inside another's patches)
+        return
+    kept = {name: _PerThread() for name in ROUTING_STATE}
+    shipped_meta, before = type(BaseRouter), {name: BaseRouter.__dict__.get(name) for name in ROUTING_STATE}
+    for name, value in kept.items():
+        setattr(BaseRouter, name, value)
+    BaseRouter.__class__ = type("RoutingPerThread", (shipped_meta,), dict(kept))
+    try:
+        yield
+    finally:
+        BaseRouter.__class__ = shipped_meta
+        for name, value in before.items():
+            if value is None:
+                delattr(BaseRouter, name)
+            else:
+                setattr(BaseRouter, name, value)
+
+
 #: every moto attribute applied() replaces: (class or module, name)
 PATCHED: tuple[tuple[Any, str], ...] = (
     (LambdaBackend, "invoke"), (EventsBackend, "put_events"), (CognitoIdpBackend, "admin_create_user"),
@@ -186,4 +233,5 @@ def applied(cloud: Cloud) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         for (owner, name), replacement in replacements.items():
             stack.enter_context(mock.patch.object(owner, name, replacement))
+        stack.enter_context(_routing_per_thread())
         yield

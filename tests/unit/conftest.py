@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
@@ -34,17 +35,37 @@ SHIPPED: dict[tuple[Any, str], Any] = {
     for owner, name in {*patches.PATCHED, *((DynamoDBBackend, name) for name in DYNAMODB_WRITES)}}
 
 
+#: Powertools' router as shipped: its metaclass (what patches keep per thread is not on its class)
+SHIPPED_ROUTER_META = type(BaseRouter)
+
+
+def _router(meta: type, state: dict[str, Any]) -> None:
+    """Powertools' router with this metaclass and these attributes kept on its class."""
+    BaseRouter.__class__ = SHIPPED_ROUTER_META  # attributes set on the class itself, not through a descriptor
+    for name, value in state.items():
+        if value is not None:
+            setattr(BaseRouter, name, value)
+        elif name in vars(BaseRouter):
+            delattr(BaseRouter, name)
+    BaseRouter.__class__ = meta
+
+
 @pytest.fixture
-def moto_as_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's own methods in place, and dummy credentials in a region of these tests' own."""
+def moto_as_shipped(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's own methods (and Powertools' router) in place, and dummy credentials in a region of
+    these tests' own."""
     for (owner, name), method in SHIPPED.items():
         if method is not None:
             monkeypatch.setattr(owner, name, method)
+    before = type(BaseRouter), {name: vars(BaseRouter).get(name) for name in patches.ROUTING_STATE}
+    _router(SHIPPED_ROUTER_META, dict.fromkeys(patches.ROUTING_STATE))
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", MOTO_REGION)
+    yield
+    _router(*before)
 
 
 @pytest.fixture

@@ -14,15 +14,18 @@ import inspect
 import io
 import json
 import re
+import threading
 import time
 import uuid
 import zipfile
+from abc import ABCMeta
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import moto
 import pytest
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, BaseRouter
 from moto import mock_aws
 from moto.awslambda.models import LambdaBackend
 from moto.dynamodb.exceptions import TransactionCanceledException
@@ -573,6 +576,51 @@ def test_patched_lambda_invoke_runs_the_cloud_handler(lambda_function: tuple[Any
     # And the asynchronous one was handed to the cloud to run later
     assert queued["StatusCode"] == 202
     assert cloud.queued == [(name, {"n": 2})]
+
+
+def test_powertools_keeps_the_request_it_resolves_on_its_router_class() -> None:
+    # Given Powertools' REST resolver (what patches._routing_per_thread keeps per thread)
+    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+
+    source = inspect.getsource(ApiGatewayResolver.resolve)
+    # Then it keeps the event and context on BaseRouter, the class, for the whole process
+    assert "BaseRouter.current_event = self._to_proxy_event(" in source
+    assert "BaseRouter.lambda_context = context" in source
+    assert set(patches.ROUTING_STATE) <= set(inspect.get_annotations(BaseRouter))
+
+
+def api_event(name: str) -> dict[str, Any]:
+    return {"resource": "/who", "path": "/who", "httpMethod": "GET", "headers": {}, "multiValueHeaders": {},
+            "queryStringParameters": {"name": name}, "multiValueQueryStringParameters": {"name": [name]},
+            "pathParameters": None, "requestContext": {"resourcePath": "/who", "httpMethod": "GET"}, "body": None,
+            "isBase64Encoded": False}
+
+
+def test_patched_routing_keeps_the_requests_of_threads_apart() -> None:
+    # Given resolvers (one per execution environment) answering who asked, once both requests are in
+    answered: dict[str, str] = {}
+    both_in = threading.Barrier(2)
+
+    def serve(name: str) -> None:
+        app = APIGatewayRestResolver()
+
+        @app.get("/who")
+        def who() -> dict[str, str]:
+            both_in.wait(5)
+            return {"who": app.current_event.get_query_string_value("name", "")}
+        answered[name] = json.loads(app.resolve(api_event(name), None)["body"])["who"]
+
+    with patches.applied(FakeCloud()):
+        # When two requests are resolved side by side in threads
+        threads = [threading.Thread(target=serve, args=(name,)) for name in ("anna", "bob")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    # Then each was answered from its own request
+    assert answered == {"anna": "anna", "bob": "bob"}
+    # And afterwards the router is as shipped again
+    assert type(BaseRouter) is ABCMeta and not set(patches.ROUTING_STATE) & set(vars(BaseRouter))
 
 
 def test_patched_put_events_routes_only_accepted_events_and_only_while_applied() -> None:
