@@ -79,3 +79,12 @@ class InternalError(DomainError):
     """Something went wrong on our side (a bug): the answer names the request to quote."""
 
     code, status = "internal_error", 500
+
+
+class Contended(DomainError):
+    """Other requests held what this one writes at the same moment, every time it was tried:
+    nothing was done, and the same request sent again shortly will do. Answered as a Conflict is
+    (409), but not one: nothing clashed with the record's state, so no caller mistakes it for a
+    conflict it expects (an event already applied, a version gone)."""
+
+    code, status = "conflict", 409

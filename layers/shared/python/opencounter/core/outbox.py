@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.errors import Conflict
-from opencounter.core.table import Item, connection
+from opencounter.core.table import Item, connection, retried
 from opencounter.core.validation import validate_event
 
 SOURCE = "opencounter"
@@ -100,7 +100,9 @@ def commit(writes: list[Write], events: list[DomainEvent], *, counters: list[Wri
     """Apply `writes` and store `events` in the outbox, all or nothing; then add to `counters`.
 
     Events are checked against their schemas first, so an invalid event writes nothing. A failed
-    condition raises Conflict with the message of the write that failed.
+    condition raises Conflict with the message of the write that failed. A transaction DynamoDB
+    cancels because another request held one of its items at that moment is sent again a few
+    times (core.table.retried), then answered Contended: never a failure without a name.
 
     Counters are figures many changes add to at once (a channel's waiting contacts, a reason's
     count of the day): inside the transaction every two changes counted at the same moment would
@@ -116,7 +118,8 @@ def commit(writes: list[Write], events: list[DomainEvent], *, counters: list[Wri
     outbox = [Write(OutboxEvent.of(e), OutboxEvent.PK.does_not_exist(), conflict="event already stored")
               for e in events]
     everything = writes + outbox
-    try:
+
+    def transact() -> None:
         with TransactWrite(connection=connection()) as transaction:
             for write in everything:
                 if write.delete:
@@ -125,6 +128,8 @@ def commit(writes: list[Write], events: list[DomainEvent], *, counters: list[Wri
                     transaction.update(write.model, write.actions, condition=write.condition)
                 else:
                     transaction.save(write.model, condition=write.condition)
+    try:
+        retried(transact)
     except TransactWriteError as error:
         reasons = error.cancellation_reasons or []
         for write, reason in zip(everything, reasons, strict=False):

@@ -3,18 +3,63 @@
 Every entity subclasses `Item` with `discriminator="<Entity>"` and builds its own keys from the
 helpers below, so one Query over a partition returns ready-typed objects. The access patterns
 are listed in docs/access-patterns.md.
+
+DynamoDB refuses a write that meets another request on one of its items at the same moment: a
+transaction is cancelled (reason TransactionConflict), a single write refused while a transaction
+holds its item (TransactionConflictException), nothing written either way, and the SDK does not
+try again. Every write of the layer goes through `retried`, which does, a few times.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import random
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from pynamodb.attributes import DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from opencounter.core.errors import Contended
 from opencounter.core.settings import settings
+
+T = TypeVar("T")
+
+#: a write refused for another request on one of its items is tried this many times in all,
+#: waiting a random time up to CONTENDED_BACKOFF_S, then twice that, ... before each next try:
+#: at most 0.3 s of waiting, well within a function's time
+CONTENDED_TRIES = 5
+CONTENDED_BACKOFF_S = 0.02
+
+
+def contended(error: Exception) -> bool:
+    """Whether DynamoDB refused a write only because another request held one of its items at
+    that moment (not for a failed condition: that is the domain's own answer)."""
+    if isinstance(error, TransactWriteError):
+        codes = {reason.code for reason in error.cancellation_reasons or [] if reason is not None}
+        return "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
+    return isinstance(error, PynamoDBException) and error.cause_response_code == "TransactionConflictException"
+
+
+def retried(write: Callable[[], T]) -> T:
+    """`write()`, tried again after a jittered, doubling wait while DynamoDB refuses it for
+    another request on one of its items; after CONTENDED_TRIES, Contended (409, try again).
+    Any other failure, a failed condition first, is raised at once."""
+    tries = 0
+    while True:
+        try:
+            return write()
+        except PynamoDBException as error:
+            tries += 1
+            if not contended(error):
+                raise
+            if tries == CONTENDED_TRIES:
+                raise Contended("the record is being changed by other requests right now; send this again",
+                                reason="busy_try_again") from error
+            time.sleep(random.uniform(0, CONTENDED_BACKOFF_S * 2 ** (tries - 1)))
 
 
 class Lookup(GlobalSecondaryIndex):
@@ -58,6 +103,15 @@ class Item(Model):
     expires_at = TTLAttribute(null=True)
 
     lookup = Lookup()
+
+    def save(self, *args: Any, **kwargs: Any) -> Any:
+        return retried(lambda: super(Item, self).save(*args, **kwargs))
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        return retried(lambda: super(Item, self).update(*args, **kwargs))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        return retried(lambda: super(Item, self).delete(*args, **kwargs))
 
     @classmethod
     def _get_connection(cls) -> TableConnection:
