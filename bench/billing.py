@@ -34,8 +34,7 @@ from opencounter.pricing.rating import Period
 
 SEED = 2026
 #: customers of the first run, and in all for the second (the first ones and new ones); the
-#: second month bills every one of them again. Few: the in-memory table answers every Query by
-#: sorting all its items, so each customer billed costs more as the table grows (README)
+#: second month bills every one of them again
 FIRST_CUSTOMERS = 50
 SECOND_CUSTOMERS = 100
 #: the months billed: this many months before the current one (every plan held all month long)
@@ -325,14 +324,13 @@ def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dic
     bill_and_check(running, months[0], everyone, runs, checks, log)
     first_s = time.monotonic() - billed_at
 
-    # the second month: as many new customers as the time left allows (the run's cost per
-    # customer grows with the table), then everyone billed again
+    # the second month: as many new customers as the time left allows, then everyone billed again
     wanted = max(0, SECOND_CUSTOMERS - len(customers))
     left = deadline - time.monotonic()
 
     def estimate(new: int) -> float:
         total = len(everyone) + new
-        return new * per_customer_s + len(customers) * per_customer_s * 0.5 + first_s * (total / len(everyone)) ** 2
+        return new * per_customer_s + len(customers) * per_customer_s * 0.5 + first_s * total / len(everyone)
 
     new = wanted
     while new > 0 and estimate(new) > left:

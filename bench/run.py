@@ -1,10 +1,10 @@
 """OpenCounter's benchmarks (`make bench`): the API's contract against its routes and the expected
-waits against a simulation (no cloud);
-cold start against a floor, DynamoDB requests per read route, API latency over HTTP, and the
-monthly billing run (a synchronous local cloud); the sign-up's time to an active product and its
-rollback, paying an invoice through Stripe's webhooks and the portal's timings in a browser (a
-second, asynchronous local cloud); then the browser tests' page checks (their own cloud); last,
-with no cloud running, whether the stack would deploy (`make deploy-check`).
+waits against a simulation (no cloud); cold start against a floor, DynamoDB requests per read
+route, what a Query costs as the table fills, API latency over HTTP, and the monthly billing run
+(a synchronous local cloud); the sign-up's time to an active product and its rollback, paying an
+invoice through Stripe's webhooks and the portal's timings in a browser (a second, asynchronous
+local cloud); then the browser tests' page checks (their own cloud); last, with no cloud running,
+whether the stack would deploy (`make deploy-check`).
 Prints each figure as it goes, a table at the end, and merges its keys into bench/results.json
 (other benchmarks' keys are kept). See bench/README.md."""
 
@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import billing, coldstart, contract, ddbcalls, deploy, latency, payments, signup, waits, web
+from bench import billing, coldstart, contract, ddbcalls, deploy, latency, localcloud, payments, signup, waits, web
 from bench.samples import Users
 from infra.local import runtime
 
@@ -101,6 +101,13 @@ NOTES = {
                 "bad_signature_writes: table writes (stream records from a mark, settled) made by deliveries signed "
                 "with a wrong secret, 301 s old, without the header, or of a tampered payload (3 each, all 400); "
                 "goal 0.",
+    "local_cloud": "synchronous cloud, after the cold starts: one partition (200 items, each also on GSI1 under one "
+                   "index partition) in two tables made as the template makes the table, one holding 1,000 unrelated "
+                   "items and one 100,000 (in partitions of their own, every tenth on GSI1), queried through the "
+                   "in-memory DynamoDB's API, the tables taking turns, 15 timed runs each after 2. query_ms_growth: "
+                   "median time of the whole partition's Query with 100,000 unrelated items / with 1,000; goal <= 1.2. "
+                   "query_ms_growth_by_kind: the same for its first page (Limit 25), a later page (ExclusiveStartKey "
+                   "in the middle), and both on GSI1.",
     "web": "headless Chromium (Debian's), after the payments in the asynchronous cloud, then the browser tests in "
            "a child process (`pytest tests/browser`, their own cloud) with their page checks written to a file. "
            "axe_serious_violations: serious or critical axe-core violations summed over every page and state the "
@@ -161,6 +168,10 @@ def table(results: dict[str, Any]) -> str:
     if "ddb_calls" in results:
         rows += ["DynamoDB requests per read route (goal 1)"]
         rows += [f"  {route:<46}{n:>3}   {'ok' if n <= 1 else 'OVER'}" for route, n in results["ddb_calls"].items()]
+    if "local_cloud" in results:
+        growth, goal = results["local_cloud"]["query_ms_growth_by_kind"], results["local_cloud"]["goal"]
+        rows.append(f"{'A Query, 100,000 unrelated items / 1,000':<46}{'x':>6}   goal <= {goal}")
+        rows += [f"  {kind:<44}{ratio:>6.2f}   {'ok' if ratio <= goal else 'OVER'}" for kind, ratio in growth.items()]
     if "api_latency_ms" in results:
         rows += [f"{'API latency over HTTP (ms)':<40}{'p50':>8}{'p99':>8}{'n':>6}"]
         rows += [f"  {route:<38}{f['p50']:>8.1f}{f['p99']:>8.1f}{f['n']:>6}"
@@ -279,6 +290,12 @@ def main() -> int:
         # the first cloud's rolled-back sign-up, after the cold-start children ran its rollback again
         first_rolled_back = signup.leftovers_of([signups.rolled_back])
 
+        log(f"What a Query costs as the table fills   ({time.monotonic() - started:.1f}s)")
+        phase = time.monotonic()
+        results.update(localcloud.run(running, log=log))
+        phases["local_cloud"] = round(time.monotonic() - phase, 1)
+        save(results)
+
         second_cloud_at = started + TOTAL_BUDGET_S - SIGNUP_BUDGET_S - PAYMENTS_BUDGET_S
         log(f"API latency over HTTP   ({time.monotonic() - started:.1f}s)")
         phase = time.monotonic()
@@ -286,7 +303,7 @@ def main() -> int:
         phases["api_latency"] = round(time.monotonic() - phase, 1)
         save(results)
 
-        # last in this cloud: every Query of the in-memory table costs more as the table grows
+        # last in this cloud: it fills the table most
         log(f"Billing: tariffs and the monthly run (this cloud, synchronous)   ({time.monotonic() - started:.1f}s)")
         phase = time.monotonic()
         results.update(billing.run(running, deadline=second_cloud_at, log=log))
@@ -336,8 +353,8 @@ def main() -> int:
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "runtime_s": round(time.monotonic() - started, 1),
             "python": platform.python_version(), "cpus": os.cpu_count(),
-            "complete": all(key in results for key in ("contract", "service", "api_latency_ms", "tariffs", "billing",
-                                                       "signup", "payments", "web", "deploy")),
+            "complete": all(key in results for key in ("contract", "service", "local_cloud", "api_latency_ms",
+                                                       "tariffs", "billing", "signup", "payments", "web", "deploy")),
             "phases_s": phases,
         }
         save(results)
