@@ -37,14 +37,13 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from moto.dynamodb.exceptions import DynamodbException, TransactionCanceledException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import GlobalSecondaryIndex, StreamShard, Table
 
-T = TypeVar("T")
 #: an item: its table's name, hash key and range key (None in a table without one)
 Key = tuple[str, DynamoType, DynamoType | None]
 #: DynamoDB's message for an item another request holds
@@ -135,7 +134,7 @@ class ItemLocks:
             for key in reversed(taken):
                 self._release(key)
 
-    def reading(self, key: Key, read: Callable[[], T]) -> T:
+    def reading[T](self, key: Key, read: Callable[[], T]) -> T:
         """`read()` once no other request holds the item: what it reads is committed."""
         condition, held = self._stripe(key)
         me = threading.get_ident()
@@ -237,7 +236,7 @@ class _View:
         return getattr(self._table, name)
 
 
-def walking_committed(original: Callable[..., T]) -> Callable[..., T]:
+def walking_committed[T](original: Callable[..., T]) -> Callable[..., T]:
     """A Table method that walks `self.items` (all_items, has_idx_items), walking a copy of the
     committed items instead of the dicts writes are changing."""
 
@@ -534,7 +533,7 @@ def _named(backend: DynamoDBBackend, table_name: Any, attributes: Any) -> tuple[
     return table, item_key(table, attributes)
 
 
-def write(original: Callable[..., T], *, on_a_copy: bool = False) -> Callable[..., T]:
+def write[T](original: Callable[..., T], *, on_a_copy: bool = False) -> Callable[..., T]:
     """PutItem, DeleteItem (and, `on_a_copy`, UpdateItem): the item held while moto checks the
     condition and writes, then put where it belongs in Query order. moto updates an item in
     place: on a copy, a reader answering with the item as it was is not changed under it."""
@@ -559,7 +558,7 @@ def write(original: Callable[..., T], *, on_a_copy: bool = False) -> Callable[..
     return written
 
 
-def read(original: Callable[..., T]) -> Callable[..., T]:
+def read[T](original: Callable[..., T]) -> Callable[..., T]:
     """GetItem (BatchGetItem and TransactGetItems read through it): once no request holds the
     item, so what is read is committed."""
 
@@ -571,7 +570,7 @@ def read(original: Callable[..., T]) -> Callable[..., T]:
     return get_item
 
 
-def transaction(original: Callable[..., T], streams: Streams) -> Callable[..., T]:
+def transaction[T](original: Callable[..., T], streams: Streams) -> Callable[..., T]:
     """TransactWriteItems: every item held first (or the transaction cancelled with
     TransactionConflict); on failure each touched item is put back, as it was, and its stream
     records are never added. moto itself backs up and restores whole tables, which the local

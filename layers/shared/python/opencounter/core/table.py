@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from pynamodb.attributes import DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
@@ -25,8 +25,6 @@ from pynamodb.models import Model
 
 from opencounter.core.errors import Contended
 from opencounter.core.settings import settings
-
-T = TypeVar("T")
 
 #: a write refused for another request on one of its items is tried this many times in all,
 #: waiting a random time up to CONTENDED_BACKOFF_S, then twice that, ... before each next try:
@@ -44,7 +42,7 @@ def contended(error: Exception) -> bool:
     return isinstance(error, PynamoDBException) and error.cause_response_code == "TransactionConflictException"
 
 
-def retried(write: Callable[[], T]) -> T:
+def retried[T](write: Callable[[], T]) -> T:
     """`write()`, tried again after a jittered, doubling wait while DynamoDB refuses it for
     another request on one of its items; after CONTENDED_TRIES, Contended (409, try again).
     Any other failure, a failed condition first, is raised at once."""
