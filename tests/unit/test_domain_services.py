@@ -134,6 +134,26 @@ def test_when_one_write_fails_neither_the_others_nor_the_event_are_stored(table)
     assert events("CustomerUpdated") == []
 
 
+def test_the_failing_write_is_named_whatever_kinds_of_write_come_before_it(table):
+    # Given a stale profile and an address to take out (sent first: pynamodb sends deletes first)
+    customer = register_customer(PERSON, HOME, actor=SYSTEM, channel="system")
+    stale = Profile.get(*Profile.keys(customer))
+    fresh = Profile.get(*Profile.keys(customer))
+    fresh.language = "en"
+    commit([Write(fresh)], [])
+    stale.language = "de"
+    address = Address.get(*Address.keys(customer, business_today().isoformat()))
+    stale_write = Write(stale, conflict="version: the record changed meanwhile")
+
+    # When both are committed, the profile first
+    with pytest.raises(WriteConflict) as refused:
+        commit([stale_write, Write(address, delete=True)], [])
+
+    # Then the stale profile is named, and the address is still there
+    assert refused.value.write is stale_write and refused.value.field is None
+    assert Address.get(address.PK, address.SK).street == "Damrak"
+
+
 def test_an_event_that_breaks_its_schema_stores_nothing(table):
     customer = register_customer(PERSON, HOME, actor=SYSTEM, channel="system")
     profile = Profile.get(*Profile.keys(customer))

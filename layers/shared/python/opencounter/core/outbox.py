@@ -96,6 +96,12 @@ class WriteConflict(Conflict):
         self.write = write
 
 
+def _sent_order(write: Write) -> int:
+    """Where pynamodb puts a write in the transaction it sends (the order of the cancellation
+    reasons DynamoDB answers with): deletes first, then puts, then updates, each in turn."""
+    return 0 if write.delete else 2 if write.actions is not None else 1
+
+
 def commit(writes: list[Write], events: list[DomainEvent], *, counters: list[Write] | None = None) -> None:
     """Apply `writes` and store `events` in the outbox, all or nothing; then add to `counters`.
 
@@ -131,8 +137,9 @@ def commit(writes: list[Write], events: list[DomainEvent], *, counters: list[Wri
     try:
         retried(transact)
     except TransactWriteError as error:
+        # one reason per item in the order pynamodb sends them: deletes, then puts, then updates
         reasons = error.cancellation_reasons or []
-        for write, reason in zip(everything, reasons, strict=False):
+        for write, reason in zip(sorted(everything, key=_sent_order), reasons, strict=False):
             if reason is not None and reason.code == "ConditionalCheckFailed":
                 raise WriteConflict(write) from error
         raise
