@@ -167,17 +167,21 @@ def _last_day_held(holding: ProductHolding) -> date | None:
     return None
 
 
-def bill_customer(customer_id: str, period: Period, catalogue_version: str) -> dict[str, Any]:
+def bill_customer(customer_id: str, period: Period, catalogue_version: str, *, run: str | None = None
+                  ) -> dict[str, Any]:
     """Invoice a customer's month: every product held that month, each at the cheapest eligible
     tariff for the use it had, each comparison kept. One Query to read, one transaction to
-    write; a second run for the same month finds the invoice and writes nothing."""
+    write; a second run for the same month finds the invoice and writes nothing. The invoice
+    names the billing `run` that issued it: finding it again, the answer says who billed it
+    (`billed_by`) and for how much, so a run that meets its own invoice can count it as its own."""
     items = list(Item.query(customer_key(customer_id)))
     issued_on = period.next().first_day
     invoice_id = invoice_number(issued_on, customer_id, f"monthly/{period}")
     if not any(isinstance(i, Profile) for i in items):
         return {"outcome": "no_customer", "invoice_id": None}
-    if any(isinstance(i, Invoice) and i.invoice_id == invoice_id for i in items):
-        return {"outcome": "already_billed", "invoice_id": invoice_id}
+    existing = next((i for i in items if isinstance(i, Invoice) and i.invoice_id == invoice_id), None)
+    if existing is not None:
+        return _already_billed(existing)
     used = {i.product_id: i.used() for i in items if isinstance(i, UsageTotal) and i.period == str(period)}
     lines: list[dict[str, Any]] = []
     checks: list[TariffCheck] = []
@@ -209,7 +213,7 @@ def bill_customer(customer_id: str, period: Period, catalogue_version: str) -> d
                     "current_plan_cents": int(c.actual_cents), "billed_cents": int(c.billed_cents),
                     "saving_cents": int(c.saving_cents)} for c in checks]
     invoice, writes = _new_invoice(customer_id, invoice_id, "monthly", issued_on, lines, revenue,
-                                   period=str(period), best_tariff=best_tariff)
+                                   period=str(period), best_tariff=best_tariff, billing_run=run)
     saving = sum(int(c.saving_cents) for c in checks)
     events = [domain_event("InvoiceIssued", customer_id=customer_id, actor=BILLING, channel="system",
                            data={"invoice_id": invoice_id, "kind": "monthly", "period": str(period),
@@ -218,10 +222,15 @@ def bill_customer(customer_id: str, period: Period, catalogue_version: str) -> d
     try:
         commit([*writes, *[Write(c) for c in checks]], events)
     except WriteConflict as conflict:
-        if conflict.write.model is invoice:  # another run of the same month got there first
-            return {"outcome": "already_billed", "invoice_id": invoice_id}
+        if conflict.write.model is invoice:  # another run of the same month (or page) got there first
+            return _already_billed(load_invoice(customer_id, invoice_id))
         raise
     return {"outcome": "issued", "invoice_id": invoice_id, "total_cents": total, "saving_cents": saving}
+
+
+def _already_billed(invoice: Invoice) -> dict[str, Any]:
+    return {"outcome": "already_billed", "invoice_id": invoice.invoice_id, "billed_by": invoice.billing_run,
+            "total_cents": int(invoice.total_cents)}
 
 
 def _new_invoice(customer_id: str, invoice_id: str, kind: str, issued_on: date, lines: list[dict[str, Any]],

@@ -78,6 +78,8 @@ class Invoice(Item, discriminator="Invoice"):
     #: per product: the plan held, the plan billed (the cheapest for the month's use), the saving
     best_tariff = JSONAttribute(null=True)
     signup_id = UnicodeAttribute(null=True)
+    #: the billing run that issued a monthly invoice (a run that meets it again knows it as its own)
+    billing_run = UnicodeAttribute(null=True)
     voided_at = UnicodeAttribute(null=True)
     void_reason = UnicodeAttribute(null=True)
     version = VersionAttribute()
