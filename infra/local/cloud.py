@@ -13,25 +13,27 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 from moto import mock_aws
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from infra.local import inspection, patches
 from infra.local.delivery import Delivery
 from infra.local.deployment import Deployment, deploy, run_custom_resources
 from infra.local.inspection import Mailbox
 from infra.local.lambdas import Function, FunctionCrashed
-from infra.local.template import TEMPLATE, Resolver, load_template
+from infra.local.template import ACCOUNT, TEMPLATE, Resolver, load_template
 
 #: an execution waiting longer than this is parked: settle() does not wait for it
 PARKED_AFTER_S = 5.0
@@ -71,6 +73,8 @@ class LocalCloud:
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
         self._wake_times: dict[str, float] = {}
+        #: execution -> the task token it waits to have answered (moto's record of it)
+        self._awaited: dict[str, Any] = {}
 
     # ------------------------------------------------------------ lifecycle
 
@@ -228,7 +232,9 @@ class LocalCloud:
     def _busy_executions(self) -> int:
         """Executions still working. One parked in a Wait state for longer than PARKED_AFTER_S is
         waiting for its time (a move date, a verification window): a future consequence, not one
-        still under way. Shorter waits are waited out."""
+        still under way. Shorter waits are waited out. One waiting for a task token nobody has
+        answered yet waits for others (a queue's consumers, which settling runs, or a person):
+        parked too, until the token is answered."""
         sfn = self.client("stepfunctions")
         busy = 0
         for name, arn in self.deployed.state_machines.items():
@@ -238,11 +244,22 @@ class LocalCloud:
         return busy
 
     def _wakes_in(self, machine: str, execution_arn: str) -> float:
-        """Seconds until a parked execution wakes up; 0 when it is not parked in a Wait state."""
+        """Seconds until a parked execution wakes up (infinite while its task token is not
+        answered); 0 when it is not parked."""
+        token = self._awaited.get(execution_arn)
+        if token is not None:
+            if token.get_outcome() is None:
+                return math.inf
+            del self._awaited[execution_arn]  # answered: the execution works on
         wake = self._wake_times.get(execution_arn)
         if wake is None or wake <= time.time():
             history = self.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
             last = max(history, key=lambda e: e["id"]) if history else None
+            if last and last["type"] == "TaskSubmitted":
+                token = awaited_token(self.region, execution_arn, history)
+                if token is not None:
+                    self._awaited[execution_arn] = token
+                    return math.inf
             if not last or last["type"] != "WaitStateEntered":
                 return 0.0
             wake = _wake_time(self.deployed.definitions[machine], last)
@@ -279,6 +296,34 @@ class LocalCloud:
                 if not progressed:
                     return
         raise TimeoutError("the local cloud did not settle in time")
+
+
+def awaited_token(region: str, execution_arn: str, history: list[dict[str, Any]]) -> Any:
+    """The task token the task an execution submitted last (a `.waitForTaskToken` task) still
+    waits to be answered (SendTaskSuccess or SendTaskFailure), or None. The token is among the
+    task's parameters; moto's interpreter keeps, per token, what became of it: its
+    `get_outcome()` is None until it is answered (guarded by test_moto_internals)."""
+    scheduled = max((e for e in history if e["type"] == "TaskScheduled"), key=lambda e: e["id"], default=None)
+    if scheduled is None:
+        return None
+    execution = stepfunctions_parser_backends[ACCOUNT][region].describe_execution(execution_arn)
+    tokens = execution.exec_worker.env.callback_pool_manager
+    for value in _strings(json.loads(scheduled["taskScheduledEventDetails"]["parameters"])):
+        token = tokens.get(value)
+        if token is not None:
+            return token if token.get_outcome() is None else None
+    return None
+
+
+def _strings(document: Any) -> Iterator[str]:
+    if isinstance(document, str):
+        yield document
+    elif isinstance(document, dict):
+        for value in document.values():
+            yield from _strings(value)
+    elif isinstance(document, list):
+        for value in document:
+            yield from _strings(value)
 
 
 def _json_path(document: Any, path: str) -> Any:

@@ -29,6 +29,9 @@ from infra.local.deployment import Deployment, QueueSubscription, RuleTarget, St
 from infra.local.lambdas import FunctionCrashed
 
 Job = Callable[[], None]
+#: batches one poll hands to a queue's consumer at most, one after the other (Lambda's poller
+#: would run them side by side)
+QUEUE_BATCHES_PER_POLL = 50
 
 
 class Delivery:
@@ -169,10 +172,15 @@ class Delivery:
     def poll_queues(self) -> bool:
         """Hand waiting messages to their consumers, as Lambda's SQS poller does; True when
         anything was handed over. A message that fails comes back after the queue's visibility
-        timeout (the queue's redrive policy moves it to its DLQ after maxReceiveCount receives)."""
+        timeout (the queue's redrive policy moves it to its DLQ after maxReceiveCount receives).
+        Each queue is read until it is empty or QUEUE_BATCHES_PER_POLL batches went out (messages
+        a consumer sends to its own queue, the billing run's next pages, go out in the same poll)."""
         moved = False
         for sub in self.deployed.queues:
-            moved |= self._poll_queue(sub)
+            for _ in range(QUEUE_BATCHES_PER_POLL):
+                if not self._poll_queue(sub):
+                    break
+                moved = True
         return moved
 
     def _poll_queue(self, sub: QueueSubscription) -> bool:

@@ -476,6 +476,39 @@ def test_mock_aws_runs_state_machines_when_configured_to() -> None:
     assert json.loads(described["output"]) == {"customer_id": "c-1", "quote": {"days": 3}, "when": "soon"}
 
 
+def test_a_task_waiting_for_its_token_is_known_until_the_token_is_answered() -> None:
+    from infra.local.cloud import awaited_token
+
+    # Given a state machine whose task puts its token on a queue and waits for it
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=unique("tokens"))["QueueUrl"]
+        definition = {"StartAt": "Wait for someone", "States": {"Wait for someone": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True,
+            "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}}}}}
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        machine = sfn.create_state_machine(name=unique("machine"), definition=json.dumps(definition),
+                                           roleArn=f"arn:aws:iam::{ACCOUNT}:role/states")["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+
+        def history() -> list[dict[str, Any]]:
+            return sfn.get_execution_history(executionArn=execution)["events"]
+        deadline = time.monotonic() + 10
+        while history()[-1]["type"] != "TaskSubmitted":
+            assert time.monotonic() < deadline, [e["type"] for e in history()]
+            time.sleep(0.01)
+        # When nobody has answered the token yet, then the local cloud sees the task waiting for it
+        waiting = awaited_token(REGION, execution, history())
+        assert waiting is not None and waiting.get_outcome() is None
+        # When the token is answered, then it is waited for no more, and the execution goes on
+        sfn.send_task_success(taskToken=waiting.callback_id, output=json.dumps({"done": True}))
+        assert waiting.get_outcome() is not None
+        assert awaited_token(REGION, execution, history()) is None
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "the execution did not go on"
+            time.sleep(0.01)
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"done": True}
+
+
 # ------------------------------------------------------------------ the moto server
 
 
