@@ -22,6 +22,8 @@ from infra.local.patches import as_delivered
 from infra.local.runtime import STRIPE, Running
 from infra.local.sandbox.stripe.wire import API_VERSION, signature_header
 from infra.local.template import ACCOUNT
+from opencounter.billing.records import BillingPage
+from opencounter.billing.run import OUTCOMES
 from opencounter.core.clock import business_today
 from opencounter.core.outbox import DomainEvent, OutboxEvent, domain_event
 from opencounter.core.validation import validate_event
@@ -238,3 +240,14 @@ def notified_invoice_event(running: Running, customer_id: str) -> dict[str, Any]
               "actor": entry.actor, "channel": entry.channel, "data": entry.data}
     validate_event("InvoiceIssued", detail)
     return rule_event(running, "opencounter", "InvoiceIssued", detail)
+
+
+def billed_billing_page(period: str) -> dict[str, Any]:
+    """A page of a billing run (a message of the billing queue) that was billed and sent on
+    already: stored so once, so the slice function, given it again, recognises it and sends
+    nothing on (one GetItem)."""
+    run = "bench-cold-start"
+    BillingPage(*BillingPage.keys(run, 0, 0), counts=dict.fromkeys(OUTCOMES, 0), billed_cents=0,
+                cursor=json.dumps({"GSI1PK": {"S": "BILLING#0"}}), next_sent=True).save()
+    return {"run": run, "period": period, "catalogue_version": "bench", "slices_per_shard": 1, "slice": 0, "page": 0,
+            "cursor": None, "skip": None, "counts": dict.fromkeys(OUTCOMES, 0), "billed_cents": 0}

@@ -227,16 +227,26 @@ def usage(customer: Caller, product_id: str, unit: str, quantity: int, day: str 
             "unit": unit, "quantity": quantity, "occurred_at": f"{day}T12:00:00Z"}
 
 
-def run_billing(cloud: runtime.Running, period: str) -> dict:
-    """Run the monthly billing workflow for a month and return its totals."""
-    sfn = cloud.cloud.client("stepfunctions")
-    execution = sfn.start_execution(stateMachineArn=cloud.cloud.state_machines["BillingRunStateMachine"],
-                                    name=f"billing-{period}-{uuid.uuid4().hex[:8]}",
-                                    input=json.dumps({"period": period}))["executionArn"]
+def start_billing(cloud: runtime.Running, period: str, **run_input: Any) -> str:
+    """Start the monthly billing workflow for a month, as the schedule does (not settled); its
+    execution's ARN."""
+    return cloud.cloud.client("stepfunctions").start_execution(
+        stateMachineArn=cloud.cloud.state_machines["BillingRunStateMachine"],
+        name=f"billing-{period}-{uuid.uuid4().hex[:8]}", input=json.dumps({"period": period, **run_input}),
+    )["executionArn"]
+
+
+def billing_totals(cloud: runtime.Running, execution: str) -> dict:
+    """A billing run's totals, once settled: it must have succeeded."""
     cloud.cloud.settle()
-    described = sfn.describe_execution(executionArn=execution)
+    described = cloud.cloud.client("stepfunctions").describe_execution(executionArn=execution)
     assert described["status"] == "SUCCEEDED", described
     return json.loads(described["output"])
+
+
+def run_billing(cloud: runtime.Running, period: str, **run_input: Any) -> dict:
+    """Run the monthly billing workflow for a month and return its totals."""
+    return billing_totals(cloud, start_billing(cloud, period, **run_input))
 
 
 def bill(cloud: runtime.Running, customer: Caller, period: str = "2026-10") -> dict:

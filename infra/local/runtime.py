@@ -35,7 +35,10 @@ LOCAL_SECRETS = {"StripeSecret": {"secret_key": "sk_test_opencounter_local",
 STRIPE, META, X = LOCAL_SECRETS["StripeSecret"], LOCAL_SECRETS["MetaSecret"], LOCAL_SECRETS["XSecret"]
 LOCAL_PARAMETERS = {"WhatsAppPhoneNumberId": PHONE_NUMBER_ID,
                     # the deep checks take no time in tests; `make run` gives them a visible pause
-                    "VerificationWaitSeconds": "0"}
+                    "VerificationWaitSeconds": "0",
+                    # a laptop's few hundred customers: a slice per billing shard is plenty (a run's
+                    # input may ask for more, as the bench does)
+                    "BillingSlicesPerShard": "1"}
 
 
 @dataclass

@@ -1,11 +1,19 @@
 """How billing is stored. Invoices and payments live in the customer's partition (the record and
 the 360-degree view read them with everything else); usage records, the ledger and the tariff
 comparisons have their own partitions, because they grow without bound and no screen reads
-them whole."""
+them whole. A monthly billing run keeps its own bookkeeping in partitions of its own
+(BILLINGRUN#<run>), never in an item every part of the run writes."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    NumberSetAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 
 from opencounter.core.table import Item, customer_key
 
@@ -169,3 +177,88 @@ class TariffCheck(Item, discriminator="TariffCheck"):
     @classmethod
     def keys(cls, customer_id: str, period: str, product_id: str) -> tuple[str, str]:
         return cls.partition(customer_id), f"{period}#{product_id}"
+
+
+class BillingRun(Item, discriminator="BillingRun"):
+    """PK BILLINGRUN#<run>, SK RUN: a monthly run as planned (the month, the catalogue version,
+    its slices) and the task token of the workflow step that waits for the slices to be done.
+    The run is named after its workflow execution."""
+
+    run = UnicodeAttribute()
+    period = UnicodeAttribute()
+    catalogue_version = UnicodeAttribute()
+    slices = NumberAttribute()
+    slices_per_shard = NumberAttribute()
+    task_token = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+
+    @staticmethod
+    def partition(run: str) -> str:
+        return f"BILLINGRUN#{run}"
+
+    @classmethod
+    def keys(cls, run: str) -> tuple[str, str]:
+        return cls.partition(run), "RUN"
+
+
+class BillingPage(Item, discriminator="BillingPage"):
+    """PK BILLINGRUN#<run>#SLICE#<slice>, SK PAGE#<page>: one page of a slice billed, with the
+    slice's running totals up to it and where the next page starts (no cursor: the slice is
+    done). Written once: whoever gets the page again (a message delivered twice, a retry after a
+    crash) reads this instead of billing it, so a slice's pages form one chain and its totals
+    count each customer once. Kept a few weeks (TTL)."""
+
+    #: outcome -> customers, and what was invoiced, from the slice's first page up to this one
+    counts = JSONAttribute()
+    billed_cents = NumberAttribute()
+    #: the next page's start (the index's LastEvaluatedKey, as JSON); None on the last page
+    cursor = UnicodeAttribute(null=True)
+    #: the page's last customer: billed here whole, so the next page skips the rest of their products
+    last_customer = UnicodeAttribute(null=True)
+    #: the next page is on the queue (set once it was sent)
+    next_sent = BooleanAttribute(null=True)
+
+    @staticmethod
+    def partition(run: str, slice_number: int) -> str:
+        return f"{BillingRun.partition(run)}#SLICE#{slice_number:05d}"
+
+    @classmethod
+    def keys(cls, run: str, slice_number: int, page: int) -> tuple[str, str]:
+        return cls.partition(run, slice_number), f"PAGE#{page:07d}"
+
+
+class BillingSliceTotals(Item, discriminator="BillingSliceTotals"):
+    """PK BILLINGRUN#<run>, SK SLICE#<slice>: a slice's totals, written when its last page is
+    billed (again with the same figures, should that page be delivered twice). The run's summary
+    is the sum of these."""
+
+    SK_PREFIX = "SLICE#"
+
+    slice = NumberAttribute()
+    pages = NumberAttribute()
+    counts = JSONAttribute()
+    billed_cents = NumberAttribute()
+
+    @classmethod
+    def keys(cls, run: str, slice_number: int) -> tuple[str, str]:
+        return BillingRun.partition(run), f"{cls.SK_PREFIX}{slice_number:05d}"
+
+
+class BillingSlicesDone(Item, discriminator="BillingSlicesDone"):
+    """PK BILLINGRUN#<run>, SK DONE#<k>: the numbers of the slices done whose number is k modulo
+    DONE_SHARDS. A set: a slice added twice counts once. Sharded, so slices finishing at the same
+    moment do not all write one item; each is a single ADD, never part of a transaction."""
+
+    SHARED_COUNTER = True
+    #: how many items the set of slices done is spread over
+    SHARDS = 16
+
+    slices = NumberSetAttribute(null=True)
+
+    @classmethod
+    def keys(cls, run: str, shard: int) -> tuple[str, str]:
+        return BillingRun.partition(run), f"DONE#{shard:02d}"
+
+    @classmethod
+    def shard_of(cls, slice_number: int) -> int:
+        return slice_number % cls.SHARDS

@@ -55,6 +55,9 @@ class Settings:
     meta_api_base: str = ""
     whatsapp_phone_number_id: str = ""
     x_api_base: str = ""
+    #: the queue the billing run hands its slices to, and how many slices it cuts each billing shard into
+    billing_slice_queue_url: str = ""
+    billing_slices_per_shard: int = 16
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -63,7 +66,7 @@ class Settings:
             raw = environ.get(setting.name.upper())
             if raw is None or raw == "":
                 continue
-            values[setting.name] = float(raw) if setting.type == "float" else raw
+            values[setting.name] = float(raw) if setting.type == "float" else int(raw) if setting.type == "int" else raw
         values["region"] = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         return cls(**values)  # type: ignore[arg-type]
 
