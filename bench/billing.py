@@ -1,13 +1,18 @@
 """Billing benchmarks against the first (synchronous) local cloud: does the monthly run bill every
-product at the cheapest plan of its tariff group, and how long does the run take as the number of
-customers grows.
+product at the cheapest plan of its tariff group, and does the run's time per customer and its
+workflow's history stay the same as the number of customers grows.
 
-A seeded population (`random.Random(SEED)`) of customers holding one or two plans of the
+Tariffs: a seeded population (`random.Random(SEED)`) of customers holding one or two plans of the
 catalogue since before the months billed, with random usage per month sent through the usage
 queue as the network would, is billed by the real workflow (`BillingRunStateMachine`, started as
 the schedule would start it, with the month as input) together with whoever else the cloud holds
 (the demo customers). Every invoice of the month is then checked against an amount the bench
 works out itself from catalogue/products.json with plain integer arithmetic.
+
+Size: two more populations, the larger five times the smaller (`SCALE_POPULATIONS`, cut to the
+time budget), written straight into the table as sign-up and the usage intake leave them, each
+billed by a run: the time per 1000 customers of each run, and the history of each run's workflow
+execution.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from opencounter.billing.invoices import invoice_number, load_invoice
 from opencounter.billing.records import UsageTotal
 from opencounter.core.clock import business_today
 from opencounter.core.errors import NotFound
-from opencounter.customers.service import hold_product, register_customer
+from opencounter.core.table import Item
+from opencounter.customers.service import hold_product, new_customer, new_holding, register_customer
 from opencounter.pricing.rating import Period
 
 SEED = 2026
@@ -46,10 +52,28 @@ USAGE_UP_TO = {"mobile": {"data_mb": 40000, "minutes": 600, "sms": 50}, "energy"
 #: usage records put on the queue between two settles: the intake takes batches of up to 100
 #: and Powertools prints its metrics once one invocation has 100 values, so stay below that
 QUEUE_CHUNK = 90
-EXECUTION_POLL_S = 0.02
-RUN_TIMEOUT_S = 900
+RUN_TIMEOUT_S = 3600
 GOAL_NOT_CHEAPEST = 0
 SYSTEM = {"type": "system", "id": "bench"}
+ADDRESS = {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"}
+#: the two populations of the size benchmark: the larger at least five times the smaller
+SCALE_POPULATIONS = (1_000, 5_000)
+#: the slices each billing shard is cut into for those runs. One: the local cloud bills slices one
+#: after the other (on AWS they run side by side), so more slices would only add a fixed cost per
+#: run (a Query and a few writes per slice) that makes the smaller run look dearer per customer
+#: than it is, and the growth smaller
+SCALE_SLICES_PER_SHARD = 1
+#: the months the size benchmark bills: this many months before the current one, a first month
+#: to warm up, then one for each population (the products held since the month before the first;
+#: the tariffs' months and the demo's are others)
+SCALE_MONTHS_BACK = (9, 8, 7)
+#: customers seeded and billed first, to warm up and to see what a customer costs
+SEED_CHUNK = 100
+#: a customer of the timed runs may cost this many times one of the warm-up run (its run and the
+#: settling after it): what the cut to the time budget allows for
+SCALE_GROWTH_ALLOWANCE = 1.1
+GOAL_GROWTH = 1.2
+GOAL_HISTORY_GROWTH = 1.0
 
 
 # ------------------------------------------------------------------ the catalogue, by hand
@@ -87,24 +111,29 @@ def billable_plans(document: dict[str, Any], plan_code: str) -> list[dict[str, A
 # ------------------------------------------------------------------ customers
 
 
+def person(email: str) -> dict[str, Any]:
+    return {"given_name": "Bench", "family_name": email.split("@")[0], "birth_date": "1990-02-03", "email": email,
+            "phone": "+31600000001"}
+
+
 def register(email: str, customer_id: str | None = None) -> str:
     """A customer registered in-process as sign-up registers one; returns the id."""
-    return register_customer(
-        {"given_name": "Bench", "family_name": email.split("@")[0], "birth_date": "1990-02-03", "email": email,
-         "phone": "+31600000001"},
-        {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
-        actor=SYSTEM, channel="system", customer_id=customer_id)
+    return register_customer(person(email), ADDRESS, actor=SYSTEM, channel="system", customer_id=customer_id)
+
+
+def product_on(plan_code: str, started_at: str, product_id: str | None = None) -> dict[str, Any]:
+    """A product on a plan of the catalogue, held since `started_at`, as sign-up records it."""
+    document = catalogue()
+    product, plan = plans_by_code(document)[plan_code]
+    return {**({"product_id": product_id} if product_id else {}),
+            "product_code": product["code"], "name": product["name"], "kind": product["kind"], "plan": plan["name"],
+            "plan_code": plan_code, "catalogue_version": document["version"], "started_at": started_at,
+            "monthly_fee_cents": plan["monthly_fee_cents"]}
 
 
 def hold(customer_id: str, plan_code: str, started_at: str, product_id: str | None = None) -> str:
     """A product on a plan of the catalogue on the customer's record, held since `started_at`."""
-    document = catalogue()
-    product, plan = plans_by_code(document)[plan_code]
-    return hold_product(customer_id, {
-        **({"product_id": product_id} if product_id else {}),
-        "product_code": product["code"], "name": product["name"], "kind": product["kind"], "plan": plan["name"],
-        "plan_code": plan_code, "catalogue_version": document["version"], "started_at": started_at,
-        "monthly_fee_cents": plan["monthly_fee_cents"]}, actor=SYSTEM, channel="system")
+    return hold_product(customer_id, product_on(plan_code, started_at, product_id), actor=SYSTEM, channel="system")
 
 
 @dataclass
@@ -136,17 +165,21 @@ def make_customers(running: Running, rng: random.Random, count: int, started_at:
     return made
 
 
+def random_usage(rng: random.Random, plan_code: str) -> dict[str, int]:
+    """A month's use of a product on a plan: each unit of its kind a whole number up to USAGE_UP_TO."""
+    kind = plans_by_code(catalogue())[plan_code][0]["kind"]
+    return {unit: rng.randint(0, most) for unit, most in USAGE_UP_TO.get(kind, {}).items()}
+
+
 def send_usage(running: Running, rng: random.Random, customers: list[Customer], period: str) -> int:
     """Random usage of every customer's products in `period`, put on the usage queue as the network
     sends it (UsageIntakeFunction takes it in); settled. Returns the number of records."""
-    document = catalogue()
-    kinds = {code: product["kind"] for code, (product, _) in plans_by_code(document).items()}
     day = f"{period}-15T12:00:00Z"
     records = []
     for customer in customers:
         month = customer.usage.setdefault(period, {})
         for product_id, code in customer.products:
-            used = {unit: rng.randint(0, most) for unit, most in USAGE_UP_TO.get(kinds[code], {}).items()}
+            used = random_usage(rng, code)
             month[product_id] = used
             records += [{"record_id": _seeded_id(rng), "customer_id": customer.customer_id, "product_id": product_id,
                          "unit": unit, "quantity": quantity, "occurred_at": day} for unit, quantity in used.items()]
@@ -175,37 +208,45 @@ def table_items(running: Running) -> int:
         TableName=running.cloud.resolver.physical["Table"])["Table"]["ItemCount"])
 
 
-def timed_run(running: Running, period: str) -> dict[str, Any]:
-    """One billing run of `period`: wall time from StartExecution until DescribeExecution (polled
-    every EXECUTION_POLL_S) says SUCCEEDED; then the cloud is settled (the invoices' consequences:
-    outbox -> bus -> notifier and timeline), timed apart."""
+def timed_run(running: Running, period: str, **run_input: Any) -> dict[str, Any]:
+    """One billing run of `period`, started as the schedule starts it, the cloud settled meanwhile
+    (settling runs the billing queue's consumer, and what the invoices set off): the run's time is
+    from its execution's start to its end, as Step Functions records them; the settling after it
+    is timed apart. With the run's counts and its execution's history."""
     sfn = running.cloud.client("stepfunctions")
     items = table_items(running)
-    started = time.perf_counter()
     arn = sfn.start_execution(stateMachineArn=running.cloud.state_machines["BillingRunStateMachine"],
                               name=f"bench-billing-{period}-{uuid.uuid4().hex[:8]}",
-                              input=json.dumps({"period": period}))["executionArn"]
-    while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-        if time.perf_counter() - started > RUN_TIMEOUT_S:
-            raise RuntimeError(f"the billing run of {period} still runs after {RUN_TIMEOUT_S}s")
-        time.sleep(EXECUTION_POLL_S)
-    ms = (time.perf_counter() - started) * 1000
+                              input=json.dumps({"period": period, **run_input}))["executionArn"]
+    running.cloud.settle(timeout=RUN_TIMEOUT_S)
+    settled = time.time()
+    described = sfn.describe_execution(executionArn=arn)
     if described["status"] != "SUCCEEDED":
         raise RuntimeError(f"the billing run of {period} ended {described['status']}: {described.get('error')}")
+    ms = (described["stopDate"] - described["startDate"]).total_seconds() * 1000
     totals = json.loads(described["output"])
-    history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    history = execution_history(running, arn)
     kinds = Counter(event["type"] for event in history)
     failures = [event.get("taskFailedEventDetails") or event.get("lambdaFunctionFailedEventDetails") or {}
                 for event in history if event["type"] in ("TaskFailed", "LambdaFunctionFailed", "TaskTimedOut")]
-    settling = time.perf_counter()
-    running.cloud.settle(timeout=RUN_TIMEOUT_S)
     customers = sum(totals["counts"].values())
     return {"period": period, "customers": customers, "ms": round(ms, 1),
             "ms_per_1000": round(ms / customers * 1000, 1) if customers else None,
-            "counts": totals["counts"], "billed_cents": totals["billed_cents"],
-            "settle_after_ms": round((time.perf_counter() - settling) * 1000, 1), "table_items_before": items,
-            "history": dict(sorted(kinds.items())),
+            "counts": totals["counts"], "billed_cents": totals["billed_cents"], "slices": totals["slices"],
+            "settle_after_ms": round((settled - described["stopDate"].timestamp()) * 1000, 1),
+            "table_items_before": items, "history_events": len(history), "history": dict(sorted(kinds.items())),
             "task_failures": [_failure(f) for f in failures[:3]]}
+
+
+def execution_history(running: Running, execution_arn: str) -> list[dict[str, Any]]:
+    """Every event of an execution's history (GetExecutionHistory, page by page)."""
+    sfn, events, token = running.cloud.client("stepfunctions"), [], None
+    while True:
+        page = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000,
+                                         **({"nextToken": token} if token else {}))
+        events += page["events"]
+        if not (token := page.get("nextToken")):
+            return events
 
 
 def _failure(details: dict[str, Any]) -> dict[str, Any]:
@@ -286,10 +327,7 @@ def bill_and_check(running: Running, month: str, everyone: list[Customer], runs:
     and `checks`."""
     billed = timed_run(running, month)
     runs.append(billed)
-    log(f"  billing run {month}: {billed['customers']} customers in {billed['ms']:.0f} ms "
-        f"({billed['ms_per_1000']:.0f} ms per 1000; table {billed['table_items_before']} items), then settled in "
-        f"{billed['settle_after_ms']:.0f} ms; counts {billed['counts']}")
-    _log_retries(billed, log)
+    _log_run(billed, log)
     checks.append(check_month(everyone, month, billed["counts"]["issued"]))
     _log_check(checks[-1], log)
 
@@ -300,13 +338,7 @@ def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dic
     for everyone (timed) and check it. Each loop stops making customers at its share of the
     time until `deadline`."""
     rng = random.Random(SEED)
-    current = Period.of(business_today())
-    months = []
-    for back in MONTHS_BACK:
-        month = current
-        for _ in range(back):
-            month = month.previous()
-        months.append(str(month))
+    months = months_back(MONTHS_BACK)
     started_at = Period.parse(months[0]).previous().first_day.isoformat()
     phase = time.monotonic()
     budget = deadline - phase
@@ -343,7 +375,6 @@ def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dic
     log(f"  {len(customers)} customers, {records} usage records for {months[1]}   ({time.monotonic() - phase:.1f}s)")
     bill_and_check(running, months[1], everyone, runs, checks, log)
 
-    larger = max(runs, key=lambda r: r["customers"])
     not_cheapest = {c["customer_id"] for check in checks for c in check["not_cheapest"]}
     other_plan = {customer for check in checks for customer in check["billed_at_another_plan"]}
     figure = {
@@ -358,8 +389,6 @@ def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dic
         f"billed at the cheapest plan ({figure['invoices_checked']} invoices; goal {GOAL_NOT_CHEAPEST}); "
         f"{figure['customers_billed_at_another_plan']} billed at a plan other than their own, saving "
         f"{figure['saving_cents']} cents in all")
-    log(f"  billing run: {larger['ms_per_1000']:.0f} ms per 1000 customers (the larger run); runs: "
-        + ", ".join(f"{r['customers']} customers {r['ms']:.0f} ms" for r in runs))
     return {
         "tariffs": figure,
         "tariffs_detail": {
@@ -372,23 +401,131 @@ def run(running: Running, *, deadline: float, log: Callable[[str], None]) -> dic
                           for check in checks],
             "not_cheapest_examples": [c for check in checks for c in check["not_cheapest"]][:10],
             "customers_without_invoice": [c for check in checks for c in check["customers_without_invoice"]][:10],
+            "runs": runs,
         },
-        "billing": {"run_ms_per_1000_customers": {
-            "ms_per_1000": larger["ms_per_1000"],
-            "runs": [{"customers": r["customers"], "ms": r["ms"], "ms_per_1000": r["ms_per_1000"]} for r in runs]}},
-        "billing_detail": {"runs": runs},
     }
 
 
+def months_back(backs: tuple[int, ...]) -> list[str]:
+    """The months that many months before the current one."""
+    months = []
+    for back in backs:
+        month = Period.of(business_today())
+        for _ in range(back):
+            month = month.previous()
+        months.append(str(month))
+    return months
+
+
+# ------------------------------------------------------------------ size
+
+
+def seed_customers(rng: random.Random, count: int, started_at: str, months: list[str]) -> list[str]:
+    """`count` customers written straight into the table, in batches, as sign-up and the usage
+    intake leave them: the records sign-up makes (profile, address, identities) and one or two
+    products each, with every product's usage totals for `months`; not their events (nothing
+    happened to them but being there). Returns their ids."""
+    made = []
+    with Item.batch_write() as batch:
+        for _ in range(count):
+            customer_id = _seeded_id(rng)
+            writes, _ = new_customer(customer_id, person(f"bench-size-{customer_id[:13]}@example.nl"), ADDRESS,
+                                     actor=SYSTEM, channel="system")
+            for write in writes:
+                batch.save(write.model)
+            for code in rng.sample(PLAN_CODES, rng.randint(1, 2)):
+                _, _, holding = new_holding(customer_id, product_on(code, started_at, _seeded_id(rng)), actor=SYSTEM,
+                                            channel="system")
+                batch.save(holding)
+                for month in months:
+                    used = random_usage(rng, code)
+                    batch.save(UsageTotal(*UsageTotal.keys(customer_id, month, holding.product_id),
+                                          product_id=holding.product_id, period=month, records=len(used), **used))
+            made.append(customer_id)
+    return made
+
+
+def scale(running: Running, *, deadline: float, log: Callable[[str], None],
+          populations: tuple[int, int] = SCALE_POPULATIONS) -> dict[str, Any]:
+    """The billing run at two sizes, the larger five times the smaller (`populations`, both cut by
+    one factor when the time until `deadline` would not allow them). A first chunk of customers is
+    seeded and billed for a month of its own, untimed: it warms the functions up and tells what
+    seeding and billing a customer cost here. Then the smaller population is seeded and a month
+    billed (timed), the rest of the larger one seeded and the next month billed for everyone
+    (timed). The figures: each timed run's ms per 1000 customers and its execution's history, and
+    how both grow from the smaller run to the larger."""
+    rng = random.Random(SEED + 1)
+    warm_up, *months = months_back(SCALE_MONTHS_BACK)
+    started_at = Period.parse(warm_up).previous().first_day.isoformat()
+    phase = time.monotonic()
+    smaller, larger = populations
+    seeding = time.monotonic()
+    customers = seed_customers(rng, min(SEED_CHUNK, smaller), started_at, [warm_up, *months])
+    running.cloud.settle(timeout=RUN_TIMEOUT_S)
+    seed_s = (time.monotonic() - seeding) / len(customers)
+    warmed = timed_run(running, warm_up, slices_per_shard=SCALE_SLICES_PER_SHARD)
+    bill_s = (warmed["ms"] + warmed["settle_after_ms"]) / 1000 / warmed["customers"]
+    needed = seed_s * larger + bill_s * SCALE_GROWTH_ALLOWANCE * (smaller + larger)
+    factor = min(1.0, (deadline - time.monotonic()) / needed)
+    if factor < 1:
+        smaller = max(len(customers), int(smaller * factor))
+        larger = smaller * populations[1] // populations[0]
+        log(f"  ! the time left allows about {smaller} and {larger} customers, not {populations[0]} and "
+            f"{populations[1]} (seeding {seed_s * 1000:.0f} ms and billing {bill_s * 1000:.0f} ms a customer)")
+    customers += seed_customers(rng, smaller - len(customers), started_at, [warm_up, *months])
+    running.cloud.settle(timeout=RUN_TIMEOUT_S)
+    log(f"  {len(customers)} customers written to the table (plans held since {started_at}, usage for "
+        f"{', '.join([warm_up, *months])}; {warmed['customers']} billed for {warm_up} to warm up)   "
+        f"({time.monotonic() - phase:.1f}s)")
+    runs = [timed_run(running, months[0], slices_per_shard=SCALE_SLICES_PER_SHARD)]
+    _log_run(runs[-1], log)
+    customers += seed_customers(rng, larger - len(customers), started_at, [warm_up, *months])
+    running.cloud.settle(timeout=RUN_TIMEOUT_S)
+    log(f"  {len(customers)} customers in all   ({time.monotonic() - phase:.1f}s)")
+    runs.append(timed_run(running, months[1], slices_per_shard=SCALE_SLICES_PER_SHARD))
+    _log_run(runs[-1], log)
+
+    first, second = runs
+    growth = round(second["ms_per_1000"] / first["ms_per_1000"], 2)
+    history_growth = round(second["history_events"] / first["history_events"], 2)
+    log(f"  billing run: {second['ms_per_1000']:.0f} ms per 1000 customers at {second['customers']}, "
+        f"{first['ms_per_1000']:.0f} at {first['customers']}: growth {growth} (goal <= {GOAL_GROWTH}); history "
+        f"{second['history_events']} events, {first['history_events']} before: growth {history_growth} "
+        f"(goal {GOAL_HISTORY_GROWTH})")
+    return {
+        "billing": {
+            "run_ms_per_1000_customers": {
+                "ms_per_1000": second["ms_per_1000"], "growth": growth,
+                "runs": [{"customers": r["customers"], "ms": r["ms"], "ms_per_1000": r["ms_per_1000"],
+                          "history_events": r["history_events"]} for r in runs]},
+            "max_history_events_per_execution": second["history_events"],
+            "history_events_growth": history_growth,
+        },
+        "billing_detail": {
+            "goals": {"growth": GOAL_GROWTH, "history_events_growth": GOAL_HISTORY_GROWTH},
+            "populations": {"asked": list(populations), "seeded": [smaller, len(customers)],
+                            "cut_by_time_budget": factor < 1},
+            "slices_per_shard": SCALE_SLICES_PER_SHARD, "months": months, "warm_up": warmed, "runs": runs,
+        },
+    }
+
+
+def _log_run(run_: dict[str, Any], log: Callable[[str], None]) -> None:
+    log(f"  billing run {run_['period']}: {run_['customers']} customers in {run_['ms']:.0f} ms "
+        f"({run_['ms_per_1000']:.0f} ms per 1000; table {run_['table_items_before']} items; {run_['slices']} slices; "
+        f"history {run_['history_events']} events), then settled in {run_['settle_after_ms']:.0f} ms; "
+        f"counts {run_['counts']}")
+    _log_retries(run_, log)
+
+
 def _log_retries(run_: dict[str, Any], log: Callable[[str], None]) -> None:
-    """A task that failed was run again by the workflow's Retry: a page of customers billed twice
-    over (the second time they count as already billed). Said, with where it was raised."""
+    """A step of the workflow that failed was run again by its Retry (the pages are retried by
+    the billing queue, not the workflow). Said, with where it was raised."""
     failed = run_["history"].get("TaskFailed", 0)
     if failed:
         where = "; ".join(sorted({f"{f['error']}: {f['message']} ({_frame(f['raised_at'])})"
                                   for f in run_["task_failures"]}))
-        log(f"    ! {failed} task(s) of the run failed and were retried ({run_['counts']['already_billed']} "
-            f"customers then counted as already billed): {where}")
+        log(f"    ! {failed} step(s) of the run failed and were retried: {where}")
 
 
 def _frame(trace: list[str]) -> str:
