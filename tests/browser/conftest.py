@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -74,8 +74,12 @@ class Browser:
         return self
 
     def wait(self, condition: Callable[[WebDriver], Any], timeout: float = 10, poll: float = 0.5) -> Any:
+        """`condition` holds, asked every `poll` s until `timeout`. An element it read that the page
+        replaced meanwhile (it renders again when an answer comes in) is asked about again."""
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=poll).until(condition)
+            return WebDriverWait(self.driver, timeout, poll_frequency=poll,
+                                 ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                                 ).until(condition)
         except TimeoutException:
             raise AssertionError(f"waited {timeout} s in vain on {self.driver.current_url}:\n"
                                  f"{self.driver.find_element(By.TAG_NAME, 'body').text[:2000]}") from None
