@@ -92,6 +92,10 @@ build: setup sam  ## sam build for python3.13 on arm64 (.aws-sam/build), the dep
 bench: setup sam browser  ## benchmarks: prints each figure and writes bench/results.json (the last: make deploy-check)
 	$(BIN)/python -m bench.run
 
+.PHONY: cost
+cost: setup  ## the bill: each flow's AWS operations counted in a local cloud, a month of 1000 customers priced (docs/cost.md)
+	$(BIN)/python -m bench.cost
+
 openapi: setup  ## write docs/openapi.json, the API's contract, from template.yaml, the schemas and infra/openapi/routes.py
 	$(BIN)/python -m infra.openapi
 

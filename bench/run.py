@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import bench.cost
 from bench import billing, coldstart, contract, ddbcalls, deploy, latency, localcloud, payments, signup, waits, web
 from bench.samples import Users
 from infra.local import runtime
@@ -126,6 +127,7 @@ NOTES = {
            "demo agent; from sending the agent's answer (POST .../notes with reply) to its text in the page, "
            "polled every 10 ms (the page reads the contact every second); the contact centre's clock set to a "
            "Monday at ten so the chat is open; goal p95 <= 2000.",
+    "cost": bench.cost.NOTE,
     "deploy": "last, no cloud running: `make deploy-check` in a child process (sam validate --lint, cfn-lint with "
               "the serverless rules, sam build for python3.13 on arm64, the built dependencies layer against its "
               "lock, every handler imported from the build with only the built layers on the path), what it keeps "
@@ -246,6 +248,8 @@ def table(results: dict[str, Any]) -> str:
                            ("pages_overflowing_at_375px", "pages wider than 375 px")):
             verdict = "ok" if figures[key] == 0 else "OVER"
             rows.append(f"  {label:<38}{figures[key]:>8}{'':>8}{states:>6}   0   {verdict}")
+    if "cost" in results:
+        rows += bench.cost.table_rows(results)
     if "deploy" in results:
         failed, steps = results["deploy"]["checks_failed"], results["deploy_detail"]["steps"]
         rows.append(f"{'Deploy check (make deploy-check)':<40}{'failed':>8}{'':>8}{'steps':>6}   goal")
@@ -364,6 +368,13 @@ def main() -> int:
                           "pages_overflowing_at_375px": checked["pages_overflowing_at_375px"], **timings}
         results["web_detail"] = {**checked["detail"], "goals": web.GOALS}
         phases["web"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        phase = time.monotonic()
+        log(f"Cost: every flow's AWS operations counted and priced (a local cloud of its own, in a child process)   "
+            f"({time.monotonic() - started:.1f}s)")
+        results.update(bench.cost.run(log=log))
+        phases["cost"] = round(time.monotonic() - phase, 1)
         save(results)
 
         # last: its build and linters would weigh on every timing above

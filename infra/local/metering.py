@@ -373,6 +373,8 @@ class Meter:
             return self._dynamodb(call, client, operation, params)
         response = call(client, operation, params)
         units = service_units(service, operation, params, response)
+        if not units:  # free, or the local cloud's own bookkeeping (settling, reading the stream)
+            return response
         details: dict[str, Any] = {"call": f"{service}.{operation}"}
         if service == "stepfunctions" and operation == "StartExecution":
             details["execution"] = response["executionArn"]
