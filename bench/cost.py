@@ -414,17 +414,21 @@ def _summary(units: dict[str, float]) -> str:
 
 
 def measured_apart(log: Callable[[str], None]) -> dict[str, Any]:
-    """`measure` in a child process of its own (see the module's docstring)."""
+    """`measure` in a child process of its own (see the module's docstring), its lines passed on as
+    they come."""
     with tempfile.TemporaryDirectory(prefix="bench-cost-") as folder:
         out = Path(folder) / "measured.json"
-        child = subprocess.run([sys.executable, "-m", "bench.cost", "--measure-to", str(out)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               timeout=CHILD_TIMEOUT_S, check=False)
-        for line in child.stderr.splitlines():
-            if line.startswith("  "):
-                log(line)
+        said: list[str] = []
+        with subprocess.Popen([sys.executable, "-m", "bench.cost", "--measure-to", str(out)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as child:
+            assert child.stderr is not None
+            for line in child.stderr:
+                said.append(line)
+                if line.startswith("  "):
+                    log(line.rstrip())
+            child.wait(timeout=CHILD_TIMEOUT_S)
         if child.returncode != 0 or not out.exists():
-            raise RuntimeError(f"measuring the flows failed ({child.returncode}): {child.stderr[-3000:]}")
+            raise RuntimeError(f"measuring the flows failed ({child.returncode}): {''.join(said)[-3000:]}")
         return dict(json.loads(out.read_text()))
 
 
