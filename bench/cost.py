@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -344,15 +345,32 @@ def billing_population(running: Running, log: Callable[[str], None]) -> None:
 
 
 def billing_run(running: Running, period: Period) -> dict[str, Any]:
-    """The billing workflow for `period`, as the schedule starts it, until it has succeeded."""
+    """The billing workflow for `period`, as the schedule starts it, the cloud settled meanwhile
+    (settling runs the billing queue's consumer, and what the invoices set off): the run's totals."""
     sfn = running.cloud.client("stepfunctions")
     arn = sfn.start_execution(stateMachineArn=running.cloud.state_machines["BillingRunStateMachine"],
-                              name=f"cost-{period}-{uuid.uuid4().hex[:8]}", input=json.dumps({"period": str(period)}))
-    while (described := sfn.describe_execution(executionArn=arn["executionArn"]))["status"] == "RUNNING":
-        time.sleep(0.02)
+                              name=f"cost-{period}-{uuid.uuid4().hex[:8]}",
+                              input=json.dumps({"period": str(period)}))["executionArn"]
+    running.cloud.settle(timeout=CHILD_TIMEOUT_S)
+    described = sfn.describe_execution(executionArn=arn)
     if described["status"] != "SUCCEEDED":
         raise RuntimeError(f"the billing run of {period} ended {described['status']}")
     return dict(json.loads(described["output"]))
+
+
+#: what an issued invoice sets off: its events carried to the bus, the timeline, the notices
+INVOICE_CONSEQUENCES = ("OutboxPublisherFunction", "TimelineWriterFunction", "CustomerNotifierFunction")
+
+
+def split(reading: Reading, functions: tuple[str, ...]) -> tuple[Reading, Reading]:
+    """A reading as two: what `functions` counted, and the rest."""
+    inside, outside = Reading(f"{reading.name} ({', '.join(functions)})"), Reading(reading.name)
+    inside.dynamodb, outside.dynamodb = {}, reading.dynamodb  # operations are not told apart by function
+    for name, units in reading.functions.items():
+        part = inside if name in functions else outside
+        part.functions[name] = Counter(units)
+        part.units.update(units)
+    return inside, outside
 
 
 def measure(log: Callable[[str], None]) -> dict[str, Any]:
@@ -373,12 +391,14 @@ def measure(log: Callable[[str], None]) -> dict[str, Any]:
             with meter.reading("billing_run") as reading:
                 totals = billing_run(running, _months_back(1))
             issued = totals["counts"]["issued"]
-            results["billing_run"] = per_occurrence(reading, issued)
-            with meter.reading("invoice_issued") as consequences:
-                running.cloud.settle()
+            consequences, run = split(reading, INVOICE_CONSEQUENCES)
+            results["billing_run"] = per_occurrence(run, issued)
             results["invoice_issued"] = per_occurrence(consequences, issued)
-            samples += reading.log_sample + consequences.log_sample
-            for name in ("billing_run", "invoice_issued"):
+            notifier = reading.functions.get("CustomerNotifierFunction", Counter())
+            results["notification"] = per_occurrence(split(reading, ("CustomerNotifierFunction",))[0],
+                                                     int(notifier["lambda.requests"]) or 1)
+            samples += reading.log_sample
+            for name in ("billing_run", "invoice_issued", "notification"):
                 log(f"  {name:<24} {_summary(results[name]['units'])}")
             log(f"  the run: {totals['counts']}")
             usage_products(running, flows)

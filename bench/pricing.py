@@ -147,13 +147,14 @@ SECRET_MONTH_USD = 0.40
 #: a Query of the customer's whole partition grows with the customer: the month a customer is, on
 #: average, into the tenure (the read figures are measured at this age)
 AVERAGE_AGE_MONTHS = TENURE_MONTHS // 2
-#: the billing run at scale: a page of 100 products (billing/run.py PAGE_SIZE; some 67 customers at
-#: 1.5 products each) is one BillingRunFunction invocation and two state transitions (BillPage,
-#: MorePages); the run's constant part (PlanRun, each shard's Map iteration and end, Summarise) is
-#: nothing per customer at millions, where the bench's run of a dozen customers divides it by a dozen
+#: the billing run at scale (ADR 14): a page of 100 products (billing/run.py PAGE_SIZE; some 67
+#: customers at 1.5 products each) is one BillingSliceFunction invocation and three SQS requests
+#: (the page sent, received, deleted); the workflow's transitions are the same for any number of
+#: customers (nothing per customer at millions), where the bench's run of a dozen customers divides
+#: its constant part by a dozen
 BILLING_CUSTOMERS_PER_PAGE = 100 / sum(PRODUCTS.values())
-BILLING_AT_SCALE = {"sfn.transitions": 2 / BILLING_CUSTOMERS_PER_PAGE,
-                    "lambda.requests": 1 / BILLING_CUSTOMERS_PER_PAGE}
+BILLING_AT_SCALE = {"sfn.transitions": 0.0, "lambda.requests": 1 / BILLING_CUSTOMERS_PER_PAGE,
+                    "sqs.requests": 3 / BILLING_CUSTOMERS_PER_PAGE}
 #: X-Ray's default sampling rule: the first request each second, then 5 %
 XRAY_SAMPLED = 0.05
 

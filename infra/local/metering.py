@@ -172,7 +172,8 @@ class Reading:
     name: str
     #: flat billable units: "lambda.requests", "dynamodb.wru", "sqs.requests", ...
     units: Counter[str] = field(default_factory=Counter)
-    #: per function: invocations, billed_ms, gb_s, log_bytes, cold_starts
+    #: the same units per function they were counted in ("-": outside any, such as Lambda's pollers
+    #: receiving from a queue, or an execution's transitions)
     functions: dict[str, Counter[str]] = field(default_factory=dict)
     #: per DynamoDB operation: calls, rru, wru
     dynamodb: dict[str, Counter[str]] = field(default_factory=dict)
@@ -265,16 +266,23 @@ class Meter:
             with self._lock:
                 self._current = None
         for arn in reading.executions:
-            reading.units["sfn.transitions"] += state_transitions(self.cloud.client("stepfunctions"), arn)
+            transitions = state_transitions(self.cloud.client("stepfunctions"), arn)
+            reading.units["sfn.transitions"] += transitions
+            reading.functions.setdefault("-", Counter())["sfn.transitions"] += transitions
 
-    def _add(self, units: dict[str, float], **details: Any) -> None:
+    def _add(self, units: dict[str, float], *, by: str | None = None, **details: Any) -> None:
+        """Count `units` in the open reading, for the function `by` (by default the one this thread
+        serves now)."""
+        if by is None:
+            stack = self._stack()
+            by = stack[-1].function if stack else "-"
         with self._lock:
             reading = self._current
             if reading is None:
                 return
             reading.units.update(units)
-            if "function" in details:
-                reading.functions.setdefault(details["function"], Counter()).update(details["function_units"])
+            if units:
+                reading.functions.setdefault(by, Counter()).update(units)
             if "operation" in details:
                 reading.dynamodb.setdefault(details["operation"], Counter()).update(details["operation_units"])
             if "call" in details:
@@ -319,9 +327,7 @@ class Meter:
                               + units["logs.events"]})
                 self._add({}, log=line + "\n")
             self._add({}, log="".join(platform))
-            self._add(units, function=function.name,
-                      function_units={"invocations": 1, "billed_ms": billed, "gb_s": gb_s, "cold_starts": cold,
-                                      "log_bytes": invocation.log_bytes})
+            self._add(units, by=function.name)
 
     def access_log_line(self, event: dict[str, Any], result: Any, duration_ms: float) -> str:
         """The API's access log line for this request, in the template's AccessLogSetting format."""
