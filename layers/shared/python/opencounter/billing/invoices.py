@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from opencounter.billing import ledger
-from opencounter.billing.records import Invoice, Payment, TariffCheck, UsageTotal
+from opencounter.billing.records import CreditNote, Invoice, Payment, TariffCheck, UsageTotal
 from opencounter.catalogue.service import plans_to_rate
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
@@ -42,10 +42,21 @@ def invoice_number(issued_on: date, customer_id: str, basis: str) -> str:
 # ---------------------------------------------------------------- reading
 
 
+def owed_cents(invoice: Invoice) -> int:
+    """What the invoice asks in all: its total less what credit notes took off it."""
+    return int(invoice.total_cents) - int(invoice.credited_cents)
+
+
 def balance_cents(invoice: Invoice) -> int:
+    """What is left to pay, what is on hold in a dispute included."""
     if invoice.status == "VOID":
         return 0
-    return max(0, int(invoice.total_cents) - int(invoice.paid_cents))
+    return max(0, owed_cents(invoice) - int(invoice.paid_cents))
+
+
+def payable_cents(invoice: Invoice) -> int:
+    """What is left to pay that is not on hold in a dispute: what can be paid, and reminded of."""
+    return max(0, balance_cents(invoice) - int(invoice.held_cents))
 
 
 def _instalments(invoice: Invoice) -> list[dict[str, Any]]:
@@ -59,21 +70,22 @@ def _instalments(invoice: Invoice) -> list[dict[str, Any]]:
 
 def amount_due_now(invoice: Invoice) -> int:
     """What paying now settles: the balance, or under an arrangement the instalments due up to
-    and including the next one."""
+    and including the next one; never what is on hold in a dispute."""
     if invoice.arrangement and invoice.status == "IN_ARRANGEMENT":
         covered = 0
         for instalment in invoice.arrangement["instalments"]:
             covered += instalment["amount_cents"]
             if covered > int(invoice.paid_cents):
-                return covered - int(invoice.paid_cents)
-    return balance_cents(invoice)
+                return min(covered - int(invoice.paid_cents), payable_cents(invoice))
+    return payable_cents(invoice)
 
 
 def status_of(invoice: Invoice, today: date) -> str:
-    """open, overdue, paid, in_arrangement or void, as the customer reads it today."""
+    """open, overdue, paid, in_arrangement or void, as the customer reads it today. An invoice
+    whose unpaid rest is all in dispute is not overdue."""
     if invoice.status == "IN_ARRANGEMENT":
         return "in_arrangement"
-    if invoice.status == "OPEN" and invoice.due_on < today.isoformat():
+    if invoice.status == "OPEN" and invoice.due_on < today.isoformat() and payable_cents(invoice) > 0:
         return "overdue"
     return invoice.status.lower()
 
@@ -96,8 +108,15 @@ def invoice_actions(invoice: Invoice, running: Invoice | None) -> dict[str, Any]
     return {"pay": invoice.status not in ("PAID", "VOID") and due >= MIN_CHARGE_CENTS, "arrangement": arrangement}
 
 
+def credit_note_view(note: CreditNote) -> dict[str, Any]:
+    return {"credit_note_id": note.credit_note_id, "issued_on": note.issued_on, "amount_cents": int(note.amount_cents),
+            "vat_cents": int(note.vat_cents), "refund_cents": int(note.refund_cents), "dispute_id": note.dispute_id,
+            "lines": note.lines}
+
+
 def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, *, today: date | None = None,
-                 detail: bool = True, running: Invoice | None = None) -> dict[str, Any]:
+                 detail: bool = True, running: Invoice | None = None,
+                 credit_notes: list[CreditNote] | None = None) -> dict[str, Any]:
     """An invoice as every channel shows it; `running` is the customer's invoice being paid in
     instalments, if any (one at a time), for the actions it allows."""
     today = today or business_today()
@@ -107,6 +126,7 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, *, tod
         "issued_on": invoice.issued_on, "due_on": invoice.due_on, "status": status_of(invoice, today),
         "total_cents": int(invoice.total_cents), "vat_cents": int(invoice.vat_cents),
         "paid_cents": int(invoice.paid_cents), "balance_cents": balance_cents(invoice),
+        "credited_cents": int(invoice.credited_cents), "in_dispute_cents": int(invoice.held_cents),
         "due_now_cents": amount_due_now(invoice), "currency": "EUR", "version": int(invoice.version),
         "overdue": status_of(invoice, today) == "overdue" or any(
             not i["paid"] and i["due_on"] < today.isoformat() for i in instalments),
@@ -117,6 +137,8 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, *, tod
                     arrangement={"agreed_at": invoice.arrangement["agreed_at"], "instalments": instalments}
                     if invoice.arrangement else None,
                     payments=[_payment_view(p) for p in sorted(payments or [], key=lambda p: p.created_at)],
+                    credit_notes=[credit_note_view(c) for c in sorted(credit_notes or [],
+                                                                      key=lambda c: c.credit_note_id)],
                     void_reason=invoice.void_reason)
     return view
 
@@ -134,17 +156,19 @@ def list_invoices(customer_id: str) -> dict[str, Any]:
 def invoice_detail(customer_id: str, invoice_id: str) -> dict[str, Any]:
     """One invoice with its lines, best-tariff notes, arrangement and payment history: one
     Query of the customer's partition. A customer only ever reaches their own invoices."""
-    invoice, payments, running = None, [], None
+    invoice, payments, notes, running = None, [], [], None
     for item in Item.query(customer_key(customer_id)):
         if isinstance(item, Invoice) and item.invoice_id == invoice_id:
             invoice = item
         elif isinstance(item, Payment) and item.invoice_id == invoice_id:
             payments.append(item)
+        elif isinstance(item, CreditNote) and item.invoice_id == invoice_id:
+            notes.append(item)
         if isinstance(item, Invoice) and item.status == "IN_ARRANGEMENT":
             running = item
     if invoice is None:
         raise NotFound("no such invoice", reason="invoice_not_found")
-    return invoice_view(invoice, payments, running=running)
+    return invoice_view(invoice, payments, running=running, credit_notes=notes)
 
 
 def load_invoice(customer_id: str, invoice_id: str) -> Invoice:

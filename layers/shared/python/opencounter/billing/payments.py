@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from opencounter.billing import ledger
-from opencounter.billing.invoices import amount_due_now, load_invoice, status_of
+from opencounter.billing.invoices import amount_due_now, load_invoice, owed_cents, status_of
 from opencounter.billing.records import Invoice, LedgerTransaction, Payment
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict
@@ -228,7 +228,7 @@ def _settle_invoice(invoice: Invoice, net_change: int, finished_payment: str | N
         invoice.open_payment = None
     if invoice.status != "VOID":
         was_paid = invoice.status == "PAID"
-        if int(invoice.paid_cents) >= int(invoice.total_cents):
+        if int(invoice.paid_cents) >= owed_cents(invoice):
             invoice.status = "PAID"
             if not was_paid:
                 events.append(domain_event("InvoicePaid", customer_id=invoice.customer_id, actor=PROVIDER,

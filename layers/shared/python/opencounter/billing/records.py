@@ -76,6 +76,10 @@ class Invoice(Item, discriminator="Invoice"):
     status = UnicodeAttribute()
     #: what has come in, net of refunds and disputes
     paid_cents = NumberAttribute(default=0)
+    #: what credit notes took off the invoice (a dispute upheld): the customer owes the total less this
+    credited_cents = NumberAttribute(default=0)
+    #: what is on hold while the customer disputes it: not due, never reminded of or collected
+    held_cents = NumberAttribute(default=0)
     payment_attempts = NumberAttribute(default=0)
     open_payment = UnicodeAttribute(null=True)
     #: {"attempt", "amount_cents", "methods"}: a payment being started, reserved before the
@@ -130,6 +134,29 @@ class Payment(Item, discriminator="Payment"):
     @classmethod
     def keys(cls, customer_id: str, payment_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"{cls.SK_PREFIX}{payment_id}"
+
+
+class CreditNote(Item, discriminator="CreditNote"):
+    """SK CREDITNOTE#<credit_note_id>: an amount taken off an invoice, with its lines and VAT,
+    and why (the dispute it settles). Its id names what it credits, so it is issued once."""
+
+    SK_PREFIX = "CREDITNOTE#"
+
+    credit_note_id = UnicodeAttribute()
+    invoice_id = UnicodeAttribute()
+    issued_on = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    vat_cents = NumberAttribute()
+    #: [{"description", "amount_cents", "kind"}]
+    lines = JSONAttribute()
+    reason = UnicodeAttribute()
+    dispute_id = UnicodeAttribute(null=True)
+    #: what of it goes back to the customer's account (the rest settles what was still due)
+    refund_cents = NumberAttribute(default=0)
+
+    @classmethod
+    def keys(cls, customer_id: str, credit_note_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{credit_note_id}"
 
 
 class LedgerTransaction(Item, discriminator="LedgerTransaction"):
