@@ -70,6 +70,7 @@ PATH_PARAMETERS = {
     "contact_id": "a contact's id",
     "request_id": "a service request's id, R-XXXXXXXXXX",
     "signup_id": "a sign-up's id",
+    "dispute_id": "a dispute's id, D-XXXXXXXXXXXX",
     "channel": "a contact channel",
 }
 #: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
@@ -105,6 +106,7 @@ NO_INVOICE = "no such invoice of this customer (invoice_not_found)"
 NO_PRODUCT = "no such product of this customer (product_not_found)"
 NO_CONTACT = "no such contact (contact_not_found)"
 NO_REQUEST = "no such request of this customer (request_not_found)"
+NO_DISPUTE = "no such dispute (of this customer) (dispute_not_found)"
 TIMELINE_PAGE = "limit is not a whole number from 1 to 100, or the cursor is not one this API gave out"
 CODE_TYPED = "the code is not the one sent (tries left in params)"
 CODE_STATE = ("no code was asked for, it expired, was used or tried too often (code_not_requested, code_expired, "
@@ -300,6 +302,24 @@ ROUTES: dict[str, Operation] = {
     "POST /me/contacts/{contact_id}/feedback": Operation(
         "Score a finished contact 0-10", 200, "contact", request="contact-feedback",
         errors={404: NO_CONTACT, 409: "the contact is not finished (contact_not_finished)"}),
+    # ------------------------------------------------------------ disputes
+    "GET /me/disputes": Operation("The customer's disputes, newest first", 200, "dispute-list"),
+    "POST /me/disputes": Operation(
+        "Dispute an invoice line or a payment: what of it is unpaid goes on hold at once and the assessment starts "
+        "(the same dispute sent again answers the dispute filed)", 201, "dispute", request="dispute-filing",
+        errors={400: "the transaction is not one of the customer's (transaction_unknown), no money was taken for the "
+                     "payment (payment_not_received), or the amount is more than the transaction "
+                     "(amount_above_transaction, nothing_to_dispute)",
+                409: "the invoice is cancelled (invoice_void), the transaction is disputed already in other words "
+                     "(dispute_open) or decided (dispute_decided: appeal instead), or the invoice kept changing"}),
+    "GET /me/disputes/{dispute_id}": Operation(
+        "One dispute: every step, the assessment's findings, the decision and its reasons, the expected decision "
+        "date, and whether it can be appealed or where to go next", 200, "dispute", errors={404: NO_DISPUTE}),
+    "POST /me/disputes/{dispute_id}/appeal": Operation(
+        "Appeal a rejected dispute, once: a colleague who did not decide before decides", 202, "dispute",
+        request="dispute-appeal",
+        errors={404: NO_DISPUTE, 409: "the dispute is not rejected, or was appealed already (appeal_not_possible), "
+                                      "or changed meanwhile"}),
     "GET /me/requests": Operation("The customer's requests, last changed first", 200, "request-list"),
     "POST /me/requests": Operation(
         "Start a request; its resume code continues it anywhere", 201, "request-started", request="service-request",
@@ -310,6 +330,22 @@ ROUTES: dict[str, Operation] = {
         errors={404: NO_REQUEST, 409: "the request changed since the version sent, is done, or a field only staff "
                                       "set was sent (request_changed, request_done, staff_only_field)"}),
     # ------------------------------------------------------------ the agents' desk
+    "GET /agent/disputes": Operation(
+        "Disputes of a status (those waiting for a person by default), soonest deadline first", 200,
+        "dispute-queue", query=(Param("status", "assessing, with_staff, upheld or rejected",
+                                      {"enum": ["assessing", "with_staff", "upheld", "rejected"]}), LIMIT),
+        errors={400: "no such status (status_unknown), or limit is not a whole number from 1 to 100"}),
+    "GET /agent/disputes/{dispute_id}": Operation(
+        "A dispute as staff see it: the assessment and its evidence, who decided and the deadline", 200,
+        "staff-dispute", errors={404: NO_DISPUTE}),
+    "POST /agent/disputes/{dispute_id}/decision": Operation(
+        "Decide a dispute that waits for a person: upheld (all or part) or rejected, with reasons the customer "
+        "reads; the workflow applies it", 202, "staff-dispute", request="dispute-decision",
+        description="An appeal is decided by someone other than who decided before: 403 another_decider_needed.",
+        errors={400: "the amount is more than disputed (amount_above_dispute)",
+                404: NO_DISPUTE,
+                409: "the dispute does not wait for a decision (dispute_not_waiting), changed since the version "
+                     "read (stale_version), or another member of staff decided it at the same moment"}),
     "GET /agent/queue": Operation(
         "Contacts waiting for an agent, oldest first", 200, "contact-queue",
         query=(Param("channel", "one channel only", {"enum": list(CONTACT_CHANNELS)}),),
@@ -420,6 +456,8 @@ LINKS: dict[str, list[Link]] = {
     + _follow({}, "POST /agent/requests/resume", body={"resume_code": "$response.body#/resume_code"}),
     "GET /me/requests": _follow({"path.request_id": "$response.body#/items/0/request_id"},
                                 "GET /me/requests/{request_id}", "POST /me/requests/{request_id}/steps"),
+    "POST /me/disputes": _follow({"path.dispute_id": "$response.body#/dispute_id"},
+                                 "GET /me/disputes/{dispute_id}", "POST /me/disputes/{dispute_id}/appeal"),
     "GET /me/invoices": _follow({"path.invoice_id": "$response.body#/items/0/invoice_id"},
                                 "GET /me/invoices/{invoice_id}", "POST /me/invoices/{invoice_id}/payments",
                                 "POST /me/invoices/{invoice_id}/arrangement"),

@@ -25,7 +25,8 @@ X_DM = re.compile(r"^/x/2/dm_conversations/with/(?P<participant>[^/]+)/messages$
 OUTSIDE_WINDOW = "0000"
 #: the message templates approved for the business account: name -> (languages, body parameters)
 TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en"), 2), "better_plan": (("nl", "en"), 2),
-             "contact_answer": (("nl", "en"), 2), "payment_link": (("nl", "en"), 3)}
+             "contact_answer": (("nl", "en"), 2), "payment_link": (("nl", "en"), 3),
+             "dispute_with_staff": (("nl", "en"), 2), "dispute_decided": (("nl", "en"), 3)}
 
 
 class ProviderApis:

@@ -46,6 +46,12 @@ TITLES = {
     "ContactResolved": "Your question was answered",
     "ContactLinked": "A message of yours was added to your history",
     "ServiceRequestUpdated": "Your request moved on",
+    "DisputeFiled": "We received your dispute; the amount is on hold",
+    "DisputeWithStaff": "A staff member assesses your dispute",
+    "DisputeEscalated": "Your dispute was passed to a senior colleague",
+    "DisputeDecisionTaken": "A decision was taken on your dispute",
+    "DisputeDecided": "Your dispute is decided",
+    "DisputeAppealed": "We received your appeal",
 }
 
 

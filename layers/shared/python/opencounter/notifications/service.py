@@ -43,12 +43,29 @@ def _payment_link(data: dict[str, Any]) -> tuple[str, str]:
                                 f"({euros(data['amount_cents'])}) at once: {data['link']}")
 
 
+def _dispute_with_staff(data: dict[str, Any]) -> tuple[str, str]:
+    return "A colleague looks at your dispute", (
+        f"Your dispute {data['dispute_id']} needs a person's judgement. You will have a decision by "
+        f"{data['expected_decision_on']}; until then the amount stays on hold. Follow it in your account.")
+
+
+def _dispute_decided(data: dict[str, Any]) -> tuple[str, str]:
+    if data["outcome"] == "upheld":
+        back = f" {euros(data['refund_cents'])} goes back to your account." if data["refund_cents"] else ""
+        return "Your dispute is upheld", (f"You were right: we credited {euros(data['amount_cents'])} on invoice "
+                                          f"{data['invoice_id']}.{back} The details are in your account.")
+    return "Your dispute is decided", (f"We could not uphold your dispute {data['dispute_id']}; the reasons and what "
+                                       "we based them on are in your account, where you can also appeal.")
+
+
 #: the WhatsApp template (approved by Meta) of each notice, and its body's parameters in order
 TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any]], list[str]]]] = {
     "InvoiceIssued": ("invoice_ready", lambda d: [d["invoice_id"], euros(d["total_cents"]), d["due_on"]]),
     "PaymentFailed": ("payment_failed", lambda d: [d["invoice_id"], d["reason"]]),
     "BetterPlanAdvised": ("better_plan", lambda d: [d["advised_plan_name"], euros(d["saving_cents"])]),
     "PaymentLinkSent": ("payment_link", lambda d: [d["invoice_id"], euros(d["amount_cents"]), d["link"]]),
+    "DisputeWithStaff": ("dispute_with_staff", lambda d: [d["dispute_id"], d["expected_decision_on"]]),
+    "DisputeDecided": ("dispute_decided", lambda d: [d["dispute_id"], d["outcome"], euros(d["amount_cents"])]),
 }
 
 MESSAGES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
@@ -56,6 +73,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "PaymentFailed": _payment_failed,
     "BetterPlanAdvised": _better_plan,
     "PaymentLinkSent": _payment_link,
+    "DisputeWithStaff": _dispute_with_staff,
+    "DisputeDecided": _dispute_decided,
 }
 
 

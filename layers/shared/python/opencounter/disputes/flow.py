@@ -1,0 +1,306 @@
+"""The dispute workflow's steps (statemachines/dispute.asl.json): assess by the rules, wait for a
+person with a deadline (escalated once, then decided for the customer), and apply the decision:
+upheld is a credit note booked double-entry with the hold released, and what was paid too much
+paid back; rejected releases the hold. Every step may run again (Step Functions retries a task
+whose process died): each writes conditionally and finds its own work done the second time."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from opencounter.billing import ledger
+from opencounter.billing.invoices import owed_cents, status_of
+from opencounter.billing.records import CreditNote, Invoice, Payment, TariffCheck, UsageTotal
+from opencounter.catalogue.service import plans_of
+from opencounter.core.aws import aws_client
+from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.core.errors import Conflict
+from opencounter.core.ids import stable_id
+from opencounter.core.outbox import DomainEvent, Write, commit, domain_event
+from opencounter.core.table import Item, customer_key
+from opencounter.customers.records import ProductHolding
+from opencounter.disputes import rules
+from opencounter.disputes.records import Dispute
+from opencounter.disputes.service import ESCALATED_WORKING_DAYS, STAFF_WORKING_DAYS, load_dispute, staff_window
+from opencounter.ports import payments as provider
+from opencounter.pricing.money import vat_included
+
+FLOW = {"type": "system", "id": "disputes"}
+DONE = "done"
+
+
+def _event(dispute: Dispute, detail_type: str, **data: Any) -> DomainEvent:
+    return domain_event(detail_type, customer_id=dispute.customer_id, actor=FLOW, channel="system",
+                        data={"dispute_id": dispute.dispute_id, "invoice_id": dispute.invoice_id, **data},
+                        event_id=stable_id("dispute", dispute.dispute_id, str(int(dispute.round)), detail_type))
+
+
+def _step(dispute: Dispute, step: str, **details: Any) -> None:
+    now = isoformat(utcnow())
+    dispute.steps = [*dispute.steps, {"at": now, "step": step, **details}]
+    dispute.updated_at = now
+
+
+# ------------------------------------------------------------------ assessing
+
+
+def facts_of(dispute: Dispute) -> rules.Facts:
+    """What the rules read, from the customer's record (one Query) and, for a line, the product's
+    best-tariff comparison of the month."""
+    items = list(Item.query(customer_key(dispute.customer_id)))
+    invoice = next(i for i in items if isinstance(i, Invoice) and i.invoice_id == dispute.invoice_id)
+    subject = dispute.subject
+    line = invoice.lines[subject["line"]] if subject["kind"] == "invoice_line" else None
+    holding = next((i for i in items if isinstance(i, ProductHolding) and line
+                    and i.product_id == line.get("product_id")), None)
+    product = plan = None
+    usage: dict[str, int] = {}
+    billed: set[str] = set()
+    if holding is not None and line is not None:
+        last_day = holding.ends_on or (holding.ended_at[:10] if holding.ended_at else None)
+        product = {"status": holding.status, "started_at": holding.started_at, "last_day": last_day,
+                   "plan_history": holding.plan_history, "kind": holding.kind}
+        plan = plans_of(holding.product_code, holding.catalogue_version).get(line["plan_code"])
+        unit = line.get("unit")
+        usage = {i.period: int(getattr(i, unit, 0) or 0) for i in items
+                 if isinstance(i, UsageTotal) and i.product_id == holding.product_id and unit in UsageTotal.UNITS}
+        if invoice.period:
+            billed = {c.billed_plan_code for c in TariffCheck.query(
+                TariffCheck.partition(dispute.customer_id), TariffCheck.SK == f"{invoice.period}#{holding.product_id}")}
+    today = business_today()
+    payments = [{"payment_id": p.payment_id, "received_cents": int(p.received_cents),
+                 "refunded_cents": int(p.refunded_cents), "disputed_cents": int(p.disputed_cents),
+                 "created_at": p.created_at}
+                for p in items if isinstance(p, Payment) and p.invoice_id == invoice.invoice_id]
+    year_ago = isoformat(utcnow() - timedelta(days=rules.TRUST_WINDOW_DAYS))
+    trusted = sum(1 for d in items if isinstance(d, Dispute) and d.dispute_id != dispute.dispute_id
+                  and any(x and x.get("basis") == "trust" and x["at"] >= year_ago for x in [d.decision, *d.decisions]))
+    return rules.Facts(
+        reason=dispute.reason, amount_cents=int(dispute.amount_cents),
+        invoice={"invoice_id": invoice.invoice_id, "period": invoice.period, "total_cents": int(invoice.total_cents),
+                 "credited_cents": int(invoice.credited_cents)},
+        line=line, product=product, plan=plan, usage_by_month=usage, payments=payments, billed_plans=billed,
+        overdue_invoices=sum(1 for i in items if isinstance(i, Invoice) and i.invoice_id != invoice.invoice_id
+                             and status_of(i, today) == "overdue"),
+        trusted_recently=trusted)
+
+
+def _windows() -> dict[str, int]:
+    now = utcnow()
+    return {"staff_seconds": max(1, int(staff_window(now, STAFF_WORKING_DAYS).total_seconds())),
+            "escalated_seconds": max(1, int(staff_window(now, ESCALATED_WORKING_DAYS).total_seconds()))}
+
+
+def assess(customer_id: str, dispute_id: str) -> dict[str, Any]:
+    """Run the rules and store what they found: the outcome "upheld" or "rejected" (decided here,
+    applied by the next step), "staff" (a person decides: the dispute is queued with its deadline),
+    or "done" (an earlier run of this step, or another execution, took it further)."""
+    dispute = load_dispute(customer_id, dispute_id)
+    if dispute.status == "WITH_STAFF":
+        return {"outcome": "staff", **_windows()}
+    if dispute.status != "ASSESSING":
+        return {"outcome": DONE}
+    if dispute.decision is not None:  # decided by an earlier run of this step: apply that
+        return {"outcome": dispute.decision["outcome"]}
+    now = utcnow()
+    if int(dispute.round) == 1:
+        assessment = rules.assess(facts_of(dispute))
+        dispute.assessment = assessment.as_list()
+        outcome, amount, basis = assessment.outcome, assessment.amount_cents, assessment.basis
+    else:  # an appeal: a person looks again
+        outcome, amount, basis = rules.PERSON, 0, "person"
+    events = []
+    if outcome == rules.PERSON:
+        window = staff_window(now, STAFF_WORKING_DAYS)
+        dispute.status, dispute.staff_deadline = "WITH_STAFF", isoformat(now + window)
+        dispute.expected_decision_on = dispute.staff_deadline[:10]
+        _step(dispute, "with_staff", expected_decision_on=dispute.expected_decision_on)
+        events.append(_event(dispute, "DisputeWithStaff", expected_decision_on=dispute.expected_decision_on,
+                             round=int(dispute.round)))
+    else:
+        dispute.decision = {"outcome": outcome, "basis": basis, "by": FLOW, "at": isoformat(now),
+                            "reasons": None, "amount_cents": amount, "round": int(dispute.round)}
+        _step(dispute, "assessed", outcome=outcome, basis=basis)
+    dispute.index()
+    commit([Write(dispute, conflict="the dispute changed meanwhile")], events)
+    if outcome == rules.PERSON:
+        return {"outcome": "staff", **_windows()}
+    return {"outcome": outcome}
+
+
+# ------------------------------------------------------------------ waiting for a person
+
+
+def await_staff(customer_id: str, dispute_id: str, token: str) -> None:
+    """Keep the token the workflow waits on, for the decision to hand back; a decision taken
+    before the token was kept is handed back at once."""
+    dispute = load_dispute(customer_id, dispute_id)
+    if dispute.decision is None and dispute.status == "WITH_STAFF":
+        dispute.task_token = token
+        try:
+            commit([Write(dispute, conflict="the dispute changed meanwhile")], [])
+            return
+        except Conflict:
+            dispute = load_dispute(customer_id, dispute_id)  # decided meanwhile: hand that back
+    hand_back(dispute, token)
+
+
+def hand_back(dispute: Dispute, token: str | None = None) -> str:
+    """Give the workflow waiting on the dispute its decision: "handed", "not_waiting" (no token
+    kept, or the wait ended), or "undecided"."""
+    token = token or dispute.task_token
+    if dispute.decision is None:
+        return "undecided"
+    if not token:
+        return "not_waiting"
+    states = aws_client("stepfunctions")
+    try:
+        states.send_task_success(taskToken=token, output=json.dumps({"outcome": dispute.decision["outcome"]}))
+    except (states.exceptions.TaskTimedOut, states.exceptions.InvalidToken, states.exceptions.TaskDoesNotExist):
+        return "not_waiting"
+    return "handed"
+
+
+def decision_taken(customer_id: str, dispute_id: str) -> str:
+    """DisputeDecisionTaken: hand the decision to the workflow waiting for it."""
+    return hand_back(load_dispute(customer_id, dispute_id))
+
+
+def escalate(customer_id: str, dispute_id: str) -> dict[str, Any]:
+    """The staff deadline passed: a decision taken meanwhile goes on; else the dispute is marked
+    escalated (the dashboard and the queue show it) with a last deadline."""
+    dispute = load_dispute(customer_id, dispute_id)
+    if dispute.decision is not None:
+        return {"outcome": dispute.decision["outcome"]}
+    if dispute.status != "WITH_STAFF":
+        return {"outcome": DONE}
+    if not dispute.escalated:
+        now = utcnow()
+        dispute.escalated, dispute.task_token = True, None
+        dispute.staff_deadline = isoformat(now + staff_window(now, ESCALATED_WORKING_DAYS))
+        dispute.expected_decision_on = dispute.staff_deadline[:10]
+        _step(dispute, "escalated", expected_decision_on=dispute.expected_decision_on)
+        dispute.index()
+        commit([Write(dispute, conflict="the dispute changed meanwhile")],
+               [_event(dispute, "DisputeEscalated", expected_decision_on=dispute.expected_decision_on,
+                       round=int(dispute.round))])
+    return {"outcome": "staff"}
+
+
+def lapse(customer_id: str, dispute_id: str) -> dict[str, Any]:
+    """Nobody decided by the last deadline: the customer gets the benefit of the doubt."""
+    dispute = load_dispute(customer_id, dispute_id)
+    if dispute.decision is not None:
+        return {"outcome": dispute.decision["outcome"]}
+    if dispute.status != "WITH_STAFF":
+        return {"outcome": DONE}
+    dispute.decision = {"outcome": rules.UPHELD, "basis": "lapsed", "by": FLOW, "at": isoformat(utcnow()),
+                        "reasons": None, "amount_cents": int(dispute.amount_cents), "round": int(dispute.round)}
+    commit([Write(dispute, conflict="the dispute changed meanwhile")], [])
+    return {"outcome": rules.UPHELD}
+
+
+# ------------------------------------------------------------------ applying the decision
+
+
+def uphold(customer_id: str, dispute_id: str) -> dict[str, Any]:
+    """Apply an upheld decision once: the hold released, a credit note for an invoice line (the
+    customer owes that much less, booked double-entry), and what the customer paid beyond what
+    they now owe paid back. Run again, it only asks the refunds again (the provider pays each once)."""
+    dispute = load_dispute(customer_id, dispute_id)
+    if dispute.status == "UPHELD":
+        _refund(dispute)
+        return {"outcome": DONE}
+    if dispute.decision is None or dispute.decision["outcome"] != rules.UPHELD:
+        return {"outcome": DONE}
+    invoice = Invoice.get(*Invoice.keys(customer_id, dispute.invoice_id))
+    amount = int(dispute.decision["amount_cents"])
+    invoice.held_cents = max(0, int(invoice.held_cents) - int(dispute.held_cents))
+    writes: list[Write] = []
+    if dispute.subject["kind"] == "invoice_line":
+        writes += _credit(dispute, invoice, amount)
+    else:  # a payment: what was taken too much goes back
+        dispute.refund_cents = amount
+    _close(dispute, "UPHELD")
+    writes += [Write(dispute, conflict="the dispute changed meanwhile"),
+               Write(invoice, conflict="the invoice changed meanwhile")]
+    commit(writes, [_event(dispute, "DisputeDecided", outcome="upheld", basis=dispute.decision["basis"],
+                           amount_cents=amount, refund_cents=int(dispute.refund_cents),
+                           round=int(dispute.round))])
+    _refund(dispute)
+    return {"outcome": "upheld"}
+
+
+def _credit(dispute: Dispute, invoice: Invoice, amount: int) -> list[Write]:
+    """A credit note of `amount` on the disputed line's invoice and its booking; sets what of it
+    goes back (the customer paid more than the invoice now asks)."""
+    line = invoice.lines[dispute.subject["line"]]
+    kind = _product_kind(dispute.customer_id, line)
+    note_id = f"CN-{dispute.dispute_id[2:]}-{int(dispute.round)}"
+    paid_beyond = max(0, int(invoice.paid_cents) - (owed_cents(invoice) - amount))
+    refund = min(amount, paid_beyond)
+    invoice.credited_cents = int(invoice.credited_cents) + amount
+    if invoice.status in ("OPEN", "IN_ARRANGEMENT") and int(invoice.paid_cents) >= owed_cents(invoice):
+        invoice.status = "PAID"
+    vat = vat_included(amount)
+    note = CreditNote(*CreditNote.keys(dispute.customer_id, note_id), credit_note_id=note_id,
+                      invoice_id=invoice.invoice_id, issued_on=business_today().isoformat(), amount_cents=amount,
+                      vat_cents=vat, reason="dispute_upheld", dispute_id=dispute.dispute_id, refund_cents=refund,
+                      lines=[{"description": line["description"], "amount_cents": amount, "kind": kind}])
+    dispute.credit_note_id, dispute.refund_cents = note_id, refund
+    booking = ledger.posting(dispute.customer_id, f"{note_id}:credited", "credit_note", invoice.invoice_id,
+                             [(ledger.RECEIVABLE, -amount), (ledger.revenue(kind), amount - vat),
+                              (ledger.VAT_PAYABLE, vat)])
+    return [Write(note, CreditNote.PK.does_not_exist(), conflict="the credit note is issued already"), booking]
+
+
+def _product_kind(customer_id: str, line: dict[str, Any]) -> str:
+    try:
+        return ProductHolding.get(*ProductHolding.keys(customer_id, line["product_id"])).kind
+    except (ProductHolding.DoesNotExist, KeyError):
+        return "other"
+
+
+def _refund(dispute: Dispute) -> None:
+    """Ask the provider to pay back `refund_cents` from the invoice's payments, newest first, once
+    per dispute round (the provider's idempotency key); the refunds are booked when its webhooks
+    confirm them."""
+    left = int(dispute.refund_cents)
+    if left <= 0:
+        return
+    payments = [p for p in Payment.query(customer_key(dispute.customer_id), Payment.SK.startswith(Payment.SK_PREFIX))
+                if p.invoice_id == dispute.invoice_id]
+    if dispute.subject["kind"] == "payment":
+        payments = [p for p in payments if p.payment_id == dispute.subject["payment_id"]]
+    for payment in sorted(payments, key=lambda p: p.created_at, reverse=True):
+        kept = int(payment.received_cents) - int(payment.refunded_cents) - int(payment.disputed_cents)
+        part = min(left, kept)
+        if part > 0:
+            provider.refund(payment.payment_id, part, reason_key=f"dispute-{dispute.dispute_id}-{int(dispute.round)}")
+            left -= part
+        if left <= 0:
+            return
+
+
+def reject(customer_id: str, dispute_id: str) -> dict[str, Any]:
+    """Apply a rejection once: the hold released, the reasons and evidence kept for the customer."""
+    dispute = load_dispute(customer_id, dispute_id)
+    if dispute.status != "ASSESSING" and dispute.status != "WITH_STAFF" or dispute.decision is None:
+        return {"outcome": DONE}
+    invoice = Invoice.get(*Invoice.keys(customer_id, dispute.invoice_id))
+    invoice.held_cents = max(0, int(invoice.held_cents) - int(dispute.held_cents))
+    _close(dispute, "REJECTED")
+    commit([Write(dispute, conflict="the dispute changed meanwhile"),
+            Write(invoice, conflict="the invoice changed meanwhile")],
+           [_event(dispute, "DisputeDecided", outcome="rejected", basis=dispute.decision["basis"], amount_cents=0,
+                   refund_cents=0, round=int(dispute.round))])
+    return {"outcome": "rejected"}
+
+
+def _close(dispute: Dispute, status: str) -> None:
+    dispute.status, dispute.task_token, dispute.held_cents = status, None, 0
+    dispute.expected_decision_on = business_today().isoformat()
+    _step(dispute, "decided", outcome=status.lower(), basis=dispute.decision["basis"])
+    dispute.index()

@@ -1,0 +1,79 @@
+"""How disputes are stored: in the customer's partition (the record and the 360-degree view read
+them with everything else), found by id through a look-up item, and queued for staff on GSI1 by
+status, soonest deadline first."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+
+from opencounter.core.table import Item, customer_key
+
+
+class Dispute(Item, discriminator="Dispute"):
+    """SK DISPUTE#<dispute_id>. Versioned: every step and decision is a conditional write, so two
+    staff members deciding at once cannot both win. Its id is derived from the transaction
+    disputed, so one transaction is disputed once however often the customer asks."""
+
+    SK_PREFIX = "DISPUTE#"
+
+    dispute_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    #: {"kind": "invoice_line", "invoice_id", "line", "product_id", "description", "amount_cents"} or
+    #: {"kind": "payment", "invoice_id", "payment_id", "amount_cents"}
+    subject = JSONAttribute()
+    invoice_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    explanation = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    #: what was put on hold on the invoice (what of the amount was still unpaid)
+    held_cents = NumberAttribute(default=0)
+    #: ASSESSING | WITH_STAFF | UPHELD | REJECTED
+    status = UnicodeAttribute()
+    #: "customer" (the portal, staff on their behalf) or "provider" (a chargeback)
+    source = UnicodeAttribute(default="customer")
+    filed_at = UnicodeAttribute()
+    filed_channel = UnicodeAttribute()
+    expected_decision_on = UnicodeAttribute()
+    #: [{"at", "step", ...}]: what happened, in order, as the customer sees it
+    steps = JSONAttribute(default=list)
+    #: [{"rule", "outcome", "amount_cents", "evidence"}] of the last assessment
+    assessment = JSONAttribute(null=True)
+    #: {"outcome", "basis", "by", "at", "reasons", "amount_cents", "round"}: the decision in force
+    decision = JSONAttribute(null=True)
+    #: earlier decisions (the first, once appealed)
+    decisions = JSONAttribute(default=list)
+    #: 1 for the first assessment, 2 once appealed
+    round = NumberAttribute(default=1)
+    appeal = JSONAttribute(null=True)
+    #: the task token the workflow waits on while staff decide
+    task_token = UnicodeAttribute(null=True)
+    staff_deadline = UnicodeAttribute(null=True)
+    escalated = BooleanAttribute(default=False)
+    credit_note_id = UnicodeAttribute(null=True)
+    refund_cents = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+    @classmethod
+    def keys(cls, customer_id: str, dispute_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{dispute_id}"
+
+    @staticmethod
+    def queue(status: str) -> str:
+        """The GSI1 partition staff list disputes of a status from."""
+        return f"DISPUTES#{status}"
+
+    def index(self) -> None:
+        """Queued by status; those with staff by their deadline, soonest first, the rest by when filed."""
+        self.GSI1PK = self.queue(self.status)
+        self.GSI1SK = f"{self.staff_deadline or self.filed_at}#{self.dispute_id}"
+
+
+class DisputeLookup(Item, discriminator="DisputeLookup"):
+    """PK DISPUTE#<dispute_id>: whose dispute this is (staff reach a dispute by its id alone)."""
+
+    customer_id = UnicodeAttribute()
+
+    @staticmethod
+    def keys(dispute_id: str) -> tuple[str, str]:
+        return f"DISPUTE#{dispute_id}", "LOOKUP"

@@ -1,0 +1,290 @@
+"""What customers and staff do with disputes: file one on an invoice line or a payment (the amount
+goes on hold at once), follow it, appeal a rejection once; staff list what waits for them and
+decide. Plain data in and out; no HTTP here. The workflow's steps are in opencounter.disputes.flow."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from opencounter.billing.invoices import payable_cents
+from opencounter.billing.records import Invoice, Payment
+from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
+from opencounter.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from opencounter.core.ids import stable_id
+from opencounter.core.outbox import Write, WriteConflict, commit, domain_event
+from opencounter.core.table import Item, customer_key
+from opencounter.core.validation import validate_request
+from opencounter.disputes.records import Dispute, DisputeLookup
+
+#: staff decide within this many working days, and as many again once escalated; after that the
+#: dispute is decided for the customer (no dispute waits without an end)
+STAFF_WORKING_DAYS = 5
+ESCALATED_WORKING_DAYS = 5
+#: where a customer goes when the appeal is rejected too: the sector's disputes committee
+EXTERNAL_ROUTE = {"name": "De Geschillencommissie", "url": "https://www.degeschillencommissie.nl/"}
+OPEN = ("ASSESSING", "WITH_STAFF")
+STATUSES = ("ASSESSING", "WITH_STAFF", "UPHELD", "REJECTED")
+
+
+def dispute_id_for(customer_id: str, basis: str) -> str:
+    """The id of the dispute of one transaction: the same however often it is disputed."""
+    return "D-" + stable_id("dispute", customer_id, basis).replace("-", "")[:12].upper()
+
+
+def add_working_days(start: date, days: int) -> date:
+    """`days` working days (Monday to Friday) after `start`."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def staff_window(now: datetime, days: int) -> timedelta:
+    """From now until the end of the working day `days` working days ahead (17:00 Amsterdam)."""
+    local = now.astimezone(BUSINESS_TIME)
+    end = datetime.combine(add_working_days(local.date(), days), datetime.min.time(), BUSINESS_TIME).replace(hour=17)
+    return end - now
+
+
+# ------------------------------------------------------------------ reading
+
+
+def dispute_view(dispute: Dispute, *, for_staff: bool = False) -> dict[str, Any]:
+    """A dispute as the customer follows it (every step, the assessment's findings, the decision and
+    why, what they can still do); staff see who decided and the customer it belongs to."""
+    decision = dispute.decision
+    status = dispute.status.lower()
+    appealable = dispute.status == "REJECTED" and int(dispute.round) == 1 and dispute.source == "customer"
+    view: dict[str, Any] = {
+        "dispute_id": dispute.dispute_id, "status": status, "source": dispute.source,
+        "transaction": dispute.subject, "invoice_id": dispute.invoice_id, "reason": dispute.reason,
+        "explanation": dispute.explanation, "amount_cents": int(dispute.amount_cents),
+        "held_cents": int(dispute.held_cents) if dispute.status in OPEN else 0,
+        "filed_at": dispute.filed_at, "expected_decision_on": dispute.expected_decision_on,
+        "round": int(dispute.round), "escalated": bool(dispute.escalated),
+        "steps": dispute.steps, "assessment": dispute.assessment or [],
+        "decision": _decision_view(decision, for_staff) if decision and status in ("upheld", "rejected") else None,
+        "earlier_decisions": [_decision_view(d, for_staff) for d in dispute.decisions],
+        "credit_note_id": dispute.credit_note_id, "refund_cents": int(dispute.refund_cents),
+        "actions": {"appeal": appealable},
+        "external_route": EXTERNAL_ROUTE if dispute.status == "REJECTED" and not appealable else None,
+        "updated_at": dispute.updated_at, "version": int(dispute.version),
+    }
+    if for_staff:
+        view.update(customer_id=dispute.customer_id, staff_deadline=dispute.staff_deadline,
+                    pending_decision=_decision_view(decision, True) if decision and status in
+                    ("assessing", "with_staff") else None)
+    return view
+
+
+def _decision_view(decision: dict[str, Any], for_staff: bool) -> dict[str, Any]:
+    by = decision.get("by") or {}
+    return {"outcome": decision["outcome"], "basis": decision["basis"], "at": decision["at"],
+            "reasons": decision.get("reasons"), "amount_cents": int(decision.get("amount_cents") or 0),
+            "round": int(decision.get("round") or 1),
+            "by": by if for_staff else {"type": by.get("type", "system")}}
+
+
+def list_disputes(customer_id: str) -> dict[str, Any]:
+    """The customer's disputes, newest first: one Query of their record."""
+    disputes = Dispute.query(customer_key(customer_id), Dispute.SK.startswith(Dispute.SK_PREFIX))
+    return {"items": sorted((dispute_view(d) for d in disputes), key=lambda d: d["filed_at"], reverse=True)}
+
+
+def load_dispute(customer_id: str, dispute_id: str) -> Dispute:
+    try:
+        return Dispute.get(*Dispute.keys(customer_id, dispute_id))
+    except Dispute.DoesNotExist:
+        raise NotFound("no such dispute", reason="dispute_not_found") from None
+
+
+def dispute_detail(customer_id: str, dispute_id: str) -> dict[str, Any]:
+    return dispute_view(load_dispute(customer_id, dispute_id))
+
+
+def find_dispute(dispute_id: str) -> Dispute:
+    """A dispute by its id alone (staff)."""
+    try:
+        lookup = DisputeLookup.get(*DisputeLookup.keys(dispute_id))
+    except DisputeLookup.DoesNotExist:
+        raise NotFound("no such dispute", reason="dispute_not_found") from None
+    return load_dispute(lookup.customer_id, dispute_id)
+
+
+def staff_dispute(dispute_id: str) -> dict[str, Any]:
+    return dispute_view(find_dispute(dispute_id), for_staff=True)
+
+
+def staff_queue(status: str | None, limit: int) -> dict[str, Any]:
+    """Disputes of a status for staff (those waiting for a person by default), those with staff
+    soonest deadline first: one Query of GSI1."""
+    wanted = (status or "with_staff").upper()
+    if wanted not in STATUSES:
+        raise InvalidInput(f"status: one of {', '.join(s.lower() for s in STATUSES)}", field="status",
+                           reason="status_unknown")
+    items = Dispute.lookup.query(Dispute.queue(wanted), limit=limit)
+    return {"status": wanted.lower(), "items": [dispute_view(d, for_staff=True) for d in items
+                                                if isinstance(d, Dispute)][:limit]}
+
+
+# ------------------------------------------------------------------ filing
+
+
+def _transaction(items: list[Item], transaction: dict[str, Any], asked: int | None) -> tuple[
+        str, Invoice, dict[str, Any]]:
+    """The transaction disputed, found in the customer's own record: its basis (for the id), its
+    invoice, and the subject as stored. InvalidInput naming the field when it is not theirs."""
+    invoices = {i.invoice_id: i for i in items if isinstance(i, Invoice)}
+    if transaction["kind"] == "invoice_line":
+        invoice = invoices.get(transaction["invoice_id"])
+        if invoice is None:
+            raise InvalidInput("transaction.invoice_id: you have no such invoice", field="transaction.invoice_id",
+                               reason="transaction_unknown")
+        if transaction["line"] >= len(invoice.lines):
+            raise InvalidInput(f"transaction.line: invoice {invoice.invoice_id} has {len(invoice.lines)} lines",
+                               field="transaction.line", reason="transaction_unknown")
+        line = invoice.lines[transaction["line"]]
+        subject = {"kind": "invoice_line", "invoice_id": invoice.invoice_id, "line": transaction["line"],
+                   "product_id": line.get("product_id"), "description": line["description"],
+                   "amount_cents": int(line["amount_cents"])}
+        basis = f"{invoice.invoice_id}/line/{transaction['line']}"
+    else:
+        payment = next((p for p in items if isinstance(p, Payment) and p.payment_id == transaction["payment_id"]),
+                       None)
+        if payment is None or payment.invoice_id not in invoices:
+            raise InvalidInput("transaction.payment_id: you made no such payment", field="transaction.payment_id",
+                               reason="transaction_unknown")
+        if int(payment.received_cents) <= 0:
+            raise InvalidInput("transaction.payment_id: no money was taken for this payment",
+                               field="transaction.payment_id", reason="payment_not_received")
+        invoice = invoices[payment.invoice_id]
+        subject = {"kind": "payment", "invoice_id": invoice.invoice_id, "payment_id": payment.payment_id,
+                   "amount_cents": int(payment.received_cents)}
+        basis = f"payment/{payment.payment_id}"
+    if invoice.status == "VOID":
+        raise Conflict(f"transaction: invoice {invoice.invoice_id} is cancelled; nothing of it is owed",
+                       field="transaction", reason="invoice_void")
+    if asked is not None and asked > subject["amount_cents"]:
+        raise InvalidInput(f"amount_cents: the transaction is {subject['amount_cents']} cents", field="amount_cents",
+                           reason="amount_above_transaction", most=subject["amount_cents"])
+    if subject["amount_cents"] <= 0:
+        raise InvalidInput("transaction: there is no amount to dispute on it", field="transaction",
+                           reason="nothing_to_dispute")
+    return basis, invoice, subject
+
+
+def file_dispute(customer_id: str, body: dict[str, Any], *, actor: dict, channel: str) -> tuple[dict[str, Any], bool]:
+    """Dispute a transaction of the customer's own: what of it is unpaid goes on hold at once and
+    the assessment starts (DisputeFiled starts the workflow). Filing the same again answers the
+    dispute filed (False: nothing new); a dispute of the same transaction with other words, or one
+    decided, is refused."""
+    validate_request("dispute-filing", body)
+    for _ in range(3):
+        items = list(Item.query(customer_key(customer_id)))
+        basis, invoice, subject = _transaction(items, body["transaction"], body.get("amount_cents"))
+        dispute_id = dispute_id_for(customer_id, basis)
+        existing = next((d for d in items if isinstance(d, Dispute) and d.dispute_id == dispute_id), None)
+        if existing is not None:
+            return _again(existing, body), False
+        amount = int(body.get("amount_cents") or subject["amount_cents"])
+        hold = min(amount, payable_cents(invoice)) if invoice.status in ("OPEN", "IN_ARRANGEMENT") else 0
+        invoice.held_cents = int(invoice.held_cents) + hold
+        now = isoformat(utcnow())
+        dispute = Dispute(*Dispute.keys(customer_id, dispute_id), dispute_id=dispute_id, customer_id=customer_id,
+                          subject=subject, invoice_id=invoice.invoice_id, reason=body["reason"],
+                          explanation=body["explanation"].strip(), amount_cents=amount, held_cents=hold,
+                          status="ASSESSING", filed_at=now, filed_channel=channel,
+                          expected_decision_on=business_today().isoformat(), updated_at=now,
+                          steps=[{"at": now, "step": "filed", "channel": channel, "held_cents": hold}])
+        dispute.index()
+        event = domain_event("DisputeFiled", customer_id=customer_id, actor=actor, channel=channel, data={
+            "dispute_id": dispute_id, "invoice_id": invoice.invoice_id, "transaction": subject["kind"],
+            "reason": body["reason"], "amount_cents": amount, "held_cents": hold})
+        writes = [Write(dispute, Dispute.PK.does_not_exist(), conflict="the transaction is disputed already"),
+                  Write(DisputeLookup(*DisputeLookup.keys(dispute_id), customer_id=customer_id),
+                        DisputeLookup.PK.does_not_exist(), conflict="the transaction is disputed already")]
+        if hold:
+            writes.append(Write(invoice, conflict="the invoice changed meanwhile"))
+        try:
+            commit(writes, [event])
+        except WriteConflict:
+            continue  # filed at the same moment, or the invoice was paid meanwhile: read again
+        return dispute_view(dispute), True
+    raise Conflict("the invoice kept changing; try again", reason="busy_try_again")
+
+
+def _again(existing: Dispute, body: dict[str, Any]) -> dict[str, Any]:
+    if existing.reason == body["reason"] and existing.explanation == body["explanation"].strip():
+        return dispute_view(existing)
+    if existing.status in OPEN:
+        raise Conflict(f"transaction: it is disputed already ({existing.dispute_id}); add to that dispute",
+                       field="transaction", reason="dispute_open", dispute_id=existing.dispute_id)
+    raise Conflict(f"transaction: its dispute {existing.dispute_id} is decided; appeal that decision instead",
+                   field="transaction", reason="dispute_decided", dispute_id=existing.dispute_id)
+
+
+# ------------------------------------------------------------------ appeal and decisions
+
+
+def appeal(customer_id: str, dispute_id: str, body: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
+    """Appeal a rejected dispute once, with what the decision missed: a person decides, not the
+    one who decided before; the amount is on hold again meanwhile."""
+    validate_request("dispute-appeal", body)
+    dispute = load_dispute(customer_id, dispute_id)
+    if dispute.status != "REJECTED" or int(dispute.round) != 1 or dispute.source != "customer":
+        raise Conflict("status: only a rejected dispute can be appealed, once", field="status",
+                       reason="appeal_not_possible", status=dispute.status.lower())
+    invoice = Invoice.get(*Invoice.keys(customer_id, dispute.invoice_id))
+    hold = min(int(dispute.amount_cents), payable_cents(invoice)) \
+        if invoice.status in ("OPEN", "IN_ARRANGEMENT") and dispute.subject["kind"] == "invoice_line" else 0
+    invoice.held_cents = int(invoice.held_cents) + hold
+    now = isoformat(utcnow())
+    dispute.decisions = [*dispute.decisions, dispute.decision]
+    dispute.decision, dispute.round, dispute.status = None, 2, "ASSESSING"
+    dispute.held_cents, dispute.escalated, dispute.updated_at = hold, False, now
+    dispute.appeal = {"at": now, "explanation": body["explanation"].strip(), "channel": channel}
+    dispute.steps = [*dispute.steps, {"at": now, "step": "appealed", "channel": channel, "held_cents": hold}]
+    dispute.index()
+    event = domain_event("DisputeAppealed", customer_id=customer_id, actor=actor, channel=channel,
+                         data={"dispute_id": dispute_id, "invoice_id": dispute.invoice_id, "held_cents": hold})
+    writes = [Write(dispute, conflict="the dispute changed meanwhile; read it again")]
+    if hold:
+        writes.append(Write(invoice, conflict="the invoice changed meanwhile; try again"))
+    commit(writes, [event])
+    return dispute_view(dispute)
+
+
+def decide(dispute_id: str, body: dict[str, Any], *, actor: dict) -> dict[str, Any]:
+    """A member of staff decides a dispute that waits for a person. The decision is stored with
+    who, when and why; the workflow applies it (DisputeDecisionTaken hands it the decision). Two
+    deciding at once: one wins, the other gets 409. An appeal is never decided by the one who
+    decided the dispute before."""
+    validate_request("dispute-decision", body)
+    dispute = find_dispute(dispute_id)
+    if dispute.status != "WITH_STAFF" or dispute.decision is not None:
+        raise Conflict(f"status: the dispute is {dispute.status.lower()}; it does not wait for a decision",
+                       field="status", reason="dispute_not_waiting", status=dispute.status.lower())
+    if int(body["version"]) != int(dispute.version):
+        raise Conflict("version: the dispute changed since you read it; read it again", field="version",
+                       reason="stale_version", version=int(dispute.version))
+    earlier = {d["by"].get("id") for d in dispute.decisions if (d.get("by") or {}).get("type") == "agent"}
+    if actor["id"] in earlier:
+        raise Forbidden("you decided this dispute before; a colleague decides the appeal",
+                        reason="another_decider_needed")
+    amount = int(body.get("amount_cents") or dispute.amount_cents)
+    if amount > int(dispute.amount_cents):
+        raise InvalidInput(f"amount_cents: at most the {int(dispute.amount_cents)} cents disputed",
+                           field="amount_cents", reason="amount_above_dispute", most=int(dispute.amount_cents))
+    now = isoformat(utcnow())
+    dispute.decision = {"outcome": body["outcome"], "basis": "staff", "by": actor, "at": now,
+                        "reasons": body["reasons"].strip(),
+                        "amount_cents": amount if body["outcome"] == "upheld" else 0,
+                        "round": int(dispute.round)}
+    dispute.updated_at = now
+    event = domain_event("DisputeDecisionTaken", customer_id=dispute.customer_id, actor=actor, channel="agent",
+                         data={"dispute_id": dispute_id, "outcome": body["outcome"]})
+    commit([Write(dispute, conflict="the dispute changed meanwhile: someone else decided it")], [event])
+    return dispute_view(dispute, for_staff=True)

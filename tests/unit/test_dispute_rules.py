@@ -1,0 +1,111 @@
+"""Each rule of a dispute's assessment, upheld and rejected, and how the findings weigh into one
+outcome: plain functions of the facts, no table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from opencounter.disputes import rules
+from opencounter.disputes.rules import Facts
+
+FIBRE = {"code": "FIBRE-100", "monthly_fee_cents": 4250, "connection_fee_cents": 5000, "usage": None}
+MOBILE = {"code": "MOBILE-5GB", "monthly_fee_cents": 1250,
+          "usage": {"data_mb": {"included": 5000, "price_cents": 1}, "minutes": {"included": None, "price_cents": 0}}}
+
+
+def facts(**changes: Any) -> Facts:
+    """A fibre subscription line of October 2026 (31 days, EUR 42.50), the product active since
+    January, the invoice unpaid; `changes` replace any part."""
+    base: dict[str, Any] = {
+        "reason": "wrong_amount", "amount_cents": 4250,
+        "invoice": {"invoice_id": "OC-20261101-00000001", "period": "2026-10", "total_cents": 4250, "credited_cents": 0},
+        "line": {"kind": "subscription", "plan_code": "FIBRE-100", "quantity": 31, "unit": "days",
+                 "amount_cents": 4250, "description": "Fibre 100: monthly fee", "product_id": "p1"},
+        "product": {"status": "ACTIVE", "started_at": "2026-01-01", "last_day": None, "kind": "internet",
+                    "plan_history": [{"plan_code": "FIBRE-100", "from": "2026-01-01"}]},
+        "plan": FIBRE, "billed_plans": {"FIBRE-100"},
+    }
+    return Facts(**{**base, **changes})
+
+
+def usage_facts(used: int, history: list[int], billed: int) -> Facts:
+    months = ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09"][-len(history):] if history else []
+    return facts(amount_cents=billed, plan=MOBILE, billed_plans={"MOBILE-5GB"},
+                 line={"kind": "usage", "plan_code": "MOBILE-5GB", "quantity": max(0, used - 5000), "unit": "data_mb",
+                       "amount_cents": billed, "description": "Data beyond your bundle", "product_id": "p1"},
+                 product={"status": "ACTIVE", "started_at": "2026-01-01", "last_day": None, "kind": "mobile",
+                          "plan_history": [{"plan_code": "MOBILE-5GB", "from": "2026-01-01"}]},
+                 usage_by_month={**dict(zip(months, history, strict=True)), "2026-10": used})
+
+
+def test_a_line_that_adds_up_is_rejected_with_its_calculation_and_one_that_does_not_is_upheld_for_the_difference():
+    right = rules.recalculated(facts())
+    assert right.outcome == rules.REJECTED and right.evidence["expected_cents"] == 4250
+    wrong = rules.recalculated(facts(line={**facts().line, "amount_cents": 5000}, amount_cents=5000))
+    assert (wrong.outcome, wrong.amount_cents) == (rules.UPHELD, 750)
+    # usage: 6000 MB used, 5000 included, 1 cent a MB beyond: 1000 cents, not 1500
+    over = rules.recalculated(usage_facts(6000, [], 1500))
+    assert (over.outcome, over.amount_cents, over.evidence["beyond"]) == (rules.UPHELD, 500, 1000)
+    assert rules.recalculated(usage_facts(6000, [], 1000)).outcome == rules.REJECTED
+
+
+def test_billing_after_the_product_ended_is_upheld_and_billing_while_it_ran_is_rejected():
+    ended = facts(reason="billed_after_cancellation", product={**facts().product, "status": "ENDED",
+                                                               "last_day": "2026-09-30"})
+    assert rules.billed_after_cancellation(ended).outcome == rules.UPHELD
+    assert rules.assess(ended).outcome == rules.UPHELD
+    running = facts(reason="billed_after_cancellation")
+    assert rules.billed_after_cancellation(running).outcome == rules.REJECTED
+    assert rules.assess(running).outcome == rules.REJECTED
+    later = facts(reason="billed_after_cancellation", product={**facts().product, "last_day": "2026-11-30"})
+    assert rules.billed_after_cancellation(later).outcome == rules.REJECTED
+
+
+def test_a_plan_the_product_never_had_is_a_wrong_tariff():
+    assert rules.wrong_plan(facts(line={**facts().line, "plan_code": "FIBRE-1000"})).outcome == rules.UPHELD
+    assert rules.wrong_plan(facts()).outcome == rules.NOTHING
+    # the cheaper plan the best-tariff guarantee billed is not wrong
+    cheaper = facts(line={**facts().line, "plan_code": "FIBRE-50"}, billed_plans={"FIBRE-50"})
+    assert rules.wrong_plan(cheaper).outcome == rules.NOTHING
+
+
+def test_money_kept_beyond_what_the_invoice_asks_was_charged_twice_and_goes_back():
+    paid = {"payment_id": "pi_1", "received_cents": 4250, "refunded_cents": 0, "disputed_cents": 0,
+            "created_at": "2026-11-02T10:00:00Z"}
+    twice = rules.charged_twice(facts(reason="charged_twice", payments=[paid, {**paid, "payment_id": "pi_2"}]))
+    assert (twice.outcome, twice.amount_cents) == (rules.UPHELD, 4250)
+    once = rules.charged_twice(facts(reason="charged_twice", payments=[paid]))
+    assert once.outcome == rules.REJECTED and once.evidence["kept_cents"] == 4250
+
+
+def test_a_reading_far_above_its_history_goes_to_a_person_and_one_in_line_supports_the_bill():
+    out_of_line = usage_facts(30000, [6000, 5500, 6200, 5800], 25000)
+    assert rules.reading_in_line(out_of_line).outcome == rules.PERSON
+    assert rules.assess(out_of_line).outcome in (rules.UPHELD, rules.PERSON)
+    in_line = usage_facts(6100, [6000, 5500, 6200, 5800], 1100)
+    finding = rules.reading_in_line(in_line)
+    assert finding.outcome == rules.REJECTED and finding.evidence["median"] == 5900
+    assert rules.reading_in_line(usage_facts(30000, [6000], 25000)).outcome == rules.NOTHING
+
+
+@pytest.mark.parametrize("changes, outcome", [
+    ({}, rules.UPHELD),
+    ({"amount_cents": rules.TRUST_LIMIT_CENTS + 1}, rules.PERSON),
+    ({"overdue_invoices": 1}, rules.PERSON),
+    ({"trusted_recently": rules.TRUST_PER_YEAR}, rules.PERSON),
+])
+def test_a_small_amount_from_a_customer_in_good_standing_is_taken_on_trust_and_anything_else_goes_to_a_person(
+        changes, outcome):
+    assessment = rules.assess(facts(**{"reason": "not_mine", "amount_cents": 1000, **changes}))
+    assert assessment.outcome == outcome
+    if outcome == rules.UPHELD:
+        assert (assessment.basis, assessment.amount_cents) == ("trust", 1000)
+
+
+def test_what_the_customer_says_the_facts_cannot_show_is_never_rejected_on_them():
+    # "not mine" on a correctly calculated line: the facts support the bill but cannot prove who used it
+    assessment = rules.assess(facts(reason="not_mine", amount_cents=4250))
+    assert assessment.outcome == rules.PERSON
+    assert rules.assess(facts(reason="wrong_amount")).outcome == rules.REJECTED
