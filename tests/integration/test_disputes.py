@@ -91,8 +91,8 @@ def test_a_small_amount_is_accepted_on_trust_credited_and_booked_double_entry(cl
 
 def test_what_needs_a_person_waits_with_the_amount_on_hold_and_one_of_two_deciding_staff_wins(
         cloud, customer, invoice, agent):
-    from tests.conftest import Caller
     from infra.local.tokens import User
+    from tests.conftest import Caller
 
     dispute = _read(customer, _dispute(customer, invoice, "not_delivered"))
     assert dispute["status"] == "with_staff" and dispute["held_cents"] == 4250
@@ -144,8 +144,8 @@ def test_what_needs_a_person_waits_with_the_amount_on_hold_and_one_of_two_decidi
 
 def test_an_appeal_is_decided_by_another_colleague_and_then_the_external_route_is_shown(
         cloud, customer, invoice, agent):
-    from tests.conftest import Caller
     from infra.local.tokens import User
+    from tests.conftest import Caller
 
     dispute = _read(customer, _dispute(customer, invoice, "other"))
     assert dispute["status"] == "with_staff"

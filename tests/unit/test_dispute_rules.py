@@ -20,7 +20,8 @@ def facts(**changes: Any) -> Facts:
     January, the invoice unpaid; `changes` replace any part."""
     base: dict[str, Any] = {
         "reason": "wrong_amount", "amount_cents": 4250,
-        "invoice": {"invoice_id": "OC-20261101-00000001", "period": "2026-10", "total_cents": 4250, "credited_cents": 0},
+        "invoice": {"invoice_id": "OC-20261101-00000001", "period": "2026-10", "total_cents": 4250,
+                    "credited_cents": 0},
         "line": {"kind": "subscription", "plan_code": "FIBRE-100", "quantity": 31, "unit": "days",
                  "amount_cents": 4250, "description": "Fibre 100: monthly fee", "product_id": "p1"},
         "product": {"status": "ACTIVE", "started_at": "2026-01-01", "last_day": None, "kind": "internet",

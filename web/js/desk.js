@@ -9,6 +9,7 @@ import { $, attempt, button, element, emptyNote, item, labelled, say, select, st
 import { addressLine, at, channelName, day, euros } from "./format.js";
 import { loadTimeline } from "./history.js";
 import { t } from "./i18n.js";
+import { disputeRow } from "./disputes.js";
 import { invoiceRow } from "./invoices.js";
 import { productCard } from "./products.js";
 import { requestItem, requestOf } from "./requests.js";
@@ -133,6 +134,8 @@ async function show360() {
   emptyNote($("staff-contacts"), t("history.no_contacts"));
   keepLive();
   $("on-behalf").replaceChildren(...onBehalf());
+  $("customer-disputes").replaceChildren(...view.disputes.map((d) => disputeRow(d, `#/disputes-desk/${encodeURIComponent(d.dispute_id)}`)));
+  emptyNote($("customer-disputes"), t("disputes.none_customer"));
   $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true, show360)));
   emptyNote($("staff-requests"), t("requests.none"));
   await loadTimeline(state.base, $("customer-timeline"), false);
@@ -193,7 +196,7 @@ function readable(params) {
   for (const [name, value] of Object.entries(out)) {
     if (name.endsWith("_cents")) out[name.slice(0, -6)] = euros(value);
     if (name.endsWith("_on") || name === "date") out[name] = day(value);
-    if (name === "at") out.at = at(value);
+    if (name === "at" || name === "deadline") out[name] = at(value);
     if (name.endsWith("plan")) out[name] = planName(value);
     if (name === "channel") out.channel = channelName(value);
   }

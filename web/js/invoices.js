@@ -2,6 +2,7 @@
 // once (iDEAL or card) and paying in instalments, offered only when the invoice allows it.
 
 import { planName, productName } from "./catalogue.js";
+import { disputeForm } from "./disputes.js";
 import { $, attempt, button, definitions, element, emptyNote, item, labelled, say, select } from "./dom.js";
 import { day, euros, month, quantity } from "./format.js";
 import { t } from "./i18n.js";
@@ -36,22 +37,31 @@ export async function showInvoice(invoiceId, base = "/me") {
   $("invoice-facts").replaceChildren(definitions([[t("invoice.number"), invoice.invoice_id],
     [t("invoice.status"), statusText(invoice.status)], [t("invoice.issued"), day(invoice.issued_on)],
     [t("invoice.due"), day(invoice.due_on)], [t("invoice.total"), t("invoice.total_vat", { amount: euros(invoice.total_cents), vat: euros(invoice.vat_cents) })],
-    [t("invoice.paid"), euros(invoice.paid_cents)], [t("invoice.left"), euros(invoice.balance_cents)]]));
-  $("invoice-lines").replaceChildren(...invoice.lines.map((line) => {
+    [t("invoice.paid"), euros(invoice.paid_cents)],
+    ...(invoice.credited_cents ? [[t("disputes.credited"), euros(invoice.credited_cents)]] : []),
+    ...(invoice.in_dispute_cents ? [[t("disputes.in_dispute"), euros(invoice.in_dispute_cents)]] : []),
+    [t("invoice.left"), euros(invoice.balance_cents)]]));
+  const mine = base === "/me" && invoice.status !== "void";
+  $("invoice-lines").replaceChildren(...invoice.lines.map((line, index) => {
     const row = element("li", "", { className: "row" });
+    row.dataset.line = index;
     const count = line.unit === "days" ? t("invoice.days", { n: line.quantity }) : quantity(line.quantity, line.unit);
     row.append(element("span", `${line.product_id ? productName(line.product_code, line.product) : ""} – ${t(`invoice.line.${line.kind}`, { plan: planName(line.plan_code, line.plan_code) })}`),
       element("span", line.unit_price_cents === null ? count : `${count} × ${euros(line.unit_price_cents)}`, { className: "hint" }),
       element("span", euros(line.amount_cents), { className: "amount" }));
+    if (mine && line.amount_cents > 0) {
+      row.append(disputeForm({ kind: "invoice_line", invoice_id: invoice.invoice_id, line: index }, line.amount_cents,
+        ["wrong_amount", "not_mine", "not_delivered", "billed_after_cancellation", "other"]));
+    }
     return row;
   }));
-  showNotes(invoice);
+  showNotes(invoice, mine);
   if (base === "/me") showActions(invoice); else $("invoice-actions").replaceChildren();
   $("invoice-back").href = base === "/me" ? "#/invoices" : `#/customers/${encodeURIComponent(base.split("/").pop())}`;
   return invoice;
 }
 
-function showNotes(invoice) {
+function showNotes(invoice, mine) {
   const notes = [];
   for (const b of invoice.best_tariff.filter((x) => x.saving_cents > 0)) {
     notes.push(element("p", t("invoice.saving", { plan: planName(b.billed_plan), amount: euros(b.saving_cents),
@@ -65,9 +75,21 @@ function showNotes(invoice) {
   }
   if (invoice.payments.length) {
     const list = element("ul", "", { className: "plain" });
-    list.append(...invoice.payments.map((p) => item(t("invoice.payment", { date: day(p.created_at),
-      method: t(`methods.${p.method || "unknown"}`), amount: euros(p.amount_cents), status: t(`payments.${p.status}`) }))));
+    list.append(...invoice.payments.map((p) => {
+      const row = item(t("invoice.payment", { date: day(p.created_at),
+        method: t(`methods.${p.method || "unknown"}`), amount: euros(p.amount_cents), status: t(`payments.${p.status}`) }));
+      row.dataset.payment = p.payment_id;
+      if (mine && p.received_cents > 0) {
+        row.append(disputeForm({ kind: "payment", payment_id: p.payment_id }, p.received_cents, ["charged_twice", "not_mine", "other"]));
+      }
+      return row;
+    }));
     notes.push(element("h2", t("invoice.payments")), list);
+  }
+  if (invoice.credit_notes.length) {
+    const list = element("ul", "", { className: "plain" });
+    list.append(...invoice.credit_notes.map((c) => item(t("disputes.credit_note", { id: c.credit_note_id, amount: euros(c.amount_cents) }))));
+    notes.push(element("h2", t("disputes.credited")), list);
   }
   if (invoice.status === "void") notes.push(element("p", t("invoice.void"), { className: "notice" }));
   $("invoice-notes").replaceChildren(...notes);

@@ -5,6 +5,7 @@
 import { completeSignIn, signIn, signOut } from "./auth.js";
 import { showChat } from "./chat.js";
 import { showCustomer, showQueue } from "./desk.js";
+import { showDispute, showDisputes, showStaffDispute, showStaffDisputes } from "./disputes.js";
 import { $, attempt, say } from "./dom.js";
 import { showHistory } from "./history.js";
 import { LANGUAGES, choose, currentLanguage, load, t } from "./i18n.js";
@@ -36,6 +37,8 @@ route("/invoices/:id", "invoice", page(({ id }) => showInvoice(id)), customer);
 route("/contact", "contact", async () => {}, customer);
 route("/contact/:id", "chat", page(({ id }) => showChat(id)), customer);
 route("/requests", "requests", page(showRequests), customer);
+route("/disputes", "disputes", page(showDisputes), customer);
+route("/disputes/:id", "dispute", page(({ id }) => showDispute(id)), customer);
 route("/history", "history", page(showHistory), customer);
 route("/settings", "settings", page(showSettings), customer);
 route("/service", "service", page(showService), anyone);
@@ -43,6 +46,8 @@ route("/", "desk", async () => {}, staff);
 route("/desk", "desk", async () => {}, staff);
 route("/queue", "queue", page(showQueue), staff);
 route("/customers/:id", "customer", page(({ id }) => showCustomer(id)), staff);
+route("/disputes-desk", "staff-disputes", page(showStaffDisputes), staff);
+route("/disputes-desk/:id", "staff-dispute", page(({ id }) => showStaffDispute(id)), staff);
 route("/customers/:customer/invoices/:id", "invoice",
   page(({ customer: id, id: invoice }) => showInvoice(invoice, `/agent/customers/${id}`)), staff);
 

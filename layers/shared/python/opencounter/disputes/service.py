@@ -69,6 +69,8 @@ def dispute_view(dispute: Dispute, *, for_staff: bool = False) -> dict[str, Any]
         "decision": _decision_view(decision, for_staff) if decision and status in ("upheld", "rejected") else None,
         "earlier_decisions": [_decision_view(d, for_staff) for d in dispute.decisions],
         "credit_note_id": dispute.credit_note_id, "refund_cents": int(dispute.refund_cents),
+        "appeal": {"at": dispute.appeal["at"], "explanation": dispute.appeal["explanation"]}
+        if dispute.appeal else None,
         "actions": {"appeal": appealable},
         "external_route": EXTERNAL_ROUTE if dispute.status == "REJECTED" and not appealable else None,
         "updated_at": dispute.updated_at, "version": int(dispute.version),

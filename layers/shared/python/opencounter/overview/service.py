@@ -1,5 +1,5 @@
 """The 360-degree view for staff: the record, products, invoices and payment state, contacts on
-every channel (internal notes included), open requests, NPS and the next best action, read
+every channel (internal notes included), open requests, disputes, NPS and the next best action, read
 with one Query of the customer's partition."""
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from opencounter.contacts.service import contact_view
 from opencounter.core.clock import business_today
 from opencounter.core.table import Item, customer_key
 from opencounter.customers.views import record_from
+from opencounter.disputes.records import Dispute
+from opencounter.disputes.service import dispute_view
 
 RECENT_CONTACTS = 20
+RECENT_DISPUTES = 10
 
 
 def net_promoter_score(scores: list[int]) -> int | None:
@@ -33,6 +36,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
     payments = sorted((p for p in items if isinstance(p, Payment)), key=lambda p: p.created_at, reverse=True)
     contacts = sorted((c for c in items if isinstance(c, Contact)), key=lambda c: c.contact_id, reverse=True)
     requests = [r for r in items if isinstance(r, ServiceRequest)]
+    disputes = sorted((d for d in items if isinstance(d, Dispute)), key=lambda d: d.filed_at, reverse=True)
     running = next((i for i in invoices if i.status == "IN_ARRANGEMENT"), None)
     invoice_views = [invoice_view(i, today=today, detail=False, running=running) for i in invoices]
     scores = [int(c.nps) for c in contacts if c.nps is not None]
@@ -45,13 +49,15 @@ def customer_360(customer_id: str) -> dict[str, Any]:
                      for p in payments[:10]],
         "contacts": [contact_view(c, staff=True) for c in contacts[:RECENT_CONTACTS]],
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
+        "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
         "nps": {"responses": len(scores), "score": net_promoter_score(scores)},
-        "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views),
+        "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views, disputes),
     }
 
 
 def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts: list[Contact],
-                      requests: list[ServiceRequest], invoice_views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                      requests: list[ServiceRequest], invoice_views: list[dict[str, Any]],
+                      disputes: list[Dispute] | None = None) -> list[dict[str, Any]]:
     """What staff could best do for this customer now, most pressing first: each an `action`, the
     `params` a desk shows it with (in its own language), and `why` in English for logs."""
     actions: list[dict[str, Any]] = []
@@ -59,6 +65,10 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
     def add(action: str, why: str, **params: Any) -> None:
         actions.append({"action": action, "why": why, "params": params})
 
+    for dispute in disputes or []:
+        if dispute.status == "WITH_STAFF" and dispute.decision is None:
+            add("decide_dispute", f"dispute {dispute.dispute_id} waits for a decision by {dispute.staff_deadline}",
+                dispute_id=dispute.dispute_id, deadline=dispute.staff_deadline)
     for view in invoice_views:
         if view["status"] == "overdue":
             add("offer_payment_arrangement",

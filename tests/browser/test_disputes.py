@@ -1,0 +1,89 @@
+"""Disputes in the portal: the customer disputes an invoice line where they see it and follows it;
+a colleague at the desk decides what needs a person; the customer reads the decision, in Dutch."""
+
+from __future__ import annotations
+
+from selenium.webdriver.common.by import By
+
+from infra.local.demo import DEMO_PASSWORD
+from tests.browser.conftest import Browser
+from tests.conftest import bill, give_product
+
+
+def _dispute_line(browser: Browser, invoice_id: str, reason: str, explanation: str, amount: str = "") -> None:
+    browser.open(f"/#/invoices/{invoice_id}")
+    browser.page("invoice")
+    line = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, '#invoice-lines [data-line="0"]'))
+    line.find_element(By.TAG_NAME, "summary").click()
+    form = line.find_element(By.TAG_NAME, "form")
+    browser.fill(form, reason=reason, explanation=explanation, amount=amount)
+    form.find_element(By.TAG_NAME, "button").click()
+    browser.page("dispute")
+
+
+def test_a_correct_line_disputed_is_explained_and_can_be_appealed(browser: Browser, cloud, customer):
+    give_product(customer, "FIBRE-100")
+    invoice = bill(cloud, customer)
+    browser.sign_in(customer.email, "pw")
+
+    _dispute_line(browser, invoice["invoice_id"], "wrong_amount", "Veertig euro is te veel.")
+
+    # The assessment is there at once, in words, with the customer's own figures
+    browser.wait(lambda d: "afgewezen" in browser.text("#dispute-facts"))
+    body = browser.text("#dispute-body")
+    assert "We rekenden de regel opnieuw uit: € 42,50, precies wat op de factuur staat." in body
+    assert "Ingediend" in body and "Besloten" in body
+    assert "Bezwaar maken" in body
+    browser.check("dispute")
+
+    # And the list shows it
+    browser.open("/#/disputes")
+    browser.page("disputes")
+    browser.wait(lambda d: "afgewezen" in browser.text("#disputes"))
+    browser.check("disputes")
+
+
+def test_what_needs_a_person_is_on_hold_until_a_colleague_decides_at_the_desk(browser: Browser, cloud, customer):
+    give_product(customer, "FIBRE-100")
+    invoice = bill(cloud, customer)
+    browser.sign_in(customer.email, "pw")
+
+    _dispute_line(browser, invoice["invoice_id"], "not_delivered", "De monteur is nooit gekomen.")
+    browser.wait(lambda d: "bij een medewerker" in browser.text("#dispute-facts"))
+    facts = browser.text("#dispute-facts")
+    assert "Staat vast" in facts and "€ 42,50" in facts and "Besluit uiterlijk" in facts
+    dispute_id = browser.text("#dispute-title").split()[-1]
+    # the invoice shows the amount on hold and asks nothing now
+    browser.open(f"/#/invoices/{invoice['invoice_id']}")
+    browser.page("invoice")
+    browser.wait(lambda d: "Betwist (staat vast)" in browser.text("#invoice-facts"))
+    assert "Nu te betalen" not in browser.text("#invoice-actions")
+
+    # A colleague finds it waiting at the desk and upholds it
+    browser.fresh()
+    browser.sign_in("agent@opencounter.example", DEMO_PASSWORD)
+    browser.open("/#/disputes-desk")
+    browser.page("staff-disputes")
+    row = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, f'#staff-disputes [data-dispute="{dispute_id}"]'))
+    browser.check("staff-disputes")
+    row.find_element(By.TAG_NAME, "a").click()
+    browser.page("staff-dispute")
+    form = browser.wait(lambda d: d.find_element(By.ID, "decision-form"))
+    browser.check("staff-dispute")
+    browser.fill(form, outcome="upheld", reasons="De monteur is niet geweest; u krijgt de maand terug.")
+    form.find_element(By.TAG_NAME, "button").click()
+    browser.wait(lambda d: browser.status("staff-dispute-status") == "Besluit vastgelegd.")
+
+    # The customer reads the decision and the reasons, and the invoice is credited
+    browser.fresh()
+    browser.sign_in(customer.email, "pw")
+    browser.open(f"/#/disputes/{dispute_id}")
+    browser.page("dispute")
+    browser.wait(lambda d: "toegekend" in browser.text("#dispute-facts"))
+    body = browser.text("#dispute-body")
+    assert "Toegekend door een medewerker: we crediteren € 42,50." in body
+    assert "De monteur is niet geweest; u krijgt de maand terug." in body
+    browser.open(f"/#/invoices/{invoice['invoice_id']}")
+    browser.page("invoice")
+    browser.wait(lambda d: "Gecrediteerd" in browser.text("#invoice-facts"))
+    assert "Creditnota CN-" in browser.text("#invoice-notes")

@@ -1,0 +1,214 @@
+// Disputes: disputing an invoice line or a payment from where the customer sees it, following the
+// dispute step by step (what the rules found, the decision and why, when to expect it), appealing
+// once; staff see what waits for them, soonest deadline first, and decide.
+
+import { $, attempt, definitions, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
+import { at, day, euros, quantity } from "./format.js";
+import { t } from "./i18n.js";
+import { go } from "./router.js";
+import { api } from "./session.js";
+
+const REASONS = ["wrong_amount", "not_mine", "charged_twice", "not_delivered", "billed_after_cancellation", "other"];
+const statusBadge = (s) => element("span", t(`disputes.status.${s}`), { className: `badge ${s}` });
+
+// euros as typed ("12,50", "12.50", "12") in cents, or null
+function cents(typed) {
+  const text = String(typed || "").trim().replace(/\s/g, "").replace(",", ".");
+  if (!text) return null;
+  return /^\d+(\.\d{1,2})?$/.test(text) ? Math.round(Number(text) * 100) : NaN;
+}
+
+// "Dispute this" beside a transaction: the reason, in their own words, what of it (all by default)
+export function disputeForm(transaction, amountCents, reasons = REASONS) {
+  const details = element("details", "", { className: "dispute" });
+  details.append(element("summary", t("disputes.dispute_this")));
+  const form = element("form", "", { className: "stack" });
+  const result = status();
+  const amount = element("input", "", { name: "amount", inputMode: "decimal", autocomplete: "off" });
+  form.append(
+    labelled(t("disputes.reason"), select("reason", Object.fromEntries(reasons.map((r) => [r, t(`disputes.reasons.${r}`)])))),
+    labelled(t("disputes.explanation"), element("textarea", "", { name: "explanation", rows: 3, maxLength: 4000, required: true })),
+    labelled(t("disputes.amount"), amount, t("disputes.amount_hint", { amount: euros(amountCents) })),
+    element("button", t("disputes.submit"), { className: "primary" }), result);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const part = cents(amount.value);
+    if (Number.isNaN(part) || (part !== null && (part < 1 || part > amountCents))) {
+      say(result, t("disputes.amount_invalid", { amount: euros(amountCents) }), false);
+      amount.focus();
+      return;
+    }
+    const body = { transaction, reason: form.reason.value, explanation: form.explanation.value };
+    if (part !== null && part !== amountCents) body.amount_cents = part;
+    attempt(result, async () => {
+      const dispute = await api("POST", "/me/disputes", body);
+      go(`#/disputes/${encodeURIComponent(dispute.dispute_id)}`);
+    });
+  });
+  details.append(form);
+  return details;
+}
+
+function subject(d) {
+  return d.transaction.kind === "payment" ? t("disputes.a_payment", { invoice: d.invoice_id })
+    : t("disputes.a_line", { line: d.transaction.description, invoice: d.invoice_id });
+}
+
+export function disputeRow(d, href) {
+  const row = element("li", "", { className: "row" });
+  row.dataset.dispute = d.dispute_id;
+  row.append(element("a", subject(d), { href }), statusBadge(d.status),
+    element("span", d.status === "assessing" || d.status === "with_staff" ? t("disputes.expected", { date: day(d.expected_decision_on) })
+      : at(d.updated_at), { className: "hint" }),
+    element("span", euros(d.amount_cents), { className: "amount" }));
+  return row;
+}
+
+export async function showDisputes() {
+  const data = await api("GET", "/me/disputes");
+  $("disputes").replaceChildren(...data.items.map((d) => disputeRow(d, `#/disputes/${encodeURIComponent(d.dispute_id)}`)));
+  emptyNote($("disputes"), t("disputes.none"));
+}
+
+// what a rule found, in words, with the customer's own figures
+function finding(f) {
+  const e = f.evidence || {};
+  const unit = (n) => quantity(n, e.unit);
+  const params = {
+    expected: euros(e.expected_cents ?? 0), billed: euros(e.billed_cents ?? 0), kept: euros(e.kept_cents ?? 0),
+    owed: euros(e.owed_cents ?? 0), last_day: e.last_day ? day(e.last_day) : "", amount: euros(f.amount_cents),
+    this_month: e.this_month !== undefined ? unit(e.this_month) : "", median: e.median !== undefined ? unit(e.median) : "",
+    limit: euros(e.limit_cents ?? 0),
+  };
+  return item(t(`disputes.rule.${f.rule}.${f.outcome}`, params));
+}
+
+function stepText(s) {
+  const details = s.step === "decided" ? t(`disputes.status.${s.outcome}`)
+    : s.expected_decision_on ? t("disputes.expected", { date: day(s.expected_decision_on) })
+      : s.held_cents ? t("disputes.held", { amount: euros(s.held_cents) }) : "";
+  return item(`${at(s.at)} · ${t(`disputes.step.${s.step}`)}${details ? ` – ${details}` : ""}`);
+}
+
+function facts(d) {
+  const pairs = [[t("disputes.what"), subject(d)], [t("disputes.reason"), t(`disputes.reasons.${d.reason}`)],
+    [t("disputes.your_words"), d.explanation], [t("disputes.amount_disputed"), euros(d.amount_cents)],
+    [t("disputes.state"), statusBadge(d.status)]];
+  if (d.held_cents) pairs.push([t("disputes.on_hold"), euros(d.held_cents)]);
+  if (d.status === "assessing" || d.status === "with_staff") pairs.push([t("disputes.decision_by"), day(d.expected_decision_on)]);
+  return definitions(pairs);
+}
+
+function decisionBlock(d) {
+  const parts = [];
+  const decision = d.decision;
+  if (!decision) return parts;
+  parts.push(element("h2", t("disputes.decision")),
+    element("p", t(`disputes.outcome.${decision.outcome}.${decision.basis}`, { amount: euros(decision.amount_cents) }),
+      { className: `notice${decision.outcome === "upheld" ? " ok" : ""}` }));
+  if (decision.reasons) parts.push(element("blockquote", decision.reasons));
+  if (d.refund_cents) parts.push(element("p", t("disputes.refund", { amount: euros(d.refund_cents) })));
+  return parts;
+}
+
+export async function showDispute(disputeId) {
+  const d = await api("GET", `/me/disputes/${encodeURIComponent(disputeId)}`);
+  $("dispute-title").textContent = t("disputes.title_one", { id: d.dispute_id });
+  $("dispute-facts").replaceChildren(facts(d));
+  const steps = element("ol", "", { className: "steps" });
+  steps.append(...d.steps.map(stepText));
+  const found = d.assessment.filter((f) => f.outcome !== "nothing");
+  const list = element("ul", "", { className: "plain" });
+  list.append(...found.map(finding));
+  const assessment = found.length ? [element("h2", t("disputes.assessment")), list] : [];
+  $("dispute-body").replaceChildren(element("h2", t("disputes.steps")), steps, ...assessment, ...decisionBlock(d),
+    ...nextSteps(d));
+  $("dispute-invoice").href = `#/invoices/${encodeURIComponent(d.invoice_id)}`;
+  return d;
+}
+
+function nextSteps(d) {
+  const parts = [];
+  if (d.actions.appeal) {
+    const form = element("form", "", { className: "stack" });
+    const result = status();
+    form.append(element("h2", t("disputes.appeal")), element("p", t("disputes.appeal_lead")),
+      labelled(t("disputes.appeal_words"), element("textarea", "", { name: "explanation", rows: 3, maxLength: 4000, required: true })),
+      element("button", t("disputes.appeal_submit"), { className: "primary" }), result);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      attempt(result, async () => {
+        await api("POST", `/me/disputes/${encodeURIComponent(d.dispute_id)}/appeal`, { explanation: form.explanation.value });
+        await showDispute(d.dispute_id);
+        say("dispute-status", t("disputes.appealed"));
+      });
+    });
+    parts.push(form);
+  }
+  if (d.external_route) {
+    const p = element("p", t("disputes.external", { name: d.external_route.name }), { className: "notice" });
+    p.append(" ", element("a", d.external_route.name, { href: d.external_route.url, rel: "noopener", target: "_blank" }));
+    parts.push(p);
+  }
+  return parts;
+}
+
+// ------------------------------------------------------------------ staff
+
+export async function showStaffDisputes() {
+  const chosen = $("staff-disputes-form").status.value;
+  const data = await api("GET", `/agent/disputes?status=${encodeURIComponent(chosen)}`);
+  $("staff-disputes").replaceChildren(...data.items.map((d) => {
+    const row = disputeRow(d, `#/disputes-desk/${encodeURIComponent(d.dispute_id)}`);
+    if (d.staff_deadline) row.append(element("span", t("disputes.deadline", { date: at(d.staff_deadline) }), { className: "hint" }));
+    if (d.escalated) row.append(element("span", t("disputes.escalated"), { className: "badge overdue" }));
+    return row;
+  }));
+  emptyNote($("staff-disputes"), t("disputes.none_waiting"));
+}
+
+export async function showStaffDispute(disputeId) {
+  const d = await api("GET", `/agent/disputes/${encodeURIComponent(disputeId)}`);
+  $("staff-dispute-title").textContent = t("disputes.title_one", { id: d.dispute_id });
+  const customer = element("a", t("disputes.the_customer"), { href: `#/customers/${encodeURIComponent(d.customer_id)}` });
+  const found = element("ul", "", { className: "plain" });
+  found.append(...d.assessment.filter((f) => f.outcome !== "nothing").map(finding));
+  const earlier = element("ul", "", { className: "plain" });
+  earlier.append(...d.earlier_decisions.map((x) => item(t("disputes.earlier", { outcome: t(`disputes.status.${x.outcome}`),
+    who: x.by.name || x.by.id || t("disputes.the_rules"), date: at(x.at) }))));
+  $("staff-dispute-body").replaceChildren(facts(d), customer, element("h2", t("disputes.assessment")), found,
+    ...(d.earlier_decisions.length ? [element("h2", t("disputes.earlier_title")), earlier] : []),
+    ...(d.appeal ? [element("h2", t("disputes.appeal")), element("blockquote", d.appeal.explanation)] : []),
+    ...decisionBlock(d), ...(d.status === "with_staff" && !d.pending_decision ? [decisionForm(d)] : []));
+  return d;
+}
+
+function decisionForm(d) {
+  const form = element("form", "", { className: "stack" });
+  form.id = "decision-form";
+  const result = status();
+  const amount = element("input", "", { name: "amount", inputMode: "decimal", autocomplete: "off" });
+  form.append(element("h2", t("disputes.decide")),
+    labelled(t("disputes.outcome_label"), select("outcome", { upheld: t("disputes.status.upheld"), rejected: t("disputes.status.rejected") })),
+    labelled(t("disputes.amount"), amount, t("disputes.amount_hint", { amount: euros(d.amount_cents) })),
+    labelled(t("disputes.reasons_label"), element("textarea", "", { name: "reasons", rows: 3, minLength: 3, maxLength: 2000, required: true }),
+      t("disputes.reasons_hint")),
+    element("button", t("disputes.decide_submit"), { className: "primary" }), result);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const part = cents(amount.value);
+    if (Number.isNaN(part) || (part !== null && (part < 1 || part > d.amount_cents))) {
+      say(result, t("disputes.amount_invalid", { amount: euros(d.amount_cents) }), false);
+      return;
+    }
+    const body = { outcome: form.outcome.value, reasons: form.reasons.value, version: d.version };
+    if (part !== null && form.outcome.value === "upheld") body.amount_cents = part;
+    attempt(result, async () => {
+      await api("POST", `/agent/disputes/${encodeURIComponent(d.dispute_id)}/decision`, body);
+      await showStaffDispute(d.dispute_id);
+      say("staff-dispute-status", t("disputes.decided"));
+    });
+  });
+  return form;
+}
+
