@@ -243,7 +243,9 @@ ROUTES: dict[str, Operation] = {
         "Pay what is due now with iDEAL or a card: a Stripe PaymentIntent (asking again while it is unfinished "
         "returns the same one)", 201, "checkout", request="payment",
         errors={503: NOT_CONFIGURED,
-                404: NO_INVOICE, 409: f"{PAYMENT_LINK}, or the invoice kept changing (busy_try_again)"}),
+                404: NO_INVOICE, 409: f"{PAYMENT_LINK}, the payment started before is being processed "
+                                      "(payment_processing: never a second charge), or the invoice kept changing "
+                                      "(busy_try_again)"}),
     "POST /me/invoices/{invoice_id}/arrangement": Operation(
         "Spread an open invoice over 2 to 6 monthly instalments", 201, "invoice", request="arrangement",
         errors={400: "instalments of less than EUR 10 (instalments_too_many)", 404: NO_INVOICE,

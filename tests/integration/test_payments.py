@@ -140,6 +140,32 @@ def test_the_same_webhook_ten_times_in_every_order_has_one_effect(cloud, custome
     assert _read(customer, invoice)["paid_cents"] == 4250
 
 
+def test_paying_again_before_the_first_payments_webhook_is_in_never_charges_twice(cloud, customer, invoice):
+    # Given a payment the bank approved whose webhook has not come in yet
+    checkout = _pay(customer, invoice)
+    webhooks, cloud.stripe.webhooks = cloud.stripe.webhooks, [w for w in cloud.stripe.webhooks
+                                                              if "/webhooks/stripe" not in w[0]]
+    try:
+        cloud.stripe.complete_payment(checkout["payment_id"])
+        # When the customer pays again (another tab, or the page not yet up to date)
+        again = customer.post(f"/me/invoices/{invoice['invoice_id']}/payments", json={"method": "card"})
+    finally:
+        cloud.stripe.webhooks = webhooks
+
+    # Then they are told it is being processed, and no second charge is made
+    assert again.status_code == 409 and again.json()["reason"] == "payment_processing"
+    intents = [i for i in cloud.stripe.payments.intents.values()
+               if (i.get("metadata") or {}).get("invoice_id") == invoice["invoice_id"]]
+    assert [i["id"] for i in intents] == [checkout["payment_id"]]
+    # And once the webhook is in, the invoice is paid once
+    for event in [e for e in cloud.stripe.events.values() if e["type"] == "payment_intent.succeeded"
+                  and e["data"]["object"]["id"] == checkout["payment_id"]]:
+        assert cloud.stripe.deliver(_endpoint(cloud), SECRET, event) == 200
+    cloud.cloud.settle()
+    after = _read(customer, invoice)
+    assert (after["status"], after["paid_cents"]) == ("paid", 4250)
+
+
 def test_events_arriving_out_of_order_end_in_the_right_state(cloud, customer, invoice):
     from opencounter.billing.ledger import balances
 

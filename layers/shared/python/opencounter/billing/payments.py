@@ -73,6 +73,11 @@ def start_payment(customer_id: str, invoice_id: str, request: dict[str, Any]) ->
         due = _payable(invoice)
         if invoice.open_payment:
             current = provider.payment(invoice.open_payment)
+            if current.status in provider.TAKING_MONEY:
+                # the money is on its way (its webhook has not come in yet): a second intent would
+                # charge the customer twice
+                raise Conflict("status: your payment is being processed; the invoice shows it paid in a moment",
+                               field="status", reason="payment_processing", payment_id=current.payment_id)
             if current.status in provider.UNFINISHED and current.amount_cents == due and \
                     list(current.methods) == methods:
                 return _checkout_view(current, invoice_id)

@@ -12,6 +12,8 @@ from opencounter.ports.stripe_api import stripe_client, verified_event
 
 #: intents that can still be paid: reusing one spares the customer a second payment
 UNFINISHED = ("requires_payment_method", "requires_confirmation", "requires_action")
+#: a payment whose money is taken or being taken
+TAKING_MONEY = ("processing", "requires_capture", "succeeded")
 
 
 @dataclass(frozen=True)
