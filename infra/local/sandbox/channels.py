@@ -81,12 +81,22 @@ class ChannelSandbox:
         self.deliveries.append({"url": url_path, "status": status})
         return status
 
-    def _post_meta(self, url_path: str, payload: dict[str, Any], signature: str | None) -> int:
+    def meta_delivery(self, payload: dict[str, Any], signature: str | None = None) -> tuple[bytes, dict[str, str]]:
+        """(body, headers) of a WhatsApp or Messenger delivery of `payload`, signed as Meta signs
+        it (`signature` in place of X-Hub-Signature-256 to forge one), for a client of one's own."""
         body = _body(payload)
         sha1 = "sha1=" + hmac.new(self.secrets["meta_app_secret"].encode(), body, hashlib.sha1).hexdigest()
-        return self._post(url_path, body, {"User-Agent": "facebookexternalua", "X-Hub-Signature": sha1,
-                                           "X-Hub-Signature-256": self.meta_signature(body)
-                                           if signature is None else signature})
+        return body, {"Content-Type": "application/json", "User-Agent": "facebookexternalua", "X-Hub-Signature": sha1,
+                      "X-Hub-Signature-256": self.meta_signature(body) if signature is None else signature}
+
+    def x_delivery(self, payload: dict[str, Any], signature: str | None = None) -> tuple[bytes, dict[str, str]]:
+        """(body, headers) of an X Account Activity delivery of `payload`, signed as X signs it."""
+        body = _body(payload)
+        return body, {"Content-Type": "application/json",
+                      "x-twitter-webhooks-signature": self.x_signature(body) if signature is None else signature}
+
+    def _post_meta(self, url_path: str, payload: dict[str, Any], signature: str | None) -> int:
+        return self._post(url_path, *self.meta_delivery(payload, signature))
 
     # ------------------------------------------------------------ WhatsApp Cloud API
 
@@ -168,9 +178,8 @@ class ChannelSandbox:
     def x_direct_message(self, user_id: str, text: str, *, name: str = "Test User", for_user_id: str = "opencounter",
                          url_path: str = "/webhooks/x", signature: str | None = None,
                          message_id: str | None = None) -> int:
-        body = _body(self.x_dm_payload(user_id, text, name=name, for_user_id=for_user_id, message_id=message_id))
-        return self._post(url_path, body, {"x-twitter-webhooks-signature": self.x_signature(body)
-                                           if signature is None else signature})
+        return self._post(url_path, *self.x_delivery(
+            self.x_dm_payload(user_id, text, name=name, for_user_id=for_user_id, message_id=message_id), signature))
 
     def x_crc(self, crc_token: str, *, url_path: str = "/webhooks/x") -> requests.Response:
         """X's challenge-response check: GET with crc_token; the answer must carry response_token."""
