@@ -96,6 +96,10 @@ bench: setup sam browser  ## benchmarks: prints each figure and writes bench/res
 cost: setup  ## the bill: each flow's AWS operations counted in a local cloud, a month of 1000 customers priced (docs/cost.md)
 	$(BIN)/python -m bench.cost
 
+.PHONY: load
+load: setup  ## a load test: 50 customers and applicants at once for 60 s on a local cloud of its own (bench/load.py)
+	$(BIN)/python -m bench.load
+
 openapi: setup  ## write docs/openapi.json, the API's contract, from template.yaml, the schemas and infra/openapi/routes.py
 	$(BIN)/python -m infra.openapi
 
