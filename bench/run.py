@@ -3,7 +3,8 @@ waits against a simulation (no cloud); cold start against a floor, DynamoDB requ
 route, what a Query costs as the table fills, API latency over HTTP, and the monthly billing run
 (a synchronous local cloud); the sign-up's time to an active product and its rollback, paying an
 invoice through Stripe's webhooks and the portal's timings in a browser (a second, asynchronous
-local cloud); then the browser tests' page checks (their own cloud); last, with no cloud running,
+local cloud); then the browser tests' page checks (their own cloud); the load test (50 users at
+once, a cloud of its own: bench/load.py); last, with no cloud running,
 whether the stack would deploy (`make deploy-check`).
 Prints each figure as it goes, a table at the end, and merges its keys into bench/results.json
 (other benchmarks' keys are kept). See bench/README.md."""
@@ -21,7 +22,20 @@ from pathlib import Path
 from typing import Any
 
 import bench.cost
-from bench import billing, coldstart, contract, ddbcalls, deploy, latency, localcloud, payments, signup, waits, web
+from bench import (
+    billing,
+    coldstart,
+    contract,
+    ddbcalls,
+    deploy,
+    latency,
+    load,
+    localcloud,
+    payments,
+    signup,
+    waits,
+    web,
+)
 from bench.samples import Users
 from infra.local import runtime
 
@@ -133,6 +147,7 @@ NOTES = {
               "lock, every handler imported from the build with only the built layers on the path), what it keeps "
               "between runs kept. checks_failed: its steps that failed; goal 0. deploy_detail.steps: each step's "
               "outcome and seconds.",
+    "load": load.NOTE,
 }
 
 
@@ -250,6 +265,15 @@ def table(results: dict[str, Any]) -> str:
             rows.append(f"  {label:<38}{figures[key]:>8}{'':>8}{states:>6}   0   {verdict}")
     if "cost" in results:
         rows += bench.cost.table_rows(results)
+    if "load" in results:
+        figures = results["load"]
+        title = f"Load, {figures['users']} users for {figures['duration_s']} s"
+        rows.append(f"{title:<40}{'p50':>8}{'p99':>8}{'per s':>7}   goal")
+        rows.append(f"  {'every request (ms)':<38}{figures['p50_ms']['overall']:>8.0f}"
+                    f"{figures['p99_ms']['overall']:>8.0f}{figures['requests_per_s']:>7}")
+        for key, label in (("server_errors", "server errors (5xx)"),
+                           ("transaction_conflicts_surfaced", "write conflicts reaching a caller")):
+            rows.append(f"  {label:<38}{figures[key]:>8}{'':>15}   0   {'ok' if figures[key] == 0 else 'OVER'}")
     if "deploy" in results:
         failed, steps = results["deploy"]["checks_failed"], results["deploy_detail"]["steps"]
         rows.append(f"{'Deploy check (make deploy-check)':<40}{'failed':>8}{'':>8}{'steps':>6}   goal")
@@ -375,6 +399,14 @@ def main() -> int:
             f"({time.monotonic() - started:.1f}s)")
         results.update(bench.cost.run(log=log))
         phases["cost"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        # a fresh asynchronous cloud of its own, after the others: it fills the table with its users' doings
+        phase = time.monotonic()
+        log(f"Load: {load.USERS} users at once for {load.SECONDS} s (a local cloud of its own)   "
+            f"({time.monotonic() - started:.1f}s)")
+        results.update(load.run(environment=BENCH_ENV, log=log))
+        phases["load"] = round(time.monotonic() - phase, 1)
         save(results)
 
         # last: its build and linters would weigh on every timing above
