@@ -34,7 +34,8 @@ import time
 import traceback
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -385,6 +386,17 @@ def summarise(answers: dict[str, Any], observed: Observed, *, users: int, second
     return {"load": figures, "load_detail": detail}
 
 
+@contextmanager
+def eager_switching() -> Iterator[None]:
+    """This process's threads switched every SWITCH_INTERVAL_S while the block runs."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
 def run(*, users: int = USERS, seconds: int = SECONDS, spawn_rate: float = SPAWN_RATE,
         wait_s: tuple[float, float] = WAIT_S, environment: dict[str, str] | None = None,
         log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -401,16 +413,13 @@ def run(*, users: int = USERS, seconds: int = SECONDS, spawn_rate: float = SPAWN
             running.cloud.settle()
             setup_s = time.monotonic() - began
             log(f"  {len(customers)} customers made (invoices billed, phones proven)   ({setup_s:.1f}s)")
-            switching = sys.getswitchinterval()
-            sys.setswitchinterval(SWITCH_INTERVAL_S)
-            with Observed(running) as observed:
+            with eager_switching(), Observed(running) as observed:
                 answers = drive(running.url, customers, users=users, applicants=applicants, seconds=seconds,
                                 spawn_rate=spawn_rate, wait_s=wait_s, workdir=Path(workdir))
                 log(f"  locust done: {len(answers['records'])} requests   ({time.monotonic() - began:.1f}s)")
                 settling = time.monotonic()
                 running.cloud.settle(timeout=SETTLE_TIMEOUT_S)
                 settle_s = time.monotonic() - settling
-            sys.setswitchinterval(switching)
         figures = summarise(answers, observed, users=users, seconds=seconds)
         figures["load_detail"].update(setup_s=round(setup_s, 1), settle_s=round(settle_s, 1),
                                       spawn_rate=spawn_rate, wait_s=list(wait_s),
