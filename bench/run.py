@@ -28,6 +28,7 @@ from bench import (
     contract,
     ddbcalls,
     deploy,
+    disputes,
     latency,
     load,
     localcloud,
@@ -112,6 +113,13 @@ NOTES = {
                "own counts; ms_per_1000 the larger run's; growth: the larger run's over the smaller's (goal <= 1.2). "
                "max_history_events_per_execution: the events of the larger run's execution (the run's only one; "
                "GetExecutionHistory); history_events_growth: larger over smaller (goal 1.0).",
+    "disputes": "asynchronous cloud, after the payments: a seeded mix (bench/disputes.py MIX, 120 disputes, each "
+                "of a fresh customer with last month's FIBRE-100 or MOBILE-5GB invoice) filed over HTTP one after "
+                "the other. decided_online_share: those decided without a person over all; time_to_decision_ms: "
+                "from starting the POST to GET /me/disputes/{id} reading decided (polled every 10 ms), for the "
+                "automatic ones (goal p95 <= 2000). Then staff decide the rest (upheld and rejected alternately) and "
+                "ledger_imbalance_cents sums every credit_note and payment_refunded transaction of those customers "
+                "(goal 0); holds_left_after_decision sums the disputes' and their invoices' holds (goal 0).",
     "payments": "asynchronous cloud, after the sign-ups: invoices of fresh customers (FIBRE-100, last month) paid by "
                 "card at the Stripe stand-in with its delivery to /webhooks/stripe held back; the bench delivers the "
                 "stored events itself. webhook_to_paid_ms: from starting the signed payment_intent.succeeded "
@@ -379,6 +387,13 @@ def main() -> int:
             f"({time.monotonic() - started:.1f}s)")
         results.update(payments.run(running, deadline=started + TOTAL_BUDGET_S, log=log))
         phases["payments"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        phase = time.monotonic()
+        log(f"Disputes: a seeded mix filed, assessed and decided (the asynchronous cloud)   "
+            f"({time.monotonic() - started:.1f}s)")
+        results.update(disputes.run(running, log=log))
+        phases["disputes"] = round(time.monotonic() - phase, 1)
         save(results)
 
         phase = time.monotonic()
