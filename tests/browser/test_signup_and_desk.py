@@ -160,7 +160,7 @@ def test_the_counter_finds_a_walk_in_and_acts_on_their_behalf(browser: Browser, 
     browser.wait(lambda d: "Betaallink voor" in row.text)
     cloud.cloud.settle()
     assert any(invoice["invoice_id"] in m["body"] for m in cloud.cloud.mailbox(customer.email)
-               if m["subject"] == "Pay your invoice")
+               if m["subject"] == "Betaal uw factuur")
 
     # and everything is on the customer's timeline as this agent's doing
     browser.wait(lambda d: "Betaallink gestuurd" in browser.text("#customer-timeline"))

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import TableWrites, give_product, new_customer, run_billing, send_usage, usage, verified_phone
+from tests.conftest import TableWrites, bill, give_product, new_customer, run_billing, send_usage, usage, verified_phone
 
 
 def _october_invoice(customer) -> dict:
@@ -88,7 +88,9 @@ def test_an_invoice_reads_clearly_and_its_booking_balances(cloud, customer):
     assert balances(customer.customer_id)["receivable"] == invoice["total_cents"]
     # And the customer was told, on the timeline and by e-mail
     assert any(e["type"] == "InvoiceIssued" for e in customer.get("/me/timeline").json()["items"])
-    assert any("Your invoice is ready" == m["subject"] for m in cloud.cloud.mailbox(customer.email))
+    assert any("Uw factuur staat klaar" == m["subject"] for m in cloud.cloud.mailbox(customer.email))
+    [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"]
+    assert mail["body"].startswith("Beste Test,") and "€ " in mail["body"] and "EUR" not in mail["body"]
 
 
 def test_a_plan_change_and_a_cancellation_are_billed_per_day(cloud, customer):
@@ -139,7 +141,7 @@ def test_two_months_over_the_bundle_bring_advice_on_the_timeline_and_by_e_mail(c
     assert len(advice) == 1
     assert advice[0]["data"]["advised_plan"] == "MOBILE-20GB"
     assert advice[0]["data"]["saving_cents"] == 2 * ((1250 + 9000 - 5120) - 1950)
-    assert any(m["subject"] == "A plan that fits you better" for m in cloud.cloud.mailbox(customer.email))
+    assert any(m["subject"] == "Een abonnement dat beter bij u past" for m in cloud.cloud.mailbox(customer.email))
 
 
 @pytest.mark.parametrize(("preferred", "proven", "told_by"), [
@@ -162,13 +164,22 @@ def test_a_new_invoice_is_told_on_the_preferred_channel_and_by_phone_only_to_a_p
     # Then the notice went by that channel only (WhatsApp: the approved template with its figures)
     whatsapp = [m["text"] for m in cloud.providers.sent if m["to"] == phone]
     sms = [m["body"] for m in cloud.cloud.mailbox(phone)[texts_before:]]
-    emails = [m["body"] for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Your invoice is ready"]
+    emails = [m["body"] for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"]
     told = {"whatsapp": whatsapp, "sms": sms, "email": emails}
     assert {channel for channel, messages in told.items() if messages} == {told_by}
     [message] = told[told_by]
     assert invoice["invoice_id"] in message
     if told_by == "whatsapp":
         assert message == f"invoice_ready: {invoice['invoice_id']} | EUR 42.50 | {invoice['due_on']}"
+
+
+def test_a_customer_who_reads_english_is_told_in_english(cloud, customer):
+    record = customer.get("/me").json()
+    assert customer.patch("/me", json={"version": record["version"], "settings": {"language": "en"}}).status_code == 200
+    give_product(customer, "FIBRE-100")
+    bill(cloud, customer)
+    [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Your invoice is ready"]
+    assert mail["body"].startswith("Dear Test,") and "EUR 42.50" in mail["body"]
 
 
 def test_a_notice_whatsapp_refuses_goes_by_e_mail(cloud, customer, monkeypatch):
@@ -182,7 +193,7 @@ def test_a_notice_whatsapp_refuses_goes_by_e_mail(cloud, customer, monkeypatch):
     # When October is billed / Then the notice arrives by e-mail, once, and nothing by WhatsApp
     give_product(customer, "FIBRE-100")
     run_billing(cloud, "2026-10")
-    assert [m["subject"] for m in cloud.cloud.mailbox(customer.email)].count("Your invoice is ready") == 1
+    assert [m["subject"] for m in cloud.cloud.mailbox(customer.email)].count("Uw factuur staat klaar") == 1
     assert not [m for m in cloud.providers.sent if m["to"] == phone]
 
 

@@ -158,7 +158,7 @@ def test_staff_send_a_link_to_pay_an_invoice_and_the_customer_gets_it(cloud, age
     link = sent.json()["link"]
     assert link.endswith(f"/#/invoices/{invoice['invoice_id']}") and sent.json()["amount_cents"] == 4250
     cloud.cloud.settle()
-    assert any(m["subject"] == "Pay your invoice" and link in m["body"] for m in cloud.cloud.mailbox(customer.email))
+    assert any(m["subject"] == "Betaal uw factuur" and link in m["body"] for m in cloud.cloud.mailbox(customer.email))
     entry = next(e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "PaymentLinkSent")
     assert entry["actor"]["type"] == "agent" and entry["data"]["invoice_id"] == invoice["invoice_id"]
 

@@ -105,7 +105,7 @@ def test_a_declined_card_leaves_the_invoice_open_and_tells_the_customer(cloud, c
     [payment] = after["payments"]
     assert payment["status"] == "failed" and "declined" in payment["last_error"]
     assert any(e["type"] == "PaymentFailed" for e in customer.get("/me/timeline").json()["items"])
-    assert any(m["subject"] == "Your payment did not go through" for m in cloud.cloud.mailbox(customer.email))
+    assert any(m["subject"] == "Uw betaling is niet gelukt" for m in cloud.cloud.mailbox(customer.email))
     # And the same payment can still be completed
     cloud.stripe.complete_payment(checkout["payment_id"], method="card")
     assert _read(customer, invoice)["status"] == "paid"

@@ -18,44 +18,105 @@ from opencounter.ports.channels.delivery import DeliveryFailed
 from opencounter.ports.messaging import send_email, send_sms
 from opencounter.pricing.money import euros
 
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+             "november", "december")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
 
-def _invoice_issued(data: dict[str, Any]) -> tuple[str, str]:
+
+def _money(cents: int, language: str) -> str:
+    """An amount as the customer reads it: EUR 12.50 in English, € 12,50 in Dutch."""
+    if language != "nl":
+        return euros(cents)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}€ {abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+def _day(iso_date: str, language: str) -> str:
+    """A date as the customer reads it: 15 november 2026, or 15 November 2026."""
+    year, month, day = (int(part) for part in iso_date[:10].split("-"))
+    return f"{day} {(MONTHS_NL if language == 'nl' else MONTHS_EN)[month - 1]} {year}"
+
+
+def _month(period: str, language: str) -> str:
+    return _day(f"{period}-01", language).split(" ", 1)[1]
+
+
+def _invoice_issued(data: dict[str, Any], lang: str) -> tuple[str, str]:
     saving = data.get("saving_cents") or 0
-    note = f" We billed you at the cheapest plan for your use: you saved {euros(saving)}." if saving else ""
-    return "Your invoice is ready", (f"Invoice {data['invoice_id']} of {euros(data['total_cents'])} is ready, "
-                                     f"due on {data['due_on']}. Pay it at once in your account.{note}")
+    total, due = _money(data["total_cents"], lang), _day(data["due_on"], lang)
+    if lang == "nl":
+        note = f" We rekenden het goedkoopste abonnement voor uw verbruik: u bespaarde {_money(saving, lang)}." \
+            if saving else ""
+        return "Uw factuur staat klaar", (f"Factuur {data['invoice_id']} van {total} staat klaar en moet uiterlijk "
+                                          f"{due} betaald zijn. Betaal hem meteen in uw account.{note}")
+    note = f" We billed you at the cheapest plan for your use: you saved {_money(saving, lang)}." if saving else ""
+    return "Your invoice is ready", (f"Invoice {data['invoice_id']} of {total} is ready, due on {due}. "
+                                     f"Pay it at once in your account.{note}")
 
 
-def _payment_failed(data: dict[str, Any]) -> tuple[str, str]:
+def _payment_failed(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    if lang == "nl":
+        return "Uw betaling is niet gelukt", (f"De betaling voor factuur {data['invoice_id']} is niet gelukt. U kunt "
+                                              "het opnieuw proberen in uw account.")
     return "Your payment did not go through", (f"The payment for invoice {data['invoice_id']} did not go through: "
                                                f"{data['reason']} You can try again in your account.")
 
 
-def _better_plan(data: dict[str, Any]) -> tuple[str, str]:
+def _better_plan(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    saving = _money(data["saving_cents"], lang)
+    if lang == "nl":
+        months = " en ".join(_month(p, lang) for p in data["periods"])
+        return "Een abonnement dat beter bij u past", (
+            f"In {months} paste {data['advised_plan_name']} beter bij uw verbruik dan uw huidige abonnement. We "
+            f"rekenden u al het goedkopere abonnement ({saving} bespaard); stap over in uw account om dat zo te "
+            "houden.")
+    months = " and ".join(_month(p, lang) for p in data["periods"])
     return "A plan that fits you better", (
-        f"In {' and '.join(data['periods'])} the {data['advised_plan_name']} plan fitted your use better than your "
-        f"current plan. We already billed you at the cheaper plan ({euros(data['saving_cents'])} saved); switch "
-        "in your account to keep it that way.")
+        f"In {months} the {data['advised_plan_name']} plan fitted your use better than your current plan. We already "
+        f"billed you at the cheaper plan ({saving} saved); switch in your account to keep it that way.")
 
 
-def _payment_link(data: dict[str, Any]) -> tuple[str, str]:
-    return "Pay your invoice", (f"As agreed, here is the link to pay invoice {data['invoice_id']} "
-                                f"({euros(data['amount_cents'])}) at once: {data['link']}")
+def _payment_link(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    amount = _money(data["amount_cents"], lang)
+    if lang == "nl":
+        return "Betaal uw factuur", (f"Zoals afgesproken: met deze link betaalt u factuur {data['invoice_id']} "
+                                     f"({amount}) meteen: {data['link']}")
+    return "Pay your invoice", (f"As agreed, here is the link to pay invoice {data['invoice_id']} ({amount}) at once: "
+                                f"{data['link']}")
 
 
-def _dispute_with_staff(data: dict[str, Any]) -> tuple[str, str]:
+def _dispute_with_staff(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    by = _day(data["expected_decision_on"], lang)
+    if lang == "nl":
+        return "Een collega bekijkt uw betwisting", (
+            f"Over uw betwisting {data['dispute_id']} beslist een medewerker, uiterlijk {by}. Tot dan staat het "
+            "bedrag vast. U volgt het in uw account.")
     return "A colleague looks at your dispute", (
-        f"Your dispute {data['dispute_id']} needs a person's judgement. You will have a decision by "
-        f"{data['expected_decision_on']}; until then the amount stays on hold. Follow it in your account.")
+        f"Your dispute {data['dispute_id']} needs a person's judgement. You will have a decision by {by}; until "
+        "then the amount stays on hold. Follow it in your account.")
 
 
-def _dispute_decided(data: dict[str, Any]) -> tuple[str, str]:
+def _dispute_decided(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    amount, refund = _money(data["amount_cents"], lang), _money(data["refund_cents"], lang)
+    if lang == "nl":
+        if data["outcome"] == "upheld":
+            back = f" {refund} gaat terug naar uw rekening." if data["refund_cents"] else ""
+            return "Uw betwisting is toegekend", (f"U had gelijk: we crediteren {amount} op factuur "
+                                                  f"{data['invoice_id']}.{back} De details staan in uw account.")
+        return "Uw betwisting is afgehandeld", (
+            f"We konden uw betwisting {data['dispute_id']} niet toekennen. Waarom, en waarop we dat baseren, staat "
+            "in uw account; daar kunt u ook bezwaar maken.")
     if data["outcome"] == "upheld":
-        back = f" {euros(data['refund_cents'])} goes back to your account." if data["refund_cents"] else ""
-        return "Your dispute is upheld", (f"You were right: we credited {euros(data['amount_cents'])} on invoice "
-                                          f"{data['invoice_id']}.{back} The details are in your account.")
+        back = f" {refund} goes back to your account." if data["refund_cents"] else ""
+        return "Your dispute is upheld", (f"You were right: we credited {amount} on invoice {data['invoice_id']}."
+                                          f"{back} The details are in your account.")
     return "Your dispute is decided", (f"We could not uphold your dispute {data['dispute_id']}; the reasons and what "
                                        "we based them on are in your account, where you can also appeal.")
+
+
+#: how a message opens, per language
+GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
 
 #: the WhatsApp template (approved by Meta) of each notice, and its body's parameters in order
@@ -68,7 +129,7 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any]], list[str]]]] = {
     "DisputeDecided": ("dispute_decided", lambda d: [d["dispute_id"], d["outcome"], euros(d["amount_cents"])]),
 }
 
-MESSAGES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
+MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "InvoiceIssued": _invoice_issued,
     "PaymentFailed": _payment_failed,
     "BetterPlanAdvised": _better_plan,
@@ -88,7 +149,8 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
         profile = Profile.get(*Profile.keys(detail["customer_id"]))
     except Profile.DoesNotExist:
         return "not_a_customer"
-    subject, text = MESSAGES[detail_type](detail["data"])
+    language = profile.language if profile.language in GREETING else "nl"
+    subject, text = MESSAGES[detail_type](detail["data"], language)
     proven_phone = profile.phone if profile.phone and profile.phone_verified_at else None
     channel, to, message_id = "email", profile.email, None
     if profile.preferred_channel == "whatsapp" and proven_phone:
@@ -101,6 +163,7 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
     elif profile.preferred_channel == "phone" and proven_phone:
         channel, to, message_id = "sms", proven_phone, send_sms(proven_phone, f"OpenCounter: {text}")
     if message_id is None:
-        message_id = send_email(profile.email, subject, f"Dear {profile.given_name},\n\n{text}\n")
+        greeting = GREETING[language].format(name=profile.given_name)
+        message_id = send_email(profile.email, subject, f"{greeting}\n\n{text}\n")
     Notification(*key, channel=channel, sent_to=to, sent_at=isoformat(utcnow()), message_id=message_id).save()
     return f"sent_{channel}"
