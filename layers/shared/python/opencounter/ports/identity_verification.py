@@ -38,12 +38,12 @@ def start_verification(signup_id: str, email: str, attempt: int) -> Verification
 def verification_outcome(payload: bytes, signature: str | None) -> VerificationOutcome | None:
     """The outcome a signed webhook delivery reports, or None for an event we do not act on."""
     event = verified_event(payload, signature, "identity_webhook_secret")
-    if event.type not in (VERIFIED, REQUIRES_INPUT):
+    if event["type"] not in (VERIFIED, REQUIRES_INPUT):
         return None
-    session = event.data.object.to_dict()
+    session = event["data"]["object"]
     signup_id = (session.get("metadata") or {}).get("signup_id")
     if not signup_id:
         return None
     error = session.get("last_error") or {}
-    return VerificationOutcome(session_id=session["id"], signup_id=signup_id, verified=event.type == VERIFIED,
-                               reason=error.get("reason") or error.get("code"), event_id=event.id)
+    return VerificationOutcome(session_id=session["id"], signup_id=signup_id, verified=event["type"] == VERIFIED,
+                               reason=error.get("reason") or error.get("code"), event_id=event["id"])

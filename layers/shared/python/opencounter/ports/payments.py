@@ -103,12 +103,11 @@ def payment_update(payload: bytes, signature: str | None) -> PaymentUpdate | Non
     """The payment news in a signed webhook delivery, or None for an event we do not act on.
     A bad or stale signature raises InvalidInput."""
     event = verified_event(payload, signature, "payments_webhook_secret")
-    obj = event.data.object.to_dict()
-    kind = event.type
+    obj, kind, event_id = event["data"]["object"], event["type"], event["id"]
     if kind.startswith("payment_intent."):
         metadata = obj.get("metadata") or {}
         attempt = str(metadata.get("attempt") or "")
-        common = {"event_id": event.id, "event_type": kind, "payment_id": obj["id"],
+        common = {"event_id": event_id, "event_type": kind, "payment_id": obj["id"],
                   "customer_id": metadata.get("customer_id"), "invoice_id": metadata.get("invoice_id"),
                   "amount_cents": int(obj["amount"]) if obj.get("amount") is not None else None,
                   "attempt": int(attempt) if attempt.isdigit() else None}
@@ -123,14 +122,14 @@ def payment_update(payload: bytes, signature: str | None) -> PaymentUpdate | Non
     if kind == "charge.refunded":
         metadata = obj.get("metadata") or {}
         details = obj.get("payment_method_details") or {}
-        return PaymentUpdate(event.id, kind, obj["payment_intent"], metadata.get("customer_id"),
+        return PaymentUpdate(event_id, kind, obj["payment_intent"], metadata.get("customer_id"),
                              metadata.get("invoice_id"), received_cents=int(obj.get("amount_captured") or 0),
                              refunded_cents=int(obj.get("amount_refunded") or 0), method=details.get("type"))
     if kind == "charge.dispute.created":
         # a dispute does not carry the intent's metadata: ask the provider whose payment it is
         intent = stripe_client().v1.payment_intents.retrieve(obj["payment_intent"]).to_dict()
         metadata = intent.get("metadata") or {}
-        return PaymentUpdate(event.id, kind, obj["payment_intent"], metadata.get("customer_id"),
+        return PaymentUpdate(event_id, kind, obj["payment_intent"], metadata.get("customer_id"),
                              metadata.get("invoice_id"), disputed_cents=int(obj.get("amount") or 0),
                              message=obj.get("reason"))
     return None
