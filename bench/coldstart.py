@@ -4,11 +4,15 @@ the floor (a fresh interpreter that imports boto3 + Powertools' event handler an
 The figure is the wall time the parent measures around the whole child process (interpreter
 start, imports, the first request, exit). The child also reports its own time from its first
 line (time.perf_counter), split into import and first request; that is kept as detail.
+
+`python -m bench.coldstart [--runs N] [FUNCTION ...]` runs it alone (see main).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -38,7 +42,8 @@ from bench.samples import (
     sqs_event,
     stream_event,
 )
-from bench.signup import Prepared
+from bench.signup import Prepared, prepare
+from infra.local import runtime
 from infra.local.demo import demo_id
 from infra.local.runtime import Running
 from infra.local.sandbox.channels import contact_event
@@ -230,14 +235,20 @@ def _importtime_summary(stderr: str, top: int = 6) -> dict[str, Any]:
 
 
 def run(running: Running, users: Users, signups: Prepared, *, budget_s: float,
-        log: Callable[[str], None]) -> dict[str, Any]:
-    """Interleaved runs of the floor and every function; medians, ratios and a breakdown."""
+        log: Callable[[str], None], runs: int = RUNS, only: list[str] | None = None) -> dict[str, Any]:
+    """Interleaved runs of the floor and every function (or those named in `only`); medians,
+    ratios and a breakdown."""
     deadline = time.monotonic() + budget_s
     requests = _requests(running, users, signups)
     usage_before = _usage_total(demo_usage_record())
     subjects: list[Subject] = []
     skipped = []
-    for name in running.cloud.resolver.resources("AWS::Serverless::Function"):
+    functions = running.cloud.resolver.resources("AWS::Serverless::Function")
+    if unknown := set(only or ()) - set(functions):
+        raise ValueError(f"no function {', '.join(sorted(unknown))} in template.yaml")
+    for name in functions:
+        if only and name not in only:
+            continue
         function = running.cloud.functions[name]
         if name not in requests:
             skipped.append(name)
@@ -255,15 +266,15 @@ def run(running: Running, users: Users, signups: Prepared, *, budget_s: float,
         # first one unmeasured run each with -X importtime: shows where the time goes, and
         # byte-compiles anything new and warms the OS file cache before the measured runs
         importtimes = {subject.name: subject.run(folder, importtime=True)[2] for subject in everyone}
-        for round_ in range(RUNS):
+        for round_ in range(runs):
             rotation = round_ % max(1, len(subjects))
             for subject in [floor, *subjects[rotation:], *subjects[:rotation]]:
                 wall_ms, report, _ = subject.run(folder)
                 subject.wall_ms.append(wall_ms)
                 subject.child.append(report)
-            log(f"  round {round_ + 1}/{RUNS}: " + "  ".join(
+            log(f"  round {round_ + 1}/{runs}: " + "  ".join(
                 f"{s.name.removesuffix('Function')} {s.wall_ms[-1]:.0f}" for s in everyone))
-            if time.monotonic() > deadline and round_ + 1 < RUNS:
+            if time.monotonic() > deadline and round_ + 1 < runs:
                 log(f"  ! time budget of {budget_s:.0f}s reached after {round_ + 1} rounds")
                 break
     # pending consequences of the children's writes (the publisher's PutEvents -> the timeline)
@@ -292,3 +303,47 @@ def run(running: Running, users: Users, signups: Prepared, *, budget_s: float,
             "not_measured": skipped,
         },
     }
+
+
+def report(results: dict[str, Any], *, log: Callable[[str], None]) -> None:
+    """Each function's median and ratio, and where its child spent the time."""
+    for name, ms in results["cold_start_ms"].items():
+        log(f"  {name:<32} {ms:7.0f} ms   ratio {results['cold_start_ratio'][name]:.2f}")
+    for name, parts in results["cold_start_detail"]["breakdown"].items():
+        top = ", ".join(f"{k} {v:.0f}" for k, v in list(parts["top_packages_self_ms"].items())[:6])
+        log(f"  {name:<32} child: import {parts['child_import_ms']:.0f} ms + first request "
+            f"{parts['child_first_request_ms']:.0f} ms; imports by package (self ms): {top}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.coldstart [--runs N] [FUNCTION ...]`: the cold starts alone, against a
+    synchronous local cloud started as bench/run.py starts its first. With every function of the
+    template the `cold_start_*` keys are merged into bench/results.json; with some named, the
+    figures are only printed (a part must not replace the whole)."""
+    from bench import run as bench  # it imports this module
+
+    parser = argparse.ArgumentParser(prog="python -m bench.coldstart", description=main.__doc__)
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"rounds of every subject (default {RUNS})")
+    parser.add_argument("functions", nargs="*", help="logical ids of template.yaml (default: every function)")
+    args = parser.parse_args(argv)
+    os.environ.update(bench.BENCH_ENV)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the in-memory AWS logs every request
+    bench.log("starting the local cloud (synchronous, in-memory AWS on a free port, demo data)")
+    running = runtime.start(synchronous=True, aws_port=0, demo=True, environment=bench.BENCH_ENV)
+    try:
+        users = Users(running)
+        signups = prepare(running)
+        bench.log(f"Cold start: fresh interpreters, floor and functions interleaved, {args.runs} rounds")
+        results = run(running, users, signups, budget_s=float("inf"), log=bench.log, runs=args.runs,
+                      only=args.functions or None)
+    finally:
+        running.stop()
+    report(results, log=bench.log)
+    if not args.functions:
+        bench.save({**results, "notes": {key: bench.NOTES[key] for key in ("cold_start_ms", "cold_start_ratio")}})
+        bench.log(f"merged into {bench.RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -329,12 +329,7 @@ def main() -> int:
             f"({time.monotonic() - started:.1f}s)")
         phase = time.monotonic()
         results.update(coldstart.run(running, users, signups, budget_s=COLD_START_BUDGET_S, log=log))
-        for name, ms in results["cold_start_ms"].items():
-            log(f"  {name:<32} {ms:7.0f} ms   ratio {results['cold_start_ratio'][name]:.2f}")
-        for name, parts in results["cold_start_detail"]["breakdown"].items():
-            top = ", ".join(f"{k} {v:.0f}" for k, v in list(parts["top_packages_self_ms"].items())[:6])
-            log(f"  {name:<32} child: import {parts['child_import_ms']:.0f} ms + first request "
-                f"{parts['child_first_request_ms']:.0f} ms; imports by package (self ms): {top}")
+        coldstart.report(results, log=log)
         phases["cold_start"] = round(time.monotonic() - phase, 1)
         save(results)
         # the first cloud's rolled-back sign-up, after the cold-start children ran its rollback again
