@@ -17,6 +17,7 @@ import pytest
 
 from infra.local.runtime import LOCAL_SECRETS, META, X
 from infra.local.template import ACCOUNT
+from opencounter.core.settings import settings
 from tests.conftest import TableWrites, bill, give_product, texted_code, verified_phone
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -721,7 +722,8 @@ def test_a_check_without_its_secret_refuses_everything_and_writes_nothing(cloud,
 def test_a_rotated_secret_is_in_use_without_a_deploy_and_the_old_one_stops(cloud, anonymous, provider_secrets,
                                                                           monkeypatch):
     # Given functions that keep a secret for a second (the template says five minutes)
-    monkeypatch.setenv("POWERTOOLS_PARAMETERS_MAX_AGE", "1")
+    monkeypatch.setenv("SECRETS_MAX_AGE_SECONDS", "1")
+    settings.cache_clear()  # read again, as a cold start would
     body = json.dumps({"object": "page", "entry": []}).encode()
 
     def delivered(secret: str) -> int:
@@ -740,6 +742,8 @@ def test_a_rotated_secret_is_in_use_without_a_deploy_and_the_old_one_stops(cloud
         assert (delivered("new-one"), delivered(old)) == (200, 400)
     finally:
         provider_secrets("MetaSecret")
+        monkeypatch.undo()
+        settings.cache_clear()
 
 
 def _stripe_signature(body: bytes, secret: str) -> str:

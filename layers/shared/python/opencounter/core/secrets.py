@@ -3,9 +3,10 @@ Secrets Manager, one JSON secret per provider, never in a function's environment
 given only the ARN of the secrets it needs (STRIPE_SECRET_ARN, META_SECRET_ARN, X_SECRET_ARN)
 and permission to read those.
 
-Values are read through Powertools Parameters and kept for POWERTOOLS_PARAMETERS_MAX_AGE seconds
-(the template sets 300): a secret rotated in Secrets Manager is in use everywhere within that
-time, without a deploy.
+Values are read with GetSecretValue and kept for SECRETS_MAX_AGE_SECONDS (the template sets 300):
+a secret rotated in Secrets Manager is in use everywhere within that time, without a deploy.
+Not through Powertools Parameters: its import brings boto3 and every provider it has, about 20 ms
+of a webhook's cold start, for a cache kept here in a dozen lines (docs/adr/0015-cold-starts-under-the-goal.md).
 
 Fail closed: a secret that cannot be read, is not a JSON object, or lacks the value asked for
 is a MissingSetting (the API answers 503 not_configured), never an empty string that a
@@ -13,8 +14,12 @@ signature check would accept."""
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from opencounter.core.aws import aws_client
 from opencounter.core.settings import MissingSetting, settings
@@ -27,7 +32,8 @@ SECRETS: dict[str, tuple[str, ...]] = {
 }
 
 _lock = threading.Lock()
-_provider: Any = None
+#: secret ARN -> (monotonic time it may be kept until, its values)
+_kept: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
 def secret(provider: str, name: str) -> str:
@@ -42,30 +48,26 @@ def secret(provider: str, name: str) -> str:
 
 def forget() -> None:
     """Drop the values kept in this process (the next read asks Secrets Manager again)."""
-    if _provider is not None:
-        _provider.clear_cache()
+    with _lock:
+        _kept.clear()
 
 
 def _values(provider: str) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
-
     arn = settings().required(f"{provider}_secret_arn")
+    with _lock:
+        kept = _kept.get(arn)
+    if kept is not None and time.monotonic() < kept[0]:
+        return kept[1]
     try:
-        values = _secrets_provider().get(arn, transform="json")
-    except (GetParameterError, TransformParameterError) as error:
+        raw = aws_client("secretsmanager").get_secret_value(SecretId=arn).get("SecretString")
+    except (ClientError, BotoCoreError) as error:
         raise MissingSetting(f"the {provider} secret cannot be read: {type(error).__name__}") from None
+    try:
+        values = json.loads(raw or "")
+    except ValueError:
+        values = None
     if not isinstance(values, dict):
         raise MissingSetting(f"the {provider} secret is not a JSON object")
-    return values
-
-
-def _secrets_provider() -> Any:
-    """One Powertools provider per process (its cache is the process's), on the shared client."""
-    global _provider
     with _lock:
-        if _provider is None:
-            # deferred on purpose: Powertools' parameters utility, only for functions that read secrets
-            from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-            _provider = SecretsProvider(boto3_client=aws_client("secretsmanager"))
-        return _provider
+        _kept[arn] = (time.monotonic() + settings().secrets_max_age_seconds, values)
+    return values

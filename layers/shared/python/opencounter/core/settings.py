@@ -51,6 +51,8 @@ class Settings:
     stripe_secret_arn: str = ""
     meta_secret_arn: str = ""
     x_secret_arn: str = ""
+    #: seconds a provider's secret is kept in a warm function: a rotation is in use within this time
+    secrets_max_age_seconds: float = 300.0
     payment_checkout_url: str = ""
     meta_api_base: str = ""
     whatsapp_phone_number_id: str = ""
