@@ -14,6 +14,7 @@ import argparse
 import json
 import logging
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -194,10 +195,11 @@ class Subject:
         event_file.write_text(json.dumps(self.build()))
         command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-P", str(CHILD),
                    self.mode, self.check, str(event_file)]
-        started = time.perf_counter()
+        started, used = time.perf_counter(), _children_cpu_s()
         done = subprocess.run(command, env=self.env, cwd=ROOT, capture_output=True, text=True,
                               timeout=CHILD_TIMEOUT_S)
         wall_ms = (time.perf_counter() - started) * 1000
+        cpu_ms = (_children_cpu_s() - used) * 1000
         event_file.unlink()
         lines = done.stdout.strip().splitlines()
         try:
@@ -207,7 +209,13 @@ class Subject:
         if done.returncode != 0 or not report.get("ok"):
             raise RuntimeError(f"cold start of {self.name} failed (exit {done.returncode}): "
                                f"{report.get('result')}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-        return wall_ms, report, done.stderr
+        return wall_ms, {**report, "cpu_ms": cpu_ms}, done.stderr
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds (user + system) used so far by this process's finished children."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _importtime_summary(stderr: str, top: int = 6) -> dict[str, Any]:
@@ -291,6 +299,7 @@ def run(running: Running, users: Users, signups: Prepared, *, budget_s: float,
         **_importtime_summary(importtimes[s.name]),
     } for s in everyone}
     floor_ms = statistics.median(floor.wall_ms)
+    floor_cpu_ms = statistics.median(r["cpu_ms"] for r in floor.child)
     return {
         "cold_start_ms": {s.name: round(statistics.median(s.wall_ms), 1) for s in subjects},
         "cold_start_ratio": {s.name: round(statistics.median(s.wall_ms) / floor_ms, 2) for s in subjects},
@@ -299,6 +308,11 @@ def run(running: Running, users: Users, signups: Prepared, *, budget_s: float,
             "runs": len(floor.wall_ms),
             "goal_ratio": GOAL_RATIO,
             "wall_ms_all": {s.name: [round(x, 1) for x in s.wall_ms] for s in everyone},
+            # the CPU the child used (user + system), which other work on the machine changes far less
+            # than the wall time: the same medians and ratio, to tell a change from the machine's load
+            "floor_cpu_ms": round(floor_cpu_ms, 1),
+            "cpu_ratio": {s.name: round(statistics.median(r["cpu_ms"] for r in s.child) / floor_cpu_ms, 2)
+                          for s in subjects},
             "breakdown": breakdown,
             "not_measured": skipped,
         },
@@ -307,8 +321,10 @@ def run(running: Running, users: Users, signups: Prepared, *, budget_s: float,
 
 def report(results: dict[str, Any], *, log: Callable[[str], None]) -> None:
     """Each function's median and ratio, and where its child spent the time."""
+    cpu_ratio = results["cold_start_detail"]["cpu_ratio"]
     for name, ms in results["cold_start_ms"].items():
-        log(f"  {name:<32} {ms:7.0f} ms   ratio {results['cold_start_ratio'][name]:.2f}")
+        log(f"  {name:<32} {ms:7.0f} ms   ratio {results['cold_start_ratio'][name]:.2f}   "
+            f"(CPU ratio {cpu_ratio[name]:.2f})")
     for name, parts in results["cold_start_detail"]["breakdown"].items():
         top = ", ".join(f"{k} {v:.0f}" for k, v in list(parts["top_packages_self_ms"].items())[:6])
         log(f"  {name:<32} child: import {parts['child_import_ms']:.0f} ms + first request "
