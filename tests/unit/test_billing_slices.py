@@ -51,14 +51,15 @@ def test_a_number_of_slices_the_run_cannot_cut_is_refused() -> None:
 
 
 class FakeStates:
-    """Step Functions as the last slice sees it: the task tokens it is given back, and how many
-    slices had their totals stored at that moment."""
+    """Step Functions as the last slice answers it (core.workflows.answer_task): the task tokens
+    it is given back, and how many slices had their totals stored at that moment."""
 
     def __init__(self) -> None:
         self.answered: list[tuple[str, int]] = []
 
-    def send_task_success(self, taskToken: str, output: str) -> None:  # noqa: N803 (boto3's names)
-        self.answered.append((taskToken, len(stored(BillingSliceTotals))))
+    def __call__(self, token: str, output: dict[str, Any]) -> bool:
+        self.answered.append((token, len(stored(BillingSliceTotals))))
+        return True
 
 
 class Invoicing:
@@ -82,7 +83,7 @@ def queue(table: str, monkeypatch: pytest.MonkeyPatch) -> tuple[deque[dict[str, 
     pages: deque[dict[str, Any]] = deque()
     states, invoicing = FakeStates(), Invoicing()
     monkeypatch.setattr(run, "_enqueue", lambda works: pages.extend(json.loads(json.dumps(w)) for w in works))
-    monkeypatch.setattr(run, "aws_client", lambda service: {"stepfunctions": states}[service])
+    monkeypatch.setattr(run, "answer_task", states)
     monkeypatch.setattr(run, "bill_customer", invoicing)
     monkeypatch.setattr(run, "current_version", lambda: "2026-11-01")
     return pages, states, invoicing

@@ -33,6 +33,7 @@ from opencounter.core.aws import aws_client
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
 from opencounter.core.settings import settings
 from opencounter.core.table import CUSTOMER_PREFIX, Item
+from opencounter.core.workflows import answer_task
 from opencounter.customers.records import BILLING_SHARDS, ProductHolding, billing_shard
 from opencounter.pricing.rating import Period
 
@@ -45,8 +46,6 @@ OUTCOMES = ("issued", "already_billed", "nothing_to_bill", "no_customer")
 SLICES_PER_SHARD = (1, 16, 256)
 #: a page record is kept this long (a run and its retries are over within a day)
 PAGE_KEPT = timedelta(days=35)
-#: errors of SendTaskSuccess saying the run is not waiting for this token any more
-NOT_WAITING = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
 
 
 # ------------------------------------------------------------------ slices
@@ -228,12 +227,7 @@ def _finish_slice(work: dict[str, Any], page: BillingPage) -> None:
     if sum(len(i.slices or ()) for i in found if isinstance(i, BillingSlicesDone)) < total:
         return
     record = next(i for i in found if isinstance(i, BillingRun))
-    states = aws_client("stepfunctions")
-    try:
-        states.send_task_success(taskToken=record.task_token, output=json.dumps({"slices_done": total}))
-    except states.exceptions.ClientError as error:
-        if error.response.get("Error", {}).get("Code") not in NOT_WAITING:
-            raise
+    answer_task(record.task_token, {"slices_done": total})
 
 
 def _enqueue(works: Iterable[dict[str, Any]]) -> None:

@@ -6,7 +6,6 @@ whose process died): each writes conditionally and finds its own work done the s
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -14,16 +13,16 @@ from opencounter.billing import ledger
 from opencounter.billing.invoices import owed_cents, status_of
 from opencounter.billing.records import CreditNote, Invoice, Payment, TariffCheck, UsageTotal
 from opencounter.catalogue.service import plans_of
-from opencounter.core.aws import aws_client
-from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.core.clock import business_today, isoformat, staff_window, utcnow
 from opencounter.core.errors import Conflict
 from opencounter.core.ids import stable_id
 from opencounter.core.outbox import DomainEvent, Write, commit, domain_event
 from opencounter.core.table import Item, customer_key
+from opencounter.core.workflows import answer_task
 from opencounter.customers.records import ProductHolding
 from opencounter.disputes import rules
 from opencounter.disputes.records import Dispute
-from opencounter.disputes.service import ESCALATED_WORKING_DAYS, STAFF_WORKING_DAYS, load_dispute, staff_window
+from opencounter.disputes.service import ESCALATED_WORKING_DAYS, STAFF_WORKING_DAYS, load_dispute
 from opencounter.ports import payments as provider
 from opencounter.pricing.money import vat_included
 
@@ -155,12 +154,7 @@ def hand_back(dispute: Dispute, token: str | None = None) -> str:
         return "undecided"
     if not token:
         return "not_waiting"
-    states = aws_client("stepfunctions")
-    try:
-        states.send_task_success(taskToken=token, output=json.dumps({"outcome": dispute.decision["outcome"]}))
-    except (states.exceptions.TaskTimedOut, states.exceptions.InvalidToken, states.exceptions.TaskDoesNotExist):
-        return "not_waiting"
-    return "handed"
+    return "handed" if answer_task(token, {"outcome": dispute.decision["outcome"]}) else "not_waiting"
 
 
 def decision_taken(customer_id: str, dispute_id: str) -> str:

@@ -4,12 +4,11 @@ decide. Plain data in and out; no HTTP here. The workflow's steps are in opencou
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from opencounter.billing.invoices import payable_cents
 from opencounter.billing.records import Invoice, Payment
-from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
+from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from opencounter.core.ids import stable_id
 from opencounter.core.outbox import Write, WriteConflict, commit, domain_event
@@ -30,23 +29,6 @@ STATUSES = ("ASSESSING", "WITH_STAFF", "UPHELD", "REJECTED")
 def dispute_id_for(customer_id: str, basis: str) -> str:
     """The id of the dispute of one transaction: the same however often it is disputed."""
     return "D-" + stable_id("dispute", customer_id, basis).replace("-", "")[:12].upper()
-
-
-def add_working_days(start: date, days: int) -> date:
-    """`days` working days (Monday to Friday) after `start`."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
-def staff_window(now: datetime, days: int) -> timedelta:
-    """From now until the end of the working day `days` working days ahead (17:00 Amsterdam)."""
-    local = now.astimezone(BUSINESS_TIME)
-    end = datetime.combine(add_working_days(local.date(), days), datetime.min.time(), BUSINESS_TIME).replace(hour=17)
-    return end - now
 
 
 # ------------------------------------------------------------------ reading
