@@ -198,6 +198,50 @@ def test_sam_translation_leaves_no_serverless_resources(cfn: dict[str, dict[str,
     assert resources_of({"Resources": cfn}, "AWS::Lambda::Function").keys() == FUNCTIONS.keys()
 
 
+def dependency_cycle(resources: dict[str, dict[str, Any]]) -> list[str]:
+    """A chain of resources that depend on one another round to the first (CloudFormation refuses
+    to create such a stack), or [] when there is none. A resource depends on those it names and
+    those in its DependsOn."""
+    needs = {name: {other for other in resources if other != name and refers_to(spec, other)}
+             | set([spec["DependsOn"]] if isinstance(spec.get("DependsOn"), str) else spec.get("DependsOn", []))
+             for name, spec in resources.items()}
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> list[str]:
+        if name in path:
+            return [*path[path.index(name):], name]
+        if name in done:
+            return []
+        for other in sorted(needs.get(name, ())):
+            cycle = visit(other, [*path, name])
+            if cycle:
+                return cycle
+        done.add(name)
+        return []
+
+    return next((cycle for name in sorted(resources) if (cycle := visit(name, []))), [])
+
+
+def test_no_resource_depends_on_itself_through_others(cfn: dict[str, dict[str, Any]]) -> None:
+    # Given the translated template / Then CloudFormation can order its resources: no cycle
+    assert dependency_cycle(cfn) == []
+
+
+def test_the_cycle_check_names_a_function_whose_role_names_the_workflow_that_invokes_it() -> None:
+    # Given a workflow invoking a function whose role may answer that workflow's task tokens
+    resources = {
+        "Flow": {"Type": "AWS::StepFunctions::StateMachine",
+                 "Properties": {"DefinitionSubstitutions": {"Arn": {"Fn::GetAtt": ["Step", "Arn"]}}}},
+        "Step": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["StepRole", "Arn"]}}},
+        "StepRole": {"Type": "AWS::IAM::Role",
+                     "Properties": {"Policies": [{"Resource": {"Fn::Sub": "${Flow.Name}"}}]}},
+    }
+    # Then the chain is named; and when the role names the workflow by its literal name, there is none
+    assert dependency_cycle(resources) == ["Flow", "Step", "StepRole", "Flow"]
+    resources["StepRole"]["Properties"]["Policies"][0]["Resource"] = {"Fn::Sub": "opencounter-${Stage}-flow"}
+    assert dependency_cycle(resources) == []
+
+
 def test_the_table_the_functions_use_is_durable_encrypted_streamed_and_indexed(cfn: dict[str, dict[str, Any]]) -> None:
     # Given the table the functions get as TABLE_NAME
     table_ref = TEMPLATE_DATA["Globals"]["Function"]["Environment"]["Variables"]["TABLE_NAME"]
