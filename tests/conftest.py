@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -169,6 +170,23 @@ def provider_secrets(cloud: runtime.Running) -> Iterator[Any]:
         client.put_secret_value(SecretId=cloud.cloud.resolver.physical[logical_id],
                                 SecretString=json.dumps(runtime.LOCAL_SECRETS[logical_id]))
     secrets.forget()
+
+
+def at_once(calls: list[Callable[[], requests.Response]]) -> list[requests.Response]:
+    """Every call from a thread of its own, released together; the answers, in order."""
+    start = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+
+    def run(n: int) -> None:
+        start.wait()
+        answers[n] = calls[n]()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
 
 
 def crash_times(count: int, *, after_work: bool = False) -> Any:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import random
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.conftest import Applicant, Caller, bill, give_product, new_customer
+from tests.conftest import Applicant, Caller, at_once, bill, give_product, new_customer
 
 
 @pytest.fixture
@@ -25,23 +24,6 @@ def eager_switching() -> Iterator[None]:
     sys.setswitchinterval(1e-5)
     yield
     sys.setswitchinterval(before)
-
-
-def at_once(calls: list[Callable[[], requests.Response]]) -> list[requests.Response]:
-    """Every call from a thread of its own, released together; the answers, in order."""
-    start = threading.Barrier(len(calls))
-    answers: list[Any] = [None] * len(calls)
-
-    def run(n: int) -> None:
-        start.wait()
-        answers[n] = calls[n]()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
 
 
 def open_chat(customer: Caller) -> str:

@@ -4,14 +4,13 @@ credit notes booked double-entry and refunds paid once, one appeal to another co
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 import requests
 
-from tests.conftest import TableWrites, bill, crash_times, give_product
+from tests.conftest import TableWrites, at_once, bill, crash_times, give_product
 
 
 @pytest.fixture
@@ -112,18 +111,10 @@ def test_what_needs_a_person_waits_with_the_amount_on_hold_and_one_of_two_decidi
     other = User("agent-two@opencounter.example", "pw", ("agents",))
     cloud.issuer.add_user(other)
     colleague = Caller(cloud.url, cloud.issuer.id_token(other), email=other.username)
-    answers: list[int] = []
-
-    def decide(who, outcome: str) -> None:
-        answers.append(who.post(f"/agent/disputes/{dispute['dispute_id']}/decision", json={
-            "outcome": outcome, "reasons": "De monteur is niet geweest.", "version": mine["version"]}).status_code)
-    threads = [threading.Thread(target=decide, args=(agent, "upheld")),
-               threading.Thread(target=decide, args=(colleague, "upheld"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(answers) == [202, 409]
+    answers = at_once([lambda who=who: who.post(f"/agent/disputes/{dispute['dispute_id']}/decision", json={
+        "outcome": "upheld", "reasons": "De monteur is niet geweest.", "version": mine["version"]})
+        for who in (agent, colleague)])
+    assert sorted(a.status_code for a in answers) == [202, 409]
     cloud.cloud.settle()
 
     # The workflow applied it: credited in full, the customer sees the reasons, not who decided

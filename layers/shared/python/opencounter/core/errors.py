@@ -88,3 +88,11 @@ class Contended(DomainError):
     conflict it expects (an event already applied, a version gone)."""
 
     code, status = "conflict", 409
+
+
+def require_version(sent: int, current: int, what: str) -> None:
+    """A change sent with the version of `what` it was read at: Conflict (stale_version, the
+    current version in params) when it changed since."""
+    if int(sent) != int(current):
+        raise Conflict(f"version: the {what} changed since you read it; read it again", field="version",
+                       reason="stale_version", version=int(current))

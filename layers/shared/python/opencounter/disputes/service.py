@@ -9,7 +9,7 @@ from typing import Any
 from opencounter.billing.invoices import payable_cents
 from opencounter.billing.records import Invoice, Payment
 from opencounter.core.clock import business_today, isoformat, utcnow
-from opencounter.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from opencounter.core.errors import Conflict, Forbidden, InvalidInput, NotFound, require_version
 from opencounter.core.ids import stable_id
 from opencounter.core.outbox import Write, WriteConflict, commit, domain_event
 from opencounter.core.table import Item, customer_key
@@ -251,9 +251,7 @@ def decide(dispute_id: str, body: dict[str, Any], *, actor: dict) -> dict[str, A
     if dispute.status != "WITH_STAFF" or dispute.decision is not None:
         raise Conflict(f"status: the dispute is {dispute.status.lower()}; it does not wait for a decision",
                        field="status", reason="dispute_not_waiting", status=dispute.status.lower())
-    if int(body["version"]) != int(dispute.version):
-        raise Conflict("version: the dispute changed since you read it; read it again", field="version",
-                       reason="stale_version", version=int(dispute.version))
+    require_version(body["version"], dispute.version, "dispute")
     earlier = {d["by"].get("id") for d in dispute.decisions if (d.get("by") or {}).get("type") == "agent"}
     if actor["id"] in earlier:
         raise Forbidden("you decided this dispute before; a colleague decides the appeal",
