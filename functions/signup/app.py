@@ -1,10 +1,12 @@
 """Online sign-up: apply (public), follow and continue a sign-up on any channel with its resume
-code, as the signed-in customer, or as staff."""
+code, as the signed-in customer, or as staff; staff list the sign-ups waiting for them (a check
+could not be completed) and decide them."""
 
 from opencounter.core.errors import InvalidInput
-from opencounter.edge.http import json_body, me, query_text, rest_api
+from opencounter.edge.http import caller, json_body, me, query_int, query_text, rest_api
 from opencounter.edge.idempotency import idempotent
 from opencounter.edge.observability import observability
+from opencounter.signups.review import decide_review, staff_lookup
 from opencounter.signups.service import (
     resume,
     send_signing_code,
@@ -71,11 +73,14 @@ def get_for_staff(signup_id: str) -> dict:
 
 @app.get("/agent/signups")
 def find_for_staff() -> dict:
-    code = query_text(app, "resume_code")
-    if not code:
-        raise InvalidInput("resume_code: give the code the customer reads out", field="resume_code",
-                           reason="field_required")
-    return resume(code)
+    return staff_lookup(query_text(app, "resume_code"), query_text(app, "status"), query_int(app, "limit", 50, 1, 100))
+
+
+@app.post("/agent/signups/<signup_id>/decision")
+def post_decision(signup_id: str) -> tuple[dict, int]:
+    signup = decide_review(signup_id, json_body(app), actor=caller(app).actor)
+    metrics.add_metric(name="SignupDecidedByStaff", unit="Count", value=1)
+    return signup, 202
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -219,11 +219,30 @@ ROUTES: dict[str, Operation] = {
         "The customer's own sign-up", 200, "signup-progress",
         errors={404: "no such sign-up of this customer (signup_not_found)"}),
     "GET /agent/signups/{signup_id}": Operation(
-        "A sign-up, for staff", 200, "signup-progress", errors={404: "no such sign-up (signup_not_found)"}),
+        "A sign-up, for staff: with its review when a check could not be completed", 200, "staff-signup",
+        errors={404: "no such sign-up (signup_not_found)"}),
     "GET /agent/signups": Operation(
-        "The sign-up a resume code continues (the code the customer reads out)", 200, "signup-progress",
-        query=(Param("resume_code", "the code the customer reads out", text("line"), required=True),),
-        errors={400: "no resume_code given", 404: "no sign-up goes with this code (resume_code_unknown)"}),
+        "The sign-up a resume code continues (the code the customer reads out), or the sign-ups waiting for staff "
+        "(status=IN_REVIEW), soonest deadline first", 200, "staff-signup-lookup",
+        query=(Param("resume_code", "the code the customer reads out", text("line")),
+               Param("status", "IN_REVIEW: the sign-ups a check could not be completed for, waiting for a person",
+                     {"enum": ["IN_REVIEW"]}),
+               Param("limit", "with status: sign-ups at most (default 50)", {"type": "integer", "minimum": 1,
+                                                                              "maximum": 100})),
+        description="Give either `resume_code` (the answer is that sign-up) or `status` (the answer is the list, "
+                    "`items`, with `limit`), not both.",
+        errors={400: "neither resume_code nor status given (field_required), both given (signup_lookup_either), "
+                     "no such status (status_unknown), or limit is not a whole number from 1 to 100",
+                404: "no sign-up goes with this code (resume_code_unknown)"}),
+    "POST /agent/signups/{signup_id}/decision": Operation(
+        "Decide a sign-up in review: verify it, or roll it back with reasons the customer reads; the verification "
+        "workflow applies it", 202, "staff-signup", request="signup-decision",
+        description="The decision is stored with who took it, when and why; verified is as the checks passing "
+                    "(CustomerVerified), rolled back as a failed check (refunds, the product ended, the login "
+                    "disabled, the customer told).",
+        errors={404: "no such sign-up (signup_not_found)",
+                409: "the sign-up is not in review or is decided already (signup_not_in_review), changed since the "
+                     "version read (stale_version), or another member of staff decided it at the same moment"}),
     "POST /webhooks/identity": Operation(
         "Stripe Identity's signed results: the sign-up is identified and validated, or asked to try again", 200,
         "identity-webhook-result", body=PROVIDER_EVENT, headers=(STRIPE_SIGNATURE,),
@@ -484,6 +503,8 @@ LINKS: dict[str, list[Link]] = {
     "POST /agent/customers/{customer_id}/contacts": _follow(
         {"path.contact_id": "$response.body#/contact_id"}, f"GET {STAFF_CONTACT}", f"POST {STAFF_CONTACT}/notes",
         f"POST {STAFF_CONTACT}/resolution"),
+    "GET /agent/signups/{signup_id}": _follow({"path.signup_id": "$request.path.signup_id"},
+                                              "POST /agent/signups/{signup_id}/decision"),
     "GET /agent/queue": _follow({"path.contact_id": "$response.body#/items/0/contact_id"},
                                 f"GET {STAFF_CONTACT}", f"POST {STAFF_CONTACT}/take", f"POST {STAFF_CONTACT}/notes",
                                 f"POST {STAFF_CONTACT}/resolution", f"POST {STAFF_CONTACT}/link"),

@@ -31,6 +31,7 @@ TITLES = {
     "CustomerVerified": "Your details are confirmed",
     "VerificationFailed": "We could not confirm your details",
     "SignupRolledBack": "Your sign-up was undone",
+    "SignupDecisionTaken": "A colleague checked your details",
     "InvoiceIssued": "New invoice",
     "InvoicePaid": "Invoice paid",
     "PaymentReceived": "Payment received",

@@ -1,4 +1,5 @@
-"""How a sign-up is stored: its own partition SIGNUP#<id>, and a look-up item per resume code."""
+"""How a sign-up is stored: its own partition SIGNUP#<id>, a look-up item per resume code, and,
+while staff review it, queued on GSI1 by its deadline, soonest first."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ STEPS = ("application", "identification", "validation", "signing", "provisioning
 
 class Signup(Item, discriminator="Signup"):
     """SK SIGNUP: the application and where each step stands. Versioned, so two channels
-    continuing the same sign-up at once cannot both move it on."""
+    continuing the same sign-up at once, or two staff members deciding it, cannot both move it on."""
 
     signup_id = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -27,11 +28,31 @@ class Signup(Item, discriminator="Signup"):
     product_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    #: while a person decides (IN_REVIEW): {"unfinished": [check], "checks": [{"check", "passed",
+    #: "reason"}], "since", "deadline", "escalated"}; kept afterwards as what was reviewed
+    review = JSONAttribute(null=True)
+    #: how a review ended: {"outcome": "verify" | "roll_back", "basis": "staff" | "recheck" |
+    #: "lapsed", "by", "at", "reasons"}
+    decision = JSONAttribute(null=True)
+    #: the task token the verification workflow waits on while staff decide
+    task_token = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
         return f"SIGNUP#{signup_id}", "SIGNUP"
+
+    @staticmethod
+    def queue(status: str) -> str:
+        """The GSI1 partition staff list sign-ups of a status from (IN_REVIEW: those waiting for them)."""
+        return f"SIGNUPS#{status}"
+
+    def index(self) -> None:
+        """Queued while in review, by its deadline, soonest first; out of the queue once decided."""
+        if self.status == "IN_REVIEW" and self.review:
+            self.GSI1PK, self.GSI1SK = self.queue(self.status), f"{self.review['deadline']}#{self.signup_id}"
+        else:
+            self.GSI1PK = self.GSI1SK = None
 
 
 class ResumeCode(Item, discriminator="ResumeCode"):

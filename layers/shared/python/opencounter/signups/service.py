@@ -135,18 +135,40 @@ def signup_of_customer(signup_id: str, customer_id: str) -> dict[str, Any]:
     return _view(signup, evidence)
 
 
+def staff_view(signup: Signup, evidence: Any = None) -> dict[str, Any]:
+    """A sign-up as staff see it: as the applicant does, and, once a check could not be completed,
+    its review: what could not be checked, the deadline, and how it was decided, by whom and why."""
+    review, decision = signup.review, signup.decision
+    return {**_view(signup, evidence), "review": None if review is None else {
+        "unfinished": review["unfinished"],
+        "checks": [{"check": c["check"], "passed": c.get("passed"), "reason": c.get("reason")}
+                   for c in review["checks"]],
+        "since": review["since"], "deadline": review["deadline"], "escalated": bool(review["escalated"]),
+        "decision": None if decision is None else {k: decision[k] for k in ("outcome", "basis", "by", "at", "reasons")},
+    }}
+
+
 def signup_for_staff(signup_id: str) -> dict[str, Any]:
-    return _view(*_record(signup_id))
+    return staff_view(*_record(signup_id))
 
 
-def resume(resume_code: str) -> dict[str, Any]:
-    """Continue on another channel with only the resume code."""
+def _with_code(resume_code: str) -> Signup:
     try:
         signup_id = ResumeCode.get(*ResumeCode.keys(resume_code)).signup_id
     except ResumeCode.DoesNotExist:
         raise NotFound("resume_code: no sign-up goes with this code", field="resume_code",
                        reason="resume_code_unknown") from None
-    return _view(_load(signup_id))
+    return _load(signup_id)
+
+
+def resume(resume_code: str) -> dict[str, Any]:
+    """Continue on another channel with only the resume code."""
+    return _view(_with_code(resume_code))
+
+
+def resume_for_staff(resume_code: str) -> dict[str, Any]:
+    """The sign-up the code a customer reads out continues, as staff see it."""
+    return staff_view(_with_code(resume_code))
 
 
 # ---------------------------------------------------------------- identification and validation

@@ -69,7 +69,8 @@ def run_check(check: str, signup_id: str) -> dict[str, Any]:
     return result.to_dict()
 
 
-def _with_step(signup: Signup, status: str, **detail: Any) -> None:
+def record_step(signup: Signup, status: str, **detail: Any) -> None:
+    """Where the verification step of the sign-up stands now."""
     signup.steps = {**signup.steps, "verification": {"status": status, "at": isoformat(utcnow()), **detail}}
     signup.updated_at = isoformat(utcnow())
 
@@ -84,29 +85,24 @@ def decide(checks: list[dict]) -> str:
     return "verified"
 
 
-def _conclude(signup_id: str, status: str, step: str, detail: dict[str, Any], event_type: str | None) -> bool:
-    """Move an ACTIVE sign-up to its outcome (and announce it); False when it was decided already
-    (a retried task)."""
-    signup = _signup(signup_id)
-    if signup.status != "ACTIVE":
-        return False
-    signup.status = status
-    _with_step(signup, step, **detail)
-    events = [] if event_type is None else [domain_event(
-        event_type, customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM, channel="system", data=detail)]
-    commit([Write(signup, conflict="the sign-up changed meanwhile")], events)
-    return True
-
-
 def mark_verified(signup_id: str, checks: list[dict]) -> str:
-    detail = {"checks": [c["check"] for c in checks]}
-    return "verified" if _conclude(signup_id, "VERIFIED", "passed", detail, "CustomerVerified") else "already_decided"
-
-
-def mark_for_review(signup_id: str, checks: list[dict]) -> str:
-    """A check could not be completed (a provider failing): staff decide; nothing is undone."""
-    detail = {"unfinished": [c["check"] for c in checks if c.get("passed") is None]}
-    return "in_review" if _conclude(signup_id, "IN_REVIEW", "needs_review", detail, None) else "already_decided"
+    """The customer is verified: by the checks passing, or, for a sign-up in review, by the
+    decision to verify it (a person's, or the checks run again). "already_decided" for a retried
+    task, or a review not decided so."""
+    signup = _signup(signup_id)
+    decision = signup.decision if signup.status == "IN_REVIEW" else None
+    if signup.status != "ACTIVE" and (decision is None or decision["outcome"] != "verify"):
+        return "already_decided"
+    detail: dict[str, Any] = {"checks": [c["check"] for c in checks if c.get("passed") is True]}
+    if decision is not None:
+        detail["basis"] = decision["basis"]
+    signup.status, signup.task_token = "VERIFIED", None
+    record_step(signup, "passed", **detail)
+    signup.index()
+    commit([Write(signup, conflict="the sign-up changed meanwhile")], [domain_event(
+        "CustomerVerified", customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM, channel="system",
+        data=detail)])
+    return "verified"
 
 
 def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
@@ -114,7 +110,8 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
     account closed when nothing else holds it, the resume code stops working; the customer is
     told why and an audit record is kept. Safe to run again: a second run changes nothing."""
     signup = _signup(signup_id)
-    reasons = [c["reason"] for c in checks if c.get("passed") is False and c.get("reason")]
+    # several checks unfinished at the last deadline give the customer the same reason once
+    reasons = list(dict.fromkeys(c["reason"] for c in checks if c.get("passed") is False and c.get("reason")))
     if signup.status == "ROLLED_BACK":
         return {"outcome": "already_rolled_back", "undone": signup.steps["verification"].get("undone", [])}
     # money first: what the sign-up's invoices received is paid back, and a payment still open is
@@ -150,8 +147,10 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
         profile.status, profile.updated_at = "CLOSED", now
         writes.append(Write(profile, conflict="the customer record changed meanwhile"))
         undone.append("account closed and login disabled")
-    signup.status = "ROLLED_BACK"
-    _with_step(signup, "failed", reasons=reasons, undone=undone)
+    signup.status, signup.task_token = "ROLLED_BACK", None
+    basis = {"basis": signup.decision["basis"]} if signup.decision else {}
+    record_step(signup, "failed", reasons=reasons, undone=undone, **basis)
+    signup.index()
     writes.append(Write(signup, conflict="the sign-up changed meanwhile"))
     writes.append(Write(ResumeCode(*ResumeCode.keys_of_digest(signup.resume_code_digest)), delete=True))
     writes.append(Write(RollbackAudit(*RollbackAudit.keys(signup_id), at=now, reasons=reasons,
@@ -171,7 +170,6 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
         + "\nWe have undone the following:\n" + "".join(f"- {item}\n" for item in undone)
         + "\nAnything you paid is refunded. Questions? Reply to this e-mail or call us.\n"))
     return {"outcome": "rolled_back", "undone": undone}
-
 
 
 def leftovers(signup_id: str) -> list[str]:
