@@ -5,7 +5,7 @@ const SHELL = "opencounter-shell-v2";
 const FILES = ["/", "/index.html", "/signup.html", "/app.css", "/manifest.webmanifest", "/i18n/nl.json", "/i18n/en.json",
   "/icons/icon.svg", "/icons/icon-192.png", "/js/main.js", "/js/auth.js", "/js/catalogue.js", "/js/chat.js", "/js/charts.js", "/js/contacts.js",
   "/js/desk.js", "/js/disputes.js", "/js/dom.js", "/js/errors.js", "/js/format.js", "/js/history.js", "/js/i18n.js", "/js/invoices.js",
-  "/js/overview.js", "/js/products.js", "/js/requests.js", "/js/router.js", "/js/service.js", "/js/session.js",
+  "/js/overview.js", "/js/products.js", "/js/requests.js", "/js/review.js", "/js/router.js", "/js/service.js", "/js/session.js",
   "/js/settings.js", "/js/usage.js", "/js/signup.js"];
 
 self.addEventListener("install", (event) => {

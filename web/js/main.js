@@ -13,6 +13,7 @@ import { afterPayment, returnedPayment, showInvoice, showInvoices } from "./invo
 import { showOverview } from "./overview.js";
 import { showProducts } from "./products.js";
 import { showRequests } from "./requests.js";
+import { showStaffSignup, showStaffSignups } from "./review.js";
 import { route, setFallback, show } from "./router.js";
 import { showService } from "./service.js";
 import { api, groups, isStaff, loadConfig, restore, state } from "./session.js";
@@ -48,6 +49,8 @@ route("/queue", "queue", page(showQueue), staff);
 route("/customers/:id", "customer", page(({ id }) => showCustomer(id)), staff);
 route("/disputes-desk", "staff-disputes", page(showStaffDisputes), staff);
 route("/disputes-desk/:id", "staff-dispute", page(({ id }) => showStaffDispute(id)), staff);
+route("/signups-desk", "staff-signups", page(showStaffSignups), staff);
+route("/signups-desk/:id", "staff-signup", page(({ id }) => showStaffSignup(id)), staff);
 route("/customers/:customer/invoices/:id", "invoice",
   page(({ customer: id, id: invoice }) => showInvoice(invoice, `/agent/customers/${id}`)), staff);
 
