@@ -6,7 +6,8 @@ whose process died): each writes conditionally and finds its own work done the s
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
 from opencounter.billing import ledger
@@ -22,7 +23,7 @@ from opencounter.core.workflows import answer_task
 from opencounter.customers.records import ProductHolding
 from opencounter.disputes import rules
 from opencounter.disputes.records import Dispute
-from opencounter.disputes.service import ESCALATED_WORKING_DAYS, STAFF_WORKING_DAYS, load_dispute
+from opencounter.disputes.service import ESCALATED_WORKING_DAYS, OPEN, STAFF_WORKING_DAYS, load_dispute
 from opencounter.ports import payments as provider
 from opencounter.pricing.money import vat_included
 
@@ -86,10 +87,11 @@ def facts_of(dispute: Dispute) -> rules.Facts:
         trusted_recently=trusted)
 
 
-def _windows() -> dict[str, int]:
-    now = utcnow()
-    return {"staff_seconds": max(1, int(staff_window(now, STAFF_WORKING_DAYS).total_seconds())),
-            "escalated_seconds": max(1, int(staff_window(now, ESCALATED_WORKING_DAYS).total_seconds()))}
+def _waiting(dispute: Dispute) -> dict[str, Any]:
+    """The workflow waits for a person until the deadline the dispute shows (the timer is derived
+    from it, so the customer's date and the escalation are the same moment)."""
+    deadline = datetime.fromisoformat(dispute.staff_deadline.replace("Z", "+00:00"))
+    return {"outcome": "staff", "wait_seconds": max(1, math.ceil((deadline - utcnow()).total_seconds()))}
 
 
 def assess(customer_id: str, dispute_id: str) -> dict[str, Any]:
@@ -98,7 +100,7 @@ def assess(customer_id: str, dispute_id: str) -> dict[str, Any]:
     or "done" (an earlier run of this step, or another execution, took it further)."""
     dispute = load_dispute(customer_id, dispute_id)
     if dispute.status == "WITH_STAFF":
-        return {"outcome": "staff", **_windows()}
+        return _waiting(dispute)
     if dispute.status != "ASSESSING":
         return {"outcome": DONE}
     if dispute.decision is not None:  # decided by an earlier run of this step: apply that
@@ -125,7 +127,7 @@ def assess(customer_id: str, dispute_id: str) -> dict[str, Any]:
     dispute.index()
     commit([Write(dispute, conflict="the dispute changed meanwhile")], events)
     if outcome == rules.PERSON:
-        return {"outcome": "staff", **_windows()}
+        return _waiting(dispute)
     return {"outcome": outcome}
 
 
@@ -180,7 +182,7 @@ def escalate(customer_id: str, dispute_id: str) -> dict[str, Any]:
         commit([Write(dispute, conflict="the dispute changed meanwhile")],
                [_event(dispute, "DisputeEscalated", expected_decision_on=dispute.expected_decision_on,
                        round=int(dispute.round))])
-    return {"outcome": "staff"}
+    return _waiting(dispute)
 
 
 def lapse(customer_id: str, dispute_id: str) -> dict[str, Any]:
@@ -281,7 +283,7 @@ def _refund(dispute: Dispute) -> None:
 def reject(customer_id: str, dispute_id: str) -> dict[str, Any]:
     """Apply a rejection once: the hold released, the reasons and evidence kept for the customer."""
     dispute = load_dispute(customer_id, dispute_id)
-    if dispute.status != "ASSESSING" and dispute.status != "WITH_STAFF" or dispute.decision is None:
+    if dispute.status not in OPEN or dispute.decision is None:
         return {"outcome": DONE}
     invoice = Invoice.get(*Invoice.keys(customer_id, dispute.invoice_id))
     invoice.held_cents = max(0, int(invoice.held_cents) - int(dispute.held_cents))
