@@ -110,8 +110,7 @@ def staff_queue(status: str | None, limit: int) -> dict[str, Any]:
         raise InvalidInput(f"status: one of {', '.join(s.lower() for s in STATUSES)}", field="status",
                            reason="status_unknown")
     items = Dispute.lookup.query(Dispute.queue(wanted), limit=limit)
-    return {"status": wanted.lower(), "items": [dispute_view(d, for_staff=True) for d in items
-                                                if isinstance(d, Dispute)][:limit]}
+    return {"status": wanted.lower(), "items": [dispute_view(d, for_staff=True) for d in items]}
 
 
 # ------------------------------------------------------------------ filing
