@@ -232,7 +232,9 @@ def test_nobody_reads_or_appeals_another_customers_dispute(cloud, customer, othe
     assert writes.since() == []
 
 
-@pytest.mark.parametrize("crashing", ["assess", "uphold"])
+# the uphold step is not crashed here: in the synchronous local cloud its refund's webhook waits on
+# the settle that runs the workflow, so the step never finishes cleanly to be crashed after its work
+@pytest.mark.parametrize("crashing", ["assess"])
 def test_a_crash_in_a_step_leaves_one_credit_note_and_one_refund(cloud, customer, invoice, faults, crashing):
     # The invoice is paid in full first
     checkout = customer.post(f"/me/invoices/{invoice['invoice_id']}/payments", json={"method": "ideal"}).json()
@@ -243,13 +245,20 @@ def test_a_crash_in_a_step_leaves_one_credit_note_and_one_refund(cloud, customer
     assert _invoice(customer, invoice)["status"] == "paid"
 
     # When the step dies once after its work is done (Step Functions runs it again)
-    crash = crash_times(1, after_work=True)
-    faults["DisputeFlowFunction"] = lambda event: crash(event) if event.get("step") == crashing else None
-    faults["DisputeFlowFunction"].after_work = True  # type: ignore[attr-defined]
+    crash, crashed = crash_times(1, after_work=True), []
+
+    def fault(event: dict) -> None:
+        if event.get("step") == crashing:
+            crashed.append(event["step"])
+            crash(event)
+    fault.after_work = True  # type: ignore[attr-defined]
+    faults["DisputeFlowFunction"] = fault
     dispute = _read(customer, _dispute(customer, invoice, "not_mine", amount_cents=1200))
     cloud.cloud.settle()
 
-    # Then the customer was credited once and paid back once
+    # Then the step died once and ran again
+    assert crashed == [crashing, crashing]
+    # And the customer was credited once and paid back once
     dispute = _read(customer, dispute)
     assert dispute["status"] == "upheld" and dispute["refund_cents"] == 1200
     after = _invoice(customer, invoice)
