@@ -170,7 +170,11 @@ def test_a_new_invoice_is_told_on_the_preferred_channel_and_by_phone_only_to_a_p
     [message] = told[told_by]
     assert invoice["invoice_id"] in message
     if told_by == "whatsapp":
-        assert message == f"invoice_ready: {invoice['invoice_id']} | EUR 42.50 | {invoice['due_on']}"
+        due = date.fromisoformat(invoice["due_on"])
+        months = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+                  "oktober", "november", "december")
+        due_text = f"{due.day} {months[due.month - 1]} {due.year}"
+        assert message == f"invoice_ready: {invoice['invoice_id']} | € 42,50 | {due_text}"
 
 
 def test_a_customer_who_reads_english_is_told_in_english(cloud, customer):

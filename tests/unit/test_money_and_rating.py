@@ -59,6 +59,7 @@ def test_splitting_an_amount_loses_no_cent():
 def test_an_amount_reads_in_euros():
     assert euros(1250) == "EUR 12.50"
     assert euros(-305) == "-EUR 3.05"
+    assert euros(1250, "nl") == "€ 12,50" and euros(-305, "nl") == "-€ 3,05" and euros(7, "nl") == "€ 0,07"
 
 
 def test_a_plan_change_today_moves_the_rest_of_the_month_to_the_new_fee():

@@ -24,14 +24,6 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
              "November", "December")
 
 
-def _money(cents: int, language: str) -> str:
-    """An amount as the customer reads it: EUR 12.50 in English, € 12,50 in Dutch."""
-    if language != "nl":
-        return euros(cents)
-    sign = "-" if cents < 0 else ""
-    return f"{sign}€ {abs(cents) // 100},{abs(cents) % 100:02d}"
-
-
 def _day(iso_date: str, language: str) -> str:
     """A date as the customer reads it: 15 november 2026, or 15 November 2026."""
     year, month, day = (int(part) for part in iso_date[:10].split("-"))
@@ -44,13 +36,13 @@ def _month(period: str, language: str) -> str:
 
 def _invoice_issued(data: dict[str, Any], lang: str) -> tuple[str, str]:
     saving = data.get("saving_cents") or 0
-    total, due = _money(data["total_cents"], lang), _day(data["due_on"], lang)
+    total, due = euros(data["total_cents"], lang), _day(data["due_on"], lang)
     if lang == "nl":
-        note = f" We rekenden het goedkoopste abonnement voor uw verbruik: u bespaarde {_money(saving, lang)}." \
+        note = f" We rekenden het goedkoopste abonnement voor uw verbruik: u bespaarde {euros(saving, lang)}." \
             if saving else ""
         return "Uw factuur staat klaar", (f"Factuur {data['invoice_id']} van {total} staat klaar en moet uiterlijk "
                                           f"{due} betaald zijn. Betaal hem meteen in uw account.{note}")
-    note = f" We billed you at the cheapest plan for your use: you saved {_money(saving, lang)}." if saving else ""
+    note = f" We billed you at the cheapest plan for your use: you saved {euros(saving, lang)}." if saving else ""
     return "Your invoice is ready", (f"Invoice {data['invoice_id']} of {total} is ready, due on {due}. "
                                      f"Pay it at once in your account.{note}")
 
@@ -64,7 +56,7 @@ def _payment_failed(data: dict[str, Any], lang: str) -> tuple[str, str]:
 
 
 def _better_plan(data: dict[str, Any], lang: str) -> tuple[str, str]:
-    saving = _money(data["saving_cents"], lang)
+    saving = euros(data["saving_cents"], lang)
     if lang == "nl":
         months = " en ".join(_month(p, lang) for p in data["periods"])
         return "Een abonnement dat beter bij u past", (
@@ -78,7 +70,7 @@ def _better_plan(data: dict[str, Any], lang: str) -> tuple[str, str]:
 
 
 def _payment_link(data: dict[str, Any], lang: str) -> tuple[str, str]:
-    amount = _money(data["amount_cents"], lang)
+    amount = euros(data["amount_cents"], lang)
     if lang == "nl":
         return "Betaal uw factuur", (f"Zoals afgesproken: met deze link betaalt u factuur {data['invoice_id']} "
                                      f"({amount}) meteen: {data['link']}")
@@ -98,7 +90,7 @@ def _dispute_with_staff(data: dict[str, Any], lang: str) -> tuple[str, str]:
 
 
 def _dispute_decided(data: dict[str, Any], lang: str) -> tuple[str, str]:
-    amount, refund = _money(data["amount_cents"], lang), _money(data["refund_cents"], lang)
+    amount, refund = euros(data["amount_cents"], lang), euros(data["refund_cents"], lang)
     if lang == "nl":
         if data["outcome"] == "upheld":
             back = f" {refund} gaat terug naar uw rekening." if data["refund_cents"] else ""
@@ -119,14 +111,18 @@ def _dispute_decided(data: dict[str, Any], lang: str) -> tuple[str, str]:
 GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
 
-#: the WhatsApp template (approved by Meta) of each notice, and its body's parameters in order
-TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any]], list[str]]]] = {
-    "InvoiceIssued": ("invoice_ready", lambda d: [d["invoice_id"], euros(d["total_cents"]), d["due_on"]]),
-    "PaymentFailed": ("payment_failed", lambda d: [d["invoice_id"], d["reason"]]),
-    "BetterPlanAdvised": ("better_plan", lambda d: [d["advised_plan_name"], euros(d["saving_cents"])]),
-    "PaymentLinkSent": ("payment_link", lambda d: [d["invoice_id"], euros(d["amount_cents"]), d["link"]]),
-    "DisputeWithStaff": ("dispute_with_staff", lambda d: [d["dispute_id"], d["expected_decision_on"]]),
-    "DisputeDecided": ("dispute_decided", lambda d: [d["dispute_id"], d["outcome"], euros(d["amount_cents"])]),
+#: the WhatsApp template (approved by Meta) of each notice, and its body's parameters in order, as
+#: the customer's language writes amounts and dates
+TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
+    "InvoiceIssued": ("invoice_ready", lambda d, lang: [d["invoice_id"], euros(d["total_cents"], lang),
+                                                        _day(d["due_on"], lang)]),
+    "PaymentFailed": ("payment_failed", lambda d, lang: [d["invoice_id"], d["reason"]]),
+    "BetterPlanAdvised": ("better_plan", lambda d, lang: [d["advised_plan_name"], euros(d["saving_cents"], lang)]),
+    "PaymentLinkSent": ("payment_link", lambda d, lang: [d["invoice_id"], euros(d["amount_cents"], lang), d["link"]]),
+    "DisputeWithStaff": ("dispute_with_staff", lambda d, lang: [d["dispute_id"],
+                                                                 _day(d["expected_decision_on"], lang)]),
+    "DisputeDecided": ("dispute_decided", lambda d, lang: [d["dispute_id"], d["outcome"],
+                                                           euros(d["amount_cents"], lang)]),
 }
 
 MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
@@ -156,7 +152,7 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
     if profile.preferred_channel == "whatsapp" and proven_phone:
         template, parameters = TEMPLATES[detail_type]
         try:
-            message_id = whatsapp.send_template(proven_phone, template, profile.language, parameters(detail["data"]))
+            message_id = whatsapp.send_template(proven_phone, template, language, parameters(detail["data"], language))
             channel, to = "whatsapp", proven_phone
         except DeliveryFailed:
             pass  # by e-mail, below

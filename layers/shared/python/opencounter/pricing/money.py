@@ -36,7 +36,9 @@ def split_evenly(total_cents: int, parts: int) -> list[int]:
     return [base + (1 if index < odd else 0) for index in range(parts)]
 
 
-def euros(cents: int) -> str:
-    """How an amount reads in a message: EUR 12.50, -EUR 3.05."""
+def euros(cents: int, language: str = "en") -> str:
+    """How an amount reads in a message: EUR 12.50, -EUR 3.05; in Dutch € 12,50, -€ 3,05."""
     sign = "-" if cents < 0 else ""
+    if language == "nl":
+        return f"{sign}€ {abs(cents) // 100},{abs(cents) % 100:02d}"
     return f"{sign}EUR {abs(cents) // 100}.{abs(cents) % 100:02d}"
