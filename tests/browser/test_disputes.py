@@ -14,7 +14,8 @@ def _dispute_line(browser: Browser, invoice_id: str, reason: str, explanation: s
     browser.open(f"/#/invoices/{invoice_id}")
     browser.page("invoice")
     line = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, '#invoice-lines [data-line="0"]'))
-    line.find_element(By.TAG_NAME, "summary").click()
+    if not line.find_element(By.TAG_NAME, "details").get_attribute("open"):
+        line.find_element(By.TAG_NAME, "summary").click()
     form = line.find_element(By.TAG_NAME, "form")
     browser.fill(form, reason=reason, explanation=explanation, amount=amount)
     form.find_element(By.TAG_NAME, "button").click()
@@ -25,6 +26,18 @@ def test_a_correct_line_disputed_is_explained_and_can_be_appealed(browser: Brows
     give_product(customer, "FIBRE-100")
     invoice = bill(cloud, customer)
     browser.sign_in(customer.email, "pw")
+
+    # An amount above the line is refused in words, before anything is sent
+    browser.open(f"/#/invoices/{invoice['invoice_id']}")
+    browser.page("invoice")
+    line = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, '#invoice-lines [data-line="0"]'))
+    line.find_element(By.TAG_NAME, "summary").click()
+    form = line.find_element(By.TAG_NAME, "form")
+    browser.fill(form, reason="wrong_amount", explanation="Te veel.", amount="50,00")
+    form.find_element(By.TAG_NAME, "button").click()
+    assert browser.wait(lambda d: form.find_element(By.CSS_SELECTOR, "[role=status]").text) == \
+        "Vul een bedrag in tussen € 0,01 en € 42,50."
+    assert customer.get("/me/disputes").json()["items"] == []
 
     _dispute_line(browser, invoice["invoice_id"], "wrong_amount", "Veertig euro is te veel.")
 

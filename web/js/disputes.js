@@ -18,6 +18,18 @@ function cents(typed) {
   return /^\d+(\.\d{1,2})?$/.test(text) ? Math.round(Number(text) * 100) : NaN;
 }
 
+// the part of `most` cents typed in `input`: null for all of it, undefined (said in `result`) when
+// it is not an amount from 1 cent to `most`
+function typedPart(input, most, result) {
+  const part = cents(input.value);
+  if (Number.isNaN(part) || (part !== null && (part < 1 || part > most))) {
+    say(result, t("disputes.amount_invalid", { amount: euros(most) }), false);
+    input.focus();
+    return undefined;
+  }
+  return part;
+}
+
 // "Dispute this" beside a transaction: the reason, in their own words, what of it (all by default)
 export function disputeForm(transaction, amountCents, reasons = REASONS) {
   const details = element("details", "", { className: "dispute" });
@@ -32,12 +44,8 @@ export function disputeForm(transaction, amountCents, reasons = REASONS) {
     element("button", t("disputes.submit"), { className: "primary" }), result);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const part = cents(amount.value);
-    if (Number.isNaN(part) || (part !== null && (part < 1 || part > amountCents))) {
-      say(result, t("disputes.amount_invalid", { amount: euros(amountCents) }), false);
-      amount.focus();
-      return;
-    }
+    const part = typedPart(amount, amountCents, result);
+    if (part === undefined) return;
     const body = { transaction, reason: form.reason.value, explanation: form.explanation.value };
     if (part !== null && part !== amountCents) body.amount_cents = part;
     attempt(result, async () => {
@@ -196,11 +204,8 @@ function decisionForm(d) {
     element("button", t("disputes.decide_submit"), { className: "primary" }), result);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const part = cents(amount.value);
-    if (Number.isNaN(part) || (part !== null && (part < 1 || part > d.amount_cents))) {
-      say(result, t("disputes.amount_invalid", { amount: euros(d.amount_cents) }), false);
-      return;
-    }
+    const part = typedPart(amount, d.amount_cents, result);
+    if (part === undefined) return;
     const body = { outcome: form.outcome.value, reasons: form.reasons.value, version: d.version };
     if (part !== null && form.outcome.value === "upheld") body.amount_cents = part;
     attempt(result, async () => {
