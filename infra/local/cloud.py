@@ -66,6 +66,12 @@ class LocalCloud:
         self._busy_lock = threading.Condition()
         self._stream_lock = threading.Lock()
         self._settle_lock = threading.RLock()
+        #: who settles now (a thread id) and whether a request made meanwhile asked for more; a
+        #: request the settling thread waits on (a provider calling back into the API from a
+        #: workflow step) must leave its consequences to that settle rather than wait for it
+        self._settle_state = threading.Lock()
+        self._settler: int | None = None
+        self._more = False
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._workers = workers
@@ -266,35 +272,62 @@ class LocalCloud:
             self._wake_times[execution_arn] = wake
         return wake - time.time()
 
-    def settle(self, timeout: float = 60.0) -> None:
+    def settle(self, timeout: float = 60.0, *, unless_settling: bool = False) -> None:
         """Wait until every consequence of what happened so far has happened: stream records
         delivered, events routed, executions finished. In synchronous mode this does the work.
         A queued message waiting out its visibility timeout after a failure is, like an execution
-        parked in a Wait state, a consequence in the future (later() brings it about)."""
-        deadline = time.monotonic() + timeout
-        with self._settle_lock:
-            while time.monotonic() < deadline:
-                # executions are counted before the streams are read: one that finishes meanwhile
-                # may have written records this round's read missed, so it earns another round
-                busy_before = self._busy_executions()
-                if self.synchronous:
-                    progressed = self._poll()
-                    while not self._work.empty():
-                        job = self._work.get()
-                        if job is not None:
-                            self._run_one(job)
-                            progressed = True
-                else:
-                    progressed = self._poll()
-                    with self._busy_lock:
-                        if self._busy:
-                            self._busy_lock.wait(0.05)
-                            progressed = True
-                if busy_before or self._busy_executions():
-                    time.sleep(0.02)  # polling harder only takes time from the flows' own thread
-                    continue
-                if not progressed:
+        parked in a Wait state, a consequence in the future (later() brings it about).
+        `unless_settling`: when another thread is settling, leave this to it (it goes on until
+        what this caller did is settled too) instead of waiting for it; the API does so after a
+        request, which that very settle may be waiting on."""
+        me = threading.get_ident()
+        while True:
+            with self._settle_state:
+                if unless_settling and self._settler not in (None, me):
+                    self._more = True
                     return
+                if self._settle_lock.acquire(blocking=False):
+                    previous, self._settler = self._settler, me
+                    break
+            if not unless_settling:
+                self._settle_lock.acquire()  # wait for the settle under way, then settle again
+                with self._settle_state:
+                    previous, self._settler = self._settler, me
+                break
+            time.sleep(0.005)  # taken by a thread about to say it settles: look again
+        try:
+            self._settle(time.monotonic() + timeout)
+        finally:
+            with self._settle_state:
+                self._settler = previous
+                self._settle_lock.release()
+
+    def _settle(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            # executions are counted before the streams are read: one that finishes meanwhile
+            # may have written records this round's read missed, so it earns another round
+            busy_before = self._busy_executions()
+            if self.synchronous:
+                progressed = self._poll()
+                while not self._work.empty():
+                    job = self._work.get()
+                    if job is not None:
+                        self._run_one(job)
+                        progressed = True
+            else:
+                progressed = self._poll()
+                with self._busy_lock:
+                    if self._busy:
+                        self._busy_lock.wait(0.05)
+                        progressed = True
+            if busy_before or self._busy_executions():
+                time.sleep(0.02)  # polling harder only takes time from the flows' own thread
+                continue
+            if not progressed:
+                with self._settle_state:  # a request left its consequences to this settle
+                    progressed, self._more = self._more, False
+            if not progressed:
+                return
         raise TimeoutError("the local cloud did not settle in time")
 
 

@@ -168,7 +168,7 @@ class Gateway:
         if response is None:
             response = self.gateway_responses.answer("INTEGRATION_FAILURE", request_id)
         if self.cloud.synchronous:
-            self.cloud.settle()
+            self.cloud.settle(unless_settling=True)
         return response
 
     def proxy_event(self, request: Request, route: Route, path_parameters: dict[str, str], body: bytes,

@@ -232,9 +232,7 @@ def test_nobody_reads_or_appeals_another_customers_dispute(cloud, customer, othe
     assert writes.since() == []
 
 
-# the uphold step is not crashed here: in the synchronous local cloud its refund's webhook waits on
-# the settle that runs the workflow, so the step never finishes cleanly to be crashed after its work
-@pytest.mark.parametrize("crashing", ["assess"])
+@pytest.mark.parametrize("crashing", ["assess", "uphold"])
 def test_a_crash_in_a_step_leaves_one_credit_note_and_one_refund(cloud, customer, invoice, faults, crashing):
     # The invoice is paid in full first
     checkout = customer.post(f"/me/invoices/{invoice['invoice_id']}/payments", json={"method": "ideal"}).json()
