@@ -1,11 +1,11 @@
-"""A customer's money matters (/me/usage, /me/invoices...): usage, invoices, paying at once,
+"""A customer's money matters (/me/usage, /me/invoices...): usage and its records, invoices, paying at once,
 payment arrangements; and the same invoices for staff (/agent/customers/{id}/invoices), who can
 send the customer a link to pay one."""
 
 from opencounter.billing.invoices import agree_arrangement, invoice_detail, list_invoices
 from opencounter.billing.payments import send_payment_link, start_payment
-from opencounter.billing.usage import usage_view
-from opencounter.edge.http import caller, json_body, me, query_text, rest_api
+from opencounter.billing.usage import usage_records, usage_view
+from opencounter.edge.http import caller, json_body, me, query_int, query_text, rest_api
 from opencounter.edge.observability import observability
 
 logger, metrics = observability("billing")
@@ -15,6 +15,12 @@ app = rest_api(logger)
 @app.get("/me/usage")
 def get_usage() -> dict:
     return usage_view(me(app), query_text(app, "period"))
+
+
+@app.get("/me/usage/records")
+def get_usage_records() -> dict:
+    return usage_records(me(app), query_text(app, "period"), limit=query_int(app, "limit", 50, 1, 100),
+                         cursor=query_text(app, "cursor"))
 
 
 @app.get("/me/invoices")

@@ -254,6 +254,15 @@ ROUTES: dict[str, Operation] = {
                                                                             "^[0-9]{4}-[0-9]{2}$"}),),
         errors={400: "period is not a month (period_invalid)",
                 404: "the customer holds nothing and used nothing (customer_not_found)"}),
+    "GET /me/usage/records": Operation(
+        "A month's usage records (each call, session, message or meter reading), a page at a time, in the order "
+        "the use took place; each can be disputed", 200, "usage-records",
+        query=(Param("period", "the month, YYYY-MM (default: this month)", {"type": "string", "pattern":
+                                                                            "^[0-9]{4}-[0-9]{2}$"}),
+               Param("limit", "records per page (default 50)", {"type": "integer", "minimum": 1, "maximum": 100}),
+               CURSOR),
+        errors={400: "period is not a month (period_invalid), limit is not a whole number from 1 to 100, or the "
+                     "cursor is not one this API gave out (cursor_invalid)"}),
     "GET /me/invoices": Operation("Every invoice, newest first, and what is open in total", 200, "invoice-list"),
     "GET /me/invoices/{invoice_id}": Operation(
         "One invoice: lines, VAT, the best-tariff comparison, the arrangement and the payments", 200, "invoice",
@@ -326,8 +335,11 @@ ROUTES: dict[str, Operation] = {
     # ------------------------------------------------------------ disputes
     "GET /me/disputes": Operation("The customer's disputes, newest first", 200, "dispute-list"),
     "POST /me/disputes": Operation(
-        "Dispute an invoice line or a payment: what of it is unpaid goes on hold at once and the assessment starts "
-        "(the same dispute sent again answers the dispute filed)", 201, "dispute", request="dispute-filing",
+        "Dispute an invoice line, a payment or a usage record: what of it is unpaid goes on hold at once and the "
+        "assessment starts (the same dispute sent again answers the dispute filed)", 201, "dispute",
+        request="dispute-filing",
+        description="A usage record upheld no longer counts: its month's use is less, and what it added to an invoice "
+                    "already issued is credited.",
         errors={400: "the transaction is not one of the customer's (transaction_unknown), no money was taken for the "
                      "payment (payment_not_received), or the amount is more than the transaction "
                      "(amount_above_transaction, nothing_to_dispute)",

@@ -110,3 +110,48 @@ def test_what_the_customer_says_the_facts_cannot_show_is_never_rejected_on_them(
     assessment = rules.assess(facts(reason="not_mine", amount_cents=4250))
     assert assessment.outcome == rules.PERSON
     assert rules.assess(facts(reason="wrong_amount")).outcome == rules.REJECTED
+
+
+def record_facts(reason: str = "charged_twice", *, occurred_at: str = "2026-10-15T12:00:00Z",
+                 twins: list[dict] | None = None, started_at: str = "2026-01-01", last_day: str | None = None,
+                 amount_cents: int = 300) -> Facts:
+    """A 300 MB data session of October disputed on its own, beside the month's other records."""
+    return facts(
+        reason=reason, kind="usage_record", amount_cents=amount_cents, plan=None,
+        line={"kind": "usage", "unit": "data_mb", "product_id": "p1"},
+        product={"status": "ACTIVE", "started_at": started_at, "last_day": last_day, "kind": "mobile",
+                 "plan_history": [{"plan_code": "MOBILE-5GB", "from": started_at}]},
+        record={"record_id": "r1", "quantity": 300, "occurred_at": occurred_at}, twins=twins or [])
+
+
+def test_a_record_with_a_twin_within_a_minute_is_counted_twice_and_one_further_apart_is_not():
+    twin = {"record_id": "r2", "quantity": 300, "occurred_at": "2026-10-15T12:00:40Z"}
+    twice = rules.usage_duplicated(record_facts(twins=[twin]))
+    assert (twice.outcome, twice.amount_cents, twice.evidence["same_records"]) == (
+        rules.UPHELD, 300, ["2026-10-15T12:00:40Z"])
+    assert rules.assess(record_facts(twins=[twin])).outcome == rules.UPHELD
+    later = {**twin, "occurred_at": "2026-10-15T12:01:01Z"}
+    other_size = {**twin, "quantity": 301}
+    once = record_facts(twins=[later, other_size])
+    assert rules.usage_duplicated(once).outcome == rules.REJECTED
+    assert rules.assess(once).outcome == rules.REJECTED  # "charged twice" is what the facts contradict
+
+
+def test_use_outside_the_products_life_is_upheld_in_amsterdam_days_and_use_within_it_is_rejected():
+    # 23:30 UTC on 9 October is 01:30 on 10 October in Amsterdam: the first day of a product from the 10th
+    first_night = record_facts("billed_after_cancellation", occurred_at="2026-10-09T23:30:00Z", started_at="2026-10-10")
+    assert rules.usage_outside_lifetime(first_night).outcome == rules.REJECTED
+    before = record_facts("billed_after_cancellation", occurred_at="2026-10-09T21:30:00Z", started_at="2026-10-10")
+    assert rules.usage_outside_lifetime(before).outcome == rules.UPHELD
+    after_end = record_facts("not_mine", last_day="2026-10-14")
+    found = rules.usage_outside_lifetime(after_end)
+    assert (found.outcome, found.evidence["occurred_on"], found.evidence["last_day"]) == (
+        rules.UPHELD, "2026-10-15", "2026-10-14")
+    assert rules.assess(after_end).outcome == rules.UPHELD
+
+
+def test_a_record_said_not_to_be_mine_that_the_facts_support_goes_on_trust_or_to_a_person_never_rejected():
+    small = record_facts("not_mine", amount_cents=300)
+    assert (rules.assess(small).outcome, rules.assess(small).basis) == (rules.UPHELD, "trust")
+    large = record_facts("not_mine", amount_cents=rules.TRUST_LIMIT_CENTS + 1)
+    assert rules.assess(large).outcome == rules.PERSON

@@ -1,4 +1,4 @@
-// Disputes: disputing an invoice line or a payment from where the customer sees it, following the
+// Disputes: disputing an invoice line, a payment or a usage record from where the customer sees it, following the
 // dispute step by step (what the rules found, the decision and why, when to expect it), appealing
 // once; staff see what waits for them, soonest deadline first, and decide.
 
@@ -40,11 +40,12 @@ export function disputeForm(transaction, amountCents, reasons = REASONS) {
   form.append(
     labelled(t("disputes.reason"), select("reason", Object.fromEntries(reasons.map((r) => [r, t(`disputes.reasons.${r}`)])))),
     labelled(t("disputes.explanation"), element("textarea", "", { name: "explanation", rows: 3, maxLength: 4000, required: true })),
-    labelled(t("disputes.amount"), amount, t("disputes.amount_hint", { amount: euros(amountCents) })),
+    // a record that costs nothing (yet) is disputed for what it counts, not for an amount
+    ...(amountCents > 0 ? [labelled(t("disputes.amount"), amount, t("disputes.amount_hint", { amount: euros(amountCents) }))] : []),
     element("button", t("disputes.submit"), { className: "primary" }), result);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const part = typedPart(amount, amountCents, result);
+    const part = amountCents > 0 ? typedPart(amount, amountCents, result) : null;
     if (part === undefined) return;
     const body = { transaction, reason: form.reason.value, explanation: form.explanation.value };
     if (part !== null && part !== amountCents) body.amount_cents = part;
@@ -58,8 +59,10 @@ export function disputeForm(transaction, amountCents, reasons = REASONS) {
 }
 
 function subject(d) {
-  return d.transaction.kind === "payment" ? t("disputes.a_payment", { invoice: d.invoice_id })
-    : t("disputes.a_line", { line: d.transaction.description, invoice: d.invoice_id });
+  const x = d.transaction;
+  if (x.kind === "usage_record") return t("disputes.a_record", { what: quantity(x.quantity, x.unit), at: at(x.occurred_at) });
+  return x.kind === "payment" ? t("disputes.a_payment", { invoice: d.invoice_id })
+    : t("disputes.a_line", { line: x.description, invoice: d.invoice_id });
 }
 
 export function disputeRow(d, href) {
@@ -86,7 +89,8 @@ function finding(f) {
     expected: euros(e.expected_cents ?? 0), billed: euros(e.billed_cents ?? 0), kept: euros(e.kept_cents ?? 0),
     owed: euros(e.owed_cents ?? 0), last_day: e.last_day ? day(e.last_day) : "", amount: euros(f.amount_cents),
     this_month: e.this_month !== undefined ? unit(e.this_month) : "", median: e.median !== undefined ? unit(e.median) : "",
-    limit: euros(e.limit_cents ?? 0),
+    limit: euros(e.limit_cents ?? 0), at: (e.same_records || []).map(at).join(", "),
+    day: e.occurred_on ? day(e.occurred_on) : "",
   };
   return item(t(`disputes.rule.${f.rule}.${f.outcome}`, params));
 }
@@ -131,7 +135,8 @@ export async function showDispute(disputeId) {
   const assessment = found.length ? [element("h2", t("disputes.assessment")), list] : [];
   $("dispute-body").replaceChildren(element("h2", t("disputes.steps")), steps, ...assessment, ...decisionBlock(d),
     ...nextSteps(d));
-  $("dispute-invoice").href = `#/invoices/${encodeURIComponent(d.invoice_id)}`;
+  $("dispute-invoice").href = d.invoice_id ? `#/invoices/${encodeURIComponent(d.invoice_id)}` : "#/usage";
+  $("dispute-invoice").textContent = t(d.invoice_id ? "disputes.back_invoice" : "disputes.back_usage");
   return d;
 }
 

@@ -1,9 +1,11 @@
-// Usage per product and month, as bars against what the plan includes.
+// Usage per product and month, as bars against what the plan includes, and every record of the
+// month, each of which can be disputed.
 
 import { bar } from "./charts.js";
 import { catalogue, planName, productName } from "./catalogue.js";
-import { $, element } from "./dom.js";
-import { month, quantity } from "./format.js";
+import { disputeForm } from "./disputes.js";
+import { $, button, element, emptyNote } from "./dom.js";
+import { at, month, quantity } from "./format.js";
 import { t } from "./i18n.js";
 import { api } from "./session.js";
 
@@ -29,11 +31,37 @@ export function usageCard(product, heading = "h2") {
   return card;
 }
 
+const RECORD_REASONS = ["not_mine", "wrong_amount", "charged_twice", "billed_after_cancellation", "other"];
+
+function recordRow(r, products) {
+  const row = element("li", "", { className: "row" });
+  row.dataset.record = r.record_id;
+  const product = products[r.product_id];
+  row.append(element("span", at(r.occurred_at)), element("span", product ? productName(product.product_code, product.name) : ""),
+    element("span", quantity(r.quantity, r.unit), { className: "amount" }));
+  if (r.voided) row.append(element("span", t("usage.voided"), { className: "badge" }));
+  else row.append(disputeForm({ kind: "usage_record", record_id: r.record_id }, 0, RECORD_REASONS));
+  return row;
+}
+
+// the month's records a page at a time, "show more" for the next
+async function showRecords(period, products, cursor) {
+  const list = $("usage-records");
+  const query = new URLSearchParams({ period, ...(cursor ? { cursor } : {}) });
+  const page = await api("GET", `/me/usage/records?${query}`);
+  if (!cursor) list.replaceChildren();
+  list.append(...page.items.map((r) => recordRow(r, products)));
+  emptyNote(list, t("usage.records_none"));
+  $("usage-more").replaceChildren(...(page.next_cursor
+    ? [button(t("usage.more"), () => showRecords(period, products, page.next_cursor).catch(() => {}))] : []));
+}
+
 export async function showUsage(period) {
   const data = await loadUsage(period);
   $("usage-form").period.value = data.period;
   $("usage").replaceChildren(element("h2", month(data.period), { className: "span" }), ...data.products.map((p) => usageCard(p, "h3")));
   if (!data.products.length) $("usage").append(element("p", t("usage.none"), { className: "hint" }));
+  await showRecords(data.period, Object.fromEntries(data.products.map((p) => [p.product_id, p])));
 }
 
 $("usage-form").addEventListener("submit", (event) => {

@@ -20,7 +20,8 @@ from opencounter.core.table import Item, customer_key
 
 class UsageRecord(Item, discriminator="UsageRecord"):
     """PK USAGERECORD#<record_id>: one usage record from the network or the meter, stored once
-    (its key is the record's own id, so a redelivered record is recognised)."""
+    (its key is the record's own id, so a redelivered record is recognised). Listed per customer
+    and month on GSI1 (`month()`), in the order the use took place."""
 
     record_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
@@ -30,10 +31,20 @@ class UsageRecord(Item, discriminator="UsageRecord"):
     occurred_at = UnicodeAttribute()
     period = UnicodeAttribute()
     received_at = UnicodeAttribute()
+    #: the dispute that took this record off the customer's use (it no longer counts)
+    voided_by = UnicodeAttribute(null=True)
 
     @staticmethod
     def keys(record_id: str) -> tuple[str, str]:
         return f"USAGERECORD#{record_id}", "RECORD"
+
+    @staticmethod
+    def month(customer_id: str, period: str) -> str:
+        """The GSI1 partition of a customer's records of a month."""
+        return f"USAGE#{customer_id}#{period}"
+
+    def index(self) -> None:
+        self.GSI1PK, self.GSI1SK = self.month(self.customer_id, self.period), f"{self.occurred_at}#{self.record_id}"
 
 
 class UsageTotal(Item, discriminator="UsageTotal"):

@@ -11,6 +11,7 @@ from opencounter.catalogue.service import plans_of
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
 from opencounter.core.errors import InvalidInput, NotFound
 from opencounter.core.outbox import Write, WriteConflict, commit
+from opencounter.core.paging import cursor_in, cursor_out
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import ProductHolding
@@ -38,6 +39,7 @@ def record_usage(record: dict[str, Any]) -> str:
     stored = UsageRecord(*UsageRecord.keys(record["record_id"]), period=period, received_at=isoformat(utcnow()),
                          **{k: record[k] for k in ("record_id", "customer_id", "product_id", "unit", "quantity",
                                                    "occurred_at")})
+    stored.index()
     total = UsageTotal(*UsageTotal.keys(record["customer_id"], period, record["product_id"]))
     unit = getattr(UsageTotal, record["unit"])
     add = Write(total, actions=[Item.entity.set(UsageTotal), UsageTotal.product_id.set(record["product_id"]),
@@ -55,10 +57,7 @@ def record_usage(record: dict[str, Any]) -> str:
 def usage_view(customer_id: str, period_text: str | None) -> dict[str, Any]:
     """Usage per product in a month (this month by default), against what the plan includes:
     one Query of the customer's partition."""
-    try:
-        period = Period.parse(period_text) if period_text else Period.of(business_today())
-    except ValueError as error:
-        raise InvalidInput(f"period: {error}", field="period", reason="period_invalid") from None
+    period = _period(period_text)
     holdings, totals = {}, {}
     for item in Item.query(customer_key(customer_id)):
         if isinstance(item, ProductHolding):
@@ -87,6 +86,13 @@ def usage_view(customer_id: str, period_text: str | None) -> dict[str, Any]:
     return {"period": str(period), "products": products}
 
 
+def _period(text: str | None) -> Period:
+    try:
+        return Period.parse(text) if text else Period.of(business_today())
+    except ValueError as error:
+        raise InvalidInput(f"period: {error}", field="period", reason="period_invalid") from None
+
+
 def _plan_in_force(holding: ProductHolding, period: Period) -> str:
     """The plan a month is measured against: the one in force on its last day (or its first plan)."""
     started = [h["plan_code"] for h in holding.plan_history if h["from"] <= period.last_day.isoformat()]
@@ -97,3 +103,40 @@ def _beyond(used: int, price: dict | None) -> int:
     if not price or price.get("included") is None:
         return 0
     return max(0, used - price["included"])
+
+
+def usage_records(customer_id: str, period_text: str | None, *, limit: int = 50,
+                  cursor: str | None = None) -> dict[str, Any]:
+    """One page of the customer's usage records of a month (this month by default), in the order
+    the use took place, and the cursor of the next page: one Query of GSI1."""
+    period = _period(period_text)
+    partition = UsageRecord.month(customer_id, str(period))
+
+    def start(keys: dict[str, str]) -> dict[str, dict[str, str]]:
+        record_id = keys["GSI1SK"].rsplit("#", 1)[-1]
+        pk, sk = UsageRecord.keys(record_id)
+        return {"PK": {"S": pk}, "SK": {"S": sk}, "GSI1PK": {"S": partition}, "GSI1SK": {"S": keys["GSI1SK"]}}
+
+    page = UsageRecord.lookup.query(partition, limit=limit, last_evaluated_key=cursor_in(cursor, ("GSI1SK",), start))
+    items = [{"record_id": r.record_id, "product_id": r.product_id, "unit": r.unit, "quantity": int(r.quantity),
+              "occurred_at": r.occurred_at, "voided": r.voided_by is not None} for r in page]
+    return {"period": str(period), "items": items, "next_cursor": cursor_out(page.last_evaluated_key, "GSI1SK")}
+
+
+def record_cost(record: UsageRecord, line: dict[str, Any] | None) -> int:
+    """What one record adds to its product's bill: the part of it beyond the bundle, at the price
+    of the invoice's usage line of its unit (None: that month is not billed, or nothing of that
+    unit was beyond the bundle)."""
+    if line is None or not line.get("unit_price_cents"):
+        return 0
+    return min(int(record.quantity), int(line["quantity"])) * int(line["unit_price_cents"])
+
+
+def void_record(record: UsageRecord, dispute_id: str) -> list[Write]:
+    """Take a record off the customer's use (a dispute found it was not theirs to pay): it stays on
+    file, marked, and its month's total no longer counts it. Conditional: voided once."""
+    record.voided_by = dispute_id
+    total = UsageTotal(*UsageTotal.keys(record.customer_id, record.period, record.product_id))
+    unit = getattr(UsageTotal, record.unit)
+    return [Write(record, UsageRecord.voided_by.does_not_exist(), conflict="the record was voided already"),
+            Write(total, actions=[unit.add(-int(record.quantity)), UsageTotal.records.add(-1)])]

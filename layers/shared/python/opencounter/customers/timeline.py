@@ -6,15 +6,12 @@ the change), and keyed by the event id so a redelivered event is stored once.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 
-from opencounter.core.errors import InvalidInput
+from opencounter.core.paging import cursor_in, cursor_out
 from opencounter.core.table import Item
 
 TITLES = {
@@ -111,29 +108,11 @@ def record_event(detail_type: str, detail: dict[str, Any]) -> bool:
     return stored
 
 
-def _cursor_out(last_key: dict | None) -> str | None:
-    if not last_key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(last_key["SK"]["S"]).encode()).decode()
-
-
-def _cursor_in(customer_id: str, cursor: str | None) -> dict | None:
-    if not cursor:
-        return None
-    try:
-        sort_key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError) as error:
-        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor", reason="cursor_invalid") from error
-    if not isinstance(sort_key, str):
-        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor", reason="cursor_invalid")
-    # the partition always comes from the caller, so a cursor can never reach another customer
-    return {"PK": {"S": TimelineEntry.partition(customer_id)}, "SK": {"S": sort_key}}
-
-
 def customer_timeline(customer_id: str, *, limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
     """One page of the timeline, newest first, and the cursor of the next page (None at the end)."""
     page = TimelineEntry.query(TimelineEntry.partition(customer_id), scan_index_forward=False, limit=limit,
-                               last_evaluated_key=_cursor_in(customer_id, cursor))
+                               last_evaluated_key=cursor_in(cursor, ("SK",), lambda keys: {
+                                        "PK": {"S": TimelineEntry.partition(customer_id)}, "SK": {"S": keys["SK"]}}))
     items = [{"event_id": e.event_id, "type": e.event_type, "title": e.title, "occurred_at": e.occurred_at,
               "channel": e.channel, "actor": e.actor, "data": e.data} for e in page]
-    return {"items": items, "next_cursor": _cursor_out(page.last_evaluated_key)}
+    return {"items": items, "next_cursor": cursor_out(page.last_evaluated_key, "SK")}

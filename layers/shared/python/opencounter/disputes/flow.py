@@ -12,7 +12,8 @@ from typing import Any
 
 from opencounter.billing import ledger
 from opencounter.billing.invoices import owed_cents, status_of
-from opencounter.billing.records import CreditNote, Invoice, Payment, TariffCheck, UsageTotal
+from opencounter.billing.records import CreditNote, Invoice, Payment, TariffCheck, UsageRecord, UsageTotal
+from opencounter.billing.usage import record_cost, void_record
 from opencounter.catalogue.service import plans_of
 from opencounter.core.clock import business_today, isoformat, staff_window, utcnow
 from opencounter.core.errors import Conflict
@@ -23,7 +24,14 @@ from opencounter.core.workflows import answer_task
 from opencounter.customers.records import ProductHolding
 from opencounter.disputes import rules
 from opencounter.disputes.records import Dispute
-from opencounter.disputes.service import ESCALATED_WORKING_DAYS, OPEN, STAFF_WORKING_DAYS, load_dispute
+from opencounter.disputes.service import (
+    ESCALATED_WORKING_DAYS,
+    OPEN,
+    STAFF_WORKING_DAYS,
+    billed_usage,
+    invoice_of,
+    load_dispute,
+)
 from opencounter.ports import payments as provider
 from opencounter.pricing.money import vat_included
 
@@ -48,11 +56,22 @@ def _step(dispute: Dispute, step: str, **details: Any) -> None:
 
 def facts_of(dispute: Dispute) -> rules.Facts:
     """What the rules read, from the customer's record (one Query) and, for a line, the product's
-    best-tariff comparison of the month."""
+    best-tariff comparison of the month; for a usage record, the records of its month."""
     items = list(Item.query(customer_key(dispute.customer_id)))
-    invoice = next(i for i in items if isinstance(i, Invoice) and i.invoice_id == dispute.invoice_id)
     subject = dispute.subject
-    line = invoice.lines[subject["line"]] if subject["kind"] == "invoice_line" else None
+    invoice = next((i for i in items if isinstance(i, Invoice) and i.invoice_id == dispute.invoice_id), None)
+    record = twins = None
+    line: dict[str, Any] | None
+    if subject["kind"] == "usage_record":
+        record = UsageRecord.get(*UsageRecord.keys(subject["record_id"]))
+        twins = [{"record_id": r.record_id, "quantity": int(r.quantity), "occurred_at": r.occurred_at}
+                 for r in UsageRecord.lookup.query(UsageRecord.month(dispute.customer_id, record.period))
+                 if r.record_id != record.record_id and r.product_id == record.product_id and r.unit == record.unit
+                 and r.voided_by is None]
+        line = {"kind": "usage", "unit": record.unit, "product_id": record.product_id}
+    else:
+        line = invoice.lines[subject["line"]] if invoice and subject["kind"] == "invoice_line" else None
+    period = invoice.period if invoice else subject.get("period")
     holding = next((i for i in items if isinstance(i, ProductHolding) and line
                     and i.product_id == line.get("product_id")), None)
     product = plan = None
@@ -62,27 +81,30 @@ def facts_of(dispute: Dispute) -> rules.Facts:
         last_day = holding.ends_on or (holding.ended_at[:10] if holding.ended_at else None)
         product = {"status": holding.status, "started_at": holding.started_at, "last_day": last_day,
                    "plan_history": holding.plan_history, "kind": holding.kind}
-        plan = plans_of(holding.product_code, holding.catalogue_version).get(line["plan_code"])
+        plan = plans_of(holding.product_code, holding.catalogue_version).get(line.get("plan_code") or "")
         unit = line.get("unit")
         usage = {i.period: int(getattr(i, unit, 0) or 0) for i in items
                  if isinstance(i, UsageTotal) and i.product_id == holding.product_id and unit in UsageTotal.UNITS}
-        if invoice.period:
+        if period and line.get("plan_code"):
             billed = {c.billed_plan_code for c in TariffCheck.query(
-                TariffCheck.partition(dispute.customer_id), TariffCheck.SK == f"{invoice.period}#{holding.product_id}")}
+                TariffCheck.partition(dispute.customer_id), TariffCheck.SK == f"{period}#{holding.product_id}")}
     today = business_today()
     payments = [{"payment_id": p.payment_id, "received_cents": int(p.received_cents),
                  "refunded_cents": int(p.refunded_cents), "disputed_cents": int(p.disputed_cents),
                  "created_at": p.created_at}
-                for p in items if isinstance(p, Payment) and p.invoice_id == invoice.invoice_id]
+                for p in items if isinstance(p, Payment) and invoice and p.invoice_id == invoice.invoice_id]
     year_ago = isoformat(utcnow() - timedelta(days=rules.TRUST_WINDOW_DAYS))
     trusted = sum(1 for d in items if isinstance(d, Dispute) and d.dispute_id != dispute.dispute_id
                   and any(x and x.get("basis") == "trust" and x["at"] >= year_ago for x in [d.decision, *d.decisions]))
     return rules.Facts(
-        reason=dispute.reason, amount_cents=int(dispute.amount_cents),
-        invoice={"invoice_id": invoice.invoice_id, "period": invoice.period, "total_cents": int(invoice.total_cents),
-                 "credited_cents": int(invoice.credited_cents)},
+        reason=dispute.reason, amount_cents=int(dispute.amount_cents), kind=subject["kind"],
+        invoice={"invoice_id": dispute.invoice_id, "period": period,
+                 "total_cents": int(invoice.total_cents) if invoice else 0,
+                 "credited_cents": int(invoice.credited_cents) if invoice else 0},
         line=line, product=product, plan=plan, usage_by_month=usage, payments=payments, billed_plans=billed,
-        overdue_invoices=sum(1 for i in items if isinstance(i, Invoice) and i.invoice_id != invoice.invoice_id
+        record={"record_id": record.record_id, "quantity": int(record.quantity), "occurred_at": record.occurred_at}
+        if record else None, twins=twins or [],
+        overdue_invoices=sum(1 for i in items if isinstance(i, Invoice) and i.invoice_id != dispute.invoice_id
                              and status_of(i, today) == "overdue"),
         trusted_recently=trusted)
 
@@ -202,26 +224,37 @@ def lapse(customer_id: str, dispute_id: str) -> dict[str, Any]:
 
 
 def uphold(customer_id: str, dispute_id: str) -> dict[str, Any]:
-    """Apply an upheld decision once: the hold released, a credit note for an invoice line (the
-    customer owes that much less, booked double-entry), and what the customer paid beyond what
-    they now owe paid back. Run again, it only asks the refunds again (the provider pays each once)."""
+    """Apply an upheld decision once: the hold released, a credit note for an invoice line or a
+    billed usage record (the customer owes that much less, booked double-entry), a usage record
+    taken off the month's use, and what the customer paid beyond what they now owe paid back. Run
+    again, it only asks the refunds again (the provider pays each once)."""
     dispute = load_dispute(customer_id, dispute_id)
     if dispute.status == "UPHELD":
         _refund(dispute)
         return {"outcome": DONE}
     if dispute.decision is None or dispute.decision["outcome"] != rules.UPHELD:
         return {"outcome": DONE}
-    invoice = Invoice.get(*Invoice.keys(customer_id, dispute.invoice_id))
     amount = int(dispute.decision["amount_cents"])
-    invoice.held_cents = max(0, int(invoice.held_cents) - int(dispute.held_cents))
     writes: list[Write] = []
-    if dispute.subject["kind"] == "invoice_line":
-        writes += _credit(dispute, invoice, amount)
-    else:  # a payment: what was taken too much goes back
-        dispute.refund_cents = amount
+    kind = dispute.subject["kind"]
+    if kind == "usage_record":
+        record = UsageRecord.get(*UsageRecord.keys(dispute.subject["record_id"]))
+        if dispute.invoice_id is None:  # billed since it was disputed: what it added to that bill goes
+            billed, line = billed_usage(list(Item.query(customer_key(customer_id))), record)
+            if billed is not None:
+                dispute.invoice_id, amount = billed.invoice_id, record_cost(record, line)
+                dispute.decision = {**dispute.decision, "amount_cents": amount}
+        writes += void_record(record, dispute.dispute_id)
+    invoice = invoice_of(dispute)
+    if invoice is not None:
+        invoice.held_cents = max(0, int(invoice.held_cents) - int(dispute.held_cents))
+        writes.append(Write(invoice, conflict="the invoice changed meanwhile"))
+        if kind == "payment":  # what was taken too much goes back
+            dispute.refund_cents = amount
+        elif amount > 0:
+            writes += _credit(dispute, invoice, amount)
     _close(dispute, "UPHELD")
-    writes += [Write(dispute, conflict="the dispute changed meanwhile"),
-               Write(invoice, conflict="the invoice changed meanwhile")]
+    writes.append(Write(dispute, conflict="the dispute changed meanwhile"))
     commit(writes, [_event(dispute, "DisputeDecided", outcome="upheld", basis=dispute.decision["basis"],
                            amount_cents=amount, refund_cents=int(dispute.refund_cents),
                            round=int(dispute.round))])
@@ -230,9 +263,15 @@ def uphold(customer_id: str, dispute_id: str) -> dict[str, Any]:
 
 
 def _credit(dispute: Dispute, invoice: Invoice, amount: int) -> list[Write]:
-    """A credit note of `amount` on the disputed line's invoice and its booking; sets what of it
-    goes back (the customer paid more than the invoice now asks)."""
-    line = invoice.lines[dispute.subject["line"]]
+    """A credit note of `amount` on the disputed line's (or record's) invoice and its booking; sets
+    what of it goes back (the customer paid more than the invoice now asks)."""
+    subject = dispute.subject
+    if subject["kind"] == "invoice_line":
+        line = invoice.lines[subject["line"]]
+        description = line["description"]
+    else:
+        line = {"product_id": subject["product_id"]}
+        description = f"{subject['unit']} {subject['quantity']} ({subject['occurred_at']}): {subject['record_id']}"
     kind = _product_kind(dispute.customer_id, line)
     note_id = f"CN-{dispute.dispute_id[2:]}-{int(dispute.round)}"
     paid_beyond = max(0, int(invoice.paid_cents) - (owed_cents(invoice) - amount))
@@ -244,7 +283,7 @@ def _credit(dispute: Dispute, invoice: Invoice, amount: int) -> list[Write]:
     note = CreditNote(*CreditNote.keys(dispute.customer_id, note_id), credit_note_id=note_id,
                       invoice_id=invoice.invoice_id, issued_on=business_today().isoformat(), amount_cents=amount,
                       vat_cents=vat, reason="dispute_upheld", dispute_id=dispute.dispute_id, refund_cents=refund,
-                      lines=[{"description": line["description"], "amount_cents": amount, "kind": kind}])
+                      lines=[{"description": description, "amount_cents": amount, "kind": kind}])
     dispute.credit_note_id, dispute.refund_cents = note_id, refund
     booking = ledger.posting(dispute.customer_id, f"{note_id}:credited", "credit_note", invoice.invoice_id,
                              [(ledger.RECEIVABLE, -amount), (ledger.revenue(kind), amount - vat),
@@ -285,11 +324,13 @@ def reject(customer_id: str, dispute_id: str) -> dict[str, Any]:
     dispute = load_dispute(customer_id, dispute_id)
     if dispute.status not in OPEN or dispute.decision is None:
         return {"outcome": DONE}
-    invoice = Invoice.get(*Invoice.keys(customer_id, dispute.invoice_id))
-    invoice.held_cents = max(0, int(invoice.held_cents) - int(dispute.held_cents))
+    invoice = invoice_of(dispute)
+    writes = [Write(dispute, conflict="the dispute changed meanwhile")]
+    if invoice is not None:
+        invoice.held_cents = max(0, int(invoice.held_cents) - int(dispute.held_cents))
+        writes.append(Write(invoice, conflict="the invoice changed meanwhile"))
     _close(dispute, "REJECTED")
-    commit([Write(dispute, conflict="the dispute changed meanwhile"),
-            Write(invoice, conflict="the invoice changed meanwhile")],
+    commit(writes,
            [_event(dispute, "DisputeDecided", outcome="rejected", basis=dispute.decision["basis"], amount_cents=0,
                    refund_cents=0, round=int(dispute.round))])
     return {"outcome": "rejected"}

@@ -19,9 +19,12 @@ class Dispute(Item, discriminator="Dispute"):
     dispute_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
     #: {"kind": "invoice_line", "invoice_id", "line", "product_id", "description", "amount_cents"} or
-    #: {"kind": "payment", "invoice_id", "payment_id", "amount_cents"}
+    #: {"kind": "payment", "invoice_id", "payment_id", "amount_cents"} or
+    #: {"kind": "usage_record", "invoice_id" (None: not billed yet), "record_id", "product_id", "unit",
+    #: "quantity", "occurred_at", "period", "amount_cents" (what it added to the bill)}
     subject = JSONAttribute()
-    invoice_id = UnicodeAttribute()
+    #: the invoice disputed; None for a usage record of a month not billed when it was disputed
+    invoice_id = UnicodeAttribute(null=True)
     reason = UnicodeAttribute()
     explanation = UnicodeAttribute()
     amount_cents = NumberAttribute()

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
+from opencounter.core.clock import BUSINESS_TIME
 from opencounter.pricing.money import round_cents
 from opencounter.pricing.rating import Period
 
@@ -21,6 +22,8 @@ TRUST_PER_YEAR = 2
 TRUST_WINDOW_DAYS = 365
 #: a month's use more than this many times the median of the months before is out of line
 OUT_OF_LINE_FACTOR = 2
+#: two records of the same use this close together are one use recorded twice
+DUPLICATE_WITHIN_SECONDS = 60
 #: months of history a reading is compared with, and the fewest that say anything
 HISTORY_MONTHS, MIN_HISTORY_MONTHS = 6, 3
 
@@ -62,6 +65,12 @@ class Facts:
     trusted_recently: int = 0
     #: the plans the best-tariff guarantee billed the product's month at
     billed_plans: set[str] = field(default_factory=set)
+    #: what is disputed: "invoice_line", "payment" or "usage_record"
+    kind: str = "invoice_line"
+    #: a disputed usage record: {"record_id", "quantity", "occurred_at"}
+    record: dict[str, Any] | None = None
+    #: the other records of its product and unit in its month: [{"record_id", "quantity", "occurred_at"}]
+    twins: list[dict[str, Any]] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ the rules
@@ -171,6 +180,37 @@ def good_standing_trust(facts: Facts) -> Finding:
     return Finding("good_standing_trust", NOTHING, evidence)
 
 
+def usage_duplicated(facts: Facts) -> Finding:
+    """The same use recorded twice: another record of the product and unit, of the same quantity,
+    within DUPLICATE_WITHIN_SECONDS of it, means this one is counted twice."""
+    if facts.record is None:
+        return Finding("usage_duplicated", NOTHING, {})
+    at = datetime.fromisoformat(facts.record["occurred_at"].replace("Z", "+00:00"))
+    same = [t for t in facts.twins if t["quantity"] == facts.record["quantity"]
+            and abs((datetime.fromisoformat(t["occurred_at"].replace("Z", "+00:00")) - at).total_seconds())
+            <= DUPLICATE_WITHIN_SECONDS]
+    evidence = {"occurred_at": facts.record["occurred_at"], "quantity": facts.record["quantity"],
+                "same_records": [t["occurred_at"] for t in same]}
+    if same:
+        return Finding("usage_duplicated", UPHELD, evidence, facts.amount_cents)
+    return Finding("usage_duplicated", REJECTED, evidence)
+
+
+def usage_outside_lifetime(facts: Facts) -> Finding:
+    """Use recorded before the product started or after its last day is not the customer's."""
+    if facts.record is None or facts.product is None:
+        return Finding("usage_outside_lifetime", NOTHING, {})
+    day = datetime.fromisoformat(facts.record["occurred_at"].replace("Z", "+00:00")).astimezone(BUSINESS_TIME).date()
+    started = facts.product.get("started_at")
+    first_day = date.fromisoformat(started[:10]) if started else None
+    last_day = date.fromisoformat(facts.product["last_day"]) if facts.product.get("last_day") else None
+    evidence = {"occurred_on": day.isoformat(), "first_day": first_day.isoformat() if first_day else None,
+                "last_day": last_day.isoformat() if last_day else None}
+    if (first_day and day < first_day) or (last_day and day > last_day):
+        return Finding("usage_outside_lifetime", UPHELD, evidence, facts.amount_cents)
+    return Finding("usage_outside_lifetime", REJECTED, evidence)
+
+
 #: the rules that can settle a dispute on the facts, per reason (the others go on trust or to a person)
 FACT_RULES = {
     "charged_twice": (charged_twice,),
@@ -179,6 +219,15 @@ FACT_RULES = {
     "not_mine": (billed_after_cancellation, wrong_plan, reading_in_line),
     "not_delivered": (billed_after_cancellation,),
     "other": (wrong_plan,),
+}
+#: the same for a usage record: counted twice, outside the product's life, out of line with the months before
+USAGE_RULES = {
+    "charged_twice": (usage_duplicated,),
+    "billed_after_cancellation": (usage_outside_lifetime,),
+    "wrong_amount": (usage_duplicated, reading_in_line),
+    "not_mine": (usage_duplicated, usage_outside_lifetime, reading_in_line),
+    "not_delivered": (usage_outside_lifetime,),
+    "other": (usage_duplicated, usage_outside_lifetime),
 }
 #: reasons a rejection on the facts settles (the customer says the bill is wrong in a way the facts
 #: can show); for the others ("not mine", "not delivered", "other") the facts alone never reject
@@ -201,7 +250,7 @@ def assess(facts: Facts) -> Assessment:
     rule found, never more than disputed); else a person when a rule says one must look; else
     rejected when the facts contradict what the customer says; else accepted on trust when the
     amount is small and the customer in good standing; else a person."""
-    findings = [rule(facts) for rule in FACT_RULES[facts.reason]]
+    findings = [rule(facts) for rule in (USAGE_RULES if facts.kind == "usage_record" else FACT_RULES)[facts.reason]]
     upheld = [f for f in findings if f.outcome == UPHELD]
     if upheld:
         return Assessment(UPHELD, max(f.amount_cents for f in upheld), "rules", findings)

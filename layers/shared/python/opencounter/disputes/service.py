@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from opencounter.billing.invoices import payable_cents
-from opencounter.billing.records import Invoice, Payment
+from opencounter.billing.records import Invoice, Payment, UsageRecord
+from opencounter.billing.usage import record_cost
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, Forbidden, InvalidInput, NotFound, require_version
 from opencounter.core.ids import stable_id
@@ -85,6 +86,13 @@ def load_dispute(customer_id: str, dispute_id: str) -> Dispute:
         raise NotFound("no such dispute", reason="dispute_not_found") from None
 
 
+def invoice_of(dispute: Dispute) -> Invoice | None:
+    """The invoice a dispute is about (None: use not billed when it was disputed)."""
+    if dispute.invoice_id is None:
+        return None
+    return Invoice.get(*Invoice.keys(dispute.customer_id, dispute.invoice_id))
+
+
 def dispute_detail(customer_id: str, dispute_id: str) -> dict[str, Any]:
     return dispute_view(load_dispute(customer_id, dispute_id))
 
@@ -116,11 +124,13 @@ def staff_queue(status: str | None, limit: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ filing
 
 
-def _transaction(items: list[Item], transaction: dict[str, Any], asked: int | None) -> tuple[
-        str, Invoice, dict[str, Any]]:
+def _transaction(customer_id: str, items: list[Item], transaction: dict[str, Any], asked: int | None) -> tuple[
+        str, Invoice | None, dict[str, Any]]:
     """The transaction disputed, found in the customer's own record: its basis (for the id), its
-    invoice, and the subject as stored. InvalidInput naming the field when it is not theirs."""
+    invoice (None for use not billed yet), and the subject as stored. InvalidInput naming the field
+    when it is not theirs."""
     invoices = {i.invoice_id: i for i in items if isinstance(i, Invoice)}
+    invoice: Invoice | None
     if transaction["kind"] == "invoice_line":
         invoice = invoices.get(transaction["invoice_id"])
         if invoice is None:
@@ -134,6 +144,15 @@ def _transaction(items: list[Item], transaction: dict[str, Any], asked: int | No
                    "product_id": line.get("product_id"), "description": line["description"],
                    "amount_cents": int(line["amount_cents"])}
         basis = f"{invoice.invoice_id}/line/{transaction['line']}"
+    elif transaction["kind"] == "usage_record":
+        # (only this record's own dispute takes it off: disputing it again meets that dispute)
+        record = usage_record_of(customer_id, transaction["record_id"])
+        invoice, line = billed_usage(items, record)
+        subject = {"kind": "usage_record", "invoice_id": invoice.invoice_id if invoice else None,
+                   "record_id": record.record_id, "product_id": record.product_id, "unit": record.unit,
+                   "quantity": int(record.quantity), "occurred_at": record.occurred_at, "period": record.period,
+                   "amount_cents": record_cost(record, line)}
+        basis = f"usage/{record.record_id}"
     else:
         payment = next((p for p in items if isinstance(p, Payment) and p.payment_id == transaction["payment_id"]),
                        None)
@@ -147,16 +166,41 @@ def _transaction(items: list[Item], transaction: dict[str, Any], asked: int | No
         subject = {"kind": "payment", "invoice_id": invoice.invoice_id, "payment_id": payment.payment_id,
                    "amount_cents": int(payment.received_cents)}
         basis = f"payment/{payment.payment_id}"
-    if invoice.status == "VOID":
+    if invoice is not None and invoice.status == "VOID":
         raise Conflict(f"transaction: invoice {invoice.invoice_id} is cancelled; nothing of it is owed",
                        field="transaction", reason="invoice_void")
     if asked is not None and asked > subject["amount_cents"]:
         raise InvalidInput(f"amount_cents: the transaction is {subject['amount_cents']} cents", field="amount_cents",
                            reason="amount_above_transaction", most=subject["amount_cents"])
-    if subject["amount_cents"] <= 0:
+    # a usage record is disputed for what it counts, even where it costs nothing (yet)
+    if subject["amount_cents"] <= 0 and subject["kind"] != "usage_record":
         raise InvalidInput("transaction: there is no amount to dispute on it", field="transaction",
                            reason="nothing_to_dispute")
     return basis, invoice, subject
+
+
+def usage_record_of(customer_id: str, record_id: str) -> UsageRecord:
+    """One of the customer's own usage records; InvalidInput naming the field for anyone else's."""
+    try:
+        record = UsageRecord.get(*UsageRecord.keys(record_id))
+    except UsageRecord.DoesNotExist:
+        record = None
+    if record is None or record.customer_id != customer_id:
+        raise InvalidInput("transaction.record_id: you have no such usage record", field="transaction.record_id",
+                           reason="transaction_unknown")
+    return record
+
+
+def billed_usage(items: list[Item], record: UsageRecord) -> tuple[Invoice | None, dict[str, Any] | None]:
+    """The monthly invoice that billed a record's month, if issued, and its line for what the
+    record's product used beyond the bundle in the record's unit."""
+    invoice = next((i for i in items if isinstance(i, Invoice) and i.kind == "monthly" and i.period == record.period
+                    and i.status != "VOID"), None)
+    if invoice is None:
+        return None, None
+    line = next((ln for ln in invoice.lines if ln.get("kind") == "usage" and ln.get("unit") == record.unit
+                 and ln.get("product_id") == record.product_id), None)
+    return invoice, line
 
 
 def file_dispute(customer_id: str, body: dict[str, Any], *, actor: dict, channel: str) -> tuple[dict[str, Any], bool]:
@@ -167,29 +211,31 @@ def file_dispute(customer_id: str, body: dict[str, Any], *, actor: dict, channel
     validate_request("dispute-filing", body)
     for _ in range(3):
         items = list(Item.query(customer_key(customer_id)))
-        basis, invoice, subject = _transaction(items, body["transaction"], body.get("amount_cents"))
+        basis, invoice, subject = _transaction(customer_id, items, body["transaction"], body.get("amount_cents"))
         dispute_id = dispute_id_for(customer_id, basis)
         existing = next((d for d in items if isinstance(d, Dispute) and d.dispute_id == dispute_id), None)
         if existing is not None:
             return _again(existing, body), False
         amount = int(body.get("amount_cents") or subject["amount_cents"])
-        hold = min(amount, payable_cents(invoice)) if invoice.status in ("OPEN", "IN_ARRANGEMENT") else 0
-        invoice.held_cents = int(invoice.held_cents) + hold
+        hold = min(amount, payable_cents(invoice)) \
+            if invoice is not None and invoice.status in ("OPEN", "IN_ARRANGEMENT") else 0
+        if invoice is not None:
+            invoice.held_cents = int(invoice.held_cents) + hold
         now = isoformat(utcnow())
         dispute = Dispute(*Dispute.keys(customer_id, dispute_id), dispute_id=dispute_id, customer_id=customer_id,
-                          subject=subject, invoice_id=invoice.invoice_id, reason=body["reason"],
+                          subject=subject, invoice_id=invoice.invoice_id if invoice else None, reason=body["reason"],
                           explanation=body["explanation"].strip(), amount_cents=amount, held_cents=hold,
                           status="ASSESSING", filed_at=now, filed_channel=channel,
                           expected_decision_on=business_today().isoformat(), updated_at=now,
                           steps=[{"at": now, "step": "filed", "channel": channel, "held_cents": hold}])
         dispute.index()
         event = domain_event("DisputeFiled", customer_id=customer_id, actor=actor, channel=channel, data={
-            "dispute_id": dispute_id, "invoice_id": invoice.invoice_id, "transaction": subject["kind"],
+            "dispute_id": dispute_id, "invoice_id": dispute.invoice_id, "transaction": subject["kind"],
             "reason": body["reason"], "amount_cents": amount, "held_cents": hold})
         writes = [Write(dispute, Dispute.PK.does_not_exist(), conflict="the transaction is disputed already"),
                   Write(DisputeLookup(*DisputeLookup.keys(dispute_id), customer_id=customer_id),
                         DisputeLookup.PK.does_not_exist(), conflict="the transaction is disputed already")]
-        if hold:
+        if hold and invoice is not None:
             writes.append(Write(invoice, conflict="the invoice changed meanwhile"))
         try:
             commit(writes, [event])
@@ -220,10 +266,11 @@ def appeal(customer_id: str, dispute_id: str, body: dict[str, Any], *, actor: di
     if dispute.status != "REJECTED" or int(dispute.round) != 1 or dispute.source != "customer":
         raise Conflict("status: only a rejected dispute can be appealed, once", field="status",
                        reason="appeal_not_possible", status=dispute.status.lower())
-    invoice = Invoice.get(*Invoice.keys(customer_id, dispute.invoice_id))
-    hold = min(int(dispute.amount_cents), payable_cents(invoice)) \
-        if invoice.status in ("OPEN", "IN_ARRANGEMENT") and dispute.subject["kind"] == "invoice_line" else 0
-    invoice.held_cents = int(invoice.held_cents) + hold
+    invoice = invoice_of(dispute)
+    hold = min(int(dispute.amount_cents), payable_cents(invoice)) if invoice is not None \
+        and invoice.status in ("OPEN", "IN_ARRANGEMENT") and dispute.subject["kind"] != "payment" else 0
+    if invoice is not None:
+        invoice.held_cents = int(invoice.held_cents) + hold
     now = isoformat(utcnow())
     dispute.decisions = [*dispute.decisions, dispute.decision]
     dispute.decision, dispute.round, dispute.status = None, 2, "ASSESSING"
@@ -234,7 +281,7 @@ def appeal(customer_id: str, dispute_id: str, body: dict[str, Any], *, actor: di
     event = domain_event("DisputeAppealed", customer_id=customer_id, actor=actor, channel=channel,
                          data={"dispute_id": dispute_id, "invoice_id": dispute.invoice_id, "held_cents": hold})
     writes = [Write(dispute, conflict="the dispute changed meanwhile; read it again")]
-    if hold:
+    if hold and invoice is not None:
         writes.append(Write(invoice, conflict="the invoice changed meanwhile; try again"))
     commit(writes, [event])
     return dispute_view(dispute)
