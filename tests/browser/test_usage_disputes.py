@@ -49,3 +49,12 @@ def test_a_session_recorded_twice_is_disputed_from_the_usage_page_and_stops_coun
     form.find_element(By.TAG_NAME, "button").click()
     browser.wait(lambda d: "telt niet mee" in d.find_element(
         By.CSS_SELECTOR, f'#usage-records [data-record="{twin["record_id"]}"]').text)
+
+    # And the dispute is in the contact history, in their own words, with a way to it
+    browser.open("/#/history")
+    browser.page("history")
+    contact = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#contacts [data-contact]"))
+    assert "Deze sessie staat er twee keer in." in contact.text
+    link = contact.find_element(By.PARTIAL_LINK_TEXT, "Bekijk betwisting")
+    link.click()
+    browser.page("dispute")

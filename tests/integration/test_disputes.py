@@ -67,6 +67,11 @@ def test_a_correct_line_disputed_as_wrong_is_rejected_with_the_calculation_and_t
     assert after["credit_notes"] == []
     types = [e["type"] for e in customer.get("/me/timeline").json()["items"]]
     assert "DisputeFiled" in types and "DisputeDecided" in types
+    # And it is in the contact history: their words, served by the rules without a person
+    [contact] = customer.get("/me/contacts").json()["items"]
+    assert (contact["dispute_id"], contact["status"], contact["reason"]) == (dispute["dispute_id"], "self_served",
+                                                                            "invoice")
+    assert [m["text"] for m in contact["messages"]] == ["Dit klopt niet."] and contact["resolved_at"]
 
 
 def test_a_small_amount_is_accepted_on_trust_credited_and_booked_double_entry(cloud, customer, invoice):
@@ -106,6 +111,11 @@ def test_what_needs_a_person_waits_with_the_amount_on_hold_and_one_of_two_decidi
     queue = agent.get("/agent/disputes").json()
     mine = next(d for d in queue["items"] if d["dispute_id"] == dispute["dispute_id"])
     assert mine["customer_id"] == customer.customer_id and mine["staff_deadline"]
+    # and the customer's whole view says to decide it (its open contact is that same dispute)
+    view = agent.get(f"/agent/customers/{customer.customer_id}").json()
+    actions = {a["action"] for a in view["next_best_actions"]}
+    assert "decide_dispute" in actions and "answer_open_contact" not in actions
+    assert [c["dispute_id"] for c in view["contacts"]] == [dispute["dispute_id"]]
 
     # Two agents decide at the same moment: one wins, the other is told
     other = User("agent-two@opencounter.example", "pw", ("agents",))
@@ -148,9 +158,17 @@ def test_an_appeal_is_decided_by_another_colleague_and_then_the_external_route_i
     assert rejected["status"] == "rejected" and rejected["actions"]["appeal"] is True
     assert _invoice(customer, invoice)["in_dispute_cents"] == 0
 
+    # The contact history has it resolved by a person, with the reasons meant for the customer
+    [contact] = customer.get("/me/contacts").json()["items"]
+    assert contact["dispute_id"] == dispute["dispute_id"] and contact["status"] == "resolved"
+    assert [n["text"] for n in contact["notes"]] == ["Het abonnement liep die maand."]
+
     # The customer appeals: on hold again, with a person
     appealed = customer.post(f"/me/disputes/{dispute['dispute_id']}/appeal", json={"explanation": "Zie de foto."})
     assert appealed.status_code == 202
+    [contact] = customer.get("/me/contacts").json()["items"]
+    assert contact["status"] == "in_progress" and contact["resolved_at"] is None
+    assert [m["text"] for m in contact["messages"]] == ["Dit klopt niet.", "Zie de foto."]
     waiting = _read(customer, dispute)
     assert waiting["status"] == "with_staff" and waiting["round"] == 2 and waiting["held_cents"] == 4250
     assert len(waiting["earlier_decisions"]) == 1
@@ -169,6 +187,8 @@ def test_an_appeal_is_decided_by_another_colleague_and_then_the_external_route_i
 
     final = _read(customer, dispute)
     assert final["status"] == "rejected" and final["actions"]["appeal"] is False
+    [contact] = customer.get("/me/contacts").json()["items"]
+    assert contact["status"] == "resolved" and len(contact["notes"]) == 2
     assert final["external_route"]["url"].startswith("https://")
     again = customer.post(f"/me/disputes/{dispute['dispute_id']}/appeal", json={"explanation": "Nog eens."})
     assert again.status_code == 409 and again.json()["reason"] == "appeal_not_possible"

@@ -121,6 +121,10 @@ export function contactItem(c, controls) {
   if (staff && c.nps !== null && c.nps !== undefined) facts.push(t("contacts.scored", { score: c.nps }));
   if (facts.length) li.append(element("p", facts.join(" · ")));
   if (c.solution) li.append(element("p", t("contacts.solution", { solution: c.solution })));
+  if (c.dispute_id) {
+    li.append(element("a", t("contacts.see_dispute", { id: c.dispute_id }),
+      { href: `${staff ? "#/disputes-desk/" : "#/disputes/"}${encodeURIComponent(c.dispute_id)}` }));
+  }
   if (c.messages.length) li.append(conversation(c.messages, staff));
   if (!staff && OPEN.includes(c.status) && CONVERSING.includes(c.channel)) {
     li.append(element("a", t("chat.continue"), { href: `#/contact/${encodeURIComponent(c.contact_id)}`, className: "button secondary" }));

@@ -4,6 +4,9 @@ senders not yet linked to a customer wait in their own partition."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -59,11 +62,18 @@ class Contact(Item, discriminator="Contact"):
     ended_at = UnicodeAttribute(null=True)
     nps = NumberAttribute(null=True)
     authenticated = BooleanAttribute(default=True)
+    #: a dispute filed: the contact follows it (open while it is assessed, resolved when decided)
+    dispute_id = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     @classmethod
     def keys(cls, customer_id: str | None, contact_id: str) -> tuple[str, str]:
         return contact_partition(customer_id), cls.sort_key(contact_id)
+
+    @staticmethod
+    def new_id(now: datetime) -> str:
+        """A new contact's id: it starts with the time, so a customer's contacts sort by time."""
+        return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
     @classmethod
     def sort_key(cls, contact_id: str) -> str:

@@ -35,17 +35,13 @@ IDENTITY_KIND = {"whatsapp": "phone", "phone": "phone", "email": "email", "messe
                  "chat": "chat"}
 
 
-def new_contact_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-
-
 def contact_view(contact: Contact, *, staff: bool) -> dict[str, Any]:
     """A contact as the customer sees it (notes marked for them only), or as staff see it (all)."""
     notes = contact.notes if staff else [n for n in contact.notes if n.get("for_customer")]
     view = {"contact_id": contact.contact_id, "channel": contact.channel, "subject": contact.subject,
             "reason": contact.reason, "status": contact.status.lower(), "started_at": contact.started_at,
             "answered_at": contact.answered_at, "resolved_at": contact.resolved_at, "handler": contact.handler,
-            "solution": contact.solution, "request_id": contact.request_id,
+            "solution": contact.solution, "request_id": contact.request_id, "dispute_id": contact.dispute_id,
             # staff see whether each answer went out; the customer sees the conversation
             "messages": contact.messages if staff else [{k: m.get(k) for k in ("at", "from", "channel", "text")}
                                                         for m in contact.messages],
@@ -81,7 +77,7 @@ def ask(customer_id: str, request: dict[str, Any], *, channel: str, language: st
     validate_request("contact-question", request)
     now = utcnow()
     reason, articles = faq.matching(request["question"], language)
-    contact_id = new_contact_id(now)
+    contact_id = Contact.new_id(now)
     contact = Contact(*Contact.keys(customer_id, contact_id), contact_id=contact_id, customer_id=customer_id,
                       channel=channel, subject=request["question"].strip()[:120], reason=reason, status="OFFERED",
                       started_at=isoformat(now),
@@ -263,7 +259,7 @@ def _new_inbound(inbound: InboundContact, message: dict, receipt: Write
     now = utcnow()
     customer_id = _sender_customer(inbound)
     reason, _ = faq.matching(f"{inbound.subject or ''} {inbound.text}")
-    contact_id = new_contact_id(now)
+    contact_id = Contact.new_id(now)
     contact = Contact(*Contact.keys(customer_id, contact_id), contact_id=contact_id, customer_id=customer_id,
                       channel=inbound.channel, sender=inbound.sender,
                       subject=(inbound.subject or inbound.text or f"{inbound.channel} contact").strip()[:120],
@@ -460,7 +456,7 @@ def log_contact(customer_id: str, request: dict[str, Any], *, agent: dict) -> di
         raise NotFound("no such customer", reason="customer_not_found")
     validate_request("contact-log", request)
     now, subject = utcnow(), " ".join(request["subject"].split())
-    contact_id = new_contact_id(now)
+    contact_id = Contact.new_id(now)
     contact = Contact(*Contact.keys(customer_id, contact_id), contact_id=contact_id, customer_id=customer_id,
                       channel=request["channel"], subject=subject, reason=faq.matching(subject)[0],
                       status="IN_PROGRESS", started_at=isoformat(now), answered_at=isoformat(now),

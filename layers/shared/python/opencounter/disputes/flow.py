@@ -29,6 +29,7 @@ from opencounter.disputes.service import (
     OPEN,
     STAFF_WORKING_DAYS,
     billed_usage,
+    follow_contact,
     invoice_of,
     load_dispute,
 )
@@ -253,8 +254,7 @@ def uphold(customer_id: str, dispute_id: str) -> dict[str, Any]:
             dispute.refund_cents = amount
         elif amount > 0:
             writes += _credit(dispute, invoice, amount)
-    _close(dispute, "UPHELD")
-    writes.append(Write(dispute, conflict="the dispute changed meanwhile"))
+    writes += _close(dispute, "UPHELD")
     commit(writes, [_event(dispute, "DisputeDecided", outcome="upheld", basis=dispute.decision["basis"],
                            amount_cents=amount, refund_cents=int(dispute.refund_cents),
                            round=int(dispute.round))])
@@ -325,19 +325,23 @@ def reject(customer_id: str, dispute_id: str) -> dict[str, Any]:
     if dispute.status not in OPEN or dispute.decision is None:
         return {"outcome": DONE}
     invoice = invoice_of(dispute)
-    writes = [Write(dispute, conflict="the dispute changed meanwhile")]
+    writes = []
     if invoice is not None:
         invoice.held_cents = max(0, int(invoice.held_cents) - int(dispute.held_cents))
         writes.append(Write(invoice, conflict="the invoice changed meanwhile"))
-    _close(dispute, "REJECTED")
+    writes += _close(dispute, "REJECTED")
     commit(writes,
            [_event(dispute, "DisputeDecided", outcome="rejected", basis=dispute.decision["basis"], amount_cents=0,
                    refund_cents=0, round=int(dispute.round))])
     return {"outcome": "rejected"}
 
 
-def _close(dispute: Dispute, status: str) -> None:
+def _close(dispute: Dispute, status: str) -> list[Write]:
+    """The dispute decided, and its contact in the customer's history resolved with the reasons
+    staff gave (the decision itself is on the dispute's page)."""
     dispute.status, dispute.task_token, dispute.held_cents = status, None, 0
     dispute.expected_decision_on = business_today().isoformat()
     _step(dispute, "decided", outcome=status.lower(), basis=dispute.decision["basis"])
     dispute.index()
+    return [Write(dispute, conflict="the dispute changed meanwhile"),
+            *follow_contact(dispute, resolved=True, note=dispute.decision.get("reasons"))]

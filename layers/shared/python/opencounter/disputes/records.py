@@ -52,6 +52,8 @@ class Dispute(Item, discriminator="Dispute"):
     task_token = UnicodeAttribute(null=True)
     staff_deadline = UnicodeAttribute(null=True)
     escalated = BooleanAttribute(default=False)
+    #: the contact in the customer's history that follows this dispute
+    contact_id = UnicodeAttribute(null=True)
     credit_note_id = UnicodeAttribute(null=True)
     refund_cents = NumberAttribute(default=0)
     updated_at = UnicodeAttribute()

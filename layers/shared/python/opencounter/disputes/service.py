@@ -4,11 +4,13 @@ decide. Plain data in and out; no HTTP here. The workflow's steps are in opencou
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from opencounter.billing.invoices import payable_cents
 from opencounter.billing.records import Invoice, Payment, UsageRecord
 from opencounter.billing.usage import record_cost
+from opencounter.contacts.records import Contact
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, Forbidden, InvalidInput, NotFound, require_version
 from opencounter.core.ids import stable_id
@@ -221,8 +223,12 @@ def file_dispute(customer_id: str, body: dict[str, Any], *, actor: dict, channel
             if invoice is not None and invoice.status in ("OPEN", "IN_ARRANGEMENT") else 0
         if invoice is not None:
             invoice.held_cents = int(invoice.held_cents) + hold
-        now = isoformat(utcnow())
+        moment = utcnow()
+        now = isoformat(moment)
+        contact = dispute_contact(customer_id, dispute_id, subject["kind"], body["explanation"].strip(),
+                                  channel=channel, moment=moment)
         dispute = Dispute(*Dispute.keys(customer_id, dispute_id), dispute_id=dispute_id, customer_id=customer_id,
+                          contact_id=contact.contact_id,
                           subject=subject, invoice_id=invoice.invoice_id if invoice else None, reason=body["reason"],
                           explanation=body["explanation"].strip(), amount_cents=amount, held_cents=hold,
                           status="ASSESSING", filed_at=now, filed_channel=channel,
@@ -234,7 +240,8 @@ def file_dispute(customer_id: str, body: dict[str, Any], *, actor: dict, channel
             "reason": body["reason"], "amount_cents": amount, "held_cents": hold})
         writes = [Write(dispute, Dispute.PK.does_not_exist(), conflict="the transaction is disputed already"),
                   Write(DisputeLookup(*DisputeLookup.keys(dispute_id), customer_id=customer_id),
-                        DisputeLookup.PK.does_not_exist(), conflict="the transaction is disputed already")]
+                        DisputeLookup.PK.does_not_exist(), conflict="the transaction is disputed already"),
+                  Write(contact, Contact.PK.does_not_exist(), conflict="the contact exists already")]
         if hold and invoice is not None:
             writes.append(Write(invoice, conflict="the invoice changed meanwhile"))
         try:
@@ -243,6 +250,47 @@ def file_dispute(customer_id: str, body: dict[str, Any], *, actor: dict, channel
             continue  # filed at the same moment, or the invoice was paid meanwhile: read again
         return dispute_view(dispute), True
     raise Conflict("the invoice kept changing; try again", reason="busy_try_again")
+
+
+#: the contact reason a dispute is counted under, by what is disputed (the FAQ's reasons)
+CONTACT_REASONS = {"invoice_line": "invoice", "payment": "payment", "usage_record": "usage"}
+
+
+def dispute_contact(customer_id: str, dispute_id: str, kind: str, explanation: str, *, channel: str,
+                    moment: datetime) -> Contact:
+    """The contact a dispute is in the customer's history as: what they wrote, open until decided."""
+    contact_id = Contact.new_id(moment)
+    subject = " ".join(explanation.split())
+    return Contact(*Contact.keys(customer_id, contact_id), contact_id=contact_id, customer_id=customer_id,
+                   channel=channel, subject=subject[:120],
+                   reason=CONTACT_REASONS[kind], status="IN_PROGRESS", started_at=isoformat(moment),
+                   answered_at=isoformat(moment), dispute_id=dispute_id, authenticated=True,
+                   messages=[{"at": isoformat(moment), "from": "customer", "channel": channel, "text": explanation}])
+
+
+def follow_contact(dispute: Dispute, *, text: str | None = None, resolved: bool = False,
+                   note: str | None = None) -> list[Write]:
+    """The dispute's contact brought up to date: the customer's words added (an appeal reopens
+    it), or resolved with the decision (by the rules: served without a person)."""
+    if dispute.contact_id is None:
+        return []
+    try:
+        contact = Contact.get(*Contact.keys(dispute.customer_id, dispute.contact_id))
+    except Contact.DoesNotExist:
+        return []
+    now = isoformat(utcnow())
+    if text:
+        contact.messages = [*contact.messages, {"at": now, "from": "customer", "channel": contact.channel,
+                                                "text": text}]
+        contact.status, contact.resolved_at = "IN_PROGRESS", None
+    if resolved:
+        by = (dispute.decision or {}).get("by") or {}
+        contact.status = "RESOLVED" if by.get("type") == "agent" else "SELF_SERVED"
+        contact.resolved_at, contact.handler = now, by.get("id") if by.get("type") == "agent" else None
+    if note:
+        contact.notes = [*contact.notes, {"at": now, "by": (dispute.decision or {}).get("by", {}).get("id"),
+                                          "text": note, "for_customer": True}]
+    return [Write(contact, conflict="the contact changed meanwhile")]
 
 
 def _again(existing: Dispute, body: dict[str, Any]) -> dict[str, Any]:
@@ -280,7 +328,8 @@ def appeal(customer_id: str, dispute_id: str, body: dict[str, Any], *, actor: di
     dispute.index()
     event = domain_event("DisputeAppealed", customer_id=customer_id, actor=actor, channel=channel,
                          data={"dispute_id": dispute_id, "invoice_id": dispute.invoice_id, "held_cents": hold})
-    writes = [Write(dispute, conflict="the dispute changed meanwhile; read it again")]
+    writes = [Write(dispute, conflict="the dispute changed meanwhile; read it again"),
+              *follow_contact(dispute, text=body["explanation"].strip())]
     if hold and invoice is not None:
         writes.append(Write(invoice, conflict="the invoice changed meanwhile; try again"))
     commit(writes, [event])

@@ -78,8 +78,8 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
         if request.status == "WAITING_FOR_CUSTOMER":
             add("follow_up_request", f"request {request.request_id} waits for the customer",
                 request_id=request.request_id)
-    for contact in contacts:
-        if contact.status in ("QUEUED", "IN_PROGRESS"):
+    for contact in contacts:  # (a dispute's contact waits on the dispute: deciding it is its own action)
+        if contact.status in ("QUEUED", "IN_PROGRESS") and contact.dispute_id is None:
             add("answer_open_contact", f"{contact.channel} contact '{contact.subject}' is {contact.status.lower()}",
                 channel=contact.channel, subject=contact.subject)
     for contact in contacts:
