@@ -6,6 +6,7 @@ from opencounter.disputes.service import (
     appeal,
     decide,
     dispute_detail,
+    dispute_file,
     file_dispute,
     list_disputes,
     staff_dispute,
@@ -34,6 +35,11 @@ def post_dispute() -> tuple[dict, int]:
 @app.get("/me/disputes/<dispute_id>")
 def get_dispute(dispute_id: str) -> dict:
     return dispute_detail(me(app), dispute_id)
+
+
+@app.get("/me/disputes/<dispute_id>/file")
+def get_dispute_file(dispute_id: str) -> dict:
+    return dispute_file(me(app), dispute_id)
 
 
 @app.post("/me/disputes/<dispute_id>/appeal")

@@ -348,6 +348,11 @@ ROUTES: dict[str, Operation] = {
     "GET /me/disputes/{dispute_id}": Operation(
         "One dispute: every step, the assessment's findings, the decision and its reasons, the expected decision "
         "date, and whether it can be appealed or where to go next", 200, "dispute", errors={404: NO_DISPUTE}),
+    "GET /me/disputes/{dispute_id}/file": Operation(
+        "The whole file of a dispute as one document: the transaction, every step, what the rules found, every "
+        "decision with its reasons, the appeal, the invoice as it stands, the conversation, and where to go next",
+        200, "dispute-file", errors={404: NO_DISPUTE},
+        description="What a customer keeps, or hands to the disputes committee once the appeal is rejected."),
     "POST /me/disputes/{dispute_id}/appeal": Operation(
         "Appeal a rejected dispute, once: a colleague who did not decide before decides", 202, "dispute",
         request="dispute-appeal",
@@ -490,7 +495,8 @@ LINKS: dict[str, list[Link]] = {
     "GET /me/requests": _follow({"path.request_id": "$response.body#/items/0/request_id"},
                                 "GET /me/requests/{request_id}", "POST /me/requests/{request_id}/steps"),
     "POST /me/disputes": _follow({"path.dispute_id": "$response.body#/dispute_id"},
-                                 "GET /me/disputes/{dispute_id}", "POST /me/disputes/{dispute_id}/appeal"),
+                                 "GET /me/disputes/{dispute_id}", "GET /me/disputes/{dispute_id}/file",
+                                 "POST /me/disputes/{dispute_id}/appeal"),
     "GET /me/invoices": _follow({"path.invoice_id": "$response.body#/items/0/invoice_id"},
                                 "GET /me/invoices/{invoice_id}", "POST /me/invoices/{invoice_id}/payments",
                                 "POST /me/invoices/{invoice_id}/arrangement"),

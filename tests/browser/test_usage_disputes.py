@@ -40,6 +40,11 @@ def test_a_session_recorded_twice_is_disputed_from_the_usage_page_and_stops_coun
     assert "Hetzelfde verbruik staat twee keer geregistreerd" in browser.text("#dispute-body")
     assert browser.driver.find_element(By.ID, "dispute-invoice").text == "Naar mijn verbruik"
     browser.check("dispute")
+    # the whole file downloads without a word of error
+    download = browser.driver.find_element(By.ID, "dispute-file")
+    assert download.text == "Download het hele dossier"
+    download.click()
+    assert browser.driver.find_element(By.CSS_SELECTOR, "#dispute-file + [role=status]").text == ""
 
     # And the record no longer counts
     browser.open("/#/usage")

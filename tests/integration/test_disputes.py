@@ -193,6 +193,15 @@ def test_an_appeal_is_decided_by_another_colleague_and_then_the_external_route_i
     again = customer.post(f"/me/disputes/{dispute['dispute_id']}/appeal", json={"explanation": "Nog eens."})
     assert again.status_code == 409 and again.json()["reason"] == "appeal_not_possible"
 
+    # The whole file goes with them to the committee: both rounds, the invoice, the conversation
+    file = customer.get(f"/me/disputes/{dispute['dispute_id']}/file").json()
+    assert file["dispute"]["status"] == "rejected" and len(file["dispute"]["earlier_decisions"]) == 1
+    assert file["invoice"]["invoice_id"] == invoice["invoice_id"] and file["invoice"]["lines"]
+    assert [(m["from"], m["text"]) for m in file["conversation"]] == [
+        ("customer", "Dit klopt niet."), ("agent", "Het abonnement liep die maand."),
+        ("customer", "Zie de foto."), ("agent", "Het abonnement liep die maand.")]
+    assert file["external_route"] == final["external_route"] and file["customer"]["name"]
+
 
 def test_a_decision_nobody_takes_is_escalated_and_then_goes_the_customers_way(cloud, customer, invoice,
                                                                                monkeypatch):
@@ -247,6 +256,7 @@ def test_nobody_reads_or_appeals_another_customers_dispute(cloud, customer, othe
     dispute = _dispute(customer, invoice, "wrong_amount")
     writes = TableWrites(cloud)
     assert other_customer.get(f"/me/disputes/{dispute['dispute_id']}").status_code == 404
+    assert other_customer.get(f"/me/disputes/{dispute['dispute_id']}/file").status_code == 404
     assert other_customer.post(f"/me/disputes/{dispute['dispute_id']}/appeal",
                                json={"explanation": "Ik ook."}).status_code == 404
     assert writes.since() == []

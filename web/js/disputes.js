@@ -2,7 +2,7 @@
 // dispute step by step (what the rules found, the decision and why, when to expect it), appealing
 // once; staff see what waits for them, soonest deadline first, and decide.
 
-import { $, attempt, definitions, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
+import { $, attempt, button, definitions, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
 import { at, day, euros, quantity } from "./format.js";
 import { t } from "./i18n.js";
 import { go } from "./router.js";
@@ -163,7 +163,25 @@ function nextSteps(d) {
     p.append(" ", element("a", d.external_route.name, { href: d.external_route.url, rel: "noopener", target: "_blank" }));
     parts.push(p);
   }
+  parts.push(fileDownload(d));
   return parts;
+}
+
+// the whole file as one document to keep, or to hand to the disputes committee
+function fileDownload(d) {
+  const result = status();
+  const download = button(t("disputes.file"), () => attempt(result, async () => {
+    const file = await api("GET", `/me/disputes/${encodeURIComponent(d.dispute_id)}/file`);
+    const link = element("a", "", { download: `dossier-${d.dispute_id}.json`,
+      href: URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: "application/json" })) });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  }), { className: "secondary", id: "dispute-file" });
+  const block = element("p", "");
+  block.append(download, result);
+  return block;
 }
 
 // ------------------------------------------------------------------ staff

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from opencounter.billing.invoices import payable_cents
-from opencounter.billing.records import Invoice, Payment, UsageRecord
+from opencounter.billing.invoices import invoice_view, payable_cents
+from opencounter.billing.records import CreditNote, Invoice, Payment, UsageRecord
 from opencounter.billing.usage import record_cost
 from opencounter.contacts.records import Contact
 from opencounter.core.clock import business_today, isoformat, utcnow
@@ -17,6 +17,7 @@ from opencounter.core.ids import stable_id
 from opencounter.core.outbox import Write, WriteConflict, commit, domain_event
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
+from opencounter.customers.records import Profile
 from opencounter.disputes.records import Dispute, DisputeLookup
 
 #: staff decide within this many working days, and as many again once escalated; after that the
@@ -25,6 +26,8 @@ STAFF_WORKING_DAYS = 5
 ESCALATED_WORKING_DAYS = 5
 #: where a customer goes when the appeal is rejected too: the sector's disputes committee
 EXTERNAL_ROUTE = {"name": "De Geschillencommissie", "url": "https://www.degeschillencommissie.nl/"}
+#: who the customer disputes with, as the file names it
+COMPANY = "OpenCounter"
 OPEN = ("ASSESSING", "WITH_STAFF")
 STATUSES = ("ASSESSING", "WITH_STAFF", "UPHELD", "REJECTED")
 
@@ -97,6 +100,34 @@ def invoice_of(dispute: Dispute) -> Invoice | None:
 
 def dispute_detail(customer_id: str, dispute_id: str) -> dict[str, Any]:
     return dispute_view(load_dispute(customer_id, dispute_id))
+
+
+def dispute_file(customer_id: str, dispute_id: str) -> dict[str, Any]:
+    """The whole file of a dispute, as one document to keep or hand to the disputes committee:
+    who disputed what and why, every step, what the rules found, every decision with its reasons,
+    the appeal, the invoice as it stands with its credit notes and payments, the conversation in
+    the contact history, and where to go next. One Query of the customer's partition."""
+    dispute = load_dispute(customer_id, dispute_id)
+    items = list(Item.query(customer_key(customer_id)))
+    profile = next((i for i in items if isinstance(i, Profile)), None)
+    contact = next((i for i in items if isinstance(i, Contact) and i.contact_id == dispute.contact_id), None)
+    invoice = None
+    if dispute.invoice_id is not None:
+        found = next(i for i in items if isinstance(i, Invoice) and i.invoice_id == dispute.invoice_id)
+        invoice = invoice_view(found, [p for p in items if isinstance(p, Payment) and p.invoice_id == found.invoice_id],
+                               credit_notes=[n for n in items if isinstance(n, CreditNote)
+                                             and n.invoice_id == found.invoice_id])
+    return {
+        "made_at": isoformat(utcnow()), "company": COMPANY,
+        "customer": {"customer_id": customer_id,
+                     "name": f"{profile.given_name} {profile.family_name}" if profile else None},
+        "dispute": dispute_view(dispute), "invoice": invoice,
+        "conversation": sorted([{k: m.get(k) for k in ("at", "from", "channel", "text")} for m in contact.messages]
+                               + [{"at": n["at"], "from": "agent", "channel": contact.channel, "text": n["text"]}
+                                  for n in contact.notes if n.get("for_customer")],
+                               key=lambda m: m["at"]) if contact else [],
+        "external_route": EXTERNAL_ROUTE,
+    }
 
 
 def find_dispute(dispute_id: str) -> Dispute:
