@@ -321,6 +321,103 @@ def test_a_dispute_marks_the_charge_and_sends_its_event(sandbox):
     assert refused.value.code == "charge_disputed"
 
 
+def test_a_disputes_funds_are_withdrawn_at_once_with_a_balance_transaction(sandbox):
+    intent = sandbox.paid(4200)
+
+    dispute = sandbox.standin.dispute(intent.id)
+
+    assert sandbox.receiver.about(dispute["id"])[-2:] == ["charge.dispute.created", "charge.dispute.funds_withdrawn"]
+    [withdrawal] = sandbox.receiver.last("charge.dispute.funds_withdrawn", dispute["id"])["data"]["object"][
+        "balance_transactions"]
+    assert (withdrawal["object"], withdrawal["amount"], withdrawal["reporting_category"], withdrawal["source"]) == (
+        "balance_transaction", -4200, "dispute", dispute["id"])
+    assert withdrawal["net"] == -4200 - withdrawal["fee"]
+    retrieved = sandbox.client.v1.disputes.retrieve(dispute["id"])
+    assert retrieved.to_dict() == dispute and retrieved.payment_intent == intent.id
+
+
+def test_evidence_is_staged_then_submitted_once_and_the_dispute_is_then_under_review(sandbox):
+    dispute = sandbox.standin.dispute(sandbox.paid(4200).id)
+    disputes = sandbox.client.v1.disputes
+
+    staged = disputes.update(dispute["id"], params={"evidence": {"customer_name": "Ada Lovelace"}, "submit": False})
+    sandbox.standin.wait_for_webhooks()
+
+    assert (staged.status, staged.evidence.customer_name) == ("needs_response", "Ada Lovelace")
+    assert (staged.evidence_details.has_evidence, staged.evidence_details.submission_count) == (True, 0)
+    assert sandbox.receiver.last("charge.dispute.updated", dispute["id"])["data"]["object"]["status"] == \
+        "needs_response"
+
+    evidence = {"product_description": "Fibre 100, October", "uncategorized_text": "Used every day."}
+    key = {"idempotency_key": f"evidence-{dispute['id']}"}
+    submitted = disputes.update(dispute["id"], params={"evidence": evidence}, options=key)
+    again = disputes.update(dispute["id"], params={"evidence": evidence}, options=key)
+    sandbox.standin.wait_for_webhooks()
+
+    assert (submitted.status, submitted.evidence_details.submission_count) == ("under_review", 1)
+    assert again.last_response.headers["Idempotent-Replayed"] == "true"
+    stored = sandbox.standin.disputes[dispute["id"]]
+    assert stored["evidence_details"]["submission_count"] == 1
+    assert {k: v for k, v in stored["evidence"].items() if v} == {"customer_name": "Ada Lovelace", **evidence}
+    assert sandbox.receiver.last("charge.dispute.updated", dispute["id"])["data"]["object"]["status"] == \
+        "under_review"
+
+
+@pytest.mark.parametrize(("evidence", "param", "code"), [
+    ({"favourite_colour": "blue"}, "evidence[favourite_colour]", "parameter_unknown"),
+    ({"customer_signature": "signed on the dotted line"}, "evidence[customer_signature]", "resource_missing"),
+    ({"uncategorized_text": "x" * 150_001}, "evidence", None),
+])
+def test_evidence_stripe_would_not_take_is_refused_naming_the_param(sandbox, evidence, param, code):
+    dispute = sandbox.standin.dispute(sandbox.paid().id)
+
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        sandbox.client.v1.disputes.update(dispute["id"], params={"evidence": evidence})
+
+    assert (refused.value.http_status, refused.value.param, refused.value.code) == (400, param, code)
+    assert sandbox.standin.disputes[dispute["id"]]["evidence_details"]["submission_count"] == 0
+
+
+def test_the_bank_decides_for_the_business_the_funds_come_back_then_it_closes(sandbox):
+    dispute = sandbox.standin.dispute(sandbox.paid(4200).id)
+
+    won = sandbox.standin.decide_dispute(dispute["id"], "won")
+
+    assert won["status"] == "won"
+    assert [t["amount"] for t in won["balance_transactions"]] == [-4200, 4200]
+    assert sandbox.receiver.about(dispute["id"])[-2:] == ["charge.dispute.funds_reinstated", "charge.dispute.closed"]
+    with pytest.raises(ValueError):
+        sandbox.standin.decide_dispute(dispute["id"], "lost")
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        sandbox.client.v1.disputes.update(dispute["id"], params={"evidence": {"customer_name": "Late"}})
+    assert refused.value.param == "evidence"
+
+
+def test_the_bank_decides_for_the_payer_and_only_closes_it(sandbox):
+    dispute = sandbox.standin.dispute(sandbox.paid(4200).id)
+
+    lost = sandbox.standin.decide_dispute(dispute["id"], "lost")
+
+    assert lost["status"] == "lost" and [t["amount"] for t in lost["balance_transactions"]] == [-4200]
+    assert sandbox.receiver.about(dispute["id"])[-1] == "charge.dispute.closed"
+    assert sandbox.receiver.last("charge.dispute.closed", dispute["id"])["data"]["object"]["status"] == "lost"
+
+
+def test_accepting_a_dispute_loses_it_once(sandbox):
+    dispute = sandbox.standin.dispute(sandbox.paid(4200).id)
+
+    accepted = sandbox.client.v1.disputes.close(dispute["id"])
+    sandbox.standin.wait_for_webhooks()
+
+    assert accepted.status == "lost"
+    assert sandbox.receiver.last("charge.dispute.closed", dispute["id"])["data"]["object"]["status"] == "lost"
+    with pytest.raises(stripe.InvalidRequestError):
+        sandbox.client.v1.disputes.close(dispute["id"])
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        sandbox.client.v1.disputes.close("dp_nothing")
+    assert (missing.value.http_status, missing.value.code) == (404, "resource_missing")
+
+
 def test_a_canceled_intent_can_no_longer_be_paid_and_a_paid_one_not_canceled(sandbox):
     intent = sandbox.intent()
     intents = sandbox.client.v1.payment_intents

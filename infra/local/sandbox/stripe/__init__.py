@@ -1,7 +1,7 @@
 """A small Stripe stand-in: the Stripe API calls OpenCounter makes, served over HTTP for the
 official stripe library (pointed here by STRIPE_API_BASE), plus the pages a customer would see at
 Stripe, and webhooks signed exactly as Stripe signs them. One module per part: standin (the API
-and pages as the gateway mounts them), wire, webhooks, identity, payments.
+and pages as the gateway mounts them), wire, webhooks, identity, payments, disputes.
 
 Identity (VerificationSession): the hosted page lets the person verify or fail; without a
 choice the outcome follows the test data: an e-mail address tagged `+unverified` fails. The
@@ -15,8 +15,11 @@ card_error, a failed charge). Confirming with `payment_method_data[type]=ideal` 
 redirects to the test bank page {PREFIX}/bank/{id}, where the person approves or refuses;
 {PREFIX}/pay/{id}?client_secret=...&return_url=... stands in for a Stripe.js checkout. Both send the
 browser back to return_url with payment_intent, payment_intent_client_secret and redirect_status.
-Tests pay with complete_payment(), dispute with dispute() and repeat an event with redeliver().
-An event's data.object is a copy of the object at that moment; the events of one call are
-delivered in order (Stripe does not promise that).
+Tests pay with complete_payment(), dispute with dispute() (the payer's bank: created, funds
+withdrawn), let the bank decide with decide_dispute() and repeat an event with redeliver(). The
+business answers a dispute with POST /v1/disputes/{id} (evidence, submitted to the bank) or
+accepts it with POST /v1/disputes/{id}/close; those calls' events are sent once the answer is out
+(wait_for_webhooks() waits for them). An event's data.object is a copy of the object at that
+moment; the events of one call are delivered in order (Stripe does not promise that).
 """
 

@@ -1,9 +1,9 @@
-"""Stripe's payments in test mode: PaymentIntents (iDEAL and cards), Charges, Refunds and
-Disputes, and the pages of the person paying: a Stripe.js checkout stand-in ({pages}/pay/{id})
-and the iDEAL test bank ({pages}/bank/{id}). Amounts are in cents, at least 50; the test
-PaymentMethods `pm_card_visa` and `pm_card_mastercard` succeed at once, `pm_card_chargeDeclined`
-and `pm_card_chargeDeclinedInsufficientFunds` are declined (HTTP 402 card_error, a failed
-charge); iDEAL redirects to the bank, which approves or refuses."""
+"""Stripe's payments in test mode: PaymentIntents (iDEAL and cards), Charges and Refunds, and the
+pages of the person paying: a Stripe.js checkout stand-in ({pages}/pay/{id}) and the iDEAL test
+bank ({pages}/bank/{id}); a charge's disputes are in disputes.py. Amounts are in cents, at least
+50; the test PaymentMethods `pm_card_visa` and `pm_card_mastercard` succeed at once,
+`pm_card_chargeDeclined` and `pm_card_chargeDeclinedInsufficientFunds` are declined (HTTP 402
+card_error, a failed charge); iDEAL redirects to the bank, which approves or refuses."""
 
 from __future__ import annotations
 
@@ -59,7 +59,6 @@ class Payments:
         self.payment_methods: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
-        self.disputes: dict[str, dict[str, Any]] = {}
 
     def create_intent(self, params: dict[str, Any]) -> Response:
         amount, currency = cents(params.get("amount"), 50), str(params.get("currency") or "").lower()
@@ -254,25 +253,6 @@ class Payments:
             events = self._settle(intent, pm, outcome == "succeeded")
             after = copy.deepcopy(intent)
         self.webhooks.dispatch(*events)
-        return after
-
-    def dispute(self, payment: str, *, reason: str = "fraudulent") -> dict[str, Any]:
-        """The payer disputes a successful payment (an intent or charge id); returns the Dispute."""
-        with self._lock:
-            charge = self.charges.get((self.intents.get(payment) or {}).get("latest_charge") or payment)
-            if charge is None or charge["status"] != "succeeded":
-                raise ValueError(f"{payment} has no successful charge to dispute")
-            now = int(time.time())
-            dispute = {"id": new_id("dp"), "object": "dispute", "amount": charge["amount"], "charge": charge["id"],
-                       "payment_intent": charge["payment_intent"], "currency": charge["currency"], "reason": reason,
-                       "status": "needs_response", "created": now, "livemode": False, "metadata": {},
-                       "is_charge_refundable": False, "evidence_details": {
-                           "due_by": now + 7 * 86400, "has_evidence": False, "past_due": False, "submission_count": 0}}
-            self.disputes[dispute["id"]] = dispute
-            charge["disputed"] = True
-            event = self.webhooks.event("charge.dispute.created", dispute)
-            after = copy.deepcopy(dispute)
-        self.webhooks.dispatch(event)
         return after
 
     def _payment_method(self, kind: str, **details: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The Stripe stand-in as the gateway mounts it: the API the stripe library calls (its key
 checked, POSTs idempotent per Idempotency-Key as at Stripe), the pages a person sees at Stripe,
-and the state tests look at and move (complete_identity, complete_payment, dispute, redeliver)."""
+and the state tests look at and move (complete_identity, complete_payment, dispute, decide_dispute,
+redeliver)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from infra.local.sandbox.stripe.disputes import Disputes
 from infra.local.sandbox.stripe.identity import Identity
 from infra.local.sandbox.stripe.payments import Payments
 from infra.local.sandbox.stripe.webhooks import Webhooks
@@ -28,6 +30,7 @@ class StripeStandIn:
         self.hooks = Webhooks(synchronous=synchronous)
         self.identity = Identity(self.hooks, self._lock, base_url=base_url, pages=f"{self.PREFIX}/identity")
         self.payments = Payments(self.hooks, self._lock, base_url=base_url, pages=self.PREFIX)
+        self.chargebacks = Disputes(self.hooks, self._lock, self.payments.charges, self.payments.intents)
         #: idempotency key -> (request body, (status, response body)); None while the first request runs
         self._idempotent: dict[str, tuple[str, tuple[int, bytes] | None]] = {}
         self._stores = {"identity/verification_sessions": (self.identity.sessions, "verification session"),
@@ -35,7 +38,7 @@ class StripeStandIn:
                         "payment_intents": (self.payments.intents, "payment_intent"),
                         "payment_methods": (self.payments.payment_methods, "PaymentMethod"),
                         "charges": (self.payments.charges, "charge"), "refunds": (self.payments.refunds, "refund"),
-                        "disputes": (self.payments.disputes, "dispute"), "events": (self.hooks.events, "event")}
+                        "disputes": (self.chargebacks.disputes, "dispute"), "events": (self.hooks.events, "event")}
 
     # ------------------------------------------------------------ what tests and the runtime use
 
@@ -50,7 +53,17 @@ class StripeStandIn:
         return self.payments.complete_payment(pi_id, outcome=outcome, method=method, bank=bank)
 
     def dispute(self, payment: str, *, reason: str = "fraudulent") -> dict[str, Any]:
-        return self.payments.dispute(payment, reason=reason)
+        """The payer's bank disputes a successful payment: created, and the funds withdrawn."""
+        return self.chargebacks.dispute(payment, reason=reason)
+
+    def decide_dispute(self, dispute_id: str, outcome: str) -> dict[str, Any]:
+        """The bank decides a dispute: "won" (funds reinstated, then closed) or "lost" (closed)."""
+        return self.chargebacks.decide(dispute_id, outcome)
+
+    def wait_for_webhooks(self, timeout: float = 30.0) -> None:
+        """Wait until the events of the API calls answered so far are delivered (a dispute's are
+        sent once the call's answer is out)."""
+        self.chargebacks.idle(timeout)
 
     def redeliver(self, event_id: str, *, times: int = 1) -> list[int]:
         return self.hooks.redeliver(event_id, times=times)
@@ -82,6 +95,10 @@ class StripeStandIn:
     @property
     def refunds(self) -> dict[str, dict[str, Any]]:
         return self.payments.refunds
+
+    @property
+    def disputes(self) -> dict[str, dict[str, Any]]:
+        return self.chargebacks.disputes
 
     @property
     def events(self) -> dict[str, dict[str, Any]]:
@@ -153,6 +170,10 @@ class StripeStandIn:
         found = re.fullmatch(r"/v1/payment_intents/([^/]+)/(confirm|cancel)", path)
         if found and method == "POST":
             act = self.payments.confirm if found.group(2) == "confirm" else self.payments.cancel
+            return act(params, found.group(1))
+        found = re.fullmatch(r"/v1/disputes/([^/]+)(/close)?", path)
+        if found and method == "POST":
+            act = self.chargebacks.close if found.group(2) else self.chargebacks.update
             return act(params, found.group(1))
         found = re.fullmatch(rf"/v1/({'|'.join(self._stores)})/([^/]+)", path)
         if found and method == "GET":
