@@ -301,7 +301,8 @@ ROUTES: dict[str, Operation] = {
         "Cancel the customer's product, as the agent", 201, "product", request="cancellation",
         errors={404: NO_PRODUCT, 409: CANCEL}),
     "POST /webhooks/stripe": Operation(
-        "Stripe's signed payment results, refunds and disputes", 200, "payment-webhook-result",
+        "Stripe's signed payment results, refunds and chargebacks (each a dispute of the customer's)", 200,
+        "payment-webhook-result",
         body=PROVIDER_EVENT, headers=(STRIPE_SIGNATURE,),
         errors={503: NOT_CONFIGURED,
                 400: SIGNATURE, 409: "the payment kept changing while the event was applied: Stripe delivers again"}),
@@ -333,7 +334,9 @@ ROUTES: dict[str, Operation] = {
         "Score a finished contact 0-10", 200, "contact", request="contact-feedback",
         errors={404: NO_CONTACT, 409: "the contact is not finished (contact_not_finished)"}),
     # ------------------------------------------------------------ disputes
-    "GET /me/disputes": Operation("The customer's disputes, newest first", 200, "dispute-list"),
+    "GET /me/disputes": Operation(
+        "The customer's disputes, newest first: those they filed, and payments their bank disputes (chargebacks, "
+        "source provider: the bank decides)", 200, "dispute-list"),
     "POST /me/disputes": Operation(
         "Dispute an invoice line, a payment or a usage record: what of it is unpaid goes on hold at once and the "
         "assessment starts (the same dispute sent again answers the dispute filed)", 201, "dispute",
@@ -344,7 +347,9 @@ ROUTES: dict[str, Operation] = {
                      "payment (payment_not_received), or the amount is more than the transaction "
                      "(amount_above_transaction, nothing_to_dispute)",
                 409: "the invoice is cancelled (invoice_void), the transaction is disputed already in other words "
-                     "(dispute_open) or decided (dispute_decided: appeal instead), or the invoice kept changing"}),
+                     "(dispute_open) or decided (dispute_decided: appeal instead), the customer's bank disputes the "
+                     "payment already (payment_charged_back: that dispute is in the list), or the invoice kept "
+                     "changing"}),
     "GET /me/disputes/{dispute_id}": Operation(
         "One dispute: every step, the assessment's findings, the decision and its reasons, the expected decision "
         "date, and whether it can be appealed or where to go next", 200, "dispute", errors={404: NO_DISPUTE}),
@@ -370,11 +375,14 @@ ROUTES: dict[str, Operation] = {
     # ------------------------------------------------------------ the agents' desk
     "GET /agent/disputes": Operation(
         "Disputes of a status (those waiting for a person by default), soonest deadline first", 200,
-        "dispute-queue", query=(Param("status", "assessing, with_staff, upheld or rejected",
-                                      {"enum": ["assessing", "with_staff", "upheld", "rejected"]}), LIMIT),
+        "dispute-queue", query=(Param("status", "assessing, with_staff, upheld or rejected; chargebacks: with_provider "
+                                      "(the payer's bank decides), won or lost",
+                                      {"enum": ["assessing", "with_staff", "upheld", "rejected", "with_provider", "won",
+                                                "lost"]}), LIMIT),
         errors={400: "no such status (status_unknown), or limit is not a whole number from 1 to 100"}),
     "GET /agent/disputes/{dispute_id}": Operation(
-        "A dispute as staff see it: the assessment and its evidence, who decided and the deadline", 200,
+        "A dispute as staff see it: the assessment and its evidence, who decided and the deadline; a chargeback's "
+        "dispute at the payment provider and how we answered it", 200,
         "staff-dispute", errors={404: NO_DISPUTE}),
     "POST /agent/disputes/{dispute_id}/decision": Operation(
         "Decide a dispute that waits for a person: upheld (all or part) or rejected, with reasons the customer "

@@ -94,6 +94,7 @@ def _payment_view(payment: Payment) -> dict[str, Any]:
     return {"payment_id": payment.payment_id, "status": payment.status.lower(), "method": payment.method,
             "amount_cents": int(payment.amount_cents), "received_cents": int(payment.received_cents),
             "refunded_cents": int(payment.refunded_cents), "disputed_cents": int(payment.disputed_cents),
+            "reinstated_cents": int(payment.reinstated_cents),
             "last_error": payment.last_error, "created_at": payment.created_at, "updated_at": payment.updated_at}
 
 

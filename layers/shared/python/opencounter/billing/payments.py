@@ -3,7 +3,9 @@
 Each webhook event is applied in one transaction with its receipt, so a duplicate delivery
 (sequential or concurrent) has no second effect. Payments keep the provider's running totals
 and only move them forward, so events arriving late or out of order change nothing they should
-not; every movement of money is booked in the ledger under an id that names it."""
+not; every movement of money is booked in the ledger under an id that names it. A chargeback
+(the payer's bank disputing a payment) is also a dispute of the customer's (disputes.chargebacks),
+filed and moved on in the same transaction as the money it moves."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from opencounter.core.receipts import receipt
 from opencounter.core.settings import settings
 from opencounter.core.table import customer_key
 from opencounter.core.validation import validate_request
+from opencounter.disputes import chargebacks
 from opencounter.ports import payments as provider
 from opencounter.pricing.money import MIN_CHARGE_CENTS
 
@@ -142,7 +145,8 @@ def _ours(invoice: Invoice, update: provider.PaymentUpdate) -> Payment | None:
 
 def apply_payment_update(update: provider.PaymentUpdate) -> str:
     """Apply one webhook event: "applied", "no_change", "duplicate" (processed before) or
-    "not_ours" (a payment this system did not start, or for another amount)."""
+    "not_ours" (a payment this system did not start, or for another amount). A chargeback's
+    event also files or moves on the dispute it is, in the same transaction."""
     if not update.customer_id or not update.invoice_id:
         return "not_ours"
     for _ in range(APPLY_ATTEMPTS):
@@ -155,7 +159,13 @@ def apply_payment_update(update: provider.PaymentUpdate) -> str:
         if payment is None:
             return "not_ours"
         writes, events, outcome = _reconcile(invoice, payment, update)
-        if adopting and invoice.pending_payment is None and not any(w.model is invoice for w in writes):
+        held_before = int(invoice.held_cents)
+        if update.chargeback is not None:
+            filed, filed_events = chargebacks.follow(invoice, payment, update.chargeback)
+            if filed:
+                writes, events, outcome = writes + filed, events + filed_events, "applied"
+        invoice_changed = bool(adopting and invoice.pending_payment is None) or int(invoice.held_cents) != held_before
+        if invoice_changed and not any(w.model is invoice for w in writes):
             writes.append(Write(invoice, conflict="the invoice changed meanwhile"))
         receipt_write = receipt("stripe", update.event_id, event_type=update.event_type, outcome=outcome,
                                 kept=RECEIPT_RETENTION, conflict="event processed already")
@@ -164,10 +174,11 @@ def apply_payment_update(update: provider.PaymentUpdate) -> str:
         except WriteConflict as conflict:
             if conflict.write is receipt_write:
                 return "duplicate"
+            continue  # the payment, its invoice or its dispute changed meanwhile: read them again
         except Conflict:
-            continue  # the payment or its invoice changed meanwhile: read both again
-        kept = int(payment.received_cents) - int(payment.refunded_cents) - int(payment.disputed_cents)
-        if invoice.status == "VOID" and kept > 0:
+            continue
+        kept = payment.kept_cents()
+        if invoice.status == "VOID" and kept > 0 and update.chargeback is None:
             # money for a cancelled invoice (paid while a sign-up was being undone) goes back
             provider.refund(payment.payment_id, kept, reason_key="invoice-void")
         return outcome
@@ -178,10 +189,12 @@ def _reconcile(invoice: Invoice, payment: Payment, update: provider.PaymentUpdat
         list[Write], list[DomainEvent], str]:
     """The writes and events that bring our payment and invoice up to what the provider says."""
     customer_id, pi = invoice.customer_id, payment.payment_id
-    before = (int(payment.received_cents), int(payment.refunded_cents), int(payment.disputed_cents))
+    before = (int(payment.received_cents), int(payment.refunded_cents), int(payment.disputed_cents),
+              int(payment.reinstated_cents))
     received = max(before[0], update.received_cents or 0)
     refunded = max(before[1], update.refunded_cents or 0)
     disputed = max(before[2], update.disputed_cents or 0)
+    reinstated = max(before[3], update.reinstated_cents or 0)
     writes: list[Write] = []
     events: list[DomainEvent] = []
 
@@ -210,16 +223,21 @@ def _reconcile(invoice: Invoice, payment: Payment, update: provider.PaymentUpdat
                                                               (ledger.RECEIVABLE, now_total - then_total)]))
             extra = {"reason": update.message or "disputed"} if kind == "disputed" else {}
             event(detail_type, amount_cents=now_total - then_total, **extra)
-    changed = (received, refunded, disputed) != before or status != payment.status or bool(events)
+    if reinstated > before[3]:  # a chargeback decided for the business: the money is back
+        writes.append(ledger.posting(customer_id, f"{pi}:reinstated:{reinstated}", "payment_reinstated",
+                                     invoice.invoice_id, [(ledger.PAYMENT_PROVIDER, reinstated - before[3]),
+                                                          (ledger.RECEIVABLE, -(reinstated - before[3]))]))
+        event("PaymentReinstated", amount_cents=reinstated - before[3])
+    changed = (received, refunded, disputed, reinstated) != before or status != payment.status or bool(events)
     if not changed:
         return [], [], "no_change"
     payment.status, payment.received_cents = status, received
-    payment.refunded_cents, payment.disputed_cents = refunded, disputed
+    payment.refunded_cents, payment.disputed_cents, payment.reinstated_cents = refunded, disputed, reinstated
     payment.method = update.method or payment.method
     payment.updated_at = isoformat(utcnow())
     writes.append(Write(payment, conflict="the payment changed meanwhile"))
-    writes += _settle_invoice(invoice, received - before[0] - (refunded - before[1]) - (disputed - before[2]),
-                              pi if status in ("SUCCEEDED", "CANCELED") else None, events)
+    net = received - before[0] - (refunded - before[1]) - (disputed - before[2]) + (reinstated - before[3])
+    writes += _settle_invoice(invoice, net, pi if status in ("SUCCEEDED", "CANCELED") else None, events)
     return writes, events, "applied"
 
 
@@ -250,7 +268,7 @@ def refund_everything(customer_id: str, invoice_ids: set[str], reason_key: str) 
     webhooks and are booked then). Returns what was asked, for the record."""
     asked = []
     for payment in Payment.query(customer_key(customer_id), Payment.SK.startswith(Payment.SK_PREFIX)):
-        left = int(payment.received_cents) - int(payment.refunded_cents) - int(payment.disputed_cents)
+        left = payment.kept_cents()
         if payment.invoice_id in invoice_ids and left > 0:
             provider.refund(payment.payment_id, left, reason_key=reason_key)
             asked.append(f"payment {payment.payment_id} of {left} cents refunded")

@@ -136,7 +136,10 @@ class Payment(Item, discriminator="Payment"):
     method = UnicodeAttribute(null=True)
     received_cents = NumberAttribute(default=0)
     refunded_cents = NumberAttribute(default=0)
+    #: what the payer's bank took back (a chargeback), and what of that came back when the
+    #: business won the chargeback
     disputed_cents = NumberAttribute(default=0)
+    reinstated_cents = NumberAttribute(default=0)
     last_error = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -145,6 +148,11 @@ class Payment(Item, discriminator="Payment"):
     @classmethod
     def keys(cls, customer_id: str, payment_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"{cls.SK_PREFIX}{payment_id}"
+
+    def kept_cents(self) -> int:
+        """What of the payment the business holds now: received, less what went back to the payer."""
+        return int(self.received_cents) - int(self.refunded_cents) - int(self.disputed_cents) + \
+            int(self.reinstated_cents)
 
 
 class CreditNote(Item, discriminator="CreditNote"):

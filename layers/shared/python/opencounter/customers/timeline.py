@@ -35,6 +35,7 @@ TITLES = {
     "PaymentFailed": "Payment did not go through",
     "PaymentRefunded": "Payment refunded",
     "PaymentDisputed": "Payment disputed by your bank",
+    "PaymentReinstated": "The amount your bank disputed was paid to us again",
     "InvoiceVoided": "Invoice cancelled",
     "PaymentArrangementAgreed": "Payment arrangement agreed",
     "ProductPlanChanged": "Plan changed",
@@ -50,6 +51,8 @@ TITLES = {
     "DisputeDecisionTaken": "A decision was taken on your dispute",
     "DisputeDecided": "Your dispute is decided",
     "DisputeAppealed": "We received your appeal",
+    "ChargebackFiled": "Your bank disputes a payment; the amount is on hold until the bank decides",
+    "ChargebackDecided": "Your bank decided on the disputed payment",
 }
 
 

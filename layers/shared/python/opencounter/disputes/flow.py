@@ -92,6 +92,7 @@ def facts_of(dispute: Dispute) -> rules.Facts:
     today = business_today()
     payments = [{"payment_id": p.payment_id, "received_cents": int(p.received_cents),
                  "refunded_cents": int(p.refunded_cents), "disputed_cents": int(p.disputed_cents),
+                 "reinstated_cents": int(p.reinstated_cents),
                  "created_at": p.created_at}
                 for p in items if isinstance(p, Payment) and invoice and p.invoice_id == invoice.invoice_id]
     year_ago = isoformat(utcnow() - timedelta(days=rules.TRUST_WINDOW_DAYS))
@@ -310,7 +311,7 @@ def _refund(dispute: Dispute) -> None:
     if dispute.subject["kind"] == "payment":
         payments = [p for p in payments if p.payment_id == dispute.subject["payment_id"]]
     for payment in sorted(payments, key=lambda p: p.created_at, reverse=True):
-        kept = int(payment.received_cents) - int(payment.refunded_cents) - int(payment.disputed_cents)
+        kept = payment.kept_cents()
         part = min(left, kept)
         if part > 0:
             provider.refund(payment.payment_id, part, reason_key=f"dispute-{dispute.dispute_id}-{int(dispute.round)}")

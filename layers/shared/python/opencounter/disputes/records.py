@@ -30,10 +30,14 @@ class Dispute(Item, discriminator="Dispute"):
     amount_cents = NumberAttribute()
     #: what was put on hold on the invoice (what of the amount was still unpaid)
     held_cents = NumberAttribute(default=0)
-    #: ASSESSING | WITH_STAFF | UPHELD | REJECTED
+    #: ASSESSING | WITH_STAFF | UPHELD | REJECTED; a chargeback: WITH_PROVIDER (the payer's bank
+    #: decides) | WON (the payment stands) | LOST (the bank gave the money back to the payer)
     status = UnicodeAttribute()
     #: "customer" (the portal, staff on their behalf) or "provider" (a chargeback)
     source = UnicodeAttribute(default="customer")
+    #: a chargeback: {"dispute_id" (the provider's), "status", "reason", "evidence_due_by",
+    #: "evidence_submissions"} as last reported, and "evidence": the fields the business submitted
+    provider = JSONAttribute(null=True)
     filed_at = UnicodeAttribute()
     filed_channel = UnicodeAttribute()
     expected_decision_on = UnicodeAttribute()

@@ -29,7 +29,10 @@ EXTERNAL_ROUTE = {"name": "De Geschillencommissie", "url": "https://www.degeschi
 #: who the customer disputes with, as the file names it
 COMPANY = "OpenCounter"
 OPEN = ("ASSESSING", "WITH_STAFF")
-STATUSES = ("ASSESSING", "WITH_STAFF", "UPHELD", "REJECTED")
+#: a chargeback (source "provider"): the payer's bank decides, then the payment stands (WON) or
+#: the bank gave the money back (LOST)
+WITH_PROVIDER = "WITH_PROVIDER"
+STATUSES = ("ASSESSING", "WITH_STAFF", "UPHELD", "REJECTED", WITH_PROVIDER, "WON", "LOST")
 
 
 def dispute_id_for(customer_id: str, basis: str) -> str:
@@ -50,7 +53,7 @@ def dispute_view(dispute: Dispute, *, for_staff: bool = False) -> dict[str, Any]
         "dispute_id": dispute.dispute_id, "status": status, "source": dispute.source,
         "transaction": dispute.subject, "invoice_id": dispute.invoice_id, "reason": dispute.reason,
         "explanation": dispute.explanation, "amount_cents": int(dispute.amount_cents),
-        "held_cents": int(dispute.held_cents) if dispute.status in OPEN else 0,
+        "held_cents": int(dispute.held_cents) if dispute.status in (*OPEN, WITH_PROVIDER) else 0,
         "filed_at": dispute.filed_at, "expected_decision_on": dispute.expected_decision_on,
         "round": int(dispute.round), "escalated": bool(dispute.escalated),
         "steps": dispute.steps, "assessment": dispute.assessment or [],
@@ -66,8 +69,17 @@ def dispute_view(dispute: Dispute, *, for_staff: bool = False) -> dict[str, Any]
     if for_staff:
         view.update(customer_id=dispute.customer_id, staff_deadline=dispute.staff_deadline,
                     pending_decision=_decision_view(decision, True) if decision and status in
-                    ("assessing", "with_staff") else None)
+                    ("assessing", "with_staff") else None, chargeback=_chargeback_view(dispute.provider))
     return view
+
+
+def _chargeback_view(known: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not known:
+        return None
+    return {"provider_dispute_id": known["dispute_id"], "status": known["status"], "reason": known["reason"],
+            "evidence_due_by": known.get("evidence_due_by"),
+            "evidence_submissions": int(known.get("evidence_submissions") or 0),
+            "answer": known.get("answer"), "evidence": list(known.get("evidence") or [])}
 
 
 def _decision_view(decision: dict[str, Any], for_staff: bool) -> dict[str, Any]:
@@ -195,6 +207,9 @@ def _transaction(customer_id: str, items: list[Item], transaction: dict[str, Any
         if int(payment.received_cents) <= 0:
             raise InvalidInput("transaction.payment_id: no money was taken for this payment",
                                field="transaction.payment_id", reason="payment_not_received")
+        if int(payment.disputed_cents) > 0:
+            raise Conflict("transaction.payment_id: your bank disputes this payment already; follow that dispute",
+                           field="transaction.payment_id", reason="payment_charged_back")
         invoice = invoices[payment.invoice_id]
         subject = {"kind": "payment", "invoice_id": invoice.invoice_id, "payment_id": payment.payment_id,
                    "amount_cents": int(payment.received_cents)}

@@ -1,12 +1,15 @@
-"""Payments port: Stripe PaymentIntents (iDEAL and cards), refunds, and the signed webhooks that
-report what became of them. Every call that creates something carries an idempotency key, so a
-retried call never charges or refunds twice."""
+"""Payments port: Stripe PaymentIntents (iDEAL and cards), refunds, chargebacks (Stripe's
+Disputes: answered with evidence, or accepted), and the signed webhooks that report what became
+of them. Every call that creates or submits something carries an idempotency key, so a retried
+call never charges, refunds or submits twice."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from opencounter.core.clock import isoformat
 from opencounter.core.settings import settings
 from opencounter.ports.stripe_api import stripe_client, verified_event
 
@@ -28,6 +31,49 @@ class Checkout:
     next_action: dict | None
 
 
+#: the events of a chargeback; each carries the Dispute as it is then, which is all that is read
+DISPUTE_EVENTS = ("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+                  "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated")
+#: a chargeback the business can still answer with evidence
+ANSWERABLE = ("needs_response", "warning_needs_response")
+#: how far a chargeback has come: answerable, with the bank, decided (it only moves forward)
+STAGES = {"warning_needs_response": 0, "needs_response": 0, "warning_under_review": 1, "under_review": 1,
+          "appeal_needs_response": 1, "appeal_under_review": 1, "won": 2, "lost": 2, "warning_closed": 2,
+          "prevented": 2}
+#: decided chargebacks: won (the payment stands: decided for the business, an inquiry closed or
+#: prevented) or lost (the payer's bank took the money back)
+OUTCOMES = {"won": "won", "warning_closed": "won", "prevented": "won", "lost": "lost"}
+
+
+@dataclass(frozen=True)
+class Chargeback:
+    """A payment disputed by the payer's bank, as the provider reports it now. The amounts are
+    what the dispute took from the business so far and what it gave back (running totals)."""
+
+    dispute_id: str
+    status: str
+    reason: str
+    amount_cents: int
+    withdrawn_cents: int
+    reinstated_cents: int
+    evidence_due_by: str | None
+    evidence_submissions: int
+
+    @property
+    def outcome(self) -> str | None:
+        """Won or lost once decided; None while the bank decides."""
+        return OUTCOMES.get(self.status)
+
+    @property
+    def stage(self) -> int:
+        return STAGES.get(self.status, 0)
+
+    @property
+    def answerable(self) -> bool:
+        """Evidence can still be submitted."""
+        return self.status in ANSWERABLE and self.evidence_submissions == 0
+
+
 @dataclass(frozen=True)
 class PaymentUpdate:
     """What a webhook event says about a payment. Amounts are the provider's running totals
@@ -42,11 +88,15 @@ class PaymentUpdate:
     received_cents: int | None = None
     refunded_cents: int | None = None
     disputed_cents: int | None = None
+    #: what a chargeback decided for the business gave back
+    reinstated_cents: int | None = None
     method: str | None = None
     message: str | None = None
     #: what the intent was made for: its amount, and the invoice's attempt it was made in
     amount_cents: int | None = None
     attempt: int | None = None
+    #: the chargeback an event of a dispute is about
+    chargeback: Chargeback | None = None
 
 
 def _checkout(intent: Any) -> Checkout:
@@ -90,6 +140,39 @@ def refund(payment_id: str, amount_cents: int, *, reason_key: str) -> str:
     return result.id
 
 
+def _chargeback(dispute: dict[str, Any]) -> Chargeback:
+    """A Stripe Dispute as a Chargeback: what moved is read from its balance transactions (an
+    inquiry, warning_*, moves nothing); an object without them (older API versions) took the
+    amount when made and gave it back when won."""
+    status, amount = str(dispute.get("status") or ""), int(dispute.get("amount") or 0)
+    moved = [int(t.get("amount") or 0) for t in dispute.get("balance_transactions") or [] if isinstance(t, dict)]
+    withdrawn, reinstated = -sum(a for a in moved if a < 0), sum(a for a in moved if a > 0)
+    if not moved and not status.startswith("warning_") and status != "prevented":
+        withdrawn, reinstated = amount, amount if status == "won" else 0
+    details = dispute.get("evidence_details") or {}
+    due_by = details.get("due_by")
+    return Chargeback(dispute["id"], status, str(dispute.get("reason") or "general"), amount, withdrawn, reinstated,
+                      isoformat(datetime.fromtimestamp(int(due_by), UTC)) if due_by else None,
+                      int(details.get("submission_count") or 0))
+
+
+def chargeback(dispute_id: str) -> Chargeback:
+    return _chargeback(stripe_client().v1.disputes.retrieve(dispute_id).to_dict())
+
+
+def submit_chargeback_evidence(dispute_id: str, evidence: dict[str, str], *, key: str) -> Chargeback:
+    """Submit the business's evidence to the payer's bank, once per key (Stripe takes one
+    submission); text fields as Stripe names them (customer_name, product_description, ...)."""
+    result = stripe_client().v1.disputes.update(dispute_id, params={"evidence": evidence, "submit": True},
+                                                options={"idempotency_key": key})
+    return _chargeback(result.to_dict())
+
+
+def accept_chargeback(dispute_id: str, *, key: str) -> Chargeback:
+    """Accept a chargeback: the payer's bank keeps the money, nothing is contested."""
+    return _chargeback(stripe_client().v1.disputes.close(dispute_id, options={"idempotency_key": key}).to_dict())
+
+
 def checkout_url(checkout: Checkout) -> str | None:
     """Where a browser completes the payment when no Stripe.js page of our own is used: the
     local cloud's test bank; in AWS the client confirms with Stripe.js and this is None."""
@@ -125,11 +208,13 @@ def payment_update(payload: bytes, signature: str | None) -> PaymentUpdate | Non
         return PaymentUpdate(event_id, kind, obj["payment_intent"], metadata.get("customer_id"),
                              metadata.get("invoice_id"), received_cents=int(obj.get("amount_captured") or 0),
                              refunded_cents=int(obj.get("amount_refunded") or 0), method=details.get("type"))
-    if kind == "charge.dispute.created":
+    if kind in DISPUTE_EVENTS and obj.get("payment_intent"):
         # a dispute does not carry the intent's metadata: ask the provider whose payment it is
         intent = stripe_client().v1.payment_intents.retrieve(obj["payment_intent"]).to_dict()
         metadata = intent.get("metadata") or {}
+        disputed = _chargeback(obj)
         return PaymentUpdate(event_id, kind, obj["payment_intent"], metadata.get("customer_id"),
-                             metadata.get("invoice_id"), disputed_cents=int(obj.get("amount") or 0),
-                             message=obj.get("reason"))
+                             metadata.get("invoice_id"), disputed_cents=disputed.withdrawn_cents,
+                             reinstated_cents=disputed.reinstated_cents, message=obj.get("reason"),
+                             chargeback=disputed)
     return None

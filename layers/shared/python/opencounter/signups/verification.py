@@ -189,7 +189,7 @@ def leftovers(signup_id: str) -> list[str]:
                   if isinstance(i, Invoice) and i.invoice_id in invoices and i.status != "VOID"]
         alive += [f"payment {p.payment_id} has {kept} cents not paid back" for p in items
                   if isinstance(p, Payment) and p.invoice_id in invoices
-                  and (kept := int(p.received_cents) - int(p.refunded_cents) - int(p.disputed_cents)) > 0]
+                  and (kept := p.kept_cents()) > 0]
         alive += [f"product {i.product_id} is {i.status}" for i in items
                   if isinstance(i, ProductHolding) and i.product_id == signup.product_id and i.status == "ACTIVE"]
         others = [i for i in items if isinstance(i, ProductHolding) and i.product_id != signup.product_id
