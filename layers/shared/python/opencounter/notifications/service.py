@@ -1,9 +1,9 @@
 """Telling customers what happened, on the channel they prefer: a new invoice, a payment that
-did not go through, a plan that fits their use better, the link to pay that staff sent. E-mail
-(SES), text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the
-customer proved is theirs (else the notice would tell a stranger about their invoices). A
-customer who prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp
-message is refused, gets an e-mail."""
+did not go through, a plan that fits their use better, the link to pay that staff sent, how a
+dispute or their bank's chargeback was decided. E-mail (SES), text messages (SNS) and WhatsApp
+templates are sent; the phone's two only to a number the customer proved is theirs (else the
+notice would tell a stranger about their invoices). A customer who prefers a channel that cannot
+carry a notice (post, the app), or whose WhatsApp message is refused, gets an e-mail."""
 
 from __future__ import annotations
 
@@ -107,6 +107,26 @@ def _dispute_decided(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                        "we based them on are in your account, where you can also appeal.")
 
 
+def _chargeback_decided(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    amount = euros(data["amount_cents"], lang)
+    if lang == "nl":
+        if data["outcome"] == "won":
+            return "Uw bank besliste: de betaling blijft staan", (
+                f"Uw bank betwistte uw betaling van {amount} voor factuur {data['invoice_id']} en besliste nu dat "
+                "die blijft staan. De factuur is betaald; u hoeft niets te doen.")
+        return "Uw bank gaf u het bedrag terug", (
+            f"Uw bank betwistte uw betaling van {amount} voor factuur {data['invoice_id']} en gaf u het bedrag terug. "
+            "Daarom staat de factuur weer open: betaal hem in uw account, of neem contact met ons op als u denkt dat "
+            "hij niet klopt.")
+    if data["outcome"] == "won":
+        return "Your bank decided: the payment stands", (
+            f"Your bank disputed your payment of {amount} for invoice {data['invoice_id']} and has now decided that "
+            "it stands. The invoice is paid; there is nothing you need to do.")
+    return "Your bank gave you the amount back", (
+        f"Your bank disputed your payment of {amount} for invoice {data['invoice_id']} and gave you the amount back. "
+        "So the invoice is due again: pay it in your account, or contact us if you think it is wrong.")
+
+
 #: how a message opens, per language
 GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
@@ -123,6 +143,8 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
                                                                  _day(d["expected_decision_on"], lang)]),
     "DisputeDecided": ("dispute_decided", lambda d, lang: [d["dispute_id"], d["outcome"],
                                                            euros(d["amount_cents"], lang)]),
+    "ChargebackDecided": ("chargeback_decided", lambda d, lang: [d["invoice_id"], d["outcome"],
+                                                                 euros(d["amount_cents"], lang)]),
 }
 
 MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
@@ -132,6 +154,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "PaymentLinkSent": _payment_link,
     "DisputeWithStaff": _dispute_with_staff,
     "DisputeDecided": _dispute_decided,
+    "ChargebackDecided": _chargeback_decided,
 }
 
 
