@@ -1,6 +1,7 @@
 // Disputes: disputing an invoice line, a payment or a usage record from where the customer sees it, following the
 // dispute step by step (what the rules found, the decision and why, when to expect it), appealing
-// once; staff see what waits for them, soonest deadline first, and decide.
+// once; staff see what waits for them, soonest deadline first, and decide. A payment the customer's
+// bank disputes (a chargeback) is a dispute too: the bank decides it, so it has no appeal.
 
 import { $, attempt, button, definitions, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
 import { at, day, euros, quantity } from "./format.js";
@@ -58,19 +59,28 @@ export function disputeForm(transaction, amountCents, reasons = REASONS) {
   return details;
 }
 
+const byBank = (d) => d.source === "provider";
+// what the bank's decision means for the customer, in words
+const BANK_NOTICE = { with_provider: "disputes.bank_decides", won: "disputes.bank_won", lost: "disputes.bank_lost" };
+
 function subject(d) {
+  if (byBank(d)) return t("disputes.a_chargeback", { invoice: d.invoice_id });
   const x = d.transaction;
   if (x.kind === "usage_record") return t("disputes.a_record", { what: quantity(x.quantity, x.unit), at: at(x.occurred_at) });
   return x.kind === "payment" ? t("disputes.a_payment", { invoice: d.invoice_id })
     : t("disputes.a_line", { line: x.description, invoice: d.invoice_id });
 }
 
+function expected(d) {
+  if (d.status === "with_provider") return t("disputes.bank_expected", { date: day(d.expected_decision_on) });
+  return d.status === "assessing" || d.status === "with_staff" ? t("disputes.expected", { date: day(d.expected_decision_on) })
+    : at(d.updated_at);
+}
+
 export function disputeRow(d, href) {
   const row = element("li", "", { className: "row" });
   row.dataset.dispute = d.dispute_id;
-  row.append(element("a", subject(d), { href }), statusBadge(d.status),
-    element("span", d.status === "assessing" || d.status === "with_staff" ? t("disputes.expected", { date: day(d.expected_decision_on) })
-      : at(d.updated_at), { className: "hint" }),
+  row.append(element("a", subject(d), { href }), statusBadge(d.status), element("span", expected(d), { className: "hint" }),
     element("span", euros(d.amount_cents), { className: "amount" }));
   return row;
 }
@@ -103,12 +113,21 @@ function stepText(s) {
 }
 
 function facts(d) {
-  const pairs = [[t("disputes.what"), subject(d)], [t("disputes.reason"), t(`disputes.reasons.${d.reason}`)],
-    [t("disputes.your_words"), d.explanation], [t("disputes.amount_disputed"), euros(d.amount_cents)],
-    [t("disputes.state"), statusBadge(d.status)]];
+  const pairs = byBank(d)
+    ? [[t("disputes.what"), subject(d)], [t("disputes.bank_reason"), t(`disputes.reasons.${d.reason}`)]]
+    : [[t("disputes.what"), subject(d)], [t("disputes.reason"), t(`disputes.reasons.${d.reason}`)],
+      [t("disputes.your_words"), d.explanation]];
+  pairs.push([t("disputes.amount_disputed"), euros(d.amount_cents)], [t("disputes.state"), statusBadge(d.status)]);
   if (d.held_cents) pairs.push([t("disputes.on_hold"), euros(d.held_cents)]);
   if (d.status === "assessing" || d.status === "with_staff") pairs.push([t("disputes.decision_by"), day(d.expected_decision_on)]);
+  if (d.status === "with_provider") pairs.push([t("disputes.bank_decision_by"), day(d.expected_decision_on)]);
   return definitions(pairs);
+}
+
+// a chargeback: who decides (the bank, not us), and what its decision means for the invoice
+function bankNotice(d) {
+  const key = byBank(d) && BANK_NOTICE[d.status];
+  return key ? [element("p", t(key), { className: `notice${d.status === "won" ? " ok" : ""}` })] : [];
 }
 
 function decisionBlock(d) {
@@ -133,8 +152,8 @@ export async function showDispute(disputeId) {
   const list = element("ul", "", { className: "plain" });
   list.append(...found.map(finding));
   const assessment = found.length ? [element("h2", t("disputes.assessment")), list] : [];
-  $("dispute-body").replaceChildren(element("h2", t("disputes.steps")), steps, ...assessment, ...decisionBlock(d),
-    ...nextSteps(d));
+  $("dispute-body").replaceChildren(...bankNotice(d), element("h2", t("disputes.steps")), steps, ...assessment,
+    ...decisionBlock(d), ...nextSteps(d));
   $("dispute-invoice").href = d.invoice_id ? `#/invoices/${encodeURIComponent(d.invoice_id)}` : "#/usage";
   $("dispute-invoice").textContent = t(d.invoice_id ? "disputes.back_invoice" : "disputes.back_usage");
   return d;
@@ -207,7 +226,7 @@ export async function showStaffDispute(disputeId) {
   const earlier = element("ul", "", { className: "plain" });
   earlier.append(...d.earlier_decisions.map((x) => item(t("disputes.earlier", { outcome: t(`disputes.status.${x.outcome}`),
     who: x.by.name || x.by.id || t("disputes.the_rules"), date: at(x.at) }))));
-  $("staff-dispute-body").replaceChildren(facts(d), customer, element("h2", t("disputes.assessment")), found,
+  $("staff-dispute-body").replaceChildren(facts(d), ...bankNotice(d), customer, element("h2", t("disputes.assessment")), found,
     ...(d.earlier_decisions.length ? [element("h2", t("disputes.earlier_title")), earlier] : []),
     ...(d.appeal ? [element("h2", t("disputes.appeal")), element("blockquote", d.appeal.explanation)] : []),
     ...decisionBlock(d), ...(d.status === "with_staff" && !d.pending_decision ? [decisionForm(d)] : []));

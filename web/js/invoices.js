@@ -79,7 +79,7 @@ function showNotes(invoice, mine) {
       const row = item(t("invoice.payment", { date: day(p.created_at),
         method: t(`methods.${p.method || "unknown"}`), amount: euros(p.amount_cents), status: t(`payments.${p.status}`) }));
       row.dataset.payment = p.payment_id;
-      if (mine && p.received_cents > 0) {
+      if (mine && p.received_cents > 0 && p.disputed_cents === 0) { // one the bank disputes is followed there
         row.append(disputeForm({ kind: "payment", payment_id: p.payment_id }, p.received_cents, ["charged_twice", "not_mine", "other"]));
       }
       return row;
