@@ -52,7 +52,7 @@ FORGERIES = ("wrong_secret", "stale", "missing", "tampered")
 def forged_delivery(event: dict[str, Any], kind: str, secret: str) -> tuple[bytes, dict[str, str]]:
     """(body, headers) of a delivery of `event` whose signature an endpoint with `secret` must
     refuse: signed with another secret, 301 s old (beyond the 300 s tolerance), unsigned, or
-    signed and then changed (the amount a hundredfold)."""
+    signed and then changed (the amount received, or a dispute's amount, a hundredfold)."""
     payload = json.dumps(event).encode()
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0"}
     if kind == "wrong_secret":
@@ -61,9 +61,9 @@ def forged_delivery(event: dict[str, Any], kind: str, secret: str) -> tuple[byte
         headers["Stripe-Signature"] = signature_header(payload, secret, timestamp=int(time.time()) - 301)
     elif kind == "tampered":
         headers["Stripe-Signature"] = signature_header(payload, secret)
-        amount = event["data"]["object"]["amount_received"]
-        changed = payload.replace(f'"amount_received": {amount}'.encode(),
-                                  f'"amount_received": {amount * 100}'.encode())
+        field = "amount_received" if "amount_received" in event["data"]["object"] else "amount"
+        amount = event["data"]["object"][field]
+        changed = payload.replace(f'"{field}": {amount}'.encode(), f'"{field}": {amount * 100}'.encode(), 1)
         if changed == payload:
             raise RuntimeError("the tampered payload is the same as the signed one")
         payload = changed
