@@ -100,3 +100,41 @@ def test_what_needs_a_person_is_on_hold_until_a_colleague_decides_at_the_desk(br
     browser.page("invoice")
     browser.wait(lambda d: "Gecrediteerd" in browser.text("#invoice-facts"))
     assert "Creditnota CN-" in browser.text("#invoice-notes")
+
+
+def test_a_payment_the_bank_disputes_reads_as_the_banks_dispute_without_an_appeal(browser: Browser, cloud, customer):
+    give_product(customer, "FIBRE-100")
+    invoice = bill(cloud, customer)
+    checkout = customer.post(f"/me/invoices/{invoice['invoice_id']}/payments", json={"method": "card"}).json()
+    cloud.stripe.complete_payment(checkout["payment_id"], method="card")
+    chargeback = cloud.stripe.dispute(checkout["payment_id"], reason="product_not_received")
+    cloud.stripe.wait_for_webhooks()
+    cloud.cloud.settle()
+    browser.sign_in(customer.email, "pw")
+
+    # The list shows the bank's dispute, with the bank to decide
+    browser.open("/#/disputes")
+    browser.page("disputes")
+    row = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#disputes [data-dispute]"))
+    assert f"Betaling voor factuur {invoice['invoice_id']}, betwist door uw bank" in row.text
+    assert "bij uw bank" in row.text and "de bank beslist meestal vóór" in row.text
+    row.find_element(By.TAG_NAME, "a").click()
+
+    # Its page says who decides, what happened, and offers no appeal
+    browser.page("dispute")
+    browser.wait(lambda d: "bij uw bank" in browser.text("#dispute-facts"))
+    facts = browser.text("#dispute-facts")
+    assert "Reden van uw bank" in facts and "Niet geleverd" in facts and "Uw toelichting" not in facts
+    body = browser.text("#dispute-body")
+    assert "Niet wij maar de bank beslist" in body
+    assert "Uw bank betwist de betaling" in body and "Wij stuurden de bank ons bewijs" in body
+    assert "Bezwaar maken" not in body
+    browser.check("dispute")
+
+    # When the bank gives the money back, the page says the invoice is due again
+    cloud.stripe.decide_dispute(chargeback["id"], "lost")
+    cloud.cloud.settle()
+    browser.driver.refresh()
+    browser.page("dispute")
+    browser.wait(lambda d: "teruggeboekt door uw bank" in browser.text("#dispute-facts"))
+    assert "Daarom staat de factuur weer open" in browser.text("#dispute-body")
