@@ -108,7 +108,6 @@ def test_a_payment_the_bank_disputes_reads_as_the_banks_dispute_without_an_appea
     checkout = customer.post(f"/me/invoices/{invoice['invoice_id']}/payments", json={"method": "card"}).json()
     cloud.stripe.complete_payment(checkout["payment_id"], method="card")
     chargeback = cloud.stripe.dispute(checkout["payment_id"], reason="product_not_received")
-    cloud.stripe.wait_for_webhooks()
     cloud.cloud.settle()
     browser.sign_in(customer.email, "pw")
 

@@ -62,11 +62,6 @@ def _chargebacks(customer) -> list[dict]:
     return [d for d in customer.get("/me/disputes").json()["items"] if d["source"] == "provider"]
 
 
-def _settled(cloud) -> None:
-    cloud.stripe.wait_for_webhooks()
-    cloud.cloud.settle()
-
-
 def _events_of(cloud, dispute: dict) -> dict[str, dict]:
     return {e["type"]: e for e in cloud.stripe.events.values() if e["data"]["object"].get("id") == dispute["id"]}
 
@@ -95,7 +90,7 @@ def test_a_chargeback_is_a_dispute_of_the_invoice_and_our_evidence_goes_to_the_b
     # When the customer's bank disputes the payment, and Stripe sends the dispute twice more
     dispute = cloud.stripe.dispute(paid["payment_id"], reason="fraudulent")
     assert set(cloud.stripe.redeliver(_events_of(cloud, dispute)["charge.dispute.created"]["id"], times=2)) == {200}
-    _settled(cloud)
+    cloud.cloud.settle()
 
     # Then the customer sees one dispute, by their bank, linked to the invoice and the payment
     [mine] = _chargebacks(customer)
@@ -138,14 +133,14 @@ def test_a_chargeback_is_a_dispute_of_the_invoice_and_our_evidence_goes_to_the_b
 def test_a_chargeback_won_books_the_money_back_once_and_the_invoice_is_paid_again(cloud, customer, paid):
     total = paid["total_cents"]
     dispute = cloud.stripe.dispute(paid["payment_id"])
-    _settled(cloud)
+    cloud.cloud.settle()
 
     # When the bank decides for us, and Stripe sends its decision twice
     cloud.stripe.decide_dispute(dispute["id"], "won")
     events = _events_of(cloud, dispute)
     for kind in ("charge.dispute.funds_reinstated", "charge.dispute.closed"):
         assert cloud.stripe.redeliver(events[kind]["id"]) == [200]
-    _settled(cloud)
+    cloud.cloud.settle()
 
     # Then the dispute says the payment stands, and the invoice is paid again
     [mine] = _chargebacks(customer)
@@ -165,10 +160,10 @@ def test_a_chargeback_won_books_the_money_back_once_and_the_invoice_is_paid_agai
 def test_a_chargeback_lost_leaves_the_invoice_due_again(cloud, customer, paid):
     total = paid["total_cents"]
     dispute = cloud.stripe.dispute(paid["payment_id"])
-    _settled(cloud)
+    cloud.cloud.settle()
 
     cloud.stripe.decide_dispute(dispute["id"], "lost")
-    _settled(cloud)
+    cloud.cloud.settle()
 
     [mine] = _chargebacks(customer)
     assert (mine["status"], mine["held_cents"]) == ("lost", 0)
@@ -189,7 +184,6 @@ def test_chargeback_events_out_of_order_and_again_have_one_effect_each(cloud, cu
         dispute = cloud.stripe.dispute(paid["payment_id"])
         stripe.StripeClient(STRIPE["secret_key"], base_addresses={"api": f"{cloud.url}{cloud.stripe.PREFIX}"}) \
             .v1.disputes.update(dispute["id"], params={"evidence": {"uncategorized_text": "Used all month."}})
-        cloud.stripe.wait_for_webhooks()
         cloud.stripe.decide_dispute(dispute["id"], "won")
     finally:
         cloud.stripe.webhooks = webhooks
@@ -198,7 +192,7 @@ def test_chargeback_events_out_of_order_and_again_have_one_effect_each(cloud, cu
     # When the decision arrives first
     for kind in ("charge.dispute.closed", "charge.dispute.funds_reinstated"):
         assert cloud.stripe.deliver(_endpoint(cloud), SECRET, events[kind]) == 200
-    _settled(cloud)
+    cloud.cloud.settle()
 
     # Then the dispute is filed already decided, with the evidence Stripe reports, and nothing more
     # goes to the bank; the money out and back is booked once each
@@ -214,7 +208,7 @@ def test_chargeback_events_out_of_order_and_again_have_one_effect_each(cloud, cu
     for kind in ("charge.dispute.updated", "charge.dispute.created", "charge.dispute.funds_withdrawn",
                  "charge.dispute.closed"):
         assert cloud.stripe.deliver(_endpoint(cloud), SECRET, events[kind]) == 200
-    _settled(cloud)
+    cloud.cloud.settle()
 
     # Then nothing changes but the receipts of the events not seen before
     assert {r["dynamodb"]["NewImage"]["entity"]["S"] for r in writes.since()} == {"ProviderEventReceipt"}
@@ -236,7 +230,7 @@ def test_a_chargeback_lost_before_it_was_heard_of_is_filed_lost_with_nothing_on_
 
     for kind in ("charge.dispute.closed", "charge.dispute.created", "charge.dispute.funds_withdrawn"):
         assert cloud.stripe.deliver(_endpoint(cloud), SECRET, events[kind]) == 200
-    _settled(cloud)
+    cloud.cloud.settle()
 
     [mine] = _chargebacks(customer)
     assert (mine["status"], mine["held_cents"]) == ("lost", 0)

@@ -341,7 +341,6 @@ def test_evidence_is_staged_then_submitted_once_and_the_dispute_is_then_under_re
     disputes = sandbox.client.v1.disputes
 
     staged = disputes.update(dispute["id"], params={"evidence": {"customer_name": "Ada Lovelace"}, "submit": False})
-    sandbox.standin.wait_for_webhooks()
 
     assert (staged.status, staged.evidence.customer_name) == ("needs_response", "Ada Lovelace")
     assert (staged.evidence_details.has_evidence, staged.evidence_details.submission_count) == (True, 0)
@@ -352,7 +351,6 @@ def test_evidence_is_staged_then_submitted_once_and_the_dispute_is_then_under_re
     key = {"idempotency_key": f"evidence-{dispute['id']}"}
     submitted = disputes.update(dispute["id"], params={"evidence": evidence}, options=key)
     again = disputes.update(dispute["id"], params={"evidence": evidence}, options=key)
-    sandbox.standin.wait_for_webhooks()
 
     assert (submitted.status, submitted.evidence_details.submission_count) == ("under_review", 1)
     assert again.last_response.headers["Idempotent-Replayed"] == "true"
@@ -407,7 +405,6 @@ def test_accepting_a_dispute_loses_it_once(sandbox):
     dispute = sandbox.standin.dispute(sandbox.paid(4200).id)
 
     accepted = sandbox.client.v1.disputes.close(dispute["id"])
-    sandbox.standin.wait_for_webhooks()
 
     assert accepted.status == "lost"
     assert sandbox.receiver.last("charge.dispute.closed", dispute["id"])["data"]["object"]["status"] == "lost"

@@ -18,8 +18,7 @@ browser back to return_url with payment_intent, payment_intent_client_secret and
 Tests pay with complete_payment(), dispute with dispute() (the payer's bank: created, funds
 withdrawn), let the bank decide with decide_dispute() and repeat an event with redeliver(). The
 business answers a dispute with POST /v1/disputes/{id} (evidence, submitted to the bank) or
-accepts it with POST /v1/disputes/{id}/close; those calls' events are sent once the answer is out
-(wait_for_webhooks() waits for them). An event's data.object is a copy of the object at that
-moment; the events of one call are delivered in order (Stripe does not promise that).
+accepts it with POST /v1/disputes/{id}/close. An event's data.object is a copy of the object at
+that moment; the events of one call are delivered in order (Stripe does not promise that).
 """
 

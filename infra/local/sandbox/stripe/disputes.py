@@ -5,9 +5,7 @@ bank) or accepts the dispute, and the bank decides: won (the funds reinstated) o
 Events as Stripe sends them: charge.dispute.created and charge.dispute.funds_withdrawn when the
 bank disputes, charge.dispute.updated when evidence is given, charge.dispute.funds_reinstated and
 charge.dispute.closed when the bank decides for the business, charge.dispute.closed alone when
-it decides for the payer or the business accepts. The events of an API call are sent once its
-answer is out, as Stripe sends them: the caller waiting for that answer is never held up by a
-webhook the call sets off (`idle()` waits until they are delivered)."""
+it decides for the payer or the business accepts."""
 
 from __future__ import annotations
 
@@ -50,8 +48,6 @@ class Disputes:
         self.webhooks, self._lock = webhooks, lock
         self.charges, self.intents = charges, intents
         self.disputes: dict[str, dict[str, Any]] = {}
-        self._sending = 0
-        self._sent = threading.Condition()
 
     # ------------------------------------------------------------ what the payer's bank does
 
@@ -147,9 +143,10 @@ class Disputes:
             dispute["metadata"].update({k: v for k, v in (params.get("metadata") or {}).items() if v})
             for key in [k for k, v in (params.get("metadata") or {}).items() if not v]:
                 dispute["metadata"].pop(key, None)
-            events = [self.webhooks.event("charge.dispute.updated", dispute)]
+            event = self.webhooks.event("charge.dispute.updated", dispute)
             response = json_response(dispute)
-        return self._sent_after(response, events)
+        self.webhooks.dispatch(event)
+        return response
 
     def close(self, params: dict[str, Any], dispute_id: str) -> Response:
         """POST /v1/disputes/{id}/close: the business accepts the dispute (it is lost)."""
@@ -160,9 +157,10 @@ class Disputes:
             if dispute["status"] not in ACCEPTED:
                 return error(400, f"This dispute is {dispute['status']} and can no longer be closed.")
             dispute["status"] = ACCEPTED[dispute["status"]]
-            events = [self.webhooks.event("charge.dispute.closed", dispute)]
+            event = self.webhooks.event("charge.dispute.closed", dispute)
             response = json_response(dispute)
-        return self._sent_after(response, events)
+        self.webhooks.dispatch(event)
+        return response
 
     @staticmethod
     def _refused_evidence(dispute: dict[str, Any], evidence: Any) -> Response | None:
@@ -181,26 +179,3 @@ class Disputes:
             return error(400, f"The combined character count of the text evidence cannot exceed "
                          f"{EVIDENCE_TEXT_LIMIT:,} characters.", param="evidence")
         return None
-
-    # ------------------------------------------------------------ sending after the answer
-
-    def _sent_after(self, response: Response, events: list[dict[str, Any]]) -> Response:
-        """The answer, with its events sent once the answer is out."""
-        with self._sent:
-            self._sending += 1
-
-        def send() -> None:
-            try:
-                self.webhooks.dispatch(*events)
-            finally:
-                with self._sent:
-                    self._sending -= 1
-                    self._sent.notify_all()
-        response.call_on_close(send)
-        return response
-
-    def idle(self, timeout: float = 30.0) -> None:
-        """Wait until the events of every API call answered so far are delivered."""
-        with self._sent:
-            if not self._sent.wait_for(lambda: self._sending == 0, timeout):
-                raise TimeoutError("the stand-in's dispute events were not delivered in time")

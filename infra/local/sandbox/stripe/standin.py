@@ -60,11 +60,6 @@ class StripeStandIn:
         """The bank decides a dispute: "won" (funds reinstated, then closed) or "lost" (closed)."""
         return self.chargebacks.decide(dispute_id, outcome)
 
-    def wait_for_webhooks(self, timeout: float = 30.0) -> None:
-        """Wait until the events of the API calls answered so far are delivered (a dispute's are
-        sent once the call's answer is out)."""
-        self.chargebacks.idle(timeout)
-
     def redeliver(self, event_id: str, *, times: int = 1) -> list[int]:
         return self.hooks.redeliver(event_id, times=times)
 
