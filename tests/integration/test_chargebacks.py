@@ -257,3 +257,26 @@ def test_a_forged_chargeback_event_is_refused_and_writes_nothing(cloud, customer
     assert writes.since() == []
     assert _chargebacks(customer) == [] and _invoice(customer, paid)["status"] == "paid"
     assert cloud.stripe.disputes[dispute["id"]]["evidence_details"]["submission_count"] == 0
+
+
+def test_a_chargeback_of_a_cancelled_invoice_is_accepted_not_contested(cloud, customer, paid):
+    from opencounter.billing.invoices import load_invoice
+    from opencounter.billing.payments import void_invoice
+    from opencounter.core.outbox import commit
+
+    # Given the paid invoice was cancelled (nothing is owed on it)
+    commit(*void_invoice(load_invoice(customer.customer_id, paid["invoice_id"]), "tests",
+                         actor={"type": "system", "id": "tests"}))
+
+    # When the customer's bank disputes the payment
+    dispute = cloud.stripe.dispute(paid["payment_id"])
+    cloud.cloud.settle()
+
+    # Then we accept it at Stripe instead of sending evidence, and the customer sees it so
+    at_stripe = cloud.stripe.disputes[dispute["id"]]
+    assert (at_stripe["status"], at_stripe["evidence_details"]["submission_count"]) == ("lost", 0)
+    [mine] = _chargebacks(customer)
+    assert mine["status"] == "lost" and [s["step"] for s in mine["steps"]] == ["charged_back", "accepted", "decided"]
+    assert _invoice(customer, paid)["status"] == "void"
+    assert _ledger(customer) == ["invoice_issued", "invoice_voided", "payment_disputed", "payment_received"]
+    assert _balances(customer)["receivable"] == 0

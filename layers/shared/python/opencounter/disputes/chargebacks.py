@@ -177,7 +177,7 @@ def _answered(customer_id: str, dispute_id: str, after: provider.Chargeback, ans
             known["status"] = after.status
         dispute.provider = known
         if not any(s["step"] == step for s in dispute.steps):
-            _step(dispute, step)
+            _answer_step(dispute, step)
         dispute.updated_at = isoformat(utcnow())
         try:
             commit([Write(dispute, conflict="the dispute changed meanwhile")], [])
@@ -185,6 +185,18 @@ def _answered(customer_id: str, dispute_id: str, after: provider.Chargeback, ans
         except Conflict:
             continue  # a webhook moved it on meanwhile: read it again
     raise Conflict("the dispute kept changing; try again", reason="busy_try_again")
+
+
+def _answer_step(dispute: Dispute, step: str) -> None:
+    """The answer as a step, before the bank's decision when that came in first (the decision the
+    answer set off may arrive while the answer is still being recorded)."""
+    now = isoformat(utcnow())
+    decided = next((n for n, s in enumerate(dispute.steps) if s["step"] == "decided"), None)
+    if decided is None:
+        _step(dispute, step)
+        return
+    at = min(now, dispute.steps[decided]["at"])
+    dispute.steps = [*dispute.steps[:decided], {"at": at, "step": step}, *dispute.steps[decided:]]
 
 
 def evidence_of(dispute: Dispute, invoice: Invoice, items: list[Item]) -> dict[str, str]:
