@@ -18,6 +18,7 @@ from infra.local.gateway import Gateway
 from infra.local.login import ManagedLogin
 from infra.local.sandbox.channels import PHONE_NUMBER_ID, ChannelSandbox
 from infra.local.sandbox.provider_apis import ProviderApis
+from infra.local.sandbox.s3_links import S3Links
 from infra.local.sandbox.senders import ChannelSenders
 from infra.local.sandbox.stripe.standin import StripeStandIn
 from infra.local.tokens import TokenIssuer
@@ -72,6 +73,8 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     url = f"http://127.0.0.1:{http.server_port}"
     stand_ins = {"PortalOrigin": url, "StripeApiBase": f"{url}{StripeStandIn.PREFIX}",
                  "MetaApiBase": f"{url}{ProviderApis.META_BASE}", "XApiBase": f"{url}{ProviderApis.X_BASE}",
+                 # the in-memory S3 is in this process: pre-signed links go to its stand-in, which the browser reaches
+                 "EvidenceUploadBase": f"{url}{S3Links.PREFIX}",
                  # no Stripe.js page of our own locally: payments are completed on the stand-in's test bank
                  "PaymentCheckoutUrl": f"{url}{StripeStandIn.PREFIX}/pay/{{payment_id}}"
                                        "?client_secret={client_secret}"}
@@ -109,8 +112,10 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
         store=lambda bucket, key, raw: s3.put_object(Bucket=bucket, Key=key, Body=raw),
         mail_bucket=r.physical["InboundMailBucket"], mail_prefix="mail/"))
     providers = ProviderApis(META["access_token"], X["access_token"])
+    s3_links = S3Links(s3, _signers, cloud.region)
     gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"), login=login,
-                      sandboxes={stripe.PREFIX: stripe, channels.PREFIX: channels, providers.PREFIX: providers})
+                      sandboxes={stripe.PREFIX: stripe, channels.PREFIX: channels, providers.PREFIX: providers,
+                                 s3_links.PREFIX: s3_links})
     stripe.add_webhook(f"{url}/webhooks/identity", STRIPE["identity_webhook_secret"], "identity.")
     stripe.add_webhook(f"{url}/webhooks/stripe", STRIPE["payments_webhook_secret"],
                        ("payment_intent.", "charge."))
@@ -118,6 +123,18 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     threading.Thread(target=http.serve_forever, name="api-gateway", daemon=True).start()
     servers.append(http)
     return Running(cloud, issuer, gateway, stripe, channels, providers, url, aws_url, servers)
+
+
+def _signers() -> dict[str, tuple[str, str | None]]:
+    """Whose pre-signed links the S3 stand-in takes: the credentials the functions sign with (in
+    this process, those of its environment, as in-memory AWS has them)."""
+    import botocore.session
+
+    credentials = botocore.session.Session().get_credentials()
+    if credentials is None:
+        return {}
+    frozen = credentials.get_frozen_credentials()
+    return {frozen.access_key: (frozen.secret_key, frozen.token)}
 
 
 class _Front:

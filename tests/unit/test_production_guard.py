@@ -1,6 +1,7 @@
 """In the production stage nothing answers from test data: the sandbox screening, address
-registry and credit bureau, a provider stand-in's address, a Stripe test-mode key all refuse
-to work (and a missing stage counts as production). In other stages they answer as before."""
+registry and credit bureau, a provider stand-in's address, the evidence store's stand-in, a
+Stripe test-mode key all refuse to work (and a missing stage counts as production). In other
+stages they answer as before."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from opencounter.core.settings import NotForProduction, settings
-from opencounter.ports import credit_bureau, screening, stripe_api
+from opencounter.ports import credit_bureau, evidence_store, screening, stripe_api
 from opencounter.ports.channels import meta, x
 
 SANDBOXES: dict[str, Any] = {
@@ -21,12 +22,15 @@ SANDBOXES: dict[str, Any] = {
     "Stripe stand-in": lambda: stripe_api.stripe_client(),
     "Meta stand-in": lambda: meta.graph_api(),
     "X stand-in": lambda: x.send_direct_message("123", "hallo"),
+    "evidence store stand-in": lambda: evidence_store.upload_form("incoming/c/d/e", "application/pdf", 100, 60),
 }
 ENVIRONMENT = {
     "Stripe test-mode key": {"secret_key": "sk_test_123"},
     "Stripe stand-in": {"secret_key": "sk_live_123", "STRIPE_API_BASE": "http://127.0.0.1:3000/stripe"},
     "Meta stand-in": {"META_API_BASE": "http://127.0.0.1:3000/meta"},
     "X stand-in": {"X_API_BASE": "http://127.0.0.1:3000/x"},
+    "evidence store stand-in": {"EVIDENCE_UPLOAD_BASE": "http://127.0.0.1:3000/sandbox/s3",
+                                "EVIDENCE_BUCKET": "opencounter-local-evidencebucket"},
 }
 
 
@@ -35,7 +39,8 @@ def stage(monkeypatch: pytest.MonkeyPatch, provider_secrets: Any) -> Iterator[An
     """The stage, the functions' variables (upper case) and the Stripe key in its secret."""
 
     def set_stage(value: str | None, **variables: str) -> None:
-        for name in ("STAGE", "STRIPE_API_BASE", "META_API_BASE", "X_API_BASE"):
+        for name in ("STAGE", "STRIPE_API_BASE", "META_API_BASE", "X_API_BASE", "EVIDENCE_UPLOAD_BASE",
+                     "EVIDENCE_BUCKET"):
             monkeypatch.delenv(name, raising=False)
         if value is not None:
             monkeypatch.setenv("STAGE", value)
@@ -59,7 +64,8 @@ def test_no_sandbox_answers_in_production(stage, sandbox, production):
         SANDBOXES[sandbox]()
 
 
-@pytest.mark.parametrize("sandbox", ["sanctions screening", "address registry", "credit bureau", "Meta stand-in"])
+@pytest.mark.parametrize("sandbox", ["sanctions screening", "address registry", "credit bureau", "Meta stand-in",
+                                     "evidence store stand-in"])
 def test_outside_production_the_sandboxes_answer_from_test_data(stage, sandbox):
     stage("dev", **ENVIRONMENT.get(sandbox, {}))
     assert SANDBOXES[sandbox]() is not None
@@ -68,3 +74,9 @@ def test_outside_production_the_sandboxes_answer_from_test_data(stage, sandbox):
 def test_a_live_key_at_stripe_itself_is_fine_in_production(stage):
     stage("prod", secret_key="sk_live_123")
     assert stripe_api.stripe_client() is not None
+
+
+def test_evidence_links_in_production_go_to_s3_itself(stage):
+    stage("prod", EVIDENCE_BUCKET="opencounter-prod-evidence")
+    form = evidence_store.upload_form("incoming/c/d/e", "application/pdf", 100, 60)
+    assert form["url"] == "https://opencounter-prod-evidence.s3.eu-west-1.amazonaws.com/"

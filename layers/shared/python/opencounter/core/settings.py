@@ -44,6 +44,10 @@ class Settings:
     service_address: str = ""
     inbound_mail_bucket: str = ""
     inbound_mail_prefix: str = "mail/"
+    #: the private bucket disputes' evidence files are uploaded to (pre-signed) and kept in
+    evidence_bucket: str = ""
+    #: empty in AWS (S3's own regional address); the local cloud points the pre-signed links at its stand-in
+    evidence_upload_base: str = ""
     signup_verification_arn: str = ""
     verification_wait_seconds: float = 3600.0
     stripe_api_base: str = ""
