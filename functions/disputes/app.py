@@ -1,7 +1,14 @@
 """Disputes (/me/disputes, /agent/disputes): a customer disputes an invoice line or a payment,
-follows the assessment and appeals a rejection once; staff list the disputes that wait for a
-person and decide them."""
+follows the assessment, sends evidence files and appeals a rejection once; staff list the
+disputes that wait for a person, read the evidence and decide them."""
 
+from opencounter.disputes.evidence import (
+    ask_upload,
+    check_upload,
+    customer_evidence_link,
+    evidence_dispute,
+    staff_evidence_link,
+)
 from opencounter.disputes.service import (
     appeal,
     decide,
@@ -49,6 +56,24 @@ def post_appeal(dispute_id: str) -> tuple[dict, int]:
     return dispute, 202
 
 
+@app.post("/me/disputes/<dispute_id>/evidence")
+def post_evidence(dispute_id: str) -> tuple[dict, int]:
+    dispute = evidence_dispute(me(app), dispute_id)  # theirs and open, before the body is read
+    return ask_upload(dispute, json_body(app)), 201
+
+
+@app.post("/me/disputes/<dispute_id>/evidence/<evidence_id>/check")
+def post_evidence_check(dispute_id: str, evidence_id: str) -> dict:
+    evidence = check_upload(me(app), dispute_id, evidence_id)
+    metrics.add_metric(name="DisputeEvidenceAccepted", unit="Count", value=1)
+    return evidence
+
+
+@app.get("/me/disputes/<dispute_id>/evidence/<evidence_id>")
+def get_evidence(dispute_id: str, evidence_id: str) -> dict:
+    return customer_evidence_link(me(app), dispute_id, evidence_id)
+
+
 @app.get("/agent/disputes")
 def get_staff_disputes() -> dict:
     return staff_queue(query_text(app, "status"), query_int(app, "limit", 50, 1, 100))
@@ -57,6 +82,11 @@ def get_staff_disputes() -> dict:
 @app.get("/agent/disputes/<dispute_id>")
 def get_staff_dispute(dispute_id: str) -> dict:
     return staff_dispute(dispute_id)
+
+
+@app.get("/agent/disputes/<dispute_id>/evidence/<evidence_id>")
+def get_staff_evidence(dispute_id: str, evidence_id: str) -> dict:
+    return staff_evidence_link(dispute_id, evidence_id)
 
 
 @app.post("/agent/disputes/<dispute_id>/decision")

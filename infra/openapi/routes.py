@@ -71,6 +71,7 @@ PATH_PARAMETERS = {
     "request_id": "a service request's id, R-XXXXXXXXXX",
     "signup_id": "a sign-up's id",
     "dispute_id": "a dispute's id, D-XXXXXXXXXXXX",
+    "evidence_id": "an evidence file's id, E-XXXXXXXXXXXX",
     "channel": "a contact channel",
 }
 #: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
@@ -107,6 +108,9 @@ NO_PRODUCT = "no such product of this customer (product_not_found)"
 NO_CONTACT = "no such contact (contact_not_found)"
 NO_REQUEST = "no such request of this customer (request_not_found)"
 NO_DISPUTE = "no such dispute (of this customer) (dispute_not_found)"
+NO_EVIDENCE = "no such dispute (of this customer) (dispute_not_found), or no such file of it (evidence_not_found)"
+EVIDENCE_LINK = ("A short-lived pre-signed GET of an accepted evidence file (5 minutes), saved under the file's own "
+                 "name")
 TIMELINE_PAGE = "limit is not a whole number from 1 to 100, or the cursor is not one this API gave out"
 CODE_TYPED = "the code is not the one sent (tries left in params)"
 CODE_STATE = ("no code was asked for, it expired, was used or tried too often (code_not_requested, code_expired, "
@@ -363,6 +367,28 @@ ROUTES: dict[str, Operation] = {
         request="dispute-appeal",
         errors={404: NO_DISPUTE, 409: "the dispute is not rejected, or was appealed already (appeal_not_possible), "
                                       "or changed meanwhile"}),
+    "POST /me/disputes/{dispute_id}/evidence": Operation(
+        "Ask to upload an evidence file (a PDF, JPEG or PNG of at most 10 MB) to an open dispute, or with an appeal: a "
+        "pre-signed POST straight to the evidence store, for that type and at most that size, for 10 minutes",
+        201, "evidence-upload-link", request="evidence-upload",
+        description="Upload the file to `upload.url` as multipart/form-data: every field of `upload.fields`, then the "
+                    "file as the last field, named `file`. Then ask for the check "
+                    "(`POST /me/disputes/{dispute_id}/evidence/{evidence_id}/check`). At most 5 files count per round "
+                    "(accepted ones and uploads under way).",
+        errors={503: NOT_CONFIGURED, 404: NO_DISPUTE,
+                409: "the dispute is decided for good (dispute_closed), 5 files of this round are there already "
+                     "(evidence_limit_reached), or the evidence kept changing"}),
+    "POST /me/disputes/{dispute_id}/evidence/{evidence_id}/check": Operation(
+        "Check an uploaded evidence file: its first bytes must be the type it claims, its size at most what was said. "
+        "Accepted, it is kept with the dispute; refused, it is deleted and the file shows why", 200, "evidence",
+        errors={503: NOT_CONFIGURED,
+                400: "the file is not the type it claims to be (evidence_not_as_claimed, naming content_type) or "
+                     "larger than said (evidence_too_large, naming size_bytes): deleted, and marked refused",
+                404: NO_EVIDENCE,
+                409: "nothing was uploaded for it (evidence_not_received), or the evidence kept changing"}),
+    "GET /me/disputes/{dispute_id}/evidence/{evidence_id}": Operation(
+        EVIDENCE_LINK, 200, "evidence-download",
+        errors={503: NOT_CONFIGURED, 404: NO_EVIDENCE, 409: "the file is not accepted (evidence_not_accepted)"}),
     "GET /me/requests": Operation("The customer's requests, last changed first", 200, "request-list"),
     "POST /me/requests": Operation(
         "Start a request; its resume code continues it anywhere", 201, "request-started", request="service-request",
@@ -384,6 +410,9 @@ ROUTES: dict[str, Operation] = {
         "A dispute as staff see it: the assessment and its evidence, who decided and the deadline; a chargeback's "
         "dispute at the payment provider and how we answered it", 200,
         "staff-dispute", errors={404: NO_DISPUTE}),
+    "GET /agent/disputes/{dispute_id}/evidence/{evidence_id}": Operation(
+        EVIDENCE_LINK, 200, "evidence-download",
+        errors={503: NOT_CONFIGURED, 404: NO_EVIDENCE, 409: "the file is not accepted (evidence_not_accepted)"}),
     "POST /agent/disputes/{dispute_id}/decision": Operation(
         "Decide a dispute that waits for a person: upheld (all or part) or rejected, with reasons the customer "
         "reads; the workflow applies it", 202, "staff-dispute", request="dispute-decision",
@@ -504,7 +533,11 @@ LINKS: dict[str, list[Link]] = {
                                 "GET /me/requests/{request_id}", "POST /me/requests/{request_id}/steps"),
     "POST /me/disputes": _follow({"path.dispute_id": "$response.body#/dispute_id"},
                                  "GET /me/disputes/{dispute_id}", "GET /me/disputes/{dispute_id}/file",
-                                 "POST /me/disputes/{dispute_id}/appeal"),
+                                 "POST /me/disputes/{dispute_id}/appeal", "POST /me/disputes/{dispute_id}/evidence"),
+    "POST /me/disputes/{dispute_id}/evidence": _follow(
+        {"path.dispute_id": "$request.path.dispute_id", "path.evidence_id": "$response.body#/evidence/evidence_id"},
+        "POST /me/disputes/{dispute_id}/evidence/{evidence_id}/check",
+        "GET /me/disputes/{dispute_id}/evidence/{evidence_id}"),
     "GET /me/invoices": _follow({"path.invoice_id": "$response.body#/items/0/invoice_id"},
                                 "GET /me/invoices/{invoice_id}", "POST /me/invoices/{invoice_id}/payments",
                                 "POST /me/invoices/{invoice_id}/arrangement"),

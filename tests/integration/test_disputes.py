@@ -295,3 +295,193 @@ def test_a_crash_in_a_step_leaves_one_credit_note_and_one_refund(cloud, customer
     assert [r["amount"] for r in refunds] == [1200]
     assert after["status"] == "paid" and after["balance_cents"] == 0 and after["paid_cents"] == 4250 - 1200
     assert _ledger_sum(customer) == 0 and _receivable(customer) == 0
+
+
+# ------------------------------------------------------------------ evidence files
+
+#: a real, if empty, PDF document and a real 1x1 PNG image
+PDF = (b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n"
+       b"trailer <</Root 1 0 R>>\n%%EOF\n")
+
+
+def _png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) \
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+
+
+def _ask(customer, dispute: dict, name: str, content_type: str, size: int) -> requests.Response:
+    return customer.post(f"/me/disputes/{dispute['dispute_id']}/evidence",
+                         json={"file_name": name, "content_type": content_type, "size_bytes": size})
+
+
+def _upload(asked: dict, content: bytes, content_type: str | None = None, **fields: str) -> requests.Response:
+    """The browser's part: the signed form's fields, then the file, straight to the store."""
+    upload = asked["upload"]
+    return requests.post(upload["url"], data={**upload["fields"], **fields}, timeout=10,
+                         files={"file": (asked["evidence"]["name"], content,
+                                         content_type or asked["evidence"]["content_type"])})
+
+
+def _check(customer, dispute: dict, asked: dict) -> requests.Response:
+    return customer.post(f"/me/disputes/{dispute['dispute_id']}/evidence/{asked['evidence']['evidence_id']}/check")
+
+
+def _stored(cloud, dispute: dict) -> list[str]:
+    """The keys of the dispute's files in the evidence bucket, wherever they are."""
+    s3, bucket = cloud.cloud.client("s3"), cloud.cloud.resolver.physical["EvidenceBucket"]
+    listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    return sorted(o["Key"] for o in listed if f"/{dispute['dispute_id']}/" in o["Key"])
+
+
+def test_a_pdf_sent_as_evidence_goes_straight_to_the_store_is_checked_and_staff_download_the_same_bytes(
+        cloud, customer, invoice, agent, monkeypatch):
+    dispute = _read(customer, _dispute(customer, invoice, "not_delivered"))
+    assert dispute["status"] == "with_staff" and dispute["evidence"] == []
+
+    asked = _ask(customer, dispute, "bon monteur.pdf", "application/pdf", len(PDF))
+    assert asked.status_code == 201, asked.text
+    link = asked.json()
+    assert link["evidence"]["status"] == "pending" and link["evidence"]["round"] == 1
+    # the form is signed for exactly this type and at most this size, under the dispute's own key
+    assert link["upload"]["fields"]["Content-Type"] == "application/pdf"
+    assert link["upload"]["fields"]["key"].startswith(f"incoming/{customer.customer_id}/{dispute['dispute_id']}/")
+    assert _upload(link, PDF).status_code == 204
+    checked = _check(customer, dispute, link)
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["status"] == "accepted" and checked.json()["size_bytes"] == len(PDF)
+    # kept with the dispute, nothing left where uploads land; the view names no place it is kept
+    evidence_id = link["evidence"]["evidence_id"]
+    assert _stored(cloud, dispute) == [f"evidence/{customer.customer_id}/{dispute['dispute_id']}/{evidence_id}"]
+    [listed] = _read(customer, dispute)["evidence"]
+    assert (listed["name"], listed["content_type"], listed["status"]) == ("bon monteur.pdf", "application/pdf",
+                                                                          "accepted")
+    assert listed["uploaded_at"] and "key" not in str(listed)
+    # checking again answers the same
+    assert _check(customer, dispute, link).json() == checked.json()
+
+    # Staff see it with the dispute and download exactly what was sent, under its own name
+    staff_view = agent.get(f"/agent/disputes/{dispute['dispute_id']}").json()
+    assert [e["evidence_id"] for e in staff_view["evidence"]] == [evidence_id]
+    download = agent.get(f"/agent/disputes/{dispute['dispute_id']}/evidence/{evidence_id}")
+    assert download.status_code == 200, download.text
+    got = requests.get(download.json()["url"], timeout=10)
+    assert got.status_code == 200 and got.content == PDF
+    assert got.headers["Content-Type"] == "application/pdf"
+    assert 'filename="bon monteur.pdf"' in got.headers["Content-Disposition"]
+    # and so does the customer; a link whose signature was tampered with is refused
+    mine = customer.get(f"/me/disputes/{dispute['dispute_id']}/evidence/{evidence_id}").json()
+    assert requests.get(mine["url"], timeout=10).content == PDF
+    assert requests.get(mine["url"].replace("evidence/", "incoming/", 1), timeout=10).status_code == 403
+    # a download link lasts minutes
+    monkeypatch.setattr("opencounter.disputes.evidence.DOWNLOAD_SECONDS", 1)
+    brief = customer.get(f"/me/disputes/{dispute['dispute_id']}/evidence/{evidence_id}").json()
+    time.sleep(2)
+    expired = requests.get(brief["url"], timeout=10)
+    assert expired.status_code == 403 and b"Request has expired" in expired.content
+
+
+def test_a_png_sent_as_a_pdf_is_refused_deleted_and_the_customer_is_told_why(cloud, customer, invoice):
+    dispute = _read(customer, _dispute(customer, invoice, "not_delivered"))
+    png = _png()
+    link = _ask(customer, dispute, "factuur.pdf", "application/pdf", len(png)).json()
+    # the store takes it (it says it is a PDF), the check does not
+    assert _upload(link, png).status_code == 204
+    refused = _check(customer, dispute, link)
+    assert refused.status_code == 400 and refused.json()["field"] == "content_type"
+    assert refused.json()["reason"] == "evidence_not_as_claimed"
+    assert _stored(cloud, dispute) == []
+    [listed] = _read(customer, dispute)["evidence"]
+    assert (listed["status"], listed["refusal"]) == ("refused", "evidence_not_as_claimed")
+    assert customer.get(f"/me/disputes/{dispute['dispute_id']}/evidence/{listed['evidence_id']}").status_code == 409
+    # checking again tells the same, and a refused file leaves room for another
+    assert _check(customer, dispute, link).json()["reason"] == "evidence_not_as_claimed"
+    again = _ask(customer, dispute, "foto.png", "image/png", len(png)).json()
+    assert _upload(again, png).status_code == 204
+    assert _check(customer, dispute, again).json()["status"] == "accepted"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"file_name": "scan.pdf", "content_type": "application/pdf", "size_bytes": 10 * 1024 * 1024 + 1}, "size_bytes"),
+    ({"file_name": "scan.gif", "content_type": "image/gif", "size_bytes": 100}, "content_type"),
+    ({"file_name": " ", "content_type": "application/pdf", "size_bytes": 100}, "file_name"),
+    ({"file_name": "scan.pdf", "content_type": "application/pdf", "size_bytes": 0}, "size_bytes"),
+])
+def test_a_file_too_large_or_of_another_type_is_refused_naming_the_field_and_nothing_is_written(
+        cloud, customer, invoice, body, field):
+    dispute = _read(customer, _dispute(customer, invoice, "not_delivered"))
+    writes = TableWrites(cloud)
+    refused = customer.post(f"/me/disputes/{dispute['dispute_id']}/evidence", json=body)
+    assert refused.status_code == 400 and refused.json()["field"] == field
+    assert writes.since() == [] and _stored(cloud, dispute) == []
+
+
+def test_the_store_takes_no_more_than_was_said_nor_another_type_nor_a_link_that_expired(
+        cloud, customer, invoice, monkeypatch):
+    dispute = _read(customer, _dispute(customer, invoice, "not_delivered"))
+    link = _ask(customer, dispute, "groot.pdf", "application/pdf", 100).json()
+    too_large = _upload(link, PDF + b"\n" * 100)
+    assert too_large.status_code == 400 and b"<Code>EntityTooLarge</Code>" in too_large.content
+    other_type = _upload(link, PDF[:100], "image/png", **{"Content-Type": "image/png"})
+    assert other_type.status_code == 403 and b"Policy Condition failed" in other_type.content
+    forged = _upload(link, PDF[:100], key=f"evidence/{customer.customer_id}/{dispute['dispute_id']}/forged")
+    assert forged.status_code == 403
+    assert _stored(cloud, dispute) == []
+    not_there = _check(customer, dispute, link)
+    assert not_there.status_code == 409 and not_there.json()["reason"] == "evidence_not_received"
+
+    monkeypatch.setattr("opencounter.disputes.evidence.UPLOAD_SECONDS", 1)
+    late = _ask(customer, dispute, "laat.pdf", "application/pdf", len(PDF)).json()
+    time.sleep(2)
+    expired = _upload(late, PDF)
+    assert expired.status_code == 403 and b"Policy expired" in expired.content
+    assert _stored(cloud, dispute) == []
+
+
+def test_nobody_sends_evidence_to_another_customers_dispute_nor_reads_it(cloud, customer, other_customer, invoice):
+    dispute = _read(customer, _dispute(customer, invoice, "not_delivered"))
+    link = _ask(customer, dispute, "bon.pdf", "application/pdf", len(PDF)).json()
+    assert _upload(link, PDF).status_code == 204 and _check(customer, dispute, link).status_code == 200
+    evidence_id = link["evidence"]["evidence_id"]
+    writes = TableWrites(cloud)
+    assert _ask(other_customer, dispute, "ook.pdf", "application/pdf", 10).status_code == 404
+    assert other_customer.post(f"/me/disputes/{dispute['dispute_id']}/evidence", data="not json").status_code == 404
+    assert _check(other_customer, dispute, link).status_code == 404
+    assert other_customer.get(f"/me/disputes/{dispute['dispute_id']}/evidence/{evidence_id}").status_code == 404
+    assert writes.since() == []
+
+
+def test_a_dispute_decided_for_good_takes_no_evidence_and_a_rejected_one_takes_it_for_the_appeal(
+        cloud, customer, invoice):
+    # Upheld on trust: decided for good
+    small = _read(customer, _dispute(customer, invoice, "not_mine", amount_cents=1000))
+    assert small["status"] == "upheld"
+    writes = TableWrites(cloud)
+    closed = _ask(customer, small, "bon.pdf", "application/pdf", len(PDF))
+    assert closed.status_code == 409 and closed.json()["reason"] == "dispute_closed"
+    assert writes.since() == []
+
+    # Rejected by the rules, and appealable: the file is for the appeal
+    rejected = _read(customer, _dispute(customer, bill(cloud, customer, "2026-11"), "wrong_amount"))
+    assert rejected["status"] == "rejected" and rejected["actions"]["appeal"] is True
+    png = _png()
+    link = _ask(customer, rejected, "meterstand.png", "image/png", len(png)).json()
+    assert link["evidence"]["round"] == 2
+    assert _upload(link, png).status_code == 204 and _check(customer, rejected, link).status_code == 200
+    appealed = customer.post(f"/me/disputes/{rejected['dispute_id']}/appeal", json={"explanation": "Zie de foto."})
+    assert appealed.status_code == 202
+    after = _read(customer, rejected)
+    assert after["status"] == "with_staff" and after["round"] == 2
+    assert [(e["round"], e["status"]) for e in after["evidence"]] == [(2, "accepted")]
+
+
+def test_a_round_takes_at_most_five_files(cloud, customer, invoice):
+    dispute = _read(customer, _dispute(customer, invoice, "not_delivered"))
+    for n in range(5):
+        assert _ask(customer, dispute, f"bon-{n}.pdf", "application/pdf", 100).status_code == 201
+    sixth = _ask(customer, dispute, "bon-5.pdf", "application/pdf", 100)
+    assert sixth.status_code == 409 and sixth.json()["reason"] == "evidence_limit_reached"

@@ -16,7 +16,8 @@ from tests.integration.test_access import _path_to
 #: the write routes that read no body (an action on what the path names): a body is ignored there
 TAKES_NO_BODY = {"POST /me/phone-verification", "POST /me/email-verification", "POST /agent/contacts/{contact_id}/take",
                  "POST /agent/customers/{customer_id}/invoices/{invoice_id}/payment-link",
-                 "POST /signups/{signup_id}/signature-code", "POST /signups/{signup_id}/identification"}
+                 "POST /signups/{signup_id}/signature-code", "POST /signups/{signup_id}/identification",
+                 "POST /me/disputes/{dispute_id}/evidence/{evidence_id}/check"}
 WRITES = [r for r in api_routes(load_template()) if r.method in ("POST", "PATCH", "PUT")
           and f"{r.method} {r.resource}" not in TAKES_NO_BODY]
 NOT_UTF8 = b'{"text": "caf\xe9"}'

@@ -86,3 +86,21 @@ class DisputeLookup(Item, discriminator="DisputeLookup"):
     @staticmethod
     def keys(dispute_id: str) -> tuple[str, str]:
         return f"DISPUTE#{dispute_id}", "LOOKUP"
+
+
+class DisputeEvidence(Item, discriminator="DisputeEvidence"):
+    """PK DISPUTE#<dispute_id>, SK EVIDENCE: the files sent as evidence for a dispute, in one
+    versioned item (a handful a round), so the limit per round holds however many are asked for
+    at once. Beside the dispute's look-up, not in the customer's partition: the record's reads
+    never carry it. The files themselves are in the evidence bucket."""
+
+    customer_id = UnicodeAttribute()
+    #: [{"evidence_id", "name", "content_type", "size_bytes", "round", "status", "asked_at",
+    #:   "uploaded_at", "refusal"}]: status pending (a link given out), accepted or refused
+    files = JSONAttribute(default=list)
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+    @staticmethod
+    def keys(dispute_id: str) -> tuple[str, str]:
+        return f"DISPUTE#{dispute_id}", "EVIDENCE"

@@ -48,7 +48,7 @@ def dispute_view(dispute: Dispute, *, for_staff: bool = False) -> dict[str, Any]
     why, what they can still do); staff see who decided and the customer it belongs to."""
     decision = dispute.decision
     status = dispute.status.lower()
-    appealable = dispute.status == "REJECTED" and int(dispute.round) == 1 and dispute.source == "customer"
+    can_appeal = appealable(dispute)
     view: dict[str, Any] = {
         "dispute_id": dispute.dispute_id, "status": status, "source": dispute.source,
         "transaction": dispute.subject, "invoice_id": dispute.invoice_id, "reason": dispute.reason,
@@ -62,8 +62,8 @@ def dispute_view(dispute: Dispute, *, for_staff: bool = False) -> dict[str, Any]
         "credit_note_id": dispute.credit_note_id, "refund_cents": int(dispute.refund_cents),
         "appeal": {"at": dispute.appeal["at"], "explanation": dispute.appeal["explanation"]}
         if dispute.appeal else None,
-        "actions": {"appeal": appealable},
-        "external_route": EXTERNAL_ROUTE if dispute.status == "REJECTED" and not appealable else None,
+        "actions": {"appeal": can_appeal},
+        "external_route": EXTERNAL_ROUTE if dispute.status == "REJECTED" and not can_appeal else None,
         "updated_at": dispute.updated_at, "version": int(dispute.version),
     }
     if for_staff:
@@ -80,6 +80,11 @@ def _chargeback_view(known: dict[str, Any] | None) -> dict[str, Any] | None:
             "evidence_due_by": known.get("evidence_due_by"),
             "evidence_submissions": int(known.get("evidence_submissions") or 0),
             "answer": known.get("answer"), "evidence": list(known.get("evidence") or [])}
+
+
+def appealable(dispute: Dispute) -> bool:
+    """A rejection of the customer's own dispute can be appealed, once."""
+    return dispute.status == "REJECTED" and int(dispute.round) == 1 and dispute.source == "customer"
 
 
 def _decision_view(decision: dict[str, Any], for_staff: bool) -> dict[str, Any]:
@@ -111,7 +116,10 @@ def invoice_of(dispute: Dispute) -> Invoice | None:
 
 
 def dispute_detail(customer_id: str, dispute_id: str) -> dict[str, Any]:
-    return dispute_view(load_dispute(customer_id, dispute_id))
+    """One dispute as the customer follows it, with the evidence they sent."""
+    from opencounter.disputes.evidence import evidence_views  # it reads disputes through this module
+
+    return {**dispute_view(load_dispute(customer_id, dispute_id)), "evidence": evidence_views(dispute_id)}
 
 
 def dispute_file(customer_id: str, dispute_id: str) -> dict[str, Any]:
@@ -152,7 +160,10 @@ def find_dispute(dispute_id: str) -> Dispute:
 
 
 def staff_dispute(dispute_id: str) -> dict[str, Any]:
-    return dispute_view(find_dispute(dispute_id), for_staff=True)
+    """A dispute as staff decide it, with the customer's evidence."""
+    from opencounter.disputes.evidence import evidence_views  # it reads disputes through this module
+
+    return {**dispute_view(find_dispute(dispute_id), for_staff=True), "evidence": evidence_views(dispute_id)}
 
 
 def staff_queue(status: str | None, limit: int) -> dict[str, Any]:
@@ -357,7 +368,7 @@ def appeal(customer_id: str, dispute_id: str, body: dict[str, Any], *, actor: di
     one who decided before; the amount is on hold again meanwhile."""
     validate_request("dispute-appeal", body)
     dispute = load_dispute(customer_id, dispute_id)
-    if dispute.status != "REJECTED" or int(dispute.round) != 1 or dispute.source != "customer":
+    if not appealable(dispute):
         raise Conflict("status: only a rejected dispute can be appealed, once", field="status",
                        reason="appeal_not_possible", status=dispute.status.lower())
     invoice = invoice_of(dispute)

@@ -1,0 +1,231 @@
+"""Evidence for a dispute: files the customer sends (a photo, a letter, a statement) while the
+dispute is open, or with an appeal, for staff to weigh. A file goes straight from the browser to
+the evidence bucket through a pre-signed upload that fixes its key, type and size; then it is
+checked: its first bytes must be the type it claims to be. An accepted file is kept under
+evidence/, a refused one deleted, and the customer is told why in words. Plain data in and out;
+no HTTP here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
+
+from opencounter.core.clock import isoformat, utcnow
+from opencounter.core.errors import Conflict, InvalidInput, NotFound
+from opencounter.core.outbox import Write, WriteConflict, commit
+from opencounter.core.validation import validate_request
+from opencounter.disputes.records import Dispute, DisputeEvidence
+from opencounter.disputes.service import OPEN, appealable, find_dispute, load_dispute
+from opencounter.ports import evidence_store
+
+#: the types a file may be, each with how its first bytes begin (PDF, JPEG, PNG)
+SIGNATURES = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+#: what a file may weigh (a phone's photo, a scanned letter)
+MOST_BYTES = 10 * 1024 * 1024
+#: files a round of the dispute takes (the first assessment, the appeal); a refused one does not count
+FILES_PER_ROUND = 5
+#: how long an upload link works, and a download link
+UPLOAD_SECONDS = 600
+DOWNLOAD_SECONDS = 300
+#: an upload asked for and not checked within this long after its link ended is let go
+CHECK_GRACE_SECONDS = 900
+#: refusals kept to show (the latest): they tell the customer what became of a file
+REFUSALS_KEPT = 10
+HEAD_BYTES = max(len(s) for s in SIGNATURES.values())
+
+
+def incoming_key(dispute: Dispute, evidence_id: str) -> str:
+    """Where an upload lands, unchecked (the bucket expires what stays there a day)."""
+    return f"incoming/{dispute.customer_id}/{dispute.dispute_id}/{evidence_id}"
+
+
+def kept_key(dispute: Dispute, evidence_id: str) -> str:
+    """Where an accepted file is kept."""
+    return f"evidence/{dispute.customer_id}/{dispute.dispute_id}/{evidence_id}"
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _record(dispute_id: str, customer_id: str) -> DisputeEvidence:
+    try:
+        return DisputeEvidence.get(*DisputeEvidence.keys(dispute_id), consistent_read=True)
+    except DisputeEvidence.DoesNotExist:
+        return DisputeEvidence(*DisputeEvidence.keys(dispute_id), customer_id=customer_id, files=[],
+                               updated_at=isoformat(utcnow()))
+
+
+def _let_go(entry: dict[str, Any], now: datetime) -> bool:
+    """An upload asked for whose link ended long ago, never checked: nothing more comes of it."""
+    asked = datetime.fromisoformat(entry["asked_at"].replace("Z", "+00:00"))
+    return entry["status"] == "pending" and now > asked + timedelta(seconds=UPLOAD_SECONDS + CHECK_GRACE_SECONDS)
+
+
+def evidence_view(entry: dict[str, Any]) -> dict[str, Any]:
+    """A file as the customer and staff see it: what it is and what became of it, never where it is kept."""
+    return {"evidence_id": entry["evidence_id"], "name": entry["name"], "content_type": entry["content_type"],
+            "size_bytes": int(entry["size_bytes"]), "round": int(entry["round"]), "status": entry["status"],
+            "asked_at": entry["asked_at"], "uploaded_at": entry.get("uploaded_at"), "refusal": entry.get("refusal")}
+
+
+def evidence_views(dispute_id: str) -> list[dict[str, Any]]:
+    """The dispute's files, oldest first: accepted, refused (and why), and uploads under way."""
+    try:
+        record = DisputeEvidence.get(*DisputeEvidence.keys(dispute_id))
+    except DisputeEvidence.DoesNotExist:
+        return []
+    now = utcnow()
+    return [evidence_view(e) for e in record.files if not _let_go(e, now)]
+
+
+def evidence_round(dispute: Dispute) -> int:
+    """The round new evidence is for: the dispute's own while it is open, the appeal's while a
+    rejection can still be appealed. A dispute decided for good takes none: Conflict."""
+    if dispute.status in OPEN:
+        return int(dispute.round)
+    if appealable(dispute):
+        return int(dispute.round) + 1
+    raise Conflict(f"status: the dispute is {dispute.status.lower()} for good; it takes no more evidence",
+                   field="status", reason="dispute_closed", status=dispute.status.lower())
+
+
+def evidence_dispute(customer_id: str, dispute_id: str) -> Dispute:
+    """The customer's own dispute, if it takes evidence now: NotFound for one that is not theirs,
+    Conflict for one decided for good. Asked before anything of the request is read."""
+    dispute = load_dispute(customer_id, dispute_id)
+    evidence_round(dispute)
+    return dispute
+
+
+# ------------------------------------------------------------------ an upload
+
+
+def ask_upload(dispute: Dispute, body: dict[str, Any]) -> dict[str, Any]:
+    """A link to upload one file to the dispute: {"evidence", "upload": {"url", "fields",
+    "expires_at"}}. The file's name, type (PDF, JPEG or PNG) and size are said first; S3 takes
+    only that type and at most that size. At most FILES_PER_ROUND files a round count (accepted,
+    or an upload under way)."""
+    validate_request("evidence-upload", body)
+    round_ = evidence_round(dispute)
+    for _ in range(3):
+        record = _record(dispute.dispute_id, dispute.customer_id)
+        now = utcnow()
+        files = [e for e in record.files if not _let_go(e, now)]
+        counted = [e for e in files if int(e["round"]) == round_ and e["status"] != "refused"]
+        if len(counted) >= FILES_PER_ROUND:
+            raise Conflict(f"evidence: this round of the dispute has {FILES_PER_ROUND} files already",
+                           field="evidence", reason="evidence_limit_reached", most=FILES_PER_ROUND)
+        evidence_id = "E-" + uuid.uuid4().hex[:12].upper()
+        # signed before anything is written: a link that cannot be made leaves no entry behind
+        upload = evidence_store.upload_form(incoming_key(dispute, evidence_id), body["content_type"],
+                                            int(body["size_bytes"]), UPLOAD_SECONDS)
+        entry = {"evidence_id": evidence_id, "name": body["file_name"].strip(), "content_type": body["content_type"],
+                 "size_bytes": int(body["size_bytes"]), "round": round_, "status": "pending",
+                 "asked_at": isoformat(now), "uploaded_at": None, "refusal": None}
+        refused = [e for e in files if e["status"] == "refused"]
+        record.files = [e for e in files if e["status"] != "refused" or e in refused[-REFUSALS_KEPT:]] + [entry]
+        record.updated_at = isoformat(now)
+        try:
+            commit([Write(record, conflict="the dispute's evidence changed meanwhile")], [])
+        except WriteConflict:
+            continue  # another file asked for at the same moment: count again
+        return {"evidence": evidence_view(entry), "upload": upload}
+    raise Conflict("the dispute's evidence kept changing; try again", reason="busy_try_again")
+
+
+def _refusal(entry: dict[str, Any], stored: evidence_store.Stored) -> str | None:
+    """Why an uploaded file is not taken, or None: it is larger than said (or than any file may
+    be), or it is not the type it claims to be, as its first bytes show."""
+    if stored.size_bytes > min(int(entry["size_bytes"]), MOST_BYTES):
+        return "evidence_too_large"
+    if stored.content_type != entry["content_type"] or not stored.head.startswith(SIGNATURES[entry["content_type"]]):
+        return "evidence_not_as_claimed"
+    return None
+
+
+def _refuse(entry: dict[str, Any]) -> NoReturn:
+    """The refusal of a file, as the customer is told it: naming what was untrue of it."""
+    if entry["refusal"] == "evidence_too_large":
+        raise InvalidInput(f"size_bytes: the file is larger than the {int(entry['size_bytes'])} bytes said",
+                            field="size_bytes", reason="evidence_too_large", evidence_id=entry["evidence_id"])
+    raise InvalidInput(f"content_type: the file is not the {entry['content_type']} it claims to be",
+                        field="content_type", reason="evidence_not_as_claimed", evidence_id=entry["evidence_id"],
+                        name=entry["name"])
+
+
+def check_upload(customer_id: str, dispute_id: str, evidence_id: str) -> dict[str, Any]:
+    """The file uploaded for an entry, checked: accepted (kept under evidence/, listed with the
+    dispute) or refused (deleted, the entry says why, and the answer is a 400 naming what was
+    untrue). Checking again answers the same."""
+    dispute = load_dispute(customer_id, dispute_id)
+    entry = _entry(_record(dispute_id, customer_id), evidence_id)
+    if entry["status"] == "refused":
+        _refuse(entry)
+    if entry["status"] == "accepted":
+        return evidence_view(entry)
+    incoming = incoming_key(dispute, evidence_id)
+    stored = evidence_store.stored(incoming, HEAD_BYTES)
+    if stored is None:
+        raise Conflict("file: nothing was uploaded for this evidence", field="file", reason="evidence_not_received")
+    refusal = _refusal(entry, stored)
+    if refusal is None:
+        evidence_store.keep(incoming, kept_key(dispute, evidence_id))
+    else:
+        evidence_store.discard(incoming)
+    verdict = {"status": "refused", "refusal": refusal} if refusal else \
+        {"status": "accepted", "uploaded_at": isoformat(utcnow()), "size_bytes": stored.size_bytes}
+    entry = _settle(dispute, evidence_id, verdict)
+    if entry["status"] == "refused":
+        _refuse(entry)
+    return evidence_view(entry)
+
+
+def _entry(record: DisputeEvidence, evidence_id: str) -> dict[str, Any]:
+    entry = next((e for e in record.files if e["evidence_id"] == evidence_id), None)
+    if entry is None:
+        raise NotFound("no such evidence on this dispute", reason="evidence_not_found")
+    return entry
+
+
+def _settle(dispute: Dispute, evidence_id: str, verdict: dict[str, Any]) -> dict[str, Any]:
+    """Store what the check found; a file asked for meanwhile changed the list: read it again."""
+    for _ in range(3):
+        record = _record(dispute.dispute_id, dispute.customer_id)
+        entry = _entry(record, evidence_id)
+        if entry["status"] != "pending":
+            return entry  # checked at the same moment by another request
+        entry.update(verdict)
+        record.updated_at = isoformat(utcnow())
+        try:
+            commit([Write(record, conflict="the dispute's evidence changed meanwhile")], [])
+        except WriteConflict:
+            continue
+        return entry
+    raise Conflict("the dispute's evidence kept changing; try again", reason="busy_try_again")
+
+
+# ------------------------------------------------------------------ a download
+
+
+def _link(dispute: Dispute, evidence_id: str) -> dict[str, Any]:
+    try:
+        record = DisputeEvidence.get(*DisputeEvidence.keys(dispute.dispute_id))
+    except DisputeEvidence.DoesNotExist:
+        raise NotFound("no such evidence on this dispute", reason="evidence_not_found") from None
+    entry = _entry(record, evidence_id)
+    if entry["status"] != "accepted":
+        raise Conflict(f"status: the file is {entry['status']}; only an accepted file can be downloaded",
+                       field="status", reason="evidence_not_accepted", status=entry["status"])
+    return {"evidence": evidence_view(entry), **evidence_store.download_link(
+        kept_key(dispute, evidence_id), entry["name"], entry["content_type"], DOWNLOAD_SECONDS)}
+
+
+def customer_evidence_link(customer_id: str, dispute_id: str, evidence_id: str) -> dict[str, Any]:
+    """A short-lived link to download a file the customer sent: {"evidence", "url", "expires_at"}."""
+    return _link(load_dispute(customer_id, dispute_id), evidence_id)
+
+
+def staff_evidence_link(dispute_id: str, evidence_id: str) -> dict[str, Any]:
+    """A short-lived link for staff to download a file of a dispute: {"evidence", "url", "expires_at"}."""
+    return _link(find_dispute(dispute_id), evidence_id)
