@@ -137,3 +137,54 @@ def test_a_payment_the_bank_disputes_reads_as_the_banks_dispute_without_an_appea
     browser.page("dispute")
     browser.wait(lambda d: "teruggeboekt door uw bank" in browser.text("#dispute-facts"))
     assert "Daarom staat de factuur weer open" in browser.text("#dispute-body")
+
+
+def test_evidence_picked_when_filing_is_sent_checked_and_listed_and_staff_can_download_it(
+        browser: Browser, cloud, customer, tmp_path):
+    from tests.integration.test_disputes import PDF, _png
+
+    give_product(customer, "FIBRE-100")
+    invoice = bill(cloud, customer)
+    receipt, renamed = tmp_path / "bon monteur.pdf", tmp_path / "foto.pdf"
+    receipt.write_bytes(PDF)
+    renamed.write_bytes(_png())  # a photo named as if it were a PDF
+    browser.sign_in(customer.email, "pw")
+
+    # The customer attaches the receipt while filing
+    browser.open(f"/#/invoices/{invoice['invoice_id']}")
+    browser.page("invoice")
+    line = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, '#invoice-lines [data-line="0"]'))
+    line.find_element(By.TAG_NAME, "summary").click()
+    form = line.find_element(By.TAG_NAME, "form")
+    browser.fill(form, reason="not_delivered", explanation="De monteur is nooit gekomen; hier is de bon.")
+    form.find_element(By.NAME, "evidence").send_keys(str(receipt))
+    form.find_element(By.TAG_NAME, "button").click()
+    browser.page("dispute")
+
+    # It was sent straight to the store, checked, and is listed as received
+    row = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, ".evidence [data-evidence]"))
+    browser.wait(lambda d: "ontvangen" in row.text)
+    assert "bon monteur.pdf" in row.text and "PDF" in row.text
+    assert browser.status("dispute-status") == "bon monteur.pdf is ontvangen."
+    dispute_id = browser.text("#dispute-title").split()[-1]
+
+    # A photo named as a PDF is refused, in words, and listed as refused
+    browser.find("#dispute-body input[name=evidence]").send_keys(str(renamed))
+    browser.wait(lambda d: "niet wat het zegt te zijn" in browser.status("evidence-status"))
+    browser.wait(lambda d: len(browser.all(".evidence [data-evidence]")) == 2)
+    refused = browser.all(".evidence [data-evidence]")[1]
+    assert "geweigerd" in refused.text and "Stuur het originele bestand." in refused.text
+    browser.check("dispute")
+    assert [e["status"] for e in customer.get(f"/me/disputes/{dispute_id}").json()["evidence"]] == [
+        "accepted", "refused"]
+
+    # A colleague sees the files with the dispute, the received one to download
+    browser.fresh()
+    browser.sign_in("agent@opencounter.example", DEMO_PASSWORD)
+    browser.open(f"/#/disputes-desk/{dispute_id}")
+    browser.page("staff-dispute")
+    rows = browser.wait(lambda d: (found := browser.all("#staff-dispute-body .evidence [data-evidence]"))
+                        and len(found) == 2 and found)
+    assert "bon monteur.pdf" in rows[0].text and rows[0].find_element(By.CSS_SELECTOR, "a.download")
+    assert not rows[1].find_elements(By.CSS_SELECTOR, "a.download")
+    browser.check("staff-dispute")

@@ -1,9 +1,11 @@
-// Disputes: disputing an invoice line, a payment or a usage record from where the customer sees it, following the
-// dispute step by step (what the rules found, the decision and why, when to expect it), appealing
-// once; staff see what waits for them, soonest deadline first, and decide. A payment the customer's
-// bank disputes (a chargeback) is a dispute too: the bank decides it, so it has no appeal.
+// Disputes: disputing an invoice line, a payment or a usage record from where the customer sees it,
+// following the dispute step by step (what the rules found, the decision and why, when to expect
+// it), sending evidence, appealing once; staff see what waits for them, soonest deadline first,
+// read the evidence and decide. A payment the customer's bank disputes (a chargeback) is a dispute
+// too: the bank decides it, so it has no appeal.
 
 import { $, attempt, button, definitions, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
+import { evidenceInput, evidenceList, evidenceSection, problem, sendEvidence } from "./evidence.js";
 import { at, day, euros, quantity } from "./format.js";
 import { t } from "./i18n.js";
 import { go } from "./router.js";
@@ -11,6 +13,16 @@ import { api } from "./session.js";
 
 const REASONS = ["wrong_amount", "not_mine", "charged_twice", "not_delivered", "billed_after_cancellation", "other"];
 const statusBadge = (s) => element("span", t(`disputes.status.${s}`), { className: `badge ${s}` });
+const isOpen = (d) => d.status === "assessing" || d.status === "with_staff";
+// files picked on the filing form, sent once the dispute is there (dispute id -> files)
+const toSend = new Map();
+
+// the first thing wrong with the files picked in a form, told in `result`; true when all can go
+function filesFit(files, result) {
+  const wrong = files.map(problem).find(Boolean);
+  if (wrong) say(result, wrong, false);
+  return !wrong;
+}
 
 // euros as typed ("12,50", "12.50", "12") in cents, or null
 function cents(typed) {
@@ -43,15 +55,18 @@ export function disputeForm(transaction, amountCents, reasons = REASONS) {
     labelled(t("disputes.explanation"), element("textarea", "", { name: "explanation", rows: 3, maxLength: 4000, required: true })),
     // a record that costs nothing (yet) is disputed for what it counts, not for an amount
     ...(amountCents > 0 ? [labelled(t("disputes.amount"), amount, t("disputes.amount_hint", { amount: euros(amountCents) }))] : []),
-    element("button", t("disputes.submit"), { className: "primary" }), result);
+    evidenceInput(), element("button", t("disputes.submit"), { className: "primary" }), result);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const part = amountCents > 0 ? typedPart(amount, amountCents, result) : null;
     if (part === undefined) return;
+    const files = [...form.evidence.files];
+    if (!filesFit(files, result)) return;
     const body = { transaction, reason: form.reason.value, explanation: form.explanation.value };
     if (part !== null && part !== amountCents) body.amount_cents = part;
     attempt(result, async () => {
       const dispute = await api("POST", "/me/disputes", body);
+      if (files.length) toSend.set(dispute.dispute_id, files);
       go(`#/disputes/${encodeURIComponent(dispute.dispute_id)}`);
     });
   });
@@ -152,11 +167,23 @@ export async function showDispute(disputeId) {
   const list = element("ul", "", { className: "plain" });
   list.append(...found.map(finding));
   const assessment = found.length ? [element("h2", t("disputes.assessment")), list] : [];
-  $("dispute-body").replaceChildren(...bankNotice(d), element("h2", t("disputes.steps")), steps, ...assessment,
+  const read = () => api("GET", `/me/disputes/${encodeURIComponent(d.dispute_id)}`).catch(() => null);
+  const evidence = isOpen(d) || d.evidence.length ? [evidenceSection(d, read, { open: isOpen(d) })] : [];
+  $("dispute-body").replaceChildren(...bankNotice(d), element("h2", t("disputes.steps")), steps, ...assessment, ...evidence,
     ...decisionBlock(d), ...nextSteps(d));
   $("dispute-invoice").href = d.invoice_id ? `#/invoices/${encodeURIComponent(d.invoice_id)}` : "#/usage";
   $("dispute-invoice").textContent = t(d.invoice_id ? "disputes.back_invoice" : "disputes.back_usage");
+  await sendPicked(d);
   return d;
+}
+
+// the files picked when filing, sent now that the dispute is there (one decided for good at once needs none)
+async function sendPicked(d) {
+  const files = toSend.get(d.dispute_id);
+  toSend.delete(d.dispute_id);
+  if (!files || !(isOpen(d) || d.actions.appeal)) return;
+  await sendEvidence(d.dispute_id, files, "dispute-status");
+  await showDispute(d.dispute_id);
 }
 
 function nextSteps(d) {
@@ -164,12 +191,17 @@ function nextSteps(d) {
   if (d.actions.appeal) {
     const form = element("form", "", { className: "stack" });
     const result = status();
+    form.id = "appeal-form";
     form.append(element("h2", t("disputes.appeal")), element("p", t("disputes.appeal_lead")),
       labelled(t("disputes.appeal_words"), element("textarea", "", { name: "explanation", rows: 3, maxLength: 4000, required: true })),
-      element("button", t("disputes.appeal_submit"), { className: "primary" }), result);
+      evidenceInput(), element("button", t("disputes.appeal_submit"), { className: "primary" }), result);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      const files = [...form.evidence.files];
+      if (!filesFit(files, result)) return;
       attempt(result, async () => {
+        // the new evidence first: the appeal goes with it, or not yet when a file was refused
+        if (files.length && !(await sendEvidence(d.dispute_id, files, result))) return;
         await api("POST", `/me/disputes/${encodeURIComponent(d.dispute_id)}/appeal`, { explanation: form.explanation.value });
         await showDispute(d.dispute_id);
         say("dispute-status", t("disputes.appealed"));
@@ -226,7 +258,10 @@ export async function showStaffDispute(disputeId) {
   const earlier = element("ul", "", { className: "plain" });
   earlier.append(...d.earlier_decisions.map((x) => item(t("disputes.earlier", { outcome: t(`disputes.status.${x.outcome}`),
     who: x.by.name || x.by.id || t("disputes.the_rules"), date: at(x.at) }))));
+  const files = evidenceList(d.evidence, (id) => `/agent/disputes/${encodeURIComponent(d.dispute_id)}/evidence/${encodeURIComponent(id)}`);
+  emptyNote(files, t("disputes.evidence.none_staff"));
   $("staff-dispute-body").replaceChildren(facts(d), ...bankNotice(d), customer, element("h2", t("disputes.assessment")), found,
+    element("h2", t("disputes.evidence.title")), files,
     ...(d.earlier_decisions.length ? [element("h2", t("disputes.earlier_title")), earlier] : []),
     ...(d.appeal ? [element("h2", t("disputes.appeal")), element("blockquote", d.appeal.explanation)] : []),
     ...decisionBlock(d), ...(d.status === "with_staff" && !d.pending_decision ? [decisionForm(d)] : []));
