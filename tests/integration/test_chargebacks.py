@@ -99,7 +99,7 @@ def test_a_chargeback_is_a_dispute_of_the_invoice_and_our_evidence_goes_to_the_b
                                    "payment_id": paid["payment_id"], "amount_cents": total}
     assert [s["step"] for s in mine["steps"]] == ["charged_back", "evidence_sent"]
     assert mine["held_cents"] == total and mine["actions"]["appeal"] is False and mine["decision"] is None
-    assert customer.get(f"/me/disputes/{mine['dispute_id']}").json() == mine
+    assert customer.get(f"/me/disputes/{mine['dispute_id']}").json() == {**mine, "evidence": []}
     # And the invoice is open again, the amount on hold while the bank decides: nothing to pay now
     invoice = _invoice(customer, paid)
     assert invoice["status"] in ("open", "overdue") and invoice["balance_cents"] == total
@@ -212,7 +212,7 @@ def test_chargeback_events_out_of_order_and_again_have_one_effect_each(cloud, cu
 
     # Then nothing changes but the receipts of the events not seen before
     assert {r["dynamodb"]["NewImage"]["entity"]["S"] for r in writes.since()} == {"ProviderEventReceipt"}
-    assert customer.get(f"/me/disputes/{mine['dispute_id']}").json() == mine
+    assert customer.get(f"/me/disputes/{mine['dispute_id']}").json() == {**mine, "evidence": []}
     invoice = _invoice(customer, paid)
     assert (invoice["status"], invoice["paid_cents"], invoice["in_dispute_cents"]) == ("paid", total, 0)
     assert _balances(customer)["receivable"] == 0

@@ -373,6 +373,9 @@ def test_a_pdf_sent_as_evidence_goes_straight_to_the_store_is_checked_and_staff_
     assert got.status_code == 200 and got.content == PDF
     assert got.headers["Content-Type"] == "application/pdf"
     assert 'filename="bon monteur.pdf"' in got.headers["Content-Disposition"]
+    # and the dispute's whole file lists it
+    file = customer.get(f"/me/disputes/{dispute['dispute_id']}/file").json()
+    assert [e["name"] for e in file["dispute"]["evidence"]] == ["bon monteur.pdf"]
     # and so does the customer; a link whose signature was tampered with is refused
     mine = customer.get(f"/me/disputes/{dispute['dispute_id']}/evidence/{evidence_id}").json()
     assert requests.get(mine["url"], timeout=10).content == PDF

@@ -44,24 +44,31 @@ function recordRow(r, products) {
   return row;
 }
 
+// which showing of the page is the latest: an answer for an earlier one (another month asked for
+// meanwhile, or the page opened again) is left unshown
+let showing = 0;
+
 // the month's records a page at a time, "show more" for the next
-async function showRecords(period, products, cursor) {
+async function showRecords(period, products, cursor, ticket = showing) {
   const list = $("usage-records");
   const query = new URLSearchParams({ period, ...(cursor ? { cursor } : {}) });
   const page = await api("GET", `/me/usage/records?${query}`);
+  if (ticket !== showing) return;
   if (!cursor) list.replaceChildren();
   list.append(...page.items.map((r) => recordRow(r, products)));
   emptyNote(list, t("usage.records_none"));
   $("usage-more").replaceChildren(...(page.next_cursor
-    ? [button(t("usage.more"), () => showRecords(period, products, page.next_cursor).catch(() => {}))] : []));
+    ? [button(t("usage.more"), () => showRecords(period, products, page.next_cursor, showing).catch(() => {}))] : []));
 }
 
 export async function showUsage(period) {
+  const ticket = ++showing;
   const data = await loadUsage(period);
+  if (ticket !== showing) return;
   $("usage-form").period.value = data.period;
   $("usage").replaceChildren(element("h2", month(data.period), { className: "span" }), ...data.products.map((p) => usageCard(p, "h3")));
   if (!data.products.length) $("usage").append(element("p", t("usage.none"), { className: "hint" }));
-  await showRecords(data.period, Object.fromEntries(data.products.map((p) => [p.product_id, p])));
+  await showRecords(data.period, Object.fromEntries(data.products.map((p) => [p.product_id, p])), null, ticket);
 }
 
 $("usage-form").addEventListener("submit", (event) => {

@@ -125,8 +125,11 @@ def dispute_detail(customer_id: str, dispute_id: str) -> dict[str, Any]:
 def dispute_file(customer_id: str, dispute_id: str) -> dict[str, Any]:
     """The whole file of a dispute, as one document to keep or hand to the disputes committee:
     who disputed what and why, every step, what the rules found, every decision with its reasons,
-    the appeal, the invoice as it stands with its credit notes and payments, the conversation in
-    the contact history, and where to go next. One Query of the customer's partition."""
+    the appeal, the evidence sent (each file downloads from the dispute), the invoice as it stands
+    with its credit notes and payments, the conversation in the contact history, and where to go
+    next."""
+    from opencounter.disputes.evidence import evidence_views  # it reads disputes through this module
+
     dispute = load_dispute(customer_id, dispute_id)
     items = list(Item.query(customer_key(customer_id)))
     profile = next((i for i in items if isinstance(i, Profile)), None)
@@ -141,7 +144,7 @@ def dispute_file(customer_id: str, dispute_id: str) -> dict[str, Any]:
         "made_at": isoformat(utcnow()), "company": COMPANY,
         "customer": {"customer_id": customer_id,
                      "name": f"{profile.given_name} {profile.family_name}" if profile else None},
-        "dispute": dispute_view(dispute), "invoice": invoice,
+        "dispute": {**dispute_view(dispute), "evidence": evidence_views(dispute_id)}, "invoice": invoice,
         "conversation": sorted([{k: m.get(k) for k in ("at", "from", "channel", "text")} for m in contact.messages]
                                + [{"at": n["at"], "from": "agent", "channel": contact.channel, "text": n["text"]}
                                   for n in contact.notes if n.get("for_customer")],
