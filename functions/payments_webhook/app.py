@@ -1,8 +1,10 @@
 """Receives the payment provider's signed webhooks (Stripe) and applies them at once: the invoice
 is PAID as soon as the event is processed. A bad or stale signature gets 400 and writes nothing;
-a duplicate delivery, in any order or at the same moment, has one effect."""
+a duplicate delivery, in any order or at the same moment, has one effect. A chargeback's events
+also file and move on the dispute it is."""
 
 from opencounter.billing.payments import apply_payment_update
+from opencounter.disputes.chargebacks import follow as follow_chargeback
 from opencounter.edge.http import WEBHOOK_MAX_BYTES, rest_api, text_body
 from opencounter.edge.observability import observability
 from opencounter.ports.payments import payment_update
@@ -17,7 +19,7 @@ def receive() -> dict:
     update = payment_update(body.encode(), app.current_event.get_header_value("Stripe-Signature"))
     if update is None:
         return {"received": True, "result": "ignored"}
-    result = apply_payment_update(update)
+    result = apply_payment_update(update, follow_chargeback)
     metrics.add_metric(name=f"PaymentEvent{result.title().replace('_', '')}", unit="Count", value=1)
     return {"received": True, "result": result}
 

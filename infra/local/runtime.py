@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import botocore.session
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from infra.local.cloud import LocalCloud
@@ -128,8 +129,6 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
 def _signers() -> dict[str, tuple[str, str | None]]:
     """Whose pre-signed links the S3 stand-in takes: the credentials the functions sign with (in
     this process, those of its environment, as in-memory AWS has them)."""
-    import botocore.session
-
     credentials = botocore.session.Session().get_credentials()
     if credentials is None:
         return {}

@@ -25,7 +25,8 @@ FLOORS: list[tuple[str, ...]] = [
     ("pricing", "catalogue"),
     ("customers", "channels"),
     ("billing", "contacts", "notifications"),
-    ("signups", "disputes"),
+    ("signups",),
+    ("disputes",),
     ("overview",),
 ]
 #: libraries that may be imported inside a function, because importing them costs a cold start

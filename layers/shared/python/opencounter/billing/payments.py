@@ -9,6 +9,7 @@ filed and moved on in the same transaction as the money it moves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +23,6 @@ from opencounter.core.receipts import receipt
 from opencounter.core.settings import settings
 from opencounter.core.table import customer_key
 from opencounter.core.validation import validate_request
-from opencounter.disputes import chargebacks
 from opencounter.ports import payments as provider
 from opencounter.pricing.money import MIN_CHARGE_CENTS
 
@@ -143,10 +143,15 @@ def _ours(invoice: Invoice, update: provider.PaymentUpdate) -> Payment | None:
     return payment
 
 
-def apply_payment_update(update: provider.PaymentUpdate) -> str:
+#: what a chargeback's event does besides moving money: the writes and events that file or move on
+#: the dispute it is (disputes.chargebacks.follow), given the invoice and payment as reconciled
+ChargebackFollower = Callable[[Invoice, Payment, provider.Chargeback], tuple[list[Write], list[DomainEvent]]]
+
+
+def apply_payment_update(update: provider.PaymentUpdate, follow_chargeback: ChargebackFollower) -> str:
     """Apply one webhook event: "applied", "no_change", "duplicate" (processed before) or
     "not_ours" (a payment this system did not start, or for another amount). A chargeback's
-    event also files or moves on the dispute it is, in the same transaction."""
+    event also files or moves on the dispute it is (`follow_chargeback`), in the same transaction."""
     if not update.customer_id or not update.invoice_id:
         return "not_ours"
     for _ in range(APPLY_ATTEMPTS):
@@ -161,7 +166,7 @@ def apply_payment_update(update: provider.PaymentUpdate) -> str:
         writes, events, outcome = _reconcile(invoice, payment, update)
         held_before = int(invoice.held_cents)
         if update.chargeback is not None:
-            filed, filed_events = chargebacks.follow(invoice, payment, update.chargeback)
+            filed, filed_events = follow_chargeback(invoice, payment, update.chargeback)
             if filed:
                 writes, events, outcome = writes + filed, events + filed_events, "applied"
         invoice_changed = bool(adopting and invoice.pending_payment is None) or int(invoice.held_cents) != held_before

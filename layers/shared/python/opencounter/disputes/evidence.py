@@ -8,7 +8,6 @@ no HTTP here."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from opencounter.core.clock import isoformat, utcnow
@@ -16,7 +15,15 @@ from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.outbox import Write, WriteConflict, commit
 from opencounter.core.validation import validate_request
 from opencounter.disputes.records import Dispute, DisputeEvidence
-from opencounter.disputes.service import OPEN, appealable, find_dispute, load_dispute
+from opencounter.disputes.service import (
+    OPEN,
+    UPLOAD_SECONDS,
+    appealable,
+    evidence_view,
+    find_dispute,
+    let_go,
+    load_dispute,
+)
 from opencounter.ports import evidence_store
 
 #: the types a file may be, each with how its first bytes begin (PDF, JPEG, PNG)
@@ -25,11 +32,8 @@ SIGNATURES = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image
 MOST_BYTES = 10 * 1024 * 1024
 #: files a round of the dispute takes (the first assessment, the appeal); a refused one does not count
 FILES_PER_ROUND = 5
-#: how long an upload link works, and a download link
-UPLOAD_SECONDS = 600
+#: how long a download link works
 DOWNLOAD_SECONDS = 300
-#: an upload asked for and not checked within this long after its link ended is let go
-CHECK_GRACE_SECONDS = 900
 #: refusals kept to show (the latest): they tell the customer what became of a file
 REFUSALS_KEPT = 10
 HEAD_BYTES = max(len(s) for s in SIGNATURES.values())
@@ -54,29 +58,6 @@ def _record(dispute_id: str, customer_id: str) -> DisputeEvidence:
     except DisputeEvidence.DoesNotExist:
         return DisputeEvidence(*DisputeEvidence.keys(dispute_id), customer_id=customer_id, files=[],
                                updated_at=isoformat(utcnow()))
-
-
-def _let_go(entry: dict[str, Any], now: datetime) -> bool:
-    """An upload asked for whose link ended long ago, never checked: nothing more comes of it."""
-    asked = datetime.fromisoformat(entry["asked_at"].replace("Z", "+00:00"))
-    return entry["status"] == "pending" and now > asked + timedelta(seconds=UPLOAD_SECONDS + CHECK_GRACE_SECONDS)
-
-
-def evidence_view(entry: dict[str, Any]) -> dict[str, Any]:
-    """A file as the customer and staff see it: what it is and what became of it, never where it is kept."""
-    return {"evidence_id": entry["evidence_id"], "name": entry["name"], "content_type": entry["content_type"],
-            "size_bytes": int(entry["size_bytes"]), "round": int(entry["round"]), "status": entry["status"],
-            "asked_at": entry["asked_at"], "uploaded_at": entry.get("uploaded_at"), "refusal": entry.get("refusal")}
-
-
-def evidence_views(dispute_id: str) -> list[dict[str, Any]]:
-    """The dispute's files, oldest first: accepted, refused (and why), and uploads under way."""
-    try:
-        record = DisputeEvidence.get(*DisputeEvidence.keys(dispute_id))
-    except DisputeEvidence.DoesNotExist:
-        return []
-    now = utcnow()
-    return [evidence_view(e) for e in record.files if not _let_go(e, now)]
 
 
 def evidence_round(dispute: Dispute) -> int:
@@ -111,7 +92,7 @@ def ask_upload(dispute: Dispute, body: dict[str, Any]) -> dict[str, Any]:
     for _ in range(3):
         record = _record(dispute.dispute_id, dispute.customer_id)
         now = utcnow()
-        files = [e for e in record.files if not _let_go(e, now)]
+        files = [e for e in record.files if not let_go(e, now)]
         counted = [e for e in files if int(e["round"]) == round_ and e["status"] != "refused"]
         if len(counted) >= FILES_PER_ROUND:
             raise Conflict(f"evidence: this round of the dispute has {FILES_PER_ROUND} files already",

@@ -4,7 +4,7 @@ decide. Plain data in and out; no HTTP here. The workflow's steps are in opencou
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from opencounter.billing.invoices import invoice_view, payable_cents
@@ -18,7 +18,7 @@ from opencounter.core.outbox import Write, WriteConflict, commit, domain_event
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import Profile
-from opencounter.disputes.records import Dispute, DisputeLookup
+from opencounter.disputes.records import Dispute, DisputeEvidence, DisputeLookup
 
 #: staff decide within this many working days, and as many again once escalated; after that the
 #: dispute is decided for the customer (no dispute waits without an end)
@@ -26,6 +26,10 @@ STAFF_WORKING_DAYS = 5
 ESCALATED_WORKING_DAYS = 5
 #: where a customer goes when the appeal is rejected too: the sector's disputes committee
 EXTERNAL_ROUTE = {"name": "De Geschillencommissie", "url": "https://www.degeschillencommissie.nl/"}
+#: how long an evidence upload link works; one asked for and not checked within the grace after
+#: its link ended is let go
+UPLOAD_SECONDS = 600
+CHECK_GRACE_SECONDS = 900
 #: who the customer disputes with, as the file names it
 COMPANY = "OpenCounter"
 OPEN = ("ASSESSING", "WITH_STAFF")
@@ -41,6 +45,29 @@ def dispute_id_for(customer_id: str, basis: str) -> str:
 
 
 # ------------------------------------------------------------------ reading
+
+
+def let_go(entry: dict[str, Any], now: datetime) -> bool:
+    """An upload asked for whose link ended long ago, never checked: nothing more comes of it."""
+    asked = datetime.fromisoformat(entry["asked_at"].replace("Z", "+00:00"))
+    return entry["status"] == "pending" and now > asked + timedelta(seconds=UPLOAD_SECONDS + CHECK_GRACE_SECONDS)
+
+
+def evidence_view(entry: dict[str, Any]) -> dict[str, Any]:
+    """A file as the customer and staff see it: what it is and what became of it, never where it is kept."""
+    return {"evidence_id": entry["evidence_id"], "name": entry["name"], "content_type": entry["content_type"],
+            "size_bytes": int(entry["size_bytes"]), "round": int(entry["round"]), "status": entry["status"],
+            "asked_at": entry["asked_at"], "uploaded_at": entry.get("uploaded_at"), "refusal": entry.get("refusal")}
+
+
+def evidence_views(dispute_id: str) -> list[dict[str, Any]]:
+    """The dispute's files, oldest first: accepted, refused (and why), and uploads under way."""
+    try:
+        record = DisputeEvidence.get(*DisputeEvidence.keys(dispute_id))
+    except DisputeEvidence.DoesNotExist:
+        return []
+    now = utcnow()
+    return [evidence_view(e) for e in record.files if not let_go(e, now)]
 
 
 def dispute_view(dispute: Dispute, *, for_staff: bool = False) -> dict[str, Any]:
@@ -117,8 +144,6 @@ def invoice_of(dispute: Dispute) -> Invoice | None:
 
 def dispute_detail(customer_id: str, dispute_id: str) -> dict[str, Any]:
     """One dispute as the customer follows it, with the evidence they sent."""
-    from opencounter.disputes.evidence import evidence_views  # it reads disputes through this module
-
     return {**dispute_view(load_dispute(customer_id, dispute_id)), "evidence": evidence_views(dispute_id)}
 
 
@@ -128,8 +153,6 @@ def dispute_file(customer_id: str, dispute_id: str) -> dict[str, Any]:
     the appeal, the evidence sent (each file downloads from the dispute), the invoice as it stands
     with its credit notes and payments, the conversation in the contact history, and where to go
     next."""
-    from opencounter.disputes.evidence import evidence_views  # it reads disputes through this module
-
     dispute = load_dispute(customer_id, dispute_id)
     items = list(Item.query(customer_key(customer_id)))
     profile = next((i for i in items if isinstance(i, Profile)), None)
@@ -164,8 +187,6 @@ def find_dispute(dispute_id: str) -> Dispute:
 
 def staff_dispute(dispute_id: str) -> dict[str, Any]:
     """A dispute as staff decide it, with the customer's evidence."""
-    from opencounter.disputes.evidence import evidence_views  # it reads disputes through this module
-
     return {**dispute_view(find_dispute(dispute_id), for_staff=True), "evidence": evidence_views(dispute_id)}
 
 

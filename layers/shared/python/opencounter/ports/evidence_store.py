@@ -14,6 +14,9 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
+
+from botocore.config import Config
 
 from opencounter.core.aws import aws_client
 from opencounter.core.clock import isoformat, utcnow
@@ -46,7 +49,6 @@ def _link_client() -> Any:
         settings().sandbox(f"evidence links to {base}")
     with _lock:
         if base not in _links:
-            from botocore.config import Config
 
             region = settings().region
             _links[base] = connection().session.create_client(
@@ -78,8 +80,6 @@ def download_link(key: str, file_name: str, content_type: str, seconds: int) -> 
 def attachment(file_name: str) -> str:
     """A Content-Disposition that saves the file under its own name: plain ASCII for every
     browser, the name itself (RFC 6266, UTF-8 percent-encoded) for those that read it."""
-    from urllib.parse import quote
-
     plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in file_name)
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
