@@ -2,12 +2,14 @@
 of disputes, how many are decided without a person, how soon the automatic ones are decided, and
 whether the money and the holds add up once everything is decided.
 
-Each dispute is of a fresh customer (FIBRE-100 or MOBILE-5GB held since 2026-01-01, last month
-billed as the billing run bills it), filed over HTTP as the portal files it. The mix
-(`MIX`, in its proportions, ordered with `random.Random(SEED)`) is what a subscription business hears: most often a line
-that looks wrong but is right, then small amounts the customer does not recognise, a month billed
-after a cancellation, a payment taken twice, and a share only a person can judge (a visit that
-never happened, a large amount not recognised). The facts behind each are made as they happen: a
+Each dispute is of a fresh customer (FIBRE-100 or MOBILE-5GB held since 2026-01-01 under the
+contract they signed online at sign-up, last month billed as the billing run bills it), filed over
+HTTP as the portal files it. The mix (`MIX`, in its proportions, ordered with
+`random.Random(SEED)`) is what a subscription business hears: most often a line that looks wrong
+but is right, then small amounts the customer does not recognise, a month billed after a
+cancellation, a payment taken twice, a visit that never happened (only a person can judge it) and
+a large fee not recognised (the signed contract answers it; the appeal goes to a person). The
+facts behind each are made as they happen: a
 cancellation recorded after the month was billed (the product's last day before the month), a
 second payment of the invoice at the provider (a customer paying from two tabs before the first
 payment's webhook was in, as happened before that was refused).
@@ -44,6 +46,7 @@ from opencounter.customers.records import ProductHolding
 from opencounter.disputes.records import Dispute
 from opencounter.ports import payments as provider
 from opencounter.pricing.rating import Period
+from opencounter.signups.records import SignatureEvidence
 
 SEED = 2026
 HELD_SINCE = "2026-01-01"
@@ -69,10 +72,12 @@ def _session(running: Running, user: User) -> requests.Session:
 
 
 def _customer(running: Running, plan: str) -> tuple[str, requests.Session, dict[str, Any]]:
-    """A fresh customer with last month's invoice of `plan`, signed in."""
+    """A fresh customer with last month's invoice of `plan`, signed in; the product came with the
+    contract they signed online at sign-up (as every customer's does: sign-up is online)."""
     email = f"bench-dispute-{uuid.uuid4().hex[:10]}@example.nl"
     customer_id = register(email)
-    hold(customer_id, plan, HELD_SINCE)
+    product_id = hold(customer_id, plan, HELD_SINCE)
+    _signed_online(customer_id, product_id)
     billed = bill_customer(customer_id, Period.of(business_today()).previous(), current_version())
     if billed["outcome"] != "issued":
         raise RuntimeError(f"billing {customer_id}: {billed}")
@@ -80,6 +85,19 @@ def _customer(running: Running, plan: str) -> tuple[str, requests.Session, dict[
     invoice = Invoice.get(*Invoice.keys(customer_id, billed["invoice_id"]))
     return customer_id, session, {"invoice_id": invoice.invoice_id, "total_cents": int(invoice.total_cents),
                                   "lines": invoice.lines}
+
+
+def _signed_online(customer_id: str, product_id: str) -> None:
+    """The evidence a sign-up keeps of the contract signed for the product (ADR 6): the terms, the
+    moment, where from, and the one-time code that confirmed it."""
+    signup_id = str(uuid.uuid4())
+    signed = isoformat(utcnow() - timedelta(days=400))
+    SignatureEvidence(*SignatureEvidence.keys(signup_id), terms_version="2025-11", terms_sha256="0" * 64,
+                      accepted_at=signed, ip="192.0.2.10", user_agent="bench",
+                      code_check={"sent_to": "+31600000000", "sent_at": signed, "verified_at": signed}).save()
+    holding = ProductHolding.get(*ProductHolding.keys(customer_id, product_id))
+    holding.signup_id = signup_id
+    holding.save()
 
 
 def _paid_twice(running: Running, customer_id: str, session: requests.Session, invoice: dict[str, Any]) -> str:

@@ -488,3 +488,26 @@ def test_a_round_takes_at_most_five_files(cloud, customer, invoice):
         assert _ask(customer, dispute, f"bon-{n}.pdf", "application/pdf", 100).status_code == 201
     sixth = _ask(customer, dispute, "bon-5.pdf", "application/pdf", 100)
     assert sixth.status_code == 409 and sixth.json()["reason"] == "evidence_limit_reached"
+
+
+def test_a_fee_for_a_product_signed_for_online_disputed_as_not_mine_is_answered_with_the_contract(cloud):
+    from infra.local.tokens import User
+    from tests.conftest import Applicant, Caller
+
+    # A customer who signed up online, billed for the month their product started
+    signup = Applicant(cloud).activate()
+    user = User(f"signed-{signup['customer_id'][:8]}@example.nl", "pw", ("customers",), signup["customer_id"])
+    cloud.issuer.add_user(user)
+    customer = Caller(cloud.url, cloud.issuer.id_token(user), signup["customer_id"], user.username)
+    invoice = bill(cloud, customer, signup["evidence"]["accepted_at"][:7])
+    [fee] = [n for n, line in enumerate(invoice["lines"]) if line["kind"] == "subscription"]
+
+    dispute = _read(customer, _dispute(customer, invoice, "not_mine", line=fee))
+
+    # The contract they signed answers it, in their own dates; the appeal goes to a person
+    assert dispute["status"] == "rejected" and dispute["decision"]["basis"] == "rules"
+    [contract] = [f for f in dispute["assessment"] if f["rule"] == "signed_for_it"]
+    assert contract["outcome"] == "rejected"
+    assert contract["evidence"]["signed_on"] == signup["evidence"]["accepted_at"][:10]
+    assert contract["evidence"]["terms_version"] == signup["evidence"]["terms_version"]
+    assert dispute["actions"]["appeal"] is True

@@ -112,6 +112,26 @@ def test_what_the_customer_says_the_facts_cannot_show_is_never_rejected_on_them(
     assert rules.assess(facts(reason="wrong_amount")).outcome == rules.REJECTED
 
 
+SIGNED = {"accepted_at": "2025-12-20T10:04:00Z", "terms_version": "2025-11"}
+
+
+def test_a_fee_for_a_product_signed_for_online_is_the_customers_even_when_they_say_it_is_not():
+    # the contract answers "not mine" on a fee of a month the product ran, whatever the amount
+    for amount in (1000, 4250):
+        signed = facts(reason="not_mine", amount_cents=amount, signed=SIGNED)
+        assessment = rules.assess(signed)
+        assert (assessment.outcome, assessment.basis) == (rules.REJECTED, "rules")
+        [found] = [f for f in assessment.findings if f.rule == "signed_for_it"]
+        assert found.evidence == {"signed_on": "2025-12-20", "terms_version": "2025-11", "first_day": "2026-01-01"}
+    # but not a month after the product ended (upheld on those facts), nor use, nor without a signature
+    ended = facts(reason="not_mine", signed=SIGNED, product={**facts().product, "last_day": "2026-09-30"})
+    assert rules.signed_for_it(ended).outcome == rules.NOTHING and rules.assess(ended).outcome == rules.UPHELD
+    use = usage_facts(6000, [], 1000)
+    assert rules.signed_for_it(facts(**{**use.__dict__, "reason": "not_mine", "signed": SIGNED})).outcome == \
+        rules.NOTHING
+    assert rules.signed_for_it(facts(reason="not_mine")).outcome == rules.NOTHING
+
+
 def record_facts(reason: str = "charged_twice", *, occurred_at: str = "2026-10-15T12:00:00Z",
                  twins: list[dict] | None = None, started_at: str = "2026-01-01", last_day: str | None = None,
                  amount_cents: int = 300) -> Facts:

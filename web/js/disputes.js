@@ -115,7 +115,8 @@ function finding(f) {
     owed: euros(e.owed_cents ?? 0), last_day: e.last_day ? day(e.last_day) : "", amount: euros(f.amount_cents),
     this_month: e.this_month !== undefined ? unit(e.this_month) : "", median: e.median !== undefined ? unit(e.median) : "",
     limit: euros(e.limit_cents ?? 0), at: (e.same_records || []).map(at).join(", "),
-    day: e.occurred_on ? day(e.occurred_on) : "",
+    day: e.occurred_on ? day(e.occurred_on) : "", signed_on: e.signed_on ? day(e.signed_on) : "",
+    terms_version: e.terms_version ?? "",
   };
   return item(t(`disputes.rule.${f.rule}.${f.outcome}`, params));
 }

@@ -35,6 +35,7 @@ from opencounter.disputes.service import (
 )
 from opencounter.ports import payments as provider
 from opencounter.pricing.money import vat_included
+from opencounter.signups.records import SignatureEvidence
 
 FLOW = {"type": "system", "id": "disputes"}
 DONE = "done"
@@ -75,7 +76,7 @@ def facts_of(dispute: Dispute) -> rules.Facts:
     period = invoice.period if invoice else subject.get("period")
     holding = next((i for i in items if isinstance(i, ProductHolding) and line
                     and i.product_id == line.get("product_id")), None)
-    product = plan = None
+    product = plan = signed = None
     usage: dict[str, int] = {}
     billed: set[str] = set()
     if holding is not None and line is not None:
@@ -83,6 +84,7 @@ def facts_of(dispute: Dispute) -> rules.Facts:
         product = {"status": holding.status, "started_at": holding.started_at, "last_day": last_day,
                    "plan_history": holding.plan_history, "kind": holding.kind}
         plan = plans_of(holding.product_code, holding.catalogue_version).get(line.get("plan_code") or "")
+        signed = _signed(holding.signup_id)
         unit = line.get("unit")
         usage = {i.period: int(getattr(i, unit, 0) or 0) for i in items
                  if isinstance(i, UsageTotal) and i.product_id == holding.product_id and unit in UsageTotal.UNITS}
@@ -104,11 +106,23 @@ def facts_of(dispute: Dispute) -> rules.Facts:
                  "total_cents": int(invoice.total_cents) if invoice else 0,
                  "credited_cents": int(invoice.credited_cents) if invoice else 0},
         line=line, product=product, plan=plan, usage_by_month=usage, payments=payments, billed_plans=billed,
+        signed=signed, twins=twins or [],
         record={"record_id": record.record_id, "quantity": int(record.quantity), "occurred_at": record.occurred_at}
-        if record else None, twins=twins or [],
+        if record else None,
         overdue_invoices=sum(1 for i in items if isinstance(i, Invoice) and i.invoice_id != dispute.invoice_id
                              and status_of(i, today) == "overdue"),
         trusted_recently=trusted)
+
+
+def _signed(signup_id: str | None) -> dict[str, Any] | None:
+    """The contract signed online at the sign-up that brought a product, if it did."""
+    if signup_id is None:
+        return None
+    try:
+        evidence = SignatureEvidence.get(*SignatureEvidence.keys(signup_id))
+    except SignatureEvidence.DoesNotExist:
+        return None
+    return {"accepted_at": evidence.accepted_at, "terms_version": evidence.terms_version}
 
 
 def _waiting(dispute: Dispute) -> dict[str, Any]:

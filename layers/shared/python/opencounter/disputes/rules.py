@@ -72,6 +72,8 @@ class Facts:
     record: dict[str, Any] | None = None
     #: the other records of its product and unit in its month: [{"record_id", "quantity", "occurred_at"}]
     twins: list[dict[str, Any]] = field(default_factory=list)
+    #: the contract for the line's product the customer signed online: {"accepted_at", "terms_version"}
+    signed: dict[str, Any] | None = None
 
 
 # ------------------------------------------------------------------ the rules
@@ -182,6 +184,24 @@ def good_standing_trust(facts: Facts) -> Finding:
     return Finding("good_standing_trust", NOTHING, evidence)
 
 
+def signed_for_it(facts: Facts) -> Finding:
+    """A fee for a product the customer signed a contract for online (their one-time code confirmed
+    the signature), billed for a month in which it ran, is theirs: "not mine" is answered with the
+    contract. Use is not covered by it (a SIM or a meter can be used by someone else)."""
+    line, product = facts.line, facts.product
+    if line is None or product is None or line["kind"] not in ("subscription", "connection") \
+            or facts.signed is None:
+        return Finding("signed_for_it", NOTHING, {})
+    period = Period.parse(facts.invoice["period"]) if facts.invoice.get("period") else None
+    started = date.fromisoformat(product["started_at"][:10]) if product.get("started_at") else None
+    last_day = date.fromisoformat(product["last_day"]) if product.get("last_day") else None
+    ran = period is None or ((started is None or started <= period.last_day)
+                             and (last_day is None or last_day >= period.first_day))
+    evidence = {"signed_on": facts.signed["accepted_at"][:10], "terms_version": facts.signed["terms_version"],
+                "first_day": started.isoformat() if started else None}
+    return Finding("signed_for_it", REJECTED if ran else NOTHING, evidence)
+
+
 def usage_duplicated(facts: Facts) -> Finding:
     """The same use recorded twice: another record of the product and unit, of the same quantity,
     within DUPLICATE_WITHIN_SECONDS of it, means this one is counted twice."""
@@ -218,7 +238,7 @@ FACT_RULES = {
     "charged_twice": (charged_twice,),
     "billed_after_cancellation": (billed_after_cancellation, wrong_plan),
     "wrong_amount": (wrong_plan, recalculated, reading_in_line),
-    "not_mine": (billed_after_cancellation, wrong_plan, reading_in_line),
+    "not_mine": (billed_after_cancellation, wrong_plan, reading_in_line, signed_for_it),
     "not_delivered": (billed_after_cancellation,),
     "other": (wrong_plan,),
 }
@@ -232,8 +252,10 @@ USAGE_RULES = {
     "other": (usage_duplicated, usage_outside_lifetime),
 }
 #: reasons a rejection on the facts settles (the customer says the bill is wrong in a way the facts
-#: can show); for the others ("not mine", "not delivered", "other") the facts alone never reject
+#: can show); for the others ("not mine", "not delivered", "other") the facts alone never reject,
+#: except a contract the customer signed for the product billed (SETTLES_ANY)
 REJECTABLE = ("charged_twice", "billed_after_cancellation", "wrong_amount")
+SETTLES_ANY = ("signed_for_it",)
 
 
 @dataclass
@@ -258,7 +280,7 @@ def assess(facts: Facts) -> Assessment:
         return Assessment(UPHELD, max(f.amount_cents for f in upheld), "rules", findings)
     if any(f.outcome == PERSON for f in findings):
         return Assessment(PERSON, 0, "person", findings)
-    if facts.reason in REJECTABLE and any(f.outcome == REJECTED for f in findings):
+    if any(f.outcome == REJECTED and (facts.reason in REJECTABLE or f.rule in SETTLES_ANY) for f in findings):
         return Assessment(REJECTED, 0, "rules", findings)
     trust = good_standing_trust(facts)
     findings.append(trust)
