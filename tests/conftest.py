@@ -24,6 +24,12 @@ from tests.contract import contract
 QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (marked `long`: a run of their own in a process of its own) first, so that
+    spread over the machine's cores they start at once rather than after the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 class Caller:
     """Someone calling the API over HTTP with their own token (or none). Every answer is held to
     the API's OpenAPI document (tests/contract.py): a status or body it does not give fails."""

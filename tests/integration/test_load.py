@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
+import pytest
 import requests
 from pynamodb.exceptions import PutError, VerboseClientError
 
@@ -21,6 +22,7 @@ from opencounter.core.errors import Contended
 from opencounter.core.table import retried
 
 
+@pytest.mark.long
 def test_a_small_load_meets_no_server_error_nor_write_conflict_and_makes_every_kind_of_flow(tmp_path):
     # Given a local cloud of its own, and six users: an applicant, and five customers' users, of
     # whom two act for the same customer at once (two devices)

@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from infra.local.template import api_routes, load_template
 from tests.fuzzing import CHECKS, PASSES, read_report, run_apart
 
 
+@pytest.mark.long
 def test_schemathesis_finds_nothing_wrong_with_any_route(tmp_path):
     outcome = run_apart(tmp_path)
     assert outcome.failures == [], outcome.output
