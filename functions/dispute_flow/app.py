@@ -10,6 +10,11 @@ from opencounter.edge.observability import observability
 logger, metrics = observability("dispute-flow")
 
 STEPS = {"assess": assess, "escalate": escalate, "lapse": lapse, "uphold": uphold, "reject": reject}
+#: what the dashboard counts, by step and outcome: to a person, escalated past the deadline, decided
+#: for the customer when nobody did, and every decision applied
+METRICS = {("assess", "staff"): "DisputeWithStaff", ("escalate", "staff"): "DisputeEscalated",
+           ("lapse", "upheld"): "DisputeLapsed", ("uphold", "upheld"): "DisputeUpheld",
+           ("reject", "rejected"): "DisputeRejected"}
 
 
 @logger.inject_lambda_context
@@ -22,6 +27,7 @@ def lambda_handler(event: dict, context: object) -> Any:
         await_staff(event["customer_id"], event["dispute_id"], event["token"])
         return None
     result = STEPS[event["step"]](event["customer_id"], event["dispute_id"])
-    if event["step"] in ("uphold", "reject") and result["outcome"] != "done":
-        metrics.add_metric(name=f"Dispute{result['outcome'].capitalize()}", unit="Count", value=1)
+    name = METRICS.get((event["step"], result["outcome"]))
+    if name:
+        metrics.add_metric(name=name, unit="Count", value=1)
     return result
