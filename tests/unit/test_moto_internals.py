@@ -493,7 +493,7 @@ def test_a_task_waiting_for_its_token_is_known_until_the_token_is_answered() -> 
         def history() -> list[dict[str, Any]]:
             return sfn.get_execution_history(executionArn=execution)["events"]
         deadline = time.monotonic() + 10
-        while history()[-1]["type"] != "TaskSubmitted":
+        while not (events := history()) or events[-1]["type"] != "TaskSubmitted":  # (it starts on a thread)
             assert time.monotonic() < deadline, [e["type"] for e in history()]
             time.sleep(0.01)
         # When nobody has answered the token yet, then the local cloud sees the task waiting for it
