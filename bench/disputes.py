@@ -6,7 +6,8 @@ Each dispute is of a fresh customer (FIBRE-100 or MOBILE-5GB held since 2026-01-
 contract they signed online at sign-up, last month billed as the billing run bills it), filed over
 HTTP as the portal files it. The mix (`MIX`, in its proportions, ordered with
 `random.Random(SEED)`) is what a subscription business hears: most often a line that looks wrong
-but is right, then small amounts the customer does not recognise, a month billed after a
+but is right, then a small charge the customer does not recognise (a data session beyond the
+bundle, disputed on its own), a month billed after a
 cancellation, a payment taken twice, a visit that never happened (only a person can judge it) and
 a large fee not recognised (the signed contract answers it; the appeal goes to a person). The
 facts behind each are made as they happen: a
@@ -39,6 +40,7 @@ from infra.local.tokens import User
 from opencounter.billing.invoices import bill_customer
 from opencounter.billing.ledger import ledger
 from opencounter.billing.records import Invoice, Payment
+from opencounter.billing.usage import record_usage
 from opencounter.catalogue.service import current_version
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.table import customer_key
@@ -71,20 +73,29 @@ def _session(running: Running, user: User) -> requests.Session:
     return session
 
 
-def _customer(running: Running, plan: str) -> tuple[str, requests.Session, dict[str, Any]]:
-    """A fresh customer with last month's invoice of `plan`, signed in; the product came with the
+def _customer(running: Running, plan: str, data_mb: tuple[int, ...] = ()) -> tuple[
+        str, requests.Session, dict[str, Any], list[str]]:
+    """A fresh customer with last month's invoice of `plan`, signed in, and the ids of the data
+    sessions (`data_mb`) recorded in that month before it was billed; the product came with the
     contract they signed online at sign-up (as every customer's does: sign-up is online)."""
     email = f"bench-dispute-{uuid.uuid4().hex[:10]}@example.nl"
     customer_id = register(email)
     product_id = hold(customer_id, plan, HELD_SINCE)
     _signed_online(customer_id, product_id)
-    billed = bill_customer(customer_id, Period.of(business_today()).previous(), current_version())
+    month = Period.of(business_today()).previous()
+    sessions = []
+    for day, quantity in enumerate(data_mb, start=1):
+        sessions.append(uuid.uuid4().hex)
+        record_usage({"record_id": sessions[-1], "customer_id": customer_id, "product_id": product_id,
+                      "unit": "data_mb", "quantity": quantity,
+                      "occurred_at": f"{month.first_day.replace(day=day).isoformat()}T12:00:00Z"})
+    billed = bill_customer(customer_id, month, current_version())
     if billed["outcome"] != "issued":
         raise RuntimeError(f"billing {customer_id}: {billed}")
     session = _session(running, User(email, "pw", ("customers",), customer_id))
     invoice = Invoice.get(*Invoice.keys(customer_id, billed["invoice_id"]))
     return customer_id, session, {"invoice_id": invoice.invoice_id, "total_cents": int(invoice.total_cents),
-                                  "lines": invoice.lines}
+                                  "lines": invoice.lines}, sessions
 
 
 def _signed_online(customer_id: str, product_id: str) -> None:
@@ -147,14 +158,17 @@ def prepare(running: Running, rng: random.Random, count: int) -> list[dict[str, 
     rng.shuffle(kinds)  # the mix in its proportions, in a seeded order
     cases = []
     for kind in kinds:
-        plan = "MOBILE-5GB" if kind in ("small_not_mine",) and rng.random() < 0.5 else "FIBRE-100"
-        customer_id, session, invoice = _customer(running, plan)
+        if kind == "small_not_mine":  # a data session beyond the bundle the customer does not recognise
+            customer_id, session, invoice, sessions = _customer(running, "MOBILE-5GB",
+                                                                (5000, 400, rng.randint(100, 1500)))
+        else:
+            customer_id, session, invoice, sessions = _customer(running, "FIBRE-100")
         line = {"kind": "invoice_line", "invoice_id": invoice["invoice_id"], "line": 0}
         amount = invoice["lines"][0]["amount_cents"]
         if kind == "correct_line_wrong_amount":
             body = {"transaction": line, "reason": "wrong_amount"}
         elif kind == "small_not_mine":
-            body = {"transaction": line, "reason": "not_mine", "amount_cents": min(amount, rng.randint(199, 1500))}
+            body = {"transaction": {"kind": "usage_record", "record_id": sessions[-1]}, "reason": "not_mine"}
         elif kind == "after_cancellation":
             _cancelled_before(customer_id)
             body = {"transaction": line, "reason": "billed_after_cancellation"}
