@@ -103,6 +103,11 @@ def test_a_sign_up_whose_checks_could_not_be_completed_waits_for_staff_listed_wi
     # And the code the customer reads out finds the same sign-up, with its review
     found = agent.get("/agent/signups", params={"resume_code": applicant.signup["resume_code"]}).json()
     assert found["signup_id"] == signup["signup_id"] and found["review"]["deadline"] == review["deadline"]
+    # And the customer is told, once, in Dutch, by when a colleague decides and that the product works meanwhile
+    [told] = [m for m in cloud.cloud.mailbox(applicant.email) if m["subject"] == "We kijken uw gegevens nog even na"]
+    assert f"{deadline.day} " in told["body"] and "U kunt uw product intussen gewoon gebruiken" in told["body"]
+    timeline = agent.get(f"/agent/customers/{signup['customer_id']}/timeline", params={"limit": 100}).json()["items"]
+    assert [e["type"] for e in timeline].count("SignupInReview") == 1
 
 
 def test_staff_verify_a_sign_up_in_review_and_the_customer_is_verified(cloud, agent, in_review):

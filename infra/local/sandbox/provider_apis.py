@@ -26,8 +26,8 @@ OUTSIDE_WINDOW = "0000"
 #: the message templates approved for the business account: name -> (languages, body parameters)
 TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en"), 2), "better_plan": (("nl", "en"), 2),
              "contact_answer": (("nl", "en"), 2), "payment_link": (("nl", "en"), 3),
-             "dispute_with_staff": (("nl", "en"), 2), "dispute_decided": (("nl", "en"), 3),
-             "chargeback_decided": (("nl", "en"), 3)}
+             "signup_in_review": (("nl", "en"), 1), "dispute_with_staff": (("nl", "en"), 2),
+             "dispute_decided": (("nl", "en"), 3), "chargeback_decided": (("nl", "en"), 3)}
 
 
 class ProviderApis:

@@ -45,6 +45,7 @@ TITLES = {
     "ContactResolved": "Your question was answered",
     "ContactLinked": "A message of yours was added to your history",
     "ServiceRequestUpdated": "Your request moved on",
+    "SignupInReview": "A colleague finishes checking your details",
     "DisputeFiled": "We received your dispute; the amount is on hold",
     "DisputeWithStaff": "A staff member assesses your dispute",
     "DisputeEscalated": "Your dispute was passed to a senior colleague",

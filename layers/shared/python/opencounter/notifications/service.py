@@ -89,6 +89,17 @@ def _dispute_with_staff(data: dict[str, Any], lang: str) -> tuple[str, str]:
         "then the amount stays on hold. Follow it in your account.")
 
 
+def _signup_in_review(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    by = _day(data["decision_by"], lang)
+    if lang == "nl":
+        return "We kijken uw gegevens nog even na", (
+            "Niet alle controles bij uw aanmelding konden we automatisch afronden. Een collega kijkt ernaar en "
+            f"beslist uiterlijk {by}. U kunt uw product intussen gewoon gebruiken; u hoeft niets te doen.")
+    return "We are still checking your details", (
+        "Not every check of your sign-up could be completed automatically. A colleague looks at it and decides "
+        f"by {by}. You can use your product meanwhile; there is nothing you need to do.")
+
+
 def _dispute_decided(data: dict[str, Any], lang: str) -> tuple[str, str]:
     amount, refund = euros(data["amount_cents"], lang), euros(data["refund_cents"], lang)
     if lang == "nl":
@@ -139,6 +150,7 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "PaymentFailed": ("payment_failed", lambda d, lang: [d["invoice_id"], d["reason"]]),
     "BetterPlanAdvised": ("better_plan", lambda d, lang: [d["advised_plan_name"], euros(d["saving_cents"], lang)]),
     "PaymentLinkSent": ("payment_link", lambda d, lang: [d["invoice_id"], euros(d["amount_cents"], lang), d["link"]]),
+    "SignupInReview": ("signup_in_review", lambda d, lang: [_day(d["decision_by"], lang)]),
     "DisputeWithStaff": ("dispute_with_staff", lambda d, lang: [d["dispute_id"],
                                                                  _day(d["expected_decision_on"], lang)]),
     "DisputeDecided": ("dispute_decided", lambda d, lang: [d["dispute_id"], d["outcome"],
@@ -152,6 +164,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "PaymentFailed": _payment_failed,
     "BetterPlanAdvised": _better_plan,
     "PaymentLinkSent": _payment_link,
+    "SignupInReview": _signup_in_review,
     "DisputeWithStaff": _dispute_with_staff,
     "DisputeDecided": _dispute_decided,
     "ChargebackDecided": _chargeback_decided,

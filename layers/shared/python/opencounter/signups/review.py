@@ -19,6 +19,7 @@ from typing import Any
 
 from opencounter.core.clock import isoformat, staff_window, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound, require_version
+from opencounter.core.ids import stable_id
 from opencounter.core.outbox import Write, commit, domain_event
 from opencounter.core.validation import validate_request
 from opencounter.core.workflows import answer_task
@@ -83,7 +84,13 @@ def hand_to_staff(signup_id: str, checks: list[dict]) -> dict[str, Any]:
                          "deadline": isoformat(now + staff_window(now, REVIEW_WORKING_DAYS)), "escalated": False}
         record_step(signup, "needs_review", unfinished=unfinished)
         signup.index()
-        commit([Write(signup, conflict="the sign-up changed meanwhile")], [])
+        # the customer is told: their product works meanwhile, and by when a colleague decides
+        told = domain_event("SignupInReview", customer_id=signup.customer_id, signup_id=signup.signup_id,
+                            actor=SYSTEM, channel="system",
+                            data={"signup_id": signup.signup_id, "unfinished": unfinished,
+                                  "decision_by": signup.review["deadline"][:10]},
+                            event_id=stable_id("signup-review", signup.signup_id))
+        commit([Write(signup, conflict="the sign-up changed meanwhile")], [told])
     return _state(signup)
 
 
