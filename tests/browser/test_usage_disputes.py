@@ -3,10 +3,29 @@ one disputed from its row, the dispute followed, the record marked as no longer 
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import Browser
 from tests.conftest import give_product, send_usage, usage
+
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+
+
+def _show_month(browser: Browser, period: str) -> None:
+    """The usage page, once it shows this month, then the month asked for."""
+    browser.open("/#/usage")
+    browser.page("usage")
+    now = datetime.now(ZoneInfo("Europe/Amsterdam"))
+    this_month = f"{MONTHS[now.month - 1]} {now.year}"
+    browser.wait(lambda d: browser.text("#usage h2") == this_month and d.find_element(By.CSS_SELECTOR,
+                                                                                      "#usage-records > li"))
+    form = browser.driver.find_element(By.ID, "usage-form")
+    browser.driver.execute_script("arguments[0].value = arguments[1]", form.find_element(By.NAME, "period"), period)
+    form.find_element(By.TAG_NAME, "button").click()
 
 
 def test_a_session_recorded_twice_is_disputed_from_the_usage_page_and_stops_counting(browser: Browser, cloud,
@@ -18,11 +37,7 @@ def test_a_session_recorded_twice_is_disputed_from_the_usage_page_and_stops_coun
     browser.sign_in(customer.email, "pw")
 
     # The month's records are listed under the bars, each with "Betwisten"
-    browser.open("/#/usage")
-    browser.page("usage")
-    form = browser.driver.find_element(By.ID, "usage-form")
-    browser.driver.execute_script("arguments[0].value = '2026-10'", form.find_element(By.NAME, "period"))
-    form.find_element(By.TAG_NAME, "button").click()
+    _show_month(browser, "2026-10")
     row = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, f'#usage-records [data-record="{twin["record_id"]}"]'))
     assert "300 MB" in row.text
     browser.check("usage")
@@ -47,11 +62,7 @@ def test_a_session_recorded_twice_is_disputed_from_the_usage_page_and_stops_coun
     assert browser.driver.find_element(By.CSS_SELECTOR, "#dispute-file + [role=status]").text == ""
 
     # And the record no longer counts
-    browser.open("/#/usage")
-    browser.page("usage")
-    form = browser.driver.find_element(By.ID, "usage-form")
-    browser.driver.execute_script("arguments[0].value = '2026-10'", form.find_element(By.NAME, "period"))
-    form.find_element(By.TAG_NAME, "button").click()
+    _show_month(browser, "2026-10")
     browser.wait(lambda d: "telt niet mee" in d.find_element(
         By.CSS_SELECTOR, f'#usage-records [data-record="{twin["record_id"]}"]').text)
 
