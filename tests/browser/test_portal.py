@@ -25,7 +25,7 @@ def test_a_visitor_sees_the_welcome_and_the_service_page_in_dutch(browser: Brows
     browser.check("welcome")
     browser.open("/#/service")
     browser.wait(lambda d: browser.all("#channels .card h3"))
-    assert browser.all("#faq details"), "the FAQ is there"
+    assert browser.wait(lambda d: browser.all("#faq details")), "the FAQ is there"
     assert "Wat staat er op mijn factuur?" in [s.get_attribute("textContent") for s in browser.all("#faq summary")]
     browser.check("service")
 

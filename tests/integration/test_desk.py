@@ -5,7 +5,7 @@ recorded as the agent's on the customer's timeline."""
 from __future__ import annotations
 
 import random
-import uuid
+import string
 
 import pytest
 
@@ -28,10 +28,12 @@ def _found(agent, query: str) -> dict:
 
 @pytest.fixture
 def resident(cloud):
-    """A customer with a name with an accent, at a postcode of their own."""
+    """A customer with a name with an accent, at a postcode of their own (the name in letters only:
+    a part like "9007cb" would read as a postcode)."""
     postcode = _postcode()
     caller = new_customer(cloud, {"street": "Kerkstraat", "house_number": 12, "postcode": postcode,
-                                  "city": "Utrecht"}, given_name="Zoë", family_name=f"Çelik-{uuid.uuid4().hex[:6]}")
+                                  "city": "Utrecht"}, given_name="Zoë",
+                          family_name=f"Çelik-{''.join(random.choice(string.ascii_lowercase) for _ in range(6))}")
     caller.postcode = postcode  # type: ignore[attr-defined]
     return caller
 
