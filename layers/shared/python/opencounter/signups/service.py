@@ -9,7 +9,6 @@ from typing import Any
 
 from opencounter.billing.invoices import connection_invoice
 from opencounter.catalogue.service import plan_on_sale
-from opencounter.catalogue.terms import terms
 from opencounter.core import one_time_codes, resume_codes
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
@@ -21,7 +20,8 @@ from opencounter.core.validation import validate_request
 from opencounter.customers.service import dutch_postcode, new_customer, new_holding
 from opencounter.customers.views import find_customers
 from opencounter.ports.identity_verification import start_verification, verification_outcome
-from opencounter.ports.messaging import masked, send_email
+from opencounter.ports.messaging import masked
+from opencounter.signups import signing
 from opencounter.signups.credit import decide
 from opencounter.signups.records import STEPS, ResumeCode, SignatureEvidence, SigningCode, Signup
 
@@ -67,7 +67,7 @@ def _view(signup: Signup, evidence: Any = None) -> dict[str, Any]:
         "version": int(signup.version),
         "created_at": signup.created_at,
         "updated_at": signup.updated_at,
-        "evidence": _evidence_view(evidence) if evidence is not None else None,
+        "evidence": signing.evidence_view(evidence) if evidence is not None else None,
     }
 
 
@@ -251,9 +251,6 @@ def record_identity_outcome(payload: bytes, signature: str | None) -> str:
 
 # ---------------------------------------------------------------- signing and provisioning
 
-SIGNING_CODES_PER_SIGNUP = 5
-
-
 def _signing_scope(signup_id: str) -> str:
     return f"signing:{signup_id}"
 
@@ -263,34 +260,17 @@ def send_signing_code(signup_id: str, resume_code: str | None) -> dict[str, Any]
     signup = _load_with_code(signup_id, resume_code)
     _require_status(signup, ("VALIDATED",), "signing")
     sent = int(signup.steps["signing"].get("codes_sent", 0))
-    if sent >= SIGNING_CODES_PER_SIGNUP:
-        raise Conflict(f"signing: {SIGNING_CODES_PER_SIGNUP} codes were sent already; call us to continue",
-                       field="signing", reason="signing_codes_used_up", limit=SIGNING_CODES_PER_SIGNUP)
+    signing.require_another_code(sent)
     code = one_time_codes.new_code()
     now = utcnow()
     email = signup.applicant["email"]
-    current = terms()
     _step(signup, "signing", "in_progress", codes_sent=sent + 1)
     record = SigningCode(*SigningCode.keys(signup_id), digest=one_time_codes.digest(_signing_scope(signup_id), code),
                          sent_to=masked(email), sent_at=isoformat(now), attempts=0,
                          expires_at=now + one_time_codes.LIFETIME)
     commit([Write(signup), Write(record)], [])
-    send_email(email, "Your signing code", (
-        f"Your code to sign the {signup.plan['product_name']} agreement is {code}.\n"
-        f"It is valid for {one_time_codes.LIFETIME_MINUTES} minutes.\n"
-        f"Terms: version {current['version']}, fingerprint {current['sha256']}.\n"))
-    return {"sent_to": masked(email), "expires_at": isoformat(now + one_time_codes.LIFETIME),
-            "terms": {k: current[k] for k in ("version", "sha256")}}
-
-
-def _identifier(kind: str, signup_id: str) -> str:
-    """The number, connection or account the product is reached by, assigned at activation."""
-    digits = str(uuid.UUID(signup_id).int)
-    if kind == "mobile":
-        return f"+316{digits[-8:]}"
-    if kind == "energy":
-        return f"8716{digits[-14:]}"
-    return f"FTTH-{digits[-10:]}"
+    signed = signing.mail_code(email, signup.plan["product_name"], code)
+    return {"sent_to": masked(email), "expires_at": isoformat(now + one_time_codes.LIFETIME), "terms": signed}
 
 
 def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str, Any], *,
@@ -301,11 +281,7 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
     validate_request("signature", request)
     signup = _load_with_code(signup_id, resume_code)
     _require_status(signup, ("VALIDATED",), "signing")
-    current = terms()
-    if (request["terms_version"], request["terms_sha256"]) != (current["version"], current["sha256"]):
-        raise Conflict(f"terms_sha256: these are not the terms in force (version {current['version']}, "
-                       f"fingerprint {current['sha256']}); read them again", field="terms_sha256",
-                       reason="terms_changed", version=current["version"])
+    current = signing.terms_in_force(request)
     try:
         code = SigningCode.get(*SigningCode.keys(signup_id))
     except SigningCode.DoesNotExist:
@@ -327,7 +303,7 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
         person["household_size"] = applicant["household_size"]
     customer_writes, customer_events = new_customer(customer_id, person, applicant["address"], actor=system,
                                                     channel=channel, consents=signup.consents, signup_id=signup_id)
-    identifier = _identifier(plan["kind"], signup_id)
+    identifier = signing.identifier(plan["kind"], signup_id)
     product_writes, product_events, _ = new_holding(customer_id, {
         "product_id": product_id, "product_code": plan["product_code"], "name": plan["product_name"],
         "kind": plan["kind"], "plan": plan["name"], "plan_code": plan["code"],
@@ -355,8 +331,3 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
            events)
     return _view(signup, evidence)
 
-
-def _evidence_view(evidence: Any) -> dict[str, Any]:
-    return {"terms_version": evidence.terms_version, "terms_sha256": evidence.terms_sha256,
-            "accepted_at": evidence.accepted_at, "ip": evidence.ip, "user_agent": evidence.user_agent,
-            "code_check": evidence.code_check}
