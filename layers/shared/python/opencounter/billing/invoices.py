@@ -273,10 +273,10 @@ def _new_invoice(customer_id: str, invoice_id: str, kind: str, issued_on: date, 
     return invoice, [Write(invoice, Invoice.PK.does_not_exist(), conflict="the invoice exists already"), booking]
 
 
-def connection_invoice(customer_id: str, product: dict[str, Any], plan: dict[str, Any], *, signup_id: str,
-                       channel: str) -> tuple[list[Write], list[DomainEvent]]:
+def connection_invoice(customer_id: str, product: dict[str, Any], plan: dict[str, Any], *, channel: str,
+                       signup_id: str | None = None) -> tuple[list[Write], list[DomainEvent]]:
     """The one-off connection fee of a newly activated product, payable at once (nothing when
-    the plan has none): for the caller to commit with the activation."""
+    the plan has none): for the caller to commit with the activation (a sign-up's, an order's)."""
     fee = int(plan.get("connection_fee_cents") or 0)
     if fee <= 0:
         return [], []

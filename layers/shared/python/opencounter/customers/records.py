@@ -126,6 +126,8 @@ class ProductHolding(Item, discriminator="ProductHolding"):
     started_at = UnicodeAttribute()
     monthly_fee_cents = NumberAttribute(default=0)
     signup_id = UnicodeAttribute(null=True)
+    #: the order that brought it, when an existing customer ordered it (signups.records.Order)
+    order_id = UnicodeAttribute(null=True)
     #: a cancellation at the end of a period: the last day the product is held
     ends_on = UnicodeAttribute(null=True)
     ended_at = UnicodeAttribute(null=True)

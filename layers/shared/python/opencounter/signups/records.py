@@ -1,15 +1,26 @@
 """How a sign-up is stored: its own partition SIGNUP#<id>, a look-up item per resume code, and,
-while staff review it, queued on GSI1 by its deadline, soonest first."""
+while staff review it, queued on GSI1 by its deadline, soonest first. An existing customer's order
+of another product lives in the customer's partition (ORDER#<id>), its signing code and signature
+evidence beside it: the same kinds of item a sign-up signs with, keyed by the order."""
 
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 
 from opencounter.core.resume_codes import code_digest
-from opencounter.core.table import Item
+from opencounter.core.table import Item, customer_key
 
 #: the steps of a sign-up, in the order the customer meets them
 STEPS = ("application", "identification", "validation", "signing", "provisioning", "verification")
+#: the steps of an order: the customer is identified already, so it is signed and activated
+ORDER_STEPS = ("order", "signing", "activation")
+
+
+ORDER_PREFIX = "ORDER#"
+
+
+def _order_key(order_id: str) -> str:
+    return f"{ORDER_PREFIX}{order_id}"
 
 
 class Signup(Item, discriminator="Signup"):
@@ -81,10 +92,16 @@ class SigningCode(Item, discriminator="SigningCode"):
     def keys(signup_id: str) -> tuple[str, str]:
         return f"SIGNUP#{signup_id}", "SIGNING_CODE"
 
+    @staticmethod
+    def order_keys(customer_id: str, order_id: str) -> tuple[str, str]:
+        """The code that signs an order, beside the order in the customer's partition."""
+        return customer_key(customer_id), f"{_order_key(order_id)}#SIGNING_CODE"
+
 
 class SignatureEvidence(Item, discriminator="SignatureEvidence"):
     """SK EVIDENCE#SIGNATURE: what was accepted, when, from where and how the signer was
-    recognised. Written once (a condition forbids overwriting) and never changed."""
+    recognised. Written once (a condition forbids overwriting) and never changed. An order's
+    evidence also says who acted (the customer, or staff on their behalf) and on which channel."""
 
     terms_version = UnicodeAttribute()
     terms_sha256 = UnicodeAttribute()
@@ -92,10 +109,53 @@ class SignatureEvidence(Item, discriminator="SignatureEvidence"):
     ip = UnicodeAttribute()
     user_agent = UnicodeAttribute()
     code_check = JSONAttribute()
+    #: who typed the code, and where (an order; a sign-up is always the applicant's own)
+    actor = JSONAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
 
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
         return f"SIGNUP#{signup_id}", "EVIDENCE#SIGNATURE"
+
+    @staticmethod
+    def order_keys(customer_id: str, order_id: str) -> tuple[str, str]:
+        """The evidence of an order's signature, beside the order in the customer's partition."""
+        return customer_key(customer_id), f"{_order_key(order_id)}#EVIDENCE#SIGNATURE"
+
+
+class Order(Item, discriminator="Order"):
+    """SK ORDER#<id> in the customer's partition: another product ordered by a customer who has
+    an account (or by staff on their behalf), validated when placed, then signed with a one-time
+    code and activated. Versioned, so a retried or doubled signature activates once. An order
+    nobody signs is forgotten after a while (TTL); a signed one is kept: it is evidence."""
+
+    SK_PREFIX = ORDER_PREFIX
+
+    order_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    #: PLACED (to be signed), SIGNED (signed, waiting for its fulfilment), ACTIVE
+    status = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    #: who placed it: the customer, or a member of staff
+    placed_by = JSONAttribute()
+    #: the plan as the catalogue sold it (catalogue.service.plan_on_sale)
+    plan = JSONAttribute()
+    #: the first day the product is held, when the customer chose one (else the day it is signed)
+    starts_on = UnicodeAttribute(null=True)
+    #: what must happen before the product works, where the catalogue says so (an engineer's
+    #: visit, a delivery): {"kind", "status", ...}; None: it works as soon as it is signed
+    fulfilment = JSONAttribute(null=True)
+    steps = JSONAttribute()
+    product_id = UnicodeAttribute(null=True)
+    #: the digest of the code it was signed with: the same request sent again is told it is done
+    signed_with = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+    @classmethod
+    def keys(cls, customer_id: str, order_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), _order_key(order_id)
 
 
 class RollbackAudit(Item, discriminator="RollbackAudit"):
