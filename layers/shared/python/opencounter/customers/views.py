@@ -26,10 +26,13 @@ def address_view(address: Address) -> dict[str, Any]:
 
 
 def product_view(product: ProductHolding, today: date) -> dict[str, Any]:
-    """A product as every channel shows it today: one cancelled for the end of last month reads ENDED."""
+    """A product as every channel shows it today: one cancelled for the end of last month reads
+    ENDED, one ordered to start on a later day reads SCHEDULED until then."""
     status = product.status
     if status == "ACTIVE" and product.ends_on and product.ends_on < today.isoformat():
         status = "ENDED"
+    elif status == "ACTIVE" and product.started_at[:10] > today.isoformat():
+        status = "SCHEDULED"
     return {
         "product_id": product.product_id,
         "product_code": product.product_code,
