@@ -23,6 +23,8 @@ TITLES = {
     "CustomerMoved": "Move registered",
     "CustomerAddressChanged": "Your new address is in use",
     "ProductActivated": "Product activated",
+    "ProductOrdered": "Product ordered",
+    "OrderSigned": "Order signed",
     "ContractSigned": "Contract signed",
     "SignupActivated": "Ready to use: we finish checking your details in the background",
     "CustomerVerified": "Your details are confirmed",
