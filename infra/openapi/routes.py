@@ -70,6 +70,7 @@ PATH_PARAMETERS = {
     "contact_id": "a contact's id",
     "request_id": "a service request's id, R-XXXXXXXXXX",
     "signup_id": "a sign-up's id",
+    "order_id": "an order's id",
     "dispute_id": "a dispute's id, D-XXXXXXXXXXXX",
     "evidence_id": "an evidence file's id, E-XXXXXXXXXXXX",
     "channel": "a contact channel",
@@ -118,6 +119,20 @@ CODE_STATE = ("no code was asked for, it expired, was used or tried too often (c
 PLAN_CHANGE = ("the product is not active, cancelled already, on a fixed term, or changed since the version sent "
                "(product_not_active, product_cancelled, plan_fixed_term, product_changed)")
 CANCEL = "the product is not active, or is cancelled already (product_not_active, product_cancelled)"
+NO_ORDER = "no such order of this customer (order_not_found)"
+ORDER_PLACED = ("the product or plan is not on sale (product_not_on_sale, plan_not_on_sale), or the first day cannot "
+                "be chosen for it, is in the past or too far ahead (starts_on_not_chosen, starts_on_past, "
+                "starts_on_too_far)")
+ORDER_REFUSED = ("the customer holds this kind of product already, one per address (product_held_already), the "
+                 "account is closed (account_closed), or the Idempotency-Key was used for another order "
+                 "(idempotency_key_reused)")
+ORDER_KEY = Param("Idempotency-Key", "the same key is the same order: sent again, it is answered with the order "
+                                     "placed the first time, and nothing is placed twice (1-100 printable characters)")
+ORDER_CODE = ("the order is signed already (order_signed_already), or five codes were sent already "
+              "(signing_codes_used_up)")
+ORDER_SIGNATURE = (f"the order is signed already with another code (order_signed_already), the terms changed "
+                   f"(terms_changed), {CODE_STATE}, or the customer holds this kind of product already "
+                   "(product_held_already) or the account is closed (account_closed)")
 PAYMENT_LINK = "nothing is due on the invoice, or too little to pay (nothing_due, payment_too_small)"
 STAFF_CHANNELS = ["agent", "phone", "office", "chat", "email", "whatsapp", "messenger", "x"]
 
@@ -304,6 +319,39 @@ ROUTES: dict[str, Operation] = {
     "POST /agent/customers/{customer_id}/products/{product_id}/cancellation": Operation(
         "Cancel the customer's product, as the agent", 201, "product", request="cancellation",
         errors={404: NO_PRODUCT, 409: CANCEL}),
+    "POST /me/products": Operation(
+        "Order another product of the catalogue, validated at once: the order, to sign next (no identification: "
+        "the customer is identified)", 201, "order", request="product-order", headers=(ORDER_KEY,),
+        errors={400: ORDER_PLACED + ", or the Idempotency-Key is not one", 404: NO_CUSTOMER, 409: ORDER_REFUSED},
+        description="Then `POST /me/orders/{order_id}/signature-code` mails the code to the customer's proven "
+                    "address, and `POST /me/orders/{order_id}/signature` signs: the product is active at once "
+                    "(or, where it needs an engineer's visit or a delivery first, signed and waiting for it)."),
+    "GET /me/orders": Operation("The customer's orders, newest first", 200, "order-list"),
+    "GET /me/orders/{order_id}": Operation(
+        "One order: what was ordered, every step and the evidence of its signature", 200, "order",
+        errors={404: NO_ORDER}),
+    "POST /me/orders/{order_id}/signature-code": Operation(
+        "Mail the one-time code that signs the order to the customer's proven address", 201, "signing-code-sent",
+        errors={503: NOT_CONFIGURED, 404: NO_ORDER, 409: ORDER_CODE}),
+    "POST /me/orders/{order_id}/signature": Operation(
+        "Accept the terms in force with the code: the product is active at once", 200, "order", request="signature",
+        errors={400: CODE_TYPED, 404: NO_ORDER, 409: ORDER_SIGNATURE},
+        description="The same request sent again (a lost answer) is answered with the order as it stands: it is "
+                    "signed and activated once."),
+    "POST /agent/customers/{customer_id}/products": Operation(
+        "Order another product for the customer, as the agent: the order, to sign with the code the customer "
+        "receives", 201, "order", request="product-order", headers=(ORDER_KEY,),
+        errors={400: ORDER_PLACED + ", or the Idempotency-Key is not one", 404: NO_CUSTOMER, 409: ORDER_REFUSED}),
+    "GET /agent/customers/{customer_id}/orders": Operation("The customer's orders, newest first", 200, "order-list"),
+    "GET /agent/customers/{customer_id}/orders/{order_id}": Operation(
+        "One of the customer's orders", 200, "order", errors={404: NO_ORDER}),
+    "POST /agent/customers/{customer_id}/orders/{order_id}/signature-code": Operation(
+        "Mail the customer the code that signs the order (they read it out to the agent)", 201,
+        "signing-code-sent", errors={503: NOT_CONFIGURED, 404: NO_ORDER, 409: ORDER_CODE}),
+    "POST /agent/customers/{customer_id}/orders/{order_id}/signature": Operation(
+        "Sign the order with the code the customer read out: the product is active at once; the evidence names "
+        "the agent and the channel", 200, "order", request="signature",
+        errors={400: CODE_TYPED, 404: NO_ORDER, 409: ORDER_SIGNATURE}),
     "POST /webhooks/stripe": Operation(
         "Stripe's signed payment results, refunds and chargebacks (each a dispute of the customer's)", 200,
         "payment-webhook-result",
@@ -546,6 +594,13 @@ LINKS: dict[str, list[Link]] = {
     + _follow({"path.signup_id": "$response.body#/signup_id"}, "GET /agent/signups/{signup_id}")
     + _follow({"query.resume_code": "$response.body#/resume_code"}, "GET /agent/signups")
     + _follow({}, "POST /signups/resume", body={"resume_code": "$response.body#/resume_code"}),
+    "POST /me/products": _follow({"path.order_id": "$response.body#/order_id"}, "GET /me/orders/{order_id}",
+                                 "POST /me/orders/{order_id}/signature-code", "POST /me/orders/{order_id}/signature"),
+    "GET /me/orders": _follow({"path.order_id": "$response.body#/items/0/order_id"}, "GET /me/orders/{order_id}"),
+    "POST /agent/customers/{customer_id}/products": _follow(
+        {"path.customer_id": "$request.path.customer_id", "path.order_id": "$response.body#/order_id"},
+        f"GET {AGENT_CUSTOMER}/orders/{{order_id}}", f"POST {AGENT_CUSTOMER}/orders/{{order_id}}/signature-code",
+        f"POST {AGENT_CUSTOMER}/orders/{{order_id}}/signature"),
     "POST /agent/customers/search": _follow(
         {"path.customer_id": "$response.body#/items/0/customer_id"}, f"GET {AGENT_CUSTOMER}",
         f"PATCH {AGENT_CUSTOMER}", f"POST {AGENT_CUSTOMER}/moves", f"GET {AGENT_CUSTOMER}/timeline",
