@@ -1,0 +1,286 @@
+"""A customer who has an account orders another product: the same catalogue, the same instant
+validation and signing as a sign-up, no second identification; active at once. Staff order on the
+customer's behalf, the customer reading out the code they received."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from opencounter.core.clock import business_today
+from tests.conftest import Caller, TableWrites, at_once, give_product
+
+
+def _code(cloud, customer: Caller) -> str:
+    """The signing code last mailed to the customer, read from the local mailbox."""
+    mails = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Your signing code"]
+    assert mails, f"no signing code mailed to {customer.email}"
+    return re.search(r"is (\d{6})", mails[-1]["body"]).group(1)
+
+
+def _signature(caller: Caller, code: str, **changes) -> dict:
+    terms = caller.get("/terms").json()
+    return {"code": code, "terms_version": terms["version"], "terms_sha256": terms["sha256"], "accept_terms": True,
+            **changes}
+
+
+def _order(customer: Caller, plan_code: str = "FIBRE-100", product_code: str = "FIBRE", **more) -> dict:
+    placed = customer.post("/me/products", json={"product_code": product_code, "plan_code": plan_code, **more})
+    assert placed.status_code == 201, placed.text
+    return placed.json()
+
+
+def _ask_code(customer: Caller, order: dict) -> None:
+    sent = customer.post(f"/me/orders/{order['order_id']}/signature-code")
+    assert sent.status_code == 201, sent.text
+
+
+def _held(customer: Caller) -> list[dict]:
+    return customer.get("/me").json()["products"]
+
+
+def test_ordering_a_second_product_without_a_second_identification(cloud, customer):
+    # Given a customer who holds a mobile plan
+    give_product(customer, "MOBILE-5GB")
+    writes = TableWrites(cloud)
+
+    # When they order fibre: validated at once, and nothing asks who they are
+    order = _order(customer)
+    assert order["status"] == "PLACED" and order["next_step"] == "signing"
+    assert [s["name"] for s in order["steps"]] == ["order", "signing", "activation"]
+    assert (order["product"]["plan_code"], order["product"]["connection_fee_cents"]) == ("FIBRE-100", 2500)
+    assert order["fulfilment"] is None and order["placed_by"]["type"] == "customer"
+
+    # And ask for the code, which goes to their proven e-mail address, and sign with it
+    sent = customer.post(f"/me/orders/{order['order_id']}/signature-code")
+    assert sent.status_code == 201
+    assert sent.json()["sent_to"] == customer.email[0] + "***@example.nl"
+    signed = customer.post(f"/me/orders/{order['order_id']}/signature", json=_signature(customer, _code(cloud, customer)))
+
+    # Then the product is active at once, with its connection, on the same record
+    assert signed.status_code == 200, signed.text
+    body = signed.json()
+    assert body["status"] == "ACTIVE" and body["next_step"] is None
+    assert [s["status"] for s in body["steps"]] == ["passed"] * 3
+    activation = body["steps"][2]
+    assert activation["identifier"].startswith("FTTH-") and activation["product_id"] == body["product_id"]
+    fibre = next(p for p in _held(customer) if p["product_id"] == body["product_id"])
+    assert (fibre["name"], fibre["plan_code"], fibre["status"]) == ("Glasvezel internet", "FIBRE-100", "ACTIVE")
+    assert len(_held(customer)) == 2
+    # And the evidence says what was signed, by whom, where and how they were recognised
+    evidence = body["evidence"]
+    assert (evidence["actor"], evidence["channel"]) == ({"type": "customer", "id": customer.customer_id}, "web")
+    assert evidence["terms_version"] == customer.get("/terms").json()["version"]
+    assert evidence["code_check"]["method"] == "email_one_time_code"
+    assert evidence["ip"] == "127.0.0.1" and evidence["user_agent"].startswith("python-requests")
+    # And the connection fee is invoiced, and the timeline tells the story
+    invoices = customer.get("/me/invoices").json()["items"]
+    assert [i["total_cents"] for i in invoices] == [2500]
+    titles = [e["title"] for e in customer.get("/me/timeline").json()["items"]]
+    assert {"Product ordered", "Order signed", "Product activated", "New invoice"} <= set(titles)
+    # And no sign-up, no identification: the customer was identified when they became one
+    assert writes.items("Signup") == [] and writes.items("ResumeCode") == []
+    assert not any(e.get("type") in ("CustomerIdentified", "SignupStarted")
+                   for e in customer.get("/me/timeline").json()["items"])
+    # And the order reads the same afterwards, and is in the list
+    assert customer.get(f"/me/orders/{order['order_id']}").json() == body
+    assert [o["order_id"] for o in customer.get("/me/orders").json()["items"]] == [order["order_id"]]
+
+
+def test_a_wrong_code_is_refused_and_the_tries_are_limited(cloud, customer):
+    order = _order(customer, "MOBILE-20GB", "MOBILE")
+    _ask_code(customer, order)
+    right = _code(cloud, customer)
+    wrong = "000000" if right != "000000" else "111111"
+    path = f"/me/orders/{order['order_id']}/signature"
+
+    first = customer.post(path, json=_signature(customer, wrong))
+    assert first.status_code == 400
+    assert (first.json()["field"], first.json()["reason"], first.json()["params"]) == (
+        "code", "code_wrong", {"tries_left": 4})
+    for _ in range(4):
+        assert customer.post(path, json=_signature(customer, wrong)).status_code == 400
+    # Five wrong tries: even the right code does not sign any more, and nothing is active
+    used_up = customer.post(path, json=_signature(customer, right))
+    assert used_up.status_code == 409 and used_up.json()["reason"] == "code_attempts_used_up"
+    assert _held(customer) == []
+    # A new code signs
+    _ask_code(customer, order)
+    assert customer.post(path, json=_signature(customer, _code(cloud, customer))).json()["status"] == "ACTIVE"
+
+
+def test_signing_asks_for_a_code_first_and_the_terms_in_force(cloud, customer):
+    order = _order(customer, "MOBILE-5GB", "MOBILE")
+    path = f"/me/orders/{order['order_id']}/signature"
+    early = customer.post(path, json=_signature(customer, "123456"))
+    assert early.status_code == 409 and early.json()["reason"] == "code_not_requested"
+    _ask_code(customer, order)
+    stale = customer.post(path, json=_signature(customer, _code(cloud, customer), terms_sha256="0" * 64))
+    assert stale.status_code == 409 and stale.json()["reason"] == "terms_changed"
+    unaccepted = customer.post(path, json=_signature(customer, _code(cloud, customer), accept_terms=False))
+    assert unaccepted.status_code == 400 and unaccepted.json()["field"] == "accept_terms"
+    assert _held(customer) == []
+
+
+@pytest.mark.parametrize(("body", "field", "reason"), [
+    ({"product_code": "MOBILE", "plan_code": "MOBILE-1TB"}, "plan_code", "plan_not_on_sale"),
+    ({"product_code": "MOBILE", "plan_code": "FIBRE-100"}, "plan_code", "plan_not_on_sale"),  # another product's
+    ({"product_code": "TELEVISION", "plan_code": "TV-BASIC"}, "product_code", "product_not_on_sale"),
+    ({"product_code": "MOBILE"}, "plan_code", "field_required"),
+    ({"product_code": "MOBILE", "plan_code": "MOBILE-5GB", "price_cents": 0}, "price_cents", "field_unknown"),
+    ({"product_code": "MOBILE", "plan_code": "MOBILE-5GB", "starts_on": "2030-01-01"}, "starts_on",
+     "starts_on_not_chosen"),
+    ({"product_code": "POWER", "plan_code": "POWER-VARIABLE", "starts_on": "2020-01-01"}, "starts_on",
+     "starts_on_past"),
+    ({"product_code": "POWER", "plan_code": "POWER-VARIABLE", "starts_on": "2026-02-30"}, "starts_on",
+     "field_format"),
+])
+def test_a_bad_order_is_refused_naming_the_field_and_writes_nothing(cloud, customer, body, field, reason):
+    writes = TableWrites(cloud)
+    response = customer.post("/me/products", json=body)
+    assert response.status_code == 400, response.text
+    assert (response.json()["field"], response.json()["reason"]) == (field, reason)
+    assert writes.since() == []
+
+
+def test_energy_is_held_once_and_may_start_on_a_chosen_day(cloud, customer):
+    # Given a customer with power at their address, a second supply is refused, naming why
+    give_product(customer, "POWER-VARIABLE")
+    writes = TableWrites(cloud)
+    twice = customer.post("/me/products", json={"product_code": "POWER", "plan_code": "POWER-NIGHT"})
+    assert twice.status_code == 409
+    assert (twice.json()["field"], twice.json()["reason"]) == ("product_code", "product_held_already")
+    assert writes.since() == []
+
+
+def test_energy_ordered_for_a_later_day_is_scheduled_until_then(cloud, customer):
+    first_day = (business_today() + timedelta(days=14)).isoformat()
+    order = _order(customer, "POWER-FIXED-1Y", "POWER", starts_on=first_day)
+    assert order["starts_on"] == first_day
+    _ask_code(customer, order)
+    signed = customer.post(f"/me/orders/{order['order_id']}/signature",
+                           json=_signature(customer, _code(cloud, customer))).json()
+    assert signed["status"] == "ACTIVE"
+    power = next(p for p in _held(customer) if p["product_id"] == signed["product_id"])
+    assert (power["status"], power["started_at"]) == ("SCHEDULED", first_day)
+    assert power["identifier"].startswith("8716")
+
+
+def test_nobody_reads_or_signs_another_customers_order(cloud, customer, other_customer):
+    order = _order(customer)
+    _ask_code(customer, order)
+    code = _code(cloud, customer)
+    writes = TableWrites(cloud)
+    path = f"/me/orders/{order['order_id']}"
+    for response in (other_customer.get(path), other_customer.post(f"{path}/signature-code"),
+                     other_customer.post(f"{path}/signature", json=_signature(other_customer, code)),
+                     other_customer.post(f"{path}/signature", data=b"{not json")):
+        assert response.status_code == 404, response.text
+        assert response.json()["reason"] == "order_not_found"
+    assert other_customer.get("/me/orders").json()["items"] == []
+    assert writes.since() == []
+    assert customer.get(path).json()["status"] == "PLACED"
+
+
+def test_signing_twice_activates_once(cloud, customer):
+    order = _order(customer)
+    _ask_code(customer, order)
+    body = _signature(customer, _code(cloud, customer))
+    path = f"/me/orders/{order['order_id']}/signature"
+
+    first = customer.post(path, json=body)
+    again = customer.post(path, json=body)  # the answer was lost, and the request is sent again
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert len(_held(customer)) == 1
+    assert len(customer.get("/me/invoices").json()["items"]) == 1
+    # Another code, or another code request, is refused: the order is signed
+    other = customer.post(path, json=_signature(customer, "999999" if body["code"] != "999999" else "888888"))
+    assert other.status_code == 409 and other.json()["reason"] == "order_signed_already"
+    assert customer.post(f"/me/orders/{order['order_id']}/signature-code").status_code == 409
+
+
+def test_two_signatures_at_the_same_moment_activate_once(cloud, customer):
+    order = _order(customer, "MOBILE-20GB", "MOBILE")
+    _ask_code(customer, order)
+    body = _signature(customer, _code(cloud, customer))
+    path = f"/me/orders/{order['order_id']}/signature"
+
+    answers = at_once([lambda: customer.post(path, json=body)] * 3)
+
+    assert all(a.status_code == 200 or a.json()["reason"] == "busy_try_again" for a in answers), \
+        [a.text for a in answers]
+    assert [p["plan_code"] for p in _held(customer)] == ["MOBILE-20GB"]
+    assert customer.post(path, json=body).json()["status"] == "ACTIVE"
+
+
+def test_two_tabs_are_two_orders_and_one_key_is_one_order(cloud, customer):
+    assert _order(customer)["order_id"] != _order(customer)["order_id"]
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    body = {"product_code": "MOBILE", "plan_code": "MOBILE-5GB"}
+    first = customer.post("/me/products", json=body, headers=key)
+    again = customer.post("/me/products", json=body, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert len(customer.get("/me/orders").json()["items"]) == 3
+    other = customer.post("/me/products", json={**body, "plan_code": "MOBILE-20GB"}, headers=key)
+    assert other.status_code == 409 and other.json()["reason"] == "idempotency_key_reused"
+
+
+def test_staff_order_on_the_customers_behalf_and_type_the_code_they_read_out(cloud, customer, agent):
+    give_product(customer, "MOBILE-5GB")
+    base = f"/agent/customers/{customer.customer_id}"
+
+    # When an agent orders fibre for the customer, on the phone
+    placed = agent.post(f"{base}/products", json={"product_code": "FIBRE", "plan_code": "FIBRE-1000"})
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    assert (order["placed_by"]["type"], order["channel"]) == ("agent", "agent")
+
+    # And sends the code: it goes to the customer, who reads it out; the agent types it
+    sent = agent.post(f"{base}/orders/{order['order_id']}/signature-code")
+    assert sent.status_code == 201 and sent.json()["sent_to"] == customer.email[0] + "***@example.nl"
+    signed = agent.post(f"{base}/orders/{order['order_id']}/signature", json=_signature(agent, _code(cloud, customer)))
+
+    # Then the product is the customer's and active, and the evidence names the agent and the channel
+    assert signed.status_code == 200, signed.text
+    body = signed.json()
+    assert body["status"] == "ACTIVE"
+    assert (body["evidence"]["actor"]["type"], body["evidence"]["actor"]["id"], body["evidence"]["channel"]) == (
+        "agent", agent.email, "agent")
+    assert any(p["product_id"] == body["product_id"] and p["plan_code"] == "FIBRE-1000" for p in _held(customer))
+    # And the customer sees the order and who signed it; the timeline says an agent did
+    assert customer.get(f"/me/orders/{order['order_id']}").json()["evidence"]["actor"]["type"] == "agent"
+    signed_entry = next(e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "OrderSigned")
+    assert (signed_entry["actor"]["type"], signed_entry["channel"]) == ("agent", "agent")
+    assert [o["order_id"] for o in agent.get(f"{base}/orders").json()["items"]] == [order["order_id"]]
+
+
+def test_staff_cannot_order_for_a_customer_who_does_not_exist(cloud, agent):
+    writes = TableWrites(cloud)
+    response = agent.post("/agent/customers/nobody-1/products", json={"product_code": "MOBILE", "plan_code": "X"})
+    assert response.status_code == 404 and response.json()["reason"] == "customer_not_found"
+    assert agent.get("/agent/customers/nobody-1/orders/x-1").status_code == 404
+    assert writes.since() == []
+
+
+def test_a_product_that_needs_a_visit_is_signed_and_waits_for_it(cloud, customer, monkeypatch):
+    """Where the catalogue marks a product as needing an engineer's visit or a delivery, the order
+    is signed and waits for it: nothing is active until it is done."""
+    from opencounter.signups import orders
+
+    monkeypatch.setattr(orders, "fulfilment_of", lambda plan: {"kind": "engineer_visit", "status": "to_schedule"})
+    order = _order(customer)
+    assert order["fulfilment"] == {"kind": "engineer_visit", "status": "to_schedule"}
+    _ask_code(customer, order)
+    signed = customer.post(f"/me/orders/{order['order_id']}/signature",
+                           json=_signature(customer, _code(cloud, customer))).json()
+    assert signed["status"] == "SIGNED" and signed["product_id"] is None
+    assert signed["next_step"] == "activation"
+    assert signed["steps"][2] == {"name": "activation", "status": "pending", "at": signed["steps"][2]["at"],
+                                  "waiting_for": "engineer_visit"}
+    assert _held(customer) == []
