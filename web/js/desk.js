@@ -1,16 +1,18 @@
 // The staff desk: find a customer from whatever they have at hand, the queue of waiting contacts,
 // working on a contact (take, note, answer, resolve, link an unknown sender), and the 360-degree
 // view of a customer, where staff act on the customer's behalf: record a visit or a call, start a
-// request, register a move, change or cancel a product, send a link to pay an invoice.
+// request, register a move, order, change or cancel a product, send a link to pay an invoice.
 
 import { catalogue, planName } from "./catalogue.js";
 import { contactItem, conversation } from "./contacts.js";
 import { $, attempt, button, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
+import { errorText } from "./errors.js";
 import { addressLine, at, channelName, day, euros } from "./format.js";
 import { loadTimeline } from "./history.js";
 import { t } from "./i18n.js";
 import { disputeRow } from "./disputes.js";
 import { invoiceRow } from "./invoices.js";
+import { ordering } from "./orders.js";
 import { productCard } from "./products.js";
 import { requestItem, requestOf } from "./requests.js";
 import { api, state } from "./session.js";
@@ -133,7 +135,7 @@ async function show360() {
   $("staff-contacts").replaceChildren(...view.contacts.map((c) => contactItem(c, contactControls)));
   emptyNote($("staff-contacts"), t("history.no_contacts"));
   keepLive();
-  $("on-behalf").replaceChildren(...onBehalf());
+  $("on-behalf").replaceChildren(...onBehalf(), await orderingForCustomer());
   $("customer-disputes").replaceChildren(...view.disputes.map((d) => disputeRow(d, `#/disputes-desk/${encodeURIComponent(d.dispute_id)}`)));
   emptyNote($("customer-disputes"), t("disputes.none_customer"));
   $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true, show360)));
@@ -177,6 +179,22 @@ function onBehalf() {
     await done(t("settings.moved", { address: addressLine(moved), date: day(moved.effective_from) }))();
   }));
   return [logForm, request, move];
+}
+
+// ordering a product for the customer, folded like the rest; kept open while the agent works in it
+let orderingOpen = false;
+
+async function orderingForCustomer() {
+  const details = element("details");
+  details.open = orderingOpen;
+  details.addEventListener("toggle", () => { orderingOpen = details.open; });
+  const failed = status();
+  const parts = await ordering(state.base, show360, true).catch((error) => {
+    say(failed, errorText(error), false);
+    return [failed];
+  });
+  details.append(element("summary", t("order.staff_title")), ...parts);
+  return details;
 }
 
 // a form of the customer's own pages, for staff to fill in for them: the same fields, folded

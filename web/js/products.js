@@ -1,11 +1,12 @@
 // My products: each with its plan, status and price; another plan at once, or a cancellation
-// now or at the end of the month (asked once more before it is done). Staff use the same cards
-// on a customer's page, acting on their behalf.
+// now or at the end of the month (asked once more before it is done); and more ordered below
+// them. Staff use the same cards on a customer's page, acting on their behalf.
 
 import { catalogue, planName, plansOf, productName } from "./catalogue.js";
 import { $, attempt, definitions, element, emptyNote, labelled, say, select, status } from "./dom.js";
 import { day, euros } from "./format.js";
 import { t } from "./i18n.js";
+import { ordering } from "./orders.js";
 import { RECORD_CHANGED, announce, api, state } from "./session.js";
 
 export function productStatus(p) {
@@ -19,6 +20,7 @@ export async function showProducts() {
   state.record = record;
   $("products").replaceChildren(...record.products.map((p) => productCard(p, "/me", showProducts)));
   emptyNote($("products"), t("products.none"));
+  $("ordering").replaceChildren(...await ordering("/me", showProducts));
 }
 
 // a product as a card; its plan changed or cancelled through `base` (/me, or a customer's record
