@@ -58,7 +58,8 @@ def test_ordering_a_second_product_without_a_second_identification(cloud, custom
     sent = customer.post(f"/me/orders/{order['order_id']}/signature-code")
     assert sent.status_code == 201
     assert sent.json()["sent_to"] == customer.email[0] + "***@example.nl"
-    signed = customer.post(f"/me/orders/{order['order_id']}/signature", json=_signature(customer, _code(cloud, customer)))
+    signed = customer.post(f"/me/orders/{order['order_id']}/signature",
+                           json=_signature(customer, _code(cloud, customer)))
 
     # Then the product is active at once, with its connection, on the same record
     assert signed.status_code == 200, signed.text
@@ -284,3 +285,50 @@ def test_a_product_that_needs_a_visit_is_signed_and_waits_for_it(cloud, customer
     assert signed["steps"][2] == {"name": "activation", "status": "pending", "at": signed["steps"][2]["at"],
                                   "waiting_for": "engineer_visit"}
     assert _held(customer) == []
+
+
+def test_a_fee_for_an_ordered_product_disputed_as_not_mine_is_answered_with_the_order_signed(cloud, customer):
+    from tests.conftest import bill
+
+    # Given a product the customer ordered and signed for, billed for the month it started
+    order = _order(customer, "MOBILE-20GB", "MOBILE")
+    _ask_code(customer, order)
+    signed = customer.post(f"/me/orders/{order['order_id']}/signature",
+                           json=_signature(customer, _code(cloud, customer))).json()
+    invoice = bill(cloud, customer, signed["evidence"]["accepted_at"][:7])
+    [fee] = [n for n, line in enumerate(invoice["lines"]) if line["kind"] == "subscription"]
+
+    # When they dispute the fee as not theirs
+    filed = customer.post("/me/disputes", json={
+        "transaction": {"kind": "invoice_line", "invoice_id": invoice["invoice_id"], "line": fee},
+        "reason": "not_mine", "explanation": "Dit heb ik niet besteld."})
+    assert filed.status_code == 201, filed.text
+    dispute = customer.get(f"/me/disputes/{filed.json()['dispute_id']}").json()
+
+    # Then the order they signed answers it
+    [contract] = [f for f in dispute["assessment"] if f["rule"] == "signed_for_it"]
+    assert contract["outcome"] == "rejected"
+    assert contract["evidence"]["signed_on"] == signed["evidence"]["accepted_at"][:10]
+    assert contract["evidence"]["terms_version"] == signed["evidence"]["terms_version"]
+
+
+def test_a_chargeback_of_an_ordered_products_fee_sends_the_bank_the_order_signed(cloud, customer):
+    # Given fibre ordered and signed, its connection fee paid by card
+    order = _order(customer)
+    _ask_code(customer, order)
+    signed = customer.post(f"/me/orders/{order['order_id']}/signature",
+                           json=_signature(customer, _code(cloud, customer))).json()
+    [invoice] = customer.get("/me/invoices").json()["items"]
+    checkout = customer.post(f"/me/invoices/{invoice['invoice_id']}/payments", json={"method": "card"})
+    assert checkout.status_code == 201, checkout.text
+    cloud.stripe.complete_payment(checkout.json()["payment_id"], method="card")
+
+    # When the customer's bank disputes the payment
+    dispute = cloud.stripe.dispute(checkout.json()["payment_id"], reason="fraudulent")
+    cloud.cloud.settle()
+
+    # Then the evidence sent to the bank holds the order's signature: where from, and the code
+    evidence = cloud.stripe.disputes[dispute["id"]]["evidence"]
+    assert evidence["customer_purchase_ip"] == signed["evidence"]["ip"]
+    assert f"terms version {signed['evidence']['terms_version']}" in evidence["uncategorized_text"]
+    assert "one-time code" in evidence["uncategorized_text"]

@@ -218,11 +218,17 @@ def evidence_of(dispute: Dispute, invoice: Invoice, items: list[Item]) -> dict[s
         evidence["billing_address"] = _address(homes[-1])
     text = [_payment_text(dispute, invoice, items)]
     signed = {h.signup_id for h in holdings if h.signup_id} | ({invoice.signup_id} if invoice.signup_id else set())
+    signatures = []
     for signup_id in sorted(signed):
         try:
-            signature = SignatureEvidence.get(*SignatureEvidence.keys(signup_id))
+            signatures.append(SignatureEvidence.get(*SignatureEvidence.keys(signup_id)))
         except SignatureEvidence.DoesNotExist:
             continue
+    # a product ordered by a customer who had an account: its order's signature is in their record
+    ordered = {SignatureEvidence.order_keys(h.customer_id, h.order_id)[1] for h in holdings if h.order_id}
+    signatures += sorted((i for i in items if isinstance(i, SignatureEvidence) and i.SK in ordered),
+                         key=lambda i: i.SK)
+    for signature in signatures:
         evidence.setdefault("customer_purchase_ip", signature.ip)
         text.append(_signature_text(signature))
     text += [_product_text(h) for h in holdings]

@@ -84,7 +84,7 @@ def facts_of(dispute: Dispute) -> rules.Facts:
         product = {"status": holding.status, "started_at": holding.started_at, "last_day": last_day,
                    "plan_history": holding.plan_history, "kind": holding.kind}
         plan = plans_of(holding.product_code, holding.catalogue_version).get(line.get("plan_code") or "")
-        signed = _signed(holding.signup_id)
+        signed = _signed(holding)
         unit = line.get("unit")
         usage = {i.period: int(getattr(i, unit, 0) or 0) for i in items
                  if isinstance(i, UsageTotal) and i.product_id == holding.product_id and unit in UsageTotal.UNITS}
@@ -114,12 +114,17 @@ def facts_of(dispute: Dispute) -> rules.Facts:
         trusted_recently=trusted)
 
 
-def _signed(signup_id: str | None) -> dict[str, Any] | None:
-    """The contract signed online at the sign-up that brought a product, if it did."""
-    if signup_id is None:
+def _signed(holding: ProductHolding) -> dict[str, Any] | None:
+    """The contract signed online for a product: at the sign-up or with the order that brought
+    it, if either did."""
+    if holding.signup_id is not None:
+        keys = SignatureEvidence.keys(holding.signup_id)
+    elif holding.order_id is not None:
+        keys = SignatureEvidence.order_keys(holding.customer_id, holding.order_id)
+    else:
         return None
     try:
-        evidence = SignatureEvidence.get(*SignatureEvidence.keys(signup_id))
+        evidence = SignatureEvidence.get(*keys)
     except SignatureEvidence.DoesNotExist:
         return None
     return {"accepted_at": evidence.accepted_at, "terms_version": evidence.terms_version}
