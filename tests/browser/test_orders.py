@@ -99,7 +99,8 @@ def test_staff_order_for_the_customer_at_the_desk_with_the_code_the_customer_rea
     browser.wait(lambda d: "We mailden een code naar" in panel.text)
     _sign(browser, panel, _code(cloud, customer.email))  # the code the customer reads out
 
-    browser.wait(lambda d: "werkt nu" in d.find_element(By.CSS_SELECTOR, '[data-page="customer"] .ordering-status').text)
+    said = '[data-page="customer"] .ordering-status'
+    browser.wait(lambda d: "werkt nu" in d.find_element(By.CSS_SELECTOR, said).text)
     browser.wait(lambda d: "Mobiel abonnement" in browser.text("#customer-products"))
     signed = customer.get("/me/orders").json()["items"][0]
     assert (signed["status"], signed["evidence"]["actor"]["type"], signed["evidence"]["channel"]) == (
