@@ -112,6 +112,8 @@ class ProductHolding(Item, discriminator="ProductHolding"):
     and cancellations are conditional writes), and indexed on GSI1 by billing shard so the
     monthly billing run finds every customer without a scan."""
 
+    SK_PREFIX = "PRODUCT#"
+
     product_id = UnicodeAttribute()
     product_code = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -136,7 +138,7 @@ class ProductHolding(Item, discriminator="ProductHolding"):
 
     @staticmethod
     def keys(customer_id: str, product_id: str) -> tuple[str, str]:
-        return customer_key(customer_id), f"PRODUCT#{product_id}"
+        return customer_key(customer_id), f"{ProductHolding.SK_PREFIX}{product_id}"
 
     @staticmethod
     def billing_partition(shard: int) -> str:

@@ -107,9 +107,10 @@ def orders_of(customer_id: str) -> dict[str, Any]:
         if isinstance(item, Order):
             orders.append(item)
         elif isinstance(item, SignatureEvidence):
-            evidence[item.SK.removesuffix("#EVIDENCE#SIGNATURE")] = item
+            evidence[item.SK] = item
     orders.sort(key=lambda o: (o.created_at, o.order_id), reverse=True)
-    return {"items": [_view(o, evidence.get(o.SK)) for o in orders]}
+    return {"items": [_view(o, evidence.get(SignatureEvidence.order_keys(customer_id, o.order_id)[1]))
+                      for o in orders]}
 
 
 # ---------------------------------------------------------------- placing
@@ -131,7 +132,7 @@ def orderer(customer_id: str) -> Orderer:
         raise Conflict("status: the account is closed; call us to open it again", field="status",
                        reason="account_closed")
     return Orderer(customer_id, list(ProductHolding.query(customer_key(customer_id),
-                                                          ProductHolding.SK.startswith("PRODUCT#"))))
+                                                          ProductHolding.SK.startswith(ProductHolding.SK_PREFIX))))
 
 
 def _starts_on(raw: str | None, plan: dict[str, Any]) -> str | None:
