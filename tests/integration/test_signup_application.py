@@ -18,6 +18,9 @@ def test_the_catalogue_is_public_and_shows_every_plan(cloud, anonymous):
     assert set(products) == {"MOBILE", "FIBRE", "POWER"}
     assert [p["code"] for p in products["MOBILE"]["plans"]] == ["MOBILE-5GB", "MOBILE-20GB", "MOBILE-UNLIMITED"]
     assert all(p["catalogue_version"] == "2026-11-01" for p in products.values())
+    # what reaches the customer how: fibre is connected by an engineer, the smart meter placed by an installer
+    assert {code: p["fulfilment"]["kind"] for code, p in products.items()} == {
+        "MOBILE": "delivery", "FIBRE": "engineer_visit", "POWER": "installer_visit"}
 
 
 def test_an_application_returns_a_sign_up_and_a_resume_code(cloud, anonymous):

@@ -21,6 +21,8 @@ class CatalogueProduct(Item, discriminator="CatalogueProduct"):
     name = UnicodeAttribute()
     #: {"nl": ..., "en": ...}: the name in each language the portal speaks
     names = JSONAttribute(null=True)
+    #: {"kind": "engineer_visit" | "installer_visit" | "delivery"}: how the product reaches the customer
+    fulfilment = JSONAttribute(null=True)
     plans = JSONAttribute()
 
     @staticmethod

@@ -10,6 +10,9 @@ from typing import Any
 from opencounter.catalogue.records import CURRENT, CatalogueProduct
 from opencounter.core.errors import InvalidInput
 
+#: the kinds of fulfilment that are a visit at the customer's address, planned as an appointment
+VISITS = ("engineer_visit", "installer_visit")
+
 
 def load_catalogue(document: dict[str, Any]) -> int:
     """Store every product of a catalogue version and make it the current one. Products that the
@@ -22,7 +25,8 @@ def load_catalogue(document: dict[str, Any]) -> int:
             for product in document["products"]:
                 batch.save(CatalogueProduct(*CatalogueProduct.keys(partition, product["code"]), version=version,
                                             code=product["code"], kind=product["kind"], name=product["name"],
-                                            names=product.get("names"), plans=product["plans"]))
+                                            names=product.get("names"), fulfilment=product.get("fulfilment"),
+                                            plans=product["plans"]))
         for code in stale:
             batch.delete(CatalogueProduct(*CatalogueProduct.keys(CURRENT, code)))
     return len(document["products"])
@@ -31,7 +35,7 @@ def load_catalogue(document: dict[str, Any]) -> int:
 def current_products() -> list[dict[str, Any]]:
     """The shop window: every product on sale now with its plans (one Query)."""
     return [{"code": p.code, "kind": p.kind, "name": p.name, "names": p.names or {}, "catalogue_version": p.version,
-             "plans": p.plans}
+             "fulfilment": p.fulfilment, "plans": p.plans}
             for p in CatalogueProduct.query(CatalogueProduct.partition(CURRENT))]
 
 
@@ -53,7 +57,7 @@ def plan_on_sale(product_code: str, plan_code: str) -> dict[str, Any]:
 @cache
 def _version(version: str) -> dict[str, dict[str, Any]]:
     # a version's partition never changes once loaded, so a warm function keeps what it read
-    return {p.code: {"code": p.code, "kind": p.kind, "name": p.name, "plans": p.plans}
+    return {p.code: {"code": p.code, "kind": p.kind, "name": p.name, "plans": p.plans, "fulfilment": p.fulfilment}
             for p in CatalogueProduct.query(CatalogueProduct.partition(version))}
 
 
@@ -61,6 +65,14 @@ def plans_of(product_code: str, version: str) -> dict[str, dict[str, Any]]:
     """The plans of a product in a catalogue version, by plan code (empty if none)."""
     product = _version(version).get(product_code)
     return {plan["code"]: plan for plan in product["plans"]} if product else {}
+
+
+def visit_needed(product_code: str, version: str) -> str | None:
+    """The kind of visit a product of a catalogue version needs to reach the customer
+    (engineer_visit, installer_visit), or None: delivered, or nothing to do at home."""
+    product = _version(version).get(product_code)
+    kind = ((product or {}).get("fulfilment") or {}).get("kind")
+    return kind if kind in VISITS else None
 
 
 def plans_to_rate(product_code: str, held_version: str, current_version: str) -> dict[str, dict[str, Any]]:
