@@ -1,5 +1,5 @@
 """Tells the customer, on their preferred channel, about events that need their attention: a new
-invoice, a failed payment, a plan that fits their use better."""
+invoice, a failed payment, a plan that fits their use better, a visit planned, moved or cancelled."""
 
 from opencounter.edge.observability import observability
 from opencounter.notifications.service import notify

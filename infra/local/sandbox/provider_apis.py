@@ -27,7 +27,9 @@ OUTSIDE_WINDOW = "0000"
 TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en"), 2), "better_plan": (("nl", "en"), 2),
              "contact_answer": (("nl", "en"), 2), "payment_link": (("nl", "en"), 3),
              "signup_in_review": (("nl", "en"), 1), "dispute_with_staff": (("nl", "en"), 2),
-             "dispute_decided": (("nl", "en"), 3), "chargeback_decided": (("nl", "en"), 3)}
+             "dispute_decided": (("nl", "en"), 3), "chargeback_decided": (("nl", "en"), 3),
+             "appointment_planned": (("nl", "en"), 3), "appointment_changed": (("nl", "en"), 3),
+             "appointment_cancelled": (("nl", "en"), 2)}
 
 
 class ProviderApis:

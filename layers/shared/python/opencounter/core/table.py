@@ -75,10 +75,11 @@ class Lookup(GlobalSecondaryIndex):
 #: every module that defines a kind of item: a function imports only the kinds it works with, yet
 #: reading a customer's partition meets them all (tests/unit/test_table_kinds.py holds it complete)
 RECORD_MODULES = (
-    "opencounter.billing.records", "opencounter.catalogue.records", "opencounter.channels.records",
-    "opencounter.contacts.records", "opencounter.core.outbox", "opencounter.core.receipts",
-    "opencounter.customers.records", "opencounter.customers.timeline", "opencounter.disputes.records",
-    "opencounter.notifications.records", "opencounter.signups.credit", "opencounter.signups.records",
+    "opencounter.appointments.records", "opencounter.billing.records", "opencounter.catalogue.records",
+    "opencounter.channels.records", "opencounter.contacts.records", "opencounter.core.outbox",
+    "opencounter.core.receipts", "opencounter.customers.records", "opencounter.customers.timeline",
+    "opencounter.disputes.records", "opencounter.notifications.records", "opencounter.signups.credit",
+    "opencounter.signups.records",
 )
 
 

@@ -56,6 +56,9 @@ TITLES = {
     "DisputeAppealed": "We received your appeal",
     "ChargebackFiled": "Your bank disputes a payment; the amount is on hold until the bank decides",
     "ChargebackDecided": "Your bank decided on the disputed payment",
+    "AppointmentPlanned": "Appointment planned",
+    "AppointmentChanged": "Appointment moved",
+    "AppointmentCancelled": "Appointment cancelled",
 }
 
 

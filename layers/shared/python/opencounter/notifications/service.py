@@ -1,13 +1,15 @@
 """Telling customers what happened, on the channel they prefer: a new invoice, a payment that
 did not go through, a plan that fits their use better, the link to pay that staff sent, how a
-dispute or their bank's chargeback was decided. E-mail (SES), text messages (SNS) and WhatsApp
-templates are sent; the phone's two only to a number the customer proved is theirs (else the
-notice would tell a stranger about their invoices). A customer who prefers a channel that cannot
-carry a notice (post, the app), or whose WhatsApp message is refused, gets an e-mail."""
+dispute or their bank's chargeback was decided, a visit planned, moved or cancelled. E-mail (SES),
+text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
+proved is theirs (else the notice would tell a stranger about their invoices). A customer who
+prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
+refused, gets an e-mail."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from opencounter.core.clock import isoformat, utcnow
@@ -22,6 +24,10 @@ MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "au
              "november", "december")
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
+
+
+DAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _day(iso_date: str, language: str) -> str:
@@ -138,6 +144,53 @@ def _chargeback_decided(data: dict[str, Any], lang: str) -> tuple[str, str]:
         "So the invoice is due again: pay it in your account, or contact us if you think it is wrong.")
 
 
+def _weekday(iso_date: str, language: str) -> str:
+    """A day with its weekday, as the customer reads it: dinsdag 15 december 2026."""
+    weekday = date.fromisoformat(iso_date[:10]).weekday()
+    return f"{(DAYS_NL if language == 'nl' else DAYS_EN)[weekday]} {_day(iso_date, language)}"
+
+
+#: who comes, and what for, per kind of visit
+VISITORS = {"nl": {"engineer_visit": "een monteur om uw glasvezel aan te sluiten",
+                   "installer_visit": "een installateur om uw slimme meter te plaatsen"},
+            "en": {"engineer_visit": "an engineer to connect your fibre line",
+                   "installer_visit": "an installer to place your smart meter"}}
+
+
+def _visit(data: dict[str, Any], lang: str, window: str = "window") -> tuple[str, str, str]:
+    """The day, the window on the clock, and who comes (Amsterdam time, as the event gives it)."""
+    shown = data[window]
+    return _weekday(shown["date"], lang), f"{shown['from']}–{shown['until']}", VISITORS[lang][data["kind"]]
+
+
+def _appointment_planned(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    day, hours, who = _visit(data, lang)
+    if lang == "nl":
+        return "Uw afspraak staat", (f"Op {day} komt {who}, tussen {hours}. Wijzigen of annuleren kan in uw account "
+                                     "tot 24 uur van tevoren; daarna helpen we u telefonisch.")
+    return "Your appointment is booked", (f"On {day} {who} comes by, arriving between {hours}. You can change or "
+                                          "cancel it in your account until 24 hours before; after that, call us.")
+
+
+def _appointment_changed(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    day, hours, who = _visit(data, lang)
+    before, before_hours, _ = _visit(data, lang, "previous_window")
+    if lang == "nl":
+        return "Uw afspraak is verzet", (f"Niet op {before} tussen {before_hours}, maar op {day} komt {who}, tussen "
+                                         f"{hours}.")
+    return "Your appointment has moved", (f"Not on {before} between {before_hours}: on {day} {who} comes by, arriving "
+                                          f"between {hours}.")
+
+
+def _appointment_cancelled(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    day, hours, _ = _visit(data, lang)
+    if lang == "nl":
+        return "Uw afspraak is geannuleerd", (f"De afspraak van {day} tussen {hours} gaat niet door. Een nieuwe "
+                                              "maakt u in uw account.")
+    return "Your appointment is cancelled", (f"The appointment on {day} between {hours} is off. You can make a new one "
+                                             "in your account.")
+
+
 #: how a message opens, per language
 GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
@@ -157,6 +210,9 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
                                                            euros(d["amount_cents"], lang)]),
     "ChargebackDecided": ("chargeback_decided", lambda d, lang: [d["invoice_id"], d["outcome"],
                                                                  euros(d["amount_cents"], lang)]),
+    "AppointmentPlanned": ("appointment_planned", lambda d, lang: list(_visit(d, lang))),
+    "AppointmentChanged": ("appointment_changed", lambda d, lang: list(_visit(d, lang))),
+    "AppointmentCancelled": ("appointment_cancelled", lambda d, lang: list(_visit(d, lang)[:2])),
 }
 
 MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
@@ -168,6 +224,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "DisputeWithStaff": _dispute_with_staff,
     "DisputeDecided": _dispute_decided,
     "ChargebackDecided": _chargeback_decided,
+    "AppointmentPlanned": _appointment_planned,
+    "AppointmentChanged": _appointment_changed,
+    "AppointmentCancelled": _appointment_cancelled,
 }
 
 

@@ -1,0 +1,83 @@
+"""How appointments are stored: each in its customer's partition (the overview and the
+360-degree view read it with everything else), and each region's day as one versioned plan of
+the visits booked, so that booking the last place of a window is a conditional write on one item."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, VersionAttribute
+
+from opencounter.appointments.capacity import Booking
+from opencounter.core.table import Item, customer_key
+
+
+class DayPlan(Item, discriminator="FieldDayPlan"):
+    """PK FIELDPLAN#<region>, SK DAY#<yyyy-mm-dd>: every visit booked in a region on a day, with
+    the technician and the time it keeps them busy. Versioned: of two bookings that both read
+    the last place free, the first write wins and the second reads the plan again; a window is
+    never sold beyond the technicians the day has. A region's days are one partition, so the
+    windows of the next weeks are one Query."""
+
+    region = UnicodeAttribute()
+    day = UnicodeAttribute()
+    #: [{"appointment_id", "kind", "technician", "start", "until"}], the moments in UTC
+    bookings = JSONAttribute(default=list)
+    updated_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    @staticmethod
+    def partition(region: str) -> str:
+        return f"FIELDPLAN#{region}"
+
+    @staticmethod
+    def sort_key(day: str) -> str:
+        return f"DAY#{day}"
+
+    @classmethod
+    def keys(cls, region: str, day: str) -> tuple[str, str]:
+        return cls.partition(region), cls.sort_key(day)
+
+    def booked(self) -> list[Booking]:
+        return [Booking(b["appointment_id"], b["kind"], int(b["technician"]), datetime.fromisoformat(b["start"]),
+                        datetime.fromisoformat(b["until"])) for b in self.bookings]
+
+
+class Appointment(Item, discriminator="Appointment"):
+    """SK APPOINTMENT#<appointment_id>: a visit at the customer's address in a 30-minute arrival
+    window. PLANNED until it happens; CANCELLED releases its place in the day plan (later:
+    EN_ROUTE, DONE, MISSED as the field service reports them). Versioned: a change is sent with
+    the version read."""
+
+    SK_PREFIX = "APPOINTMENT#"
+
+    appointment_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    #: engineer_visit | installer_visit
+    kind = UnicodeAttribute()
+    #: the product held that the visit installs, when there is one
+    product_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    region = UnicodeAttribute()
+    window_start = UnicodeAttribute()
+    window_end = UnicodeAttribute()
+    #: where the visit is: the customer's address in force on the day
+    address = JSONAttribute()
+    planned_at = UnicodeAttribute()
+    planned_channel = UnicodeAttribute()
+    #: [{"at", "action" (planned|changed|cancelled), "by" (actor), "channel", "window" ({"start", "end"})}]
+    history = JSONAttribute(default=list)
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+    @classmethod
+    def keys(cls, customer_id: str, appointment_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{appointment_id}"
+
+    @property
+    def start(self) -> datetime:
+        return datetime.fromisoformat(self.window_start)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.fromisoformat(self.window_end)

@@ -1,0 +1,405 @@
+"""What can be done with appointments: the windows still free for a visit at a postcode, and a
+customer's visits planned, changed and cancelled, by themselves or by staff on their behalf.
+Plain data in, plain data out: no HTTP here.
+
+Booking writes the region's day plan (versioned) and the appointment in one transaction with its
+event: of two customers taking the last place of a window, one write wins and the other reads
+the plan again, finds the window full and is told so with the next free windows. A plan changed
+meanwhile by a booking elsewhere on that day is read again and the booking tried once more."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from opencounter.appointments.capacity import (
+    Booking,
+    FieldService,
+    Region,
+    Window,
+    field_service,
+    free_windows,
+    technician_for,
+    window_at,
+)
+from opencounter.appointments.records import Appointment, DayPlan
+from opencounter.appointments.rules import change_deadline, customer_may_change, staff_may_change
+from opencounter.appointments.views import appointment_view, window_view
+from opencounter.catalogue.service import visit_needed
+from opencounter.channels.status import CHANNELS, open_at, opening_hours
+from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
+from opencounter.core.errors import Conflict, Contended, InvalidInput, NotFound, require_version
+from opencounter.core.outbox import Write, WriteConflict, commit, domain_event
+from opencounter.core.table import Item, customer_key
+from opencounter.core.validation import validate_request
+from opencounter.customers.records import Address, ProductHolding, Profile
+from opencounter.customers.service import dutch_postcode
+from opencounter.customers.views import address_view
+
+#: the days a look for free windows shows, from the day asked
+DAYS_SHOWN = 14
+#: the free windows a refusal of a full one offers instead
+NEXT_FREE_SHOWN = 5
+#: how often a booking reads a day plan again that another booking changed first
+PLAN_TRIES = 12
+DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+#: a visit planned, changed or cancelled: the event that says so
+PLANNED, CHANGED, CANCELLED = "AppointmentPlanned", "AppointmentChanged", "AppointmentCancelled"
+
+
+# ---------------------------------------------------------------- free windows
+
+
+def _kind(model: FieldService, raw: str | None) -> str:
+    if raw is None:
+        raise InvalidInput("kind: is required", field="kind", reason="field_required")
+    if raw not in model.kinds:
+        raise InvalidInput(f"kind: {raw!r} is no kind of visit; one of {', '.join(model.kinds)}", field="kind",
+                           reason="field_choice", choices=list(model.kinds))
+    return raw
+
+
+def _region(model: FieldService, postcode: str) -> Region:
+    region = model.region_of(postcode)
+    if region is None:
+        raise InvalidInput(f"postcode: {postcode} is outside the area our engineers and installers serve",
+                           field="postcode", reason="postcode_outside_service_area", postcode=postcode)
+    return region
+
+
+def _from_day(model: FieldService, raw: str | None, today: date) -> date:
+    if raw is None:
+        return today
+    try:
+        day = date.fromisoformat(raw) if DAY.match(raw) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidInput(f"from: {raw!r} is not a day (YYYY-MM-DD)", field="from", reason="field_format")
+    if day < today:
+        raise InvalidInput(f"from: {raw} is in the past; give today or a later day", field="from",
+                           reason="from_in_the_past")
+    if day > today + timedelta(days=model.horizon_days):
+        raise InvalidInput(f"from: {raw} is more than {model.horizon_days} days ahead", field="from",
+                           reason="from_too_far", limit=model.horizon_days)
+    return day
+
+
+def _bookable(model: FieldService, window: Window, now: datetime) -> bool:
+    """Whether a window can be booked now: far enough ahead for the customer to still change it,
+    and within the horizon."""
+    day = window.local_start.date()
+    return window.start - model.lead > now and day <= now.astimezone(BUSINESS_TIME).date() + timedelta(
+        days=model.horizon_days)
+
+
+def _plans(region: Region, first: date, last: date) -> dict[date, list[Booking]]:
+    """The region's day plans from `first` to `last`: one Query."""
+    found = DayPlan.query(DayPlan.partition(region.code), DayPlan.SK.between(
+        DayPlan.sort_key(first.isoformat()), DayPlan.sort_key(last.isoformat())), consistent_read=True)
+    return {date.fromisoformat(plan.day): plan.booked() for plan in found}
+
+
+def _free(model: FieldService, region: Region, kind: str, first: date, days: int, now: datetime,
+          after: datetime | None = None) -> list[tuple[date, list[Window]]]:
+    last = first + timedelta(days=days - 1)
+    plans = _plans(region, first, last)
+    return [(day, [w for w in free_windows(model, region, kind, day, plans.get(day, []), after)
+                   if _bookable(model, w, now)])
+            for day in (first + timedelta(days=n) for n in range(days))]
+
+
+def available_slots(postcode: str | None, kind: str | None, from_day: str | None) -> dict[str, Any]:
+    """The 30-minute windows a visit of `kind` at `postcode` can still be planned in, per day,
+    for DAYS_SHOWN days from `from_day` (today when not given)."""
+    model, now = field_service(), utcnow()
+    if postcode is None:
+        raise InvalidInput("postcode: is required", field="postcode", reason="field_required")
+    postcode = dutch_postcode(postcode)
+    region = _region(model, postcode)
+    kind = _kind(model, kind)
+    first = _from_day(model, from_day, now.astimezone(BUSINESS_TIME).date())
+    days = _free(model, region, kind, first, DAYS_SHOWN, now)
+    return {"postcode": postcode, "region": {"code": region.code, "name": region.name}, "kind": kind,
+            "window_minutes": int(model.window.total_seconds() // 60), "from": first.isoformat(),
+            "days": [{"date": day.isoformat(), "slots": [window_view(w) for w in windows]} for day, windows in days]}
+
+
+def _next_free(model: FieldService, region: Region, kind: str, after: Window, now: datetime) -> list[dict[str, Any]]:
+    days = _free(model, region, kind, after.local_start.date(), DAYS_SHOWN, now, after.start)
+    return [window_view(w) for _, windows in days for w in windows][:NEXT_FREE_SHOWN]
+
+
+# ---------------------------------------------------------------- a customer's appointments
+
+
+def _partition(customer_id: str) -> list[Item]:
+    items = list(Item.query(customer_key(customer_id)))
+    if not any(isinstance(i, Profile) for i in items):
+        raise NotFound("no such customer", reason="customer_not_found")
+    return items
+
+
+def _appointments(items: list[Item]) -> list[Appointment]:
+    return [i for i in items if isinstance(i, Appointment)]
+
+
+def own_appointment(customer_id: str, appointment_id: str) -> Appointment:
+    """The customer's appointment, or NotFound: another customer's is none of theirs."""
+    try:
+        return Appointment.get(*Appointment.keys(customer_id, appointment_id))
+    except Appointment.DoesNotExist:
+        raise NotFound("no such appointment", reason="appointment_not_found") from None
+
+
+def products_to_plan(items: list[Item]) -> list[dict[str, Any]]:
+    """Products the customer holds that need a visit no appointment is (or was) made for."""
+    visited = {a.product_id for a in _appointments(items) if a.status != "CANCELLED"}
+    return [{"product_id": p.product_id, "product_code": p.product_code, "name": p.name, "kind": kind}
+            for p in items if isinstance(p, ProductHolding) and p.status == "ACTIVE" and not p.ends_on
+            and p.product_id not in visited and (kind := visit_needed(p.product_code, p.catalogue_version))]
+
+
+def appointments_of(customer_id: str, *, staff: bool = False) -> dict[str, Any]:
+    """Every appointment of the customer, those still to come first (soonest first), then the
+    rest (newest first); and the products still waiting for a visit to be planned. One Query."""
+    items, now = _partition(customer_id), utcnow()
+    mine = _appointments(items)
+    coming = sorted((a for a in mine if a.status == "PLANNED" and a.end > now), key=lambda a: a.window_start)
+    rest = sorted((a for a in mine if a not in coming), key=lambda a: a.window_start, reverse=True)
+    return {"items": [appointment_view(a, now, staff=staff) for a in coming + rest],
+            "to_plan": products_to_plan(items)}
+
+
+def _window(model: FieldService, kind: str, raw: str, now: datetime) -> Window:
+    """The window a request names by its start (a moment with an offset), or 400 naming `slot`."""
+    start = datetime.fromisoformat(raw.upper().replace("Z", "+00:00")).astimezone(UTC)
+    if start <= now:
+        raise InvalidInput(f"slot: {raw} has begun or is past", field="slot", reason="slot_in_the_past")
+    window = window_at(model, kind, start)
+    if window is None:
+        raise InvalidInput(f"slot: no window of a {kind} starts at {raw}", field="slot", reason="slot_unknown")
+    if window.start - model.lead <= now:
+        raise InvalidInput(f"slot: {raw} is less than {model.lead} ahead", field="slot", reason="slot_too_soon",
+                           hours=int(model.lead.total_seconds() // 3600))
+    if not _bookable(model, window, now):
+        raise InvalidInput(f"slot: {raw} is more than {model.horizon_days} days ahead", field="slot",
+                           reason="slot_too_far", limit=model.horizon_days)
+    return window
+
+
+def _address_on(customer_id: str, day: date, items: list[Item] | None = None) -> dict[str, Any]:
+    """The customer's address in force on `day` (a move registered for before it counts)."""
+    addresses = [i for i in items if isinstance(i, Address)] if items is not None else list(
+        Address.query(customer_key(customer_id), Address.SK.startswith("ADDRESS#")))
+    started = sorted((a for a in addresses if a.effective_from <= day.isoformat()), key=lambda a: a.effective_from)
+    if not started:
+        raise Conflict(f"address: there is no address on record for {day}", field="address",
+                       reason="address_missing", day=day.isoformat())
+    view = address_view(started[-1])
+    return {k: view[k] for k in ("street", "house_number", "house_number_addition", "postcode", "city")}
+
+
+def _served(model: FieldService, kind: str, window: Window, postcode: str) -> Region:
+    region = _region(model, postcode)
+    if not model.technicians(region, kind, window.local_start.date()):
+        raise InvalidInput(f"slot: no {kind} in {region.name} on {window.local_start.date()}", field="slot",
+                           reason="slot_unknown")
+    return region
+
+
+def _product_for(items: list[Item], product_id: str, kind: str) -> ProductHolding:
+    """The product a visit is planned for: the customer's, active, needing this kind of visit,
+    and without a visit planned for it already."""
+    holding = next((p for p in items if isinstance(p, ProductHolding) and p.product_id == product_id), None)
+    if holding is None:
+        raise NotFound("product_id: no such product of this customer", field="product_id",
+                       reason="product_not_found")
+    needed = visit_needed(holding.product_code, holding.catalogue_version)
+    if needed != kind:
+        raise InvalidInput(f"kind: {holding.name} needs {needed or 'no visit'}, not a {kind}", field="kind",
+                           reason="visit_not_needed", product=holding.name)
+    if holding.status != "ACTIVE" or holding.ends_on:
+        raise Conflict(f"product_id: {holding.name} is {holding.status.lower()}", field="product_id",
+                       reason="product_not_active", status=holding.status.lower())
+    planned = next((a for a in _appointments(items) if a.product_id == product_id and a.status != "CANCELLED"), None)
+    if planned is not None:
+        raise Conflict(f"product_id: a visit for {holding.name} is planned already ({planned.appointment_id})",
+                       field="product_id", reason="appointment_already_planned",
+                       appointment_id=planned.appointment_id)
+    return holding
+
+
+def _day_plan(region: str, day: date) -> DayPlan:
+    try:
+        return DayPlan.get(*DayPlan.keys(region, day.isoformat()), consistent_read=True)
+    except DayPlan.DoesNotExist:
+        return DayPlan(*DayPlan.keys(region, day.isoformat()), region=region, day=day.isoformat(), bookings=[])
+
+
+def _booking(appointment_id: str, kind: str, technician: int, window: Window, model: FieldService) -> dict[str, Any]:
+    return {"appointment_id": appointment_id, "kind": kind, "technician": technician,
+            "start": isoformat(window.start), "until": isoformat(window.start + model.busy_for(kind))}
+
+
+def _taken(model: FieldService, region: Region, kind: str, window: Window, now: datetime) -> Conflict:
+    return Conflict(f"slot: every {kind.replace('_', ' ')} of {region.name} is busy from {isoformat(window.start)}",
+                    field="slot", reason="slot_taken", next_free=_next_free(model, region, kind, window, now))
+
+
+def _event(detail_type: str, appointment: Appointment, *, actor: dict, channel: str, **data: Any) -> Any:
+    return domain_event(detail_type, customer_id=appointment.customer_id, actor=actor, channel=channel, data={
+        "appointment_id": appointment.appointment_id, "kind": appointment.kind, "product_id": appointment.product_id,
+        "window": window_view(Window(appointment.start, appointment.end)),
+        "postcode": appointment.address["postcode"], **data})
+
+
+def _step(action: str, window: Window, *, actor: dict, channel: str, at: str) -> dict[str, Any]:
+    return {"at": at, "action": action, "by": actor, "channel": channel,
+            "window": {"start": isoformat(window.start), "end": isoformat(window.end)}}
+
+
+def plan_appointment(customer_id: str, request: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
+    """Plan a visit at the customer's address (in force on the day) in the window starting at
+    `slot`, for a product they hold when `product_id` is given. 409 slot_taken, with the next
+    free windows, when every technician is busy then."""
+    validate_request("appointment-booking", request)
+    model, now = field_service(), utcnow()
+    kind = request["kind"]
+    items = _partition(customer_id)
+    if request.get("product_id"):
+        _product_for(items, request["product_id"], kind)
+    window = _window(model, kind, request["slot"], now)
+    address = _address_on(customer_id, window.local_start.date(), items)
+    region = _served(model, kind, window, address["postcode"])
+    appointment_id = f"A-{uuid.uuid4().hex[:12].upper()}"
+    for _ in range(PLAN_TRIES):
+        plan = _day_plan(region.code, window.local_start.date())
+        technician = technician_for(model, region, kind, window, plan.booked())
+        if technician is None:
+            raise _taken(model, region, kind, window, now)
+        at = isoformat(utcnow())
+        plan.bookings = [*plan.bookings, _booking(appointment_id, kind, technician, window, model)]
+        plan.updated_at = at
+        appointment = Appointment(
+            *Appointment.keys(customer_id, appointment_id), appointment_id=appointment_id, customer_id=customer_id,
+            kind=kind, product_id=request.get("product_id"), status="PLANNED", region=region.code,
+            window_start=isoformat(window.start), window_end=isoformat(window.end), address=address,
+            planned_at=at, planned_channel=channel, updated_at=at,
+            history=[_step("planned", window, actor=actor, channel=channel, at=at)])
+        event = _event(PLANNED, appointment, actor=actor, channel=channel, change_until=isoformat(
+            change_deadline(window.start)))
+        try:
+            commit([Write(plan, conflict="the day's plan changed meanwhile"),
+                    Write(appointment, Appointment.PK.does_not_exist(), conflict="the appointment exists already")],
+                   [event])
+        except WriteConflict as conflict:
+            if conflict.write.model is plan:
+                continue  # another booking changed the day first: read it again
+            raise
+        return appointment_view(appointment, now)
+    raise Contended("the day's plan is being changed by many bookings right now; send this again",
+                    reason="busy_try_again")
+
+
+def _phone(now: datetime) -> dict[str, Any]:
+    """The channel that can still change an appointment the customer no longer can: the phone."""
+    phone = CHANNELS["phone"]
+    is_open, opens = open_at(phone, now)
+    return {"channel": "phone", "opening_hours": opening_hours(phone), "open_now": is_open,
+            "opens_at": isoformat(opens) if opens else None}
+
+
+def _require_changeable(appointment: Appointment, now: datetime, *, staff: bool) -> None:
+    if appointment.status != "PLANNED":
+        raise Conflict(f"status: the appointment is {appointment.status.lower()}", field="status",
+                       reason="appointment_not_planned", status=appointment.status.lower())
+    if staff and not staff_may_change(appointment.start, now):
+        raise Conflict("the appointment's window has begun; the field service reports how it went",
+                       reason="appointment_started")
+    if not staff and not customer_may_change(appointment.start, now):
+        deadline = change_deadline(appointment.start)
+        raise Conflict(f"an appointment is changed or cancelled online until 24 hours before its window starts "
+                       f"({isoformat(deadline)}); call us and we change it for you", reason="change_too_late",
+                       deadline=isoformat(deadline), channels=[_phone(now)])
+
+
+def _reread(appointment: Appointment) -> Appointment:
+    return Appointment.get(appointment.PK, appointment.SK, consistent_read=True)
+
+
+def change_appointment(appointment: Appointment, request: dict[str, Any], *, actor: dict, channel: str,
+                       staff: bool = False) -> dict[str, Any]:
+    """Move a planned visit to another window: the customer until 24 hours before the current
+    window starts, staff until it starts. Its place in the old window is given back in the same
+    transaction that takes the new one."""
+    validate_request("appointment-change", request)
+    model, now = field_service(), utcnow()
+    for _ in range(PLAN_TRIES):
+        current = _reread(appointment)
+        require_version(request["version"], int(current.version), "appointment")
+        _require_changeable(current, now, staff=staff)
+        window = _window(model, current.kind, request["slot"], now)
+        if window.start == current.start:
+            raise InvalidInput("slot: the appointment is in this window already", field="slot",
+                               reason="slot_is_current")
+        address = _address_on(current.customer_id, window.local_start.date())
+        region = _served(model, current.kind, window, address["postcode"])
+        before = Window(current.start, current.end)
+        old = _day_plan(current.region, before.local_start.date())
+        old.bookings = [b for b in old.bookings if b["appointment_id"] != current.appointment_id]
+        same = (region.code, window.local_start.date().isoformat()) == (old.region, old.day)
+        new = old if same else _day_plan(region.code, window.local_start.date())
+        technician = technician_for(model, region, current.kind, window, new.booked())
+        if technician is None:
+            raise _taken(model, region, current.kind, window, now)
+        at = isoformat(utcnow())
+        new.bookings = [*new.bookings, _booking(current.appointment_id, current.kind, technician, window, model)]
+        old.updated_at = new.updated_at = at
+        current.window_start, current.window_end = isoformat(window.start), isoformat(window.end)
+        current.region, current.address, current.updated_at = region.code, address, at
+        current.history = [*current.history, _step("changed", window, actor=actor, channel=channel, at=at)]
+        event = _event(CHANGED, current, actor=actor, channel=channel, previous_window=window_view(before),
+                       change_until=isoformat(change_deadline(window.start)))
+        plans = [Write(old, conflict="the day's plan changed meanwhile")]
+        if not same:
+            plans.append(Write(new, conflict="the day's plan changed meanwhile"))
+        try:
+            commit([*plans, Write(current, conflict="version: the appointment changed meanwhile; read it again")],
+                   [event])
+        except WriteConflict as conflict:
+            if conflict.write.model in (old, new):
+                continue
+            raise
+        return appointment_view(current, now, staff=staff)
+    raise Contended("the day's plan is being changed by many bookings right now; send this again",
+                    reason="busy_try_again")
+
+
+def cancel_appointment(appointment: Appointment, *, actor: dict, channel: str, staff: bool = False) -> dict[str, Any]:
+    """Cancel a planned visit (the customer until 24 hours before, staff until it starts): its
+    place in the day's plan is free again at once."""
+    now = utcnow()
+    for _ in range(PLAN_TRIES):
+        current = _reread(appointment)
+        _require_changeable(current, now, staff=staff)
+        window = Window(current.start, current.end)
+        plan = _day_plan(current.region, window.local_start.date())
+        at = isoformat(utcnow())
+        plan.bookings = [b for b in plan.bookings if b["appointment_id"] != current.appointment_id]
+        plan.updated_at = at
+        current.status, current.updated_at = "CANCELLED", at
+        current.history = [*current.history, _step("cancelled", window, actor=actor, channel=channel, at=at)]
+        event = _event(CANCELLED, current, actor=actor, channel=channel)
+        try:
+            commit([Write(plan, conflict="the day's plan changed meanwhile"),
+                    Write(current, conflict="the appointment changed meanwhile; read it again")], [event])
+        except WriteConflict as conflict:
+            if conflict.write.model is plan:
+                continue
+            raise
+        return appointment_view(current, now, staff=staff)
+    raise Contended("the day's plan is being changed by many bookings right now; send this again",
+                    reason="busy_try_again")

@@ -1,0 +1,62 @@
+"""Appointments as every channel shows them: the window in Amsterdam time beside its moments in
+UTC, until when the customer changes it themselves, and the customer's overview with the visits
+planned (GET /me): the record and its appointments read with one Query. Plain data out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from opencounter.appointments.capacity import Window
+from opencounter.appointments.records import Appointment
+from opencounter.appointments.rules import change_deadline, customer_may_change, staff_may_change
+from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.core.table import Item, customer_key
+from opencounter.customers.views import record_from
+
+
+def window_view(window: Window) -> dict[str, Any]:
+    """A window as read: its moments (UTC), and its day and times on the clock in Amsterdam, with
+    the offset (the hour the clocks go back happens twice: the offset tells them apart)."""
+    start, end = window.local_start, window.local_end
+    offset = start.strftime("%z")
+    return {"start": isoformat(window.start), "end": isoformat(window.end), "date": start.date().isoformat(),
+            "from": f"{start:%H:%M}", "until": f"{end:%H:%M}", "utc_offset": f"{offset[:3]}:{offset[3:]}"}
+
+
+def appointment_view(appointment: Appointment, now: datetime, *, staff: bool = False) -> dict[str, Any]:
+    """An appointment as the customer (or, with `staff`, a member of staff) reads it: `changeable`
+    says whether the reader can still move or cancel it now."""
+    start = appointment.start
+    planned = appointment.status == "PLANNED"
+    may = staff_may_change if staff else customer_may_change
+    return {
+        "appointment_id": appointment.appointment_id,
+        "kind": appointment.kind,
+        "product_id": appointment.product_id,
+        "status": appointment.status.lower(),
+        "window": window_view(Window(start, appointment.end)),
+        "address": appointment.address,
+        "change_until": isoformat(change_deadline(start)),
+        "changeable": planned and may(start, now),
+        "planned_at": appointment.planned_at,
+        "planned_channel": appointment.planned_channel,
+        "updated_at": appointment.updated_at,
+        "version": int(appointment.version),
+    }
+
+
+def _soonest_first(appointments: list[Appointment]) -> list[Appointment]:
+    return sorted(appointments, key=lambda a: a.window_start)
+
+
+def planned_appointments(items: list[Item], now: datetime, *, staff: bool = False) -> list[dict[str, Any]]:
+    """The visits still to come among a partition's items, soonest first."""
+    return [appointment_view(a, now, staff=staff) for a in _soonest_first(
+        [i for i in items if isinstance(i, Appointment) and i.status == "PLANNED" and i.end > now])]
+
+
+def customer_overview(customer_id: str) -> dict[str, Any]:
+    """The customer's record as every channel shows it today, with the visits planned: one Query."""
+    items = list(Item.query(customer_key(customer_id)))
+    return {**record_from(items, business_today()), "appointments": planned_appointments(items, utcnow())}
