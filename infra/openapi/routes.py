@@ -73,6 +73,7 @@ PATH_PARAMETERS = {
     "order_id": "an order's id",
     "dispute_id": "a dispute's id, D-XXXXXXXXXXXX",
     "evidence_id": "an evidence file's id, E-XXXXXXXXXXXX",
+    "appointment_id": "an appointment's id, A-XXXXXXXXXXXX",
     "channel": "a contact channel",
 }
 #: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
@@ -133,6 +134,18 @@ ORDER_CODE = ("the order is signed already (order_signed_already), or five codes
 ORDER_SIGNATURE = (f"the order is signed already with another code (order_signed_already), the terms changed "
                    f"(terms_changed), {CODE_STATE}, or the customer holds this kind of product already "
                    "(product_held_already) or the account is closed (account_closed)")
+NO_APPOINTMENT = "no such appointment of this customer (appointment_not_found)"
+SLOT = ("the slot has begun, is no window of the kind (slot_unknown: off the half-hour grid, outside working hours, a "
+        "holiday or a day without technicians), is less than 24 hours ahead or beyond the horizon (slot_in_the_past, "
+        "slot_too_soon, slot_too_far), or the address on the day is outside the service area "
+        "(postcode_outside_service_area); each naming the field")
+SLOT_TAKEN = ("every technician is busy in the window (slot_taken, with params.next_free: the next free windows); or "
+              "the day's plan kept changing under many bookings at once (busy_try_again)")
+TOO_LATE = ("the appointment is not planned (appointment_not_planned), or it is less than 24 real hours before its "
+            "window (change_too_late: params.deadline, and params.channels, the phone with its opening hours, which "
+            "can still help)")
+STAFF_TOO_LATE = ("the appointment is not planned (appointment_not_planned), or its window has begun "
+                  "(appointment_started)")
 PAYMENT_LINK = "nothing is due on the invoice, or too little to pay (nothing_due, payment_too_small)"
 STAFF_CHANNELS = ["agent", "phone", "office", "chat", "email", "whatsapp", "messenger", "x"]
 
@@ -140,8 +153,8 @@ STAFF_CHANNELS = ["agent", "phone", "office", "chat", "email", "whatsapp", "mess
 ROUTES: dict[str, Operation] = {
     # ------------------------------------------------------------ the customer's own record
     "GET /me": Operation(
-        "The whole record: personal data, contact, settings, consents, address and upcoming moves, products",
-        200, "customer-record", errors={404: NO_CUSTOMER}),
+        "The whole record: personal data, contact, settings, consents, address and upcoming moves, products, and the "
+        "visits planned", 200, "customer-overview", errors={404: NO_CUSTOMER}),
     "PATCH /me": Operation(
         "Change contact details, settings and consents; a new e-mail address waits for the code mailed to it",
         200, "customer-record", request="customer-update",
@@ -183,8 +196,8 @@ ROUTES: dict[str, Operation] = {
         errors={400: "the query is none of those (search_not_understood), or a postcode without a name"},
         description="A POST keeps what is looked for out of URLs and logs."),
     "GET /agent/customers/{customer_id}": Operation(
-        "The customer's record with everything around it: invoices, payments, contacts, requests, NPS and the "
-        "next best actions", 200, "customer-360", errors={404: NO_CUSTOMER}),
+        "The customer's record with everything around it: invoices, payments, contacts and those planned (visits), "
+        "requests, NPS and the next best actions", 200, "customer-360", errors={404: NO_CUSTOMER}),
     "PATCH /agent/customers/{customer_id}": Operation(
         "Change the customer's contact details, settings and consents, as the agent", 200, "customer-record",
         request="customer-update",
@@ -202,6 +215,67 @@ ROUTES: dict[str, Operation] = {
     "GET /terms": Operation(
         "The contract terms in force: version, SHA-256 fingerprint and text", 200, "terms",
         unanswered={404: "only a version asked for can be missing; this route asks for the one in force"}),
+    # ------------------------------------------------------------ appointments
+    "GET /appointments/slots": Operation(
+        "The 30-minute arrival windows a visit at a postcode can still be planned in, per day, for two weeks", 200,
+        "appointment-slots",
+        query=(Param("postcode", "where the visit is: a Dutch postcode (1234 AB)", text("line"), required=True),
+               Param("kind", "engineer_visit (fibre connected) or installer_visit (smart meter placed)",
+                     {"enum": ["engineer_visit", "installer_visit"]}, required=True),
+               Param("from", "the first day shown, YYYY-MM-DD (default today, Amsterdam)",
+                     {"type": "string", "format": "date"})),
+        description="A window is offered when a technician of the region can arrive within it and finish before "
+                    "the working day ends, given the visits booked; from 24 hours ahead, so every appointment can be "
+                    "changed online at first.",
+        errors={400: "the postcode is missing, not Dutch (postcode_invalid) or outside the service area "
+                     "(postcode_outside_service_area), the kind is missing or unknown, or from is not a day, in the "
+                     "past or too far ahead (from_in_the_past, from_too_far); each naming the field"}),
+    "GET /me/appointments": Operation(
+        "The customer's appointments, those to come first, and the products still waiting for a visit", 200,
+        "appointment-list", errors={404: NO_CUSTOMER}),
+    "POST /me/appointments": Operation(
+        "Plan a visit at the customer's address in a 30-minute window", 201, "appointment",
+        request="appointment-booking",
+        description="The visit is at the customer's address in force on its day. Booking takes a place in the "
+                    "region's day plan with a conditional write: of two customers taking the last place at once, "
+                    "one gets 201, the other 409 slot_taken with the next free windows.",
+        errors={400: f"{SLOT}; or the product needs no visit of this kind (visit_not_needed)",
+                404: f"{NO_CUSTOMER}; or no such product of this customer (product_not_found, naming product_id)",
+                409: f"{SLOT_TAKEN}; a visit for the product is planned already (appointment_already_planned); the "
+                     "product is not active (product_not_active); no address on record for the day "
+                     "(address_missing)"}),
+    "PATCH /me/appointments/{appointment_id}": Operation(
+        "Move a planned visit to another window, until 24 hours before its window starts", 200, "appointment",
+        request="appointment-change",
+        description="24 hours are real hours, counted in UTC: on the nights the clocks change the deadline is still "
+                    "24 hours before, not the same time on the clock the day before. After it, staff on the phone "
+                    "can still change it.",
+        errors={400: f"{SLOT}; or it is the appointment's window already (slot_is_current)", 404: NO_APPOINTMENT,
+                409: f"{TOO_LATE}; the version sent is stale (stale_version); {SLOT_TAKEN}; no address on record "
+                     "for the day (address_missing)"}),
+    "DELETE /me/appointments/{appointment_id}": Operation(
+        "Cancel a planned visit, until 24 hours before its window starts: its place is free again at once", 200,
+        "appointment", errors={404: NO_APPOINTMENT,
+                               409: f"{TOO_LATE}; or the day's plan kept changing (busy_try_again)"}),
+    "GET /agent/customers/{customer_id}/appointments": Operation(
+        "The customer's appointments and the products waiting for a visit, as staff see them", 200,
+        "appointment-list", errors={404: NO_CUSTOMER}),
+    "POST /agent/customers/{customer_id}/appointments": Operation(
+        "Plan a visit on the customer's behalf", 201, "appointment", request="appointment-booking",
+        errors={400: f"{SLOT}; or the product needs no visit of this kind (visit_not_needed)",
+                404: f"{NO_CUSTOMER}; or no such product of this customer (product_not_found, naming product_id)",
+                409: f"{SLOT_TAKEN}; a visit for the product is planned already (appointment_already_planned); the "
+                     "product is not active (product_not_active); no address on record for the day "
+                     "(address_missing)"}),
+    "PATCH /agent/customers/{customer_id}/appointments/{appointment_id}": Operation(
+        "Move the customer's visit to another window, until its window starts", 200, "appointment",
+        request="appointment-change",
+        errors={400: f"{SLOT}; or it is the appointment's window already (slot_is_current)", 404: NO_APPOINTMENT,
+                409: f"{STAFF_TOO_LATE}; the version sent is stale (stale_version); {SLOT_TAKEN}; no address on "
+                     "record for the day (address_missing)"}),
+    "DELETE /agent/customers/{customer_id}/appointments/{appointment_id}": Operation(
+        "Cancel the customer's visit, until its window starts", 200, "appointment",
+        errors={404: NO_APPOINTMENT, 409: f"{STAFF_TOO_LATE}; or the day's plan kept changing (busy_try_again)"}),
     # ------------------------------------------------------------ sign-up
     "POST /signups": Operation(
         "Apply for a product: the sign-up and its resume code", 201, "signup-started", request="signup",
@@ -568,6 +642,16 @@ A_SIGNUP = {"path.signup_id": "$response.body#/signup_id", "header.Resume-Code":
 LINKS: dict[str, list[Link]] = {
     "GET /me": _follow({"path.product_id": "$response.body#/products/0/product_id"},
                        "PATCH /me/products/{product_id}", "POST /me/products/{product_id}/cancellation"),
+    "POST /me/appointments": _follow({"path.appointment_id": "$response.body#/appointment_id"},
+                                     "PATCH /me/appointments/{appointment_id}",
+                                     "DELETE /me/appointments/{appointment_id}"),
+    "GET /me/appointments": _follow({"path.appointment_id": "$response.body#/items/0/appointment_id"},
+                                    "PATCH /me/appointments/{appointment_id}",
+                                    "DELETE /me/appointments/{appointment_id}"),
+    "POST /agent/customers/{customer_id}/appointments": _follow(
+        {"path.customer_id": "$request.path.customer_id", "path.appointment_id": "$response.body#/appointment_id"},
+        f"PATCH {AGENT_CUSTOMER}/appointments/{{appointment_id}}",
+        f"DELETE {AGENT_CUSTOMER}/appointments/{{appointment_id}}"),
     "POST /me/contacts": _follow({"path.contact_id": "$response.body#/contact/contact_id"},
                                  f"GET {CONTACT}", f"POST {CONTACT}/choice", f"POST {CONTACT}/messages",
                                  f"POST {CONTACT}/feedback", f"GET {STAFF_CONTACT}", f"POST {STAFF_CONTACT}/take",

@@ -1,17 +1,19 @@
 """The 360-degree view for staff: the record, products, invoices and payment state, contacts on
-every channel (internal notes included), open requests, disputes, NPS and the next best action, read
-with one Query of the customer's partition."""
+every channel (internal notes included) and those planned (visits at the customer's address), open
+requests, disputes, NPS and the next best action, read with one Query of the customer's partition."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from opencounter.appointments.service import products_to_plan
+from opencounter.appointments.views import planned_appointments
 from opencounter.billing.invoices import invoice_view
 from opencounter.billing.records import Invoice, Payment
 from opencounter.contacts.records import Contact, ServiceRequest
 from opencounter.contacts.requests import request_view
 from opencounter.contacts.service import contact_view
-from opencounter.core.clock import business_today
+from opencounter.core.clock import business_today, utcnow
 from opencounter.core.table import Item, customer_key
 from opencounter.customers.views import record_from
 from opencounter.disputes.records import Dispute
@@ -30,8 +32,8 @@ def net_promoter_score(scores: list[int]) -> int | None:
 
 def customer_360(customer_id: str) -> dict[str, Any]:
     items = list(Item.query(customer_key(customer_id)))
-    today = business_today()
-    record = record_from(items, today)
+    today, now = business_today(), utcnow()
+    record = {**record_from(items, today), "appointments": planned_appointments(items, now)}
     invoices = sorted((i for i in items if isinstance(i, Invoice)), key=lambda i: i.invoice_id, reverse=True)
     payments = sorted((p for p in items if isinstance(p, Payment)), key=lambda p: p.created_at, reverse=True)
     contacts = sorted((c for c in items if isinstance(c, Contact)), key=lambda c: c.contact_id, reverse=True)
@@ -48,16 +50,19 @@ def customer_360(customer_id: str) -> dict[str, Any]:
                       "amount_cents": int(p.amount_cents), "method": p.method, "created_at": p.created_at}
                      for p in payments[:10]],
         "contacts": [contact_view(c, staff=True) for c in contacts[:RECENT_CONTACTS]],
+        "planned_contacts": planned_appointments(items, now, staff=True),
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
         "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
         "nps": {"responses": len(scores), "score": net_promoter_score(scores)},
-        "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views, disputes),
+        "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views, disputes,
+                                               products_to_plan(items)),
     }
 
 
 def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts: list[Contact],
                       requests: list[ServiceRequest], invoice_views: list[dict[str, Any]],
-                      disputes: list[Dispute] | None = None) -> list[dict[str, Any]]:
+                      disputes: list[Dispute] | None = None,
+                      to_visit: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """What staff could best do for this customer now, most pressing first: each an `action`, the
     `params` a desk shows it with (in its own language), and `why` in English for logs."""
     actions: list[dict[str, Any]] = []
@@ -94,6 +99,9 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
                 f"{tariff['billed_plan']} was cheaper for last month's use than {tariff['current_plan']}",
                 billed_plan=tariff["billed_plan"], current_plan=tariff["current_plan"],
                 saving_cents=tariff["saving_cents"])
+    for product in to_visit or []:
+        add("plan_visit", f"{product['name']} needs a {product['kind'].replace('_', ' ')}; none is planned",
+            product_id=product["product_id"], kind=product["kind"])
     if not record["contact"]["phone"]:
         add("complete_profile", "no phone number")
     for move in record["upcoming_moves"]:
