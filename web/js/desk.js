@@ -1,8 +1,10 @@
 // The staff desk: find a customer from whatever they have at hand, the queue of waiting contacts,
 // working on a contact (take, note, answer, resolve, link an unknown sender), and the 360-degree
 // view of a customer, where staff act on the customer's behalf: record a visit or a call, start a
-// request, register a move, order, change or cancel a product, send a link to pay an invoice.
+// request, register a move, order, change or cancel a product or a planned visit, send a link to pay
+// an invoice.
 
+import { appointmentItem } from "./appointments.js";
 import { catalogue, planName } from "./catalogue.js";
 import { contactItem, conversation } from "./contacts.js";
 import { $, attempt, button, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
@@ -126,6 +128,9 @@ async function show360() {
   $("customer-personal").replaceChildren(personalFacts(view));
   $("customer-products").replaceChildren(...view.products.map((p) => productCard(p, state.base, show360)));
   emptyNote($("customer-products"), t("products.none"));
+  $("customer-appointments").replaceChildren(...view.planned_contacts.map((a) =>
+    appointmentItem(a, state.base, show360, view.address ? view.address.postcode : "", "h3")));
+  emptyNote($("customer-appointments"), t("appointments.none"));
   $("customer-invoices").replaceChildren(...view.invoices.map((i) => withPaymentLink(
     invoiceRow(i, `#/customers/${encodeURIComponent(view.customer_id)}/invoices`), i)));
   emptyNote($("customer-invoices"), t("invoices.none"));

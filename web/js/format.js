@@ -31,6 +31,13 @@ export function day(isoDate) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
+// a calendar date with its weekday, without the year: dinsdag 15 december
+export function weekday(isoDate) {
+  const [y, m, d] = isoDate.slice(0, 10).split("-").map(Number);
+  return new Intl.DateTimeFormat(locale(), { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" })
+    .format(new Date(Date.UTC(y, m - 1, d)));
+}
+
 // a month ("2026-11") as it reads: november 2026
 export function month(period) {
   const [y, m] = period.split("-").map(Number);

@@ -2,6 +2,7 @@
 // module starts it: the deployment's configuration, the language, the sign-in coming back, and
 // which pages the signed-in person may open.
 
+import { showAppointments } from "./appointments.js";
 import { completeSignIn, signIn, signOut } from "./auth.js";
 import { showChat } from "./chat.js";
 import { showCustomer, showQueue } from "./desk.js";
@@ -32,6 +33,7 @@ function page(render) {
 route("/", "welcome", async () => {}, () => !state.token);
 route("/", "overview", page(showOverview), customer);
 route("/products", "products", page(showProducts), customer);
+route("/appointments", "appointments", page(showAppointments), customer);
 route("/usage", "usage", page(() => showUsage()), customer);
 route("/invoices", "invoices", page(showInvoices), customer);
 route("/invoices/:id", "invoice", page(({ id }) => showInvoice(id)), customer);

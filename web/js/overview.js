@@ -1,6 +1,8 @@
 // The overview: what matters at a glance, each card leading to its page. Read in parallel: the
-// record, the invoices, this month's use and the requests.
+// record (with the visits planned), the invoices, this month's use, the requests and what still
+// needs a visit.
 
+import { windowText } from "./appointments.js";
 import { catalogue, planName, productName } from "./catalogue.js";
 import { $, element, item } from "./dom.js";
 import { addressLine, day, euros } from "./format.js";
@@ -27,8 +29,9 @@ export async function showOverview() {
 }
 
 async function fill() {
-  const [record, invoices, usage, requests] = await Promise.all([api("GET", "/me"), api("GET", "/me/invoices"),
-    loadUsage().catch(() => ({ products: [] })), api("GET", "/me/requests").catch(() => ({ items: [] })), catalogue().catch(() => [])]);
+  const [record, invoices, usage, requests, visits] = await Promise.all([api("GET", "/me"), api("GET", "/me/invoices"),
+    loadUsage().catch(() => ({ products: [] })), api("GET", "/me/requests").catch(() => ({ items: [] })),
+    api("GET", "/me/appointments").catch(() => ({ to_plan: [] })), catalogue().catch(() => [])]);
   state.record = record;
   $("overview-title").textContent = t("overview.hello", { name: record.personal.given_name });
   const cards = [];
@@ -45,6 +48,11 @@ async function fill() {
     const used = usageCard(product, "h3");
     cards.push(card(t("nav.usage"), "#/usage", ...used.childNodes));
   }
+  const next = record.appointments[0];
+  cards.push(card(t("nav.appointments"), "#/appointments", element("p", next
+    ? t("overview.next_visit", { who: t(`appointments.kinds.${next.kind}`), when: windowText(next.window) })
+    : visits.to_plan.length ? t("overview.plan_visit", { product: productName(visits.to_plan[0].product_code, visits.to_plan[0].name) })
+      : t("overview.no_visits"))));
   const running = requests.items.filter((r) => r.status !== "done");
   cards.push(card(t("nav.requests"), "#/requests", element("p", running.length
     ? t("overview.requests", { n: running.length, subject: running[0].subject }) : t("overview.no_requests"))));

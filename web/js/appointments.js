@@ -1,0 +1,180 @@
+// Appointments: the visits planned to the half hour (an engineer connecting fibre, an installer
+// placing a smart meter), each moved to another window or cancelled until 24 hours before it
+// starts; after that the page says, in words, that the phone can still help and when it is open.
+// A product that needs a visit is planned here. Staff use the same items on a customer's page,
+// acting on their behalf until the window starts.
+
+import { productName } from "./catalogue.js";
+import { $, attempt, button, definitions, element, emptyNote, say, status } from "./dom.js";
+import { addressLine, at, hours, weekday } from "./format.js";
+import { t } from "./i18n.js";
+import { RECORD_CHANGED, announce, api, state } from "./session.js";
+
+// the days with free windows shown at once; "later days" shows the next ones
+const DAYS_AT_ONCE = 4;
+
+// "dinsdag 15 december, 10:00–10:30" (Amsterdam time, as the API gives the window)
+export function windowText(w) {
+  return t("appointments.window", { day: weekday(w.date), from: w.from, until: w.until });
+}
+
+// the phone's opening hours, for a visit only staff can still change (read once per page)
+let phoneHours = null;
+async function phoneOpening() {
+  if (!phoneHours) {
+    const channels = await api("GET", "/channels").catch(() => ({ items: [] }));
+    const phone = channels.items.find((c) => c.channel === "phone");
+    phoneHours = phone ? hours(phone.opening_hours) : "";
+  }
+  return phoneHours;
+}
+
+// why the customer cannot change it online any more, and who can
+function tooLate(deadline, opening) {
+  return t("appointments.too_late", { deadline: at(deadline), hours: opening });
+}
+
+// the free windows for a visit of `kind` at `postcode`, per day, to pick one from; `pick(slot)`
+// does what the choice is for
+function picker(postcode, kind, label, pick) {
+  const form = element("form", "", { className: "stack" });
+  const days = element("div", "", { className: "slot-days" });
+  const result = status();
+  const later = button(t("appointments.later_days"), () => load(next), { className: "secondary" });
+  const name = `slot-${kind}-${Math.random().toString(36).slice(2, 8)}`;
+  let next = null;
+
+  async function load(from) {
+    const query = new URLSearchParams({ postcode, kind, ...(from ? { from } : {}) });
+    const found = await api("GET", `/appointments/slots?${query}`);
+    const open = found.days.filter((d) => d.slots.length).slice(0, DAYS_AT_ONCE);
+    days.replaceChildren(...open.map((d) => {
+      const set = element("fieldset", "", { className: "slots" });
+      set.append(element("legend", weekday(d.date)), ...d.slots.map((s) => {
+        const choice = element("label");
+        choice.append(element("input", "", { type: "radio", name, value: s.start }), `${s.from}–${s.until}`);
+        return choice;
+      }));
+      return set;
+    }));
+    if (!open.length) days.append(element("p", t("appointments.no_windows"), { className: "empty" }));
+    const last = open.length ? open[open.length - 1].date : found.days[found.days.length - 1].date;
+    const after = new Date(`${last}T12:00:00Z`);
+    after.setUTCDate(after.getUTCDate() + 1);
+    next = after.toISOString().slice(0, 10);
+  }
+
+  form.append(days, later, element("button", label, { className: "primary" }), result);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = form.querySelector(`input[name="${name}"]:checked`);
+    if (!chosen) { say(result, t("appointments.pick_one"), false); return; }
+    attempt(result, async () => {
+      try {
+        await pick(chosen.value);
+      } catch (error) {
+        if (error.reason === "slot_taken") await load(null).catch(() => {});  // what is free now
+        throw error;
+      }
+    });
+  });
+  form.ready = attempt(result, () => load(null));
+  return form;
+}
+
+// a folding form that loads the windows only when it is opened
+function folded(summary, makeForm) {
+  const details = element("details");
+  details.append(element("summary", summary));
+  details.addEventListener("toggle", () => {
+    if (details.open && details.children.length === 1) details.append(makeForm());
+  });
+  return details;
+}
+
+// tell the outcome where the reloaded page shows it
+function tell(text) {
+  const shown = document.querySelector("[data-page]:not([hidden]) .appointments-status");
+  if (shown) say(shown, text);
+}
+
+// one appointment as a card; moved or cancelled through `base` (/me, or a customer's record for
+// staff), then `reload()` shows the page again
+export function appointmentItem(a, base, reload, postcode, heading = "h2") {
+  const card = element("li", "", { className: "card" });
+  card.dataset.appointment = a.appointment_id;
+  const result = status();
+  card.append(element(heading, t(`appointments.kinds.${a.kind}`)),
+    element("p", windowText(a.window), { className: "lead window" }),
+    definitions([[t("appointments.where"), addressLine(a.address)], [t("appointments.state"), t(`statuses.${a.status}`)],
+      ...(a.status === "planned" ? [[t("appointments.change_until"), at(a.change_until)]] : [])]));
+  if (a.status !== "planned") return card;
+  const path = `${base}/appointments/${encodeURIComponent(a.appointment_id)}`;
+  const refused = (error) => {
+    if (error.reason !== "change_too_late") throw error;
+    const phone = (error.params.channels || [])[0];
+    say(result, tooLate(error.params.deadline, phone ? hours(phone.opening_hours) : ""), false);
+  };
+  if (!a.changeable) {
+    const note = element("p", "", { className: "notice" });
+    phoneOpening().then((opening) => { note.textContent = tooLate(a.change_until, opening); });
+    card.append(note);
+    return card;
+  }
+  const move = folded(t("appointments.other_time"), () => picker(postcode, a.kind, t("appointments.move"), async (slot) => {
+    let moved;
+    try {
+      moved = await api("PATCH", path, { slot, version: a.version });
+    } catch (error) { refused(error); return; }
+    await reload();
+    tell(t("appointments.moved", { when: windowText(moved.window) }));
+    announce(RECORD_CHANGED);
+  }));
+  const cancel = button(t("appointments.cancel"), () => {
+    if (!cancel.dataset.sure) {  // asked once more, beside the button, instead of a pop-up
+      cancel.dataset.sure = "1";
+      cancel.textContent = t("appointments.cancel_sure");
+      say(result, t("appointments.cancel_question", { when: windowText(a.window) }), false);
+      return;
+    }
+    attempt(result, async () => {
+      let cancelled;
+      try {
+        cancelled = await api("DELETE", path);
+      } catch (error) { refused(error); return; }
+      await reload();
+      tell(t("appointments.cancelled", { when: windowText(cancelled.window) }));
+      announce(RECORD_CHANGED);
+    });
+  }, { className: "danger" });
+  const actions = element("div", "", { className: "actions" });
+  actions.append(cancel);
+  card.append(move, actions, result);
+  return card;
+}
+
+// a product that needs a visit none is planned for: plan one
+function toPlanCard(p, postcode) {
+  const card = element("li", "", { className: "card attention" });
+  card.dataset.product = p.product_id;
+  card.append(element("h2", productName(p.product_code, p.name)), element("p", t(`appointments.needs.${p.kind}`)),
+    folded(t("appointments.plan"), () => picker(postcode, p.kind, t("appointments.plan_this"), async (slot) => {
+      const planned = await api("POST", "/me/appointments", { kind: p.kind, slot, product_id: p.product_id });
+      await showAppointments();
+      tell(t("appointments.planned", { when: windowText(planned.window) }));
+      announce(RECORD_CHANGED);
+    })));
+  return card;
+}
+
+export async function showAppointments() {
+  say("appointments-status", "");
+  const [record, list] = await Promise.all([api("GET", "/me"), api("GET", "/me/appointments")]);
+  state.record = record;
+  const postcode = record.address ? record.address.postcode : "";
+  $("appointments-to-plan").replaceChildren(...list.to_plan.map((p) => toPlanCard(p, postcode)));
+  $("appointments-to-plan").hidden = !list.to_plan.length;
+  const coming = list.items.filter((a) => a.status === "planned");
+  $("appointments").replaceChildren(...coming.map((a) => appointmentItem(a, "/me", showAppointments, postcode)));
+  emptyNote($("appointments"), t("appointments.none"));
+}
