@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import os
 import platform
 import sys
@@ -23,6 +24,7 @@ from typing import Any
 
 import bench.cost
 from bench import (
+    appointments,
     billing,
     coldstart,
     contract,
@@ -120,6 +122,21 @@ NOTES = {
                 "automatic ones (goal p95 <= 2000). Then staff decide the rest (upheld and rejected alternately) and "
                 "ledger_imbalance_cents sums every credit_note and payment_refunded transaction of those customers "
                 "(goal 0); holds_left_after_decision sums the disputes' and their invoices' holds (goal 0).",
+    "appointments": "asynchronous cloud, after the disputes (bench/appointments.py), the clock the appointments "
+                    "read set by the bench, every request over HTTP. window_minutes_max: the longest window GET "
+                    "/appointments/slots offers, end minus start in real minutes, over every region and kind of visit "
+                    "for two weeks each around the clock changes of 2026 and 2027 and two ordinary weeks (goal 30; "
+                    "appointments_detail.window_minutes_min the shortest). overbooked_slots: 50 customers of "
+                    "Amsterdam booking one engineer's window (four engineers that day) and 30 of Eindhoven booking six "
+                    "overlapping windows of its one installer, all released at once by a barrier; windows where more "
+                    "visits keep a technician busy at the window's start than the day has technicians, from the 201s "
+                    "and from the stored day plans alike (goal 0); appointments_detail.bookings has the outcomes, the "
+                    "201s missing from a plan or not stored planned (plan_mismatches) and technicians with two visits "
+                    "at once in a plan. changes_after_deadline_accepted: windows on the Saturday, Sunday and Monday of "
+                    "both clock changes of 2026 and two ordinary days, each booked afresh and then, with the clock at "
+                    "the deadline (24 real hours before) plus -61, -59, -1, 0, 1, 59, 61 minutes, moved "
+                    "(PATCH) or cancelled (DELETE): those accepted at or after the deadline (goal 0); those refused "
+                    "before it are appointments_detail.changes_before_deadline_refused (goal 0).",
     "payments": "asynchronous cloud, after the sign-ups: invoices of fresh customers (FIBRE-100, last month) paid by "
                 "card at the Stripe stand-in with its delivery to /webhooks/stripe held back; the bench delivers the "
                 "stored events itself. webhook_to_paid_ms: from starting the signed payment_intent.succeeded "
@@ -258,6 +275,15 @@ def table(results: dict[str, Any]) -> str:
                  f"{effects['events']:>6}   mean 1   {'ok' if effects['mean'] == effects['max'] == 1 else 'OVER'}",
                  f"  {'writes by badly signed webhooks':<38}{writes:>8}{'':>8}{deliveries:>6}   goal 0   "
                  f"{'ok' if writes == 0 else 'OVER'}"]
+    if "appointments" in results:
+        figures, goals = results["appointments"], results["appointments_detail"]["goals"]
+        rows.append(f"{'Appointments, asynchronous cloud':<46}{'':>6}   goal")
+        for key, label, fits in (("window_minutes_max", "longest window offered (real minutes)", operator.le),
+                                 ("overbooked_slots", "windows sold beyond their technicians", operator.eq),
+                                 ("changes_after_deadline_accepted", "changes accepted after the 24 h deadline",
+                                  operator.eq)):
+            verdict = "ok" if fits(figures[key], goals[key]) else "OVER"
+            rows.append(f"  {label:<44}{figures[key]:>6g}   {goals[key]}   {verdict}")
     if "web" in results:
         figures, goals = results["web"], results["web_detail"]["goals"]
         rows.append(f"{'Web, headless Chromium':<40}{'p50':>8}{'p95':>8}{'n':>6}   goal")
@@ -389,6 +415,13 @@ def main() -> int:
             f"({time.monotonic() - started:.1f}s)")
         results.update(disputes.run(running, log=log))
         phases["disputes"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        phase = time.monotonic()
+        log(f"Appointments: windows, bookings at once, changes around the deadline (the asynchronous cloud)   "
+            f"({time.monotonic() - started:.1f}s)")
+        results.update(appointments.run(running, log=log))
+        phases["appointments"] = round(time.monotonic() - phase, 1)
         save(results)
 
         phase = time.monotonic()
