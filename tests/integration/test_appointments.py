@@ -180,6 +180,8 @@ def test_a_visit_for_fibre_is_planned_on_the_record_timeline_overview_and_360_an
     ({"kind": "engineer_visit", "slot": "2026-12-07T14:00:00Z"}, 400, "slot", "slot_too_soon"),
     ({"kind": "engineer_visit", "slot": "2027-06-01T08:00:00Z"}, 400, "slot", "slot_too_far"),
     ({"kind": "engineer_visit", "slot": "morgen om tien"}, 400, "slot", "field_format"),
+    ({"kind": "engineer_visit", "slot": "0001-01-01T00:00:00+14:00"}, 400, "slot", "field_format"),
+    ({"kind": "engineer_visit", "slot": "9999-12-31T23:59:59Z"}, 400, "slot", "slot_too_far"),
     ({"kind": "plumber", "slot": "2026-12-15T09:00:00Z"}, 400, "kind", "field_choice"),
     ({"slot": "2026-12-15T09:00:00Z"}, 400, "kind", "field_required"),
     ({"kind": "engineer_visit", "slot": "2026-12-15T09:00:00Z", "product_id": "no-such-product"}, 404, "product_id",

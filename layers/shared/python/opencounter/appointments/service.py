@@ -175,9 +175,15 @@ def appointments_of(customer_id: str, *, staff: bool = False) -> dict[str, Any]:
 
 def _window(model: FieldService, kind: str, raw: str, now: datetime) -> Window:
     """The window a request names by its start (a moment with an offset), or 400 naming `slot`."""
-    start = datetime.fromisoformat(raw.upper().replace("Z", "+00:00")).astimezone(UTC)
+    try:
+        start = datetime.fromisoformat(raw.upper().replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, OverflowError):  # a moment outside the years a clock can show
+        raise InvalidInput(f"slot: {raw} is no moment we can plan", field="slot", reason="field_format") from None
     if start <= now:
         raise InvalidInput(f"slot: {raw} has begun or is past", field="slot", reason="slot_in_the_past")
+    if start > now + timedelta(days=model.horizon_days + 1):
+        raise InvalidInput(f"slot: {raw} is more than {model.horizon_days} days ahead", field="slot",
+                           reason="slot_too_far", limit=model.horizon_days)
     window = window_at(model, kind, start)
     if window is None:
         raise InvalidInput(f"slot: no window of a {kind} starts at {raw}", field="slot", reason="slot_unknown")
