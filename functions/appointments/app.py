@@ -11,6 +11,7 @@ from opencounter.appointments.service import (
     plan_appointment,
 )
 from opencounter.edge.http import caller, json_body, me, query_text, rest_api
+from opencounter.edge.idempotency import idempotency_key
 from opencounter.edge.observability import observability
 
 logger, metrics = observability("appointments")
@@ -30,7 +31,8 @@ def get_appointments() -> dict:
 
 @app.post("/me/appointments")
 def post_appointment() -> tuple[dict, int]:
-    appointment = plan_appointment(me(app), json_body(app), actor=caller(app).actor, channel="web")
+    appointment = plan_appointment(me(app), json_body(app), actor=caller(app).actor, channel="web",
+                                   key=idempotency_key(app))
     metrics.add_metric(name="AppointmentPlanned", unit="Count", value=1)
     return appointment, 201
 
@@ -57,7 +59,8 @@ def get_customer_appointments(customer_id: str) -> dict:
 
 @app.post("/agent/customers/<customer_id>/appointments")
 def post_customer_appointment(customer_id: str) -> tuple[dict, int]:
-    appointment = plan_appointment(customer_id, json_body(app), actor=caller(app).actor, channel="agent")
+    appointment = plan_appointment(customer_id, json_body(app), actor=caller(app).actor, channel="agent",
+                                   key=idempotency_key(app))
     metrics.add_metric(name="AppointmentPlanned", unit="Count", value=1)
     return appointment, 201
 

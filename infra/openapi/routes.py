@@ -135,6 +135,10 @@ ORDER_SIGNATURE = (f"the order is signed already with another code (order_signed
                    f"(terms_changed), {CODE_STATE}, or the customer holds this kind of product already "
                    "(product_held_already) or the account is closed (account_closed)")
 NO_APPOINTMENT = "no such appointment of this customer (appointment_not_found)"
+APPOINTMENT_KEY = Param("Idempotency-Key", "the same key is the same visit: sent again, it is answered with the "
+                                           "appointment planned the first time, and no place is taken twice "
+                                           "(1-100 printable characters; another visit with it: 409 "
+                                           "idempotency_key_reused)")
 SLOT = ("the slot has begun, is no window of the kind (slot_unknown: off the half-hour grid, outside working hours, a "
         "holiday or a day without technicians), is less than 24 hours ahead or beyond the horizon (slot_in_the_past, "
         "slot_too_soon, slot_too_far), or the address on the day is outside the service area "
@@ -235,7 +239,7 @@ ROUTES: dict[str, Operation] = {
         "appointment-list", errors={404: NO_CUSTOMER}),
     "POST /me/appointments": Operation(
         "Plan a visit at the customer's address in a 30-minute window", 201, "appointment",
-        request="appointment-booking",
+        request="appointment-booking", headers=(APPOINTMENT_KEY,),
         description="The visit is at the customer's address in force on its day. Booking takes a place in the "
                     "region's day plan with a conditional write: of two customers taking the last place at once, "
                     "one gets 201, the other 409 slot_taken with the next free windows.",
@@ -262,6 +266,7 @@ ROUTES: dict[str, Operation] = {
         "appointment-list", errors={404: NO_CUSTOMER}),
     "POST /agent/customers/{customer_id}/appointments": Operation(
         "Plan a visit on the customer's behalf", 201, "appointment", request="appointment-booking",
+        headers=(APPOINTMENT_KEY,),
         errors={400: f"{SLOT}; or the product needs no visit of this kind (visit_not_needed)",
                 404: f"{NO_CUSTOMER}; or no such product of this customer (product_not_found, naming product_id)",
                 409: f"{SLOT_TAKEN}; a visit for the product is planned already (appointment_already_planned); the "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -239,6 +240,28 @@ def test_the_last_place_of_a_window_taken_by_two_customers_at_once_goes_to_one(c
     # the refused customer takes the next free window offered
     assert _plan(next(c for c, a in zip((first, second), answers, strict=True) if a.status_code == 409),
                  "installer_visit", datetime.fromisoformat(offered[0]))["window"]["start"] == offered[0]
+
+
+def test_a_booking_sent_again_with_its_key_is_the_same_visit_and_takes_one_place(cloud, clock):
+    # A customer's app sends the booking again (the answer was lost), also at the same moment
+    clock.set(_at(date(2026, 12, 7), "10:00"))
+    day = date(2026, 12, 15)
+    customer = new_customer(cloud, EINDHOVEN)
+    start = _slot(_at(day, "09:00"))
+    key = {"Idempotency-Key": f"visit-{uuid.uuid4().hex}"}
+
+    def book(slot: str = start) -> Any:
+        return customer.post("/me/appointments", json={"kind": "installer_visit", "slot": slot}, headers=key)
+    answers = [book(), *at_once([book, book])]
+
+    # Then it is one visit, in one place of the day's plan
+    assert [a.status_code for a in answers] == [201, 201, 201], [a.text for a in answers]
+    assert len({a.json()["appointment_id"] for a in answers}) == 1
+    assert [b["start"] for b in _plan_entries("EHV", day)] == ["2026-12-15T08:00:00.000Z"]
+    assert len(customer.get("/me/appointments").json()["items"]) == 1
+    # And the key for another window is refused, naming why
+    other = book(_slot(_at(day, "14:00")))
+    assert other.status_code == 409 and other.json()["reason"] == "idempotency_key_reused"
 
 
 def test_a_cancelled_visit_frees_its_place_at_once(cloud, clock):

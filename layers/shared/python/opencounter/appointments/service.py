@@ -31,6 +31,7 @@ from opencounter.catalogue.service import visit_needed
 from opencounter.channels.status import CHANNELS, open_at, opening_hours
 from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
 from opencounter.core.errors import Conflict, Contended, InvalidInput, NotFound, require_version
+from opencounter.core.ids import stable_id
 from opencounter.core.outbox import Write, WriteConflict, commit, domain_event
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
@@ -267,20 +268,44 @@ def _step(action: str, window: Window, *, actor: dict, channel: str, at: str) ->
             "window": {"start": isoformat(window.start), "end": isoformat(window.end)}}
 
 
-def plan_appointment(customer_id: str, request: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
+def _planned_before(customer_id: str, appointment_id: str, request: dict[str, Any],
+                    now: datetime) -> dict[str, Any] | None:
+    """The appointment a repeated request (the same idempotency key) planned already, or None;
+    409 when the key was used to plan another visit."""
+    try:
+        planned = own_appointment(customer_id, appointment_id)
+    except NotFound:
+        return None
+    try:  # the first window asked for, as a moment (astimezone reads one without an offset as local)
+        slot = datetime.fromisoformat(request["slot"].upper().replace("Z", "+00:00")).astimezone(UTC)
+        same = slot == datetime.fromisoformat(planned.history[0]["window"]["start"]).astimezone(UTC)
+    except (ValueError, OverflowError):
+        same = False
+    if not same or (planned.kind, planned.product_id) != (request["kind"], request.get("product_id")):
+        raise Conflict("key: already used for another appointment", reason="idempotency_key_reused")
+    return appointment_view(planned, now)
+
+
+def plan_appointment(customer_id: str, request: dict[str, Any], *, actor: dict, channel: str,
+                     key: str | None = None) -> dict[str, Any]:
     """Plan a visit at the customer's address (in force on the day) in the window starting at
     `slot`, for a product they hold when `product_id` is given. 409 slot_taken, with the next
-    free windows, when every technician is busy then."""
+    free windows, when every technician is busy then. With `key` (the request's idempotency key)
+    the appointment's id is derived from it: the same request sent again is the same visit,
+    planned once."""
     validate_request("appointment-booking", request)
     model, now = field_service(), utcnow()
     kind = request["kind"]
+    appointment_id = f"A-{stable_id('appointment', customer_id, key).replace('-', '')[:12].upper()}" if key \
+        else f"A-{uuid.uuid4().hex[:12].upper()}"
+    if key and (planned := _planned_before(customer_id, appointment_id, request, now)) is not None:
+        return planned
     items = _partition(customer_id)
     if request.get("product_id"):
         _product_for(items, request["product_id"], kind)
     window = _window(model, kind, request["slot"], now)
     address = _address_on(customer_id, window.local_start.date(), items)
     region = _served(model, kind, window, address["postcode"])
-    appointment_id = f"A-{uuid.uuid4().hex[:12].upper()}"
     for _ in range(PLAN_TRIES):
         plan = _day_plan(region.code, window.local_start.date())
         technician = technician_for(model, region, kind, window, plan.booked())
@@ -304,6 +329,8 @@ def plan_appointment(customer_id: str, request: dict[str, Any], *, actor: dict, 
         except WriteConflict as conflict:
             if conflict.write.model is plan:
                 continue  # another booking changed the day first: read it again
+            if key and (planned := _planned_before(customer_id, appointment_id, request, now)) is not None:
+                return planned  # the same request, sent twice at the same moment
             raise
         return appointment_view(appointment, now)
     raise Contended("the day's plan is being changed by many bookings right now; send this again",
