@@ -13,6 +13,7 @@ from typing import Any
 
 from infra.local.tokens import User
 from infra.local.users import UserPoolDirectory
+from opencounter.appointments.service import available_slots, plan_appointment
 from opencounter.billing.invoices import bill_customer
 from opencounter.billing.usage import record_usage
 from opencounter.channels.status import set_staffing
@@ -131,6 +132,7 @@ def load_demo_data() -> None:
     for channel, agents in STAFFING.items():
         set_staffing(channel, agents)
     _demo_contacts()
+    _demo_visit()
 
 
 def _demo_contacts() -> None:
@@ -155,6 +157,18 @@ def _demo_contacts() -> None:
                                                     "version": 1, "status": "in_progress",
                                                     "next_step": "lijntest morgenochtend", "channel": "chat"},
                      actor=agent, channel="chat")
+
+
+def _demo_visit() -> None:
+    """Daan has an engineer look at his fibre line in the first window free (he can move it or
+    cancel it on the Afspraken page until 24 hours before)."""
+    daan = demo_id("daan")
+    slots = available_slots("3011 AD", "engineer_visit", None)
+    first = next((slot for day in slots["days"] for slot in day["slots"]), None)
+    if first is not None:  # (none free in the next two weeks: no visit to show)
+        plan_appointment(daan, {"kind": "engineer_visit", "slot": first["start"],
+                                "product_id": demo_id("daan/FIBRE-1000")},
+                         actor={"type": "customer", "id": daan}, channel="web")
 
 
 def waiting_contact(customer_id: str) -> str:
