@@ -208,7 +208,7 @@ def test_the_customer_starts_a_request_and_gets_a_code_to_continue_anywhere(brow
     form.find_element(By.TAG_NAME, "button").click()
     code = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#resume .code").text)
     assert re.fullmatch(r"[2-9A-Z]{8}", code)
-    assert "Internet valt weg" in browser.text("#requests")
+    browser.wait(lambda d: "Internet valt weg" in browser.text("#requests"))
     browser.check("requests")
     browser.open("/#/history")
     browser.page("history")

@@ -6,6 +6,17 @@ import { t } from "./i18n.js";
 
 export const $ = (id) => document.getElementById(id);
 
+// answers shown only while they are the newest asked for: each call of the function `newest()`
+// gives is a ticket, and `ticket()` says whether no later one was taken since (a list asked for when
+// the page opened, answered after the list asked for once something was added, is left unshown)
+export function newest() {
+  let count = 0;
+  return () => {
+    const mine = ++count;
+    return () => mine === count;
+  };
+}
+
 export function element(tag, text, props) {
   return Object.assign(document.createElement(tag), { textContent: text ?? "" }, props);
 }

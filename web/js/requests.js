@@ -1,7 +1,7 @@
 // Requests: the customer's own, started and continued here (or on any channel with the code);
 // staff add steps with status, next step and the channel the customer used.
 
-import { $, attempt, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
+import { $, attempt, element, emptyNote, item, labelled, newest, say, select, status } from "./dom.js";
 import { at, channelName } from "./format.js";
 import { t } from "./i18n.js";
 import { api, state } from "./session.js";
@@ -55,8 +55,12 @@ function stepForm(r, staff, reload) {
   return details;
 }
 
+const requestsAsked = newest();
+
 export async function showRequests() {
+  const current = requestsAsked();
   const data = await api("GET", "/me/requests");
+  if (!current()) return;
   $("requests").replaceChildren(...data.items.map((r) => requestItem(r, false, showRequests)));
   emptyNote($("requests"), t("requests.none"));
 }

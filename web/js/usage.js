@@ -4,7 +4,7 @@
 import { bar } from "./charts.js";
 import { catalogue, planName, productName } from "./catalogue.js";
 import { disputeForm } from "./disputes.js";
-import { $, button, element, emptyNote } from "./dom.js";
+import { $, button, element, emptyNote, newest } from "./dom.js";
 import { at, month, quantity } from "./format.js";
 import { t } from "./i18n.js";
 import { api } from "./session.js";
@@ -44,31 +44,32 @@ function recordRow(r, products) {
   return row;
 }
 
-// which showing of the page is the latest: an answer for an earlier one (another month asked for
-// meanwhile, or the page opened again) is left unshown
-let showing = 0;
+// an answer for a month asked for earlier (another month asked for meanwhile, or the page opened
+// again) is left unshown
+const monthAsked = newest();
 
 // the month's records a page at a time, "show more" for the next
-async function showRecords(period, products, cursor, ticket = showing) {
+async function showRecords(period, products, cursor, current) {
   const list = $("usage-records");
   const query = new URLSearchParams({ period, ...(cursor ? { cursor } : {}) });
   const page = await api("GET", `/me/usage/records?${query}`);
-  if (ticket !== showing) return;
+  if (!current()) return;
   if (!cursor) list.replaceChildren();
   list.append(...page.items.map((r) => recordRow(r, products)));
   emptyNote(list, t("usage.records_none"));
   $("usage-more").replaceChildren(...(page.next_cursor
-    ? [button(t("usage.more"), () => showRecords(period, products, page.next_cursor, showing).catch(() => {}))] : []));
+    ? [button(t("usage.more"), () => showRecords(period, products, page.next_cursor, monthAsked()).catch(() => {}))]
+    : []));
 }
 
 export async function showUsage(period) {
-  const ticket = ++showing;
+  const current = monthAsked();
   const data = await loadUsage(period);
-  if (ticket !== showing) return;
+  if (!current()) return;
   $("usage-form").period.value = data.period;
   $("usage").replaceChildren(element("h2", month(data.period), { className: "span" }), ...data.products.map((p) => usageCard(p, "h3")));
   if (!data.products.length) $("usage").append(element("p", t("usage.none"), { className: "hint" }));
-  await showRecords(data.period, Object.fromEntries(data.products.map((p) => [p.product_id, p])), null, ticket);
+  await showRecords(data.period, Object.fromEntries(data.products.map((p) => [p.product_id, p])), null, current);
 }
 
 $("usage-form").addEventListener("submit", (event) => {
