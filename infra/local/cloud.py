@@ -295,12 +295,20 @@ class LocalCloud:
                     previous, self._settler = self._settler, me
                 break
             time.sleep(0.005)  # taken by a thread about to say it settles: look again
+        deadline, done = time.monotonic() + timeout, False
         try:
-            self._settle(time.monotonic() + timeout)
-        finally:
+            while not done:
+                self._settle(deadline)
+                with self._settle_state:  # no request left more to it: stop settling in the same step
+                    done, self._more = not self._more, False
+                    if done:
+                        self._settler = previous
+                        self._settle_lock.release()
+        except BaseException:
             with self._settle_state:
                 self._settler = previous
                 self._settle_lock.release()
+            raise
 
     def _settle(self, deadline: float) -> None:
         while time.monotonic() < deadline:
@@ -323,9 +331,6 @@ class LocalCloud:
             if busy_before or self._busy_executions():
                 time.sleep(0.02)  # polling harder only takes time from the flows' own thread
                 continue
-            if not progressed:
-                with self._settle_state:  # a request left its consequences to this settle
-                    progressed, self._more = self._more, False
             if not progressed:
                 return
         raise TimeoutError("the local cloud did not settle in time")
