@@ -282,18 +282,10 @@ def run(running: Running, *, log: Callable[[str], None]) -> dict[str, Any]:
 
 
 def main() -> int:
-    """`python -m bench.appointments`: an asynchronous cloud of its own; the figures merged into
-    bench/results.json."""
-    from bench.run import BENCH_ENV, NOTES, log, save
-    from infra.local import runtime
+    """`python -m bench.appointments`: on an asynchronous cloud of its own, the figures into bench/results.json."""
+    from bench.run import run_apart  # (bench.run imports this module)
 
-    running = runtime.start(synchronous=False, demo=False, environment=BENCH_ENV)
-    try:
-        figures = run(running, log=log)
-    finally:
-        running.stop()
-    save({**figures, "notes": {"appointments": NOTES["appointments"]}})
-    return 0
+    return run_apart("appointments", run)
 
 
 if __name__ == "__main__":

@@ -273,18 +273,10 @@ def run(running: Running, *, log: Callable[[str], None], count: int = COUNT) -> 
 
 
 def main() -> int:
-    """`python -m bench.disputes`: an asynchronous cloud of its own; the figures merged into
-    bench/results.json."""
-    from bench.run import BENCH_ENV, NOTES, log, save
-    from infra.local import runtime
+    """`python -m bench.disputes`: on an asynchronous cloud of its own, the figures into bench/results.json."""
+    from bench.run import run_apart  # (bench.run imports this module)
 
-    running = runtime.start(synchronous=False, demo=False, environment=BENCH_ENV)
-    try:
-        figures = run(running, log=log)
-    finally:
-        running.stop()
-    save({**figures, "notes": {"disputes": NOTES["disputes"]}})
-    return 0
+    return run_apart("disputes", run)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -194,6 +195,18 @@ def save(figures: dict[str, Any]) -> None:
         else:
             existing[key] = value
     RESULTS.write_text(json.dumps(existing, indent=2) + "\n")
+
+
+def run_apart(name: str, run: Callable[..., dict[str, Any]]) -> int:
+    """One phase on an asynchronous cloud of its own (`python -m bench.<name>`): its figures and
+    its note merged into bench/results.json."""
+    running = runtime.start(synchronous=False, demo=False, environment=BENCH_ENV)
+    try:
+        figures = run(running, log=log)
+    finally:
+        running.stop()
+    save({**figures, "notes": {name: NOTES[name]}})
+    return 0
 
 
 def table(results: dict[str, Any]) -> str:

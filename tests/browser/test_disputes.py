@@ -4,19 +4,25 @@ a colleague at the desk decides what needs a person; the customer reads the deci
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 
 from infra.local.demo import DEMO_PASSWORD
 from tests.browser.conftest import Browser
 from tests.conftest import bill, give_product
 
 
-def _dispute_line(browser: Browser, invoice_id: str, reason: str, explanation: str, amount: str = "") -> None:
+def _line_form(browser: Browser, invoice_id: str) -> WebElement:
+    """The dispute form of the invoice's first line, opened."""
     browser.open(f"/#/invoices/{invoice_id}")
     browser.page("invoice")
     line = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, '#invoice-lines [data-line="0"]'))
     if not line.find_element(By.TAG_NAME, "details").get_attribute("open"):
         line.find_element(By.TAG_NAME, "summary").click()
-    form = line.find_element(By.TAG_NAME, "form")
+    return line.find_element(By.TAG_NAME, "form")
+
+
+def _dispute_line(browser: Browser, invoice_id: str, reason: str, explanation: str, amount: str = "") -> None:
+    form = _line_form(browser, invoice_id)
     browser.fill(form, reason=reason, explanation=explanation, amount=amount)
     form.find_element(By.TAG_NAME, "button").click()
     browser.page("dispute")
@@ -28,11 +34,7 @@ def test_a_correct_line_disputed_is_explained_and_can_be_appealed(browser: Brows
     browser.sign_in(customer.email, "pw")
 
     # An amount above the line is refused in words, before anything is sent
-    browser.open(f"/#/invoices/{invoice['invoice_id']}")
-    browser.page("invoice")
-    line = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, '#invoice-lines [data-line="0"]'))
-    line.find_element(By.TAG_NAME, "summary").click()
-    form = line.find_element(By.TAG_NAME, "form")
+    form = _line_form(browser, invoice["invoice_id"])
     browser.fill(form, reason="wrong_amount", explanation="Te veel.", amount="50,00")
     form.find_element(By.TAG_NAME, "button").click()
     assert browser.wait(lambda d: form.find_element(By.CSS_SELECTOR, "[role=status]").text) == \
@@ -151,11 +153,7 @@ def test_evidence_picked_when_filing_is_sent_checked_and_listed_and_staff_can_do
     browser.sign_in(customer.email, "pw")
 
     # The customer attaches the receipt while filing
-    browser.open(f"/#/invoices/{invoice['invoice_id']}")
-    browser.page("invoice")
-    line = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, '#invoice-lines [data-line="0"]'))
-    line.find_element(By.TAG_NAME, "summary").click()
-    form = line.find_element(By.TAG_NAME, "form")
+    form = _line_form(browser, invoice["invoice_id"])
     browser.fill(form, reason="not_delivered", explanation="De monteur is nooit gekomen; hier is de bon.")
     form.find_element(By.NAME, "evidence").send_keys(str(receipt))
     form.find_element(By.TAG_NAME, "button").click()
