@@ -74,7 +74,7 @@ def test_a_plan_the_product_never_had_is_a_wrong_tariff():
 
 def test_money_kept_beyond_what_the_invoice_asks_was_charged_twice_and_goes_back():
     paid = {"payment_id": "pi_1", "received_cents": 4250, "refunded_cents": 0, "disputed_cents": 0,
-            "created_at": "2026-11-02T10:00:00Z"}
+            "kept_cents": 4250, "created_at": "2026-11-02T10:00:00Z"}
     twice = rules.charged_twice(facts(reason="charged_twice", payments=[paid, {**paid, "payment_id": "pi_2"}]))
     assert (twice.outcome, twice.amount_cents) == (rules.UPHELD, 4250)
     once = rules.charged_twice(facts(reason="charged_twice", payments=[paid]))

@@ -55,12 +55,6 @@ def _event(dispute: Dispute, detail_type: str, **data: Any) -> DomainEvent:
                         event_id=stable_id("chargeback", dispute.dispute_id, detail_type))
 
 
-def _step(dispute: Dispute, step: str, **details: Any) -> None:
-    now = isoformat(utcnow())
-    dispute.steps = [*dispute.steps, {"at": now, "step": step, **details}]
-    dispute.updated_at = now
-
-
 # ------------------------------------------------------------------ following the provider
 
 
@@ -120,12 +114,12 @@ def _moved_on(dispute: Dispute, invoice: Invoice, chargeback: provider.Chargebac
     if chargeback.evidence_submissions > int(known.get("evidence_submissions") or 0):
         known["evidence_submissions"], changed = chargeback.evidence_submissions, True
         if not any(s["step"] == "evidence_sent" for s in dispute.steps):
-            _step(dispute, "evidence_sent")
+            dispute.add_step("evidence_sent")
     if dispute.status == WITH_PROVIDER and chargeback.outcome is not None:
         invoice.held_cents = max(0, int(invoice.held_cents) - int(dispute.held_cents))
         dispute.status, dispute.held_cents = DECIDED[chargeback.outcome], 0
         dispute.expected_decision_on = business_today().isoformat()
-        _step(dispute, "decided", outcome=chargeback.outcome)
+        dispute.add_step("decided", outcome=chargeback.outcome)
         events.append(_event(dispute, "ChargebackDecided", outcome=chargeback.outcome,
                              amount_cents=int(dispute.amount_cents)))
         changed = True
@@ -193,7 +187,7 @@ def _answer_step(dispute: Dispute, step: str) -> None:
     now = isoformat(utcnow())
     decided = next((n for n, s in enumerate(dispute.steps) if s["step"] == "decided"), None)
     if decided is None:
-        _step(dispute, step)
+        dispute.add_step(step)
         return
     at = min(now, dispute.steps[decided]["at"])
     dispute.steps = [*dispute.steps[:decided], {"at": at, "step": step}, *dispute.steps[decided:]]

@@ -47,12 +47,6 @@ def _event(dispute: Dispute, detail_type: str, **data: Any) -> DomainEvent:
                         event_id=stable_id("dispute", dispute.dispute_id, str(int(dispute.round)), detail_type))
 
 
-def _step(dispute: Dispute, step: str, **details: Any) -> None:
-    now = isoformat(utcnow())
-    dispute.steps = [*dispute.steps, {"at": now, "step": step, **details}]
-    dispute.updated_at = now
-
-
 # ------------------------------------------------------------------ assessing
 
 
@@ -94,8 +88,7 @@ def facts_of(dispute: Dispute) -> rules.Facts:
     today = business_today()
     payments = [{"payment_id": p.payment_id, "received_cents": int(p.received_cents),
                  "refunded_cents": int(p.refunded_cents), "disputed_cents": int(p.disputed_cents),
-                 "reinstated_cents": int(p.reinstated_cents),
-                 "created_at": p.created_at}
+                 "kept_cents": p.kept_cents(), "created_at": p.created_at}
                 for p in items if isinstance(p, Payment) and invoice and p.invoice_id == invoice.invoice_id]
     year_ago = isoformat(utcnow() - timedelta(days=rules.TRUST_WINDOW_DAYS))
     trusted = sum(1 for d in items if isinstance(d, Dispute) and d.dispute_id != dispute.dispute_id
@@ -160,13 +153,13 @@ def assess(customer_id: str, dispute_id: str) -> dict[str, Any]:
         window = staff_window(now, STAFF_WORKING_DAYS)
         dispute.status, dispute.staff_deadline = "WITH_STAFF", isoformat(now + window)
         dispute.expected_decision_on = dispute.staff_deadline[:10]
-        _step(dispute, "with_staff", expected_decision_on=dispute.expected_decision_on)
+        dispute.add_step("with_staff", expected_decision_on=dispute.expected_decision_on)
         events.append(_event(dispute, "DisputeWithStaff", expected_decision_on=dispute.expected_decision_on,
                              round=int(dispute.round)))
     else:
         dispute.decision = {"outcome": outcome, "basis": basis, "by": FLOW, "at": isoformat(now),
                             "reasons": None, "amount_cents": amount, "round": int(dispute.round)}
-        _step(dispute, "assessed", outcome=outcome, basis=basis)
+        dispute.add_step("assessed", outcome=outcome, basis=basis)
     dispute.index()
     commit([Write(dispute, conflict="the dispute changed meanwhile")], events)
     if outcome == rules.PERSON:
@@ -220,7 +213,7 @@ def escalate(customer_id: str, dispute_id: str) -> dict[str, Any]:
         dispute.escalated, dispute.task_token = True, None
         dispute.staff_deadline = isoformat(now + staff_window(now, ESCALATED_WORKING_DAYS))
         dispute.expected_decision_on = dispute.staff_deadline[:10]
-        _step(dispute, "escalated", expected_decision_on=dispute.expected_decision_on)
+        dispute.add_step("escalated", expected_decision_on=dispute.expected_decision_on)
         dispute.index()
         commit([Write(dispute, conflict="the dispute changed meanwhile")],
                [_event(dispute, "DisputeEscalated", expected_decision_on=dispute.expected_decision_on,
@@ -361,7 +354,7 @@ def _close(dispute: Dispute, status: str) -> list[Write]:
     staff gave (the decision itself is on the dispute's page)."""
     dispute.status, dispute.task_token, dispute.held_cents = status, None, 0
     dispute.expected_decision_on = business_today().isoformat()
-    _step(dispute, "decided", outcome=status.lower(), basis=dispute.decision["basis"])
+    dispute.add_step("decided", outcome=status.lower(), basis=dispute.decision["basis"])
     dispute.index()
     return [Write(dispute, conflict="the dispute changed meanwhile"),
             *follow_contact(dispute, resolved=True, note=dispute.decision.get("reasons"))]

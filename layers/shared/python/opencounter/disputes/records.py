@@ -4,8 +4,11 @@ status, soonest deadline first."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 
+from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.table import Item, customer_key
 
 
@@ -71,6 +74,12 @@ class Dispute(Item, discriminator="Dispute"):
     def queue(status: str) -> str:
         """The GSI1 partition staff list disputes of a status from."""
         return f"DISPUTES#{status}"
+
+    def add_step(self, step: str, **details: Any) -> None:
+        """A step of the dispute as the customer follows it, now."""
+        now = isoformat(utcnow())
+        self.steps = [*self.steps, {"at": now, "step": step, **details}]
+        self.updated_at = now
 
     def index(self) -> None:
         """Queued by status; those with staff by their deadline, soonest first, the rest by when filed."""

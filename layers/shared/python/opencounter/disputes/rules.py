@@ -58,7 +58,7 @@ class Facts:
     #: the product's use of the line's unit per month (YYYY-MM -> quantity), the billed month included
     usage_by_month: dict[str, int] = field(default_factory=dict)
     #: the invoice's payments: [{"payment_id", "received_cents", "refunded_cents", "disputed_cents",
-    #: "reinstated_cents", "created_at"}]
+    #: "kept_cents" (what of it the business holds now: Payment.kept_cents), "created_at"}]
     payments: list[dict[str, Any]] = field(default_factory=list)
     #: the customer's other invoices overdue today
     overdue_invoices: int = 0
@@ -82,8 +82,7 @@ class Facts:
 def charged_twice(facts: Facts) -> Finding:
     """The ledger of the invoice's payments: money kept beyond what the invoice asks was charged
     twice (or too much) and goes back."""
-    kept = sum(p["received_cents"] - p["refunded_cents"] - p["disputed_cents"] + p.get("reinstated_cents", 0)
-               for p in facts.payments)
+    kept = sum(p["kept_cents"] for p in facts.payments)
     owed = facts.invoice["total_cents"] - facts.invoice["credited_cents"]
     evidence = {"payments": [{"payment_id": p["payment_id"], "received_cents": p["received_cents"],
                               "refunded_cents": p["refunded_cents"], "at": p["created_at"]} for p in facts.payments],

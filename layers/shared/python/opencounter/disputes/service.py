@@ -153,8 +153,10 @@ def dispute_file(customer_id: str, dispute_id: str) -> dict[str, Any]:
     the appeal, the evidence sent (each file downloads from the dispute), the invoice as it stands
     with its credit notes and payments, the conversation in the contact history, and where to go
     next."""
-    dispute = load_dispute(customer_id, dispute_id)
     items = list(Item.query(customer_key(customer_id)))
+    dispute = next((i for i in items if isinstance(i, Dispute) and i.dispute_id == dispute_id), None)
+    if dispute is None:
+        raise NotFound("no such dispute", reason="dispute_not_found")
     profile = next((i for i in items if isinstance(i, Profile)), None)
     contact = next((i for i in items if isinstance(i, Contact) and i.contact_id == dispute.contact_id), None)
     invoice = None
