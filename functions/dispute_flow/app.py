@@ -28,6 +28,6 @@ def lambda_handler(event: dict, context: object) -> Any:
         return None
     result = STEPS[event["step"]](event["customer_id"], event["dispute_id"])
     name = METRICS.get((event["step"], result["outcome"]))
-    if name:
+    if name and not result.get("again"):  # counted by the run that made the change
         metrics.add_metric(name=name, unit="Count", value=1)
     return result

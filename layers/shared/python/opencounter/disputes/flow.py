@@ -136,7 +136,7 @@ def assess(customer_id: str, dispute_id: str) -> dict[str, Any]:
     or "done" (an earlier run of this step, or another execution, took it further)."""
     dispute = load_dispute(customer_id, dispute_id)
     if dispute.status == "WITH_STAFF":
-        return _waiting(dispute)
+        return {**_waiting(dispute), "again": True}  # (a run before sent it to staff)
     if dispute.status != "ASSESSING":
         return {"outcome": DONE}
     if dispute.decision is not None:  # decided by an earlier run of this step: apply that
@@ -208,24 +208,25 @@ def escalate(customer_id: str, dispute_id: str) -> dict[str, Any]:
         return {"outcome": dispute.decision["outcome"]}
     if dispute.status != "WITH_STAFF":
         return {"outcome": DONE}
-    if not dispute.escalated:
-        now = utcnow()
-        dispute.escalated, dispute.task_token = True, None
-        dispute.staff_deadline = isoformat(now + staff_window(now, ESCALATED_WORKING_DAYS))
-        dispute.expected_decision_on = dispute.staff_deadline[:10]
-        dispute.add_step("escalated", expected_decision_on=dispute.expected_decision_on)
-        dispute.index()
-        commit([Write(dispute, conflict="the dispute changed meanwhile")],
-               [_event(dispute, "DisputeEscalated", expected_decision_on=dispute.expected_decision_on,
-                       round=int(dispute.round))])
+    if dispute.escalated:  # (a run before escalated it)
+        return {**_waiting(dispute), "again": True}
+    now = utcnow()
+    dispute.escalated, dispute.task_token = True, None
+    dispute.staff_deadline = isoformat(now + staff_window(now, ESCALATED_WORKING_DAYS))
+    dispute.expected_decision_on = dispute.staff_deadline[:10]
+    dispute.add_step("escalated", expected_decision_on=dispute.expected_decision_on)
+    dispute.index()
+    commit([Write(dispute, conflict="the dispute changed meanwhile")],
+           [_event(dispute, "DisputeEscalated", expected_decision_on=dispute.expected_decision_on,
+                   round=int(dispute.round))])
     return _waiting(dispute)
 
 
 def lapse(customer_id: str, dispute_id: str) -> dict[str, Any]:
     """Nobody decided by the last deadline: the customer gets the benefit of the doubt."""
     dispute = load_dispute(customer_id, dispute_id)
-    if dispute.decision is not None:
-        return {"outcome": dispute.decision["outcome"]}
+    if dispute.decision is not None:  # a person decided at the last moment, or a run before lapsed it
+        return {"outcome": dispute.decision["outcome"], "again": True}
     if dispute.status != "WITH_STAFF":
         return {"outcome": DONE}
     dispute.decision = {"outcome": rules.UPHELD, "basis": "lapsed", "by": FLOW, "at": isoformat(utcnow()),
