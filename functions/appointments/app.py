@@ -10,6 +10,7 @@ from opencounter.appointments.service import (
     own_appointment,
     plan_appointment,
 )
+from opencounter.customers.views import load_profile
 from opencounter.edge.http import caller, json_body, me, query_text, rest_api
 from opencounter.edge.idempotency import idempotency_key
 from opencounter.edge.observability import observability
@@ -59,6 +60,7 @@ def get_customer_appointments(customer_id: str) -> dict:
 
 @app.post("/agent/customers/<customer_id>/appointments")
 def post_customer_appointment(customer_id: str) -> tuple[dict, int]:
+    load_profile(customer_id)  # a customer, before the body is read
     appointment = plan_appointment(customer_id, json_body(app), actor=caller(app).actor, channel="agent",
                                    key=idempotency_key(app))
     metrics.add_metric(name="AppointmentPlanned", unit="Count", value=1)

@@ -207,10 +207,12 @@ def test_a_customer_outside_the_service_area_and_a_product_needing_another_visit
     response = far.post("/me/appointments", json={"kind": "engineer_visit", "slot": "2026-12-15T09:00:00Z"})
     assert response.status_code == 400 and response.json()["field"] == "postcode"
     assert response.json()["reason"] == "postcode_outside_service_area"
-    for product_id, kind in ((fibre, "installer_visit"), (mobile, "engineer_visit")):
+    # fibre needs an engineer, not an installer; another customer's product is none of theirs
+    for product_id, kind, expected in ((fibre, "installer_visit", (400, "kind", "visit_not_needed")),
+                                       (mobile, "engineer_visit", (404, "product_id", "product_not_found"))):
         refused = nearby.post("/me/appointments", json={"kind": kind, "slot": "2026-12-15T09:00:00Z",
                                                         "product_id": product_id})
-        assert refused.status_code in (400, 404) and refused.json()["field"] in ("kind", "product_id"), refused.text
+        assert (refused.status_code, refused.json()["field"], refused.json()["reason"]) == expected, refused.text
     assert writes.since() == []
 
 
