@@ -45,9 +45,9 @@ class DayPlan(Item, discriminator="FieldDayPlan"):
 
 class Appointment(Item, discriminator="Appointment"):
     """SK APPOINTMENT#<appointment_id>: a visit at the customer's address in a 30-minute arrival
-    window. PLANNED until it happens; CANCELLED releases its place in the day plan (later:
-    EN_ROUTE, DONE, MISSED as the field service reports them). Versioned: a change is sent with
-    the version read."""
+    window. PLANNED until the field service reports it EN_ROUTE (with an ETA), ARRIVED, then DONE or
+    MISSED; CANCELLED releases its place in the day plan. Versioned: a change is sent with the
+    version read."""
 
     SK_PREFIX = "APPOINTMENT#"
 
@@ -57,6 +57,9 @@ class Appointment(Item, discriminator="Appointment"):
     kind = UnicodeAttribute()
     #: the product held that the visit installs, when there is one
     product_id = UnicodeAttribute(null=True)
+    #: the order whose product the visit (or delivery) brings, when it was planned with an order
+    order_id = UnicodeAttribute(null=True)
+    #: PLANNED | EN_ROUTE | ARRIVED | DONE | MISSED | CANCELLED
     status = UnicodeAttribute()
     region = UnicodeAttribute()
     window_start = UnicodeAttribute()
@@ -67,6 +70,12 @@ class Appointment(Item, discriminator="Appointment"):
     planned_channel = UnicodeAttribute()
     #: [{"at", "action" (planned|changed|cancelled), "by" (actor), "channel", "window" ({"start", "end"})}]
     history = JSONAttribute(default=list)
+    #: the technician's or courier's expected arrival on the day, as the field service last reported it
+    eta = UnicodeAttribute(null=True)
+    #: the field service's updates taken in: [{"event_id", "type", "occurred_at", "received_at"}]
+    field_updates = JSONAttribute(default=list)
+    #: how it ended, when the field service reports it: {"result" (done|missed), "reason", "at"}
+    outcome = JSONAttribute(null=True)
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
 
