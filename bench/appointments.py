@@ -172,8 +172,9 @@ def concurrent_bookings(running: Running, *, log: Callable[[str], None]) -> dict
     log(f"  {len(asked)} bookings at once in {seconds:.1f}s: {dict(outcomes)}")
     # every window booked is overbooked when more visits keep a technician busy at its start than the
     # day has technicians, counted from the 201s and from the day plans as stored alike
-    plans = {region_code: DayPlan.get(*DayPlan.keys(region_code, day.isoformat()), consistent_read=True).booked()
-             for region_code, day in (("AMS", engineer_day), ("EHV", installer_day))}
+    plans = {region_code: DayPlan.get(*DayPlan.keys(region_code, kind, day.isoformat()), consistent_read=True).booked()
+             for region_code, kind, day in (("AMS", "engineer_visit", engineer_day),
+                                            ("EHV", "installer_visit", installer_day))}
     windows = [("AMS", "engineer_visit", one_window)] + [("EHV", "installer_visit", w) for w in installer_windows]
     over = 0
     for region_code, kind, start in windows:

@@ -304,3 +304,24 @@ def verified_phone(customer: Caller) -> str:
     confirmed = customer.post("/me/phone-verification/confirmation", json={"code": texted_code(customer, phone)})
     assert confirmed.status_code == 200, confirmed.text
     return phone
+
+
+class Clock:
+    """The moment the appointments' service reads as now, set by the test (`clock`)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> datetime:
+        self.now = moment.astimezone(UTC)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    ticking = Clock()
+    monkeypatch.setattr("opencounter.appointments.service.utcnow", ticking)
+    return ticking

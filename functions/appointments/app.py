@@ -1,6 +1,8 @@
-"""Appointments (/appointments/slots, /me/appointments, /agent/customers/{customer_id}/appointments):
-the 30-minute windows a visit can be planned in; a customer plans, moves and cancels their own
-visits until 24 hours before; staff do so on a customer's behalf until the window starts."""
+"""Appointments (/appointments/slots, /appointments/pickup-points, /me/appointments,
+/agent/customers/{customer_id}/appointments):
+the 30-minute windows a visit or a delivery can be planned in, and the pick-up points a parcel
+can go to instead; a customer plans, moves and cancels their own visits and deliveries (sending a
+parcel elsewhere) until 24 hours before; staff do so on a customer's behalf until the window starts."""
 
 from opencounter.appointments.service import (
     appointments_of,
@@ -8,6 +10,7 @@ from opencounter.appointments.service import (
     cancel_appointment,
     change_appointment,
     own_appointment,
+    pickup_points,
     plan_appointment,
 )
 from opencounter.customers.views import load_profile
@@ -23,6 +26,11 @@ app = rest_api(logger)
 def get_slots() -> dict:
     return available_slots(query_text(app, "postcode"), query_text(app, "kind", "identifier"),
                            query_text(app, "from", "identifier"))
+
+
+@app.get("/appointments/pickup-points")
+def get_pickup_points() -> dict:
+    return pickup_points(query_text(app, "postcode"))
 
 
 @app.get("/me/appointments")

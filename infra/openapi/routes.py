@@ -143,6 +143,9 @@ SLOT = ("the slot has begun, is no window of the kind (slot_unknown: off the hal
         "holiday or a day without technicians), is less than 24 hours ahead or beyond the horizon (slot_in_the_past, "
         "slot_too_soon, slot_too_far), or the address on the day is outside the service area "
         "(postcode_outside_service_area); each naming the field")
+DELIVERY_TO = ("an address or a pick-up point for a visit (delivery_only), both at once (address_or_pickup_point), an "
+               "unknown pick-up point (pickup_point_unknown) or a postcode outside the service area "
+               "(postcode_outside_service_area, naming address.postcode)")
 SLOT_TAKEN = ("every technician is busy in the window (slot_taken, with params.next_free: the next free windows); or "
               "the day's plan kept changing under many bookings at once (busy_try_again)")
 TOO_LATE = ("the appointment is not planned (appointment_not_planned), or it is less than 24 real hours before its "
@@ -224,8 +227,9 @@ ROUTES: dict[str, Operation] = {
         "The 30-minute arrival windows a visit at a postcode can still be planned in, per day, for two weeks", 200,
         "appointment-slots",
         query=(Param("postcode", "where the visit is: a Dutch postcode (1234 AB)", text("line"), required=True),
-               Param("kind", "engineer_visit (fibre connected) or installer_visit (smart meter placed)",
-                     {"enum": ["engineer_visit", "installer_visit"]}, required=True),
+               Param("kind", "engineer_visit (fibre connected), installer_visit (smart meter placed) or delivery (a "
+                             "parcel by courier)", {"enum": ["engineer_visit", "installer_visit", "delivery"]},
+                     required=True),
                Param("from", "the first day shown, YYYY-MM-DD (default today, Amsterdam)",
                      {"type": "string", "format": "date"})),
         description="A window is offered when a technician of the region can arrive within it and finish before "
@@ -234,6 +238,13 @@ ROUTES: dict[str, Operation] = {
         errors={400: "the postcode is missing, not Dutch (postcode_invalid) or outside the service area "
                      "(postcode_outside_service_area), the kind is missing or unknown, or from is not a day, in the "
                      "past or too far ahead (from_in_the_past, from_too_far); each naming the field"}),
+    "GET /appointments/pickup-points": Operation(
+        "The pick-up points a parcel for a postcode can be left at instead of delivered at home", 200,
+        "pickup-points",
+        query=(Param("postcode", "where the parcel would go: a Dutch postcode (1234 AB)", text("line"),
+                     required=True),),
+        errors={400: "the postcode is missing, not Dutch (postcode_invalid) or outside the service area "
+                     "(postcode_outside_service_area), naming the field"}),
     "GET /me/appointments": Operation(
         "The customer's appointments, those to come first, and the products still waiting for a visit", 200,
         "appointment-list", errors={404: NO_CUSTOMER}),
@@ -243,19 +254,24 @@ ROUTES: dict[str, Operation] = {
         description="The visit is at the customer's address in force on its day. Booking takes a place in the "
                     "region's day plan with a conditional write: of two customers taking the last place at once, "
                     "one gets 201, the other 409 slot_taken with the next free windows.",
-        errors={400: f"{SLOT}; or the product needs no visit of this kind (visit_not_needed)",
+        errors={400: f"{SLOT}; {DELIVERY_TO}; or the product needs no visit of this kind (visit_not_needed)",
                 404: f"{NO_CUSTOMER}; or no such product of this customer (product_not_found, naming product_id)",
                 409: f"{SLOT_TAKEN}; a visit for the product is planned already (appointment_already_planned); the "
                      "product is not active (product_not_active); no address on record for the day "
                      "(address_missing)"}),
     "PATCH /me/appointments/{appointment_id}": Operation(
-        "Move a planned visit to another window, until 24 hours before its window starts", 200, "appointment",
+        "Move a planned visit to another window, or send a delivery to another address or a pick-up point, until "
+        "24 hours before its window starts", 200, "appointment",
         request="appointment-change",
         description="24 hours are real hours, counted in UTC: on the nights the clocks change the deadline is still "
                     "24 hours before, not the same time on the clock the day before. After it, staff on the phone "
-                    "can still change it.",
-        errors={400: f"{SLOT}; or it is the appointment's window already (slot_is_current)", 404: NO_APPOINTMENT,
-                409: f"{TOO_LATE}; the version sent is stale (stale_version); {SLOT_TAKEN}; no address on record "
+                    "can still change it. A delivery sent to another address keeps its window when a courier of "
+                    "that address is free then; otherwise 409 window_full_at_address offers the next free windows "
+                    "there and nothing changes.",
+        errors={400: f"{SLOT}; {DELIVERY_TO}; or the appointment is so already (slot_is_current)",
+                404: NO_APPOINTMENT,
+                409: f"{TOO_LATE}; the version sent is stale (stale_version); {SLOT_TAKEN}; no courier free at the "
+                     "new address in the window (window_full_at_address, with next_free); no address on record "
                      "for the day (address_missing)"}),
     "DELETE /me/appointments/{appointment_id}": Operation(
         "Cancel a planned visit, until 24 hours before its window starts: its place is free again at once", 200,
@@ -267,7 +283,7 @@ ROUTES: dict[str, Operation] = {
     "POST /agent/customers/{customer_id}/appointments": Operation(
         "Plan a visit on the customer's behalf", 201, "appointment", request="appointment-booking",
         headers=(APPOINTMENT_KEY,),
-        errors={400: f"{SLOT}; or the product needs no visit of this kind (visit_not_needed)",
+        errors={400: f"{SLOT}; {DELIVERY_TO}; or the product needs no visit of this kind (visit_not_needed)",
                 404: f"{NO_CUSTOMER}; or no such product of this customer (product_not_found, naming product_id)",
                 409: f"{SLOT_TAKEN}; a visit for the product is planned already (appointment_already_planned); the "
                      "product is not active (product_not_active); no address on record for the day "
@@ -275,9 +291,11 @@ ROUTES: dict[str, Operation] = {
     "PATCH /agent/customers/{customer_id}/appointments/{appointment_id}": Operation(
         "Move the customer's visit to another window, until its window starts", 200, "appointment",
         request="appointment-change",
-        errors={400: f"{SLOT}; or it is the appointment's window already (slot_is_current)", 404: NO_APPOINTMENT,
-                409: f"{STAFF_TOO_LATE}; the version sent is stale (stale_version); {SLOT_TAKEN}; no address on "
-                     "record for the day (address_missing)"}),
+        errors={400: f"{SLOT}; {DELIVERY_TO}; or the appointment is so already (slot_is_current)",
+                404: NO_APPOINTMENT,
+                409: f"{STAFF_TOO_LATE}; the version sent is stale (stale_version); {SLOT_TAKEN}; no courier free "
+                     "at the new address in the window (window_full_at_address); no address on record for the day "
+                     "(address_missing)"}),
     "DELETE /agent/customers/{customer_id}/appointments/{appointment_id}": Operation(
         "Cancel the customer's visit, until its window starts", 200, "appointment",
         errors={404: NO_APPOINTMENT, 409: f"{STAFF_TOO_LATE}; or the day's plan kept changing (busy_try_again)"}),

@@ -46,7 +46,7 @@ def _book(model, region, kind, window, bookings, appointment_id="a"):
 
 def test_the_model_file_names_every_weekday_and_kind_and_its_regions_do_not_overlap():
     document = json.loads(MODEL.read_text())
-    assert set(document["jobs"]) == {"engineer_visit", "installer_visit"}
+    assert set(document["jobs"]) == {"engineer_visit", "installer_visit", "delivery"}
     ranges = sorted((low, high) for region in document["regions"] for low, high in region["postcodes"])
     assert all(low <= high for low, high in ranges)
     assert all(a[1] < b[0] for a, b in zip(ranges, ranges[1:], strict=False)), "a postcode in two regions"
@@ -187,7 +187,8 @@ def test_plans_made_one_booking_at_a_time_are_never_overbooked():
                 free = free_windows(MODEL_NOW, region, kind, day, bookings)
                 bookings = _book(MODEL_NOW, region, kind, rng.choice(free), bookings, f"a{len(bookings)}")
             assert overbooked(MODEL_NOW, region, day, bookings) == []
-            assert len(bookings) <= 60  # a region's day holds a few dozen visits, not more
+            # a region's day plan of a kind holds a few dozen visits, or a few hundred parcels at most
+            assert all(sum(b.kind == k for b in bookings) <= (200 if k == "delivery" else 60) for k in MODEL_NOW.kinds)
 
 
 def test_the_overbooking_check_finds_two_visits_at_once_and_a_technician_the_day_lacks():

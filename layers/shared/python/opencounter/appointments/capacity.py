@@ -81,6 +81,17 @@ class Booking:
 
 
 @dataclass(frozen=True)
+class PickupPoint:
+    """A shop where the carrier leaves a parcel for the customer to collect, in a region."""
+
+    point_id: str
+    name: str
+    region: str
+    address: dict[str, Any]
+    opening_hours: str
+
+
+@dataclass(frozen=True)
 class FieldService:
     """The capacity model, as loaded from its file (`field_service()`)."""
 
@@ -94,6 +105,12 @@ class FieldService:
     horizon_days: int
     holidays: frozenset[date]
     regions: tuple[Region, ...] = field(default_factory=tuple)
+    #: a kind's own working hours (start, end) where they differ from the technicians' (a courier's evening round)
+    hours: dict[str, tuple[time, time]] = field(default_factory=dict)
+    #: a kind's own time between two addresses where it differs from `travel` (a courier's next door is near)
+    travels: dict[str, timedelta] = field(default_factory=dict)
+    #: where a parcel can be collected instead of delivered at home
+    pickup_points: tuple[PickupPoint, ...] = field(default_factory=tuple)
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -112,12 +129,19 @@ class FieldService:
 
     def busy_for(self, kind: str) -> timedelta:
         """How long a visit of `kind` keeps its technician from the next one."""
-        return self.jobs[kind] + self.travel
+        return self.jobs[kind] + self.travels.get(kind, self.travel)
 
-    def working_day(self, day: date) -> tuple[datetime, datetime]:
-        """The start and end of the working day `day` (Amsterdam time), in UTC."""
-        return (datetime.combine(day, self.day_start, BUSINESS_TIME).astimezone(UTC),
-                datetime.combine(day, self.day_end, BUSINESS_TIME).astimezone(UTC))
+    def working_day(self, day: date, kind: str | None = None) -> tuple[datetime, datetime]:
+        """The start and end of the working day `day` (Amsterdam time) of `kind`, in UTC."""
+        start, end = self.hours.get(kind or "", (self.day_start, self.day_end))
+        return (datetime.combine(day, start, BUSINESS_TIME).astimezone(UTC),
+                datetime.combine(day, end, BUSINESS_TIME).astimezone(UTC))
+
+    def pickup_points_in(self, region: Region) -> list[PickupPoint]:
+        return [p for p in self.pickup_points if p.region == region.code]
+
+    def pickup_point(self, point_id: str) -> PickupPoint | None:
+        return next((p for p in self.pickup_points if p.point_id == point_id), None)
 
 
 def _minutes(hhmm: str) -> time:
@@ -134,6 +158,12 @@ def model_from(document: dict[str, Any]) -> FieldService:
         jobs={kind: timedelta(minutes=job["minutes"]) for kind, job in document["jobs"].items()},
         lead=timedelta(hours=document["booking_lead_hours"]), horizon_days=document["horizon_days"],
         holidays=frozenset(date.fromisoformat(h["date"]) for h in document["holidays"]),
+        hours={kind: (_minutes(job["working_hours"]["start"]), _minutes(job["working_hours"]["end"]))
+               for kind, job in document["jobs"].items() if "working_hours" in job},
+        travels={kind: timedelta(minutes=job["travel_buffer_minutes"])
+                 for kind, job in document["jobs"].items() if "travel_buffer_minutes" in job},
+        pickup_points=tuple(PickupPoint(p["id"], p["name"], p["region"], p["address"], p["opening_hours"])
+                            for p in document.get("pickup_points", [])),
         regions=tuple(Region(r["code"], r["name"], tuple((low, high) for low, high in r["postcodes"]),
                              {kind: tuple(per_day[d] for d in WEEKDAYS) for kind, per_day in r["crews"].items()})
                       for r in document["regions"]))
@@ -149,7 +179,7 @@ def day_windows(model: FieldService, kind: str, day: date) -> list[Window]:
     """Every window of `day` a visit of `kind` could be planned in, were everyone free: from the
     start of the working day in steps of the window's real length, while a technician arriving
     at the window's end still finishes the job before the working day ends."""
-    start, end = model.working_day(day)
+    start, end = model.working_day(day, kind)
     windows = []
     moment = start
     while moment + model.window + model.jobs[kind] <= end:
@@ -172,7 +202,7 @@ def technician_for(model: FieldService, region: Region, kind: str, window: Windo
     to it: days stay compact, and long stretches stay free for later bookings."""
     day = window.local_start.date()
     until = window.start + model.busy_for(kind)
-    day_start, _ = model.working_day(day)
+    day_start, _ = model.working_day(day, kind)
     best: tuple[timedelta, int] | None = None
     for technician in range(model.technicians(region, kind, day)):
         own = [b for b in bookings if b.kind == kind and b.technician == technician]

@@ -13,13 +13,15 @@ from opencounter.core.table import Item, customer_key
 
 
 class DayPlan(Item, discriminator="FieldDayPlan"):
-    """PK FIELDPLAN#<region>, SK DAY#<yyyy-mm-dd>: every visit booked in a region on a day, with
-    the technician and the time it keeps them busy. Versioned: of two bookings that both read
-    the last place free, the first write wins and the second reads the plan again; a window is
-    never sold beyond the technicians the day has. A region's days are one partition, so the
-    windows of the next weeks are one Query."""
+    """PK FIELDPLAN#<region>#<kind>, SK DAY#<yyyy-mm-dd>: every visit (or delivery) of one kind
+    booked in a region on a day, with the technician (or courier) and the time it keeps them busy.
+    Kinds share no people, so each has its own plan: an engineer's booking never waits for a
+    courier's. Versioned: of two bookings that both read the last place free, the first write wins
+    and the second reads the plan again; a window is never sold beyond the people the day has. A
+    region's days of a kind are one partition, so the windows of the next weeks are one Query."""
 
     region = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)
     day = UnicodeAttribute()
     #: [{"appointment_id", "kind", "technician", "start", "until"}], the moments in UTC
     bookings = JSONAttribute(default=list)
@@ -27,16 +29,16 @@ class DayPlan(Item, discriminator="FieldDayPlan"):
     version = VersionAttribute()
 
     @staticmethod
-    def partition(region: str) -> str:
-        return f"FIELDPLAN#{region}"
+    def partition(region: str, kind: str) -> str:
+        return f"FIELDPLAN#{region}#{kind}"
 
     @staticmethod
     def sort_key(day: str) -> str:
         return f"DAY#{day}"
 
     @classmethod
-    def keys(cls, region: str, day: str) -> tuple[str, str]:
-        return cls.partition(region), cls.sort_key(day)
+    def keys(cls, region: str, kind: str, day: str) -> tuple[str, str]:
+        return cls.partition(region, kind), cls.sort_key(day)
 
     def booked(self) -> list[Booking]:
         return [Booking(b["appointment_id"], b["kind"], int(b["technician"]), datetime.fromisoformat(b["start"]),
@@ -64,8 +66,12 @@ class Appointment(Item, discriminator="Appointment"):
     region = UnicodeAttribute()
     window_start = UnicodeAttribute()
     window_end = UnicodeAttribute()
-    #: where the visit is: the customer's address in force on the day
+    #: where the visit is: the customer's address in force on the day; for a delivery, the address the
+    #: customer chose (theirs by default)
     address = JSONAttribute()
+    #: a delivery left at a pick-up point instead: {"id", "name", "address", "opening_hours"}; it takes no
+    #: courier of the timed round, and is ready from the end of its window
+    pickup_point = JSONAttribute(null=True)
     planned_at = UnicodeAttribute()
     planned_channel = UnicodeAttribute()
     #: [{"at", "action" (planned|changed|cancelled), "by" (actor), "channel", "window" ({"start", "end"})}]

@@ -17,6 +17,7 @@ from typing import Any
 from opencounter.appointments.capacity import (
     Booking,
     FieldService,
+    PickupPoint,
     Region,
     Window,
     field_service,
@@ -48,6 +49,8 @@ PLAN_TRIES = 12
 DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 #: a visit planned, changed or cancelled: the event that says so
 PLANNED, CHANGED, CANCELLED = "AppointmentPlanned", "AppointmentChanged", "AppointmentCancelled"
+#: the one kind that can go to another address than the customer's, or to a pick-up point
+DELIVERY = "delivery"
 
 
 # ---------------------------------------------------------------- free windows
@@ -62,11 +65,11 @@ def _kind(model: FieldService, raw: str | None) -> str:
     return raw
 
 
-def _region(model: FieldService, postcode: str) -> Region:
+def _region(model: FieldService, postcode: str, field: str = "postcode") -> Region:
     region = model.region_of(postcode)
     if region is None:
-        raise InvalidInput(f"postcode: {postcode} is outside the area our engineers and installers serve",
-                           field="postcode", reason="postcode_outside_service_area", postcode=postcode)
+        raise InvalidInput(f"{field}: {postcode} is outside the area our engineers, installers and couriers serve",
+                           field=field, reason="postcode_outside_service_area", postcode=postcode)
     return region
 
 
@@ -96,9 +99,9 @@ def _bookable(model: FieldService, window: Window, now: datetime) -> bool:
         days=model.horizon_days)
 
 
-def _plans(region: Region, first: date, last: date) -> dict[date, list[Booking]]:
-    """The region's day plans from `first` to `last`: one Query."""
-    found = DayPlan.query(DayPlan.partition(region.code), DayPlan.SK.between(
+def _plans(region: Region, kind: str, first: date, last: date) -> dict[date, list[Booking]]:
+    """The region's day plans of `kind` from `first` to `last`: one Query."""
+    found = DayPlan.query(DayPlan.partition(region.code, kind), DayPlan.SK.between(
         DayPlan.sort_key(first.isoformat()), DayPlan.sort_key(last.isoformat())), consistent_read=True)
     return {date.fromisoformat(plan.day): plan.booked() for plan in found}
 
@@ -106,7 +109,7 @@ def _plans(region: Region, first: date, last: date) -> dict[date, list[Booking]]
 def _free(model: FieldService, region: Region, kind: str, first: date, days: int, now: datetime,
           after: datetime | None = None) -> list[tuple[date, list[Window]]]:
     last = first + timedelta(days=days - 1)
-    plans = _plans(region, first, last)
+    plans = _plans(region, kind, first, last)
     return [(day, [w for w in free_windows(model, region, kind, day, plans.get(day, []), after)
                    if _bookable(model, w, now)])
             for day in (first + timedelta(days=n) for n in range(days))]
@@ -126,6 +129,21 @@ def available_slots(postcode: str | None, kind: str | None, from_day: str | None
     return {"postcode": postcode, "region": {"code": region.code, "name": region.name}, "kind": kind,
             "window_minutes": int(model.window.total_seconds() // 60), "from": first.isoformat(),
             "days": [{"date": day.isoformat(), "slots": [window_view(w) for w in windows]} for day, windows in days]}
+
+
+def pickup_points(postcode: str | None) -> dict[str, Any]:
+    """The pick-up points a parcel for `postcode` can be left at instead: those of its region."""
+    model = field_service()
+    if postcode is None:
+        raise InvalidInput("postcode: is required", field="postcode", reason="field_required")
+    postcode = dutch_postcode(postcode)
+    region = _region(model, postcode)
+    return {"postcode": postcode, "region": {"code": region.code, "name": region.name},
+            "items": [_point_view(p) for p in model.pickup_points_in(region)]}
+
+
+def _point_view(point: PickupPoint) -> dict[str, Any]:
+    return {"id": point.point_id, "name": point.name, "address": point.address, "opening_hours": point.opening_hours}
 
 
 def _next_free(model: FieldService, region: Region, kind: str, after: Window, now: datetime) -> list[dict[str, Any]]:
@@ -209,8 +227,8 @@ def _address_on(customer_id: str, day: date, items: list[Item] | None = None) ->
     return {k: view[k] for k in ("street", "house_number", "house_number_addition", "postcode", "city")}
 
 
-def _served(model: FieldService, kind: str, window: Window, postcode: str) -> Region:
-    region = _region(model, postcode)
+def _served(model: FieldService, kind: str, window: Window, postcode: str, field: str = "postcode") -> Region:
+    region = _region(model, postcode, field)
     if not model.technicians(region, kind, window.local_start.date()):
         raise InvalidInput(f"slot: no {kind} in {region.name} on {window.local_start.date()}", field="slot",
                            reason="slot_unknown")
@@ -239,11 +257,47 @@ def _product_for(items: list[Item], product_id: str, kind: str) -> ProductHoldin
     return holding
 
 
-def _day_plan(region: str, day: date) -> DayPlan:
+def _delivery_only(kind: str, request: dict[str, Any]) -> None:
+    """A visit is at the address in force on its day (a move moves it); only a parcel goes to
+    another address, or to a pick-up point: one or the other."""
+    for field in ("address", "pickup_point"):
+        if field in request and kind != DELIVERY:
+            raise InvalidInput(f"{field}: only a delivery goes elsewhere; a visit is at your address on its day",
+                               field=field, reason="delivery_only")
+    if "address" in request and "pickup_point" in request:
+        raise InvalidInput("pickup_point: give an address or a pick-up point, not both", field="pickup_point",
+                           reason="address_or_pickup_point")
+
+
+def _given_address(raw: dict[str, Any]) -> dict[str, Any]:
+    """An address a parcel is sent to instead of the customer's own: Dutch, in its standard form."""
+    return {"street": raw["street"].strip(), "house_number": raw["house_number"],
+            "house_number_addition": raw.get("house_number_addition"),
+            "postcode": dutch_postcode(raw["postcode"], "address.postcode"), "city": raw["city"].strip()}
+
+
+def _pickup(model: FieldService, point_id: str) -> dict[str, Any]:
+    point = model.pickup_point(point_id)
+    if point is None:
+        raise InvalidInput(f"pickup_point: {point_id!r} is no pick-up point of ours", field="pickup_point",
+                           reason="pickup_point_unknown")
+    return _point_view(point)
+
+
+def _where(address: dict[str, Any], pickup: dict[str, Any] | None, request: dict[str, Any]) -> tuple[str, str]:
+    """The postcode the courier or technician goes to, and the field of the request that named it
+    (the customer's own address in force is the `postcode` asked for)."""
+    if pickup is not None:
+        return pickup["address"]["postcode"], "pickup_point"
+    return address["postcode"], "address.postcode" if "address" in request else "postcode"
+
+
+def _day_plan(region: str, kind: str, day: date) -> DayPlan:
     try:
-        return DayPlan.get(*DayPlan.keys(region, day.isoformat()), consistent_read=True)
+        return DayPlan.get(*DayPlan.keys(region, kind, day.isoformat()), consistent_read=True)
     except DayPlan.DoesNotExist:
-        return DayPlan(*DayPlan.keys(region, day.isoformat()), region=region, day=day.isoformat(), bookings=[])
+        return DayPlan(*DayPlan.keys(region, kind, day.isoformat()), region=region, kind=kind, day=day.isoformat(),
+                       bookings=[])
 
 
 def _booking(appointment_id: str, kind: str, technician: int, window: Window, model: FieldService) -> dict[str, Any]:
@@ -251,16 +305,18 @@ def _booking(appointment_id: str, kind: str, technician: int, window: Window, mo
             "start": isoformat(window.start), "until": isoformat(window.start + model.busy_for(kind))}
 
 
-def _taken(model: FieldService, region: Region, kind: str, window: Window, now: datetime) -> Conflict:
+def _taken(model: FieldService, region: Region, kind: str, window: Window, now: datetime,
+           reason: str = "slot_taken") -> Conflict:
     return Conflict(f"slot: every {kind.replace('_', ' ')} of {region.name} is busy from {isoformat(window.start)}",
-                    field="slot", reason="slot_taken", next_free=_next_free(model, region, kind, window, now))
+                    field="slot", reason=reason, next_free=_next_free(model, region, kind, window, now))
 
 
 def _event(detail_type: str, appointment: Appointment, *, actor: dict, channel: str, **data: Any) -> Any:
     return domain_event(detail_type, customer_id=appointment.customer_id, actor=actor, channel=channel, data={
         "appointment_id": appointment.appointment_id, "kind": appointment.kind, "product_id": appointment.product_id,
         "window": window_view(Window(appointment.start, appointment.end)),
-        "postcode": appointment.address["postcode"], **data})
+        "postcode": appointment.address["postcode"],
+        "pickup_point": appointment.pickup_point["id"] if appointment.pickup_point else None, **data})
 
 
 def _step(action: str, window: Window, *, actor: dict, channel: str, at: str) -> dict[str, Any]:
@@ -301,33 +357,39 @@ def plan_appointment(customer_id: str, request: dict[str, Any], *, actor: dict, 
     if key and (planned := _planned_before(customer_id, appointment_id, request, now)) is not None:
         return planned
     items = _partition(customer_id)
+    _delivery_only(kind, request)
     if request.get("product_id"):
         _product_for(items, request["product_id"], kind)
     window = _window(model, kind, request["slot"], now)
-    address = _address_on(customer_id, window.local_start.date(), items)
-    region = _served(model, kind, window, address["postcode"])
+    address = _given_address(request["address"]) if "address" in request else _address_on(
+        customer_id, window.local_start.date(), items)
+    pickup = _pickup(model, request["pickup_point"]) if "pickup_point" in request else None
+    region = _served(model, kind, window, *_where(address, pickup, request))
     for _ in range(PLAN_TRIES):
-        plan = _day_plan(region.code, window.local_start.date())
-        technician = technician_for(model, region, kind, window, plan.booked())
-        if technician is None:
-            raise _taken(model, region, kind, window, now)
+        plans = []
+        if pickup is None:  # a parcel for a pick-up point takes no courier of the timed round
+            plan = _day_plan(region.code, kind, window.local_start.date())
+            technician = technician_for(model, region, kind, window, plan.booked())
+            if technician is None:
+                raise _taken(model, region, kind, window, now)
+            plan.bookings = [*plan.bookings, _booking(appointment_id, kind, technician, window, model)]
+            plan.updated_at = isoformat(utcnow())
+            plans.append(plan)
         at = isoformat(utcnow())
-        plan.bookings = [*plan.bookings, _booking(appointment_id, kind, technician, window, model)]
-        plan.updated_at = at
         appointment = Appointment(
             *Appointment.keys(customer_id, appointment_id), appointment_id=appointment_id, customer_id=customer_id,
             kind=kind, product_id=request.get("product_id"), status="PLANNED", region=region.code,
             window_start=isoformat(window.start), window_end=isoformat(window.end), address=address,
-            planned_at=at, planned_channel=channel, updated_at=at,
+            pickup_point=pickup, planned_at=at, planned_channel=channel, updated_at=at,
             history=[_step("planned", window, actor=actor, channel=channel, at=at)])
         event = _event(PLANNED, appointment, actor=actor, channel=channel, change_until=isoformat(
             change_deadline(window.start)))
         try:
-            commit([Write(plan, conflict="the day's plan changed meanwhile"),
+            commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans),
                     Write(appointment, Appointment.PK.does_not_exist(), conflict="the appointment exists already")],
                    [event])
         except WriteConflict as conflict:
-            if conflict.write.model is plan:
+            if any(conflict.write.model is p for p in plans):
                 continue  # another booking changed the day first: read it again
             if key and (planned := _planned_before(customer_id, appointment_id, request, now)) is not None:
                 return planned  # the same request, sent twice at the same moment
@@ -365,45 +427,57 @@ def _reread(appointment: Appointment) -> Appointment:
 
 def change_appointment(appointment: Appointment, request: dict[str, Any], *, actor: dict, channel: str,
                        staff: bool = False) -> dict[str, Any]:
-    """Move a planned visit to another window: the customer until 24 hours before the current
-    window starts, staff until it starts. Its place in the old window is given back in the same
-    transaction that takes the new one."""
+    """Move a planned visit to another window, and a delivery also to another address or a pick-up
+    point: the customer until 24 hours before the current window starts, staff until it starts.
+    Its place in the old window is given back in the same transaction that takes the new one. A
+    delivery sent elsewhere keeps its window where a courier of the new address is free then;
+    otherwise 409 slot_taken offers the next free windows there, and nothing changes."""
     validate_request("appointment-change", request)
     model, now = field_service(), utcnow()
     for _ in range(PLAN_TRIES):
         current = _reread(appointment)
         require_version(request["version"], int(current.version), "appointment")
         _require_changeable(current, now, staff=staff)
-        window = _window(model, current.kind, request["slot"], now)
-        if window.start == current.start:
-            raise InvalidInput("slot: the appointment is in this window already", field="slot",
-                               reason="slot_is_current")
-        address = _address_on(current.customer_id, window.local_start.date())
-        region = _served(model, current.kind, window, address["postcode"])
+        _delivery_only(current.kind, request)
         before = Window(current.start, current.end)
-        old = _day_plan(current.region, before.local_start.date())
-        old.bookings = [b for b in old.bookings if b["appointment_id"] != current.appointment_id]
-        same = (region.code, window.local_start.date().isoformat()) == (old.region, old.day)
-        new = old if same else _day_plan(region.code, window.local_start.date())
-        technician = technician_for(model, region, current.kind, window, new.booked())
-        if technician is None:
-            raise _taken(model, region, current.kind, window, now)
+        window = _window(model, current.kind, request["slot"], now) if "slot" in request else before
+        pickup = (_pickup(model, request["pickup_point"]) if "pickup_point" in request
+                  else None if "address" in request else current.pickup_point)
+        if current.kind == DELIVERY:
+            address = _given_address(request["address"]) if "address" in request else current.address
+        else:
+            address = _address_on(current.customer_id, window.local_start.date())
+        if (window.start, address, pickup) == (before.start, current.address, current.pickup_point):
+            field = "slot" if "slot" in request else "address" if "address" in request else "pickup_point"
+            raise InvalidInput(f"{field}: the appointment is so already", field=field, reason="slot_is_current")
+        region = _served(model, current.kind, window, *_where(address, pickup, request))
+        plans: dict[tuple[str, date], DayPlan] = {}
+        if current.pickup_point is None:  # its technician's or courier's place is given back
+            old = _day_plan(current.region, current.kind, before.local_start.date())
+            old.bookings = [b for b in old.bookings if b["appointment_id"] != current.appointment_id]
+            plans[(old.region, before.local_start.date())] = old
+        if pickup is None:
+            day = window.local_start.date()
+            new = plans.get((region.code, day)) or _day_plan(region.code, current.kind, day)
+            plans[(region.code, day)] = new
+            technician = technician_for(model, region, current.kind, window, new.booked())
+            if technician is None:  # sent elsewhere in its own window: the windows free there instead
+                raise _taken(model, region, current.kind, window, now,
+                             "slot_taken" if "slot" in request else "window_full_at_address")
+            new.bookings = [*new.bookings, _booking(current.appointment_id, current.kind, technician, window, model)]
         at = isoformat(utcnow())
-        new.bookings = [*new.bookings, _booking(current.appointment_id, current.kind, technician, window, model)]
-        old.updated_at = new.updated_at = at
+        for plan in plans.values():
+            plan.updated_at = at
         current.window_start, current.window_end = isoformat(window.start), isoformat(window.end)
-        current.region, current.address, current.updated_at = region.code, address, at
+        current.region, current.address, current.pickup_point, current.updated_at = region.code, address, pickup, at
         current.history = [*current.history, _step("changed", window, actor=actor, channel=channel, at=at)]
         event = _event(CHANGED, current, actor=actor, channel=channel, previous_window=window_view(before),
                        change_until=isoformat(change_deadline(window.start)))
-        plans = [Write(old, conflict="the day's plan changed meanwhile")]
-        if not same:
-            plans.append(Write(new, conflict="the day's plan changed meanwhile"))
         try:
-            commit([*plans, Write(current, conflict="version: the appointment changed meanwhile; read it again")],
-                   [event])
+            commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans.values()),
+                    Write(current, conflict="version: the appointment changed meanwhile; read it again")], [event])
         except WriteConflict as conflict:
-            if conflict.write.model in (old, new):
+            if any(conflict.write.model is p for p in plans.values()):
                 continue
             raise
         return appointment_view(current, now, staff=staff)
@@ -419,18 +493,21 @@ def cancel_appointment(appointment: Appointment, *, actor: dict, channel: str, s
         current = _reread(appointment)
         _require_changeable(current, now, staff=staff)
         window = Window(current.start, current.end)
-        plan = _day_plan(current.region, window.local_start.date())
         at = isoformat(utcnow())
-        plan.bookings = [b for b in plan.bookings if b["appointment_id"] != current.appointment_id]
-        plan.updated_at = at
+        plans = []
+        if current.pickup_point is None:  # a parcel for a pick-up point holds no place to give back
+            plan = _day_plan(current.region, current.kind, window.local_start.date())
+            plan.bookings = [b for b in plan.bookings if b["appointment_id"] != current.appointment_id]
+            plan.updated_at = at
+            plans.append(plan)
         current.status, current.updated_at = "CANCELLED", at
         current.history = [*current.history, _step("cancelled", window, actor=actor, channel=channel, at=at)]
         event = _event(CANCELLED, current, actor=actor, channel=channel)
         try:
-            commit([Write(plan, conflict="the day's plan changed meanwhile"),
+            commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans),
                     Write(current, conflict="the appointment changed meanwhile; read it again")], [event])
         except WriteConflict as conflict:
-            if conflict.write.model is plan:
+            if any(conflict.write.model is p for p in plans):
                 continue
             raise
         return appointment_view(current, now, staff=staff)

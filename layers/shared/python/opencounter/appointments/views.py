@@ -4,7 +4,7 @@ planned (GET /me): the record and its appointments read with one Query. Plain da
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from opencounter.appointments.capacity import Window
@@ -13,6 +13,9 @@ from opencounter.appointments.rules import change_deadline, customer_may_change,
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.table import Item, customer_key
 from opencounter.customers.views import record_from
+
+#: how long a parcel waits at a pick-up point to be collected
+COLLECT_WITHIN = timedelta(days=7)
 
 
 def window_view(window: Window) -> dict[str, Any]:
@@ -37,6 +40,9 @@ def appointment_view(appointment: Appointment, now: datetime, *, staff: bool = F
         "status": appointment.status.lower(),
         "window": window_view(Window(start, appointment.end)),
         "address": appointment.address,
+        "pickup_point": None if appointment.pickup_point is None else {
+            **appointment.pickup_point, "ready_from": appointment.window_end,
+            "collect_until": isoformat(appointment.end + COLLECT_WITHIN)},
         "change_until": isoformat(change_deadline(start)),
         "changeable": planned and may(start, now),
         "planned_at": appointment.planned_at,

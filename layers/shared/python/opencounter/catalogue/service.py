@@ -10,8 +10,9 @@ from typing import Any
 from opencounter.catalogue.records import CURRENT, CatalogueProduct
 from opencounter.core.errors import InvalidInput
 
-#: the kinds of fulfilment that are a visit at the customer's address, planned as an appointment
-VISITS = ("engineer_visit", "installer_visit")
+#: the kinds of fulfilment planned as an appointment: a visit at the customer's address, or a
+#: parcel delivered in a window (or left at a pick-up point)
+VISITS = ("engineer_visit", "installer_visit", "delivery")
 
 
 def load_catalogue(document: dict[str, Any]) -> int:
@@ -68,8 +69,8 @@ def plans_of(product_code: str, version: str) -> dict[str, dict[str, Any]]:
 
 
 def visit_needed(product_code: str, version: str) -> str | None:
-    """The kind of visit a product of a catalogue version needs to reach the customer
-    (engineer_visit, installer_visit), or None: delivered, or nothing to do at home."""
+    """How a product of a catalogue version reaches the customer, where that is planned
+    (engineer_visit, installer_visit, delivery), or None: nothing to do at home."""
     product = _version(version).get(product_code)
     kind = ((product or {}).get("fulfilment") or {}).get("kind")
     return kind if kind in VISITS else None
