@@ -1,11 +1,12 @@
 // Appointments: the visits planned to the half hour (an engineer connecting fibre, an installer
-// placing a smart meter), each moved to another window or cancelled until 24 hours before it
-// starts; after that the page says, in words, that the phone can still help and when it is open.
-// A product that needs a visit is planned here. Staff use the same items on a customer's page,
-// acting on their behalf until the window starts.
+// placing a smart meter) and the parcels a courier brings in a half hour (a SIM card), each moved to
+// another window or cancelled until 24 hours before it starts, a parcel also sent to another address
+// or left at a pick-up point; after that the page says, in words, that the phone can still help and
+// when it is open. A product that needs a visit or a delivery is planned here. Staff use the same
+// items on a customer's page, acting on their behalf until the window starts.
 
 import { productName } from "./catalogue.js";
-import { $, attempt, button, definitions, element, emptyNote, say, status } from "./dom.js";
+import { $, attempt, button, definitions, element, emptyNote, labelled, say, status } from "./dom.js";
 import { addressLine, at, hours, weekday } from "./format.js";
 import { t } from "./i18n.js";
 import { RECORD_CHANGED, announce, api, state } from "./session.js";
@@ -92,6 +93,60 @@ function folded(summary, makeForm) {
   return details;
 }
 
+// another address for a parcel: `send(address)` does what it is for
+function addressForm(label, send) {
+  const form = element("form", "", { className: "stack" });
+  const result = status();
+  const fields = [["street", "text", "street-address"], ["house_number", "number", ""],
+    ["house_number_addition", "text", ""], ["postcode", "text", "postal-code"], ["city", "text", "address-level2"]];
+  const controls = Object.fromEntries(fields.map(([name, type, autocomplete]) => [name, element("input", "", {
+    name, type, autocomplete, required: name !== "house_number_addition", ...(type === "number" ? { min: 1 } : {}) })]));
+  form.append(...fields.map(([name]) => labelled(t(`fields.${name}`), controls[name])),
+    element("button", label, { className: "primary" }), result);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const address = { street: controls.street.value.trim(), house_number: Number(controls.house_number.value),
+      postcode: controls.postcode.value.trim(), city: controls.city.value.trim(),
+      ...(controls.house_number_addition.value.trim() ? { house_number_addition: controls.house_number_addition.value.trim() } : {}) };
+    attempt(result, () => send(address, form));
+  });
+  return form;
+}
+
+// the pick-up points near `postcode`, to leave a parcel at one: `send(id)` does what it is for
+function pickupForm(postcode, send) {
+  const form = element("form", "", { className: "stack" });
+  const list = element("fieldset", "", { className: "slots" });
+  const result = status();
+  const name = `pickup-${Math.random().toString(36).slice(2, 8)}`;
+  form.append(list, element("button", t("appointments.pickup_this"), { className: "primary" }), result);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = form.querySelector(`input[name="${name}"]:checked`);
+    if (!chosen) { say(result, t("appointments.pick_point"), false); return; }
+    attempt(result, () => send(chosen.value));
+  });
+  form.ready = attempt(result, async () => {
+    const found = await api("GET", `/appointments/pickup-points?${new URLSearchParams({ postcode })}`);
+    list.replaceChildren(element("legend", t("appointments.pickup_points")), ...found.items.map((p) => {
+      const choice = element("label");
+      choice.append(element("input", "", { type: "radio", name, value: p.id }),
+        `${p.name}, ${addressLine(p.address)} (${p.opening_hours})`);
+      return choice;
+    }));
+  });
+  return form;
+}
+
+// where a visit is, or where a parcel goes: the address, or the pick-up point and until when it waits there
+function whereRows(a) {
+  if (!a.pickup_point) return [[t("appointments.where"), addressLine(a.address)]];
+  const p = a.pickup_point;
+  return [[t("appointments.pickup_point"), `${p.name}, ${addressLine(p.address)}`],
+    [t("appointments.collect"), t("appointments.collect_between", { from: at(p.ready_from), until: at(p.collect_until) })],
+    [t("appointments.opening_hours"), p.opening_hours]];
+}
+
 // tell the outcome where the reloaded page shows it
 function tell(text) {
   const shown = document.querySelector("[data-page]:not([hidden]) .appointments-status");
@@ -106,7 +161,7 @@ export function appointmentItem(a, base, reload, postcode, heading = "h2") {
   const result = status();
   card.append(element(heading, t(`appointments.kinds.${a.kind}`)),
     element("p", windowText(a.window), { className: "lead window" }),
-    definitions([[t("appointments.where"), addressLine(a.address)], [t("appointments.state"), t(`statuses.${a.status}`)],
+    definitions([...whereRows(a), [t("appointments.state"), t(`statuses.${a.status}`)],
       ...(a.status === "planned" ? [[t("appointments.change_until"), at(a.change_until)]] : [])]));
   if (a.status !== "planned") return card;
   const path = `${base}/appointments/${encodeURIComponent(a.appointment_id)}`;
@@ -121,15 +176,46 @@ export function appointmentItem(a, base, reload, postcode, heading = "h2") {
     card.append(note);
     return card;
   }
-  const move = folded(t("appointments.other_time"), () => picker(postcode, a.kind, t("appointments.move"), async (slot) => {
-    let moved;
+  // a change sent; the page shown again tells what became of it
+  const change = async (body, told) => {
+    let changed;
     try {
-      moved = await api("PATCH", path, { slot, version: a.version });
+      changed = await api("PATCH", path, { ...body, version: a.version });
     } catch (error) { refused(error); return; }
     await reload();
-    tell(t("appointments.moved", { when: windowText(moved.window) }));
+    tell(told(changed));
     announce(RECORD_CHANGED);
-  }));
+  };
+  const moved = (changed) => t("appointments.moved", { when: windowText(changed.window) });
+  const parcel = a.kind === "delivery";
+  const near = parcel ? a.address.postcode : postcode;
+  const move = folded(t("appointments.other_time"), () => picker(near, a.kind, t("appointments.move"),
+    (slot) => change({ slot }, moved)));
+  const elsewhere = [];
+  if (parcel) {
+    const sent = (changed) => t("appointments.sent_to", { where: addressLine(changed.address), when: windowText(changed.window) });
+    // another address keeps the window where a courier is free there; otherwise pick one of the windows free there
+    elsewhere.push(folded(t("appointments.other_address"), () => addressForm(t("appointments.send_here"), async (address, form) => {
+      try {
+        await change({ address }, sent);
+      } catch (error) {
+        if (error.reason !== "window_full_at_address") throw error;
+        const again = picker(address.postcode.replace(/\s/g, ""), a.kind, t("appointments.send_then"),
+          (slot) => change({ address, slot }, sent));
+        if (form.nextElementSibling && form.nextElementSibling.dataset.again) form.nextElementSibling.remove();
+        again.dataset.again = "1";
+        form.after(again);
+        throw error;
+      }
+    })));
+    if (a.pickup_point) {
+      elsewhere.push(button(t("appointments.deliver_home"), () => attempt(result, () => change({ address: Object.fromEntries(Object.entries(a.address).filter(([, v]) => v !== null)) }, sent)),
+        { className: "secondary" }));
+    } else {
+      elsewhere.push(folded(t("appointments.to_pickup"), () => pickupForm(a.address.postcode, (point) => change(
+        { pickup_point: point }, (changed) => t("appointments.left_at", { name: changed.pickup_point.name, from: at(changed.pickup_point.ready_from) })))));
+    }
+  }
   const cancel = button(t("appointments.cancel"), () => {
     if (!cancel.dataset.sure) {  // asked once more, beside the button, instead of a pop-up
       cancel.dataset.sure = "1";
@@ -149,7 +235,7 @@ export function appointmentItem(a, base, reload, postcode, heading = "h2") {
   }, { className: "danger" });
   const actions = element("div", "", { className: "actions" });
   actions.append(cancel);
-  card.append(move, actions, result);
+  card.append(move, ...elsewhere, actions, result);
   return card;
 }
 
