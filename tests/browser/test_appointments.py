@@ -105,8 +105,25 @@ def test_staff_see_the_visit_planned_at_the_desk_and_cancel_it_for_the_customer(
     cancel.click()
     assert "Weet u het zeker?" in browser.wait(lambda d: card.find_element(By.CSS_SELECTOR, "[role=status]").text)
     cancel.click()
-    browser.wait(lambda d: browser.text("#customer-appointments") == "Er staan geen afspraken gepland.")
+    # the meter still has to be placed: the desk offers to plan the visit again
+    to_plan = f'#customer-appointments [data-product="{power}"]'
+    waiting = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, to_plan))
+    assert "Een installateur komt uw slimme meter plaatsen" in waiting.text
+    assert browser.all(shown) == []
     [cancelled] = customer.get("/me/appointments").json()["items"]
     assert cancelled["status"] == "cancelled"
     entry = customer.get("/me/timeline").json()["items"][0]
     assert (entry["type"], entry["channel"]) == ("AppointmentCancelled", "agent")
+
+    # Staff plan a new visit on the customer's behalf, from the desk
+    start = _pick(browser, waiting, "Plan een afspraak", day=1)
+
+    said = browser.wait(lambda d: (text := browser.text('[data-page="customer"] .appointments-status'))
+                        .startswith("Gepland: ") and text)
+    assert said.endswith("De klant krijgt een bevestiging.")
+    again = next(a for a in customer.get("/me/appointments").json()["items"] if a["status"] == "planned")
+    assert again["window"]["start"].startswith(start[:16]) and again["planned_channel"] == "agent"
+    assert browser.wait(lambda d: d.find_element(
+        By.CSS_SELECTOR, f'#customer-appointments [data-appointment="{again["appointment_id"]}"]'))
+    assert browser.all(to_plan) == []
+    browser.check("customer: a visit planned from the desk")

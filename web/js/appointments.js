@@ -239,15 +239,16 @@ export function appointmentItem(a, base, reload, postcode, heading = "h2") {
   return card;
 }
 
-// a product that needs a visit none is planned for: plan one
-function toPlanCard(p, postcode) {
+// a product that needs a visit or a delivery none is planned for: plan one, through `base` (/me, or
+// a customer's record for staff), then `reload()` shows the page again
+export function toPlanCard(p, postcode, base = "/me", reload = showAppointments, heading = "h2") {
   const card = element("li", "", { className: "card attention" });
   card.dataset.product = p.product_id;
-  card.append(element("h2", productName(p.product_code, p.name)), element("p", t(`appointments.needs.${p.kind}`)),
+  card.append(element(heading, productName(p.product_code, p.name)), element("p", t(`appointments.needs.${p.kind}`)),
     folded(t("appointments.plan"), () => picker(postcode, p.kind, t("appointments.plan_this"), async (slot) => {
-      const planned = await api("POST", "/me/appointments", { kind: p.kind, slot, product_id: p.product_id });
-      await showAppointments();
-      tell(t("appointments.planned", { when: windowText(planned.window) }));
+      const planned = await api("POST", `${base}/appointments`, { kind: p.kind, slot, product_id: p.product_id });
+      await reload();
+      tell(t(base === "/me" ? "appointments.planned" : "appointments.planned_for_customer", { when: windowText(planned.window) }));
       announce(RECORD_CHANGED);
     })));
   return card;

@@ -4,7 +4,7 @@
 // request, register a move, order, change or cancel a product or a planned visit, send a link to pay
 // an invoice.
 
-import { appointmentItem } from "./appointments.js";
+import { appointmentItem, toPlanCard } from "./appointments.js";
 import { catalogue, planName } from "./catalogue.js";
 import { contactItem, conversation } from "./contacts.js";
 import { $, attempt, button, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
@@ -128,8 +128,9 @@ async function show360() {
   $("customer-personal").replaceChildren(personalFacts(view));
   $("customer-products").replaceChildren(...view.products.map((p) => productCard(p, state.base, show360)));
   emptyNote($("customer-products"), t("products.none"));
-  $("customer-appointments").replaceChildren(...view.planned_contacts.map((a) =>
-    appointmentItem(a, state.base, show360, view.address ? view.address.postcode : "", "h3")));
+  const postcode = view.address ? view.address.postcode : "";
+  $("customer-appointments").replaceChildren(...view.to_plan.map((p) => toPlanCard(p, postcode, state.base, show360, "h3")),
+    ...view.planned_contacts.map((a) => appointmentItem(a, state.base, show360, postcode, "h3")));
   emptyNote($("customer-appointments"), t("appointments.none"));
   $("customer-invoices").replaceChildren(...view.invoices.map((i) => withPaymentLink(
     invoiceRow(i, `#/customers/${encodeURIComponent(view.customer_id)}/invoices`), i)));

@@ -42,6 +42,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
     running = next((i for i in invoices if i.status == "IN_ARRANGEMENT"), None)
     invoice_views = [invoice_view(i, today=today, detail=False, running=running) for i in invoices]
     scores = [int(c.nps) for c in contacts if c.nps is not None]
+    to_plan = products_to_plan(items)
     return {
         **record,
         "invoices": invoice_views,
@@ -51,11 +52,12 @@ def customer_360(customer_id: str) -> dict[str, Any]:
                      for p in payments[:10]],
         "contacts": [contact_view(c, staff=True) for c in contacts[:RECENT_CONTACTS]],
         "planned_contacts": planned_appointments(items, now, staff=True),
+        "to_plan": to_plan,
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
         "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
         "nps": {"responses": len(scores), "score": net_promoter_score(scores)},
         "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views, disputes,
-                                               products_to_plan(items)),
+                                               to_plan),
     }
 
 
