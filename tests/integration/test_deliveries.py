@@ -57,6 +57,8 @@ def test_a_sim_card_is_delivered_at_home_in_its_window_and_its_courier_is_taken(
     assert delivery["appointment_id"] in _booked("EHV", "delivery", date(2026, 12, 9))
     assert delivery["appointment_id"] not in _booked("EHV", "engineer_visit", date(2026, 12, 9))
     assert customer.get("/me/appointments").json()["to_plan"] == []
+    [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw afspraak staat"]
+    assert "komt een bezorger met uw pakket, tussen 19:00–19:30" in mail["body"]
 
 
 def test_a_delivery_sent_to_another_address_keeps_its_window_where_a_courier_is_free_there(cloud, clock):
@@ -114,6 +116,8 @@ def test_a_parcel_left_at_a_pick_up_point_gives_its_couriers_place_back_and_can_
     assert (point["name"], point["ready_from"]) == ("Tabak en Lectuur Markt", "2026-12-11T08:30:00.000Z")
     assert point["collect_until"] == "2026-12-18T08:30:00.000Z"
     assert delivery["appointment_id"] not in _booked("EHV", "delivery", date(2026, 12, 11))
+    [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw pakket gaat naar een afhaalpunt"]
+    assert "Uw pakket ligt vanaf vrijdag 11 december 2026 09:30 klaar bij Tabak en Lectuur Markt" in mail["body"]
     home = _change(customer, left.json(), address=EINDHOVEN)
     assert home.status_code == 200, home.text
     assert home.json()["pickup_point"] is None

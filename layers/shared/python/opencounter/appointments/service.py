@@ -316,7 +316,8 @@ def _event(detail_type: str, appointment: Appointment, *, actor: dict, channel: 
         "appointment_id": appointment.appointment_id, "kind": appointment.kind, "product_id": appointment.product_id,
         "window": window_view(Window(appointment.start, appointment.end)),
         "postcode": appointment.address["postcode"],
-        "pickup_point": appointment.pickup_point["id"] if appointment.pickup_point else None, **data})
+        "pickup_point": {k: appointment.pickup_point[k] for k in ("id", "name")} if appointment.pickup_point else None,
+        **data})
 
 
 def _step(action: str, window: Window, *, actor: dict, channel: str, at: str) -> dict[str, Any]:

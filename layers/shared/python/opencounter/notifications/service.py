@@ -152,9 +152,11 @@ def _weekday(iso_date: str, language: str) -> str:
 
 #: who comes, and what for, per kind of visit
 VISITORS = {"nl": {"engineer_visit": "een monteur om uw glasvezel aan te sluiten",
-                   "installer_visit": "een installateur om uw slimme meter te plaatsen"},
+                   "installer_visit": "een installateur om uw slimme meter te plaatsen",
+                   "delivery": "een bezorger met uw pakket"},
             "en": {"engineer_visit": "an engineer to connect your fibre line",
-                   "installer_visit": "an installer to place your smart meter"}}
+                   "installer_visit": "an installer to place your smart meter",
+                   "delivery": "a courier with your parcel"}}
 
 
 def _visit(data: dict[str, Any], lang: str, window: str = "window") -> tuple[str, str, str]:
@@ -163,8 +165,19 @@ def _visit(data: dict[str, Any], lang: str, window: str = "window") -> tuple[str
     return _weekday(shown["date"], lang), f"{shown['from']}–{shown['until']}", VISITORS[lang][data["kind"]]
 
 
+def _collect(data: dict[str, Any], lang: str) -> str:
+    """Where and from when a parcel left at a pick-up point waits to be collected."""
+    day, until, name = _weekday(data["window"]["date"], lang), data["window"]["until"], data["pickup_point"]["name"]
+    if lang == "nl":
+        return f"Uw pakket ligt vanaf {day} {until} klaar bij {name}. Haal het daar binnen 7 dagen op."
+    return f"Your parcel is ready from {day} {until} at {name}. Collect it within 7 days."
+
+
 def _appointment_planned(data: dict[str, Any], lang: str) -> tuple[str, str]:
     day, hours, who = _visit(data, lang)
+    if data.get("pickup_point"):
+        return ("Uw pakket is onderweg", _collect(data, lang)) if lang == "nl" else (
+            "Your parcel is on its way", _collect(data, lang))
     if lang == "nl":
         return "Uw afspraak staat", (f"Op {day} komt {who}, tussen {hours}. Wijzigen of annuleren kan in uw account "
                                      "tot 24 uur van tevoren; daarna helpen we u telefonisch.")
@@ -175,6 +188,9 @@ def _appointment_planned(data: dict[str, Any], lang: str) -> tuple[str, str]:
 def _appointment_changed(data: dict[str, Any], lang: str) -> tuple[str, str]:
     day, hours, who = _visit(data, lang)
     before, before_hours, _ = _visit(data, lang, "previous_window")
+    if data.get("pickup_point"):
+        return ("Uw pakket gaat naar een afhaalpunt", _collect(data, lang)) if lang == "nl" else (
+            "Your parcel goes to a pick-up point", _collect(data, lang))
     if lang == "nl":
         return "Uw afspraak is verzet", (f"Niet op {before} tussen {before_hours}, maar op {day} komt {who}, tussen "
                                          f"{hours}.")
@@ -215,6 +231,19 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "AppointmentCancelled": ("appointment_cancelled", lambda d, lang: list(_visit(d, lang)[:2])),
 }
 
+#: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
+PICKUP_TEMPLATE: tuple[str, Callable[[dict[str, Any], str], list[str]]] = (
+    "parcel_at_pickup_point", lambda d, lang: [_weekday(d["window"]["date"], lang), d["window"]["until"],
+                                               d["pickup_point"]["name"]])
+
+
+def template_for(detail_type: str, data: dict[str, Any]) -> tuple[str, Callable[[dict[str, Any], str], list[str]]]:
+    """The WhatsApp template of an event's notice, and how its parameters are read from the event."""
+    if detail_type in ("AppointmentPlanned", "AppointmentChanged") and data.get("pickup_point"):
+        return PICKUP_TEMPLATE
+    return TEMPLATES[detail_type]
+
+
 MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "InvoiceIssued": _invoice_issued,
     "PaymentFailed": _payment_failed,
@@ -245,7 +274,7 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
     proven_phone = profile.phone if profile.phone and profile.phone_verified_at else None
     channel, to, message_id = "email", profile.email, None
     if profile.preferred_channel == "whatsapp" and proven_phone:
-        template, parameters = TEMPLATES[detail_type]
+        template, parameters = template_for(detail_type, detail["data"])
         try:
             message_id = whatsapp.send_template(proven_phone, template, language, parameters(detail["data"], language))
             channel, to = "whatsapp", proven_phone
