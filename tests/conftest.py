@@ -225,8 +225,10 @@ class Applicant(ScriptedApplicant):
 # ------------------------------------------------------------------ billing
 
 def give_product(customer: Caller, plan_code: str, *, started_at: str = "2026-01-01") -> str:
-    """Put a product on a customer's record on a plan of the catalogue, held since `started_at`."""
+    """Put a product on a customer's record on a plan of the catalogue, held since `started_at`, as
+    a sign-up activates it: waiting for its visit or delivery where the catalogue says it needs one."""
     from infra.local.template import ROOT
+    from opencounter.catalogue.service import visit_needed
     from opencounter.customers.service import hold_product
 
     catalogue = json.loads((ROOT / "catalogue" / "products.json").read_text())
@@ -234,7 +236,9 @@ def give_product(customer: Caller, plan_code: str, *, started_at: str = "2026-01
     return hold_product(customer.customer_id, {
         "product_code": product["code"], "name": product["name"], "kind": product["kind"], "plan": plan["name"],
         "plan_code": plan_code, "catalogue_version": catalogue["version"], "started_at": started_at,
-        "monthly_fee_cents": plan["monthly_fee_cents"]}, actor={"type": "system", "id": "tests"}, channel="system")
+        "monthly_fee_cents": plan["monthly_fee_cents"],
+        "awaiting": visit_needed(product["code"], catalogue["version"])}, actor={"type": "system", "id": "tests"},
+        channel="system")
 
 
 def send_usage(cloud: runtime.Running, *records: dict) -> None:

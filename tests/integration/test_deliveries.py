@@ -162,3 +162,22 @@ def test_a_delivery_is_sent_elsewhere_until_24_hours_before_and_then_staff_help(
     assert by_staff.status_code == 200, by_staff.text
     assert by_staff.json()["pickup_point"]["id"] == "PP-EHV-01"
     assert datetime.fromisoformat(by_staff.json()["window"]["start"]).astimezone(UTC).hour == 18
+
+
+def test_a_product_held_since_before_it_waits_for_nothing_and_is_not_asked_to_be_planned(cloud, clock):
+    from opencounter.customers.service import hold_product
+
+    clock.set(_at(MONDAY, "10:00"))
+    customer = new_customer(cloud, EINDHOVEN)
+    given = give_product(customer, "MOBILE-5GB")  # activated by a sign-up a moment ago: its SIM still to come
+    held = hold_product(customer.customer_id, {  # held for years: its SIM came long ago
+        "product_code": "MOBILE", "name": "Mobiel abonnement", "kind": "mobile", "plan": "5 GB",
+        "plan_code": "MOBILE-5GB", "catalogue_version": "2026-11-01", "started_at": "2023-05-01",
+        "monthly_fee_cents": 1250}, actor={"type": "system", "id": "tests"}, channel="system")
+
+    to_plan = customer.get("/me/appointments").json()["to_plan"]
+
+    assert [p["product_id"] for p in to_plan] == [given]
+    # a new SIM for it is still delivered when asked (a replacement, planned by staff or the customer)
+    replacement = _plan(customer, "delivery", _at(date(2026, 12, 16), "18:00"), product_id=held)
+    assert replacement["product_id"] == held

@@ -174,11 +174,13 @@ def own_appointment(customer_id: str, appointment_id: str) -> Appointment:
 
 
 def products_to_plan(items: list[Item]) -> list[dict[str, Any]]:
-    """Products the customer holds that need a visit no appointment is (or was) made for."""
+    """Products the customer holds that wait for a visit or a delivery (activated before one was
+    planned) no appointment is (or was) made for. A product held since before appointments were
+    planned here waits for nothing: it was connected or delivered long ago."""
     visited = {a.product_id for a in _appointments(items) if a.status != "CANCELLED"}
-    return [{"product_id": p.product_id, "product_code": p.product_code, "name": p.name, "kind": kind}
+    return [{"product_id": p.product_id, "product_code": p.product_code, "name": p.name, "kind": p.awaiting}
             for p in items if isinstance(p, ProductHolding) and p.status == "ACTIVE" and not p.ends_on
-            and p.product_id not in visited and (kind := visit_needed(p.product_code, p.catalogue_version))]
+            and p.awaiting and p.product_id not in visited]
 
 
 def appointments_of(customer_id: str, *, staff: bool = False) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from opencounter.billing.invoices import connection_invoice
-from opencounter.catalogue.service import plan_on_sale
+from opencounter.catalogue.service import plan_on_sale, visit_needed
 from opencounter.core import one_time_codes, resume_codes
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
@@ -308,7 +308,8 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
         "product_id": product_id, "product_code": plan["product_code"], "name": plan["product_name"],
         "kind": plan["kind"], "plan": plan["name"], "plan_code": plan["code"],
         "catalogue_version": plan["catalogue_version"], "identifier": identifier, "started_at": now[:10],
-        "monthly_fee_cents": plan["monthly_fee_cents"], "signup_id": signup_id}, actor=system, channel=channel,
+        "monthly_fee_cents": plan["monthly_fee_cents"], "signup_id": signup_id,
+        "awaiting": visit_needed(plan["product_code"], plan["catalogue_version"])}, actor=system, channel=channel,
         signup_id=signup_id)
     invoice_writes, invoice_events = connection_invoice(
         customer_id, {"product_id": product_id, "name": plan["product_name"], "kind": plan["kind"]}, plan,
