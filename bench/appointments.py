@@ -3,7 +3,7 @@ windows offered are, whether a window is ever sold beyond its technicians when m
 at once, and whether a change or a cancellation after the 24-hour deadline is ever accepted.
 
 - window_minutes_max: every window GET /appointments/slots offers for every region and kind of
-  visit, on two weeks around both clock changes of 2026 and 2027 and two ordinary weeks, its end
+  visit and for the courier's deliveries, on two weeks around both clock changes of 2026 and 2027 and two ordinary weeks, its end
   minus its start in real minutes (the largest, and the smallest beside it); goal 30.
 - overbooked_slots: scarce windows booked over HTTP by many customers released at once (a barrier):
   `BOOKERS_ONE_WINDOW` customers of Amsterdam on one engineer's window (four engineers that day), and
@@ -62,7 +62,7 @@ PROBED = [(date(2026, 3, 28), "10:00"), (date(2026, 3, 29), "08:00"), (date(2026
 #: the weeks whose windows are measured: both clock changes of 2026 and 2027, and two ordinary weeks
 SWEPT_FROM = (date(2026, 3, 23), date(2026, 10, 19), date(2027, 3, 22), date(2027, 10, 25), date(2026, 6, 15),
               date(2027, 1, 11))
-KINDS = ("engineer_visit", "installer_visit")
+KINDS = ("engineer_visit", "installer_visit", "delivery")
 
 
 @contextmanager
