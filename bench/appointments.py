@@ -3,8 +3,9 @@ windows offered are, whether a window is ever sold beyond its technicians when m
 at once, and whether a change or a cancellation after the 24-hour deadline is ever accepted.
 
 - window_minutes_max: every window GET /appointments/slots offers for every region and kind of
-  visit and for the courier's deliveries, on two weeks around both clock changes of 2026 and 2027 and two ordinary weeks, its end
-  minus its start in real minutes (the largest, and the smallest beside it); goal 30.
+  visit and for the courier's deliveries, on two weeks around both clock changes of 2026 and 2027
+  and two ordinary weeks, its end minus its start in real minutes (the largest, and the smallest
+  beside it); goal 30.
 - overbooked_slots: scarce windows booked over HTTP by many customers released at once (a barrier):
   `BOOKERS_ONE_WINDOW` customers of Amsterdam on one engineer's window (four engineers that day), and
   `BOOKERS_ONE_INSTALLER` customers of Eindhoven over six overlapping windows of its one installer.
