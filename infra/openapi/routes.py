@@ -121,9 +121,10 @@ PLAN_CHANGE = ("the product is not active, cancelled already, on a fixed term, o
                "(product_not_active, product_cancelled, plan_fixed_term, product_changed)")
 CANCEL = "the product is not active, or is cancelled already (product_not_active, product_cancelled)"
 NO_ORDER = "no such order of this customer (order_not_found)"
-ORDER_PLACED = ("the product or plan is not on sale (product_not_on_sale, plan_not_on_sale), or the first day cannot "
+ORDER_PLACED = ("the product or plan is not on sale (product_not_on_sale, plan_not_on_sale), the first day cannot "
                 "be chosen for it, is in the past or too far ahead (starts_on_not_chosen, starts_on_past, "
-                "starts_on_too_far)")
+                "starts_on_too_far), or the window is missing for a product that needs a visit or a delivery "
+                "(field_required, naming slot) or sent for one that needs none (slot_not_needed)")
 ORDER_REFUSED = ("the customer holds this kind of product already, one per address (product_held_already), the "
                  "account is closed (account_closed), or the Idempotency-Key was used for another order "
                  "(idempotency_key_reused)")
@@ -153,6 +154,9 @@ TOO_LATE = ("the appointment is not planned (appointment_not_planned), or it is 
             "can still help)")
 STAFF_TOO_LATE = ("the appointment is not planned (appointment_not_planned), or its window has begun "
                   "(appointment_started)")
+ORDER_SIGNED_WITH = (f"{CODE_TYPED}; {SLOT}; or a window is sent for a product that needs no visit or delivery "
+                     "(slot_not_needed)")
+ORDER_BOOKED = f"{ORDER_SIGNATURE}; {SLOT_TAKEN}; no address on record for the day (address_missing)"
 PAYMENT_LINK = "nothing is due on the invoice, or too little to pay (nothing_due, payment_too_small)"
 STAFF_CHANNELS = ["agent", "phone", "office", "chat", "email", "whatsapp", "messenger", "x"]
 
@@ -419,7 +423,8 @@ ROUTES: dict[str, Operation] = {
     "POST /me/products": Operation(
         "Order another product of the catalogue, validated at once: the order, to sign next (no identification: "
         "the customer is identified)", 201, "order", request="product-order", headers=(ORDER_KEY,),
-        errors={400: ORDER_PLACED + ", or the Idempotency-Key is not one", 404: NO_CUSTOMER, 409: ORDER_REFUSED},
+        errors={400: f"{ORDER_PLACED}; {SLOT}; or the Idempotency-Key is not one", 404: NO_CUSTOMER,
+                409: f"{ORDER_REFUSED}; {SLOT_TAKEN}; no address on record for the day (address_missing)"},
         description="Then `POST /me/orders/{order_id}/signature-code` mails the code to the customer's proven "
                     "address, and `POST /me/orders/{order_id}/signature` signs: the product is active at once "
                     "(or, where it needs an engineer's visit or a delivery first, signed and waiting for it)."),
@@ -431,14 +436,17 @@ ROUTES: dict[str, Operation] = {
         "Mail the one-time code that signs the order to the customer's proven address", 201, "signing-code-sent",
         errors={503: NOT_CONFIGURED, 404: NO_ORDER, 409: ORDER_CODE}),
     "POST /me/orders/{order_id}/signature": Operation(
-        "Accept the terms in force with the code: the product is active at once", 200, "order", request="signature",
-        errors={400: CODE_TYPED, 404: NO_ORDER, 409: ORDER_SIGNATURE},
+        "Accept the terms in force with the code: the product is active at once, or its visit or delivery is "
+        "booked and it is active once that is done", 200, "order", request="order-signature",
+        errors={400: ORDER_SIGNED_WITH, 404: NO_ORDER, 409: ORDER_BOOKED},
         description="The same request sent again (a lost answer) is answered with the order as it stands: it is "
-                    "signed and activated once."),
+                    "signed and activated (or booked) once. Where the window chosen filled meanwhile, 409 slot_taken "
+                    "offers the next free ones and nothing is written: the same code signs with another `slot`."),
     "POST /agent/customers/{customer_id}/products": Operation(
         "Order another product for the customer, as the agent: the order, to sign with the code the customer "
         "receives", 201, "order", request="product-order", headers=(ORDER_KEY,),
-        errors={400: ORDER_PLACED + ", or the Idempotency-Key is not one", 404: NO_CUSTOMER, 409: ORDER_REFUSED}),
+        errors={400: f"{ORDER_PLACED}; {SLOT}; or the Idempotency-Key is not one", 404: NO_CUSTOMER,
+                409: f"{ORDER_REFUSED}; {SLOT_TAKEN}; no address on record for the day (address_missing)"}),
     "GET /agent/customers/{customer_id}/orders": Operation("The customer's orders, newest first", 200, "order-list"),
     "GET /agent/customers/{customer_id}/orders/{order_id}": Operation(
         "One of the customer's orders", 200, "order", errors={404: NO_ORDER}),
@@ -447,8 +455,8 @@ ROUTES: dict[str, Operation] = {
         "signing-code-sent", errors={503: NOT_CONFIGURED, 404: NO_ORDER, 409: ORDER_CODE}),
     "POST /agent/customers/{customer_id}/orders/{order_id}/signature": Operation(
         "Sign the order with the code the customer read out: the product is active at once; the evidence names "
-        "the agent and the channel", 200, "order", request="signature",
-        errors={400: CODE_TYPED, 404: NO_ORDER, 409: ORDER_SIGNATURE}),
+        "the agent and the channel", 200, "order", request="order-signature",
+        errors={400: ORDER_SIGNED_WITH, 404: NO_ORDER, 409: ORDER_BOOKED}),
     "POST /webhooks/stripe": Operation(
         "Stripe's signed payment results, refunds and chargebacks (each a dispute of the customer's)", 200,
         "payment-webhook-result",

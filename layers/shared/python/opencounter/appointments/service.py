@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -33,7 +34,7 @@ from opencounter.channels.status import CHANNELS, open_at, opening_hours
 from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
 from opencounter.core.errors import Conflict, Contended, InvalidInput, NotFound, require_version
 from opencounter.core.ids import stable_id
-from opencounter.core.outbox import Write, WriteConflict, commit, domain_event
+from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import Address, ProductHolding, Profile
@@ -514,5 +515,70 @@ def cancel_appointment(appointment: Appointment, *, actor: dict, channel: str, s
                 continue
             raise
         return appointment_view(current, now, staff=staff)
+    raise Contended("the day's plan is being changed by many bookings right now; send this again",
+                    reason="busy_try_again")
+
+
+# ---------------------------------------------------------------- a visit that comes with an order
+
+
+def _chosen(model: FieldService, customer_id: str, kind: str, raw: str,
+            now: datetime) -> tuple[Window, dict[str, Any], Region]:
+    """The window chosen for a visit of `kind` (or a delivery) at the customer's address in force
+    on its day, validated as plan_appointment validates one: 400 naming `slot`, or the address."""
+    window = _window(model, kind, raw, now)
+    address = _address_on(customer_id, window.local_start.date())
+    return window, address, _served(model, kind, window, address["postcode"])
+
+
+def window_free(customer_id: str, kind: str, slot: str) -> dict[str, Any]:
+    """The window starting at `slot` as read, when a visit of `kind` can be planned in it at the
+    customer's address now; else the same refusals as plan_appointment (409 slot_taken with the
+    next free windows). Nothing is booked: an order books it when it is signed."""
+    model, now = field_service(), utcnow()
+    kind = _kind(model, kind)
+    window, _, region = _chosen(model, customer_id, kind, slot, now)
+    if technician_for(model, region, kind, window, _day_plan(region.code, window.local_start.date()).booked()) is None:
+        raise _taken(model, region, kind, window, now)
+    return window_view(window)
+
+
+def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, order_id: str, actor: dict, channel: str,
+              along: Callable[[str], tuple[list[Write], list[DomainEvent]]]) -> dict[str, Any]:
+    """Plan the visit an order brings, in one transaction with the caller's writes and events
+    (`along`, given the appointment's id and asked again on every try): the appointment names the
+    product to come and the order.
+    Of two taking the last place, one wins; the other is told 409 slot_taken with the next free
+    windows, and nothing of either is written. A conflict of the caller's writes is raised."""
+    model, now = field_service(), utcnow()
+    kind = _kind(model, kind)
+    window, address, region = _chosen(model, customer_id, kind, slot, now)
+    appointment_id = f"A-{stable_id('appointment', 'order', order_id).replace('-', '')[:12].upper()}"
+    for _ in range(PLAN_TRIES):
+        plan = _day_plan(region.code, window.local_start.date())
+        technician = technician_for(model, region, kind, window, plan.booked())
+        if technician is None:
+            raise _taken(model, region, kind, window, now)
+        at = isoformat(utcnow())
+        plan.bookings = [*plan.bookings, _booking(appointment_id, kind, technician, window, model)]
+        plan.updated_at = at
+        appointment = Appointment(
+            *Appointment.keys(customer_id, appointment_id), appointment_id=appointment_id, customer_id=customer_id,
+            kind=kind, product_id=product_id, order_id=order_id, status="PLANNED", region=region.code,
+            window_start=isoformat(window.start), window_end=isoformat(window.end), address=address,
+            planned_at=at, planned_channel=channel, updated_at=at,
+            history=[_step("planned", window, actor=actor, channel=channel, at=at)])
+        writes, events = along(appointment_id)
+        try:
+            commit([Write(plan, conflict="the day's plan changed meanwhile"),
+                    Write(appointment, Appointment.PK.does_not_exist(), conflict="the appointment exists already"),
+                    *writes],
+                   [*events, _event(PLANNED, appointment, actor=actor, channel=channel,
+                                    change_until=isoformat(change_deadline(window.start)))])
+        except WriteConflict as conflict:
+            if conflict.write.model is plan:
+                continue  # another booking changed the day first: read it again
+            raise
+        return appointment_view(appointment, now)
     raise Contended("the day's plan is being changed by many bookings right now; send this again",
                     reason="busy_try_again")

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from opencounter.appointments.capacity import Window
+from opencounter.appointments.records import Appointment
+from opencounter.appointments.service import plan_with, window_free
+from opencounter.appointments.views import window_view
 from opencounter.billing.invoices import connection_invoice
-from opencounter.catalogue.service import plan_on_sale
+from opencounter.catalogue.service import plan_on_sale, visit_needed
 from opencounter.core import one_time_codes
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
@@ -39,21 +43,45 @@ UNSIGNED_FORGOTTEN_AFTER = timedelta(days=30)
 ACTIVATION = {"type": "system", "id": "order"}
 
 
-def fulfilment_of(plan: dict[str, Any]) -> dict[str, Any] | None:
+def fulfilment_of(plan: dict[str, Any]) -> str | None:
     """What must happen at the customer's address before the product works (an engineer's visit,
-    a delivery), where the catalogue marks the plan with `fulfilment` (its kind, or {"kind": ...}).
-    None: the product works as soon as it is signed. A signed order that waits for its fulfilment
-    is activated by `activate` once that is done."""
-    marked = plan.get("fulfilment")
-    if not marked:
-        return None
-    return {"kind": marked if isinstance(marked, str) else marked["kind"], "status": "to_schedule"}
+    an installer's, a delivery): the kind the catalogue marks the plan's product with. None: the
+    product works as soon as it is signed. A signed order that waits for its visit is activated by
+    `activate` once that is done."""
+    return visit_needed(plan["product_code"], plan["catalogue_version"])
+
+
+def product_id_of(order_id: str) -> str:
+    """The id the product an order brings is given when it is activated (and its visit names)."""
+    return stable_id("order", order_id, "product")
 
 
 # ---------------------------------------------------------------- reading
 
 
-def _view(order: Order, evidence: SignatureEvidence | None = None) -> dict[str, Any]:
+def _fulfilment(order: Order, visit: Appointment | None) -> dict[str, Any] | None:
+    """The visit (or delivery) the order waits for: the window chosen when placed, booked when
+    signed; once booked, as the appointment stands (moved, done)."""
+    if order.fulfilment is None:
+        return None
+    if visit is None:
+        return {"kind": order.fulfilment["kind"], "status": "chosen", "window": order.fulfilment["window"],
+                "appointment_id": None}
+    return {"kind": visit.kind, "status": visit.status.lower(), "window": window_view(Window(visit.start, visit.end)),
+            "appointment_id": visit.appointment_id}
+
+
+def _visit_of(order: Order) -> Appointment | None:
+    booked = (order.fulfilment or {}).get("appointment_id")
+    if not booked:
+        return None
+    try:
+        return Appointment.get(*Appointment.keys(order.customer_id, booked))
+    except Appointment.DoesNotExist:
+        return None
+
+
+def _view(order: Order, evidence: SignatureEvidence | None = None, visit: Appointment | None = None) -> dict[str, Any]:
     steps = [{"name": name, **order.steps[name]} for name in ORDER_STEPS]
     plan = order.plan
     return {
@@ -68,7 +96,7 @@ def _view(order: Order, evidence: SignatureEvidence | None = None) -> dict[str, 
                     "connection_fee_cents": int(plan.get("connection_fee_cents") or 0),
                     "catalogue_version": plan["catalogue_version"]},
         "starts_on": order.starts_on,
-        "fulfilment": order.fulfilment,
+        "fulfilment": _fulfilment(order, visit),
         "steps": steps,
         "next_step": next((s["name"] for s in steps if s["status"] in ("pending", "in_progress")), None),
         "product_id": order.product_id,
@@ -95,8 +123,13 @@ def _load(customer_id: str, order_id: str) -> tuple[Order, SignatureEvidence | N
     return order, evidence
 
 
+def _read(customer_id: str, order_id: str) -> dict[str, Any]:
+    order, evidence = _load(customer_id, order_id)
+    return _view(order, evidence, _visit_of(order))
+
+
 def order_of(customer_id: str, order_id: str) -> dict[str, Any]:
-    return _view(*_load(customer_id, order_id))
+    return _read(customer_id, order_id)
 
 
 def orders_of(customer_id: str) -> dict[str, Any]:
@@ -109,7 +142,12 @@ def orders_of(customer_id: str) -> dict[str, Any]:
         elif isinstance(item, SignatureEvidence):
             evidence[item.SK] = item
     orders.sort(key=lambda o: (o.created_at, o.order_id), reverse=True)
-    return {"items": [_view(o, evidence.get(SignatureEvidence.order_keys(customer_id, o.order_id)[1]))
+    visits: dict[str, Appointment] = {}
+    if any((o.fulfilment or {}).get("appointment_id") for o in orders):  # one Query more
+        visits = {a.appointment_id: a for a in Appointment.query(
+            customer_key(customer_id), Appointment.SK.startswith(Appointment.SK_PREFIX))}
+    return {"items": [_view(o, evidence.get(SignatureEvidence.order_keys(customer_id, o.order_id)[1]),
+                            visits.get((o.fulfilment or {}).get("appointment_id") or ""))
                       for o in orders]}
 
 
@@ -164,20 +202,33 @@ def _require_not_held(holdings: list[ProductHolding], plan: dict[str, Any], star
                        reason="product_held_already", product=held.name)
 
 
-def _same(order: Order, plan: dict[str, Any], starts_on: str | None) -> bool:
-    return (order.plan["product_code"], order.plan["code"], order.starts_on) == (plan["product_code"], plan["code"],
-                                                                                starts_on)
+def _slot(raw: str | None, plan: dict[str, Any], kind: str | None) -> str | None:
+    """The window asked for: required for a product that needs a visit or a delivery, refused for
+    one that needs none (400 naming `slot`)."""
+    if kind is not None and raw is None:
+        raise InvalidInput(f"slot: {plan['product_name']} needs a {kind.replace('_', ' ')}; choose a window",
+                           field="slot", reason="field_required")
+    if kind is None and raw is not None:
+        raise InvalidInput(f"slot: {plan['product_name']} needs no visit or delivery; leave the window out",
+                           field="slot", reason="slot_not_needed", product=plan["product_name"])
+    return raw
 
 
-def _again(customer_id: str, order_id: str, plan: dict[str, Any], starts_on: str | None) -> dict[str, Any] | None:
+def _same(order: Order, plan: dict[str, Any], starts_on: str | None, slot: str | None) -> bool:
+    return (order.plan["product_code"], order.plan["code"], order.starts_on, (order.fulfilment or {}).get("slot")) == (
+        plan["product_code"], plan["code"], starts_on, slot)
+
+
+def _again(customer_id: str, order_id: str, plan: dict[str, Any], starts_on: str | None,
+           slot: str | None) -> dict[str, Any] | None:
     """The order a repeated request (the same key) placed already, or None when there is none."""
     try:
         order, evidence = _load(customer_id, order_id)
     except NotFound:
         return None
-    if not _same(order, plan, starts_on):
+    if not _same(order, plan, starts_on, slot):
         raise Conflict("key: already used for another order", reason="idempotency_key_reused")
-    return _view(order, evidence)
+    return _view(order, evidence, _visit_of(order))
 
 
 def place_order(customer: Orderer, request: dict[str, Any], *, actor: dict, channel: str,
@@ -189,15 +240,20 @@ def place_order(customer: Orderer, request: dict[str, Any], *, actor: dict, chan
     validate_request("product-order", request)
     plan = plan_on_sale(request["product_code"], request["plan_code"])
     starts_on = _starts_on(request.get("starts_on"), plan)
+    kind = fulfilment_of(plan)
+    slot = _slot(request.get("slot"), plan, kind)
     order_id = stable_id("order", customer_id, key) if key else str(uuid.uuid4())
-    if key and (placed := _again(customer_id, order_id, plan, starts_on)) is not None:
+    if key and (placed := _again(customer_id, order_id, plan, starts_on, slot)) is not None:
         return placed
     _require_not_held(customer.holdings, plan, starts_on)
+    # the window is free now; it is booked when the order is signed (ADR 19)
+    fulfilment = None if kind is None or slot is None else {
+        "kind": kind, "slot": slot, "window": window_free(customer_id, kind, slot), "appointment_id": None}
     now = utcnow()
     steps: dict[str, dict[str, Any]] = {name: {"status": "pending"} for name in ORDER_STEPS}
     steps["order"] = {"status": "passed", "at": isoformat(now)}
     order = Order(*Order.keys(customer_id, order_id), order_id=order_id, customer_id=customer_id, status="PLACED",
-                  channel=channel, placed_by=actor, plan=plan, starts_on=starts_on, fulfilment=fulfilment_of(plan),
+                  channel=channel, placed_by=actor, plan=plan, starts_on=starts_on, fulfilment=fulfilment,
                   steps=steps, created_at=isoformat(now), updated_at=isoformat(now),
                   expires_at=now + UNSIGNED_FORGOTTEN_AFTER)
     event = domain_event("ProductOrdered", customer_id=customer_id, actor=actor, channel=channel, data={
@@ -206,7 +262,7 @@ def place_order(customer: Orderer, request: dict[str, Any], *, actor: dict, chan
     try:
         commit([Write(order, Order.PK.does_not_exist(), conflict="the order exists already")], [event])
     except WriteConflict:
-        placed = _again(customer_id, order_id, plan, starts_on) if key else None
+        placed = _again(customer_id, order_id, plan, starts_on, slot) if key else None
         if placed is None:
             raise
         return placed  # the same request, sent twice at the same moment
@@ -255,7 +311,7 @@ def activate(order: Order) -> tuple[list[Write], list[DomainEvent]]:
     with the order: the product on the record with its number, and its connection fee invoiced
     where the plan has one. Its id and number derive from the order: a retry makes the same."""
     plan, customer_id = order.plan, order.customer_id
-    product_id = stable_id("order", order.order_id, "product")
+    product_id = product_id_of(order.order_id)
     number = signing.identifier(plan["kind"], product_id)
     writes, events, _ = new_holding(customer_id, {
         "product_id": product_id, "product_code": plan["product_code"], "name": plan["product_name"],
@@ -289,21 +345,24 @@ def customer_order(customer_id: str, order_id: str) -> Order:
 def sign_order(order: Order, request: dict[str, Any], *, actor: dict, channel: str, ip: str,
                user_agent: str) -> dict[str, Any]:
     """Accept the terms in force with the code mailed to the customer: the evidence is written
-    once (who typed the code, on which channel, from where) and the product is active at once, or
-    waits for its fulfilment. One transaction: the same request sent again (a lost answer) is
-    answered with the order as it stands, and activates nothing twice."""
+    once (who typed the code, on which channel, from where) and the product is active at once, or,
+    where it needs a visit or a delivery, that is booked in the window chosen (or in `slot`, another
+    one chosen now) and the product waits for it. One transaction: the same request sent again (a
+    lost answer) is answered with the order as it stands, and activates or books nothing twice."""
     customer_id, order_id = order.customer_id, order.order_id
-    validate_request("signature", request)
+    validate_request("order-signature", request)
     if _signed_before(order, request["code"]):
         return order_of(customer_id, order_id)
     _require_placed(order)
+    if order.fulfilment is None:
+        _slot(request.get("slot"), order.plan, None)
     current = signing.terms_in_force(request)
     try:
         code = SigningCode.get(*SigningCode.order_keys(customer_id, order_id))
     except SigningCode.DoesNotExist:
         again, evidence = _load(customer_id, order_id)
         if _signed_before(again, request["code"]):
-            return _view(again, evidence)  # the same request, signed by its twin a moment ago
+            return _view(again, evidence, _visit_of(again))  # the same request, signed by its twin a moment ago
         raise Conflict("code: ask for a signing code first", field="code", reason="code_not_requested") from None
     one_time_codes.check(code, _scope(order_id), request["code"])
     # the account may have closed, or another order of a kind held once been activated, meanwhile
@@ -319,21 +378,63 @@ def sign_order(order: Order, request: dict[str, Any], *, actor: dict, channel: s
     order.signed_with, order.expires_at = code.digest, None
     order.status = "SIGNED"
     _step(order, "signing", "passed", terms_version=current["version"])
-    writes: list[Write] = []
+    signed = [Write(order, conflict="the order changed meanwhile; read it again"),
+              Write(evidence, SignatureEvidence.PK.does_not_exist(), conflict="the order is signed already"),
+              Write(SigningCode(*SigningCode.order_keys(customer_id, order_id)), delete=True)]
     events = [domain_event("OrderSigned", customer_id=customer_id, actor=actor, channel=channel, data={
         "order_id": order_id, "terms_version": current["version"], "terms_sha256": current["sha256"]})]
-    if order.fulfilment is None:
-        writes, activated = activate(order)
-        events += activated
-    else:
-        _step(order, "activation", "pending", waiting_for=order.fulfilment["kind"])
+    visit: Appointment | None = None
     try:
-        commit([Write(order, conflict="the order changed meanwhile; read it again"),
-                Write(evidence, SignatureEvidence.PK.does_not_exist(), conflict="the order is signed already"),
-                Write(SigningCode(*SigningCode.order_keys(customer_id, order_id)), delete=True), *writes], events)
+        if order.fulfilment is None:
+            writes, activated = activate(order)
+            commit([*signed, *writes], events + activated)
+        else:
+            visit = _book(order, request.get("slot") or order.fulfilment["slot"], signed, events, actor=actor,
+                          channel=channel)
     except WriteConflict:
         again, evidence_now = _load(customer_id, order_id)
         if _signed_before(again, request["code"]):
-            return _view(again, evidence_now)  # the same request, sent twice at the same moment
+            return _view(again, evidence_now, _visit_of(again))  # the same request, sent twice at the same moment
         raise
-    return _view(order, evidence)
+    return _view(order, evidence, visit)
+
+
+def _book(order: Order, slot: str, signed: list[Write], events: list[DomainEvent], *, actor: dict,
+          channel: str) -> Appointment:
+    """Book the order's visit (or delivery) in the transaction that signs it; the product waits
+    for it. 409 slot_taken with the next free windows when the window filled meanwhile: nothing is
+    written, and the same code signs with another window sent as `slot`."""
+    kind = order.fulfilment["kind"]
+    _step(order, "activation", "pending", waiting_for=kind)
+
+    def along(appointment_id: str) -> tuple[list[Write], list[DomainEvent]]:
+        order.fulfilment = {**order.fulfilment, "slot": slot, "appointment_id": appointment_id}
+        return signed, events
+    booked = plan_with(order.customer_id, kind, slot, product_id=product_id_of(order.order_id),
+                       order_id=order.order_id, actor=actor, channel=channel, along=along)
+    return Appointment.get(*Appointment.keys(order.customer_id, booked["appointment_id"]), consistent_read=True)
+
+
+# ---------------------------------------------------------------- the visit done
+
+
+def visit_done(customer_id: str, order_id: str, appointment_id: str) -> str:
+    """The visit (or delivery) an order waited for is done: its product becomes active, in one
+    transaction with the order. Once: a repeated report finds the order active and leaves it; an
+    order that is not signed and waiting for this very visit (never signed, cancelled, active
+    already, or waiting for another visit) is left as it is. Says what it did."""
+    try:
+        order = Order.get(*Order.keys(customer_id, order_id), consistent_read=True)
+    except Order.DoesNotExist:
+        return "no_such_order"
+    if order.status != "SIGNED" or (order.fulfilment or {}).get("appointment_id") != appointment_id:
+        return f"left_{order.status.lower()}"
+    writes, events = activate(order)
+    try:
+        commit([Write(order, conflict="the order changed meanwhile"), *writes], events)
+    except WriteConflict:
+        again = Order.get(*Order.keys(customer_id, order_id), consistent_read=True)
+        if again.status == "ACTIVE":
+            return "left_active"  # the same report, taken in twice at the same moment
+        raise
+    return "activated"
