@@ -1,16 +1,18 @@
 """Ordering more in the browser: a customer who has an account picks another product from the
-products page, signs with the code mailed to them, and sees it working at once; staff do the same
-at the desk, the customer reading out their code."""
+products page, with the half hour the engineer comes in where it needs a visit, signs with the code
+mailed to them, and sees it waiting for the visit, then working once it is done (or at once where
+nothing has to happen at home); staff do the same at the desk, the customer reading out their code."""
 
 from __future__ import annotations
 
 import re
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from infra.local.demo import DEMO_PASSWORD
 from tests.browser.conftest import Browser
-from tests.conftest import give_product
+from tests.conftest import give_product, visit_done
 
 PRODUCTS = '[data-page="products"]'
 SAID = f"{PRODUCTS} .ordering-status"
@@ -29,8 +31,8 @@ def _sign(browser: Browser, panel, code: str) -> None:
     form.find_element(By.CSS_SELECTOR, "button.primary").click()
 
 
-def test_the_customer_orders_another_product_from_the_products_page_and_it_works_at_once(browser: Browser, cloud,
-                                                                                        customer):
+def test_the_customer_orders_fibre_with_the_engineers_window_and_it_works_once_the_visit_is_done(
+        browser: Browser, cloud, customer):
     give_product(customer, "MOBILE-5GB")
     browser.sign_in(customer.email, "pw")
     browser.open("/#/products")
@@ -44,14 +46,26 @@ def test_the_customer_orders_another_product_from_the_products_page_and_it_works
     assert "1 Gbit/s – € 60,00 per maand, eenmalig € 25,00 aansluitkosten" in listed
     browser.check("products-order")
 
-    # When they choose fibre and order it
+    # When they choose fibre: the days and half hours the engineer can come at their postcode are offered
     form.find_element(By.CSS_SELECTOR, 'input[value="FIBRE/FIBRE-100"]').click()
+    visit = browser.wait(lambda d: (box := form.find_element(By.CSS_SELECTOR, ".order-visit")).is_displayed() and box)
+    assert "Wanneer komt de monteur uw glasvezel aansluiten?" in visit.text
+    offered = customer.get("/appointments/slots?postcode=1012LG&kind=engineer_visit").json()
+    second_day = [d for d in offered["days"] if d["slots"]][1]
+    Select(visit.find_element(By.NAME, "visit_day")).select_by_value(second_day["date"])
+    window = second_day["slots"][1]
+    choice = browser.wait(lambda d: visit.find_element(By.CSS_SELECTOR, f'input[value="{window["start"]}"]'))
+    assert f"{window['from']}–{window['until']}" in visit.text
+    browser.check("products-order-visit")
+    # And order it with the window chosen
+    choice.click()
     form.find_element(By.CSS_SELECTOR, "button.primary").click()
 
-    # Then the order waits to be signed: no identification is asked for
+    # Then the order waits to be signed, with the visit's time: no identification is asked for
     panel = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, f"{PRODUCTS} [data-order]"))
     assert "Nog te tekenen: Glasvezel internet – 100 Mbit/s" in panel.text
-    assert "We hebben uw bestelling van Glasvezel internet" in browser.find(SAID).text
+    assert "dan komen we op " in browser.find(SAID).text
+    assert f"{window['from']}–{window['until']}" in browser.find(SAID).text
     assert "identi" not in browser.text(PRODUCTS).lower()
     browser.check("products-to-sign")
 
@@ -60,21 +74,32 @@ def test_the_customer_orders_another_product_from_the_products_page_and_it_works
     browser.wait(lambda d: "We mailden een code naar" in panel.text)
     _sign(browser, panel, _code(cloud, customer.email))
 
-    # Then fibre works at once and shows among their products, and nothing is left to sign
-    said = browser.wait(lambda d: (text := d.find_element(By.CSS_SELECTOR, SAID).text) and "werkt nu" in text and text)
-    assert re.search(r"Glasvezel internet werkt nu\. Nummer: FTTH-\d{10}\.", said), said
+    # Then it waits for the visit on the day and half hour chosen, and nothing is left to sign
+    said = browser.wait(lambda d: (text := d.find_element(By.CSS_SELECTOR, SAID).text) and "wacht op" in text and text)
+    assert said.startswith("Getekend. Glasvezel internet wacht op het bezoek op ")
+    assert said.endswith(f", {window['from']}–{window['until']}."), said
+    assert browser.all(f"{PRODUCTS} [data-order]") == []
+    assert len(browser.all("#products [data-product]")) == 1
+    browser.check("products-waiting-for-visit")
+
+    # When the engineer has been, fibre shows among their products, working
+    [order] = customer.get("/me/orders").json()["items"]
+    visit_done(cloud, customer, order)
+    browser.driver.refresh()
+    browser.page("products")
     cards = browser.wait(lambda d: len(browser.all("#products [data-product]")) == 2 and browser.all("#products .card"))
     fibre = next(c for c in cards if "Glasvezel internet" in c.text)
     assert "actief" in fibre.text and "€ 42,50 per maand" in fibre.text
-    assert browser.all(f"{PRODUCTS} [data-order]") == []
+    assert "wacht op" not in browser.text(PRODUCTS)
     assert sorted(p["product_code"] for p in customer.get("/me").json()["products"]) == ["FIBRE", "MOBILE"]
     browser.check("products-ordered")
 
     # And a second fibre connection at the same address is refused in words
     form = browser.find(f"{PRODUCTS} form.order-form")
     form.find_element(By.CSS_SELECTOR, 'input[value="FIBRE/FIBRE-1000"]').click()
+    browser.wait(lambda d: form.find_element(By.CSS_SELECTOR, 'input[name="visit_slot"]')).click()
     form.find_element(By.CSS_SELECTOR, "button.primary").click()
-    refused = browser.wait(lambda d: form.find_element(By.CSS_SELECTOR, ".status").text)
+    refused = browser.wait(lambda d: form.find_element(By.CSS_SELECTOR, ":scope > .status").text)
     assert refused == "U heeft al Glasvezel internet. Daarvan kunt u er één per adres hebben."
 
 

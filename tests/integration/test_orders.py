@@ -6,7 +6,6 @@ code they received."""
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import date, timedelta
@@ -14,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from opencounter.core.clock import business_today
-from tests.conftest import Caller, TableWrites, at_once, give_product, new_customer
+from tests.conftest import Caller, TableWrites, at_once, give_product, new_customer, visit_done
 
 
 def _code(cloud, customer: Caller) -> str:
@@ -63,20 +62,6 @@ def _signed(cloud, customer: Caller, plan_code: str = "FIBRE-100", product_code:
     return signed.json()
 
 
-def _visit_done(cloud, customer: Caller, order: dict) -> None:
-    """The field service reports the order's visit done: AppointmentDone on the bus."""
-    visit = next(a for a in customer.get("/me/appointments").json()["items"]
-                 if a["appointment_id"] == order["fulfilment"]["appointment_id"])
-    detail = {"event_id": str(uuid.uuid4()), "occurred_at": visit["window"]["end"], "customer_id": customer.customer_id,
-              "actor": {"type": "system", "id": "field-service"}, "channel": "system",
-              "data": {"appointment_id": visit["appointment_id"], "kind": visit["kind"],
-                       "product_id": visit["product_id"], "order_id": order["order_id"], "window": visit["window"],
-                       "postcode": visit["address"]["postcode"]}}
-    cloud.cloud.client("events").put_events(Entries=[{
-        "Source": "opencounter", "DetailType": "AppointmentDone", "Detail": json.dumps(detail),
-        "EventBusName": cloud.cloud.resolver.physical["EventBus"]}])
-    cloud.cloud.settle()
-
 
 def test_ordering_a_second_product_without_a_second_identification(cloud, customer):
     # Given a customer who holds a mobile plan
@@ -123,8 +108,8 @@ def test_ordering_a_second_product_without_a_second_identification(cloud, custom
     assert customer.get("/me/orders").json()["items"] == [body]
 
     # When the field service reports the visit done, and the report comes twice
-    _visit_done(cloud, customer, body)
-    _visit_done(cloud, customer, body)
+    visit_done(cloud, customer, body)
+    visit_done(cloud, customer, body)
 
     # Then fibre is active once, as the product the visit named, and its connection fee invoiced once
     done = customer.get(f"/me/orders/{order['order_id']}").json()
@@ -238,7 +223,7 @@ def test_energy_ordered_for_a_later_day_is_scheduled_until_then(cloud, customer)
     signed = _signed(cloud, customer, "POWER-FIXED-1Y", "POWER", "installer_visit", starts_on=first_day)
     assert (signed["starts_on"], signed["status"], signed["fulfilment"]["kind"]) == (
         first_day, "SIGNED", "installer_visit")
-    _visit_done(cloud, customer, signed)
+    visit_done(cloud, customer, signed)
     signed = customer.get(f"/me/orders/{signed['order_id']}").json()
     assert signed["status"] == "ACTIVE"
     power = next(p for p in _held(customer) if p["product_id"] == signed["product_id"])
@@ -335,7 +320,7 @@ def test_staff_order_on_the_customers_behalf_and_type_the_code_they_read_out(clo
     [visit] = customer.get("/me/appointments").json()["items"]
     assert (visit["appointment_id"], visit["planned_channel"]) == (body["fulfilment"]["appointment_id"], "agent")
     assert agent.get(f"{base}/orders/{order['order_id']}").json()["fulfilment"] == body["fulfilment"]
-    _visit_done(cloud, customer, body)
+    visit_done(cloud, customer, body)
     assert any(p["product_id"] == visit["product_id"] and p["plan_code"] == "FIBRE-1000" for p in _held(customer))
     # And the customer sees the order and who signed it; the timeline says an agent did
     assert customer.get(f"/me/orders/{order['order_id']}").json()["evidence"]["actor"]["type"] == "agent"
@@ -380,7 +365,7 @@ def test_a_fee_for_an_ordered_product_disputed_as_not_mine_is_answered_with_the_
 def test_a_chargeback_of_an_ordered_products_fee_sends_the_bank_the_order_signed(cloud, customer):
     # Given fibre ordered and signed, connected, and its connection fee paid by card
     signed = _signed(cloud, customer)
-    _visit_done(cloud, customer, signed)
+    visit_done(cloud, customer, signed)
     [invoice] = customer.get("/me/invoices").json()["items"]
     checkout = customer.post(f"/me/invoices/{invoice['invoice_id']}/payments", json={"method": "card"})
     assert checkout.status_code == 201, checkout.text

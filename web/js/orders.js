@@ -1,11 +1,14 @@
 // Ordering more: every product on sale with its plans and prices, ordered with one press, signed
-// with the code we mail to the customer, and the new product on the page at once. An order not
-// signed yet waits here to be signed. Staff use the same section on a customer's page, the
-// customer reading out the code they received.
+// with the code we mail to the customer, and the new product on the page at once. A product that
+// needs a visit (or a delivery) is ordered with the half hour chosen here, from the windows free at
+// the customer's postcode; it works once the visit is done. An order not signed yet waits here to
+// be signed. Staff use the same section on a customer's page, the customer reading out the code
+// they received.
 
+import { windowText } from "./appointments.js";
 import { catalogue, planName, productName } from "./catalogue.js";
-import { attempt, button, element, labelled, say, status } from "./dom.js";
-import { day, euros, today } from "./format.js";
+import { attempt, button, element, labelled, say, select, status } from "./dom.js";
+import { day, euros, today, weekday } from "./format.js";
 import { t } from "./i18n.js";
 import { RECORD_CHANGED, announce, api, state } from "./session.js";
 
@@ -32,6 +35,61 @@ function planLine(plan) {
   return parts.join(", ");
 }
 
+// 30-minute windows to choose one from, as radio buttons named `name`
+function windowChoices(name, windows) {
+  return windows.map((w) => {
+    const choice = element("label");
+    choice.append(element("input", "", { type: "radio", name, value: w.start, required: true }), `${w.from}–${w.until}`);
+    return choice;
+  });
+}
+
+// the half hour a visit (or a delivery) of the product chosen comes in: a day, then its free
+// windows at the customer's postcode. `show(kind)` loads them (false: the kind is planned
+// without a window); `chosen()` is the window's start
+function visitChooser() {
+  const box = element("fieldset", "", { className: "slots order-visit" });
+  const legend = element("legend", "");
+  const lead = element("p", "", { className: "hint" });
+  const days = select("visit_day", {});
+  const windows = element("div", "", { className: "slot-days" });
+  const result = status();
+  box.append(legend, lead, labelled(t("order.visit_day"), days), windows, result);
+  box.hidden = true;
+  let found = [];
+  let shownKind = null;
+  const showDay = () => {
+    const chosenDay = found.find((d) => d.date === days.value);
+    windows.replaceChildren(...windowChoices("visit_slot", chosenDay ? chosenDay.slots : []));
+  };
+  days.addEventListener("change", showDay);
+  box.show = async (kind) => {
+    shownKind = kind;
+    const postcode = state.record && state.record.address ? state.record.address.postcode : "";
+    let offered;
+    try {
+      offered = await api("GET", `/appointments/slots?${new URLSearchParams({ postcode, kind })}`);
+    } catch (error) {
+      if (error.field === "kind") return false;  // not planned to the half hour (yet): ordered without
+      throw error;
+    }
+    if (shownKind !== kind) return true;  // another product was chosen meanwhile
+    found = offered.days.filter((d) => d.slots.length);
+    legend.textContent = t(`order.visit.${kind}`);
+    lead.textContent = found.length ? t("order.visit_lead") : t("order.no_windows");
+    days.replaceChildren(...found.map((d) => element("option", weekday(d.date), { value: d.date })));
+    showDay();
+    say(result, "");
+    box.hidden = false;
+    return true;
+  };
+  box.hide = () => { shownKind = null; box.hidden = true; windows.replaceChildren(); };
+  box.kind = () => (box.hidden ? null : shownKind);
+  box.chosen = () => (box.querySelector('input[name="visit_slot"]:checked') || {}).value;
+  box.tell = (text) => say(result, text, false);
+  return box;
+}
+
 // the catalogue as a choice of plans, grouped by product, and the button that orders the one chosen
 function shop(base, reload) {
   const form = element("form", "", { className: "order-form" });
@@ -52,16 +110,24 @@ function shop(base, reload) {
   const starts = element("input", "", { type: "date", name: "starts_on", min: today() });
   const startLabel = labelled(t("order.starts_on"), starts, t("order.starts_on_hint"));
   startLabel.hidden = true;
-  form.append(grid, startLabel, element("button", t("order.submit"), { className: "primary" }), result);
+  const visit = visitChooser();
+  form.append(grid, startLabel, visit, element("button", t("order.submit"), { className: "primary" }), result);
   const chosen = () => {
     const [productCode, planCode] = (form.plan.value || "/").split("/");
     const product = products.find((p) => p.code === productCode);
     return { product, planCode };
   };
-  form.addEventListener("change", () => {
+  let shownProduct = null;
+  form.addEventListener("change", (event) => {
+    if (event.target.name !== "plan") return;
     const { product } = chosen();
     startLabel.hidden = !(product && CHOSEN_START.includes(product.kind));
     if (startLabel.hidden) starts.value = "";
+    if (!product || product.code === shownProduct) return;
+    shownProduct = product.code;
+    const kind = product.fulfilment && product.fulfilment.kind;
+    visit.hide();
+    if (kind) attempt(result, () => visit.show(kind));
   });
   let key = crypto.randomUUID();  // the same order however often this one is sent
   form.addEventListener("submit", (event) => {
@@ -70,11 +136,23 @@ function shop(base, reload) {
       const { product, planCode } = chosen();
       const body = { product_code: product.code, plan_code: planCode };
       if (!startLabel.hidden && starts.value) body.starts_on = starts.value;
-      const order = await api("POST", `${base}/products`, body, { "Idempotency-Key": key });
+      if (visit.kind()) {
+        body.slot = visit.chosen();
+        if (!body.slot) { visit.tell(t("appointments.pick_one")); return; }
+      }
+      let order;
+      try {
+        order = await api("POST", `${base}/products`, body, { "Idempotency-Key": key });
+      } catch (error) {
+        if (error.reason === "slot_taken") await visit.show(visit.kind()).catch(() => {});  // what is free now
+        throw error;
+      }
       key = crypto.randomUUID();
       await reload();
-      tell(t("order.placed", { product: productName(order.product.code, order.product.name),
-        plan: planName(order.product.plan_code, order.product.plan) }));
+      const named = { product: productName(order.product.code, order.product.name),
+        plan: planName(order.product.plan_code, order.product.plan) };
+      tell(order.fulfilment ? t("order.placed_visit", { ...named, when: windowText(order.fulfilment.window) })
+        : t("order.placed", named));
     });
   });
   return form;
@@ -82,6 +160,9 @@ function shop(base, reload) {
 
 function afterSigning(order) {
   const product = productName(order.product.code, order.product.name);
+  if (order.status === "SIGNED" && order.fulfilment) {
+    return t("order.waiting_visit", { product, when: windowText(order.fulfilment.window) });
+  }
   if (order.status === "SIGNED") return t("order.waiting", { product });
   const number = order.steps.find((s) => s.name === "activation").identifier;
   if (order.starts_on && order.starts_on > today()) return t("order.scheduled", { product, date: day(order.starts_on) });
@@ -111,16 +192,33 @@ function signPanel(order, base, reload, staff) {
   const accept = element("label", "", { className: "check" });
   accept.append(element("input", "", { type: "checkbox", name: "accept", required: true }),
     element("span", t(staff ? "order.accept_staff" : "order.accept")));
+  // where the window chosen filled before signing: the next free ones, one to sign for instead
+  const other = element("fieldset", "", { className: "slots", hidden: true });
   form.append(
     labelled(t("order.code"), element("input", "", { name: "code", inputMode: "numeric", pattern: "[0-9]{6}", maxLength: 6,
       autocomplete: "one-time-code", required: true })),
-    accept, element("button", t("order.sign"), { className: "primary" }));
+    accept, other, element("button", t("order.sign"), { className: "primary" }));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     attempt(result, async () => {
       const current = await terms();
-      const signed = await api("POST", `${path}/signature`, { code: form.code.value.trim(),
-        terms_version: current.version, terms_sha256: current.sha256, accept_terms: form.accept.checked });
+      const body = { code: form.code.value.trim(), terms_version: current.version, terms_sha256: current.sha256,
+        accept_terms: form.accept.checked };
+      const instead = other.querySelector("input:checked");
+      if (instead) body.slot = instead.value;
+      let signed;
+      try {
+        signed = await api("POST", `${path}/signature`, body);
+      } catch (error) {
+        if (error.reason !== "slot_taken") throw error;
+        other.replaceChildren(element("legend", t("order.pick_other")),
+          ...windowChoices(`other-${order.order_id}`, error.params.next_free).map((choice, n) => {
+            choice.prepend(`${weekday(error.params.next_free[n].date)}, `);
+            return choice;
+          }));
+        other.hidden = false;
+        throw error;
+      }
       await reload();
       tell(afterSigning(signed));
       announce(RECORD_CHANGED);
@@ -138,5 +236,7 @@ export async function ordering(base, reload, staff = false) {
   const said = status("status ordering-status");
   said.tabIndex = -1;
   const open = orders.filter((o) => o.status === "PLACED").map((o) => signPanel(o, base, reload, staff));
-  return [said, ...open, shop(base, reload)];
+  const waiting = orders.filter((o) => o.status === "SIGNED" && o.fulfilment).map((o) => element("p",
+    afterSigning(o), { className: "notice" }));
+  return [said, ...waiting, ...open, shop(base, reload)];
 }
