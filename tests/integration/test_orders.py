@@ -260,6 +260,10 @@ def test_signing_twice_books_once(cloud, customer):
     assert again.json() == first.json()
     assert first.json()["status"] == "SIGNED"
     assert len(customer.get("/me/appointments").json()["items"]) == 1
+    # And a second fibre connection is refused while this one waits for its engineer
+    second = customer.post("/me/products", json={"product_code": "FIBRE", "plan_code": "FIBRE-1000",
+                                                 "slot": _windows(customer)[0]})
+    assert second.status_code == 409 and second.json()["reason"] == "product_held_already", second.text
     # Another code, or another code request, is refused: the order is signed
     other = customer.post(path, json=_signature(customer, "999999" if body["code"] != "999999" else "888888"))
     assert other.status_code == 409 and other.json()["reason"] == "order_signed_already"

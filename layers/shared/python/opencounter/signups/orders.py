@@ -156,10 +156,12 @@ def orders_of(customer_id: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Orderer:
-    """A customer who may order: their account is open; the products they hold."""
+    """A customer who may order: their account is open; the products they hold, and those signed
+    for that wait for their visit (held as soon as it is done)."""
 
     customer_id: str
     holdings: list[ProductHolding]
+    waiting: list[Order]
 
 
 def orderer(customer_id: str) -> Orderer:
@@ -169,8 +171,11 @@ def orderer(customer_id: str) -> Orderer:
     if profile.status == "CLOSED":
         raise Conflict("status: the account is closed; call us to open it again", field="status",
                        reason="account_closed")
-    return Orderer(customer_id, list(ProductHolding.query(customer_key(customer_id),
-                                                          ProductHolding.SK.startswith(ProductHolding.SK_PREFIX))))
+    partition = customer_key(customer_id)
+    return Orderer(customer_id,
+                   list(ProductHolding.query(partition, ProductHolding.SK.startswith(ProductHolding.SK_PREFIX))),
+                   [o for o in Order.query(partition, Order.SK.startswith(Order.SK_PREFIX), Order.status == "SIGNED")
+                    if isinstance(o, Order)])
 
 
 def _starts_on(raw: str | None, plan: dict[str, Any]) -> str | None:
@@ -188,18 +193,20 @@ def _starts_on(raw: str | None, plan: dict[str, Any]) -> str | None:
     return chosen.isoformat()
 
 
-def _require_not_held(holdings: list[ProductHolding], plan: dict[str, Any], starts_on: str | None) -> None:
+def _require_not_held(customer: Orderer, plan: dict[str, Any], starts_on: str | None) -> None:
     """A kind held once per address may not be ordered while one is held on the first day of the
-    new one (a cancelled one that ends before then does not count)."""
+    new one (a cancelled one that ends before then does not count), or signed for and waiting for
+    its visit."""
     why = ONCE_PER_ADDRESS.get(plan["kind"])
     if why is None:
         return
     first_day = starts_on or business_today().isoformat()
-    held = next((h for h in holdings if h.kind == plan["kind"] and h.status == "ACTIVE"
-                 and (h.ends_on is None or h.ends_on >= first_day)), None)
+    held = next((h.name for h in customer.holdings if h.kind == plan["kind"] and h.status == "ACTIVE"
+                 and (h.ends_on is None or h.ends_on >= first_day)), None) or next(
+        (o.plan["product_name"] for o in customer.waiting if o.plan["kind"] == plan["kind"]), None)
     if held is not None:
-        raise Conflict(f"product_code: the customer holds {held.name} already ({why})", field="product_code",
-                       reason="product_held_already", product=held.name)
+        raise Conflict(f"product_code: the customer holds {held} already ({why})", field="product_code",
+                       reason="product_held_already", product=held)
 
 
 def _slot(raw: str | None, plan: dict[str, Any], kind: str | None) -> str | None:
@@ -245,7 +252,7 @@ def place_order(customer: Orderer, request: dict[str, Any], *, actor: dict, chan
     order_id = stable_id("order", customer_id, key) if key else str(uuid.uuid4())
     if key and (placed := _again(customer_id, order_id, plan, starts_on, slot)) is not None:
         return placed
-    _require_not_held(customer.holdings, plan, starts_on)
+    _require_not_held(customer, plan, starts_on)
     # the window is free now; it is booked when the order is signed (ADR 19)
     fulfilment = None if kind is None or slot is None else {
         "kind": kind, "slot": slot, "window": window_free(customer_id, kind, slot), "appointment_id": None}
@@ -366,7 +373,7 @@ def sign_order(order: Order, request: dict[str, Any], *, actor: dict, channel: s
         raise Conflict("code: ask for a signing code first", field="code", reason="code_not_requested") from None
     one_time_codes.check(code, _scope(order_id), request["code"])
     # the account may have closed, or another order of a kind held once been activated, meanwhile
-    _require_not_held(orderer(customer_id).holdings, order.plan, order.starts_on)
+    _require_not_held(orderer(customer_id), order.plan, order.starts_on)
 
     now = isoformat(utcnow())
     evidence = SignatureEvidence(
