@@ -76,7 +76,7 @@ def test_the_customer_orders_fibre_with_the_engineers_window_and_it_works_once_t
 
     # Then it waits for the visit on the day and half hour chosen, and nothing is left to sign
     said = browser.wait(lambda d: (text := d.find_element(By.CSS_SELECTOR, SAID).text) and "wacht op" in text and text)
-    assert said.startswith("Getekend. Glasvezel internet wacht op het bezoek op ")
+    assert said.startswith("Getekend. Glasvezel internet wacht op het bezoek van de monteur op ")
     assert said.endswith(f", {window['from']}–{window['until']}."), said
     assert browser.all(f"{PRODUCTS} [data-order]") == []
     assert len(browser.all("#products [data-product]")) == 1
@@ -114,6 +114,10 @@ def test_staff_order_for_the_customer_at_the_desk_with_the_code_the_customer_rea
     summary.click()
     form = ordering.find_element(By.CSS_SELECTOR, "form.order-form")
     form.find_element(By.CSS_SELECTOR, 'input[value="MOBILE/MOBILE-20GB"]').click()
+    # The courier's windows at the customer's postcode are offered: the agent picks the one the customer chose
+    visit = browser.wait(lambda d: (box := form.find_element(By.CSS_SELECTOR, ".order-visit")).is_displayed() and box)
+    assert "Wanneer bezorgen we?" in visit.text
+    browser.wait(lambda d: visit.find_element(By.CSS_SELECTOR, 'input[name="visit_slot"]')).click()
     form.find_element(By.CSS_SELECTOR, "button.primary").click()
 
     # The order waits for the customer's code; the agent sends it to the customer
@@ -125,9 +129,8 @@ def test_staff_order_for_the_customer_at_the_desk_with_the_code_the_customer_rea
     _sign(browser, panel, _code(cloud, customer.email))  # the code the customer reads out
 
     said = '[data-page="customer"] .ordering-status'
-    browser.wait(lambda d: "werkt nu" in d.find_element(By.CSS_SELECTOR, said).text)
-    browser.wait(lambda d: "Mobiel abonnement" in browser.text("#customer-products"))
+    browser.wait(lambda d: "wacht op de bezorging op" in d.find_element(By.CSS_SELECTOR, said).text)
     signed = customer.get("/me/orders").json()["items"][0]
-    assert (signed["status"], signed["evidence"]["actor"]["type"], signed["evidence"]["channel"]) == (
-        "ACTIVE", "agent", "agent")
+    assert (signed["status"], signed["fulfilment"]["kind"], signed["evidence"]["actor"]["type"],
+            signed["evidence"]["channel"]) == ("SIGNED", "delivery", "agent", "agent")
     browser.check("customer-ordered")

@@ -131,7 +131,29 @@ def test_ordering_a_second_product_without_a_second_identification(cloud, custom
                    for e in customer.get("/me/timeline").json()["items"])
 
 
-def test_a_product_needing_no_visit_is_active_at_once(cloud, customer):
+@pytest.fixture
+def nothing_to_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A product the catalogue marks with nothing to do at home (today every product on sale needs
+    a visit or a delivery): the mobile plan, as if its SIM card were sent without a window."""
+    from opencounter.signups import orders
+
+    planned = orders.visit_needed
+    monkeypatch.setattr(orders, "visit_needed",
+                        lambda code, version: None if code == "MOBILE" else planned(code, version))
+
+
+def _mobile(customer: Caller, plan_code: str = "MOBILE-5GB") -> dict:
+    """A mobile plan ordered with the first window the courier has free."""
+    return _order(customer, plan_code, "MOBILE", slot=_windows(customer, "delivery")[0])
+
+
+def test_a_product_needing_no_visit_is_active_at_once_and_refuses_a_window(cloud, customer, nothing_to_plan):
+    writes = TableWrites(cloud)
+    refused = customer.post("/me/products", json={"product_code": "MOBILE", "plan_code": "MOBILE-20GB",
+                                                  "slot": _windows(customer, "delivery")[0]})
+    assert refused.status_code == 400, refused.text
+    assert (refused.json()["field"], refused.json()["reason"]) == ("slot", "slot_not_needed")
+    assert writes.since() == []
     order = _order(customer, "MOBILE-20GB", "MOBILE")
     assert order["fulfilment"] is None
     _ask_code(customer, order)
@@ -144,7 +166,7 @@ def test_a_product_needing_no_visit_is_active_at_once(cloud, customer):
 
 
 def test_a_wrong_code_is_refused_and_the_tries_are_limited(cloud, customer):
-    order = _order(customer, "MOBILE-20GB", "MOBILE")
+    order = _mobile(customer, "MOBILE-20GB")
     _ask_code(customer, order)
     right = _code(cloud, customer)
     wrong = "000000" if right != "000000" else "111111"
@@ -162,11 +184,11 @@ def test_a_wrong_code_is_refused_and_the_tries_are_limited(cloud, customer):
     assert _held(customer) == []
     # A new code signs
     _ask_code(customer, order)
-    assert customer.post(path, json=_signature(customer, _code(cloud, customer))).json()["status"] == "ACTIVE"
+    assert customer.post(path, json=_signature(customer, _code(cloud, customer))).json()["status"] == "SIGNED"
 
 
 def test_signing_asks_for_a_code_first_and_the_terms_in_force(cloud, customer):
-    order = _order(customer, "MOBILE-5GB", "MOBILE")
+    order = _mobile(customer)
     path = f"/me/orders/{order['order_id']}/signature"
     early = customer.post(path, json=_signature(customer, "123456"))
     assert early.status_code == 409 and early.json()["reason"] == "code_not_requested"
@@ -192,8 +214,6 @@ def test_signing_asks_for_a_code_first_and_the_terms_in_force(cloud, customer):
      "field_format"),
     ({"product_code": "FIBRE", "plan_code": "FIBRE-100"}, "slot", "field_required"),
     ({"product_code": "POWER", "plan_code": "POWER-VARIABLE"}, "slot", "field_required"),
-    ({"product_code": "MOBILE", "plan_code": "MOBILE-5GB", "slot": "2027-01-12T09:00:00Z"}, "slot",
-     "slot_not_needed"),
     ({"product_code": "FIBRE", "plan_code": "FIBRE-100", "slot": "2020-01-14T09:00:00Z"}, "slot", "slot_in_the_past"),
     ({"product_code": "FIBRE", "plan_code": "FIBRE-100", "slot": "2027-01-12T02:00:00Z"}, "slot", "slot_unknown"),
     ({"product_code": "FIBRE", "plan_code": "FIBRE-100", "slot": "2027-01-12T08:10:00Z"}, "slot", "slot_unknown"),
@@ -232,7 +252,7 @@ def test_energy_ordered_for_a_later_day_is_scheduled_until_then(cloud, customer)
 
 
 def test_nobody_reads_or_signs_another_customers_order(cloud, customer, other_customer):
-    order = _order(customer, "MOBILE-5GB", "MOBILE")
+    order = _mobile(customer)
     _ask_code(customer, order)
     code = _code(cloud, customer)
     writes = TableWrites(cloud)
@@ -270,8 +290,8 @@ def test_signing_twice_books_once(cloud, customer):
     assert customer.post(f"/me/orders/{order['order_id']}/signature-code").status_code == 409
 
 
-def test_two_signatures_at_the_same_moment_activate_once(cloud, customer):
-    order = _order(customer, "MOBILE-20GB", "MOBILE")
+def test_two_signatures_at_the_same_moment_book_once(cloud, customer):
+    order = _mobile(customer, "MOBILE-20GB")
     _ask_code(customer, order)
     body = _signature(customer, _code(cloud, customer))
     path = f"/me/orders/{order['order_id']}/signature"
@@ -280,14 +300,14 @@ def test_two_signatures_at_the_same_moment_activate_once(cloud, customer):
 
     assert all(a.status_code == 200 or a.json()["reason"] == "busy_try_again" for a in answers), \
         [a.text for a in answers]
-    assert [p["plan_code"] for p in _held(customer)] == ["MOBILE-20GB"]
-    assert customer.post(path, json=body).json()["status"] == "ACTIVE"
+    assert [a["kind"] for a in customer.get("/me/appointments").json()["items"]] == ["delivery"]
+    assert customer.post(path, json=body).json()["status"] == "SIGNED"
 
 
 def test_two_tabs_are_two_orders_and_one_key_is_one_order(cloud, customer):
-    assert _order(customer, "MOBILE-5GB", "MOBILE")["order_id"] != _order(customer, "MOBILE-5GB", "MOBILE")["order_id"]
+    assert _mobile(customer)["order_id"] != _mobile(customer)["order_id"]
     key = {"Idempotency-Key": uuid.uuid4().hex}
-    body = {"product_code": "MOBILE", "plan_code": "MOBILE-5GB"}
+    body = {"product_code": "MOBILE", "plan_code": "MOBILE-5GB", "slot": _windows(customer, "delivery")[0]}
     first = customer.post("/me/products", json=body, headers=key)
     again = customer.post("/me/products", json=body, headers=key)
     assert first.status_code == again.status_code == 201
@@ -344,11 +364,9 @@ def test_staff_cannot_order_for_a_customer_who_does_not_exist(cloud, agent):
 def test_a_fee_for_an_ordered_product_disputed_as_not_mine_is_answered_with_the_order_signed(cloud, customer):
     from tests.conftest import bill
 
-    # Given a product the customer ordered and signed for, billed for the month it started
-    order = _order(customer, "MOBILE-20GB", "MOBILE")
-    _ask_code(customer, order)
-    signed = customer.post(f"/me/orders/{order['order_id']}/signature",
-                           json=_signature(customer, _code(cloud, customer))).json()
+    # Given a product the customer ordered and signed for, delivered, billed for the month it started
+    signed = _signed(cloud, customer, "MOBILE-20GB", "MOBILE", "delivery")
+    visit_done(cloud, customer, signed)
     invoice = bill(cloud, customer, signed["evidence"]["accepted_at"][:7])
     [fee] = [n for n, line in enumerate(invoice["lines"]) if line["kind"] == "subscription"]
 

@@ -161,7 +161,8 @@ function shop(base, reload) {
 function afterSigning(order) {
   const product = productName(order.product.code, order.product.name);
   if (order.status === "SIGNED" && order.fulfilment) {
-    return t("order.waiting_visit", { product, when: windowText(order.fulfilment.window) });
+    return t("order.waiting_visit", { product, what: t(`order.awaits.${order.fulfilment.kind}`),
+      when: windowText(order.fulfilment.window) });
   }
   if (order.status === "SIGNED") return t("order.waiting", { product });
   const number = order.steps.find((s) => s.name === "activation").identifier;

@@ -538,7 +538,8 @@ def window_free(customer_id: str, kind: str, slot: str) -> dict[str, Any]:
     model, now = field_service(), utcnow()
     kind = _kind(model, kind)
     window, _, region = _chosen(model, customer_id, kind, slot, now)
-    if technician_for(model, region, kind, window, _day_plan(region.code, window.local_start.date()).booked()) is None:
+    plan = _day_plan(region.code, kind, window.local_start.date())
+    if technician_for(model, region, kind, window, plan.booked()) is None:
         raise _taken(model, region, kind, window, now)
     return window_view(window)
 
@@ -555,19 +556,18 @@ def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, order_
     window, address, region = _chosen(model, customer_id, kind, slot, now)
     appointment_id = f"A-{stable_id('appointment', 'order', order_id).replace('-', '')[:12].upper()}"
     for _ in range(PLAN_TRIES):
-        plan = _day_plan(region.code, window.local_start.date())
+        plan = _day_plan(region.code, kind, window.local_start.date())
         technician = technician_for(model, region, kind, window, plan.booked())
         if technician is None:
             raise _taken(model, region, kind, window, now)
         at = isoformat(utcnow())
-        plan.bookings = [*plan.bookings, _booking(appointment_id, kind, technician, window, model)]
-        plan.updated_at = at
+        plan.bookings, plan.updated_at = [*plan.bookings, _booking(appointment_id, kind, technician, window, model)], at
         appointment = Appointment(
             *Appointment.keys(customer_id, appointment_id), appointment_id=appointment_id, customer_id=customer_id,
             kind=kind, product_id=product_id, order_id=order_id, status="PLANNED", region=region.code,
-            window_start=isoformat(window.start), window_end=isoformat(window.end), address=address,
-            planned_at=at, planned_channel=channel, updated_at=at,
-            history=[_step("planned", window, actor=actor, channel=channel, at=at)])
+            window_start=isoformat(window.start), window_end=isoformat(window.end), address=address, planned_at=at,
+            planned_channel=channel, updated_at=at, history=[_step("planned", window, actor=actor, channel=channel,
+                                                                   at=at)])
         writes, events = along(appointment_id)
         try:
             commit([Write(plan, conflict="the day's plan changed meanwhile"),
