@@ -545,10 +545,10 @@ def window_free(customer_id: str, kind: str, slot: str) -> dict[str, Any]:
 
 
 def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, order_id: str, actor: dict, channel: str,
-              along: Callable[[str], tuple[list[Write], list[DomainEvent]]]) -> dict[str, Any]:
+              along: Callable[[Appointment], tuple[list[Write], list[DomainEvent]]]) -> dict[str, Any]:
     """Plan the visit an order brings, in one transaction with the caller's writes and events
-    (`along`, given the appointment's id and asked again on every try): the appointment names the
-    product to come and the order.
+    (`along`, given the appointment to write and asked again on every try): the appointment names
+    the product to come and the order.
     Of two taking the last place, one wins; the other is told 409 slot_taken with the next free
     windows, and nothing of either is written. A conflict of the caller's writes is raised."""
     model, now = field_service(), utcnow()
@@ -568,7 +568,7 @@ def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, order_
             window_start=isoformat(window.start), window_end=isoformat(window.end), address=address, planned_at=at,
             planned_channel=channel, updated_at=at, history=[_step("planned", window, actor=actor, channel=channel,
                                                                    at=at)])
-        writes, events = along(appointment_id)
+        writes, events = along(appointment)
         try:
             commit([Write(plan, conflict="the day's plan changed meanwhile"),
                     Write(appointment, Appointment.PK.does_not_exist(), conflict="the appointment exists already"),

@@ -413,13 +413,16 @@ def _book(order: Order, slot: str, signed: list[Write], events: list[DomainEvent
     written, and the same code signs with another window sent as `slot`."""
     kind = order.fulfilment["kind"]
     _step(order, "activation", "pending", waiting_for=kind)
+    booked: list[Appointment] = []
 
-    def along(appointment_id: str) -> tuple[list[Write], list[DomainEvent]]:
-        order.fulfilment = {**order.fulfilment, "slot": slot, "appointment_id": appointment_id}
+    def along(visit: Appointment) -> tuple[list[Write], list[DomainEvent]]:
+        booked[:] = [visit]
+        order.fulfilment = {**order.fulfilment, "slot": slot, "window": window_view(Window(visit.start, visit.end)),
+                            "appointment_id": visit.appointment_id}
         return signed, events
-    booked = plan_with(order.customer_id, kind, slot, product_id=product_id_of(order.order_id),
-                       order_id=order.order_id, actor=actor, channel=channel, along=along)
-    return Appointment.get(*Appointment.keys(order.customer_id, booked["appointment_id"]), consistent_read=True)
+    plan_with(order.customer_id, kind, slot, product_id=product_id_of(order.order_id), order_id=order.order_id,
+              actor=actor, channel=channel, along=along)
+    return booked[0]
 
 
 # ---------------------------------------------------------------- the visit done
