@@ -6,13 +6,14 @@ nothing has to happen at home); staff do the same at the desk, the customer read
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from infra.local.demo import DEMO_PASSWORD
 from tests.browser.conftest import Browser
-from tests.conftest import give_product, visit_done
+from tests.conftest import give_product, new_customer, visit_done
 
 PRODUCTS = '[data-page="products"]'
 SAID = f"{PRODUCTS} .ordering-status"
@@ -134,3 +135,50 @@ def test_staff_order_for_the_customer_at_the_desk_with_the_code_the_customer_rea
     assert (signed["status"], signed["fulfilment"]["kind"], signed["evidence"]["actor"]["type"],
             signed["evidence"]["channel"]) == ("SIGNED", "delivery", "agent", "agent")
     browser.check("customer-ordered")
+
+
+def test_a_window_that_filled_before_signing_offers_the_next_ones_and_the_same_code_signs_for_one(
+        browser: Browser, cloud):
+    # Given a customer in Eindhoven, where one installer works a weekday, ordering power for a weekday window
+    eindhoven = {"street": "Hoogstraat", "house_number": 7, "postcode": "5611 JK", "city": "Eindhoven"}
+    customer, neighbour = new_customer(cloud, eindhoven), new_customer(cloud, eindhoven)
+    browser.sign_in(customer.email, "pw")
+    browser.open("/#/products")
+    browser.page("products")
+    form = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, f"{PRODUCTS} form.order-form"))
+    form.find_element(By.CSS_SELECTOR, 'input[value="POWER/POWER-VARIABLE"]').click()
+    visit = browser.wait(lambda d: (box := form.find_element(By.CSS_SELECTOR, ".order-visit")).is_displayed() and box)
+    assert "Wanneer komt de installateur uw slimme meter plaatsen?" in visit.text
+    offered = customer.get("/appointments/slots?postcode=5611JK&kind=installer_visit").json()
+    weekday = next(d for d in offered["days"] if d["slots"] and date.fromisoformat(d["date"]).weekday() < 5)
+    Select(visit.find_element(By.NAME, "visit_day")).select_by_value(weekday["date"])
+    window = weekday["slots"][0]
+    browser.wait(lambda d: visit.find_element(By.CSS_SELECTOR, f'input[value="{window["start"]}"]')).click()
+    form.find_element(By.CSS_SELECTOR, "button.primary").click()
+    panel = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, f"{PRODUCTS} [data-order]"))
+    panel.find_element(By.CSS_SELECTOR, "button.secondary").click()
+    browser.wait(lambda d: "We mailden een code naar" in panel.text)
+    code = _code(cloud, customer.email)
+
+    # And the neighbour takes that window's only place meanwhile
+    taken = neighbour.post("/me/appointments", json={"kind": "installer_visit", "slot": window["start"]})
+    assert taken.status_code == 201, taken.text
+
+    # When the customer signs: told in words the time is gone, and offered the next free ones
+    _sign(browser, panel, code)
+    other = browser.wait(lambda d: (found := panel.find_element(By.CSS_SELECTOR, "fieldset.slots")).is_displayed()
+                         and found)
+    assert "Die tijd is intussen vol. Kies een van deze tijden en teken opnieuw met dezelfde code." in other.text
+    assert "Net iemand anders koos deze tijd" in panel.text
+    browser.check("products-window-taken")
+    choices = other.find_elements(By.CSS_SELECTOR, "input[type=radio]")
+    assert choices and window["start"] not in [c.get_attribute("value") for c in choices]
+
+    # And picks the first and signs again with the same code: signed, waiting for the installer then
+    chosen = choices[0].get_attribute("value")
+    choices[0].click()
+    panel.find_element(By.CSS_SELECTOR, "form button.primary").click()
+    said = browser.wait(lambda d: (text := d.find_element(By.CSS_SELECTOR, SAID).text) and "wacht op" in text and text)
+    assert said.startswith("Getekend. Groene stroom wacht op het bezoek van de installateur op "), said
+    [order] = customer.get("/me/orders").json()["items"]
+    assert (order["status"], order["fulfilment"]["window"]["start"]) == ("SIGNED", chosen)
