@@ -123,13 +123,9 @@ def _load(customer_id: str, order_id: str) -> tuple[Order, SignatureEvidence | N
     return order, evidence
 
 
-def _read(customer_id: str, order_id: str) -> dict[str, Any]:
+def order_of(customer_id: str, order_id: str) -> dict[str, Any]:
     order, evidence = _load(customer_id, order_id)
     return _view(order, evidence, _visit_of(order))
-
-
-def order_of(customer_id: str, order_id: str) -> dict[str, Any]:
-    return _read(customer_id, order_id)
 
 
 def orders_of(customer_id: str) -> dict[str, Any]:
@@ -417,7 +413,8 @@ def _book(order: Order, slot: str, signed: list[Write], events: list[DomainEvent
 
     def along(visit: Appointment) -> tuple[list[Write], list[DomainEvent]]:
         booked[:] = [visit]
-        order.fulfilment = {**order.fulfilment, "slot": slot, "window": window_view(Window(visit.start, visit.end)),
+        # `slot` stays the one the order was placed with: the same placing sent again is the same order
+        order.fulfilment = {**order.fulfilment, "window": window_view(Window(visit.start, visit.end)),
                             "appointment_id": visit.appointment_id}
         return signed, events
     plan_with(order.customer_id, kind, slot, product_id=product_id_of(order.order_id), order_id=order.order_id,
