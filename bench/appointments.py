@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 import opencounter.appointments.service as appointments
+from bench import field_day
 from bench.billing import SYSTEM, person
 from infra.local.runtime import Running
 from infra.local.tokens import User
@@ -46,7 +47,7 @@ from opencounter.customers.service import register_customer
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 HTTP_TIMEOUT_S = 60
 GOALS = {"window_minutes_max": 30, "overbooked_slots": 0, "changes_after_deadline_accepted": 0,
-         "changes_before_deadline_refused": 0}
+         "changes_before_deadline_refused": 0, "on_time_share": field_day.GOAL}
 ADDRESSES = {"AMS": {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
              "EHV": {"street": "Hoogstraat", "house_number": 7, "postcode": "5611 JK", "city": "Eindhoven"}}
 POSTCODES = {"AMS": "1012 LG", "HAG": "2514 EA", "RTM": "3011 AD", "UTR": "3511 AX", "EHV": "5611 JK"}
@@ -270,16 +271,21 @@ def run(running: Running, *, log: Callable[[str], None]) -> dict[str, Any]:
         f"{swept['changes_after_deadline_accepted']} (goal 0), refused before it "
         f"{swept['changes_before_deadline_refused']} (goal 0)   ({time.monotonic() - phase:.1f}s)")
     running.cloud.settle()
+    driven = field_day.run()
+    for line in field_day.report(driven):
+        log(line)
     return {
         "appointments": {"window_minutes_max": precision["window_minutes_max"],
                          "overbooked_slots": booked["overbooked_slots"],
-                         "changes_after_deadline_accepted": swept["changes_after_deadline_accepted"]},
+                         "changes_after_deadline_accepted": swept["changes_after_deadline_accepted"],
+                         "on_time_share": driven["on_time_share"]},
         "appointments_detail": {"goals": GOALS, "window_minutes_min": precision["window_minutes_min"],
                                 "windows_measured": precision["windows"],
                                 "bookings": {k: v for k, v in booked.items() if k != "overbooked_slots"},
                                 "changes_before_deadline_refused": swept["changes_before_deadline_refused"],
                                 "deadline_probes": swept["probes"], "offsets_min": list(OFFSETS_MIN),
-                                "windows_probed": [f"{day} {hhmm}" for day, hhmm in PROBED], "wrong": swept["wrong"]},
+                                "windows_probed": [f"{day} {hhmm}" for day, hhmm in PROBED], "wrong": swept["wrong"],
+                                "field_day": {k: v for k, v in driven.items() if k not in ("on_time_share", "goal")}},
     }
 
 
