@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import subprocess
 import sys
@@ -25,11 +26,13 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from bench import pricing
-from bench.billing import hold, register
+from bench.billing import ADDRESS, hold, register
 from bench.latency import Client
 from bench.samples import Users, scheduled_event
 from bench.signup import new_email
@@ -64,6 +67,8 @@ NOTE = ("a child process with a synchronous local cloud of its own at the templa
         "users apart (identity_...), SES, S3, SMS and X-Ray apart (other_aws_...); fixed_usd_month whatever the "
         "number of customers.")
 SYSTEM = {"type": "system", "id": "bench"}
+#: the customer holds POWER-VARIABLE: its smart meter is placed by an installer
+VISIT_KIND = "installer_visit"
 
 
 @dataclass
@@ -157,6 +162,7 @@ class Flows:
         #: kind -> the products (customer id, product id) whose month of usage is sent at once
         self.usage_products: dict[str, list[tuple[str, str]]] = {}
         self.fresh: Client | None = None
+        self.draw = random.Random(2026)  # the windows the customer picks
 
     def settle(self) -> None:
         self.running.cloud.settle()
@@ -174,8 +180,9 @@ class Flows:
         self.customer.client.call("GET", "/me", 200)
 
     def overview(self) -> None:
-        """The overview page: the record, invoices, usage, requests and the catalogue (web/js/overview.js)."""
-        for path in ("/me", "/me/invoices", "/me/usage", "/me/requests"):
+        """The overview page: the record, invoices, usage, requests, visits (the next one on its card)
+        and the catalogue (web/js/overview.js)."""
+        for path in ("/me", "/me/invoices", "/me/usage", "/me/requests", "/me/appointments"):
             self.customer.client.call("GET", path, 200)
         self.visitor.call("GET", "/products", 200)
 
@@ -246,6 +253,43 @@ class Flows:
         query = f"?customer_id={contact['customer_id']}" if contact.get("customer_id") else ""
         self.agent.call("POST", f"/agent/contacts/{contact['contact_id']}/{action}{query}", 200, body)
 
+    # -------------------------------------------------------------- visits (web/js/appointments.js)
+
+    def appointments_read(self) -> list[dict[str, Any]]:
+        """The visits page: the record (for the postcode) and the customer's appointments."""
+        self.customer.client.call("GET", "/me", 200)
+        return list(self.customer.client.call("GET", "/me/appointments", 200)[1]["items"])
+
+    def _free_windows(self) -> list[str]:
+        """The page's window picker: the installer's free windows at the customer's postcode for a
+        fortnight, then the next (its "later days"); the starts of the second fortnight's."""
+        query = {"postcode": ADDRESS["postcode"], "kind": VISIT_KIND}
+        _, first = self.customer.client.call("GET", f"/appointments/slots?{urlencode(query)}", 200)
+        later = date.fromisoformat(first["days"][-1]["date"]) + timedelta(days=1)
+        _, second = self.customer.client.call(
+            "GET", f"/appointments/slots?{urlencode({**query, 'from': later.isoformat()})}", 200)
+        return [slot["start"] for day in second["days"] for slot in day["slots"]]
+
+    def appointment_plan(self) -> None:
+        """The visits page, free windows looked up, a smart meter's visit planned (with an
+        Idempotency-Key: a request sent again is the same visit), the page read again."""
+        self.appointments_read()
+        slot = self.draw.choice(self._free_windows())
+        self.customer.client.call("POST", "/me/appointments", 201, {"kind": VISIT_KIND, "slot": slot},
+                                  headers={"Idempotency-Key": uuid.uuid4().hex})
+        self.settle()
+        self.appointments_read()
+
+    def appointment_move(self) -> None:
+        """The visits page, free windows looked up, the visit planned moved to another (PATCH with
+        its version), the page read again."""
+        visit = next(a for a in self.appointments_read() if a["status"] == "planned")
+        slot = self.draw.choice([s for s in self._free_windows() if s != visit["window"]["start"]])
+        self.customer.client.call("PATCH", f"/me/appointments/{visit['appointment_id']}", 200,
+                                  {"slot": slot, "version": visit["version"]})
+        self.settle()
+        self.appointments_read()
+
     def record_read_new(self) -> None:
         """The record of a customer with no history yet (against `login`, a customer in mid-tenure)."""
         assert self.fresh is not None
@@ -284,7 +328,8 @@ class Flows:
 #: the flows metered one after another, before the billing run and what its invoices set off, and after
 #: it (the products of the usage flows would be customers the run looks at and does not bill)
 BEFORE_BILLING = ("signup", "login", "record_read_new", "overview", "change_record", "payment", "contact_chat",
-                  "chat_page_read", "contact_email", "contact_whatsapp")
+                  "chat_page_read", "contact_email", "contact_whatsapp", "appointment_plan", "appointment_move",
+                  "appointments_read")
 AFTER_BILLING = ("usage_month_mobile", "usage_month_energy", "channel_figures_minute")
 
 

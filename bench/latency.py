@@ -39,10 +39,12 @@ class Client:
         if token is not None:
             self.session.headers["Authorization"] = token
 
-    def call(self, method: str, path: str, expect: int, body: Any = None) -> tuple[float, Any]:
+    def call(self, method: str, path: str, expect: int, body: Any = None,
+             headers: dict[str, str] | None = None) -> tuple[float, Any]:
         """(milliseconds, JSON body); raises unless the status is `expect`."""
         started = time.perf_counter()
-        response = self.session.request(method, self.base_url + path, json=body, timeout=HTTP_TIMEOUT_S)
+        response = self.session.request(method, self.base_url + path, json=body, headers=headers,
+                                        timeout=HTTP_TIMEOUT_S)
         content = response.content
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != expect:

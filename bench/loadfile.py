@@ -5,7 +5,8 @@ Customers, each signed in as a prepared customer (some as one that another user 
 device of the same person, acting at the same time), read and change their record (the
 profile and timeline, preferences and consents, a move), read their invoices and usage, pay an
 invoice at Stripe's test checkout (the stand-in's page, as a person pays) until it reads paid, ask
-in the portal (a chat, a call-back or another channel, a service request) and write in on every
+in the portal (a chat, a call-back or another channel, a service request), plan the engineer
+for their fibre line in a free window or move that visit, and write in on every
 channel: WhatsApp, Messenger and X deliveries signed as those providers sign them (a few messages
 typed one after the other arrive at the same moment, each in a delivery of its own), e-mail through
 SES's receipt rule and calls through Amazon Connect (the local cloud's sandbox senders).
@@ -242,6 +243,45 @@ class Customer(Visitor):
         self.call(kind, "POST", f"/me/requests/{request}/steps", name="POST /me/requests/{request_id}/steps",
                   json={"text": "Het modem knippert oranje.", "version": read["version"]})
         self.call(kind, "GET", "/me/requests")
+
+    # ------------------------------------------------------------ visits
+
+    def appointments_read(self, kind: str) -> dict[str, Any]:
+        """The visits page: the record (for the postcode) and the customer's appointments."""
+        self.call(kind, "GET", "/me")
+        return dict(self.call(kind, "GET", "/me/appointments").json())
+
+    def _free_windows(self, kind: str, visit: str) -> list[str]:
+        """The page's window picker: a fortnight of free windows, then the next (its "later days")."""
+        query = {"postcode": self.me["postcode"], "kind": visit}
+        first = self.call(kind, "GET", "/appointments/slots", params=query).json()
+        later = (date.fromisoformat(first["days"][-1]["date"]) + timedelta(days=1)).isoformat()
+        second = self.call(kind, "GET", "/appointments/slots", params={**query, "from": later}).json()
+        return [slot["start"] for day in second["days"] for slot in day["slots"]]
+
+    def appointment(self, kind: str) -> None:
+        """Plan the fibre line's engineer in a free window (with an Idempotency-Key), or, once one is
+        planned, move it to another; then the page again. A window another customer took a moment
+        before (409 slot_taken) is tried once more with the first of the next free ones it names;
+        the other device planning or moving the same visit at the same moment is a 409 too."""
+        page = self.appointments_read(kind)
+        planned = [a for a in page["items"] if a["status"] == "planned"]
+        if page["to_plan"]:
+            product = page["to_plan"][0]
+            slot = random.choice(self._free_windows(kind, product["kind"]))
+            for _ in range(2):
+                answer = self.call(kind, "POST", "/me/appointments", expect=(201,), tolerate=(409,),
+                                   json={"kind": product["kind"], "slot": slot, "product_id": product["product_id"]},
+                                   headers={"Idempotency-Key": uuid.uuid4().hex})
+                if answer.status_code == 201 or _reason(answer) != "slot_taken" or not answer.json()["next_free"]:
+                    break
+                slot = answer.json()["next_free"][0]["start"]
+        elif planned:
+            visit = planned[0]
+            slot = random.choice([s for s in self._free_windows(kind, visit["kind"]) if s != visit["window"]["start"]])
+            self.call(kind, "PATCH", f"/me/appointments/{visit['appointment_id']}", tolerate=(409,),
+                      name="PATCH /me/appointments/{appointment_id}", json={"slot": slot, "version": visit["version"]})
+        self.call(kind, "GET", "/me/appointments")
 
     # ------------------------------------------------------------ writing in on a channel
 

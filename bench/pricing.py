@@ -121,6 +121,15 @@ CHAT_OPEN_S = 300
 #: Connect, not priced here
 CONTACTS = {"contact_chat": 0.04, "contact_email": 0.025, "contact_whatsapp": 0.025}
 
+#: visits (ADR 20): an engineer connects a fibre line, an installer places a smart meter, once, when
+#: the product starts; of the 0.8 products a customer holds that need one, spread over the tenure:
+#: a customer plans a visit about once in four years, against three overviews a month. A quarter of
+#: the visits are moved once; the visits page is opened twice more before the visit, to check the
+#: time (the overview shows the next visit and reads the appointments every time)
+VISITS = (PRODUCTS["energy"] + PRODUCTS["internet"]) / TENURE_MONTHS
+VISITS_MOVED = 0.25
+VISIT_PAGE_READS = 2
+
 #: flow -> occurrences per customer per month
 CUSTOMER_MONTH: dict[str, float] = {
     "signup": 1 / TENURE_MONTHS,
@@ -134,6 +143,9 @@ CUSTOMER_MONTH: dict[str, float] = {
     "payment": 1,
     **CONTACTS,
     "chat_page_read": CONTACTS["contact_chat"] * CHAT_OPEN_S,
+    "appointment_plan": VISITS,  # the page, two fortnights of free windows, POST, the page again
+    "appointment_move": VISITS * VISITS_MOVED,
+    "appointments_read": VISITS * VISIT_PAGE_READS,
 }
 
 #: what a month of the whole system costs whatever the number of customers, besides the flows
