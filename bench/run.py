@@ -326,12 +326,13 @@ def table(results: dict[str, Any]) -> str:
     if "load" in results:
         figures = results["load"]
         title = f"Load, {figures['users']} users for {figures['duration_s']} s"
-        rows.append(f"{title:<40}{'p50':>8}{'p99':>8}{'per s':>7}   goal")
+        rows.append(f"{title:<40}{'p50':>8}{'p95':>8}{'p99':>8}{'per s':>7}   goal")
         rows.append(f"  {'every request (ms)':<38}{figures['p50_ms']['overall']:>8.0f}"
+                    f"{figures.get('p95_ms', {}).get('overall', float('nan')):>8.0f}"
                     f"{figures['p99_ms']['overall']:>8.0f}{figures['requests_per_s']:>7}")
         for key, label in (("server_errors", "server errors (5xx)"),
                            ("transaction_conflicts_surfaced", "write conflicts reaching a caller")):
-            rows.append(f"  {label:<38}{figures[key]:>8}{'':>15}   0   {'ok' if figures[key] == 0 else 'OVER'}")
+            rows.append(f"  {label:<38}{figures[key]:>8}{'':>23}   0   {'ok' if figures[key] == 0 else 'OVER'}")
     if "deploy" in results:
         failed, steps = results["deploy"]["checks_failed"], results["deploy_detail"]["steps"]
         rows.append(f"{'Deploy check (make deploy-check)':<40}{'failed':>8}{'':>8}{'steps':>6}   goal")
