@@ -36,15 +36,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from opencounter.appointments.capacity import (
-    Booking,
-    FieldService,
-    Region,
-    Window,
-    field_service,
-    free_windows,
-    technician_for,
-)
+from opencounter.appointments import capacity
+from opencounter.appointments.capacity import Booking, FieldService, Region, Window
 
 SEED = 2027
 #: the weeks filled and driven: ordinary weeks of 2027, no holiday, no clock change
@@ -91,9 +84,9 @@ def days(first: date = FIRST_MONDAY, weeks: int = WEEKS) -> list[date]:
 def fill(model: FieldService, region: Region, kind: str, day: date, draw: random.Random) -> list[Booking]:
     """A day of `kind` in `region` booked full, one customer after another taking a free window."""
     bookings: list[Booking] = []
-    while offered := free_windows(model, region, kind, day, bookings):
+    while offered := capacity.free_windows(model, region, kind, day, bookings):
         window = offered[0] if len(offered) == 1 or draw.random() < FIRST_OFFERED_SHARE else draw.choice(offered[1:])
-        technician = technician_for(model, region, kind, window, bookings)
+        technician = capacity.technician_for(model, region, kind, window, bookings)
         assert technician is not None  # free_windows offered it
         bookings.append(Booking(f"{region.code}-{day}-{len(bookings)}", kind, technician, window.start,
                                 window.start + model.busy_for(kind)))
@@ -205,7 +198,7 @@ def what_if(model: FieldService) -> dict[str, dict[str, Any]]:
 
 def run() -> dict[str, Any]:
     """The shipped model's figures, and what the models of WHAT_IF would give."""
-    model = field_service()
+    model = capacity.field_service()
     found = simulate(model)
     return {**found, "goal": GOAL, "model_version": model.version, "what_if": what_if(model),
             "assumptions": {"seed": SEED, "weeks": WEEKS, "from": FIRST_MONDAY.isoformat(),
