@@ -4,7 +4,7 @@ cloud: the model's own pure functions (opencounter.appointments.capacity), read 
 the layer ships (field_service.json), so a change of the model shows in the figure.
 
 Filling the days: for every region of the model, every day of WEEKS weeks from FIRST_MONDAY
-(Monday to Sunday: the model says who works which day), and every kind of visit, customers ask
+(Monday to Sunday: the model says who works which day), and both kinds of visit (VISITS), customers ask
 one after the other, as they do weeks ahead: each sees the windows `free_windows` offers that day
 and takes one, the first offered (FIRST_OFFERED_SHARE of them) or another at random, and
 `technician_for` names the technician, as booking does; the visit keeps that technician busy from
@@ -55,6 +55,9 @@ JOB_SIGMA = 0.3
 LATE_START_SHARE = 0.1
 LATE_START_MIN = (5.0, 45.0, 15.0)
 GOAL = 0.95
+#: the visits a technician of ours drives to; the carrier's timed round (`delivery`, a parcel at the
+#: door) is driven by the carrier, its next door a few minutes away: not simulated here
+VISITS = ("engineer_visit", "installer_visit")
 
 
 @dataclass(frozen=True)
@@ -122,14 +125,14 @@ def drive(model: FieldService, windows: list[tuple[str, Window]], *, ready: date
 
 
 def technician_days(model: FieldService, draw: random.Random) -> Iterator[tuple[str, date, list[tuple[str, Window]]]]:
-    """Every technician's day of the weeks simulated, booked full: (region, day, its visits)."""
+    """Every technician's day of the weeks simulated, booked full: (kind, day, its visits)."""
     for region in model.regions:
         for day in days():
-            for kind in model.kinds:
+            for kind in VISITS:
                 booked = fill(model, region, kind, day, draw)
                 for technician in range(model.technicians(region, kind, day)):
-                    yield region.code, day, [(kind, Window(b.start, b.start + model.window))
-                                             for b in booked if b.technician == technician]
+                    yield kind, day, [(kind, Window(b.start, b.start + model.window))
+                                      for b in booked if b.technician == technician]
 
 
 def simulate(model: FieldService, *, jobs_min: dict[str, float] | None = None, seed: int = SEED) -> dict[str, Any]:
@@ -139,11 +142,11 @@ def simulate(model: FieldService, *, jobs_min: dict[str, float] | None = None, s
     actual = jobs_min or {kind: length.total_seconds() / 60 for kind, length in model.jobs.items()}
     visits: list[Visit] = []
     technician_count = 0
-    for _, day, windows in technician_days(model, draw):
+    for kind, day, windows in technician_days(model, draw):
         technician_count += 1
         late = timedelta(minutes=draw.triangular(*LATE_START_MIN[:2], LATE_START_MIN[2])) \
             if draw.random() < LATE_START_SHARE else timedelta(0)
-        ready = model.working_day(day)[0] + late
+        ready = model.working_day(day, kind)[0] + late
         visits += drive(model, windows, ready=ready, job=lambda kind: lognormal_min(draw, actual[kind], JOB_SIGMA),
                         travel_time=lambda: travel(draw))
     return figures(visits, technician_count)
