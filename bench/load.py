@@ -101,18 +101,19 @@ NOTE = ("a fresh asynchronous local cloud (as `make run`), after the other phase
         "shop to an active product); the others are customers (FIBRE-100 and MOBILE-20GB, three months billed, phone "
         "proven; a fifth of them on two devices at once) who read and change their record (profile, preferences, a "
         "move), read invoices and usage, pay an invoice at the Stripe stand-in's checkout until it reads paid, ask in "
-        "the portal (chat, call-back, e-mail, WhatsApp, self-service, a service request), plan the engineer for their "
-        "fibre line in a free window (GET /appointments/slots, POST /me/appointments with an Idempotency-Key) or move "
-        "that visit (PATCH) and read their visits (GET /me/appointments), and write in on WhatsApp, Messenger and X "
-        "(signed deliveries, 1-3 messages at once), e-mail (SES receipt rule) and phone (Connect's flow and contact "
-        "events); the customers share one round of every kind first, then each picks by weight. server_errors: 5xx "
-        "answers of the cloud's gateway during the run and until it settled (to the load and to the stand-ins' webhook "
-        "deliveries); goal 0. transaction_conflicts_surfaced: answers 409 busy_try_again plus 5xx answers whose body or"
-        " whose request's logs and exceptions name a TransactionConflict; goal 0. p50_ms / p95_ms / p99_ms (nearest "
-        "rank) per route template and overall, requests_per_s: the load's own requests over the time from its first to "
-        "its last answer. load_detail: the mix per route and per kind of flow, flows not finished and why, unexpected "
-        "answers, writes refused for another request and tried again (transaction_conflicts_retried), failures of "
-        "functions in the background, invoices that received more than their total.")
+        "the portal (chat, call-back, e-mail, WhatsApp, self-service, a service request), plan what their products need"
+        " at home (the fibre line's engineer, the SIM's courier) in a free window (GET /appointments/slots, POST "
+        "/me/appointments with an Idempotency-Key) or move a visit planned (PATCH) and read their visits (GET "
+        "/me/appointments), and write in on WhatsApp, Messenger and X (signed deliveries, 1-3 messages at once), e-mail"
+        " (SES receipt rule) and phone (Connect's flow and contact events); the customers share one round of every kind"
+        " first, then each picks by weight. server_errors: 5xx answers of the cloud's gateway during the run and until "
+        "it settled (to the load and to the stand-ins' webhook deliveries); goal 0. transaction_conflicts_surfaced: "
+        "answers 409 busy_try_again plus 5xx answers whose body or whose request's logs and exceptions name a "
+        "TransactionConflict; goal 0. p50_ms / p95_ms / p99_ms (nearest rank) per route template and overall, "
+        "requests_per_s: the load's own requests over the time from its first to its last answer. load_detail: the mix "
+        "per route and per kind of flow, flows not finished and why, unexpected answers, writes refused for another "
+        "request and tried again (transaction_conflicts_retried), failures of functions in the background, invoices "
+        "that received more than their total.")
 
 
 # ------------------------------------------------------------------ the customers

@@ -5,8 +5,9 @@ Customers, each signed in as a prepared customer (some as one that another user 
 device of the same person, acting at the same time), read and change their record (the
 profile and timeline, preferences and consents, a move), read their invoices and usage, pay an
 invoice at Stripe's test checkout (the stand-in's page, as a person pays) until it reads paid, ask
-in the portal (a chat, a call-back or another channel, a service request), plan the engineer
-for their fibre line in a free window or move that visit, and write in on every
+in the portal (a chat, a call-back or another channel, a service request), plan what their
+products need at home in a free window (the fibre line's engineer, the SIM card's courier) or move
+a visit planned, and write in on every
 channel: WhatsApp, Messenger and X deliveries signed as those providers sign them (a few messages
 typed one after the other arrive at the same moment, each in a delivery of its own), e-mail through
 SES's receipt rule and calls through Amazon Connect (the local cloud's sandbox senders).
@@ -260,8 +261,9 @@ class Customer(Visitor):
         return [slot["start"] for day in second["days"] for slot in day["slots"]]
 
     def appointment(self, kind: str) -> None:
-        """Plan the fibre line's engineer in a free window (with an Idempotency-Key), or, once one is
-        planned, move it to another; then the page again. A window another customer took a moment
+        """Plan what a product needs at home (the fibre line's engineer, the SIM card's courier) in a
+        free window, with an Idempotency-Key, or, once nothing is left to plan, move a visit planned
+        to another window; then the page again. A window another customer took a moment
         before (409 slot_taken) is tried once more with the first of the next free ones it names;
         the other device planning or moving the same visit at the same moment is a 409 too."""
         page = self.appointments_read(kind)
