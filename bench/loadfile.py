@@ -51,6 +51,8 @@ MOMENTS: dict[str, float] = {}
 POLL_S = 0.2
 PAID_WITHIN_S = 15.0
 VALIDATED_WITHIN_S = 20.0
+#: of the visits flows that find a visit planned, the share that moves it (bench/pricing.py VISITS_MOVED)
+MOVED_SHARE = 0.25
 QUESTIONS = ("Mijn internet valt elke avond weg", "Waarom is mijn factuur hoger dan vorige maand?",
              "Ik wil mijn abonnement aanpassen", "Hoe zeg ik mijn contract op?", "Mijn bundel is op")
 
@@ -262,13 +264,19 @@ class Customer(Visitor):
 
     def appointment(self, kind: str) -> None:
         """Plan what a product needs at home (the fibre line's engineer, the SIM card's courier) in a
-        free window, with an Idempotency-Key, or, once nothing is left to plan, move a visit planned
-        to another window; then the page again. A window another customer took a moment
-        before (409 slot_taken) is tried once more with the first of the next free ones it names;
-        the other device planning or moving the same visit at the same moment is a 409 too."""
+        free window, with an Idempotency-Key, or move a visit planned to another window (a quarter of
+        the times one is planned, as customers move about one visit in four; always once nothing is
+        left to plan); then the page again. A window another customer took a moment before (409
+        slot_taken) is tried once more with the first of the next free ones it names; the other
+        device planning or moving the same visit at the same moment is a 409 too."""
         page = self.appointments_read(kind)
         planned = [a for a in page["items"] if a["status"] == "planned"]
-        if page["to_plan"]:
+        if planned and (not page["to_plan"] or random.random() < MOVED_SHARE):
+            visit = planned[0]
+            slot = random.choice([s for s in self._free_windows(kind, visit["kind"]) if s != visit["window"]["start"]])
+            self.call(kind, "PATCH", f"/me/appointments/{visit['appointment_id']}", tolerate=(409,),
+                      name="PATCH /me/appointments/{appointment_id}", json={"slot": slot, "version": visit["version"]})
+        elif page["to_plan"]:
             product = page["to_plan"][0]
             slot = random.choice(self._free_windows(kind, product["kind"]))
             for _ in range(2):
@@ -278,11 +286,6 @@ class Customer(Visitor):
                 if answer.status_code == 201 or _reason(answer) != "slot_taken" or not answer.json()["next_free"]:
                     break
                 slot = answer.json()["next_free"][0]["start"]
-        elif planned:
-            visit = planned[0]
-            slot = random.choice([s for s in self._free_windows(kind, visit["kind"]) if s != visit["window"]["start"]])
-            self.call(kind, "PATCH", f"/me/appointments/{visit['appointment_id']}", tolerate=(409,),
-                      name="PATCH /me/appointments/{appointment_id}", json={"slot": slot, "version": visit["version"]})
         self.call(kind, "GET", "/me/appointments")
 
     # ------------------------------------------------------------ writing in on a channel
