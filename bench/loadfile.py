@@ -5,9 +5,9 @@ Customers, each signed in as a prepared customer (some as one that another user 
 device of the same person, acting at the same time), read and change their record (the
 profile and timeline, preferences and consents, a move), read their invoices and usage, pay an
 invoice at Stripe's test checkout (the stand-in's page, as a person pays) until it reads paid, ask
-in the portal (a chat, a call-back or another channel, a service request), plan what their
-products need at home in a free window (the fibre line's engineer, the SIM card's courier) or move
-a visit planned, and write in on every
+in the portal (a chat, a call-back or another channel, a service request), plan a visit in a
+free window (what a product waits for, or the engineer to repair the line) or move one planned,
+and write in on every
 channel: WhatsApp, Messenger and X deliveries signed as those providers sign them (a few messages
 typed one after the other arrive at the same moment, each in a delivery of its own), e-mail through
 SES's receipt rule and calls through Amazon Connect (the local cloud's sandbox senders).
@@ -263,12 +263,13 @@ class Customer(Visitor):
         return [slot["start"] for day in second["days"] for slot in day["slots"]]
 
     def appointment(self, kind: str) -> None:
-        """Plan what a product needs at home (the fibre line's engineer, the SIM card's courier) in a
-        free window, with an Idempotency-Key, or move a visit planned to another window (a quarter of
-        the times one is planned, as customers move about one visit in four; always once nothing is
-        left to plan); then the page again. A window another customer took a moment before (409
-        slot_taken) is tried once more with the first of the next free ones it names; the other
-        device planning or moving the same visit at the same moment is a 409 too."""
+        """Plan a visit in a free window, with an Idempotency-Key: what a product waits for (the fibre
+        line's engineer, the SIM card's courier) or, with nothing waiting, the engineer for a repair of
+        the line; or move a visit planned to another window (a quarter of the times one is planned, as
+        customers move about one visit in four; always once nothing is left to plan); then the page
+        again. A window another customer took a moment before (409 slot_taken) is tried once more
+        with the first of the next free ones it names; the other device planning or moving the same
+        visit at the same moment is a 409 too."""
         page = self.appointments_read(kind)
         planned = [a for a in page["items"] if a["status"] == "planned"]
         if planned and (not page["to_plan"] or random.random() < MOVED_SHARE):
@@ -276,13 +277,14 @@ class Customer(Visitor):
             slot = random.choice([s for s in self._free_windows(kind, visit["kind"]) if s != visit["window"]["start"]])
             self.call(kind, "PATCH", f"/me/appointments/{visit['appointment_id']}", tolerate=(409,),
                       name="PATCH /me/appointments/{appointment_id}", json={"slot": slot, "version": visit["version"]})
-        elif page["to_plan"]:
-            product = page["to_plan"][0]
-            slot = random.choice(self._free_windows(kind, product["kind"]))
+        else:
+            waiting = page["to_plan"][0] if page["to_plan"] else None
+            asked = {"kind": waiting["kind"], "product_id": waiting["product_id"]} if waiting else {
+                "kind": "engineer_visit"}
+            slot = random.choice(self._free_windows(kind, asked["kind"]))
             for _ in range(2):
                 answer = self.call(kind, "POST", "/me/appointments", expect=(201,), tolerate=(409,),
-                                   json={"kind": product["kind"], "slot": slot, "product_id": product["product_id"]},
-                                   headers={"Idempotency-Key": uuid.uuid4().hex})
+                                   json={**asked, "slot": slot}, headers={"Idempotency-Key": uuid.uuid4().hex})
                 if answer.status_code == 201 or _reason(answer) != "slot_taken" or not answer.json()["next_free"]:
                     break
                 slot = answer.json()["next_free"][0]["start"]
