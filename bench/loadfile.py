@@ -285,9 +285,10 @@ class Customer(Visitor):
             for _ in range(2):
                 answer = self.call(kind, "POST", "/me/appointments", expect=(201,), tolerate=(409,),
                                    json={**asked, "slot": slot}, headers={"Idempotency-Key": uuid.uuid4().hex})
-                if answer.status_code == 201 or _reason(answer) != "slot_taken" or not answer.json()["next_free"]:
+                offered = answer.json().get("params", {}).get("next_free") if answer.status_code == 409 else None
+                if not offered or _reason(answer) != "slot_taken":
                     break
-                slot = answer.json()["next_free"][0]["start"]
+                slot = offered[0]["start"]
         self.call(kind, "GET", "/me/appointments")
 
     # ------------------------------------------------------------ writing in on a channel
