@@ -499,13 +499,16 @@ def measured_apart(log: Callable[[str], None]) -> dict[str, Any]:
 
 def stored_bytes_per_customer(flows: dict[str, Any]) -> float:
     """What a customer keeps in the table AVERAGE_AGE_MONTHS into the tenure: the sign-up's items and
-    each month's, and a month's worth of the items the table's TTL takes away within days or weeks
-    (outbox items, receipts, codes: counted as kept a whole month, a little more than they are)."""
+    each month's, a month's worth of the items the table's TTL takes away within days or weeks
+    (outbox items, receipts, codes: counted as kept a whole month, a little more than they are), and
+    of those it keeps for months (usage records, seven at most: fewer than that age) as many months'
+    worth as each is kept."""
     def monthly(unit: str) -> float:
         return sum(flows[name]["units"].get(unit, 0) * times for name, times in pricing.CUSTOMER_MONTH.items()
                    if name != "signup")
     return float(flows["signup"]["units"].get("dynamodb.stored_bytes", 0)
-                 + monthly("dynamodb.stored_bytes") * pricing.AVERAGE_AGE_MONTHS + monthly("dynamodb.expiring_bytes"))
+                 + monthly("dynamodb.stored_bytes") * pricing.AVERAGE_AGE_MONTHS + monthly("dynamodb.expiring_bytes")
+                 + monthly("dynamodb.kept_byte_months"))
 
 
 def priced_figures(measured: dict[str, Any]) -> dict[str, Any]:

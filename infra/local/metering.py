@@ -400,7 +400,7 @@ class Meter:
             self._add({"dynamodb.wru": failed, "dynamodb.requests": 1}, operation=f"{operation} ({code or 'failed'})",
                       operation_units={"calls": 1, "wru": failed})
             raise
-        rru, wru, stored, expires = 0.0, 0, 0, 0
+        rru, wru, stored, expires, kept_months = 0.0, 0, 0, 0, 0.0
         if writes:
             after = [tables.item(table, key) for table, key, _ in writes]
             for (table, _, kind), old, new in zip(writes, before, after, strict=True):
@@ -412,14 +412,17 @@ class Meter:
                 indexes = tables.indexes(table)
                 wru += index_write_units(indexes, old, new)
                 delta = stored_delta(old, new) + index_stored_delta(indexes, old, new)
-                if expiring(old) or expiring(new):
+                months = kept_for_months(new if expiring(new) else old)
+                if months is None:
+                    stored += delta
+                elif months <= 1:
                     expires += delta
                 else:
-                    stored += delta
+                    kept_months += delta * months
         else:
             rru = tables.read_units(operation, params, response)
         self._add({"dynamodb.rru": rru, "dynamodb.wru": wru, "dynamodb.requests": 1, "dynamodb.stored_bytes": stored,
-                   "dynamodb.expiring_bytes": expires},
+                   "dynamodb.expiring_bytes": expires, "dynamodb.kept_byte_months": kept_months},
                   operation=operation, operation_units={"calls": 1, "rru": rru, "wru": wru})
         return response
 
@@ -521,8 +524,20 @@ def state_transitions(sfn: Any, execution_arn: str) -> int:
 
 
 def expiring(item: dict[str, Any] | None) -> bool:
-    """An item the table's TTL (`expires_at`) takes away: kept days or weeks, not for good."""
+    """An item the table's TTL (`expires_at`) takes away: kept days, weeks or months, not for good."""
     return bool(item and "expires_at" in item and "NULL" not in item["expires_at"])
+
+
+#: a month as the storage figures count it
+MONTH_S = 30 * 24 * 3600
+
+
+def kept_for_months(item: dict[str, Any] | None) -> float | None:
+    """How many months from now the table's TTL takes an item away, or None when it is kept for good."""
+    if not expiring(item):
+        return None
+    assert item is not None
+    return max(0.0, (float(item["expires_at"]["N"]) - time.time()) / MONTH_S)
 
 
 def stored_delta(old: dict[str, Any] | None, new: dict[str, Any] | None) -> int:

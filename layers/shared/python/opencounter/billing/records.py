@@ -21,7 +21,9 @@ from opencounter.core.table import Item, customer_key
 class UsageRecord(Item, discriminator="UsageRecord"):
     """PK USAGERECORD#<record_id>: one usage record from the network or the meter, stored once
     (its key is the record's own id, so a redelivered record is recognised). Listed per customer
-    and month on GSI1 (`month()`), in the order the use took place."""
+    and month on GSI1 (`month()`), in the order the use took place. Kept six months after its own
+    (TTL; billing.usage.RECORDS_KEPT_MONTHS): the totals and the invoices stay, a record is disputed
+    on its invoice within that time; one a dispute took off the customer's use is kept with it."""
 
     record_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()

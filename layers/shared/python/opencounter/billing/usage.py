@@ -3,7 +3,7 @@ month, and what a customer used, per product and month, as every channel shows i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from opencounter.billing.records import UsageRecord, UsageTotal
@@ -19,6 +19,20 @@ from opencounter.pricing.rating import Period
 
 #: which units each kind of product can report
 UNITS_OF = {"mobile": {"data_mb", "minutes", "sms"}, "energy": {"kwh"}, "internet": set()}
+#: months a single usage record is kept after its own: long enough to dispute it on the invoice it
+#: counted on (issued the month after, paid in the next, disputed within the four after that); the
+#: month's totals and the invoices are kept for good
+RECORDS_KEPT_MONTHS = 6
+
+
+def _kept_until(month: Period, received: datetime) -> datetime:
+    """When a record is forgotten (TTL): the start of the month RECORDS_KEPT_MONTHS after its own,
+    or after the month it arrived in when that is later (a record sent late is still recognised
+    when sent again, however old its use)."""
+    until = max(month, Period.of(received.astimezone(BUSINESS_TIME).date()), key=str)
+    for _ in range(RECORDS_KEPT_MONTHS + 1):
+        until = until.next()
+    return datetime.combine(until.first_day, time(), BUSINESS_TIME)
 
 
 def record_usage(record: dict[str, Any]) -> str:
@@ -35,8 +49,10 @@ def record_usage(record: dict[str, Any]) -> str:
         raise InvalidInput(f"unit: a {holding.kind} product does not report {record['unit']}", field="unit",
                            reason="unit_not_reported", unit=record["unit"])
     occurred = datetime.fromisoformat(record["occurred_at"].replace("Z", "+00:00"))
-    period = str(Period.of(occurred.astimezone(BUSINESS_TIME).date()))
-    stored = UsageRecord(*UsageRecord.keys(record["record_id"]), period=period, received_at=isoformat(utcnow()),
+    month, now = Period.of(occurred.astimezone(BUSINESS_TIME).date()), utcnow()
+    period = str(month)
+    stored = UsageRecord(*UsageRecord.keys(record["record_id"]), period=period, received_at=isoformat(now),
+                         expires_at=_kept_until(month, now),
                          **{k: record[k] for k in ("record_id", "customer_id", "product_id", "unit", "quantity",
                                                    "occurred_at")})
     stored.index()
@@ -135,7 +151,7 @@ def record_cost(record: UsageRecord, line: dict[str, Any] | None) -> int:
 def void_record(record: UsageRecord, dispute_id: str) -> list[Write]:
     """Take a record off the customer's use (a dispute found it was not theirs to pay): it stays on
     file, marked, and its month's total no longer counts it. Conditional: voided once."""
-    record.voided_by = dispute_id
+    record.voided_by, record.expires_at = dispute_id, None  # kept with the dispute it decided
     total = UsageTotal(*UsageTotal.keys(record.customer_id, record.period, record.product_id))
     unit = getattr(UsageTotal, record.unit)
     return [Write(record, UsageRecord.voided_by.does_not_exist(), conflict="the record was voided already"),
