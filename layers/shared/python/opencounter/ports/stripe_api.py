@@ -8,15 +8,15 @@ checked without it, with the same check (docs/adr/0015-cold-starts-under-the-goa
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import time
 from typing import Any
 
 from opencounter.core.errors import InvalidInput
 from opencounter.core.secrets import secret
 from opencounter.core.settings import settings
+from opencounter.ports import signatures
+
+HEADER = "Stripe-Signature"
 
 #: seconds to connect, and to wait for an answer: with one retry, a call gives up well within the
 #: function's 10 s (the library's own default waits 80 s, or for ever over urllib)
@@ -43,45 +43,23 @@ def verified_event(payload: bytes, signature: str | None, signing_secret: str) -
     return signed_event(payload, signature, secret("stripe", signing_secret))
 
 
-#: seconds a delivery's signature stays good (Stripe's own default): an older one is a replay
-TOLERANCE_S = 300
-SCHEME = "v1"
+TOLERANCE_S = signatures.TOLERANCE_S
 
 
 def signed_event(payload: bytes, header: str | None, endpoint_secret: str, *,
                  tolerance_s: int = TOLERANCE_S) -> dict[str, Any]:
     """The event (Stripe's JSON object) in `payload` if `header` signs it with `endpoint_secret`.
 
-    The check is the stripe library's (stripe.WebhookSignature.verify_header, to which
-    tests/unit/test_stripe_signatures.py holds it): the header's `t` and its `v1` signatures; an
-    HMAC-SHA256 of "<t>.<payload>" with the secret, compared in constant time with each `v1`
-    (during a rotation of the secret Stripe sends one per secret); refused when none matches or
-    when `t` is more than `tolerance_s` old. An empty secret refuses everything."""
-    def refused(why: str) -> InvalidInput:
-        return InvalidInput(f"Stripe-Signature: {why}", field="Stripe-Signature", reason="signature_invalid")
+    The check (ports.signatures) is the stripe library's (stripe.WebhookSignature.verify_header,
+    to which tests/unit/test_stripe_signatures.py holds it): the header's `t` and its `v1`
+    signatures; an HMAC-SHA256 of "<t>.<payload>" with the secret, compared in constant time with
+    each `v1` (during a rotation of the secret Stripe sends one per secret); refused when none
+    matches or when `t` is more than `tolerance_s` old. An empty secret refuses everything."""
+    text = signatures.signed_text(payload, header, endpoint_secret, header_name=HEADER, tolerance_s=tolerance_s)
 
-    try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError:
-        raise refused("the payload is not UTF-8") from None
-    if not header:
-        raise refused("no Stripe-Signature header was provided")
-    if not endpoint_secret.strip(" \t\r\n\f\v"):
-        raise refused("no webhook secret was provided")
-    try:
-        # parsed as the library parses it: comma-separated key=value, the first `t` counts
-        items = [item.split("=", 2) for item in header.split(",")]
-        timestamp = int([item[1] for item in items if item[0] == "t"][0])
-        signatures = [item[1] for item in items if item[0] == SCHEME]
-    except (IndexError, ValueError):
-        raise refused("unable to extract timestamp and signatures from header") from None
-    if not signatures:
-        raise refused(f"no signatures found with expected scheme {SCHEME}")
-    expected = hmac.new(endpoint_secret.encode(), f"{timestamp:d}.{text}".encode(), hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected.encode(), given.encode()) for given in signatures):
-        raise refused("no signatures found matching the expected signature for payload")
-    if tolerance_s and timestamp < time.time() - tolerance_s:
-        raise refused(f"timestamp outside the tolerance zone ({timestamp})")
+    def refused(why: str) -> InvalidInput:
+        return InvalidInput(f"{HEADER}: {why}", field=HEADER, reason="signature_invalid")
+
     try:
         event = json.loads(text)
     except ValueError:
