@@ -88,6 +88,8 @@ CONTACT_CUSTOMER = Param("customer_id", "the customer the contact belongs to; le
 STRIPE_SIGNATURE = Param("Stripe-Signature", "Stripe's signature of the body (at most 300 s old)", required=True)
 META_SIGNATURE = Param("X-Hub-Signature-256", "sha256=<hex HMAC-SHA256 of the body with the app secret>",
                        required=True)
+FIELD_SIGNATURE = Param("Field-Signature", "t=<unix time>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the webhook "
+                        "secret> (several v1 while the secret is rotated; at most 300 s old)", required=True)
 X_SIGNATURE = Param("x-twitter-webhooks-signature", "sha256=<base64 HMAC-SHA256 of the body with the consumer "
                     "secret>", required=True)
 META_CHALLENGE = (Param("hub.mode", "subscribe", {"const": "subscribe"}, required=True),
@@ -463,6 +465,19 @@ ROUTES: dict[str, Operation] = {
         body=PROVIDER_EVENT, headers=(STRIPE_SIGNATURE,),
         errors={503: NOT_CONFIGURED,
                 400: SIGNATURE, 409: "the payment kept changing while the event was applied: Stripe delivers again"}),
+    "POST /webhooks/field-service": Operation(
+        "The field service's and the carriers' signed updates about a visit's day: planned (a narrower window), en "
+        "route with an ETA, arrived, done, missed", 200, "field-webhook-result", request="field-update",
+        headers=(FIELD_SIGNATURE,),
+        description="The signature is checked before the body is read. Statuses move forward only: the same update "
+                    "again (its event_id) or one older than what is known answers 200 and writes nothing "
+                    "(duplicate, stale). A missed visit offers the first free windows to the customer at once.",
+        errors={503: NOT_CONFIGURED,
+                400: f"{SIGNATURE}; or a field of the update is missing or wrong, named (an ETA when en route, a "
+                     "reason when missed, a window not inside the promised one: window_not_within)",
+                404: "the reference's customer holds no such appointment; nothing is written (appointment_not_found)",
+                409: "the appointment is cancelled (appointment_cancelled); or it kept changing while the update was "
+                     "applied (busy_try_again): the field service sends it again"}),
     # ------------------------------------------------------------ service information
     "GET /channels": Operation(
         "Every contact channel: open now or when it opens, the expected wait with a range, the service level "

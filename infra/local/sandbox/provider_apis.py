@@ -29,7 +29,9 @@ TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en")
              "signup_in_review": (("nl", "en"), 1), "dispute_with_staff": (("nl", "en"), 2),
              "dispute_decided": (("nl", "en"), 3), "chargeback_decided": (("nl", "en"), 3),
              "appointment_planned": (("nl", "en"), 3), "appointment_changed": (("nl", "en"), 3),
-             "appointment_cancelled": (("nl", "en"), 2), "parcel_at_pickup_point": (("nl", "en"), 3)}
+             "appointment_cancelled": (("nl", "en"), 2), "parcel_at_pickup_point": (("nl", "en"), 3),
+             "appointment_reminder": (("nl", "en"), 3), "appointment_en_route": (("nl", "en"), 1),
+             "appointment_done": (("nl", "en"), 2), "appointment_missed": (("nl", "en"), 3)}
 
 
 class ProviderApis:

@@ -28,7 +28,7 @@ from opencounter.appointments.capacity import (
 )
 from opencounter.appointments.records import Appointment, DayPlan
 from opencounter.appointments.rules import change_deadline, customer_may_change, staff_may_change
-from opencounter.appointments.views import appointment_view, window_view
+from opencounter.appointments.views import COMING, appointment_view, window_view
 from opencounter.catalogue.service import visit_needed
 from opencounter.channels.status import CHANNELS, open_at, opening_hours
 from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
@@ -52,6 +52,8 @@ DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 PLANNED, CHANGED, CANCELLED = "AppointmentPlanned", "AppointmentChanged", "AppointmentCancelled"
 #: the one kind that can go to another address than the customer's, or to a pick-up point
 DELIVERY = "delivery"
+#: visits that ended without the work done: their product is to be planned again
+ENDED_UNDONE = ("CANCELLED", "MISSED")
 
 
 # ---------------------------------------------------------------- free windows
@@ -178,7 +180,7 @@ def products_to_plan(items: list[Item]) -> list[dict[str, Any]]:
     """Products the customer holds that wait for a visit or a delivery (activated before one was
     planned) no appointment is (or was) made for. A product held since before appointments were
     planned here waits for nothing: it was connected or delivered long ago."""
-    visited = {a.product_id for a in _appointments(items) if a.status != "CANCELLED"}
+    visited = {a.product_id for a in _appointments(items) if a.status not in ENDED_UNDONE}
     return [{"product_id": p.product_id, "product_code": p.product_code, "name": p.name, "kind": p.awaiting}
             for p in items if isinstance(p, ProductHolding) and p.status == "ACTIVE" and not p.ends_on
             and p.awaiting and p.product_id not in visited]
@@ -189,7 +191,7 @@ def appointments_of(customer_id: str, *, staff: bool = False) -> dict[str, Any]:
     rest (newest first); and the products still waiting for a visit to be planned. One Query."""
     items, now = _partition(customer_id), utcnow()
     mine = _appointments(items)
-    coming = sorted((a for a in mine if a.status == "PLANNED" and a.end > now), key=lambda a: a.window_start)
+    coming = sorted((a for a in mine if a.status in COMING and a.end > now), key=lambda a: a.window_start)
     rest = sorted((a for a in mine if a not in coming), key=lambda a: a.window_start, reverse=True)
     return {"items": [appointment_view(a, now, staff=staff) for a in coming + rest],
             "to_plan": products_to_plan(items)}
@@ -252,7 +254,8 @@ def _product_for(items: list[Item], product_id: str, kind: str) -> ProductHoldin
     if holding.status != "ACTIVE" or holding.ends_on:
         raise Conflict(f"product_id: {holding.name} is {holding.status.lower()}", field="product_id",
                        reason="product_not_active", status=holding.status.lower())
-    planned = next((a for a in _appointments(items) if a.product_id == product_id and a.status != "CANCELLED"), None)
+    planned = next((a for a in _appointments(items) if a.product_id == product_id and a.status not in ENDED_UNDONE),
+                   None)
     if planned is not None:
         raise Conflict(f"product_id: a visit for {holding.name} is planned already ({planned.appointment_id})",
                        field="product_id", reason="appointment_already_planned",

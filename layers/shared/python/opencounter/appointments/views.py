@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from opencounter.appointments.capacity import Window
+from opencounter.appointments.progress import UNDER_WAY as COMING
+from opencounter.appointments.progress import eta_window, promised_window
 from opencounter.appointments.records import Appointment
 from opencounter.appointments.rules import change_deadline, customer_may_change, staff_may_change
 from opencounter.core.clock import business_today, isoformat, utcnow
@@ -49,7 +51,23 @@ def appointment_view(appointment: Appointment, now: datetime, *, staff: bool = F
         "planned_channel": appointment.planned_channel,
         "updated_at": appointment.updated_at,
         "version": int(appointment.version),
+        **_progress(appointment),
     }
+
+
+def _progress(appointment: Appointment) -> dict[str, Any]:
+    """What the field service reported: the window narrowed by a carrier, the live ETA shown as
+    a window around it while en route, and how the visit ended (a missed one with the windows
+    offered instead)."""
+    promised = promised_window(appointment)
+    shown: dict[str, Any] = {}
+    if (promised.start, promised.end) != (appointment.start, appointment.end):
+        shown["promised_window"] = window_view(promised)
+    if appointment.status == "EN_ROUTE" and appointment.eta:
+        shown["eta_window"] = window_view(eta_window(promised, datetime.fromisoformat(appointment.eta)))
+    if appointment.outcome:
+        shown["outcome"] = appointment.outcome
+    return shown
 
 
 def _soonest_first(appointments: list[Appointment]) -> list[Appointment]:
@@ -59,7 +77,7 @@ def _soonest_first(appointments: list[Appointment]) -> list[Appointment]:
 def planned_appointments(items: list[Item], now: datetime, *, staff: bool = False) -> list[dict[str, Any]]:
     """The visits still to come among a partition's items, soonest first."""
     return [appointment_view(a, now, staff=staff) for a in _soonest_first(
-        [i for i in items if isinstance(i, Appointment) and i.status == "PLANNED" and i.end > now])]
+        [i for i in items if isinstance(i, Appointment) and i.status in COMING and i.end > now])]
 
 
 def customer_overview(customer_id: str) -> dict[str, Any]:

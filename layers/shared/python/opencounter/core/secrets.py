@@ -1,6 +1,7 @@
 """The providers' secrets (Stripe's keys, Meta's and X's app secrets and tokens): kept in AWS
 Secrets Manager, one JSON secret per provider, never in a function's environment. A function is
-given only the ARN of the secrets it needs (STRIPE_SECRET_ARN, META_SECRET_ARN, X_SECRET_ARN)
+given only the ARN of the secrets it needs (STRIPE_SECRET_ARN, META_SECRET_ARN, X_SECRET_ARN,
+FIELD_SERVICE_SECRET_ARN)
 and permission to read those.
 
 Values are read with GetSecretValue and kept for SECRETS_MAX_AGE_SECONDS (the template sets 300):
@@ -29,6 +30,7 @@ SECRETS: dict[str, tuple[str, ...]] = {
     "stripe": ("secret_key", "identity_webhook_secret", "payments_webhook_secret"),
     "meta": ("app_secret", "verify_token", "access_token"),
     "x": ("consumer_secret", "access_token"),
+    "field_service": ("webhook_secret", "api_token"),
 }
 
 _lock = threading.Lock()

@@ -55,6 +55,12 @@ class Settings:
     stripe_secret_arn: str = ""
     meta_secret_arn: str = ""
     x_secret_arn: str = ""
+    #: the field service's (and its carriers') secret: the webhook's signing secret and the API token
+    field_service_secret_arn: str = ""
+    #: the field service's job API; the local cloud points it at its stand-in (refused in production)
+    field_service_api_base: str = ""
+    #: the workflow that follows each appointment through its day (reminder, the check afterwards)
+    appointment_workflow_arn: str = ""
     #: seconds a provider's secret is kept in a warm function: a rotation is in use within this time
     secrets_max_age_seconds: float = 300.0
     payment_checkout_url: str = ""

@@ -59,6 +59,11 @@ TITLES = {
     "AppointmentPlanned": "Appointment planned",
     "AppointmentChanged": "Appointment moved",
     "AppointmentCancelled": "Appointment cancelled",
+    "AppointmentReminder": "Reminder of your appointment",
+    "AppointmentEnRoute": "On the way to you",
+    "AppointmentArrived": "Arrived at your address",
+    "AppointmentDone": "Appointment done",
+    "AppointmentMissed": "Appointment missed",
 }
 
 

@@ -1,6 +1,7 @@
 """Telling customers what happened, on the channel they prefer: a new invoice, a payment that
 did not go through, a plan that fits their use better, the link to pay that staff sent, how a
-dispute or their bank's chargeback was decided, a visit planned, moved or cancelled. E-mail (SES),
+dispute or their bank's chargeback was decided, a visit planned, moved or cancelled, a reminder of
+it, the technician on the way, the visit done or missed (with the first free windows). E-mail (SES),
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
 prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
@@ -9,10 +10,10 @@ refused, gets an e-mail."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from opencounter.core.clock import isoformat, utcnow
+from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
 from opencounter.customers.records import Profile
 from opencounter.notifications.records import Notification
 from opencounter.ports.channels import whatsapp
@@ -207,6 +208,59 @@ def _appointment_cancelled(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                              "in your account.")
 
 
+def _appointment_reminder(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    day, hours, who = _visit(data, lang)
+    until = _clock(data["change_until"], lang)
+    if lang == "nl":
+        return "Herinnering: uw afspraak", (f"Op {day} komt {who}, tussen {hours}. Past het toch niet? Wijzigen of "
+                                            f"annuleren kan tot {until} in uw account: {data['link']}")
+    return "Reminder: your appointment", (f"On {day} {who} comes by, arriving between {hours}. Does it not suit "
+                                          f"you after all? Change or cancel it until {until} in your account: "
+                                          f"{data['link']}")
+
+
+def _clock(moment: str, lang: str) -> str:
+    """A moment as read in Amsterdam: zaterdag 5 december 2026 09:30."""
+    local = datetime.fromisoformat(moment).astimezone(BUSINESS_TIME)
+    return f"{_weekday(local.date().isoformat(), lang)} {local:%H:%M}"
+
+
+def _appointment_en_route(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    _, hours, who = _visit(data, lang, "eta_window")
+    if lang == "nl":
+        return "We zijn onderweg", f"We komen eraan: {who} is onderweg en verwacht tussen {hours} bij u te zijn."
+    return "We are on the way", f"We are coming: {who} is on the way and expects to arrive between {hours}."
+
+
+def _appointment_done(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    day, hours, _ = _visit(data, lang)
+    if lang == "nl":
+        return "Uw afspraak is uitgevoerd", f"De afspraak van {day} tussen {hours} is uitgevoerd. Dank u wel."
+    return "Your appointment is done", f"The appointment on {day} between {hours} is done. Thank you."
+
+
+#: why a visit did not take place, as the customer reads it
+MISSED_BECAUSE = {"nl": {"nobody_home": "we troffen niemand thuis",
+                         "technician_unavailable": "het lukte onze monteur niet om te komen",
+                         "not_reported": "hij ging niet door"},
+                  "en": {"nobody_home": "we found nobody at home",
+                         "technician_unavailable": "our engineer could not come",
+                         "not_reported": "it did not take place"}}
+
+
+def _appointment_missed(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    day, hours, _ = _visit(data, lang)
+    because = MISSED_BECAUSE[lang][data["reason"]]
+    first = data["next_free"][0] if data["next_free"] else None
+    if lang == "nl":
+        offer = (f" Het eerste vrije moment is {_weekday(first['date'], lang)} om {first['from']}." if first else "")
+        return "Uw afspraak ging niet door", (f"De afspraak van {day} tussen {hours} ging niet door: {because}.{offer}"
+                                              " Kies een nieuwe tijd in uw account.")
+    offer = f" The first free time is {_weekday(first['date'], lang)} at {first['from']}." if first else ""
+    return "Your appointment did not take place", (f"The appointment on {day} between {hours} did not take place: "
+                                                   f"{because}.{offer} Pick a new time in your account.")
+
+
 #: how a message opens, per language
 GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
@@ -229,6 +283,11 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "AppointmentPlanned": ("appointment_planned", lambda d, lang: list(_visit(d, lang))),
     "AppointmentChanged": ("appointment_changed", lambda d, lang: list(_visit(d, lang))),
     "AppointmentCancelled": ("appointment_cancelled", lambda d, lang: list(_visit(d, lang)[:2])),
+    "AppointmentReminder": ("appointment_reminder", lambda d, lang: [*_visit(d, lang)[:2], d["link"]]),
+    "AppointmentEnRoute": ("appointment_en_route", lambda d, lang: [_visit(d, lang, "eta_window")[1]]),
+    "AppointmentDone": ("appointment_done", lambda d, lang: list(_visit(d, lang)[:2])),
+    "AppointmentMissed": ("appointment_missed", lambda d, lang: [*_visit(d, lang)[:2],
+                                                                 MISSED_BECAUSE[lang][d["reason"]]]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -256,6 +315,10 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "AppointmentPlanned": _appointment_planned,
     "AppointmentChanged": _appointment_changed,
     "AppointmentCancelled": _appointment_cancelled,
+    "AppointmentReminder": _appointment_reminder,
+    "AppointmentEnRoute": _appointment_en_route,
+    "AppointmentDone": _appointment_done,
+    "AppointmentMissed": _appointment_missed,
 }
 
 
