@@ -18,6 +18,7 @@ from infra.local.demo import load_demo_data, register_users
 from infra.local.gateway import Gateway
 from infra.local.login import ManagedLogin
 from infra.local.sandbox.channels import PHONE_NUMBER_ID, ChannelSandbox
+from infra.local.sandbox.field_service import FieldServiceStandIn
 from infra.local.sandbox.provider_apis import ProviderApis
 from infra.local.sandbox.s3_links import S3Links
 from infra.local.sandbox.senders import ChannelSenders
@@ -33,8 +34,11 @@ LOCAL_SECRETS = {"StripeSecret": {"secret_key": "sk_test_opencounter_local",
                                 "verify_token": "meta_verify_token_opencounter_local",
                                 "access_token": "meta_access_token_opencounter_local"},
                  "XSecret": {"consumer_secret": "x_consumer_secret_opencounter_local",
-                             "access_token": "x_access_token_opencounter_local"}}
+                             "access_token": "x_access_token_opencounter_local"},
+                 "FieldServiceSecret": {"webhook_secret": "fs_whsec_opencounter_local",
+                                        "api_token": "fs_token_opencounter_local"}}
 STRIPE, META, X = LOCAL_SECRETS["StripeSecret"], LOCAL_SECRETS["MetaSecret"], LOCAL_SECRETS["XSecret"]
+FIELD = LOCAL_SECRETS["FieldServiceSecret"]
 LOCAL_PARAMETERS = {"WhatsAppPhoneNumberId": PHONE_NUMBER_ID,
                     # the deep checks take no time in tests; `make run` gives them a visible pause
                     "VerificationWaitSeconds": "0",
@@ -51,6 +55,7 @@ class Running:
     stripe: StripeStandIn
     channels: ChannelSenders
     providers: ProviderApis
+    field: FieldServiceStandIn
     url: str
     aws_url: str | None
     _servers: list[Any]
@@ -74,6 +79,7 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     url = f"http://127.0.0.1:{http.server_port}"
     stand_ins = {"PortalOrigin": url, "StripeApiBase": f"{url}{StripeStandIn.PREFIX}",
                  "MetaApiBase": f"{url}{ProviderApis.META_BASE}", "XApiBase": f"{url}{ProviderApis.X_BASE}",
+                 "FieldServiceApiBase": f"{url}{FieldServiceStandIn.PREFIX}",
                  # the in-memory S3 is in this process: pre-signed links go to its stand-in, which the browser reaches
                  "EvidenceUploadBase": f"{url}{S3Links.PREFIX}",
                  # no Stripe.js page of our own locally: payments are completed on the stand-in's test bank
@@ -103,9 +109,6 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
     register_users(directory)
     login = ManagedLogin(issuer, r.physical[client], callback_urls=lambda: _callback_urls(cloud, pool, client),
                          reset_password=directory.reset_password, confirm_password=directory.confirm_password)
-    if demo:
-        load_demo_data()
-        cloud.settle()
     stripe = StripeStandIn(STRIPE["secret_key"], synchronous=synchronous, base_url=url)
     s3 = cloud.client("s3")
     channels = ChannelSenders(cloud, ChannelSandbox(
@@ -113,17 +116,22 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
         store=lambda bucket, key, raw: s3.put_object(Bucket=bucket, Key=key, Body=raw),
         mail_bucket=r.physical["InboundMailBucket"], mail_prefix="mail/"))
     providers = ProviderApis(META["access_token"], X["access_token"])
+    field = FieldServiceStandIn(FIELD["api_token"], FIELD["webhook_secret"],
+                                webhook_url=f"{url}/webhooks/field-service")
     s3_links = S3Links(s3, _signers, cloud.region)
     gateway = Gateway(cloud, issuer, stage=r.parameters.get("Stage", "dev"), login=login,
                       sandboxes={stripe.PREFIX: stripe, channels.PREFIX: channels, providers.PREFIX: providers,
-                                 s3_links.PREFIX: s3_links})
+                                 s3_links.PREFIX: s3_links, field.PREFIX: field})
     stripe.add_webhook(f"{url}/webhooks/identity", STRIPE["identity_webhook_secret"], "identity.")
     stripe.add_webhook(f"{url}/webhooks/stripe", STRIPE["payments_webhook_secret"],
                        ("payment_intent.", "charge."))
     front.app = gateway
     threading.Thread(target=http.serve_forever, name="api-gateway", daemon=True).start()
     servers.append(http)
-    return Running(cloud, issuer, gateway, stripe, channels, providers, url, aws_url, servers)
+    if demo:  # once the stand-ins answer: a visit planned is told to the field service's
+        load_demo_data()
+        cloud.settle()
+    return Running(cloud, issuer, gateway, stripe, channels, providers, field, url, aws_url, servers)
 
 
 def _signers() -> dict[str, tuple[str, str | None]]:

@@ -37,6 +37,9 @@ OpenCounter is running locally.
   E-mail, SMS  {running.url}/local/mailbox?to=<address or +number>   (what SES and SNS sent: codes, notices)
   Channels     POST {running.url}/sandbox/channels/<whatsapp|messenger|x|email|phone>  {{"from": ..., "text": ...}}
                (a customer writing in or calling); GET {running.url}/sandbox/providers/sent (staff's answers)
+  Field day    GET {running.url}/sandbox/field-service/jobs (the visits the field service was told of);
+               POST {running.url}/sandbox/field-service/jobs/<job_id>/day  {{"outcome": "done"|"missed"}}
+               plays a visit's day (en route with an ETA, then done or missed): Daan's engineer visit, say
   AWS (moto)   {running.aws_url}     (any credentials, region {running.cloud.region}; with the AWS CLI:
                AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={running.cloud.region} \\
                  aws --endpoint-url {running.aws_url} dynamodb scan --table-name {table})
