@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from opencounter.core.settings import NotForProduction, settings
-from opencounter.ports import credit_bureau, evidence_store, screening, stripe_api
+from opencounter.core.settings import MissingSetting, NotForProduction, settings
+from opencounter.ports import credit_bureau, evidence_store, field_service, screening, stripe_api
 from opencounter.ports.channels import meta, x
 
 SANDBOXES: dict[str, Any] = {
@@ -23,12 +23,14 @@ SANDBOXES: dict[str, Any] = {
     "Meta stand-in": lambda: meta.graph_api(),
     "X stand-in": lambda: x.send_direct_message("123", "hallo"),
     "evidence store stand-in": lambda: evidence_store.upload_form("incoming/c/d/e", "application/pdf", 100, 60),
+    "field service stand-in": lambda: field_service.api_base(),
 }
 ENVIRONMENT = {
     "Stripe test-mode key": {"secret_key": "sk_test_123"},
     "Stripe stand-in": {"secret_key": "sk_live_123", "STRIPE_API_BASE": "http://127.0.0.1:3000/stripe"},
     "Meta stand-in": {"META_API_BASE": "http://127.0.0.1:3000/meta"},
     "X stand-in": {"X_API_BASE": "http://127.0.0.1:3000/x"},
+    "field service stand-in": {"FIELD_SERVICE_API_BASE": "http://127.0.0.1:3000/sandbox/field-service"},
     "evidence store stand-in": {"EVIDENCE_UPLOAD_BASE": "http://127.0.0.1:3000/sandbox/s3",
                                 "EVIDENCE_BUCKET": "opencounter-local-evidencebucket"},
 }
@@ -40,7 +42,7 @@ def stage(monkeypatch: pytest.MonkeyPatch, provider_secrets: Any) -> Iterator[An
 
     def set_stage(value: str | None, **variables: str) -> None:
         for name in ("STAGE", "STRIPE_API_BASE", "META_API_BASE", "X_API_BASE", "EVIDENCE_UPLOAD_BASE",
-                     "EVIDENCE_BUCKET"):
+                     "EVIDENCE_BUCKET", "FIELD_SERVICE_API_BASE"):
             monkeypatch.delenv(name, raising=False)
         if value is not None:
             monkeypatch.setenv("STAGE", value)
@@ -65,7 +67,7 @@ def test_no_sandbox_answers_in_production(stage, sandbox, production):
 
 
 @pytest.mark.parametrize("sandbox", ["sanctions screening", "address registry", "credit bureau", "Meta stand-in",
-                                     "evidence store stand-in"])
+                                     "evidence store stand-in", "field service stand-in"])
 def test_outside_production_the_sandboxes_answer_from_test_data(stage, sandbox):
     stage("dev", **ENVIRONMENT.get(sandbox, {}))
     assert SANDBOXES[sandbox]() is not None
@@ -80,3 +82,11 @@ def test_evidence_links_in_production_go_to_s3_itself(stage):
     stage("prod", EVIDENCE_BUCKET="opencounter-prod-evidence")
     form = evidence_store.upload_form("incoming/c/d/e", "application/pdf", 100, 60)
     assert form["url"] == "https://opencounter-prod-evidence.s3.eu-west-1.amazonaws.com/"
+
+
+def test_the_field_service_at_its_own_https_address_is_fine_in_production_and_none_set_is_refused(stage):
+    stage("prod", FIELD_SERVICE_API_BASE="https://api.fieldservice.example/v2/")
+    assert field_service.api_base() == "https://api.fieldservice.example/v2"
+    stage("dev")
+    with pytest.raises(MissingSetting):
+        field_service.api_base()
