@@ -127,3 +127,48 @@ def test_staff_see_the_visit_planned_at_the_desk_and_cancel_it_for_the_customer(
         By.CSS_SELECTOR, f'#customer-appointments [data-appointment="{again["appointment_id"]}"]'))
     assert browser.all(to_plan) == []
     browser.check("customer: a visit planned from the desk")
+
+def test_a_visit_on_its_way_shows_the_eta_and_a_missed_one_offers_windows_planned_in_one_click(
+        browser: Browser, cloud, customer, agent):
+    fibre = give_product(customer, "FIBRE-100")
+    slots = customer.get("/appointments/slots?postcode=1012LG&kind=engineer_visit").json()
+    first = next(s for d in slots["days"] for s in d["slots"])
+    planned = customer.post("/me/appointments", json={"kind": "engineer_visit", "slot": first["start"],
+                                                      "product_id": fibre}).json()
+    job_id, start = planned["appointment_id"], datetime.fromisoformat(first["start"])
+    assert cloud.field.update(job_id, "en_route", eta=start + timedelta(minutes=20)) == 200
+    browser.sign_in(customer.email, "pw")
+
+    # On its way: the expected arrival, as a window inside the one promised
+    browser.open("/#/appointments")
+    browser.page("appointments")
+    shown = f'#appointments [data-appointment="{job_id}"]'
+    eta = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, f"{shown} .eta").text)
+    seen = customer.get("/me/appointments").json()["items"][0]["eta_window"]
+    assert eta == f"Verwachte aankomst: {seen['from']}–{seen['until']}" and "onderweg" in browser.find(shown).text
+    browser.check("appointments: the engineer on the way")
+
+    # Nobody was home: the page says so and offers the first free windows
+    assert cloud.field.update(job_id, "missed", reason="nobody_home") == 200
+    browser.open("/#/")
+    browser.open("/#/appointments")
+    browser.page("appointments")
+    card = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, f"{shown} .offered"))
+    assert "We troffen niemand thuis." in browser.find(shown).text and "niet doorgegaan" in browser.find(shown).text
+    offered = customer.get("/me/appointments").json()["items"][0]["outcome"]["next_free"]
+    choices = card.find_elements(By.CSS_SELECTOR, "button")
+    assert [c.text for c in choices] == [f"{c.text.split(', ')[0]}, {w['from']}–{w['until']}"
+                                         for c, w in zip(choices, offered, strict=True)]
+    browser.check("appointments: a visit missed")
+
+    # One click plans the product's visit again in that window
+    choices[0].click()
+    said = browser.status("appointments-status")
+    assert said.startswith("Gepland: ") and f"{offered[0]['from']}–{offered[0]['until']}" in said
+    listed = customer.get("/me/appointments").json()
+    again = next(a for a in listed["items"] if a["status"] == "planned")
+    assert (again["window"]["start"], again["product_id"], listed["to_plan"]) == (offered[0]["start"], fibre, [])
+    browser.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, shown))
+    # and staff see the new visit at the desk with its status
+    desk = agent.get(f"/agent/customers/{customer.customer_id}/appointments").json()["items"]
+    assert {a["status"] for a in desk} == {"planned", "missed"}

@@ -2,8 +2,10 @@
 // placing a smart meter) and the parcels a courier brings in a half hour (a SIM card), each moved to
 // another window or cancelled until 24 hours before it starts, a parcel also sent to another address
 // or left at a pick-up point; after that the page says, in words, that the phone can still help and
-// when it is open. A product that needs a visit or a delivery is planned here. Staff use the same
-// items on a customer's page, acting on their behalf until the window starts.
+// when it is open. On the day it shows the technician on the way (the expected arrival as a
+// window), the visit done, or missed with the first free windows to plan it again in one click.
+// A product that needs a visit or a delivery is planned here. Staff use the same items on a
+// customer's page, acting on their behalf until the window starts.
 
 import { productName } from "./catalogue.js";
 import { $, attempt, button, definitions, element, emptyNote, labelled, say, status } from "./dom.js";
@@ -163,6 +165,8 @@ export function appointmentItem(a, base, reload, postcode, heading = "h2") {
     element("p", windowText(a.window), { className: "lead window" }),
     definitions([...whereRows(a), [t("appointments.state"), t(`statuses.${a.status}`)],
       ...(a.status === "planned" ? [[t("appointments.change_until"), at(a.change_until)]] : [])]));
+  card.append(...dayNotes(a));
+  if (a.status === "missed") card.append(offered(a, base, reload, result), result);
   if (a.status !== "planned") return card;
   const path = `${base}/appointments/${encodeURIComponent(a.appointment_id)}`;
   const refused = (error) => {
@@ -239,6 +243,43 @@ export function appointmentItem(a, base, reload, postcode, heading = "h2") {
   return card;
 }
 
+// what the field service reported on the day: the narrower window, the ETA while en route, done
+// or missed (and why)
+function dayNotes(a) {
+  const notes = [];
+  if (a.promised_window && a.status === "planned") {
+    notes.push(element("p", t("appointments.promised", a.promised_window), { className: "notice" }));
+  }
+  if (a.status === "en_route" && a.eta_window) {
+    notes.push(element("p", t("appointments.eta", a.eta_window), { className: "notice eta" }));
+  }
+  if (a.status === "done") notes.push(element("p", t("appointments.done"), { className: "notice" }));
+  if (a.status === "missed") {
+    notes.push(element("p", t(`appointments.missed.${a.outcome.reason}`), { className: "notice attention" }));
+  }
+  return notes;
+}
+
+// a missed visit: the first free windows, each planned again with one click
+function offered(a, base, reload, result) {
+  const windows = (a.outcome && a.outcome.next_free) || [];
+  const box = element("div", "", { className: "stack offered" });
+  if (!windows.length) {
+    box.append(element("p", t("appointments.missed_none")));
+    return box;
+  }
+  const choices = element("div", "", { className: "actions" });
+  choices.append(...windows.map((w) => button(windowText(w), () => attempt(result, async () => {
+    const planned = await api("POST", `${base}/appointments`,
+      { kind: a.kind, slot: w.start, ...(a.product_id ? { product_id: a.product_id } : {}) });
+    await reload();
+    tell(t("appointments.planned", { when: windowText(planned.window) }));
+    announce(RECORD_CHANGED);
+  }), { className: "secondary" })));
+  box.append(element("p", t("appointments.missed_offer")), choices);
+  return box;
+}
+
 // a product that needs a visit or a delivery none is planned for: plan one, through `base` (/me, or
 // a customer's record for staff), then `reload()` shows the page again
 export function toPlanCard(p, postcode, base = "/me", reload = showAppointments, heading = "h2") {
@@ -261,7 +302,9 @@ export async function showAppointments() {
   const postcode = record.address ? record.address.postcode : "";
   $("appointments-to-plan").replaceChildren(...list.to_plan.map((p) => toPlanCard(p, postcode)));
   $("appointments-to-plan").hidden = !list.to_plan.length;
-  const coming = list.items.filter((a) => a.status === "planned");
+  // the visits to come or under way, those done, and a missed one until it is planned again
+  const waiting = new Set(list.to_plan.map((p) => p.product_id));
+  const coming = list.items.filter((a) => a.status !== "cancelled" && (a.status !== "missed" || waiting.has(a.product_id)));
   $("appointments").replaceChildren(...coming.map((a) => appointmentItem(a, "/me", showAppointments, postcode)));
   emptyNote($("appointments"), t("appointments.none"));
 }
