@@ -16,6 +16,7 @@ logger, metrics = observability("field-service-jobs")
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: object) -> dict:
     detail = event.detail
-    told = send_job(job_of(detail["customer_id"], detail["data"]["appointment_id"]))
+    # the workflow first: a field service that is down delays telling it, never the reminder
     followed = follow(event.detail_type, detail) if event.detail_type != "AppointmentCancelled" else "nothing"
+    told = send_job(job_of(detail["customer_id"], detail["data"]["appointment_id"]))
     return {"told": told.get("result", "accepted"), "workflow": followed}

@@ -169,6 +169,11 @@ def test_a_carrier_may_narrow_the_window_but_not_widen_it(cloud, clock):
     promised = _mine(customer, job_id)["promised_window"]
     assert (promised["from"], promised["until"]) == (_local(start + timedelta(minutes=10)),
                                                      _local(start + timedelta(minutes=25)))
+    # once narrowed, that is the promise: a later window may narrow it further, never widen it again
+    assert cloud.field.update(job_id, "planned", window=(start, start + timedelta(minutes=20))) == 400
+    assert cloud.field.update(job_id, "planned", window=(start + timedelta(minutes=10),
+                                                         start + timedelta(minutes=20))) == 200
+    assert _mine(customer, job_id)["promised_window"]["until"] == _local(start + timedelta(minutes=20))
 
 
 def test_duplicated_and_out_of_order_updates_have_one_effect(cloud, clock):
@@ -244,6 +249,7 @@ def test_a_missed_visit_offers_the_first_free_windows_and_the_product_is_planned
     assert event["data"]["next_free"] == offered and event["data"]["reason"] == "nobody_home"
     [mail] = _mails(cloud, customer, "Uw afspraak ging niet door")
     assert "we troffen niemand thuis" in mail["body"] and offered[0]["from"] in mail["body"]
+    assert f"{cloud.url}/#/appointments" in mail["body"]
     # a done or missed visit cannot be reported on again, nor moved
     assert cloud.field.update(job_id, "done") == 200 and _mine(customer, job_id)["status"] == "missed"
     again = _plan(customer, "engineer_visit", datetime.fromisoformat(offered[0]["start"]),

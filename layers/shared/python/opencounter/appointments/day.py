@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from opencounter.appointments import service
-from opencounter.appointments.field import missed, now
+from opencounter.appointments.field import appointments_page, missed, now
 from opencounter.appointments.progress import UNDER_WAY, promised_window
 from opencounter.appointments.records import Appointment
 from opencounter.appointments.rules import change_deadline
@@ -112,7 +112,7 @@ def act(customer_id: str, appointment_id: str, followed: str, action: str) -> di
                 "window": {"start": appointment.window_start, "end": appointment.window_end}}]
             event = service._event(REMINDER, appointment, actor=SYSTEM, channel="system",
                            change_until=isoformat(change_deadline(appointment.start)),
-                           link=f"{settings().required('portal_origin')}/#/appointments")
+                           link=appointments_page())
         else:
             event = missed(appointment, NOT_REPORTED, moment, actor=SYSTEM, channel="system")
         appointment.updated_at = at

@@ -22,6 +22,7 @@ from opencounter.appointments.views import window_view
 from opencounter.core.clock import isoformat
 from opencounter.core.errors import Conflict, Contended, InvalidInput, NotFound
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit
+from opencounter.core.settings import settings
 from opencounter.core.validation import validate_request
 
 EN_ROUTE, ARRIVED, DONE, MISSED = "AppointmentEnRoute", "AppointmentArrived", "AppointmentDone", "AppointmentMissed"
@@ -45,13 +46,15 @@ def _moment(raw: str, field: str) -> datetime:
 
 
 def _narrowed(appointment: Appointment, raw: dict[str, str]) -> dict[str, str]:
+    """A carrier's narrower window: at most NARROWEST, inside the window promised so far (the
+    original, or an earlier narrowing): a promise is never widened."""
     start, end = _moment(raw["start"], "window.start"), _moment(raw["end"], "window.end")
-    if not (appointment.start <= start < end <= appointment.end) or end - start > NARROWEST:
+    promised = promised_window(appointment)
+    if not (promised.start <= start < end <= promised.end) or end - start > NARROWEST:
         raise InvalidInput(f"window: {raw['start']} - {raw['end']} is not a window of at most "
                            f"{int(NARROWEST.total_seconds() // 60)} minutes inside the promised one "
-                           f"({appointment.window_start} - {appointment.window_end})", field="window",
-                           reason="window_not_within", promised=window_view(Window(appointment.start,
-                                                                                   appointment.end)))
+                           f"({isoformat(promised.start)} - {isoformat(promised.end)})", field="window",
+                           reason="window_not_within", promised=window_view(promised))
     return {"start": isoformat(start), "end": isoformat(end)}
 
 
@@ -72,13 +75,20 @@ def first_free(appointment: Appointment, moment: datetime) -> list[dict[str, Any
     return service._next_free(model, region, appointment.kind, Window(moment, moment), moment)
 
 
+def appointments_page() -> str:
+    """The portal's appointments page: where the customer changes a visit or picks a new window."""
+    return f"{settings().required('portal_origin')}/#/appointments"
+
+
 def missed(appointment: Appointment, reason: str, at: datetime, *, actor: dict[str, Any],
            channel: str) -> DomainEvent:
-    """Mark the appointment MISSED (in memory) and the event saying so, with the windows offered."""
+    """Mark the appointment MISSED (in memory) and the event saying so, with the windows offered
+    and the page to pick one on."""
     offered = first_free(appointment, now())
     appointment.status = "MISSED"
     appointment.outcome = {"result": "missed", "reason": reason, "at": isoformat(at), "next_free": offered}
-    return service._event(MISSED, appointment, actor=actor, channel=channel, reason=reason, next_free=offered)
+    return service._event(MISSED, appointment, actor=actor, channel=channel, reason=reason, next_free=offered,
+                          link=appointments_page())
 
 
 def _apply(appointment: Appointment, update: dict[str, Any], occurred: datetime) -> list[DomainEvent]:

@@ -255,10 +255,11 @@ def _appointment_missed(data: dict[str, Any], lang: str) -> tuple[str, str]:
     if lang == "nl":
         offer = (f" Het eerste vrije moment is {_weekday(first['date'], lang)} om {first['from']}." if first else "")
         return "Uw afspraak ging niet door", (f"De afspraak van {day} tussen {hours} ging niet door: {because}.{offer}"
-                                              " Kies een nieuwe tijd in uw account.")
+                                              f" Kies een nieuwe tijd in uw account: {data['link']}")
     offer = f" The first free time is {_weekday(first['date'], lang)} at {first['from']}." if first else ""
     return "Your appointment did not take place", (f"The appointment on {day} between {hours} did not take place: "
-                                                   f"{because}.{offer} Pick a new time in your account.")
+                                                   f"{because}.{offer} Pick a new time in your account: "
+                                                   f"{data['link']}")
 
 
 #: how a message opens, per language
@@ -287,7 +288,7 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "AppointmentEnRoute": ("appointment_en_route", lambda d, lang: [_visit(d, lang, "eta_window")[1]]),
     "AppointmentDone": ("appointment_done", lambda d, lang: list(_visit(d, lang)[:2])),
     "AppointmentMissed": ("appointment_missed", lambda d, lang: [*_visit(d, lang)[:2],
-                                                                 MISSED_BECAUSE[lang][d["reason"]]]),
+                                                                 MISSED_BECAUSE[lang][d["reason"]], d["link"]]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
