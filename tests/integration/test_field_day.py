@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from infra.local.sandbox.stripe.wire import signature_header
-from tests.conftest import Caller, TableWrites, give_product, new_customer
-from tests.integration.test_appointments import AMSTERDAM, Clock, _at, _customer_since, _plan, _slot
+from tests.conftest import Caller, Clock, TableWrites, give_product, new_customer
+from tests.integration.test_appointments import AMSTERDAM, _at, _customer_since, _plan, _slot
 
 SYSTEM = {"type": "system", "id": "tests"}
 
