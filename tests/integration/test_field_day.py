@@ -12,7 +12,6 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import requests
 
 from infra.local.sandbox.stripe.wire import signature_header
 from tests.conftest import Caller, Clock, TableWrites, give_product, new_customer
@@ -114,6 +113,9 @@ def test_the_field_service_is_told_of_a_visit_planned_moved_and_cancelled_once_p
     assert (cloud.field.jobs[job_id]["status"], cloud.field.jobs[job_id]["window"]) == ("moved", moved["window"])
     customer.request("DELETE", f"/me/appointments/{job_id}")
     assert cloud.field.jobs[job_id]["status"] == "cancelled"
+    # the demo's visit (Daan's engineer) was told too, when the demo data was loaded
+    from infra.local.demo import demo_id
+    assert any(j["reference"]["customer_id"] == demo_id("daan") for j in cloud.field.jobs.values())
     # the same event delivered again tells nothing new
     assert [c["result"] for c in cloud.field.calls if c["job_id"] == job_id] == ["accepted"] * 3
     event = {"detail-type": "AppointmentCancelled", "source": "opencounter", "detail": {
@@ -198,7 +200,7 @@ def test_duplicated_and_out_of_order_updates_have_one_effect(cloud, clock):
     assert len(_mails(cloud, customer, "We zijn onderweg")) == 1
 
 
-def test_forged_stale_or_misdirected_updates_write_nothing(cloud, clock, other_customer):
+def test_forged_stale_or_misdirected_updates_write_nothing(cloud, clock, other_customer, anonymous):
     customer, visit = _fibre_visit(cloud, clock)
     other, cancelled = _fibre_visit(cloud, clock, date(2026, 12, 10))
     job_id = visit["appointment_id"]
@@ -218,7 +220,7 @@ def test_forged_stale_or_misdirected_updates_write_nothing(cloud, clock, other_c
              "reference": {"customer_id": customer.customer_id, "appointment_id": job_id}}
     payload = json.dumps(stale).encode()
     old = signature_header(payload, secret, timestamp=int(datetime.now(UTC).timestamp()) - 301)
-    answer = requests.post(cloud.field.webhook_url, data=payload, headers={"Field-Signature": old}, timeout=30)
+    answer = anonymous.post("/webhooks/field-service", data=payload, headers={"Field-Signature": old})
     assert answer.status_code == 400 and answer.json()["reason"] == "signature_invalid"
     assert answer.json()["field"] == "Field-Signature"
     # another customer's appointment, one that does not exist, and a cancelled one
@@ -232,6 +234,25 @@ def test_forged_stale_or_misdirected_updates_write_nothing(cloud, clock, other_c
                        "reference": {"customer_id": customer.customer_id, "appointment_id": job_id}})
     assert writes.since() == []
     assert _mine(customer, job_id)["status"] == "planned"
+    # signed now, the same update is taken in (the answer as the API's document says)
+    fresh = anonymous.post("/webhooks/field-service", data=payload,
+                           headers={"Field-Signature": signature_header(payload, secret)})
+    assert fresh.status_code == 200 and fresh.json() == {"received": True, "result": "applied",
+                                                         "appointment_id": job_id, "status": "arrived"}
+
+
+def test_without_a_webhook_secret_every_update_is_refused(cloud, clock, provider_secrets, anonymous):
+    customer, visit = _fibre_visit(cloud, clock, date(2026, 12, 10))
+    writes = TableWrites(cloud)
+    for empty in ("", "   "):
+        provider_secrets("FieldServiceSecret", webhook_secret=empty)
+        update = {"event_id": f"fs-{len(empty)}", "type": "arrived", "occurred_at": "2026-12-10T09:00:00Z",
+                  "reference": {"customer_id": customer.customer_id, "appointment_id": visit["appointment_id"]}}
+        payload = json.dumps(update).encode()
+        answer = anonymous.post("/webhooks/field-service", data=payload,
+                                headers={"Field-Signature": signature_header(payload, empty)})
+        assert (answer.status_code, answer.json()["reason"]) == (503, "not_configured")
+    assert writes.since() == []
 
 
 def test_a_missed_visit_offers_the_first_free_windows_and_the_product_is_planned_again(cloud, clock):
