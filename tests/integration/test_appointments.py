@@ -81,7 +81,7 @@ def test_a_postcodes_free_windows_are_public_half_hours_in_amsterdam_time(cloud,
     # today offers nothing (24 hours ahead at least), tomorrow from 10:30, after 10:00 (24 hours from now)
     assert days["2026-12-07"] == [] and days["2026-12-08"][0]["from"] == "10:30"
     assert [(s["from"], s["until"]) for s in days["2026-12-09"]][:2] == [("08:00", "08:30"), ("08:30", "09:00")]
-    assert days["2026-12-09"][-1]["from"] == "15:00"  # a 90-minute job arriving at 15:30 ends at five
+    assert days["2026-12-09"][-1]["from"] == "14:30"  # a 120-minute job arriving at 15:00 ends at five
     assert days["2026-12-13"]  # a Sunday: Amsterdam has an engineer on call
     later = _slots(anonymous, "1012 LG", "engineer_visit", date(2026, 12, 21))
     christmas = {d["date"]: d["slots"] for d in later["days"]}
@@ -157,7 +157,7 @@ def test_a_visit_for_fibre_is_planned_on_the_record_timeline_overview_and_360_an
     ({"kind": "engineer_visit", "slot": "2026-12-15T05:00:00Z"}, 400, "slot", "slot_unknown"),  # before eight
     ({"kind": "engineer_visit", "slot": "2026-12-25T09:00:00Z"}, 400, "slot", "slot_unknown"),  # Christmas
     ({"kind": "engineer_visit", "slot": "2026-12-01T09:00:00Z"}, 400, "slot", "slot_in_the_past"),
-    ({"kind": "engineer_visit", "slot": "2026-12-07T14:00:00Z"}, 400, "slot", "slot_too_soon"),
+    ({"kind": "engineer_visit", "slot": "2026-12-07T13:00:00Z"}, 400, "slot", "slot_too_soon"),
     ({"kind": "engineer_visit", "slot": "2027-06-01T08:00:00Z"}, 400, "slot", "slot_too_far"),
     ({"kind": "engineer_visit", "slot": "morgen om tien"}, 400, "slot", "field_format"),
     ({"kind": "engineer_visit", "slot": "0001-01-01T00:00:00+14:00"}, 400, "slot", "field_format"),

@@ -86,10 +86,10 @@ def test_a_working_day_offers_half_hour_windows_from_eight_while_the_job_still_e
     installer = day_windows(MODEL_NOW, "installer_visit", MONDAY)
     assert all(w.minutes == 30 for w in engineer + installer)
     assert [f"{w.local_start:%H:%M}" for w in engineer][:2] == ["08:00", "08:30"]
-    # arriving at 15:30 (the window's end) a 90-minute job ends at 17:00; a 60-minute one from 16:00
-    assert f"{engineer[-1].local_start:%H:%M}-{engineer[-1].local_end:%H:%M}" == "15:00-15:30"
+    # arriving at 15:00 (the window's end) a 120-minute job ends at 17:00; a 60-minute one from 16:00
+    assert f"{engineer[-1].local_start:%H:%M}-{engineer[-1].local_end:%H:%M}" == "14:30-15:00"
     assert f"{installer[-1].local_start:%H:%M}" == "15:30"
-    assert len(engineer) == 15 and len(installer) == 16
+    assert len(engineer) == 14 and len(installer) == 16
 
 
 def test_a_holiday_and_a_day_without_technicians_offer_nothing():
@@ -146,12 +146,12 @@ def test_the_working_day_is_the_same_on_the_clock_on_both_nights():
 
 
 def test_each_booking_keeps_a_technician_busy_for_the_job_and_the_travel_after_it():
-    day, kind = MONDAY, "engineer_visit"  # one engineer in Eindhoven, 90 minutes + 30 travel
+    day, kind = MONDAY, "engineer_visit"  # one engineer in Eindhoven, 120 minutes + 30 travel
     ten = window_at(MODEL_NOW, kind, _local(day, "10:00"))
     bookings = _book(MODEL_NOW, EHV, kind, ten, [])
     free = [f"{w.local_start:%H:%M}" for w in free_windows(MODEL_NOW, EHV, kind, day, bookings)]
-    # busy 10:00-12:00: a visit from 08:30 would still be on the job at 10:00, one at 08:00 ends in time
-    assert "08:00" in free and "08:30" not in free and "11:30" not in free and "12:00" in free
+    # busy 10:00-12:30: a visit from 08:00 would still keep them until 10:30; from 12:30 they are free
+    assert "08:00" not in free and "12:00" not in free and free[0] == "12:30"
     assert technician_for(MODEL_NOW, EHV, kind, ten, bookings) is None
     # an installer is another trade: the engineer's day does not touch theirs
     assert technician_for(MODEL_NOW, EHV, "installer_visit", window_at(MODEL_NOW, "installer_visit", ten.start),
