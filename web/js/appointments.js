@@ -260,6 +260,15 @@ function dayNotes(a) {
   return notes;
 }
 
+// plan a visit or a delivery through `base`, then show the page again and tell it: sent with one
+// Idempotency-Key per card, so a click sent twice (or again after a lost answer) plans one visit
+async function planVisit(base, body, key, reload) {
+  const planned = await api("POST", `${base}/appointments`, body, { "Idempotency-Key": key });
+  await reload();
+  tell(t(base === "/me" ? "appointments.planned" : "appointments.planned_for_customer", { when: windowText(planned.window) }));
+  announce(RECORD_CHANGED);
+}
+
 // a missed visit: the first free windows, each planned again with one click
 function offered(a, base, reload, result) {
   const windows = (a.outcome && a.outcome.next_free) || [];
@@ -269,13 +278,10 @@ function offered(a, base, reload, result) {
     return box;
   }
   const choices = element("div", "", { className: "actions" });
-  choices.append(...windows.map((w) => button(windowText(w), () => attempt(result, async () => {
-    const planned = await api("POST", `${base}/appointments`,
-      { kind: a.kind, slot: w.start, ...(a.product_id ? { product_id: a.product_id } : {}) });
-    await reload();
-    tell(t("appointments.planned", { when: windowText(planned.window) }));
-    announce(RECORD_CHANGED);
-  }), { className: "secondary" })));
+  const key = crypto.randomUUID();
+  choices.append(...windows.map((w) => button(windowText(w), () => attempt(result, () => planVisit(base,
+    { kind: a.kind, slot: w.start, ...(a.product_id ? { product_id: a.product_id } : {}) }, key, reload)),
+  { className: "secondary" })));
   box.append(element("p", t("appointments.missed_offer")), choices);
   return box;
 }
@@ -286,12 +292,11 @@ export function toPlanCard(p, postcode, base = "/me", reload = showAppointments,
   const card = element("li", "", { className: "card attention" });
   card.dataset.product = p.product_id;
   card.append(element(heading, productName(p.product_code, p.name)), element("p", t(`appointments.needs.${p.kind}`)),
-    folded(t("appointments.plan"), () => picker(postcode, p.kind, t("appointments.plan_this"), async (slot) => {
-      const planned = await api("POST", `${base}/appointments`, { kind: p.kind, slot, product_id: p.product_id });
-      await reload();
-      tell(t(base === "/me" ? "appointments.planned" : "appointments.planned_for_customer", { when: windowText(planned.window) }));
-      announce(RECORD_CHANGED);
-    })));
+    folded(t("appointments.plan"), () => {
+      const key = crypto.randomUUID();
+      return picker(postcode, p.kind, t("appointments.plan_this"),
+        (slot) => planVisit(base, { kind: p.kind, slot, product_id: p.product_id }, key, reload));
+    }));
   return card;
 }
 
