@@ -17,8 +17,9 @@ LATE_START_MIN: a van that will not start, a traffic jam), and not before the tr
 of their first window; every drive takes a travel time drawn around TRAVEL_MEAN_MIN with a tail
 (lognormal, TRAVEL_SIGMA), every job a time drawn around what such a job takes (JOB_MEDIAN_MIN,
 lognormal, JOB_SIGMA: one in eleven takes half as long again). What the model plans for a job is
-its own choice: planned at the median, half the jobs would overrun. A technician arriving before a window waits for its start; one arriving after
-its end starts late. A visit is on time when it starts within [window start, window end].
+its own choice: planned at the median, half the jobs would overrun. A technician arriving before
+a window waits for its start; one arriving after its end starts late. A visit is on time when it
+starts within [window start, window end].
 
 The draws come from random.Random(SEED): the same model gives the same figure. `what_if` drives
 the same days under models that plan more travel or longer jobs (the jobs themselves as long as

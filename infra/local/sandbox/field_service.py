@@ -53,7 +53,7 @@ class FieldServiceStandIn:
                 return _json(401, {"title": "Unauthorized", "detail": "the API token is not valid"})
             return self._job(request.get_json(silent=True) or {})
         if request.method == "POST" and path.startswith("/jobs/") and path.endswith("/day"):
-            body = request.get_json(silent=True) or {}
+            body = request.get_json(force=True, silent=True) or {}  # as curl -d sends it too
             job_id = path.removeprefix("/jobs/").removesuffix("/day")
             if job_id not in self.jobs or body.get("outcome", "done") not in OUTCOMES:
                 return _json(404, {"title": "Not Found", "detail": f"no job {job_id} to play, or no such outcome"})
