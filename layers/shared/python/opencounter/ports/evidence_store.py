@@ -86,15 +86,15 @@ def attachment(file_name: str) -> str:
 
 def stored(key: str, first_bytes: int) -> Stored | None:
     """The first `first_bytes` of the file at `key`, its size and type; None when nothing is
-    there. Without s3:ListBucket (the functions are not given it) S3 answers a missing key with
-    AccessDenied rather than NoSuchKey: both mean nothing is there for us."""
+    there. The function may list `incoming/`, so S3 answers a missing key there with NoSuchKey;
+    AccessDenied is a refusal (a policy wrong), raised as one, never read as "not uploaded"."""
     s3 = aws_client("s3")
     try:
         answer = s3.get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{first_bytes - 1}")
     except s3.exceptions.NoSuchKey:
         return None
     except s3.exceptions.ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("AccessDenied", "404", "403"):
+        if error.response.get("Error", {}).get("Code") == "404":
             return None
         raise
     head = answer["Body"].read()
