@@ -12,8 +12,7 @@ the invoice billed, what they used) goes to the bank from the bus (ChargebackFil
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from opencounter.billing.invoices import payable_cents
@@ -27,6 +26,8 @@ from opencounter.customers.records import Address, ProductHolding, Profile
 from opencounter.disputes.records import Dispute, DisputeLookup
 from opencounter.disputes.service import WITH_PROVIDER, dispute_id_for, load_dispute
 from opencounter.ports import payments as provider
+from opencounter.pricing.money import euros
+from opencounter.pricing.rating import UNITS, Period
 from opencounter.signups.records import SignatureEvidence
 
 PROVIDER = {"type": "system", "id": "payments"}
@@ -37,7 +38,6 @@ REASONS = {"fraudulent": "not_mine", "unrecognized": "not_mine", "debit_not_auth
 #: a bank usually decides within this long of the dispute
 BANK_DECIDES_WITHIN = timedelta(days=75)
 DECIDED = {"won": "WON", "lost": "LOST"}
-UNITS = {"data_mb": "MB of data", "minutes": "minutes of calls", "sms": "text messages", "kwh": "kWh of electricity"}
 #: the evidence's free text is kept well within what a provider takes in all
 TEXT_LIMIT = 20_000
 RECORD_ATTEMPTS = 5
@@ -203,10 +203,10 @@ def evidence_of(dispute: Dispute, invoice: Invoice, items: list[Item]) -> dict[s
                    key=lambda a: a.effective_from)
     billed = {line.get("product_id") for line in invoice.lines}
     holdings = [h for h in items if isinstance(h, ProductHolding) and h.product_id in billed]
-    lines = "; ".join(f"{line['description']} {_eur(int(line['amount_cents']))}" for line in invoice.lines)
+    lines = "; ".join(f"{line['description']} {euros(int(line['amount_cents']))}" for line in invoice.lines)
     evidence = {"customer_name": f"{profile.given_name} {profile.family_name}",
                 "customer_email_address": profile.email,
-                "product_description": f"Invoice {invoice.invoice_id} of {_eur(int(invoice.total_cents))}: {lines}",
+                "product_description": f"Invoice {invoice.invoice_id} of {euros(int(invoice.total_cents))}: {lines}",
                 "service_date": _service_dates(invoice)}
     if homes:
         evidence["billing_address"] = _address(homes[-1])
@@ -233,10 +233,6 @@ def evidence_of(dispute: Dispute, invoice: Invoice, items: list[Item]) -> dict[s
     return evidence
 
 
-def _eur(cents: int) -> str:
-    return f"EUR {cents // 100}.{cents % 100:02d}"
-
-
 def _address(home: Address) -> str:
     number = f"{int(home.house_number)}{' ' + home.house_number_addition if home.house_number_addition else ''}"
     return f"{home.street} {number}, {home.postcode} {home.city}, {home.country}"
@@ -245,9 +241,8 @@ def _address(home: Address) -> str:
 def _service_dates(invoice: Invoice) -> str:
     if not invoice.period:
         return invoice.issued_on
-    year, month = (int(part) for part in invoice.period.split("-"))
-    last = calendar.monthrange(year, month)[1]
-    return f"{date(year, month, 1):%B %Y} ({invoice.period}-01 to {invoice.period}-{last:02d})"
+    month = Period.parse(invoice.period)
+    return f"{month.first_day:%B %Y} ({month.first_day} to {month.last_day})"
 
 
 def _payment_text(dispute: Dispute, invoice: Invoice, items: list[Item]) -> str:
@@ -256,7 +251,7 @@ def _payment_text(dispute: Dispute, invoice: Invoice, items: list[Item]) -> str:
     paid = f" Paid on {payment.created_at[:10]} by {payment.method or 'card'} ({payment.payment_id})." \
         if payment else ""
     return (f"Invoice {invoice.invoice_id}, issued {invoice.issued_on}, due {invoice.due_on}: "
-            f"{_eur(int(invoice.total_cents))} including VAT {_eur(int(invoice.vat_cents))}.{paid}")
+            f"{euros(int(invoice.total_cents))} including VAT {euros(int(invoice.vat_cents))}.{paid}")
 
 
 def _signature_text(signature: SignatureEvidence) -> str:
