@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 import gevent
 from locust import HttpUser, between, events, task
 
-from infra.local.applicant import application
+from infra.local.applicant import application, with_window
 from infra.local.sandbox.channels import ChannelSandbox
 
 CONFIG: dict[str, Any] = json.loads(Path(os.environ["OPENCOUNTER_LOAD_CONFIG"]).read_text())
@@ -51,6 +51,8 @@ MOMENTS: dict[str, float] = {}
 POLL_S = 0.2
 PAID_WITHIN_S = 15.0
 VALIDATED_WITHIN_S = 20.0
+#: how often a window others took first is swapped for the next free one
+WINDOW_TRIES = 5
 #: of the visits flows that find a visit planned, the share that moves it (bench/pricing.py VISITS_MOVED)
 MOVED_SHARE = 0.25
 QUESTIONS = ("Mijn internet valt elke avond weg", "Waarom is mijn factuur hoger dan vorige maand?",
@@ -329,6 +331,16 @@ class Customer(Visitor):
         self.call(kind, "POST", "/sandbox/channels/phone/ended", json={"contact_id": contact})
 
 
+def _next_window(answer: Any, body: dict[str, Any]) -> bool:
+    """Whether the window asked for was taken meanwhile, and `body` now asks for the next free one."""
+    if answer.status_code != 409 or _reason(answer) != "slot_taken":
+        return False
+    offered = answer.json()["params"]["next_free"]
+    if offered:
+        body["slot"] = offered[0]["start"]
+    return bool(offered)
+
+
 class Applicant(Visitor):
     """Someone signing up on the web shop: the plans and terms, apply, the identity check at
     Stripe's page, the signing code from their mailbox, sign: the product is active."""
@@ -345,8 +357,17 @@ class Applicant(Visitor):
         key = uuid.uuid4().hex
         body = application(applicant__email=f"load-signup-{key[:12]}@example.nl",
                            applicant__phone=f"+3162{random.randrange(10 ** 7):07d}")
-        signup = self.call(kind, "POST", "/signups", expect=(201,), json=body,
-                           headers={"Idempotency-Key": key}).json()
+        # the courier's window, the first free one at the postcode, chosen with the product
+        body = with_window(lambda path: self.call(kind, "GET", path, name=f"GET {path.split('?')[0]}"), body)
+        for _ in range(WINDOW_TRIES):  # a window others took meanwhile: the next free one
+            applied = self.call(kind, "POST", "/signups", expect=(201,), tolerate=(409,), json=body,
+                                headers={"Idempotency-Key": key})
+            if not _next_window(applied, body):
+                break
+            key = uuid.uuid4().hex  # another application: another key
+        if applied.status_code != 201:
+            raise FlowFailed(f"POST /signups: {applied.status_code} {_reason(applied)}")
+        signup = applied.json()
         path, code = f"/signups/{signup['signup_id']}", {"Resume-Code": signup["resume_code"]}
         started = self.call(kind, "POST", f"{path}/identification", name="POST /signups/{signup_id}/identification",
                             expect=(201,), headers=code).json()
@@ -365,9 +386,16 @@ class Applicant(Visitor):
         found = [re.search(r"is (\d{6})", m["body"]) for m in mails if m["subject"] == "Your signing code"]
         if not found or found[-1] is None:
             raise FlowFailed(f"no signing code in the mailbox of {body['applicant']['email']}")
-        signed = self.call(kind, "POST", f"{path}/signature", name="POST /signups/{signup_id}/signature", headers=code,
-                           json={"code": found[-1].group(1), "terms_version": terms["version"],
-                                 "terms_sha256": terms["sha256"], "accept_terms": True}).json()
+        signature = {"code": found[-1].group(1), "terms_version": terms["version"],
+                     "terms_sha256": terms["sha256"], "accept_terms": True}
+        for _ in range(WINDOW_TRIES):
+            answer = self.call(kind, "POST", f"{path}/signature", name="POST /signups/{signup_id}/signature",
+                               headers=code, tolerate=(409,), json=signature)
+            if not _next_window(answer, signature):
+                break
+        if answer.status_code != 200:
+            raise FlowFailed(f"POST /signups/{{signup_id}}/signature: {answer.status_code} {_reason(answer)}")
+        signed = answer.json()
         if signed["status"] != "ACTIVE":
             raise FlowFailed(f"signed, but the sign-up is {signed['status']}")
 

@@ -216,9 +216,9 @@ def unique(local_part: str) -> str:
 class Applicant(ScriptedApplicant):
     """Someone signing up through the public API, step by step, as the web shop would."""
 
-    def __init__(self, cloud: runtime.Running, **changes: Any) -> None:
+    def __init__(self, cloud: runtime.Running, *, pick_window: bool = True, **changes: Any) -> None:
         self.caller = Caller(cloud.url, None)
-        super().__init__(cloud, application(**changes), session=self.caller.session)
+        super().__init__(cloud, application(**changes), session=self.caller.session, pick_window=pick_window)
         self.cloud = cloud
 
 

@@ -1,6 +1,8 @@
 """A scripted applicant: drives a sign-up through the public API over HTTP, as a customer on the
 web shop would, answering the human steps at once: the identity check is completed through the
-Stripe stand-in and the signing code is read from the local mailbox. The tests and the
+Stripe stand-in and the signing code is read from the local mailbox. A product that needs a
+visit or a delivery is applied for with the first window free at the applicant's postcode, and
+signed with the next free one should that fill meanwhile. The tests and the
 benchmarks both sign up this way, against a synchronous or an asynchronous local cloud (there
 the identity webhook arrives on a background thread, so the applicant waits for VALIDATED)."""
 
@@ -9,13 +11,17 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
 HTTP_TIMEOUT_S = 30
 VALIDATED_TIMEOUT_S = 10.0
 POLL_S = 0.005
+#: how often a window taken by someone else first is swapped for the next free one
+WINDOW_TRIES = 5
 
 
 def application(**changes: Any) -> dict[str, Any]:
@@ -42,13 +48,38 @@ def application(**changes: Any) -> dict[str, Any]:
     return body
 
 
+def free_windows(get: Callable[[str], requests.Response], body: dict[str, Any]) -> list[str]:
+    """The starts of the windows free at the applicant's postcode for what the application's
+    product needs (none when it needs no visit or delivery, or none can be planned there), soonest
+    first; `get` asks the API for a path."""
+    products = get("/products").json()["items"]
+    product = next((p for p in products if p["code"] == body["product_code"]), None)
+    kind = ((product or {}).get("fulfilment") or {}).get("kind")
+    if kind is None:
+        return []
+    slots = get("/appointments/slots?" + urlencode({"postcode": body["applicant"]["address"]["postcode"],
+                                                    "kind": kind}))
+    if slots.status_code != 200:
+        return []  # a postcode we do not serve: the application is refused for it
+    return [w["start"] for d in slots.json()["days"] for w in d["slots"]]
+
+
+def with_window(get: Callable[[str], requests.Response], body: dict[str, Any]) -> dict[str, Any]:
+    """The application with the first window free for its product, where it needs one."""
+    free = free_windows(get, body)
+    return {**body, "slot": free[0]} if free else body
+
+
 class ScriptedApplicant:
     """One sign-up. The step methods return the HTTP response; `activate` runs the whole path and
     raises when a step does not answer as it should."""
 
-    def __init__(self, running: Any, body: dict[str, Any], session: requests.Session | None = None) -> None:
+    def __init__(self, running: Any, body: dict[str, Any], session: requests.Session | None = None, *,
+                 pick_window: bool = True) -> None:
         self.running = running
         self.body = body
+        #: choose the first free window for a product that needs one (False: the body says)
+        self.pick_window = pick_window
         self.email = body["applicant"]["email"]
         self.session = session or requests.Session()
         self.signup: dict[str, Any] = {}
@@ -66,10 +97,27 @@ class ScriptedApplicant:
         return self.session.request(method, self.running.url + path, timeout=HTTP_TIMEOUT_S, **kwargs)
 
     def apply(self) -> requests.Response:
-        response = self.call("POST", "/signups", json=self.body)
+        if self.pick_window and "slot" not in self.body:
+            self.body = with_window(lambda path: self.call("GET", path), self.body)
+        for _ in range(WINDOW_TRIES):
+            response = self.call("POST", "/signups", json=self.body)
+            if not self._another_window(response, self.body):
+                break
         if response.status_code == 201:
             self.signup = response.json()
         return response
+
+    def _another_window(self, response: requests.Response, body: dict[str, Any]) -> bool:
+        """Whether the window was taken (or the day plan busy) and `body` now asks for the next free one."""
+        if not self.pick_window or response.status_code != 409:
+            return False
+        refused = response.json()
+        if refused.get("reason") == "busy_try_again":
+            return True
+        if refused.get("reason") != "slot_taken" or not refused["params"]["next_free"]:
+            return False
+        body["slot"] = refused["params"]["next_free"][0]["start"]
+        return True
 
     def identify(self, outcome: str | None = "verified") -> requests.Response:
         """Open the identity check and finish it at once; Stripe (the stand-in) sends the webhook."""
@@ -105,7 +153,11 @@ class ScriptedApplicant:
         terms = self.call("GET", "/terms").json()
         body = {"code": code or self.last_code(), "terms_version": terms["version"],
                 "terms_sha256": terms["sha256"], "accept_terms": True, **changes}
-        return self.call("POST", f"{self.path}/signature", headers=self.headers, json=body)
+        for _ in range(WINDOW_TRIES):
+            response = self.call("POST", f"{self.path}/signature", headers=self.headers, json=body)
+            if not self._another_window(response, body):
+                break
+        return response
 
     def activate(self, marks: list[tuple[str, float]] | None = None) -> dict[str, Any]:
         """Apply, identify, wait for VALIDATED, ask for the code, sign: the sign response. With

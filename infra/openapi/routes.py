@@ -311,9 +311,14 @@ ROUTES: dict[str, Operation] = {
         headers=(Param("Idempotency-Key", "the same key within a day gets the first answer again, and nothing is "
                                           "done twice (1-100 printable characters)"),),
         errors={503: NOT_CONFIGURED,
-                400: "the birth date, postcode, product or plan is not right, or the Idempotency-Key is not one",
+                400: "the birth date, postcode, product or plan is not right, or the Idempotency-Key is not one; "
+                     f"no `slot` for a product that needs a visit or a delivery (field_required), one for a product "
+                     f"that needs none (slot_not_needed), or {SLOT}",
                 409: "an account has this e-mail address (email_has_account), the Idempotency-Key was used for "
-                     "another request or is still being handled"}),
+                     f"another request or is still being handled; {SLOT_TAKEN}"},
+        description="A product that needs an engineer's or installer's visit or a delivery (the catalogue's "
+                    "`fulfilment`) is applied for with `slot`, a window GET /appointments/slots offers at the "
+                    "applicant's postcode: checked now, booked when the sign-up is signed."),
     "GET /signups/{signup_id}": Operation(
         "The sign-up and where each step stands, for whoever holds its resume code", 200, "signup-progress",
         headers=(RESUME_CODE,), errors={404: NO_SIGNUP}),
@@ -328,10 +333,14 @@ ROUTES: dict[str, Operation] = {
                 404: NO_SIGNUP, 409: "the sign-up is not validated, or five codes were sent already "
                                      "(signup_step_not_possible, signing_codes_used_up)"}),
     "POST /signups/{signup_id}/signature": Operation(
-        "Accept the terms in force with the code: the product is active at once", 200, "signup-progress",
-        request="signature", headers=(RESUME_CODE,),
-        errors={400: CODE_TYPED, 404: NO_SIGNUP,
-                409: f"the sign-up is not validated, the terms changed (terms_changed), {CODE_STATE}"}),
+        "Accept the terms in force with the code: the product is active at once, and its visit or delivery booked",
+        200, "signup-progress", request="signature", headers=(RESUME_CODE,),
+        errors={400: f"{CODE_TYPED}; {SLOT}; or a window is sent for a product that needs no visit or delivery "
+                     "(slot_not_needed)", 404: NO_SIGNUP,
+                409: f"the sign-up is not validated, the terms changed (terms_changed), {CODE_STATE}; {SLOT_TAKEN}"},
+        description="The customer, the product and its visit or delivery in the window chosen with the "
+                    "application are made in one transaction. Where that window filled meanwhile, 409 slot_taken "
+                    "offers the next free ones and nothing is written: the same code signs with another `slot`."),
     "POST /signups/resume": Operation(
         "Continue a sign-up anywhere with its resume code", 200, "signup-progress",
         body={"type": "object", "required": ["resume_code"],

@@ -7,8 +7,13 @@ import uuid
 
 import pytest
 
-from infra.local.applicant import application
-from tests.conftest import TableWrites
+from infra.local.applicant import application, with_window
+from tests.conftest import Caller, TableWrites
+
+
+def _application(caller: Caller, **changes) -> dict:
+    """An application with the first window free for its product's delivery, as the web shop sends it."""
+    return with_window(caller.get, application(**changes))
 
 
 def test_the_catalogue_is_public_and_shows_every_plan(cloud, anonymous):
@@ -26,7 +31,7 @@ def test_the_catalogue_is_public_and_shows_every_plan(cloud, anonymous):
 def test_an_application_returns_a_sign_up_and_a_resume_code(cloud, anonymous):
     writes = TableWrites(cloud)
 
-    response = anonymous.post("/signups", json=application())
+    response = anonymous.post("/signups", json=_application(anonymous))
 
     assert response.status_code == 201
     signup = response.json()
@@ -47,7 +52,7 @@ def test_an_application_returns_a_sign_up_and_a_resume_code(cloud, anonymous):
 
 
 def test_the_same_idempotency_key_returns_the_same_sign_up_and_creates_nothing_more(cloud, anonymous):
-    body, key = application(), str(uuid.uuid4())
+    body, key = _application(anonymous), str(uuid.uuid4())
     first = anonymous.post("/signups", json=body, headers={"Idempotency-Key": key})
     writes = TableWrites(cloud)
 
@@ -60,9 +65,10 @@ def test_the_same_idempotency_key_returns_the_same_sign_up_and_creates_nothing_m
 
 def test_an_idempotency_key_reused_for_another_application_is_refused(cloud, anonymous):
     key = str(uuid.uuid4())
-    anonymous.post("/signups", json=application(), headers={"Idempotency-Key": key})
+    anonymous.post("/signups", json=_application(anonymous), headers={"Idempotency-Key": key})
     writes = TableWrites(cloud)
-    response = anonymous.post("/signups", json=application(plan_code="MOBILE-5GB"), headers={"Idempotency-Key": key})
+    response = anonymous.post("/signups", json=_application(anonymous, plan_code="MOBILE-5GB"),
+                              headers={"Idempotency-Key": key})
     assert response.status_code == 409
     assert response.json()["field"] == "Idempotency-Key"
     assert [r for r in writes.since() if "Signup" in str(r)] == []
@@ -93,7 +99,7 @@ def test_an_invalid_application_is_refused_naming_the_field_and_creates_nothing(
 
 
 def test_a_sign_up_continues_on_another_channel_with_its_resume_code(cloud, anonymous, agent):
-    started = anonymous.post("/signups", json=application()).json()
+    started = anonymous.post("/signups", json=_application(anonymous)).json()
     code = started["resume_code"]
 
     # the app, with only the code (typed in any case, with or without the dash)
@@ -111,7 +117,7 @@ def test_a_sign_up_continues_on_another_channel_with_its_resume_code(cloud, anon
 
 @pytest.mark.parametrize("code", [None, "", "AAAA-AAAA"])
 def test_without_the_right_resume_code_a_sign_up_is_not_found(cloud, anonymous, code):
-    started = anonymous.post("/signups", json=application()).json()
+    started = anonymous.post("/signups", json=_application(anonymous)).json()
     headers = {} if code is None else {"Resume-Code": code}
     response = anonymous.get(f"/signups/{started['signup_id']}", headers=headers)
     assert response.status_code == 404
@@ -125,7 +131,7 @@ def test_an_unknown_resume_code_is_named(cloud, anonymous):
 
 
 def test_a_customer_sees_no_sign_up_that_is_not_theirs_and_staff_routes_stay_closed(cloud, anonymous, customer):
-    started = anonymous.post("/signups", json=application()).json()
+    started = anonymous.post("/signups", json=_application(anonymous)).json()
     assert customer.get(f"/me/signups/{started['signup_id']}").status_code == 404
     assert customer.get(f"/agent/signups/{started['signup_id']}").status_code == 403
     assert customer.get("/agent/signups", params={"resume_code": started["resume_code"]}).status_code == 403

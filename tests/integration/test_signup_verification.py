@@ -82,8 +82,9 @@ def test_a_failed_check_rolls_everything_back_and_tells_the_customer_why(cloud, 
     told = [m for m in cloud.cloud.mailbox(applicant.email) if m["subject"] == "We could not complete your sign-up"]
     assert len(told) == 1 and reason in told[0]["body"]
     timeline = agent.get(f"/agent/customers/{signup['customer_id']}/timeline").json()["items"]
-    newest = {e["type"]: e for e in timeline[:2]}
-    assert set(newest) == {"VerificationFailed", "SignupRolledBack"}
+    # with the delivery chosen at sign-up cancelled: its courier's place is free again
+    newest = {e["type"]: e for e in timeline[:3]}
+    assert set(newest) == {"VerificationFailed", "SignupRolledBack", "AppointmentCancelled"}
     assert newest["SignupRolledBack"]["data"]["reasons"] == [reason]
 
 
@@ -110,7 +111,8 @@ def test_a_rollback_keeps_the_account_open_when_another_product_holds_it(cloud):
     result = cloud.cloud.invoke("SignupRollbackFunction", {
         "signup_id": signup["signup_id"], "checks": [{"check": "address", "passed": False, "reason": "late finding"}]})
     cloud.cloud.settle()
-    assert result["undone"] == [f"product Mobiel abonnement ({signup['steps'][4]['identifier']}) deactivated"]
+    assert result["undone"] == [f"product Mobiel abonnement ({signup['steps'][4]['identifier']}) deactivated",
+                                f"delivery of {signup['fulfilment']['window']['date']} cancelled"]
     assert _leftovers(cloud, signup["signup_id"]) == []
     # the account stays open for the other product, and its login still signs in
     email = applicant_email(signup)

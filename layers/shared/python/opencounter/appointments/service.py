@@ -492,6 +492,26 @@ def change_appointment(appointment: Appointment, request: dict[str, Any], *, act
                     reason="busy_try_again")
 
 
+def _cancelling(current: Appointment, plans: dict[tuple[str, str, str], DayPlan], at: str) -> None:
+    """Give a visit's place in its day plan back (read into `plans`, by region, kind and day, once)."""
+    if current.pickup_point is not None:  # a parcel for a pick-up point holds no place to give back
+        return
+    day = Window(current.start, current.end).local_start.date()
+    key = (current.region, current.kind, day.isoformat())
+    plan = plans.get(key) or _day_plan(current.region, current.kind, day)
+    plan.bookings = [b for b in plan.bookings if b["appointment_id"] != current.appointment_id]
+    plan.updated_at = at
+    plans[key] = plan
+
+
+def _cancel_step(current: Appointment, *, actor: dict, channel: str, at: str) -> DomainEvent:
+    """The visit cancelled: its status and history, and the event that says so."""
+    window = Window(current.start, current.end)
+    current.status, current.updated_at = "CANCELLED", at
+    current.history = [*current.history, _step("cancelled", window, actor=actor, channel=channel, at=at)]
+    return _event(CANCELLED, current, actor=actor, channel=channel)
+
+
 def cancel_appointment(appointment: Appointment, *, actor: dict, channel: str, staff: bool = False) -> dict[str, Any]:
     """Cancel a planned visit (the customer until 24 hours before, staff until it starts): its
     place in the day's plan is free again at once."""
@@ -499,22 +519,15 @@ def cancel_appointment(appointment: Appointment, *, actor: dict, channel: str, s
     for _ in range(PLAN_TRIES):
         current = _reread(appointment)
         _require_changeable(current, now, staff=staff)
-        window = Window(current.start, current.end)
         at = isoformat(utcnow())
-        plans = []
-        if current.pickup_point is None:  # a parcel for a pick-up point holds no place to give back
-            plan = _day_plan(current.region, current.kind, window.local_start.date())
-            plan.bookings = [b for b in plan.bookings if b["appointment_id"] != current.appointment_id]
-            plan.updated_at = at
-            plans.append(plan)
-        current.status, current.updated_at = "CANCELLED", at
-        current.history = [*current.history, _step("cancelled", window, actor=actor, channel=channel, at=at)]
-        event = _event(CANCELLED, current, actor=actor, channel=channel)
+        plans: dict[tuple[str, str, str], DayPlan] = {}
+        _cancelling(current, plans, at)
+        event = _cancel_step(current, actor=actor, channel=channel, at=at)
         try:
-            commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans),
+            commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans.values()),
                     Write(current, conflict="the appointment changed meanwhile; read it again")], [event])
         except WriteConflict as conflict:
-            if any(conflict.write.model is p for p in plans):
+            if any(conflict.write.model is p for p in plans.values()):
                 continue
             raise
         return appointment_view(current, now, staff=staff)
@@ -525,39 +538,68 @@ def cancel_appointment(appointment: Appointment, *, actor: dict, channel: str, s
 # ---------------------------------------------------------------- a visit that comes with an order
 
 
-def _chosen(model: FieldService, customer_id: str, kind: str, raw: str,
-            now: datetime) -> tuple[Window, dict[str, Any], Region]:
-    """The window chosen for a visit of `kind` (or a delivery) at the customer's address in force
-    on its day, validated as plan_appointment validates one: 400 naming `slot`, or the address."""
+def _customer_address(customer_id: str) -> Callable[[date], tuple[dict[str, Any], str]]:
+    """Where a customer's visit is: their address in force on its day (the `postcode` asked for)."""
+    return lambda day: (_address_on(customer_id, day), "postcode")
+
+
+def _given(address: dict[str, Any], field: str) -> Callable[[date], tuple[dict[str, Any], str]]:
+    """Where the visit of someone not yet a customer is: the address they gave, named by `field`."""
+    where = {k: address.get(k) for k in ("street", "house_number", "house_number_addition", "city")}
+    where["postcode"] = dutch_postcode(address["postcode"], field)
+    return lambda _day: (where, field)
+
+
+def _chosen(model: FieldService, kind: str, raw: str, now: datetime,
+            where: Callable[[date], tuple[dict[str, Any], str]]) -> tuple[Window, dict[str, Any], Region]:
+    """The window chosen for a visit of `kind` (or a delivery) at the address `where` gives for its
+    day, validated as plan_appointment validates one: 400 naming `slot`, or the address."""
     window = _window(model, kind, raw, now)
-    address = _address_on(customer_id, window.local_start.date())
-    return window, address, _served(model, kind, window, address["postcode"])
+    address, field = where(window.local_start.date())
+    return window, address, _served(model, kind, window, address["postcode"], field)
 
 
-def window_free(customer_id: str, kind: str, slot: str) -> dict[str, Any]:
-    """The window starting at `slot` as read, when a visit of `kind` can be planned in it at the
-    customer's address now; else the same refusals as plan_appointment (409 slot_taken with the
-    next free windows). Nothing is booked: an order books it when it is signed."""
+def _free_at(kind: str, slot: str, where: Callable[[date], tuple[dict[str, Any], str]]) -> dict[str, Any]:
     model, now = field_service(), utcnow()
     kind = _kind(model, kind)
-    window, _, region = _chosen(model, customer_id, kind, slot, now)
+    window, _, region = _chosen(model, kind, slot, now, where)
     plan = _day_plan(region.code, kind, window.local_start.date())
     if technician_for(model, region, kind, window, plan.booked()) is None:
         raise _taken(model, region, kind, window, now)
     return window_view(window)
 
 
-def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, order_id: str, actor: dict, channel: str,
-              along: Callable[[Appointment], tuple[list[Write], list[DomainEvent]]]) -> dict[str, Any]:
-    """Plan the visit an order brings, in one transaction with the caller's writes and events
-    (`along`, given the appointment to write and asked again on every try): the appointment names
-    the product to come and the order.
+def window_free(customer_id: str, kind: str, slot: str) -> dict[str, Any]:
+    """The window starting at `slot` as read, when a visit of `kind` can be planned in it at the
+    customer's address now; else the same refusals as plan_appointment (409 slot_taken with the
+    next free windows). Nothing is booked: an order books it when it is signed."""
+    return _free_at(kind, slot, _customer_address(customer_id))
+
+
+def window_free_at(address: dict[str, Any], kind: str, slot: str, *, field: str = "postcode") -> dict[str, Any]:
+    """As window_free, at an address given rather than a customer's on record (an applicant, not a
+    customer yet); `field` names its postcode in the refusals. Nothing is booked: a sign-up books it
+    when it is signed."""
+    return _free_at(kind, slot, _given(address, field))
+
+
+def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, actor: dict, channel: str,
+              along: Callable[[Appointment], tuple[list[Write], list[DomainEvent]]], order_id: str | None = None,
+              signup_id: str | None = None, address: dict[str, Any] | None = None,
+              address_field: str = "postcode") -> dict[str, Any]:
+    """Plan the visit an order (`order_id`) or a sign-up (`signup_id`) brings, in one transaction
+    with the caller's writes and events (`along`, given the appointment to write and asked again on
+    every try): the appointment names the product to come and what brought it. It is at the
+    customer's address in force on its day, or at `address` where given (a sign-up's: the customer
+    is made in the same transaction). Its id derives from the order or the sign-up: booked once.
     Of two taking the last place, one wins; the other is told 409 slot_taken with the next free
     windows, and nothing of either is written. A conflict of the caller's writes is raised."""
     model, now = field_service(), utcnow()
     kind = _kind(model, kind)
-    window, address, region = _chosen(model, customer_id, kind, slot, now)
-    appointment_id = f"A-{stable_id('appointment', 'order', order_id).replace('-', '')[:12].upper()}"
+    where = _customer_address(customer_id) if address is None else _given(address, address_field)
+    window, address, region = _chosen(model, kind, slot, now, where)
+    brought_by = ("order", order_id) if order_id is not None else ("signup", signup_id or "")
+    appointment_id = f"A-{stable_id('appointment', *brought_by).replace('-', '')[:12].upper()}"
     for _ in range(PLAN_TRIES):
         plan = _day_plan(region.code, kind, window.local_start.date())
         technician = technician_for(model, region, kind, window, plan.booked())
@@ -567,10 +609,10 @@ def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, order_
         plan.bookings, plan.updated_at = [*plan.bookings, _booking(appointment_id, kind, technician, window, model)], at
         appointment = Appointment(
             *Appointment.keys(customer_id, appointment_id), appointment_id=appointment_id, customer_id=customer_id,
-            kind=kind, product_id=product_id, order_id=order_id, status="PLANNED", region=region.code,
-            window_start=isoformat(window.start), window_end=isoformat(window.end), address=address, planned_at=at,
-            planned_channel=channel, updated_at=at, history=[_step("planned", window, actor=actor, channel=channel,
-                                                                   at=at)])
+            kind=kind, product_id=product_id, order_id=order_id, signup_id=signup_id, status="PLANNED",
+            region=region.code, window_start=isoformat(window.start), window_end=isoformat(window.end),
+            address=address, planned_at=at, planned_channel=channel, updated_at=at,
+            history=[_step("planned", window, actor=actor, channel=channel, at=at)])
         writes, events = along(appointment)
         try:
             commit([Write(plan, conflict="the day's plan changed meanwhile"),
@@ -583,5 +625,42 @@ def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, order_
                 continue  # another booking changed the day first: read it again
             raise
         return appointment_view(appointment, now)
+    raise Contended("the day's plan is being changed by many bookings right now; send this again",
+                    reason="busy_try_again")
+
+
+def coming_for(customer_id: str, product_id: str) -> list[Appointment]:
+    """The product's visits (or deliveries) still to come: those a product ended early gives back."""
+    return [a for a in Appointment.query(customer_key(customer_id), Appointment.SK.startswith(Appointment.SK_PREFIX),
+                                         consistent_read=True)
+            if isinstance(a, Appointment) and a.product_id == product_id and a.status in COMING]
+
+
+def cancel_with(appointments: list[Appointment], *, actor: dict, channel: str,
+                along: Callable[[], tuple[list[Write], list[DomainEvent]]]) -> None:
+    """Cancel `appointments` whatever the 24-hour rule (what they were planned for is undone), their
+    places in the day plans given back, in one transaction with the caller's writes and events
+    (`along`, asked again on every try). A plan changed meanwhile by a booking is read again."""
+    for _ in range(PLAN_TRIES):
+        at = isoformat(utcnow())
+        plans: dict[tuple[str, str, str], DayPlan] = {}
+        cancelled, events = [], []
+        for appointment in appointments:
+            current = _reread(appointment)
+            if current.status not in COMING:
+                continue  # ended meanwhile (cancelled by the customer, reported done)
+            _cancelling(current, plans, at)
+            cancelled.append(current)
+            events.append(_cancel_step(current, actor=actor, channel=channel, at=at))
+        writes, theirs = along()
+        try:
+            commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans.values()),
+                    *(Write(a, conflict="the appointment changed meanwhile") for a in cancelled), *writes],
+                   [*theirs, *events])
+        except WriteConflict as conflict:
+            if any(conflict.write.model is p for p in plans.values()):
+                continue
+            raise
+        return
     raise Contended("the day's plan is being changed by many bookings right now; send this again",
                     reason="busy_try_again")

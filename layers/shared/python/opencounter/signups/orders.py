@@ -205,18 +205,6 @@ def _require_not_held(customer: Orderer, plan: dict[str, Any], starts_on: str | 
                        reason="product_held_already", product=held)
 
 
-def _slot(raw: str | None, plan: dict[str, Any], kind: str | None) -> str | None:
-    """The window asked for: required for a product that needs a visit or a delivery, refused for
-    one that needs none (400 naming `slot`)."""
-    if kind is not None and raw is None:
-        raise InvalidInput(f"slot: {plan['product_name']} needs a {kind.replace('_', ' ')}; choose a window",
-                           field="slot", reason="field_required")
-    if kind is None and raw is not None:
-        raise InvalidInput(f"slot: {plan['product_name']} needs no visit or delivery; leave the window out",
-                           field="slot", reason="slot_not_needed", product=plan["product_name"])
-    return raw
-
-
 def _same(order: Order, plan: dict[str, Any], starts_on: str | None, slot: str | None) -> bool:
     return (order.plan["product_code"], order.plan["code"], order.starts_on, (order.fulfilment or {}).get("slot")) == (
         plan["product_code"], plan["code"], starts_on, slot)
@@ -244,7 +232,7 @@ def place_order(customer: Orderer, request: dict[str, Any], *, actor: dict, chan
     plan = plan_on_sale(request["product_code"], request["plan_code"])
     starts_on = _starts_on(request.get("starts_on"), plan)
     kind = fulfilment_of(plan)
-    slot = _slot(request.get("slot"), plan, kind)
+    slot = signing.slot_asked(request.get("slot"), plan, kind)
     order_id = stable_id("order", customer_id, key) if key else str(uuid.uuid4())
     if key and (placed := _again(customer_id, order_id, plan, starts_on, slot)) is not None:
         return placed
@@ -358,7 +346,7 @@ def sign_order(order: Order, request: dict[str, Any], *, actor: dict, channel: s
         return order_of(customer_id, order_id)
     _require_placed(order)
     if order.fulfilment is None:
-        _slot(request.get("slot"), order.plan, None)
+        signing.slot_asked(request.get("slot"), order.plan, None)
     current = signing.terms_in_force(request)
     try:
         code = SigningCode.get(*SigningCode.order_keys(customer_id, order_id))

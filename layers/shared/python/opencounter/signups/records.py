@@ -37,6 +37,10 @@ class Signup(Item, discriminator="Signup"):
     resume_code_digest = UnicodeAttribute()
     customer_id = UnicodeAttribute(null=True)
     product_id = UnicodeAttribute(null=True)
+    #: the visit or delivery the product needs, chosen with the application and booked when it is
+    #: signed: {"kind", "slot" (as asked), "window", "status" (chosen | planned | cancelled),
+    #: "appointment_id" (once booked)}; None for a product that needs none
+    fulfilment = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     #: while a person decides (IN_REVIEW): {"unfinished": [check], "checks": [{"check", "passed",

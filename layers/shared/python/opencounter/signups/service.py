@@ -7,13 +7,17 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from opencounter.appointments.capacity import Window
+from opencounter.appointments.records import Appointment
+from opencounter.appointments.service import plan_with, window_free_at
+from opencounter.appointments.views import window_view
 from opencounter.billing.invoices import connection_invoice
 from opencounter.catalogue.service import plan_on_sale, visit_needed
 from opencounter.core import one_time_codes, resume_codes
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.ids import stable_id
-from opencounter.core.outbox import Write, commit, domain_event
+from opencounter.core.outbox import DomainEvent, Write, commit, domain_event
 from opencounter.core.resume_codes import code_digest
 from opencounter.core.table import Item
 from opencounter.core.validation import validate_request
@@ -28,6 +32,8 @@ from opencounter.signups.records import STEPS, ResumeCode, SignatureEvidence, Si
 #: an application nobody continues is forgotten after this long (TTL)
 ABANDONED_AFTER = timedelta(days=30)
 OLDEST_APPLICANT_YEARS = 120
+#: where the applicant's postcode is in the application: the field a window refused there names
+POSTCODE_FIELD = "applicant.address.postcode"
 
 
 def _birth_date(raw: str) -> str:
@@ -64,6 +70,8 @@ def _view(signup: Signup, evidence: Any = None) -> dict[str, Any]:
         "next_step": waiting,
         "customer_id": signup.customer_id,
         "product_id": signup.product_id,
+        "fulfilment": None if signup.fulfilment is None else {
+            k: signup.fulfilment.get(k) for k in ("kind", "status", "window", "appointment_id")},
         "version": int(signup.version),
         "created_at": signup.created_at,
         "updated_at": signup.updated_at,
@@ -80,9 +88,15 @@ def start_signup(request: dict[str, Any]) -> dict[str, Any]:
     applicant["address"] = {**applicant["address"], "postcode": dutch_postcode(applicant["address"]["postcode"],
                                                                          "applicant.address.postcode")}
     plan = plan_on_sale(request["product_code"], request["plan_code"])
+    kind = visit_needed(plan["product_code"], plan["catalogue_version"])
+    slot = signing.slot_asked(request.get("slot"), plan, kind)
     if find_customers(applicant["email"]):
         raise Conflict("applicant.email: there is an account with this e-mail address already; sign in to add a "
                        "product, or call us", field="applicant.email", reason="email_has_account")
+    # the window is free now at the applicant's address; it is booked when the sign-up is signed (ADR 22)
+    fulfilment = None if kind is None or slot is None else {
+        "kind": kind, "slot": slot, "status": "chosen", "appointment_id": None,
+        "window": window_free_at(applicant["address"], kind, slot, field=POSTCODE_FIELD)}
     now = utcnow()
     signup_id, resume_code = str(uuid.uuid4()), resume_codes.new_code(grouped=True)
     steps = {name: {"status": "pending"} for name in STEPS}
@@ -90,7 +104,8 @@ def start_signup(request: dict[str, Any]) -> dict[str, Any]:
     expires = now + ABANDONED_AFTER
     signup = Signup(*Signup.keys(signup_id), signup_id=signup_id, status="APPLIED",
                     channel=request.get("channel", "web"), applicant=applicant, plan=plan,
-                    consents=request.get("consents", []), steps=steps, resume_code_digest=code_digest(resume_code),
+                    consents=request.get("consents", []), fulfilment=fulfilment, steps=steps,
+                    resume_code_digest=code_digest(resume_code),
                     created_at=isoformat(now), updated_at=isoformat(now), expires_at=expires)
     resume = ResumeCode(*ResumeCode.keys(resume_code), signup_id=signup_id, expires_at=expires)
     event = domain_event("SignupStarted", customer_id=None, signup_id=signup_id,
@@ -276,11 +291,16 @@ def send_signing_code(signup_id: str, resume_code: str | None) -> dict[str, Any]
 def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str, Any], *,
                       ip: str, user_agent: str) -> dict[str, Any]:
     """Accept the terms with the one-time code; the product is then provisioned and active at
-    once. Everything (evidence, customer, product, sign-up state, events) is one transaction:
-    a process dying halfway leaves the sign-up as it was, ready to try again."""
+    once, and its visit or delivery booked in the window chosen with the application (or in
+    `slot`, another one chosen now). Everything (evidence, customer, product, appointment and day
+    plan, sign-up state, events) is one transaction: a process dying halfway leaves the sign-up as
+    it was, ready to try again. 409 slot_taken with the next free windows when the window filled
+    meanwhile: nothing is written, and the same code signs with another `slot`."""
     validate_request("signature", request)
     signup = _load_with_code(signup_id, resume_code)
     _require_status(signup, ("VALIDATED",), "signing")
+    if signup.fulfilment is None:
+        signing.slot_asked(request.get("slot"), signup.plan, None)
     current = signing.terms_in_force(request)
     try:
         code = SigningCode.get(*SigningCode.keys(signup_id))
@@ -309,8 +329,9 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
         "kind": plan["kind"], "plan": plan["name"], "plan_code": plan["code"],
         "catalogue_version": plan["catalogue_version"], "identifier": identifier, "started_at": now[:10],
         "monthly_fee_cents": plan["monthly_fee_cents"], "signup_id": signup_id,
-        "awaiting": visit_needed(plan["product_code"], plan["catalogue_version"])}, actor=system, channel=channel,
-        signup_id=signup_id)
+        # planned here; a sign-up applied for before windows were chosen with it is planned afterwards
+        "awaiting": None if signup.fulfilment else visit_needed(plan["product_code"], plan["catalogue_version"])},
+        actor=system, channel=channel, signup_id=signup_id)
     invoice_writes, invoice_events = connection_invoice(
         customer_id, {"product_id": product_id, "name": plan["product_name"], "kind": plan["kind"]}, plan,
         signup_id=signup_id, channel=channel)
@@ -325,10 +346,28 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
         domain_event("SignupActivated", customer_id=customer_id, signup_id=signup_id, actor=system, channel=channel,
                      data={"product_id": product_id, "email": applicant["email"]}),
     ]
-    commit([Write(signup, conflict="the sign-up changed meanwhile; read it again"),
-            Write(evidence, SignatureEvidence.PK.does_not_exist(), conflict="the contract is signed already"),
-            Write(SigningCode(*SigningCode.keys(signup_id)), delete=True), *customer_writes, *product_writes,
-            *invoice_writes],
-           events)
+    writes = [Write(signup, conflict="the sign-up changed meanwhile; read it again"),
+              Write(evidence, SignatureEvidence.PK.does_not_exist(), conflict="the contract is signed already"),
+              Write(SigningCode(*SigningCode.keys(signup_id)), delete=True), *customer_writes, *product_writes,
+              *invoice_writes]
+    if signup.fulfilment is None:
+        commit(writes, events)
+    else:
+        _book(signup, request.get("slot") or signup.fulfilment["slot"], writes, events, actor=system)
     return _view(signup, evidence)
+
+
+def _book(signup: Signup, slot: str, writes: list[Write], events: list[DomainEvent], *, actor: dict) -> None:
+    """Book the sign-up's visit (or delivery) at the applicant's address, in the transaction that
+    signs and makes the customer and the product: the appointment names both and the sign-up."""
+    chosen = signup.fulfilment
+
+    def along(visit: Appointment) -> tuple[list[Write], list[DomainEvent]]:
+        # `slot` stays the one applied with; the window is the one booked
+        signup.fulfilment = {**chosen, "status": "planned", "window": window_view(Window(visit.start, visit.end)),
+                             "appointment_id": visit.appointment_id}
+        return writes, events
+    plan_with(signup.customer_id, chosen["kind"], slot, product_id=signup.product_id, signup_id=signup.signup_id,
+              address=signup.applicant["address"], address_field=POSTCODE_FIELD, actor=actor, channel=signup.channel,
+              along=along)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from opencounter.catalogue.terms import terms
 from opencounter.core import one_time_codes
-from opencounter.core.errors import Conflict
+from opencounter.core.errors import Conflict, InvalidInput
 from opencounter.ports.messaging import send_email
 
 #: codes mailed for one contract at most: more means something is wrong, and a person helps
@@ -58,3 +58,15 @@ def evidence_view(evidence: Any) -> dict[str, Any]:
     return {"terms_version": evidence.terms_version, "terms_sha256": evidence.terms_sha256,
             "accepted_at": evidence.accepted_at, "ip": evidence.ip, "user_agent": evidence.user_agent,
             "code_check": evidence.code_check}
+
+
+def slot_asked(raw: str | None, plan: dict[str, Any], kind: str | None) -> str | None:
+    """The window asked for, as an order and a sign-up both take it: required for a product that
+    needs a visit or a delivery (`kind`), refused for one that needs none (400 naming `slot`)."""
+    if kind is not None and raw is None:
+        raise InvalidInput(f"slot: {plan['product_name']} needs a {kind.replace('_', ' ')}; choose a window",
+                           field="slot", reason="field_required")
+    if kind is None and raw is not None:
+        raise InvalidInput(f"slot: {plan['product_name']} needs no visit or delivery; leave the window out",
+                           field="slot", reason="slot_not_needed", product=plan["product_name"])
+    return raw

@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from opencounter.appointments.capacity import Window
+from opencounter.appointments.service import cancel_with, coming_for
+from opencounter.appointments.views import window_view
 from opencounter.billing.payments import refund_everything, void_invoice
 from opencounter.billing.records import Invoice, Payment
 from opencounter.core.aws import aws_client
@@ -106,9 +109,10 @@ def mark_verified(signup_id: str, checks: list[dict]) -> str:
 
 
 def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
-    """Undo everything the sign-up created: the product ends, the login is disabled and the
-    account closed when nothing else holds it, the resume code stops working; the customer is
-    told why and an audit record is kept. Safe to run again: a second run changes nothing."""
+    """Undo everything the sign-up created: the product ends, its visit or delivery still to come
+    is cancelled and its place in the day plan given back, the login is disabled and the account
+    closed when nothing else holds it, the resume code stops working; the customer is told why and
+    an audit record is kept. One transaction; safe to run again: a second run changes nothing."""
     signup = _signup(signup_id)
     # several checks unfinished at the last deadline give the customer the same reason once
     reasons = list(dict.fromkeys(c["reason"] for c in checks if c.get("passed") is False and c.get("reason")))
@@ -140,6 +144,12 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
             product.status, product.ended_at, product.end_reason = "TERMINATED", now, "verification failed"
             writes.append(Write(product, ProductHolding.status == "ACTIVE", conflict="the product changed meanwhile"))
             undone.append(f"product {product.name} ({product.identifier}) deactivated")
+    visits = coming_for(signup.customer_id, signup.product_id) if signup.product_id else []
+    for visit in visits:
+        undone.append(f"{visit.kind.replace('_', ' ')} of {window_view(Window(visit.start, visit.end))['date']} "
+                      "cancelled")
+    if visits and signup.fulfilment:
+        signup.fulfilment = {**signup.fulfilment, "status": "cancelled"}
     others = [p for p in products if p.product_id != signup.product_id and p.status == "ACTIVE"]
     if not others:
         disable_login(signup.applicant["email"])
@@ -162,7 +172,9 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
         domain_event("SignupRolledBack", customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM,
                      channel="system", data={"reasons": reasons, "undone": undone}),
     ]
-    commit(writes, events)
+    # the visits cancelled with the rest, their places in the day plans given back (read again
+    # should another booking change a plan first)
+    cancel_with(visits, actor=SYSTEM, channel="system", along=lambda: (writes, events))
     send_email(signup.applicant["email"], "We could not complete your sign-up", (
         f"Dear {signup.applicant['given_name']},\n\nAfter activating your {signup.plan['product_name']} we finished "
         "checking your details, and we cannot continue the agreement, because:\n"
@@ -192,6 +204,8 @@ def leftovers(signup_id: str) -> list[str]:
                   and (kept := p.kept_cents()) > 0]
         alive += [f"product {i.product_id} is {i.status}" for i in items
                   if isinstance(i, ProductHolding) and i.product_id == signup.product_id and i.status == "ACTIVE"]
+        alive += [f"appointment {a.appointment_id} is {a.status}" for a in coming_for(signup.customer_id,
+                                                                                     signup.product_id or "")]
         others = [i for i in items if isinstance(i, ProductHolding) and i.product_id != signup.product_id
                   and i.status == "ACTIVE"]
         if not others:
