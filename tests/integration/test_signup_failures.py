@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from infra.local.runtime import STRIPE
 from infra.local.applicant import with_window
+from infra.local.runtime import STRIPE
 from tests.conftest import Applicant, TableWrites, crash_times
 
 
