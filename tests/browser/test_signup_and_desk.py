@@ -28,15 +28,36 @@ def test_a_new_customer_signs_up_and_signs_in_for_the_first_time(browser: Browse
     browser.fill(form, plan="FIBRE/FIBRE-100")
     assert "€ 42,50 per maand" in browser.text("#price") and "€ 25,00 aansluitkosten" in browser.text("#price")
     browser.check("signup")
+    # the engineer's half hour is chosen with the product, from the windows free at the postcode typed
+    assert browser.text("#visit legend") == "Wanneer komt de monteur uw glasvezel aansluiten?"
+    assert "postcode" in browser.text("#visit-lead")
     browser.fill(form, given_name="Noor", family_name="Visser", email=email, phone="06 1234 9876", income="3100",
                  postcode="1017 GB", house_number="5", street="Kerkstraat", city="Amsterdam")
     browser.driver.execute_script("arguments[0].value = '1991-03-14'", form.find_element(By.NAME, "birth_date"))
     form.find_element(By.NAME, "privacy").click()
+    browser.wait(lambda d: browser.all('#visit-windows input[name="visit_slot"]'))
+    days = browser.all("#visit-day option")
+    assert days and re.match(r"^(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag) \d+ ", days[0].text)
+    browser.fill(form, visit_day=days[1].get_attribute("value"))
+    browser.wait(lambda d: browser.all('#visit-windows input[name="visit_slot"]'))
+    window = browser.all("#visit-windows label")[0]
+    assert re.fullmatch(r"\d{2}:\d{2}–\d{2}:\d{2}", window.text)
+    chosen_window = window.text
+    window.find_element(By.TAG_NAME, "input").click()
+    browser.check("signup-visit")
+    # in English by choice, the window chosen kept
+    browser.find("#language").click()
+    browser.wait(lambda d: browser.text("#visit legend") == "When does the engineer come to connect your fibre?")
+    browser.wait(lambda d: browser.all('#visit-windows input[name="visit_slot"]:checked'))
+    browser.find("#language").click()
+    browser.wait(lambda d: browser.text("#visit legend").startswith("Wanneer")
+                 and browser.all('#visit-windows input[name="visit_slot"]:checked'))
     form.find_element(By.CSS_SELECTOR, "button.primary").click()
 
     # identifying (the identity provider's page is the stand-in's; its outcome arrives by webhook)
     browser.wait(lambda d: d.find_element(By.ID, "identify").is_displayed())
     assert re.fullmatch(r"[2-9A-Z]{4}-[2-9A-Z]{4}", browser.text("#code"))
+    assert chosen_window in browser.text("#visit-chosen") and "monteur" in browser.text("#visit-chosen")
     browser.check("signup-progress")
     browser.find("#identify-button").click()
     browser.wait(lambda d: len(d.window_handles) > 1)
@@ -56,6 +77,8 @@ def test_a_new_customer_signs_up_and_signs_in_for_the_first_time(browser: Browse
     sign.find_element(By.NAME, "accept").click()
     sign.find_element(By.CSS_SELECTOR, "button.primary").click()
     assert "werkt" in browser.status("signup-status", timeout=20)
+    assert browser.text("#visit-chosen").startswith("Gepland: het bezoek van de monteur op ")
+    assert chosen_window in browser.text("#visit-chosen")
     assert "Getekend op" in browser.text("#evidence")
     browser.check("signup-active")
 
