@@ -93,7 +93,7 @@ def start_signup(request: dict[str, Any]) -> dict[str, Any]:
     if find_customers(applicant["email"]):
         raise Conflict("applicant.email: there is an account with this e-mail address already; sign in to add a "
                        "product, or call us", field="applicant.email", reason="email_has_account")
-    # the window is free now at the applicant's address; it is booked when the sign-up is signed (ADR 22)
+    # the window is free now at the applicant's address; it is booked when the sign-up is signed (ADR 19)
     fulfilment = None if kind is None or slot is None else {
         "kind": kind, "slot": slot, "status": "chosen", "appointment_id": None,
         "window": window_free_at(applicant["address"], kind, slot, field=POSTCODE_FIELD)}
