@@ -92,6 +92,10 @@ def test_signing_makes_the_customer_the_product_and_its_planned_visit_in_one_go(
     # and the product waits for nothing more to be planned
     assert visits["to_plan"] == []
     assert [p["product_id"] for p in me.get("/me").json()["products"]] == [signup["product_id"]]
+    # until the visit is cancelled: then the fibre is to be connected still, and asked to be planned again
+    assert me.request("DELETE", f"/me/appointments/{visit['appointment_id']}").status_code == 200
+    assert [(p["product_id"], p["kind"]) for p in me.get("/me/appointments").json()["to_plan"]] == [
+        (signup["product_id"], "engineer_visit")]
 
 
 def test_a_window_taken_before_signing_is_refused_with_the_next_free_and_signed_with_another(cloud):

@@ -177,9 +177,10 @@ def own_appointment(customer_id: str, appointment_id: str) -> Appointment:
 
 
 def products_to_plan(items: list[Item]) -> list[dict[str, Any]]:
-    """Products the customer holds that wait for a visit or a delivery (activated before one was
-    planned) no appointment is (or was) made for. A product held since before appointments were
-    planned here waits for nothing: it was connected or delivered long ago."""
+    """Products the customer holds that wait for the visit or delivery they came with (activated
+    before it was done) and have none planned or done: never planned, or cancelled or missed. A
+    product held since before appointments were planned here waits for nothing: it was connected or
+    delivered long ago."""
     visited = {a.product_id for a in _appointments(items) if a.status not in ENDED_UNDONE}
     return [{"product_id": p.product_id, "product_code": p.product_code, "name": p.name, "kind": p.awaiting}
             for p in items if isinstance(p, ProductHolding) and p.status == "ACTIVE" and not p.ends_on

@@ -130,8 +130,8 @@ class ProductHolding(Item, discriminator="ProductHolding"):
     signup_id = UnicodeAttribute(null=True)
     #: the order that brought it, when an existing customer ordered it (signups.records.Order)
     order_id = UnicodeAttribute(null=True)
-    #: the visit or delivery the product still waits for (its catalogue's fulfilment kind), when it was
-    #: activated before one was planned: the portal and the desk ask to plan it
+    #: the visit or delivery the product came with (its catalogue's fulfilment kind), when it was activated
+    #: before that was done: while none is planned or done, the portal and the desk ask to plan it
     awaiting = UnicodeAttribute(null=True)
     #: a cancellation at the end of a period: the last day the product is held
     ends_on = UnicodeAttribute(null=True)

@@ -330,7 +330,8 @@ def sign_and_activate(signup_id: str, resume_code: str | None, request: dict[str
         "catalogue_version": plan["catalogue_version"], "identifier": identifier, "started_at": now[:10],
         "monthly_fee_cents": plan["monthly_fee_cents"], "signup_id": signup_id,
         # planned here; a sign-up applied for before windows were chosen with it is planned afterwards
-        "awaiting": None if signup.fulfilment else visit_needed(plan["product_code"], plan["catalogue_version"])},
+        # planned now or not, the visit it came with: to plan again should the one planned be cancelled or missed
+        "awaiting": visit_needed(plan["product_code"], plan["catalogue_version"])},
         actor=system, channel=channel, signup_id=signup_id)
     invoice_writes, invoice_events = connection_invoice(
         customer_id, {"product_id": product_id, "name": plan["product_name"], "kind": plan["kind"]}, plan,
