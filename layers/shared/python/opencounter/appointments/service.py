@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -373,36 +374,71 @@ def plan_appointment(customer_id: str, request: dict[str, Any], *, actor: dict, 
         customer_id, window.local_start.date(), items)
     pickup = _pickup(model, request["pickup_point"]) if "pickup_point" in request else None
     region = _served(model, kind, window, *_where(address, pickup, request))
+    try:
+        appointment = _book(model, Booked(customer_id, appointment_id, kind, window, region, address, pickup,
+                                          request.get("product_id")), actor=actor, channel=channel, now=now)
+    except WriteConflict:
+        if key and (planned := _planned_before(customer_id, appointment_id, request, now)) is not None:
+            return planned  # the same request, sent twice at the same moment
+        raise
+    return appointment_view(appointment, now)
+
+
+@dataclass(frozen=True)
+class Booked:
+    """What a booking takes a place for: whose, which, of what kind, when, where (an address, or a
+    pick-up point that takes no courier), for which product, and what brought it."""
+
+    customer_id: str
+    appointment_id: str
+    kind: str
+    window: Window
+    region: Region
+    address: dict[str, Any]
+    pickup: dict[str, Any] | None = None
+    product_id: str | None = None
+    order_id: str | None = None
+    signup_id: str | None = None
+
+
+def _book(model: FieldService, booked: Booked, *, actor: dict, channel: str, now: datetime,
+          along: Callable[[Appointment], tuple[list[Write], list[DomainEvent]]] | None = None) -> Appointment:
+    """Take the place and write the appointment, in one transaction with its event and what the
+    caller adds (`along`, asked again on every try). The day's plan is the condition: of two taking
+    the last place one wins, the other reads the plan again and is told 409 slot_taken with the next
+    free windows. A plan changed by a booking of another window is read again and tried again
+    (PLAN_TRIES times, then busy_try_again). Any other conflict is raised, nothing written."""
+    window, kind, region = booked.window, booked.kind, booked.region
     for _ in range(PLAN_TRIES):
         plans = []
-        if pickup is None:  # a parcel for a pick-up point takes no courier of the timed round
+        if booked.pickup is None:  # a parcel for a pick-up point takes no courier of the timed round
             plan = _day_plan(region.code, kind, window.local_start.date())
             technician = technician_for(model, region, kind, window, plan.booked())
             if technician is None:
                 raise _taken(model, region, kind, window, now)
-            plan.bookings = [*plan.bookings, _booking(appointment_id, kind, technician, window, model)]
+            plan.bookings = [*plan.bookings, _booking(booked.appointment_id, kind, technician, window, model)]
             plan.updated_at = isoformat(utcnow())
             plans.append(plan)
         at = isoformat(utcnow())
         appointment = Appointment(
-            *Appointment.keys(customer_id, appointment_id), appointment_id=appointment_id, customer_id=customer_id,
-            kind=kind, product_id=request.get("product_id"), status="PLANNED", region=region.code,
-            window_start=isoformat(window.start), window_end=isoformat(window.end), address=address,
-            pickup_point=pickup, planned_at=at, planned_channel=channel, updated_at=at,
-            history=[_step("planned", window, actor=actor, channel=channel, at=at)])
-        event = _event(PLANNED, appointment, actor=actor, channel=channel, change_until=isoformat(
-            change_deadline(window.start)))
+            *Appointment.keys(booked.customer_id, booked.appointment_id), appointment_id=booked.appointment_id,
+            customer_id=booked.customer_id, kind=kind, product_id=booked.product_id, order_id=booked.order_id,
+            signup_id=booked.signup_id, status="PLANNED", region=region.code, window_start=isoformat(window.start),
+            window_end=isoformat(window.end), address=booked.address, pickup_point=booked.pickup, planned_at=at,
+            planned_channel=channel, updated_at=at, history=[_step("planned", window, actor=actor, channel=channel,
+                                                                   at=at)])
+        writes, events = along(appointment) if along else ([], [])
         try:
             commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans),
-                    Write(appointment, Appointment.PK.does_not_exist(), conflict="the appointment exists already")],
-                   [event])
+                    Write(appointment, Appointment.PK.does_not_exist(), conflict="the appointment exists already"),
+                    *writes],
+                   [*events, _event(PLANNED, appointment, actor=actor, channel=channel,
+                                    change_until=isoformat(change_deadline(window.start)))])
         except WriteConflict as conflict:
             if any(conflict.write.model is p for p in plans):
                 continue  # another booking changed the day first: read it again
-            if key and (planned := _planned_before(customer_id, appointment_id, request, now)) is not None:
-                return planned  # the same request, sent twice at the same moment
             raise
-        return appointment_view(appointment, now)
+        return appointment
     raise Contended("the day's plan is being changed by many bookings right now; send this again",
                     reason="busy_try_again")
 
@@ -601,33 +637,9 @@ def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, actor:
     window, address, region = _chosen(model, kind, slot, now, where)
     brought_by = ("order", order_id) if order_id is not None else ("signup", signup_id or "")
     appointment_id = f"A-{stable_id('appointment', *brought_by).replace('-', '')[:12].upper()}"
-    for _ in range(PLAN_TRIES):
-        plan = _day_plan(region.code, kind, window.local_start.date())
-        technician = technician_for(model, region, kind, window, plan.booked())
-        if technician is None:
-            raise _taken(model, region, kind, window, now)
-        at = isoformat(utcnow())
-        plan.bookings, plan.updated_at = [*plan.bookings, _booking(appointment_id, kind, technician, window, model)], at
-        appointment = Appointment(
-            *Appointment.keys(customer_id, appointment_id), appointment_id=appointment_id, customer_id=customer_id,
-            kind=kind, product_id=product_id, order_id=order_id, signup_id=signup_id, status="PLANNED",
-            region=region.code, window_start=isoformat(window.start), window_end=isoformat(window.end),
-            address=address, planned_at=at, planned_channel=channel, updated_at=at,
-            history=[_step("planned", window, actor=actor, channel=channel, at=at)])
-        writes, events = along(appointment)
-        try:
-            commit([Write(plan, conflict="the day's plan changed meanwhile"),
-                    Write(appointment, Appointment.PK.does_not_exist(), conflict="the appointment exists already"),
-                    *writes],
-                   [*events, _event(PLANNED, appointment, actor=actor, channel=channel,
-                                    change_until=isoformat(change_deadline(window.start)))])
-        except WriteConflict as conflict:
-            if conflict.write.model is plan:
-                continue  # another booking changed the day first: read it again
-            raise
-        return appointment_view(appointment, now)
-    raise Contended("the day's plan is being changed by many bookings right now; send this again",
-                    reason="busy_try_again")
+    booked = Booked(customer_id, appointment_id, kind, window, region, address, product_id=product_id,
+                    order_id=order_id, signup_id=signup_id)
+    return appointment_view(_book(model, booked, actor=actor, channel=channel, now=now, along=along), now)
 
 
 def coming_for(customer_id: str, product_id: str) -> list[Appointment]:
