@@ -381,3 +381,26 @@ def test_another_customers_appointment_is_not_found_and_stays_as_it_is(cloud, cl
     assert {r.json()["reason"] for r in (moved, cancelled, hostile)} == {"appointment_not_found"}
     assert writes.since() == []
     assert customer.get("/me/appointments").json()["items"][0]["status"] == "planned"
+
+
+def test_two_devices_planning_the_same_products_visit_at_once_plan_it_once(cloud, clock):
+    # The customer's phone and laptop each plan the fibre's visit, in other windows, at the same moment
+    clock.set(_at(date(2026, 12, 7), "10:00"))
+    customer = new_customer(cloud, EINDHOVEN)
+    fibre = give_product(customer, "FIBRE-100")
+
+    def plan(hhmm: str) -> Any:
+        return lambda: customer.post("/me/appointments", json={
+            "kind": "engineer_visit", "slot": _slot(_at(date(2026, 12, 22), hhmm)), "product_id": fibre})
+    answers = at_once([plan("08:00"), plan("13:00")])
+
+    # Then one plans it and the other is told a visit is planned already, naming it
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 409).json()
+    planned = next(a for a in answers if a.status_code == 201).json()
+    assert (refused["reason"], refused["params"]["appointment_id"]) == ("appointment_already_planned",
+                                                                         planned["appointment_id"])
+    assert [a["appointment_id"] for a in customer.get("/me/appointments").json()["items"]] == [
+        planned["appointment_id"]]
+    assert [b["appointment_id"] for b in _plan_entries("EHV", "engineer_visit", date(2026, 12, 22))] == [
+        planned["appointment_id"]]

@@ -367,19 +367,24 @@ def plan_appointment(customer_id: str, request: dict[str, Any], *, actor: dict, 
         return planned
     items = _partition(customer_id)
     _delivery_only(kind, request)
-    if request.get("product_id"):
-        _product_for(items, request["product_id"], kind)
+    holding = _product_for(items, request["product_id"], kind) if request.get("product_id") else None
     window = _window(model, kind, request["slot"], now)
     address = _given_address(request["address"]) if "address" in request else _address_on(
         customer_id, window.local_start.date(), items)
     pickup = _pickup(model, request["pickup_point"]) if "pickup_point" in request else None
     region = _served(model, kind, window, *_where(address, pickup, request))
+    # the product's version taken with the place: of two planning a visit for it at once, one plans it
+    along: Callable[[Appointment], tuple[list[Write], list[DomainEvent]]] | None = None if holding is None else (
+        lambda _: ([Write(holding, conflict="product_id: a visit for the product was planned meanwhile")], []))
     try:
         appointment = _book(model, Booked(customer_id, appointment_id, kind, window, region, address, pickup,
-                                          request.get("product_id")), actor=actor, channel=channel, now=now)
-    except WriteConflict:
+                                          request.get("product_id")), actor=actor, channel=channel, now=now,
+                            along=along)
+    except WriteConflict as conflict:
         if key and (planned := _planned_before(customer_id, appointment_id, request, now)) is not None:
             return planned  # the same request, sent twice at the same moment
+        if holding is not None and conflict.write.model is holding:  # says which visit was planned first
+            _product_for(_partition(customer_id), holding.product_id, kind)
         raise
     return appointment_view(appointment, now)
 
