@@ -15,7 +15,7 @@ def lambda_handler(event: dict, context: object) -> dict:
     data = detail["data"]
     if not data.get("order_id"):  # the rule takes only visits of an order; fail closed all the same
         return {"outcome": "no_order"}
-    outcome = visit_done(detail["customer_id"], data["order_id"], data["appointment_id"])
+    outcome = visit_done(detail["customer_id"], data["order_id"])
     if outcome == "activated":
         metrics.add_metric(name="OrderActivatedAfterVisit", unit="Count", value=1)
     return {"outcome": outcome}

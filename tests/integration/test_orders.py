@@ -473,3 +473,27 @@ def test_a_visit_done_activates_only_an_order_signed_and_waiting_for_it(cloud, c
         "outcome": "no_order"}
     # Then nothing is active, and the order still waits to be signed
     assert _held(customer) == [] and customer.get(f"/me/orders/{order['order_id']}").json()["status"] == "PLACED"
+
+
+def test_an_ordered_products_visit_cancelled_is_planned_again_and_its_done_activates_the_order(cloud, customer):
+    # Given fibre ordered and signed with its engineer's visit, and the visit then cancelled
+    signed = _signed(cloud, customer)
+    first = signed["fulfilment"]["appointment_id"]
+    assert customer.request("DELETE", f"/me/appointments/{first}").status_code == 200
+
+    # Then the fibre still to come is asked to be planned, by its name, though it is not held yet
+    [waiting] = customer.get("/me/appointments").json()["to_plan"]
+    assert (waiting["name"], waiting["kind"]) == ("Glasvezel internet", "engineer_visit")
+    assert _held(customer) == []
+    # and planned again, the new visit carrying the order
+    again = customer.post("/me/appointments", json={"kind": "engineer_visit", "slot": _windows(customer)[1],
+                                                    "product_id": waiting["product_id"]})
+    assert again.status_code == 201, again.text
+    assert customer.get("/me/appointments").json()["to_plan"] == []
+
+    # When the field service reports the new visit done, the ordered fibre is active
+    assert cloud.field.update(again.json()["appointment_id"], "done") == 200
+    cloud.cloud.settle()
+    [held] = _held(customer)
+    assert held["product_id"] == waiting["product_id"]
+    assert customer.get(f"/me/orders/{signed['order_id']}").json()["status"] == "ACTIVE"

@@ -61,6 +61,8 @@ class Appointment(Item, discriminator="Appointment"):
     product_id = UnicodeAttribute(null=True)
     #: the order whose product the visit (or delivery) brings, when it was planned with an order
     order_id = UnicodeAttribute(null=True)
+    #: that product, not on the record until the visit is done: {"code", "name"}
+    product = JSONAttribute(null=True)
     #: the sign-up whose product the visit (or delivery) brings, when it was planned with one
     signup_id = UnicodeAttribute(null=True)
     #: PLANNED | EN_ROUTE | ARRIVED | DONE | MISSED | CANCELLED

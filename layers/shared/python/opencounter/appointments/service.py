@@ -179,13 +179,22 @@ def own_appointment(customer_id: str, appointment_id: str) -> Appointment:
 
 def products_to_plan(items: list[Item]) -> list[dict[str, Any]]:
     """Products the customer holds that wait for the visit or delivery they came with (activated
-    before it was done) and have none planned or done: never planned, or cancelled or missed. A
-    product held since before appointments were planned here waits for nothing: it was connected or
-    delivered long ago."""
+    before it was done) and have none planned or done: never planned, or cancelled or missed; and
+    products an order brings whose visit was cancelled or missed (not on the record until one is
+    done). A product held since before appointments were planned here waits for nothing: it was
+    connected or delivered long ago."""
     visited = {a.product_id for a in _appointments(items) if a.status not in ENDED_UNDONE}
-    return [{"product_id": p.product_id, "product_code": p.product_code, "name": p.name, "kind": p.awaiting}
-            for p in items if isinstance(p, ProductHolding) and p.status == "ACTIVE" and not p.ends_on
-            and p.awaiting and p.product_id not in visited]
+    held = [p for p in items if isinstance(p, ProductHolding)]
+    waiting = [{"product_id": p.product_id, "product_code": p.product_code, "name": p.name, "kind": p.awaiting}
+               for p in held if p.status == "ACTIVE" and not p.ends_on and p.awaiting and p.product_id not in visited]
+    to_come = {a.product_id for a in _appointments(items) if a.order_id and a.product}
+    to_come -= visited | {p.product_id for p in held}
+    for product_id in sorted(to_come):
+        earlier = _ordered(items, product_id)
+        assert earlier is not None
+        waiting.append({"product_id": product_id, "product_code": earlier.product["code"],
+                        "name": earlier.product["name"], "kind": earlier.kind})
+    return waiting
 
 
 def appointments_of(customer_id: str, *, staff: bool = False) -> dict[str, Any]:
@@ -242,27 +251,39 @@ def _served(model: FieldService, kind: str, window: Window, postcode: str, field
     return region
 
 
-def _product_for(items: list[Item], product_id: str, kind: str) -> ProductHolding:
-    """The product a visit is planned for: the customer's, active, needing this kind of visit,
-    and without a visit planned for it already."""
+def _ordered(items: list[Item], product_id: str) -> Appointment | None:
+    """The latest visit an order planned for a product to come (not on the record until a visit of
+    it is done), or None."""
+    return max((a for a in _appointments(items) if a.product_id == product_id and a.order_id and a.product),
+               key=lambda a: a.planned_at, default=None)
+
+
+def _product_for(items: list[Item], product_id: str, kind: str) -> tuple[ProductHolding | None, Appointment | None]:
+    """The product a visit is planned for: the customer's, active, needing this kind of visit, and
+    without a visit planned for it already; or a product an order brings whose visit was cancelled
+    or missed (then the visit before, whose order and product the new one carries)."""
     holding = next((p for p in items if isinstance(p, ProductHolding) and p.product_id == product_id), None)
-    if holding is None:
+    earlier = _ordered(items, product_id) if holding is None else None
+    if holding is not None:
+        name, needed = holding.name, visit_needed(holding.product_code, holding.catalogue_version)
+    elif earlier is not None:
+        name, needed = earlier.product["name"], earlier.kind
+    else:
         raise NotFound("product_id: no such product of this customer", field="product_id",
                        reason="product_not_found")
-    needed = visit_needed(holding.product_code, holding.catalogue_version)
     if needed != kind:
-        raise InvalidInput(f"kind: {holding.name} needs {needed or 'no visit'}, not a {kind}", field="kind",
-                           reason="visit_not_needed", product=holding.name)
-    if holding.status != "ACTIVE" or holding.ends_on:
+        raise InvalidInput(f"kind: {name} needs {needed or 'no visit'}, not a {kind}", field="kind",
+                           reason="visit_not_needed", product=name)
+    if holding is not None and (holding.status != "ACTIVE" or holding.ends_on):
         raise Conflict(f"product_id: {holding.name} is {holding.status.lower()}", field="product_id",
                        reason="product_not_active", status=holding.status.lower())
     planned = next((a for a in _appointments(items) if a.product_id == product_id and a.status not in ENDED_UNDONE),
                    None)
     if planned is not None:
-        raise Conflict(f"product_id: a visit for {holding.name} is planned already ({planned.appointment_id})",
+        raise Conflict(f"product_id: a visit for {name} is planned already ({planned.appointment_id})",
                        field="product_id", reason="appointment_already_planned",
                        appointment_id=planned.appointment_id)
-    return holding
+    return holding, earlier
 
 
 def _delivery_only(kind: str, request: dict[str, Any]) -> None:
@@ -367,7 +388,7 @@ def plan_appointment(customer_id: str, request: dict[str, Any], *, actor: dict, 
         return planned
     items = _partition(customer_id)
     _delivery_only(kind, request)
-    holding = _product_for(items, request["product_id"], kind) if request.get("product_id") else None
+    holding, earlier = _product_for(items, request["product_id"], kind) if request.get("product_id") else (None, None)
     window = _window(model, kind, request["slot"], now)
     address = _given_address(request["address"]) if "address" in request else _address_on(
         customer_id, window.local_start.date(), items)
@@ -378,8 +399,9 @@ def plan_appointment(customer_id: str, request: dict[str, Any], *, actor: dict, 
         lambda _: ([Write(holding, conflict="product_id: a visit for the product was planned meanwhile")], []))
     try:
         appointment = _book(model, Booked(customer_id, appointment_id, kind, window, region, address, pickup,
-                                          request.get("product_id")), actor=actor, channel=channel, now=now,
-                            along=along)
+                                          request.get("product_id"), order_id=earlier.order_id if earlier else None,
+                                          product=earlier.product if earlier else None),
+                            actor=actor, channel=channel, now=now, along=along)
     except WriteConflict as conflict:
         if key and (planned := _planned_before(customer_id, appointment_id, request, now)) is not None:
             return planned  # the same request, sent twice at the same moment
@@ -404,6 +426,8 @@ class Booked:
     product_id: str | None = None
     order_id: str | None = None
     signup_id: str | None = None
+    #: a product an order brings, not on the record yet: {"code", "name"}
+    product: dict[str, Any] | None = None
 
 
 def _book(model: FieldService, booked: Booked, *, actor: dict, channel: str, now: datetime,
@@ -428,6 +452,7 @@ def _book(model: FieldService, booked: Booked, *, actor: dict, channel: str, now
         appointment = Appointment(
             *Appointment.keys(booked.customer_id, booked.appointment_id), appointment_id=booked.appointment_id,
             customer_id=booked.customer_id, kind=kind, product_id=booked.product_id, order_id=booked.order_id,
+            product=booked.product,
             signup_id=booked.signup_id, status="PLANNED", region=region.code, window_start=isoformat(window.start),
             window_end=isoformat(window.end), address=booked.address, pickup_point=booked.pickup, planned_at=at,
             planned_channel=channel, updated_at=at, history=[_step("planned", window, actor=actor, channel=channel,
@@ -626,6 +651,7 @@ def window_free_at(address: dict[str, Any], kind: str, slot: str, *, field: str 
 
 
 def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, actor: dict, channel: str,
+              product: dict[str, Any] | None = None,
               along: Callable[[Appointment], tuple[list[Write], list[DomainEvent]]], order_id: str | None = None,
               signup_id: str | None = None, address: dict[str, Any] | None = None,
               address_field: str = "postcode") -> dict[str, Any]:
@@ -643,7 +669,7 @@ def plan_with(customer_id: str, kind: str, slot: str, *, product_id: str, actor:
     brought_by = ("order", order_id) if order_id is not None else ("signup", signup_id or "")
     appointment_id = f"A-{stable_id('appointment', *brought_by).replace('-', '')[:12].upper()}"
     booked = Booked(customer_id, appointment_id, kind, window, region, address, product_id=product_id,
-                    order_id=order_id, signup_id=signup_id)
+                    order_id=order_id, signup_id=signup_id, product=product)
     return appointment_view(_book(model, booked, actor=actor, channel=channel, now=now, along=along), now)
 
 

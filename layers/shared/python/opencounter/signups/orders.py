@@ -406,23 +406,25 @@ def _book(order: Order, slot: str, signed: list[Write], events: list[DomainEvent
                             "appointment_id": visit.appointment_id}
         return signed, events
     plan_with(order.customer_id, kind, slot, product_id=product_id_of(order.order_id), order_id=order.order_id,
-              actor=actor, channel=channel, along=along)
+              product={"code": order.plan["product_code"], "name": order.plan["product_name"]}, actor=actor,
+              channel=channel, along=along)
     return booked[0]
 
 
 # ---------------------------------------------------------------- the visit done
 
 
-def visit_done(customer_id: str, order_id: str, appointment_id: str) -> str:
-    """The visit (or delivery) an order waited for is done: its product becomes active, in one
-    transaction with the order. Once: a repeated report finds the order active and leaves it; an
-    order that is not signed and waiting for this very visit (never signed, cancelled, active
-    already, or waiting for another visit) is left as it is. Says what it did."""
+def visit_done(customer_id: str, order_id: str) -> str:
+    """A visit (or delivery) an order waited for is done: its product becomes active, in one
+    transaction with the order. The visit booked at signing, or one planned again for the product
+    after that was cancelled or missed (it carries the order too). Once: a repeated report finds the
+    order active and leaves it; an order that is not signed (never signed, cancelled, active
+    already) is left as it is. Says what it did."""
     try:
         order = Order.get(*Order.keys(customer_id, order_id), consistent_read=True)
     except Order.DoesNotExist:
         return "no_such_order"
-    if order.status != "SIGNED" or (order.fulfilment or {}).get("appointment_id") != appointment_id:
+    if order.status != "SIGNED":
         return f"left_{order.status.lower()}"
     writes, events = activate(order)
     try:
