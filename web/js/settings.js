@@ -32,7 +32,11 @@ export function showRecord(record) {
   $("email-form").hidden = !record.contact.pending_email;
   $("email-pending").textContent = record.contact.pending_email ? t("settings.email_pending", {
     email: record.contact.pending_email, current: record.contact.email }) : "";
-  const granted = new Set(record.consents.filter((c) => c.granted).map((c) => `${c.channel}/${c.purpose}`));
+  // as the notices obey them: what the customer said; unsaid, their own products and contract (service,
+  // advice) yes, marketing and research no
+  const said = new Map(record.consents.map((c) => [`${c.channel}/${c.purpose}`, c.granted]));
+  const granted = new Set(CHANNELS.flatMap((c) => PURPOSES.map((p) => `${c}/${p}`))
+    .filter((k) => (said.has(k) ? said.get(k) : /\/(service|advice)$/.test(k))));
   const table = element("table");
   const head = element("tr");
   head.append(element("th", t("settings.purpose"), { scope: "col" }), ...CHANNELS.map((c) => element("th", t(`channels.${c}`), { scope: "col" })));

@@ -15,7 +15,7 @@ from opencounter.core.validation import validate_request
 from opencounter.customers.identities import moved_identity, register_identity
 from opencounter.customers.proofs import mail_email_code, pending_email
 from opencounter.customers.records import Address, ProductHolding, Profile
-from opencounter.customers.views import address_view, consents_of, customer_record, load_profile
+from opencounter.customers.views import address_view, consented, consents_of, customer_record, load_profile
 
 MOVE_HORIZON = timedelta(days=365)
 #: four digits not starting with 0, then two letters other than SA, SD and SS (PostNL's rules)
@@ -27,14 +27,19 @@ EXCLUDED_POSTCODE_LETTERS = {"SA", "SD", "SS"}
 
 
 def _set_consents(profile: Profile, requested: list[dict], now: str) -> list[dict]:
+    """Record what the customer says, when they had not said it yet: a yes to what they would be
+    written to anyway is kept too (the proof of their consent, with its moment), and a no to it
+    withdraws it. The change log reads what held before, said or not."""
     consents = consents_of(profile)
     changes = []
     for wish in requested:
         channel, purpose, granted = wish["channel"], wish["purpose"], wish["granted"]
-        current = consents.get(channel, {}).get(purpose, {}).get("granted", False)
-        if current != granted:
+        said = consents.get(channel, {}).get(purpose)
+        if said is None or bool(said["granted"]) != granted:
+            current = consented(consents, channel, purpose)
             consents.setdefault(channel, {})[purpose] = {"granted": granted, "changed_at": now}
-            changes.append({"field": f"consents.{channel}.{purpose}", "from": current, "to": granted})
+            if current != granted:
+                changes.append({"field": f"consents.{channel}.{purpose}", "from": current, "to": granted})
     profile.consents = consents
     return changes
 

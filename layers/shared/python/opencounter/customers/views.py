@@ -54,6 +54,18 @@ def consents_of(profile: Profile) -> dict:
     return profile.consents.as_dict() if hasattr(profile.consents, "as_dict") else dict(profile.consents)
 
 
+#: purposes a customer is written to for until they say no: their own products and contract (the
+#: contract's performance, and its best tariff, are lawful grounds); marketing and research need a yes
+UNLESS_WITHDRAWN = frozenset({"service", "advice"})
+
+
+def consented(consents: dict[str, Any], channel: str, purpose: str) -> bool:
+    """Whether the customer consents to messages of `purpose` on `channel`: as they said; unsaid,
+    about their own products and contract yes (UNLESS_WITHDRAWN), anything else no."""
+    said = consents.get(channel, {}).get(purpose)
+    return bool(said["granted"]) if said is not None else purpose in UNLESS_WITHDRAWN
+
+
 def _consents_view(consents: dict) -> list[dict[str, Any]]:
     return [
         {"channel": channel, "purpose": purpose, "granted": bool(entry["granted"]),

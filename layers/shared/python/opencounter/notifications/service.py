@@ -5,7 +5,14 @@ it, the technician on the way, the visit done or missed (with the first free win
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
 prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
-refused, gets an e-mail."""
+refused, gets an e-mail.
+
+Every notice has a purpose (service, or advice for a better plan) and goes only on a channel the
+customer consents to for it: a message about their own products and contract (service, advice)
+unless they withdrew that consent for the channel, anything else (marketing, research) only where
+they gave it. A notice the law requires (an invoice, a payment that
+failed, a decision on a dispute or a chargeback) goes anyway, by e-mail, and says so. A withdrawn
+consent stops the next message, on every channel."""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from typing import Any
 
 from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
 from opencounter.customers.records import Profile
+from opencounter.customers.views import consented, consents_of
 from opencounter.notifications.records import Notification
 from opencounter.ports.channels import whatsapp
 from opencounter.ports.channels.delivery import DeliveryFailed
@@ -323,9 +331,19 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
 }
 
 
+#: what a notice is for, where it is not a service message about what the customer has or asked for
+PURPOSES = {"BetterPlanAdvised": "advice"}
+#: notices the law requires us to send whatever the consents: an invoice, a payment that failed, the
+#: decision on a dispute or a chargeback (sent by e-mail, saying so, where consent is withdrawn)
+REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided"})
+#: what a required notice adds when it goes without the customer's consent
+REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de wet verplicht ons ertoe.",
+                 "en": "We send you this message without your consent too: the law requires us to."}
+
+
 def notify(detail_type: str, detail: dict[str, Any]) -> str:
-    """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent"
-    or "not_a_customer"."""
+    """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent",
+    "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either)."""
     key = Notification.keys(detail["event_id"])
     if list(Notification.query(key[0], Notification.SK == key[1])):
         return "already_sent"
@@ -335,19 +353,25 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
         return "not_a_customer"
     language = profile.language if profile.language in GREETING else "nl"
     subject, text = MESSAGES[detail_type](detail["data"], language)
+    consents, purpose = consents_of(profile), PURPOSES.get(detail_type, "service")
     proven_phone = profile.phone if profile.phone and profile.phone_verified_at else None
     channel, to, message_id = "email", profile.email, None
-    if profile.preferred_channel == "whatsapp" and proven_phone:
+    if profile.preferred_channel == "whatsapp" and proven_phone and consented(consents, "whatsapp", purpose):
         template, parameters = template_for(detail_type, detail["data"])
         try:
             message_id = whatsapp.send_template(proven_phone, template, language, parameters(detail["data"], language))
             channel, to = "whatsapp", proven_phone
         except DeliveryFailed:
             pass  # by e-mail, below
-    elif profile.preferred_channel == "phone" and proven_phone:
+    elif profile.preferred_channel == "phone" and proven_phone and consented(consents, "sms", purpose):
         channel, to, message_id = "sms", proven_phone, send_sms(proven_phone, f"OpenCounter: {text}")
     if message_id is None:
+        allowed = consented(consents, "email", purpose)
+        if not allowed and detail_type not in REQUIRED:
+            Notification(*key, channel="none", sent_to="", sent_at=isoformat(utcnow()), message_id="").save()
+            return "not_sent_no_consent"
         greeting = GREETING[language].format(name=profile.given_name)
-        message_id = send_email(profile.email, subject, f"{greeting}\n\n{text}\n")
+        note = "" if allowed else f"\n\n{REQUIRED_NOTE[language]}"
+        message_id = send_email(profile.email, subject, f"{greeting}\n\n{text}{note}\n")
     Notification(*key, channel=channel, sent_to=to, sent_at=isoformat(utcnow()), message_id=message_id).save()
     return f"sent_{channel}"
