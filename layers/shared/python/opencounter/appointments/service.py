@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -340,6 +340,25 @@ def _taken(model: FieldService, region: Region, kind: str, window: Window, now: 
                     field="slot", reason=reason, next_free=_next_free(model, region, kind, window, now))
 
 
+def _committed(plans: Iterable[DayPlan], writes: list[Write], events: list[DomainEvent]) -> bool:
+    """Write the day plans with the rest, in one transaction: False when a plan was changed
+    meanwhile by another booking (read it again and try again), any other conflict raised."""
+    plans = list(plans)
+    try:
+        commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans), *writes], events)
+    except WriteConflict as conflict:
+        if any(conflict.write.model is p for p in plans):
+            return False
+        raise
+    return True
+
+
+def _busy() -> Contended:
+    """A day's plan changed by other bookings at every one of PLAN_TRIES tries."""
+    return Contended("the day's plan is being changed by many bookings right now; send this again",
+                     reason="busy_try_again")
+
+
 def _event(detail_type: str, appointment: Appointment, *, actor: dict, channel: str, **data: Any) -> Any:
     return domain_event(detail_type, customer_id=appointment.customer_id, actor=actor, channel=channel, data={
         "appointment_id": appointment.appointment_id, "kind": appointment.kind, "product_id": appointment.product_id,
@@ -458,19 +477,12 @@ def _book(model: FieldService, booked: Booked, *, actor: dict, channel: str, now
             planned_channel=channel, updated_at=at, history=[_step("planned", window, actor=actor, channel=channel,
                                                                    at=at)])
         writes, events = along(appointment) if along else ([], [])
-        try:
-            commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans),
-                    Write(appointment, Appointment.PK.does_not_exist(), conflict="the appointment exists already"),
-                    *writes],
-                   [*events, _event(PLANNED, appointment, actor=actor, channel=channel,
-                                    change_until=isoformat(change_deadline(window.start)))])
-        except WriteConflict as conflict:
-            if any(conflict.write.model is p for p in plans):
-                continue  # another booking changed the day first: read it again
-            raise
-        return appointment
-    raise Contended("the day's plan is being changed by many bookings right now; send this again",
-                    reason="busy_try_again")
+        if _committed(plans, [Write(appointment, Appointment.PK.does_not_exist(),
+                                    conflict="the appointment exists already"), *writes],
+                      [*events, _event(PLANNED, appointment, actor=actor, channel=channel,
+                                       change_until=isoformat(change_deadline(window.start)))]):
+            return appointment
+    raise _busy()
 
 
 def _phone(now: datetime) -> dict[str, Any]:
@@ -547,16 +559,10 @@ def change_appointment(appointment: Appointment, request: dict[str, Any], *, act
         current.history = [*current.history, _step("changed", window, actor=actor, channel=channel, at=at)]
         event = _event(CHANGED, current, actor=actor, channel=channel, previous_window=window_view(before),
                        change_until=isoformat(change_deadline(window.start)))
-        try:
-            commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans.values()),
-                    Write(current, conflict="version: the appointment changed meanwhile; read it again")], [event])
-        except WriteConflict as conflict:
-            if any(conflict.write.model is p for p in plans.values()):
-                continue
-            raise
-        return appointment_view(current, now, staff=staff)
-    raise Contended("the day's plan is being changed by many bookings right now; send this again",
-                    reason="busy_try_again")
+        if _committed(plans.values(), [Write(current, conflict="version: the appointment changed meanwhile; read it "
+                                                              "again")], [event]):
+            return appointment_view(current, now, staff=staff)
+    raise _busy()
 
 
 def _cancelling(current: Appointment, plans: dict[tuple[str, str, str], DayPlan], at: str) -> None:
@@ -590,16 +596,10 @@ def cancel_appointment(appointment: Appointment, *, actor: dict, channel: str, s
         plans: dict[tuple[str, str, str], DayPlan] = {}
         _cancelling(current, plans, at)
         event = _cancel_step(current, actor=actor, channel=channel, at=at)
-        try:
-            commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans.values()),
-                    Write(current, conflict="the appointment changed meanwhile; read it again")], [event])
-        except WriteConflict as conflict:
-            if any(conflict.write.model is p for p in plans.values()):
-                continue
-            raise
-        return appointment_view(current, now, staff=staff)
-    raise Contended("the day's plan is being changed by many bookings right now; send this again",
-                    reason="busy_try_again")
+        if _committed(plans.values(), [Write(current, conflict="the appointment changed meanwhile; read it again")],
+                      [event]):
+            return appointment_view(current, now, staff=staff)
+    raise _busy()
 
 
 # ---------------------------------------------------------------- a visit that comes with an order
@@ -697,14 +697,7 @@ def cancel_with(appointments: list[Appointment], *, actor: dict, channel: str,
             cancelled.append(current)
             events.append(_cancel_step(current, actor=actor, channel=channel, at=at))
         writes, theirs = along()
-        try:
-            commit([*(Write(p, conflict="the day's plan changed meanwhile") for p in plans.values()),
-                    *(Write(a, conflict="the appointment changed meanwhile") for a in cancelled), *writes],
-                   [*theirs, *events])
-        except WriteConflict as conflict:
-            if any(conflict.write.model is p for p in plans.values()):
-                continue
-            raise
-        return
-    raise Contended("the day's plan is being changed by many bookings right now; send this again",
-                    reason="busy_try_again")
+        if _committed(plans.values(), [*(Write(a, conflict="the appointment changed meanwhile") for a in cancelled),
+                                       *writes], [*theirs, *events]):
+            return
+    raise _busy()
