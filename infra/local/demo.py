@@ -74,7 +74,8 @@ CUSTOMERS: list[dict[str, Any]] = [
 STAFFING = {"phone": 6, "chat": 3, "whatsapp": 2, "messenger": 1, "x": 1, "email": 2}
 
 STAFF = [User("agent@opencounter.example", DEMO_PASSWORD, ("agents",)),
-         User("admin@opencounter.example", DEMO_PASSWORD, ("admins",))]
+         User("admin@opencounter.example", DEMO_PASSWORD, ("admins",)),
+         User("privacy@opencounter.example", DEMO_PASSWORD, ("privacy",))]
 
 
 def demo_users() -> list[User]:

@@ -24,7 +24,8 @@ DOCUMENT = ROOT / "docs" / "openapi.json"
 VERSION = "1.0.0"
 #: who may call routes under these paths (the edge's guard, opencounter.edge.http)
 AUDIENCES = {"/me": ("customer", "a signed-in customer, acting on their own record (group customers)"),
-             "/agent": ("staff", "staff: members of the agents or admins group")}
+             "/agent": ("staff", "staff: members of the agents, admins or privacy group"),
+             "/privacy": ("privacy officer", "a privacy officer (group privacy)")}
 COMPONENT = "#/components/schemas/"
 JSON = "application/json"
 REF = re.compile(r"^(?P<file>[a-z0-9_-]+)\.schema\.json(?:#(?P<pointer>.*))?$")
@@ -119,6 +120,7 @@ COMMON_ERRORS = {
     "not-signed-in": (401, "no valid token (the authorizer: not_signed_in)"),
     "customers-only": (403, "the caller is not a customer (customers_only)"),
     "staff-only": (403, "the caller is not staff (staff_only)"),
+    "privacy-officers-only": (403, "the caller is not a privacy officer (privacy_officers_only)"),
     "body-too-large": (413, f"the body is {BODY_LIMITS}"),
     "throttled": (429, "too many requests: try again shortly (the gateway: busy_try_again)"),
     "server-error": ("5XX", "something went wrong on our side (500, internal_error), the function failed (502, "
@@ -172,8 +174,9 @@ def errors_of(route: Route, operation: Operation) -> dict[str, str]:
     common = []
     if route.authorized:
         common.append("not-signed-in")
-    if audience in ("customer", "staff"):
-        common.append("customers-only" if audience == "customer" else "staff-only")
+    only = {"customer": "customers-only", "staff": "staff-only", "privacy officer": "privacy-officers-only"}
+    if audience in only:
+        common.append(only[audience])
     if route.method in ("POST", "PUT", "PATCH"):
         common.append("body-too-large")
     common += ["throttled", "server-error"]

@@ -28,6 +28,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("signups",),
     ("disputes",),
     ("overview",),
+    ("privacy",),
 ]
 #: libraries that may be imported inside a function, because importing them costs a cold start
 #: what most requests never need

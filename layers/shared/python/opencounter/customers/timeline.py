@@ -64,6 +64,7 @@ TITLES = {
     "AppointmentArrived": "Arrived at your address",
     "AppointmentDone": "Appointment done",
     "AppointmentMissed": "Appointment missed",
+    "DataRequestReceived": "We received your request about your data",
 }
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from opencounter.core.errors import DomainError, InternalError, InvalidInput, NotFound, PayloadTooLarge, Unavailable
 from opencounter.core.settings import MissingSetting, settings
 from opencounter.core.validation import text_kind
+from opencounter.edge import identity
 from opencounter.edge.identity import Caller, caller_from_claims, require_customer, require_staff
 
 #: larger bodies are refused before they are parsed
@@ -31,6 +32,8 @@ NOT_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: routes under these paths are for staff, and for customers acting on their own record
 STAFF_ROUTES = "/agent"
 CUSTOMER_ROUTES = "/me"
+#: routes under this path are for privacy officers only
+PRIVACY_ROUTES = "/privacy"
 #: request headers the portal sends besides the simple ones
 CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Resume-Code", "X-Client"]
 
@@ -50,13 +53,16 @@ def _under(resource: str, prefix: str) -> bool:
 
 def _admit(app: APIGatewayRestResolver) -> None:
     """Who may call a route, and ids in its path that could be ids: checked before the route
-    reads anything. /agent... is for staff, /me... for a customer; a path parameter is an id
+    reads anything. /agent... is for staff, /me... for a customer, /privacy... for a privacy
+    officer; a path parameter is an id
     or code this API gave out (the `identifier` kind of text), else 400 naming it."""
     event = app.current_event
     if _under(event.resource, STAFF_ROUTES):
         require_staff(caller(app))
     elif _under(event.resource, CUSTOMER_ROUTES):
         require_customer(caller(app))
+    elif _under(event.resource, PRIVACY_ROUTES):
+        identity.require_privacy_officer(caller(app))
     for name, value in (event.path_parameters or {}).items():
         if not text_kind("identifier").fullmatch(value):
             raise InvalidInput(f"{name}: not an id this API gives out", field=name, reason="field_format")

@@ -9,7 +9,9 @@ from opencounter.core.errors import Forbidden, NotAuthenticated
 CUSTOMERS = "customers"
 AGENTS = "agents"
 ADMINS = "admins"
-STAFF = frozenset({AGENTS, ADMINS})
+#: privacy officers: the data-subject requests, the access log, consents and retention (/privacy)
+PRIVACY = "privacy"
+STAFF = frozenset({AGENTS, ADMINS, PRIVACY})
 
 
 @dataclass(frozen=True)
@@ -66,4 +68,10 @@ def require_customer(caller: Caller) -> str:
 def require_staff(caller: Caller) -> Caller:
     if not caller.is_staff:
         raise Forbidden("this route is for staff", reason="staff_only")
+    return caller
+
+
+def require_privacy_officer(caller: Caller) -> Caller:
+    if PRIVACY not in caller.groups:
+        raise Forbidden("this route is for privacy officers", reason="privacy_officers_only")
     return caller

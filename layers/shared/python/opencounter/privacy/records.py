@@ -1,0 +1,46 @@
+"""How data-subject requests are stored: in the customer's partition (the record lists them), and
+on GSI1 while open, soonest legal deadline first, for the privacy officer."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, VersionAttribute
+
+from opencounter.core.table import Item, customer_key
+
+
+class DataRequest(Item, discriminator="DataRequest"):
+    """SK DATAREQUEST#<request_id>: a request under the GDPR (art. 15/20: a copy of one's data;
+    art. 17: erasure), answered within a month of its receipt (art. 12(3))."""
+
+    SK_PREFIX = "DATAREQUEST#"
+    #: the GSI1 partitions requests are listed from, by state
+    OPEN, DONE = "DATAREQUESTS#OPEN", "DATAREQUESTS#DONE"
+
+    request_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    #: "export" (access and portability) or "erasure"
+    kind = UnicodeAttribute()
+    #: RECEIVED | IN_PROGRESS | DONE | REFUSED
+    status = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    #: the legal deadline: one month after receipt
+    due_on = UnicodeAttribute()
+    #: the channel it came in on, and who took it (the customer, or staff on their behalf)
+    channel = UnicodeAttribute()
+    actor = JSONAttribute()
+    done_at = UnicodeAttribute(null=True)
+    #: what came of it, without personal data: {"reason"} when refused, the export's size, the
+    #: erasure's receipt id
+    outcome = JSONAttribute(null=True)
+    version = VersionAttribute()
+
+    @classmethod
+    def keys(cls, customer_id: str, request_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{request_id}"
+
+    def index(self) -> None:
+        """Open ones by their deadline; done ones by when they were done, for the officer's record."""
+        if self.status in ("DONE", "REFUSED"):
+            self.GSI1PK, self.GSI1SK = self.DONE, f"{self.done_at}#{self.request_id}"
+        else:
+            self.GSI1PK, self.GSI1SK = self.OPEN, f"{self.due_on}#{self.request_id}"
