@@ -12,6 +12,7 @@ import { showHistory } from "./history.js";
 import { LANGUAGES, choose, currentLanguage, load, t } from "./i18n.js";
 import { afterPayment, returnedPayment, showInvoice, showInvoices } from "./invoices.js";
 import { showOverview } from "./overview.js";
+import { showPrivacy, showPrivacyDesk } from "./privacy.js";
 import { showProducts } from "./products.js";
 import { showRequests } from "./requests.js";
 import { showStaffSignup, showStaffSignups } from "./review.js";
@@ -23,6 +24,7 @@ import { showUsage } from "./usage.js";
 
 const customer = () => groups().includes("customers");
 const staff = () => isStaff();
+const privacyOfficer = () => groups().includes("privacy");
 const anyone = () => true;
 
 // a page's content, its failure told in words at the top of the page
@@ -44,7 +46,9 @@ route("/disputes", "disputes", page(showDisputes), customer);
 route("/disputes/:id", "dispute", page(({ id }) => showDispute(id)), customer);
 route("/history", "history", page(showHistory), customer);
 route("/settings", "settings", page(showSettings), customer);
+route("/privacy", "privacy", page(showPrivacy), customer);
 route("/service", "service", page(showService), anyone);
+route("/privacy-desk", "privacy-desk", page(showPrivacyDesk), privacyOfficer);
 route("/", "desk", async () => {}, staff);
 route("/desk", "desk", async () => {}, staff);
 route("/queue", "queue", page(showQueue), staff);
@@ -59,6 +63,7 @@ route("/customers/:customer/invoices/:id", "invoice",
 function showRole() {
   $("nav-customer").hidden = !(state.token && customer());
   $("nav-staff").hidden = !(state.token && staff());
+  $("nav-privacy").hidden = !(state.token && privacyOfficer());
   $("sign-in").hidden = Boolean(state.token);
   $("sign-out").hidden = !state.token;
   $("who").textContent = state.token ? state.claims.email || "" : "";
