@@ -159,6 +159,11 @@ def error_codes(template: dict[str, Any]) -> dict[str, str]:
     return codes
 
 
+def _reason(when: str) -> str:
+    """The reason a common answer names in brackets at its end: "... (staff_only)" -> "(staff_only)"."""
+    return when[when.rindex("("):]
+
+
 def errors_of(route: Route, operation: Operation) -> dict[str, str]:
     """Every error status the route can answer: its own (status -> when), and what every route of
     its kind gives (status -> the name of the common answer in components/responses, with #)."""
@@ -182,6 +187,8 @@ def errors_of(route: Route, operation: Operation) -> dict[str, str]:
     common += ["throttled", "server-error"]
     for name in common:
         status = str(COMMON_ERRORS[name][0])
+        if status in found and _reason(COMMON_ERRORS[name][1]) in found[status]:
+            continue  # the route's own answer narrows the common one, and says both
         if status in found:
             raise ValueError(f"{route.method} {route.resource}: {status} is what every such route gives; say it "
                              "in COMMON_ERRORS, not per route")

@@ -75,6 +75,7 @@ PATH_PARAMETERS = {
     "evidence_id": "an evidence file's id, E-XXXXXXXXXXXX",
     "appointment_id": "an appointment's id, A-XXXXXXXXXXXX",
     "channel": "a contact channel",
+    "mailing_id": "a mailing's id, as it was answered when sent",
 }
 #: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
 PATH_SCHEMAS = {"channel": {"enum": list(CHANNELS)}}
@@ -634,6 +635,17 @@ ROUTES: dict[str, Operation] = {
     "POST /agent/customers/{customer_id}/contacts": Operation(
         "Record a walk-in visit or a call to the desk as a contact, resolved at once or left open", 201,
         "staff-contact", request="contact-log", errors={404: NO_CUSTOMER}, unanswered={409: NO_CONFLICTING_WRITE}),
+    "POST /agent/mailings": Operation(
+        "Send a mailing: by e-mail, in each customer's language, to every customer (of a product kind) who consented "
+        "to offers by e-mail, and to no one else; it is sent in the background, its figures grow as it goes", 202,
+        "mailing", request="mailing-message",
+        errors={403: "the caller is not staff (staff_only), or not in the admins group (operations_only)"},
+        unanswered={409: "a new mailing's id is new: its write cannot meet another"}),
+    "GET /agent/mailings": Operation("The mailings sent, newest first, with how each went so far", 200,
+                                     "mailing-list"),
+    "GET /agent/mailings/{mailing_id}": Operation(
+        "A mailing and how it went: sent, not sent for want of consent, refused by the mail provider", 200, "mailing",
+        errors={404: "no such mailing (mailing_not_found)"}),
     "PUT /agent/channels/{channel}/staffing": Operation(
         "Agents serving a channel now (the waits follow)", 200, "channel-staffing", request="staffing",
         errors={400: "no such channel"}),

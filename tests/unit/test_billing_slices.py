@@ -82,7 +82,7 @@ def queue(table: str, monkeypatch: pytest.MonkeyPatch) -> tuple[deque[dict[str, 
     memory."""
     pages: deque[dict[str, Any]] = deque()
     states, invoicing = FakeStates(), Invoicing()
-    monkeypatch.setattr(run, "_enqueue", lambda works: pages.extend(json.loads(json.dumps(w)) for w in works))
+    monkeypatch.setattr(run, "enqueue", lambda queue, works: pages.extend(json.loads(json.dumps(w)) for w in works))
     monkeypatch.setattr(run, "answer_task", states)
     monkeypatch.setattr(run, "bill_customer", invoicing)
     monkeypatch.setattr(run, "current_version", lambda: "2026-11-01")

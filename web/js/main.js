@@ -11,6 +11,7 @@ import { $, attempt, say } from "./dom.js";
 import { showHistory } from "./history.js";
 import { LANGUAGES, choose, currentLanguage, load, t } from "./i18n.js";
 import { afterPayment, returnedPayment, showInvoice, showInvoices } from "./invoices.js";
+import { showMailings } from "./mailings.js";
 import { showOverview } from "./overview.js";
 import { showPrivacy, showPrivacyDesk } from "./privacy.js";
 import { showProducts } from "./products.js";
@@ -55,6 +56,7 @@ route("/queue", "queue", page(showQueue), staff);
 route("/customers/:id", "customer", page(({ id }) => showCustomer(id)), staff);
 route("/disputes-desk", "staff-disputes", page(showStaffDisputes), staff);
 route("/disputes-desk/:id", "staff-dispute", page(({ id }) => showStaffDispute(id)), staff);
+route("/mailings", "mailings", page(showMailings), staff);
 route("/signups-desk", "staff-signups", page(showStaffSignups), staff);
 route("/signups-desk/:id", "staff-signup", page(({ id }) => showStaffSignup(id)), staff);
 route("/customers/:customer/invoices/:id", "invoice",

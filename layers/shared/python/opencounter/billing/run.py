@@ -18,7 +18,6 @@ The run's bookkeeping is an item per page and per slice, and a set of slices don
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -29,8 +28,8 @@ from pynamodb.exceptions import PutError
 from opencounter.billing.invoices import bill_customer
 from opencounter.billing.records import BillingPage, BillingRun, BillingSlicesDone, BillingSliceTotals
 from opencounter.catalogue.service import current_version
-from opencounter.core.aws import aws_client
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
+from opencounter.core.queues import enqueue
 from opencounter.core.settings import settings
 from opencounter.core.table import CUSTOMER_PREFIX, Item
 from opencounter.core.workflows import answer_task
@@ -123,7 +122,7 @@ def start_slices(plan: dict[str, Any], task_token: str) -> dict[str, Any]:
     first = {"run": plan["run"], "period": plan["period"], "catalogue_version": plan["catalogue_version"],
              "slices_per_shard": plan["slices_per_shard"], "page": 0, "cursor": None, "skip": None,
              "counts": dict.fromkeys(OUTCOMES, 0), "billed_cents": 0}
-    _enqueue({**first, "slice": s.number} for s in slices(plan["slices_per_shard"]))
+    enqueue("billing_slice_queue_url", ({**first, "slice": s.number} for s in slices(plan["slices_per_shard"])))
     return {"slices": plan["slices"]}
 
 
@@ -169,8 +168,9 @@ def bill_slice_page(work: dict[str, Any]) -> str:
     elif billed_here or not page.next_sent:
         # sent on, then marked so: a page got again after that sends nothing, so copies of a
         # page do not multiply down the slice (dying in between sends the next page twice: harmless)
-        _enqueue([{**work, "page": page_no + 1, "cursor": page.cursor, "skip": page.last_customer,
-                   "counts": page.counts, "billed_cents": int(page.billed_cents)}])
+        following = {**work, "page": page_no + 1, "cursor": page.cursor, "skip": page.last_customer,
+                     "counts": page.counts, "billed_cents": int(page.billed_cents)}
+        enqueue("billing_slice_queue_url", [following])
         page.update(actions=[BillingPage.next_sent.set(True)])
     return "billed" if billed_here else "again"
 
@@ -228,24 +228,3 @@ def _finish_slice(work: dict[str, Any], page: BillingPage) -> None:
         return
     record = next(i for i in found if isinstance(i, BillingRun))
     answer_task(record.task_token, {"slices_done": total})
-
-
-def _enqueue(works: Iterable[dict[str, Any]]) -> None:
-    """Put pages on the billing queue, ten messages a request."""
-    sqs, url = aws_client("sqs"), settings().required("billing_slice_queue_url")
-    for batch in _tens(works):
-        answer = sqs.send_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(n), "MessageBody": json.dumps(work)} for n, work in enumerate(batch)])
-        if answer.get("Failed"):
-            raise RuntimeError(f"the billing queue refused pages: {answer['Failed']}")
-
-
-def _tens(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == 10:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

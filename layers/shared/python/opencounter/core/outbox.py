@@ -43,12 +43,15 @@ class DomainEvent:
 
 def domain_event(detail_type: str, *, customer_id: str | None, actor: dict, channel: str, data: dict,
                  signup_id: str | None = None, occurred_at: datetime | None = None,
-                 event_id: str | None = None) -> DomainEvent:
+                 event_id: str | None = None, about: str | None = None) -> DomainEvent:
     """Build an event with the common envelope fields every consumer relies on. An event about
     a customer carries customer_id (and lands on their timeline); one about a sign-up that has
-    no customer yet carries signup_id. `event_id` is given where the event must be the same one
-    however often it is made (a retried step announcing the same fact); else it is new."""
+    no customer yet carries signup_id; one about neither, the business's own work (a mailing
+    started), says so: about="operations". `event_id` is given where the event must be the same
+    one however often it is made (a retried step announcing the same fact); else it is new."""
     detail = {"event_id": event_id or str(uuid.uuid4()), "occurred_at": isoformat(occurred_at or utcnow())}
+    if about is not None:
+        detail["about"] = about
     if customer_id is not None:
         detail["customer_id"] = customer_id
     if signup_id is not None:

@@ -70,6 +70,8 @@ class Settings:
     #: the queue the billing run hands its slices to, and how many slices it cuts each billing shard into
     billing_slice_queue_url: str = ""
     billing_slices_per_shard: int = 16
+    #: the queue a mailing's pages of customers are sent from
+    mailing_queue_url: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:

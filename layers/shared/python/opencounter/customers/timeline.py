@@ -107,7 +107,10 @@ def _put_once(entry: TimelineEntry) -> bool:
 def record_event(detail_type: str, detail: dict[str, Any]) -> bool:
     """Put one event on its customer's timeline; an event of a sign-up without a customer yet
     waits on the sign-up's own timeline, and moves to the customer's when the sign-up activates
-    (so the customer's history starts with their application). False when already there."""
+    (so the customer's history starts with their application). False when already there, or
+    when the event is about no customer or sign-up."""
+    if "customer_id" not in detail and "signup_id" not in detail:
+        return False  # about the business's own work (a mailing started): on nobody's timeline
     owner = TimelineEntry.partition(detail["customer_id"]) if "customer_id" in detail \
         else TimelineEntry.signup_partition(detail["signup_id"])
     stored = _put_once(TimelineEntry(

@@ -71,6 +71,13 @@ def require_staff(caller: Caller) -> Caller:
     return caller
 
 
+def require_operations(caller: Caller) -> Caller:
+    """Operations (the admins group): what reaches many customers at once, a mailing."""
+    if ADMINS not in caller.groups:
+        raise Forbidden("this is for operations", reason="operations_only")
+    return caller
+
+
 def require_privacy_officer(caller: Caller) -> Caller:
     if PRIVACY not in caller.groups:
         raise Forbidden("this route is for privacy officers", reason="privacy_officers_only")

@@ -1,8 +1,9 @@
-"""How notices are stored: the message sent about each event, so a redelivered event sends none."""
+"""How notices are stored: the message sent about each event, so a redelivered event sends none;
+and mailings, with how each went."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from opencounter.core.table import Item
 
@@ -18,3 +19,46 @@ class Notification(Item, discriminator="Notification"):
     @staticmethod
     def keys(event_id: str) -> tuple[str, str]:
         return f"NOTIFICATION#{event_id}", "SENT"
+
+
+class Mailing(Item, discriminator="Mailing"):
+    """PK MAILING#<mailing_id>, SK MAILING: a message operations send to every customer (of a
+    product kind) who consented to offers by e-mail; listed on GSI1, newest first."""
+
+    LIST = "MAILINGS"
+
+    mailing_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    #: {"nl": ..., "en": ...}
+    subject = JSONAttribute()
+    body = JSONAttribute()
+    #: only customers holding a product of this kind; None: every customer with an active product
+    product_kind = UnicodeAttribute(null=True)
+    #: who sent it: {"type": "agent", "id", "name"}
+    sent_by = JSONAttribute()
+    started_at = UnicodeAttribute()
+
+    @staticmethod
+    def keys(mailing_id: str) -> tuple[str, str]:
+        return f"MAILING#{mailing_id}", "MAILING"
+
+    def index(self) -> None:
+        self.GSI1PK, self.GSI1SK = self.LIST, f"{self.started_at}#{self.mailing_id}"
+
+
+class MailingCount(Item, discriminator="MailingCount"):
+    """PK MAILING#<mailing_id>, SK COUNT: how it went, customer by customer (atomic additions:
+    every page of customers adds at once, never in a transaction)."""
+
+    SHARED_COUNTER = True
+
+    sent = NumberAttribute(default=0)
+    #: customers who had not consented to offers by e-mail: nothing sent
+    not_consented = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    #: pages of customers handled, of each billing shard's
+    pages = NumberAttribute(default=0)
+
+    @staticmethod
+    def keys(mailing_id: str) -> tuple[str, str]:
+        return f"MAILING#{mailing_id}", "COUNT"

@@ -345,13 +345,13 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
     """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent",
     "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either)."""
     key = Notification.keys(detail["event_id"])
-    if list(Notification.query(key[0], Notification.SK == key[1])):
+    if sent_before(key):
         return "already_sent"
     try:
         profile = Profile.get(*Profile.keys(detail["customer_id"]))
     except Profile.DoesNotExist:
         return "not_a_customer"
-    language = profile.language if profile.language in GREETING else "nl"
+    language = language_of(profile)
     subject, text = MESSAGES[detail_type](detail["data"], language)
     consents, purpose = consents_of(profile), PURPOSES.get(detail_type, "service")
     proven_phone = profile.phone if profile.phone and profile.phone_verified_at else None
@@ -368,10 +368,28 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
     if message_id is None:
         allowed = consented(consents, "email", purpose)
         if not allowed and detail_type not in REQUIRED:
-            Notification(*key, channel="none", sent_to="", sent_at=isoformat(utcnow()), message_id="").save()
-            return "not_sent_no_consent"
-        greeting = GREETING[language].format(name=profile.given_name)
+            return record(key, "none", "", "")
         note = "" if allowed else f"\n\n{REQUIRED_NOTE[language]}"
-        message_id = send_email(profile.email, subject, f"{greeting}\n\n{text}{note}\n")
+        message_id = send_email(profile.email, subject, letter(profile, text + note))
+    return record(key, channel, to, message_id)
+
+
+def sent_before(key: tuple[str, str]) -> bool:
+    """Whether the message kept under `key` (Notification.keys) was decided already."""
+    return bool(list(Notification.query(key[0], Notification.SK == key[1])))
+
+
+def language_of(profile: Profile) -> str:
+    return profile.language if profile.language in GREETING else "nl"
+
+
+def letter(profile: Profile, text: str) -> str:
+    """An e-mail's text: the greeting in the customer's language, then `text`."""
+    return f"{GREETING[language_of(profile)].format(name=profile.given_name)}\n\n{text}\n"
+
+
+def record(key: tuple[str, str], channel: str, to: str, message_id: str) -> str:
+    """Keep what was done with a message (a redelivery then sends nothing), and say it: sent on
+    `channel`, or ("none") not sent for want of consent."""
     Notification(*key, channel=channel, sent_to=to, sent_at=isoformat(utcnow()), message_id=message_id).save()
-    return f"sent_{channel}"
+    return f"sent_{channel}" if channel != "none" else "not_sent_no_consent"
