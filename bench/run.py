@@ -28,6 +28,7 @@ from bench import (
     appointments,
     billing,
     coldstart,
+    consents,
     contract,
     ddbcalls,
     deploy,
@@ -123,6 +124,12 @@ NOTES = {
                 "automatic ones (goal p95 <= 2000). Then staff decide the rest (upheld and rejected alternately) and "
                 "ledger_imbalance_cents sums every credit_note and payment_refunded transaction of those customers "
                 "(goal 0); holds_left_after_decision sums the disputes' and their invoices' holds (goal 0).",
+    "privacy": "asynchronous cloud, after the appointments. messages_sent_without_consent (bench/consents.py): 45 "
+               "customers with every mix of consents per channel and purpose, then a mailing (marketing), a better "
+               "plan (advice), a visit planned (service) and a new invoice (required by law) for each, one at a "
+               "time; deliveries counted from SES, SNS and the WhatsApp stand-in, each on a channel whose consent "
+               "for its purpose does not hold is one; goal 0. privacy_detail.consents: delivered and without "
+               "consent per round.",
     "appointments": "asynchronous cloud, after the disputes (bench/appointments.py), the clock the appointments "
                     "read set by the bench, every request over HTTP. window_minutes_max: the longest window GET "
                     "/appointments/slots offers, end minus start in real minutes, over every region and kind of visit "
@@ -187,6 +194,16 @@ NOTES = {
 
 def log(line: str) -> None:
     print(line, flush=True)
+
+
+def merge(results: dict[str, Any], part: dict[str, Any]) -> None:
+    """Add a benchmark's figures to the results; a section several benchmarks fill (privacy) gets
+    each one's keys, not the last one's only."""
+    for key, value in part.items():
+        if isinstance(value, dict) and isinstance(results.get(key), dict):
+            results[key] = {**results[key], **value}
+        else:
+            results[key] = value
 
 
 def save(figures: dict[str, Any]) -> None:
@@ -308,6 +325,12 @@ def table(results: dict[str, Any]) -> str:
                 continue
             verdict = "ok" if fits(figures[key], goals[key]) else "OVER"
             rows.append(f"  {label:<44}{figures[key]:>6g}   {goals[key]}   {verdict}")
+    if "privacy" in results:
+        rows.append(f"{'Privacy':<46}{'':>6}   goal")
+        for key, label in (("messages_sent_without_consent", "messages delivered without consent"),):
+            if key in results["privacy"]:
+                figure = results["privacy"][key]
+                rows.append(f"  {label:<44}{figure:>6}   0   {'ok' if figure == 0 else 'OVER'}")
     if "web" in results:
         figures, goals = results["web"], results["web_detail"]["goals"]
         rows.append(f"{'Web, headless Chromium':<40}{'p50':>8}{'p95':>8}{'n':>6}   goal")
@@ -447,6 +470,12 @@ def main() -> int:
             f"({time.monotonic() - started:.1f}s)")
         results.update(appointments.run(running, log=log))
         phases["appointments"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        phase = time.monotonic()
+        log(f"Privacy: messages against consents (the asynchronous cloud)   ({time.monotonic() - started:.1f}s)")
+        merge(results, consents.run(running, log=log))
+        phases["privacy"] = round(time.monotonic() - phase, 1)
         save(results)
 
         phase = time.monotonic()
