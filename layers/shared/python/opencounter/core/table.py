@@ -81,6 +81,7 @@ RECORD_MODULES = (
     "opencounter.disputes.records", "opencounter.notifications.records", "opencounter.privacy.records",
     "opencounter.privacy.requests", "opencounter.signups.credit",
     "opencounter.signups.records",
+    "opencounter.feedback.records", "opencounter.ideas.records",
 )
 
 

@@ -65,6 +65,10 @@ TITLES = {
     "AppointmentDone": "Appointment done",
     "AppointmentMissed": "Appointment missed",
     "DataRequestReceived": "We received your request about your data",
+    "IdeaPosted": "You posted an idea",
+    "IdeaStatusChanged": "Your idea moved on",
+    "IdeaAnswered": "Your idea was answered",
+    "IdeaHidden": "Your idea was hidden: it breaks the house rules",
 }
 
 

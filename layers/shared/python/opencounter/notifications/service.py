@@ -270,6 +270,44 @@ def _appointment_missed(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                                    f"{data['link']}")
 
 
+#: an idea's status as the customer reads it
+IDEA_STATUSES = {"nl": {"new": "nieuw", "under_review": "in behandeling", "planned": "gepland",
+                        "done": "gerealiseerd", "declined": "afgewezen"},
+                 "en": {"new": "new", "under_review": "under review", "planned": "planned", "done": "done",
+                        "declined": "declined"}}
+
+
+def _sentence(text: str) -> str:
+    """Staff's words as a sentence that another can follow."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _idea_status_changed(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    status, reason = IDEA_STATUSES[lang][data["status"]], _sentence(data["reason"])
+    if lang == "nl":
+        return "Een idee dat u volgt is verder", (f"Het idee “{data['title']}” is nu {status}: {reason} "
+                                                  "Lees het in uw account, onder Ideeën.")
+    return "An idea you follow moved on", (f"The idea “{data['title']}” is now {status}: {reason} "
+                                           "Read it in your account, under Ideas.")
+
+
+def _idea_answered(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    if lang == "nl":
+        return "Antwoord op een idee dat u volgt", (f"We beantwoordden het idee “{data['title']}”: "
+                                                    f"{data['answer']}")
+    return "An answer to an idea you follow", f"We answered the idea “{data['title']}”: {data['answer']}"
+
+
+def _idea_hidden(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    reason = _sentence(data["reason"])
+    if lang == "nl":
+        return "Uw idee is verborgen", (f"We verborgen uw idee “{data['title']}” voor anderen, omdat het "
+                                        f"niet past bij de huisregels: {reason} U leest het nog in uw account.")
+    return "Your idea is hidden", (f"We hid your idea “{data['title']}” from others because it breaks the "
+                                   f"house rules: {reason} You can still read it in your account.")
+
+
 #: how a message opens, per language
 GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
@@ -297,6 +335,10 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "AppointmentDone": ("appointment_done", lambda d, lang: list(_visit(d, lang)[:2])),
     "AppointmentMissed": ("appointment_missed", lambda d, lang: [*_visit(d, lang)[:2],
                                                                  MISSED_BECAUSE[lang][d["reason"]], d["link"]]),
+    "IdeaStatusChanged": ("idea_status_changed", lambda d, lang: [d["title"], IDEA_STATUSES[lang][d["status"]],
+                                                                   d["reason"]]),
+    "IdeaAnswered": ("idea_answered", lambda d, lang: [d["title"], d["answer"]]),
+    "IdeaHidden": ("idea_hidden", lambda d, lang: [d["title"], d["reason"]]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -328,6 +370,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "AppointmentEnRoute": _appointment_en_route,
     "AppointmentDone": _appointment_done,
     "AppointmentMissed": _appointment_missed,
+    "IdeaStatusChanged": _idea_status_changed,
+    "IdeaAnswered": _idea_answered,
+    "IdeaHidden": _idea_hidden,
 }
 
 
