@@ -142,7 +142,8 @@ def test_another_customers_idea_cannot_be_changed_and_nothing_is_written(cloud, 
 
     # Another customer's change is refused before what they sent is read (even a body that is no JSON)
     refused = other_customer.patch(f"/me/ideas/{idea['idea_id']}", data=b"{not json")
-    assert (refused.status_code, refused.json()["reason"], refused.json()["field"]) == (403, "idea_not_yours", "idea_id")
+    assert (refused.status_code, refused.json()["reason"], refused.json()["field"]) == \
+        (403, "idea_not_yours", "idea_id")
     refused = other_customer.patch(f"/me/ideas/{idea['idea_id']}", json={"title": "Van mij gemaakt"})
     assert refused.status_code == 403
     assert writes.since() == []
