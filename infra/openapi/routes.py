@@ -549,8 +549,8 @@ ROUTES: dict[str, Operation] = {
         "voted, follows it or may still change it", 200, "idea", errors={404: NO_IDEA}),
     "PATCH /me/ideas/{idea_id}": Operation(
         "The author changes their idea while it is new", 200, "idea", request="idea-change",
-        errors={403: "the caller is not a customer (customers_only), or the idea is another customer's (idea_not_yours, "
-                     "naming idea_id): nothing is read or written",
+        errors={403: "the caller is not a customer (customers_only), or the idea is another customer's "
+                     "(idea_not_yours, naming idea_id): nothing is read or written",
                 404: NO_IDEA, 409: f"{IDEA_NOT_EDITABLE}, or it changed meanwhile"}),
     "POST /me/ideas/{idea_id}/vote": Operation(
         "Vote for an idea: one vote per customer, however often or at once it is sent", 200, "idea",
