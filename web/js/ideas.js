@@ -22,9 +22,12 @@ export function authorName(a) {
   return a.you ? t("ideas.by_you") : t("ideas.by_customer", { name: a.pseudonym });
 }
 
+// an idea's status, topic, votes, comments and author in one line (a list counts the comments; a
+// page has them)
 export function ideaFacts(i) {
+  const comments = Array.isArray(i.comments) ? i.comments.length : i.comments;
   return [t(`ideas.status.${i.status}`), t(`ideas.topic.${i.topic}`), t("ideas.votes", { n: i.votes }),
-    t("ideas.comment_count", { n: i.comments }), authorName(i.author)].join(" · ");
+    t("ideas.comment_count", { n: comments }), authorName(i.author)].join(" · ");
 }
 
 function voteButton(i, after) {
