@@ -30,7 +30,7 @@ over te tot u uw van veel voor waar wanneer wat we wel werd wie wij wil wilt wor
 a about am an and any are as at be been but by can could do does for from get got has have how i if in into is
 it its me my no not of on or our please so than that the their them then there this to up was we what when where
 which who why will with would you your hallo hoi goedendag dag beste bedankt dank thanks hello hi graag vraag
-question help hulp
+question help hulp jullie kunt mag per welke even
 """.split())
 #: examples a group shows
 EXAMPLES = 3
