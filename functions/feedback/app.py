@@ -1,12 +1,12 @@
 """Feedback (/me/feedback) and the voice of the customer (/agent/voice): the one question after a
 journey (at most one a week) and its answer; for operations, satisfaction per channel and journey,
-the top ideas and the questions the FAQ could not answer. The journeys' ending events (a move, a
-payment, a sign-up, a dispute decided) arrive from the bus and are kept to be asked about."""
+the top ideas and the questions the FAQ could not answer. The journeys that ended are kept to be
+asked about by functions/journey_ends."""
 
 from opencounter.edge.http import json_body, me, query_int, rest_api
 from opencounter.edge.observability import observability
 from opencounter.feedback.metrics import answer_metrics
-from opencounter.feedback.service import JOURNEY_ENDS, answer, decline, invite, pending
+from opencounter.feedback.service import answer, decline, pending
 from opencounter.overview.voice import voice
 
 SERVICE = "feedback"
@@ -45,9 +45,4 @@ def get_voice() -> dict:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @metrics.log_metrics
 def lambda_handler(event: dict, context: object) -> dict:
-    if event.get("detail-type") in JOURNEY_ENDS:
-        outcome = invite(event["detail-type"], event["detail"])
-        metrics.add_metric(name="JourneyFeedbackInvited" if outcome == "invited" else "JourneyFeedbackSkipped",
-                           unit="Count", value=1)
-        return {"outcome": outcome}
     return app.resolve(event, context)

@@ -49,7 +49,7 @@ def _journey_ended(cloud, customer: Caller, detail_type: str, at: datetime) -> d
     """An event that ends a journey, as the bus hands it to the feedback function."""
     event = copy.deepcopy(json.loads((SAMPLES / f"{detail_type}.json").read_text()))
     event["detail"].update(event_id=str(uuid.uuid4()), customer_id=customer.customer_id, occurred_at=isoformat(at))
-    assert cloud.cloud.invoke("FeedbackFunction", event) == {"outcome": "invited"}
+    assert cloud.cloud.invoke("JourneyEndsFunction", event) == {"outcome": "invited"}
     return event["detail"]
 
 
