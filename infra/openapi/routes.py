@@ -76,9 +76,12 @@ PATH_PARAMETERS = {
     "appointment_id": "an appointment's id, A-XXXXXXXXXXXX",
     "channel": "a contact channel",
     "mailing_id": "a mailing's id, as it was answered when sent",
+    "incident_id": "an incident's id, I-XXXXXXXXXXXX",
 }
 #: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
 PATH_SCHEMAS = {"channel": {"enum": list(CHANNELS)}}
+#: what a route only operations (the admins group) may call answers besides staff_only
+OPERATIONS_ONLY = "the caller is not staff (staff_only), or not in the admins group (operations_only)"
 LIMIT = Param("limit", "entries per page (default 20)", {"type": "integer", "minimum": 1, "maximum": 100})
 CURSOR = Param("cursor", "the next_cursor of the page before", text("line"))
 RESUME_CODE = Param("Resume-Code", "the code the sign-up answered with when applying", required=True)
@@ -245,6 +248,10 @@ ROUTES: dict[str, Operation] = {
         errors={400: "the postcode is missing, not Dutch (postcode_invalid) or outside the service area "
                      "(postcode_outside_service_area), the kind is missing or unknown, or from is not a day, in the "
                      "past or too far ahead (from_in_the_past, from_too_far); each naming the field"}),
+    "GET /me/outages": Operation("The outages the customer was told hit them and that still last: the portal's "
+                                 "banner", 200, "outage-list"),
+    "GET /outages": Operation("The outages going on, where and until when (is there an outage where I live?)", 200,
+                              "outage-list"),
     "GET /appointments/pickup-points": Operation(
         "The pick-up points a parcel for a postcode can be left at instead of delivered at home", 200,
         "pickup-points",
@@ -635,11 +642,33 @@ ROUTES: dict[str, Operation] = {
     "POST /agent/customers/{customer_id}/contacts": Operation(
         "Record a walk-in visit or a call to the desk as a contact, resolved at once or left open", 201,
         "staff-contact", request="contact-log", errors={404: NO_CUSTOMER}, unanswered={409: NO_CONFLICTING_WRITE}),
+    "POST /agent/incidents": Operation(
+        "Report a network or grid incident in postcode areas: every customer living there with an active product of "
+        "its kind is told on their preferred channel, in the background, and sees it in the portal", 201, "incident",
+        request="incident-report",
+        errors={400: "the area runs backwards (area_reversed) or spans more than 100 postcode areas (area_too_large), "
+                     "or the expected end is not after the start (end_before_start), naming the field",
+                403: OPERATIONS_ONLY},
+        unanswered={409: "a new incident's id is new: its write cannot meet another"}),
+    "GET /agent/incidents": Operation("Incidents going on, newest first, and the last ones resolved, with how many "
+                                      "customers were told, given the all-clear, and contacted us", 200,
+                                      "incident-list"),
+    "GET /agent/incidents/{incident_id}": Operation(
+        "An incident with its figures", 200, "incident", errors={404: "no such incident (incident_not_found)"}),
+    "PATCH /agent/incidents/{incident_id}": Operation(
+        "A new expected end: customers' banners show it at once", 200, "incident", request="incident-change",
+        errors={400: "the expected end is not after the start (end_before_start)", 403: OPERATIONS_ONLY,
+                404: "no such incident (incident_not_found)",
+                409: "the incident changed meanwhile (record_changed) or is resolved (incident_resolved)"}),
+    "POST /agent/incidents/{incident_id}/resolution": Operation(
+        "Resolve an incident: the customers told of it get the all-clear, in the background", 200, "incident",
+        errors={403: OPERATIONS_ONLY, 404: "no such incident (incident_not_found)",
+                409: "resolved already (incident_resolved), or resolved at the same moment (record_changed)"}),
     "POST /agent/mailings": Operation(
         "Send a mailing: by e-mail, in each customer's language, to every customer (of a product kind) who consented "
         "to offers by e-mail, and to no one else; it is sent in the background, its figures grow as it goes", 202,
         "mailing", request="mailing-message",
-        errors={403: "the caller is not staff (staff_only), or not in the admins group (operations_only)"},
+        errors={403: OPERATIONS_ONLY},
         unanswered={409: "a new mailing's id is new: its write cannot meet another"}),
     "GET /agent/mailings": Operation("The mailings sent, newest first, with how each went so far", 200,
                                      "mailing-list"),

@@ -72,6 +72,8 @@ class Settings:
     billing_slices_per_shard: int = 16
     #: the queue a mailing's pages of customers are sent from
     mailing_queue_url: str = ""
+    #: the queue an outage's pages of addresses are told from
+    outage_queue_url: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:

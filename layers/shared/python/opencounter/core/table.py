@@ -78,8 +78,8 @@ RECORD_MODULES = (
     "opencounter.appointments.records", "opencounter.billing.records", "opencounter.catalogue.records",
     "opencounter.channels.records", "opencounter.contacts.records", "opencounter.core.outbox",
     "opencounter.core.receipts", "opencounter.customers.records", "opencounter.customers.timeline",
-    "opencounter.disputes.records", "opencounter.notifications.records", "opencounter.privacy.records",
-    "opencounter.privacy.requests", "opencounter.signups.credit",
+    "opencounter.disputes.records", "opencounter.notifications.records", "opencounter.outages.records",
+    "opencounter.privacy.records", "opencounter.privacy.requests", "opencounter.signups.credit",
     "opencounter.signups.records",
 )
 

@@ -65,6 +65,8 @@ TITLES = {
     "AppointmentDone": "Appointment done",
     "AppointmentMissed": "Appointment missed",
     "DataRequestReceived": "We received your request about your data",
+    "OutageStarted": "An outage in your area",
+    "OutageResolved": "Outage solved",
 }
 
 

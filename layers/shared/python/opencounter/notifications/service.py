@@ -1,7 +1,8 @@
 """Telling customers what happened, on the channel they prefer: a new invoice, a payment that
 did not go through, a plan that fits their use better, the link to pay that staff sent, how a
 dispute or their bank's chargeback was decided, a visit planned, moved or cancelled, a reminder of
-it, the technician on the way, the visit done or missed (with the first free windows). E-mail (SES),
+it, the technician on the way, the visit done or missed (with the first free windows), an outage
+where they live and its all-clear. E-mail (SES),
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
 prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
@@ -270,6 +271,33 @@ def _appointment_missed(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                                    f"{data['link']}")
 
 
+#: what an outage hits, as the customer reads it
+OUTAGE_OF = {"nl": {"internet": "Storing in het glasvezelnetwerk", "mobile": "Storing in het mobiele netwerk",
+                    "energy": "Stroomstoring"},
+             "en": {"internet": "Fibre network outage", "mobile": "Mobile network outage",
+                    "energy": "Power outage"}}
+
+
+def _outage_started(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    what, until = OUTAGE_OF[lang][data["product_kind"]], _clock(data["expected_end"], lang)
+    if lang == "nl":
+        return f"{what} bij u in de buurt", (f"{data['description']['nl']} We verwachten dat het {until} weer werkt. "
+                                            f"U hoeft ons niet te bellen: we laten het u weten als het is opgelost. "
+                                            f"Actuele stand: {data['link']}")
+    return f"{what} in your area", (f"{data['description']['en']} We expect it to work again {until}. No need to "
+                                    f"call us: we will tell you when it is solved. Latest news: {data['link']}")
+
+
+def _outage_resolved(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    what, since = OUTAGE_OF[lang][data["product_kind"]], _clock(data["resolved_at"], lang)
+    if lang == "nl":
+        return f"Opgelost: {what.lower()}", (f"De storing is sinds {since} verholpen; alles werkt weer. Werkt het bij "
+                                             f"u nog niet? Zet uw apparatuur even uit en weer aan, of laat het ons "
+                                             f"weten: {data['link']}")
+    return f"Solved: {what.lower()}", (f"The outage was solved {since}; everything works again. Still not working for "
+                                       f"you? Switch your equipment off and on, or let us know: {data['link']}")
+
+
 #: how a message opens, per language
 GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
@@ -297,6 +325,10 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "AppointmentDone": ("appointment_done", lambda d, lang: list(_visit(d, lang)[:2])),
     "AppointmentMissed": ("appointment_missed", lambda d, lang: [*_visit(d, lang)[:2],
                                                                  MISSED_BECAUSE[lang][d["reason"]], d["link"]]),
+    "OutageStarted": ("outage_started", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]], d["description"][lang],
+                                                         _clock(d["expected_end"], lang)]),
+    "OutageResolved": ("outage_resolved", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]],
+                                                           _clock(d["resolved_at"], lang)]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -328,6 +360,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "AppointmentEnRoute": _appointment_en_route,
     "AppointmentDone": _appointment_done,
     "AppointmentMissed": _appointment_missed,
+    "OutageStarted": _outage_started,
+    "OutageResolved": _outage_resolved,
 }
 
 
