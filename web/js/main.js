@@ -89,7 +89,7 @@ async function start() {
     if (record && record.settings.language !== currentLanguage()) await choose(record.settings.language);
   }
   showRole();
-  await showOutageBanner();
+  showOutageBanner().catch(() => {});  // beside the page, not before it
   $("local-hint").hidden = !state.config.local;
   $("local-hint").textContent = state.config.local ? t("app.local_hint") : "";
   setFallback("#/");
