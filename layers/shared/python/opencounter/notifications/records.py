@@ -3,13 +3,22 @@ and mailings, with how each went."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from opencounter.core.retention import after
 from opencounter.core.table import Item
+
+#: how long the record of a notice is kept: longer than the bus's archive keeps the event it was
+#: about (EventArchive, 90 days), so an event replayed from there sends nothing twice; and a year,
+#: to answer "did you tell me?" about a notice the law requires (an invoice, a decision)
+NOTICES_KEPT = timedelta(days=366)
 
 
 class Notification(Item, discriminator="Notification"):
-    """PK NOTIFICATION#<event_id>: the message sent about an event (so a redelivery sends none)."""
+    """PK NOTIFICATION#<event_id>: the message sent about an event (so a redelivery sends none).
+    Forgotten NOTICES_KEPT after it was sent."""
 
     channel = UnicodeAttribute()
     sent_to = UnicodeAttribute()
@@ -19,6 +28,9 @@ class Notification(Item, discriminator="Notification"):
     @staticmethod
     def keys(event_id: str) -> tuple[str, str]:
         return f"NOTIFICATION#{event_id}", "SENT"
+
+    def kept_until(self) -> datetime:
+        return after(self.sent_at, NOTICES_KEPT)
 
 
 class Mailing(Item, discriminator="Mailing"):
