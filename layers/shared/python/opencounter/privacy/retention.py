@@ -239,7 +239,13 @@ ELSEWHERE: dict[str, Retention] = {
         "LogRetentionDays (a deploy parameter)", "the request", "ttl",
         "one line per request: route, status, timing and the caller's IP address (to find abuse)"),
     "events: the bus's archive": Retention(
-        "90 days", "the event", "ttl", "every domain event, to replay one a consumer missed"),
+        "90 days", "the event", "ttl",
+        "every domain event, to replay one a consumer missed; some carry personal data (a changed address, "
+        "the e-mail address of a new customer)"),
+    "workflows: executions' history": Retention(
+        "90 days (set by AWS)", "the execution ends", "ttl",
+        "each step's input and output, for an operator to follow a workflow; ids and outcomes mostly, a move's "
+        "new address"),
     "queues: dead letters": Retention(
         "14 days", "the message failed", "ttl", "what could not be delivered after retries, for an operator"),
     "files: evidence uploads not checked": Retention(
