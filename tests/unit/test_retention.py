@@ -377,6 +377,49 @@ def _data_request(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime 
     return [(done, years_after(done.done_at, 3))]
 
 
+def _mailing(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.core.settings import settings
+    from opencounter.notifications import mailings
+    from opencounter.notifications.records import Mailing, MailingCount
+
+    monkeypatch.setenv("PORTAL_ORIGIN", "https://portal.example")
+    settings.cache_clear()
+    monkeypatch.setattr(mailings, "send_email", lambda *_args, **_kwargs: "message-1")
+    started = mailings.start_mailing({"name": "Winter", "subject": {"nl": "Aanbod", "en": "Offer"},
+                                      "body": {"nl": "Een aanbod.", "en": "An offer."}}, actor=AGENT)
+    for page in mailings.first_pages(started["mailing_id"]):
+        mailings.send_page(page)
+    sent = _one(Mailing)
+    counted = MailingCount.get(*MailingCount.keys(sent.mailing_id))  # (an update without its entity: not scanned)
+    return [(sent, years_after(sent.started_at, 2)), (counted, years_after(datetime.now(UTC), 2))]
+
+
+def _outage(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.core.settings import settings
+    from opencounter.customers.service import hold_product
+    from opencounter.outages import service
+    from opencounter.outages.records import Incident, IncidentCount, OutageNotice
+
+    monkeypatch.setenv("PORTAL_ORIGIN", "https://portal.example")
+    settings.cache_clear()
+    customer = _customer()
+    hold_product(customer, {"product_code": "FIBRE", "name": "Glasvezel internet", "kind": "internet",
+                            "plan": "1 Gbit/s", "plan_code": "FIBRE-1000", "catalogue_version": "2026-01",
+                            "started_at": "2026-01-01", "monthly_fee_cents": 6000}, actor=SYSTEM, channel="system")
+    reported = service.report({"product_kind": "internet", "area": {"from": "1012", "to": "1012"},
+                               "description": {"nl": "Storing", "en": "Outage"},
+                               "expected_end": "2099-01-01T00:00:00.000Z"}, actor=AGENT)
+    for page in service.first_pages(reported["incident_id"], service.STARTED):
+        service.tell_page(page)
+    assert _one(OutageNotice).expires_at is None and _one(Incident).expires_at is None  # while it lasts: kept
+    service.resolve(reported["incident_id"], actor=AGENT)
+    for page in service.first_pages(reported["incident_id"], service.RESOLVED):
+        service.tell_page(page)
+    resolved, cleared = _one(Incident), _one(OutageNotice)
+    return [(resolved, years_after(resolved.resolved_at, 2)), (cleared, years_after(cleared.cleared_at, 2)),
+            (IncidentCount.get(*IncidentCount.keys(resolved.incident_id)), years_after(datetime.now(UTC), 2))]
+
+
 def _outbox(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
     from opencounter.core.outbox import OutboxEvent
 
@@ -393,7 +436,8 @@ SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | 
     "UsageRecord": _billing, "LedgerTransaction": _billing, "Payment": _payment, "Dispute": _dispute,
     "DisputeLookup": _dispute, "CreditNote": _dispute, "Appointment": _appointment, "FieldDayPlan": _appointment,
     "Signup": _declined_signup, "ResumeCode": _declined_signup, "Blocklisted": _blocklisted,
-    "DataRequest": _data_request, "OutboxEvent": _outbox,
+    "DataRequest": _data_request, "OutboxEvent": _outbox, "Mailing": _mailing, "MailingCount": _mailing,
+    "Incident": _outage, "IncidentCount": _outage, "OutageNotice": _outage,
 }
 #: kinds with TTL written by a workflow's steps: the integration test that proves each
 THROUGH_THE_CLOUD = {

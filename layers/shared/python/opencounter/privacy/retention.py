@@ -36,7 +36,8 @@ from opencounter.core.settings import settings
 from opencounter.customers.timeline import EVENTS_KEPT_YEARS, SIGNUP_EVENTS_KEPT
 from opencounter.disputes.records import FILES_KEPT_YEARS
 from opencounter.edge.idempotency import REMEMBERED_FOR_S
-from opencounter.notifications.records import NOTICES_KEPT
+from opencounter.notifications.records import MAILINGS_KEPT_YEARS, NOTICES_KEPT
+from opencounter.outages.records import OUTAGES_KEPT_YEARS
 from opencounter.privacy.records import ANSWERED_KEPT_YEARS
 from opencounter.signups.credit import BLOCKED_YEARS
 from opencounter.signups.orders import UNSIGNED_FORGOTTEN_AFTER
@@ -153,6 +154,23 @@ RETENTION: dict[str, Retention] = {
         _days(NOTICES_KEPT), "the notice is sent", "ttl",
         "the address a notice about an event went to (or that none went): an event replayed from the bus's "
         "archive (90 days) sends nothing twice, and 'did you tell me?' is answered for a year"),
+    "Mailing": Retention(
+        f"{MAILINGS_KEPT_YEARS} years", "it is sent", "ttl",
+        "what an offer said, who sent it and to which kind of customer (to whom: the notices, a year): to answer "
+        "a complaint about it or a question about consent"),
+    "MailingCount": Retention(f"{MAILINGS_KEPT_YEARS} years", "its last addition (as the mailing is sent)", "ttl",
+                              "how a mailing went (no personal data): with the mailing"),
+    # ---------------------------------------------------------------- outages
+    "Incident": Retention(
+        f"{OUTAGES_KEPT_YEARS} years", "it is resolved; kept while it lasts", "ttl",
+        "an outage in postcode areas (no customer's data): to answer a complaint or a claim for the time without "
+        "service"),
+    "IncidentCount": Retention(f"{OUTAGES_KEPT_YEARS} years", "its last addition (the all-clears sent)", "ttl",
+                               "how many customers were told, cleared and made contact (no personal data)"),
+    "OutageNotice": Retention(
+        f"{OUTAGES_KEPT_YEARS} years", "the all-clear; kept while the outage lasts (the portal's banner)", "ttl",
+        "that the customer was told of an outage, the all-clear, the contacts they made meanwhile: as the "
+        "incident"),
     # ---------------------------------------------------------------- disputes
     "Dispute": Retention(
         FISCAL, "it is decided (when the decision is applied); kept while open (an appeal opens it again)", "ttl",
