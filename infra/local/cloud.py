@@ -32,7 +32,7 @@ from infra.local import inspection, patches
 from infra.local.delivery import Delivery
 from infra.local.deployment import Deployment, deploy, run_custom_resources
 from infra.local.inspection import Mailbox
-from infra.local.lambdas import Function, FunctionCrashed
+from infra.local.lambdas import Function, FunctionCrashed, FunctionLogs
 from infra.local.template import ACCOUNT, TEMPLATE, Resolver, load_template
 
 #: an execution waiting longer than this is parked: settle() does not wait for it
@@ -96,6 +96,7 @@ class LocalCloud:
         os.environ.pop("AWS_ENDPOINT_URL", None)
         self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         self._exit.enter_context(patches.applied(self))
+        FunctionLogs.from_environment()  # the functions' lines kept in a folder, when one is named
         self.deployed = self.delivery.deployed = deploy(self.resolver, self.client, self.environment, self.secrets)
         if not self.synchronous:
             for index in range(self._workers):

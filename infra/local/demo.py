@@ -92,7 +92,7 @@ def register_users(directory: UserPoolDirectory) -> None:
 
 def load_demo_data() -> None:
     """Fill the table; the local cloud must be running (and is settled by the caller)."""
-    Blocklisted(*Blocklisted.keys("EMAIL", "blocked@example.nl"), reason="demo: fraud with an earlier account").save()
+    Blocklisted.listed("EMAIL", "blocked@example.nl", "demo: fraud with an earlier account")
     catalogue = json.loads(CATALOGUE.read_text())  # loaded into the table by the deploy (ReferenceData)
     plans = {(p["code"], plan["code"]): (p, plan) for p in catalogue["products"] for plan in p["plans"]}
     today = business_today()

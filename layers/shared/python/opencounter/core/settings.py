@@ -74,6 +74,9 @@ class Settings:
     mailing_queue_url: str = ""
     #: the queue an outage's pages of addresses are told from
     outage_queue_url: str = ""
+    #: days the functions' and the API's logs are kept (the template's LogRetentionDays), for the
+    #: privacy officer's retention settings; 0: not told
+    log_retention_days: int = 0
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:

@@ -16,6 +16,8 @@ import importlib
 import random
 import time
 from collections.abc import Callable
+from datetime import datetime
+from types import EllipsisType
 from typing import Any, ClassVar
 
 from pynamodb.attributes import DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
@@ -127,6 +129,20 @@ class Item(Model):
     expires_at = TTLAttribute(null=True)
 
     lookup = Lookup()
+
+    def kept_until(self) -> datetime | None | EllipsisType:
+        """When this item is to be forgotten, read from its own state: a kind whose retention
+        follows from what it holds (a contact closed, an invoice's fiscal year) says so here, and
+        `expires_at` (the table's TTL) is set to it on every put, so no write path can forget it.
+        None: kept (no TTL). The default, ...: the writer sets `expires_at` itself (a code's few
+        minutes, an item whose end another write decides). The periods: privacy/retention.py."""
+        return ...
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        kept = self.kept_until()
+        if kept is not ...:
+            self.expires_at = kept
+        return super().serialize(null_check=null_check)
 
     def save(self, *args: Any, **kwargs: Any) -> Any:
         return retried(lambda: super(Item, self).save(*args, **kwargs))

@@ -78,8 +78,9 @@ def rest_api(logger: Logger) -> APIGatewayRestResolver:
     """A REST resolver that guards its routes (see _guard) and answers every error, its own
     included, as a DomainError's JSON ({"code", "reason", "message", "field", "params"})."""
     origin = settings().portal_origin
+    # debug never: Powertools' debug mode prints every event whole (POWERTOOLS_DEV would switch it on)
     app = APIGatewayRestResolver(cors=CORSConfig(allow_origin=origin, allow_headers=CORS_HEADERS, max_age=600)
-                                 if origin else None)
+                                 if origin else None, debug=False)
     app.use(middlewares=[_guard])
 
     @app.exception_handler(DomainError)
@@ -104,7 +105,7 @@ def rest_api(logger: Logger) -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
-        logger.exception("unhandled error")
+        logger.exception("unhandled error")  # its type, frames and code; its message stays out (edge.observability)
         request_id = app.current_event.request_context.request_id
         return _error(InternalError(f"something went wrong on our side; quote request {request_id}"))
 

@@ -4,9 +4,18 @@ were told (the banner they see, the all-clear they are owed, the contacts they m
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, VersionAttribute
 
+from opencounter.core.clock import utcnow
+from opencounter.core.retention import years_after
 from opencounter.core.table import Item, customer_key
+
+#: years an outage is kept once resolved (the incident, its figures, whom it was told to): as long as
+#: the contacts made about it, to answer a complaint or a claim for the time without service
+OUTAGES_KEPT_YEARS = 2
 
 
 class Incident(Item, discriminator="Incident"):
@@ -34,6 +43,11 @@ class Incident(Item, discriminator="Incident"):
     def keys(incident_id: str) -> tuple[str, str]:
         return f"INCIDENT#{incident_id}", "INCIDENT"
 
+    def kept_until(self) -> datetime | None:
+        """OUTAGES_KEPT_YEARS once resolved; kept while it lasts."""
+        return years_after(self.resolved_at, OUTAGES_KEPT_YEARS) if self.status == "RESOLVED" and self.resolved_at \
+            else None
+
     def index(self) -> None:
         if self.status == "ACTIVE":
             self.GSI1PK, self.GSI1SK = self.ACTIVE, f"{self.started_at}#{self.incident_id}"
@@ -43,7 +57,8 @@ class Incident(Item, discriminator="Incident"):
 
 class IncidentCount(Item, discriminator="IncidentCount"):
     """PK INCIDENT#<incident_id>, SK COUNT: customers told, all-clears sent, contacts made about it
-    (atomic additions, never in a transaction)."""
+    (atomic additions, never in a transaction). Kept OUTAGES_KEPT_YEARS after its last addition
+    (`counted`): the all-clears, sent when the incident is resolved."""
 
     SHARED_COUNTER = True
 
@@ -54,6 +69,12 @@ class IncidentCount(Item, discriminator="IncidentCount"):
     @staticmethod
     def keys(incident_id: str) -> tuple[str, str]:
         return f"INCIDENT#{incident_id}", "COUNT"
+
+    @classmethod
+    def counted(cls, incident_id: str, *actions: Any) -> None:
+        """Add to the figures (one atomic update), forgotten OUTAGES_KEPT_YEARS after this addition."""
+        cls(*cls.keys(incident_id)).update(actions=[*actions, cls.expires_at.set(
+            years_after(utcnow(), OUTAGES_KEPT_YEARS))])
 
 
 class OutageNotice(Item, discriminator="OutageNotice"):
@@ -71,3 +92,7 @@ class OutageNotice(Item, discriminator="OutageNotice"):
     @classmethod
     def keys(cls, customer_id: str, incident_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"{cls.SK_PREFIX}{incident_id}"
+
+    def kept_until(self) -> datetime | None:
+        """OUTAGES_KEPT_YEARS after the all-clear; kept while the outage lasts (the banner)."""
+        return years_after(self.cleared_at, OUTAGES_KEPT_YEARS) if self.cleared_at else None

@@ -169,7 +169,7 @@ def tell_page(work: dict[str, Any]) -> dict[str, Any] | None:
     done = sum(1 for customer_id in customers if tell(incident_, customer_id))
     field = IncidentCount.told if work["phase"] == STARTED else IncidentCount.cleared
     if done:
-        IncidentCount(*IncidentCount.keys(incident_.incident_id)).update(actions=[field.add(done)])
+        IncidentCount.counted(incident_.incident_id, field.add(done))
     return {**work, "cursor": following} if following else None
 
 
@@ -243,6 +243,6 @@ def count_contact(customer_id: str, contact_id: str) -> int:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
             continue
-        IncidentCount(*IncidentCount.keys(notice.incident_id)).update(actions=[IncidentCount.contacts.add(1)])
+        IncidentCount.counted(notice.incident_id, IncidentCount.contacts.add(1))
         counted += 1
     return counted

@@ -3,9 +3,17 @@ on GSI1 while open, soonest legal deadline first, for the privacy officer."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, VersionAttribute
 
+from opencounter.core.retention import years_after
 from opencounter.core.table import Item, customer_key
+
+#: years a request is kept once answered (done or refused): what was asked, when, and what came of
+#: it, to show the supervisory authority that requests are answered in time (GDPR art. 5(2), the
+#: accountability principle); no law sets the period
+ANSWERED_KEPT_YEARS = 3
 
 
 class DataRequest(Item, discriminator="DataRequest"):
@@ -37,6 +45,13 @@ class DataRequest(Item, discriminator="DataRequest"):
     @classmethod
     def keys(cls, customer_id: str, request_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"{cls.SK_PREFIX}{request_id}"
+
+    def kept_until(self) -> datetime | None:
+        """Kept while open; ANSWERED_KEPT_YEARS once done or refused (also when the rest of the
+        customer's record was erased: it is the proof of that erasure)."""
+        if self.status in ("DONE", "REFUSED"):
+            return years_after(self.done_at or self.received_at, ANSWERED_KEPT_YEARS)
+        return None
 
     def index(self) -> None:
         """Open ones by their deadline; done ones by when they were done, for the officer's record."""
