@@ -1,4 +1,7 @@
-"""How notices are stored: the message sent about each event, so a redelivered event sends none."""
+"""How notices are stored: the message sent about each event, so a redelivered event sends none.
+Each customer's notices are a partition of their own (NOTICES#<customer>), beside their record
+rather than in it (they grow with every invoice and visit, and no screen reads them whole), so
+erasing a customer finds every address a notice went to with one Query."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from opencounter.core.table import Item
 
 
 class Notification(Item, discriminator="Notification"):
-    """PK NOTIFICATION#<event_id>: the message sent about an event (so a redelivery sends none)."""
+    """PK NOTICES#<customer_id>, SK EVENT#<event_id>: the message sent about an event (so a
+    redelivery sends none), and where it went."""
 
     channel = UnicodeAttribute()
     sent_to = UnicodeAttribute()
@@ -16,5 +20,9 @@ class Notification(Item, discriminator="Notification"):
     message_id = UnicodeAttribute()
 
     @staticmethod
-    def keys(event_id: str) -> tuple[str, str]:
-        return f"NOTIFICATION#{event_id}", "SENT"
+    def partition(customer_id: str) -> str:
+        return f"NOTICES#{customer_id}"
+
+    @classmethod
+    def keys(cls, customer_id: str, event_id: str) -> tuple[str, str]:
+        return cls.partition(customer_id), f"EVENT#{event_id}"

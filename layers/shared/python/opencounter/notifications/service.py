@@ -1,7 +1,8 @@
 """Telling customers what happened, on the channel they prefer: a new invoice, a payment that
 did not go through, a plan that fits their use better, the link to pay that staff sent, how a
 dispute or their bank's chargeback was decided, a visit planned, moved or cancelled, a reminder of
-it, the technician on the way, the visit done or missed (with the first free windows). E-mail (SES),
+it, the technician on the way, the visit done or missed (with the first free windows), an erasure
+that something came in the way of. E-mail (SES),
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
 prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
@@ -270,6 +271,42 @@ def _appointment_missed(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                                    f"{data['link']}")
 
 
+#: what stands in the way of an erasure, as the customer reads it (the event names each by kind and id)
+IN_THE_WAY = {"nl": {"invoice_unpaid": "factuur {id} is nog niet betaald",
+                     "arrangement_running": "voor factuur {id} loopt een betalingsregeling",
+                     "dispute_running": "uw betwisting {id} loopt nog",
+                     "chargeback_running": "uw bank beslist nog over een betwiste betaling",
+                     "product_active": "u heeft nog een product dat loopt",
+                     "product_ending": "u heeft nog een product dat binnenkort stopt",
+                     "final_invoice_pending": "de laatste factuur van een beëindigd product komt nog",
+                     "order_pending": "een bestelling wacht nog op levering",
+                     "appointment_planned": "er staat nog een afspraak"},
+              "en": {"invoice_unpaid": "invoice {id} is not paid yet",
+                     "arrangement_running": "invoice {id} is being paid in instalments",
+                     "dispute_running": "your dispute {id} is still running",
+                     "chargeback_running": "your bank still decides on a disputed payment",
+                     "product_active": "a product of yours is still running",
+                     "product_ending": "a product of yours is about to end",
+                     "final_invoice_pending": "the last invoice of a product that ended is still to come",
+                     "order_pending": "an order is waiting to be delivered",
+                     "appointment_planned": "an appointment is still planned"}}
+
+
+def _in_the_way(data: dict[str, Any], lang: str) -> str:
+    said = [IN_THE_WAY[lang].get(b["kind"], b["kind"]).format(id=b["id"]) for b in data["blockers"]]
+    return "; ".join(dict.fromkeys(said))
+
+
+def _erasure_refused(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    if lang == "nl":
+        return "We konden uw gegevens nog niet wissen", (
+            f"Na uw verzoek kwam er iets tussen: {_in_the_way(data, lang)}. Regel dat eerst in uw account; daarna "
+            "kunt u het wissen opnieuw vragen.")
+    return "We could not erase your data yet", (
+        f"Something came up after you asked: {_in_the_way(data, lang)}. Settle it in your account first; then you "
+        "can ask for the erasure again.")
+
+
 #: how a message opens, per language
 GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
@@ -297,6 +334,7 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "AppointmentDone": ("appointment_done", lambda d, lang: list(_visit(d, lang)[:2])),
     "AppointmentMissed": ("appointment_missed", lambda d, lang: [*_visit(d, lang)[:2],
                                                                  MISSED_BECAUSE[lang][d["reason"]], d["link"]]),
+    "ErasureRefused": ("erasure_refused", lambda d, lang: [_in_the_way(d, lang)]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -328,6 +366,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "AppointmentEnRoute": _appointment_en_route,
     "AppointmentDone": _appointment_done,
     "AppointmentMissed": _appointment_missed,
+    "ErasureRefused": _erasure_refused,
 }
 
 
@@ -335,7 +374,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
 PURPOSES = {"BetterPlanAdvised": "advice"}
 #: notices the law requires us to send whatever the consents: an invoice, a payment that failed, the
 #: decision on a dispute or a chargeback (sent by e-mail, saying so, where consent is withdrawn)
-REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided"})
+REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided",
+                      # GDPR art. 12(4): why a request about one's data was not acted on
+                      "ErasureRefused"})
 #: what a required notice adds when it goes without the customer's consent
 REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de wet verplicht ons ertoe.",
                  "en": "We send you this message without your consent too: the law requires us to."}
@@ -344,7 +385,7 @@ REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de we
 def notify(detail_type: str, detail: dict[str, Any]) -> str:
     """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent",
     "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either)."""
-    key = Notification.keys(detail["event_id"])
+    key = Notification.keys(detail["customer_id"], detail["event_id"])
     if list(Notification.query(key[0], Notification.SK == key[1])):
         return "already_sent"
     try:
