@@ -65,6 +65,7 @@ TITLES = {
     "AppointmentDone": "Appointment done",
     "AppointmentMissed": "Appointment missed",
     "DataRequestReceived": "We received your request about your data",
+    "ErasureRefused": "We could not erase your data yet",
 }
 
 
