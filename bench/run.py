@@ -36,6 +36,7 @@ from bench import (
     load,
     localcloud,
     payments,
+    privacy,
     signup,
     waits,
     web,
@@ -123,6 +124,15 @@ NOTES = {
                 "automatic ones (goal p95 <= 2000). Then staff decide the rest (upheld and rejected alternately) and "
                 "ledger_imbalance_cents sums every credit_note and payment_refunded transaction of those customers "
                 "(goal 0); holds_left_after_decision sums the disputes' and their invoices' holds (goal 0).",
+    "privacy": "asynchronous cloud, after the appointments (bench/privacy.py): personal_data_left_after_erasure: "
+               "10 customers each live a whole life (infra/local/lifetime.py: sign-up with Stripe's identity check and "
+               "a login, a visit, two products used, cancelled and billed, WhatsApp and e-mail with their IBAN, a "
+               "request, a dispute with an evidence file decided by staff, all paid), then ask to be erased; "
+               "afterwards every store we keep or ask to forget (the table, every bucket, the user pool, the "
+               "workflows' histories, the Stripe and field service stand-ins, the functions' logs captured meanwhile) "
+               "is read whole for each one's name, e-mail, phone, street and IBAN: how often any is found; goal 0. "
+               "privacy_detail.erasure: the stores read, what reached the customers through providers (theirs), "
+               "the receipts, what one erasure erased and kept, and how long erasures took.",
     "appointments": "asynchronous cloud, after the disputes (bench/appointments.py), the clock the appointments "
                     "read set by the bench, every request over HTTP. window_minutes_max: the longest window GET "
                     "/appointments/slots offers, end minus start in real minutes, over every region and kind of visit "
@@ -447,6 +457,13 @@ def main() -> int:
             f"({time.monotonic() - started:.1f}s)")
         results.update(appointments.run(running, log=log))
         phases["appointments"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        phase = time.monotonic()
+        log(f"Privacy: {privacy.CUSTOMERS} customers' whole lives erased, every store read after (the asynchronous "
+            f"cloud)   ({time.monotonic() - started:.1f}s)")
+        privacy.add_erasure(results, running, log=log)
+        phases["privacy_erasure"] = round(time.monotonic() - phase, 1)
         save(results)
 
         phase = time.monotonic()

@@ -30,7 +30,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
 
 
-def _places(running: Any, since: datetime | None = None, logs: list[str] | None = None) -> Iterator[tuple[str, str]]:
+def places(running: Any, since: datetime | None = None, logs: list[str] | None = None) -> Iterator[tuple[str, str]]:
     """(where, what is there as text) for everything kept that is ours, or ours to have forgotten."""
     cloud = running.cloud
     dynamodb, table = cloud.client("dynamodb"), cloud.resolver.physical["Table"]
@@ -78,7 +78,7 @@ def found(running: Any, needles: dict[str, str], *, since: datetime | None = Non
     """Every place a needle is (case aside): "where (what)"; empty when none is anywhere."""
     wanted = {what: needle.lower() for what, needle in needles.items() if needle}
     hits = []
-    for where, text in _places(running, since, logs):
+    for where, text in places(running, since, logs):
         lowered = text.lower()
         hits += [f"{where} ({what})" for what, needle in wanted.items() if needle in lowered]
     return hits
