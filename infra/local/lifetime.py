@@ -21,7 +21,14 @@ from typing import Any
 import requests
 
 from infra.local.applicant import ScriptedApplicant, application
+from infra.local.template import ROOT
 from infra.local.tokens import User
+from opencounter.billing.invoices import bill_customer
+from opencounter.billing.usage import record_usage
+from opencounter.catalogue.service import current_version
+from opencounter.core.clock import business_today, isoformat, utcnow
+from opencounter.customers.service import hold_product
+from opencounter.pricing.rating import Period
 
 HTTP_TIMEOUT_S = 30
 #: a real, if empty, PDF document: the evidence file (its text holds the IBAN, as a bank statement would)
@@ -123,10 +130,6 @@ class Lifetime:
         self.running.cloud.settle()
 
     def _second_product(self) -> str:
-        from infra.local.template import ROOT
-        from opencounter.billing.usage import record_usage
-        from opencounter.core.clock import isoformat, utcnow
-        from opencounter.customers.service import hold_product
         catalogue = json.loads((ROOT / "catalogue" / "products.json").read_text())
         product, plan = next((p, plan) for p in catalogue["products"] for plan in p["plans"]
                              if plan["code"] == "MOBILE-20GB")
@@ -180,11 +183,6 @@ class Lifetime:
 
     def _billed(self, *, previous: bool) -> dict[str, Any]:
         """Last month billed (the second product's whole month), or this month's last days."""
-        from opencounter.billing.invoices import bill_customer
-        from opencounter.catalogue.service import current_version
-        from opencounter.core.clock import business_today
-        from opencounter.pricing.rating import Period
-
         period = Period.of(business_today())
         result = bill_customer(self.person.customer_id, period.previous() if previous else period, current_version())
         self.running.cloud.settle()
