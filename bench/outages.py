@@ -50,7 +50,7 @@ def _customer(area: str, n: int, plan: str) -> str:
 
 
 def _notice(incident_id: str, customer_id: str) -> Notification | None:
-    key = Notification.keys(stable_id("outage", incident_id, "started", customer_id))
+    key = Notification.keys(customer_id, stable_id("outage", incident_id, "started", customer_id))
     return next(iter(Notification.query(key[0], Notification.SK == key[1], consistent_read=True)), None)
 
 

@@ -38,6 +38,7 @@ from bench import (
     localcloud,
     outages,
     payments,
+    privacy,
     signup,
     waits,
     web,
@@ -135,7 +136,15 @@ NOTES = {
                "plan (advice), a visit planned (service) and a new invoice (required by law) for each, one at a "
                "time; deliveries counted from SES, SNS and the WhatsApp stand-in, each on a channel whose consent "
                "for its purpose does not hold is one; goal 0. privacy_detail.consents: delivered and without "
-               "consent per round.",
+               "consent per round. After the outages (bench/privacy.py): personal_data_left_after_erasure: "
+               "10 customers each live a whole life (infra/local/lifetime.py: sign-up with Stripe's identity check and "
+               "a login, a visit, two products used, cancelled and billed, WhatsApp and e-mail with their IBAN, a "
+               "request, a dispute with an evidence file decided by staff, all paid), then ask to be erased; "
+               "afterwards every store we keep or ask to forget (the table, every bucket, the user pool, the "
+               "workflows' histories, the Stripe and field service stand-ins, the functions' logs captured meanwhile) "
+               "is read whole for each one's name, e-mail, phone, street and IBAN: how often any is found; goal 0. "
+               "privacy_detail.erasure: the stores read, what reached the customers through providers (theirs), "
+               "the receipts, what one erasure erased and kept, and how long erasures took.",
     "appointments": "asynchronous cloud, after the disputes (bench/appointments.py), the clock the appointments "
                     "read set by the bench, every request over HTTP. window_minutes_max: the longest window GET "
                     "/appointments/slots offers, end minus start in real minutes, over every region and kind of visit "
@@ -497,6 +506,13 @@ def main() -> int:
             f"({time.monotonic() - started:.1f}s)")
         merge(results, outages.run(running, log=log))
         phases["outages"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        phase = time.monotonic()
+        log(f"Privacy: {privacy.CUSTOMERS} customers' whole lives erased, every store read after (the asynchronous "
+            f"cloud)   ({time.monotonic() - started:.1f}s)")
+        privacy.add_erasure(results, running, log=log)
+        phases["privacy_erasure"] = round(time.monotonic() - phase, 1)
         save(results)
 
         phase = time.monotonic()

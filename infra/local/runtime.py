@@ -44,7 +44,9 @@ LOCAL_PARAMETERS = {"WhatsAppPhoneNumberId": PHONE_NUMBER_ID,
                     "VerificationWaitSeconds": "0",
                     # a laptop's few hundred customers: a slice per billing shard is plenty (a run's
                     # input may ask for more, as the bench does)
-                    "BillingSlicesPerShard": "1"}
+                    "BillingSlicesPerShard": "1",
+                    # an erasure's last sweep at once: no event arrives late here
+                    "ErasureSweepAfterSeconds": "0"}
 
 
 @dataclass

@@ -107,6 +107,8 @@ PROVIDER_EVENT = {"type": "object", "description": "the provider's event, as it 
 NOT_CONFIGURED = ("a provider or setting the route needs is not configured: nothing is done, try again later "
                   "(unavailable: not_configured)")
 NO_CUSTOMER = "the customer's record does not exist (customer_not_found)"
+ERASURE_BLOCKED = ("something stands in the way: each blocker by kind and id in params.blockers, nothing written "
+                   "(erasure_blocked); or the record is being changed right now (busy_try_again)")
 RECORD_CHANGED = "the record changed since the version sent (record_changed), or meanwhile"
 NO_CONFLICTING_WRITE = "its writes carry no condition that can fail (new ids, no versions)"
 NO_SIGNUP = "no such sign-up, or the resume code does not go with it (signup_not_found)"
@@ -678,6 +680,22 @@ ROUTES: dict[str, Operation] = {
     "PUT /agent/channels/{channel}/staffing": Operation(
         "Agents serving a channel now (the waits follow)", 200, "channel-staffing", request="staffing",
         errors={400: "no such channel"}),
+    # ------------------------------------------------------------ erasure (GDPR art. 17)
+    "GET /me/data-requests/erasure": Operation(
+        "What erasing everything means now: what stands in the way (each by kind and id), what the law makes us "
+        "keep and until when, and the erasure request, open or last answered", 200, "erasure",
+        errors={404: NO_CUSTOMER}),
+    "POST /me/data-requests/erasure": Operation(
+        "Have everything erased, confirmed: the request is received and the erasure runs (asked again while it "
+        "runs: the same request)", 202, "erasure", request="erasure-request",
+        errors={404: NO_CUSTOMER, 409: ERASURE_BLOCKED},
+        description="Nothing is written while something stands in the way: 409 erasure_blocked lists each blocker in "
+                    "`params.blockers` (an unpaid invoice, an arrangement, a dispute or chargeback, a product not "
+                    "ended or its last invoice still to come, an order or appointment still to come). Once it is "
+                    "received, the login goes first; the customer gets a last e-mail before their address does."),
+    "POST /agent/customers/{customer_id}/data-requests/erasure": Operation(
+        "Have everything of the customer erased on their behalf, as the agent (they confirmed it)", 202, "erasure",
+        request="erasure-request", errors={404: NO_CUSTOMER, 409: ERASURE_BLOCKED}),
     # ------------------------------------------------------------ messaging providers
     "GET /webhooks/whatsapp": Operation(
         "Meta's subscription check: the challenge echoed for our verify token", 200, None, query=META_CHALLENGE,

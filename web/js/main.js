@@ -15,6 +15,8 @@ import { showMailings } from "./mailings.js";
 import { showIncidents, showOutageBanner } from "./outages.js";
 import { showOverview } from "./overview.js";
 import { showPrivacy, showPrivacyDesk } from "./privacy.js";
+// parts of the privacy page, each adding itself to it
+import "./erasure.js";
 import { showProducts } from "./products.js";
 import { showRequests } from "./requests.js";
 import { showStaffSignup, showStaffSignups } from "./review.js";

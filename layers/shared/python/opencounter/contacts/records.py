@@ -73,6 +73,9 @@ class Contact(Item, discriminator="Contact"):
     authenticated = BooleanAttribute(default=True)
     #: a dispute filed: the contact follows it (open while it is assessed, resolved when decided)
     dispute_id = UnicodeAttribute(null=True)
+    #: where each mail of the contact is kept raw, as SES stored it: [{"bucket", "key"}] (the bucket
+    #: lets them go after 30 days; erasing the sender deletes them at once)
+    raw_mail = JSONAttribute(default=list)
     version = VersionAttribute()
 
     @classmethod

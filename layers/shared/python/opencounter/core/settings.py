@@ -61,6 +61,10 @@ class Settings:
     field_service_api_base: str = ""
     #: the workflow that follows each appointment through its day (reminder, the check afterwards)
     appointment_workflow_arn: str = ""
+    #: the erasure workflow (a customer's data erased, GDPR art. 17), and how long it waits before its last
+    #: sweep for what was still on its way when it erased (a late event's timeline entry)
+    erasure_workflow_arn: str = ""
+    erasure_sweep_after_seconds: int = 86400
     #: seconds a provider's secret is kept in a warm function: a rotation is in use within this time
     secrets_max_age_seconds: float = 300.0
     payment_checkout_url: str = ""

@@ -77,6 +77,7 @@ TITLES = {
     "DataRequestReceived": "We received your request about your data",
     "OutageStarted": "An outage in your area",
     "OutageResolved": "Outage solved",
+    "ErasureRefused": "We could not erase your data yet",
 }
 
 

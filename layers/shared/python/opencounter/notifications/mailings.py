@@ -126,7 +126,7 @@ def send_page(work: dict[str, Any]) -> dict[str, Any] | None:
 def _mail(mailing_: Mailing, customer_id: str) -> str | None:
     """Decide one customer once: "sent", "not_consented", "failed" (the provider refused; kept,
     not tried again by a later page), or None when decided before."""
-    key = Notification.keys(stable_id("mailing", mailing_.mailing_id, customer_id))
+    key = Notification.keys(customer_id, stable_id("mailing", mailing_.mailing_id, customer_id))
     if sent_before(key):
         return None
     try:

@@ -1,5 +1,8 @@
-"""How notices are stored: the message sent about each event, so a redelivered event sends none;
-and mailings, with how each went."""
+"""How notices are stored: the message sent about each event, so a redelivered event sends none.
+Each customer's notices are a partition of their own (NOTICES#<customer>), beside their record
+rather than in it (they grow with every invoice and visit, and no screen reads them whole), so
+erasing a customer finds every address a notice went to with one Query. And mailings, with how
+each went."""
 
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ MAILINGS_KEPT_YEARS = 2
 
 
 class Notification(Item, discriminator="Notification"):
-    """PK NOTIFICATION#<event_id>: the message sent about an event (so a redelivery sends none).
-    Forgotten NOTICES_KEPT after it was sent."""
+    """PK NOTICES#<customer_id>, SK EVENT#<event_id>: the message sent about an event (so a
+    redelivery sends none), and where it went. Forgotten NOTICES_KEPT after it was sent."""
 
     channel = UnicodeAttribute()
     sent_to = UnicodeAttribute()
@@ -29,8 +32,12 @@ class Notification(Item, discriminator="Notification"):
     message_id = UnicodeAttribute()
 
     @staticmethod
-    def keys(event_id: str) -> tuple[str, str]:
-        return f"NOTIFICATION#{event_id}", "SENT"
+    def partition(customer_id: str) -> str:
+        return f"NOTICES#{customer_id}"
+
+    @classmethod
+    def keys(cls, customer_id: str, event_id: str) -> tuple[str, str]:
+        return cls.partition(customer_id), f"EVENT#{event_id}"
 
     def kept_until(self) -> datetime:
         return after(self.sent_at, NOTICES_KEPT)

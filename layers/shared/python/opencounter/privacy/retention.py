@@ -238,6 +238,12 @@ RETENTION: dict[str, Retention] = {
         "outlives an erasure it answered: the proof of it"),
     "OpenDataRequest": Retention("while its request is open", "the request is received", "when_done",
                                  "one open request of a kind per customer: deleted when the request is closed"),
+    "ErasureReceipt": Retention("for good", "the erasure is done", "kept",
+                                "what an erasure did and kept, without personal data (whose: a digest of the "
+                                "customer id): the proof that it was done (GDPR art. 5(2))"),
+    "ErasedSubject": Retention("for good", "the erasure is done", "kept",
+                               "finds the receipt for someone asking again whether they were erased (a digest, "
+                               "no personal data)"),
 }
 
 #: kinds in the table no pynamodb entity of ours defines (another library writes them)

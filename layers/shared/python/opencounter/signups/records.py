@@ -65,6 +65,9 @@ class Signup(Item, discriminator="Signup"):
     decision = JSONAttribute(null=True)
     #: the task token the verification workflow waits on while staff decide
     task_token = UnicodeAttribute(null=True)
+    #: every identity check opened at the provider for this sign-up, one per attempt (erasing the
+    #: customer asks the provider to redact each)
+    identity_sessions = JSONAttribute(default=list)
     version = VersionAttribute()
 
     @staticmethod

@@ -217,6 +217,7 @@ def start_identification(signup_id: str, resume_code: str | None) -> dict[str, A
     attempt = int(signup.steps["identification"].get("attempts", 0)) + 1
     started = start_verification(signup_id, signup.applicant["email"], attempt)
     signup.status = "IDENTIFYING"
+    signup.identity_sessions = list(dict.fromkeys([*signup.identity_sessions, started.session_id]))
     _step(signup, "identification", "in_progress", attempts=attempt, session_id=started.session_id)
     commit([Write(signup, conflict="the sign-up changed meanwhile; read it again")], [])
     return {**_view(signup), "identification": {"session_id": started.session_id, "url": started.url}}
