@@ -65,6 +65,7 @@ TITLES = {
     "AppointmentDone": "Appointment done",
     "AppointmentMissed": "Appointment missed",
     "DataRequestReceived": "We received your request about your data",
+    "DataExportReady": "A copy of your data is ready to download",
 }
 
 

@@ -270,6 +270,21 @@ def _appointment_missed(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                                    f"{data['link']}")
 
 
+def _kept_until(data: dict[str, Any], lang: str) -> str:
+    """The last day a copy of the customer's data can be downloaded, as read in Amsterdam."""
+    return _day(datetime.fromisoformat(data["available_until"]).astimezone(BUSINESS_TIME).date().isoformat(), lang)
+
+
+def _data_export_ready(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    until = _kept_until(data, lang)
+    if lang == "nl":
+        return "Uw gegevens staan klaar", (f"U vroeg om een kopie van alles wat we van u bewaren. Die staat klaar: "
+                                           f"download hem tot {until} in uw account, op de pagina Privacy: "
+                                           f"{data['link']}")
+    return "Your data is ready", (f"You asked for a copy of everything we hold about you. It is ready: download it "
+                                  f"until {until} in your account, on the Privacy page: {data['link']}")
+
+
 #: how a message opens, per language
 GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
@@ -297,6 +312,7 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "AppointmentDone": ("appointment_done", lambda d, lang: list(_visit(d, lang)[:2])),
     "AppointmentMissed": ("appointment_missed", lambda d, lang: [*_visit(d, lang)[:2],
                                                                  MISSED_BECAUSE[lang][d["reason"]], d["link"]]),
+    "DataExportReady": ("data_export_ready", lambda d, lang: [_kept_until(d, lang), d["link"]]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -328,6 +344,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "AppointmentEnRoute": _appointment_en_route,
     "AppointmentDone": _appointment_done,
     "AppointmentMissed": _appointment_missed,
+    "DataExportReady": _data_export_ready,
 }
 
 
@@ -336,6 +353,8 @@ PURPOSES = {"BetterPlanAdvised": "advice"}
 #: notices the law requires us to send whatever the consents: an invoice, a payment that failed, the
 #: decision on a dispute or a chargeback (sent by e-mail, saying so, where consent is withdrawn)
 REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided"})
+#: a copy of one's data is the customer's own request under the law (GDPR art. 15): told whatever the consents
+REQUIRED |= {"DataExportReady"}
 #: what a required notice adds when it goes without the customer's consent
 REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de wet verplicht ons ertoe.",
                  "en": "We send you this message without your consent too: the law requires us to."}
