@@ -13,6 +13,8 @@ import { LANGUAGES, choose, currentLanguage, load, t } from "./i18n.js";
 import { afterPayment, returnedPayment, showInvoice, showInvoices } from "./invoices.js";
 import { showOverview } from "./overview.js";
 import { showPrivacy, showPrivacyDesk } from "./privacy.js";
+// the privacy page's parts, in the order the page shows them (each adds itself)
+import "./data-export.js";
 import { showProducts } from "./products.js";
 import { showRequests } from "./requests.js";
 import { showStaffSignup, showStaffSignups } from "./review.js";
