@@ -39,6 +39,9 @@ from opencounter.signups.records import Signup
 
 #: the document's format and version: a reader that knows this one knows every field's meaning
 FORMAT = "opencounter-data-export/1"
+#: items a Query asks for at a time (a page of usage records is then about 150 kB, well under
+#: DynamoDB's 1 MB a page): what is held in memory at once of a partition read page by page
+PAGE = 500
 
 #: the sections of the document, in its order, each with the kinds of item it holds (by `entity`).
 #: `consents` is read from the profile (one entry per channel and purpose), not an item of its own;
@@ -233,7 +236,7 @@ def write_export(customer_id: str, request_id: str, out: IO[bytes]) -> Summary:
     periods: set[str] = set()
     disputes: list[str] = []
     signups: set[str] = set()
-    for item in Item.query(customer_key(customer_id)):
+    for item in Item.query(customer_key(customer_id), page_size=PAGE):
         section = section_of(item)
         if section is None:
             document.summary.left_out[kind_of(item)] += 1
@@ -261,17 +264,17 @@ def write_export(customer_id: str, request_id: str, out: IO[bytes]) -> Summary:
                 document.add(consent, item=False)
         elif name == "usage":
             for period in sorted(periods):
-                _add_all(document, UsageRecord.lookup.query(UsageRecord.month(customer_id, period)))
+                _add_all(document, UsageRecord.lookup.query(UsageRecord.month(customer_id, period), page_size=PAGE))
         elif name == "ledger":
-            _add_all(document, LedgerTransaction.query(LedgerTransaction.partition(customer_id)))
+            _add_all(document, LedgerTransaction.query(LedgerTransaction.partition(customer_id), page_size=PAGE))
         elif name == "tariff_checks":
-            _add_all(document, TariffCheck.query(TariffCheck.partition(customer_id)))
+            _add_all(document, TariffCheck.query(TariffCheck.partition(customer_id), page_size=PAGE))
         elif name == "disputes":
             for chunk in _chunks(disputes, 100):
                 files = DisputeEvidence.batch_get([DisputeEvidence.keys(d) for d in chunk])
                 _add_all(document, sorted((f for f in files if f.customer_id == customer_id), key=lambda f: f.PK))
         elif name == "timeline":
-            for timeline_entry in TimelineEntry.query(TimelineEntry.partition(customer_id)):
+            for timeline_entry in TimelineEntry.query(TimelineEntry.partition(customer_id), page_size=PAGE):
                 document.add(entry(timeline_entry))
                 event_ids.append(timeline_entry.event_id)
         elif name == "notifications":
@@ -282,7 +285,8 @@ def write_export(customer_id: str, request_id: str, out: IO[bytes]) -> Summary:
             for signup_id in sorted(signups):
                 _add_signup(document, customer_id, signup_id)
         elif name == "channel_identities":
-            _add_all(document, ChannelIdentity.lookup.query(ChannelIdentity.customer_partition(customer_id)))
+            _add_all(document, ChannelIdentity.lookup.query(ChannelIdentity.customer_partition(customer_id),
+                                                             page_size=PAGE))
         document.close_section()
     left_out = [{"entity": kind, "items": count, "reason": EXCLUDED[kind]}
                 for kind, count in sorted(document.summary.left_out.items())]
@@ -303,8 +307,8 @@ def _add_signup(document: _Document, customer_id: str, signup_id: str) -> None:
     """The sign-up that made the customer (or brought a product), its evidence and what happened
     to it before there was a customer: only a sign-up that names this customer as its own."""
     partition = Signup.keys(signup_id)[0]
-    items = list(Item.query(partition))
+    items = list(Item.query(partition, page_size=PAGE))
     if not any(isinstance(i, Signup) and i.customer_id == customer_id for i in items):
         return
     _add_all(document, items)
-    _add_all(document, TimelineEntry.query(TimelineEntry.signup_partition(signup_id)))
+    _add_all(document, TimelineEntry.query(TimelineEntry.signup_partition(signup_id), page_size=PAGE))
