@@ -650,9 +650,8 @@ ROUTES: dict[str, Operation] = {
     "POST /me/data-requests/export": Operation(
         "Ask for a copy of everything held about the customer (GDPR art. 15 and 20): one JSON file, made within "
         "minutes; the customer is told when it is ready", 202, "data-request",
-        also={200: "a copy asked for before is still being made, or can still be asked again: that request, and "
-                   "nothing new is asked"},
-        unanswered={404: OPEN_REQUEST_READ, 409: OPEN_REQUEST_ANSWERED},
+        also={200: "a copy asked for before is still being made: that request, and nothing new is asked"},
+        errors={503: NOT_CONFIGURED}, unanswered={404: OPEN_REQUEST_READ, 409: OPEN_REQUEST_ANSWERED},
         description="The file's format is docs/data-export.md (schema: contracts/exports/data-export.schema.json). "
                     "Follow `download.status` in `GET /me/data-requests`; once `ready`, ask for the link."),
     "GET /me/data-requests/{data_request_id}/download": Operation(
@@ -665,8 +664,8 @@ ROUTES: dict[str, Operation] = {
     "POST /agent/customers/{customer_id}/data-requests/export": Operation(
         "Ask for a copy of everything held about the customer on their behalf (at the desk, on the phone): it is "
         "theirs, made and told to them as if they asked in the portal", 202, "data-request",
-        also={200: "a copy asked for before is still being made, or can still be asked again: that request"},
-        errors={404: NO_CUSTOMER}, unanswered={409: OPEN_REQUEST_ANSWERED}),
+        also={200: "a copy asked for before is still being made: that request, and nothing new is asked"},
+        errors={503: NOT_CONFIGURED, 404: NO_CUSTOMER}, unanswered={409: OPEN_REQUEST_ANSWERED}),
     # ------------------------------------------------------------ messaging providers
     "GET /webhooks/whatsapp": Operation(
         "Meta's subscription check: the challenge echoed for our verify token", 200, None, query=META_CHALLENGE,

@@ -17,7 +17,7 @@ import requests
 from jsonschema import Draft202012Validator
 
 from bench.privacy import held_about, missing_items, scan
-from tests.conftest import Applicant, Caller, bill, crash_times, give_product, send_usage, usage
+from tests.conftest import Applicant, Caller, TableWrites, bill, crash_times, give_product, send_usage, usage
 
 #: a real, if empty, PDF document (an evidence file)
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
@@ -303,7 +303,8 @@ def test_staff_ask_on_the_customers_behalf_and_the_customer_gets_it(cloud, custo
     assert customer.post(f"/agent/customers/{customer.customer_id}/data-requests/export").status_code == 403
 
 
-def test_without_its_bucket_nothing_is_made_and_no_link_is_given(cloud, customer, monkeypatch):
+def test_without_its_bucket_nothing_is_asked_made_or_linked(cloud, customer, monkeypatch):
+    from infra.local.lambdas import FunctionCrashed
     from opencounter.core.settings import settings
 
     made = _ask(customer)
@@ -311,11 +312,18 @@ def test_without_its_bucket_nothing_is_made_and_no_link_is_given(cloud, customer
     unset = replace(settings(), exports_bucket="")
     monkeypatch.setattr("opencounter.privacy.export.settings", lambda: unset)
     monkeypatch.setattr("opencounter.ports.evidence_store.settings", lambda: unset)
+    writes = TableWrites(cloud)
 
-    # Then no link is given, saying it cannot be now
+    # Then no link is given, and no copy is asked for, saying it cannot be now; nothing is written
     refused = _download(customer, made["request_id"])
     assert refused.status_code == 503 and refused.json()["reason"] == "not_configured"
-    # and a copy asked for is not made: the request waits (its event kept on the failure queue), no file written
-    asked = _ask(customer)
-    assert _mine(customer, asked["request_id"])["status"] == "RECEIVED"
+    asked = customer.post("/me/data-requests/export")
+    assert asked.status_code == 503 and asked.json()["reason"] == "not_configured"
+    assert writes.since() == []
+    # and a copy asked for before is not made: the function refuses before it touches anything
+    event = {"detail-type": "DataRequestReceived", "source": "opencounter", "detail": {
+        "customer_id": customer.customer_id, "data": {"request_id": made["request_id"], "kind": "export"}}}
+    with pytest.raises(FunctionCrashed, match="EXPORTS_BUCKET"):
+        cloud.cloud.invoke("DataExportFunction", event)
+    assert writes.since() == []
     assert _files(cloud, customer) == [f"exports/{customer.customer_id}/{made['request_id']}.json"]

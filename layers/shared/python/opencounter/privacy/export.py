@@ -76,8 +76,10 @@ def customer_requests(customer_id: str) -> dict[str, Any]:
 
 
 def ask(customer_id: str, *, actor: dict, channel: str) -> tuple[dict[str, Any], bool]:
-    """A copy of the customer's data asked for: (the request, True), or, while one is being made
-    or can still be asked again, the open one and False; nothing is written then."""
+    """A copy of the customer's data asked for: (the request, True), or, while one is being made,
+    the open one and False; nothing is written then. Where copies cannot be kept (no bucket is
+    set), nothing is asked: MissingSetting, before anything is written."""
+    settings().required(BUCKET)
     request, new = requests.receive(customer_id, KIND, actor=actor, channel=channel)
     return view(request), new
 
