@@ -220,6 +220,8 @@ def _operation(route: Route, operation: Operation, tag: str, schemas: dict[str, 
     described = schemas[operation.response].get("title", operation.response) if operation.response \
         else "the challenge, echoed as text"
     responses: dict[str, Any] = {str(operation.status): {"description": described, "content": content}}
+    for status, when in operation.also.items():
+        responses[str(status)] = {"description": f"{described}: {when}", "content": content}
     links = LINKS.get(f"{route.method} {route.resource}", [])
     if links:
         responses[str(operation.status)]["links"] = dict(_link(link) for link in links)

@@ -48,6 +48,8 @@ class Operation:
     errors: dict[int, str] = field(default_factory=dict)
     #: status -> why not: errors a reading of the code finds on the way that the route never gives
     unanswered: dict[int, str] = field(default_factory=dict)
+    #: status -> when: other success answers, with the same schema (an ask answered with the one open already)
+    also: dict[int, str] = field(default_factory=dict)
     query: tuple[Param, ...] = ()
     headers: tuple[Param, ...] = ()
     description: str = ""
@@ -77,6 +79,7 @@ PATH_PARAMETERS = {
     "channel": "a contact channel",
     "mailing_id": "a mailing's id, as it was answered when sent",
     "incident_id": "an incident's id, I-XXXXXXXXXXXX",
+    "data_request_id": "a request about one's data (a copy of it, erasure)",
 }
 #: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
 PATH_SCHEMAS = {"channel": {"enum": list(CHANNELS)}}
@@ -136,6 +139,9 @@ ORDER_PLACED = ("the product or plan is not on sale (product_not_on_sale, plan_n
 ORDER_REFUSED = ("the customer holds this kind of product already, one per address (product_held_already), the "
                  "account is closed (account_closed), or the Idempotency-Key was used for another order "
                  "(idempotency_key_reused)")
+#: a request about one's data asked for while one of its kind is open
+OPEN_REQUEST_ANSWERED = "the one open request of the kind is found and answered (200), not refused"
+OPEN_REQUEST_READ = "the open request is read by the marker written in one transaction with it: it is there"
 ORDER_KEY = Param("Idempotency-Key", "the same key is the same order: sent again, it is answered with the order "
                                      "placed the first time, and nothing is placed twice (1-100 printable characters)")
 ORDER_CODE = ("the order is signed already (order_signed_already), or five codes were sent already "
@@ -696,6 +702,29 @@ ROUTES: dict[str, Operation] = {
     "POST /agent/customers/{customer_id}/data-requests/erasure": Operation(
         "Have everything of the customer erased on their behalf, as the agent (they confirmed it)", 202, "erasure",
         request="erasure-request", errors={404: NO_CUSTOMER, 409: ERASURE_BLOCKED}),
+    # ------------------------------------------------------------ requests about one's data (GDPR)
+    "GET /me/data-requests": Operation(
+        "The customer's requests about their data, newest first: their legal deadline, where each stands and, for a "
+        "copy of their data, whether it can be downloaded", 200, "data-request-list"),
+    "POST /me/data-requests/export": Operation(
+        "Ask for a copy of everything held about the customer (GDPR art. 15 and 20): one JSON file, made within "
+        "minutes; the customer is told when it is ready", 202, "data-request",
+        also={200: "a copy asked for before is still being made: that request, and nothing new is asked"},
+        errors={503: NOT_CONFIGURED}, unanswered={404: OPEN_REQUEST_READ, 409: OPEN_REQUEST_ANSWERED},
+        description="The file's format is docs/data-export.md (schema: contracts/exports/data-export.schema.json). "
+                    "Follow `download.status` in `GET /me/data-requests`; once `ready`, ask for the link."),
+    "GET /me/data-requests/{data_request_id}/download": Operation(
+        "A short-lived pre-signed GET of the copy of the customer's data (5 minutes), saved as a JSON file; asked for "
+        "when the customer clicks", 200, "data-export-download",
+        errors={503: NOT_CONFIGURED,
+                404: "no such request of this customer, or it is not a copy of their data (data_request_not_found)",
+                409: "the copy is still being made (export_not_ready), or the request was refused (export_refused)",
+                410: "the copy is no longer kept: 7 days after it was made (export_expired); ask for a new one"}),
+    "POST /agent/customers/{customer_id}/data-requests/export": Operation(
+        "Ask for a copy of everything held about the customer on their behalf (at the desk, on the phone): it is "
+        "theirs, made and told to them as if they asked in the portal", 202, "data-request",
+        also={200: "a copy asked for before is still being made: that request, and nothing new is asked"},
+        errors={503: NOT_CONFIGURED, 404: NO_CUSTOMER}, unanswered={409: OPEN_REQUEST_ANSWERED}),
     # ------------------------------------------------------------ messaging providers
     "GET /webhooks/whatsapp": Operation(
         "Meta's subscription check: the challenge echoed for our verify token", 200, None, query=META_CHALLENGE,
@@ -820,4 +849,9 @@ LINKS: dict[str, list[Link]] = {
     "GET /agent/queue": _follow({"path.contact_id": "$response.body#/items/0/contact_id"},
                                 f"GET {STAFF_CONTACT}", f"POST {STAFF_CONTACT}/take", f"POST {STAFF_CONTACT}/notes",
                                 f"POST {STAFF_CONTACT}/resolution", f"POST {STAFF_CONTACT}/link"),
+    # a copy of one's data: once ready, its link
+    "POST /me/data-requests/export": _follow({"path.data_request_id": "$response.body#/request_id"},
+                                             "GET /me/data-requests/{data_request_id}/download"),
+    "GET /me/data-requests": _follow({"path.data_request_id": "$response.body#/items/0/request_id"},
+                                     "GET /me/data-requests/{data_request_id}/download"),
 }

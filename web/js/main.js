@@ -17,6 +17,8 @@ import { showOverview } from "./overview.js";
 import { showPrivacy, showPrivacyDesk } from "./privacy.js";
 // parts of the privacy page, each adding itself to it
 import "./erasure.js";
+// the privacy page's parts, in the order the page shows them (each adds itself)
+import "./data-export.js";
 import { showProducts } from "./products.js";
 import { showRequests } from "./requests.js";
 import { showStaffSignup, showStaffSignups } from "./review.js";

@@ -48,6 +48,8 @@ class Settings:
     evidence_bucket: str = ""
     #: empty in AWS (S3's own regional address); the local cloud points the pre-signed links at its stand-in
     evidence_upload_base: str = ""
+    #: the private bucket customers' copies of their data are written to and downloaded from (pre-signed)
+    exports_bucket: str = ""
     signup_verification_arn: str = ""
     verification_wait_seconds: float = 3600.0
     stripe_api_base: str = ""

@@ -78,6 +78,7 @@ TITLES = {
     "OutageStarted": "An outage in your area",
     "OutageResolved": "Outage solved",
     "ErasureRefused": "We could not erase your data yet",
+    "DataExportReady": "A copy of your data is ready to download",
 }
 
 

@@ -330,6 +330,19 @@ def _erasure_refused(data: dict[str, Any], lang: str) -> tuple[str, str]:
     return "We could not erase your data yet", (
         f"Something came up after you asked: {_in_the_way(data, lang)}. Settle it in your account first; then you "
         "can ask for the erasure again.")
+def _kept_until(data: dict[str, Any], lang: str) -> str:
+    """The last day a copy of the customer's data can be downloaded, as read in Amsterdam."""
+    return _day(datetime.fromisoformat(data["available_until"]).astimezone(BUSINESS_TIME).date().isoformat(), lang)
+
+
+def _data_export_ready(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    until = _kept_until(data, lang)
+    if lang == "nl":
+        return "Uw gegevens staan klaar", (f"U vroeg om een kopie van alles wat we van u bewaren. Die staat klaar: "
+                                           f"download hem tot {until} in uw account, op de pagina Privacy: "
+                                           f"{data['link']}")
+    return "Your data is ready", (f"You asked for a copy of everything we hold about you. It is ready: download it "
+                                  f"until {until} in your account, on the Privacy page: {data['link']}")
 
 
 #: how a message opens, per language
@@ -364,6 +377,7 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "OutageResolved": ("outage_resolved", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]],
                                                            _clock(d["resolved_at"], lang)]),
     "ErasureRefused": ("erasure_refused", lambda d, lang: [_in_the_way(d, lang)]),
+    "DataExportReady": ("data_export_ready", lambda d, lang: [_kept_until(d, lang), d["link"]]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -398,6 +412,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "OutageStarted": _outage_started,
     "OutageResolved": _outage_resolved,
     "ErasureRefused": _erasure_refused,
+    "DataExportReady": _data_export_ready,
 }
 
 
@@ -408,6 +423,9 @@ PURPOSES = {"BetterPlanAdvised": "advice"}
 REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided",
                       # GDPR art. 12(4): why a request about one's data was not acted on
                       "ErasureRefused"})
+REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided"})
+#: a copy of one's data is the customer's own request under the law (GDPR art. 15): told whatever the consents
+REQUIRED |= {"DataExportReady"}
 #: what a required notice adds when it goes without the customer's consent
 REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de wet verplicht ons ertoe.",
                  "en": "We send you this message without your consent too: the law requires us to."}
