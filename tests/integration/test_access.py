@@ -34,7 +34,7 @@ def test_the_routes_are_all_either_public_staff_or_a_customers_own():
     # what is left is public (sign-up, the shop window, service information) or a provider's webhook
     public = [r.resource for r in ROUTES if r not in STAFF_ROUTES + OWN_ROUTES]
     assert all(p.startswith(("/signups", "/products", "/terms", "/channels", "/faq", "/appointments/slots",
-                             "/appointments/pickup-points",
+                             "/appointments/pickup-points", "/outages",
                              "/webhooks/")) for p in public)
 
 

@@ -248,12 +248,15 @@ def test_the_link_works_minutes_and_the_copy_a_week_then_a_new_one_is_asked(clou
     from opencounter.core.clock import utcnow
 
     request = _ask(customer)
-    # a download link lasts minutes
-    monkeypatch.setattr("opencounter.privacy.export.DOWNLOAD_SECONDS", 1)
+    # a download link works, for minutes
     link = _download(customer, request["request_id"]).json()
     assert requests.get(link["url"], timeout=10).status_code == 200
+    assert "X-Amz-Expires=300" in link["url"]
+    # and once its time has passed, it is refused (a link of a second, so the test need not wait minutes)
+    monkeypatch.setattr("opencounter.privacy.export.DOWNLOAD_SECONDS", 1)
+    short = _download(customer, request["request_id"]).json()
     time.sleep(2)
-    expired = requests.get(link["url"], timeout=10)
+    expired = requests.get(short["url"], timeout=10)
     assert expired.status_code == 403 and b"Request has expired" in expired.content
     # and a fresh one can be asked for while the copy is kept
     monkeypatch.setattr("opencounter.privacy.export.DOWNLOAD_SECONDS", 300)
@@ -323,7 +326,7 @@ def test_without_its_bucket_nothing_is_asked_made_or_linked(cloud, customer, mon
     # and a copy asked for before is not made: the function refuses before it touches anything
     event = {"detail-type": "DataRequestReceived", "source": "opencounter", "detail": {
         "customer_id": customer.customer_id, "data": {"request_id": made["request_id"], "kind": "export"}}}
-    with pytest.raises(FunctionCrashed, match="EXPORTS_BUCKET"):
+    with pytest.raises(FunctionCrashed, match="MissingSetting"):
         cloud.cloud.invoke("DataExportFunction", event)
     assert writes.since() == []
     assert _files(cloud, customer) == [f"exports/{customer.customer_id}/{made['request_id']}.json"]
