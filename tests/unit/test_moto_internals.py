@@ -443,6 +443,36 @@ def test_dynamodb_streams_answer_at_the_regional_endpoint_with_new_images() -> N
     assert [r["dynamodb"]["SequenceNumber"] for r in rest] == [records[1]["dynamodb"]["SequenceNumber"]]
 
 
+def test_the_stream_holds_records_after_a_sequence_number_exactly_when_reading_after_it_finds_some() -> None:
+    from infra.local.delivery import has_records_after
+
+    with mock_aws():
+        # Given a table with a stream and nothing written yet
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        table = create_table(ddb, stream=True)
+        stream_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        streams = boto3.client("dynamodbstreams", region_name=REGION,
+                               endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
+        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+        def read(after: str | None) -> list[dict[str, Any]]:
+            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
+                        else {"ShardIteratorType": "TRIM_HORIZON"})
+            iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard, **position)["ShardIterator"]
+            return streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+
+        # Then an empty stream has nothing from its start
+        assert read(None) == [] and not has_records_after(stream_arn, None)
+        # When two items are written, then there is something from the start and after the first
+        ddb.put_item(TableName=table, Item={"PK": {"S": "c-1"}})
+        ddb.put_item(TableName=table, Item={"PK": {"S": "c-2"}})
+        first, second = (r["dynamodb"]["SequenceNumber"] for r in read(None))
+        assert has_records_after(stream_arn, None)
+        assert read(first) and has_records_after(stream_arn, first)
+        # And nothing after the last
+        assert read(second) == [] and not has_records_after(stream_arn, second)
+
+
 # ------------------------------------------------------------------ Step Functions
 
 
@@ -477,7 +507,7 @@ def test_mock_aws_runs_state_machines_when_configured_to() -> None:
 
 
 def test_a_task_waiting_for_its_token_is_known_until_the_token_is_answered() -> None:
-    from infra.local.cloud import awaited_token
+    from infra.local.cloud import awaited_token, running_executions
 
     # Given a state machine whose task puts its token on a queue and waits for it
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
@@ -499,6 +529,9 @@ def test_a_task_waiting_for_its_token_is_known_until_the_token_is_answered() -> 
         # When nobody has answered the token yet, then the local cloud sees the task waiting for it
         waiting = awaited_token(REGION, execution, history())
         assert waiting is not None and waiting.get_outcome() is None
+        # and the execution running, as ListExecutions lists it
+        listed = sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]
+        assert running_executions(REGION, machine) == [e["executionArn"] for e in listed] == [execution]
         # When the token is answered, then it is waited for no more, and the execution goes on
         sfn.send_task_success(taskToken=waiting.callback_id, output=json.dumps({"done": True}))
         assert waiting.get_outcome() is not None
@@ -506,6 +539,7 @@ def test_a_task_waiting_for_its_token_is_known_until_the_token_is_answered() -> 
         while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
             assert time.monotonic() < deadline, "the execution did not go on"
             time.sleep(0.01)
+        assert running_executions(REGION, machine) == []
     assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"done": True}
 
 
