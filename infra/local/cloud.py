@@ -26,6 +26,7 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
+from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeTimedOut
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from infra.local import inspection, patches
@@ -222,10 +223,15 @@ class LocalCloud:
                 traceback.print_exc()
 
     def later(self, seconds: float) -> None:
-        """Let `seconds` pass for the queues, as if the time had gone by: a message waiting out
-        its visibility timeout comes back and is handed over again, settled each time. The
-        clock moves in steps no longer than the shortest visibility timeout of a queue a
-        function reads, so a message failing again waits its whole timeout again."""
+        """Let `seconds` pass for the queues and the workflows, as if the time had gone by: a
+        message waiting out its visibility timeout comes back and is handed over again, settled
+        each time. The clock moves in steps no longer than the shortest visibility timeout of a
+        queue a function reads, so a message failing again waits its whole timeout again. A
+        workflow's task waiting for its token whose timeout (TimeoutSeconds or TimeoutSecondsPath)
+        runs out within `seconds` times out first, as it would have by then (States.Timeout, for
+        its Catch); a task scheduled meanwhile starts its timeout when this call ends."""
+        self.settle()
+        self._time_out_tasks(time.time() + seconds)
         step = min((sub.visibility_timeout_s for sub in self.deployed.queues if sub.visibility_timeout_s),
                    default=seconds)
         left = seconds
@@ -234,6 +240,18 @@ class LocalCloud:
             self.queue_clock.offset_s += moved
             left -= moved
             self.settle()
+
+    def _time_out_tasks(self, by: float) -> None:
+        """Time out every task waiting for its token whose timeout ends by `by` (a Unix time)."""
+        sfn = self.client("stepfunctions")
+        for arn in self.deployed.state_machines.values():
+            for execution_arn in running_executions(self.region, arn):
+                history = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000,
+                                                    reverseOrder=True)["events"]
+                token = awaited_token(self.region, execution_arn, history)
+                ends = task_timeout_ends(history)
+                if token is not None and ends is not None and ends <= by:
+                    time_out(token)
 
     def _busy_executions(self) -> int:
         """Executions still working. One parked in a Wait state for longer than PARKED_AFTER_S is
@@ -359,6 +377,21 @@ def awaited_token(region: str, execution_arn: str, history: list[dict[str, Any]]
         if token is not None:
             return token if token.get_outcome() is None else None
     return None
+
+
+def task_timeout_ends(history: list[dict[str, Any]]) -> float | None:
+    """When the timeout of the task an execution scheduled last ends (a Unix time), or None when
+    it has none: its TaskScheduled event carries the seconds, TimeoutSecondsPath resolved."""
+    scheduled = max((e for e in history if e["type"] == "TaskScheduled"), key=lambda e: e["id"], default=None)
+    seconds = scheduled and scheduled["taskScheduledEventDetails"].get("timeoutInSeconds")
+    return None if not scheduled or seconds is None else scheduled["timestamp"].timestamp() + seconds
+
+
+def time_out(token: Any) -> None:
+    """The timeout of a task waiting for this token (awaited_token's) has passed: its wait ends as
+    moto's own timer ends it, with the outcome timed out, and the task fails with States.Timeout
+    (guarded by test_moto_internals)."""
+    token.notify(CallbackOutcomeTimedOut(callback_id=token.callback_id))
 
 
 def _strings(document: Any) -> Iterator[str]:

@@ -209,14 +209,12 @@ def test_a_decision_nobody_takes_is_escalated_and_then_goes_the_customers_way(cl
     dispute = _read(customer, _dispute(customer, invoice, "not_delivered"))
     assert dispute["status"] == "with_staff" and not dispute["escalated"]
 
-    time.sleep(3)
-    cloud.cloud.settle()
+    cloud.cloud.later(3)
     escalated = _read(customer, dispute)
     assert escalated["status"] == "with_staff" and escalated["escalated"] is True
     assert [s["step"] for s in escalated["steps"]][-1] == "escalated"
 
-    time.sleep(3)
-    cloud.cloud.settle()
+    cloud.cloud.later(3)
     lapsed = _read(customer, dispute)
     assert lapsed["status"] == "upheld" and lapsed["decision"]["basis"] == "lapsed"
     assert _invoice(customer, invoice)["balance_cents"] == 0

@@ -192,15 +192,13 @@ def test_nobody_deciding_escalates_it_once_and_at_the_last_deadline_unfinished_c
     first = agent.get(f"/agent/signups/{signup['signup_id']}").json()["review"]["deadline"]
 
     # When the first deadline passes, the sign-up is escalated with a new deadline
-    time.sleep(3)
-    cloud.cloud.settle()
+    cloud.cloud.later(3)
     escalated = agent.get(f"/agent/signups/{signup['signup_id']}").json()
     assert escalated["status"] == "IN_REVIEW" and escalated["review"]["escalated"] is True
     assert escalated["review"]["deadline"] > first
 
     # And when the last passes, the checks run again, still cannot be completed, and it is rolled back
-    time.sleep(3)
-    cloud.cloud.settle()
+    cloud.cloud.later(3)
     ended = agent.get(f"/agent/signups/{signup['signup_id']}").json()
     assert ended["status"] == "ROLLED_BACK", ended["steps"]
     assert ended["review"]["decision"]["basis"] == "lapsed"
@@ -215,11 +213,9 @@ def test_checks_that_pass_when_run_again_at_the_last_deadline_verify_the_custome
     monkeypatch.setattr(REVIEW_WINDOW, lambda now, days: timedelta(seconds=2))
     applicant, signup = _in_review(cloud, faults)  # the providers are back afterwards
 
-    time.sleep(3)
-    cloud.cloud.settle()
+    cloud.cloud.later(3)
     assert agent.get(f"/agent/signups/{signup['signup_id']}").json()["review"]["escalated"] is True
-    time.sleep(3)
-    cloud.cloud.settle()
+    cloud.cloud.later(3)
 
     ended = agent.get(f"/agent/signups/{signup['signup_id']}").json()
     assert ended["status"] == "VERIFIED" and ended["review"]["decision"]["basis"] == "recheck"
@@ -237,10 +233,8 @@ def test_a_login_that_could_not_be_made_is_made_and_every_check_run_at_the_last_
     assert agent.get(f"/agent/signups/{signup['signup_id']}").json()["review"]["unfinished"] == ["login"]
     del faults["SignupLoginFunction"]
 
-    time.sleep(3)
-    cloud.cloud.settle()
-    time.sleep(3)
-    cloud.cloud.settle()
+    cloud.cloud.later(3)
+    cloud.cloud.later(3)
 
     ended = agent.get(f"/agent/signups/{signup['signup_id']}").json()
     assert ended["status"] == "VERIFIED"
@@ -261,8 +255,7 @@ def test_a_decision_the_bus_could_not_hand_over_goes_on_when_the_deadline_passes
     assert agent.get(f"/agent/signups/{signup['signup_id']}").json()["status"] == "IN_REVIEW"
 
     # Then the workflow finds the decision when its deadline passes, and applies it
-    time.sleep(3)
-    cloud.cloud.settle()
+    cloud.cloud.later(3)
     after = agent.get(f"/agent/signups/{signup['signup_id']}").json()
     assert after["status"] == "VERIFIED" and after["review"]["escalated"] is False
     assert after["review"]["decision"]["basis"] == "staff"

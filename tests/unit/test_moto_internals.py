@@ -543,6 +543,44 @@ def test_a_task_waiting_for_its_token_is_known_until_the_token_is_answered() -> 
     assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"done": True}
 
 
+def test_a_task_whose_token_is_timed_out_fails_with_states_timeout_for_its_catch() -> None:
+    from infra.local.cloud import awaited_token, task_timeout_ends, time_out
+
+    # Given a task that waits for its token at most five minutes, and goes on when that times out
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=unique("tokens"))["QueueUrl"]
+        definition = {"StartAt": "Wait for someone", "States": {
+            "Wait for someone": {
+                "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "TimeoutSeconds": 300,
+                "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.late", "Next": "Nobody came"}],
+                "End": True},
+            "Nobody came": {"Type": "Pass", "End": True}}}
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        machine = sfn.create_state_machine(name=unique("machine"), definition=json.dumps(definition),
+                                           roleArn=f"arn:aws:iam::{ACCOUNT}:role/states")["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+
+        def history() -> list[dict[str, Any]]:
+            return sfn.get_execution_history(executionArn=execution)["events"]
+        deadline = time.monotonic() + 10
+        while not (events := history()) or events[-1]["type"] != "TaskSubmitted":
+            assert time.monotonic() < deadline, [e["type"] for e in history()]
+            time.sleep(0.01)
+        # Then its timeout ends five minutes after it was scheduled
+        [scheduled] = [e for e in events if e["type"] == "TaskScheduled"]
+        assert task_timeout_ends(events) == scheduled["timestamp"].timestamp() + 300
+        # When its timeout is made to pass
+        time_out(awaited_token(REGION, execution, events))
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "the task did not time out"
+            time.sleep(0.01)
+        types = [e["type"] for e in history()]
+    # Then the task timed out, as a timer would have made it, and its Catch took it on
+    assert "TaskTimedOut" in types and described["status"] == "SUCCEEDED", types
+    assert json.loads(described["output"])["late"]["Error"] == "States.Timeout"
+
+
 # ------------------------------------------------------------------ the moto server
 
 
