@@ -8,7 +8,9 @@ was made.
 
 It runs on a local cloud of its own, in a process of its own: the fuzzer changes what it finds
 (staffing, contacts, requests), which no other test should see. Bounded and derandomised: the
-same examples every run, SEED and MAX_EXAMPLES below.
+same examples every run, SEED and MAX_EXAMPLES below. A failing case is reported as found, not
+shrunk first (shrinking replays variants of it against the local cloud, one request each, for
+as long as they keep failing).
 
     .venv/bin/python -m tests.fuzzing [--report DIR]   # the figures (and failures); exit 1 on failures
 
@@ -89,6 +91,7 @@ mode = "all"
 max-examples = {MAX_EXAMPLES}
 deterministic = true
 database = "none"
+no-shrink = true
 
 [phases.stateful]
 max-steps = {MAX_STEPS}
