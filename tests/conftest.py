@@ -23,6 +23,9 @@ from tests.contract import contract
 
 #: the functions' logs and metrics are not what the tests look at
 QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+#: nor how long a workflow waits before it tries a failed step again (1 s, then 2 s, ... in the
+#: templates): that it tries again, and what comes of it, is. A hundredth of each wait is waited.
+RETRY_PAUSE = 0.01
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -69,7 +72,7 @@ class Caller:
 
 @pytest.fixture(scope="session")
 def cloud() -> Iterator[runtime.Running]:
-    running = runtime.start(synchronous=True, demo=True, environment=QUIET)
+    running = runtime.start(synchronous=True, demo=True, environment=QUIET, retry_pause=RETRY_PAUSE)
     yield running
     running.stop()
 

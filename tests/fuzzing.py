@@ -178,12 +178,12 @@ def run_apart(report_dir: Path) -> Outcome:
 
 def main() -> int:
     from infra.local import runtime
-    from tests.conftest import QUIET
+    from tests.conftest import QUIET, RETRY_PAUSE
 
     parser = argparse.ArgumentParser(prog="python -m tests.fuzzing", description=__doc__)
     parser.add_argument("--report", type=Path, help="where to keep the run's files (default: a temporary folder)")
     arguments = parser.parse_args()
-    running = runtime.start(synchronous=True, demo=True, environment=QUIET)
+    running = runtime.start(synchronous=True, demo=True, environment=QUIET, retry_pause=RETRY_PAUSE)
     try:
         tokens = {name: running.issuer.sign_in(email, DEMO_PASSWORD)["IdToken"] for name, email in USERS.items()}
         with tempfile.TemporaryDirectory(prefix="schemathesis-") as folder:

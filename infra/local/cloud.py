@@ -46,9 +46,11 @@ class LocalCloud:
 
     def __init__(self, *, synchronous: bool, template: Path = TEMPLATE, region: str = "eu-west-1",
                  parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None,
-                 secrets: dict[str, dict[str, str]] | None = None, workers: int = 4) -> None:
+                 secrets: dict[str, dict[str, str]] | None = None, workers: int = 4,
+                 retry_pause: float = 1.0) -> None:
         """`environment` overrides the template's function variables (e.g. a quieter log level);
-        `secrets` fills the template's secrets (logical id -> values), as an operator does."""
+        `secrets` fills the template's secrets (logical id -> values), as an operator does;
+        `retry_pause` is the share of a Step Functions Retry interval really waited."""
         self.synchronous = synchronous
         self.region = region
         self.resolver = Resolver(load_template(template), region, "opencounter-local", dict(parameters or {}))
@@ -62,6 +64,8 @@ class LocalCloud:
         self.mail = Mailbox(region)
         #: SQS's clock, which later() moves on
         self.queue_clock = patches.QueueClock()
+        #: how much of a Step Functions Retry interval is waited
+        self.retry_pause = patches.RetryPause(retry_pause)
         self._work: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._busy = 0
         self._busy_lock = threading.Condition()

@@ -581,6 +581,14 @@ def test_a_task_whose_token_is_timed_out_fails_with_states_timeout_for_its_catch
     assert json.loads(described["output"])["late"]["Error"] == "States.Timeout"
 
 
+def test_the_retrier_waits_a_retry_interval_through_the_time_module_it_imports() -> None:
+    # (patches.RetryPause stands in for that module: the tests wait a share of each interval)
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    assert shipped(retrier_decl, "time") is time
+    assert "time.sleep(interval_seconds)" in inspect.getsource(retrier_decl.RetrierDecl._eval_body)
+
+
 # ------------------------------------------------------------------ the moto server
 
 
@@ -612,6 +620,7 @@ class FakeCloud:
 
     def __init__(self) -> None:
         self.queue_clock = patches.QueueClock()
+        self.retry_pause = patches.RetryPause()
         self.invoked: list[tuple[str, Any]] = []
         self.queued: list[tuple[str, Any]] = []
         self.routed: list[tuple[str, dict[str, Any]]] = []
