@@ -4,7 +4,6 @@ consequence has happened), and callers that talk to it over HTTP as a client wou
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import uuid
@@ -29,18 +28,10 @@ RETRY_PAUSE = 0.01
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests (marked `long`: a run of their own in a process of its own) each at the head
-    of another worker's share, so that they start at once, side by side, rather than one after the
-    other or after the rest. pytest-xdist's work stealing (pyproject's addopts) first hands each
-    of its N workers an Nth of the tests in order, then moves tests from the tail of a busy
-    worker's queue to an idle one."""
-    long = [item for item in items if item.get_closest_marker("long") is not None]
-    rest = [item for item in items if item.get_closest_marker("long") is None]
-    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
-    share = len(items) // workers
-    for index, item in reversed(list(enumerate(long))):
-        rest.insert(min(index, workers - 1) * share if index < workers else 0, item)
-    items[:] = rest
+    """The long tests (marked `long`: a run of their own in a process of its own) first, so that
+    they start at once rather than after the rest; with pytest-xdist's work stealing (pyproject's
+    addopts) the other workers take the tests queued behind them."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 class Caller:
