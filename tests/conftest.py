@@ -28,11 +28,15 @@ from tests.personal_data import Registry
 #: the functions log at their deployed level, into the run's log folder (its warnings and errors
 #: on the console too): the scan at the end reads them for personal data; metrics are not looked at
 QUIET = {"POWERTOOLS_METRICS_DISABLED": "true"}
+#: nor how long a workflow waits before it tries a failed step again (1 s, then 2 s, ... in the
+#: templates): that it tries again, and what comes of it, is. A hundredth of each wait is waited.
+RETRY_PAUSE = 0.01
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests (marked `long`: a run of their own in a process of its own) first, so that
-    spread over the machine's cores they start at once rather than after the rest."""
+    they start at once rather than after the rest; with pytest-xdist's work stealing (pyproject's
+    addopts) the other workers take the tests queued behind them."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
@@ -67,7 +71,7 @@ class Caller:
 
 @pytest.fixture(scope="session")
 def cloud() -> Iterator[runtime.Running]:
-    running = runtime.start(synchronous=True, demo=True, environment=QUIET)
+    running = runtime.start(synchronous=True, demo=True, environment=QUIET, retry_pause=RETRY_PAUSE)
     yield running
     running.stop()
 

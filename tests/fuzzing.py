@@ -8,7 +8,9 @@ was made.
 
 It runs on a local cloud of its own, in a process of its own: the fuzzer changes what it finds
 (staffing, contacts, requests), which no other test should see. Bounded and derandomised: the
-same examples every run, SEED and MAX_EXAMPLES below.
+same examples every run, SEED and MAX_EXAMPLES below. A failing case is reported as found, not
+shrunk first (shrinking replays variants of it against the local cloud, one request each, for
+as long as they keep failing).
 
     .venv/bin/python -m tests.fuzzing [--report DIR]   # the figures (and failures); exit 1 on failures
 
@@ -95,6 +97,7 @@ mode = "all"
 max-examples = {MAX_EXAMPLES}
 deterministic = true
 database = "none"
+no-shrink = true
 
 [phases.stateful]
 max-steps = {MAX_STEPS}
@@ -181,12 +184,12 @@ def run_apart(report_dir: Path) -> Outcome:
 
 def main() -> int:
     from infra.local import runtime
-    from tests.conftest import QUIET
+    from tests.conftest import QUIET, RETRY_PAUSE
 
     parser = argparse.ArgumentParser(prog="python -m tests.fuzzing", description=__doc__)
     parser.add_argument("--report", type=Path, help="where to keep the run's files (default: a temporary folder)")
     arguments = parser.parse_args()
-    running = runtime.start(synchronous=True, demo=True, environment=QUIET)
+    running = runtime.start(synchronous=True, demo=True, environment=QUIET, retry_pause=RETRY_PAUSE)
     try:
         tokens = {name: running.issuer.sign_in(email, DEMO_PASSWORD)["IdToken"] for name, email in USERS.items()}
         with tempfile.TemporaryDirectory(prefix="schemathesis-") as folder:

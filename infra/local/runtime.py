@@ -70,9 +70,10 @@ class Running:
 
 def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo: bool = True,
           quiet: bool = True, environment: dict[str, str] | None = None,
-          parameters: dict[str, str] | None = None) -> Running:
+          parameters: dict[str, str] | None = None, retry_pause: float = 1.0) -> Running:
     """Start the local cloud. port=0 picks a free port; aws_port exposes the in-memory AWS;
-    `environment` overrides the template's function variables (log level, metrics)."""
+    `environment` overrides the template's function variables (log level, metrics); `retry_pause`
+    is the share of a Step Functions Retry interval really waited (LocalCloud)."""
     # the API's address first: the functions' settings name the providers' stand-ins behind it,
     # and settings are final before any function runs (as in AWS, where they are deploy-time)
     front = _Front()
@@ -88,7 +89,8 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
                  "PaymentCheckoutUrl": f"{url}{StripeStandIn.PREFIX}/pay/{{payment_id}}"
                                        "?client_secret={client_secret}"}
     cloud = LocalCloud(synchronous=synchronous, environment=environment, secrets=LOCAL_SECRETS,
-                       parameters={**LOCAL_PARAMETERS, **stand_ins, **(parameters or {})}).start()
+                       parameters={**LOCAL_PARAMETERS, **stand_ins, **(parameters or {})},
+                       retry_pause=retry_pause).start()
     servers: list[Any] = []
     aws_url = None
     if aws_port is not None:
