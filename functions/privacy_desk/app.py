@@ -1,11 +1,12 @@
 """Privacy: the privacy officer's desk (/privacy, the privacy group only: the edge guards it) with
-the data-subject requests by legal deadline, and who read which customer's data and the patterns
-that ask for a second look; and a customer's own list of who read their data (/me/access-log).
-Everything here only reads."""
+the data-subject requests by legal deadline, who read which customer's data and the patterns that
+ask for a second look, and what customers said to being written to in figures; and a customer's
+own list of who read their data (/me/access-log). Everything here only reads."""
 
 from opencounter.edge.http import me, query_int, query_text, rest_api
 from opencounter.edge.observability import observability
 from opencounter.privacy.access import customer_log, flags, officer_log
+from opencounter.privacy.consents import figures
 from opencounter.privacy.desk import requests_overview
 
 logger, metrics = observability("privacy-desk")
@@ -32,6 +33,11 @@ def get_flags() -> dict:
 @app.get("/privacy/requests")
 def get_requests() -> dict:
     return requests_overview()
+
+
+@app.get("/privacy/consents")
+def get_consents() -> dict:
+    return figures()
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -777,6 +777,9 @@ ROUTES: dict[str, Operation] = {
     "GET /privacy/requests": Operation(
         "Data-subject requests: the open ones soonest legal deadline first, those past it marked, and those answered",
         200, "data-requests-overview"),
+    "GET /privacy/consents": Operation(
+        "What customers said to being written to, per channel and purpose: granted, withdrawn, never said, and so "
+        "written to", 200, "consent-figures"),
 }
 
 

@@ -215,7 +215,7 @@ def test_a_customers_access_log_comes_a_page_at_a_time_newest_first(cloud, custo
 
 
 def test_only_privacy_officers_reach_the_desk_and_they_have_no_customer_routes(cloud, officer, customer, agent):
-    for path in ("/privacy/access-log", "/privacy/access-log/flags", "/privacy/requests"):
+    for path in ("/privacy/access-log", "/privacy/access-log/flags", "/privacy/requests", "/privacy/consents"):
         assert officer.get(path).status_code == 200
         for caller in (customer, agent):
             refused = caller.get(path)
@@ -298,3 +298,27 @@ def test_the_officer_sees_open_requests_by_legal_deadline_those_past_it_marked(c
     assert seen["overdue"] >= 1
     dues = [r["due_on"] for r in seen["open"]]
     assert dues == sorted(dues)
+
+
+def test_consent_figures_follow_what_customers_say_without_reading_their_records(cloud, officer):
+    def figure(channel: str, purpose: str) -> tuple[int, int, int, int]:
+        seen = officer.get("/privacy/consents").json()
+        row = next(r for r in seen["items"] if (r["channel"], r["purpose"]) == (channel, purpose))
+        return seen["customers"], row["granted"], row["withdrawn"], row["written_to"]
+
+    before = figure("email", "marketing")
+    someone = new_customer(cloud)
+    cloud.cloud.settle()
+    assert figure("email", "marketing") == (before[0] + 1, before[1], before[2], before[3])
+    said = someone.patch("/me", json={"version": 1, "consents": [
+        {"channel": "email", "purpose": "marketing", "granted": True}]})
+    assert said.status_code == 200, said.text
+    cloud.cloud.settle()
+    assert figure("email", "marketing") == (before[0] + 1, before[1] + 1, before[2], before[3] + 1)
+    assert someone.patch("/me", json={"version": 2, "consents": [
+        {"channel": "email", "purpose": "marketing", "granted": False}]}).status_code == 200
+    cloud.cloud.settle()
+    assert figure("email", "marketing") == (before[0] + 1, before[1], before[2] + 1, before[3])
+    # a service message goes until withdrawn: never said counts as written to
+    customers, granted, withdrawn, written_to = figure("email", "service")
+    assert written_to == customers - withdrawn

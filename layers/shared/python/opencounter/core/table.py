@@ -82,6 +82,7 @@ RECORD_MODULES = (
     "opencounter.core.outbox",
     "opencounter.core.receipts", "opencounter.customers.records", "opencounter.customers.timeline",
     "opencounter.disputes.records", "opencounter.notifications.records", "opencounter.outages.records",
+    "opencounter.privacy.consents",
     "opencounter.privacy.records", "opencounter.privacy.requests", "opencounter.signups.credit",
     "opencounter.signups.records",
 )

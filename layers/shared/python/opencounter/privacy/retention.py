@@ -245,6 +245,10 @@ RETENTION: dict[str, Retention] = {
     "ErasedSubject": Retention("for good", "the erasure is done", "kept",
                                "finds the receipt for someone asking again whether they were erased (a digest, "
                                "no personal data)"),
+    "ConsentFigure": Retention(
+        "while the product uses them", "the first profile counted", "kept",
+        "how many customers said yes or no to being written to, per channel and purpose, and how many there are "
+        "(no personal data): the privacy officer's figures, kept from every profile's change"),
     "AccessEntry": Retention(
         f"{READS_KEPT_YEARS} years; {ERASED}", "the latest read of the same thing by the same colleague for the same "
         "reason (within ten minutes)", "ttl",
