@@ -272,6 +272,16 @@ def test_the_flags_find_one_reading_many_records_quickly_and_one_reading_without
     assert not [f for f in flags["items"] if f["staff"] == hasty.email and f["flag"] == "no_reason"]
 
 
+def test_a_dispute_read_from_its_own_route_is_the_case_being_handled_not_a_read_without_reason(
+        cloud, history, officer):
+    decider = staff(cloud, "decider")
+    assert decider.get(f"/agent/disputes/{history.dispute_id}").ok
+    seen = [e for e in history.customer.get("/me/access-log").json()["items"] if e["what"] == "disputes"]
+    assert seen and seen[0]["why"] == "case"
+    flags = officer.get("/privacy/access-log/flags").json()["items"]
+    assert not [f for f in flags if f["staff"] == decider.email and f["flag"] == "no_reason"]
+
+
 def test_a_read_while_no_staffed_channel_is_open_is_flagged(cloud, officer, agent, customer, monkeypatch):
     night = datetime.combine(business_today(), datetime.min.time()).replace(hour=2, tzinfo=UTC)
     monkeypatch.setattr("opencounter.core.access_log.utcnow", lambda: night)

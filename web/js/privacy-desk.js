@@ -53,7 +53,8 @@ function flagItem(flag) {
 function readRow(entry) {
   const li = element("li", "", { className: "row" });
   const why = entry.why === "contact" ? t("privacy_desk.why_contact", { id: entry.contact_id })
-    : entry.why === "reason" ? t("privacy_desk.why_reason", { reason: entry.reason }) : t("privacy_desk.why_none");
+    : entry.why === "reason" ? t("privacy_desk.why_reason", { reason: entry.reason })
+      : t(entry.why === "case" ? "privacy_desk.why_case" : "privacy_desk.why_none");
   li.append(element("time", at(entry.at), { dateTime: entry.at }),
     element("span", t(`privacy_desk.read_${entry.kind}`, { staff: staffOf(entry), what: whatOf(entry), whose: whose(entry) })),
     element("span", why, { className: entry.why === "none" ? "badge warn" : "hint" }));

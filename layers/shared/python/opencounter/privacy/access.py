@@ -47,8 +47,18 @@ def what_of(route: str) -> str:
     return WHAT.get(parts[-1] if parts else "", "record")
 
 
+#: the ids of cases staff work through from their own queues (a dispute, a sign-up in review): a read
+#: of one of them, from its own route, is handling that case
+CASES = ("dispute_id", "signup_id")
+
+
 def why_of(entry: AccessEntry) -> str:
-    return "contact" if entry.contact_id else "reason" if entry.reason else "none"
+    """Why, as a kind: a contact being handled, a reason given, the case being handled, or none."""
+    if entry.contact_id:
+        return "contact"
+    if entry.reason:
+        return "reason"
+    return "case" if any(name in (entry.objects or {}) for name in CASES) else "none"
 
 
 def _newest_first(entries: list[AccessEntry]) -> list[AccessEntry]:
@@ -159,8 +169,8 @@ def _contacts_elsewhere(entries: list[AccessEntry]) -> set[tuple[str, str]]:
 
 
 def flags(asked: str | None = None) -> dict[str, Any]:
-    """The reads of a day that ask for a second look: without a contact or a reason (a search and
-    a work list say why by themselves), naming a contact that is not the customer's, outside the
+    """The reads of a day that ask for a second look: without a contact, a reason or a case of its
+    own (a search and a work list say why by themselves), naming a contact that is not the customer's, outside the
     hours any staffed channel is open, and one person opening many customers' data in a short time
     (FLAGS). Entries of the whole day, at most FLAGS["entries_at_most"]."""
     day = parse_day(asked) or business_today()
@@ -174,7 +184,7 @@ def flags(asked: str | None = None) -> dict[str, Any]:
     for e in entries:
         read = {"staff": e.staff, "staff_email": e.staff_email, "at": e.at, "customer_id": e.customer_id,
                 "signup_id": e.signup_id, "route": e.route}
-        if e.kind == "record" and not e.contact_id and not e.reason:
+        if e.kind == "record" and why_of(e) == "none":
             found.append({"flag": "no_reason", **read})
         if (e.customer_id, e.contact_id) in elsewhere:
             found.append({"flag": "contact_elsewhere", **read, "contact_id": e.contact_id})
