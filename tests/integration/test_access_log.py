@@ -38,6 +38,7 @@ CHANGES = {
     "PUT /agent/channels/{channel}/staffing",
     "POST /agent/mailings", "POST /agent/incidents", "PATCH /agent/incidents/{incident_id}",
     "POST /agent/incidents/{incident_id}/resolution", "POST /agent/customers/{customer_id}/data-requests/erasure",
+    "POST /agent/customers/{customer_id}/data-requests/export",
 }
 
 
