@@ -777,6 +777,9 @@ ROUTES: dict[str, Operation] = {
     "GET /privacy/requests": Operation(
         "Data-subject requests: the open ones soonest legal deadline first, those past it marked, and those answered",
         200, "data-requests-overview"),
+    "GET /privacy/retention": Operation(
+        "What every kind of item is kept for, from what moment, how that is enforced and why, and what else holds "
+        "personal data (logs, the bus's archive, workflows' histories, queues, files)", 200, "retention-settings"),
     "GET /privacy/consents": Operation(
         "What customers said to being written to, per channel and purpose: granted, withdrawn, never said, and so "
         "written to", 200, "consent-figures"),

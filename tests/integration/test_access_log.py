@@ -216,7 +216,8 @@ def test_a_customers_access_log_comes_a_page_at_a_time_newest_first(cloud, custo
 
 
 def test_only_privacy_officers_reach_the_desk_and_they_have_no_customer_routes(cloud, officer, customer, agent):
-    for path in ("/privacy/access-log", "/privacy/access-log/flags", "/privacy/requests", "/privacy/consents"):
+    for path in ("/privacy/access-log", "/privacy/access-log/flags", "/privacy/requests", "/privacy/consents",
+                 "/privacy/retention"):
         assert officer.get(path).status_code == 200
         for caller in (customer, agent):
             refused = caller.get(path)
@@ -333,3 +334,9 @@ def test_consent_figures_follow_what_customers_say_without_reading_their_records
     # a service message goes until withdrawn: never said counts as written to
     customers, granted, withdrawn, written_to = figure("email", "service")
     assert written_to == customers - withdrawn
+
+
+def test_the_officer_reads_what_every_kind_is_kept_for_the_access_log_two_years(cloud, officer):
+    rows = {row["kind"]: row for row in officer.get("/privacy/retention").json()["items"]}
+    assert rows["AccessEntry"]["period"].startswith("2 years") and rows["AccessEntry"]["how"] == "ttl"
+    assert rows["ConsentFigure"]["how"] == "kept" and rows["Invoice"]["rule"]
