@@ -45,6 +45,7 @@ from infra.local.tokens import User
 from opencounter.billing.invoices import bill_customer
 from opencounter.billing.usage import record_usage
 from opencounter.catalogue.service import current_version
+from opencounter.core.access_log import forget_written
 from opencounter.core.clock import business_today
 from opencounter.pricing.rating import Period
 
@@ -461,6 +462,7 @@ def metered(meter: Meter, flows: Flows, name: str, samples: list[str], log: Call
     flow()
     with meter.reading(name) as reading:
         for _ in range(REPEAT):
+            forget_written()  # each occurrence is another customer's: its staff reads are written anew
             flow()
     found = per_occurrence(reading, REPEAT * USAGE_PRODUCTS.get(name.removeprefix("usage_month_"), 1))
     samples += reading.log_sample

@@ -753,6 +753,36 @@ ROUTES: dict[str, Operation] = {
         "Direct messages and posts to our X account, signed by X", 200, "channel-messages-received",
         body=PROVIDER_EVENT, headers=(X_SIGNATURE,),
         errors={503: NOT_CONFIGURED, 400: SIGNATURE, 409: "the conversation kept changing: X delivers again"}),
+    # ------------------------------------------------------------ privacy: reads on record, the officer's desk
+    "GET /me/access-log": Operation(
+        "Who read the customer's data, newest first, a page at a time: when, a staff member's role (never their "
+        "name), what they looked at and why", 200, "access-log-page", query=(LIMIT, CURSOR),
+        errors={400: TIMELINE_PAGE}),
+    "GET /privacy/access-log": Operation(
+        "Staff reads on record, newest first, a page at a time: of a day (today by default), or of one customer; of "
+        "one member of staff when named", 200, "staff-access-log",
+        query=(Param("day", "an Amsterdam day, YYYY-MM-DD (of a customer: all days when left out)",
+                     {"type": "string", "format": "date"}),
+               Param("staff", "one member of staff's username", text("line")),
+               Param("customer_id", "one customer's reads", text("identifier")),
+               Param("limit", "entries per page (default 50)", {"type": "integer", "minimum": 1, "maximum": 100}),
+               CURSOR),
+        errors={400: f"the day is not one (field_format, naming day); {TIMELINE_PAGE}"}),
+    "GET /privacy/access-log/flags": Operation(
+        "The staff reads of a day that ask for a second look: a record opened without a contact or a reason, naming "
+        "a contact that is not the customer's, outside working hours, or many customers' data in a short time", 200,
+        "access-flags", query=(Param("day", "an Amsterdam day, YYYY-MM-DD (today by default)",
+                                     {"type": "string", "format": "date"}),),
+        errors={400: "the day is not one (field_format, naming day)"}),
+    "GET /privacy/requests": Operation(
+        "Data-subject requests: the open ones soonest legal deadline first, those past it marked, and those answered",
+        200, "data-requests-overview"),
+    "GET /privacy/retention": Operation(
+        "What every kind of item is kept for, from what moment, how that is enforced and why, and what else holds "
+        "personal data (logs, the bus's archive, workflows' histories, queues, files)", 200, "retention-settings"),
+    "GET /privacy/consents": Operation(
+        "What customers said to being written to, per channel and purpose: granted, withdrawn, never said, and so "
+        "written to", 200, "consent-figures"),
 }
 
 

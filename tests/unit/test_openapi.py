@@ -52,8 +52,8 @@ def test_the_kept_document_is_the_one_the_generator_makes_now():
 def test_who_may_call_a_route_is_the_templates_and_the_edges(key):
     route, operation = TEMPLATE_ROUTES[key], _operations(DOCUMENTED)[key]
     assert operation["security"] == ([{"cognito": []}] if route.authorized else [])
-    expected = "customer" if key.split(" ")[1].split("/")[1] == "me" else \
-        "staff" if key.split(" ")[1].split("/")[1] == "agent" else "anyone"
+    expected = {"me": "customer", "agent": "staff", "privacy": "privacy officer"}.get(key.split(" ")[1].split("/")[1],
+                                                                                      "anyone")
     assert operation["x-audience"] == expected
     responses = operation["responses"]
     assert ("401" in responses) == route.authorized

@@ -377,6 +377,17 @@ def _data_request(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime 
     return [(done, years_after(done.done_at, 3))]
 
 
+def _access_entry(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.core import access_log
+
+    read = access_log.Read(staff="agent@opencounter.example", staff_email="agent@opencounter.example",
+                           groups=frozenset({"agents"}), route="GET /agent/customers/{customer_id}", objects={})
+    access_log.forget_written()
+    access_log.record([access_log.Subject("customer", "c-1")], read)
+    entry = _one(access_log.AccessEntry)
+    return [(entry, years_after(entry.at, 2))]
+
+
 def _mailing(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
     from opencounter.core.settings import settings
     from opencounter.notifications import mailings
@@ -438,6 +449,7 @@ SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | 
     "Signup": _declined_signup, "ResumeCode": _declined_signup, "Blocklisted": _blocklisted,
     "DataRequest": _data_request, "OutboxEvent": _outbox, "Mailing": _mailing, "MailingCount": _mailing,
     "Incident": _outage, "IncidentCount": _outage, "OutageNotice": _outage,
+    "AccessEntry": _access_entry,
 }
 #: kinds with TTL written by a workflow's steps: the integration test that proves each
 THROUGH_THE_CLOUD = {

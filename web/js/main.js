@@ -15,10 +15,11 @@ import { showMailings } from "./mailings.js";
 import { showIncidents, showOutageBanner } from "./outages.js";
 import { showOverview } from "./overview.js";
 import { showPrivacy, showPrivacyDesk } from "./privacy.js";
-// parts of the privacy page, each adding itself to it
+// parts of the privacy page and the privacy officer's desk, each adding itself, in the order they show
+import "./access-log.js";
 import "./erasure.js";
-// the privacy page's parts, in the order the page shows them (each adds itself)
 import "./data-export.js";
+import "./privacy-desk.js";
 import { showProducts } from "./products.js";
 import { showRequests } from "./requests.js";
 import { showStaffSignup, showStaffSignups } from "./review.js";
@@ -27,6 +28,8 @@ import { showService } from "./service.js";
 import { api, groups, isStaff, loadConfig, restore, state } from "./session.js";
 import { showSettings } from "./settings.js";
 import { showUsage } from "./usage.js";
+// why staff read: every staff read says it by itself
+import "./why.js";
 
 const customer = () => groups().includes("customers");
 const staff = () => isStaff();

@@ -78,9 +78,11 @@ class Lookup(GlobalSecondaryIndex):
 #: reading a customer's partition meets them all (tests/unit/test_table_kinds.py holds it complete)
 RECORD_MODULES = (
     "opencounter.appointments.records", "opencounter.billing.records", "opencounter.catalogue.records",
-    "opencounter.channels.records", "opencounter.contacts.records", "opencounter.core.outbox",
+    "opencounter.channels.records", "opencounter.contacts.records", "opencounter.core.access_log",
+    "opencounter.core.outbox",
     "opencounter.core.receipts", "opencounter.customers.records", "opencounter.customers.timeline",
     "opencounter.disputes.records", "opencounter.notifications.records", "opencounter.outages.records",
+    "opencounter.privacy.consents",
     "opencounter.privacy.records", "opencounter.privacy.requests", "opencounter.signups.credit",
     "opencounter.signups.records",
 )
@@ -175,3 +177,9 @@ def customer_key(customer_id: str) -> str:
     addresses, products, invoices, contacts, requests...) builds its keys in it, so the record, a
     screen of it, or the 360-degree view is one Query."""
     return f"{CUSTOMER_PREFIX}{customer_id}"
+
+
+def signup_key(signup_id: str) -> str:
+    """The partition of a sign-up: its own items, and what staff read of it before there is a
+    customer (core.access_log), so it is shared as the customer's is."""
+    return f"SIGNUP#{signup_id}"

@@ -221,8 +221,10 @@ def customer_evidence_link(customer_id: str, dispute_id: str, evidence_id: str) 
 
 
 def staff_evidence_link(dispute_id: str, evidence_id: str) -> dict[str, Any]:
-    """A short-lived link for staff to download a file of a dispute: {"evidence", "url", "expires_at"}."""
-    return _link(find_dispute(dispute_id), evidence_id)
+    """A short-lived link for staff to download a file of a dispute: {"evidence", "url", "expires_at",
+    "customer_id"} (whose it is: the read is on record for them)."""
+    dispute = find_dispute(dispute_id)
+    return {**_link(dispute, evidence_id), "customer_id": dispute.customer_id}
 
 
 # ------------------------------------------------------------------ forgotten

@@ -64,7 +64,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "notifications": ("Notification", "OutageNotice"),
     "signup": ("Signup", "SignatureEvidence", "RollbackAudit", "TimelineEntry"),
     "channel_identities": ("ChannelIdentity",),
-    "access_log": (),
+    "access_log": ("AccessEntry",),
     "data_requests": ("DataRequest",),
     "other": (),
 }
@@ -107,6 +107,8 @@ EXCLUDED: dict[str, str] = {
     "IncidentCount": "an outage's figures, not about one customer",
     "ErasureReceipt": "what an erasure did, without personal data: a customer who asks for a copy is not erased",
     "ErasedSubject": "finds an erasure's receipt by a digest, without personal data",
+    "ConsentFigure": "consents counted over every customer, not about one customer; the customer's own are in "
+                     "consents",
 }
 
 #: items without a kind (written by a library, not an entity of ours), by partition, with why
@@ -123,6 +125,10 @@ LEFT_OUT_FIELDS: dict[str, str] = {
     "task_token": "bookkeeping: the token a waiting workflow step is answered with: a secret",
     "resume_code_digest": "the hash of a resume code: a secret (the code itself is never kept)",
     "signed_with": "the hash of the one-time code an order was signed with: a secret",
+    "staff": "a colleague's username: their personal data, not the customer's; an access log entry says their "
+             "role",
+    "staff_email": "a colleague's e-mail address: their personal data, not the customer's; an access log entry says "
+                   "their role",
 }
 
 

@@ -29,6 +29,7 @@ from opencounter.billing.usage import RECORDS_KEPT_MONTHS
 from opencounter.channels.status import ARRIVALS_KEPT
 from opencounter.contacts.records import CLOSED_KEPT_YEARS, REASONS_KEPT
 from opencounter.contacts.service import RECEIPT_KEPT
+from opencounter.core.access_log import KEPT_YEARS as READS_KEPT_YEARS
 from opencounter.core.one_time_codes import LIFETIME_MINUTES
 from opencounter.core.outbox import OUTBOX_RETENTION
 from opencounter.core.retention import FISCAL_YEARS
@@ -244,6 +245,16 @@ RETENTION: dict[str, Retention] = {
     "ErasedSubject": Retention("for good", "the erasure is done", "kept",
                                "finds the receipt for someone asking again whether they were erased (a digest, "
                                "no personal data)"),
+    "ConsentFigure": Retention(
+        "while the product uses them", "the first profile counted", "kept",
+        "how many customers said yes or no to being written to, per channel and purpose, and how many there are "
+        "(no personal data): the privacy officer's figures, kept from every profile's change"),
+    "AccessEntry": Retention(
+        f"{READS_KEPT_YEARS} years; {ERASED}", "the latest read of the same thing by the same colleague for the same "
+        "reason (within ten minutes)", "ttl",
+        "who of staff read the customer's data, when, what and why (GDPR art. 5(2), accountability): what the "
+        "customer is told of who read their data over the past year, and what an incident found late is looked "
+        "into with; longer would keep colleagues' every step for no purpose"),
 }
 
 #: kinds in the table no pynamodb entity of ours defines (another library writes them)

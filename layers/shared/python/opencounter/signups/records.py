@@ -11,7 +11,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from opencounter.core.resume_codes import code_digest
 from opencounter.core.retention import after
-from opencounter.core.table import Item, customer_key
+from opencounter.core.table import Item, customer_key, signup_key
 
 #: the steps of a sign-up, in the order the customer meets them
 STEPS = ("application", "identification", "validation", "signing", "provisioning", "verification")
@@ -72,7 +72,7 @@ class Signup(Item, discriminator="Signup"):
 
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
-        return f"SIGNUP#{signup_id}", "SIGNUP"
+        return signup_key(signup_id), "SIGNUP"
 
     @staticmethod
     def queue(status: str) -> str:
@@ -121,7 +121,7 @@ class SigningCode(Item, discriminator="SigningCode"):
 
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
-        return f"SIGNUP#{signup_id}", "SIGNING_CODE"
+        return signup_key(signup_id), "SIGNING_CODE"
 
     @staticmethod
     def order_keys(customer_id: str, order_id: str) -> tuple[str, str]:
@@ -146,7 +146,7 @@ class SignatureEvidence(Item, discriminator="SignatureEvidence"):
 
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
-        return f"SIGNUP#{signup_id}", "EVIDENCE#SIGNATURE"
+        return signup_key(signup_id), "EVIDENCE#SIGNATURE"
 
     @staticmethod
     def order_keys(customer_id: str, order_id: str) -> tuple[str, str]:
@@ -200,7 +200,7 @@ class RollbackAudit(Item, discriminator="RollbackAudit"):
 
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
-        return f"SIGNUP#{signup_id}", "AUDIT#ROLLBACK"
+        return signup_key(signup_id), "AUDIT#ROLLBACK"
 
     def kept_until(self) -> datetime:
         return after(self.at, DECIDED_AGAINST_KEPT)
