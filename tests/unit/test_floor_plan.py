@@ -24,7 +24,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("ports", "edge"),
     ("pricing", "catalogue"),
     ("customers", "channels", "feedback"),
-    ("billing", "contacts", "notifications", "appointments"),
+    ("billing", "contacts", "notifications", "appointments", "outages"),
     ("signups", "ideas"),
     ("disputes",),
     ("overview",),

@@ -14,8 +14,14 @@ import { showStaffIdea, showStaffIdeas } from "./ideas-desk.js";
 import { showIdea, showIdeas } from "./ideas.js";
 import { afterPayment, returnedPayment, showInvoice, showInvoices } from "./invoices.js";
 import { showMailings } from "./mailings.js";
+import { showIncidents, showOutageBanner } from "./outages.js";
 import { showOverview } from "./overview.js";
 import { showPrivacy, showPrivacyDesk } from "./privacy.js";
+// parts of the privacy page and the privacy officer's desk, each adding itself, in the order they show
+import "./access-log.js";
+import "./erasure.js";
+import "./data-export.js";
+import "./privacy-desk.js";
 import { showProducts } from "./products.js";
 import { showRequests } from "./requests.js";
 import { showStaffSignup, showStaffSignups } from "./review.js";
@@ -25,6 +31,8 @@ import { api, groups, isStaff, loadConfig, restore, state } from "./session.js";
 import { showSettings } from "./settings.js";
 import { showUsage } from "./usage.js";
 import { showVoice } from "./voice.js";
+// why staff read: every staff read says it by itself
+import "./why.js";
 
 const customer = () => groups().includes("customers");
 const staff = () => isStaff();
@@ -43,7 +51,7 @@ route("/appointments", "appointments", page(showAppointments), customer);
 route("/usage", "usage", page(() => showUsage()), customer);
 route("/invoices", "invoices", page(showInvoices), customer);
 route("/invoices/:id", "invoice", page(({ id }) => showInvoice(id)), customer);
-route("/contact", "contact", async () => {}, customer);
+route("/contact", "contact", page(showOutageBanner), customer);
 route("/contact/:id", "chat", page(({ id }) => showChat(id)), customer);
 route("/requests", "requests", page(showRequests), customer);
 route("/disputes", "disputes", page(showDisputes), customer);
@@ -60,6 +68,7 @@ route("/customers/:id", "customer", page(({ id }) => showCustomer(id)), staff);
 route("/disputes-desk", "staff-disputes", page(showStaffDisputes), staff);
 route("/disputes-desk/:id", "staff-dispute", page(({ id }) => showStaffDispute(id)), staff);
 route("/mailings", "mailings", page(showMailings), staff);
+route("/incidents", "incidents", page(showIncidents), staff);
 route("/signups-desk", "staff-signups", page(showStaffSignups), staff);
 route("/signups-desk/:id", "staff-signup", page(({ id }) => showStaffSignup(id)), staff);
 route("/customers/:customer/invoices/:id", "invoice",
@@ -96,6 +105,7 @@ async function start() {
     if (record && record.settings.language !== currentLanguage()) await choose(record.settings.language);
   }
   showRole();
+  showOutageBanner().catch(() => {});  // beside the page, not before it
   $("local-hint").hidden = !state.config.local;
   $("local-hint").textContent = state.config.local ? t("app.local_hint") : "";
   setFallback("#/");
