@@ -55,7 +55,7 @@ def test_others_read_an_idea_without_its_authors_personal_data(cloud, agent):
     assert shown["comments"][0]["author"]["idea_author"] is True and shown["editable"] is False
     assert author.get(f"/me/ideas/{idea['idea_id']}").json()["author"]["you"] is True
     # And staff know who it was
-    assert agent.get(f"/agent/ideas/{idea['idea_id']}").json()["author_id"] == author.customer_id
+    assert agent.get(f"/agent/ideas/{idea['idea_id']}").json()["customer_id"] == author.customer_id
 
 
 def test_one_vote_per_customer_per_idea_however_many_vote_at_once(cloud):

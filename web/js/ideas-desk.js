@@ -51,7 +51,7 @@ function comments(idea, render) {
   const list = element("ol", "", { className: "messages" });
   for (const c of idea.comments) {
     const li = element("li", "", { className: "message" });
-    li.append(element("p", `${c.author.pseudonym} · ${at(c.created_at)} · ${c.author_id}`, { className: "hint" }), element("p", c.text));
+    li.append(element("p", `${c.author.pseudonym} · ${at(c.created_at)}`, { className: "hint" }), element("p", c.text));
     if (c.hidden) li.append(element("p", t("ideas_desk.comment_hidden", { reason: c.hidden.reason, by: c.hidden.by }), { className: "notice" }));
     else {
       li.append(form(t("ideas_desk.hide_comment"), [reason("reason", t("ideas_desk.house_rule"))], t("ideas_desk.hide"),
@@ -65,7 +65,10 @@ function comments(idea, render) {
 
 function renderStaffIdea(idea) {
   $("staff-idea-title").textContent = idea.title;
-  const author = element("a", t("ideas_desk.author"), { href: `#/customers/${encodeURIComponent(idea.author_id)}` });
+  // an erased author is nobody to go to: the idea stays without them
+  const author = idea.customer_id
+    ? element("a", t("ideas_desk.author"), { href: `#/customers/${encodeURIComponent(idea.customer_id)}` })
+    : element("p", t("ideas_desk.author_erased"), { className: "hint" });
   const parts = [element("p", `${ideaFacts(idea)} · ${at(idea.created_at)}`, { className: "hint" }), author,
     element("p", idea.text, { className: "lead" })];
   if (idea.hidden) parts.push(element("p", t("ideas_desk.idea_hidden", { reason: idea.hidden.reason, by: idea.hidden.by }), { className: "notice" }));

@@ -107,7 +107,8 @@ def _summary(idea: Idea, tally: IdeaTally | None, viewer: str | None, voted: boo
         "hidden": {"reason": idea.hidden["reason"], "at": idea.hidden["at"]} if idea.hidden and (
             staff or idea.author_id == viewer) else None}
     if staff:
-        view["author_id"] = idea.author_id
+        # whose idea: staff reach its author from here, and the read is on record for them
+        view["customer_id"] = idea.author_id
         if idea.hidden:
             view["hidden"] = idea.hidden
     return view
@@ -123,8 +124,6 @@ def _comment_view(comment: IdeaComment, idea: Idea, viewer: str | None, *, staff
                    "idea_author": comment.author_id == idea.author_id},
         "hidden": ({"reason": comment.hidden["reason"], "at": comment.hidden["at"]} if not staff else comment.hidden)
         if comment.hidden else None}
-    if staff:
-        view["author_id"] = comment.author_id
     return view
 
 
@@ -160,8 +159,8 @@ def idea_page(idea_id: str, customer_id: str) -> dict[str, Any]:
 
 
 def staff_idea(idea_id: str) -> dict[str, Any]:
-    """One idea as staff read it: its author's customer id, every comment (hidden ones too), who
-    changed and answered what."""
+    """One idea as staff read it: its author's customer id (`customer_id`: the read is on record for
+    them), every comment (hidden ones too, under their pseudonyms), who changed and answered what."""
     return _page(_load(idea_id), None, staff=True)
 
 
@@ -260,8 +259,9 @@ def _summaries(ids: list[str], viewer: str | None, *, staff: bool, listed: set[s
 
 
 def top_ideas(limit: int = 10) -> list[dict[str, Any]]:
-    """The open ideas with the most votes, as staff read them."""
-    return idea_list(None, status="open", sort="votes", limit=limit, staff=True)["items"]
+    """The open ideas with the most votes, as any customer reads them: under a pseudonym, never
+    naming their authors (the voice of the customer shows no customer's data)."""
+    return idea_list(None, status="open", sort="votes", limit=limit)["items"]
 
 
 # ------------------------------------------------------------------ customers
