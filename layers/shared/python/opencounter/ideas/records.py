@@ -4,7 +4,11 @@ conditional put (one per customer) and the idea page is two reads. The author's 
 kept on the idea for staff and for the author; nothing public is built from it but a pseudonym.
 
 Lists come from GSI1, one partition per status (and one for what moderation hid): the ideas
-themselves newest first (`IDEAS#<STATUS>`), their tallies most votes first (`IDEAVOTES#<STATUS>`)."""
+themselves newest first (`IDEAS#<STATUS>`), their tallies most votes first (`IDEAVOTES#<STATUS>`).
+
+Where a customer took part (posted, voted, commented, followed) is also kept in their own
+partition (`IdeaLink`), so their part is found without a scan: for a copy of their data and for
+their erasure (ideas/erasure.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from datetime import datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 
-from opencounter.core.table import Item
+from opencounter.core.table import Item, customer_key
 
 #: an idea's life; customers vote on the open ones
 STATUSES = ("new", "under_review", "planned", "done", "declined")
@@ -25,6 +29,8 @@ HIDDEN = "hidden"
 #: what an idea is about: a kind of product on sale, or the service itself
 TOPICS = ("service", "mobile", "internet", "energy")
 IDEA_ID = re.compile(r"^I-[0-9A-F]{12}$")
+#: the author of an idea kept after its author was erased: nobody
+ERASED_AUTHOR = "erased"
 COMMENT_ID = re.compile(r"^C-\d{8}T\d{6}-[0-9a-f]{8}$")
 
 
@@ -123,16 +129,26 @@ class IdeaTally(Item, discriminator="IdeaTally"):
 
 
 class Vote(Item, discriminator="Vote"):
-    """PK IDEA#<id>, SK VOTE#<customer id>: a customer's vote, one per customer (a conditional put)."""
+    """PK IDEA#<id>, SK VOTE#<customer id>: a customer's vote, one per customer (a conditional put).
+    A voter erased leaves their vote counted, as nobody's: SK VOTE#ERASED-<random>, no customer
+    id, the day it was cast only."""
 
     SK_PREFIX = "VOTE#"
+    ERASED_PREFIX = "ERASED-"
 
-    customer_id = UnicodeAttribute()
+    #: None: the voter was erased
+    customer_id = UnicodeAttribute(null=True)
     voted_at = UnicodeAttribute()
 
     @classmethod
     def keys(cls, idea_id: str, customer_id: str) -> tuple[str, str]:
         return _partition(idea_id), f"{cls.SK_PREFIX}{customer_id}"
+
+    @classmethod
+    def anonymous(cls, idea_id: str, voted_at: str) -> Vote:
+        """A vote that still counts once but is nobody's: its key random, its moment the day."""
+        return cls(*cls.keys(idea_id, f"{cls.ERASED_PREFIX}{uuid.uuid4().hex[:16].upper()}"), customer_id=None,
+                   voted_at=voted_at[:10])
 
 
 class Follower(Item, discriminator="Follower"):
@@ -180,3 +196,18 @@ class FollowersTold(Item, discriminator="FollowersTold"):
     @staticmethod
     def keys(idea_id: str, event_id: str) -> tuple[str, str]:
         return _partition(idea_id), f"TOLD#{event_id}"
+
+
+class IdeaLink(Item, discriminator="IdeaLink"):
+    """PK CUSTOMER#<id>, SK IDEA#<idea id>: the customer took part in this idea (posted, voted,
+    commented or followed; `at` the latest time), so their part, which lives in the idea's partition,
+    is found from their record: for a copy of their data and for their erasure. Goes with the record."""
+
+    SK_PREFIX = "IDEA#"
+
+    idea_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+    @classmethod
+    def keys(cls, customer_id: str, idea_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{idea_id}"

@@ -18,9 +18,10 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
-from opencounter.core.table import Item
+from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
 from opencounter.ideas.records import (
+    ERASED_AUTHOR,
     HIDDEN,
     IDEA_ID,
     OPEN,
@@ -28,6 +29,7 @@ from opencounter.ideas.records import (
     Follower,
     Idea,
     IdeaComment,
+    IdeaLink,
     IdeaTally,
     Vote,
     new_idea_id,
@@ -108,7 +110,7 @@ def _summary(idea: Idea, tally: IdeaTally | None, viewer: str | None, voted: boo
             staff or idea.author_id == viewer) else None}
     if staff:
         # whose idea: staff reach its author from here, and the read is on record for them
-        view["customer_id"] = idea.author_id
+        view["customer_id"] = idea.author_id if idea.author_id != ERASED_AUTHOR else None
         if idea.hidden:
             view["hidden"] = idea.hidden
     return view
@@ -287,7 +289,8 @@ def post_idea(customer_id: str, request: dict[str, Any], *, actor: dict, channel
     idea.index()
     follower = Follower(*Follower.keys(idea_id, customer_id), customer_id=customer_id, since=now)
     try:
-        commit([Write(idea, Idea.PK.does_not_exist(), conflict="posted already"), Write(follower)],
+        commit([Write(idea, Idea.PK.does_not_exist(), conflict="posted already"), Write(follower),
+                Write(_link(customer_id, idea_id, now))],
                [_idea_event("IdeaPosted", idea, actor, channel, topic=idea.topic)])
     except WriteConflict:
         earlier = _load(idea_id)
@@ -331,6 +334,11 @@ def edit_idea(idea: Idea, request: dict[str, Any]) -> dict[str, Any]:
     return _page(idea, idea.author_id)
 
 
+def _link(customer_id: str, idea_id: str, at: str) -> IdeaLink:
+    """Where the customer's part in the idea is found from their record (their copy, their erasure)."""
+    return IdeaLink(*IdeaLink.keys(customer_id, idea_id), idea_id=idea_id, at=at)
+
+
 def _conditional_failed(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
@@ -362,8 +370,10 @@ def _votable(customer_id: str, idea_id: str) -> Idea:
 def vote(customer_id: str, idea_id: str) -> dict[str, Any]:
     """One vote per customer per idea, however often and however many at once (while it is open)."""
     idea = _votable(customer_id, idea_id)
-    _mark(idea, Vote(*Vote.keys(idea_id, customer_id), customer_id=customer_id, voted_at=isoformat(utcnow())),
-          on=True, counter="votes")
+    now = isoformat(utcnow())
+    _link(customer_id, idea_id, now).save()  # first: a vote is never stored that the record cannot find
+    _mark(idea, Vote(*Vote.keys(idea_id, customer_id), customer_id=customer_id, voted_at=now), on=True,
+          counter="votes")
     return _page(idea, customer_id)
 
 
@@ -377,8 +387,10 @@ def unvote(customer_id: str, idea_id: str) -> dict[str, Any]:
 def follow(customer_id: str, idea_id: str) -> dict[str, Any]:
     """Be told on one's preferred channel when the idea moves on or is answered."""
     idea = _open_for(idea_id, customer_id)
-    _mark(idea, Follower(*Follower.keys(idea_id, customer_id), customer_id=customer_id, since=isoformat(utcnow())),
-          on=True, counter="followers")
+    now = isoformat(utcnow())
+    _link(customer_id, idea_id, now).save()
+    _mark(idea, Follower(*Follower.keys(idea_id, customer_id), customer_id=customer_id, since=now), on=True,
+          counter="followers")
     return _page(idea, customer_id)
 
 
@@ -396,7 +408,7 @@ def add_comment(customer_id: str, idea_id: str, request: dict[str, Any]) -> dict
     comment_id = IdeaComment.new_id(now)
     comment = IdeaComment(*IdeaComment.keys(idea_id, comment_id), comment_id=comment_id, author_id=customer_id,
                           text=request["text"].strip(), created_at=isoformat(now))
-    commit([Write(comment, IdeaComment.PK.does_not_exist())], [])
+    commit([Write(comment, IdeaComment.PK.does_not_exist()), Write(_link(customer_id, idea_id, isoformat(now)))], [])
     _count(idea, {"comments": 1})
     return _page(idea, customer_id)
 
@@ -515,3 +527,102 @@ def hide_comment(idea_id: str, comment_id: str, request: dict[str, Any], *, acto
     comment.hidden = {"reason": request["reason"].strip(), "at": isoformat(utcnow()), "by": actor["id"]}
     commit([Write(comment, conflict="the comment changed meanwhile")], [])
     return _page(idea, None, staff=True)
+
+
+# ------------------------------------------------------------------ a customer erased
+
+
+def mentions(text: str, personal: list[str]) -> bool:
+    """Whether `text` names any of `personal` (a customer's names, e-mail address, phone number,
+    street, postcode): a word or phrase as a whole, in any case; a phone number by its last nine
+    digits, however written."""
+    lowered, digits = text.casefold(), re.sub(r"\D", "", text)
+    for said in (p.strip() for p in personal):
+        if not said:
+            continue
+        if re.fullmatch(r"[+\d\s().-]{8,}", said):
+            tail = re.sub(r"\D", "", said)[-9:]
+            if len(tail) == 9 and tail in digits:
+                return True
+        elif re.search(rf"(?<!\w){re.escape(said.casefold())}(?!\w)", lowered):
+            return True
+    return False
+
+
+def _ideas_of(customer_id: str) -> list[str]:
+    """The ideas the customer took part in, as their record's links name them."""
+    return [link.idea_id for link in IdeaLink.query(customer_key(customer_id), IdeaLink.SK.startswith(
+        IdeaLink.SK_PREFIX), consistent_read=True) if isinstance(link, IdeaLink)]
+
+
+def ideas_taken_part_in(customer_id: str) -> int:
+    """How many ideas the customer posted, voted on, commented on or followed."""
+    return len(_ideas_of(customer_id))
+
+
+def _delete_idea(idea: Idea) -> None:
+    """An idea gone whole: the idea, its tally and ranking, every vote, follower, comment and mark."""
+    with Item.batch_write() as batch:
+        for item in Item.query(idea.PK, consistent_read=True):
+            batch.delete(item)
+
+
+def _anonymise_vote(idea_id: str, customer_id: str) -> bool:
+    """The customer's vote, still counted once but nobody's (one transaction: no count changes)."""
+    try:
+        vote_of = Vote.get(*Vote.keys(idea_id, customer_id), consistent_read=True)
+    except Vote.DoesNotExist:
+        return False
+    try:
+        commit([Write(Vote(*Vote.keys(idea_id, customer_id)), Vote.PK.exists(), delete=True),
+                Write(Vote.anonymous(idea_id, vote_of.voted_at), Vote.PK.does_not_exist())], [])
+    except WriteConflict:
+        return False  # taken back or anonymised meanwhile (a step run again)
+    return True
+
+
+def _delete_comments(idea: Idea, customer_id: str) -> int:
+    deleted = 0
+    for comment in IdeaComment.query(idea.PK, IdeaComment.SK.startswith(IdeaComment.SK_PREFIX),
+                                     filter_condition=IdeaComment.author_id == customer_id, consistent_read=True):
+        try:
+            comment.delete(condition=IdeaComment.PK.exists())
+        except DeleteError as error:
+            if not _conditional_failed(error):
+                raise
+            continue
+        deleted += 1
+        _count(idea, {"comments": -1})
+    return deleted
+
+
+def erase_customer(customer_id: str, personal: list[str]) -> dict[str, int]:
+    """The customer's part in the ideas, erased (GDPR art. 17), safe to run again. Their votes stay
+    counted, as nobody's; their follows and comments go (the tallies counting them down); an idea of
+    theirs stays on the board without an author (nobody's pseudonym, no customer id) only when it
+    was not hidden by moderation and names none of `personal` (their names, addresses, numbers);
+    else it goes whole, with everyone's votes, follows and comments on it. What it did, counted."""
+    done = dict.fromkeys(("ideas_kept_without_author", "ideas_deleted", "votes_anonymised", "follows_deleted",
+                          "comments_deleted"), 0)
+    for idea_id in _ideas_of(customer_id):
+        try:
+            idea = Idea.get(*Idea.keys(idea_id), consistent_read=True)
+        except Idea.DoesNotExist:
+            continue  # deleted whole before (by this erasure, run again)
+        authored = idea.author_id == customer_id
+        if authored and (idea.hidden or mentions(f"{idea.title}\n{idea.text}", personal)):
+            _delete_idea(idea)
+            done["ideas_deleted"] += 1
+            continue
+        done["votes_anonymised"] += _anonymise_vote(idea_id, customer_id)
+        follower = Follower(*Follower.keys(idea_id, customer_id))
+        if Follower.count(follower.PK, Follower.SK == follower.SK, consistent_read=True):
+            _mark(idea, follower, on=False, counter="followers")
+            done["follows_deleted"] += 1
+        done["comments_deleted"] += _delete_comments(idea, customer_id)
+        if authored:
+            idea.author_id = ERASED_AUTHOR
+            # (changed by staff at the same moment: the version refuses it, and the step runs again)
+            commit([Write(idea, conflict="the idea changed meanwhile")], [])
+            done["ideas_kept_without_author"] += 1
+    return done
