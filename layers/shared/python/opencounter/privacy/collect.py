@@ -263,6 +263,8 @@ def write_export(customer_id: str, request_id: str, out: IO[bytes]) -> Summary:
     signups: set[str] = set()
     ideas: list[str] = []
     for item in Item.query(customer_key(customer_id), page_size=PAGE):
+        if isinstance(item, IdeaLink):  # left out itself: it only says where their part in an idea is
+            ideas.append(item.idea_id)
         section = section_of(item)
         if section is None:
             document.summary.left_out[kind_of(item)] += 1
@@ -274,8 +276,6 @@ def write_export(customer_id: str, request_id: str, out: IO[bytes]) -> Summary:
             periods.add(item.period)
         elif isinstance(item, Dispute):
             disputes.append(item.dispute_id)
-        elif isinstance(item, IdeaLink):
-            ideas.append(item.idea_id)
         signup_id = getattr(item, "signup_id", None)
         if signup_id:
             signups.add(signup_id)
