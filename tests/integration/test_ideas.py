@@ -80,6 +80,29 @@ def test_one_vote_per_customer_per_idea_however_many_vote_at_once(cloud):
     assert voters[1].get(f"/me/ideas/{idea['idea_id']}").json()["votes"] == 9
 
 
+def test_a_follower_who_said_no_to_service_messages_is_not_told_and_the_no_is_kept(cloud, agent):
+    from opencounter.notifications.records import Notification
+
+    # Given a follower who withdrew their consent to service messages by e-mail (their only channel)
+    author, follower = new_customer(cloud), new_customer(cloud)
+    idea = _post(author)
+    assert follower.post(f"/me/ideas/{idea['idea_id']}/follow").ok
+    version = follower.get("/me").json()["version"]
+    assert follower.patch("/me", json={"version": version, "consents": [
+        {"channel": "email", "purpose": "service", "granted": False}]}).status_code == 200
+
+    # When the idea moves on
+    assert agent.post(f"/agent/ideas/{idea['idea_id']}/status",
+                      json={"status": "under_review", "reason": "We kijken wat het kost"}).ok
+    cloud.cloud.settle()
+
+    # Then the author is told, and the follower is not: a service message, not one the law requires
+    subject = "Een idee dat u volgt is verder"
+    assert len(_told(cloud, author, subject)) == 1 and _told(cloud, follower, subject) == []
+    [kept] = list(Notification.query(Notification.partition(follower.customer_id)))
+    assert kept.channel == "none"
+
+
 def test_a_status_change_is_told_once_to_each_follower_on_their_channel(cloud, agent, monkeypatch):
     monkeypatch.setattr("opencounter.ideas.followers.PAGE_SIZE", 2)  # followers read over several pages
     author = new_customer(cloud)
