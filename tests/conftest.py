@@ -355,6 +355,18 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return ticking
 
 
+@pytest.fixture(autouse=True)
+def daytime(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The notices of a test go out in the afternoon, whenever the test runs: what a notice says and
+    where it goes does not hang on the hour the tests are run at. A test of the quiet hours sets
+    this clock to the night (notifications/quiet.py reads it as now)."""
+    afternoon = Clock()
+    afternoon.set(datetime.combine(datetime.now(UTC).date(), datetime.min.time(), ZoneInfo("Europe/Amsterdam"))
+                  .replace(hour=14))
+    monkeypatch.setattr("opencounter.notifications.quiet.utcnow", afternoon)
+    return afternoon
+
+
 def visit_done(cloud: runtime.Running, customer: Caller, order: dict) -> None:
     """The field service reports the order's visit done, as it does: a signed webhook (the
     stand-in's), which puts AppointmentDone of the order on the bus."""

@@ -2,7 +2,9 @@
 did not go through, a plan that fits their use better, the link to pay that staff sent, how a
 dispute or their bank's chargeback was decided, a visit planned, moved or cancelled, a reminder of
 it, the technician on the way, the visit done or missed (with the first free windows), an outage
-where they live and its all-clear, an erasure that something came in the way of. E-mail (SES),
+where they live and its all-clear, an erasure that something came in the way of, a request or a
+dispute that staff or the workflow moved on (what the customer did themselves is not told back:
+the bus's rule only passes staff's and the system's changes). E-mail (SES),
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
 prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
@@ -24,6 +26,7 @@ from typing import Any
 from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
 from opencounter.customers.records import Profile
 from opencounter.customers.views import consented, consents_of
+from opencounter.notifications import quiet
 from opencounter.notifications.records import Notification
 from opencounter.ports.channels import whatsapp
 from opencounter.ports.channels.delivery import DeliveryFailed
@@ -345,6 +348,44 @@ def _data_export_ready(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                   f"until {until} in your account, on the Privacy page: {data['link']}")
 
 
+#: a request's status, as the customer reads it
+REQUEST_STATUS = {"nl": {"open": "ontvangen", "in_progress": "in behandeling",
+                         "waiting_for_customer": "wacht op uw antwoord", "done": "afgerond"},
+                  "en": {"open": "received", "in_progress": "in progress",
+                         "waiting_for_customer": "waiting for your answer", "done": "done"}}
+
+
+def _one_line(text: str) -> str:
+    """Free text as a template's parameter may hold it: no line breaks or runs of spaces."""
+    return " ".join(text.split())
+
+
+def _request_updated(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    status, step, subject = REQUEST_STATUS[lang][data["status"]], _one_line(data["step"]), data["subject"]
+    if lang == "nl":
+        if data["status"] == "waiting_for_customer":
+            return "We hebben iets van u nodig", (
+                f"Over uw verzoek '{subject}': {step} Antwoord in uw account, of op elk ander kanaal met uw "
+                f"verzoeknummer {data['request_id']}.")
+        return f"Uw verzoek is {status}", f"Uw verzoek '{subject}' is {status}: {step} U volgt het in uw account."
+    if data["status"] == "waiting_for_customer":
+        return "We need something from you", (
+            f"About your request '{subject}': {step} Answer in your account, or on any other channel with your "
+            f"request number {data['request_id']}.")
+    return f"Your request is {status}", f"Your request '{subject}' is {status}: {step} Follow it in your account."
+
+
+def _dispute_escalated(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    by = _day(data["expected_decision_on"], lang)
+    if lang == "nl":
+        return "Een senior collega bekijkt uw betwisting", (
+            f"Over uw betwisting {data['dispute_id']} was nog niet beslist. Een senior collega neemt het over en "
+            f"beslist uiterlijk {by}. Tot dan staat het bedrag vast.")
+    return "A senior colleague looks at your dispute", (
+        f"Your dispute {data['dispute_id']} was not decided in time. A senior colleague takes it over and decides "
+        f"by {by}. Until then the amount stays on hold.")
+
+
 #: how a message opens, per language
 GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
@@ -378,6 +419,9 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
                                                            _clock(d["resolved_at"], lang)]),
     "ErasureRefused": ("erasure_refused", lambda d, lang: [_in_the_way(d, lang)]),
     "DataExportReady": ("data_export_ready", lambda d, lang: [_kept_until(d, lang), d["link"]]),
+    "ServiceRequestUpdated": ("request_update", lambda d, lang: [d["subject"], REQUEST_STATUS[lang][d["status"]],
+                                                                 _one_line(d["step"])]),
+    "DisputeEscalated": ("dispute_escalated", lambda d, lang: [d["dispute_id"], _day(d["expected_decision_on"], lang)]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -413,6 +457,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "OutageResolved": _outage_resolved,
     "ErasureRefused": _erasure_refused,
     "DataExportReady": _data_export_ready,
+    "ServiceRequestUpdated": _request_updated,
+    "DisputeEscalated": _dispute_escalated,
 }
 
 
@@ -430,9 +476,10 @@ REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de we
                  "en": "We send you this message without your consent too: the law requires us to."}
 
 
-def notify(detail_type: str, detail: dict[str, Any]) -> str:
+def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -> str:
     """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent",
-    "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either)."""
+    "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either); or
+    "held" until the quiet hours end, where it would buzz the customer's phone in them (quiet.py)."""
     key = Notification.keys(detail["customer_id"], detail["event_id"])
     if sent_before(key):
         return "already_sent"
@@ -444,6 +491,10 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
     subject, text = MESSAGES[detail_type](detail["data"], language)
     consents, purpose = consents_of(profile), PURPOSES.get(detail_type, "service")
     proven_phone = profile.phone if profile.phone and profile.phone_verified_at else None
+    phone_channel = PHONE_CHANNEL_OF.get(profile.preferred_channel)
+    if may_hold and phone_channel and proven_phone and consented(consents, phone_channel, purpose) \
+            and detail_type not in quiet.AT_ONCE and (until := quiet.quiet_now()):
+        return quiet.hold(detail_type, detail, until)
     channel, to, message_id = "email", profile.email, None
     if profile.preferred_channel == "whatsapp" and proven_phone and consented(consents, "whatsapp", purpose):
         template, parameters = template_for(detail_type, detail["data"])
@@ -461,6 +512,15 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
         note = "" if allowed else f"\n\n{REQUIRED_NOTE[language]}"
         message_id = send_email(profile.email, subject, letter(profile, text + note))
     return record(key, channel, to, message_id)
+
+
+#: the channel a notice buzzes the phone on, of a customer preferring one that does
+PHONE_CHANNEL_OF = {"whatsapp": "whatsapp", "phone": "sms"}
+
+
+def release_held() -> dict[str, int]:
+    """Send the notices held for the quiet hours that are due: {outcome: count}."""
+    return quiet.release(lambda detail_type, detail: notify(detail_type, detail, may_hold=False))
 
 
 def sent_before(key: tuple[str, str]) -> bool:

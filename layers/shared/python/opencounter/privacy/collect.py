@@ -61,7 +61,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "disputes": ("Dispute", "DisputeEvidence"),
     "appointments": ("Appointment",),
     "timeline": ("TimelineEntry",),
-    "notifications": ("Notification", "OutageNotice"),
+    "notifications": ("Notification", "OutageNotice", "HeldNotice"),
     "signup": ("Signup", "SignatureEvidence", "RollbackAudit", "TimelineEntry"),
     "channel_identities": ("ChannelIdentity",),
     "access_log": ("AccessEntry",),

@@ -155,6 +155,11 @@ RETENTION: dict[str, Retention] = {
         _days(NOTICES_KEPT), "the notice is sent", "ttl",
         "the address a notice about an event went to (or that none went): an event replayed from the bus's "
         "archive (90 days) sends nothing twice, and 'did you tell me?' is answered for a year"),
+    "HeldNotice": Retention(
+        "until the quiet hours end (at most 11 hours); a week past that at the latest", "it is held",
+        "when_done",
+        "a notice that would buzz the customer's phone at night, with its event, until the morning: deleted as "
+        "it is sent (its Notification says where it went); the table's TTL takes one never sent"),
     "Mailing": Retention(
         f"{MAILINGS_KEPT_YEARS} years", "it is sent", "ttl",
         "what an offer said, who sent it and to which kind of customer (to whom: the notices, a year): to answer "
