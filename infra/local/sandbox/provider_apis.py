@@ -31,7 +31,9 @@ TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en")
              "appointment_planned": (("nl", "en"), 3), "appointment_changed": (("nl", "en"), 3),
              "appointment_cancelled": (("nl", "en"), 2), "parcel_at_pickup_point": (("nl", "en"), 3),
              "appointment_reminder": (("nl", "en"), 3), "appointment_en_route": (("nl", "en"), 1),
-             "appointment_done": (("nl", "en"), 2), "appointment_missed": (("nl", "en"), 4)}
+             "appointment_done": (("nl", "en"), 2), "appointment_missed": (("nl", "en"), 4),
+             # reminders before collection
+             "invoice_reminder": (("nl", "en"), 4), "invoice_final_notice": (("nl", "en"), 5)}
 
 
 class ProviderApis:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from opencounter.billing import ledger
+from opencounter.billing import dunning, ledger
 from opencounter.billing.invoices import amount_due_now, load_invoice, owed_cents, status_of
 from opencounter.billing.records import Invoice, LedgerTransaction, Payment
 from opencounter.core.clock import business_today, isoformat, utcnow
@@ -265,7 +265,9 @@ def _settle_invoice(invoice: Invoice, net_change: int, finished_payment: str | N
                                                                    "paid_cents": int(invoice.paid_cents)}))
         elif was_paid:
             invoice.status = "IN_ARRANGEMENT" if invoice.arrangement else "OPEN"
-    return [Write(invoice, conflict="the invoice changed meanwhile")]
+    # paid: no reminder is sent from this moment on (the run's entry goes with this transaction)
+    stopped = dunning.stop(invoice, "paid", business_today()) if invoice.status == "PAID" else []
+    return [Write(invoice, conflict="the invoice changed meanwhile"), *stopped]
 
 
 def refund_everything(customer_id: str, invoice_ids: set[str], reason_key: str) -> list[str]:

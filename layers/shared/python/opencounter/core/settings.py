@@ -72,6 +72,8 @@ class Settings:
     billing_slices_per_shard: int = 16
     #: the queue a mailing's pages of customers are sent from
     mailing_queue_url: str = ""
+    #: the queue the daily reminder run's pages of due reminder steps are taken from
+    reminder_queue_url: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
