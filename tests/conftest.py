@@ -8,7 +8,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -328,6 +328,7 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     ticking = Clock()
     monkeypatch.setattr("opencounter.appointments.service.utcnow", ticking)
+    monkeypatch.setattr("opencounter.billing.reminders.utcnow", ticking)  # the daily reminder run's today
     return ticking
 
 
@@ -338,3 +339,16 @@ def visit_done(cloud: runtime.Running, customer: Caller, order: dict) -> None:
                  if a["appointment_id"] == order["fulfilment"]["appointment_id"])
     assert cloud.field.update(visit["appointment_id"], "done") == 200
     cloud.cloud.settle()
+
+
+# ------------------------------------------------------------------ reminders before collection
+
+def run_reminders(cloud: runtime.Running, clock: Clock, day: date) -> dict:
+    """The daily reminder run as its schedule fires it, at 07:00 in Amsterdam on `day` (the clock
+    set there), settled: every page taken, every notice sent."""
+    from opencounter.core.clock import isoformat
+
+    moment = clock.set(datetime.combine(day, time(7), ZoneInfo("Europe/Amsterdam")))
+    started = cloud.cloud.invoke("InvoiceRemindersFunction", {"scheduled_at": isoformat(moment)})
+    cloud.cloud.settle()
+    return started
