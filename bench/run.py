@@ -37,6 +37,7 @@ from bench import (
     load,
     localcloud,
     payments,
+    reminders,
     signup,
     waits,
     web,
@@ -183,6 +184,17 @@ NOTES = {
            "polled every 10 ms (the page reads the contact every second); the contact centre's clock set to a "
            "Monday at ten so the chat is open; goal p95 <= 2000.",
     "cost": bench.cost.NOTE,
+    "proactive": "asynchronous cloud, after the privacy figures (bench/reminders.py). reminders_wrongly_sent: a "
+                 "seeded population of invoices (fibre's connection fee issued on every day of March 2025, and "
+                 "February's fibre bill), each customer paying on time, after the reminder or in the statutory "
+                 "reminder's term, disputing all or EUR 10 of it, agreeing an arrangement before or after the "
+                 "reminder, or never paying (BEHAVIOURS, random.Random(27)); driven day by day from the first payment "
+                 "until every step of the last invoice is behind it, the daily run fired at 07:00 with the clock it "
+                 "reads set by the bench, then the day's customers acting. Reminders delivered by SES for an invoice "
+                 "paid, arranged or wholly disputed by then, asking for an amount in dispute, sent twice for one "
+                 "step, on a weekend or Dutch holiday, or before their date (7 days after the due date; the statutory "
+                 "one 14 days after the reminder); goal 0. proactive_detail.reminders: what was sent, what was "
+                 "missed (goal none) and ready for collection marked before the term was over (goal 0).",
     "deploy": "last, no cloud running: `make deploy-check` in a child process (sam validate --lint, cfn-lint with "
               "the serverless rules, sam build for python3.13 on arm64, the built dependencies layer against its "
               "lock, every handler imported from the build with only the built layers on the path), what it keeps "
@@ -331,6 +343,12 @@ def table(results: dict[str, Any]) -> str:
             if key in results["privacy"]:
                 figure = results["privacy"][key]
                 rows.append(f"  {label:<44}{figure:>6}   0   {'ok' if figure == 0 else 'OVER'}")
+    if "reminders_wrongly_sent" in results.get("proactive", {}):
+        figure, detail = results["proactive"]["reminders_wrongly_sent"], results["proactive_detail"]["reminders"]
+        rows.append(f"{'Reminders before collection':<46}{'':>6}   goal")
+        rows.append(f"  {'reminders wrongly sent':<44}{figure:>6}   0   {'ok' if figure == 0 else 'OVER'}   "
+                    f"({sum(detail['sent'].values())} sent, {len(detail['missed'])} missed, "
+                    f"{detail['invoices']} invoices over {detail['days_driven']} days)")
     if "web" in results:
         figures, goals = results["web"], results["web_detail"]["goals"]
         rows.append(f"{'Web, headless Chromium':<40}{'p50':>8}{'p95':>8}{'n':>6}   goal")
@@ -476,6 +494,13 @@ def main() -> int:
         log(f"Privacy: messages against consents (the asynchronous cloud)   ({time.monotonic() - started:.1f}s)")
         merge(results, consents.run(running, log=log))
         phases["privacy"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        phase = time.monotonic()
+        log(f"Reminders before collection: a month of invoices driven day by day (the asynchronous cloud)   "
+            f"({time.monotonic() - started:.1f}s)")
+        merge(results, reminders.run(running, log=log))
+        phases["reminders"] = round(time.monotonic() - phase, 1)
         save(results)
 
         phase = time.monotonic()
