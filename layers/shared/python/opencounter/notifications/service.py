@@ -1,7 +1,8 @@
 """Telling customers what happened, on the channel they prefer: a new invoice, a payment that
 did not go through, a plan that fits their use better, the link to pay that staff sent, how a
 dispute or their bank's chargeback was decided, a visit planned, moved or cancelled, a reminder of
-it, the technician on the way, the visit done or missed (with the first free windows). E-mail (SES),
+it, the technician on the way, the visit done or missed (with the first free windows), an overdue
+invoice's reminder and the statutory reminder before collection. E-mail (SES),
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
 prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
@@ -11,8 +12,9 @@ Every notice has a purpose (service, or advice for a better plan) and goes only 
 customer consents to for it: a message about their own products and contract (service, advice)
 unless they withdrew that consent for the channel, anything else (marketing, research) only where
 they gave it. A notice the law requires (an invoice, a payment that
-failed, a decision on a dispute or a chargeback) goes anyway, by e-mail, and says so. A withdrawn
-consent stops the next message, on every channel."""
+failed, a decision on a dispute or a chargeback, the statutory reminder) goes anyway, by e-mail, and
+says so; the statutory reminder always goes by e-mail too, in writing. A withdrawn consent stops the
+next message, on every channel."""
 
 from __future__ import annotations
 
