@@ -21,7 +21,6 @@ from opencounter.billing.dunning import (
 )
 from opencounter.core.holidays import easter, is_working_day, next_working_day, public_holidays
 
-
 # ------------------------------------------------------------------ the days
 
 
