@@ -255,3 +255,28 @@ def test_a_run_asked_for_a_day_still_to_come_reminds_for_today_and_nothing_befor
     assert started["day"] == "2025-03-21"
     assert _reminders(cloud, customer, invoice) == []
     assert _read(customer, invoice)["reminders"]["next"] == {"step": "reminder", "on": "2025-03-24"}
+
+
+def test_an_invoice_due_again_after_a_chargeback_is_reminded_of_again_once_the_bank_decided(cloud, customer):
+    # Given an invoice paid by card, whose reminders stopped when it was paid
+    from opencounter.billing.dunning import reminder_day
+    from opencounter.core.clock import business_today
+
+    invoice = _overdue(cloud, customer)
+    checkout = customer.post(f"/me/invoices/{invoice['invoice_id']}/payments", json={"method": "card"})
+    cloud.stripe.complete_payment(checkout.json()["payment_id"], method="card")
+    assert _read(customer, invoice)["reminders"]["stopped"] == "paid"
+
+    # When the customer's bank takes the money back: while the bank decides, nothing is asked
+    dispute = cloud.stripe.dispute(checkout.json()["payment_id"])
+    cloud.cloud.settle()
+    assert _read(customer, invoice)["reminders"]["stopped"] == "in_dispute"
+
+    # Then once the bank decided against us the invoice is due again, and reminded of from the start
+    cloud.stripe.decide_dispute(dispute["id"], "lost")
+    cloud.cloud.settle()
+    again = _read(customer, invoice)
+    assert again["status"] in ("open", "overdue") and again["due_now_cents"] == invoice["total_cents"]
+    assert again["reminders"] == {"next": {"step": "reminder", "on": reminder_day(business_today()).isoformat()},
+                                  "reminder": None, "final_notice": None, "ready_for_collection": None,
+                                  "stopped": None}

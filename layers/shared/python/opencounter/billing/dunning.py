@@ -123,6 +123,15 @@ def stop(invoice: Invoice, reason: str, on: date) -> list[Write]:
     return [Write(ReminderDue(*ReminderDue.keys(invoice.customer_id, invoice.invoice_id)), delete=True)]
 
 
+def restart(invoice: Invoice, today: date) -> list[Write]:
+    """Schedule the reminders again from the start for an invoice that is due again after it was
+    paid (the payer's bank took the money back): a friendly reminder a week from today, then the
+    rest as before. What is on hold while the bank decides is not asked meanwhile."""
+    first = {"step": STEPS[0], "on": reminder_day(today).isoformat()}
+    invoice.reminders = {"next": first}
+    return [Write(entry(invoice.customer_id, invoice.invoice_id, first))]
+
+
 def taken(plan: dict[str, Any], step: str, on: date, record: dict[str, Any]) -> dict[str, Any]:
     """The plan once `step` is taken on `on` (what it asked kept as `record`), with the step after it."""
     kept = {k: v for k, v in plan.items() if k not in ("on_hold_since", "stopped")}

@@ -254,8 +254,8 @@ def _settle_invoice(invoice: Invoice, net_change: int, finished_payment: str | N
     invoice.paid_cents = int(invoice.paid_cents) + net_change
     if finished_payment and invoice.open_payment == finished_payment:
         invoice.open_payment = None
+    was_paid = invoice.status == "PAID"
     if invoice.status != "VOID":
-        was_paid = invoice.status == "PAID"
         if int(invoice.paid_cents) >= owed_cents(invoice):
             invoice.status = "PAID"
             if not was_paid:
@@ -265,9 +265,14 @@ def _settle_invoice(invoice: Invoice, net_change: int, finished_payment: str | N
                                                                    "paid_cents": int(invoice.paid_cents)}))
         elif was_paid:
             invoice.status = "IN_ARRANGEMENT" if invoice.arrangement else "OPEN"
-    # paid: no reminder is sent from this moment on (the run's entry goes with this transaction)
-    stopped = dunning.stop(invoice, "paid", business_today()) if invoice.status == "PAID" else []
-    return [Write(invoice, conflict="the invoice changed meanwhile"), *stopped]
+    # paid: no reminder is sent from this moment on (the run's entry goes with this transaction);
+    # due again (a chargeback): reminded of again from the start
+    reminders: list[Write] = []
+    if invoice.status == "PAID":
+        reminders = dunning.stop(invoice, "paid", business_today())
+    elif was_paid and invoice.status == "OPEN":
+        reminders = dunning.restart(invoice, business_today())
+    return [Write(invoice, conflict="the invoice changed meanwhile"), *reminders]
 
 
 def refund_everything(customer_id: str, invoice_ids: set[str], reason_key: str) -> list[str]:
