@@ -296,5 +296,6 @@ def void_invoice(invoice: Invoice, reason: str, *, actor: dict) -> tuple[list[Wr
     event = domain_event("InvoiceVoided", customer_id=invoice.customer_id, actor=actor, channel="system",
                          data={"invoice_id": invoice.invoice_id, "reason": reason,
                                "total_cents": int(invoice.total_cents)})
-    return [Write(invoice, conflict="the invoice changed meanwhile"), reversal], [event]
+    return [Write(invoice, conflict="the invoice changed meanwhile"), reversal,
+            *dunning.stop(invoice, "void", business_today())], [event]
 
