@@ -148,6 +148,9 @@ def _requests(running: Running, users: Users,
         "PhoneContactFunction": ("duplicate", lambda: call),
         "CallEventsFunction": ("unchanged", lambda: ended),
         "ChannelFiguresFunction": ("published", lambda: scheduled_event(running)),
+        "PrivacyDeskFunction": ("http", lambda: api("PrivacyDeskFunction", "GET", "/me/access-log",
+                                                    users.customer_token)),
+        "ConsentFiguresFunction": ("no_failures", lambda: stream_event(running, customer_id)),
     }
 
 

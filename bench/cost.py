@@ -45,6 +45,7 @@ from infra.local.tokens import User
 from opencounter.billing.invoices import bill_customer
 from opencounter.billing.usage import record_usage
 from opencounter.catalogue.service import current_version
+from opencounter.core.access_log import forget_written
 from opencounter.core.clock import business_today
 from opencounter.pricing.rating import Period
 
@@ -427,7 +428,7 @@ def measure(log: Callable[[str], None]) -> dict[str, Any]:
     samples: list[str] = []
     try:
         flows = prepare(running, log)
-        with Meter(running.cloud) as meter, office_hours():
+        with Meter(running.cloud, for_good_after_months=pricing.AVERAGE_AGE_MONTHS) as meter, office_hours():
             for name in BEFORE_BILLING:
                 results[name] = metered(meter, flows, name, samples, log)
             billing_population(running, log)
@@ -461,6 +462,7 @@ def metered(meter: Meter, flows: Flows, name: str, samples: list[str], log: Call
     flow()
     with meter.reading(name) as reading:
         for _ in range(REPEAT):
+            forget_written()  # each occurrence is another customer's: its staff reads are written anew
             flow()
     found = per_occurrence(reading, REPEAT * USAGE_PRODUCTS.get(name.removeprefix("usage_month_"), 1))
     samples += reading.log_sample
@@ -502,7 +504,8 @@ def stored_bytes_per_customer(flows: dict[str, Any]) -> float:
     each month's, a month's worth of the items the table's TTL takes away within days or weeks
     (outbox items, receipts, codes: counted as kept a whole month, a little more than they are), and
     of those it keeps for months (usage records, seven at most: fewer than that age) as many months'
-    worth as each is kept."""
+    worth as each is kept; what it keeps longer than that age (invoices and the ledger for the tax
+    law's years, contacts for two) is there the whole tenure, as what is kept for good."""
     def monthly(unit: str) -> float:
         return sum(flows[name]["units"].get(unit, 0) * times for name, times in pricing.CUSTOMER_MONTH.items()
                    if name != "signup")

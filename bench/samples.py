@@ -234,7 +234,8 @@ def notified_invoice_event(running: Running, customer_id: str) -> dict[str, Any]
     if not entries:
         raise RuntimeError(f"customer {customer_id} has no InvoiceIssued event on the timeline")
     entry = entries[-1]
-    if not list(Notification.query(Notification.keys(entry.event_id)[0])):
+    partition, sort_key = Notification.keys(customer_id, entry.event_id)
+    if not list(Notification.query(partition, Notification.SK == sort_key)):
         raise RuntimeError(f"InvoiceIssued {entry.event_id} was never notified")
     detail = {"event_id": entry.event_id, "occurred_at": entry.occurred_at, "customer_id": customer_id,
               "actor": entry.actor, "channel": entry.channel, "data": entry.data}

@@ -4,11 +4,14 @@ consequence has happened), and callers that talk to it over HTTP as a client wou
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,16 +20,23 @@ import requests
 
 from infra.local import runtime
 from infra.local.applicant import ScriptedApplicant, application
+from infra.local.demo import CUSTOMERS
 from infra.local.tokens import User
 from tests.contract import contract
+from tests.personal_data import Registry
 
-#: the functions' logs and metrics are not what the tests look at
-QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+#: the functions log at their deployed level, into the run's log folder (its warnings and errors
+#: on the console too): the scan at the end reads them for personal data; metrics are not looked at
+QUIET = {"POWERTOOLS_METRICS_DISABLED": "true"}
+#: nor how long a workflow waits before it tries a failed step again (1 s, then 2 s, ... in the
+#: templates): that it tries again, and what comes of it, is. A hundredth of each wait is waited.
+RETRY_PAUSE = 0.01
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests (marked `long`: a run of their own in a process of its own) first, so that
-    spread over the machine's cores they start at once rather than after the rest."""
+    they start at once rather than after the rest; with pytest-xdist's work stealing (pyproject's
+    addopts) the other workers take the tests queued behind them."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
@@ -45,6 +55,8 @@ class Caller:
             self.session.headers["Authorization"] = token
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        if "json" in kwargs:  # what a person sends must not turn up in the logs
+            Registry.body("what a test sent", kwargs["json"])
         return self.session.request(method, self.base_url + path, timeout=30, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
@@ -59,7 +71,7 @@ class Caller:
 
 @pytest.fixture(scope="session")
 def cloud() -> Iterator[runtime.Running]:
-    running = runtime.start(synchronous=True, demo=True, environment=QUIET)
+    running = runtime.start(synchronous=True, demo=True, environment=QUIET, retry_pause=RETRY_PAUSE)
     yield running
     running.stop()
 
@@ -70,11 +82,12 @@ def new_customer(cloud: runtime.Running, address: dict[str, Any] | None = None, 
 
     key = uuid.uuid4().hex[:10]
     email = person.pop("email", f"customer-{key}@example.nl")
-    customer_id = register_customer(
-        {"given_name": "Test", "family_name": f"Customer {key}", "birth_date": "1990-02-03", "email": email,
-         "phone": f"+316{uuid.uuid4().int % 10**8:08d}", **person},
-        address or {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
-        actor={"type": "system", "id": "tests"}, channel="system")
+    data = {"given_name": "Test", "family_name": f"Customer {key}", "birth_date": "1990-02-03", "email": email,
+            "phone": f"+316{uuid.uuid4().int % 10**8:08d}", **person}
+    home = address or {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"}
+    Registry.add(f"test customer {key}", names=[f"{data['given_name']} {data['family_name']}", data["family_name"]],
+                 emails=[email], phones=[data["phone"]], streets=[home["street"]])
+    customer_id = register_customer(data, home, actor={"type": "system", "id": "tests"}, channel="system")
     cloud.cloud.settle()
     user = User(email, "pw", ("customers",), customer_id)
     cloud.issuer.add_user(user)
@@ -93,9 +106,10 @@ def pool_customer(cloud: runtime.Running) -> tuple[str, str]:
     from opencounter.customers.service import register_customer
 
     email = f"pool-{uuid.uuid4().hex[:8]}@example.nl"
+    phone = f"+3161{uuid.uuid4().int % 10**7:07d}"
+    Registry.add("a test customer in the user pool", emails=[email], phones=[phone])
     customer_id = register_customer(
-        {"given_name": "Pool", "family_name": "Klant", "birth_date": "1990-02-03", "email": email,
-         "phone": f"+3161{uuid.uuid4().int % 10**7:07d}"},
+        {"given_name": "Pool", "family_name": "Klant", "birth_date": "1990-02-03", "email": email, "phone": phone},
         {"street": "Damrak", "house_number": 1, "postcode": "1012 LG", "city": "Amsterdam"},
         actor={"type": "system", "id": "tests"}, channel="system")
     cloud.cloud.settle()
@@ -218,7 +232,9 @@ class Applicant(ScriptedApplicant):
 
     def __init__(self, cloud: runtime.Running, *, pick_window: bool = True, **changes: Any) -> None:
         self.caller = Caller(cloud.url, None)
-        super().__init__(cloud, application(**changes), session=self.caller.session, pick_window=pick_window)
+        body = application(**changes)
+        Registry.body("a test applicant", body)
+        super().__init__(cloud, body, session=self.caller.session, pick_window=pick_window)
         self.cloud = cloud
 
 
@@ -352,3 +368,38 @@ def run_reminders(cloud: runtime.Running, clock: Clock, day: date) -> dict:
     started = cloud.cloud.invoke("InvoiceRemindersFunction", {"scheduled_at": isoformat(moment)})
     cloud.cloud.settle()
     return started
+# ------------------------------------------------------------------ no personal data in the logs
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's log folder: made by the process that runs the session (the controller under
+    xdist), before its workers start, which inherit it, as do the local clouds of subprocesses."""
+    from infra.local.lambdas import LOGS_FOLDER
+    from tests.personal_data import new_folder
+
+    if not hasattr(config, "workerinput"):
+        os.environ[LOGS_FOLDER] = str(new_folder(os.environ.get(LOGS_FOLDER)))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every line the functions logged in the whole run, every process's, scanned for the personal
+    data of the demo customers and of everyone the tests made up: a finding fails the run."""
+    from infra.local.lambdas import LOGS_FOLDER
+    from tests.personal_data import scan_folder
+
+    if hasattr(session.config, "workerinput") or not os.environ.get(LOGS_FOLDER):
+        return
+    folder = Path(os.environ[LOGS_FOLDER])
+    scan = scan_folder(folder)
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    say = terminal.write_line if terminal is not None else print
+    if scan.findings or (scan.processes and not scan.lines):
+        # (every local cloud logs at its deploy, at INFO: none kept means the keeping is broken)
+        say(scan.report() if scan.findings else "the local clouds kept no log line: is the keeping of their "
+            "functions' logs (infra/local/lambdas.py FunctionLogs) broken?")
+        say(f"the logs are kept in {folder}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return
+    if scan.processes:
+        say(f"no personal data in {scan.lines} lines the functions logged in {scan.processes} processes "
+            f"(the demo customers' and {scan.people - len(CUSTOMERS) - 1} people the tests made up)")
+    shutil.rmtree(folder, ignore_errors=True)

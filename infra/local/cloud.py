@@ -26,13 +26,14 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
+from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeTimedOut
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from infra.local import inspection, patches
 from infra.local.delivery import Delivery
 from infra.local.deployment import Deployment, deploy, run_custom_resources
 from infra.local.inspection import Mailbox
-from infra.local.lambdas import Function, FunctionCrashed
+from infra.local.lambdas import Function, FunctionCrashed, FunctionLogs
 from infra.local.template import ACCOUNT, TEMPLATE, Resolver, load_template
 
 #: an execution waiting longer than this is parked: settle() does not wait for it
@@ -45,9 +46,11 @@ class LocalCloud:
 
     def __init__(self, *, synchronous: bool, template: Path = TEMPLATE, region: str = "eu-west-1",
                  parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None,
-                 secrets: dict[str, dict[str, str]] | None = None, workers: int = 4) -> None:
+                 secrets: dict[str, dict[str, str]] | None = None, workers: int = 4,
+                 retry_pause: float = 1.0) -> None:
         """`environment` overrides the template's function variables (e.g. a quieter log level);
-        `secrets` fills the template's secrets (logical id -> values), as an operator does."""
+        `secrets` fills the template's secrets (logical id -> values), as an operator does;
+        `retry_pause` is the share of a Step Functions Retry interval really waited."""
         self.synchronous = synchronous
         self.region = region
         self.resolver = Resolver(load_template(template), region, "opencounter-local", dict(parameters or {}))
@@ -61,6 +64,8 @@ class LocalCloud:
         self.mail = Mailbox(region)
         #: SQS's clock, which later() moves on
         self.queue_clock = patches.QueueClock()
+        #: how much of a Step Functions Retry interval is waited
+        self.retry_pause = patches.RetryPause(retry_pause)
         self._work: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._busy = 0
         self._busy_lock = threading.Condition()
@@ -96,6 +101,7 @@ class LocalCloud:
         os.environ.pop("AWS_ENDPOINT_URL", None)
         self._exit.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         self._exit.enter_context(patches.applied(self))
+        FunctionLogs.from_environment()  # the functions' lines kept in a folder, when one is named
         self.deployed = self.delivery.deployed = deploy(self.resolver, self.client, self.environment, self.secrets)
         if not self.synchronous:
             for index in range(self._workers):
@@ -222,10 +228,15 @@ class LocalCloud:
                 traceback.print_exc()
 
     def later(self, seconds: float) -> None:
-        """Let `seconds` pass for the queues, as if the time had gone by: a message waiting out
-        its visibility timeout comes back and is handed over again, settled each time. The
-        clock moves in steps no longer than the shortest visibility timeout of a queue a
-        function reads, so a message failing again waits its whole timeout again."""
+        """Let `seconds` pass for the queues and the workflows, as if the time had gone by: a
+        message waiting out its visibility timeout comes back and is handed over again, settled
+        each time. The clock moves in steps no longer than the shortest visibility timeout of a
+        queue a function reads, so a message failing again waits its whole timeout again. A
+        workflow's task waiting for its token whose timeout (TimeoutSeconds or TimeoutSecondsPath)
+        runs out within `seconds` times out first, as it would have by then (States.Timeout, for
+        its Catch); a task scheduled meanwhile starts its timeout when this call ends."""
+        self.settle()
+        self._time_out_tasks(time.time() + seconds)
         step = min((sub.visibility_timeout_s for sub in self.deployed.queues if sub.visibility_timeout_s),
                    default=seconds)
         left = seconds
@@ -235,17 +246,28 @@ class LocalCloud:
             left -= moved
             self.settle()
 
+    def _time_out_tasks(self, by: float) -> None:
+        """Time out every task waiting for its token whose timeout ends by `by` (a Unix time)."""
+        sfn = self.client("stepfunctions")
+        for arn in self.deployed.state_machines.values():
+            for execution_arn in running_executions(self.region, arn):
+                history = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000,
+                                                    reverseOrder=True)["events"]
+                token = awaited_token(self.region, execution_arn, history)
+                ends = task_timeout_ends(history)
+                if token is not None and ends is not None and ends <= by:
+                    time_out(token)
+
     def _busy_executions(self) -> int:
         """Executions still working. One parked in a Wait state for longer than PARKED_AFTER_S is
         waiting for its time (a move date, a verification window): a future consequence, not one
         still under way. Shorter waits are waited out. One waiting for a task token nobody has
         answered yet waits for others (a queue's consumers, which settling runs, or a person):
         parked too, until the token is answered."""
-        sfn = self.client("stepfunctions")
         busy = 0
         for name, arn in self.deployed.state_machines.items():
-            for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
-                if self._wakes_in(name, execution["executionArn"]) <= PARKED_AFTER_S:
+            for execution_arn in running_executions(self.region, arn):
+                if self._wakes_in(name, execution_arn) <= PARKED_AFTER_S:
                     busy += 1
         return busy
 
@@ -336,6 +358,15 @@ class LocalCloud:
         raise TimeoutError("the local cloud did not settle in time")
 
 
+def running_executions(region: str, state_machine_arn: str) -> list[str]:
+    """The ARNs of a state machine's executions still running (what ListExecutions with the status
+    filter RUNNING lists), read off moto's backend in this process. settle() asks every round;
+    through the API (a request made, parsed and answered per state machine) that was most of what
+    settling after a request cost. Guarded by test_moto_internals."""
+    machine = stepfunctions_parser_backends[ACCOUNT][region].describe_state_machine(state_machine_arn)
+    return [execution.execution_arn for execution in list(machine.executions) if execution.status == "RUNNING"]
+
+
 def awaited_token(region: str, execution_arn: str, history: list[dict[str, Any]]) -> Any:
     """The task token the task an execution submitted last (a `.waitForTaskToken` task) still
     waits to be answered (SendTaskSuccess or SendTaskFailure), or None. The token is among the
@@ -351,6 +382,21 @@ def awaited_token(region: str, execution_arn: str, history: list[dict[str, Any]]
         if token is not None:
             return token if token.get_outcome() is None else None
     return None
+
+
+def task_timeout_ends(history: list[dict[str, Any]]) -> float | None:
+    """When the timeout of the task an execution scheduled last ends (a Unix time), or None when
+    it has none: its TaskScheduled event carries the seconds, TimeoutSecondsPath resolved."""
+    scheduled = max((e for e in history if e["type"] == "TaskScheduled"), key=lambda e: e["id"], default=None)
+    seconds = scheduled and scheduled["taskScheduledEventDetails"].get("timeoutInSeconds")
+    return None if not scheduled or seconds is None else scheduled["timestamp"].timestamp() + seconds
+
+
+def time_out(token: Any) -> None:
+    """The timeout of a task waiting for this token (awaited_token's) has passed: its wait ends as
+    moto's own timer ends it, with the outcome timed out, and the task fails with States.Timeout
+    (guarded by test_moto_internals)."""
+    token.notify(CallbackOutcomeTimedOut(callback_id=token.callback_id))
 
 
 def _strings(document: Any) -> Iterator[str]:

@@ -25,8 +25,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from moto.dynamodb.models import dynamodb_backends
+
 from infra.local.deployment import Deployment, QueueSubscription, RuleTarget, StreamSubscription
 from infra.local.lambdas import FunctionCrashed
+from infra.local.template import ACCOUNT
 
 Job = Callable[[], None]
 #: batches one poll hands to a queue's consumer at most, one after the other (Lambda's poller
@@ -104,6 +107,8 @@ class Delivery:
         return moved
 
     def _poll_stream(self, sub: StreamSubscription) -> bool:
+        if not has_records_after(sub.stream_arn, sub.checkpoint):
+            return False  # what reading it would find, without the requests (settle() asks every round)
         # a fresh iterator every time: moto undoes a failed transaction by restoring a copy of the
         # table, and an iterator kept from before would go on reading the discarded stream
         records = self.stream_records(sub.stream_arn, after=sub.checkpoint)
@@ -210,6 +215,21 @@ class Delivery:
             if record["messageId"] not in failed:  # a failed one waits out its visibility timeout
                 sqs.delete_message(QueueUrl=sub.queue_url, ReceiptHandle=record["receiptHandle"])
         return True
+
+
+def has_records_after(stream_arn: str, sequence_number: str | None) -> bool:
+    """Whether a table's stream holds a record after `sequence_number` (any record, when None),
+    read off moto's shard in this process: it numbers its records from its starting sequence
+    number on, one by one, as GetRecords reads them (guarded by test_moto_internals). Unknown
+    (no such table or stream): True, and the streams API answers."""
+    region, _, rest = stream_arn.split(":", 5)[3:]
+    table = dynamodb_backends[ACCOUNT][region].tables.get(rest.split("/")[1])
+    shard = getattr(table, "stream_shard", None)
+    if shard is None:
+        return True
+    if sequence_number is None:
+        return len(shard.items) > 0
+    return int(sequence_number) + 1 - shard.starting_sequence_number < len(shard.items)
 
 
 def _epoch(value: Any) -> Any:

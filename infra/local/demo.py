@@ -20,6 +20,7 @@ from opencounter.channels.status import set_staffing
 from opencounter.contacts.records import Contact
 from opencounter.contacts.requests import continue_request, start_request
 from opencounter.contacts.service import add_note, receive, resolve, take
+from opencounter.core import access_log
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.table import customer_key
 from opencounter.customers.proofs import phone_proven
@@ -92,7 +93,7 @@ def register_users(directory: UserPoolDirectory) -> None:
 
 def load_demo_data() -> None:
     """Fill the table; the local cloud must be running (and is settled by the caller)."""
-    Blocklisted(*Blocklisted.keys("EMAIL", "blocked@example.nl"), reason="demo: fraud with an earlier account").save()
+    Blocklisted.listed("EMAIL", "blocked@example.nl", "demo: fraud with an earlier account")
     catalogue = json.loads(CATALOGUE.read_text())  # loaded into the table by the deploy (ReferenceData)
     plans = {(p["code"], plan["code"]): (p, plan) for p in catalogue["products"] for plan in p["plans"]}
     today = business_today()
@@ -134,6 +135,7 @@ def load_demo_data() -> None:
         set_staffing(channel, agents)
     _demo_contacts()
     _demo_visit()
+    _demo_reads()
 
 
 def _demo_contacts() -> None:
@@ -175,3 +177,20 @@ def _demo_visit() -> None:
 def waiting_contact(customer_id: str) -> str:
     return next(c.contact_id for c in Contact.query(customer_key(customer_id), Contact.SK.startswith("CONTACT#"))
                 if c.status == "QUEUED")
+
+
+def _demo_reads() -> None:
+    """Staff reads on record, as the edge writes them: the agent read Sanne's record and invoices
+    while on her call, and an admin opened Daan's record without saying why (the privacy officer's
+    desk shows it to look into)."""
+    sanne, daan = demo_id("sanne"), demo_id("daan")
+    call = next(c.contact_id for c in Contact.query(customer_key(sanne), Contact.SK.startswith("CONTACT#"))
+                if c.channel == "phone")
+    agent = {"staff": "agent@opencounter.example", "staff_email": "agent@opencounter.example",
+             "groups": frozenset({"agents"})}
+    for route in ("GET /agent/customers/{customer_id}", "GET /agent/customers/{customer_id}/invoices"):
+        access_log.record([access_log.Subject("customer", sanne)], access_log.Read(
+            **agent, route=route, objects={}, contact_id=call))
+    access_log.record([access_log.Subject("customer", daan)], access_log.Read(
+        staff="admin@opencounter.example", staff_email="admin@opencounter.example", groups=frozenset({"admins"}),
+        route="GET /agent/customers/{customer_id}", objects={}))

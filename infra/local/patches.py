@@ -22,6 +22,10 @@ changes one of these fails loudly there instead of quietly here.
   the dicts a write is changing;
 - SQS: `unix_time` and `unix_time_millis` as moto.sqs.models sees them are the queues' clock
   (QueueClock), which the local cloud moves on to let a visibility timeout pass in a test;
+- Step Functions: the interval a state's Retry waits before its next attempt is slept through the
+  `time` module as moto's retrier sees it (RetryPause): the whole interval, or the share of it the
+  local cloud was started with (the tests wait a hundredth: a retry's outcome, not its pause, is
+  what they look at);
 - Cognito `admin_create_user`: Cognito makes a temporary password and e-mails the invitation;
   moto does neither. The local cloud makes one and delivers the invitation to its mailbox;
 - Powertools' event handler keeps the request it resolves (`current_event`, `lambda_context`) on
@@ -46,6 +50,7 @@ from unittest import mock
 
 import moto.dynamodb.models as dynamodb_models
 import moto.sqs.models as sqs_models
+import moto.stepfunctions.parser.asl.component.common.retry.retrier_decl as retrier_decl
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from moto.awslambda.models import LambdaBackend
 from moto.cognitoidp.models import CognitoIdpBackend
@@ -77,6 +82,8 @@ class Cloud(Protocol):
     def deliver_mail(self, to: str, subject: str, body: str, source: str = ...) -> None: ...
 
     queue_clock: QueueClock
+
+    retry_pause: RetryPause
 
 
 def _invoke(cloud: Cloud) -> Any:
@@ -143,6 +150,17 @@ class QueueClock:
         return self.seconds() * 1000
 
 
+class RetryPause:
+    """The `time` module as moto's Step Functions retrier sees it: it sleeps a Retry's interval
+    (IntervalSeconds, times BackoffRate per attempt) through `sleep`, which waits `share` of it."""
+
+    def __init__(self, share: float = 1.0) -> None:
+        self.share = share
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds * self.share)
+
+
 def _invitations(cloud: Cloud, original: Any) -> Any:
     def admin_create_user(self: CognitoIdpBackend, user_pool_id: str, username: str, message_action: str,
                           temporary_password: str, attributes: list[dict[str, str]]) -> Any:
@@ -205,7 +223,7 @@ PATCHED: tuple[tuple[Any, str], ...] = (
     (LambdaBackend, "invoke"), (EventsBackend, "put_events"), (CognitoIdpBackend, "admin_create_user"),
     (dynamodb_models, "copy"), *((DynamoDBBackend, name) for name in (*DYNAMODB_WRITES, "get_item")),
     (Table, "query"), (Table, "all_items"), (Table, "has_idx_items"), (Table, "__len__"), (StreamShard, "add"),
-    (sqs_models, "unix_time"), (sqs_models, "unix_time_millis"))
+    (sqs_models, "unix_time"), (sqs_models, "unix_time_millis"), (retrier_decl, "time"))
 
 
 @contextlib.contextmanager
@@ -229,6 +247,7 @@ def applied(cloud: Cloud) -> Iterator[None]:
         (StreamShard, "add"): streams.patched(),
         (sqs_models, "unix_time"): cloud.queue_clock.seconds,
         (sqs_models, "unix_time_millis"): cloud.queue_clock.millis,
+        (retrier_decl, "time"): cloud.retry_pause,
     }
     with contextlib.ExitStack() as stack:
         for (owner, name), replacement in replacements.items():

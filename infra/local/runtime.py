@@ -44,7 +44,9 @@ LOCAL_PARAMETERS = {"WhatsAppPhoneNumberId": PHONE_NUMBER_ID,
                     "VerificationWaitSeconds": "0",
                     # a laptop's few hundred customers: a slice per billing shard is plenty (a run's
                     # input may ask for more, as the bench does)
-                    "BillingSlicesPerShard": "1"}
+                    "BillingSlicesPerShard": "1",
+                    # an erasure's last sweep at once: no event arrives late here
+                    "ErasureSweepAfterSeconds": "0"}
 
 
 @dataclass
@@ -68,9 +70,10 @@ class Running:
 
 def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo: bool = True,
           quiet: bool = True, environment: dict[str, str] | None = None,
-          parameters: dict[str, str] | None = None) -> Running:
+          parameters: dict[str, str] | None = None, retry_pause: float = 1.0) -> Running:
     """Start the local cloud. port=0 picks a free port; aws_port exposes the in-memory AWS;
-    `environment` overrides the template's function variables (log level, metrics)."""
+    `environment` overrides the template's function variables (log level, metrics); `retry_pause`
+    is the share of a Step Functions Retry interval really waited (LocalCloud)."""
     # the API's address first: the functions' settings name the providers' stand-ins behind it,
     # and settings are final before any function runs (as in AWS, where they are deploy-time)
     front = _Front()
@@ -86,7 +89,8 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
                  "PaymentCheckoutUrl": f"{url}{StripeStandIn.PREFIX}/pay/{{payment_id}}"
                                        "?client_secret={client_secret}"}
     cloud = LocalCloud(synchronous=synchronous, environment=environment, secrets=LOCAL_SECRETS,
-                       parameters={**LOCAL_PARAMETERS, **stand_ins, **(parameters or {})}).start()
+                       parameters={**LOCAL_PARAMETERS, **stand_ins, **(parameters or {})},
+                       retry_pause=retry_pause).start()
     servers: list[Any] = []
     aws_url = None
     if aws_port is not None:

@@ -17,6 +17,7 @@ from typing import Any
 from infra.local.template import ROOT, Route, api_routes, load_template
 from infra.openapi.routes import LINKS, PATH_PARAMETERS, PATH_SCHEMAS, PROVIDER_EVENT, ROUTES, Link, Operation, Param
 from infra.openapi.routes import text as text_kind
+from opencounter.edge.http import CONTACT_HEADER, REASON_HEADER, REASON_MAX, reads_on_record
 
 CONTRACTS = ROOT / "layers" / "shared" / "python" / "opencounter" / "contracts"
 #: where the document is kept (make openapi writes it; a test checks it is up to date)
@@ -132,6 +133,17 @@ BAD_BODY = ("the body is not a JSON object of text (body_not_json, body_not_utf8
 BAD_PARAMETER = ("a path or query parameter is not the kind of text it is (an id, a line): `field` names it "
                  "(field_format, field_required when empty)")
 TEXT_KINDS = "#/components/schemas/_text/"
+#: what every staff read can answer besides its own: it is put on record (opencounter.edge.http)
+BAD_WHY = (f"{CONTACT_HEADER} is not an id, or {REASON_HEADER} is empty, not one line of percent-encoded UTF-8 "
+           f"text or longer than {REASON_MAX} characters: `field` names the header")
+NOT_ON_RECORD = ("the read could not be put on record (unavailable: access_log_unavailable): nothing is shown, "
+                 "try again shortly")
+#: the headers a staff read says why with
+WHY_HEADERS = (Param(CONTACT_HEADER, "the contact the staff member is handling (on record with the read); a route "
+                                     "about a contact is handling that one when none is named",
+                     text_kind("identifier")),
+               Param(REASON_HEADER, f"why, in the staff member's words when no contact is: one line, percent-encoded "
+                                    f"UTF-8, at most {REASON_MAX} characters (on record with the read)"))
 PROVIDER_BODY = "after the signature, the body is not a JSON object of text (body_not_json, body_not_utf8...)"
 
 
@@ -174,6 +186,9 @@ def errors_of(route: Route, operation: Operation) -> dict[str, str]:
         bad.append(BAD_PARAMETER)
     if operation.request is not None or operation.body is not None:
         bad.append(PROVIDER_BODY if operation.body is PROVIDER_EVENT else BAD_BODY)
+    if reads_on_record(route.method, route.resource):
+        bad.append(BAD_WHY)
+        found["503"] = "; ".join([NOT_ON_RECORD, *([found["503"]] if "503" in found else [])])
     if bad:
         found["400"] = "; ".join([*bad, *([found["400"]] if "400" in found else [])])
     common = []
@@ -215,11 +230,15 @@ def _operation(route: Route, operation: Operation, tag: str, schemas: dict[str, 
                   for name in re.findall(r"\{(\w+)\}", route.resource)]
     parameters += [_parameter("query", p) for p in operation.query]
     parameters += [_parameter("header", p) for p in operation.headers]
+    if reads_on_record(route.method, route.resource):
+        parameters += [_parameter("header", p) for p in WHY_HEADERS]
     content = {JSON: {"schema": {"$ref": f"{COMPONENT}{operation.response}"}}} if operation.response \
         else {"text/plain": {"schema": {"type": "string"}}}
     described = schemas[operation.response].get("title", operation.response) if operation.response \
         else "the challenge, echoed as text"
     responses: dict[str, Any] = {str(operation.status): {"description": described, "content": content}}
+    for status, when in operation.also.items():
+        responses[str(status)] = {"description": f"{described}: {when}", "content": content}
     links = LINKS.get(f"{route.method} {route.resource}", [])
     if links:
         responses[str(operation.status)]["links"] = dict(_link(link) for link in links)

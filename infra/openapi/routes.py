@@ -48,6 +48,8 @@ class Operation:
     errors: dict[int, str] = field(default_factory=dict)
     #: status -> why not: errors a reading of the code finds on the way that the route never gives
     unanswered: dict[int, str] = field(default_factory=dict)
+    #: status -> when: other success answers, with the same schema (an ask answered with the one open already)
+    also: dict[int, str] = field(default_factory=dict)
     query: tuple[Param, ...] = ()
     headers: tuple[Param, ...] = ()
     description: str = ""
@@ -76,9 +78,13 @@ PATH_PARAMETERS = {
     "appointment_id": "an appointment's id, A-XXXXXXXXXXXX",
     "channel": "a contact channel",
     "mailing_id": "a mailing's id, as it was answered when sent",
+    "incident_id": "an incident's id, I-XXXXXXXXXXXX",
+    "data_request_id": "a request about one's data (a copy of it, erasure)",
 }
 #: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
 PATH_SCHEMAS = {"channel": {"enum": list(CHANNELS)}}
+#: what a route only operations (the admins group) may call answers besides staff_only
+OPERATIONS_ONLY = "the caller is not staff (staff_only), or not in the admins group (operations_only)"
 LIMIT = Param("limit", "entries per page (default 20)", {"type": "integer", "minimum": 1, "maximum": 100})
 CURSOR = Param("cursor", "the next_cursor of the page before", text("line"))
 RESUME_CODE = Param("Resume-Code", "the code the sign-up answered with when applying", required=True)
@@ -104,6 +110,8 @@ PROVIDER_EVENT = {"type": "object", "description": "the provider's event, as it 
 NOT_CONFIGURED = ("a provider or setting the route needs is not configured: nothing is done, try again later "
                   "(unavailable: not_configured)")
 NO_CUSTOMER = "the customer's record does not exist (customer_not_found)"
+ERASURE_BLOCKED = ("something stands in the way: each blocker by kind and id in params.blockers, nothing written "
+                   "(erasure_blocked); or the record is being changed right now (busy_try_again)")
 RECORD_CHANGED = "the record changed since the version sent (record_changed), or meanwhile"
 NO_CONFLICTING_WRITE = "its writes carry no condition that can fail (new ids, no versions)"
 NO_SIGNUP = "no such sign-up, or the resume code does not go with it (signup_not_found)"
@@ -131,6 +139,9 @@ ORDER_PLACED = ("the product or plan is not on sale (product_not_on_sale, plan_n
 ORDER_REFUSED = ("the customer holds this kind of product already, one per address (product_held_already), the "
                  "account is closed (account_closed), or the Idempotency-Key was used for another order "
                  "(idempotency_key_reused)")
+#: a request about one's data asked for while one of its kind is open
+OPEN_REQUEST_ANSWERED = "the one open request of the kind is found and answered (200), not refused"
+OPEN_REQUEST_READ = "the open request is read by the marker written in one transaction with it: it is there"
 ORDER_KEY = Param("Idempotency-Key", "the same key is the same order: sent again, it is answered with the order "
                                      "placed the first time, and nothing is placed twice (1-100 printable characters)")
 ORDER_CODE = ("the order is signed already (order_signed_already), or five codes were sent already "
@@ -249,6 +260,10 @@ ROUTES: dict[str, Operation] = {
         errors={400: "the postcode is missing, not Dutch (postcode_invalid) or outside the service area "
                      "(postcode_outside_service_area), the kind is missing or unknown, or from is not a day, in the "
                      "past or too far ahead (from_in_the_past, from_too_far); each naming the field"}),
+    "GET /me/outages": Operation("The outages the customer was told hit them and that still last: the portal's "
+                                 "banner", 200, "outage-list"),
+    "GET /outages": Operation("The outages going on, where and until when (is there an outage where I live?)", 200,
+                              "outage-list"),
     "GET /appointments/pickup-points": Operation(
         "The pick-up points a parcel for a postcode can be left at instead of delivered at home", 200,
         "pickup-points",
@@ -640,11 +655,33 @@ ROUTES: dict[str, Operation] = {
     "POST /agent/customers/{customer_id}/contacts": Operation(
         "Record a walk-in visit or a call to the desk as a contact, resolved at once or left open", 201,
         "staff-contact", request="contact-log", errors={404: NO_CUSTOMER}, unanswered={409: NO_CONFLICTING_WRITE}),
+    "POST /agent/incidents": Operation(
+        "Report a network or grid incident in postcode areas: every customer living there with an active product of "
+        "its kind is told on their preferred channel, in the background, and sees it in the portal", 201, "incident",
+        request="incident-report",
+        errors={400: "the area runs backwards (area_reversed) or spans more than 100 postcode areas (area_too_large), "
+                     "or the expected end is not after the start (end_before_start), naming the field",
+                403: OPERATIONS_ONLY},
+        unanswered={409: "a new incident's id is new: its write cannot meet another"}),
+    "GET /agent/incidents": Operation("Incidents going on, newest first, and the last ones resolved, with how many "
+                                      "customers were told, given the all-clear, and contacted us", 200,
+                                      "incident-list"),
+    "GET /agent/incidents/{incident_id}": Operation(
+        "An incident with its figures", 200, "incident", errors={404: "no such incident (incident_not_found)"}),
+    "PATCH /agent/incidents/{incident_id}": Operation(
+        "A new expected end: customers' banners show it at once", 200, "incident", request="incident-change",
+        errors={400: "the expected end is not after the start (end_before_start)", 403: OPERATIONS_ONLY,
+                404: "no such incident (incident_not_found)",
+                409: "the incident changed meanwhile (record_changed) or is resolved (incident_resolved)"}),
+    "POST /agent/incidents/{incident_id}/resolution": Operation(
+        "Resolve an incident: the customers told of it get the all-clear, in the background", 200, "incident",
+        errors={403: OPERATIONS_ONLY, 404: "no such incident (incident_not_found)",
+                409: "resolved already (incident_resolved), or resolved at the same moment (record_changed)"}),
     "POST /agent/mailings": Operation(
         "Send a mailing: by e-mail, in each customer's language, to every customer (of a product kind) who consented "
         "to offers by e-mail, and to no one else; it is sent in the background, its figures grow as it goes", 202,
         "mailing", request="mailing-message",
-        errors={403: "the caller is not staff (staff_only), or not in the admins group (operations_only)"},
+        errors={403: OPERATIONS_ONLY},
         unanswered={409: "a new mailing's id is new: its write cannot meet another"}),
     "GET /agent/mailings": Operation("The mailings sent, newest first, with how each went so far", 200,
                                      "mailing-list"),
@@ -654,6 +691,45 @@ ROUTES: dict[str, Operation] = {
     "PUT /agent/channels/{channel}/staffing": Operation(
         "Agents serving a channel now (the waits follow)", 200, "channel-staffing", request="staffing",
         errors={400: "no such channel"}),
+    # ------------------------------------------------------------ erasure (GDPR art. 17)
+    "GET /me/data-requests/erasure": Operation(
+        "What erasing everything means now: what stands in the way (each by kind and id), what the law makes us "
+        "keep and until when, and the erasure request, open or last answered", 200, "erasure",
+        errors={404: NO_CUSTOMER}),
+    "POST /me/data-requests/erasure": Operation(
+        "Have everything erased, confirmed: the request is received and the erasure runs (asked again while it "
+        "runs: the same request)", 202, "erasure", request="erasure-request",
+        errors={404: NO_CUSTOMER, 409: ERASURE_BLOCKED},
+        description="Nothing is written while something stands in the way: 409 erasure_blocked lists each blocker in "
+                    "`params.blockers` (an unpaid invoice, an arrangement, a dispute or chargeback, a product not "
+                    "ended or its last invoice still to come, an order or appointment still to come). Once it is "
+                    "received, the login goes first; the customer gets a last e-mail before their address does."),
+    "POST /agent/customers/{customer_id}/data-requests/erasure": Operation(
+        "Have everything of the customer erased on their behalf, as the agent (they confirmed it)", 202, "erasure",
+        request="erasure-request", errors={404: NO_CUSTOMER, 409: ERASURE_BLOCKED}),
+    # ------------------------------------------------------------ requests about one's data (GDPR)
+    "GET /me/data-requests": Operation(
+        "The customer's requests about their data, newest first: their legal deadline, where each stands and, for a "
+        "copy of their data, whether it can be downloaded", 200, "data-request-list"),
+    "POST /me/data-requests/export": Operation(
+        "Ask for a copy of everything held about the customer (GDPR art. 15 and 20): one JSON file, made within "
+        "minutes; the customer is told when it is ready", 202, "data-request",
+        also={200: "a copy asked for before is still being made: that request, and nothing new is asked"},
+        errors={503: NOT_CONFIGURED}, unanswered={404: OPEN_REQUEST_READ, 409: OPEN_REQUEST_ANSWERED},
+        description="The file's format is docs/data-export.md (schema: contracts/exports/data-export.schema.json). "
+                    "Follow `download.status` in `GET /me/data-requests`; once `ready`, ask for the link."),
+    "GET /me/data-requests/{data_request_id}/download": Operation(
+        "A short-lived pre-signed GET of the copy of the customer's data (5 minutes), saved as a JSON file; asked for "
+        "when the customer clicks", 200, "data-export-download",
+        errors={503: NOT_CONFIGURED,
+                404: "no such request of this customer, or it is not a copy of their data (data_request_not_found)",
+                409: "the copy is still being made (export_not_ready), or the request was refused (export_refused)",
+                410: "the copy is no longer kept: 7 days after it was made (export_expired); ask for a new one"}),
+    "POST /agent/customers/{customer_id}/data-requests/export": Operation(
+        "Ask for a copy of everything held about the customer on their behalf (at the desk, on the phone): it is "
+        "theirs, made and told to them as if they asked in the portal", 202, "data-request",
+        also={200: "a copy asked for before is still being made: that request, and nothing new is asked"},
+        errors={503: NOT_CONFIGURED, 404: NO_CUSTOMER}, unanswered={409: OPEN_REQUEST_ANSWERED}),
     # ------------------------------------------------------------ messaging providers
     "GET /webhooks/whatsapp": Operation(
         "Meta's subscription check: the challenge echoed for our verify token", 200, None, query=META_CHALLENGE,
@@ -682,6 +758,36 @@ ROUTES: dict[str, Operation] = {
         "Direct messages and posts to our X account, signed by X", 200, "channel-messages-received",
         body=PROVIDER_EVENT, headers=(X_SIGNATURE,),
         errors={503: NOT_CONFIGURED, 400: SIGNATURE, 409: "the conversation kept changing: X delivers again"}),
+    # ------------------------------------------------------------ privacy: reads on record, the officer's desk
+    "GET /me/access-log": Operation(
+        "Who read the customer's data, newest first, a page at a time: when, a staff member's role (never their "
+        "name), what they looked at and why", 200, "access-log-page", query=(LIMIT, CURSOR),
+        errors={400: TIMELINE_PAGE}),
+    "GET /privacy/access-log": Operation(
+        "Staff reads on record, newest first, a page at a time: of a day (today by default), or of one customer; of "
+        "one member of staff when named", 200, "staff-access-log",
+        query=(Param("day", "an Amsterdam day, YYYY-MM-DD (of a customer: all days when left out)",
+                     {"type": "string", "format": "date"}),
+               Param("staff", "one member of staff's username", text("line")),
+               Param("customer_id", "one customer's reads", text("identifier")),
+               Param("limit", "entries per page (default 50)", {"type": "integer", "minimum": 1, "maximum": 100}),
+               CURSOR),
+        errors={400: f"the day is not one (field_format, naming day); {TIMELINE_PAGE}"}),
+    "GET /privacy/access-log/flags": Operation(
+        "The staff reads of a day that ask for a second look: a record opened without a contact or a reason, naming "
+        "a contact that is not the customer's, outside working hours, or many customers' data in a short time", 200,
+        "access-flags", query=(Param("day", "an Amsterdam day, YYYY-MM-DD (today by default)",
+                                     {"type": "string", "format": "date"}),),
+        errors={400: "the day is not one (field_format, naming day)"}),
+    "GET /privacy/requests": Operation(
+        "Data-subject requests: the open ones soonest legal deadline first, those past it marked, and those answered",
+        200, "data-requests-overview"),
+    "GET /privacy/retention": Operation(
+        "What every kind of item is kept for, from what moment, how that is enforced and why, and what else holds "
+        "personal data (logs, the bus's archive, workflows' histories, queues, files)", 200, "retention-settings"),
+    "GET /privacy/consents": Operation(
+        "What customers said to being written to, per channel and purpose: granted, withdrawn, never said, and so "
+        "written to", 200, "consent-figures"),
 }
 
 
@@ -778,4 +884,9 @@ LINKS: dict[str, list[Link]] = {
     "GET /agent/queue": _follow({"path.contact_id": "$response.body#/items/0/contact_id"},
                                 f"GET {STAFF_CONTACT}", f"POST {STAFF_CONTACT}/take", f"POST {STAFF_CONTACT}/notes",
                                 f"POST {STAFF_CONTACT}/resolution", f"POST {STAFF_CONTACT}/link"),
+    # a copy of one's data: once ready, its link
+    "POST /me/data-requests/export": _follow({"path.data_request_id": "$response.body#/request_id"},
+                                             "GET /me/data-requests/{data_request_id}/download"),
+    "GET /me/data-requests": _follow({"path.data_request_id": "$response.body#/items/0/request_id"},
+                                     "GET /me/data-requests/{data_request_id}/download"),
 }

@@ -73,9 +73,11 @@ class Browser:
         self.driver.execute_script("sessionStorage.clear(); localStorage.clear();")
         return self
 
-    def wait(self, condition: Callable[[WebDriver], Any], timeout: float = 10, poll: float = 0.5) -> Any:
+    def wait(self, condition: Callable[[WebDriver], Any], timeout: float = 10, poll: float = 0.05) -> Any:
         """`condition` holds, asked every `poll` s until `timeout`. An element it read that the page
-        replaced meanwhile (it renders again when an answer comes in) is asked about again."""
+        replaced meanwhile (it renders again when an answer comes in) is asked about again. Asking
+        costs a round trip to chromedriver; waiting half a second between two was most of what a
+        journey took."""
         try:
             return WebDriverWait(self.driver, timeout, poll_frequency=poll,
                                  ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)

@@ -20,6 +20,7 @@ MOVE = {"street": "Vondelstraat", "house_number": 3, "postcode": "1054 GA", "cit
 ROUTES = api_routes(load_template())
 STAFF_ROUTES = [r for r in ROUTES if r.resource.startswith("/agent/")]
 OWN_ROUTES = [r for r in ROUTES if r.resource == "/me" or r.resource.startswith("/me/")]
+PRIVACY_ROUTES = [r for r in ROUTES if r.resource.startswith("/privacy/")]
 
 
 def _path_to(route: Route, customer: Caller) -> str:
@@ -32,9 +33,10 @@ def test_the_routes_are_all_either_public_staff_or_a_customers_own():
     assert len(STAFF_ROUTES) >= 19 and len(OWN_ROUTES) >= 24
     assert all(r.authorized for r in STAFF_ROUTES + OWN_ROUTES)
     # what is left is public (sign-up, the shop window, service information) or a provider's webhook
-    public = [r.resource for r in ROUTES if r not in STAFF_ROUTES + OWN_ROUTES]
+    assert PRIVACY_ROUTES and all(r.authorized for r in PRIVACY_ROUTES)
+    public = [r.resource for r in ROUTES if r not in STAFF_ROUTES + OWN_ROUTES + PRIVACY_ROUTES]
     assert all(p.startswith(("/signups", "/products", "/terms", "/channels", "/faq", "/appointments/slots",
-                             "/appointments/pickup-points",
+                             "/appointments/pickup-points", "/outages",
                              "/webhooks/")) for p in public)
 
 
@@ -49,6 +51,17 @@ def test_a_customer_gets_403_on_every_staff_route_before_anything_is_read(cloud,
     # Then A is refused before the body is read, and nothing about B changed
     assert response.status_code == 403, response.text
     assert response.json() == {"code": "forbidden", "reason": "staff_only", "message": "this route is for staff"}
+    assert writes.since() == []
+
+
+@pytest.mark.parametrize("route", PRIVACY_ROUTES, ids=lambda r: f"{r.method} {r.resource}")
+def test_customers_and_agents_get_403_on_every_privacy_officers_route(cloud, customer, agent, route):
+    writes = TableWrites(cloud)
+    for caller in (customer, agent):
+        response = caller.request(route.method, _path_to(route, customer), data=b"{not json")
+        assert response.status_code == 403, response.text
+        assert response.json() == {"code": "forbidden", "reason": "privacy_officers_only",
+                                   "message": "this route is for privacy officers"}
     assert writes.since() == []
 
 

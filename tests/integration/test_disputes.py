@@ -205,18 +205,18 @@ def test_an_appeal_is_decided_by_another_colleague_and_then_the_external_route_i
 
 def test_a_decision_nobody_takes_is_escalated_and_then_goes_the_customers_way(cloud, customer, invoice,
                                                                                monkeypatch):
-    monkeypatch.setattr("opencounter.disputes.flow.staff_window", lambda now, days: timedelta(seconds=2))
+    # windows long enough that none passes by itself while the test runs; later() lets each pass
+    window = timedelta(minutes=10)
+    monkeypatch.setattr("opencounter.disputes.flow.staff_window", lambda now, days: window)
     dispute = _read(customer, _dispute(customer, invoice, "not_delivered"))
     assert dispute["status"] == "with_staff" and not dispute["escalated"]
 
-    time.sleep(3)
-    cloud.cloud.settle()
+    cloud.cloud.later(window.total_seconds() + 1)
     escalated = _read(customer, dispute)
     assert escalated["status"] == "with_staff" and escalated["escalated"] is True
     assert [s["step"] for s in escalated["steps"]][-1] == "escalated"
 
-    time.sleep(3)
-    cloud.cloud.settle()
+    cloud.cloud.later(window.total_seconds() + 1)
     lapsed = _read(customer, dispute)
     assert lapsed["status"] == "upheld" and lapsed["decision"]["basis"] == "lapsed"
     assert _invoice(customer, invoice)["balance_cents"] == 0

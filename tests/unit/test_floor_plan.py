@@ -24,7 +24,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("ports", "edge"),
     ("pricing", "catalogue"),
     ("customers", "channels"),
-    ("billing", "contacts", "notifications", "appointments"),
+    ("billing", "contacts", "notifications", "appointments", "outages"),
     ("signups",),
     ("disputes",),
     ("overview",),

@@ -38,6 +38,7 @@ class Cloud:
 
     def __init__(self) -> None:
         self.queue_clock = patches.QueueClock()
+        self.retry_pause = patches.RetryPause()
 
     def invoke(self, name: str, event: Any) -> Any:
         raise AssertionError(f"no function runs in these tests ({name})")

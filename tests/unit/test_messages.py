@@ -50,7 +50,8 @@ def _keys_in_pages() -> set[str]:
 
 def _reasons_in_layer() -> set[str]:
     """Every reason the layer raises an error with (reason="..." on a raise or a returned error)."""
-    errors = {"InvalidInput", "Conflict", "NotFound", "Forbidden", "NotAuthenticated", "PayloadTooLarge", "Contended"}
+    errors = {"InvalidInput", "Conflict", "NotFound", "Forbidden", "NotAuthenticated", "PayloadTooLarge", "Contended",
+              "Gone"}
     reasons: set[str] = set()
     for path in LAYER.rglob("*.py"):
         for call in ast.walk(ast.parse(path.read_text())):

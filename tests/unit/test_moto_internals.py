@@ -443,6 +443,36 @@ def test_dynamodb_streams_answer_at_the_regional_endpoint_with_new_images() -> N
     assert [r["dynamodb"]["SequenceNumber"] for r in rest] == [records[1]["dynamodb"]["SequenceNumber"]]
 
 
+def test_the_stream_holds_records_after_a_sequence_number_exactly_when_reading_after_it_finds_some() -> None:
+    from infra.local.delivery import has_records_after
+
+    with mock_aws():
+        # Given a table with a stream and nothing written yet
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        table = create_table(ddb, stream=True)
+        stream_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        streams = boto3.client("dynamodbstreams", region_name=REGION,
+                               endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
+        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+        def read(after: str | None) -> list[dict[str, Any]]:
+            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
+                        else {"ShardIteratorType": "TRIM_HORIZON"})
+            iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard, **position)["ShardIterator"]
+            return streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+
+        # Then an empty stream has nothing from its start
+        assert read(None) == [] and not has_records_after(stream_arn, None)
+        # When two items are written, then there is something from the start and after the first
+        ddb.put_item(TableName=table, Item={"PK": {"S": "c-1"}})
+        ddb.put_item(TableName=table, Item={"PK": {"S": "c-2"}})
+        first, second = (r["dynamodb"]["SequenceNumber"] for r in read(None))
+        assert has_records_after(stream_arn, None)
+        assert read(first) and has_records_after(stream_arn, first)
+        # And nothing after the last
+        assert read(second) == [] and not has_records_after(stream_arn, second)
+
+
 # ------------------------------------------------------------------ Step Functions
 
 
@@ -477,7 +507,7 @@ def test_mock_aws_runs_state_machines_when_configured_to() -> None:
 
 
 def test_a_task_waiting_for_its_token_is_known_until_the_token_is_answered() -> None:
-    from infra.local.cloud import awaited_token
+    from infra.local.cloud import awaited_token, running_executions
 
     # Given a state machine whose task puts its token on a queue and waits for it
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
@@ -499,6 +529,9 @@ def test_a_task_waiting_for_its_token_is_known_until_the_token_is_answered() -> 
         # When nobody has answered the token yet, then the local cloud sees the task waiting for it
         waiting = awaited_token(REGION, execution, history())
         assert waiting is not None and waiting.get_outcome() is None
+        # and the execution running, as ListExecutions lists it
+        listed = sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]
+        assert running_executions(REGION, machine) == [e["executionArn"] for e in listed] == [execution]
         # When the token is answered, then it is waited for no more, and the execution goes on
         sfn.send_task_success(taskToken=waiting.callback_id, output=json.dumps({"done": True}))
         assert waiting.get_outcome() is not None
@@ -506,7 +539,54 @@ def test_a_task_waiting_for_its_token_is_known_until_the_token_is_answered() -> 
         while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
             assert time.monotonic() < deadline, "the execution did not go on"
             time.sleep(0.01)
+        assert running_executions(REGION, machine) == []
     assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"done": True}
+
+
+def test_a_task_whose_token_is_timed_out_fails_with_states_timeout_for_its_catch() -> None:
+    from infra.local.cloud import awaited_token, task_timeout_ends, time_out
+
+    # Given a task that waits for its token at most five minutes, and goes on when that times out
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=unique("tokens"))["QueueUrl"]
+        definition = {"StartAt": "Wait for someone", "States": {
+            "Wait for someone": {
+                "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "TimeoutSeconds": 300,
+                "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.late", "Next": "Nobody came"}],
+                "End": True},
+            "Nobody came": {"Type": "Pass", "End": True}}}
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        machine = sfn.create_state_machine(name=unique("machine"), definition=json.dumps(definition),
+                                           roleArn=f"arn:aws:iam::{ACCOUNT}:role/states")["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+
+        def history() -> list[dict[str, Any]]:
+            return sfn.get_execution_history(executionArn=execution)["events"]
+        deadline = time.monotonic() + 10
+        while not (events := history()) or events[-1]["type"] != "TaskSubmitted":
+            assert time.monotonic() < deadline, [e["type"] for e in history()]
+            time.sleep(0.01)
+        # Then its timeout ends five minutes after it was scheduled
+        [scheduled] = [e for e in events if e["type"] == "TaskScheduled"]
+        assert task_timeout_ends(events) == scheduled["timestamp"].timestamp() + 300
+        # When its timeout is made to pass
+        time_out(awaited_token(REGION, execution, events))
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "the task did not time out"
+            time.sleep(0.01)
+        types = [e["type"] for e in history()]
+    # Then the task timed out, as a timer would have made it, and its Catch took it on
+    assert "TaskTimedOut" in types and described["status"] == "SUCCEEDED", types
+    assert json.loads(described["output"])["late"]["Error"] == "States.Timeout"
+
+
+def test_the_retrier_waits_a_retry_interval_through_the_time_module_it_imports() -> None:
+    # (patches.RetryPause stands in for that module: the tests wait a share of each interval)
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    assert shipped(retrier_decl, "time") is time
+    assert "time.sleep(interval_seconds)" in inspect.getsource(retrier_decl.RetrierDecl._eval_body)
 
 
 # ------------------------------------------------------------------ the moto server
@@ -540,6 +620,7 @@ class FakeCloud:
 
     def __init__(self) -> None:
         self.queue_clock = patches.QueueClock()
+        self.retry_pause = patches.RetryPause()
         self.invoked: list[tuple[str, Any]] = []
         self.queued: list[tuple[str, Any]] = []
         self.routed: list[tuple[str, dict[str, Any]]] = []

@@ -25,7 +25,7 @@ DOCUMENTED = document()
 TEMPLATE_ROUTES = {f"{r.method} {r.resource}": r for r in api_routes(load_template())}
 #: the `code` of an error body by status, as a client reads it (the functions' and the gateway's alike)
 CODES = {"400": "invalid_input", "401": "not_authenticated", "403": "forbidden", "404": "not_found", "409": "conflict",
-         "413": "payload_too_large", "429": "throttled", "503": "unavailable", "5XX": "internal_error"}
+         "410": "gone", "413": "payload_too_large", "429": "throttled", "503": "unavailable", "5XX": "internal_error"}
 
 
 def _operations(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -52,8 +52,8 @@ def test_the_kept_document_is_the_one_the_generator_makes_now():
 def test_who_may_call_a_route_is_the_templates_and_the_edges(key):
     route, operation = TEMPLATE_ROUTES[key], _operations(DOCUMENTED)[key]
     assert operation["security"] == ([{"cognito": []}] if route.authorized else [])
-    expected = "customer" if key.split(" ")[1].split("/")[1] == "me" else \
-        "staff" if key.split(" ")[1].split("/")[1] == "agent" else "anyone"
+    expected = {"me": "customer", "agent": "staff", "privacy": "privacy officer"}.get(key.split(" ")[1].split("/")[1],
+                                                                                      "anyone")
     assert operation["x-audience"] == expected
     responses = operation["responses"]
     assert ("401" in responses) == route.authorized
@@ -64,7 +64,7 @@ def test_who_may_call_a_route_is_the_templates_and_the_edges(key):
 def test_every_route_has_a_schema_for_its_success_and_its_errors(key):
     responses = _operations(DOCUMENTED)[key]["responses"]
     success = [status for status in responses if status.startswith("2")]
-    assert success == [str(ROUTES[key].status)]
+    assert success == [str(ROUTES[key].status), *map(str, ROUTES[key].also)]
     content = responses[success[0]]["content"]
     assert "schema" in next(iter(content.values()))
     for status, answer in responses.items():

@@ -723,6 +723,37 @@ def test_logs_are_kept_a_limited_time_and_every_function_and_the_api_write_to_th
                           for spec in stages.values())
 
 
+#: what would write events, requests or workflows' data whole into the logs (docs/deploy.md)
+LOGS_EVERYTHING = {"POWERTOOLS_LOGGER_LOG_EVENT", "POWERTOOLS_DEBUG", "POWERTOOLS_DEV",
+                   "POWERTOOLS_EVENT_HANDLER_DEBUG"}
+
+
+def test_every_log_group_is_kept_for_the_deploys_log_retention_and_none_is_made_without_one(
+        cfn: dict[str, dict[str, Any]]) -> None:
+    # Given every log group of the stack: each is kept LogRetentionDays (the deploy's choice), none for ever
+    groups = resources_of({"Resources": cfn}, "AWS::Logs::LogGroup")
+    assert [n for n, spec in groups.items() if not refers_to(spec["Properties"].get("RetentionInDays"),
+                                                             "LogRetentionDays")] == []
+    # And nothing makes a log group of its own, which AWS would keep for ever: no API execution logging
+    # (it would also log request bodies), and a workflow logs, if at all, without its data, to one of them
+    settings = [m for spec in resources_of({"Resources": cfn}, "AWS::ApiGateway::Stage").values()
+                for m in spec["Properties"].get("MethodSettings", [])]
+    assert settings and all("LoggingLevel" not in m and not m.get("DataTraceEnabled") for m in settings)
+    for name, spec in resources_of({"Resources": cfn}, "AWS::StepFunctions::StateMachine").items():
+        logging_ = spec["Properties"].get("LoggingConfiguration")
+        if logging_ is None:
+            continue
+        assert logging_.get("IncludeExecutionData") is False, name
+        assert all(any(refers_to(d, group) for group in groups) for d in logging_.get("Destinations", [])), name
+
+
+def test_no_function_is_told_to_log_its_events_whole(cfn: dict[str, dict[str, Any]]) -> None:
+    for name, spec in resources_of({"Resources": cfn}, "AWS::Lambda::Function").items():
+        variables = spec["Properties"].get("Environment", {}).get("Variables", {})
+        assert not LOGS_EVERYTHING & set(variables), name
+        assert str(variables.get("POWERTOOLS_LOG_LEVEL", "INFO")).upper() in ("INFO", "WARNING", "ERROR"), name
+
+
 def test_what_holds_customers_and_their_work_outlives_the_stack(cfn: dict[str, dict[str, Any]]) -> None:
     kept = {"AWS::DynamoDB::Table", "AWS::Cognito::UserPool", "AWS::SQS::Queue"}
     loose = [name for name, spec in cfn.items() if spec["Type"] in kept

@@ -12,8 +12,14 @@ import { showHistory } from "./history.js";
 import { LANGUAGES, choose, currentLanguage, load, t } from "./i18n.js";
 import { afterPayment, returnedPayment, showInvoice, showInvoices } from "./invoices.js";
 import { showMailings } from "./mailings.js";
+import { showIncidents, showOutageBanner } from "./outages.js";
 import { showOverview } from "./overview.js";
 import { showPrivacy, showPrivacyDesk } from "./privacy.js";
+// parts of the privacy page and the privacy officer's desk, each adding itself, in the order they show
+import "./access-log.js";
+import "./erasure.js";
+import "./data-export.js";
+import "./privacy-desk.js";
 import { showProducts } from "./products.js";
 import { showRequests } from "./requests.js";
 import { showStaffSignup, showStaffSignups } from "./review.js";
@@ -22,6 +28,8 @@ import { showService } from "./service.js";
 import { api, groups, isStaff, loadConfig, restore, state } from "./session.js";
 import { showSettings } from "./settings.js";
 import { showUsage } from "./usage.js";
+// why staff read: every staff read says it by itself
+import "./why.js";
 
 const customer = () => groups().includes("customers");
 const staff = () => isStaff();
@@ -40,7 +48,7 @@ route("/appointments", "appointments", page(showAppointments), customer);
 route("/usage", "usage", page(() => showUsage()), customer);
 route("/invoices", "invoices", page(showInvoices), customer);
 route("/invoices/:id", "invoice", page(({ id }) => showInvoice(id)), customer);
-route("/contact", "contact", async () => {}, customer);
+route("/contact", "contact", page(showOutageBanner), customer);
 route("/contact/:id", "chat", page(({ id }) => showChat(id)), customer);
 route("/requests", "requests", page(showRequests), customer);
 route("/disputes", "disputes", page(showDisputes), customer);
@@ -57,6 +65,7 @@ route("/customers/:id", "customer", page(({ id }) => showCustomer(id)), staff);
 route("/disputes-desk", "staff-disputes", page(showStaffDisputes), staff);
 route("/disputes-desk/:id", "staff-dispute", page(({ id }) => showStaffDispute(id)), staff);
 route("/mailings", "mailings", page(showMailings), staff);
+route("/incidents", "incidents", page(showIncidents), staff);
 route("/signups-desk", "staff-signups", page(showStaffSignups), staff);
 route("/signups-desk/:id", "staff-signup", page(({ id }) => showStaffSignup(id)), staff);
 route("/customers/:customer/invoices/:id", "invoice",
@@ -87,6 +96,7 @@ async function start() {
     if (record && record.settings.language !== currentLanguage()) await choose(record.settings.language);
   }
   showRole();
+  showOutageBanner().catch(() => {});  // beside the page, not before it
   $("local-hint").hidden = !state.config.local;
   $("local-hint").textContent = state.config.local ? t("app.local_hint") : "";
   setFallback("#/");

@@ -6,6 +6,7 @@ import { selfService } from "./contacts.js";
 import { $, attempt, element } from "./dom.js";
 import { at, channelName, day, duration, hours, percent, waitText } from "./format.js";
 import { t } from "./i18n.js";
+import { showOutages } from "./outages.js";
 import { api } from "./session.js";
 
 async function loadChannels() {
@@ -47,7 +48,7 @@ async function loadFaq() {
 }
 
 export function showService() {
-  return attempt("service-status", () => Promise.all([loadChannels(), loadFaq()]));
+  return attempt("service-status", () => Promise.all([loadChannels(), showOutages(), loadFaq()]));
 }
 
 $("channels-refresh").addEventListener("click", () => attempt("service-status", loadChannels));

@@ -3,7 +3,8 @@ jobs OpenCounter tells it of (POST /sandbox/field-service/jobs, with the API tok
 appointment, the highest version kept) and plays a job's day as the real one reports it: signed
 webhooks to the API's /webhooks/field-service, planned (a carrier may narrow the window), en
 route with an ETA, arrived, then done or missed. The tests and `make run`'s demo use it;
-GET /sandbox/field-service/jobs lists the jobs, POST .../jobs/<job_id>/day plays one."""
+GET /sandbox/field-service/jobs lists the jobs, POST .../jobs/<job_id>/day plays one, and DELETE
+.../jobs/<job_id> forgets one (a customer erased)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,10 @@ class FieldServiceStandIn:
             if request.headers.get("Authorization") != f"Bearer {self.api_token}":
                 return _json(401, {"title": "Unauthorized", "detail": "the API token is not valid"})
             return self._job(request.get_json(silent=True) or {})
+        if request.method == "DELETE" and path.startswith("/jobs/"):
+            if request.headers.get("Authorization") != f"Bearer {self.api_token}":
+                return _json(401, {"title": "Unauthorized", "detail": "the API token is not valid"})
+            return self.forget(path.removeprefix("/jobs/"))
         if request.method == "POST" and path.startswith("/jobs/") and path.endswith("/day"):
             body = request.get_json(force=True, silent=True) or {}  # as curl -d sends it too
             job_id = path.removeprefix("/jobs/").removesuffix("/day")
@@ -73,6 +78,19 @@ class FieldServiceStandIn:
             self.calls.append({"job_id": job["job_id"], "version": job["version"], "status": job["status"],
                                "result": result})
         return _json(200, {"job_id": job["job_id"], "version": job["version"], "result": result})
+
+    def forget(self, job_id: str) -> Response:
+        """DELETE /jobs/<job_id>: the job, the calls that told it and the reports sent of its day
+        are forgotten, as our processor does on our word when a customer is erased; 404 for a job
+        it does not know (forgotten before)."""
+        with self._lock:
+            if job_id not in self.jobs:
+                return _json(404, {"title": "Not Found", "detail": f"no job {job_id}"})
+            del self.jobs[job_id]
+            self.calls = [c for c in self.calls if c["job_id"] != job_id]
+            self.deliveries = [d for d in self.deliveries
+                               if (d["body"].get("reference") or {}).get("appointment_id") != job_id]
+        return _json(200, {"job_id": job_id, "result": "forgotten"})
 
     # ------------------------------------------------------------ the day, as webhooks
 

@@ -1,7 +1,9 @@
 """Stripe Identity: verification sessions, the hosted page where the person verifies (in test
 mode: chooses the outcome), and the verification report the deeper check reads. Without a
 choice the outcome follows the test data: an e-mail address tagged `+unverified` fails; a
-verified session's report finds the document forged when it is tagged `+docfail`."""
+verified session's report finds the document forged when it is tagged `+docfail`. A session is
+redacted on request as Stripe redacts one: it and its reports keep "[redacted]" where personal
+data was, and its metadata is erased."""
 
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ class Identity:
             "url": f"{self.base_url}{self.pages}/{session_id}",
             "metadata": params.get("metadata", {}), "options": params.get("options", {}),
             "provided_details": params.get("provided_details", {}), "last_error": None,
-            "last_verification_report": None,
+            "last_verification_report": None, "redaction": None,
         }
         self.sessions[session_id] = session
         return json_response(session)
@@ -86,3 +88,28 @@ class Identity:
                   "document": document, "selfie": {"status": "verified", "error": None}}
         self.reports[report["id"]] = report
         return report
+
+    def redact(self, session_id: str) -> Response:
+        """Redact a session (Stripe: POST /v1/identity/verification_sessions/{id}/redact): in
+        Stripe it takes up to four days (redaction.status processing, then redacted); here it is
+        done at once. Its reports go too; the stand-in's events and request logs are the caller's
+        to redact (StripeStandIn.redact_session). Redacting it again changes nothing."""
+        session = self.sessions.get(session_id)
+        if session is None:
+            return error(404, f"No such verification session: '{session_id}'", code="resource_missing", param="id")
+        if session["status"] == "requires_action":
+            session["status"] = "canceled"
+        redact_session(session)
+        for report in self.reports.values():
+            if report["verification_session"] == session_id:
+                report["document"] = {**report["document"], "issuing_country": REDACTED, "type": REDACTED}
+        return json_response(session)
+
+
+REDACTED = "[redacted]"
+
+
+def redact_session(session: dict[str, Any]) -> None:
+    """A session's personal data replaced by the placeholder Stripe writes, its metadata erased."""
+    session.update(provided_details={k: REDACTED for k in session.get("provided_details") or {}}, metadata={},
+                   url=None, client_secret=None, redaction={"status": "redacted"})

@@ -13,7 +13,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from infra.local.sandbox.stripe.disputes import Disputes
-from infra.local.sandbox.stripe.identity import Identity
+from infra.local.sandbox.stripe.identity import Identity, redact_session
 from infra.local.sandbox.stripe.payments import Payments
 from infra.local.sandbox.stripe.webhooks import Webhooks
 from infra.local.sandbox.stripe.wire import decode_form, error, json_response, missing
@@ -112,6 +112,20 @@ class StripeStandIn:
     def deliveries(self) -> list[dict[str, Any]]:
         return self.hooks.deliveries
 
+    def redact_session(self, session_id: str) -> Response:
+        """Redact an identity check as Stripe does: the session and its reports, and every event
+        and request log that carries it (in Stripe its events and logs are redacted too)."""
+        with self._lock:
+            response = self.identity.redact(session_id)
+            if response.status_code == 200:
+                for event in self.hooks.events.values():
+                    if event["data"]["object"].get("id") == session_id:
+                        redact_session(event["data"]["object"])
+                for key, (_body, result) in list(self._idempotent.items()):
+                    if session_id.encode() in (result or (0, b""))[1]:
+                        self._idempotent[key] = ("", (result[0], response.get_data()) if result else None)
+        return response
+
     # ------------------------------------------------------------ HTTP
 
     def handle(self, request: Request) -> Response:
@@ -166,6 +180,9 @@ class StripeStandIn:
         if found and method == "POST":
             act = self.payments.confirm if found.group(2) == "confirm" else self.payments.cancel
             return act(params, found.group(1))
+        found = re.fullmatch(r"/v1/identity/verification_sessions/([^/]+)/redact", path)
+        if found and method == "POST":
+            return self.redact_session(found.group(1))
         found = re.fullmatch(r"/v1/disputes/([^/]+)(/close)?", path)
         if found and method == "POST":
             act = self.chargebacks.close if found.group(2) else self.chargebacks.update

@@ -4,12 +4,20 @@ the visits booked, so that booking the last place of a window is a conditional w
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, VersionAttribute
 
 from opencounter.appointments.capacity import Booking
+from opencounter.core.retention import after, years_after
 from opencounter.core.table import Item, customer_key
+
+#: years a visit is kept after its window (the address it went to, what happened): as long as a
+#: contact, to answer a complaint about the work done at the customer's home
+VISITS_KEPT_YEARS = 2
+#: a region's day plan is kept this long after its day (no personal data: appointment ids and
+#: technicians' busy times), for the field service's questions about a past day
+DAY_PLANS_KEPT = timedelta(days=90)
 
 
 class DayPlan(Item, discriminator="FieldDayPlan"):
@@ -39,6 +47,9 @@ class DayPlan(Item, discriminator="FieldDayPlan"):
     @classmethod
     def keys(cls, region: str, kind: str, day: str) -> tuple[str, str]:
         return cls.partition(region, kind), cls.sort_key(day)
+
+    def kept_until(self) -> datetime:
+        return after(self.day, DAY_PLANS_KEPT + timedelta(days=1))
 
     def booked(self) -> list[Booking]:
         return [Booking(b["appointment_id"], b["kind"], int(b["technician"]), datetime.fromisoformat(b["start"]),
@@ -92,6 +103,10 @@ class Appointment(Item, discriminator="Appointment"):
     @classmethod
     def keys(cls, customer_id: str, appointment_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"{cls.SK_PREFIX}{appointment_id}"
+
+    def kept_until(self) -> datetime:
+        """VISITS_KEPT_YEARS after its window, whatever became of it (moved: the new window)."""
+        return years_after(self.window_end, VISITS_KEPT_YEARS)
 
     @property
     def start(self) -> datetime:

@@ -6,6 +6,8 @@ them whole. A monthly billing run keeps its own bookkeeping in partitions of its
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -15,16 +17,29 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
+from opencounter.core.retention import after, after_fiscal_years
 from opencounter.core.table import Item, customer_key
 from opencounter.customers.records import billing_shard
+from opencounter.pricing.rating import Period
+
+#: a billing run's own bookkeeping (its plan, the slices' totals and pages): no personal data, and
+#: of no use once the run is over (it takes a night); kept a few weeks for operations to look back
+RUN_KEPT = timedelta(days=35)
+
+
+def invoiced_month_kept(period: str) -> datetime:
+    """What a month's bill rests on (its usage totals, the tariffs compared) is kept as long as
+    the invoice issued the month after: the fiscal years of that invoice."""
+    return after_fiscal_years(Period.parse(period).next().first_day)
 
 
 class UsageRecord(Item, discriminator="UsageRecord"):
     """PK USAGERECORD#<record_id>: one usage record from the network or the meter, stored once
     (its key is the record's own id, so a redelivered record is recognised). Listed per customer
     and month on GSI1 (`month()`), in the order the use took place. Kept six months after its own
-    (TTL; billing.usage.RECORDS_KEPT_MONTHS): the totals and the invoices stay, a record is disputed
-    on its invoice within that time; one a dispute took off the customer's use is kept with it."""
+    (TTL; billing.usage.RECORDS_KEPT_MONTHS): the totals and the invoices stay longer, a record is
+    disputed on its invoice within that time; one a dispute took off the customer's use is kept as
+    long as that dispute."""
 
     record_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
@@ -51,7 +66,8 @@ class UsageRecord(Item, discriminator="UsageRecord"):
 
 
 class UsageTotal(Item, discriminator="UsageTotal"):
-    """SK USAGE#<period>#<product_id>: a product's usage in a month, added to per record."""
+    """SK USAGE#<period>#<product_id>: a product's usage in a month, added to per record. Kept as
+    long as the invoice of its month (invoiced_month_kept, set with every addition)."""
 
     product_id = UnicodeAttribute()
     period = UnicodeAttribute()
@@ -126,6 +142,11 @@ class Invoice(Item, discriminator="Invoice"):
     def index_number(self) -> None:
         self.GSI1PK, self.GSI1SK = self.number_lookup(self.invoice_id), customer_key(self.customer_id)
 
+    def kept_until(self) -> datetime:
+        """Seven years after the end of the fiscal year it was issued in (AWR art. 52(4)), whatever
+        became of it: paid, void, or left unpaid (a claim that old has long lapsed)."""
+        return after_fiscal_years(self.issued_on)
+
 
 class Payment(Item, discriminator="Payment"):
     """SK PAYMENT#<payment_intent_id>: one payment attempt at the payment provider and what
@@ -160,6 +181,10 @@ class Payment(Item, discriminator="Payment"):
         return int(self.received_cents) - int(self.refunded_cents) - int(self.disputed_cents) + \
             int(self.reinstated_cents)
 
+    def kept_until(self) -> datetime:
+        """The fiscal years of the year the payment was started in (AWR art. 52(4))."""
+        return after_fiscal_years(self.created_at)
+
 
 class CreditNote(Item, discriminator="CreditNote"):
     """SK CREDITNOTE#<credit_note_id>: an amount taken off an invoice, with its lines and VAT,
@@ -183,6 +208,10 @@ class CreditNote(Item, discriminator="CreditNote"):
     def keys(cls, customer_id: str, credit_note_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"{cls.SK_PREFIX}{credit_note_id}"
 
+    def kept_until(self) -> datetime:
+        """An invoice of its own: the fiscal years of the year it was issued in (AWR art. 52(4))."""
+        return after_fiscal_years(self.issued_on)
+
 
 class LedgerTransaction(Item, discriminator="LedgerTransaction"):
     """PK LEDGER#<customer_id>, SK TXN#<transaction_id>: one money movement, double entry. The
@@ -204,6 +233,10 @@ class LedgerTransaction(Item, discriminator="LedgerTransaction"):
     @classmethod
     def keys(cls, customer_id: str, transaction_id: str) -> tuple[str, str]:
         return cls.partition(customer_id), f"TXN#{transaction_id}"
+
+    def kept_until(self) -> datetime:
+        """The fiscal years of the year it was booked in (AWR art. 52(4))."""
+        return after_fiscal_years(self.posted_at)
 
 
 class TariffCheck(Item, discriminator="TariffCheck"):
@@ -230,6 +263,10 @@ class TariffCheck(Item, discriminator="TariffCheck"):
     def keys(cls, customer_id: str, period: str, product_id: str) -> tuple[str, str]:
         return cls.partition(customer_id), f"{period}#{product_id}"
 
+    def kept_until(self) -> datetime:
+        """With the invoice of its month: how that invoice's best tariff was found."""
+        return invoiced_month_kept(self.period)
+
 
 class BillingRun(Item, discriminator="BillingRun"):
     """PK BILLINGRUN#<run>, SK RUN: a monthly run as planned (the month, the catalogue version,
@@ -251,6 +288,9 @@ class BillingRun(Item, discriminator="BillingRun"):
     @classmethod
     def keys(cls, run: str) -> tuple[str, str]:
         return cls.partition(run), "RUN"
+
+    def kept_until(self) -> datetime:
+        return after(self.started_at, RUN_KEPT)
 
 
 class BillingPage(Item, discriminator="BillingPage"):

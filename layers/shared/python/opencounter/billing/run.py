@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from pynamodb.exceptions import PutError
 
 from opencounter.billing.invoices import bill_customer
-from opencounter.billing.records import BillingPage, BillingRun, BillingSlicesDone, BillingSliceTotals
+from opencounter.billing.records import RUN_KEPT, BillingPage, BillingRun, BillingSlicesDone, BillingSliceTotals
 from opencounter.catalogue.service import current_version
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
 from opencounter.core.queues import enqueue
@@ -43,8 +43,9 @@ OUTCOMES = ("issued", "already_billed", "nothing_to_bill", "no_customer")
 #: how many slices a billing shard may be cut into: ranges of the first 0, 1 or 2 hex digits of
 #: the customer id
 SLICES_PER_SHARD = (1, 16, 256)
-#: a page record is kept this long (a run and its retries are over within a day)
-PAGE_KEPT = timedelta(days=35)
+#: a page record is kept as long as the rest of the run's bookkeeping (a run and its retries are
+#: over within a day)
+PAGE_KEPT = RUN_KEPT
 
 
 # ------------------------------------------------------------------ slices
@@ -214,11 +215,13 @@ def _finish_slice(work: dict[str, Any], page: BillingPage) -> None:
     whichever slice sees it first; a second wake-up finds the step no longer waiting and is
     ignored)."""
     run, number, total = work["run"], int(work["slice"]), len(slices(int(work["slices_per_shard"])))
+    kept = utcnow() + RUN_KEPT
     BillingSliceTotals(*BillingSliceTotals.keys(run, number), slice=number, pages=int(work["page"]) + 1,
-                       counts=page.counts, billed_cents=int(page.billed_cents)).save()
+                       counts=page.counts, billed_cents=int(page.billed_cents), expires_at=kept).save()
     shard = BillingSlicesDone.shard_of(number)
     done = BillingSlicesDone(*BillingSlicesDone.keys(run, shard))
-    done.update(actions=[Item.entity.set(BillingSlicesDone), BillingSlicesDone.slices.add({number})])
+    done.update(actions=[Item.entity.set(BillingSlicesDone), BillingSlicesDone.slices.add({number}),
+                         Item.expires_at.set(kept)])
     if len(done.slices or ()) < len(range(shard, total, BillingSlicesDone.SHARDS)):
         return
     sets = range(min(total, BillingSlicesDone.SHARDS))

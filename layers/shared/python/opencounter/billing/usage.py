@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from opencounter.billing.records import UsageRecord, UsageTotal
+from opencounter.billing.records import UsageRecord, UsageTotal, invoiced_month_kept
 from opencounter.catalogue.service import plans_of
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
 from opencounter.core.errors import InvalidInput, NotFound
@@ -60,7 +60,7 @@ def record_usage(record: dict[str, Any]) -> str:
     unit = getattr(UsageTotal, record["unit"])
     add = Write(total, actions=[Item.entity.set(UsageTotal), UsageTotal.product_id.set(record["product_id"]),
                                 UsageTotal.period.set(period), unit.add(record["quantity"]),
-                                UsageTotal.records.add(1)])
+                                UsageTotal.records.add(1), Item.expires_at.set(invoiced_month_kept(period))])
     try:
         commit([Write(stored, UsageRecord.PK.does_not_exist(), conflict="usage record stored already"), add], [])
     except WriteConflict as conflict:
@@ -148,10 +148,11 @@ def record_cost(record: UsageRecord, line: dict[str, Any] | None) -> int:
     return min(int(record.quantity), int(line["quantity"])) * int(line["unit_price_cents"])
 
 
-def void_record(record: UsageRecord, dispute_id: str) -> list[Write]:
+def void_record(record: UsageRecord, dispute_id: str, kept_until: datetime | None) -> list[Write]:
     """Take a record off the customer's use (a dispute found it was not theirs to pay): it stays on
-    file, marked, and its month's total no longer counts it. Conditional: voided once."""
-    record.voided_by, record.expires_at = dispute_id, None  # kept with the dispute it decided
+    file, marked, as long as the dispute it decided (`kept_until`), and its month's total no longer
+    counts it. Conditional: voided once."""
+    record.voided_by, record.expires_at = dispute_id, kept_until
     total = UsageTotal(*UsageTotal.keys(record.customer_id, record.period, record.product_id))
     unit = getattr(UsageTotal, record.unit)
     return [Write(record, UsageRecord.voided_by.does_not_exist(), conflict="the record was voided already"),

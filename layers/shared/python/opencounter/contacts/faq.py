@@ -8,8 +8,9 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from opencounter.contacts.records import FaqArticle, ReasonCount
+from opencounter.contacts.records import REASONS_KEPT, FaqArticle, ReasonCount
 from opencounter.core.outbox import Write
+from opencounter.core.retention import after
 from opencounter.core.table import Item
 
 WINDOW = timedelta(days=7)
@@ -81,4 +82,4 @@ def reason_counted(reason: str, day: date) -> Write:
     """The counter update that counts one contact for a reason on a day (after the contact is stored)."""
     return Write(ReasonCount(*ReasonCount.keys(day.isoformat(), reason)), actions=[
         Item.entity.set(ReasonCount), ReasonCount.day.set(day.isoformat()), ReasonCount.reason.set(reason),
-        ReasonCount.contacts.add(1)])
+        ReasonCount.contacts.add(1), Item.expires_at.set(after(day.isoformat(), REASONS_KEPT))])

@@ -5,7 +5,7 @@ senders not yet linked to a customer wait in their own partition."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -15,11 +15,20 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
+from opencounter.core.retention import years_after
 from opencounter.core.table import Item, customer_key
 
 UNMATCHED = "CONTACTS#UNMATCHED"
 #: GSI1 partition of the contacts waiting for an agent
 QUEUE = "QUEUE"
+#: years a contact (its messages, notes and solution) and a request are kept once closed: no law
+#: sets one; long enough to follow up a complaint about the same matter and to see a customer's
+#: history on every channel, not longer
+CLOSED_KEPT_YEARS = 2
+#: a contact's statuses once it is over (answered by self-service, resolved, hung up waiting)
+CLOSED = ("SELF_SERVED", "RESOLVED", "ABANDONED")
+#: contact reasons counted per day (no personal data): a year of them, for the FAQ's editors
+REASONS_KEPT = timedelta(days=366)
 
 
 def contact_partition(customer_id: str | None) -> str:
@@ -64,6 +73,9 @@ class Contact(Item, discriminator="Contact"):
     authenticated = BooleanAttribute(default=True)
     #: a dispute filed: the contact follows it (open while it is assessed, resolved when decided)
     dispute_id = UnicodeAttribute(null=True)
+    #: where each mail of the contact is kept raw, as SES stored it: [{"bucket", "key"}] (the bucket
+    #: lets them go after 30 days; erasing the sender deletes them at once)
+    raw_mail = JSONAttribute(default=list)
     version = VersionAttribute()
 
     @classmethod
@@ -81,6 +93,15 @@ class Contact(Item, discriminator="Contact"):
 
     def queue(self) -> None:
         self.GSI1PK, self.GSI1SK = QUEUE, f"{self.queued_at}#{self.contact_id}"
+
+    def kept_until(self) -> datetime | None:
+        """CLOSED_KEPT_YEARS after it closed; a question the customer only read the answers to
+        (OFFERED) counts as closed when asked; one open again (an appeal of its dispute) is kept."""
+        if self.status in CLOSED:
+            return years_after(self.resolved_at or self.ended_at or self.started_at, CLOSED_KEPT_YEARS)
+        if self.status == "OFFERED":
+            return years_after(self.started_at, CLOSED_KEPT_YEARS)
+        return None
 
     def unqueue(self) -> None:
         self.GSI1PK = self.GSI1SK = None
@@ -135,10 +156,14 @@ class ServiceRequest(Item, discriminator="ServiceRequest"):
     def keys(cls, customer_id: str, request_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"{cls.SK_PREFIX}{request_id}"
 
+    def kept_until(self) -> datetime | None:
+        """Kept CLOSED_KEPT_YEARS once done (from its last step); while open, kept."""
+        return years_after(self.updated_at, CLOSED_KEPT_YEARS) if self.status == "DONE" else None
+
 
 class RequestResumeCode(Item, discriminator="RequestResumeCode"):
     """PK REQUEST_RESUME#<digest>: which request a resume code continues (read out on the phone,
-    typed in the app)."""
+    typed in the app). Forgotten with its request (`expires_at` set when the request is done)."""
 
     customer_id = UnicodeAttribute()
     request_id = UnicodeAttribute()
@@ -146,6 +171,12 @@ class RequestResumeCode(Item, discriminator="RequestResumeCode"):
     @staticmethod
     def keys(digest: str) -> tuple[str, str]:
         return f"REQUEST_RESUME#{digest}", "RESUME"
+
+    @classmethod
+    def of(cls, request: ServiceRequest, customer_id: str) -> RequestResumeCode:
+        """The look-up of a request's resume code, forgotten when the request is."""
+        return cls(*cls.keys(request.resume_code_digest), customer_id=customer_id, request_id=request.request_id,
+                   expires_at=request.kept_until())
 
 
 class ReasonCount(Item, discriminator="ReasonCount"):

@@ -50,8 +50,7 @@ def start_request(customer_id: str, body: dict[str, Any], *, actor: dict, channe
                              next_step="an agent picks it up", started_channel=channel, created_at=now,
                              updated_at=now, resume_code_digest=code_digest(code),
                              steps=[{"at": now, "channel": channel, "by": actor["type"], "text": body["text"].strip()}])
-    resume = RequestResumeCode(*RequestResumeCode.keys(code_digest(code)), customer_id=customer_id,
-                               request_id=request_id)
+    resume = RequestResumeCode.of(request, customer_id)
     event = domain_event("ServiceRequestUpdated", customer_id=customer_id, actor=actor, channel=channel,
                          data={"request_id": request_id, "subject": request.subject, "status": "open",
                                "step": body["text"].strip()[:200]})
@@ -79,7 +78,7 @@ def continue_request(customer_id: str, request_id: str, body: dict[str, Any], *,
     if staff_fields and actor["type"] != "agent":
         raise Conflict(f"{sorted(staff_fields)[0]}: only staff set this", field=sorted(staff_fields)[0],
                        reason="staff_only_field")
-    now = isoformat(utcnow())
+    now, was_done = isoformat(utcnow()), request.status == "DONE"
     request.steps = [*request.steps, {"at": now, "channel": channel, "by": actor["type"] if actor["type"] != "agent"
                                       else actor["id"], "text": body["text"].strip()}]
     if actor["type"] == "agent":
@@ -92,7 +91,10 @@ def continue_request(customer_id: str, request_id: str, body: dict[str, Any], *,
     event = domain_event("ServiceRequestUpdated", customer_id=customer_id, actor=actor, channel=channel,
                          data={"request_id": request_id, "subject": request.subject, "status": request.status.lower(),
                                "step": body["text"].strip()[:200]})
-    commit([Write(request, conflict="version: the request changed meanwhile; read it again")], [event])
+    writes = [Write(request, conflict="version: the request changed meanwhile; read it again")]
+    if request.status == "DONE" or was_done:  # done (a later step moves its moment), or opened again
+        writes.append(Write(RequestResumeCode.of(request, customer_id)))  # forgotten with the request
+    commit(writes, [event])
     return request_view(request)
 
 

@@ -225,6 +225,12 @@ def _sender_customer(inbound: InboundContact) -> str | None:
     return identity.customer_id if identity.verified else None
 
 
+def _raw_mail(inbound: InboundContact) -> list[dict[str, str]]:
+    """Where the message is kept raw (a mail as SES stored it), to name on the contact."""
+    stored = inbound.detail.get("raw_mail")
+    return [{"bucket": stored["bucket"], "key": stored["key"]}] if stored else []
+
+
 def receive(inbound: InboundContact) -> str:
     """Store a message or call from a channel once: "new_contact", "added_to_contact" (the open
     conversation of that sender) or "duplicate". Unknown senders are kept, to be linked by staff."""
@@ -241,6 +247,7 @@ def receive(inbound: InboundContact) -> str:
             if pointer is not None:
                 contact = _find(pointer.contact_id, pointer.customer_id)
                 contact.messages = [*contact.messages, message]
+                contact.raw_mail = [*contact.raw_mail, *_raw_mail(inbound)]
                 commit([receipt, Write(contact, conflict="the contact changed meanwhile")], [])
                 return "added_to_contact"
             writes, events, counters = _new_inbound(inbound, message, receipt)
@@ -264,7 +271,8 @@ def _new_inbound(inbound: InboundContact, message: dict, receipt: Write
                       channel=inbound.channel, sender=inbound.sender,
                       subject=(inbound.subject or inbound.text or f"{inbound.channel} contact").strip()[:120],
                       reason=reason, status="QUEUED", started_at=isoformat(now), queued_at=isoformat(now),
-                      messages=[message] if inbound.text else [], authenticated=inbound.authenticated)
+                      messages=[message] if inbound.text else [], authenticated=inbound.authenticated,
+                      raw_mail=_raw_mail(inbound))
     contact.predicted_wait_s = channels.predicted_wait(inbound.channel, now)
     contact.queue()
     writes = [receipt, Write(contact, Contact.PK.does_not_exist())]

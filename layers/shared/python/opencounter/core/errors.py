@@ -62,6 +62,12 @@ class Conflict(DomainError):
     code, status = "conflict", 409
 
 
+class Gone(DomainError):
+    """The object was there and is no more: kept for a while only, and that while is over."""
+
+    code, status = "gone", 410
+
+
 class PayloadTooLarge(DomainError):
     """The request body is larger than the route takes."""
 

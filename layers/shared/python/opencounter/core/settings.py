@@ -48,6 +48,8 @@ class Settings:
     evidence_bucket: str = ""
     #: empty in AWS (S3's own regional address); the local cloud points the pre-signed links at its stand-in
     evidence_upload_base: str = ""
+    #: the private bucket customers' copies of their data are written to and downloaded from (pre-signed)
+    exports_bucket: str = ""
     signup_verification_arn: str = ""
     verification_wait_seconds: float = 3600.0
     stripe_api_base: str = ""
@@ -61,6 +63,10 @@ class Settings:
     field_service_api_base: str = ""
     #: the workflow that follows each appointment through its day (reminder, the check afterwards)
     appointment_workflow_arn: str = ""
+    #: the erasure workflow (a customer's data erased, GDPR art. 17), and how long it waits before its last
+    #: sweep for what was still on its way when it erased (a late event's timeline entry)
+    erasure_workflow_arn: str = ""
+    erasure_sweep_after_seconds: int = 86400
     #: seconds a provider's secret is kept in a warm function: a rotation is in use within this time
     secrets_max_age_seconds: float = 300.0
     payment_checkout_url: str = ""
@@ -74,6 +80,11 @@ class Settings:
     mailing_queue_url: str = ""
     #: the queue the daily reminder run's pages of due reminder steps are taken from
     reminder_queue_url: str = ""
+    #: the queue an outage's pages of addresses are told from
+    outage_queue_url: str = ""
+    #: days the functions' and the API's logs are kept (the template's LogRetentionDays), for the
+    #: privacy officer's retention settings; 0: not told
+    log_retention_days: int = 0
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:

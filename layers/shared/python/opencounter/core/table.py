@@ -16,6 +16,8 @@ import importlib
 import random
 import time
 from collections.abc import Callable
+from datetime import datetime
+from types import EllipsisType
 from typing import Any, ClassVar
 
 from pynamodb.attributes import DiscriminatorAttribute, TTLAttribute, UnicodeAttribute
@@ -76,10 +78,12 @@ class Lookup(GlobalSecondaryIndex):
 #: reading a customer's partition meets them all (tests/unit/test_table_kinds.py holds it complete)
 RECORD_MODULES = (
     "opencounter.appointments.records", "opencounter.billing.records", "opencounter.catalogue.records",
-    "opencounter.channels.records", "opencounter.contacts.records", "opencounter.core.outbox",
+    "opencounter.channels.records", "opencounter.contacts.records", "opencounter.core.access_log",
+    "opencounter.core.outbox",
     "opencounter.core.receipts", "opencounter.customers.records", "opencounter.customers.timeline",
-    "opencounter.disputes.records", "opencounter.notifications.records", "opencounter.privacy.records",
-    "opencounter.privacy.requests", "opencounter.signups.credit",
+    "opencounter.disputes.records", "opencounter.notifications.records", "opencounter.outages.records",
+    "opencounter.privacy.consents",
+    "opencounter.privacy.records", "opencounter.privacy.requests", "opencounter.signups.credit",
     "opencounter.signups.records",
 )
 
@@ -128,6 +132,20 @@ class Item(Model):
 
     lookup = Lookup()
 
+    def kept_until(self) -> datetime | None | EllipsisType:
+        """When this item is to be forgotten, read from its own state: a kind whose retention
+        follows from what it holds (a contact closed, an invoice's fiscal year) says so here, and
+        `expires_at` (the table's TTL) is set to it on every put, so no write path can forget it.
+        None: kept (no TTL). The default, ...: the writer sets `expires_at` itself (a code's few
+        minutes, an item whose end another write decides). The periods: privacy/retention.py."""
+        return ...
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        kept = self.kept_until()
+        if kept is not ...:
+            self.expires_at = kept
+        return super().serialize(null_check=null_check)
+
     def save(self, *args: Any, **kwargs: Any) -> Any:
         return retried(lambda: super(Item, self).save(*args, **kwargs))
 
@@ -159,3 +177,9 @@ def customer_key(customer_id: str) -> str:
     addresses, products, invoices, contacts, requests...) builds its keys in it, so the record, a
     screen of it, or the 360-degree view is one Query."""
     return f"{CUSTOMER_PREFIX}{customer_id}"
+
+
+def signup_key(signup_id: str) -> str:
+    """The partition of a sign-up: its own items, and what staff read of it before there is a
+    customer (core.access_log), so it is shared as the customer's is."""
+    return f"SIGNUP#{signup_id}"

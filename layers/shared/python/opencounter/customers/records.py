@@ -97,14 +97,26 @@ class Address(Item, discriminator="CustomerAddress"):
         return customer_key(customer_id), f"ADDRESS#{effective_from}"
 
     @staticmethod
-    def postcode_lookup(postcode: str) -> str:
-        """The GSI1 partition of everyone who lives or lived at a postcode (staff's look-up by
-        name and postcode): a postcode is a street or less, a few dozen addresses at most."""
-        return f"POSTCODE#{postcode.replace(' ', '').upper()}"
+    def area_lookup(area: str) -> str:
+        """The GSI1 partition of everyone who lives or lived in a postcode area (its four digits:
+        a neighbourhood, a few thousand addresses), sorted by the postcode's letters: staff's
+        look-up by name and postcode reads one postcode of it, an outage every address of it."""
+        return f"POSTCODE#{area}"
+
+    @classmethod
+    def postcode_lookup(cls, postcode: str) -> tuple[str, str]:
+        """Where a postcode's addresses are on GSI1: the area's partition, and the prefix of their
+        sort keys there."""
+        plain = postcode.replace(" ", "").upper()
+        return cls.area_lookup(plain[:4]), f"{plain[4:]}#"
 
     def index_postcode(self, customer_id: str) -> None:
-        self.GSI1PK = self.postcode_lookup(self.postcode)
-        self.GSI1SK = f"{customer_key(customer_id)}#{self.SK}"
+        self.GSI1PK, letters = self.postcode_lookup(self.postcode)
+        self.GSI1SK = f"{letters}{customer_key(customer_id)}#{self.SK}"
+
+    @property
+    def customer_id(self) -> str:
+        return self.PK.removeprefix(CUSTOMER_PREFIX)
 
 
 class ProductHolding(Item, discriminator="ProductHolding"):

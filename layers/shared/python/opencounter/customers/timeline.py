@@ -6,13 +6,23 @@ the change), and keyed by the event id so a redelivered event is stored once.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 
 from opencounter.core.paging import cursor_in, cursor_out
+from opencounter.core.retention import after, years_after
 from opencounter.core.table import Item
+
+#: years a customer's timeline keeps an event: as long as the contacts it tells of (contacts'
+#: CLOSED_KEPT_YEARS); the invoices and the rest keep their own periods
+EVENTS_KEPT_YEARS = 2
+#: a sign-up's own events, while there is no customer yet: as long as a sign-up decided against is
+#: kept (signups.records.DECIDED_AGAINST_KEPT); moved to the customer's timeline, they are kept as
+#: the customer's
+SIGNUP_EVENTS_KEPT = timedelta(days=90)
 
 TITLES = {
     "SignupStarted": "Sign-up started",
@@ -68,6 +78,10 @@ TITLES = {
     # reminders before collection
     "InvoiceReminder": "Reminder: an invoice is still open",
     "InvoiceFinalNotice": "Final notice: pay within 14 days to avoid collection costs",
+    "OutageStarted": "An outage in your area",
+    "OutageResolved": "Outage solved",
+    "ErasureRefused": "We could not erase your data yet",
+    "DataExportReady": "A copy of your data is ready to download",
 }
 
 
@@ -95,6 +109,11 @@ class TimelineEntry(Item, discriminator="TimelineEntry"):
     def keys(cls, owner: str, occurred_at: str, event_id: str) -> tuple[str, str]:
         """`owner` is a partition; the sort key orders by time and is unique per event."""
         return owner, f"{occurred_at}#{event_id}"
+
+    def kept_until(self) -> datetime:
+        if self.PK.startswith(self.signup_partition("")):
+            return after(self.occurred_at, SIGNUP_EVENTS_KEPT)
+        return years_after(self.occurred_at, EVENTS_KEPT_YEARS)
 
 
 def _put_once(entry: TimelineEntry) -> bool:

@@ -70,11 +70,18 @@ def follow(invoice: Invoice, payment: Payment, chargeback: provider.Chargeback) 
     except Dispute.DoesNotExist:
         dispute, writes, events = _filed(invoice, payment, chargeback, dispute_id)
         _moved_on(dispute, invoice, chargeback, events)
+        for write in writes:  # decided when first seen: the look-up is put with its retention
+            if isinstance(write.model, DisputeLookup):
+                write.model.schedule(dispute)
         return writes, events
     events = []
+    decided = dispute.decided_on()
     if not _moved_on(dispute, invoice, chargeback, events):
         return [], []
-    return [Write(dispute, conflict="the dispute changed meanwhile")], events
+    writes = [Write(dispute, conflict="the dispute changed meanwhile")]
+    if dispute.decided_on() != decided:
+        writes.append(DisputeLookup.retention(dispute))
+    return writes, events
 
 
 def _filed(invoice: Invoice, payment: Payment, chargeback: provider.Chargeback, dispute_id: str) -> tuple[

@@ -2,19 +2,24 @@
 dispute is open, or with an appeal, for staff to weigh. A file goes straight from the browser to
 the evidence bucket through a pre-signed upload that fixes its key, type and size; then it is
 checked: its first bytes must be the type it claims to be. An accepted file is kept under
-evidence/, a refused one deleted, and the customer is told why in words. Plain data in and out;
-no HTTP here."""
+evidence/, a refused one deleted, and the customer is told why in words; FILES_KEPT_YEARS after
+the decision the retention sweep deletes the files and their list (forget_files). Plain data in
+and out; no HTTP here."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any, NoReturn
+
+from pynamodb.exceptions import UpdateError
 
 from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.outbox import Write, WriteConflict, commit
 from opencounter.core.validation import validate_request
-from opencounter.disputes.records import Dispute, DisputeEvidence
+from opencounter.disputes.records import Dispute, DisputeEvidence, DisputeLookup
 from opencounter.disputes.service import (
     OPEN,
     UPLOAD_SECONDS,
@@ -39,14 +44,22 @@ REFUSALS_KEPT = 10
 HEAD_BYTES = max(len(s) for s in SIGNATURES.values())
 
 
+#: the sweep reads the disputes whose files are due this many at a time
+SWEEP_PAGE = 100
+
+
+def _key(place: str, customer_id: str, dispute_id: str, evidence_id: str) -> str:
+    return f"{place}/{customer_id}/{dispute_id}/{evidence_id}"
+
+
 def incoming_key(dispute: Dispute, evidence_id: str) -> str:
     """Where an upload lands, unchecked (the bucket expires what stays there a day)."""
-    return f"incoming/{dispute.customer_id}/{dispute.dispute_id}/{evidence_id}"
+    return _key("incoming", dispute.customer_id, dispute.dispute_id, evidence_id)
 
 
 def kept_key(dispute: Dispute, evidence_id: str) -> str:
     """Where an accepted file is kept."""
-    return f"evidence/{dispute.customer_id}/{dispute.dispute_id}/{evidence_id}"
+    return _key("evidence", dispute.customer_id, dispute.dispute_id, evidence_id)
 
 
 # ------------------------------------------------------------------ reading
@@ -208,5 +221,49 @@ def customer_evidence_link(customer_id: str, dispute_id: str, evidence_id: str) 
 
 
 def staff_evidence_link(dispute_id: str, evidence_id: str) -> dict[str, Any]:
-    """A short-lived link for staff to download a file of a dispute: {"evidence", "url", "expires_at"}."""
-    return _link(find_dispute(dispute_id), evidence_id)
+    """A short-lived link for staff to download a file of a dispute: {"evidence", "url", "expires_at",
+    "customer_id"} (whose it is: the read is on record for them)."""
+    dispute = find_dispute(dispute_id)
+    return {**_link(dispute, evidence_id), "customer_id": dispute.customer_id}
+
+
+# ------------------------------------------------------------------ forgotten
+
+
+def files_due(today: date) -> Iterator[DisputeLookup]:
+    """The decided disputes whose evidence files are due to go by `today` (their look-ups, on
+    GSI1 under FILES_DUE by that day), earliest first, page by page."""
+    return DisputeLookup.lookup.query(DisputeLookup.FILES_DUE,
+                                      DisputeLookup.GSI1SK < (today + timedelta(days=1)).isoformat(),
+                                      page_size=SWEEP_PAGE)
+
+
+def forget_files(lookup: DisputeLookup) -> str:
+    """Delete a decided dispute's evidence files from the store and its list of them, then take
+    the dispute off the sweep's index: "forgotten". A dispute open again (appealed after the index
+    was read) keeps them: "open". Each step may run again (a sweep that died halfway is run again
+    the next day): deleting what is gone already changes nothing, and the index entry goes last."""
+    dispute_id = lookup.PK.removeprefix("DISPUTE#")
+    try:
+        dispute = Dispute.get(*Dispute.keys(lookup.customer_id, dispute_id), consistent_read=True)
+    except Dispute.DoesNotExist:
+        dispute = None  # forgotten already, or erased with the customer: the files go too
+    if dispute is not None and dispute.files_due() is None:
+        return "open"
+    try:
+        record = DisputeEvidence.get(*DisputeEvidence.keys(dispute_id), consistent_read=True)
+    except DisputeEvidence.DoesNotExist:
+        record = None
+    for entry in record.files if record is not None else []:
+        for key in (_key("evidence", lookup.customer_id, dispute_id, entry["evidence_id"]),
+                    _key("incoming", lookup.customer_id, dispute_id, entry["evidence_id"])):
+            evidence_store.discard(key)
+    if record is not None:
+        record.delete()
+    try:
+        lookup.update(actions=[DisputeLookup.GSI1PK.remove(), DisputeLookup.GSI1SK.remove()],
+                      condition=DisputeLookup.GSI1SK == lookup.GSI1SK)
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise  # (a failed condition: decided again meanwhile, with a later day for its files)
+    return "forgotten"

@@ -23,7 +23,7 @@ from opencounter.core.table import Item, customer_key
 from opencounter.core.workflows import answer_task
 from opencounter.customers.records import ProductHolding
 from opencounter.disputes import rules
-from opencounter.disputes.records import Dispute
+from opencounter.disputes.records import Dispute, DisputeLookup
 from opencounter.disputes.service import (
     ESCALATED_WORKING_DAYS,
     OPEN,
@@ -252,14 +252,14 @@ def uphold(customer_id: str, dispute_id: str) -> dict[str, Any]:
     amount = int(dispute.decision["amount_cents"])
     writes: list[Write] = []
     kind = dispute.subject["kind"]
+    voided = None
     if kind == "usage_record":
-        record = UsageRecord.get(*UsageRecord.keys(dispute.subject["record_id"]))
+        voided = UsageRecord.get(*UsageRecord.keys(dispute.subject["record_id"]))
         if dispute.invoice_id is None:  # billed since it was disputed: what it added to that bill goes
-            billed, line = billed_usage(list(Item.query(customer_key(customer_id))), record)
+            billed, line = billed_usage(list(Item.query(customer_key(customer_id))), voided)
             if billed is not None:
-                dispute.invoice_id, amount = billed.invoice_id, record_cost(record, line)
+                dispute.invoice_id, amount = billed.invoice_id, record_cost(voided, line)
                 dispute.decision = {**dispute.decision, "amount_cents": amount}
-        writes += void_record(record, dispute.dispute_id)
     invoice = invoice_of(dispute)
     if invoice is not None:
         invoice.held_cents = max(0, int(invoice.held_cents) - int(dispute.held_cents))
@@ -269,6 +269,8 @@ def uphold(customer_id: str, dispute_id: str) -> dict[str, Any]:
         elif amount > 0:
             writes += _credit(dispute, invoice, amount)
     writes += _close(dispute, "UPHELD")
+    if voided is not None:  # kept as long as the dispute that took it off
+        writes += void_record(voided, dispute.dispute_id, dispute.kept_until())
     commit(writes, [_event(dispute, "DisputeDecided", outcome="upheld", basis=dispute.decision["basis"],
                            amount_cents=amount, refund_cents=int(dispute.refund_cents),
                            round=int(dispute.round))])
@@ -357,5 +359,5 @@ def _close(dispute: Dispute, status: str) -> list[Write]:
     dispute.expected_decision_on = business_today().isoformat()
     dispute.add_step("decided", outcome=status.lower(), basis=dispute.decision["basis"])
     dispute.index()
-    return [Write(dispute, conflict="the dispute changed meanwhile"),
+    return [Write(dispute, conflict="the dispute changed meanwhile"), DisputeLookup.retention(dispute),
             *follow_contact(dispute, resolved=True, note=dispute.decision.get("reasons"))]

@@ -4,12 +4,24 @@ status, soonest deadline first."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.expressions.update import Action
 
 from opencounter.core.clock import isoformat, utcnow
+from opencounter.core.outbox import Write
+from opencounter.core.retention import after_fiscal_years, years_after
 from opencounter.core.table import Item, customer_key
+
+#: a dispute's statuses once it is decided (a rejection of the customer's own may still be appealed:
+#: that opens it again)
+DECIDED = ("UPHELD", "REJECTED", "WON", "LOST")
+#: years the files sent as evidence are kept after the decision: long enough for the customer to take
+#: the decision further (a disputes committee takes a complaint within a year of it being made to
+#: us); the decision, its reasons and a credit note stay as long as the administration
+FILES_KEPT_YEARS = 2
 
 
 class Dispute(Item, discriminator="Dispute"):
@@ -86,9 +98,30 @@ class Dispute(Item, discriminator="Dispute"):
         self.GSI1PK = self.queue(self.status)
         self.GSI1SK = f"{self.staff_deadline or self.filed_at}#{self.dispute_id}"
 
+    def decided_on(self) -> date | None:
+        """The day it was decided (when the decision was applied), None while it is open."""
+        return date.fromisoformat(self.expected_decision_on[:10]) if self.status in DECIDED else None
+
+    def kept_until(self) -> datetime | None:
+        """Once decided: the fiscal years of the year it was decided in, as the credit note it may
+        have made and the invoice's hold it released (AWR art. 52(4)); while open, kept."""
+        decided = self.decided_on()
+        return after_fiscal_years(decided) if decided else None
+
+    def files_due(self) -> date | None:
+        """When the files sent as evidence go (the retention sweep deletes them), None while open."""
+        decided = self.decided_on()
+        return years_after(decided, FILES_KEPT_YEARS).date() if decided else None
+
 
 class DisputeLookup(Item, discriminator="DisputeLookup"):
-    """PK DISPUTE#<dispute_id>: whose dispute this is (staff reach a dispute by its id alone)."""
+    """PK DISPUTE#<dispute_id>: whose dispute this is (staff reach a dispute by its id alone).
+    Once the dispute is decided it also carries the dispute's retention: forgotten with it (TTL),
+    and on GSI1 under FILES_DUE by the day its evidence files go, for the retention sweep (which
+    takes it off GSI1 once the files are gone); an appeal takes both off again."""
+
+    #: the GSI1 partition of decided disputes whose evidence files are still kept, by the day they go
+    FILES_DUE = "RETENTION#DisputeEvidence"
 
     customer_id = UnicodeAttribute()
 
@@ -96,12 +129,33 @@ class DisputeLookup(Item, discriminator="DisputeLookup"):
     def keys(dispute_id: str) -> tuple[str, str]:
         return f"DISPUTE#{dispute_id}", "LOOKUP"
 
+    @classmethod
+    def retention(cls, dispute: Dispute) -> Write:
+        """The update that gives the look-up its dispute's retention as it stands now (decided: its
+        TTL and the day its files go; open again: none), for the transaction that decides or
+        reopens the dispute."""
+        scheduled = cls(*cls.keys(dispute.dispute_id))
+        scheduled.schedule(dispute)
+        actions: list[Action]
+        if scheduled.expires_at is None:
+            actions = [cls.expires_at.remove(), cls.GSI1PK.remove(), cls.GSI1SK.remove()]
+        else:
+            actions = [cls.expires_at.set(scheduled.expires_at), cls.GSI1PK.set(scheduled.GSI1PK),
+                       cls.GSI1SK.set(scheduled.GSI1SK)]
+        return Write(scheduled, cls.PK.exists(), actions=actions, conflict="the dispute's look-up is missing")
+
+    def schedule(self, dispute: Dispute) -> None:
+        """The same, on a look-up being put (a chargeback reported decided when first seen)."""
+        due, self.expires_at = dispute.files_due(), dispute.kept_until()
+        self.GSI1PK, self.GSI1SK = (self.FILES_DUE, f"{due.isoformat()}#{dispute.dispute_id}") if due else (None, None)
+
 
 class DisputeEvidence(Item, discriminator="DisputeEvidence"):
     """PK DISPUTE#<dispute_id>, SK EVIDENCE: the files sent as evidence for a dispute, in one
     versioned item (a handful a round), so the limit per round holds however many are asked for
     at once. Beside the dispute's look-up, not in the customer's partition: the record's reads
-    never carry it. The files themselves are in the evidence bucket."""
+    never carry it. The files themselves are in the evidence bucket; the retention sweep deletes
+    them and this item FILES_KEPT_YEARS after the decision (found through the look-up)."""
 
     customer_id = UnicodeAttribute()
     #: [{"evidence_id", "name", "content_type", "size_bytes", "round", "status", "asked_at",

@@ -412,6 +412,7 @@ def appeal(customer_id: str, dispute_id: str, body: dict[str, Any], *, actor: di
     event = domain_event("DisputeAppealed", customer_id=customer_id, actor=actor, channel=channel,
                          data={"dispute_id": dispute_id, "invoice_id": dispute.invoice_id, "held_cents": hold})
     writes = [Write(dispute, conflict="the dispute changed meanwhile; read it again"),
+              DisputeLookup.retention(dispute),  # open again: kept, its files too
               *follow_contact(dispute, text=body["explanation"].strip())]
     if hold and invoice is not None:
         writes.append(Write(invoice, conflict="the invoice changed meanwhile; try again"))

@@ -8,6 +8,7 @@ import base64
 import json
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
@@ -15,6 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
+from opencounter.core import access_log
 from opencounter.core.errors import DomainError, InternalError, InvalidInput, NotFound, PayloadTooLarge, Unavailable
 from opencounter.core.settings import MissingSetting, settings
 from opencounter.core.validation import text_kind
@@ -35,7 +37,8 @@ CUSTOMER_ROUTES = "/me"
 #: routes under this path are for privacy officers only
 PRIVACY_ROUTES = "/privacy"
 #: request headers the portal sends besides the simple ones
-CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Resume-Code", "X-Client"]
+CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Resume-Code", "X-Client", "X-Contact-Id",
+                "X-Access-Reason"]
 
 def _json(status: int, body: dict) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
@@ -68,19 +71,153 @@ def _admit(app: APIGatewayRestResolver) -> None:
             raise InvalidInput(f"{name}: not an id this API gives out", field=name, reason="field_format")
 
 
-def _guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-    """_admit, once for every route of every function: a route cannot forget it."""
+def _guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware, logger: Logger) -> Response:
+    """_admit, once for every route of every function, and a staff read put on record before its
+    answer goes out (_on_record): a route can forget neither."""
     _admit(app)
-    return next_middleware(app)
+    event = app.current_event
+    why = _access_why(app) if reads_on_record(event.http_method, event.resource) else None
+    answer = next_middleware(app)
+    if why is not None:
+        _on_record(app, answer, why, logger)
+    return answer
+
+
+# ---------------------------------------------------------------- staff reads on record
+
+#: staff requests that only find something, sent as a POST to keep what is looked for out of URLs:
+#: reads like a GET, of this kind (core.access_log.KINDS); every other POST, PUT, PATCH or DELETE
+#: changes the record and is on it (and on the customer's timeline) as done by the staff member
+FINDING = {"POST /agent/customers/search": "search", "POST /agent/requests/resume": "record"}
+#: the headers the desk says why with: the contact the staff member is handling (an id), or a
+#: reason in their words (one line, percent-encoded UTF-8 as a header must be ASCII)
+CONTACT_HEADER, REASON_HEADER = "X-Contact-Id", "X-Access-Reason"
+REASON_MAX = 200
+
+
+#: staff routes that read no customer's data, only operations' own (an outage, a mailing and their
+#: figures): every other staff read must say whose data it shows, or it is refused
+NO_CUSTOMER_DATA = frozenset({"GET /agent/incidents", "GET /agent/incidents/{incident_id}", "GET /agent/mailings",
+                              "GET /agent/mailings/{mailing_id}"})
+
+
+def reads_on_record(method: str, resource: str) -> bool:
+    """Whether a staff route reads a customer's data, and so is put on record."""
+    key = f"{method} {resource}"
+    return _under(resource, STAFF_ROUTES) and key not in NO_CUSTOMER_DATA and (method == "GET" or key in FINDING)
+
+
+def _access_why(app: APIGatewayRestResolver) -> tuple[str | None, str | None]:
+    """(contact id, reason) of a staff request, from its headers (checked before the route reads
+    anything): a route about a contact is handling it when no other contact is named."""
+    event = app.current_event
+    contact = event.get_header_value(CONTACT_HEADER)
+    if contact is not None and not text_kind("identifier").fullmatch(contact):
+        raise InvalidInput(f"{CONTACT_HEADER}: not a contact id", field=CONTACT_HEADER, reason="field_format")
+    raw = event.get_header_value(REASON_HEADER)
+    reason = None
+    if raw is not None:
+        try:
+            reason = unquote(raw, errors="strict").strip()
+        except UnicodeDecodeError as error:
+            raise InvalidInput(f"{REASON_HEADER}: not percent-encoded UTF-8", field=REASON_HEADER,
+                               reason="field_format") from error
+        if not reason:
+            raise InvalidInput(f"{REASON_HEADER}: is empty", field=REASON_HEADER, reason="field_required")
+        if NOT_TEXT.search(reason) or not text_kind("line").fullmatch(reason):
+            raise InvalidInput(f"{REASON_HEADER}: not one line of text", field=REASON_HEADER, reason="field_format")
+        if len(reason) > REASON_MAX:
+            raise InvalidInput(f"{REASON_HEADER}: longer than {REASON_MAX} characters", field=REASON_HEADER,
+                               reason="field_too_long", limit=REASON_MAX)
+    return contact or (event.path_parameters or {}).get("contact_id"), reason
+
+
+def _answered(answer: Any) -> tuple[int, Any]:
+    """(status, body) of what a route returned: a dict, (dict, status) or a Response."""
+    if isinstance(answer, Response):
+        body = answer.body
+        if isinstance(body, str | bytes) and body:
+            try:
+                body = json.loads(body)
+            except ValueError:
+                body = None
+        return answer.status_code, body
+    if isinstance(answer, tuple):
+        return answer[1], answer[0]
+    return 200, answer
+
+
+def _named(shown: Any) -> access_log.Subject | None:
+    """Whose data an object of an answer is: its customer, else its sign-up (that has none yet)."""
+    if not isinstance(shown, dict):
+        return None
+    if shown.get("customer_id"):
+        return access_log.Subject("customer", str(shown["customer_id"]))
+    if shown.get("signup_id"):
+        return access_log.Subject("signup", str(shown["signup_id"]))
+    return None
+
+
+def subjects_of(path: dict[str, str], query: dict[str, str], body: Any) -> tuple[list[access_log.Subject], bool] | None:
+    """Whose data a staff read showed, and whether they were shown in a list: the customer its path
+    names, else its query, else its answer's (an object answers with its own customer or sign-up;
+    an answer of none, an unknown sender's contact, names the key and leaves it empty); a list
+    (`items`, and a sign-up a search found) shows each of its own. None: the answer names nobody,
+    which no read of a customer's data may do."""
+    for given in (path, query):
+        if given.get("customer_id"):
+            return [access_log.Subject("customer", given["customer_id"])], False
+    if not isinstance(body, dict):
+        return None
+    if "customer_id" in body or "signup_id" in body:
+        return [s for s in [_named(body)] if s], False
+    if isinstance(body.get("items"), list):
+        shown = [*body["items"], body.get("signup")]
+        return [s for s in map(_named, shown) if s], True
+    return None
+
+
+def _on_record(app: APIGatewayRestResolver, answer: Any, why: tuple[str | None, str | None], logger: Logger) -> None:
+    """A staff read that succeeded, put on record for every customer (or applicant) whose data it
+    showed, before the answer goes out; when that cannot be written, the answer does not go out
+    (503). An answer that names nobody is refused (500): the route must say whose data it shows."""
+    status, body = _answered(answer)
+    if not 200 <= status < 300:
+        return
+    event = app.current_event
+    path, route = event.path_parameters or {}, f"{event.http_method} {event.resource}"
+    found = subjects_of(path, event.query_string_parameters or {}, body)
+    if found is None:
+        raise InternalError(f"{route}: a staff read whose answer names no customer")
+    subjects, listed = found
+    if not subjects:
+        return
+    staff = caller(app)
+    read = access_log.Read(
+        staff=staff.username, staff_email=staff.email, groups=staff.groups, route=route,
+        objects={name: value for name, value in path.items() if name != "customer_id"},
+        kind=FINDING.get(route, "list" if listed else "record"), contact_id=why[0], reason=why[1],
+        request_id=event.request_context.request_id)
+    try:
+        access_log.record(subjects, read)
+    except Exception as error:
+        # fail closed: a read that is not on record shows nothing
+        logger.exception("the access log could not be written", extra={"route": route})
+        raise Unavailable("this read could not be put on record; try again shortly",
+                          reason="access_log_unavailable") from error
 
 
 def rest_api(logger: Logger) -> APIGatewayRestResolver:
     """A REST resolver that guards its routes (see _guard) and answers every error, its own
     included, as a DomainError's JSON ({"code", "reason", "message", "field", "params"})."""
     origin = settings().portal_origin
+    # debug never: Powertools' debug mode prints every event whole (POWERTOOLS_DEV would switch it on)
     app = APIGatewayRestResolver(cors=CORSConfig(allow_origin=origin, allow_headers=CORS_HEADERS, max_age=600)
-                                 if origin else None)
-    app.use(middlewares=[_guard])
+                                 if origin else None, debug=False)
+
+    def guard(resolver: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+        return _guard(resolver, next_middleware, logger)
+    app.use(middlewares=[guard])
 
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response:
@@ -104,7 +241,7 @@ def rest_api(logger: Logger) -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
-        logger.exception("unhandled error")
+        logger.exception("unhandled error")  # its type, frames and code; its message stays out (edge.observability)
         request_id = app.current_event.request_context.request_id
         return _error(InternalError(f"something went wrong on our side; quote request {request_id}"))
 

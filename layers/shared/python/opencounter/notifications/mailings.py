@@ -23,12 +23,13 @@ from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.errors import NotFound
 from opencounter.core.ids import stable_id
 from opencounter.core.outbox import Write, commit, domain_event
+from opencounter.core.retention import years_after
 from opencounter.core.settings import settings
 from opencounter.core.table import Item
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import BILLING_SHARDS, ProductHolding, Profile
 from opencounter.customers.views import consented, consents_of
-from opencounter.notifications.records import Mailing, MailingCount, Notification
+from opencounter.notifications.records import MAILINGS_KEPT_YEARS, Mailing, MailingCount, Notification
 from opencounter.notifications.service import language_of, letter, record, sent_before
 from opencounter.ports.messaging import send_email
 
@@ -117,14 +118,15 @@ def send_page(work: dict[str, Any]) -> dict[str, Any] | None:
     counts = Counter(outcome for outcome in (_mail(mailing_, c) for c in customers) if outcome)
     MailingCount(*MailingCount.keys(mailing_.mailing_id)).update(actions=[
         MailingCount.sent.add(counts["sent"]), MailingCount.not_consented.add(counts["not_consented"]),
-        MailingCount.failed.add(counts["failed"]), MailingCount.pages.add(1)])
+        MailingCount.failed.add(counts["failed"]), MailingCount.pages.add(1),
+        MailingCount.expires_at.set(years_after(utcnow(), MAILINGS_KEPT_YEARS))])
     return {**work, "cursor": json.dumps(following)} if following else None
 
 
 def _mail(mailing_: Mailing, customer_id: str) -> str | None:
     """Decide one customer once: "sent", "not_consented", "failed" (the provider refused; kept,
     not tried again by a later page), or None when decided before."""
-    key = Notification.keys(stable_id("mailing", mailing_.mailing_id, customer_id))
+    key = Notification.keys(customer_id, stable_id("mailing", mailing_.mailing_id, customer_id))
     if sent_before(key):
         return None
     try:

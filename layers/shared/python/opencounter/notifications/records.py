@@ -1,15 +1,30 @@
-"""How notices are stored: the message sent about each event, so a redelivered event sends none;
-and mailings, with how each went."""
+"""How notices are stored: the message sent about each event, so a redelivered event sends none.
+Each customer's notices are a partition of their own (NOTICES#<customer>), beside their record
+rather than in it (they grow with every invoice and visit, and no screen reads them whole), so
+erasing a customer finds every address a notice went to with one Query. And mailings, with how
+each went."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from opencounter.core.retention import after, years_after
 from opencounter.core.table import Item
+
+#: how long the record of a notice is kept: longer than the bus's archive keeps the event it was
+#: about (EventArchive, 90 days), so an event replayed from there sends nothing twice; and a year,
+#: to answer "did you tell me?" about a notice the law requires (an invoice, a decision)
+NOTICES_KEPT = timedelta(days=366)
+#: years a mailing is kept after it was sent (what it said, who sent it, how it went; to whom: the
+#: notices, NOTICES_KEPT): to answer a complaint about an offer or a question about consent
+MAILINGS_KEPT_YEARS = 2
 
 
 class Notification(Item, discriminator="Notification"):
-    """PK NOTIFICATION#<event_id>: the message sent about an event (so a redelivery sends none)."""
+    """PK NOTICES#<customer_id>, SK EVENT#<event_id>: the message sent about an event (so a
+    redelivery sends none), and where it went. Forgotten NOTICES_KEPT after it was sent."""
 
     channel = UnicodeAttribute()
     sent_to = UnicodeAttribute()
@@ -17,8 +32,15 @@ class Notification(Item, discriminator="Notification"):
     message_id = UnicodeAttribute()
 
     @staticmethod
-    def keys(event_id: str) -> tuple[str, str]:
-        return f"NOTIFICATION#{event_id}", "SENT"
+    def partition(customer_id: str) -> str:
+        return f"NOTICES#{customer_id}"
+
+    @classmethod
+    def keys(cls, customer_id: str, event_id: str) -> tuple[str, str]:
+        return cls.partition(customer_id), f"EVENT#{event_id}"
+
+    def kept_until(self) -> datetime:
+        return after(self.sent_at, NOTICES_KEPT)
 
 
 class Mailing(Item, discriminator="Mailing"):
@@ -45,10 +67,14 @@ class Mailing(Item, discriminator="Mailing"):
     def index(self) -> None:
         self.GSI1PK, self.GSI1SK = self.LIST, f"{self.started_at}#{self.mailing_id}"
 
+    def kept_until(self) -> datetime:
+        return years_after(self.started_at, MAILINGS_KEPT_YEARS)
+
 
 class MailingCount(Item, discriminator="MailingCount"):
     """PK MAILING#<mailing_id>, SK COUNT: how it went, customer by customer (atomic additions:
-    every page of customers adds at once, never in a transaction)."""
+    every page of customers adds at once, never in a transaction). Forgotten MAILINGS_KEPT_YEARS
+    after its last addition (set with each)."""
 
     SHARED_COUNTER = True
 

@@ -1,7 +1,8 @@
 """Telling customers what happened, on the channel they prefer: a new invoice, a payment that
 did not go through, a plan that fits their use better, the link to pay that staff sent, how a
 dispute or their bank's chargeback was decided, a visit planned, moved or cancelled, a reminder of
-it, the technician on the way, the visit done or missed (with the first free windows), an overdue
+it, the technician on the way, the visit done or missed (with the first free windows), an outage
+where they live and its all-clear, an erasure that something came in the way of, an overdue
 invoice's reminder and the statutory reminder before collection. E-mail (SES),
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
@@ -320,6 +321,78 @@ def _invoice_final_notice(data: dict[str, Any], lang: str) -> tuple[str, str]:
         "top of it (the statutory compensation for extrajudicial collection costs, without VAT), and we will hand the "
         "claim over for collection. This is our formal notice: the 14-day term starts on the day after you receive "
         "this message.")
+#: what an outage hits, as the customer reads it
+OUTAGE_OF = {"nl": {"internet": "Storing in het glasvezelnetwerk", "mobile": "Storing in het mobiele netwerk",
+                    "energy": "Stroomstoring"},
+             "en": {"internet": "Fibre network outage", "mobile": "Mobile network outage",
+                    "energy": "Power outage"}}
+
+
+def _outage_started(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    what, until = OUTAGE_OF[lang][data["product_kind"]], _clock(data["expected_end"], lang)
+    if lang == "nl":
+        return f"{what} bij u in de buurt", (f"{data['description']['nl']} We verwachten dat het {until} weer werkt. "
+                                            f"U hoeft ons niet te bellen: we laten het u weten als het is opgelost. "
+                                            f"Actuele stand: {data['link']}")
+    return f"{what} in your area", (f"{data['description']['en']} We expect it to work again {until}. No need to "
+                                    f"call us: we will tell you when it is solved. Latest news: {data['link']}")
+
+
+def _outage_resolved(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    what, since = OUTAGE_OF[lang][data["product_kind"]], _clock(data["resolved_at"], lang)
+    if lang == "nl":
+        return f"Opgelost: {what.lower()}", (f"De storing is sinds {since} verholpen; alles werkt weer. Werkt het bij "
+                                             f"u nog niet? Zet uw apparatuur even uit en weer aan, of laat het ons "
+                                             f"weten: {data['link']}")
+    return f"Solved: {what.lower()}", (f"The outage was solved {since}; everything works again. Still not working for "
+                                       f"you? Switch your equipment off and on, or let us know: {data['link']}")
+#: what stands in the way of an erasure, as the customer reads it (the event names each by kind and id)
+IN_THE_WAY = {"nl": {"invoice_unpaid": "factuur {id} is nog niet betaald",
+                     "arrangement_running": "voor factuur {id} loopt een betalingsregeling",
+                     "dispute_running": "uw betwisting {id} loopt nog",
+                     "chargeback_running": "uw bank beslist nog over een betwiste betaling",
+                     "product_active": "u heeft nog een product dat loopt",
+                     "product_ending": "u heeft nog een product dat binnenkort stopt",
+                     "final_invoice_pending": "de laatste factuur van een beëindigd product komt nog",
+                     "order_pending": "een bestelling wacht nog op levering",
+                     "appointment_planned": "er staat nog een afspraak"},
+              "en": {"invoice_unpaid": "invoice {id} is not paid yet",
+                     "arrangement_running": "invoice {id} is being paid in instalments",
+                     "dispute_running": "your dispute {id} is still running",
+                     "chargeback_running": "your bank still decides on a disputed payment",
+                     "product_active": "a product of yours is still running",
+                     "product_ending": "a product of yours is about to end",
+                     "final_invoice_pending": "the last invoice of a product that ended is still to come",
+                     "order_pending": "an order is waiting to be delivered",
+                     "appointment_planned": "an appointment is still planned"}}
+
+
+def _in_the_way(data: dict[str, Any], lang: str) -> str:
+    said = [IN_THE_WAY[lang].get(b["kind"], b["kind"]).format(id=b["id"]) for b in data["blockers"]]
+    return "; ".join(dict.fromkeys(said))
+
+
+def _erasure_refused(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    if lang == "nl":
+        return "We konden uw gegevens nog niet wissen", (
+            f"Na uw verzoek kwam er iets tussen: {_in_the_way(data, lang)}. Regel dat eerst in uw account; daarna "
+            "kunt u het wissen opnieuw vragen.")
+    return "We could not erase your data yet", (
+        f"Something came up after you asked: {_in_the_way(data, lang)}. Settle it in your account first; then you "
+        "can ask for the erasure again.")
+def _kept_until(data: dict[str, Any], lang: str) -> str:
+    """The last day a copy of the customer's data can be downloaded, as read in Amsterdam."""
+    return _day(datetime.fromisoformat(data["available_until"]).astimezone(BUSINESS_TIME).date().isoformat(), lang)
+
+
+def _data_export_ready(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    until = _kept_until(data, lang)
+    if lang == "nl":
+        return "Uw gegevens staan klaar", (f"U vroeg om een kopie van alles wat we van u bewaren. Die staat klaar: "
+                                           f"download hem tot {until} in uw account, op de pagina Privacy: "
+                                           f"{data['link']}")
+    return "Your data is ready", (f"You asked for a copy of everything we hold about you. It is ready: download it "
+                                  f"until {until} in your account, on the Privacy page: {data['link']}")
 
 
 #: how a message opens, per language
@@ -355,6 +428,12 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "InvoiceFinalNotice": ("invoice_final_notice", lambda d, lang: [
         d["invoice_id"], euros(d["amount_cents"], lang), _day(d["pay_by"], lang),
         euros(d["collection_costs_cents"], lang), d["link"]]),
+    "OutageStarted": ("outage_started", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]], d["description"][lang],
+                                                         _clock(d["expected_end"], lang)]),
+    "OutageResolved": ("outage_resolved", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]],
+                                                           _clock(d["resolved_at"], lang)]),
+    "ErasureRefused": ("erasure_refused", lambda d, lang: [_in_the_way(d, lang)]),
+    "DataExportReady": ("data_export_ready", lambda d, lang: [_kept_until(d, lang), d["link"]]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -389,6 +468,10 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     # reminders before collection
     "InvoiceReminder": _invoice_reminder,
     "InvoiceFinalNotice": _invoice_final_notice,
+    "OutageStarted": _outage_started,
+    "OutageResolved": _outage_resolved,
+    "ErasureRefused": _erasure_refused,
+    "DataExportReady": _data_export_ready,
 }
 
 
@@ -396,11 +479,16 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
 PURPOSES = {"BetterPlanAdvised": "advice"}
 #: notices the law requires us to send whatever the consents: an invoice, a payment that failed, the
 #: decision on a dispute or a chargeback (sent by e-mail, saying so, where consent is withdrawn)
+REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided",
+                      # GDPR art. 12(4): why a request about one's data was not acted on
+                      "ErasureRefused"})
 REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided"})
 #: the statutory reminder before collection: collection costs are due only after it reached the
 #: customer in writing, so it goes anyway, and always by e-mail too (a WhatsApp or text message points to it)
 REQUIRED |= {"InvoiceFinalNotice"}
 IN_WRITING = frozenset({"InvoiceFinalNotice"})
+#: a copy of one's data is the customer's own request under the law (GDPR art. 15): told whatever the consents
+REQUIRED |= {"DataExportReady"}
 #: what a required notice adds when it goes without the customer's consent
 REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de wet verplicht ons ertoe.",
                  "en": "We send you this message without your consent too: the law requires us to."}
@@ -409,7 +497,7 @@ REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de we
 def notify(detail_type: str, detail: dict[str, Any]) -> str:
     """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent",
     "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either)."""
-    key = Notification.keys(detail["event_id"])
+    key = Notification.keys(detail["customer_id"], detail["event_id"])
     if sent_before(key):
         return "already_sent"
     try:

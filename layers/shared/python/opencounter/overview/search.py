@@ -16,7 +16,7 @@ from opencounter.billing.records import Invoice
 from opencounter.contacts.records import RequestResumeCode
 from opencounter.core.errors import InvalidInput
 from opencounter.core.resume_codes import ALPHABET, code_digest
-from opencounter.core.table import Item, customer_key
+from opencounter.core.table import Item
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import Address, ChannelIdentity, Profile
 from opencounter.customers.views import address_view, profiles_by_email
@@ -109,9 +109,9 @@ def _by_name_and_postcode(query: str, postcode: re.Match[str]) -> list[tuple[Pro
     name = _plain(f"{query[:postcode.start()]} {query[postcode.end():]}").split()
     if not name:
         raise InvalidInput("query: give the name with the postcode", field="query", reason="search_needs_name")
-    addresses = [a for a in Item.lookup.query(Address.postcode_lookup(postcode.group(1) + postcode.group(2)))
-                 if isinstance(a, Address)]
-    owners = {a.PK.removeprefix(customer_key("")): a for a in addresses}  # whose partition holds the address
+    area, letters = Address.postcode_lookup(postcode.group(1) + postcode.group(2))
+    addresses = [a for a in Item.lookup.query(area, Item.GSI1SK.startswith(letters)) if isinstance(a, Address)]
+    owners = {a.customer_id: a for a in addresses}
     matches = []
     for profile in _profiles(list(owners)):
         words = _plain(f"{profile.given_name} {profile.family_name}").split()

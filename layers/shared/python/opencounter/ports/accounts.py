@@ -70,3 +70,27 @@ def login_enabled(email: str) -> bool:
         return bool(idp.admin_get_user(UserPoolId=_pool(), Username=email).get("Enabled", True))
     except idp.exceptions.UserNotFoundException:
         return False
+
+
+def delete_login(email: str) -> str:
+    """Close the login for good (the customer's erasure): disabled first, so no sign-in slips in
+    while it goes, then deleted with everything Cognito keeps of it (its attributes, its
+    devices, its refresh tokens). "deleted", or "absent" when there is none (deleted before: a
+    retried step)."""
+    idp, pool = _client(), _pool()
+    try:
+        idp.admin_disable_user(UserPoolId=pool, Username=email)
+        idp.admin_delete_user(UserPoolId=pool, Username=email)
+    except idp.exceptions.UserNotFoundException:
+        return "absent"
+    return "deleted"
+
+
+def login_exists(email: str) -> bool:
+    """Whether the user pool has a login for `email` (enabled or not)."""
+    idp = _client()
+    try:
+        idp.admin_get_user(UserPoolId=_pool(), Username=email)
+    except idp.exceptions.UserNotFoundException:
+        return False
+    return True

@@ -1,19 +1,23 @@
-"""Where disputes' evidence files are kept: a private S3 bucket (EVIDENCE_BUCKET). Files never
-pass through a function: the customer's browser uploads straight to S3 with a pre-signed POST
-whose policy fixes the key, the content type and the size; staff and the customer download with
-a short-lived pre-signed GET. A function only reads a file's first bytes (to see what it really
-is), copies an accepted file out of `incoming/` and deletes what is refused.
+"""Files kept in the private buckets: disputes' evidence (EVIDENCE_BUCKET) and customers' copies
+of their data (EXPORTS_BUCKET). Files never pass through an API function: the customer's browser
+uploads evidence straight to S3 with a pre-signed POST whose policy fixes the key, the content type
+and the size; staff and the customer download with a short-lived pre-signed GET. A function only
+reads a file's first bytes (to see what it really is, or that it is still there), copies an accepted
+file out of `incoming/`, deletes what is refused, and puts a copy of a customer's data it made.
+
+Every function takes the setting that names its bucket (`bucket`, the evidence bucket when left
+out); a function not given that setting refuses (MissingSetting), it never guesses a bucket.
 
 The links point at S3's regional address in AWS (EVIDENCE_UPLOAD_BASE empty); the local cloud
-points them at its stand-in, which checks a policy and a signature as S3 does. A stand-in's
-address refuses to work in production."""
+points them at its stand-in, which checks a policy and a signature as S3 does, whichever bucket
+they name. A stand-in's address refuses to work in production."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from botocore.config import Config
@@ -36,8 +40,12 @@ class Stored:
     content_type: str
 
 
-def _bucket() -> str:
-    return settings().required("evidence_bucket")
+#: the setting naming the bucket of disputes' evidence, the one these functions use unless told another
+EVIDENCE = "evidence_bucket"
+
+
+def _bucket(setting: str = EVIDENCE) -> str:
+    return settings().required(setting)
 
 
 def _link_client() -> Any:
@@ -68,11 +76,12 @@ def upload_form(key: str, content_type: str, most_bytes: int, seconds: int) -> d
     return {"url": form["url"], "fields": form["fields"], "expires_at": isoformat(expires)}
 
 
-def download_link(key: str, file_name: str, content_type: str, seconds: int) -> dict[str, Any]:
+def download_link(key: str, file_name: str, content_type: str, seconds: int, *,
+                  bucket: str = EVIDENCE) -> dict[str, Any]:
     """A pre-signed GET of the file at `key`, for `seconds`, saved under `file_name`: {"url", "expires_at"}."""
     expires = utcnow() + timedelta(seconds=seconds)
     url = _link_client().generate_presigned_url("get_object", ExpiresIn=seconds, Params={
-        "Bucket": _bucket(), "Key": key, "ResponseContentType": content_type,
+        "Bucket": _bucket(bucket), "Key": key, "ResponseContentType": content_type,
         "ResponseContentDisposition": attachment(file_name)})
     return {"url": url, "expires_at": isoformat(expires)}
 
@@ -84,13 +93,14 @@ def attachment(file_name: str) -> str:
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-def stored(key: str, first_bytes: int) -> Stored | None:
+def stored(key: str, first_bytes: int, *, bucket: str = EVIDENCE) -> Stored | None:
     """The first `first_bytes` of the file at `key`, its size and type; None when nothing is
-    there. The function may list `incoming/`, so S3 answers a missing key there with NoSuchKey;
-    AccessDenied is a refusal (a policy wrong), raised as one, never read as "not uploaded"."""
+    there. The function may list where it looks (`incoming/`, `exports/`), so S3 answers a missing
+    key there with NoSuchKey; AccessDenied is a refusal (a policy wrong), raised as one, never read
+    as "not there"."""
     s3 = aws_client("s3")
     try:
-        answer = s3.get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{first_bytes - 1}")
+        answer = s3.get_object(Bucket=_bucket(bucket), Key=key, Range=f"bytes=0-{first_bytes - 1}")
     except s3.exceptions.NoSuchKey:
         return None
     except s3.exceptions.ClientError as error:
@@ -117,3 +127,10 @@ def keep(source: str, target: str) -> None:
 def discard(key: str) -> None:
     """Delete the file at `key` (nothing there is fine)."""
     aws_client("s3").delete_object(Bucket=_bucket(), Key=key)
+
+
+def put(key: str, body: IO[bytes], content_type: str, *, bucket: str = EVIDENCE) -> None:
+    """Put the file `body` (open, read from its start; a file on disk, so a large one is sent as
+    it is read, never held in memory) at `key`, replacing what was there: putting the same key
+    again leaves one file."""
+    aws_client("s3").put_object(Bucket=_bucket(bucket), Key=key, Body=body, ContentType=content_type)

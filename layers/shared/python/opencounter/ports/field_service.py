@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from opencounter.core.secrets import secret
 from opencounter.core.settings import settings
 from opencounter.ports import signatures
-from opencounter.ports.channels.delivery import post
+from opencounter.ports.channels.delivery import post, send
 
 HEADER = "Field-Signature"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -47,3 +47,12 @@ def send_job(job: dict[str, Any]) -> dict[str, Any]:
     older one than it knows is ignored. DeliveryFailed when refused or unreachable (retried by
     the bus)."""
     return post(f"{api_base()}/jobs", secret("field_service", "api_token"), job)
+
+
+def forget_job(job_id: str) -> str:
+    """Ask the field service to forget a job and what it reported of it (the address, the
+    customer's reference, its day): what our agreement with it as our processor says it does on
+    our word, when the customer is erased. "forgotten", or "absent" when it knows no such job
+    (forgotten before: a retried step). DeliveryFailed when refused or unreachable."""
+    status, _ = send("DELETE", f"{api_base()}/jobs/{job_id}", secret("field_service", "api_token"))
+    return "absent" if status == 404 else "forgotten"

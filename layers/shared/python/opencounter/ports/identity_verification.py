@@ -47,3 +47,23 @@ def verification_outcome(payload: bytes, signature: str | None) -> VerificationO
     error = session.get("last_error") or {}
     return VerificationOutcome(session_id=session["id"], signup_id=signup_id, verified=event["type"] == VERIFIED,
                                reason=error.get("reason") or error.get("code"), event_id=event["id"])
+
+
+def redact_verification(session_id: str) -> str:
+    """Ask Stripe to redact an identity check: the session and everything of it (the document,
+    the selfie, the verification reports, its events and request logs) keep only "[redacted]"
+    where personal data was. "redacted" (asked now, or done before: a retried step finds it
+    redacted already), or "absent" when Stripe knows no such session."""
+    import stripe  # deferred, as in stripe_api
+
+    client = stripe_client()
+    try:
+        session = client.v1.identity.verification_sessions.retrieve(session_id).to_dict()
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            return "absent"
+        raise
+    if (session.get("redaction") or {}).get("status") in ("processing", "redacted"):
+        return "redacted"
+    client.v1.identity.verification_sessions.redact(session_id)
+    return "redacted"

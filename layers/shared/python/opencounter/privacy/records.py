@@ -3,9 +3,17 @@ on GSI1 while open, soonest legal deadline first, for the privacy officer."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, VersionAttribute
+from datetime import datetime
 
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+
+from opencounter.core.retention import years_after
 from opencounter.core.table import Item, customer_key
+
+#: years a request is kept once answered (done or refused): what was asked, when, and what came of
+#: it, to show the supervisory authority that requests are answered in time (GDPR art. 5(2), the
+#: accountability principle); no law sets the period
+ANSWERED_KEPT_YEARS = 3
 
 
 class DataRequest(Item, discriminator="DataRequest"):
@@ -38,9 +46,63 @@ class DataRequest(Item, discriminator="DataRequest"):
     def keys(cls, customer_id: str, request_id: str) -> tuple[str, str]:
         return customer_key(customer_id), f"{cls.SK_PREFIX}{request_id}"
 
+    def kept_until(self) -> datetime | None:
+        """Kept while open; ANSWERED_KEPT_YEARS once done or refused (also when the rest of the
+        customer's record was erased: it is the proof of that erasure)."""
+        if self.status in ("DONE", "REFUSED"):
+            return years_after(self.done_at or self.received_at, ANSWERED_KEPT_YEARS)
+        return None
+
     def index(self) -> None:
         """Open ones by their deadline; done ones by when they were done, for the officer's record."""
         if self.status in ("DONE", "REFUSED"):
             self.GSI1PK, self.GSI1SK = self.DONE, f"{self.done_at}#{self.request_id}"
         else:
             self.GSI1PK, self.GSI1SK = self.OPEN, f"{self.due_on}#{self.request_id}"
+
+
+class ErasureReceipt(Item, discriminator="ErasureReceipt"):
+    """PK ERASURE#<request_id>, SK RECEIPT: what an erasure did, without personal data: when it
+    was asked and done, the steps that ran, how much of each kind of item it erased (as found when
+    it began), what it kept and until when. Whose it was is only a digest of the customer id (the
+    `subject`), enough to answer "was I erased?" for someone who still has their customer id. On
+    GSI1 under ERASURES, most recent first, for the privacy officer. Kept without end: it holds
+    nothing of the person."""
+
+    LIST = "ERASURES"
+
+    request_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    done_at = UnicodeAttribute()
+    #: who asked: "customer" or "staff" (on the customer's behalf), and on which channel
+    asked_by = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    #: [{"step", "at"}]: the steps that ran, in order
+    steps = JSONAttribute()
+    #: kind of item or object -> how many were erased
+    erased = JSONAttribute()
+    #: what the law made us keep: {"invoices", "payments", "credit_notes", "ledger_entries", "requests", "until"}
+    kept = JSONAttribute()
+    #: the customer's last e-mail before their address went: "sent" or "no_address"
+    confirmation = UnicodeAttribute()
+    #: what a last look after the late events' window still found (and erased)
+    swept = NumberAttribute(default=0)
+
+    @staticmethod
+    def keys(request_id: str) -> tuple[str, str]:
+        return f"ERASURE#{request_id}", "RECEIPT"
+
+    def index(self) -> None:
+        self.GSI1PK, self.GSI1SK = self.LIST, f"{self.done_at}#{self.request_id}"
+
+
+class ErasedSubject(Item, discriminator="ErasedSubject"):
+    """PK ERASED#<subject>, SK RECEIPT: the receipt of the erasure of the customer whose id has
+    this digest (someone asking again whether they were erased)."""
+
+    request_id = UnicodeAttribute()
+
+    @staticmethod
+    def keys(subject: str) -> tuple[str, str]:
+        return f"ERASED#{subject}", "RECEIPT"

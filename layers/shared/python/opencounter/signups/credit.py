@@ -15,21 +15,35 @@ from datetime import date
 
 from pynamodb.attributes import UnicodeAttribute
 
+from opencounter.core.clock import utcnow
+from opencounter.core.retention import years_after
 from opencounter.core.table import Item
 from opencounter.ports.credit_bureau import credit_report
 
 ADULT_AGE = 18
 MAX_SHARE_OF_INCOME = 0.10
+#: years an address stays on the blocklist: no law sets it; long enough to stop an applicant who
+#: committed fraud with an earlier account from signing up again at once, then forgotten (they may
+#: apply again, and are checked as anyone is)
+BLOCKED_YEARS = 5
 
 
 class Blocklisted(Item, discriminator="Blocklisted"):
-    """PK BLOCKLIST#<kind>#<value>: an e-mail address or phone number we do not sign up."""
+    """PK BLOCKLIST#<kind>#<value>: an e-mail address or phone number we do not sign up, for
+    BLOCKED_YEARS from when it was listed (`listed`)."""
 
     reason = UnicodeAttribute()
 
     @staticmethod
     def keys(kind: str, value: str) -> tuple[str, str]:
         return f"BLOCKLIST#{kind}#{value.strip().lower()}", "BLOCKLIST"
+
+    @classmethod
+    def listed(cls, kind: str, value: str, reason: str) -> Blocklisted:
+        """Put an address on the blocklist, forgotten BLOCKED_YEARS from now."""
+        entry = cls(*cls.keys(kind, value), reason=reason, expires_at=years_after(utcnow(), BLOCKED_YEARS))
+        entry.save()
+        return entry
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,27 @@ evidence beside it: the same kinds of item a sign-up signs with, keyed by the or
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 
 from opencounter.core.resume_codes import code_digest
-from opencounter.core.table import Item, customer_key
+from opencounter.core.retention import after
+from opencounter.core.table import Item, customer_key, signup_key
 
 #: the steps of a sign-up, in the order the customer meets them
 STEPS = ("application", "identification", "validation", "signing", "provisioning", "verification")
+#: an application nobody continues is forgotten after this long (TTL)
+ABANDONED_AFTER = timedelta(days=30)
+#: an application declined, or a sign-up rolled back, is kept this long after the decision, with
+#: its evidence and why: long enough for the applicant to ask for the decision to be looked at
+#: again by a person (GDPR art. 22(3)) and to complain about it; after that its personal data
+#: (the application, an income, a date of birth) serves no purpose
+DECIDED_AGAINST_KEPT = timedelta(days=90)
+#: where a sign-up stands once it is decided against, and the step that decided it
+DECIDED_AGAINST = {"DECLINED": "validation", "ROLLED_BACK": "verification"}
+#: a sign-up that made a customer: it is how the contract came about, kept with the customer's record
+SIGNED = ("ACTIVE", "IN_REVIEW", "VERIFIED")
 #: the steps of an order: the customer is identified already, so it is signed and activated
 ORDER_STEPS = ("order", "signing", "activation")
 
@@ -51,16 +65,29 @@ class Signup(Item, discriminator="Signup"):
     decision = JSONAttribute(null=True)
     #: the task token the verification workflow waits on while staff decide
     task_token = UnicodeAttribute(null=True)
+    #: every identity check opened at the provider for this sign-up, one per attempt (erasing the
+    #: customer asks the provider to redact each)
+    identity_sessions = JSONAttribute(default=list)
     version = VersionAttribute()
 
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
-        return f"SIGNUP#{signup_id}", "SIGNUP"
+        return signup_key(signup_id), "SIGNUP"
 
     @staticmethod
     def queue(status: str) -> str:
         """The GSI1 partition staff list sign-ups of a status from (IN_REVIEW: those waiting for them)."""
         return f"SIGNUPS#{status}"
+
+    def kept_until(self) -> datetime | None:
+        """ABANDONED_AFTER its application until it is signed; DECIDED_AGAINST_KEPT after it was
+        declined or rolled back; once signed, with the customer's record (no TTL)."""
+        if self.status in DECIDED_AGAINST:
+            decided = self.steps.get(DECIDED_AGAINST[self.status], {}).get("at") or self.updated_at
+            return after(decided, DECIDED_AGAINST_KEPT)
+        if self.status in SIGNED:
+            return None
+        return after(self.created_at, ABANDONED_AFTER)
 
     def index(self) -> None:
         """Queued while in review, by its deadline, soonest first; out of the queue once decided."""
@@ -94,7 +121,7 @@ class SigningCode(Item, discriminator="SigningCode"):
 
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
-        return f"SIGNUP#{signup_id}", "SIGNING_CODE"
+        return signup_key(signup_id), "SIGNING_CODE"
 
     @staticmethod
     def order_keys(customer_id: str, order_id: str) -> tuple[str, str]:
@@ -119,7 +146,7 @@ class SignatureEvidence(Item, discriminator="SignatureEvidence"):
 
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
-        return f"SIGNUP#{signup_id}", "EVIDENCE#SIGNATURE"
+        return signup_key(signup_id), "EVIDENCE#SIGNATURE"
 
     @staticmethod
     def order_keys(customer_id: str, order_id: str) -> tuple[str, str]:
@@ -163,7 +190,8 @@ class Order(Item, discriminator="Order"):
 
 
 class RollbackAudit(Item, discriminator="RollbackAudit"):
-    """SK AUDIT#ROLLBACK: why a sign-up was undone and what was undone. Written once."""
+    """SK AUDIT#ROLLBACK: why a sign-up was undone and what was undone. Written once, kept as
+    long as the sign-up it undid (DECIDED_AGAINST_KEPT)."""
 
     at = UnicodeAttribute()
     reasons = JSONAttribute()
@@ -172,4 +200,7 @@ class RollbackAudit(Item, discriminator="RollbackAudit"):
 
     @staticmethod
     def keys(signup_id: str) -> tuple[str, str]:
-        return f"SIGNUP#{signup_id}", "AUDIT#ROLLBACK"
+        return signup_key(signup_id), "AUDIT#ROLLBACK"
+
+    def kept_until(self) -> datetime:
+        return after(self.at, DECIDED_AGAINST_KEPT)

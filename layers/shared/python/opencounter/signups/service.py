@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from opencounter.appointments.capacity import Window
@@ -27,10 +27,8 @@ from opencounter.ports.identity_verification import start_verification, verifica
 from opencounter.ports.messaging import masked
 from opencounter.signups import signing
 from opencounter.signups.credit import decide
-from opencounter.signups.records import STEPS, ResumeCode, SignatureEvidence, SigningCode, Signup
+from opencounter.signups.records import ABANDONED_AFTER, STEPS, ResumeCode, SignatureEvidence, SigningCode, Signup
 
-#: an application nobody continues is forgotten after this long (TTL)
-ABANDONED_AFTER = timedelta(days=30)
 OLDEST_APPLICANT_YEARS = 120
 #: where the applicant's postcode is in the application: the field a window refused there names
 POSTCODE_FIELD = "applicant.address.postcode"
@@ -219,6 +217,7 @@ def start_identification(signup_id: str, resume_code: str | None) -> dict[str, A
     attempt = int(signup.steps["identification"].get("attempts", 0)) + 1
     started = start_verification(signup_id, signup.applicant["email"], attempt)
     signup.status = "IDENTIFYING"
+    signup.identity_sessions = list(dict.fromkeys([*signup.identity_sessions, started.session_id]))
     _step(signup, "identification", "in_progress", attempts=attempt, session_id=started.session_id)
     commit([Write(signup, conflict="the sign-up changed meanwhile; read it again")], [])
     return {**_view(signup), "identification": {"session_id": started.session_id, "url": started.url}}
@@ -251,8 +250,7 @@ def record_identity_outcome(payload: bytes, signature: str | None) -> str:
         signup.status = "VALIDATED"
         _step(signup, "validation", "passed", bureau_reference=decision.bureau_reference)
     else:
-        signup.status = "DECLINED"
-        signup.expires_at = None  # a decision is kept: it is evidence
+        signup.status = "DECLINED"  # kept as evidence of the decision, then forgotten (Signup.kept_until)
         _step(signup, "validation", "failed", reasons=decision.reasons, bureau_reference=decision.bureau_reference)
         events.append(domain_event("ApplicationDeclined", customer_id=None, signup_id=signup.signup_id,
                                    actor={"type": "system", "id": "credit-check"}, channel=signup.channel,

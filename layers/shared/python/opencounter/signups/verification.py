@@ -15,6 +15,7 @@ from opencounter.billing.records import Invoice, Payment
 from opencounter.core.aws import aws_client
 from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.outbox import Write, commit, domain_event
+from opencounter.core.retention import after
 from opencounter.core.settings import settings
 from opencounter.core.table import Item, customer_key
 from opencounter.customers.records import ProductHolding, Profile
@@ -23,7 +24,14 @@ from opencounter.ports.accounts import create_login, disable_login, login_enable
 from opencounter.ports.messaging import send_email
 from opencounter.ports.payments import cancel_payment
 from opencounter.pricing.money import euros
-from opencounter.signups.records import ResumeCode, RollbackAudit, SigningCode, Signup
+from opencounter.signups.records import (
+    DECIDED_AGAINST_KEPT,
+    ResumeCode,
+    RollbackAudit,
+    SignatureEvidence,
+    SigningCode,
+    Signup,
+)
 
 SYSTEM = {"type": "system", "id": "signup-verification"}
 #: how long each check takes relative to VERIFICATION_WAIT_SECONDS (the document review longest)
@@ -166,6 +174,7 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
     writes.append(Write(RollbackAudit(*RollbackAudit.keys(signup_id), at=now, reasons=reasons,
                                       undone=undone, checks=checks), RollbackAudit.PK.does_not_exist(),
                         conflict="the rollback is recorded already"))
+    writes += _evidence_forgotten(signup_id, now)
     events += [
         domain_event("VerificationFailed", customer_id=signup.customer_id, signup_id=signup_id, actor=SYSTEM,
                      channel="system", data={"reasons": reasons}),
@@ -182,6 +191,17 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
         + "\nWe have undone the following:\n" + "".join(f"- {item}\n" for item in undone)
         + "\nAnything you paid is refunded. Questions? Reply to this e-mail or call us.\n"))
     return {"outcome": "rolled_back", "undone": undone}
+
+
+def _evidence_forgotten(signup_id: str, decided: str) -> list[Write]:
+    """The signature's evidence of a sign-up undone goes with the sign-up (DECIDED_AGAINST_KEPT
+    after the rollback): there is no contract left for it to prove."""
+    keys = SignatureEvidence.keys(signup_id)
+    if not list(SignatureEvidence.query(keys[0], SignatureEvidence.SK == keys[1])):
+        return []
+    return [Write(SignatureEvidence(*keys), condition=SignatureEvidence.PK.exists(),
+                  actions=[SignatureEvidence.expires_at.set(after(decided, DECIDED_AGAINST_KEPT))],
+                  conflict="the signature's evidence changed meanwhile")]
 
 
 def leftovers(signup_id: str) -> list[str]:

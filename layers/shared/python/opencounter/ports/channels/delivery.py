@@ -19,11 +19,18 @@ class DeliveryFailed(Exception):
 
 def post(url: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
     """POST `body` as JSON with the bearer `token`; the provider's JSON answer, or DeliveryFailed."""
+    return send("POST", url, token, body)[1]
+
+
+def send(method: str, url: str, token: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    """`method` with `body` as JSON (if any) and the bearer `token`: the provider's status and
+    JSON answer; DeliveryFailed when it refused (a 404 is an answer, for the caller to read) or
+    could not be reached."""
     global _http
     if _http is None:
         _http = urllib3.PoolManager(timeout=urllib3.Timeout(total=TIMEOUT_S), retries=False)
     try:
-        response = _http.request("POST", url, body=json.dumps(body).encode(),
+        response = _http.request(method, url, body=None if body is None else json.dumps(body).encode(),
                                  headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     except urllib3.exceptions.HTTPError as error:
         raise DeliveryFailed(f"the provider could not be reached: {error}") from error
@@ -31,9 +38,9 @@ def post(url: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = json.loads(response.data or b"{}")
     except ValueError:
         answer = {}
-    if response.status >= 300:
+    if response.status >= 300 and not (method == "DELETE" and response.status == 404):
         raise DeliveryFailed(_reason(answer, response.status))
-    return answer
+    return response.status, answer
 
 
 def _reason(answer: dict[str, Any], status: int) -> str:

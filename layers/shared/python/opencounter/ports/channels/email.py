@@ -72,6 +72,8 @@ def ses_contacts(event: dict[str, Any], body_reader: Callable[[str, str], bytes]
         text, attachments = _plain_text(body_reader(*stored)) if body_reader and stored else (None, [])
         detail = {"message_id": message_id, "to": mail.get("destination") or [], "attachments": attachments,
                   "spam": _verdict(receipt, "spamVerdict"), "dmarc": _verdict(receipt, "dmarcVerdict")}
+        if stored:  # where the raw mail is, so the contact can name it (erasing the sender deletes it)
+            detail["raw_mail"] = {"bucket": stored[0], "key": stored[1]}
         found.append(InboundContact(
             channel="email", provider_id=mail["messageId"], sender=address.lower(), sender_name=name or None,
             text=text or subject, subject=subject, occurred_at=isoformat(datetime.fromisoformat(mail["timestamp"])),

@@ -1,0 +1,233 @@
+"""Erasure (GDPR art. 17): a customer with a whole history asks to be erased and nothing of them is
+left anywhere we keep or can ask to forget (the table, the buckets, the user pool, the workflows'
+histories, the providers' stand-ins, the functions' logs), while their invoices stay without
+anything that names them, until their end date; what stands in the way is named and nothing is
+written; a step that dies, before or after its work, is run again and the erasure ends the same."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from infra.local.leftovers import captured_logs, delivered, found
+from infra.local.lifetime import Lifetime, Person
+from tests.conftest import TableWrites, bill, crash_times, give_product
+from tests.contract import contract
+
+
+def _erased(cloud, person: Person, *, by=None) -> dict:
+    """The person asks (as themselves, or `by` staff on their behalf); the workflow runs."""
+    from opencounter.privacy.erasure import _record, inventory
+
+    counted = inventory(person.customer_id, _record(person.customer_id))
+    if by is None:
+        asked = Lifetime(cloud, person, hook=contract().check)
+        asked.token = _token(cloud, person)
+        answer = asked.call("POST", "/me/data-requests/erasure", 202, json={"confirm": True})
+    else:
+        answer = by.post(f"/agent/customers/{person.customer_id}/data-requests/erasure", json={"confirm": True})
+        assert answer.status_code == 202, answer.text
+        answer = answer.json()
+    assert answer["blockers"] == [] and answer["request"]["status"] in ("RECEIVED", "IN_PROGRESS", "DONE")
+    cloud.cloud.settle()
+    return {"request_id": answer["request"]["request_id"], "counted": counted}
+
+
+def _token(cloud, person: Person) -> str:
+    from infra.local.tokens import User
+
+    return cloud.issuer.id_token(User(person.email, "pw", ("customers",), person.customer_id))
+
+
+def _lived(cloud) -> Person:
+    return Lifetime(cloud, hook=contract().check).live()
+
+
+def _kept(customer_id: str) -> dict[str, list]:
+    from opencounter.billing.records import CreditNote, Invoice, LedgerTransaction, Payment
+    from opencounter.core.table import Item, customer_key
+
+    items = list(Item.query(customer_key(customer_id), consistent_read=True))
+    return {"kinds": sorted({type(i).__name__ for i in items}),
+            "invoices": [i for i in items if isinstance(i, Invoice)],
+            "payments": [i for i in items if isinstance(i, Payment)],
+            "credit_notes": [i for i in items if isinstance(i, CreditNote)],
+            "ledger": list(LedgerTransaction.query(LedgerTransaction.partition(customer_id), consistent_read=True))}
+
+
+def _day(moment: datetime) -> str:
+    """The Amsterdam day a moment falls on (the day an item kept goes)."""
+    from opencounter.core.clock import BUSINESS_TIME
+
+    return moment.astimezone(BUSINESS_TIME).date().isoformat()
+
+
+def _assert_erased(cloud, person: Person, request_id: str, counted: dict, since: datetime,
+                   logs: list[str] | None = None) -> dict:
+    from opencounter.privacy.erasure import erased, erasures_done, retention_end
+    from opencounter.privacy.requests import load
+
+    # Nothing of the person is anywhere we keep, or asked to forget
+    assert found(cloud, person.needles(), since=since, logs=logs) == []
+    # The request is done, and its receipt tells what was done, in counts, without the customer's id
+    request = load(person.customer_id, request_id)
+    assert request.status == "DONE" and request.outcome["receipt_id"] == request_id
+    receipts = [r for r in erasures_done() if r["request_id"] == request_id]
+    assert len(receipts) == 1
+    receipt = receipts[0]
+    assert person.customer_id not in str(receipt) and receipt == erased(person.customer_id)
+    # (counted before it was asked: the request's own event joined the history since)
+    assert {k: v for k, v in receipt["erased"].items() if k != "history"} == \
+        {k: v for k, v in counted.items() if k != "history"}
+    assert receipt["erased"]["history"] >= counted["history"] and receipt["confirmation"] == "sent"
+    assert [s["step"] for s in receipt["steps"]][0] == "begin" and receipt["steps"][-1]["step"] == "finish"
+    # The books stay, stripped, each until seven years after the end of its year; nothing else stays
+    kept = _kept(person.customer_id)
+    assert kept["kinds"] == ["CreditNote", "DataRequest", "Invoice", "Payment"]
+    assert kept["invoices"] and kept["payments"] and kept["ledger"]
+    for invoice in kept["invoices"]:
+        assert invoice.best_tariff is None and invoice.signup_id is None and invoice.customer_id == person.customer_id
+        assert _day(invoice.expires_at) == retention_end(invoice.issued_on)
+    for entry in kept["ledger"]:
+        assert _day(entry.expires_at) == retention_end(entry.posted_at)
+    assert receipt["kept"]["invoices"] == len(kept["invoices"]) and receipt["kept"]["until"] == max(
+        retention_end(i.issued_on) for i in kept["invoices"])
+    # The login is gone, and the identity check at Stripe redacted
+    idp = cloud.cloud.client("cognito-idp")
+    with pytest.raises(idp.exceptions.UserNotFoundException):
+        idp.admin_get_user(UserPoolId=cloud.cloud.resolver.physical["UserPool"], Username=person.email)
+    sessions = [s for s in cloud.stripe.sessions.values() if s.get("redaction")]
+    assert sessions and all(s["redaction"]["status"] == "redacted" for s in sessions)
+    # The last e-mail went to them before their address did
+    assert "Uw gegevens zijn gewist" in [m["subject"] for m in cloud.cloud.mailbox(person.email)]
+    return receipt
+
+
+def test_an_erased_customer_leaves_no_personal_data_anywhere_and_the_books_stay_without_a_name(cloud, agent):
+    since = datetime.now(UTC)
+    with captured_logs() as logs:
+        person, other = _lived(cloud), _lived(cloud)
+        before = found(cloud, person.needles(), since=since, logs=logs)
+        # Their life left them everywhere (the scan finds what it looks for)
+        for store in ("table", "s3", "user pool", "stripe", "field service"):
+            assert any(hit.startswith(store) for hit in before), (store, before)
+
+        customer = Lifetime(cloud, person, hook=contract().check)
+        customer.token = _token(cloud, person)
+        view = customer.call("GET", "/me/data-requests/erasure", 200)
+        assert view["blockers"] == [] and view["request"] is None and view["kept"]["invoices"] >= 2
+        erasure = _erased(cloud, person)
+        receipt = _assert_erased(cloud, person, erasure["request_id"], erasure["counted"], since, logs)
+
+    assert any('"step":"finish"' in line.replace(" ", "") for line in logs)  # the functions' logs were read
+    assert receipt["erased"]["login"] == 1 and receipt["erased"]["mail"] >= 1
+    assert receipt["erased"]["evidence_files"] == 1 and receipt["erased"]["identity_checks"] == 1
+    # What reached them through the providers is theirs (and the providers' for their own retention)
+    assert {hit.split(" (")[0] for hit in delivered(cloud, person.needles())} <= {
+        "ses", "sns", "cognito mail", "whatsapp (sent)"}
+    # Asked again with their old login's token: there is nobody to erase
+    assert customer._session(customer.token).get(cloud.url + "/me/data-requests/erasure").status_code == 404
+
+    # Another customer, with a life as full, keeps all of theirs
+    still = found(cloud, other.needles(), since=since)
+    for store in ("table", "s3", "user pool", "stripe", "field service"):
+        assert any(hit.startswith(store) for hit in still), (store, still)
+    mine = Lifetime(cloud, other)
+    mine.token = _token(cloud, other)
+    assert mine.call("GET", "/me", 200)["personal"]["family_name"] == other.family_name
+    assert len(mine.call("GET", "/me/contacts", 200)["items"]) >= 2
+
+
+@pytest.mark.parametrize("after_work", [False, True], ids=["before-its-work", "after-its-work"])
+def test_erasure_retried_after_a_crash_at_each_step_ends_the_same_way(cloud, faults, after_work):
+    from opencounter.privacy.erasure import STEPS
+
+    since = datetime.now(UTC)
+    person = _lived(cloud)
+    crashes: dict[str, object] = {step: crash_times(1, after_work=after_work) for step in STEPS}
+    crashed: list[str] = []
+
+    def fault(event: dict) -> None:
+        if event["customer_id"] == person.customer_id and event["step"] in crashes:
+            crashed.append(event["step"])
+            crashes[event["step"]](event)  # type: ignore[operator]
+    fault.after_work = after_work  # type: ignore[attr-defined]
+    faults["ErasureStepsFunction"] = fault
+
+    erasure = _erased(cloud, person)
+
+    # Every step died once and ran again
+    assert [s for s in STEPS if crashed.count(s) == 2] == list(STEPS)
+    # And it ended as an erasure that never crashed ends: nothing left, one receipt, the books kept
+    _assert_erased(cloud, person, erasure["request_id"], erasure["counted"], since)
+
+
+def test_what_stands_in_the_way_is_named_and_nothing_is_written(cloud, customer):
+    product = give_product(customer, "FIBRE-100")
+    invoice = bill(cloud, customer)
+    writes = TableWrites(cloud)
+
+    # Not confirmed: the field is named
+    for body in ({}, {"confirm": False}, {"confirm": "ja"}):
+        refused = customer.post("/me/data-requests/erasure", json=body)
+        assert refused.status_code == 400 and refused.json()["field"] == "confirm"
+    # Confirmed, but a product runs and an invoice is open: each is named, with what the portal says
+    blocked = customer.post("/me/data-requests/erasure", json={"confirm": True})
+    assert blocked.status_code == 409 and blocked.json()["reason"] == "erasure_blocked"
+    blockers = {b["kind"]: b for b in blocked.json()["params"]["blockers"]}
+    assert blockers["product_active"]["id"] == product and blockers["product_active"]["name"]
+    assert blockers["invoice_unpaid"]["id"] == invoice["invoice_id"]
+    assert blockers["invoice_unpaid"]["amount_cents"] == invoice["total_cents"]
+    assert writes.since() == []
+    # The privacy page shows the same before anything is asked
+    view = customer.get("/me/data-requests/erasure").json()
+    assert {b["kind"] for b in view["blockers"]} == set(blockers) and view["request"] is None
+
+    # Cancelled at the end of the month: it still runs until then, and says when it ends
+    assert customer.post(f"/me/products/{product}/cancellation", json={"when": "end_of_period"}).status_code == 201
+    ending = {b["kind"]: b for b in customer.get("/me/data-requests/erasure").json()["blockers"]}
+    assert ending["product_ending"]["ends_on"] >= datetime.now(UTC).date().isoformat()[:8]
+
+
+def test_a_blocker_that_comes_up_after_the_request_refuses_it_and_tells_the_customer(cloud, customer, faults):
+    from opencounter.privacy.requests import load
+
+    # The customer asks with nothing in the way; then, before the workflow begins, a product is given them
+    def meanwhile(event: dict) -> None:
+        if event["step"] == "begin" and not meanwhile.done:  # type: ignore[attr-defined]
+            meanwhile.done = True  # type: ignore[attr-defined]
+            give_product(customer, "FIBRE-100")
+    meanwhile.done = False  # type: ignore[attr-defined]
+    faults["ErasureStepsFunction"] = meanwhile
+
+    asked = customer.post("/me/data-requests/erasure", json={"confirm": True})
+    assert asked.status_code == 202, asked.text
+    cloud.cloud.settle()
+
+    # The workflow checked again: refused, with what stood in the way, and the customer told
+    request = load(customer.customer_id, asked.json()["request"]["request_id"])
+    assert request.status == "REFUSED" and [b["kind"] for b in request.outcome["blockers"]] == ["product_active"]
+    told = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "We konden uw gegevens nog niet wissen"]
+    assert len(told) == 1 and "product" in told[0]["body"]
+    assert customer.get("/me").status_code == 200
+    timeline = [e["type"] for e in customer.get("/me/timeline").json()["items"]]
+    assert "ErasureRefused" in timeline
+
+
+def test_staff_ask_on_a_customers_behalf_and_an_unknown_customer_is_not_found(cloud, agent, pool_customer):
+    from opencounter.privacy.requests import load
+
+    unknown = agent.post("/agent/customers/no-such-customer/data-requests/erasure", json={"confirm": True})
+    assert unknown.status_code == 404 and unknown.json()["reason"] == "customer_not_found"
+    email, customer_id = pool_customer
+    person = Person(email=email, customer_id=customer_id, given_name="Pool", family_name="Klant", street="Damrak")
+    answer = agent.post(f"/agent/customers/{customer_id}/data-requests/erasure", json={"confirm": True})
+    assert answer.status_code == 202, answer.text
+    cloud.cloud.settle()
+    request = load(customer_id, answer.json()["request"]["request_id"])
+    assert request.status == "DONE" and request.channel == "agent"
+    idp = cloud.cloud.client("cognito-idp")
+    with pytest.raises(idp.exceptions.UserNotFoundException):
+        idp.admin_get_user(UserPoolId=cloud.cloud.resolver.physical["UserPool"], Username=person.email)
+    assert [h for h in found(cloud, {"email": email}) if not h.startswith("logs")] == []
