@@ -482,7 +482,6 @@ PURPOSES = {"BetterPlanAdvised": "advice"}
 REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided",
                       # GDPR art. 12(4): why a request about one's data was not acted on
                       "ErasureRefused"})
-REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided"})
 #: the statutory reminder before collection: collection costs are due only after it reached the
 #: customer in writing, so it goes anyway, and always by e-mail too (a WhatsApp or text message points to it)
 REQUIRED |= {"InvoiceFinalNotice"}
