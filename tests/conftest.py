@@ -125,6 +125,14 @@ def other_customer(cloud: runtime.Running) -> Caller:
 
 
 @pytest.fixture
+def officer(cloud) -> Caller:
+    """A privacy officer (the `privacy` group), signed in."""
+    user = User(f"privacy-{uuid.uuid4().hex[:8]}@opencounter.example", "pw", ("privacy",))
+    cloud.issuer.add_user(user)
+    return Caller(cloud.url, cloud.issuer.id_token(user), email=user.username)
+
+
+@pytest.fixture
 def agent(cloud: runtime.Running) -> Caller:
     user = User(f"agent-{uuid.uuid4().hex[:8]}@opencounter.example", "pw", ("agents",))
     cloud.issuer.add_user(user)

@@ -782,6 +782,10 @@ ROUTES: dict[str, Operation] = {
     "GET /privacy/requests": Operation(
         "Data-subject requests: the open ones soonest legal deadline first, those past it marked, and those answered",
         200, "data-requests-overview"),
+    "GET /privacy/erasures": Operation(
+        "The erasures done, most recent first, as their receipts tell them: when asked and done, by whom (the "
+        "customer or staff), the steps, how much of each kind was erased, what the law keeps and until when; whose "
+        "it was is only a digest of the customer number", 200, "erasures-done"),
     "GET /privacy/retention": Operation(
         "What every kind of item is kept for, from what moment, how that is enforced and why, and what else holds "
         "personal data (logs, the bus's archive, workflows' histories, queues, files)", 200, "retention-settings"),

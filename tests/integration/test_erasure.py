@@ -105,7 +105,8 @@ def _assert_erased(cloud, person: Person, request_id: str, counted: dict, since:
     return receipt
 
 
-def test_an_erased_customer_leaves_no_personal_data_anywhere_and_the_books_stay_without_a_name(cloud, agent):
+def test_an_erased_customer_leaves_no_personal_data_anywhere_and_the_books_stay_without_a_name(cloud, agent,
+                                                                                                 officer):
     since = datetime.now(UTC)
     with captured_logs() as logs:
         person, other = _lived(cloud), _lived(cloud)
@@ -122,6 +123,12 @@ def test_an_erased_customer_leaves_no_personal_data_anywhere_and_the_books_stay_
         receipt = _assert_erased(cloud, person, erasure["request_id"], erasure["counted"], since, logs)
 
     assert any('"step":"finish"' in line.replace(" ", "") for line in logs)  # the functions' logs were read
+    # The privacy officer reads the receipt among the erasures done, and nothing in it names the customer
+    done = officer.get("/privacy/erasures")
+    assert done.status_code == 200 and receipt in done.json()["items"]
+    assert not any(needle in done.text for needle in (person.customer_id, *person.needles().values()))
+    refused = agent.get("/privacy/erasures")
+    assert (refused.status_code, refused.json()["reason"]) == (403, "privacy_officers_only")
     assert receipt["erased"]["login"] == 1 and receipt["erased"]["mail"] >= 1
     assert receipt["erased"]["evidence_files"] == 1 and receipt["erased"]["identity_checks"] == 1
     # What reached them through the providers is theirs (and the providers' for their own retention)
