@@ -208,6 +208,10 @@ def test_a_blocker_that_comes_up_after_the_request_refuses_it_and_tells_the_cust
             give_product(customer, "FIBRE-100")
     meanwhile.done = False  # type: ignore[attr-defined]
     faults["ErasureStepsFunction"] = meanwhile
+    # and they said no to service messages by e-mail
+    version = customer.get("/me").json()["version"]
+    assert customer.patch("/me", json={"version": version, "consents": [
+        {"channel": "email", "purpose": "service", "granted": False}]}).status_code == 200
 
     asked = customer.post("/me/data-requests/erasure", json={"confirm": True})
     assert asked.status_code == 202, asked.text
@@ -218,6 +222,8 @@ def test_a_blocker_that_comes_up_after_the_request_refuses_it_and_tells_the_cust
     assert request.status == "REFUSED" and [b["kind"] for b in request.outcome["blockers"]] == ["product_active"]
     told = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "We konden uw gegevens nog niet wissen"]
     assert len(told) == 1 and "product" in told[0]["body"]
+    # the law has us say why a request about one's data was not acted on, consent or not, and so it says
+    assert "de wet verplicht ons ertoe" in told[0]["body"]
     assert customer.get("/me").status_code == 200
     timeline = [e["type"] for e in customer.get("/me/timeline").json()["items"]]
     assert "ErasureRefused" in timeline

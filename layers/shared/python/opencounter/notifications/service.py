@@ -481,13 +481,13 @@ PURPOSES = {"BetterPlanAdvised": "advice"}
 #: decision on a dispute or a chargeback (sent by e-mail, saying so, where consent is withdrawn)
 REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided",
                       # GDPR art. 12(4): why a request about one's data was not acted on
-                      "ErasureRefused"})
+                      "ErasureRefused",
+                      # GDPR art. 15: the copy of one's data the customer asked for
+                      "DataExportReady"})
 #: the statutory reminder before collection: collection costs are due only after it reached the
 #: customer in writing, so it goes anyway, and always by e-mail too (a WhatsApp or text message points to it)
 REQUIRED |= {"InvoiceFinalNotice"}
 IN_WRITING = frozenset({"InvoiceFinalNotice"})
-#: a copy of one's data is the customer's own request under the law (GDPR art. 15): told whatever the consents
-REQUIRED |= {"DataExportReady"}
 #: what a required notice adds when it goes without the customer's consent
 REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de wet verplicht ons ertoe.",
                  "en": "We send you this message without your consent too: the law requires us to."}
