@@ -10,7 +10,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -352,6 +352,7 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     ticking = Clock()
     monkeypatch.setattr("opencounter.appointments.service.utcnow", ticking)
+    monkeypatch.setattr("opencounter.billing.reminders.utcnow", ticking)  # the daily reminder run's today
     return ticking
 
 
@@ -376,6 +377,17 @@ def visit_done(cloud: runtime.Running, customer: Caller, order: dict) -> None:
     cloud.cloud.settle()
 
 
+# ------------------------------------------------------------------ reminders before collection
+
+def run_reminders(cloud: runtime.Running, clock: Clock, day: date) -> dict:
+    """The daily reminder run as its schedule fires it, at 07:00 in Amsterdam on `day` (the clock
+    set there), settled: every page taken, every notice sent."""
+    from opencounter.core.clock import isoformat
+
+    moment = clock.set(datetime.combine(day, time(7), ZoneInfo("Europe/Amsterdam")))
+    started = cloud.cloud.invoke("InvoiceRemindersFunction", {"scheduled_at": isoformat(moment)})
+    cloud.cloud.settle()
+    return started
 # ------------------------------------------------------------------ no personal data in the logs
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -172,6 +172,10 @@ ORDER_SIGNED_WITH = (f"{CODE_TYPED}; {SLOT}; or a window is sent for a product t
                      "(slot_not_needed)")
 ORDER_BOOKED = f"{ORDER_SIGNATURE}; {SLOT_TAKEN}; no address on record for the day (address_missing)"
 PAYMENT_LINK = "nothing is due on the invoice, or too little to pay (nothing_due, payment_too_small)"
+REMINDERS = ("`reminders`: an overdue invoice is reminded of a week after its due date, then gets the statutory "
+             "reminder (aanmaning) two weeks later with 14 days to pay before the collection costs it states are "
+             "due, then is ready for collection (shown, never charged automatically); each on a working day. "
+             "Paying, an arrangement or a dispute of all that is left stops it (docs/adr/0027).")
 STAFF_CHANNELS = ["agent", "phone", "office", "chat", "email", "whatsapp", "messenger", "x"]
 
 
@@ -412,8 +416,8 @@ ROUTES: dict[str, Operation] = {
                      "cursor is not one this API gave out (cursor_invalid)"}),
     "GET /me/invoices": Operation("Every invoice, newest first, and what is open in total", 200, "invoice-list"),
     "GET /me/invoices/{invoice_id}": Operation(
-        "One invoice: lines, VAT, the best-tariff comparison, the arrangement and the payments", 200, "invoice",
-        errors={404: NO_INVOICE}),
+        "One invoice: lines, VAT, the best-tariff comparison, the arrangement, the payments and the reminders",
+        200, "invoice", errors={404: NO_INVOICE}, description=REMINDERS),
     "POST /me/invoices/{invoice_id}/payments": Operation(
         "Pay what is due now with iDEAL or a card: a Stripe PaymentIntent (asking again while it is unfinished "
         "returns the same one)", 201, "checkout", request="payment",
@@ -429,7 +433,8 @@ ROUTES: dict[str, Operation] = {
     "GET /agent/customers/{customer_id}/invoices": Operation(
         "The customer's invoices, newest first", 200, "invoice-list"),
     "GET /agent/customers/{customer_id}/invoices/{invoice_id}": Operation(
-        "One of the customer's invoices", 200, "invoice", errors={404: NO_INVOICE}),
+        "One of the customer's invoices, with its reminder schedule", 200, "invoice", errors={404: NO_INVOICE},
+        description=REMINDERS),
     "POST /agent/customers/{customer_id}/invoices/{invoice_id}/payment-link": Operation(
         "Send the customer a link to pay the invoice in the portal, by their preferred channel", 202,
         "payment-link", errors={503: NOT_CONFIGURED, 404: NO_INVOICE, 409: PAYMENT_LINK}),

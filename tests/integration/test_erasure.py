@@ -88,6 +88,7 @@ def _assert_erased(cloud, person: Person, request_id: str, counted: dict, since:
     assert kept["invoices"] and kept["payments"] and kept["ledger"]
     for invoice in kept["invoices"]:
         assert invoice.best_tariff is None and invoice.signup_id is None and invoice.customer_id == person.customer_id
+        assert invoice.reminders is None  # the reminders sent: not what the books need
         assert _day(invoice.expires_at) == retention_end(invoice.issued_on)
     for entry in kept["ledger"]:
         assert _day(entry.expires_at) == retention_end(entry.posted_at)

@@ -2,9 +2,10 @@
 did not go through, a plan that fits their use better, the link to pay that staff sent, how a
 dispute or their bank's chargeback was decided, a visit planned, moved or cancelled, a reminder of
 it, the technician on the way, the visit done or missed (with the first free windows), an outage
-where they live and its all-clear, an erasure that something came in the way of, a request or a
-dispute that staff or the workflow moved on (what the customer did themselves is not told back:
-the bus's rule only passes staff's and the system's changes). E-mail (SES),
+where they live and its all-clear, an erasure that something came in the way of, an overdue
+invoice's reminder and the statutory reminder before collection, a request or a dispute that staff
+or the workflow moved on (what the customer did themselves is not told back: the bus's rule only
+passes staff's and the system's changes). E-mail (SES),
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
 prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
@@ -14,8 +15,9 @@ Every notice has a purpose (service, or advice for a better plan) and goes only 
 customer consents to for it: a message about their own products and contract (service, advice)
 unless they withdrew that consent for the channel, anything else (marketing, research) only where
 they gave it. A notice the law requires (an invoice, a payment that
-failed, a decision on a dispute or a chargeback) goes anyway, by e-mail, and says so. A withdrawn
-consent stops the next message, on every channel."""
+failed, a decision on a dispute or a chargeback, the statutory reminder) goes anyway, by e-mail, and
+says so; the statutory reminder always goes by e-mail too, in writing. A withdrawn consent stops the
+next message, on every channel."""
 
 from __future__ import annotations
 
@@ -274,6 +276,54 @@ def _appointment_missed(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                                    f"{data['link']}")
 
 
+# ------------------------------------------------------------------ reminders before collection
+
+
+def _reminder_offers(data: dict[str, Any], lang: str) -> str:
+    """What a reminder offers besides paying at once (spreading it, when the invoice allows), and
+    what it leaves out (an amount in dispute)."""
+    offers = ""
+    if data["arrangement"]:
+        low, high = data["arrangement"]["min_instalments"], data["arrangement"]["max_instalments"]
+        offers += (f" Lukt dat niet in één keer? Dan kunt u het ook in {low} tot {high} maandelijkse termijnen "
+                   "betalen; dat regelt u op dezelfde pagina.") if lang == "nl" else (
+            f" Can't pay it all at once? You can also pay it in {low} to {high} monthly instalments; arrange it on "
+            "the same page.")
+    if data["in_dispute_cents"]:
+        held = euros(data["in_dispute_cents"], lang)
+        offers += (f" Het bedrag dat u betwist ({held}) laten we erbuiten tot we erover beslist hebben."
+                   if lang == "nl" else f" The amount you dispute ({held}) is left out until we have decided on it.")
+    return offers
+
+
+def _invoice_reminder(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    amount, due, offers = euros(data["amount_cents"], lang), _day(data["due_on"], lang), _reminder_offers(data, lang)
+    if lang == "nl":
+        return f"Herinnering: factuur {data['invoice_id']} staat nog open", (
+            f"Misschien is het u ontgaan: factuur {data['invoice_id']} had uiterlijk {due} betaald moeten zijn, en er "
+            f"staat nog {amount} open. Betaal het meteen in uw account: {data['link']}{offers} Heeft u inmiddels "
+            "betaald? Dan kunt u dit bericht vergeten.")
+    return f"Reminder: invoice {data['invoice_id']} is still open", (
+        f"Perhaps it slipped your mind: invoice {data['invoice_id']} was due on {due}, and {amount} is still open. "
+        f"Pay it at once in your account: {data['link']}{offers} Paid meanwhile? Then please disregard this message.")
+
+
+def _invoice_final_notice(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    amount, due, offers = euros(data["amount_cents"], lang), _day(data["due_on"], lang), _reminder_offers(data, lang)
+    by, costs = _day(data["pay_by"], lang), euros(data["collection_costs_cents"], lang)
+    if lang == "nl":
+        return f"Aanmaning: factuur {data['invoice_id']}", (
+            f"Factuur {data['invoice_id']} had uiterlijk {due} betaald moeten zijn, en ondanks onze herinnering staat "
+            f"er nog {amount} open. Wij vragen u dit bedrag uiterlijk {by} te betalen: {data['link']}{offers} "
+            f"Betaalt u niet uiterlijk {by}, dan bent u daarbovenop {costs} incassokosten verschuldigd (de wettelijke "
+            "vergoeding voor buitengerechtelijke incassokosten, zonder btw) en dragen we de vordering over voor "
+            "incasso. Dit is onze aanmaning: de termijn van 14 dagen begint op de dag na ontvangst van dit bericht.")
+    return f"Final notice: invoice {data['invoice_id']}", (
+        f"Invoice {data['invoice_id']} was due on {due}, and despite our reminder {amount} is still open. Please pay "
+        f"it by {by}: {data['link']}{offers} If it is not paid by {by}, you will owe {costs} in collection costs on "
+        "top of it (the statutory compensation for extrajudicial collection costs, without VAT), and we will hand the "
+        "claim over for collection. This is our formal notice: the 14-day term starts on the day after you receive "
+        "this message.")
 #: what an outage hits, as the customer reads it
 OUTAGE_OF = {"nl": {"internet": "Storing in het glasvezelnetwerk", "mobile": "Storing in het mobiele netwerk",
                     "energy": "Stroomstoring"},
@@ -413,6 +463,12 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "AppointmentDone": ("appointment_done", lambda d, lang: list(_visit(d, lang)[:2])),
     "AppointmentMissed": ("appointment_missed", lambda d, lang: [*_visit(d, lang)[:2],
                                                                  MISSED_BECAUSE[lang][d["reason"]], d["link"]]),
+    # reminders before collection
+    "InvoiceReminder": ("invoice_reminder", lambda d, lang: [d["invoice_id"], euros(d["amount_cents"], lang),
+                                                             _day(d["due_on"], lang), d["link"]]),
+    "InvoiceFinalNotice": ("invoice_final_notice", lambda d, lang: [
+        d["invoice_id"], euros(d["amount_cents"], lang), _day(d["pay_by"], lang),
+        euros(d["collection_costs_cents"], lang), d["link"]]),
     "OutageStarted": ("outage_started", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]], d["description"][lang],
                                                          _clock(d["expected_end"], lang)]),
     "OutageResolved": ("outage_resolved", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]],
@@ -453,6 +509,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "AppointmentEnRoute": _appointment_en_route,
     "AppointmentDone": _appointment_done,
     "AppointmentMissed": _appointment_missed,
+    # reminders before collection
+    "InvoiceReminder": _invoice_reminder,
+    "InvoiceFinalNotice": _invoice_final_notice,
     "OutageStarted": _outage_started,
     "OutageResolved": _outage_resolved,
     "ErasureRefused": _erasure_refused,
@@ -471,6 +530,10 @@ REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "Charg
                       "ErasureRefused",
                       # GDPR art. 15: the copy of one's data the customer asked for
                       "DataExportReady"})
+#: the statutory reminder before collection: collection costs are due only after it reached the
+#: customer in writing, so it goes anyway, and always by e-mail too (a WhatsApp or text message points to it)
+REQUIRED |= {"InvoiceFinalNotice"}
+IN_WRITING = frozenset({"InvoiceFinalNotice"})
 #: what a required notice adds when it goes without the customer's consent
 REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de wet verplicht ons ertoe.",
                  "en": "We send you this message without your consent too: the law requires us to."}
@@ -511,6 +574,9 @@ def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -
             return record(key, "none", "", "")
         note = "" if allowed else f"\n\n{REQUIRED_NOTE[language]}"
         message_id = send_email(profile.email, subject, letter(profile, text + note))
+    elif detail_type in IN_WRITING:
+        note = "" if consented(consents, "email", purpose) else f"\n\n{REQUIRED_NOTE[language]}"
+        send_email(profile.email, subject, letter(profile, text + note))
     return record(key, channel, to, message_id)
 
 

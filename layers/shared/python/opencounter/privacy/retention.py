@@ -117,6 +117,11 @@ RETENTION: dict[str, Retention] = {
         "the month the use took place", "ttl",
         "a single record from the network is disputed on its invoice within that time; the month's totals and "
         "the invoice keep what it added"),
+    "ReminderDue": Retention(
+        "while the invoice's reminders run", "the invoice is issued (moved on with each reminder step)", "when_done",
+        "where the daily reminder run finds the invoice whose next step is due: deleted in the same transaction as "
+        "the payment, the cancellation, the arrangement or the last step that ends the schedule (the steps taken "
+        "stay on the invoice, with the books); erased with the record"),
     "BillingRun": Retention(_days(RUN_KEPT), "the run starts", "ttl",
                             "a run's own bookkeeping (no personal data): of no use once the run is over"),
     "BillingSliceTotals": Retention(_days(RUN_KEPT), "the slice is done", "ttl", "a run's own bookkeeping"),
