@@ -40,6 +40,7 @@ from bench import (
     outages,
     payments,
     privacy,
+    reminders,
     signup,
     staff_reads,
     waits,
@@ -130,7 +131,19 @@ NOTES = {
                 "automatic ones (goal p95 <= 2000). Then staff decide the rest (upheld and rejected alternately) and "
                 "ledger_imbalance_cents sums every credit_note and payment_refunded transaction of those customers "
                 "(goal 0); holds_left_after_decision sums the disputes' and their invoices' holds (goal 0).",
-    "proactive": "asynchronous cloud, after the privacy figures. outage_notice_ms (bench/outages.py): 1,000 "
+    "proactive": "asynchronous cloud, after the privacy figures: the reminders, then the outage. "
+                 "reminders_wrongly_sent (bench/reminders.py): a "
+                 "seeded population of invoices (fibre's connection fee issued on every day of March 2025, and "
+                 "February's fibre bill), each customer paying on time, after the reminder or in the statutory "
+                 "reminder's term, disputing all or EUR 10 of it, agreeing an arrangement before or after the "
+                 "reminder, or never paying (BEHAVIOURS, random.Random(27)); driven day by day from the first payment "
+                 "until every step of the last invoice is behind it, the daily run fired at 07:00 with the clock it "
+                 "reads set by the bench, then the day's customers acting. Reminders delivered by SES for an invoice "
+                 "paid, arranged or wholly disputed by then, asking for an amount in dispute, sent twice for one "
+                 "step, on a weekend or Dutch holiday, or before their date (7 days after the due date; the statutory "
+                 "one 14 days after the reminder); goal 0. proactive_detail.reminders: what was sent, what was "
+                 "missed (goal none) and ready for collection marked before the term was over (goal 0). "
+                 "outage_notice_ms (bench/outages.py): 1,000 "
                  "customers with fibre in one postcode area, 100 with fibre in the next and 100 in the area with "
                  "mobile only; a fibre outage reported for the area; from the report to each affected customer's "
                  "notice sent (the notifier's record), p50/p95/max; goal p95 <= 60000. outage_misdirected: notices "
@@ -374,6 +387,12 @@ def table(results: dict[str, Any]) -> str:
         rows.append(f"{'Ideas':<46}{'':>6}   goal")
         verdict = "ok" if figure == 0 else "OVER"
         rows.append(f"  {'votes counted twice under concurrent voting':<44}{figure:>6}   0   {verdict}")
+    if "reminders_wrongly_sent" in results.get("proactive", {}):
+        figure, detail = results["proactive"]["reminders_wrongly_sent"], results["proactive_detail"]["reminders"]
+        rows.append(f"{'Reminders before collection':<46}{'':>6}   goal")
+        rows.append(f"  {'reminders wrongly sent':<44}{figure:>6}   0   {'ok' if figure == 0 else 'OVER'}   "
+                    f"({sum(detail['sent'].values())} sent, {len(detail['missed'])} missed, "
+                    f"{detail['invoices']} invoices over {detail['days_driven']} days)")
     if "web" in results:
         figures, goals = results["web"], results["web_detail"]["goals"]
         rows.append(f"{'Web, headless Chromium':<40}{'p50':>8}{'p95':>8}{'n':>6}   goal")
@@ -526,6 +545,13 @@ def main() -> int:
         log(f"Privacy: messages against consents (the asynchronous cloud)   ({time.monotonic() - started:.1f}s)")
         merge(results, consents.run(running, log=log))
         phases["privacy"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        phase = time.monotonic()
+        log(f"Reminders before collection: a month of invoices driven day by day (the asynchronous cloud)   "
+            f"({time.monotonic() - started:.1f}s)")
+        merge(results, reminders.run(running, log=log))
+        phases["reminders"] = round(time.monotonic() - phase, 1)
         save(results)
 
         phase = time.monotonic()

@@ -10,7 +10,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -122,6 +122,14 @@ def pool_customer(cloud: runtime.Running) -> tuple[str, str]:
 @pytest.fixture
 def other_customer(cloud: runtime.Running) -> Caller:
     return new_customer(cloud)
+
+
+@pytest.fixture
+def officer(cloud) -> Caller:
+    """A privacy officer (the `privacy` group), signed in."""
+    user = User(f"privacy-{uuid.uuid4().hex[:8]}@opencounter.example", "pw", ("privacy",))
+    cloud.issuer.add_user(user)
+    return Caller(cloud.url, cloud.issuer.id_token(user), email=user.username)
 
 
 @pytest.fixture
@@ -344,7 +352,20 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     ticking = Clock()
     monkeypatch.setattr("opencounter.appointments.service.utcnow", ticking)
+    monkeypatch.setattr("opencounter.billing.reminders.utcnow", ticking)  # the daily reminder run's today
     return ticking
+
+
+@pytest.fixture(autouse=True)
+def daytime(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The notices of a test go out in the afternoon, whenever the test runs: what a notice says and
+    where it goes does not hang on the hour the tests are run at. A test of the quiet hours sets
+    this clock to the night (notifications/quiet.py reads it as now)."""
+    afternoon = Clock()
+    afternoon.set(datetime.combine(datetime.now(UTC).date(), datetime.min.time(), ZoneInfo("Europe/Amsterdam"))
+                  .replace(hour=14))
+    monkeypatch.setattr("opencounter.notifications.quiet.utcnow", afternoon)
+    return afternoon
 
 
 def visit_done(cloud: runtime.Running, customer: Caller, order: dict) -> None:
@@ -356,6 +377,17 @@ def visit_done(cloud: runtime.Running, customer: Caller, order: dict) -> None:
     cloud.cloud.settle()
 
 
+# ------------------------------------------------------------------ reminders before collection
+
+def run_reminders(cloud: runtime.Running, clock: Clock, day: date) -> dict:
+    """The daily reminder run as its schedule fires it, at 07:00 in Amsterdam on `day` (the clock
+    set there), settled: every page taken, every notice sent."""
+    from opencounter.core.clock import isoformat
+
+    moment = clock.set(datetime.combine(day, time(7), ZoneInfo("Europe/Amsterdam")))
+    started = cloud.cloud.invoke("InvoiceRemindersFunction", {"scheduled_at": isoformat(moment)})
+    cloud.cloud.settle()
+    return started
 # ------------------------------------------------------------------ no personal data in the logs
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,14 +1,14 @@
 """Privacy: the privacy officer's desk (/privacy, the privacy group only: the edge guards it) with
 the data-subject requests by legal deadline, who read which customer's data and the patterns that
-ask for a second look, what customers said to being written to in figures, and what every kind of
-item is kept for; and a customer's own list of who read their data (/me/access-log). Everything
+ask for a second look, what customers said to being written to in figures, the erasures done, and
+what every kind of item is kept for; and a customer's own list of who read their data (/me/access-log). Everything
 here only reads."""
 
 from opencounter.edge.http import me, query_int, query_text, rest_api
 from opencounter.edge.observability import observability
 from opencounter.privacy.access import customer_log, flags, officer_log
 from opencounter.privacy.consents import figures
-from opencounter.privacy.desk import requests_overview, retention_overview
+from opencounter.privacy.desk import erasures_overview, requests_overview, retention_overview
 
 logger, metrics = observability("privacy-desk")
 app = rest_api(logger)
@@ -39,6 +39,11 @@ def get_requests() -> dict:
 @app.get("/privacy/consents")
 def get_consents() -> dict:
     return figures()
+
+
+@app.get("/privacy/erasures")
+def get_erasures() -> dict:
+    return erasures_overview()
 
 
 @app.get("/privacy/retention")

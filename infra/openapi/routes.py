@@ -174,6 +174,10 @@ ORDER_SIGNED_WITH = (f"{CODE_TYPED}; {SLOT}; or a window is sent for a product t
                      "(slot_not_needed)")
 ORDER_BOOKED = f"{ORDER_SIGNATURE}; {SLOT_TAKEN}; no address on record for the day (address_missing)"
 PAYMENT_LINK = "nothing is due on the invoice, or too little to pay (nothing_due, payment_too_small)"
+REMINDERS = ("`reminders`: an overdue invoice is reminded of a week after its due date, then gets the statutory "
+             "reminder (aanmaning) two weeks later with 14 days to pay before the collection costs it states are "
+             "due, then is ready for collection (shown, never charged automatically); each on a working day. "
+             "Paying, an arrangement or a dispute of all that is left stops it (docs/adr/0027).")
 STAFF_CHANNELS = ["agent", "phone", "office", "chat", "email", "whatsapp", "messenger", "x"]
 NO_IDEA = "no such idea, or one moderation hid from the caller (idea_not_found)"
 IDEA_HIDDEN = "the caller's own idea was hidden by moderation (idea_hidden)"
@@ -430,8 +434,8 @@ ROUTES: dict[str, Operation] = {
                      "cursor is not one this API gave out (cursor_invalid)"}),
     "GET /me/invoices": Operation("Every invoice, newest first, and what is open in total", 200, "invoice-list"),
     "GET /me/invoices/{invoice_id}": Operation(
-        "One invoice: lines, VAT, the best-tariff comparison, the arrangement and the payments", 200, "invoice",
-        errors={404: NO_INVOICE}),
+        "One invoice: lines, VAT, the best-tariff comparison, the arrangement, the payments and the reminders",
+        200, "invoice", errors={404: NO_INVOICE}, description=REMINDERS),
     "POST /me/invoices/{invoice_id}/payments": Operation(
         "Pay what is due now with iDEAL or a card: a Stripe PaymentIntent (asking again while it is unfinished "
         "returns the same one)", 201, "checkout", request="payment",
@@ -447,7 +451,8 @@ ROUTES: dict[str, Operation] = {
     "GET /agent/customers/{customer_id}/invoices": Operation(
         "The customer's invoices, newest first", 200, "invoice-list"),
     "GET /agent/customers/{customer_id}/invoices/{invoice_id}": Operation(
-        "One of the customer's invoices", 200, "invoice", errors={404: NO_INVOICE}),
+        "One of the customer's invoices, with its reminder schedule", 200, "invoice", errors={404: NO_INVOICE},
+        description=REMINDERS),
     "POST /agent/customers/{customer_id}/invoices/{invoice_id}/payment-link": Operation(
         "Send the customer a link to pay the invoice in the portal, by their preferred channel", 202,
         "payment-link", errors={503: NOT_CONFIGURED, 404: NO_INVOICE, 409: PAYMENT_LINK}),
@@ -873,6 +878,10 @@ ROUTES: dict[str, Operation] = {
     "GET /privacy/requests": Operation(
         "Data-subject requests: the open ones soonest legal deadline first, those past it marked, and those answered",
         200, "data-requests-overview"),
+    "GET /privacy/erasures": Operation(
+        "The erasures done, most recent first, as their receipts tell them: when asked and done, by whom (the "
+        "customer or staff), the steps, how much of each kind was erased, what the law keeps and until when; whose "
+        "it was is only a digest of the customer number", 200, "erasures-done"),
     "GET /privacy/retention": Operation(
         "What every kind of item is kept for, from what moment, how that is enforced and why, and what else holds "
         "personal data (logs, the bus's archive, workflows' histories, queues, files)", 200, "retention-settings"),

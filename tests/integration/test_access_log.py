@@ -4,7 +4,6 @@ second look; a read that cannot be put on record shows nothing."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -12,7 +11,6 @@ import pytest
 
 from bench.staff_reads import READS, entries_of, full_history, staff, staff_read_routes
 from infra.local.template import api_routes, load_template
-from infra.local.tokens import User
 from opencounter.core.access_log import AccessEntry, Subject, forget_written
 from opencounter.core.clock import business_today
 from opencounter.edge.http import FINDING, NO_CUSTOMER_DATA, reads_on_record
@@ -48,13 +46,6 @@ CHANGES = {
 @pytest.fixture(scope="module")
 def history(cloud):
     return full_history(cloud)
-
-
-@pytest.fixture
-def officer(cloud) -> Caller:
-    user = User(f"privacy-{uuid.uuid4().hex[:8]}@opencounter.example", "pw", ("privacy",))
-    cloud.issuer.add_user(user)
-    return Caller(cloud.url, cloud.issuer.id_token(user), email=user.username)
 
 
 def _mine(customer: Caller) -> list[dict]:
@@ -220,7 +211,7 @@ def test_a_customers_access_log_comes_a_page_at_a_time_newest_first(cloud, custo
 
 def test_only_privacy_officers_reach_the_desk_and_they_have_no_customer_routes(cloud, officer, customer, agent):
     for path in ("/privacy/access-log", "/privacy/access-log/flags", "/privacy/requests", "/privacy/consents",
-                 "/privacy/retention"):
+                 "/privacy/erasures", "/privacy/retention"):
         assert officer.get(path).status_code == 200
         for caller in (customer, agent):
             refused = caller.get(path)

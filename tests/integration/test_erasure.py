@@ -89,6 +89,7 @@ def _assert_erased(cloud, person: Person, request_id: str, counted: dict, since:
     assert kept["invoices"] and kept["payments"] and kept["ledger"]
     for invoice in kept["invoices"]:
         assert invoice.best_tariff is None and invoice.signup_id is None and invoice.customer_id == person.customer_id
+        assert invoice.reminders is None  # the reminders sent: not what the books need
         assert _day(invoice.expires_at) == retention_end(invoice.issued_on)
     for entry in kept["ledger"]:
         assert _day(entry.expires_at) == retention_end(entry.posted_at)
@@ -105,7 +106,8 @@ def _assert_erased(cloud, person: Person, request_id: str, counted: dict, since:
     return receipt
 
 
-def test_an_erased_customer_leaves_no_personal_data_anywhere_and_the_books_stay_without_a_name(cloud, agent):
+def test_an_erased_customer_leaves_no_personal_data_anywhere_and_the_books_stay_without_a_name(cloud, agent,
+                                                                                                 officer):
     since = datetime.now(UTC)
     with captured_logs() as logs:
         person, other = _lived(cloud), _lived(cloud)
@@ -122,6 +124,12 @@ def test_an_erased_customer_leaves_no_personal_data_anywhere_and_the_books_stay_
         receipt = _assert_erased(cloud, person, erasure["request_id"], erasure["counted"], since, logs)
 
     assert any('"step":"finish"' in line.replace(" ", "") for line in logs)  # the functions' logs were read
+    # The privacy officer reads the receipt among the erasures done, and nothing in it names the customer
+    done = officer.get("/privacy/erasures")
+    assert done.status_code == 200 and receipt in done.json()["items"]
+    assert not any(needle in done.text for needle in (person.customer_id, *person.needles().values()))
+    refused = agent.get("/privacy/erasures")
+    assert (refused.status_code, refused.json()["reason"]) == (403, "privacy_officers_only")
     assert receipt["erased"]["login"] == 1 and receipt["erased"]["mail"] >= 1
     assert receipt["erased"]["evidence_files"] == 1 and receipt["erased"]["identity_checks"] == 1
     # What reached them through the providers is theirs (and the providers' for their own retention)
@@ -201,6 +209,10 @@ def test_a_blocker_that_comes_up_after_the_request_refuses_it_and_tells_the_cust
             give_product(customer, "FIBRE-100")
     meanwhile.done = False  # type: ignore[attr-defined]
     faults["ErasureStepsFunction"] = meanwhile
+    # and they said no to service messages by e-mail
+    version = customer.get("/me").json()["version"]
+    assert customer.patch("/me", json={"version": version, "consents": [
+        {"channel": "email", "purpose": "service", "granted": False}]}).status_code == 200
 
     asked = customer.post("/me/data-requests/erasure", json={"confirm": True})
     assert asked.status_code == 202, asked.text
@@ -211,6 +223,8 @@ def test_a_blocker_that_comes_up_after_the_request_refuses_it_and_tells_the_cust
     assert request.status == "REFUSED" and [b["kind"] for b in request.outcome["blockers"]] == ["product_active"]
     told = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "We konden uw gegevens nog niet wissen"]
     assert len(told) == 1 and "product" in told[0]["body"]
+    # the law has us say why a request about one's data was not acted on, consent or not, and so it says
+    assert "de wet verplicht ons ertoe" in told[0]["body"]
     assert customer.get("/me").status_code == 200
     timeline = [e["type"] for e in customer.get("/me/timeline").json()["items"]]
     assert "ErasureRefused" in timeline

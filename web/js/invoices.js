@@ -3,6 +3,7 @@
 
 import { planName, productName } from "./catalogue.js";
 import { disputeForm } from "./disputes.js";
+import { showReminders } from "./reminders.js";
 import { $, attempt, button, definitions, element, emptyNote, item, labelled, say, select } from "./dom.js";
 import { day, euros, month, quantity } from "./format.js";
 import { t } from "./i18n.js";
@@ -56,6 +57,7 @@ export async function showInvoice(invoiceId, base = "/me") {
     return row;
   }));
   showNotes(invoice, mine);
+  showReminders(invoice, base === "/me");
   if (base === "/me") showActions(invoice); else $("invoice-actions").replaceChildren();
   $("invoice-back").href = base === "/me" ? "#/invoices" : `#/customers/${encodeURIComponent(base.split("/").pop())}`;
   return invoice;

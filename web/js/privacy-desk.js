@@ -124,3 +124,27 @@ deskPart(async (container) => {
     container.append(details);
   });
 });
+
+// the erasures done, as their receipts tell them: no one is named in them, so neither here
+function erasureRow(r) {
+  const li = element("li", "", { className: "row" });
+  const erased = Object.values(r.erased).reduce((sum, n) => sum + n, 0);
+  const kept = r.kept.until ? t("privacy_desk.kept_until", { invoices: number(r.kept.invoices || 0),
+    payments: number(r.kept.payments || 0), date: day(r.kept.until) }) : t("privacy_desk.nothing_kept");
+  li.append(element("time", at(r.done_at), { dateTime: r.done_at }),
+    element("span", t("privacy_desk.erasure_row", { received: at(r.received_at), by: t(`privacy_desk.asked_by.${r.asked_by}`),
+      done: at(r.done_at) })),
+    element("span", t("privacy_desk.erased_items", { n: number(erased) }), { className: "hint" }),
+    element("span", kept, { className: "hint" }),
+    element("span", t(`privacy_desk.confirmation.${r.confirmation}`), { className: "badge" }));
+  return li;
+}
+
+deskPart(async (container) => {
+  const done = await api("GET", "/privacy/erasures");
+  const list = element("ol", "", { className: "rows plain", id: "privacy-erasures" });
+  list.append(...done.items.map(erasureRow));
+  emptyNote(list, t("privacy_desk.no_erasures"));
+  container.append(element("h2", t("privacy_desk.erasures_title")),
+    element("p", t("privacy_desk.erasures_lead"), { className: "hint" }), list);
+});

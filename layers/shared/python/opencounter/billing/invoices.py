@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from opencounter.billing import ledger
+from opencounter.billing import dunning, ledger
 from opencounter.billing.records import CreditNote, Invoice, Payment, TariffCheck, UsageTotal
 from opencounter.catalogue.service import plans_to_rate
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
@@ -140,8 +140,30 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, *, tod
                     payments=[_payment_view(p) for p in sorted(payments or [], key=lambda p: p.created_at)],
                     credit_notes=[credit_note_view(c) for c in sorted(credit_notes or [],
                                                                       key=lambda c: c.credit_note_id)],
-                    void_reason=invoice.void_reason)
+                    void_reason=invoice.void_reason, reminders=reminders_view(invoice))
     return view
+
+
+def reminders_view(invoice: Invoice) -> dict[str, Any] | None:
+    """The reminders before collection as the invoice shows them: each step taken, the next one
+    and its day while the schedule runs, or why it stopped (the invoice paid, cancelled or in an
+    arrangement; paused while what is left is in dispute). Ready for collection: what is still
+    unpaid and the collection costs on it, never more than the statutory reminder stated. None
+    for an invoice from before reminders."""
+    plan = invoice.reminders
+    if not plan:
+        return None
+    stopped = {"PAID": "paid", "VOID": "void", "IN_ARRANGEMENT": "in_arrangement"}.get(invoice.status) \
+        or (plan.get("stopped") or {}).get("reason")
+    if stopped is None and payable_cents(invoice) < MIN_CHARGE_CENTS and int(invoice.held_cents) > 0:
+        stopped = "in_dispute"
+    final, ready = plan.get("final_notice"), plan.get("ready_for_collection")
+    if ready and stopped is None:
+        left = payable_cents(invoice)
+        ready = {**ready, "amount_cents": left, "collection_costs_cents": min(
+            int(ready["collection_costs_cents"]), dunning.collection_costs_cents(left))}
+    return {"next": None if stopped else plan.get("next"), "reminder": plan.get("reminder"), "final_notice": final,
+            "ready_for_collection": ready, "stopped": stopped}
 
 
 def list_invoices(customer_id: str) -> dict[str, Any]:
@@ -267,10 +289,12 @@ def _new_invoice(customer_id: str, invoice_id: str, kind: str, issued_on: date, 
                       kind=kind, issued_on=issued_on.isoformat(), due_on=(issued_on + PAYMENT_TERM).isoformat(),
                       lines=lines, total_cents=total, vat_cents=sum(vat.values()), status="OPEN", **fields)
     invoice.index_number()
+    reminders = dunning.schedule(invoice)
     booking = ledger.posting(customer_id, f"{invoice_id}:issued", "invoice_issued", invoice_id, [
         (ledger.RECEIVABLE, total), *[(ledger.revenue(k), -(amount - vat[k])) for k, amount in revenue.items()],
         (ledger.VAT_PAYABLE, -sum(vat.values()))])
-    return invoice, [Write(invoice, Invoice.PK.does_not_exist(), conflict="the invoice exists already"), booking]
+    return invoice, [Write(invoice, Invoice.PK.does_not_exist(), conflict="the invoice exists already"), booking,
+                     reminders]
 
 
 def connection_invoice(customer_id: str, product: dict[str, Any], plan: dict[str, Any], *, channel: str,
@@ -374,5 +398,6 @@ def agree_arrangement(customer_id: str, invoice_id: str, request: dict[str, Any]
     invoice.arrangement = {"agreed_at": isoformat(utcnow()), "instalments": instalments}
     event = domain_event("PaymentArrangementAgreed", customer_id=customer_id, actor=actor, channel=channel,
                          data={"invoice_id": invoice_id, "instalments": instalments})
-    commit([Write(invoice, conflict="the invoice changed meanwhile; read it again")], [event])
+    commit([Write(invoice, conflict="the invoice changed meanwhile; read it again"),
+            *dunning.stop(invoice, "in_arrangement", today)], [event])
     return invoice_view(invoice)

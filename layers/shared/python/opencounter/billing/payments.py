@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from opencounter.billing import ledger
+from opencounter.billing import dunning, ledger
 from opencounter.billing.invoices import amount_due_now, load_invoice, owed_cents, status_of
 from opencounter.billing.records import Invoice, LedgerTransaction, Payment
 from opencounter.core.clock import business_today, isoformat, utcnow
@@ -254,8 +254,8 @@ def _settle_invoice(invoice: Invoice, net_change: int, finished_payment: str | N
     invoice.paid_cents = int(invoice.paid_cents) + net_change
     if finished_payment and invoice.open_payment == finished_payment:
         invoice.open_payment = None
+    was_paid = invoice.status == "PAID"
     if invoice.status != "VOID":
-        was_paid = invoice.status == "PAID"
         if int(invoice.paid_cents) >= owed_cents(invoice):
             invoice.status = "PAID"
             if not was_paid:
@@ -265,7 +265,14 @@ def _settle_invoice(invoice: Invoice, net_change: int, finished_payment: str | N
                                                                    "paid_cents": int(invoice.paid_cents)}))
         elif was_paid:
             invoice.status = "IN_ARRANGEMENT" if invoice.arrangement else "OPEN"
-    return [Write(invoice, conflict="the invoice changed meanwhile")]
+    # paid: no reminder is sent from this moment on (the run's entry goes with this transaction);
+    # due again (a chargeback): reminded of again from the start
+    reminders: list[Write] = []
+    if invoice.status == "PAID":
+        reminders = dunning.stop(invoice, "paid", business_today())
+    elif was_paid and invoice.status == "OPEN":
+        reminders = dunning.restart(invoice, business_today())
+    return [Write(invoice, conflict="the invoice changed meanwhile"), *reminders]
 
 
 def refund_everything(customer_id: str, invoice_ids: set[str], reason_key: str) -> list[str]:
@@ -289,5 +296,6 @@ def void_invoice(invoice: Invoice, reason: str, *, actor: dict) -> tuple[list[Wr
     event = domain_event("InvoiceVoided", customer_id=invoice.customer_id, actor=actor, channel="system",
                          data={"invoice_id": invoice.invoice_id, "reason": reason,
                                "total_cents": int(invoice.total_cents)})
-    return [Write(invoice, conflict="the invoice changed meanwhile"), reversal], [event]
+    return [Write(invoice, conflict="the invoice changed meanwhile"), reversal,
+            *dunning.stop(invoice, "void", business_today())], [event]
 

@@ -19,6 +19,7 @@ from pynamodb.attributes import (
 
 from opencounter.core.retention import after, after_fiscal_years
 from opencounter.core.table import Item, customer_key
+from opencounter.customers.records import billing_shard
 from opencounter.pricing.rating import Period
 
 #: a billing run's own bookkeeping (its plan, the slices' totals and pages): no personal data, and
@@ -123,6 +124,9 @@ class Invoice(Item, discriminator="Invoice"):
     billing_run = UnicodeAttribute(null=True)
     voided_at = UnicodeAttribute(null=True)
     void_reason = UnicodeAttribute(null=True)
+    #: the reminders before collection (billing.dunning): the next step and its day, each step taken
+    #: (what it asked, by when) and why the schedule stopped; None on an invoice from before them
+    reminders = JSONAttribute(null=True)
     version = VersionAttribute()
 
     @classmethod
@@ -350,3 +354,31 @@ class BillingSlicesDone(Item, discriminator="BillingSlicesDone"):
     @classmethod
     def shard_of(cls, slice_number: int) -> int:
         return slice_number % cls.SHARDS
+
+
+class ReminderDue(Item, discriminator="ReminderDue"):
+    """SK REMINDER#<invoice_id>: where the daily reminder run finds an invoice whose next reminder
+    step is due, on GSI1 per billing shard by that step's day (`REMINDERS#<shard>` /
+    `<yyyy-mm-dd>#<customer>#<invoice>`): the run reads every step due up to its day, a day it
+    missed included, and nothing else. Written with the invoice; moved on with each step taken,
+    deleted with the payment, the arrangement or the last step that stops the schedule."""
+
+    SK_PREFIX = "REMINDER#"
+
+    invoice_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    step = UnicodeAttribute()
+    due_on = UnicodeAttribute()
+
+    @classmethod
+    def keys(cls, customer_id: str, invoice_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{invoice_id}"
+
+    @staticmethod
+    def partition(shard: int) -> str:
+        """The GSI1 partition of a billing shard's reminder steps."""
+        return f"REMINDERS#{shard}"
+
+    def index(self) -> None:
+        self.GSI1PK = self.partition(billing_shard(self.customer_id))
+        self.GSI1SK = f"{self.due_on}#{self.customer_id}#{self.invoice_id}"

@@ -78,6 +78,8 @@ class Settings:
     billing_slices_per_shard: int = 16
     #: the queue a mailing's pages of customers are sent from
     mailing_queue_url: str = ""
+    #: the queue the daily reminder run's pages of due reminder steps are taken from
+    reminder_queue_url: str = ""
     #: the queue an outage's pages of addresses are told from
     outage_queue_url: str = ""
     #: days the functions' and the API's logs are kept (the template's LogRetentionDays), for the

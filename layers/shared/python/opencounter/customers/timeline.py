@@ -75,6 +75,9 @@ TITLES = {
     "AppointmentDone": "Appointment done",
     "AppointmentMissed": "Appointment missed",
     "DataRequestReceived": "We received your request about your data",
+    # reminders before collection
+    "InvoiceReminder": "Reminder: an invoice is still open",
+    "InvoiceFinalNotice": "Final notice: pay within 14 days to avoid collection costs",
     "OutageStarted": "An outage in your area",
     "OutageResolved": "Outage solved",
     "ErasureRefused": "We could not erase your data yet",

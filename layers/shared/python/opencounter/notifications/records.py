@@ -1,8 +1,8 @@
 """How notices are stored: the message sent about each event, so a redelivered event sends none.
 Each customer's notices are a partition of their own (NOTICES#<customer>), beside their record
 rather than in it (they grow with every invoice and visit, and no screen reads them whole), so
-erasing a customer finds every address a notice went to with one Query. And mailings, with how
-each went."""
+erasing a customer finds every address a notice went to with one Query. The notices held for the
+night are there too. And mailings, with how each went."""
 
 from __future__ import annotations
 
@@ -41,6 +41,35 @@ class Notification(Item, discriminator="Notification"):
 
     def kept_until(self) -> datetime:
         return after(self.sent_at, NOTICES_KEPT)
+
+
+#: how long a notice held for the night is kept past the morning it was to go in: the release runs
+#: every few minutes, so one still here a week later was never sent (and the event is old news)
+HELD_KEPT = timedelta(days=7)
+
+
+class HeldNotice(Item, discriminator="HeldNotice"):
+    """PK NOTICES#<customer_id>, SK HELD#<event_id>: a notice that would have buzzed the customer's
+    phone (WhatsApp, a text) in the quiet hours, held with its event until they end. On GSI1 under
+    HELD by that moment, for the release; deleted once sent (its Notification says where it went)."""
+
+    LIST = "HELD"
+
+    detail_type = UnicodeAttribute()
+    #: the event's detail, as the bus delivered it
+    detail = JSONAttribute()
+    #: the moment the quiet hours end (UTC, ISO): it goes then, on the channel the customer prefers then
+    release_at = UnicodeAttribute()
+
+    @staticmethod
+    def keys(customer_id: str, event_id: str) -> tuple[str, str]:
+        return Notification.partition(customer_id), f"HELD#{event_id}"
+
+    def index(self) -> None:
+        self.GSI1PK, self.GSI1SK = self.LIST, f"{self.release_at}#{self.PK}#{self.SK}"
+
+    def kept_until(self) -> datetime:
+        return after(self.release_at, HELD_KEPT)
 
 
 class Mailing(Item, discriminator="Mailing"):

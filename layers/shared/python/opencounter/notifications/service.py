@@ -2,7 +2,10 @@
 did not go through, a plan that fits their use better, the link to pay that staff sent, how a
 dispute or their bank's chargeback was decided, a visit planned, moved or cancelled, a reminder of
 it, the technician on the way, the visit done or missed (with the first free windows), an outage
-where they live and its all-clear, an erasure that something came in the way of. E-mail (SES),
+where they live and its all-clear, an erasure that something came in the way of, an overdue
+invoice's reminder and the statutory reminder before collection, a request or a dispute that staff
+or the workflow moved on (what the customer did themselves is not told back: the bus's rule only
+passes staff's and the system's changes). E-mail (SES),
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
 prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
@@ -12,8 +15,9 @@ Every notice has a purpose (service, or advice for a better plan) and goes only 
 customer consents to for it: a message about their own products and contract (service, advice)
 unless they withdrew that consent for the channel, anything else (marketing, research) only where
 they gave it. A notice the law requires (an invoice, a payment that
-failed, a decision on a dispute or a chargeback) goes anyway, by e-mail, and says so. A withdrawn
-consent stops the next message, on every channel."""
+failed, a decision on a dispute or a chargeback, the statutory reminder) goes anyway, by e-mail, and
+says so; the statutory reminder always goes by e-mail too, in writing. A withdrawn consent stops the
+next message, on every channel."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from typing import Any
 from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
 from opencounter.customers.records import Profile
 from opencounter.customers.views import consented, consents_of
+from opencounter.notifications import quiet
 from opencounter.notifications.records import Notification
 from opencounter.ports.channels import whatsapp
 from opencounter.ports.channels.delivery import DeliveryFailed
@@ -271,6 +276,54 @@ def _appointment_missed(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                                    f"{data['link']}")
 
 
+# ------------------------------------------------------------------ reminders before collection
+
+
+def _reminder_offers(data: dict[str, Any], lang: str) -> str:
+    """What a reminder offers besides paying at once (spreading it, when the invoice allows), and
+    what it leaves out (an amount in dispute)."""
+    offers = ""
+    if data["arrangement"]:
+        low, high = data["arrangement"]["min_instalments"], data["arrangement"]["max_instalments"]
+        offers += (f" Lukt dat niet in één keer? Dan kunt u het ook in {low} tot {high} maandelijkse termijnen "
+                   "betalen; dat regelt u op dezelfde pagina.") if lang == "nl" else (
+            f" Can't pay it all at once? You can also pay it in {low} to {high} monthly instalments; arrange it on "
+            "the same page.")
+    if data["in_dispute_cents"]:
+        held = euros(data["in_dispute_cents"], lang)
+        offers += (f" Het bedrag dat u betwist ({held}) laten we erbuiten tot we erover beslist hebben."
+                   if lang == "nl" else f" The amount you dispute ({held}) is left out until we have decided on it.")
+    return offers
+
+
+def _invoice_reminder(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    amount, due, offers = euros(data["amount_cents"], lang), _day(data["due_on"], lang), _reminder_offers(data, lang)
+    if lang == "nl":
+        return f"Herinnering: factuur {data['invoice_id']} staat nog open", (
+            f"Misschien is het u ontgaan: factuur {data['invoice_id']} had uiterlijk {due} betaald moeten zijn, en er "
+            f"staat nog {amount} open. Betaal het meteen in uw account: {data['link']}{offers} Heeft u inmiddels "
+            "betaald? Dan kunt u dit bericht vergeten.")
+    return f"Reminder: invoice {data['invoice_id']} is still open", (
+        f"Perhaps it slipped your mind: invoice {data['invoice_id']} was due on {due}, and {amount} is still open. "
+        f"Pay it at once in your account: {data['link']}{offers} Paid meanwhile? Then please disregard this message.")
+
+
+def _invoice_final_notice(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    amount, due, offers = euros(data["amount_cents"], lang), _day(data["due_on"], lang), _reminder_offers(data, lang)
+    by, costs = _day(data["pay_by"], lang), euros(data["collection_costs_cents"], lang)
+    if lang == "nl":
+        return f"Aanmaning: factuur {data['invoice_id']}", (
+            f"Factuur {data['invoice_id']} had uiterlijk {due} betaald moeten zijn, en ondanks onze herinnering staat "
+            f"er nog {amount} open. Wij vragen u dit bedrag uiterlijk {by} te betalen: {data['link']}{offers} "
+            f"Betaalt u niet uiterlijk {by}, dan bent u daarbovenop {costs} incassokosten verschuldigd (de wettelijke "
+            "vergoeding voor buitengerechtelijke incassokosten, zonder btw) en dragen we de vordering over voor "
+            "incasso. Dit is onze aanmaning: de termijn van 14 dagen begint op de dag na ontvangst van dit bericht.")
+    return f"Final notice: invoice {data['invoice_id']}", (
+        f"Invoice {data['invoice_id']} was due on {due}, and despite our reminder {amount} is still open. Please pay "
+        f"it by {by}: {data['link']}{offers} If it is not paid by {by}, you will owe {costs} in collection costs on "
+        "top of it (the statutory compensation for extrajudicial collection costs, without VAT), and we will hand the "
+        "claim over for collection. This is our formal notice: the 14-day term starts on the day after you receive "
+        "this message.")
 #: what an outage hits, as the customer reads it
 OUTAGE_OF = {"nl": {"internet": "Storing in het glasvezelnetwerk", "mobile": "Storing in het mobiele netwerk",
                     "energy": "Stroomstoring"},
@@ -349,6 +402,44 @@ def _data_export_ready(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                   f"until {until} in your account, on the Privacy page: {data['link']}")
 
 
+#: a request's status, as the customer reads it
+REQUEST_STATUS = {"nl": {"open": "ontvangen", "in_progress": "in behandeling",
+                         "waiting_for_customer": "wacht op uw antwoord", "done": "afgerond"},
+                  "en": {"open": "received", "in_progress": "in progress",
+                         "waiting_for_customer": "waiting for your answer", "done": "done"}}
+
+
+def _one_line(text: str) -> str:
+    """Free text as a template's parameter may hold it: no line breaks or runs of spaces."""
+    return " ".join(text.split())
+
+
+def _request_updated(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    status, step, subject = REQUEST_STATUS[lang][data["status"]], _one_line(data["step"]), data["subject"]
+    if lang == "nl":
+        if data["status"] == "waiting_for_customer":
+            return "We hebben iets van u nodig", (
+                f"Over uw verzoek '{subject}': {step} Antwoord in uw account, of op elk ander kanaal met uw "
+                f"verzoeknummer {data['request_id']}.")
+        return f"Uw verzoek is {status}", f"Uw verzoek '{subject}' is {status}: {step} U volgt het in uw account."
+    if data["status"] == "waiting_for_customer":
+        return "We need something from you", (
+            f"About your request '{subject}': {step} Answer in your account, or on any other channel with your "
+            f"request number {data['request_id']}.")
+    return f"Your request is {status}", f"Your request '{subject}' is {status}: {step} Follow it in your account."
+
+
+def _dispute_escalated(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    by = _day(data["expected_decision_on"], lang)
+    if lang == "nl":
+        return "Een senior collega bekijkt uw betwisting", (
+            f"Over uw betwisting {data['dispute_id']} was nog niet beslist. Een senior collega neemt het over en "
+            f"beslist uiterlijk {by}. Tot dan staat het bedrag vast.")
+    return "A senior colleague looks at your dispute", (
+        f"Your dispute {data['dispute_id']} was not decided in time. A senior colleague takes it over and decides "
+        f"by {by}. Until then the amount stays on hold.")
+
+
 #: an idea's status as the customer reads it
 IDEA_STATUSES = {"nl": {"new": "nieuw", "under_review": "in behandeling", "planned": "gepland",
                         "done": "gerealiseerd", "declined": "afgewezen"},
@@ -414,16 +505,26 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "AppointmentDone": ("appointment_done", lambda d, lang: list(_visit(d, lang)[:2])),
     "AppointmentMissed": ("appointment_missed", lambda d, lang: [*_visit(d, lang)[:2],
                                                                  MISSED_BECAUSE[lang][d["reason"]], d["link"]]),
+    # reminders before collection
+    "InvoiceReminder": ("invoice_reminder", lambda d, lang: [d["invoice_id"], euros(d["amount_cents"], lang),
+                                                             _day(d["due_on"], lang), d["link"]]),
+    "InvoiceFinalNotice": ("invoice_final_notice", lambda d, lang: [
+        d["invoice_id"], euros(d["amount_cents"], lang), _day(d["pay_by"], lang),
+        euros(d["collection_costs_cents"], lang), d["link"]]),
     "OutageStarted": ("outage_started", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]], d["description"][lang],
                                                          _clock(d["expected_end"], lang)]),
     "OutageResolved": ("outage_resolved", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]],
                                                            _clock(d["resolved_at"], lang)]),
     "ErasureRefused": ("erasure_refused", lambda d, lang: [_in_the_way(d, lang)]),
     "DataExportReady": ("data_export_ready", lambda d, lang: [_kept_until(d, lang), d["link"]]),
-    "IdeaStatusChanged": ("idea_status_changed", lambda d, lang: [d["title"], IDEA_STATUSES[lang][d["status"]],
-                                                                   d["reason"]]),
-    "IdeaAnswered": ("idea_answered", lambda d, lang: [d["title"], d["answer"]]),
-    "IdeaHidden": ("idea_hidden", lambda d, lang: [d["title"], d["reason"]]),
+    "ServiceRequestUpdated": ("request_update", lambda d, lang: [d["subject"], REQUEST_STATUS[lang][d["status"]],
+                                                                 _one_line(d["step"])]),
+    "DisputeEscalated": ("dispute_escalated", lambda d, lang: [d["dispute_id"], _day(d["expected_decision_on"], lang)]),
+    "IdeaStatusChanged": ("idea_status_changed", lambda d, lang: [_one_line(d["title"]),
+                                                                   IDEA_STATUSES[lang][d["status"]],
+                                                                   _one_line(d["reason"])]),
+    "IdeaAnswered": ("idea_answered", lambda d, lang: [_one_line(d["title"]), _one_line(d["answer"])]),
+    "IdeaHidden": ("idea_hidden", lambda d, lang: [_one_line(d["title"]), _one_line(d["reason"])]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -455,10 +556,15 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "AppointmentEnRoute": _appointment_en_route,
     "AppointmentDone": _appointment_done,
     "AppointmentMissed": _appointment_missed,
+    # reminders before collection
+    "InvoiceReminder": _invoice_reminder,
+    "InvoiceFinalNotice": _invoice_final_notice,
     "OutageStarted": _outage_started,
     "OutageResolved": _outage_resolved,
     "ErasureRefused": _erasure_refused,
     "DataExportReady": _data_export_ready,
+    "ServiceRequestUpdated": _request_updated,
+    "DisputeEscalated": _dispute_escalated,
     "IdeaStatusChanged": _idea_status_changed,
     "IdeaAnswered": _idea_answered,
     "IdeaHidden": _idea_hidden,
@@ -471,18 +577,22 @@ PURPOSES = {"BetterPlanAdvised": "advice"}
 #: decision on a dispute or a chargeback (sent by e-mail, saying so, where consent is withdrawn)
 REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided",
                       # GDPR art. 12(4): why a request about one's data was not acted on
-                      "ErasureRefused"})
-REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided"})
-#: a copy of one's data is the customer's own request under the law (GDPR art. 15): told whatever the consents
-REQUIRED |= {"DataExportReady"}
+                      "ErasureRefused",
+                      # GDPR art. 15: the copy of one's data the customer asked for
+                      "DataExportReady"})
+#: the statutory reminder before collection: collection costs are due only after it reached the
+#: customer in writing, so it goes anyway, and always by e-mail too (a WhatsApp or text message points to it)
+REQUIRED |= {"InvoiceFinalNotice"}
+IN_WRITING = frozenset({"InvoiceFinalNotice"})
 #: what a required notice adds when it goes without the customer's consent
 REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de wet verplicht ons ertoe.",
                  "en": "We send you this message without your consent too: the law requires us to."}
 
 
-def notify(detail_type: str, detail: dict[str, Any]) -> str:
+def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -> str:
     """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent",
-    "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either)."""
+    "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either); or
+    "held" until the quiet hours end, where it would buzz the customer's phone in them (quiet.py)."""
     key = Notification.keys(detail["customer_id"], detail["event_id"])
     if sent_before(key):
         return "already_sent"
@@ -494,6 +604,10 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
     subject, text = MESSAGES[detail_type](detail["data"], language)
     consents, purpose = consents_of(profile), PURPOSES.get(detail_type, "service")
     proven_phone = profile.phone if profile.phone and profile.phone_verified_at else None
+    phone_channel = PHONE_CHANNEL_OF.get(profile.preferred_channel)
+    if may_hold and phone_channel and proven_phone and consented(consents, phone_channel, purpose) \
+            and detail_type not in quiet.AT_ONCE and (until := quiet.quiet_now()):
+        return quiet.hold(detail_type, detail, until)
     channel, to, message_id = "email", profile.email, None
     if profile.preferred_channel == "whatsapp" and proven_phone and consented(consents, "whatsapp", purpose):
         template, parameters = template_for(detail_type, detail["data"])
@@ -510,7 +624,19 @@ def notify(detail_type: str, detail: dict[str, Any]) -> str:
             return record(key, "none", "", "")
         note = "" if allowed else f"\n\n{REQUIRED_NOTE[language]}"
         message_id = send_email(profile.email, subject, letter(profile, text + note))
+    elif detail_type in IN_WRITING:
+        note = "" if consented(consents, "email", purpose) else f"\n\n{REQUIRED_NOTE[language]}"
+        send_email(profile.email, subject, letter(profile, text + note))
     return record(key, channel, to, message_id)
+
+
+#: the channel a notice buzzes the phone on, of a customer preferring one that does
+PHONE_CHANNEL_OF = {"whatsapp": "whatsapp", "phone": "sms"}
+
+
+def release_held() -> dict[str, int]:
+    """Send the notices held for the quiet hours that are due: {outcome: count}."""
+    return quiet.release(lambda detail_type, detail: notify(detail_type, detail, may_hold=False))
 
 
 def sent_before(key: tuple[str, str]) -> bool:

@@ -64,7 +64,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "disputes": ("Dispute", "DisputeEvidence"),
     "appointments": ("Appointment",),
     "timeline": ("TimelineEntry",),
-    "notifications": ("Notification", "OutageNotice"),
+    "notifications": ("Notification", "OutageNotice", "HeldNotice"),
     "signup": ("Signup", "SignatureEvidence", "RollbackAudit", "TimelineEntry"),
     "channel_identities": ("ChannelIdentity",),
     "access_log": ("AccessEntry",),
@@ -87,6 +87,8 @@ EXCLUDED: dict[str, str] = {
     "OutboxEvent": "bookkeeping: an event on its way to the services that act on it, kept two days; the same events "
                    "are in timeline",
     "DisputeLookup": "bookkeeping: where a dispute's number is found; the dispute is in disputes",
+    "ReminderDue": "bookkeeping: where the daily reminder run finds an invoice whose next reminder is due; the "
+                   "reminders sent, the next one and why they stopped are in the invoice's reminders, in invoices",
     "RequestResumeCode": "a look-up by the hash of a request's resume code: a secret; the request is in requests",
     "ResumeCode": "a look-up by the hash of a sign-up's resume code: a secret; the sign-up is in signup",
     "Conversation": "bookkeeping: which contact a sender's next message belongs to; the contact is in contacts",

@@ -567,7 +567,7 @@ def _kept_writes(customer_id: str, items: list[Item]) -> tuple[list[Item], dict[
     """What the law makes us keep, stripped of what it does not need, each with its end date."""
     kept: list[Item] = []
     for invoice in _of(items, Invoice):
-        invoice.best_tariff = invoice.arrangement = invoice.pending_payment = None
+        invoice.best_tariff = invoice.arrangement = invoice.pending_payment = invoice.reminders = None
         invoice.signup_id = invoice.open_payment = None
         invoice.expires_at = _expiry(invoice.issued_on)
         kept.append(invoice)

@@ -120,6 +120,11 @@ RETENTION: dict[str, Retention] = {
         "the month the use took place", "ttl",
         "a single record from the network is disputed on its invoice within that time; the month's totals and "
         "the invoice keep what it added"),
+    "ReminderDue": Retention(
+        "while the invoice's reminders run", "the invoice is issued (moved on with each reminder step)", "when_done",
+        "where the daily reminder run finds the invoice whose next step is due: deleted in the same transaction as "
+        "the payment, the cancellation, the arrangement or the last step that ends the schedule (the steps taken "
+        "stay on the invoice, with the books); erased with the record"),
     "BillingRun": Retention(_days(RUN_KEPT), "the run starts", "ttl",
                             "a run's own bookkeeping (no personal data): of no use once the run is over"),
     "BillingSliceTotals": Retention(_days(RUN_KEPT), "the slice is done", "ttl", "a run's own bookkeeping"),
@@ -162,6 +167,11 @@ RETENTION: dict[str, Retention] = {
         _days(NOTICES_KEPT), "the notice is sent", "ttl",
         "the address a notice about an event went to (or that none went): an event replayed from the bus's "
         "archive (90 days) sends nothing twice, and 'did you tell me?' is answered for a year"),
+    "HeldNotice": Retention(
+        "until the quiet hours end (at most 11 hours); a week past that at the latest", "it is held",
+        "when_done",
+        "a notice that would buzz the customer's phone at night, with its event, until the morning: deleted as "
+        "it is sent (its Notification says where it went); the table's TTL takes one never sent"),
     "Mailing": Retention(
         f"{MAILINGS_KEPT_YEARS} years", "it is sent", "ttl",
         "what an offer said, who sent it and to which kind of customer (to whom: the notices, a year): to answer "
