@@ -23,7 +23,6 @@ process); every request is real HTTP through the local API."""
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections import Counter
@@ -38,6 +37,7 @@ import requests
 import opencounter.appointments.service as appointments
 from bench import field_day
 from bench.billing import SYSTEM, person
+from bench.samples import at_once
 from infra.local.runtime import Running
 from infra.local.tokens import User
 from opencounter.appointments.capacity import field_service, overbooked
@@ -120,25 +120,6 @@ def window_precision(running: Running) -> dict[str, Any]:
 # ---------------------------------------------------------------- booking at once
 
 
-def _at_once(calls: list[Callable[[], requests.Response]]) -> list[requests.Response]:
-    start = threading.Barrier(len(calls))
-    answers: list[Any] = [None] * len(calls)
-
-    def run(n: int) -> None:
-        start.wait()
-        try:
-            answers[n] = calls[n]()
-        except requests.RequestException as error:
-            answers[n] = error
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
-
-
 def _outcome(answer: Any) -> str:
     if not isinstance(answer, requests.Response):
         return f"error: {type(answer).__name__}"
@@ -163,7 +144,7 @@ def concurrent_bookings(running: Running, *, log: Callable[[str], None]) -> dict
         asked = [(c, "engineer_visit", one_window) for c in amsterdam] + [
             (c, "installer_visit", installer_windows[n % len(installer_windows)]) for n, c in enumerate(eindhoven)]
         started = time.perf_counter()
-        answers = _at_once([lambda s=c[1], k=k, w=w: s.post(f"{running.url}/me/appointments",
+        answers = at_once([lambda s=c[1], k=k, w=w: s.post(f"{running.url}/me/appointments",
                                                             json={"kind": k, "slot": w}, timeout=HTTP_TIMEOUT_S)
                             for c, k, w in asked])
         seconds = time.perf_counter() - started

@@ -33,6 +33,7 @@ from bench import (
     ddbcalls,
     deploy,
     disputes,
+    ideas,
     latency,
     load,
     localcloud,
@@ -162,6 +163,12 @@ NOTES = {
                "privacy_detail.erasure: the stores read, what reached the customers through providers (theirs), "
                "the receipts, what one erasure erased and kept, and how long erasures took. unlogged_staff_reads: "
                + staff_reads.NOTE,
+    "ideas": "asynchronous cloud, after the erasures (bench/ideas.py). duplicate_votes: 200 votes by 50 "
+             "customers on 5 ideas (40 of them sent a second time: a double click), all released at once by a "
+             "barrier over HTTP; each idea's count as customers read it held against the votes stored and the "
+             "distinct customer-idea pairs sent: what is counted more than once; goal 0. ideas_detail: the "
+             "answers, votes_lost (answered but not counted, goal 0), rankings_behind_counts (the ranking by votes "
+             "not at the count once settled), per idea.",
     "appointments": "asynchronous cloud, after the disputes (bench/appointments.py), the clock the appointments "
                     "read set by the bench, every request over HTTP. window_minutes_max: the longest window GET "
                     "/appointments/slots offers, end minus start in real minutes, over every region and kind of visit "
@@ -375,6 +382,11 @@ def table(results: dict[str, Any]) -> str:
             if key in results["privacy"]:
                 figure = results["privacy"][key]
                 rows.append(f"  {label:<44}{figure:>6}   0   {'ok' if figure == 0 else 'OVER'}")
+    if "ideas" in results:
+        figure = results["ideas"]["duplicate_votes"]
+        rows.append(f"{'Ideas':<46}{'':>6}   goal")
+        verdict = "ok" if figure == 0 else "OVER"
+        rows.append(f"  {'votes counted twice under concurrent voting':<44}{figure:>6}   0   {verdict}")
     if "reminders_wrongly_sent" in results.get("proactive", {}):
         figure, detail = results["proactive"]["reminders_wrongly_sent"], results["proactive_detail"]["reminders"]
         rows.append(f"{'Reminders before collection':<46}{'':>6}   goal")
@@ -554,6 +566,12 @@ def main() -> int:
             f"cloud)   ({time.monotonic() - started:.1f}s)")
         privacy.add_erasure(results, running, log=log)
         phases["privacy_erasure"] = round(time.monotonic() - phase, 1)
+        save(results)
+
+        phase = time.monotonic()
+        log(f"Ideas: votes at once, counted once (the asynchronous cloud)   ({time.monotonic() - started:.1f}s)")
+        merge(results, ideas.run(running, log=log))
+        phases["ideas"] = round(time.monotonic() - phase, 1)
         save(results)
 
         phase = time.monotonic()

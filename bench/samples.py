@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -252,3 +254,24 @@ def billed_billing_page(period: str) -> dict[str, Any]:
                 cursor=json.dumps({"GSI1PK": {"S": "BILLING#0"}}), next_sent=True).save()
     return {"run": run, "period": period, "catalogue_version": "bench", "slices_per_shard": 1, "slice": 0, "page": 0,
             "cursor": None, "skip": None, "counts": dict.fromkeys(OUTCOMES, 0), "billed_cents": 0}
+
+
+def at_once(calls: list[Callable[[], requests.Response]]) -> list[Any]:
+    """Every call from a thread of its own, released together by a barrier; the answers in order
+    (a request that failed outright: its exception)."""
+    start = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+
+    def run(n: int) -> None:
+        start.wait()
+        try:
+            answers[n] = calls[n]()
+        except requests.RequestException as error:
+            answers[n] = error
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

@@ -33,7 +33,7 @@ GOAL = 0
 class History:
     """A customer with something of everything staff read: a sign-up still waiting for staff
     (its deeper checks could not be completed), invoices, a dispute with staff and an evidence
-    file, a contact waiting in the queue, a request with its resume code, an order."""
+    file, a contact waiting in the queue, a request with its resume code, an order, an idea."""
 
     customer: Caller
     signup_id: str
@@ -45,6 +45,7 @@ class History:
     request_id: str
     request_code: str
     order_id: str
+    idea_id: str
 
     @property
     def customer_id(self) -> str:
@@ -85,10 +86,13 @@ def full_history(running: Running) -> History:
     slot = next(w["start"] for day in slots["days"] for w in day["slots"])
     order = _ok(customer.post("/me/products", json={"product_code": "POWER", "plan_code": "POWER-VARIABLE",
                                                     "slot": slot}), 201)
+    idea = _ok(customer.post("/me/ideas", json={"title": "Bericht bij een storing in mijn straat",
+                                                 "text": "Stuur me een bericht als er in mijn straat iets uitvalt.",
+                                                 "topic": "service"}), 201)
     running.cloud.settle()
     return History(customer, signup["signup_id"], applicant.signup["resume_code"], invoice["invoice_id"],
                    dispute["dispute_id"], asked["evidence"]["evidence_id"], contact["contact_id"],
-                   request["request_id"], request["resume_code"], order["order_id"])
+                   request["request_id"], request["resume_code"], order["order_id"], idea["idea_id"])
 
 
 Read = Callable[[Caller, History], list[requests.Response]]
@@ -122,6 +126,9 @@ READS: dict[str, Read] = {
     "GET /agent/signups/{signup_id}": lambda staff, h: [staff.get(f"/agent/signups/{h.signup_id}")],
     "GET /agent/signups": lambda staff, h: [staff.get("/agent/signups", params={"status": "IN_REVIEW"}),
                                             staff.get("/agent/signups", params={"resume_code": h.signup_code})],
+    # an idea names its author for staff: the list puts each author it shows on record, the page its own
+    "GET /agent/ideas": lambda staff, h: [staff.get("/agent/ideas", params={"status": "new", "sort": "newest"})],
+    "GET /agent/ideas/{idea_id}": lambda staff, h: [staff.get(f"/agent/ideas/{h.idea_id}")],
 }
 
 

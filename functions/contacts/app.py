@@ -5,6 +5,8 @@ from opencounter.contacts.requests import continue_request, list_requests, load_
 from opencounter.contacts.service import ask, choose, contact_detail, contact_history, customer_message, feedback
 from opencounter.edge.http import caller, json_body, language, me, rest_api
 from opencounter.edge.observability import observability
+from opencounter.feedback.metrics import answer_metrics
+from opencounter.feedback.records import CONTACT
 
 logger, metrics = observability("contacts")
 app = rest_api(logger)
@@ -49,7 +51,11 @@ def post_message(contact_id: str) -> tuple[dict, int]:
 
 @app.post("/me/contacts/<contact_id>/feedback")
 def post_feedback(contact_id: str) -> dict:
-    return feedback(me(app), contact_id, json_body(app))
+    customer = me(app)
+    body = json_body(app)
+    contact = feedback(customer, contact_id, body)
+    answer_metrics("contacts", CONTACT, contact["channel"], int(body["score"]))
+    return contact
 
 
 @app.get("/me/requests")

@@ -26,6 +26,7 @@ from opencounter.core.table import customer_key
 from opencounter.customers.proofs import phone_proven
 from opencounter.customers.records import Profile
 from opencounter.customers.service import hold_product, move_customer, register_customer, update_customer
+from opencounter.ideas.service import answer_idea, change_status, post_idea, vote
 from opencounter.overview.reference import CATALOGUE
 from opencounter.ports.channels.contact import InboundContact
 from opencounter.pricing.rating import Period
@@ -135,7 +136,34 @@ def load_demo_data() -> None:
         set_staffing(channel, agents)
     _demo_contacts()
     _demo_visit()
+    _demo_ideas()
     _demo_reads()
+
+
+#: ideas on the board: (author, title, text, topic, voters, status and its reason, an answer)
+DEMO_IDEAS = (
+    ("daan", "Verbruik per uur in de app", "Ik wil per uur zien hoeveel stroom ik gebruik, niet alleen per dag.",
+     "energy", ("sanne", "fatima"), ("planned", "We bouwen dit in het voorjaar in de app."), None),
+    ("fatima", "Factuur delen met huisgenoten", "Een knop om de factuur door te sturen naar wie meebetaalt.",
+     "service", ("daan",), None, "Goed idee: we zoeken uit hoe dat veilig kan."),
+    ("sanne", "Data meenemen naar de volgende maand", "Wat ik niet verbruik, wil ik de maand erna nog hebben.",
+     "mobile", (), None, None),
+)
+
+
+def _demo_ideas() -> None:
+    """A few ideas on the board, voted on, one planned and one answered by a product owner."""
+    staff = {"type": "agent", "id": "agent@opencounter.example"}
+    for author, title, text, topic, voters, status, answer in DEMO_IDEAS:
+        author_id = demo_id(author)
+        idea, _ = post_idea(author_id, {"title": title, "text": text, "topic": topic},
+                            actor={"type": "customer", "id": author_id}, channel="web", key=f"demo/{title}")
+        for voter in voters:
+            vote(demo_id(voter), idea["idea_id"])
+        if status:
+            change_status(idea["idea_id"], {"status": status[0], "reason": status[1]}, actor=staff)
+        if answer:
+            answer_idea(idea["idea_id"], {"text": answer}, actor=staff)
 
 
 def _demo_contacts() -> None:

@@ -3,7 +3,9 @@ around them would live it: signed up online (identity checked at Stripe, the con
 login made), the engineer's visit done, a second product, use of it, their phone proven, consents
 given, a WhatsApp message and an e-mail (both with their IBAN in the text), a request, the
 connection fee paid at Stripe, last month billed and its line disputed with a file sent as
-evidence and upheld by staff, both products cancelled and their last days billed and paid. Nothing is left open:
+evidence and upheld by staff, both products cancelled and their last days billed and paid; two ideas posted
+(one naming them), voted on, commented on with their phone number and followed, and the question after
+a journey answered with a comment signed with their name. Nothing is left open:
 the customer may ask to be erased. The erasure tests and the privacy bench live it; what they
 scan for afterwards is in `Person.needles()`."""
 
@@ -104,6 +106,7 @@ class Lifetime:
             self.call("POST", f"/me/products/{product}/cancellation", (201, 409), json={"when": "now"})
         self._pay(self._billed(previous=False)["invoice_id"], method="card")
         self.running.cloud.settle()
+        self._ideas_and_feedback()
         return person
 
     def _sign_up(self) -> None:
@@ -169,6 +172,27 @@ class Lifetime:
                        f"{person.iban}.\n\nGroet, {person.given_name}")
         self.call("POST", "/me/requests", 201, json={"kind": "question", "subject": "Terugbetaling",
                                                      "text": f"Stort het terug op {person.iban}, graag."})
+        self.running.cloud.settle()
+
+    def _ideas_and_feedback(self) -> None:
+        """Two ideas (one names them and their phone number, one nobody), their own vote, a comment
+        with their phone number (the author follows from the start), and the question after the last
+        payment answered with a comment signed with their name."""
+        person = self.person
+        self.call("POST", "/me/ideas", 201, json={
+            "title": "Berichten via WhatsApp", "topic": "service",
+            "text": f"Ik ben {person.given_name} {person.family_name}: stuur berichten naar {person.phone}."})
+        plain = self.call("POST", "/me/ideas", 201, json={
+            "title": "Verbruik per kwartier", "topic": "energy",
+            "text": "Laat in de app het verbruik per kwartier zien, niet alleen per dag."})
+        self.call("POST", f"/me/ideas/{plain['idea_id']}/vote", 200)
+        self.call("POST", f"/me/ideas/{plain['idea_id']}/comments", (200, 201),
+                  json={"text": f"Bel me gerust als jullie vragen hebben: {person.phone}."})
+        question = self.call("GET", "/me/feedback/pending", 200)["question"]
+        if question is not None:
+            self.call("POST", "/me/feedback", (200, 201), json={
+                "event_id": question["event_id"], "journey": question["journey"], "score": 4,
+                "comment": f"Ging vlot. Groet, {person.given_name} {person.family_name}"})
         self.running.cloud.settle()
 
     def _pay(self, invoice_id: str, method: str = "ideal") -> None:

@@ -80,6 +80,8 @@ PATH_PARAMETERS = {
     "mailing_id": "a mailing's id, as it was answered when sent",
     "incident_id": "an incident's id, I-XXXXXXXXXXXX",
     "data_request_id": "a request about one's data (a copy of it, erasure)",
+    "idea_id": "an idea's id, I-XXXXXXXXXXXX",
+    "comment_id": "a comment's id under the idea",
 }
 #: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
 PATH_SCHEMAS = {"channel": {"enum": list(CHANNELS)}}
@@ -177,6 +179,22 @@ REMINDERS = ("`reminders`: an overdue invoice is reminded of a week after its du
              "due, then is ready for collection (shown, never charged automatically); each on a working day. "
              "Paying, an arrangement or a dispute of all that is left stops it (docs/adr/0027).")
 STAFF_CHANNELS = ["agent", "phone", "office", "chat", "email", "whatsapp", "messenger", "x"]
+NO_IDEA = "no such idea, or one moderation hid from the caller (idea_not_found)"
+IDEA_HIDDEN = "the caller's own idea was hidden by moderation (idea_hidden)"
+IDEA_NOT_EDITABLE = ("the idea is no longer new (idea_not_editable, naming status) or moderation hid it "
+                     "(idea_hidden)")
+IDEA_LIST = ("no such status, topic or sort (field_choice, naming it), limit is not a whole number from 1 to 50, or "
+             "the cursor is not one this API gave out (cursor_invalid)")
+IDEA_STATES = ["open", "all", "new", "under_review", "planned", "done", "declined"]
+IDEA_SORT = Param("sort", "votes (most first, the default) or newest", {"enum": ["votes", "newest"]})
+IDEA_TOPIC = Param("topic", "one topic only", {"enum": ["service", "mobile", "internet", "energy"]})
+IDEA_LIMIT = Param("limit", "ideas per page (default 20)", {"type": "integer", "minimum": 1, "maximum": 50})
+IDEA_QUERY = (Param("status", "open (new, under review, planned: the default), all, or one status",
+                    {"enum": IDEA_STATES}), IDEA_TOPIC, IDEA_SORT, IDEA_LIMIT, CURSOR)
+STAFF_IDEA_QUERY = (Param("status", "as for customers, or hidden: what moderation hid",
+                          {"enum": [*IDEA_STATES, "hidden"]}), IDEA_TOPIC, IDEA_SORT, IDEA_LIMIT, CURSOR)
+IDEA_KEY = Param("Idempotency-Key", "the same key is the same idea: sent again, it is answered with the idea posted "
+                                    "the first time, and nothing is posted twice (1-100 printable characters)")
 
 
 ROUTES: dict[str, Operation] = {
@@ -535,6 +553,84 @@ ROUTES: dict[str, Operation] = {
     "POST /me/contacts/{contact_id}/feedback": Operation(
         "Score a finished contact 0-10", 200, "contact", request="contact-feedback",
         errors={404: NO_CONTACT, 409: "the contact is not finished (contact_not_finished)"}),
+    # ------------------------------------------------------------ ideas, journey feedback and the voice of the customer
+    "GET /me/ideas": Operation(
+        "Ideas of customers, most votes or newest first: the open ones (new, under review, planned) by default, or "
+        "those of one status; of one topic or all. Nobody's name, address or customer id: each author is a pseudonym "
+        "under each idea", 200, "idea-list", query=IDEA_QUERY, errors={400: IDEA_LIST}),
+    "POST /me/ideas": Operation(
+        "Post an idea about a product or the service; its author follows it from the start", 201, "idea",
+        request="idea-proposal", headers=(IDEA_KEY, X_CLIENT),
+        description="Sent again with the same `Idempotency-Key`, the idea posted the first time is answered.",
+        errors={409: "the Idempotency-Key was used for another idea (idempotency_key_reused)"},
+        unanswered={404: "the idea a repeated key finds was stored by the same key: it is there"}),
+    "GET /me/ideas/{idea_id}": Operation(
+        "An idea in full: its status history with the reasons, the answers, the comments, and whether the caller "
+        "voted, follows it or may still change it", 200, "idea", errors={404: NO_IDEA}),
+    "PATCH /me/ideas/{idea_id}": Operation(
+        "The author changes their idea while it is new", 200, "idea", request="idea-change",
+        errors={403: "the caller is not a customer (customers_only), or the idea is another customer's "
+                     "(idea_not_yours, naming idea_id): nothing is read or written",
+                404: NO_IDEA, 409: f"{IDEA_NOT_EDITABLE}, or it changed meanwhile"}),
+    "POST /me/ideas/{idea_id}/vote": Operation(
+        "Vote for an idea: one vote per customer, however often or at once it is sent", 200, "idea",
+        errors={404: NO_IDEA, 409: f"{IDEA_HIDDEN}, or votes are closed: the idea is done or declined (idea_closed)"}),
+    "DELETE /me/ideas/{idea_id}/vote": Operation(
+        "Take one's vote back", 200, "idea",
+        errors={404: NO_IDEA, 409: f"{IDEA_HIDDEN}, or votes are closed: the idea is done or declined (idea_closed)"}),
+    "POST /me/ideas/{idea_id}/follow": Operation(
+        "Follow an idea: told on one's preferred channel when it moves on or is answered", 200, "idea",
+        errors={404: NO_IDEA, 409: IDEA_HIDDEN}),
+    "DELETE /me/ideas/{idea_id}/follow": Operation("Stop following an idea", 200, "idea", errors={404: NO_IDEA}),
+    "POST /me/ideas/{idea_id}/comments": Operation(
+        "Comment under an idea, under a pseudonym of this idea", 201, "idea", request="idea-comment",
+        errors={404: NO_IDEA, 409: IDEA_HIDDEN}),
+    "GET /me/feedback/pending": Operation(
+        "The one question to ask now, if any: how easy a journey the customer finished was (a move, a payment, a "
+        "sign-up, a dispute), at most one question a week", 200, "feedback-question",
+        errors={409: "pages asking at the same moment kept changing the question (busy_try_again): ask again"}),
+    "POST /me/feedback": Operation(
+        "Answer the question asked: a score from 1 (very hard) to 5 (very easy) and, if one likes, a comment", 201,
+        "feedback-answer", request="journey-feedback", headers=(X_CLIENT,),
+        description="The same answer sent again is answered with the first one, counted once.",
+        errors={400: "the question was about another journey (feedback_other_journey, naming journey)",
+                404: "no question was asked about this event (feedback_not_asked, naming event_id)",
+                409: "the question was declined (feedback_declined), or changed meanwhile"}),
+    "POST /me/feedback/dismissal": Operation(
+        "Rather not answer: the question is not asked again, nor another this week", 200, "feedback-question",
+        request="journey-feedback-dismissal",
+        errors={404: "no question was asked about this event (feedback_not_asked, naming event_id)",
+                409: "answered or declined at the same moment, and kept changing (busy_try_again)"}),
+    "GET /agent/ideas": Operation(
+        "Ideas as staff read them (their authors' customer ids too), most votes or newest first; status=hidden lists "
+        "what moderation hid", 200, "staff-idea-list", query=STAFF_IDEA_QUERY, errors={400: IDEA_LIST}),
+    "GET /agent/ideas/{idea_id}": Operation(
+        "An idea as staff read it: its author, every comment (hidden ones too), who changed and answered what", 200,
+        "staff-idea", errors={404: NO_IDEA}),
+    "POST /agent/ideas/{idea_id}/status": Operation(
+        "Move an idea on (under review, planned, done, declined) with a reason every reader sees; its followers are "
+        "told", 200, "staff-idea", request="idea-status",
+        errors={404: NO_IDEA, 409: f"{IDEA_HIDDEN}, the idea has that status already (idea_status_same), or it changed "
+                                   "meanwhile"}),
+    "POST /agent/ideas/{idea_id}/answer": Operation(
+        "Answer an idea, for everyone to read; its followers are told", 200, "staff-idea", request="idea-answer",
+        errors={404: NO_IDEA, 409: f"{IDEA_HIDDEN}, or it changed meanwhile"}),
+    "POST /agent/ideas/{idea_id}/hiding": Operation(
+        "Hide an idea that breaks the house rules: gone from every list and page but its author's, who reads the "
+        "reason and is told it", 200, "staff-idea", request="idea-hiding",
+        errors={404: NO_IDEA, 409: "hidden already (idea_hidden), or it changed meanwhile"}),
+    "POST /agent/ideas/{idea_id}/comments/{comment_id}/hiding": Operation(
+        "Hide a comment that breaks the house rules: gone for everyone but its author, who reads the reason", 200,
+        "staff-idea", request="idea-hiding",
+        errors={404: f"{NO_IDEA}, or no such comment of it (comment_not_found, naming comment_id)",
+                409: "hidden already (comment_hidden), or it changed meanwhile"}),
+    "GET /agent/voice": Operation(
+        "The voice of the customer: NPS and satisfaction per channel and per journey with their counts, the open "
+        "ideas with the most votes, and the questions of the last 30 days no FAQ article answered, grouped by their "
+        "words as candidates for new articles", 200, "voice",
+        query=(Param("months", "the figures of this many months, this one included (default 3)",
+                     {"type": "integer", "minimum": 1, "maximum": 12}),),
+        errors={400: "months is not a whole number from 1 to 12"}),
     # ------------------------------------------------------------ disputes
     "GET /me/disputes": Operation(
         "The customer's disputes, newest first: those they filed, and payments their bank disputes (chargebacks, "
@@ -845,6 +941,11 @@ LINKS: dict[str, list[Link]] = {
     + _follow({}, "POST /agent/requests/resume", body={"resume_code": "$response.body#/resume_code"}),
     "GET /me/requests": _follow({"path.request_id": "$response.body#/items/0/request_id"},
                                 "GET /me/requests/{request_id}", "POST /me/requests/{request_id}/steps"),
+    "POST /me/ideas": _follow({"path.idea_id": "$response.body#/idea_id"}, "GET /me/ideas/{idea_id}",
+                              "PATCH /me/ideas/{idea_id}", "POST /me/ideas/{idea_id}/vote",
+                              "POST /me/ideas/{idea_id}/follow", "POST /me/ideas/{idea_id}/comments",
+                              "GET /agent/ideas/{idea_id}", "POST /agent/ideas/{idea_id}/status",
+                              "POST /agent/ideas/{idea_id}/answer"),
     "POST /me/disputes": _follow({"path.dispute_id": "$response.body#/dispute_id"},
                                  "GET /me/disputes/{dispute_id}", "GET /me/disputes/{dispute_id}/file",
                                  "POST /me/disputes/{dispute_id}/appeal", "POST /me/disputes/{dispute_id}/evidence"),

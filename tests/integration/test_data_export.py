@@ -26,8 +26,11 @@ PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\ntrailer <</Roo
 def full_history(cloud: Any) -> Caller:
     """A customer who signed up online and has since had everything a customer can have: products,
     usage, invoices, a payment, contacts with messages and notes (one for them, one internal), a
-    request, a dispute with an evidence file, an appointment, changed consents, their timeline."""
+    request, a dispute with an evidence file, an appointment, changed consents, their timeline, an idea
+    voted on and commented, and an answer to the question after a journey."""
     from infra.local.tokens import User
+    from opencounter.core.clock import isoformat, utcnow
+    from opencounter.feedback.service import invite
 
     signup = Applicant(cloud).activate()
     user = User(f"full-{signup['customer_id'][:8]}@example.nl", "pw", ("customers",), signup["customer_id"])
@@ -72,6 +75,16 @@ def full_history(cloud: Any) -> Caller:
     planned = customer.post("/me/appointments", json={"kind": "engineer_visit", "slot": first["start"],
                                                       "product_id": fibre})
     assert planned.status_code == 201, planned.text
+    # an idea of theirs, voted on and commented, and the question after a journey answered
+    idea = customer.post("/me/ideas", json={"title": "Verbruik per kwartier", "topic": "energy",
+                                            "text": "Laat het verbruik per kwartier zien, niet per dag."}).json()
+    assert customer.post(f"/me/ideas/{idea['idea_id']}/vote").ok
+    assert customer.post(f"/me/ideas/{idea['idea_id']}/comments", json={"text": "Ook per uur is goed."}).ok
+    invite("PaymentReceived", {"customer_id": customer.customer_id, "event_id": str(uuid.uuid4()),
+                               "occurred_at": isoformat(utcnow()), "channel": "web"})
+    question = customer.get("/me/feedback/pending").json()["question"]
+    assert customer.post("/me/feedback", json={"event_id": question["event_id"], "journey": question["journey"],
+                                               "score": 4, "comment": "Ging vlot."}).ok
     # and marketing by e-mail agreed to
     version = customer.get("/me").json()["version"]
     assert customer.patch("/me", json={"version": version, "consents": [
@@ -129,6 +142,13 @@ def test_a_customer_with_a_full_history_gets_every_item_of_theirs_and_nothing_of
     give_product(other_customer, "FIBRE-100")
     bill(cloud, other_customer)
     other_customer.post("/me/contacts", json={"question": "Hoe betaal ik mijn factuur?"})
+    # whose idea the customer voted on, commented on and follows
+    theirs = other_customer.post("/me/ideas", json={"title": "Factuur in het Engels", "topic": "service",
+                                                    "text": "Graag de factuur ook in het Engels."}).json()
+    for mark in ("vote", "follow"):
+        assert full.post(f"/me/ideas/{theirs['idea_id']}/{mark}").ok
+    assert full.post(f"/me/ideas/{theirs['idea_id']}/comments", json={"text": "Ja, graag."}).ok
+    cloud.cloud.settle()
 
     # When the customer asks for a copy of their data (everything held about them at that moment read
     # first, straight from the table, to hold the copy to)
@@ -160,9 +180,16 @@ def test_a_customer_with_a_full_history_gets_every_item_of_theirs_and_nothing_of
     assert kinds >= {"CustomerProfile", "CustomerAddress", "ProductHolding", "UsageTotal", "UsageRecord", "Invoice",
                      "Payment", "LedgerTransaction", "Contact", "ServiceRequest", "Dispute", "DisputeEvidence",
                      "Appointment", "TimelineEntry", "Notification", "Signup", "SignatureEvidence",
-                     "ChannelIdentity"}
+                     "ChannelIdentity", "Idea", "Vote", "Follower", "IdeaComment", "IdeaLink", "FeedbackAnswer",
+                     "FeedbackAsked"}
     assert missing_items(held, document) == []
     sections = document["sections"]
+    # their part in the ideas, their own and another's (that idea itself is the other customer's)
+    ideas = sections["ideas"]
+    assert [e["title"] for e in ideas if e["entity"] == "Idea"] == ["Verbruik per kwartier"]
+    assert sorted(e["text"] for e in ideas if e["entity"] == "IdeaComment") == ["Ja, graag.", "Ook per uur is goed."]
+    assert len([e for e in ideas if e["entity"] == "Vote"]) == len([e for e in ideas if e["entity"] == "Follower"]) == 2
+    assert [e["comment"] for e in sections["feedback"] if e["entity"] == "FeedbackAnswer"] == ["Ging vlot."]
     assert {"Signup", "SignatureEvidence"} <= {e["entity"] for e in sections["signup"]}
     [contact] = [c for c in sections["contacts"] if c["messages"][0]["text"] == "Waarom is mijn factuur hoger?"]
     assert [(n["text"], n["for_customer"]) for n in contact["notes"]] == [

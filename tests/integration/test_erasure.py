@@ -6,13 +6,14 @@ written; a step that dies, before or after its work, is run again and the erasur
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 
 from infra.local.leftovers import captured_logs, delivered, found
 from infra.local.lifetime import Lifetime, Person
-from tests.conftest import TableWrites, bill, crash_times, give_product
+from tests.conftest import TableWrites, bill, crash_times, give_product, new_customer
 from tests.contract import contract
 
 
@@ -245,3 +246,81 @@ def test_staff_ask_on_a_customers_behalf_and_an_unknown_customer_is_not_found(cl
     with pytest.raises(idp.exceptions.UserNotFoundException):
         idp.admin_get_user(UserPoolId=cloud.cloud.resolver.physical["UserPool"], Username=person.email)
     assert [h for h in found(cloud, {"email": email}) if not h.startswith("logs")] == []
+
+
+def _idea_partition(idea_id: str) -> list:
+    from opencounter.core.table import Item
+
+    return list(Item.query(f"IDEA#{idea_id}", consistent_read=True))
+
+
+def test_an_erased_customers_part_in_the_ideas_goes_while_the_others_counts_stay_right(cloud, agent):
+    from opencounter.core.clock import isoformat, utcnow
+    from opencounter.core.table import Item, customer_key
+    from opencounter.feedback.service import invite
+    from opencounter.ideas.records import ERASED_AUTHOR, Idea, IdeaComment, IdeaTally, Vote
+
+    # Given a customer who posts an idea naming themselves and one naming nobody, votes, comments and follows
+    person = new_customer(cloud, given_name="Wilhelmina", family_name="Zeegers-Oudkerk")
+    phone = person.get("/me").json()["contact"]["phone"]
+    other = new_customer(cloud)
+    naming = person.post("/me/ideas", json={"title": "Bel mij bij storingen", "topic": "service",
+                                            "text": f"Ik ben Wilhelmina Zeegers-Oudkerk, bel me op {phone}."}).json()
+    plain = person.post("/me/ideas", json={"title": "Verbruik per kwartier", "topic": "energy",
+                                           "text": "Laat het verbruik per kwartier zien, niet alleen per dag."}).json()
+    theirs = other.post("/me/ideas", json={"title": "Factuur in het Engels", "topic": "service",
+                                           "text": "Graag de factuur ook in het Engels kunnen krijgen."}).json()
+    for idea in (plain, theirs):
+        assert person.post(f"/me/ideas/{idea['idea_id']}/vote").ok
+        assert person.post(f"/me/ideas/{idea['idea_id']}/comments",
+                           json={"text": f"Groet van Wilhelmina, {phone}."}).ok
+    assert person.post(f"/me/ideas/{theirs['idea_id']}/follow").ok
+    for idea in (naming, plain):
+        assert other.post(f"/me/ideas/{idea['idea_id']}/vote").ok
+        assert other.post(f"/me/ideas/{idea['idea_id']}/follow").ok
+    assert other.post(f"/me/ideas/{plain['idea_id']}/comments", json={"text": "Goed plan, ik stem mee."}).ok
+    # and answers the question after a journey with a comment that names them
+    invite("PaymentReceived", {"customer_id": person.customer_id, "event_id": str(uuid.uuid4()),
+                               "occurred_at": isoformat(utcnow()), "channel": "web"})
+    question = person.get("/me/feedback/pending").json()["question"]
+    assert person.post("/me/feedback", json={"event_id": question["event_id"], "journey": question["journey"],
+                                             "score": 5, "comment": "Top geregeld, Wilhelmina"}).ok
+    cloud.cloud.settle()
+
+    # When they are erased
+    person_as = Person(given_name="Wilhelmina", family_name="Zeegers-Oudkerk", email=person.email, phone=phone,
+                       street="Damrak", customer_id=person.customer_id)
+    erasure = _erased(cloud, person_as)
+    assert erasure["counted"]["ideas"] == 3
+
+    # Then the idea that named them is gone whole, with the votes and follows others gave it
+    assert _idea_partition(naming["idea_id"]) == []
+    # the idea that named nobody stays, nobody's, still counting their vote once, their comment and follow gone
+    kept = Idea.get(*Idea.keys(plain["idea_id"]), consistent_read=True)
+    assert kept.author_id == ERASED_AUTHOR and kept.text == plain["text"]
+    for idea, votes, comments, followers in ((plain, 2, 1, 1), (theirs, 2, 0, 1)):
+        items = _idea_partition(idea["idea_id"])
+        tally = next(i for i in items if isinstance(i, IdeaTally))
+        stored_votes = [i for i in items if isinstance(i, Vote)]
+        assert (int(tally.votes), int(tally.comments), int(tally.followers)) == (votes - (idea is theirs),
+                                                                                 comments, followers)
+        assert len(stored_votes) == int(tally.votes)
+        assert [v for v in stored_votes if v.customer_id is None and len(v.voted_at) == 10] != []
+        assert [c.text for c in items if isinstance(c, IdeaComment)] == (["Goed plan, ik stem mee."]
+                                                                         if idea is plain else [])
+        # nothing of theirs in any item of the idea: not their customer id, name, e-mail or phone
+        said = " ".join(str(i.attribute_values) for i in items)
+        for needle in (person.customer_id, "Wilhelmina", "Zeegers", person.email, phone, phone.lstrip("+")):
+            assert needle not in said, (idea["idea_id"], needle)
+    # their own: the other customer's idea is still theirs, and what others read and staff see add up
+    assert Idea.get(*Idea.keys(theirs["idea_id"])).author_id == other.customer_id
+    shown = other.get(f"/me/ideas/{plain['idea_id']}").json()
+    assert (shown["votes"], len(shown["comments"]), shown["followers"], shown["voted"]) == (2, 1, 1, True)
+    staff_view = agent.get(f"/agent/ideas/{plain['idea_id']}").json()
+    assert staff_view["customer_id"] is None and [c["text"] for c in staff_view["comments"]] == [
+        "Goed plan, ik stem mee."]
+    # and their answer about the journey went with their record
+    left = {type(i).__name__ for i in Item.query(customer_key(person.customer_id), consistent_read=True)}
+    assert not left & {"FeedbackAnswer", "FeedbackAsked", "FeedbackInvitation", "IdeaLink"}
+    assert [h for h in found(cloud, {"name": "Zeegers-Oudkerk", "email": person.email})
+            if not h.startswith("logs")] == []

@@ -107,6 +107,34 @@ def test_every_item_held_is_in_the_copy_or_left_out_with_a_reason_and_nothing_of
             assert not set(entry) & set(collect.LEFT_OUT_FIELDS), entry
 
 
+def test_the_copy_holds_the_customers_part_in_the_ideas_and_none_of_anothers(table):
+    from opencounter.ideas import service as ideas
+
+    eva, piet = _customer("Eva", "de Boer", records=0), _customer("Piet", "Pietersen", records=0)
+    as_eva, as_piet = {"type": "customer", "id": eva}, {"type": "customer", "id": piet}
+    hers, _ = ideas.post_idea(eva, {"title": "Verbruik per kwartier", "text": "Per kwartier, niet per dag.",
+                                    "topic": "energy"}, actor=as_eva, channel="web")
+    his, _ = ideas.post_idea(piet, {"title": "Factuur in het Engels", "text": "Graag ook in het Engels.",
+                                    "topic": "service"}, actor=as_piet, channel="web")
+    ideas.vote(eva, his["idea_id"])
+    ideas.follow(eva, his["idea_id"])
+    ideas.add_comment(eva, his["idea_id"], {"text": "Ja, graag."})
+    ideas.add_comment(piet, his["idea_id"], {"text": "Dank je."})
+    ideas.vote(piet, hers["idea_id"])
+
+    document, _ = _copy(eva)
+
+    mine = document["sections"]["ideas"]
+    assert sorted((e["entity"], e["PK"]) for e in mine) == sorted([
+        ("Idea", f"IDEA#{hers['idea_id']}"), ("Follower", f"IDEA#{hers['idea_id']}"),
+        ("Vote", f"IDEA#{his['idea_id']}"), ("Follower", f"IDEA#{his['idea_id']}"),
+        ("IdeaComment", f"IDEA#{his['idea_id']}")])
+    assert [e["text"] for e in mine if e["entity"] == "IdeaComment"] == ["Ja, graag."]
+    assert piet not in json.dumps(mine)
+    assert {"entity": "IdeaLink", "items": 2} == {k: v for k, v in next(
+        n for n in document["not_included"] if n["entity"] == "IdeaLink").items() if k != "reason"}
+
+
 def test_a_kind_of_the_record_without_a_section_still_goes_into_the_copy(table, monkeypatch):
     eva = _customer("Eva", "de Boer", records=0)
     # as if requests had no section: the kind lands in `other`, never nowhere

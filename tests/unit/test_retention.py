@@ -438,6 +438,35 @@ def _outbox(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None
     return [(e, moment(json.loads(e.detail)["occurred_at"]) + timedelta(days=2)) for e in stored(OutboxEvent)]
 
 
+def _unanswered(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.contacts import service
+    from opencounter.contacts.records import UnansweredQuestion
+
+    service.ask(_customer(), {"question": "Kan ik mijn kat meenemen naar de winkel?"}, channel="web")
+    question = _one(UnansweredQuestion)
+    return [(question, moment(question.asked_at) + timedelta(days=90))]
+
+
+def _followers_told(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.core import queues
+    from opencounter.ideas import followers
+    from opencounter.ideas.records import FollowersTold
+
+    monkeypatch.setattr(queues, "enqueue", lambda *_args, **_kwargs: None)
+    before = datetime.now(UTC)
+    followers.hand_over("IdeaAnswered", {"event_id": "e-1", "data": {"idea_id": "I-0123456789AB"}})
+    return [(_one(FollowersTold), before + timedelta(days=7))]
+
+
+def _feedback_invitation(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.feedback.records import FeedbackInvitation
+    from opencounter.feedback.service import invite
+
+    ended = "2026-11-30T10:00:00.000Z"
+    invite("PaymentReceived", {"customer_id": "c-1", "event_id": "e-1", "occurred_at": ended, "channel": "web"})
+    return [(_one(FeedbackInvitation), moment(ended) + timedelta(days=14))]
+
+
 #: kind -> how its domain service writes it in its final state: [(the item as stored, when it should
 #: be forgotten (None: kept))]; the kinds a workflow writes are in tests/integration/test_retention.py
 SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | None]]]] = {
@@ -449,7 +478,8 @@ SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | 
     "Signup": _declined_signup, "ResumeCode": _declined_signup, "Blocklisted": _blocklisted,
     "DataRequest": _data_request, "OutboxEvent": _outbox, "Mailing": _mailing, "MailingCount": _mailing,
     "Incident": _outage, "IncidentCount": _outage, "OutageNotice": _outage,
-    "AccessEntry": _access_entry,
+    "AccessEntry": _access_entry, "UnansweredQuestion": _unanswered, "FollowersTold": _followers_told,
+    "FeedbackInvitation": _feedback_invitation,
 }
 #: kinds with TTL written by a workflow's steps: the integration test that proves each
 THROUGH_THE_CLOUD = {

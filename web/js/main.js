@@ -10,6 +10,8 @@ import { showDispute, showDisputes, showStaffDispute, showStaffDisputes } from "
 import { $, attempt, say } from "./dom.js";
 import { showHistory } from "./history.js";
 import { LANGUAGES, choose, currentLanguage, load, t } from "./i18n.js";
+import { showStaffIdea, showStaffIdeas } from "./ideas-desk.js";
+import { showIdea, showIdeas } from "./ideas.js";
 import { afterPayment, returnedPayment, showInvoice, showInvoices } from "./invoices.js";
 import { showMailings } from "./mailings.js";
 import { showIncidents, showOutageBanner } from "./outages.js";
@@ -28,6 +30,7 @@ import { showService } from "./service.js";
 import { api, groups, isStaff, loadConfig, restore, state } from "./session.js";
 import { showSettings } from "./settings.js";
 import { showUsage } from "./usage.js";
+import { showVoice } from "./voice.js";
 // why staff read: every staff read says it by itself
 import "./why.js";
 
@@ -70,6 +73,12 @@ route("/signups-desk", "staff-signups", page(showStaffSignups), staff);
 route("/signups-desk/:id", "staff-signup", page(({ id }) => showStaffSignup(id)), staff);
 route("/customers/:customer/invoices/:id", "invoice",
   page(({ customer: id, id: invoice }) => showInvoice(invoice, `/agent/customers/${id}`)), staff);
+// ideas, and the voice of the customer
+route("/ideas", "ideas", page(showIdeas), customer);
+route("/ideas/:id", "idea", page(({ id }) => showIdea(id)), customer);
+route("/ideas-desk", "staff-ideas", page(showStaffIdeas), staff);
+route("/ideas-desk/:id", "staff-idea", page(({ id }) => showStaffIdea(id)), staff);
+route("/voice", "voice", page(showVoice), staff);
 
 function showRole() {
   $("nav-customer").hidden = !(state.token && customer());

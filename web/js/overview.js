@@ -8,6 +8,7 @@ import { $, element, item } from "./dom.js";
 import { addressLine, day, euros } from "./format.js";
 import { t } from "./i18n.js";
 import { productStatus } from "./products.js";
+import { feedbackCard } from "./feedback.js";
 import { api, state } from "./session.js";
 import { loadUsage, usageCard } from "./usage.js";
 
@@ -29,6 +30,7 @@ export async function showOverview() {
 }
 
 async function fill() {
+  const asking = feedbackCard();  // the one question after a journey, if any: asked alongside
   const [record, invoices, usage, requests, visits] = await Promise.all([api("GET", "/me"), api("GET", "/me/invoices"),
     loadUsage().catch(() => ({ products: [] })), api("GET", "/me/requests").catch(() => ({ items: [] })),
     api("GET", "/me/appointments").catch(() => ({ to_plan: [] })), catalogue().catch(() => [])]);
@@ -62,4 +64,6 @@ async function fill() {
   }
   cards.push(card(t("nav.contact"), "#/contact", element("p", t("overview.contact"))));
   $("overview-cards").replaceChildren(...cards);
+  const question = await asking;
+  if (question) $("overview-cards").prepend(question);
 }

@@ -213,3 +213,28 @@ class FaqArticle(Item, discriminator="FaqArticle"):
     @classmethod
     def keys(cls, article_id: str) -> tuple[str, str]:
         return cls.PARTITION, f"ARTICLE#{article_id}"
+
+
+class UnansweredQuestion(Item, discriminator="UnansweredQuestion"):
+    """SK UNANSWERED#<contact id>, beside its contact (in the customer's partition, or the unlinked
+    senders'): a question no FAQ article matched (its reason fell into "other"), as it was asked.
+    On GSI1 `UNANSWERED#<yyyy-mm>` / `<asked_at>#<contact id>` for the editors of the FAQ; gone
+    after 90 days (TTL), and with the customer's record before that."""
+
+    SK_PREFIX = "UNANSWERED#"
+
+    contact_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    question = UnicodeAttribute()
+    asked_at = UnicodeAttribute()
+
+    @classmethod
+    def keys(cls, customer_id: str | None, contact_id: str) -> tuple[str, str]:
+        return contact_partition(customer_id), f"{cls.SK_PREFIX}{contact_id}"
+
+    @staticmethod
+    def list_partition(month: str) -> str:
+        return f"UNANSWERED#{month}"
+
+    def index(self) -> None:
+        self.GSI1PK, self.GSI1SK = self.list_partition(self.asked_at[:7]), f"{self.asked_at}#{self.contact_id}"

@@ -11,6 +11,7 @@ from typing import Any
 from opencounter.channels import status as channels
 from opencounter.contacts import faq
 from opencounter.contacts.records import QUEUE, CallPointer, Contact, Conversation
+from opencounter.contacts.unanswered import unanswered
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
@@ -19,6 +20,8 @@ from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
 from opencounter.customers.identities import register_identity, verified_address
 from opencounter.customers.records import ChannelIdentity, Profile
+from opencounter.feedback.records import CONTACT
+from opencounter.feedback.service import scored
 from opencounter.ports.channels.connect import ContactProgress
 from opencounter.ports.channels.contact import InboundContact
 from opencounter.ports.channels.delivery import DeliveryFailed
@@ -83,7 +86,8 @@ def ask(customer_id: str, request: dict[str, Any], *, channel: str, language: st
                       started_at=isoformat(now),
                       messages=[{"at": isoformat(now), "from": "customer", "channel": channel,
                                  "text": request["question"].strip()}])
-    commit([Write(contact, Contact.PK.does_not_exist())], [], counters=[faq.reason_counted(reason, business_today())])
+    commit([Write(contact, Contact.PK.does_not_exist()), *unanswered(contact)], [],
+           counters=[faq.reason_counted(reason, business_today())])
     status = {c["channel"]: c for c in channels.channel_status(now)}
     # WhatsApp and Messenger answer only to an address the customer proved: not offered otherwise,
     # with the reason (and what to do) instead of a button that would be refused
@@ -276,6 +280,8 @@ def _new_inbound(inbound: InboundContact, message: dict, receipt: Write
     contact.predicted_wait_s = channels.predicted_wait(inbound.channel, now)
     contact.queue()
     writes = [receipt, Write(contact, Contact.PK.does_not_exist())]
+    if inbound.channel != "phone":  # a call's subject is no question anyone typed
+        writes += unanswered(contact)
     counters = [*channels.arrival(inbound.channel, now), faq.reason_counted(reason, business_today())]
     if inbound.detail.get("instance"):  # announced by Connect, whose contact events follow it up
         contact.provider_id = inbound.provider_id
@@ -476,7 +482,7 @@ def log_contact(customer_id: str, request: dict[str, Any], *, agent: dict) -> di
         contact.first_contact_resolution = not _earlier_contact_about(contact)
         contact.status, contact.resolved_at, contact.solution = "RESOLVED", isoformat(now), request["solution"].strip()
         counters.append(channels.contact_figures(contact.channel, resolved=(0, bool(contact.first_contact_resolution))))
-    commit([Write(contact, Contact.PK.does_not_exist())], [_event(
+    commit([Write(contact, Contact.PK.does_not_exist()), *unanswered(contact)], [_event(
         "ContactLogged", contact, agent, status=contact.status.lower(), solution=contact.solution)], counters=counters)
     return contact_view(contact, staff=True)
 
@@ -519,15 +525,19 @@ def link(contact_id: str, request: dict[str, Any], *, agent: dict) -> dict[str, 
 
 
 def feedback(customer_id: str, contact_id: str, request: dict[str, Any]) -> dict[str, Any]:
-    """The customer scores a finished contact (0-10, the NPS question)."""
+    """The customer scores a finished contact (0-10, the NPS question). The first score counts in
+    the figures of the contact's channel (feedback.service.scored); a changed score changes the
+    contact, not the figures, which are a month's and may be another month's."""
     validate_request("contact-feedback", request)
     contact = _find(contact_id, customer_id)
     if contact.status not in ("RESOLVED", "SELF_SERVED"):
         raise Conflict("status: a contact can be scored once it is finished", field="status",
                        reason="contact_not_finished")
+    first = contact.nps is None
     contact.nps = request["score"]
     if request.get("comment"):
         contact.notes = [*contact.notes, {"at": isoformat(utcnow()), "by": "customer",
                                           "text": request["comment"].strip(), "for_customer": True}]
-    commit([Write(contact, conflict="the contact changed meanwhile")], [])
+    commit([Write(contact, conflict="the contact changed meanwhile")], [],
+           counters=[scored(CONTACT, contact.channel, int(request["score"]), business_today())] if first else [])
     return contact_view(contact, staff=False)

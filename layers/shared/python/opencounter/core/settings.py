@@ -85,6 +85,8 @@ class Settings:
     #: days the functions' and the API's logs are kept (the template's LogRetentionDays), for the
     #: privacy officer's retention settings; 0: not told
     log_retention_days: int = 0
+    #: the queue the pages of an idea's followers to be told are sent from
+    idea_follower_queue_url: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:

@@ -82,6 +82,10 @@ TITLES = {
     "OutageResolved": "Outage solved",
     "ErasureRefused": "We could not erase your data yet",
     "DataExportReady": "A copy of your data is ready to download",
+    "IdeaPosted": "You posted an idea",
+    "IdeaStatusChanged": "Your idea moved on",
+    "IdeaAnswered": "Your idea was answered",
+    "IdeaHidden": "Your idea was hidden: it breaks the house rules",
 }
 
 

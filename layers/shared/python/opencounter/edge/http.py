@@ -96,9 +96,11 @@ REASON_MAX = 200
 
 
 #: staff routes that read no customer's data, only operations' own (an outage, a mailing and their
-#: figures): every other staff read must say whose data it shows, or it is refused
+#: figures; the voice of the customer: counts per channel and journey, the top ideas under their
+#: pseudonyms, the unanswered questions grouped without who asked): every other staff read must say
+#: whose data it shows, or it is refused
 NO_CUSTOMER_DATA = frozenset({"GET /agent/incidents", "GET /agent/incidents/{incident_id}", "GET /agent/mailings",
-                              "GET /agent/mailings/{mailing_id}"})
+                              "GET /agent/mailings/{mailing_id}", "GET /agent/voice"})
 
 
 def reads_on_record(method: str, resource: str) -> bool:

@@ -349,6 +349,8 @@ def _outage_resolved(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                              f"weten: {data['link']}")
     return f"Solved: {what.lower()}", (f"The outage was solved {since}; everything works again. Still not working for "
                                        f"you? Switch your equipment off and on, or let us know: {data['link']}")
+
+
 #: what stands in the way of an erasure, as the customer reads it (the event names each by kind and id)
 IN_THE_WAY = {"nl": {"invoice_unpaid": "factuur {id} is nog niet betaald",
                      "arrangement_running": "voor factuur {id} loopt een betalingsregeling",
@@ -383,6 +385,8 @@ def _erasure_refused(data: dict[str, Any], lang: str) -> tuple[str, str]:
     return "We could not erase your data yet", (
         f"Something came up after you asked: {_in_the_way(data, lang)}. Settle it in your account first; then you "
         "can ask for the erasure again.")
+
+
 def _kept_until(data: dict[str, Any], lang: str) -> str:
     """The last day a copy of the customer's data can be downloaded, as read in Amsterdam."""
     return _day(datetime.fromisoformat(data["available_until"]).astimezone(BUSINESS_TIME).date().isoformat(), lang)
@@ -436,6 +440,44 @@ def _dispute_escalated(data: dict[str, Any], lang: str) -> tuple[str, str]:
         f"by {by}. Until then the amount stays on hold.")
 
 
+#: an idea's status as the customer reads it
+IDEA_STATUSES = {"nl": {"new": "nieuw", "under_review": "in behandeling", "planned": "gepland",
+                        "done": "gerealiseerd", "declined": "afgewezen"},
+                 "en": {"new": "new", "under_review": "under review", "planned": "planned", "done": "done",
+                        "declined": "declined"}}
+
+
+def _sentence(text: str) -> str:
+    """Staff's words as a sentence that another can follow."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _idea_status_changed(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    status, reason = IDEA_STATUSES[lang][data["status"]], _sentence(data["reason"])
+    if lang == "nl":
+        return "Een idee dat u volgt is verder", (f"Het idee “{data['title']}” is nu {status}: {reason} "
+                                                  "Lees het in uw account, onder Ideeën.")
+    return "An idea you follow moved on", (f"The idea “{data['title']}” is now {status}: {reason} "
+                                           "Read it in your account, under Ideas.")
+
+
+def _idea_answered(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    if lang == "nl":
+        return "Antwoord op een idee dat u volgt", (f"We beantwoordden het idee “{data['title']}”: "
+                                                    f"{data['answer']}")
+    return "An answer to an idea you follow", f"We answered the idea “{data['title']}”: {data['answer']}"
+
+
+def _idea_hidden(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    reason = _sentence(data["reason"])
+    if lang == "nl":
+        return "Uw idee is verborgen", (f"We verborgen uw idee “{data['title']}” voor anderen, omdat het "
+                                        f"niet past bij de huisregels: {reason} U leest het nog in uw account.")
+    return "Your idea is hidden", (f"We hid your idea “{data['title']}” from others because it breaks the "
+                                   f"house rules: {reason} You can still read it in your account.")
+
+
 #: how a message opens, per language
 GREETING = {"nl": "Beste {name},", "en": "Dear {name},"}
 
@@ -478,6 +520,11 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "ServiceRequestUpdated": ("request_update", lambda d, lang: [d["subject"], REQUEST_STATUS[lang][d["status"]],
                                                                  _one_line(d["step"])]),
     "DisputeEscalated": ("dispute_escalated", lambda d, lang: [d["dispute_id"], _day(d["expected_decision_on"], lang)]),
+    "IdeaStatusChanged": ("idea_status_changed", lambda d, lang: [_one_line(d["title"]),
+                                                                   IDEA_STATUSES[lang][d["status"]],
+                                                                   _one_line(d["reason"])]),
+    "IdeaAnswered": ("idea_answered", lambda d, lang: [_one_line(d["title"]), _one_line(d["answer"])]),
+    "IdeaHidden": ("idea_hidden", lambda d, lang: [_one_line(d["title"]), _one_line(d["reason"])]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -518,6 +565,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "DataExportReady": _data_export_ready,
     "ServiceRequestUpdated": _request_updated,
     "DisputeEscalated": _dispute_escalated,
+    "IdeaStatusChanged": _idea_status_changed,
+    "IdeaAnswered": _idea_answered,
+    "IdeaHidden": _idea_hidden,
 }
 
 

@@ -25,7 +25,7 @@ from opencounter.core.table import customer_key
 WHAT = {"customers": "record", "timeline": "timeline", "invoices": "invoices", "orders": "orders",
         "appointments": "appointments", "requests": "requests", "resume": "requests", "contacts": "contacts",
         "queue": "contacts", "disputes": "disputes", "evidence": "evidence", "signups": "signup",
-        "search": "search"}
+        "search": "search", "ideas": "ideas"}
 
 #: the patterns the privacy officer is shown, in one place (docs/adr/0023-staff-reads-on-record.md)
 FLAGS = {

@@ -2,7 +2,9 @@
 one's data; art. 20, in a machine-readable form): the record's partition CUSTOMER#<id> whole, and
 what lives in partitions of its own (the timeline, the usage records of each month, the ledger,
 the tariff comparisons, the disputes' files, the notices sent, the channel identities, the
-sign-up and its evidence). The format is docs/data-export.md; its schema
+sign-up and its evidence, and the customer's part in the ideas: their ideas, votes, follows and
+comments, kept in each idea's own partition and found by the record's links). The format is
+docs/data-export.md; its schema
 contracts/exports/data-export.schema.json.
 
 Every item of the customer's partition is in the file, or of a kind on the documented list of
@@ -34,11 +36,12 @@ from opencounter.core.table import Item, customer_key
 from opencounter.customers.records import ChannelIdentity, Profile
 from opencounter.customers.timeline import TimelineEntry
 from opencounter.disputes.records import Dispute, DisputeEvidence
+from opencounter.ideas.records import Follower, Idea, IdeaComment, IdeaLink, Vote
 from opencounter.notifications.records import Notification
 from opencounter.signups.records import Signup
 
 #: the document's format and version: a reader that knows this one knows every field's meaning
-FORMAT = "opencounter-data-export/1"
+FORMAT = "opencounter-data-export/2"
 #: items a Query asks for at a time (a page of usage records is then about 150 kB, well under
 #: DynamoDB's 1 MB a page): what is held in memory at once of a partition read page by page
 PAGE = 500
@@ -56,7 +59,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "payments": ("Payment",),
     "ledger": ("LedgerTransaction",),
     "tariff_checks": ("TariffCheck",),
-    "contacts": ("Contact",),
+    "contacts": ("Contact", "UnansweredQuestion"),
     "requests": ("ServiceRequest",),
     "disputes": ("Dispute", "DisputeEvidence"),
     "appointments": ("Appointment",),
@@ -66,6 +69,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "channel_identities": ("ChannelIdentity",),
     "access_log": ("AccessEntry",),
     "data_requests": ("DataRequest",),
+    "ideas": ("Idea", "Vote", "Follower", "IdeaComment"),
+    "feedback": ("FeedbackInvitation", "FeedbackAsked", "FeedbackAnswer"),
     "other": (),
 }
 
@@ -111,6 +116,13 @@ EXCLUDED: dict[str, str] = {
     "ErasedSubject": "finds an erasure's receipt by a digest, without personal data",
     "ConsentFigure": "consents counted over every customer, not about one customer; the customer's own are in "
                      "consents",
+    "IdeaLink": "bookkeeping: which ideas the customer took part in, so their part is found; their ideas, votes, "
+                "follows and comments are in ideas",
+    "IdeaTally": "an idea's votes, comments and followers counted over every customer, not about one customer",
+    "FollowersTold": "bookkeeping: an idea's followers were handed over to be told of a change, kept a week; what "
+                     "reached the customer is in notifications",
+    "FeedbackFigures": "answers counted per month, journey and channel over every customer, not about one customer; "
+                       "the customer's own answers are in feedback",
 }
 
 #: items without a kind (written by a library, not an entity of ours), by partition, with why
@@ -251,7 +263,10 @@ def write_export(customer_id: str, request_id: str, out: IO[bytes]) -> Summary:
     periods: set[str] = set()
     disputes: list[str] = []
     signups: set[str] = set()
+    ideas: list[str] = []
     for item in Item.query(customer_key(customer_id), page_size=PAGE):
+        if isinstance(item, IdeaLink):  # left out itself: it only says where their part in an idea is
+            ideas.append(item.idea_id)
         section = section_of(item)
         if section is None:
             document.summary.left_out[kind_of(item)] += 1
@@ -295,6 +310,9 @@ def write_export(customer_id: str, request_id: str, out: IO[bytes]) -> Summary:
         elif name == "signup":
             for signup_id in sorted(signups):
                 _add_signup(document, customer_id, signup_id)
+        elif name == "ideas":
+            for chunk in _chunks(ideas, 30):
+                _add_ideas(document, customer_id, chunk)
         elif name == "channel_identities":
             _add_all(document, ChannelIdentity.lookup.query(ChannelIdentity.customer_partition(customer_id),
                                                              page_size=PAGE))
@@ -312,6 +330,17 @@ def _add_all(document: _Document, items: Iterable[Item]) -> None:
             document.summary.left_out[kind_of(item)] += 1
         else:
             document.add(entry(item))
+
+
+def _add_ideas(document: _Document, customer_id: str, idea_ids: list[str]) -> None:
+    """The customer's part in these ideas, kept in each idea's partition: the idea if it is theirs,
+    their vote and follow (one BatchGet), and their comments (a Query of each idea's comments)."""
+    keys = [k for i in idea_ids for k in (Idea.keys(i), Vote.keys(i, customer_id), Follower.keys(i, customer_id))]
+    found = sorted(Item.batch_get(keys), key=lambda i: (i.PK, i.SK))
+    _add_all(document, [i for i in found if not isinstance(i, Idea) or i.author_id == customer_id])
+    for idea_id in idea_ids:
+        _add_all(document, IdeaComment.query(Idea.keys(idea_id)[0], IdeaComment.SK.startswith(IdeaComment.SK_PREFIX),
+                                             filter_condition=IdeaComment.author_id == customer_id, page_size=PAGE))
 
 
 def _add_signup(document: _Document, customer_id: str, signup_id: str) -> None:

@@ -14,7 +14,9 @@ now, the request is refused and the customer told) and counts what there is; the
 closed, the identity checks at Stripe redacted, the field service told to forget the visits, the
 raw mail and the evidence files deleted, the look-ups (channel identities, conversations, codes,
 the search's keys) deleted, the history outside the record (timeline, sign-up, tariff checks,
-notices, usage records, events not yet expired) deleted; the customer gets a last e-mail; then
+notices, usage records, events not yet expired) deleted; their part in the ideas erased (votes kept
+as nobody's, follows and comments deleted, an idea of theirs kept without an author only when it
+names none of their data); the customer gets a last e-mail; then
 the record itself goes, but for the invoices, payments, credit notes and the ledger, kept for the
 fiscal retention period (AWR art. 52: seven years from the end of the year) without anything
 that names the person, each with its end date (the table's TTL deletes it then). A last sweep,
@@ -55,6 +57,7 @@ from opencounter.contacts.records import (
     Conversation,
     RequestResumeCode,
     ServiceRequest,
+    UnansweredQuestion,
 )
 from opencounter.core.aws import aws_client
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
@@ -64,9 +67,10 @@ from opencounter.core.outbox import OUTBOX_RETENTION, OutboxEvent, Write, domain
 from opencounter.core.settings import settings
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
-from opencounter.customers.records import ChannelIdentity, ContactCode, ProductHolding, Profile
+from opencounter.customers.records import Address, ChannelIdentity, ContactCode, ProductHolding, Profile
 from opencounter.customers.timeline import TimelineEntry
 from opencounter.disputes.records import Dispute, DisputeEvidence, DisputeLookup
+from opencounter.ideas import service as ideas
 from opencounter.notifications.records import Notification
 from opencounter.ports import accounts, field_service
 from opencounter.ports.identity_verification import redact_verification
@@ -91,8 +95,8 @@ SIGNUP_ANSWERS = "IDEMPOTENCY#signups"
 EVIDENCE_FOLDERS = ("incoming", "evidence")
 #: the steps of the workflow, in order (each a state of statemachines/erasure.asl.json)
 STEPS = ("begin", "close_login", "redact_identity_checks", "forget_field_jobs", "delete_mail",
-         "delete_evidence_files", "delete_lookups", "delete_history", "confirm", "delete_record", "sweep",
-         "finish")
+         "delete_evidence_files", "delete_lookups", "delete_history", "leave_ideas", "confirm", "delete_record",
+         "sweep", "finish")
 
 
 # ---------------------------------------------------------------- what stands in the way
@@ -345,6 +349,8 @@ def _lookups(customer_id: str, items: list[Item]) -> list[tuple[Item, Any]]:
             found.append((CallPointer(*CallPointer.keys(contact.provider_id)),
                           CallPointer.contact_id == contact.contact_id))
     found += [(c, None) for c in unmatched]
+    # the question of a contact nobody linked, kept beside it for the FAQ's editors
+    found += [(UnansweredQuestion(*UnansweredQuestion.keys(None, c.contact_id)), None) for c in unmatched]
     found += [(RequestResumeCode(*RequestResumeCode.keys(r.resume_code_digest)), None)
               for r in _of(items, ServiceRequest) if r.resume_code_digest]
     for dispute in _of(items, Dispute):
@@ -443,7 +449,8 @@ def inventory(customer_id: str, items: list[Item]) -> dict[str, int]:
             "identity_checks": len(_identity_sessions(signups)),
             "field_jobs": len(_of(items, Appointment)), "mail": len(_raw_mail(contacts)),
             "evidence_files": len(_evidence_files(customer_id)), "lookups": len(_lookups(customer_id, items)),
-            "history": len(_history(customer_id, items)), "record": len(_erasable(items))}
+            "history": len(_history(customer_id, items)), "ideas": ideas.ideas_taken_part_in(customer_id),
+            "record": len(_erasable(items))}
 
 
 def begin(customer_id: str, request_id: str) -> dict[str, Any]:
@@ -500,6 +507,29 @@ def delete_lookups(customer_id: str, request_id: str) -> dict[str, Any]:
 
 def delete_history(customer_id: str, request_id: str) -> dict[str, Any]:
     return {"deleted": _delete_keys(_history(customer_id, _record(customer_id)))}
+
+
+def personal_words(items: list[Item]) -> list[str]:
+    """What names the customer in a text: their names, e-mail address (and the part before the @),
+    phone number, and every street and postcode they lived at."""
+    words: list[str] = []
+    profile = _profile(items)
+    if profile is not None:
+        words += [profile.given_name, profile.family_name, f"{profile.given_name} {profile.family_name}",
+                  profile.email, *([profile.email.split("@")[0]] if len(profile.email.split("@")[0]) >= 4 else []),
+                  *([profile.phone] if profile.phone else [])]
+    for address in _of(items, Address):
+        words += [address.street, address.postcode, address.postcode.replace(" ", "")]
+    return list(dict.fromkeys(w for w in words if w and w.strip()))
+
+
+def leave_ideas(customer_id: str, request_id: str) -> dict[str, Any]:
+    """The customer's part in the ideas, which live in the ideas' partitions, not the record:
+    votes kept as nobody's, follows and comments deleted, an idea of theirs kept without an author
+    only when moderation did not hide it and it names none of their data (else it goes whole).
+    Before the record goes: the record's links find the ideas, and its profile says what names them."""
+    items = _record(customer_id)
+    return ideas.erase_customer(customer_id, personal_words(items))
 
 
 #: the customer's last e-mail from us: what went, what stays and until when
@@ -616,7 +646,8 @@ WORK: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "begin": begin, "close_login": close_login, "redact_identity_checks": redact_identity_checks,
     "forget_field_jobs": forget_field_jobs, "delete_mail": delete_mail,
     "delete_evidence_files": delete_evidence_files, "delete_lookups": delete_lookups,
-    "delete_history": delete_history, "confirm": confirm, "delete_record": delete_record, "sweep": sweep}
+    "delete_history": delete_history, "leave_ideas": leave_ideas, "confirm": confirm, "delete_record": delete_record,
+    "sweep": sweep}
 
 
 def run_step(step: str, customer_id: str, request_id: str, done: dict[str, Any] | None = None) -> dict[str, Any]:

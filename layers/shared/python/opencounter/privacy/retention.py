@@ -29,6 +29,7 @@ from opencounter.billing.usage import RECORDS_KEPT_MONTHS
 from opencounter.channels.status import ARRIVALS_KEPT
 from opencounter.contacts.records import CLOSED_KEPT_YEARS, REASONS_KEPT
 from opencounter.contacts.service import RECEIPT_KEPT
+from opencounter.contacts.unanswered import KEPT as UNANSWERED_KEPT
 from opencounter.core.access_log import KEPT_YEARS as READS_KEPT_YEARS
 from opencounter.core.one_time_codes import LIFETIME_MINUTES
 from opencounter.core.outbox import OUTBOX_RETENTION
@@ -37,6 +38,8 @@ from opencounter.core.settings import settings
 from opencounter.customers.timeline import EVENTS_KEPT_YEARS, SIGNUP_EVENTS_KEPT
 from opencounter.disputes.records import FILES_KEPT_YEARS
 from opencounter.edge.idempotency import REMEMBERED_FOR_S
+from opencounter.feedback.service import INVITATION_KEPT
+from opencounter.ideas.followers import TOLD_KEPT
 from opencounter.notifications.records import MAILINGS_KEPT_YEARS, NOTICES_KEPT
 from opencounter.outages.records import OUTAGES_KEPT_YEARS
 from opencounter.privacy.records import ANSWERED_KEPT_YEARS
@@ -148,6 +151,10 @@ RETENTION: dict[str, Retention] = {
     "ReasonCount": Retention(_days(REASONS_KEPT), "the day counted", "ttl",
                              "contacts per reason per day (no personal data): the live FAQ reads a week, the "
                              "editors a year"),
+    "UnansweredQuestion": Retention(
+        _days(UNANSWERED_KEPT), "the question is asked", "ttl",
+        "a question no FAQ article answered, for the FAQ's editors to write the missing one (the voice of the "
+        "customer groups the last 30 days); gone with the customer's record before that"),
     "FaqArticle": Retention("while published", "it is loaded", "kept",
                             "the FAQ's articles (no personal data): replaced when the FAQ file changes"),
     # ---------------------------------------------------------------- channels
@@ -230,6 +237,45 @@ RETENTION: dict[str, Retention] = {
         f"{BLOCKED_YEARS} years", "the address is listed", "ttl",
         "stops an applicant who committed fraud with an earlier account from signing up again at once; no law "
         "sets a period: then they may apply again and are checked as anyone is"),
+    # ---------------------------------------------------------------- ideas
+    "Idea": Retention(
+        f"while it is on the board; {ERASED}: kept without its author when moderation did not hide it and it names "
+        "nothing of theirs, else deleted whole", "it is posted", "with_record",
+        "a customer's proposal others vote on and follow, with every status change and answer: what the board is; "
+        "its author's customer id only so they and staff can reach it"),
+    "Vote": Retention(
+        f"while the idea is on the board; {ERASED}: counted on as nobody's (no customer id, the day only)",
+        "it is cast; taken back: deleted", "with_record",
+        "one vote per customer: what the ranking counts, and what stops a second vote"),
+    "Follower": Retention(
+        f"while the idea is on the board or until unfollowed; {ERASED}", "the customer follows (the author: posting)",
+        "with_record", "who is told when the idea moves on or is answered"),
+    "IdeaComment": Retention(
+        f"while the idea is on the board; {ERASED}", "it is written", "with_record",
+        "what customers said about an idea, under their pseudonym; a comment hidden stays for its author to read why"),
+    "IdeaLink": Retention(
+        WITH_RECORD, f"the customer first takes part in the idea; {ERASED}", "with_record",
+        "where the customer's part in an idea is found from their record: for their copy and for their erasure"),
+    "IdeaTally": Retention("while the idea is on the board", "the idea is posted", "kept",
+                           "an idea's votes, comments and followers counted, and its place in the ranking (no "
+                           "personal data); deleted with the idea"),
+    "FollowersTold": Retention(_days(TOLD_KEPT), "the event's followers are handed over", "ttl",
+                               "recognises an event delivered again, so its followers are told once (no personal "
+                               "data)"),
+    # ---------------------------------------------------------------- feedback
+    "FeedbackInvitation": Retention(
+        _days(INVITATION_KEPT), "the journey ended", "ttl",
+        "a journey the customer finished, to be asked about once: a question about something longer ago is not asked"),
+    "FeedbackAsked": Retention(
+        f"{WITH_RECORD} (one item, replaced by the next question)", f"the question is asked; {ERASED}", "with_record",
+        "what was asked last and when: a customer is asked at most once a week, and a declined question not again"),
+    "FeedbackAnswer": Retention(
+        f"{WITH_RECORD}; {ERASED}", "the answer", "with_record",
+        "the customer's answer about a journey and its comment: counted once (a second answer is the first), and "
+        "read back with their record; the figures keep only the counts"),
+    "FeedbackFigures": Retention("while the product uses them", "the first answer of the month", "kept",
+                                 "answers counted per month, journey and channel (no personal data): the voice of "
+                                 "the customer"),
     # ---------------------------------------------------------------- the catalogue
     "CatalogueProduct": Retention("while the product or a contract refers to its version", "it is loaded", "kept",
                                   "what is on sale and what a contract was signed against (no personal data)"),
