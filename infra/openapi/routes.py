@@ -626,8 +626,9 @@ ROUTES: dict[str, Operation] = {
                 409: "hidden already (comment_hidden), or it changed meanwhile"}),
     "GET /agent/voice": Operation(
         "The voice of the customer: NPS and satisfaction per channel and per journey with their counts, the open "
-        "ideas with the most votes, and the questions of the last 30 days no FAQ article answered, grouped by their "
-        "words as candidates for new articles", 200, "voice",
+        "ideas with the most votes, the questions of the last 30 days no FAQ article answered, grouped by their "
+        "words as candidates for new articles, and the reasons for contact of the last 30 days a page, a clearer "
+        "invoice line, a notice or a new article could prevent", 200, "voice",
         query=(Param("months", "the figures of this many months, this one included (default 3)",
                      {"type": "integer", "minimum": 1, "maximum": 12}),),
         errors={400: "months is not a whole number from 1 to 12"}),

@@ -121,6 +121,8 @@ def test_a_product_owner_answers_and_plans_an_idea_and_reads_the_voice_of_the_cu
     browser.page("voice")
     browser.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#voice-parts .bar-row"))
     assert "Vragen zonder antwoord in de FAQ" in browser.text("#voice-parts")
+    # with what a page, an invoice line or a notice could have prevented
+    assert "Voorkomen bij de bron" in browser.text("#voice-prevention")
     browser.check("voice")
 
 

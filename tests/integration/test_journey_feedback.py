@@ -157,3 +157,34 @@ def test_the_voice_of_the_customer_shows_nps_per_channel_and_the_questions_the_f
     assert "Kan ik mijn aansluiting pauzeren tijdens de vakantie?" in json.dumps(voice, ensure_ascii=False)
     # And no customer's id is in it
     assert scored.customer_id not in json.dumps(voice)
+
+
+def test_operations_read_which_reasons_for_contact_a_page_an_invoice_line_or_a_notice_could_prevent(
+        cloud, customer, agent):
+    def prevention() -> dict:
+        return agent.get("/agent/voice").json()["prevention"]
+
+    before = prevention()
+    counted = {r["reason"]: r["contacts"] for r in before["top"]}
+    most = max(counted.values(), default=0)
+    # Given more customers ask about moving than about anything else, and some about their invoice and a complaint
+    for _ in range(most + 2):
+        assert customer.post("/me/contacts", json={"question": "I am moving to a new address next month"}).ok
+    assert customer.post("/me/contacts", json={"question": "Question about my invoice"}).ok
+    for _ in range(most + 3):
+        assert customer.post("/me/contacts", json={"question": "Ik wil een klacht indienen over de monteur"}).ok
+
+    after = prevention()
+    # Then every contact counts, per journey
+    assert after["contacts"] == before["contacts"] + 2 * most + 6
+    journeys = {j["journey"]: j["contacts"] for j in after["journeys"]}
+    assert journeys["move"] >= most + 2 and journeys["service"] >= most + 3
+    # and moving leads the preventable reasons, by its own page; the invoice by a clearer line
+    first = after["top"][0]
+    assert (first["reason"], first["journey"], first["prevent_by"], first["page"]) == (
+        "move", "move", "self_service", "/me/moves")
+    assert 0 < first["share"] <= 1
+    invoice = next((r for r in after["top"] if r["reason"] == "invoice"), None)
+    assert invoice is None or (invoice["prevent_by"], invoice["page"]) == ("invoice_line", None)
+    # while a complaint, the most asked of all, is a person's judgement: no page prevents it
+    assert "complaint" not in {r["reason"] for r in after["top"]}

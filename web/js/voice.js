@@ -1,7 +1,7 @@
 // The voice of the customer at the desk, for operations: how easy customers found each journey and
 // how they score contacts, per channel side by side (the same quality on every channel), the ideas
-// with the most votes, and the questions no FAQ article answered, grouped by their words, as
-// candidates for new articles. Bars, with every number in the text too.
+// with the most votes, the questions no FAQ article answered, grouped by their words, as
+// candidates for new articles, and the reasons for contact that could be prevented at the source. Bars, with every number in the text too.
 
 import { bar, scale } from "./charts.js";
 import { $, element, emptyNote } from "./dom.js";
@@ -48,6 +48,20 @@ function questions(unanswered) {
   return box;
 }
 
+// the reasons for contact a page, a clearer invoice line or a notice could have prevented
+function prevention(p) {
+  const box = element("section", "", { className: "card span", id: "voice-prevention" });
+  box.append(element("h2", t("voice.prevention_title")),
+    element("p", t("voice.prevention_hint", { n: number(p.contacts) }), { className: "hint" }),
+    scale(p.journeys.map((j) => ({ label: t(`voice.area.${j.journey}`), value: number(j.contacts), amount: j.contacts }))));
+  const list = element("ol", "", { className: "plain" });
+  list.append(...p.top.map((r) => element("li", t("voice.prevent", { area: t(`voice.area.${r.journey}`),
+    n: number(r.contacts), share: percent(r.share), by: t(`voice.prevent_by.${r.prevent_by}`, { area: t(`voice.area.${r.journey}`) }) }))));
+  emptyNote(list, t("voice.nothing_to_prevent"));
+  box.append(list);
+  return box;
+}
+
 export async function showVoice() {
   const v = await api("GET", "/agent/voice");
   $("voice-since").textContent = t("voice.since", { month: month(v.since) });
@@ -60,5 +74,5 @@ export async function showVoice() {
       ...(contact ? [satisfied(t("voice.journey.contact"), contact.figures)] : [])]),
     chart(t("voice.top_ideas"), t("voice.top_ideas_hint"), v.top_ideas.length
       ? [scale(v.top_ideas.map((i) => ({ label: i.title, value: t("ideas.votes", { n: i.votes }), amount: i.votes })))] : []),
-    questions(v.unanswered));
+    questions(v.unanswered), prevention(v.prevention));
 }
