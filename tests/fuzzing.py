@@ -131,15 +131,16 @@ def wfc_auth(tokens: dict[str, str]) -> dict[str, Any]:
 PASSES = {"customer": "^/(?!agent/)", "staff": "^/agent/"}
 
 
-def run(url: str, tokens: dict[str, str], report_dir: Path) -> Outcome:
-    """Schemathesis against the API at `url` (its document at /openapi.json), one pass per PASSES'
-    user over that user's routes; the outcome of both."""
+def run(url: str, tokens: dict[str, str], report_dir: Path, users: tuple[str, ...] = tuple(PASSES)) -> Outcome:
+    """Schemathesis against the API at `url` (its document at /openapi.json), one pass per user
+    of `users` (PASSES') over that user's routes; the outcome of them all."""
     report_dir.mkdir(parents=True, exist_ok=True)
     auth_file = report_dir / "auth.json"
     auth_file.write_text(json.dumps(wfc_auth(tokens)))
     total = Outcome()
     started = time.monotonic()
-    for user, paths in PASSES.items():
+    for user in users:
+        paths = PASSES[user]
         folder = report_dir / user
         folder.mkdir(exist_ok=True)
         (folder / "schemathesis.toml").write_text(config(auth_file, folder))
@@ -170,10 +171,12 @@ def read_report(path: Path) -> Outcome:
                    test_cases=report["test_cases"]["generated"])
 
 
-def run_apart(report_dir: Path) -> Outcome:
-    """A run on a local cloud of its own, in a process of its own (`python -m tests.fuzzing`)."""
+def run_apart(report_dir: Path, users: tuple[str, ...] = tuple(PASSES)) -> Outcome:
+    """A run on a local cloud of its own, in a process of its own (`python -m tests.fuzzing`), of
+    the passes of `users` (each pass can run apart from the other: make test runs them side by side)."""
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared" / "python")])}
-    done = subprocess.run([sys.executable, "-m", "tests.fuzzing", "--report", str(report_dir)], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "tests.fuzzing", "--report", str(report_dir),
+                           *(f"--user={user}" for user in users)], cwd=ROOT,
                           env=environment, capture_output=True, text=True, timeout=900, check=False)
     written = report_dir / OUTCOME
     if not written.exists():
@@ -188,13 +191,15 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(prog="python -m tests.fuzzing", description=__doc__)
     parser.add_argument("--report", type=Path, help="where to keep the run's files (default: a temporary folder)")
+    parser.add_argument("--user", action="append", choices=tuple(PASSES),
+                        help="only this user's pass (repeatable; default: every pass)")
     arguments = parser.parse_args()
     running = runtime.start(synchronous=True, demo=True, environment=QUIET, retry_pause=RETRY_PAUSE)
     try:
         tokens = {name: running.issuer.sign_in(email, DEMO_PASSWORD)["IdToken"] for name, email in USERS.items()}
         with tempfile.TemporaryDirectory(prefix="schemathesis-") as folder:
             report_dir = arguments.report or Path(folder)
-            outcome = run(running.url, tokens, report_dir)
+            outcome = run(running.url, tokens, report_dir, tuple(arguments.user or PASSES))
             # a file, not standard output: what the functions log goes there
             (report_dir / OUTCOME).write_text(json.dumps(asdict(outcome), indent=2))
     finally:
