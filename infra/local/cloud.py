@@ -107,20 +107,9 @@ class LocalCloud:
             for index in range(self._workers):
                 self._spawn(self._work_loop, f"delivery-{index}")
             self._spawn(self._stream_loop, "stream-poller")
-            self._spawn(self._schedule_loop, "scheduler")
         run_custom_resources(self.resolver, self.invoke)  # the reference data, as a deploy loads it
         self.settle()
         return self
-
-    def _schedule_loop(self) -> None:
-        """make run: the functions the template runs on a rate run here too, each first a period
-        after the start (tests invoke them when they mean to)."""
-        due = {s.name: time.monotonic() + s.every_s for s in self.deployed.schedules}
-        while not self._stop.wait(5):
-            for schedule in self.deployed.schedules:
-                if time.monotonic() >= due[schedule.name]:
-                    due[schedule.name] = time.monotonic() + schedule.every_s
-                    self.invoke_async(schedule.function, {})
 
     def stop(self) -> None:
         self._stop.set()

@@ -77,29 +77,6 @@ class StreamSubscription:
 
 
 @dataclass
-class ScheduleTarget:
-    """A function the template runs on a rate (a ScheduleV2 of `rate(...)`): every `every_s`
-    seconds. Schedules of a cron (the monthly billing run, the nightly sweep) are not run by the
-    local cloud: a day of `make run` seldom spans them, and they are started by hand."""
-
-    name: str
-    function: str
-    every_s: int
-
-
-#: rate(5 minutes), rate(1 hour): a rate's unit in seconds
-RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
-
-
-def rate_seconds(expression: str) -> int | None:
-    """The period of a `rate(...)` schedule expression in seconds; None for another kind (cron, at)."""
-    if not (expression.startswith("rate(") and expression.endswith(")")):
-        return None
-    value, unit = expression[5:-1].split()
-    return int(value) * RATE_UNITS[unit]
-
-
-@dataclass
 class Deployment:
     """What deploying the template made."""
 
@@ -109,7 +86,6 @@ class Deployment:
     queues: list[QueueSubscription] = field(default_factory=list)
     state_machines: dict[str, str] = field(default_factory=dict)
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    schedules: list[ScheduleTarget] = field(default_factory=list)
 
 
 def deploy(r: Resolver, client: Callable[[str], Any], environment: dict[str, str],
@@ -326,9 +302,6 @@ def _connect_events(r: Resolver, client: Callable[[str], Any], deployed: Deploym
                 rule=rule, bus=bus, pattern=EventPattern.load(json.dumps(props["Pattern"])), kind=kind,
                 target=target, max_retries=int(props.get("RetryPolicy", {}).get("MaximumRetryAttempts", 185)),
                 dead_letter_arn=props.get("DeadLetterConfig", {}).get("Arn")))
-        elif event["Type"] == "ScheduleV2" and kind == "lambda" \
-                and (every := rate_seconds(props["ScheduleExpression"])):
-            deployed.schedules.append(ScheduleTarget(name=f"{name}-{event_name}", function=name, every_s=every))
         elif event["Type"] == "SQS":
             queue_name = props["Queue"].rsplit(":", 1)[-1]
             url = client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"]

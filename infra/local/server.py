@@ -10,6 +10,8 @@ import threading
 from infra.local import runtime
 from infra.local.demo import DEMO_PASSWORD, demo_users
 
+#: how often the notices held for the quiet hours are sent when due (the template's schedule)
+HELD_NOTICES_EVERY_S = 300
 READ_TOKEN = """python3 -c 'import json,sys;print(json.load(sys.stdin)["AuthenticationResult"]["IdToken"])'"""
 
 
@@ -34,7 +36,8 @@ OpenCounter is running locally.
   Sign in      the portal's login page (authorization code with PKCE), or for curl:
                POST {running.url}/local/auth/sign-in  {{"username": ..., "password": "{DEMO_PASSWORD}"}}
                then send the IdToken as the Authorization header
-  E-mail, SMS  {running.url}/local/mailbox?to=<address or +number>   (what SES and SNS sent: codes, notices)
+  E-mail, SMS  {running.url}/local/mailbox?to=<address or +number>   (what SES and SNS sent: codes, notices;
+               WhatsApp messages and texts wait from 21:00 to 08:00, then go within five minutes)
   Channels     POST {running.url}/sandbox/channels/<whatsapp|messenger|x|email|phone>  {{"from": ..., "text": ...}}
                (a customer writing in or calling); GET {running.url}/sandbox/providers/sent (staff's answers)
   Field day    GET {running.url}/sandbox/field-service/jobs (the visits the field service was told of);
@@ -58,7 +61,10 @@ Ctrl-C stops it.
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    stopped.wait()
+    # as the template's schedule does in AWS: the WhatsApp messages and texts held for the quiet
+    # hours (21:00-08:00) go once they are over (the local cloud runs no schedules of its own)
+    while not stopped.wait(HELD_NOTICES_EVERY_S):
+        running.cloud.invoke_async("HeldNoticesFunction", {})
     running.stop()
 
 
