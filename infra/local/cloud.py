@@ -194,9 +194,19 @@ class LocalCloud:
         return self.mail.messages(to)
 
     def _poll(self) -> bool:
-        with self._stream_lock:
-            moved = self.delivery.poll_streams()
-        return moved | self.delivery.poll_queues()
+        # a poll is work under way until it returns: a queue's batch it took is invisible on the
+        # queue while its function runs, so a settle in another thread must wait for it, not see
+        # an empty queue and an idle cloud
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            with self._stream_lock:
+                moved = self.delivery.poll_streams()
+            return moved | self.delivery.poll_queues()
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+                self._busy_lock.notify_all()
 
     # ------------------------------------------------------------ running consequences
 
