@@ -177,6 +177,8 @@ def test_taking_the_plan_the_advice_named_shows_as_advice_followed(cloud, custom
 
     # Then the history says they followed the advice
     assert response.status_code == 200
+    changed = next(e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "ProductPlanChanged")
+    assert changed["data"]["why"] == "advice"
     assert _history(customer, mobile)[0] | {"from": None} == {
         "plan_code": "MOBILE-20GB", "plan": "20 GB", "from": None, "until": None, "why": "advice", "by": None}
 

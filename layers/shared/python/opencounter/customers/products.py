@@ -89,7 +89,7 @@ def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, a
     holding.monthly_fee_cents = plan["monthly_fee_cents"]
     event = domain_event("ProductPlanChanged", customer_id=customer_id, actor=actor, channel=channel,
                          data={"product_id": product_id, "from_plan": from_plan, "to_plan": plan["code"],
-                               "effective_on": today.isoformat(), "proration": prorated})
+                               "effective_on": today.isoformat(), "proration": prorated, "why": why})
     commit([Write(holding, conflict="version: the product changed meanwhile; read it again")], [event])
     return {**product_view(holding, today), "proration": prorated}
 
