@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from opencounter.customers.records import ProductHolding
 from opencounter.customers.views import plan_periods
+from opencounter.edge.identity import Caller
 
 
 def _holding(history: list[dict], **fields: object) -> ProductHolding:
@@ -49,3 +50,11 @@ def test_entries_kept_before_reasons_were_read_from_the_holding_and_say_no_reaso
     periods = plan_periods(holding)
 
     assert [(p["plan"], p["why"]) for p in periods] == [("20 GB", None), ("MOBILE-5GB", "order")]
+
+
+def test_staff_are_kept_by_role_the_most_senior_first():
+    def role(*groups: str) -> str:
+        return Caller(subject="s", username="u", groups=frozenset(groups), customer_id=None).role
+
+    assert (role("agents"), role("agents", "admins"), role("privacy"), role("customers")) == (
+        "agent", "admin", "privacy", "customer")
