@@ -301,6 +301,17 @@ def run_billing(cloud: runtime.Running, period: str, **run_input: Any) -> dict:
     return billing_totals(cloud, start_billing(cloud, period, **run_input))
 
 
+def over_the_bundle_twice(cloud: runtime.Running, customer: Caller) -> str:
+    """A 5 GB mobile product that used 9 GB in September and in October, both months billed: the
+    best-tariff advice names 20 GB. Its product id."""
+    mobile = give_product(customer, "MOBILE-5GB")
+    send_usage(cloud, usage(customer, mobile, "data_mb", 9000, day="2026-09-10"),
+               usage(customer, mobile, "data_mb", 9000, day="2026-10-10"))
+    run_billing(cloud, "2026-09")
+    run_billing(cloud, "2026-10")
+    return mobile
+
+
 def bill(cloud: runtime.Running, customer: Caller, period: str = "2026-10") -> dict:
     """Bill one customer's month as the billing run does (without walking every customer), settled;
     returns the invoice as the customer reads it."""

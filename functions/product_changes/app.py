@@ -26,7 +26,8 @@ def post_cancellation(product_id: str) -> tuple[dict, int]:
 
 @app.patch("/agent/customers/<customer_id>/products/<product_id>")
 def patch_customer_product(customer_id: str, product_id: str) -> dict:
-    product = change_plan(customer_id, product_id, json_body(app), actor=caller(app).actor, channel="agent")
+    staff = caller(app)
+    product = change_plan(customer_id, product_id, json_body(app), actor=staff.actor, channel="agent", role=staff.role)
     metrics.add_metric(name="ProductPlanChanged", unit="Count", value=1)
     return product
 

@@ -122,6 +122,12 @@ def test_the_customer_changes_plan_and_cancels_with_a_second_look(browser: Brows
     browser.wait(lambda d: "U zit nu op 20 GB" in d.find_element(By.CSS_SELECTOR, f'[data-product="{product}"]').text)
     assert customer.get("/me").json()["products"][0]["plan_code"] == "MOBILE-20GB"
 
+    # And the card's plan history lists both plans, newest first, with the days and how each came
+    history = [li.text for li in browser.all(f'[data-product="{product}"] .plan-history li')]
+    assert history[0].startswith("20 GB, sinds ") and history[0].endswith("u koos dit zelf")
+    assert history[1].startswith("5 GB, van 1 januari 2026 tot en met ") and history[1].endswith("bij uw aanmelding")
+    browser.check("products-history")
+
     # When they cancel, the page asks once more beside the button before it is done
     card = browser.find(f'[data-product="{product}"]')
     cancel = card.find_elements(By.CSS_SELECTOR, "form.inline")[-1]

@@ -176,6 +176,9 @@ def test_the_counter_finds_a_walk_in_and_acts_on_their_behalf(browser: Browser, 
     card.find_element(By.CSS_SELECTOR, "form.inline button").click()
     browser.wait(lambda d: "U zit nu op 20 GB" in browser.text("#customer-products"))  # told once shown again
     assert customer.get("/me").json()["products"][0]["plan_code"] == "MOBILE-20GB"
+    # its plan history says staff changed it, by role
+    browser.wait(lambda d: "gewijzigd door een medewerker" in browser.text("#customer-products .plan-history"))
+    assert "de klant" not in browser.text("#customer-products .plan-history li:first-child")
 
     # a link to pay the invoice, sent to the customer
     row = browser.find(f'#customer-invoices [data-invoice="{invoice["invoice_id"]}"]')

@@ -7,7 +7,17 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import TableWrites, bill, give_product, new_customer, run_billing, send_usage, usage, verified_phone
+from tests.conftest import (
+    TableWrites,
+    bill,
+    give_product,
+    new_customer,
+    over_the_bundle_twice,
+    run_billing,
+    send_usage,
+    usage,
+    verified_phone,
+)
 
 
 def _october_invoice(customer) -> dict:
@@ -127,14 +137,8 @@ def test_a_plan_change_and_a_cancellation_are_billed_per_day(cloud, customer):
 
 
 def test_two_months_over_the_bundle_bring_advice_on_the_timeline_and_by_e_mail(cloud, customer):
-    # Given a 5 GB customer who used 9 GB in September and in October
-    mobile = give_product(customer, "MOBILE-5GB")
-    send_usage(cloud, usage(customer, mobile, "data_mb", 9000, day="2026-09-10"),
-               usage(customer, mobile, "data_mb", 9000, day="2026-10-10"))
-
-    # When both months are billed
-    run_billing(cloud, "2026-09")
-    run_billing(cloud, "2026-10")
+    # Given a 5 GB customer who used 9 GB in September and in October, when both months are billed
+    over_the_bundle_twice(cloud, customer)
 
     # Then both were billed at 20 GB, and the customer is told 20 GB fits better
     advice = [e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "BetterPlanAdvised"]

@@ -150,6 +150,7 @@ def test_staff_change_a_plan_and_cancel_on_the_customers_behalf_recorded_as_thei
     for kind in ("ProductPlanChanged", "ProductCancelled"):
         entry = next(e for e in timeline if e["type"] == kind)
         assert (entry["channel"], entry["actor"]["type"]) == ("agent", "agent"), entry
+    assert next(e for e in timeline if e["type"] == "ProductPlanChanged")["data"]["why"] == "staff"
 
 
 def test_staff_send_a_link_to_pay_an_invoice_and_the_customer_gets_it(cloud, agent, customer):

@@ -162,6 +162,8 @@ def test_a_product_needing_no_visit_is_active_at_once_and_refuses_a_window(cloud
     assert (body["status"], body["next_step"]) == ("ACTIVE", None)
     assert body["steps"][2]["identifier"].startswith("+316")
     assert [p["product_id"] for p in _held(customer)] == [body["product_id"]]
+    assert [(h["plan_code"], h["why"], h["until"]) for h in _held(customer)[0]["history"]] == [
+        ("MOBILE-20GB", "order", None)]
     assert customer.get("/me/appointments").json()["items"] == []
 
 
@@ -248,6 +250,7 @@ def test_energy_ordered_for_a_later_day_is_scheduled_until_then(cloud, customer)
     assert signed["status"] == "ACTIVE"
     power = next(p for p in _held(customer) if p["product_id"] == signed["product_id"])
     assert (power["status"], power["started_at"]) == ("SCHEDULED", first_day)
+    assert (power["history"][0]["from"], power["history"][0]["why"]) == (first_day, "order")
     assert power["identifier"].startswith("8716")
 
 

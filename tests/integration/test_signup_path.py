@@ -35,6 +35,7 @@ def test_an_applicant_is_identified_validated_signed_and_active_at_once(cloud, a
     record = agent.get(f"/agent/customers/{signup['customer_id']}").json()
     assert record["personal"]["family_name"] == "Bakker"
     assert [(p["name"], p["status"]) for p in record["products"]] == [("Mobiel abonnement", "ACTIVE")]
+    assert [(h["why"], h["until"]) for h in record["products"][0]["history"]] == [("signup", None)]
     assert [(c["channel"], c["purpose"], c["granted"]) for c in record["consents"]] == [("email", "service", True)]
     assert (record["address"]["street"], record["address"]["postcode"]) == ("Kerkstraat", "1017 GB")
     timeline = agent.get(f"/agent/customers/{signup['customer_id']}/timeline").json()["items"]

@@ -32,8 +32,29 @@ export function productCard(p, base, reload) {
     definitions([[t("products.plan"), planName(p.plan_code, p.plan)], [t("products.state"), productStatus(p)],
       [t("products.price"), t("products.per_month", { amount: euros(p.monthly_fee_cents) })],
       [t("products.since"), day(p.started_at)], ...(p.identifier ? [[t("products.number"), p.identifier]] : [])]));
+  if (p.history?.length) card.append(planHistory(p.history, base === "/me"));
   if (p.status === "ACTIVE" && !p.ends_on) card.append(controls(p, base, reload));
   return card;
+}
+
+// every plan the product had, newest first: from when until when, and how it came (the
+// customer's own words on the portal, "the customer" at the desk; staff by role, never by name)
+function planHistory(history, own) {
+  const list = element("ol", "", { className: "plan-history" });
+  for (const period of history) {
+    const when = period.until
+      ? t("products.history.between", { from: day(period.from), until: day(period.until) })
+      : t("products.history.since", { from: day(period.from) });
+    let why = "";
+    if (period.why === "staff") why = t(`products.history.staff.${period.by || "agent"}`);
+    else if (period.why) why = t(`products.history.${own ? "own" : "desk"}.${period.why}`);
+    const item = element("li", t("products.history.period", { plan: planName(period.plan_code, period.plan), when }));
+    if (why) item.append(element("span", ` · ${why}`, { className: "why" }));
+    list.append(item);
+  }
+  const box = element("div", "", { className: "stack" });
+  box.append(element("h3", t("products.history.title")), list);
+  return box;
 }
 
 function controls(product, base, reload) {

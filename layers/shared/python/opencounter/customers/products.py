@@ -1,6 +1,7 @@
 """Changing a product yourself: another plan, in force at once and prorated, or a cancellation
 now or at the end of the month. Both are versioned writes on the product and land on the
-timeline."""
+timeline. Each plan change is kept in the product's plan history with why it was made: by the
+customer, by the customer taking the plan the best-tariff advice named, or by staff (their role)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.outbox import Write, commit, domain_event
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import ProductHolding
+from opencounter.customers.timeline import TimelineEntry
 from opencounter.customers.views import product_view
 from opencounter.pricing.rating import Period, add_months, proration
 
@@ -33,10 +35,24 @@ def _require_changeable(holding: ProductHolding, version: int | None) -> None:
                        reason="product_not_active", status=holding.status.lower())
 
 
+def advice_followed(customer_id: str, holding: ProductHolding, plan_code: str) -> bool:
+    """Whether the best-tariff advice named `plan_code` for this product while it was on the plan
+    it is on now (BetterPlanAdvised on the customer's timeline since that plan began)."""
+    since = holding.plan_history[-1]["from"] if holding.plan_history else holding.started_at[:10]
+    for entry in TimelineEntry.query(TimelineEntry.partition(customer_id), TimelineEntry.SK >= since,
+                                     TimelineEntry.event_type == "BetterPlanAdvised"):
+        data = entry.data or {}
+        if (data.get("product_id"), data.get("current_plan"), data.get("advised_plan")) == \
+                (holding.product_id, holding.plan_code, plan_code):
+            return True
+    return False
+
+
 def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, actor: dict,
-                channel: str) -> dict[str, Any]:
+                channel: str, role: str | None = None) -> dict[str, Any]:
     """Move a product to another plan of the current catalogue, from today. The month is billed
-    per day on each plan (and still at the cheapest eligible tariff)."""
+    per day on each plan (and still at the cheapest eligible tariff). Staff pass their `role`:
+    the plan history keeps it (not who they are) as whoever made the change on the customer's behalf."""
     validate_request("product-change", request)
     holding = _holding(customer_id, product_id)
     _require_changeable(holding, request["version"])
@@ -63,12 +79,17 @@ def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, a
     prorated = proration(int(holding.monthly_fee_cents), plan["monthly_fee_cents"], today)
     history = [h for h in holding.plan_history if h["from"] != today.isoformat()]  # a second change today wins
     from_plan = holding.plan_code
-    holding.plan_history = [*history, {"plan_code": plan["code"], "from": today.isoformat()}]
+    if actor.get("type") == "agent":
+        why, by = "staff", role or "agent"
+    else:
+        why, by = ("advice" if advice_followed(customer_id, holding, plan["code"]) else "customer"), None
+    holding.plan_history = [*history, {"plan_code": plan["code"], "plan_name": plan["name"],
+                                       "from": today.isoformat(), "why": why, "by": by}]
     holding.plan, holding.plan_code, holding.catalogue_version = plan["name"], plan["code"], version
     holding.monthly_fee_cents = plan["monthly_fee_cents"]
     event = domain_event("ProductPlanChanged", customer_id=customer_id, actor=actor, channel=channel,
                          data={"product_id": product_id, "from_plan": from_plan, "to_plan": plan["code"],
-                               "effective_on": today.isoformat(), "proration": prorated})
+                               "effective_on": today.isoformat(), "proration": prorated, "why": why})
     commit([Write(holding, conflict="version: the product changed meanwhile; read it again")], [event])
     return {**product_view(holding, today), "proration": prorated}
 

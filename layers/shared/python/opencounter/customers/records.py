@@ -133,7 +133,11 @@ class ProductHolding(Item, discriminator="ProductHolding"):
     plan = UnicodeAttribute()
     plan_code = UnicodeAttribute()
     catalogue_version = UnicodeAttribute()
-    #: [{"plan_code", "from"}], oldest first: what billing prorates a changed month by
+    #: [{"plan_code", "plan_name", "from", "why", "by"}], oldest first: what billing prorates a changed
+    #: month by, and the product's history as its holder and staff see it. `why` is how the plan came:
+    #: signup, order, customer, advice (the customer took the plan the best-tariff advice named) or staff
+    #: (changed on the customer's behalf, `by` then their role); entries from before `why` was kept have
+    #: only "plan_code" and "from"
     plan_history = JSONAttribute(default=list)
     status = UnicodeAttribute()
     identifier = UnicodeAttribute(null=True)

@@ -196,9 +196,10 @@ def new_holding(customer_id: str, product: dict[str, Any], *, actor: dict, chann
                 signup_id: str | None = None) -> tuple[list[Write], list[DomainEvent], ProductHolding]:
     """The write and the event that put an active product instance on a customer's record."""
     product_id = product.get("product_id") or str(uuid.uuid4())
+    first = {"plan_code": product["plan_code"], "plan_name": product["plan"], "from": product["started_at"][:10],
+             "why": "order" if product.get("order_id") else "signup", "by": None}
     holding = ProductHolding(*ProductHolding.keys(customer_id, product_id), product_id=product_id,
-                             status="ACTIVE", plan_history=[{"plan_code": product["plan_code"],
-                                                             "from": product["started_at"][:10]}],
+                             status="ACTIVE", plan_history=[first],
                              **{k: v for k, v in product.items() if k != "product_id"})
     holding.index_for_billing(customer_id)
     event = domain_event("ProductActivated", customer_id=customer_id, signup_id=signup_id, actor=actor,

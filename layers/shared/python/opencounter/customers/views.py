@@ -3,7 +3,7 @@ one Query of the customer's partition. Plain data out; no HTTP here."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from opencounter.core.clock import business_today, utcnow
@@ -23,6 +23,28 @@ def address_view(address: Address) -> dict[str, Any]:
         "effective_from": address.effective_from,
         "move_id": address.move_id,
     }
+
+
+def plan_periods(product: ProductHolding) -> list[dict[str, Any]]:
+    """Every plan the product had, newest first: its code and name, the first and the last day it
+    was held on it (`until` None while it still is), why it came (`why`: signup, order, customer,
+    advice, staff; None for a change made before reasons were kept) and, for a change by staff,
+    their role (`by`). Read from the holding's own plan history, so the record's one Query has it."""
+    history = product.plan_history or []
+    last_day = product.ends_on or (product.ended_at[:10] if product.ended_at else None)
+    periods = []
+    for index, entry in enumerate(history):
+        following = history[index + 1]["from"] if index + 1 < len(history) else None
+        why = entry.get("why")
+        if why is None and index == 0:  # kept before reasons were: the holding tells how it came
+            why = "order" if product.order_id else "signup"
+        name = entry.get("plan_name") or (product.plan if entry["plan_code"] == product.plan_code
+                                          else entry["plan_code"])
+        periods.append({
+            "plan_code": entry["plan_code"], "plan": name, "from": entry["from"],
+            "until": (date.fromisoformat(following) - timedelta(days=1)).isoformat() if following else last_day,
+            "why": why, "by": entry.get("by") if why == "staff" else None})
+    return periods[::-1]
 
 
 def product_view(product: ProductHolding, today: date) -> dict[str, Any]:
@@ -46,6 +68,7 @@ def product_view(product: ProductHolding, today: date) -> dict[str, Any]:
         "ends_on": product.ends_on,
         "monthly_fee_cents": int(product.monthly_fee_cents),
         "version": int(product.version),
+        "history": plan_periods(product),
     }
 
 

@@ -29,6 +29,14 @@ class Caller:
         return bool(self.groups & STAFF)
 
     @property
+    def role(self) -> str:
+        """What the caller is to a customer, by role not by name: admin, agent, privacy (officer), customer."""
+        for role, group in (("admin", ADMINS), ("agent", AGENTS), ("privacy", PRIVACY)):
+            if group in self.groups:
+                return role
+        return "customer"
+
+    @property
     def actor(self) -> dict:
         """How this caller is named on the timeline and in events (staff by their stable username,
         and by the e-mail address colleagues know them by)."""
