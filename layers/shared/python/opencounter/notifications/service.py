@@ -589,6 +589,10 @@ REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de we
                  "en": "We send you this message without your consent too: the law requires us to."}
 
 
+#: the channel a notice buzzes the phone on, of a customer preferring one that does
+PHONE_CHANNEL_OF = {"whatsapp": "whatsapp", "phone": "sms"}
+
+
 def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -> str:
     """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent",
     "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either); or
@@ -604,34 +608,36 @@ def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -
     subject, text = MESSAGES[detail_type](detail["data"], language)
     consents, purpose = consents_of(profile), PURPOSES.get(detail_type, "service")
     proven_phone = profile.phone if profile.phone and profile.phone_verified_at else None
-    phone_channel = PHONE_CHANNEL_OF.get(profile.preferred_channel)
-    if may_hold and phone_channel and proven_phone and consented(consents, phone_channel, purpose) \
-            and detail_type not in quiet.AT_ONCE and (until := quiet.quiet_now()):
+    # the phone's channel the customer prefers, when their number is proven and they consent to it here
+    phone = PHONE_CHANNEL_OF.get(profile.preferred_channel) if proven_phone else None
+    if phone and not consented(consents, phone, purpose):
+        phone = None
+    if phone and may_hold and detail_type not in quiet.AT_ONCE and (until := quiet.quiet_now()):
         return quiet.hold(detail_type, detail, until)
     channel, to, message_id = "email", profile.email, None
-    if profile.preferred_channel == "whatsapp" and proven_phone and consented(consents, "whatsapp", purpose):
+    if phone == "whatsapp" and proven_phone:
         template, parameters = template_for(detail_type, detail["data"])
         try:
             message_id = whatsapp.send_template(proven_phone, template, language, parameters(detail["data"], language))
             channel, to = "whatsapp", proven_phone
         except DeliveryFailed:
             pass  # by e-mail, below
-    elif profile.preferred_channel == "phone" and proven_phone and consented(consents, "sms", purpose):
+    elif phone == "sms" and proven_phone:
         channel, to, message_id = "sms", proven_phone, send_sms(proven_phone, f"OpenCounter: {text}")
+    by_email = consented(consents, "email", purpose)
     if message_id is None:
-        allowed = consented(consents, "email", purpose)
-        if not allowed and detail_type not in REQUIRED:
+        if not by_email and detail_type not in REQUIRED:
             return record(key, "none", "", "")
-        note = "" if allowed else f"\n\n{REQUIRED_NOTE[language]}"
-        message_id = send_email(profile.email, subject, letter(profile, text + note))
+        message_id = _email(profile, subject, text, consented_to=by_email)
     elif detail_type in IN_WRITING:
-        note = "" if consented(consents, "email", purpose) else f"\n\n{REQUIRED_NOTE[language]}"
-        send_email(profile.email, subject, letter(profile, text + note))
+        _email(profile, subject, text, consented_to=by_email)
     return record(key, channel, to, message_id)
 
 
-#: the channel a notice buzzes the phone on, of a customer preferring one that does
-PHONE_CHANNEL_OF = {"whatsapp": "whatsapp", "phone": "sms"}
+def _email(profile: Profile, subject: str, text: str, *, consented_to: bool) -> str:
+    """The notice by e-mail; one the customer did not consent to (the law requires it) says so."""
+    note = "" if consented_to else f"\n\n{REQUIRED_NOTE[language_of(profile)]}"
+    return send_email(profile.email, subject, letter(profile, text + note))
 
 
 def release_held() -> dict[str, int]:
