@@ -89,13 +89,6 @@ def run(running: Running, *, log: Callable[[str], None] = print) -> dict[str, An
 
 
 if __name__ == "__main__":
-    import json
+    from bench.run import alone
 
-    from infra.local import runtime
-
-    cloud = runtime.start(synchronous=False, demo=False, environment={"POWERTOOLS_METRICS_DISABLED": "true",
-                                                                      "POWERTOOLS_LOG_LEVEL": "WARNING"})
-    try:
-        print(json.dumps(run(cloud), indent=1))
-    finally:
-        cloud.stop()
+    raise SystemExit(alone(run))

@@ -20,7 +20,6 @@ the term of 14 days from the day after the statutory reminder was over."""
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import time
@@ -276,23 +275,7 @@ def run(running: Running, *, log: Callable[[str], None] = print) -> dict[str, An
                 "seconds": round(time.monotonic() - started, 1)}}}
 
 
-def main() -> int:
-    """`python -m bench.reminders`: on an asynchronous cloud of its own, the figures merged into
-    bench/results.json (other `proactive` figures kept)."""
-    from bench.run import BENCH_ENV, NOTES, RESULTS, log, merge, save
-    from infra.local import runtime
-
-    running = runtime.start(synchronous=False, demo=False, environment=BENCH_ENV)
-    try:
-        figures = run(running, log=log)
-    finally:
-        running.stop()
-    existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    merged = {key: existing[key] for key in figures if isinstance(existing.get(key), dict)}
-    merge(merged, figures)
-    save({**merged, "notes": {"proactive": NOTES["proactive"]}})
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from bench.run import alone
+
+    raise SystemExit(alone(run))

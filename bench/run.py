@@ -245,6 +245,21 @@ def merge(results: dict[str, Any], part: dict[str, Any]) -> None:
             results[key] = value
 
 
+def alone(run: Callable[..., dict[str, Any]]) -> int:
+    """`python -m bench.<name>` of a benchmark run on an asynchronous cloud of its own: its figures
+    merged into bench/results.json, as the whole run would (a group's other figures kept)."""
+    running = runtime.start(synchronous=False, demo=False, environment=BENCH_ENV)
+    try:
+        figures = run(running, log=log)
+    finally:
+        running.stop()
+    existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    merged = {key: existing[key] for key in figures if isinstance(existing.get(key), dict)}
+    merge(merged, figures)
+    save({**merged, "notes": {key: NOTES[key] for key in figures if key in NOTES}})
+    return 0
+
+
 def save(figures: dict[str, Any]) -> None:
     """Merge `figures` into bench/results.json, replacing only these keys (notes: per sub-key)."""
     try:
