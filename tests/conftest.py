@@ -7,9 +7,8 @@ import json
 import os
 import re
 import shutil
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -199,22 +198,6 @@ def provider_secrets(cloud: runtime.Running) -> Iterator[Any]:
                                 SecretString=json.dumps(runtime.LOCAL_SECRETS[logical_id]))
     secrets.forget()
 
-
-def at_once(calls: list[Callable[[], requests.Response]]) -> list[requests.Response]:
-    """Every call from a thread of its own, released together; the answers, in order."""
-    start = threading.Barrier(len(calls))
-    answers: list[Any] = [None] * len(calls)
-
-    def run(n: int) -> None:
-        start.wait()
-        answers[n] = calls[n]()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
 
 
 def crash_times(count: int, *, after_work: bool = False) -> Any:
