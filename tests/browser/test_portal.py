@@ -143,6 +143,8 @@ def test_the_customer_moves_sets_consents_and_reads_english_by_choice(browser: B
     browser.open("/#/settings")
     browser.page("settings")
     browser.wait(lambda d: browser.find("#change-form input[name=email]").get_attribute("value") == customer.email)
+    # beside the channel they prefer, when their phone stays quiet
+    assert "Tussen 21:00 en 08:00 sturen we geen WhatsApp of sms" in browser.text("#quiet-hours")
     browser.check("settings")
 
     # A Dutch phone number typed the Dutch way is taken
