@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from bench.samples import at_once as at_once  # the tests take it from here, with their other helpers
 from infra.local import runtime
 from infra.local.applicant import ScriptedApplicant, application
 from infra.local.demo import CUSTOMERS

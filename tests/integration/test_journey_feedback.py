@@ -12,10 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bench.samples import at_once
 from infra.local.template import ROOT
 from opencounter.core.clock import business_today, isoformat
-from tests.conftest import Caller, TableWrites, new_customer
+from tests.conftest import Caller, TableWrites, at_once, new_customer
 
 SAMPLES = ROOT / "layers" / "shared" / "python" / "opencounter" / "contracts" / "events" / "samples"
 MOVE = {"street": "Lange Voorhout", "house_number": 34, "postcode": "2514ee", "city": "Den Haag"}

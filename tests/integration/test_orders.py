@@ -12,9 +12,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from bench.samples import at_once
 from opencounter.core.clock import business_today
-from tests.conftest import Caller, TableWrites, give_product, new_customer, visit_done
+from tests.conftest import Caller, TableWrites, at_once, give_product, new_customer, visit_done
 
 
 def _code(cloud, customer: Caller) -> str:
