@@ -238,7 +238,8 @@ def test_the_customer_chats_and_the_agents_answer_appears_without_reloading(brow
     chat.click()
     page = browser.page("chat")
     contact_id = browser.driver.current_url.rsplit("/", 1)[-1]
-    assert "Mijn internet valt elke avond weg" in browser.text("#chat-messages")
+    # (the page shows before the conversation has loaded into it: wait for the words)
+    browser.wait(lambda d: "Mijn internet valt elke avond weg" in browser.text("#chat-messages"))
     assert browser.status("chat-state").startswith("Even geduld: een medewerker komt zo bij u.")
     browser.check("chat")
 
