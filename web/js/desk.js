@@ -7,7 +7,7 @@
 import { appointmentItem, toPlanCard } from "./appointments.js";
 import { catalogue, planName } from "./catalogue.js";
 import { contactItem, conversation } from "./contacts.js";
-import { $, attempt, button, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
+import { $, attempt, button, definitions, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
 import { errorText } from "./errors.js";
 import { addressLine, at, channelName, day, euros } from "./format.js";
 import { loadTimeline } from "./history.js";
@@ -126,6 +126,7 @@ async function show360() {
   emptyNote($("nba"), t("customer.nothing_pressing"));
   $("nps").textContent = view.nps.responses ? t("customer.nps", { score: view.nps.score, n: view.nps.responses }) : t("customer.no_scores");
   $("customer-personal").replaceChildren(personalFacts(view));
+  $("customer-value").replaceChildren(valueFacts(view));
   $("customer-products").replaceChildren(...view.products.map((p) => productCard(p, state.base, show360)));
   emptyNote($("customer-products"), t("products.none"));
   const postcode = view.address ? view.address.postcode : "";
@@ -215,11 +216,29 @@ function reused(id, summary, submit, ...extra) {
   return details;
 }
 
+// the customer's value and segment, what the record lacks and what is coming, as staff read them
+function valueFacts(view) {
+  const v = view.value;
+  const list = (entries) => {
+    const ul = element("ul", "", { className: "plain" });
+    ul.append(...entries);
+    return entries.length ? ul : "–";
+  };
+  return definitions([[t("value.segment"), t(`value.segments.${v.segment}`)],
+    [t("value.revenue"), euros(v.revenue_12m_cents)],
+    [t("value.since"), `${day(v.customer_since)} (${t("value.tenure", { months: v.tenure_months })})`],
+    [t("value.products"), String(v.products_held)],
+    [t("value.payment"), `${t(`value.behaviour.${v.payment.behaviour}`)}: ${t("value.payment_counts", v.payment)}`],
+    [t("value.missing"), list(view.missing_data.map((m) => item(t(`missing.${m.item}`))))],
+    [t("value.coming"), list(view.coming_events.map((e) => item(`${day(e.on)}: ${t(`value.kinds.${e.kind}`)}${e.name ? ` – ${e.name}` : ""}`)))]]);
+}
+
 function readable(params) {
   const out = { ...(params || {}) };
   for (const [name, value] of Object.entries(out)) {
     if (name.endsWith("_cents")) out[name.slice(0, -6)] = euros(value);
-    if (name.endsWith("_on") || name === "date") out[name] = day(value);
+    if (name.endsWith("_on") || name === "date" || name === "on") out[name] = day(value);
+    if (name === "item") out.item = t(`missing.${value}`);
     if (name === "at" || name === "deadline") out[name] = at(value);
     if (name.endsWith("plan")) out[name] = planName(value);
     if (name === "channel") out.channel = channelName(value);

@@ -1,6 +1,6 @@
 // The overview: what matters at a glance, each card leading to its page. Read in parallel: the
-// record (with the visits planned), the invoices, this month's use, the requests and what still
-// needs a visit.
+// record (with the visits planned, what it lacks and what is coming), the invoices, this month's
+// use, the requests and what still needs a visit.
 
 import { windowText } from "./appointments.js";
 import { catalogue, planName, productName } from "./catalogue.js";
@@ -62,7 +62,23 @@ async function fill() {
     const move = record.upcoming_moves[0];
     cards.push(card(t("settings.move"), "#/settings", element("p", t("overview.moving", { address: addressLine(move), date: day(move.effective_from) }))));
   }
+  const coming = record.coming_events.filter((e) => e.kind === "fixed_price_ends" || e.kind === "product_ends");
+  if (coming.length) {
+    const list = element("ul", "", { className: "plain", id: "coming-events" });
+    list.append(...coming.map((e) => item(t(`overview.coming.${e.kind}`, {
+      product: productName(e.product_code, e.name), plan: planName(e.plan_code, e.plan), date: day(e.on) }))));
+    cards.push(card(t("overview.coming.title"), "#/products", list));
+  }
   cards.push(card(t("nav.contact"), "#/contact", element("p", t("overview.contact"))));
+  if (record.missing_data.length) {
+    const list = element("ul", "", { className: "plain", id: "missing-data" });
+    list.append(...record.missing_data.map((m) => {
+      const li = element("li");
+      li.append(element("a", t(`overview.missing.${m.item}`), { href: "#/settings" }));
+      return li;
+    }));
+    cards.push(card(t("overview.missing.title"), "#/settings", list));
+  }
   $("overview-cards").replaceChildren(...cards);
   const question = await asking;
   if (question) $("overview-cards").prepend(question);

@@ -26,22 +26,24 @@ EXCLUDED_POSTCODE_LETTERS = {"SA", "SD", "SS"}
 # ---------------------------------------------------------------- changing
 
 
-def _set_consents(profile: Profile, requested: list[dict], now: str) -> list[dict]:
+def _set_consents(profile: Profile, requested: list[dict], now: str) -> tuple[list[dict], bool]:
     """Record what the customer says, when they had not said it yet: a yes to what they would be
-    written to anyway is kept too (the proof of their consent, with its moment), and a no to it
-    withdraws it. The change log reads what held before, said or not."""
+    written to anyway is kept too (the proof of their consent, with its moment), and so is a no to
+    what they would not be (their choice made); a no to what they would be withdraws it. The change
+    log reads what held before, said or not. Returns the changes, and whether anything was said anew."""
     consents = consents_of(profile)
-    changes = []
+    changes, said_anew = [], False
     for wish in requested:
         channel, purpose, granted = wish["channel"], wish["purpose"], wish["granted"]
         said = consents.get(channel, {}).get(purpose)
         if said is None or bool(said["granted"]) != granted:
             current = consented(consents, channel, purpose)
             consents.setdefault(channel, {})[purpose] = {"granted": granted, "changed_at": now}
+            said_anew = True
             if current != granted:
                 changes.append({"field": f"consents.{channel}.{purpose}", "from": current, "to": granted})
     profile.consents = consents
-    return changes
+    return changes, said_anew
 
 
 def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
@@ -66,8 +68,9 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
         if getattr(profile, name) != value:
             changes.append({"field": name, "from": getattr(profile, name), "to": value})
             setattr(profile, name, value)
-    changes += _set_consents(profile, request.get("consents", []), now)
-    if changes:
+    consent_changes, said_anew = _set_consents(profile, request.get("consents", []), now)
+    changes += consent_changes
+    if changes or said_anew:
         profile.updated_at = now
         identities: list[Write] = []
         if phone := next((change for change in changes if change["field"] == "phone"), None):
@@ -75,10 +78,11 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
             # proof (a code) before they link by themselves
             profile.phone_verified_at = None
             identities = moved_identity(customer_id, "phone", phone["from"], phone["to"])
-        event = domain_event("CustomerUpdated", customer_id=customer_id, actor=actor, channel=channel,
-                             data={"changes": changes})
+        # a choice that changes nothing the customer receives is kept on the record, with no event
+        events = [domain_event("CustomerUpdated", customer_id=customer_id, actor=actor, channel=channel,
+                               data={"changes": changes})] if changes else []
         commit([Write(profile, conflict="version: the record changed meanwhile; read it again"), *identities],
-               [event])
+               events)
     if new_email:
         mail_email_code(profile, new_email)
     return customer_record(customer_id)

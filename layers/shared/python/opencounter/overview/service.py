@@ -1,6 +1,9 @@
 """The 360-degree view for staff: the record, products, invoices and payment state, contacts on
 every channel (internal notes included) and those planned (visits at the customer's address), open
-requests, disputes, NPS and the next best action, read with one Query of the customer's partition."""
+requests, disputes, NPS, the customer's value and segment, what the record lacks, what is coming,
+and the next best action, read with one Query of the customer's partition. And the customer's own
+overview: their record, the visits planned, what they could add and what is coming, with one Query
+too."""
 
 from __future__ import annotations
 
@@ -15,9 +18,11 @@ from opencounter.contacts.requests import request_view
 from opencounter.contacts.service import contact_view
 from opencounter.core.clock import business_today, utcnow
 from opencounter.core.table import Item, customer_key
+from opencounter.customers.records import ProductHolding, Profile
 from opencounter.customers.views import record_from
 from opencounter.disputes.records import Dispute
 from opencounter.disputes.service import dispute_view
+from opencounter.overview.insights import acts_soon, coming_events, missing_data, value_and_segment
 
 RECENT_CONTACTS = 20
 RECENT_DISPUTES = 10
@@ -43,6 +48,8 @@ def customer_360(customer_id: str) -> dict[str, Any]:
     invoice_views = [invoice_view(i, today=today, detail=False, running=running) for i in invoices]
     scores = [int(c.nps) for c in contacts if c.nps is not None]
     to_plan = products_to_plan(items)
+    missing = missing_data(record, _profile(items))
+    coming = coming_events(record, [i for i in items if isinstance(i, ProductHolding)], today)
     return {
         **record,
         "invoices": invoice_views,
@@ -56,15 +63,33 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
         "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
         "nps": {"responses": len(scores), "score": net_promoter_score(scores)},
+        "value": value_and_segment(items, record, today),
+        "missing_data": missing,
+        "coming_events": coming,
         "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views, disputes,
-                                               to_plan),
+                                               to_plan, missing, [e for e in coming if acts_soon(e, today)]),
     }
+
+
+def customer_home(customer_id: str) -> dict[str, Any]:
+    """The customer's own overview (GET /me): the record as every channel shows it today, the visits
+    planned, what they could add to it themselves, and what is coming; one Query."""
+    items = list(Item.query(customer_key(customer_id)))
+    today = business_today()
+    record = {**record_from(items, today), "appointments": planned_appointments(items, utcnow())}
+    return {**record, "missing_data": [m for m in missing_data(record, _profile(items)) if m["customer"]],
+            "coming_events": coming_events(record, [i for i in items if isinstance(i, ProductHolding)], today)}
+
+
+def _profile(items: list[Item]) -> Profile:
+    return next(i for i in items if isinstance(i, Profile))
 
 
 def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts: list[Contact],
                       requests: list[ServiceRequest], invoice_views: list[dict[str, Any]],
                       disputes: list[Dispute] | None = None,
-                      to_visit: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                      to_visit: list[dict[str, Any]] | None = None, missing: list[dict[str, Any]] | None = None,
+                      coming: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """What staff could best do for this customer now, most pressing first: each an `action`, the
     `params` a desk shows it with (in its own language), and `why` in English for logs."""
     actions: list[dict[str, Any]] = []
@@ -104,8 +129,15 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
     for product in to_visit or []:
         add("plan_visit", f"{product['name']} needs a {product['kind'].replace('_', ' ')}; none is planned",
             product_id=product["product_id"], kind=product["kind"])
-    if not record["contact"]["phone"]:
-        add("complete_profile", "no phone number")
+    for event in coming or []:
+        if event["kind"] == "fixed_price_ends":
+            add("offer_after_fixed_price", f"the fixed price of {event['name']} ends on {event['on']}",
+                product_id=event["product_id"], plan=event["plan"], on=event["on"])
+        elif event["kind"] == "product_ends":
+            add("ask_before_leaving", f"{event['name']} ends on {event['on']}", product_id=event["product_id"],
+                name=event["name"], on=event["on"])
+    for gap in missing or []:
+        add("complete_profile", f"the record lacks: {gap['item']}", item=gap["item"])
     for move in record["upcoming_moves"]:
         add("confirm_move", f"moving on {move['effective_from']}", effective_from=move["effective_from"])
     return actions

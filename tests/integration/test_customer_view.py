@@ -1,0 +1,102 @@
+"""The whole customer view: the customer's value and segment, what the record lacks (with a prompt
+for the customer and for staff), and what is coming (feeding the next best action)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from opencounter.core.clock import business_today
+from opencounter.pricing.rating import Period, add_months
+from tests.conftest import bill, give_product, verified_phone
+
+
+def _months_ago(months: int, plus_days: int = 0) -> str:
+    today = business_today()
+    return (add_months(today.replace(day=1), -months) + timedelta(days=today.day - 1 + plus_days)).isoformat()
+
+
+def _actions(view: dict) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for action in view["next_best_actions"]:
+        found.setdefault(action["action"], []).append(action["params"])
+    return found
+
+
+def test_a_new_customer_is_asked_for_what_the_record_lacks_until_they_give_it(cloud, customer, agent):
+    # A customer just registered: a phone number not proven, no choice about offers, no household size
+    mine = customer.get("/me").json()
+    assert [m["item"] for m in mine["missing_data"]] == ["phone_unproven", "consent_choice"]
+    assert all(m["customer"] for m in mine["missing_data"])
+    view = agent.get(f"/agent/customers/{customer.customer_id}").json()
+    # Staff see also what only they can ask for, each as an action
+    assert [(m["item"], m["customer"]) for m in view["missing_data"]] == [
+        ("phone_unproven", True), ("consent_choice", True), ("household_size", False)]
+    assert [p["item"] for p in _actions(view)["complete_profile"]] == ["phone_unproven", "consent_choice",
+                                                                        "household_size"]
+    assert view["value"]["segment"] == "new" and view["value"]["tenure_months"] == 0
+    assert view["value"]["payment"] == {"behaviour": "none", "on_time": 0, "late": 0, "in_arrangement": 0,
+                                        "overdue": 0}
+
+    # When they prove their phone and say no to offers by e-mail
+    verified_phone(customer)
+    record = customer.get("/me").json()
+    changed = customer.patch("/me", json={"version": record["version"], "consents": [
+        {"channel": "email", "purpose": "marketing", "granted": False}]})
+    assert changed.status_code == 200, changed.text
+
+    # Then the portal asks nothing more, and staff only for the household
+    assert customer.get("/me").json()["missing_data"] == []
+    view = agent.get(f"/agent/customers/{customer.customer_id}").json()
+    assert [m["item"] for m in view["missing_data"]] == ["household_size"]
+    assert [p["item"] for p in _actions(view)["complete_profile"]] == ["household_size"]
+
+
+def test_a_fixed_price_ending_is_coming_for_the_customer_and_an_offer_for_staff(cloud, customer, agent):
+    # A fixed price for a year, started eleven months and ten days ago: it ends in about three weeks
+    started = _months_ago(11, plus_days=-10)
+    power = give_product(customer, "POWER-FIXED-1Y", started_at=started)
+    ends = add_months(date.fromisoformat(started), 12).isoformat()
+
+    mine = customer.get("/me").json()
+    assert {"kind": "fixed_price_ends", "on": ends, "product_id": power, "product_code": "POWER",
+            "plan_code": "POWER-FIXED-1Y", "name": "Groene stroom", "plan": "Vast 1 jaar"} in mine["coming_events"]
+    view = agent.get(f"/agent/customers/{customer.customer_id}").json()
+    assert _actions(view)["offer_after_fixed_price"] == [{"product_id": power, "plan": "Vast 1 jaar", "on": ends}]
+    # A customer for eleven months, holding one product: standard
+    assert view["value"]["tenure_months"] == 11 and view["value"]["products_held"] == 1
+    assert view["value"]["segment"] == "standard"
+
+    # When they cancel it for the end of the month
+    cancelled = customer.post(f"/me/products/{power}/cancellation", json={"when": "end_of_period"})
+    assert cancelled.status_code == 201, cancelled.text
+
+    # Then its end is coming, staff are asked to ask why, and the customer is at risk of leaving
+    last_day = Period.of(business_today()).last_day.isoformat()
+    mine = customer.get("/me").json()
+    assert ("product_ends", last_day) in {(e["kind"], e["on"]) for e in mine["coming_events"]}
+    view = agent.get(f"/agent/customers/{customer.customer_id}").json()
+    assert _actions(view)["ask_before_leaving"] == [{"product_id": power, "name": "Groene stroom", "on": last_day}]
+    assert view["value"]["segment"] == "at_risk"
+    # the fixed price ends after the product does only if the month ends first
+    if last_day < ends:
+        assert "fixed_price_ends" not in {e["kind"] for e in view["coming_events"]}
+
+
+def test_a_fixed_price_far_off_is_not_coming_yet(cloud, customer, agent):
+    give_product(customer, "POWER-FIXED-1Y", started_at=_months_ago(2))
+    view = agent.get(f"/agent/customers/{customer.customer_id}").json()
+    assert view["coming_events"] == []
+    assert "offer_after_fixed_price" not in _actions(view)
+
+
+def test_value_counts_what_was_invoiced_over_the_last_year(cloud, customer, agent):
+    # A customer since two years and a half, billed for last month
+    give_product(customer, "MOBILE-20GB", started_at=_months_ago(30))
+    invoice = bill(cloud, customer, str(Period.of(business_today() - timedelta(days=business_today().day))))
+
+    value = agent.get(f"/agent/customers/{customer.customer_id}").json()["value"]
+
+    assert value["revenue_12m_cents"] == invoice["total_cents"] > 0
+    assert value["tenure_months"] == 30 and value["customer_since"] == _months_ago(30)
+    # loyal: with us for two years or more, nothing overdue, nothing cancelled
+    assert value["segment"] == "loyal"
