@@ -64,22 +64,30 @@ def read_routes(users: Users) -> dict[str, tuple[str, str, str, dict[str, str] |
     }
 
 
+def served(running: Running, method: str, path: str, token: str, query: dict[str, str] | None = None,
+           body: bytes = b"") -> list[list[str]]:
+    """The DynamoDB operations of each of COUNTED requests to a route, served in process after one
+    uncounted request that warms the function up."""
+    per_request = []
+    for attempt in range(COUNTED + 1):
+        function, event = api_event(running, method, path, token, query, body)
+        running.cloud.settle()
+        forget_written()
+        with dynamodb_calls() as calls:
+            response = running.cloud.invoke(function, event)
+        if response.get("statusCode") != 200:
+            raise RuntimeError(f"{method} {path}: status {response.get('statusCode')}: {response.get('body')}")
+        if attempt:  # the first invocation only warms the function up
+            per_request.append(list(calls))
+    return per_request
+
+
 def run(running: Running, users: Users, *, log: Callable[[str], None]) -> dict[str, Any]:
     counts: dict[str, int] = {}
     operations: dict[str, list[str]] = {}
     on_record: dict[str, int] = {}
     for key, (method, path, token, query, body) in read_routes(users).items():
-        per_request = []
-        for attempt in range(COUNTED + 1):
-            function, event = api_event(running, method, path, token, query, body)
-            running.cloud.settle()
-            forget_written()
-            with dynamodb_calls() as calls:
-                response = running.cloud.invoke(function, event)
-            if response.get("statusCode") != 200:
-                raise RuntimeError(f"{key}: status {response.get('statusCode')}: {response.get('body')}")
-            if attempt:  # the first invocation only warms the function up
-                per_request.append(list(calls))
+        per_request = served(running, method, path, token, query, body)
         staff = key.split(" ")[1].startswith("/agent/")
         reads = [[c for c in calls if not (staff and c in ACCESS_LOG_WRITES)] for calls in per_request]
         counts[key] = max(len(c) for c in reads)

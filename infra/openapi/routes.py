@@ -200,8 +200,9 @@ IDEA_KEY = Param("Idempotency-Key", "the same key is the same idea: sent again, 
 ROUTES: dict[str, Operation] = {
     # ------------------------------------------------------------ the customer's own record
     "GET /me": Operation(
-        "The whole record: personal data, contact, settings, consents, address and upcoming moves, products, and the "
-        "visits planned", 200, "customer-overview", errors={404: NO_CUSTOMER}),
+        "The whole record: personal data, contact, settings, consents, address and upcoming moves, products, the "
+        "visits planned, what the record lacks and what is coming", 200, "customer-overview",
+        errors={404: NO_CUSTOMER}),
     "PATCH /me": Operation(
         "Change contact details, settings and consents; a new e-mail address waits for the code mailed to it",
         200, "customer-record", request="customer-update",
@@ -244,7 +245,8 @@ ROUTES: dict[str, Operation] = {
         description="A POST keeps what is looked for out of URLs and logs."),
     "GET /agent/customers/{customer_id}": Operation(
         "The customer's record with everything around it: invoices, payments, contacts and those planned (visits), "
-        "requests, NPS and the next best actions", 200, "customer-360", errors={404: NO_CUSTOMER}),
+        "requests, NPS and other feedback, value and segment, what the record lacks, what is coming, and the next "
+        "best actions", 200, "customer-360", errors={404: NO_CUSTOMER}),
     "PATCH /agent/customers/{customer_id}": Operation(
         "Change the customer's contact details, settings and consents, as the agent", 200, "customer-record",
         request="customer-update",

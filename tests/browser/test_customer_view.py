@@ -37,11 +37,21 @@ def test_the_overview_prompts_for_what_is_missing_and_the_desk_shows_value_and_w
                           "Kies op tijd een nieuw tarief."
     prompts = browser.all("#missing-data a")
     assert [a.text for a in prompts] == ["Bevestig uw mobiele nummer met de code die we u sms'en.",
-                                         "Kies of u aanbiedingen van ons wilt ontvangen, en hoe."]
+                                         "Kies of u aanbiedingen van ons wilt ontvangen, en hoe.",
+                                         "Vertel ons met hoeveel personen u woont: dan schatten we uw verbruik "
+                                         "beter in."]
     assert all(a.get_attribute("href").endswith("#/settings") for a in prompts)
     browser.check("overview-prompts")
-    prompts[1].click()
-    browser.page("settings")
+    # The household is told on the settings page, and is asked no more
+    prompts[2].click()
+    form = browser.page("settings").find_element(By.ID, "change-form")
+    browser.wait(lambda d: form.find_element(By.NAME, "email").get_attribute("value") == customer.email)
+    browser.fill(form, household_size="2")
+    form.find_element(By.CSS_SELECTOR, "button.primary").click()
+    assert browser.status("change-status") == "Opgeslagen: geldt meteen, op elk kanaal."
+    assert customer.get("/me").json()["personal"]["household_size"] == 2
+    browser.open("/#/overview")
+    browser.wait(lambda d: len(browser.all("#missing-data a")) == 2)
 
     # Staff see the value and segment, the gaps and what is coming, and what to do about it
     browser.fresh()
@@ -51,7 +61,7 @@ def test_the_overview_prompts_for_what_is_missing_and_the_desk_shows_value_and_w
     value = browser.wait(lambda d: "Segment" in browser.text("#customer-value") and browser.find("#customer-value"))
     assert "Standaard" in value.text
     assert "Nog niets te betalen" in value.text
-    assert "de grootte van het huishouden" in value.text
+    assert "een keuze over aanbiedingen" in value.text and "huishouden" not in value.text
     assert f"{_dutch(ends)}: Vaste prijs eindigt – Groene stroom" in value.text
     actions = browser.text("#nba")
     assert f"Bied een nieuw tarief aan: de vaste prijs van Vast 1 jaar eindigt op {_dutch(ends)}." in actions

@@ -25,30 +25,42 @@ def _actions(view: dict) -> dict[str, list[dict]]:
 def test_a_new_customer_is_asked_for_what_the_record_lacks_until_they_give_it(cloud, customer, agent):
     # A customer just registered: a phone number not proven, no choice about offers, no household size
     mine = customer.get("/me").json()
-    assert [m["item"] for m in mine["missing_data"]] == ["phone_unproven", "consent_choice"]
-    assert all(m["customer"] for m in mine["missing_data"])
+    assert [(m["item"], m["customer"]) for m in mine["missing_data"]] == [
+        ("phone_unproven", True), ("consent_choice", True), ("household_size", True)]
+    # Staff see the same, each as an action
     view = agent.get(f"/agent/customers/{customer.customer_id}").json()
-    # Staff see also what only they can ask for, each as an action
-    assert [(m["item"], m["customer"]) for m in view["missing_data"]] == [
-        ("phone_unproven", True), ("consent_choice", True), ("household_size", False)]
+    assert view["missing_data"] == mine["missing_data"]
     assert [p["item"] for p in _actions(view)["complete_profile"]] == ["phone_unproven", "consent_choice",
                                                                         "household_size"]
     assert view["value"]["segment"] == "new" and view["value"]["tenure_months"] == 0
     assert view["value"]["payment"] == {"behaviour": "none", "on_time": 0, "late": 0, "in_arrangement": 0,
                                         "overdue": 0}
 
-    # When they prove their phone and say no to offers by e-mail
+    # When they prove their phone, and staff note the household and that they want no offers by e-mail
     verified_phone(customer)
     record = customer.get("/me").json()
-    changed = customer.patch("/me", json={"version": record["version"], "consents": [
-        {"channel": "email", "purpose": "marketing", "granted": False}]})
+    changed = agent.patch(f"/agent/customers/{customer.customer_id}", json={
+        "version": record["version"], "personal": {"household_size": 3},
+        "consents": [{"channel": "email", "purpose": "marketing", "granted": False}]})
     assert changed.status_code == 200, changed.text
+    assert changed.json()["personal"]["household_size"] == 3
 
-    # Then the portal asks nothing more, and staff only for the household
+    # Then nothing is asked any more, of the customer or of staff
     assert customer.get("/me").json()["missing_data"] == []
     view = agent.get(f"/agent/customers/{customer.customer_id}").json()
-    assert [m["item"] for m in view["missing_data"]] == ["household_size"]
-    assert [p["item"] for p in _actions(view)["complete_profile"]] == ["household_size"]
+    assert view["missing_data"] == [] and "complete_profile" not in _actions(view)
+    # the household's size is on the timeline as a change; the no to offers was no change of what they get
+    changes = [e["data"]["changes"] for e in customer.get("/me/timeline").json()["items"]
+               if e["type"] == "CustomerUpdated"]
+    assert [{"field": "household_size", "from": None, "to": 3}] in changes
+    assert not any(c["field"].startswith("consents.") for change in changes for c in change)
+
+
+def test_a_household_size_out_of_bounds_is_refused_and_nothing_changes(cloud, customer):
+    record = customer.get("/me").json()
+    refused = customer.patch("/me", json={"version": record["version"], "personal": {"household_size": 0}})
+    assert refused.status_code == 400 and refused.json()["field"] == "personal.household_size"
+    assert customer.get("/me").json()["version"] == record["version"]
 
 
 def test_a_fixed_price_ending_is_coming_for_the_customer_and_an_offer_for_staff(cloud, customer, agent):

@@ -25,6 +25,7 @@ export function showRecord(record) {
   const form = $("change-form");
   form.email.value = record.contact.email;
   form.phone.value = record.contact.phone || "";
+  form.household_size.value = record.personal.household_size || "";
   form.language.value = record.settings.language;
   form.preferred_channel.value = record.settings.preferred_channel;
   form.paperless_invoices.checked = record.settings.paperless_invoices;
@@ -71,8 +72,9 @@ $("change-form").addEventListener("submit", (event) => {
     if (!phone) { say("change-status", t("errors.phone_format"), false); form.phone.focus(); return; }
     contact.phone = phone;
   }
+  const household = form.household_size.value ? { personal: { household_size: Number(form.household_size.value) } } : {};
   attempt("change-status", async () => {
-    const record = await api("PATCH", "/me", { version: state.record.version, contact, settings: {
+    const record = await api("PATCH", "/me", { version: state.record.version, contact, ...household, settings: {
       language: form.language.value, preferred_channel: form.preferred_channel.value, paperless_invoices: form.paperless_invoices.checked } });
     if (record.settings.language !== currentLanguage()) await chooseLanguage(record.settings.language);
     showRecord(record);

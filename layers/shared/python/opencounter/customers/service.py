@@ -63,7 +63,7 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
     new_email = new_email if new_email != profile.email else None
     if new_email:
         pending_email(customer_id, new_email)  # refused before anything else changes
-    fields = {**contact, **request.get("settings", {})}
+    fields = {**contact, **request.get("personal", {}), **request.get("settings", {})}
     for name, value in fields.items():
         if getattr(profile, name) != value:
             changes.append({"field": name, "from": getattr(profile, name), "to": value})

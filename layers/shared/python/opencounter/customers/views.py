@@ -106,7 +106,8 @@ def _record_view(profile: Profile, addresses: list[Address], products: list[Prod
         "customer_id": profile.customer_id,
         "version": int(profile.version),
         "personal": {"given_name": profile.given_name, "family_name": profile.family_name,
-                     "birth_date": profile.birth_date},
+                     "birth_date": profile.birth_date,
+                     "household_size": int(profile.household_size) if profile.household_size is not None else None},
         "contact": {"email": profile.email, "phone": profile.phone, "phone_verified": bool(profile.phone_verified_at),
                     # a new address waiting for the code mailed to it; `email` stays in use until then
                     "pending_email": pending_email},

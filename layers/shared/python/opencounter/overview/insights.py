@@ -121,7 +121,7 @@ def missing_data(record: dict[str, Any], profile: Profile) -> list[dict[str, Any
     if not any(purpose == asked for _, purpose in said for asked in ASKED_PURPOSES):
         lacks("consent_choice")
     if profile.household_size is None:
-        lacks("household_size", customer=False)
+        lacks("household_size")
     return missing
 
 

@@ -22,10 +22,13 @@ from opencounter.customers.records import ProductHolding, Profile
 from opencounter.customers.views import record_from
 from opencounter.disputes.records import Dispute
 from opencounter.disputes.service import dispute_view
+from opencounter.feedback.records import FeedbackAnswer
+from opencounter.ideas.records import IdeaLink
 from opencounter.overview.insights import acts_soon, coming_events, missing_data, value_and_segment
 
 RECENT_CONTACTS = 20
 RECENT_DISPUTES = 10
+RECENT_FEEDBACK = 10
 
 
 def net_promoter_score(scores: list[int]) -> int | None:
@@ -63,6 +66,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
         "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
         "nps": {"responses": len(scores), "score": net_promoter_score(scores)},
+        "feedback": _feedback(items),
         "value": value_and_segment(items, record, today),
         "missing_data": missing,
         "coming_events": coming,
@@ -79,6 +83,16 @@ def customer_home(customer_id: str) -> dict[str, Any]:
     record = {**record_from(items, today), "appointments": planned_appointments(items, utcnow())}
     return {**record, "missing_data": [m for m in missing_data(record, _profile(items)) if m["customer"]],
             "coming_events": coming_events(record, [i for i in items if isinstance(i, ProductHolding)], today)}
+
+
+def _feedback(items: list[Item]) -> dict[str, Any]:
+    """Feedback beside the NPS: the answers to the question after a journey, and the ideas the
+    customer took part in (posted, voted on, commented or followed), newest first."""
+    answers = sorted((a for a in items if isinstance(a, FeedbackAnswer)), key=lambda a: a.answered_at, reverse=True)
+    ideas = sorted((i for i in items if isinstance(i, IdeaLink)), key=lambda i: i.at, reverse=True)
+    return {"answers": [{"journey": a.journey, "channel": a.channel, "scale": a.scale, "score": int(a.score),
+                         "comment": a.comment, "answered_at": a.answered_at} for a in answers[:RECENT_FEEDBACK]],
+            "ideas": [{"idea_id": i.idea_id, "at": i.at} for i in ideas[:RECENT_FEEDBACK]]}
 
 
 def _profile(items: list[Item]) -> Profile:
