@@ -33,6 +33,7 @@ def test_a_plan_change_is_in_force_at_once_on_every_channel(cloud, customer, age
     assert staff["plan_code"] == "MOBILE-20GB"
     changed = next(e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "ProductPlanChanged")
     assert (changed["data"]["from_plan"], changed["data"]["to_plan"]) == ("MOBILE-5GB", "MOBILE-20GB")
+    assert changed["title"] == "Plan changed by you"
     # And the version it was changed from is stale now
     stale = customer.patch(f"/me/products/{mobile}", json={"plan_code": "MOBILE-UNLIMITED", "version": version})
     assert stale.status_code == 409 and stale.json()["field"] == "version"
@@ -178,7 +179,7 @@ def test_taking_the_plan_the_advice_named_shows_as_advice_followed(cloud, custom
     # Then the history says they followed the advice
     assert response.status_code == 200
     changed = next(e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "ProductPlanChanged")
-    assert changed["data"]["why"] == "advice"
+    assert (changed["data"]["why"], changed["title"]) == ("advice", "Plan changed on our advice")
     assert _history(customer, mobile)[0] | {"from": None} == {
         "plan_code": "MOBILE-20GB", "plan": "20 GB", "from": None, "until": None, "why": "advice", "by": None}
 

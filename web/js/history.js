@@ -8,7 +8,8 @@ import { api, state } from "./session.js";
 
 // an entry: when, what, on which channel, and who, when it was staff (for staff: which of them)
 export function timelineItem(e, staff) {
-  const title = has(`timeline.${e.type}`) ? t(`timeline.${e.type}`) : t("timeline.other");
+  const why = e.data && e.data.why ? `timeline.${e.type}_${e.data.why}` : null;  // by how it came, where titled so
+  const title = why && has(why) ? t(why) : has(`timeline.${e.type}`) ? t(`timeline.${e.type}`) : t("timeline.other");
   const by = e.actor && e.actor.type === "agent" ? ` · ${staff ? e.actor.name || e.actor.id : t("timeline.by_staff")}` : "";
   const li = item("");
   li.append(element("time", at(e.occurred_at), { dateTime: e.occurred_at }), " ", element("span", title),

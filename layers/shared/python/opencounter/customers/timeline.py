@@ -51,6 +51,10 @@ TITLES = {
     "InvoiceVoided": "Invoice cancelled",
     "PaymentArrangementAgreed": "Payment arrangement agreed",
     "ProductPlanChanged": "Plan changed",
+    # a plan change titled by how it came (the event's `why`)
+    "ProductPlanChanged.customer": "Plan changed by you",
+    "ProductPlanChanged.advice": "Plan changed on our advice",
+    "ProductPlanChanged.staff": "Plan changed by our staff",
     "ProductCancelled": "Cancellation registered",
     "BetterPlanAdvised": "A plan that fits your use better",
     "ContactQueued": "We have your question",
@@ -142,7 +146,7 @@ def record_event(detail_type: str, detail: dict[str, Any]) -> bool:
     stored = _put_once(TimelineEntry(
         *TimelineEntry.keys(owner, detail["occurred_at"], detail["event_id"]),
         event_id=detail["event_id"], event_type=detail_type, occurred_at=detail["occurred_at"],
-        channel=detail["channel"], actor=detail["actor"], title=TITLES.get(detail_type, detail_type),
+        channel=detail["channel"], actor=detail["actor"], title=title_of(detail_type, detail.get("data", {})),
         data=detail.get("data", {}),
     ))
     if "customer_id" in detail and "signup_id" in detail and detail_type == "SignupActivated":
@@ -150,6 +154,11 @@ def record_event(detail_type: str, detail: dict[str, Any]) -> bool:
             earlier.PK = TimelineEntry.partition(detail["customer_id"])
             _put_once(earlier)
     return stored
+
+
+def title_of(detail_type: str, data: dict[str, Any]) -> str:
+    """An entry's title: by the event's `why` where that has one of its own, else by its type."""
+    return TITLES.get(f"{detail_type}.{data.get('why')}") or TITLES.get(detail_type, detail_type)
 
 
 def customer_timeline(customer_id: str, *, limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
