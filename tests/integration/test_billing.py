@@ -148,6 +148,31 @@ def test_two_months_over_the_bundle_bring_advice_on_the_timeline_and_by_e_mail(c
     assert any(m["subject"] == "Een abonnement dat beter bij u past" for m in cloud.cloud.mailbox(customer.email))
 
 
+def test_a_fixed_price_ending_is_told_once_with_the_invoice_of_the_month_before_its_end(cloud, customer):
+    # Given a fixed price for a year from 10 December 2025: it ends on 10 December 2026
+    give_product(customer, "POWER-FIXED-1Y", started_at="2025-12-10")
+
+    def told() -> list[dict]:
+        return [e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "FixedPriceEnding"]
+
+    # When September is billed (in October), nothing is told yet: the end is two months off
+    bill(cloud, customer, "2026-09")
+    assert told() == []
+
+    # When October is billed (in November), the customer is told of December's end, once
+    bill(cloud, customer, "2026-10")
+    [ending] = told()
+    assert (ending["data"]["ends_on"], ending["data"]["plan_name"], ending["title"]) == (
+        "2026-12-10", "Vast 1 jaar", "Your fixed price is ending")
+    [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw vaste prijs loopt af"]
+    assert "De vaste prijs van Groene stroom (Vast 1 jaar) loopt af op 10 december 2026." in mail["body"]
+
+    # And November's invoice does not tell it again
+    bill(cloud, customer, "2026-11")
+    assert len(told()) == 1
+    assert len([m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw vaste prijs loopt af"]) == 1
+
+
 @pytest.mark.parametrize(("preferred", "proven", "told_by"), [
     ("whatsapp", True, "whatsapp"), ("phone", True, "sms"), ("whatsapp", False, "email"), ("phone", False, "email"),
     ("post", True, "email")])

@@ -25,6 +25,7 @@ X_DM = re.compile(r"^/x/2/dm_conversations/with/(?P<participant>[^/]+)/messages$
 OUTSIDE_WINDOW = "0000"
 #: the message templates approved for the business account: name -> (languages, body parameters)
 TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en"), 2), "better_plan": (("nl", "en"), 2),
+             "fixed_price_ending": (("nl", "en"), 3),
              "contact_answer": (("nl", "en"), 2), "payment_link": (("nl", "en"), 3),
              "signup_in_review": (("nl", "en"), 1), "dispute_with_staff": (("nl", "en"), 2),
              "dispute_decided": (("nl", "en"), 3), "chargeback_decided": (("nl", "en"), 3),

@@ -15,6 +15,7 @@ from opencounter.core.ids import stable_id
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
 from opencounter.core.table import Item, customer_key
 from opencounter.core.validation import validate_request
+from opencounter.customers.products import fixed_until
 from opencounter.customers.records import ProductHolding, Profile
 from opencounter.pricing.money import MIN_CHARGE_CENTS, split_evenly, vat_included
 from opencounter.pricing.rating import Period, add_months, compare_tariffs, segments
@@ -266,6 +267,7 @@ def bill_customer(customer_id: str, period: Period, catalogue_version: str, *, r
                            data={"invoice_id": invoice_id, "kind": "monthly", "period": str(period),
                                  "total_cents": total, "due_on": invoice.due_on, "saving_cents": saving})]
     events += _advice(customer_id, period, checks, holdings)
+    events += _fixed_prices_ending(customer_id, period, holdings)
     try:
         commit([*writes, *[Write(c) for c in checks]], events)
     except WriteConflict as conflict:
@@ -344,6 +346,24 @@ def _advice(customer_id: str, period: Period, checks: list[TariffCheck],
             "saving_cents": int(check.saving_cents) + int(before.saving_cents), "periods": [previous, str(period)]},
             event_id=stable_id("advice", check.product_id, str(period)))
         events.append(event)
+    return events
+
+
+def _fixed_prices_ending(customer_id: str, period: Period, holdings: list[ProductHolding]) -> list[DomainEvent]:
+    """Tell the customer of each fixed price that ends in the month after the invoice's: a month or
+    more ahead, with the month's invoice. Every day of a month is in one run's next month, so each
+    ending is told once (a product ending before then, cancelled, is told nothing)."""
+    told_of = period.next().next()
+    events = []
+    for holding in holdings:
+        ends = fixed_until(holding)
+        if holding.status != "ACTIVE" or ends is None or Period.of(ends) != told_of or (
+                holding.ends_on and holding.ends_on < ends.isoformat()):
+            continue
+        events.append(domain_event("FixedPriceEnding", customer_id=customer_id, actor=BILLING, channel="system", data={
+            "product_id": holding.product_id, "product_name": holding.name, "plan": holding.plan_code,
+            "plan_name": holding.plan, "ends_on": ends.isoformat()},
+            event_id=stable_id("fixed-price-ending", holding.product_id, ends.isoformat())))
     return events
 
 

@@ -48,6 +48,15 @@ def advice_followed(customer_id: str, holding: ProductHolding, plan_code: str) -
     return False
 
 
+def fixed_until(holding: ProductHolding) -> date | None:
+    """The first day the product is no longer on a fixed price (its first day on the plan plus the
+    plan's `fixed_term_months`), or None for a plan without a fixed term."""
+    term = plans_of(holding.product_code, holding.catalogue_version).get(holding.plan_code, {}).get("fixed_term_months")
+    if not term or not holding.plan_history:
+        return None
+    return add_months(date.fromisoformat(holding.plan_history[-1]["from"]), int(term))
+
+
 def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, actor: dict,
                 channel: str, role: str | None = None) -> dict[str, Any]:
     """Move a product to another plan of the current catalogue, from today. The month is billed
@@ -68,14 +77,11 @@ def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, a
         raise InvalidInput(f"plan_code: the product is on {plan['name']} already", field="plan_code",
                            reason="plan_is_current", plan=plan["name"])
     today = business_today()
-    current = plans_of(holding.product_code, holding.catalogue_version).get(holding.plan_code, {})
-    term = current.get("fixed_term_months")
-    if term:
-        fixed_until = add_months(date.fromisoformat(holding.plan_history[-1]["from"]), term)
-        if today < fixed_until:
-            raise Conflict(f"plan_code: {holding.plan} has a fixed price until {fixed_until.isoformat()}; "
-                           "it can be changed from then", field="plan_code",
-                           reason="plan_fixed_term", until=fixed_until.isoformat())
+    fixed = fixed_until(holding)
+    if fixed and today < fixed:
+        raise Conflict(f"plan_code: {holding.plan} has a fixed price until {fixed.isoformat()}; "
+                       "it can be changed from then", field="plan_code", reason="plan_fixed_term",
+                       until=fixed.isoformat())
     prorated = proration(int(holding.monthly_fee_cents), plan["monthly_fee_cents"], today)
     history = [h for h in holding.plan_history if h["from"] != today.isoformat()]  # a second change today wins
     from_plan = holding.plan_code

@@ -57,6 +57,7 @@ TITLES = {
     "ProductPlanChanged.staff": "Plan changed by our staff",
     "ProductCancelled": "Cancellation registered",
     "BetterPlanAdvised": "A plan that fits your use better",
+    "FixedPriceEnding": "Your fixed price is ending",
     "ContactQueued": "We have your question",
     "ContactResolved": "Your question was answered",
     "ContactLinked": "A message of yours was added to your history",

@@ -76,6 +76,18 @@ def _payment_failed(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                                f"{data['reason']} You can try again in your account.")
 
 
+def _fixed_price_ending(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    ends = _day(data["ends_on"], lang)
+    if lang == "nl":
+        return "Uw vaste prijs loopt af", (
+            f"De vaste prijs van {data['product_name']} ({data['plan_name']}) loopt af op {ends}. Vanaf die dag "
+            "kunt u in uw account op elk moment overstappen naar een ander tarief; tot u dat doet, blijft u op uw "
+            "huidige abonnement.")
+    return "Your fixed price is ending", (
+        f"The fixed price of {data['product_name']} ({data['plan_name']}) ends on {ends}. From that day you can "
+        "switch to another tariff in your account at any time; until you do, you stay on your current plan.")
+
+
 def _better_plan(data: dict[str, Any], lang: str) -> tuple[str, str]:
     saving = euros(data["saving_cents"], lang)
     if lang == "nl":
@@ -489,6 +501,8 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
                                                         _day(d["due_on"], lang)]),
     "PaymentFailed": ("payment_failed", lambda d, lang: [d["invoice_id"], d["reason"]]),
     "BetterPlanAdvised": ("better_plan", lambda d, lang: [d["advised_plan_name"], euros(d["saving_cents"], lang)]),
+    "FixedPriceEnding": ("fixed_price_ending", lambda d, lang: [d["product_name"], d["plan_name"],
+                                                                _day(d["ends_on"], lang)]),
     "PaymentLinkSent": ("payment_link", lambda d, lang: [d["invoice_id"], euros(d["amount_cents"], lang), d["link"]]),
     "SignupInReview": ("signup_in_review", lambda d, lang: [_day(d["decision_by"], lang)]),
     "DisputeWithStaff": ("dispute_with_staff", lambda d, lang: [d["dispute_id"],
@@ -544,6 +558,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "InvoiceIssued": _invoice_issued,
     "PaymentFailed": _payment_failed,
     "BetterPlanAdvised": _better_plan,
+    "FixedPriceEnding": _fixed_price_ending,
     "PaymentLinkSent": _payment_link,
     "SignupInReview": _signup_in_review,
     "DisputeWithStaff": _dispute_with_staff,

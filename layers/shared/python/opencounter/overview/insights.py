@@ -12,9 +12,8 @@ from typing import Any
 from opencounter.billing.dunning import STEPS
 from opencounter.billing.invoices import status_of
 from opencounter.billing.records import Invoice, Payment
-from opencounter.catalogue.service import plans_of
+from opencounter.customers.products import fixed_until
 from opencounter.customers.records import ProductHolding, Profile
-from opencounter.pricing.rating import add_months
 
 #: the year revenue and payment behaviour are taken over
 YEAR = timedelta(days=365)
@@ -123,14 +122,6 @@ def missing_data(record: dict[str, Any], profile: Profile) -> list[dict[str, Any
     if profile.household_size is None:
         lacks("household_size")
     return missing
-
-
-def fixed_until(product: ProductHolding) -> date | None:
-    """The day a fixed price ends (its first day on the plan plus the plan's fixed term), or None."""
-    term = plans_of(product.product_code, product.catalogue_version).get(product.plan_code, {}).get("fixed_term_months")
-    if not term or not product.plan_history:
-        return None
-    return add_months(date.fromisoformat(product.plan_history[-1]["from"]), int(term))
 
 
 def coming_events(record: dict[str, Any], holdings: list[ProductHolding], today: date) -> list[dict[str, Any]]:
