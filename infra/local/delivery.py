@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import time
 import uuid
@@ -164,13 +165,19 @@ class Delivery:
         return self._shards[stream_arn]
 
     def stream_records(self, stream_arn: str, *, after: str | None, limit: int = 1000) -> list[dict[str, Any]]:
-        """Stream records after a sequence number (from the start when None)."""
-        position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
-                    if after else {"ShardIteratorType": "TRIM_HORIZON"})
-        streams = self.client("dynamodbstreams")
-        iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=self._shard(stream_arn),
-                                              **position)["ShardIterator"]
-        return streams.get_records(ShardIterator=iterator, Limit=limit)["Records"]
+        """Stream records after a sequence number (from the start when None), as GetRecords answers
+        them. Read off moto's shard in this process, as `has_records_after` reads it: the API
+        serialises every record to the wire and parses it back, which cost a stream's consumers most
+        of their time (the records are copies: a consumer may change what it is handed)."""
+        records = shard_records(stream_arn, after=after, limit=limit)
+        if records is None:  # no such table or stream: the streams API answers
+            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+                        if after else {"ShardIteratorType": "TRIM_HORIZON"})
+            streams = self.client("dynamodbstreams")
+            iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=self._shard(stream_arn),
+                                                  **position)["ShardIterator"]
+            return streams.get_records(ShardIterator=iterator, Limit=limit)["Records"]
+        return records
 
     # ------------------------------------------------------------ SQS event sources
 
@@ -222,14 +229,42 @@ def has_records_after(stream_arn: str, sequence_number: str | None) -> bool:
     read off moto's shard in this process: it numbers its records from its starting sequence
     number on, one by one, as GetRecords reads them (guarded by test_moto_internals). Unknown
     (no such table or stream): True, and the streams API answers."""
-    region, _, rest = stream_arn.split(":", 5)[3:]
-    table = dynamodb_backends[ACCOUNT][region].tables.get(rest.split("/")[1])
-    shard = getattr(table, "stream_shard", None)
+    shard = _shard_of(stream_arn)
     if shard is None:
         return True
     if sequence_number is None:
         return len(shard.items) > 0
     return int(sequence_number) + 1 - shard.starting_sequence_number < len(shard.items)
+
+
+def shard_records(stream_arn: str, *, after: str | None, limit: int) -> list[dict[str, Any]] | None:
+    """What GetRecords answers from the record after `after` (from the start when None), read off
+    moto's shard in this process, as copies (guarded by test_moto_internals); None without the
+    table or its stream."""
+    shard = _shard_of(stream_arn)
+    if shard is None:
+        return None
+    start = int(after) + 1 - shard.starting_sequence_number if after else 0
+    return [_wire(record) for record in shard.items[start:start + limit]]
+
+
+def _shard_of(stream_arn: str) -> Any:
+    """Moto's shard of a table's stream in this process (the table as it is now: moto restores a copy
+    of it when a transaction fails), or None without such a table or stream."""
+    region, _, rest = stream_arn.split(":", 5)[3:]
+    table = dynamodb_backends[ACCOUNT][region].tables.get(rest.split("/")[1])
+    return getattr(table, "stream_shard", None)
+
+
+def _wire(record: Any) -> dict[str, Any]:
+    """A stream record as GetRecords answers it: a copy, its moment of creation in UTC to the
+    millisecond (as the wire carries it)."""
+    answer = copy.deepcopy(record.to_json())
+    moment = answer["dynamodb"]["ApproximateCreationDateTime"]
+    if isinstance(moment, datetime):
+        answer["dynamodb"]["ApproximateCreationDateTime"] = moment.replace(
+            microsecond=moment.microsecond // 1000 * 1000, tzinfo=moment.tzinfo or UTC)
+    return answer
 
 
 def _epoch(value: Any) -> Any:

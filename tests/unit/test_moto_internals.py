@@ -473,6 +473,36 @@ def test_the_stream_holds_records_after_a_sequence_number_exactly_when_reading_a
         assert read(second) == [] and not has_records_after(stream_arn, second)
 
 
+def test_the_shard_read_in_process_answers_what_get_records_answers() -> None:
+    from infra.local.delivery import shard_records
+
+    with mock_aws():
+        # Given a table with a stream, an item written, changed and deleted
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        table = create_table(ddb, stream=True)
+        stream_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        streams = boto3.client("dynamodbstreams", region_name=REGION,
+                               endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
+        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        ddb.put_item(TableName=table, Item={"PK": {"S": "c-1"}, "n": {"N": "1"}, "m": {"M": {"a": {"L": []}}}})
+        ddb.put_item(TableName=table, Item={"PK": {"S": "c-1"}, "n": {"N": "2"}})
+        ddb.delete_item(TableName=table, Key={"PK": {"S": "c-1"}})
+
+        def api(after: str | None, limit: int) -> list[dict[str, Any]]:
+            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
+                        else {"ShardIteratorType": "TRIM_HORIZON"})
+            iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard, **position)["ShardIterator"]
+            return streams.get_records(ShardIterator=iterator, Limit=limit)["Records"]
+
+        # Then reading the shard in process gives what GetRecords gives, from the start, after a record, by a limit
+        first = api(None, 1000)[0]["dynamodb"]["SequenceNumber"]
+        for after, limit in ((None, 1000), (first, 1000), (first, 1), (None, 2)):
+            assert shard_records(stream_arn, after=after, limit=limit) == api(after, limit)
+        # And a record handed over is a copy: changing it changes nothing in the stream
+        shard_records(stream_arn, after=None, limit=1)[0]["dynamodb"]["Keys"]["PK"]["S"] = "changed"
+        assert api(None, 1)[0]["dynamodb"]["Keys"] == {"PK": {"S": "c-1"}}
+
+
 # ------------------------------------------------------------------ Step Functions
 
 
