@@ -63,16 +63,11 @@ def _text(item: dict[str, Any], name: str) -> str:
 
 def held_about(items: list[dict[str, Any]], customer_id: str) -> list[dict[str, Any]]:
     """The items of a scan that are about the customer: every one that names them or their sign-up
-    (its keys or any field), and the notices sent about an event on their timeline (keyed by the
-    event alone)."""
+    (its keys or any field; the notices sent are in their record's partition)."""
     signups = {_text(i, "signup_id") for i in items
                if _text(i, "entity") == "Signup" and _text(i, "customer_id") == customer_id}
     names = {customer_id, *signups} - {""}
-    about = [i for i in items if any(name in json.dumps(i) for name in names)]
-    events = {_text(i, "event_id") for i in about if _text(i, "entity") == "TimelineEntry"}
-    notices = [i for i in items if _text(i, "entity") == "Notification"
-               and _text(i, "PK").removeprefix("NOTIFICATION#") in events]
-    return about + notices
+    return [i for i in items if any(name in json.dumps(i) for name in names)]
 
 
 def exported_keys(document: dict[str, Any]) -> set[tuple[str, str]]:

@@ -1,6 +1,7 @@
 """The 360-degree view for staff: the record, products, invoices and payment state, contacts on
 every channel (internal notes included) and those planned (visits at the customer's address), open
-requests, disputes, NPS and the next best action, read with one Query of the customer's partition."""
+requests, disputes, the messages sent and what came of them, NPS and the next best action, read
+with one Query of the customer's partition."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from opencounter.core.table import Item, customer_key
 from opencounter.customers.views import record_from
 from opencounter.disputes.records import Dispute
 from opencounter.disputes.service import dispute_view
+from opencounter.notifications.messages import recent_messages
 
 RECENT_CONTACTS = 20
 RECENT_DISPUTES = 10
@@ -55,6 +57,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         "to_plan": to_plan,
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
         "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
+        "messages": recent_messages(items),
         "nps": {"responses": len(scores), "score": net_promoter_score(scores)},
         "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views, disputes,
                                                to_plan),
