@@ -19,7 +19,7 @@ SES_EVENTS = {"delivery": "Email Delivered", "open": "Email Opened", "click": "E
               "bounce": "Email Bounced"}
 
 
-def _invoice_issued(cloud, customer: Caller) -> tuple[str, str]:
+def invoice_told(cloud, customer: Caller) -> tuple[str, str]:
     """The customer notifier handed an InvoiceIssued event for the customer, as the bus hands it:
     (the invoice id, what it did)."""
     event = copy.deepcopy(json.loads((SAMPLES / "InvoiceIssued.json").read_text()))
@@ -29,7 +29,7 @@ def _invoice_issued(cloud, customer: Caller) -> tuple[str, str]:
     return invoice_id, cloud.cloud.invoke("CustomerNotifierFunction", event)["outcome"]
 
 
-def _ses_event(cloud, kind: str, message_id: str, to: str, at: datetime, **report) -> dict:
+def ses_event(cloud, kind: str, message_id: str, to: str, at: datetime, **report) -> dict:
     """What SES's configuration set publishes to the default bus about a mail it sent."""
     stamp = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     detail = {"eventType": {"delivery": "Delivery", "open": "Open", "click": "Click", "bounce": "Bounce"}[kind],
@@ -66,7 +66,7 @@ def _moment(at: datetime) -> str:
 def test_an_invoice_mail_delivered_opened_and_clicked_shows_so_to_staff_and_the_customer_only(
         cloud, customer, other_customer, agent):
     # Given an invoice told by e-mail
-    invoice_id, outcome = _invoice_issued(cloud, customer)
+    invoice_id, outcome = invoice_told(cloud, customer)
     assert outcome == "sent_email"
     [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"]
     [message] = _messages(customer)
@@ -77,17 +77,17 @@ def test_an_invoice_mail_delivered_opened_and_clicked_shows_so_to_staff_and_the_
     # When SES reports it delivered, opened and clicked through to the invoices
     sent = datetime.now(UTC)
     delivered, opened, clicked = sent + timedelta(seconds=3), sent + timedelta(hours=1), sent + timedelta(hours=2)
-    assert _outcome(cloud, _ses_event(cloud, "delivery", mail["message_id"], customer.email, delivered,
+    assert _outcome(cloud, ses_event(cloud, "delivery", mail["message_id"], customer.email, delivered,
                                       recipients=[customer.email], smtpResponse="250 2.6.0 Message received",
                                       processingTimeMillis=2000, reportingMTA="a8-70.smtp-out.amazonses.com")) \
         == "applied"
-    assert _outcome(cloud, _ses_event(cloud, "open", mail["message_id"], customer.email, opened,
+    assert _outcome(cloud, ses_event(cloud, "open", mail["message_id"], customer.email, opened,
                                       userAgent="Mozilla/5.0", ipAddress="192.0.2.1")) == "applied"
     link = f"{cloud.url}/#/invoices/{invoice_id}"
-    assert _outcome(cloud, _ses_event(cloud, "click", mail["message_id"], customer.email, clicked, link=link,
+    assert _outcome(cloud, ses_event(cloud, "click", mail["message_id"], customer.email, clicked, link=link,
                                       linkTags={}, userAgent="Mozilla/5.0", ipAddress="192.0.2.1")) == "applied"
     # and delivered once more (SES delivers an event at least once)
-    assert _outcome(cloud, _ses_event(cloud, "delivery", mail["message_id"], customer.email, delivered,
+    assert _outcome(cloud, ses_event(cloud, "delivery", mail["message_id"], customer.email, delivered,
                                       recipients=[customer.email])) == "known"
 
     # Then the customer sees it came through to the invoices, each step at its moment
@@ -105,15 +105,15 @@ def test_an_invoice_mail_delivered_opened_and_clicked_shows_so_to_staff_and_the_
 
 
 def test_a_bounce_shows_bounced_and_a_mail_not_ours_changes_nothing(cloud, customer):
-    _, outcome = _invoice_issued(cloud, customer)
+    _, outcome = invoice_told(cloud, customer)
     assert outcome == "sent_email"
     [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"]
 
-    assert _outcome(cloud, _ses_event(cloud, "bounce", mail["message_id"], customer.email, datetime.now(UTC),
+    assert _outcome(cloud, ses_event(cloud, "bounce", mail["message_id"], customer.email, datetime.now(UTC),
                                       bounceType="Permanent", bounceSubType="General",
                                       bouncedRecipients=[{"emailAddress": customer.email, "action": "failed",
                                                           "status": "5.1.1"}])) == "applied"
-    assert _outcome(cloud, _ses_event(cloud, "delivery", "0102-not-a-mail-of-ours-000000", customer.email,
+    assert _outcome(cloud, ses_event(cloud, "delivery", "0102-not-a-mail-of-ours-000000", customer.email,
                                       datetime.now(UTC))) == "not_ours"
 
     [message] = _messages(customer)
@@ -139,7 +139,7 @@ def test_whatsapp_statuses_out_of_order_and_twice_have_one_effect_each_and_a_rep
         cloud, customer, agent):
     # Given an invoice told on WhatsApp
     phone = _prefers_whatsapp(customer)
-    _, outcome = _invoice_issued(cloud, customer)
+    _, outcome = invoice_told(cloud, customer)
     assert outcome == "sent_whatsapp"
     [sent] = [m for m in cloud.providers.sent if m["to"] == phone and m["text"].startswith("invoice_ready")]
     [message] = _messages(customer)
@@ -170,7 +170,7 @@ def test_whatsapp_statuses_out_of_order_and_twice_have_one_effect_each_and_a_rep
 
 
 def test_a_mail_answered_by_e_mail_shows_answered(cloud, customer):
-    _, outcome = _invoice_issued(cloud, customer)
+    _, outcome = invoice_told(cloud, customer)
     assert outcome == "sent_email"
     [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"]
 
@@ -184,7 +184,7 @@ def test_a_mail_answered_by_e_mail_shows_answered(cloud, customer):
 
 def test_the_messages_come_a_page_at_a_time_newest_first(cloud, customer):
     for _ in range(3):
-        assert _invoice_issued(cloud, customer)[1] == "sent_email"
+        assert invoice_told(cloud, customer)[1] == "sent_email"
     every = _messages(customer)
     assert len(every) == 3 and [m["sent_at"] for m in every] == sorted((m["sent_at"] for m in every), reverse=True)
 
