@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from infra.local.template import ROOT
-from tests.conftest import Caller, verified_phone
+from tests.conftest import Caller, at_once, verified_phone
 
 SAMPLES = ROOT / "layers" / "shared" / "python" / "opencounter" / "contracts" / "events" / "samples"
 SES_EVENTS = {"delivery": "Email Delivered", "open": "Email Opened", "click": "Email Clicked",
@@ -119,6 +119,28 @@ def test_a_bounce_shows_bounced_and_a_mail_not_ours_changes_nothing(cloud, custo
     [message] = _messages(customer)
     assert message["status"] == "bounced" and message["failure"] == "bounced" and message["failed_at"]
     assert message["delivered_at"] is None
+
+
+def test_reports_on_one_mail_at_the_same_moment_each_count_and_none_undoes_another(cloud, customer):
+    _, outcome = invoice_told(cloud, customer)
+    assert outcome == "sent_email"
+    [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"]
+    sent = datetime.now(UTC)
+    delivered, opened, clicked = sent + timedelta(seconds=1), sent + timedelta(minutes=1), sent + timedelta(minutes=2)
+    events = [ses_event(cloud, "click", mail["message_id"], customer.email, clicked, link=f"{cloud.url}/#/usage"),
+              ses_event(cloud, "open", mail["message_id"], customer.email, opened),
+              ses_event(cloud, "delivery", mail["message_id"], customer.email, delivered),
+              ses_event(cloud, "delivery", mail["message_id"], customer.email, delivered)]
+
+    # When SES's reports reach the function at once (the bus delivers in no order)
+    answers = at_once([lambda e=e: _outcome(cloud, e) for e in events])
+
+    # Then each step holds its own moment: the click did not make the delivery two minutes late
+    assert sorted(answers) == ["applied", "applied", "applied", "known"]
+    [message] = _messages(customer)
+    assert (message["status"], message["journey"]) == ("clicked", "#/usage")
+    assert (message["delivered_at"], message["opened_at"], message["clicked_at"]) == \
+        (_moment(delivered), _moment(opened), _moment(clicked))
 
 
 def _prefers_whatsapp(customer: Caller) -> str:
