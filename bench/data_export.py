@@ -7,8 +7,8 @@ and one made here with everything a customer can have: a sign-up, products, usag
 payment, contacts with messages and notes, a request, a dispute with an evidence file, an
 appointment, consents, the timeline), the whole table scanned first, then the copy asked for over
 HTTP as the portal asks for it and downloaded through its link: every item of the scan that names
-the customer (or their sign-up), and every notice sent about an event on their timeline, that is
-neither in their copy (by its keys) nor of a kind the copy leaves out with a documented reason
+the customer (or their sign-up; the notices sent are in their record) that is neither in their
+copy (by its keys) nor of a kind the copy leaves out with a documented reason
 (opencounter.privacy.collect.EXCLUDED), counted. Goal 0.
 
 export_big_*: customers with SIZES usage records over six months (written straight into the table,

@@ -44,11 +44,11 @@ def apply(message_id: str, outcome: str, at: str, *, failure: str | None = None,
           journey: str | None = None) -> str:
     """Put one reported outcome on the message the provider knows as `message_id`: "applied",
     "known" (nothing new), or "not_ours" (no notice of ours has that id)."""
-    for _ in range(ATTEMPTS):
-        notice = next(iter(Notification.lookup.query(Notification.by_message(message_id), limit=1)), None)
-        if not isinstance(notice, Notification):
-            return "not_ours"
-        notice = Notification.get(notice.PK, notice.SK, consistent_read=True)
+    found = next(iter(Notification.lookup.query(Notification.by_message(message_id), limit=1)), None)
+    if not isinstance(found, Notification):
+        return "not_ours"
+    for _ in range(ATTEMPTS):  # the index is read once; the notice itself each time, as it stands
+        notice = Notification.get(found.PK, found.SK, consistent_read=True)
         changes = _changes(notice, outcome, at, failure=failure, journey=journey)
         if not changes:
             return "known"
