@@ -215,3 +215,24 @@ def test_the_messages_come_a_page_at_a_time_newest_first(cloud, customer):
     assert [m["message_id"] for m in first["items"] + rest["items"]] == [m["message_id"] for m in every]
     assert rest["next_cursor"] is None
     assert customer.get("/me/messages", params={"cursor": "not-a-cursor"}).status_code == 400
+
+
+def test_a_text_message_stays_sent_and_a_whatsapp_message_meta_could_not_deliver_shows_failed(
+        cloud, customer, other_customer):
+    # Given one customer told by text message (SNS reports nothing back), another on WhatsApp
+    phone = verified_phone(customer)
+    version = customer.get("/me").json()["version"]
+    assert customer.patch("/me", json={"version": version, "settings": {"preferred_channel": "phone"}}).ok
+    assert invoice_told(cloud, customer)[1] == "sent_sms"
+    whatsapp = _prefers_whatsapp(other_customer)
+    assert invoice_told(cloud, other_customer)[1] == "sent_whatsapp"
+    [sent] = [m for m in cloud.providers.sent if m["to"] == whatsapp and m["text"].startswith("invoice_ready")]
+
+    # When Meta reports the WhatsApp message failed (the number no longer has WhatsApp)
+    _status(cloud, sent["message_id"], whatsapp, "failed", datetime.now(UTC))
+
+    # Then the text is sent, and no more; the WhatsApp message failed
+    [text] = _messages(customer)
+    assert (text["channel"], text["status"], text["sent_to"]) == ("sms", "sent", phone)
+    [failed] = _messages(other_customer)
+    assert (failed["channel"], failed["status"], failed["failure"]) == ("whatsapp", "failed", "failed")
