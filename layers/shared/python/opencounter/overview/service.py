@@ -1,7 +1,6 @@
 """The 360-degree view for staff: the record, products, invoices and payment state, contacts on
 every channel (internal notes included) and those planned (visits at the customer's address), open
-requests, disputes, the messages sent and what came of them, NPS and the next best action, read
-with one Query of the customer's partition."""
+requests, disputes, NPS and the next best action, read with one Query of the customer's partition."""
 
 from __future__ import annotations
 
