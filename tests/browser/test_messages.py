@@ -30,3 +30,25 @@ def test_the_customer_reads_on_their_history_that_the_invoice_mail_arrived_and_w
     assert "Uw factuur staat klaar" in line and "e-mail" in line and "gelezen" in line
     assert customer.email not in line  # the address is not repeated to whoever looks over their shoulder
     browser.check("history-messages")
+
+
+def test_staff_see_in_the_360_view_that_the_invoice_mail_bounced(browser: Browser, cloud, customer):
+    from infra.local.demo import DEMO_PASSWORD
+
+    # Given an invoice mail the receiving server refused
+    _, outcome = invoice_told(cloud, customer)
+    assert outcome == "sent_email"
+    [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"]
+    bounce = ses_event(cloud, "bounce", mail["message_id"], customer.email, datetime.now(UTC), bounceType="Permanent")
+    assert cloud.cloud.invoke("MessageOutcomesFunction", bounce) == {"outcome": "applied"}
+
+    # When staff open the customer
+    browser.sign_in("agent@opencounter.example", DEMO_PASSWORD)
+    browser.open(f"/#/customers/{customer.customer_id}")
+    browser.page("customer")
+    browser.wait(lambda d: "Uw factuur staat klaar" in browser.text("#customer-messages"))
+
+    # Then they read it did not arrive, and at which address, to ask the customer for a better one
+    [line] = [li.text for li in browser.all("#customer-messages li")]
+    assert "niet aangekomen" in line and customer.email in line
+    browser.check("customer-messages")
