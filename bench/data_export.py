@@ -7,8 +7,8 @@ and one made here with everything a customer can have: a sign-up, products, usag
 payment, contacts with messages and notes, a request, a dispute with an evidence file, an
 appointment, consents, the timeline), the whole table scanned first, then the copy asked for over
 HTTP as the portal asks for it and downloaded through its link: every item of the scan that names
-the customer (or their sign-up), and every notice sent about an event on their timeline, that is
-neither in their copy (by its keys) nor of a kind the copy leaves out with a documented reason
+the customer (or their sign-up; the notices sent are in their record) that is neither in their
+copy (by its keys) nor of a kind the copy leaves out with a documented reason
 (opencounter.privacy.collect.EXCLUDED), counted. Goal 0.
 
 export_big_*: customers with SIZES usage records over six months (written straight into the table,
@@ -63,16 +63,11 @@ def _text(item: dict[str, Any], name: str) -> str:
 
 def held_about(items: list[dict[str, Any]], customer_id: str) -> list[dict[str, Any]]:
     """The items of a scan that are about the customer: every one that names them or their sign-up
-    (its keys or any field), and the notices sent about an event on their timeline (keyed by the
-    event alone)."""
+    (its keys or any field; the notices sent are in their record's partition)."""
     signups = {_text(i, "signup_id") for i in items
                if _text(i, "entity") == "Signup" and _text(i, "customer_id") == customer_id}
     names = {customer_id, *signups} - {""}
-    about = [i for i in items if any(name in json.dumps(i) for name in names)]
-    events = {_text(i, "event_id") for i in about if _text(i, "entity") == "TimelineEntry"}
-    notices = [i for i in items if _text(i, "entity") == "Notification"
-               and _text(i, "PK").removeprefix("NOTIFICATION#") in events]
-    return about + notices
+    return [i for i in items if any(name in json.dumps(i) for name in names)]
 
 
 def exported_keys(document: dict[str, Any]) -> set[tuple[str, str]]:

@@ -1,6 +1,8 @@
 """Messages from WhatsApp and Messenger (Meta: X-Hub-Signature-256) and from X (CRC check and
 x-twitter-webhooks-signature). A bad signature gets 400 and writes nothing; each message is
-stored once, linked to the customer whose verified identity sent it, or kept for an agent to link."""
+stored once, linked to the customer whose verified identity sent it, or kept for an agent to link.
+WhatsApp's statuses (delivered, read, failed) and the replies to a message of ours are put on the
+message we sent (notifications/messages.py)."""
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -8,10 +10,11 @@ from opencounter.contacts.service import receive
 from opencounter.core.secrets import secret
 from opencounter.edge.http import WEBHOOK_MAX_BYTES, json_body, raw_body, rest_api
 from opencounter.edge.observability import observability
+from opencounter.notifications.messages import statuses
 from opencounter.ports.channels import meta, x
 from opencounter.ports.channels.messenger import messenger_contacts
 from opencounter.ports.channels.meta import meta_verification_challenge, verify_meta_signature
-from opencounter.ports.channels.whatsapp import whatsapp_contacts
+from opencounter.ports.channels.whatsapp import whatsapp_contacts, whatsapp_statuses
 from opencounter.ports.channels.x import verify_x_signature, x_contacts, x_crc_response
 
 logger, metrics = observability("channel-webhooks")
@@ -43,7 +46,11 @@ def receive_messages(platform: str) -> dict:
         return _store(x_contacts(json_body(app, WEBHOOK_MAX_BYTES)))
     verify_meta_signature(payload, app.current_event.get_header_value(meta.HEADER),
                           secret("meta", "app_secret"))
-    return _store(PARSERS[platform](json_body(app, WEBHOOK_MAX_BYTES)))
+    delivery = json_body(app, WEBHOOK_MAX_BYTES)
+    contacts = PARSERS[platform](delivery)
+    if platform == "whatsapp":
+        statuses(whatsapp_statuses(delivery), contacts)
+    return _store(contacts)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -1,11 +1,13 @@
 """A customer's own record: see it (with the visits planned, what it lacks and what is coming),
-change it, prove their phone number or a new e-mail address, move house, read the timeline (/me...)."""
+change it, prove their phone number or a new e-mail address, move house, read the timeline and the
+messages sent to them (/me...)."""
 
 from opencounter.customers.proofs import confirm_email, confirm_phone, send_email_code, send_phone_code
 from opencounter.customers.service import move_customer, update_customer
 from opencounter.customers.timeline import customer_timeline
 from opencounter.edge.http import caller, json_body, me, query_int, query_text, rest_api
 from opencounter.edge.observability import observability
+from opencounter.notifications.messages import customer_messages
 from opencounter.overview.service import customer_home
 
 logger, metrics = observability("customer-profile")
@@ -59,6 +61,11 @@ def post_move() -> tuple[dict, int]:
 def get_timeline() -> dict:
     return customer_timeline(me(app), limit=query_int(app, "limit", 20, 1, 100),
                              cursor=query_text(app, "cursor"))
+
+
+@app.get("/me/messages")
+def get_messages() -> dict:
+    return customer_messages(me(app), limit=query_int(app, "limit", 20, 1, 100), cursor=query_text(app, "cursor"))
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -33,7 +33,10 @@ WIRED_IN_PROCESS = ("AWS::Serverless::LayerVersion", "AWS::Serverless::Api", "AW
                     "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl",
                     "AWS::CloudFront::ResponseHeadersPolicy",
                     # the functions' logs go to this process's log handlers; the gateway keeps no access log
-                    "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::ApiGateway::Account")
+                    "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::ApiGateway::Account",
+                    # moto's SES publishes no events: the tests put SES's events to the function
+                    # themselves; the policy only grants sending with the set
+                    "AWS::SES::ConfigurationSetEventDestination", "AWS::IAM::ManagedPolicy")
 
 
 @dataclass
@@ -104,6 +107,10 @@ def deploy(r: Resolver, client: Callable[[str], Any], environment: dict[str, str
         address = r.resolve(spec["Properties"])["EmailIdentity"]
         client("ses").verify_email_identity(EmailAddress=address)
         r.physical[name] = address
+    for name, spec in r.resources("AWS::SES::ConfigurationSet").items():
+        set_name = r.resolve(spec["Properties"])["Name"]
+        client("ses").create_configuration_set(ConfigurationSet={"Name": set_name})
+        r.physical[name] = set_name
     _create_user_pools(r, client)
     _create_rules(r, client)
     for name in r.resources("AWS::S3::Bucket"):

@@ -237,6 +237,11 @@ ROUTES: dict[str, Operation] = {
     "GET /me/timeline": Operation(
         "Everything that happened, newest first, a page at a time", 200, "timeline-page",
         query=(LIMIT, CURSOR), errors={400: TIMELINE_PAGE}),
+    "GET /me/messages": Operation(
+        "The messages sent to the customer (notices, reminders, mailings), newest first, a page at a time: on "
+        "which channel, and what came of each (delivered, bounced, opened or read, answered, clicked through)",
+        200, "message-page", query=(LIMIT, CURSOR), errors={400: TIMELINE_PAGE},
+        description="A text message (SMS) reports nothing back: it stays sent. E-mail addresses are masked."),
     # ------------------------------------------------------------ staff on a customer's record
     "POST /agent/customers/search": Operation(
         "Find a customer from one box: a name and postcode, a phone number, an e-mail address, an invoice number "
@@ -245,8 +250,8 @@ ROUTES: dict[str, Operation] = {
         description="A POST keeps what is looked for out of URLs and logs."),
     "GET /agent/customers/{customer_id}": Operation(
         "The customer's record with everything around it: invoices, payments, contacts and those planned (visits), "
-        "requests, NPS and other feedback, value and segment, what the record lacks, what is coming, and the next "
-        "best actions", 200, "customer-360", errors={404: NO_CUSTOMER}),
+        "requests, the messages sent and what came of them, NPS and other feedback, value and segment, what the "
+        "record lacks, what is coming, and the next best actions", 200, "customer-360", errors={404: NO_CUSTOMER}),
     "PATCH /agent/customers/{customer_id}": Operation(
         "Change the customer's contact details, settings and consents, as the agent", 200, "customer-record",
         request="customer-update",

@@ -99,7 +99,7 @@ def test_a_follower_who_said_no_to_service_messages_is_not_told_and_the_no_is_ke
     # Then the author is told, and the follower is not: a service message, not one the law requires
     subject = "Een idee dat u volgt is verder"
     assert len(_told(cloud, author, subject)) == 1 and _told(cloud, follower, subject) == []
-    [kept] = list(Notification.query(Notification.partition(follower.customer_id)))
+    [kept] = list(Notification.of_customer(follower.customer_id))
     assert kept.channel == "none"
 
 

@@ -25,7 +25,7 @@ from opencounter.ports.channels.connect import connect_contact
 from opencounter.ports.channels.email import ses_contacts
 from opencounter.ports.channels.messenger import messenger_contacts
 from opencounter.ports.channels.meta import meta_verification_challenge, verify_meta_signature
-from opencounter.ports.channels.whatsapp import whatsapp_contacts
+from opencounter.ports.channels.whatsapp import whatsapp_contacts, whatsapp_statuses
 from opencounter.ports.channels.x import verify_x_signature, x_contacts, x_crc_response
 
 SECRETS = {"meta_app_secret": "meta-app-secret-test", "x_consumer_secret": "x-consumer-secret-test"}
@@ -85,6 +85,19 @@ def test_whatsapp_status_report_holds_no_contact(sandbox: ChannelSandbox) -> Non
     payload = sandbox.whatsapp_status_payload("wamid.ABC", "+31612345678", "read")
     # Then nobody wrote to us
     assert whatsapp_contacts(payload) == []
+
+
+@pytest.mark.parametrize(("status", "outcome"), [("delivered", "delivered"), ("read", "opened"), ("failed", "failed")])
+def test_whatsapp_status_report_says_what_came_of_our_message(sandbox: ChannelSandbox, status: str,
+                                                              outcome: str) -> None:
+    payload = sandbox.whatsapp_status_payload("wamid.ABC", "+31612345678", status)
+    payload["entry"][0]["changes"][0]["value"]["statuses"][0]["timestamp"] = "1796083200"
+    assert whatsapp_statuses(payload) == [("wamid.ABC", outcome, "2026-12-01T00:00:00.000Z")]
+
+
+def test_whatsapp_sent_status_and_a_message_tell_no_outcome(sandbox: ChannelSandbox) -> None:
+    assert whatsapp_statuses(sandbox.whatsapp_status_payload("wamid.ABC", "+31612345678", "sent")) == []
+    assert whatsapp_statuses(sandbox.whatsapp_payload("31612345678", "Hallo")) == []
 
 
 # ------------------------------------------------------------ Meta signatures and handshake
@@ -257,6 +270,15 @@ def test_email_reply_joins_the_thread_of_its_first_reference() -> None:
                                                     in_reply_to="<root-1@opencounter.test>")
     [contact] = ses_contacts(event)
     assert contact.conversation == "<root-1@opencounter.test>"
+    assert "reply_to" not in contact.detail  # not an answer to a mail SES sent for us
+
+
+def test_email_reply_to_a_mail_we_sent_names_its_ses_message_id() -> None:
+    ses_id = "010201933f7b1c2d-5e6f7a8b-1111-2222-3333-444455556666-000000"
+    event = ChannelSandbox("", SECRETS).email_event("eva@example.nl", "Re: Uw factuur staat klaar", "Klopt dit?",
+                                                    in_reply_to=f"<{ses_id}@eu-west-1.amazonses.com>")
+    [contact] = ses_contacts(event)
+    assert contact.detail["reply_to"] == ses_id
 
 
 # ------------------------------------------------------------ phone (Amazon Connect)

@@ -72,3 +72,28 @@ def test_the_books_are_kept_seven_years_from_the_end_of_their_year():
 def test_a_receipt_names_its_customer_by_a_digest_that_is_the_same_each_time():
     assert subject("c-1") == subject("c-1") != subject("c-2")
     assert "c-1" not in subject("c-1") and len(subject("c-1")) == 64
+
+
+def test_the_sweep_erases_a_notice_sent_after_the_record_went_and_one_held_for_the_night(table):
+    from opencounter.core.clock import isoformat, utcnow
+    from opencounter.core.table import Item, customer_key
+    from opencounter.notifications.records import HeldNotice, Notification
+    from opencounter.privacy.erasure import sweep
+
+    # Given a customer whose record went, and then a notice of an event sent before the erasure
+    # landed in its partition, and another waits for the morning; another customer's notice beside
+    now = isoformat(utcnow())
+    for customer in ("erased", "other"):
+        notice = Notification(*Notification.keys(customer, "e-1"), channel="email", sent_to=f"{customer}@example.nl",
+                              sent_at=now, message_id=f"ses-{customer}", about="InvoiceIssued")
+        notice.index()
+        notice.save()
+    HeldNotice(*HeldNotice.keys("erased", "e-2"), detail_type="AppointmentEnRoute", detail={}, release_at=now).save()
+
+    # When the sweep runs
+    assert sweep("erased", "r-1") == {"swept": 2}
+
+    # Then nothing of the erased customer is left, and the other's notice is untouched
+    assert list(Item.query(customer_key("erased"))) == [] and list(Item.query(HeldNotice.partition("erased"))) == []
+    [kept] = list(Notification.of_customer("other"))
+    assert kept.sent_to == "other@example.nl"

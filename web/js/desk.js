@@ -14,6 +14,7 @@ import { loadTimeline } from "./history.js";
 import { t } from "./i18n.js";
 import { disputeRow } from "./disputes.js";
 import { invoiceRow } from "./invoices.js";
+import { messageItem } from "./messages.js";
 import { ordering } from "./orders.js";
 import { productCard } from "./products.js";
 import { requestItem, requestOf } from "./requests.js";
@@ -145,6 +146,8 @@ async function show360() {
   $("on-behalf").replaceChildren(...onBehalf(), await orderingForCustomer());
   $("customer-disputes").replaceChildren(...view.disputes.map((d) => disputeRow(d, `#/disputes-desk/${encodeURIComponent(d.dispute_id)}`)));
   emptyNote($("customer-disputes"), t("disputes.none_customer"));
+  $("customer-messages").replaceChildren(...view.messages.map((m) => messageItem(m, true)));
+  emptyNote($("customer-messages"), t("messages.none_customer"));
   $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true, show360)));
   emptyNote($("staff-requests"), t("requests.none"));
   await loadTimeline(state.base, $("customer-timeline"), false);

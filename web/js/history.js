@@ -1,9 +1,10 @@
-// History: every contact on every channel, and the timeline of everything that happened.
+// History: every contact on every channel, the messages we sent, and the timeline of everything that happened.
 
 import { contactItem } from "./contacts.js";
 import { $, element, emptyNote, item } from "./dom.js";
 import { at, channelName } from "./format.js";
 import { has, t } from "./i18n.js";
+import { loadMessages } from "./messages.js";
 import { api, state } from "./session.js";
 
 // an entry: when, what, on which channel, and who, when it was staff (for staff: which of them)
@@ -28,7 +29,8 @@ export async function loadTimeline(base, list, more) {
 
 export async function showHistory() {
   const [contacts] = await Promise.all([api("GET", "/me/contacts"),
-    loadTimeline("/me", $("timeline"), false).then((more) => { $("more").hidden = !more; })]);
+    loadTimeline("/me", $("timeline"), false).then((more) => { $("more").hidden = !more; }),
+    loadMessages($("messages"), false).then((more) => { $("more-messages").hidden = !more; })]);
   $("contacts").replaceChildren(...contacts.items.map((c) => contactItem(c)));
   emptyNote($("contacts"), t("history.no_contacts"));
 }

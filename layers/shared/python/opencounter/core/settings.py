@@ -41,6 +41,9 @@ class Settings:
     portal_origin: str = ""
     user_pool_id: str = ""
     sender_address: str = ""
+    #: the SES configuration set every mail is sent with: it publishes what came of each (delivered,
+    #: bounced, opened, clicked) to the default event bus
+    ses_configuration_set: str = ""
     service_address: str = ""
     inbound_mail_bucket: str = ""
     inbound_mail_prefix: str = "mail/"

@@ -133,10 +133,12 @@ def _mail(mailing_: Mailing, customer_id: str) -> str | None:
         profile = Profile.get(*Profile.keys(customer_id))
     except Profile.DoesNotExist:
         return None
-    if not consented(consents_of(profile), CHANNEL, PURPOSE):
-        record(key, "none", "", "")
-        return "not_consented"
     language = language_of(profile)
+    about = {"mailing_id": mailing_.mailing_id, "name": mailing_.name}
+    subject = mailing_.subject[language]
+    if not consented(consents_of(profile), CHANNEL, PURPOSE):
+        record(key, "none", "", "", about="Mailing", mailing=about, subject=subject)
+        return "not_consented"
     footer = FOOTER[language].format(link=f"{settings().required('portal_origin')}/#/settings")
     try:
         message_id = send_email(profile.email, mailing_.subject[language],
@@ -144,7 +146,7 @@ def _mail(mailing_: Mailing, customer_id: str) -> str | None:
     except ClientError as error:
         if error.response["Error"]["Code"] != "MessageRejected":
             raise  # SES unavailable: the page comes again, and this customer with it
-        record(key, "failed", "", "")
+        record(key, CHANNEL, profile.email, "", about="Mailing", mailing=about, subject=subject, failure="failed")
         return "failed"
-    record(key, CHANNEL, profile.email, message_id)
+    record(key, CHANNEL, profile.email, message_id, about="Mailing", mailing=about, subject=subject)
     return "sent"

@@ -1,17 +1,19 @@
-"""How notices are stored: the message sent about each event, so a redelivered event sends none.
-Each customer's notices are a partition of their own (NOTICES#<customer>), beside their record
-rather than in it (they grow with every invoice and visit, and no screen reads them whole), so
-erasing a customer finds every address a notice went to with one Query. The notices held for the
-night are there too. And mailings, with how each went."""
+"""How notices are stored: the message sent about each event (so a redelivered event sends none),
+what it was about and what came of it (delivered, bounced, opened, answered, clicked through). The
+messages sent are part of the customer's record, in its partition (ADR 36): the 360-degree view
+reads them with the rest in its one Query, and erasing the record erases them. The notices held
+for the night keep a partition of their own (NOTICES#<customer>). And mailings, with how each went."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.pagination import ResultIterator
 
 from opencounter.core.retention import after, years_after
-from opencounter.core.table import Item
+from opencounter.core.table import Item, customer_key
 
 #: how long the record of a notice is kept: longer than the bus's archive keeps the event it was
 #: about (EventArchive, 90 days), so an event replayed from there sends nothing twice; and a year,
@@ -23,21 +25,54 @@ MAILINGS_KEPT_YEARS = 2
 
 
 class Notification(Item, discriminator="Notification"):
-    """PK NOTICES#<customer_id>, SK EVENT#<event_id>: the message sent about an event (so a
-    redelivery sends none), and where it went. Forgotten NOTICES_KEPT after it was sent."""
+    """PK CUSTOMER#<customer_id>, SK NOTICE#<event_id>: the message sent about an event (so a
+    redelivery sends none), where it went, what it was about and what came of it. On GSI1 under
+    MESSAGE#<the provider's message id>, so a provider's report on it is found with one Query.
+    Forgotten NOTICES_KEPT after it was sent."""
 
+    SK_PREFIX = "NOTICE#"
+    MESSAGE_PREFIX = "MESSAGE#"
+
+    #: "email", "sms", "whatsapp"; "none": not sent, for want of consent
     channel = UnicodeAttribute()
     sent_to = UnicodeAttribute()
     sent_at = UnicodeAttribute()
     message_id = UnicodeAttribute()
-
-    @staticmethod
-    def partition(customer_id: str) -> str:
-        return f"NOTICES#{customer_id}"
+    #: what it was about: the event's detail type, or "Mailing" (with `mailing`)
+    about = UnicodeAttribute(null=True)
+    #: a mailing's {"mailing_id", "name"}
+    mailing = JSONAttribute(null=True)
+    #: its subject line, in the language it was sent in
+    subject = UnicodeAttribute(null=True)
+    # what came of it (UTC, ISO), each the first moment it was known, never undone
+    delivered_at = UnicodeAttribute(null=True)
+    failed_at = UnicodeAttribute(null=True)
+    #: "bounced" (the receiving server refused it) or "failed" (the provider could not send it)
+    failure = UnicodeAttribute(null=True)
+    #: an e-mail opened, a WhatsApp message read
+    opened_at = UnicodeAttribute(null=True)
+    answered_at = UnicodeAttribute(null=True)
+    clicked_at = UnicodeAttribute(null=True)
+    #: the portal's route the click led to ("#/invoices"), where the link was the portal's
+    journey = UnicodeAttribute(null=True)
 
     @classmethod
     def keys(cls, customer_id: str, event_id: str) -> tuple[str, str]:
-        return cls.partition(customer_id), f"EVENT#{event_id}"
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{event_id}"
+
+    @classmethod
+    def of_customer(cls, customer_id: str, **query: Any) -> ResultIterator[Notification]:
+        """The customer's notices: the NOTICE# items of their record."""
+        return cls.query(customer_key(customer_id), cls.SK.startswith(cls.SK_PREFIX), **query)
+
+    @classmethod
+    def by_message(cls, message_id: str) -> str:
+        """The GSI1 partition a provider's message id finds its notice under."""
+        return f"{cls.MESSAGE_PREFIX}{message_id}"
+
+    def index(self) -> None:
+        if self.message_id:
+            self.GSI1PK, self.GSI1SK = self.by_message(self.message_id), self.SK
 
     def kept_until(self) -> datetime:
         return after(self.sent_at, NOTICES_KEPT)
@@ -50,7 +85,8 @@ HELD_KEPT = timedelta(days=7)
 
 class HeldNotice(Item, discriminator="HeldNotice"):
     """PK NOTICES#<customer_id>, SK HELD#<event_id>: a notice that would have buzzed the customer's
-    phone (WhatsApp, a text) in the quiet hours, held with its event until they end. On GSI1 under
+    phone (WhatsApp, a text) in the quiet hours, held with its event until they end (in a partition
+    of its own: it is an event waiting, not a message sent, and the release reads it by GSI1). On GSI1 under
     HELD by that moment, for the release; deleted once sent (its Notification says where it went)."""
 
     LIST = "HELD"
@@ -62,8 +98,12 @@ class HeldNotice(Item, discriminator="HeldNotice"):
     release_at = UnicodeAttribute()
 
     @staticmethod
-    def keys(customer_id: str, event_id: str) -> tuple[str, str]:
-        return Notification.partition(customer_id), f"HELD#{event_id}"
+    def partition(customer_id: str) -> str:
+        return f"NOTICES#{customer_id}"
+
+    @classmethod
+    def keys(cls, customer_id: str, event_id: str) -> tuple[str, str]:
+        return cls.partition(customer_id), f"HELD#{event_id}"
 
     def index(self) -> None:
         self.GSI1PK, self.GSI1SK = self.LIST, f"{self.release_at}#{self.PK}#{self.SK}"

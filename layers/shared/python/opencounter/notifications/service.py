@@ -642,11 +642,11 @@ def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -
     by_email = consented(consents, "email", purpose)
     if message_id is None:
         if not by_email and detail_type not in REQUIRED:
-            return record(key, "none", "", "")
+            return record(key, "none", "", "", about=detail_type, subject=subject)
         message_id = _email(profile, subject, text, consented_to=by_email)
     elif detail_type in IN_WRITING:
         _email(profile, subject, text, consented_to=by_email)
-    return record(key, channel, to, message_id)
+    return record(key, channel, to, message_id, about=detail_type, subject=subject)
 
 
 def _email(profile: Profile, subject: str, text: str, *, consented_to: bool) -> str:
@@ -674,8 +674,14 @@ def letter(profile: Profile, text: str) -> str:
     return f"{GREETING[language_of(profile)].format(name=profile.given_name)}\n\n{text}\n"
 
 
-def record(key: tuple[str, str], channel: str, to: str, message_id: str) -> str:
-    """Keep what was done with a message (a redelivery then sends nothing), and say it: sent on
-    `channel`, or ("none") not sent for want of consent."""
-    Notification(*key, channel=channel, sent_to=to, sent_at=isoformat(utcnow()), message_id=message_id).save()
+def record(key: tuple[str, str], channel: str, to: str, message_id: str, *, about: str,
+           subject: str | None = None, mailing: dict[str, str] | None = None, failure: str | None = None) -> str:
+    """Keep what was done with a message (a redelivery then sends nothing), what it was about and
+    its subject line, and say it: sent on `channel`, or ("none") not sent for want of consent. A
+    message the provider refused outright is kept as failed (`failure`) from the start."""
+    now = isoformat(utcnow())
+    notice = Notification(*key, channel=channel, sent_to=to, sent_at=now, message_id=message_id, about=about,
+                          subject=subject, mailing=mailing, failed_at=now if failure else None, failure=failure)
+    notice.index()
+    notice.save()
     return f"sent_{channel}" if channel != "none" else "not_sent_no_consent"

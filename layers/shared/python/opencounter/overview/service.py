@@ -24,6 +24,7 @@ from opencounter.disputes.records import Dispute
 from opencounter.disputes.service import dispute_view
 from opencounter.feedback.records import FeedbackAnswer
 from opencounter.ideas.records import IdeaLink
+from opencounter.notifications.messages import recent_messages
 from opencounter.overview.insights import acts_soon, coming_events, missing_data, value_and_segment
 
 RECENT_CONTACTS = 20
@@ -65,6 +66,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         "to_plan": to_plan,
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
         "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
+        "messages": recent_messages(items),
         "nps": {"responses": len(scores), "score": net_promoter_score(scores)},
         "feedback": _feedback(items),
         "value": value_and_segment(items, record, today),

@@ -1,7 +1,7 @@
 """Everything held about one customer, written as one JSON document (GDPR art. 15, a copy of
 one's data; art. 20, in a machine-readable form): the record's partition CUSTOMER#<id> whole, and
 what lives in partitions of its own (the timeline, the usage records of each month, the ledger,
-the tariff comparisons, the disputes' files, the notices sent, the channel identities, the
+the tariff comparisons, the disputes' files, the notices held for the night, the channel identities, the
 sign-up and its evidence, and the customer's part in the ideas: their ideas, votes, follows and
 comments, kept in each idea's own partition and found by the record's links). The format is
 docs/data-export.md; its schema
@@ -14,7 +14,7 @@ keys PK and SK, and its fields), less the fields that are secrets or bookkeeping
 
 The document is written as it is read: the other partitions page by page straight into the file,
 the record's own partition once, as text (a customer's record is hundreds of items; their usage
-records, the timeline and the notices may be many thousands), so a large customer's copy never
+records and the timeline may be many thousands), so a large customer's copy never
 sits in memory whole, let alone twice. Plain data in and out; no HTTP here."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from opencounter.customers.records import ChannelIdentity, Profile
 from opencounter.customers.timeline import TimelineEntry
 from opencounter.disputes.records import Dispute, DisputeEvidence
 from opencounter.ideas.records import Follower, Idea, IdeaComment, IdeaLink, Vote
-from opencounter.notifications.records import Notification
+from opencounter.notifications.records import HeldNotice
 from opencounter.signups.records import Signup
 
 #: the document's format and version: a reader that knows this one knows every field's meaning
@@ -305,8 +305,8 @@ def write_export(customer_id: str, request_id: str, out: IO[bytes]) -> Summary:
         elif name == "timeline":
             for timeline_entry in TimelineEntry.query(TimelineEntry.partition(customer_id), page_size=PAGE):
                 document.add(entry(timeline_entry))
-        elif name == "notifications":  # the customer's own partition of notices (mailings' and outages' too)
-            _add_all(document, Notification.query(Notification.partition(customer_id), page_size=PAGE))
+        elif name == "notifications":  # the notices sent are in the record (above); those held for the night
+            _add_all(document, HeldNotice.query(HeldNotice.partition(customer_id), page_size=PAGE))
         elif name == "signup":
             for signup_id in sorted(signups):
                 _add_signup(document, customer_id, signup_id)

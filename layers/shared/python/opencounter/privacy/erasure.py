@@ -14,7 +14,8 @@ now, the request is refused and the customer told) and counts what there is; the
 closed, the identity checks at Stripe redacted, the field service told to forget the visits, the
 raw mail and the evidence files deleted, the look-ups (channel identities, conversations, codes,
 the search's keys) deleted, the history outside the record (timeline, sign-up, tariff checks,
-notices, usage records, events not yet expired) deleted; their part in the ideas erased (votes kept
+notices held for the night, usage records, events not yet expired) deleted (the messages sent are
+in the record, and go with it); their part in the ideas erased (votes kept
 as nobody's, follows and comments deleted, an idea of theirs kept without an author only when it
 names none of their data); the customer gets a last e-mail; then
 the record itself goes, but for the invoices, payments, credit notes and the ledger, kept for the
@@ -71,7 +72,7 @@ from opencounter.customers.records import Address, ChannelIdentity, ContactCode,
 from opencounter.customers.timeline import TimelineEntry
 from opencounter.disputes.records import Dispute, DisputeEvidence, DisputeLookup
 from opencounter.ideas import service as ideas
-from opencounter.notifications.records import Notification
+from opencounter.notifications.records import HeldNotice
 from opencounter.ports import accounts, field_service
 from opencounter.ports.identity_verification import redact_verification
 from opencounter.ports.messaging import send_email
@@ -365,7 +366,8 @@ def _lookups(customer_id: str, items: list[Item]) -> list[tuple[Item, Any]]:
 def _history(customer_id: str, items: list[Item]) -> list[tuple[str, str]]:
     """The keys of what the customer's history holds outside the record: the timeline (and a
     sign-up's, before it had a customer), the events not yet expired from the outbox, the
-    sign-ups with their evidence, the tariff checks, the notices sent and the usage records."""
+    sign-ups with their evidence, the tariff checks, the notices held for the night and the usage
+    records (the notices sent are in the record, and go with it)."""
     signups = _signups(items)
     timelines = [TimelineEntry.partition(customer_id), *(TimelineEntry.signup_partition(s.signup_id) for s in signups)]
     recent = isoformat(utcnow() - OUTBOX_RETENTION - timedelta(days=1))
@@ -380,7 +382,7 @@ def _history(customer_id: str, items: list[Item]) -> list[tuple[str, str]]:
     keys += _signup_answers(signups)
     tariffs = list(TariffCheck.query(TariffCheck.partition(customer_id), consistent_read=True))
     keys += [(t.PK, t.SK) for t in tariffs]
-    keys += _keys_of(Notification.partition(customer_id))
+    keys += _keys_of(HeldNotice.partition(customer_id))  # (the notices sent are in the record)
     periods = {t.period for t in _of(items, UsageTotal)} | {t.period for t in tariffs} | \
         {i.period for i in _of(items, Invoice) if i.period}
     for period in sorted(periods):
@@ -608,9 +610,10 @@ def delete_record(customer_id: str, request_id: str) -> dict[str, Any]:
 
 def sweep(customer_id: str, request_id: str) -> dict[str, Any]:
     """After the window in which an event may still arrive (a timeline entry, a notice of an
-    event sent before the erasure), what it left is erased too."""
+    event sent before the erasure, in the record's partition, or one held for the night), what it
+    left is erased too."""
     items = _record(customer_id)
-    keys = [*_keys_of(TimelineEntry.partition(customer_id)), *_keys_of(Notification.partition(customer_id)),
+    keys = [*_keys_of(TimelineEntry.partition(customer_id)), *_keys_of(HeldNotice.partition(customer_id)),
             *[(i.PK, i.SK) for i in _erasable(items)]]
     return {"swept": _delete_keys(keys)}
 

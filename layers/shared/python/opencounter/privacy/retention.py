@@ -165,8 +165,9 @@ RETENTION: dict[str, Retention] = {
     # ---------------------------------------------------------------- notices
     "Notification": Retention(
         _days(NOTICES_KEPT), "the notice is sent", "ttl",
-        "the address a notice about an event went to (or that none went): an event replayed from the bus's "
-        "archive (90 days) sends nothing twice, and 'did you tell me?' is answered for a year"),
+        "the address a notice about an event went to (or that none went), what it was about and what came of "
+        "it (delivered, bounced, opened, answered, clicked): an event replayed from the bus's archive (90 days) "
+        "sends nothing twice, and 'did you tell me?' is answered for a year"),
     "HeldNotice": Retention(
         "until the quiet hours end (at most 11 hours); a week past that at the latest", "it is held",
         "when_done",

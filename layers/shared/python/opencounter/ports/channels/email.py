@@ -51,6 +51,13 @@ def _thread(headers: dict[str, str], message_id: str | None) -> str | None:
     return ids[0] if ids else message_id
 
 
+def _answered(headers: dict[str, str]) -> str | None:
+    """The SES message id of the mail this one answers: SES sends ours as
+    <message id@region.amazonses.com>, which a reply names in In-Reply-To."""
+    ids = re.findall(r"<([^>@]+)@[^>]*amazonses\.com>", headers.get("in-reply-to") or "")
+    return ids[0] if ids else None
+
+
 def ses_contacts(event: dict[str, Any], body_reader: Callable[[str, str], bytes] | None = None, *,
                  mail_store: tuple[str, str] | None = None) -> list[InboundContact]:
     """Mails in the event a receipt rule's Lambda action delivers. SES sends headers and its
@@ -72,6 +79,8 @@ def ses_contacts(event: dict[str, Any], body_reader: Callable[[str, str], bytes]
         text, attachments = _plain_text(body_reader(*stored)) if body_reader and stored else (None, [])
         detail = {"message_id": message_id, "to": mail.get("destination") or [], "attachments": attachments,
                   "spam": _verdict(receipt, "spamVerdict"), "dmarc": _verdict(receipt, "dmarcVerdict")}
+        if answered := _answered(headers):  # the mail we sent that this one answers
+            detail["reply_to"] = answered
         if stored:  # where the raw mail is, so the contact can name it (erasing the sender deletes it)
             detail["raw_mail"] = {"bucket": stored[0], "key": stored[1]}
         found.append(InboundContact(

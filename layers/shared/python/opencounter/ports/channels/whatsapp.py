@@ -37,7 +37,8 @@ def _whatsapp_text(message: dict[str, Any]) -> str:
 def whatsapp_contacts(payload: dict[str, Any]) -> list[InboundContact]:
     """Messages in a WhatsApp Cloud API delivery: entry[].changes[].value.messages[], the sender's
     profile name in value.contacts[] (matched on wa_id). A change with only `statuses` reports on
-    messages we sent (sent, delivered, read) and holds nothing from a customer."""
+    messages we sent (sent, delivered, read: whatsapp_statuses) and holds nothing from a customer.
+    A reply names the message it answers in detail.reply_to (its context.id)."""
     if payload.get("object") != "whatsapp_business_account":
         return []
     found = []
@@ -58,6 +59,23 @@ def whatsapp_contacts(payload: dict[str, Any]) -> list[InboundContact]:
                 occurred_at=from_epoch(message["timestamp"]), conversation=None, authenticated=True,
                 detail=detail))
     return found
+
+
+#: what a WhatsApp status says of a message we sent, as the notices record it
+STATUSES = {"delivered": "delivered", "read": "opened", "failed": "failed"}
+
+
+def whatsapp_statuses(payload: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """What a WhatsApp Cloud API delivery reports on messages we sent: (message id, outcome,
+    moment) for each of value.statuses[] that tells something ("sent" tells nothing new), the
+    outcome "delivered", "opened" (read) or "failed"."""
+    if payload.get("object") != "whatsapp_business_account":
+        return []
+    return [(status["id"], STATUSES[status["status"]], from_epoch(status["timestamp"]))
+            for entry in payload.get("entry") or [] for change in entry.get("changes") or []
+            if change.get("field", "messages") == "messages"
+            for status in (change.get("value") or {}).get("statuses") or []
+            if status.get("id") and status.get("status") in STATUSES and status.get("timestamp")]
 
 
 def send_text(to: str, text: str) -> str:
