@@ -6,6 +6,7 @@
 
 import { appointmentItem, toPlanCard } from "./appointments.js";
 import { catalogue, planName } from "./catalogue.js";
+import { customerComplaints } from "./complaints.js";
 import { contactItem, conversation } from "./contacts.js";
 import { $, attempt, button, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
 import { errorText } from "./errors.js";
@@ -144,6 +145,7 @@ async function show360() {
   $("on-behalf").replaceChildren(...onBehalf(), await orderingForCustomer());
   $("customer-disputes").replaceChildren(...view.disputes.map((d) => disputeRow(d, `#/disputes-desk/${encodeURIComponent(d.dispute_id)}`)));
   emptyNote($("customer-disputes"), t("disputes.none_customer"));
+  customerComplaints(view, show360);
   $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true, show360)));
   emptyNote($("staff-requests"), t("requests.none"));
   await loadTimeline(state.base, $("customer-timeline"), false);
