@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import Caller, Clock
+from tests.conftest import Caller, Clock, at_once
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -260,3 +260,29 @@ def test_not_satisfied_the_customer_reopens_the_answered_complaint_with_a_new_te
     _at(complaints_clock, "2027-02-18", 10)
     _run(cloud)
     assert customer.get(f"/me/complaints/{complaint['complaint_id']}").json()["status"] == "closed"
+
+
+def test_two_runs_at_once_escalate_a_complaint_once_and_tell_the_customer_once(cloud, customer, complaints_clock):
+    _at(complaints_clock, "2027-03-01", 10)
+    complaint = _file(customer)
+    _at(complaints_clock, "2027-03-15", 17, 30)  # ten working days later, past 17:00
+    at_once([lambda: cloud.cloud.invoke("ComplaintDeadlinesFunction", {}),
+             lambda: cloud.cloud.invoke("ComplaintDeadlinesFunction", {})])
+    cloud.cloud.settle()
+    seen = customer.get(f"/me/complaints/{complaint['complaint_id']}").json()
+    assert seen["escalated"] is True and seen["handler_role"] == "complaints_lead"
+    assert len([m for m in _mails(cloud, customer, complaint) if "klachtencoördinator" in m["body"]]) == 1
+    assert [e["type"] for e in customer.get("/me/timeline").json()["items"]
+            if e["data"].get("complaint_id") == complaint["complaint_id"]].count("ComplaintUpdated") == 1
+
+
+def test_the_same_filing_sent_twice_at_once_is_one_complaint(cloud, customer):
+    key = uuid.uuid4().hex
+    body = {"about": "outage", "text": "Drie dagen geen internet en niemand liet iets weten."}
+    answers = at_once([lambda: customer.post("/me/complaints", headers={"Idempotency-Key": key}, json=body)
+                       for _ in range(2)])
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json()["complaint_id"] == answers[1].json()["complaint_id"]
+    cloud.cloud.settle()
+    assert len(customer.get("/me/complaints").json()["items"]) == 1
+    assert len(_mails(cloud, customer, answers[0].json())) == 1
