@@ -55,7 +55,7 @@ def working_days_after(start: date, days: int) -> date:
     return day
 
 
-def _term_end(day: date) -> str:
+def term_end(day: date) -> str:
     """The moment a term ending on `day` passes: the end of that working day (17:00 Amsterdam)."""
     return isoformat(datetime.combine(day, WORKING_DAY_ENDS, BUSINESS_TIME))
 
@@ -141,7 +141,7 @@ def file_complaint(customer_id: str, request: dict[str, Any], *, actor: dict, ch
         *Complaint.keys(customer_id, complaint_id), complaint_id=complaint_id, customer_id=customer_id,
         about=request["about"], text=request["text"].strip(), reference=reference, status="RECEIVED",
         channel=channel, filed_by="customer" if actor["type"] == "customer" else "staff", filed_at=isoformat(now),
-        deadline_on=deadline.isoformat(), deadline_at=_term_end(deadline), notes=[], updated_at=isoformat(now))
+        deadline_on=deadline.isoformat(), deadline_at=term_end(deadline), notes=[], updated_at=isoformat(now))
     complaint.queue()
     try:
         commit([Write(complaint, Complaint.PK.does_not_exist(), conflict="filed already")],
@@ -226,7 +226,7 @@ def extend(customer_id: str, complaint_id: str, request: dict[str, Any], *, agen
                        reason="complaint_term_passed")
     deadline = working_days_after(date.fromisoformat(complaint.deadline_on), EXTENSION_DAYS)
     complaint.extended, complaint.extension_reason = True, request["reason"].strip()
-    complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), _term_end(deadline)
+    complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), term_end(deadline)
     _save(complaint, [_event("ComplaintUpdated", complaint, agent, "agent", change="extended",
                              text=complaint.extension_reason[:500])])
     return complaint_view(complaint, staff=True)
@@ -287,7 +287,7 @@ def react(customer_id: str, complaint_id: str, request: dict[str, Any], *, actor
                        field="reopen_until", reason="complaint_reopen_passed")
     deadline = working_days_after(_today(now), TERM_DAYS)
     complaint.status, complaint.reopen_until, complaint.escalated_at = "REOPENED", None, None
-    complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), _term_end(deadline)
+    complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), term_end(deadline)
     complaint.notes = [*complaint.notes, {"at": isoformat(now), "by": "customer", "text": text,
                                           "for_customer": True}]
     _save(complaint, [_event("ComplaintUpdated", complaint, actor, channel, change="reopened", text=text[:500])])
