@@ -286,3 +286,14 @@ def test_the_same_filing_sent_twice_at_once_is_one_complaint(cloud, customer):
     cloud.cloud.settle()
     assert len(customer.get("/me/complaints").json()["items"]) == 1
     assert len(_mails(cloud, customer, answers[0].json())) == 1
+
+
+def test_a_long_answer_is_quoted_in_the_notice_to_a_word_and_read_whole_in_the_portal(cloud, customer, agent):
+    complaint = _file(customer)
+    long = " ".join(["Wij hebben alle afspraken van de afgelopen maanden nagelopen met de planning."] * 10)
+    _do(agent, customer, complaint, "/answer", text=long)
+    cloud.cloud.settle()
+    assert customer.get(f"/me/complaints/{complaint['complaint_id']}").json()["answer"] == long
+    [told] = [m for m in _mails(cloud, customer, complaint) if "Ons antwoord op uw klacht" in m["body"]]
+    assert "… Lees het hele antwoord in uw account." in told["body"]
+    assert long not in told["body"]

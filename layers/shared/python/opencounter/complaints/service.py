@@ -121,6 +121,15 @@ def _reference(customer_id: str, reference: dict[str, Any] | None) -> dict[str, 
     return {"kind": reference["kind"], "id": reference["id"]}
 
 
+#: what of staff's words an event carries (the notice quotes it; the portal shows it whole)
+EXCERPT = 500
+
+
+def _excerpt(text: str) -> str:
+    """`text`, or its first EXCERPT characters cut at a word, with an ellipsis."""
+    return text if len(text) <= EXCERPT else text[:EXCERPT - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _event(detail_type: str, complaint: Complaint, actor: dict, channel: str, **data: Any) -> DomainEvent:
     return domain_event(detail_type, customer_id=complaint.customer_id, actor=actor, channel=channel,
                         data={"complaint_id": complaint.complaint_id, "about": complaint.about,
@@ -206,7 +215,7 @@ def add_note(customer_id: str, complaint_id: str, request: dict[str, Any], *, ag
     if complaint.status == "RECEIVED":
         complaint.status, complaint.handler = "IN_PROGRESS", complaint.handler or agent["id"]
         complaint.handler_role = complaint.handler_role or (LEAD_ROLE if complaint.escalated_at else HANDLER_ROLE)
-    events = [_event("ComplaintUpdated", complaint, agent, "agent", change="follow_up", text=text[:500])] \
+    events = [_event("ComplaintUpdated", complaint, agent, "agent", change="follow_up", text=_excerpt(text))] \
         if for_customer else []
     _save(complaint, events)
     return complaint_view(complaint, staff=True)
@@ -228,7 +237,7 @@ def extend(customer_id: str, complaint_id: str, request: dict[str, Any], *, agen
     complaint.extended, complaint.extension_reason = True, request["reason"].strip()
     complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), term_end(deadline)
     _save(complaint, [_event("ComplaintUpdated", complaint, agent, "agent", change="extended",
-                             text=complaint.extension_reason[:500])])
+                             text=_excerpt(complaint.extension_reason))])
     return complaint_view(complaint, staff=True)
 
 
@@ -244,7 +253,7 @@ def answer(customer_id: str, complaint_id: str, request: dict[str, Any], *, agen
     complaint.handler = complaint.handler or agent["id"]
     complaint.handler_role = complaint.handler_role or (LEAD_ROLE if complaint.escalated_at else HANDLER_ROLE)
     _save(complaint, [_event("ComplaintUpdated", complaint, agent, "agent", change="answered",
-                             text=complaint.answer[:500])])
+                             text=_excerpt(complaint.answer))])
     return complaint_view(complaint, staff=True)
 
 
@@ -290,7 +299,7 @@ def react(customer_id: str, complaint_id: str, request: dict[str, Any], *, actor
     complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), term_end(deadline)
     complaint.notes = [*complaint.notes, {"at": isoformat(now), "by": "customer", "text": text,
                                           "for_customer": True}]
-    _save(complaint, [_event("ComplaintUpdated", complaint, actor, channel, change="reopened", text=text[:500])])
+    _save(complaint, [_event("ComplaintUpdated", complaint, actor, channel, change="reopened", text=_excerpt(text))])
     return complaint_view(complaint, staff=False)
 
 

@@ -451,7 +451,7 @@ IDEA_STATUSES = {"nl": {"new": "nieuw", "under_review": "in behandeling", "plann
 def _sentence(text: str) -> str:
     """Staff's words as a sentence that another can follow."""
     text = text.strip()
-    return text if text.endswith((".", "!", "?")) else f"{text}."
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def _idea_status_changed(data: dict[str, Any], lang: str) -> tuple[str, str]:
@@ -521,6 +521,9 @@ def _complaint_text(data: dict[str, Any], lang: str) -> str:
                                                      else f"You will have our answer by {by}.")
     elif data.get("text"):
         said += f" {_sentence(data['text'])}"
+    if data["change"] == "answered" and data.get("text", "").endswith("…"):
+        said += " " + ("Lees het hele antwoord in uw account." if lang == "nl"
+                       else "Read the whole answer in your account.")
     return said
 
 
