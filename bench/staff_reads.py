@@ -33,7 +33,8 @@ GOAL = 0
 class History:
     """A customer with something of everything staff read: a sign-up still waiting for staff
     (its deeper checks could not be completed), invoices, a dispute with staff and an evidence
-    file, a contact waiting in the queue, a request with its resume code, an order, an idea."""
+    file, a contact waiting in the queue, a request with its resume code, an order, an idea, a
+    complaint."""
 
     customer: Caller
     signup_id: str
@@ -46,6 +47,7 @@ class History:
     request_code: str
     order_id: str
     idea_id: str
+    complaint_id: str
 
     @property
     def customer_id(self) -> str:
@@ -89,10 +91,13 @@ def full_history(running: Running) -> History:
     idea = _ok(customer.post("/me/ideas", json={"title": "Bericht bij een storing in mijn straat",
                                                  "text": "Stuur me een bericht als er in mijn straat iets uitvalt.",
                                                  "topic": "service"}), 201)
+    complaint = _ok(customer.post("/me/complaints", json={"about": "delay",
+                                                           "text": "De monteur kwam niet op de afgesproken dag."}), 201)
     running.cloud.settle()
     return History(customer, signup["signup_id"], applicant.signup["resume_code"], invoice["invoice_id"],
                    dispute["dispute_id"], asked["evidence"]["evidence_id"], contact["contact_id"],
-                   request["request_id"], request["resume_code"], order["order_id"], idea["idea_id"])
+                   request["request_id"], request["resume_code"], order["order_id"], idea["idea_id"],
+                   complaint["complaint_id"])
 
 
 Read = Callable[[Caller, History], list[requests.Response]]
@@ -129,6 +134,9 @@ READS: dict[str, Read] = {
     # an idea names its author for staff: the list puts each author it shows on record, the page its own
     "GET /agent/ideas": lambda staff, h: [staff.get("/agent/ideas", params={"status": "new", "sort": "newest"})],
     "GET /agent/ideas/{idea_id}": lambda staff, h: [staff.get(f"/agent/ideas/{h.idea_id}")],
+    # the desk's queue names each complaint's customer: each is put on record
+    "GET /agent/complaints": lambda staff, h: [staff.get("/agent/complaints")],
+    "GET /agent/customers/{customer_id}/complaints/{complaint_id}": _customer("/complaints/{h.complaint_id}"),
 }
 
 

@@ -1,6 +1,6 @@
 """Keeps each journey a customer finished (a move registered, a payment received, a sign-up
-activated, a dispute decided), as the bus hands over its event, to be asked about once: how easy
-was it? The question itself is asked and answered through /me/feedback."""
+activated, a dispute decided, a complaint closed), as the bus hands over its event, to be asked
+about once: how easy was it? The question itself is asked and answered through /me/feedback."""
 
 from opencounter.edge.observability import observability
 from opencounter.feedback.service import invite

@@ -1,7 +1,8 @@
 """A customer's whole life with us, scripted against the local cloud, as a person and the world
 around them would live it: signed up online (identity checked at Stripe, the contract signed, the
 login made), the engineer's visit done, a second product, use of it, their phone proven, consents
-given, a WhatsApp message and an e-mail (both with their IBAN in the text), a request, the
+given, a WhatsApp message and an e-mail (both with their IBAN in the text), a request and a
+complaint (with it too, left open: it does not stand in the way of an erasure), the
 connection fee paid at Stripe, last month billed and its line disputed with a file sent as
 evidence and upheld by staff, both products cancelled and their last days billed and paid; two ideas posted
 (one naming them), voted on, commented on with their phone number and followed, and the question after
@@ -172,6 +173,8 @@ class Lifetime:
                        f"{person.iban}.\n\nGroet, {person.given_name}")
         self.call("POST", "/me/requests", 201, json={"kind": "question", "subject": "Terugbetaling",
                                                      "text": f"Stort het terug op {person.iban}, graag."})
+        self.call("POST", "/me/complaints", 201, json={
+            "about": "invoice", "text": f"Mijn factuur klopt niet. Stort het verschil terug op {person.iban}."})
         self.running.cloud.settle()
 
     def _ideas_and_feedback(self) -> None:

@@ -62,9 +62,14 @@ Ctrl-C stops it.
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     # as the template's schedule does in AWS: the WhatsApp messages and texts held for the quiet
-    # hours (21:00-08:00) go once they are over (the local cloud runs no schedules of its own)
+    # hours (21:00-08:00) go once they are over (the local cloud runs no schedules of its own); and
+    # every third run, the complaints whose term passed unanswered go to the complaints lead
+    runs = 0
     while not stopped.wait(HELD_NOTICES_EVERY_S):
         running.cloud.invoke_async("HeldNoticesFunction", {})
+        runs += 1
+        if runs % 3 == 0:
+            running.cloud.invoke_async("ComplaintDeadlinesFunction", {})
     running.stop()
 
 

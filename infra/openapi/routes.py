@@ -81,6 +81,7 @@ PATH_PARAMETERS = {
     "incident_id": "an incident's id, I-XXXXXXXXXXXX",
     "data_request_id": "a request about one's data (a copy of it, erasure)",
     "idea_id": "an idea's id, I-XXXXXXXXXXXX",
+    "complaint_id": "a complaint's id, K-XXXXXXXXXX",
     "comment_id": "a comment's id under the idea",
 }
 #: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
@@ -195,6 +196,19 @@ STAFF_IDEA_QUERY = (Param("status", "as for customers, or hidden: what moderatio
                           {"enum": [*IDEA_STATES, "hidden"]}), IDEA_TOPIC, IDEA_SORT, IDEA_LIMIT, CURSOR)
 IDEA_KEY = Param("Idempotency-Key", "the same key is the same idea: sent again, it is answered with the idea posted "
                                     "the first time, and nothing is posted twice (1-100 printable characters)")
+
+
+COMPLAINT_KEY = Param("Idempotency-Key", "the same key is the same complaint: sent again, it is answered with the "
+                                         "complaint filed the first time, and nothing is filed twice (1-100 printable "
+                                         "characters)")
+NO_COMPLAINT = "no such complaint of this customer (complaint_not_found)"
+COMPLAINT_CHANGED = "the complaint changed since the version sent (complaint_changed)"
+COMPLAINT_FILED = ("Acknowledged at once: the customer is told its number and the day it will be answered by (ten "
+                   "working days: no weekends, no public holidays). Sent again with the same `Idempotency-Key`, the "
+                   "complaint filed the first time is answered.")
+COMPLAINT_FILING_ERRORS = {400: "the reference names nothing of this customer's (complaint_reference_unknown)",
+                           409: "the Idempotency-Key was used for another complaint (idempotency_key_reused)"}
+STAFF_COMPLAINT = "/agent/customers/{customer_id}/complaints/{complaint_id}"
 
 
 ROUTES: dict[str, Operation] = {
@@ -700,6 +714,60 @@ ROUTES: dict[str, Operation] = {
         "Add to a request", 200, "request-view", request="request-step", headers=(X_CLIENT,),
         errors={404: NO_REQUEST, 409: "the request changed since the version sent, is done, or a field only staff "
                                       "set was sent (request_changed, request_done, staff_only_field)"}),
+    # ------------------------------------------------------------ complaints
+    "GET /me/complaints": Operation("The customer's complaints, newest first", 200, "complaint-list"),
+    "POST /me/complaints": Operation(
+        "File a complaint (about the service, a member of staff, an outage, a delay, an invoice)", 201, "complaint",
+        request="complaint-filing", headers=(COMPLAINT_KEY, X_CLIENT), description=COMPLAINT_FILED,
+        errors=COMPLAINT_FILING_ERRORS,
+        unanswered={404: "the complaint a repeated key finds was stored by the same key: it is there"}),
+    "GET /me/complaints/{complaint_id}": Operation(
+        "One complaint: its status, term, who handles it (by role), the follow-up and the answer", 200, "complaint",
+        errors={404: NO_COMPLAINT}),
+    "POST /me/complaints/{complaint_id}/reaction": Operation(
+        "The customer's word on the answer: satisfied (closed; one question about it follows) or not (reopened, "
+        "within 14 days of the answer, with a new term)", 200, "complaint", request="complaint-reaction",
+        headers=(X_CLIENT,),
+        errors={400: "not satisfied without saying why (field_required)", 404: NO_COMPLAINT,
+                409: "changed meanwhile (complaint_changed), not answered (complaint_not_answered), or the time to "
+                     "reopen it passed (complaint_reopen_passed)"}),
+    "GET /agent/complaints": Operation(
+        "A queue of complaints, soonest term first: open (in term) or escalated (the term passed unanswered: the "
+        "complaints lead's); and how many are open and overdue", 200, "complaint-queue",
+        query=(Param("queue", "open (default) or escalated", {"enum": ["open", "escalated"]}),),
+        errors={400: "no such queue"}),
+    "POST /agent/customers/{customer_id}/complaints": Operation(
+        "Register a complaint for the customer (heard on the phone, at the office...)", 201, "staff-complaint",
+        request="complaint-filing", headers=(COMPLAINT_KEY,), description=COMPLAINT_FILED,
+        request_fields={"channel": {"enum": STAFF_CHANNELS, "description": "where the customer complained (default "
+                                                                           "phone)"}},
+        errors={**COMPLAINT_FILING_ERRORS, 400: "no such channel, or the reference names nothing of this customer's "
+                                                 "(complaint_reference_unknown)"},
+        unanswered={404: "the complaint a repeated key finds was stored by the same key: it is there"}),
+    f"GET {STAFF_COMPLAINT}": Operation(
+        "One of the customer's complaints, with every note (internal ones too)", 200, "staff-complaint",
+        errors={404: NO_COMPLAINT}),
+    f"POST {STAFF_COMPLAINT}/handler": Operation(
+        "Take the complaint, or give it to a colleague: in progress; the customer is told (by role)", 200,
+        "staff-complaint", request="complaint-handler",
+        errors={404: NO_COMPLAINT, 409: f"{COMPLAINT_CHANGED}, or it is answered or closed (complaint_not_open)"}),
+    f"POST {STAFF_COMPLAINT}/notes": Operation(
+        "A note: a follow-up the customer reads and is told of, or internal (staff only)", 200, "staff-complaint",
+        request="complaint-note",
+        errors={404: NO_COMPLAINT, 409: f"{COMPLAINT_CHANGED}, or it is closed (complaint_not_open)"}),
+    f"POST {STAFF_COMPLAINT}/extension": Operation(
+        "Extend the term once, by ten working days, before it passes; the customer is told why", 200,
+        "staff-complaint", request="complaint-extension",
+        errors={404: NO_COMPLAINT, 409: f"{COMPLAINT_CHANGED}, not open (complaint_not_open), extended already "
+                                        "(complaint_extended_already), or the term passed (complaint_term_passed)"}),
+    f"POST {STAFF_COMPLAINT}/answer": Operation(
+        "Answer the complaint; the customer is told, and may accept it or reopen it within 14 days", 200,
+        "staff-complaint", request="complaint-answer",
+        errors={404: NO_COMPLAINT, 409: f"{COMPLAINT_CHANGED}, or it is answered or closed (complaint_not_open)"}),
+    f"POST {STAFF_COMPLAINT}/closing": Operation(
+        "Close an answered complaint; the customer is told, and asked one question about it", 200, "staff-complaint",
+        request="complaint-closing",
+        errors={404: NO_COMPLAINT, 409: f"{COMPLAINT_CHANGED}, or it is not answered (complaint_not_answered)"}),
     # ------------------------------------------------------------ the agents' desk
     "GET /agent/disputes": Operation(
         "Disputes of a status (those waiting for a person by default), soonest deadline first", 200,
@@ -997,6 +1065,12 @@ LINKS: dict[str, list[Link]] = {
     "GET /agent/queue": _follow({"path.contact_id": "$response.body#/items/0/contact_id"},
                                 f"GET {STAFF_CONTACT}", f"POST {STAFF_CONTACT}/take", f"POST {STAFF_CONTACT}/notes",
                                 f"POST {STAFF_CONTACT}/resolution", f"POST {STAFF_CONTACT}/link"),
+    "POST /me/complaints": _follow({"path.complaint_id": "$response.body#/complaint_id"},
+                                   "GET /me/complaints/{complaint_id}", "POST /me/complaints/{complaint_id}/reaction"),
+    "POST /agent/customers/{customer_id}/complaints": _follow(
+        {"path.customer_id": "$request.path.customer_id", "path.complaint_id": "$response.body#/complaint_id"},
+        f"GET {STAFF_COMPLAINT}", f"POST {STAFF_COMPLAINT}/handler", f"POST {STAFF_COMPLAINT}/notes",
+        f"POST {STAFF_COMPLAINT}/answer"),
     # a copy of one's data: once ready, its link
     "POST /me/data-requests/export": _follow({"path.data_request_id": "$response.body#/request_id"},
                                              "GET /me/data-requests/{data_request_id}/download"),

@@ -52,7 +52,7 @@ def test_a_customer_asks_for_a_copy_of_their_data_and_downloads_it(browser: Brow
     saved = _downloaded(tmp_path)
     assert saved.name.startswith("opencounter-") and saved.suffix == ".json"
     document = json.loads(saved.read_text())
-    assert document["format"] == "opencounter-data-export/2" and document["customer_id"] == customer.customer_id
+    assert document["format"] == "opencounter-data-export/3" and document["customer_id"] == customer.customer_id
     assert [e["email"] for e in document["sections"]["record"] if e["entity"] == "CustomerProfile"] == [customer.email]
 
     # And a week later the copy is no longer kept: the page says so and offers to ask again

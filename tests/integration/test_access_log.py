@@ -40,6 +40,11 @@ CHANGES = {
     # ideas: moved on, answered and hidden with a reason (the author's timeline has the first three)
     "POST /agent/ideas/{idea_id}/status", "POST /agent/ideas/{idea_id}/answer", "POST /agent/ideas/{idea_id}/hiding",
     "POST /agent/ideas/{idea_id}/comments/{comment_id}/hiding",
+    # complaints: registered, taken, noted, extended, answered, closed (every one but an internal note on the
+    # customer's timeline)
+    "POST /agent/customers/{customer_id}/complaints",
+    *(f"POST /agent/customers/{{customer_id}}/complaints/{{complaint_id}}/{what}"
+      for what in ("handler", "notes", "extension", "answer", "closing")),
 }
 
 

@@ -58,6 +58,11 @@ def full_history(cloud: Any) -> Caller:
     agent.post(path.replace("?", "/resolution?"), json={"solution": "Verbruik uitgelegd."})
     assert customer.post("/me/requests", json={"kind": "repair", "subject": "Storing",
                                                "text": "Het internet valt elke avond weg."}).status_code == 201
+    # a complaint, with a note staff kept to themselves
+    complaint = customer.post("/me/complaints", json={"about": "invoice",
+                                                      "text": "Mijn factuur is veel hoger dan afgesproken."}).json()
+    assert agent.post(f"/agent/customers/{customer.customer_id}/complaints/{complaint['complaint_id']}/notes", json={
+        "version": complaint["version"], "text": "Klant belde boos.", "for_customer": False}).status_code == 200
     # a dispute of the invoice's line, with a photo of the engineer's receipt
     dispute = customer.post("/me/disputes", json={
         "transaction": {"kind": "invoice_line", "invoice_id": invoice["invoice_id"], "line": 0},
@@ -178,7 +183,8 @@ def test_a_customer_with_a_full_history_gets_every_item_of_theirs_and_nothing_of
     held = held_about(items, full.customer_id)
     kinds = {i["entity"]["S"] for i in held if "entity" in i}
     assert kinds >= {"CustomerProfile", "CustomerAddress", "ProductHolding", "UsageTotal", "UsageRecord", "Invoice",
-                     "Payment", "LedgerTransaction", "Contact", "ServiceRequest", "Dispute", "DisputeEvidence",
+                     "Payment", "LedgerTransaction", "Contact", "ServiceRequest", "Complaint", "Dispute",
+                     "DisputeEvidence",
                      "Appointment", "TimelineEntry", "Notification", "Signup", "SignatureEvidence",
                      "ChannelIdentity", "Idea", "Vote", "Follower", "IdeaComment", "IdeaLink", "FeedbackAnswer",
                      "FeedbackAsked"}
@@ -194,6 +200,10 @@ def test_a_customer_with_a_full_history_gets_every_item_of_theirs_and_nothing_of
     [contact] = [c for c in sections["contacts"] if c["messages"][0]["text"] == "Waarom is mijn factuur hoger?"]
     assert [(n["text"], n["for_customer"]) for n in contact["notes"]] == [
         ("Klant belde eerder al hierover.", False), ("Uw verbruik was hoger dan uw bundel.", True)]
+    # their complaint, with the note staff kept to themselves: it is about them too
+    [complaint] = sections["complaints"]
+    assert complaint["text"] == "Mijn factuur is veel hoger dan afgesproken."
+    assert [(n["text"], n["for_customer"]) for n in complaint["notes"]] == [("Klant belde boos.", False)]
     [files] = [e["files"] for e in sections["disputes"] if e["entity"] == "DisputeEvidence"]
     assert [f["name"] for f in files] == ["bon.pdf"]
     assert {"channel": "email", "purpose": "marketing"} in [{k: c[k] for k in ("channel", "purpose")}

@@ -25,7 +25,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("pricing", "catalogue"),
     ("customers", "channels", "feedback"),
     ("billing", "contacts", "notifications", "appointments", "outages"),
-    ("signups", "ideas"),
+    ("signups", "ideas", "complaints"),
     ("disputes",),
     ("overview",),
     ("privacy",),

@@ -181,6 +181,22 @@ def _request(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | Non
     return [(done, years_after(done.updated_at, 2)), (_one(RequestResumeCode), years_after(done.updated_at, 2))]
 
 
+def _complaint(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.complaints.records import Complaint
+    from opencounter.complaints.service import answer, file_complaint, react
+
+    customer = _customer()
+    filed, _ = file_complaint(customer, {"about": "delay", "text": "De monteur kwam niet opdagen."},
+                              actor={"type": "customer", "id": customer}, channel="web")
+    assert _one(Complaint).expires_at is None  # open: kept
+    answer(customer, filed["complaint_id"], {"text": "Excuses, we plannen hem opnieuw.", "version": 1}, agent=AGENT)
+    assert _one(Complaint).expires_at is None  # answered: kept while it may be reopened
+    react(customer, filed["complaint_id"], {"version": 2, "satisfied": True},
+          actor={"type": "customer", "id": customer}, channel="web")
+    closed = _one(Complaint)
+    return [(closed, years_after(closed.closed_at, 2))]
+
+
 def _reasons_and_arrivals(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
     from opencounter.channels.records import ArrivalCount
     from opencounter.contacts import service
@@ -479,7 +495,7 @@ SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | 
     "DataRequest": _data_request, "OutboxEvent": _outbox, "Mailing": _mailing, "MailingCount": _mailing,
     "Incident": _outage, "IncidentCount": _outage, "OutageNotice": _outage,
     "AccessEntry": _access_entry, "UnansweredQuestion": _unanswered, "FollowersTold": _followers_told,
-    "FeedbackInvitation": _feedback_invitation,
+    "FeedbackInvitation": _feedback_invitation, "Complaint": _complaint,
 }
 #: kinds with TTL written by a workflow's steps: the integration test that proves each
 THROUGH_THE_CLOUD = {

@@ -6,6 +6,7 @@
 
 import { appointmentItem, toPlanCard } from "./appointments.js";
 import { catalogue, planName } from "./catalogue.js";
+import { customerComplaints } from "./complaints.js";
 import { contactItem, conversation } from "./contacts.js";
 import { $, attempt, button, definitions, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
 import { errorText } from "./errors.js";
@@ -148,6 +149,7 @@ async function show360() {
   emptyNote($("customer-disputes"), t("disputes.none_customer"));
   $("customer-messages").replaceChildren(...view.messages.map((m) => messageItem(m, true)));
   emptyNote($("customer-messages"), t("messages.none_customer"));
+  customerComplaints(view, show360);
   $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true, show360)));
   emptyNote($("staff-requests"), t("requests.none"));
   await loadTimeline(state.base, $("customer-timeline"), false);

@@ -4,6 +4,7 @@
 
 import { showAppointments } from "./appointments.js";
 import { completeSignIn, signIn, signOut } from "./auth.js";
+import { showComplaint, showComplaints, showStaffComplaints } from "./complaints.js";
 import { showChat } from "./chat.js";
 import { showCustomer, showQueue } from "./desk.js";
 import { showDispute, showDisputes, showStaffDispute, showStaffDisputes } from "./disputes.js";
@@ -54,6 +55,8 @@ route("/invoices/:id", "invoice", page(({ id }) => showInvoice(id)), customer);
 route("/contact", "contact", page(showOutageBanner), customer);
 route("/contact/:id", "chat", page(({ id }) => showChat(id)), customer);
 route("/requests", "requests", page(showRequests), customer);
+route("/complaints", "complaints", page(showComplaints), customer);
+route("/complaints/:id", "complaint", page(({ id }) => showComplaint(id)), customer);
 route("/disputes", "disputes", page(showDisputes), customer);
 route("/disputes/:id", "dispute", page(({ id }) => showDispute(id)), customer);
 route("/history", "history", page(showHistory), customer);
@@ -66,6 +69,7 @@ route("/desk", "desk", async () => {}, staff);
 route("/queue", "queue", page(showQueue), staff);
 route("/customers/:id", "customer", page(({ id }) => showCustomer(id)), staff);
 route("/disputes-desk", "staff-disputes", page(showStaffDisputes), staff);
+route("/complaints-desk", "staff-complaints", page(showStaffComplaints), staff);
 route("/disputes-desk/:id", "staff-dispute", page(({ id }) => showStaffDispute(id)), staff);
 route("/mailings", "mailings", page(showMailings), staff);
 route("/incidents", "incidents", page(showIncidents), staff);

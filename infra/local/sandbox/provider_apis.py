@@ -38,6 +38,8 @@ TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en")
              "idea_status_changed": (("nl", "en"), 3), "idea_answered": (("nl", "en"), 2),
              "idea_hidden": (("nl", "en"), 2),
              "request_update": (("nl", "en"), 3), "dispute_escalated": (("nl", "en"), 2),
+             "complaint_received": (("nl", "en"), 3), "complaint_update": (("nl", "en"), 2),
+             "complaint_closed": (("nl", "en"), 1),
              # reminders before collection
              "invoice_reminder": (("nl", "en"), 4), "invoice_final_notice": (("nl", "en"), 5)}
 

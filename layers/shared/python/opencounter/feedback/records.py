@@ -9,7 +9,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttrib
 from opencounter.core.table import Item, customer_key
 
 #: the journeys asked about after they end, and the one scored in the contact history
-JOURNEYS = ("move", "payment", "signup", "dispute")
+JOURNEYS = ("move", "payment", "signup", "dispute", "complaint")
 CONTACT = "contact"
 #: the scale of each question: "How easy was this?" 1-5 after a journey; the NPS question 0-10
 #: after a contact

@@ -1,5 +1,5 @@
 """One question after a journey: when a move is registered, a payment received, a sign-up
-activated or a dispute decided, the customer may be asked "How easy was this?" (1-5) with room for
+activated, a dispute decided or a complaint closed, the customer may be asked "How easy was this?" (1-5) with room for
 a comment, at most once a week, about the latest journey of the last two weeks. The answer is kept
 in the customer's record and added to the figures of its journey and channel. No HTTP here."""
 
@@ -31,7 +31,7 @@ INVITATION_KEPT = timedelta(days=14)
 QUESTION_INTERVAL = timedelta(days=7)
 #: the events that end a journey, and which journey they end
 JOURNEY_ENDS = {"CustomerMoved": "move", "PaymentReceived": "payment", "SignupActivated": "signup",
-                "DisputeDecided": "dispute"}
+                "DisputeDecided": "dispute", "ComplaintClosed": "complaint"}
 #: channels an event can name that are no place where the customer did anything
 NOT_A_PLACE = frozenset({"system"})
 

@@ -3,9 +3,10 @@ did not go through, a plan that fits their use better, the link to pay that staf
 dispute or their bank's chargeback was decided, a visit planned, moved or cancelled, a reminder of
 it, the technician on the way, the visit done or missed (with the first free windows), an outage
 where they live and its all-clear, an erasure that something came in the way of, an overdue
-invoice's reminder and the statutory reminder before collection, a request or a dispute that staff
-or the workflow moved on (what the customer did themselves is not told back: the bus's rule only
-passes staff's and the system's changes). E-mail (SES),
+invoice's reminder and the statutory reminder before collection, a complaint received (with the
+day it will be answered by), a request, a dispute or a complaint that staff or the workflow moved
+on (what the customer did themselves is not told back: the bus's rule only passes staff's and the
+system's changes). E-mail (SES),
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
 prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
@@ -462,7 +463,7 @@ IDEA_STATUSES = {"nl": {"new": "nieuw", "under_review": "in behandeling", "plann
 def _sentence(text: str) -> str:
     """Staff's words as a sentence that another can follow."""
     text = text.strip()
-    return text if text.endswith((".", "!", "?")) else f"{text}."
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def _idea_status_changed(data: dict[str, Any], lang: str) -> tuple[str, str]:
@@ -488,6 +489,72 @@ def _idea_hidden(data: dict[str, Any], lang: str) -> tuple[str, str]:
                                         f"niet past bij de huisregels: {reason} U leest het nog in uw account.")
     return "Your idea is hidden", (f"We hid your idea “{data['title']}” from others because it breaks the "
                                    f"house rules: {reason} You can still read it in your account.")
+
+
+#: what a complaint is about and its status, as the customer reads them
+COMPLAINT_ABOUT = {"nl": {"service": "onze dienstverlening", "staff": "een medewerker", "outage": "een storing",
+                          "delay": "een vertraging", "invoice": "een factuur", "other": "iets anders"},
+                   "en": {"service": "our service", "staff": "a member of staff", "outage": "an outage",
+                          "delay": "a delay", "invoice": "an invoice", "other": "something else"}}
+#: what changed about a complaint, in the customer's words: a sentence each
+COMPLAINT_CHANGES = {
+    "nl": {"taken": "Een klachtbehandelaar heeft uw klacht in behandeling genomen.",
+           "follow_up": "Er is een nieuwe stap in de behandeling van uw klacht:",
+           "extended": "We hebben meer tijd nodig om uw klacht goed te behandelen:",
+           "answered": "Ons antwoord op uw klacht:",
+           "escalated": "We hebben uw klacht niet binnen de termijn beantwoord. Onze klachtencoördinator neemt "
+                        "hem nu over.",
+           "reopened": "U heeft uw klacht heropend:"},
+    "en": {"taken": "A complaints officer has taken up your complaint.",
+           "follow_up": "There is a new step in handling your complaint:",
+           "extended": "We need more time to handle your complaint well:",
+           "answered": "Our answer to your complaint:",
+           "escalated": "We did not answer your complaint within the term. Our complaints lead takes it over now.",
+           "reopened": "You reopened your complaint:"}}
+
+
+def _complaint_filed(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    about, by = COMPLAINT_ABOUT[lang][data["about"]], _day(data["deadline_on"], lang)
+    if lang == "nl":
+        return f"We hebben uw klacht ontvangen ({data['complaint_id']})", (
+            f"Dank u voor uw klacht over {about}. Uw klachtnummer is {data['complaint_id']}. U krijgt uiterlijk "
+            f"{by} ons antwoord. U volgt uw klacht in uw account, onder Klachten.")
+    return f"We received your complaint ({data['complaint_id']})", (
+        f"Thank you for your complaint about {about}. Your complaint number is {data['complaint_id']}. You will "
+        f"have our answer by {by}. Follow it in your account, under Complaints.")
+
+
+def _complaint_text(data: dict[str, Any], lang: str) -> str:
+    """What changed about a complaint, with the words staff wrote (or the new term) where there are any."""
+    said = COMPLAINT_CHANGES[lang][data["change"]]
+    if data["change"] == "extended":
+        by = _day(data["deadline_on"], lang)
+        said += f" {_sentence(data['text'])} " + (f"U krijgt uiterlijk {by} ons antwoord." if lang == "nl"
+                                                     else f"You will have our answer by {by}.")
+    elif data.get("text"):
+        said += f" {_sentence(data['text'])}"
+    if data["change"] == "answered" and data.get("text", "").endswith("…"):
+        said += " " + ("Lees het hele antwoord in uw account." if lang == "nl"
+                       else "Read the whole answer in your account.")
+    return said
+
+
+def _complaint_updated(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    text = _complaint_text(data, lang)
+    if lang == "nl":
+        return f"Uw klacht {data['complaint_id']}", f"{text} U volgt uw klacht in uw account, onder Klachten."
+    return f"Your complaint {data['complaint_id']}", f"{text} Follow it in your account, under Complaints."
+
+
+def _complaint_closed(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    if lang == "nl":
+        return f"Uw klacht {data['complaint_id']} is afgesloten", (
+            f"We hebben uw klacht {data['complaint_id']} afgesloten. Bent u het niet eens met de afhandeling, dan "
+            "kunt u binnen twaalf maanden naar de Geschillencommissie. U leest alles terug in uw account.")
+    return f"Your complaint {data['complaint_id']} is closed", (
+        f"We closed your complaint {data['complaint_id']}. If you do not agree with how it was handled, you can "
+        "take it to the Geschillencommissie (the disputes committee) within twelve months. Everything is in your "
+        "account.")
 
 
 #: how a message opens, per language
@@ -539,6 +606,10 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
                                                                    _one_line(d["reason"])]),
     "IdeaAnswered": ("idea_answered", lambda d, lang: [_one_line(d["title"]), _one_line(d["answer"])]),
     "IdeaHidden": ("idea_hidden", lambda d, lang: [_one_line(d["title"]), _one_line(d["reason"])]),
+    "ComplaintFiled": ("complaint_received", lambda d, lang: [d["complaint_id"], COMPLAINT_ABOUT[lang][d["about"]],
+                                                              _day(d["deadline_on"], lang)]),
+    "ComplaintUpdated": ("complaint_update", lambda d, lang: [d["complaint_id"], _one_line(_complaint_text(d, lang))]),
+    "ComplaintClosed": ("complaint_closed", lambda d, lang: [d["complaint_id"]]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -583,6 +654,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "IdeaStatusChanged": _idea_status_changed,
     "IdeaAnswered": _idea_answered,
     "IdeaHidden": _idea_hidden,
+    "ComplaintFiled": _complaint_filed,
+    "ComplaintUpdated": _complaint_updated,
+    "ComplaintClosed": _complaint_closed,
 }
 
 

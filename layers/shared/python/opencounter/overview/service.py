@@ -1,6 +1,6 @@
 """The 360-degree view for staff: the record, products, invoices and payment state, contacts on
 every channel (internal notes included) and those planned (visits at the customer's address), open
-requests, disputes, NPS, the customer's value and segment, what the record lacks, what is coming,
+requests, disputes, complaints, NPS, the customer's value and segment, what the record lacks, what is coming,
 and the next best action, read with one Query of the customer's partition. And the customer's own
 overview: their record, the visits planned, what they could add and what is coming, with one Query
 too."""
@@ -13,6 +13,8 @@ from opencounter.appointments.service import products_to_plan
 from opencounter.appointments.views import planned_appointments
 from opencounter.billing.invoices import invoice_view
 from opencounter.billing.records import Invoice, Payment
+from opencounter.complaints.records import Complaint
+from opencounter.complaints.service import complaint_view, overdue
 from opencounter.contacts.records import Contact, ServiceRequest
 from opencounter.contacts.requests import request_view
 from opencounter.contacts.service import contact_view
@@ -30,6 +32,7 @@ from opencounter.overview.insights import acts_soon, coming_events, missing_data
 RECENT_CONTACTS = 20
 RECENT_DISPUTES = 10
 RECENT_FEEDBACK = 10
+RECENT_COMPLAINTS = 10
 
 
 def net_promoter_score(scores: list[int]) -> int | None:
@@ -48,6 +51,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
     contacts = sorted((c for c in items if isinstance(c, Contact)), key=lambda c: c.contact_id, reverse=True)
     requests = [r for r in items if isinstance(r, ServiceRequest)]
     disputes = sorted((d for d in items if isinstance(d, Dispute)), key=lambda d: d.filed_at, reverse=True)
+    complaints = sorted((c for c in items if isinstance(c, Complaint)), key=lambda c: c.filed_at, reverse=True)
     running = next((i for i in invoices if i.status == "IN_ARRANGEMENT"), None)
     invoice_views = [invoice_view(i, today=today, detail=False, running=running) for i in invoices]
     scores = [int(c.nps) for c in contacts if c.nps is not None]
@@ -67,13 +71,15 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
         "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
         "messages": recent_messages(items),
+        "complaints": [complaint_view(c, staff=True) for c in complaints[:RECENT_COMPLAINTS]],
         "nps": {"responses": len(scores), "score": net_promoter_score(scores)},
         "feedback": _feedback(items),
         "value": value_and_segment(items, record, today),
         "missing_data": missing,
         "coming_events": coming,
         "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views, disputes,
-                                               to_plan, missing, [e for e in coming if acts_soon(e, today)]),
+                                               to_plan, missing, [e for e in coming if acts_soon(e, today)],
+                                               overdue(complaints)),
     }
 
 
@@ -105,7 +111,8 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
                       requests: list[ServiceRequest], invoice_views: list[dict[str, Any]],
                       disputes: list[Dispute] | None = None,
                       to_visit: list[dict[str, Any]] | None = None, missing: list[dict[str, Any]] | None = None,
-                      coming: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                      coming: list[dict[str, Any]] | None = None,
+                      late_complaints: list[Complaint] | None = None) -> list[dict[str, Any]]:
     """What staff could best do for this customer now, most pressing first: each an `action`, the
     `params` a desk shows it with (in its own language), and `why` in English for logs."""
     actions: list[dict[str, Any]] = []
@@ -113,6 +120,9 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
     def add(action: str, why: str, **params: Any) -> None:
         actions.append({"action": action, "why": why, "params": params})
 
+    for complaint in late_complaints or []:
+        add("handle_overdue_complaint", f"complaint {complaint.complaint_id} was due by {complaint.deadline_on}",
+            complaint_id=complaint.complaint_id, deadline=complaint.deadline_on)
     for dispute in disputes or []:
         if dispute.status == "WITH_STAFF" and dispute.decision is None:
             add("decide_dispute", f"dispute {dispute.dispute_id} waits for a decision by {dispute.staff_deadline}",

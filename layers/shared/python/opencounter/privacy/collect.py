@@ -41,7 +41,7 @@ from opencounter.notifications.records import HeldNotice
 from opencounter.signups.records import Signup
 
 #: the document's format and version: a reader that knows this one knows every field's meaning
-FORMAT = "opencounter-data-export/2"
+FORMAT = "opencounter-data-export/3"
 #: items a Query asks for at a time (a page of usage records is then about 150 kB, well under
 #: DynamoDB's 1 MB a page): what is held in memory at once of a partition read page by page
 PAGE = 500
@@ -61,6 +61,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "tariff_checks": ("TariffCheck",),
     "contacts": ("Contact", "UnansweredQuestion"),
     "requests": ("ServiceRequest",),
+    "complaints": ("Complaint",),
     "disputes": ("Dispute", "DisputeEvidence"),
     "appointments": ("Appointment",),
     "timeline": ("TimelineEntry",),

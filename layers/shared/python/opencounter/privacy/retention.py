@@ -27,6 +27,7 @@ from opencounter.appointments.records import DAY_PLANS_KEPT, VISITS_KEPT_YEARS
 from opencounter.billing.records import RUN_KEPT
 from opencounter.billing.usage import RECORDS_KEPT_MONTHS
 from opencounter.channels.status import ARRIVALS_KEPT
+from opencounter.complaints.records import CLOSED_KEPT_YEARS as COMPLAINTS_KEPT_YEARS
 from opencounter.contacts.records import CLOSED_KEPT_YEARS, REASONS_KEPT
 from opencounter.contacts.service import RECEIPT_KEPT
 from opencounter.contacts.unanswered import KEPT as UNANSWERED_KEPT
@@ -145,6 +146,11 @@ RETENTION: dict[str, Retention] = {
     "ServiceRequest": Retention(
         f"{CLOSED_KEPT_YEARS} years", "it is done (its last step); kept while open", "ttl",
         "what the customer asked for and every step on it: as long as a contact"),
+    "Complaint": Retention(
+        f"{COMPLAINTS_KEPT_YEARS} years", "it is closed; kept while open (answered: until the customer accepts it, or "
+        "the time to reopen it passes)", "ttl",
+        "the complaint, the notes and the answer: as long as a contact, which covers the year in which the disputes "
+        "committee (Geschillencommissie) takes a complaint the customer brings to it; no law sets a period"),
     "RequestResumeCode": Retention(
         f"{CLOSED_KEPT_YEARS} years", "its request is done; kept while the request is open", "ttl",
         "continues a request from any channel: goes with its request"),
