@@ -85,7 +85,7 @@ RECORD_MODULES = (
     "opencounter.privacy.consents",
     "opencounter.privacy.records", "opencounter.privacy.requests", "opencounter.signups.credit",
     "opencounter.signups.records",
-    "opencounter.feedback.records", "opencounter.ideas.records",
+    "opencounter.feedback.records", "opencounter.ideas.records", "opencounter.quotes.records",
 )
 
 

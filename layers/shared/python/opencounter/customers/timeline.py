@@ -86,6 +86,10 @@ TITLES = {
     "IdeaStatusChanged": "Your idea moved on",
     "IdeaAnswered": "Your idea was answered",
     "IdeaHidden": "Your idea was hidden: it breaks the house rules",
+    "QuoteMade": "A quote for you",
+    "QuoteAccepted": "Quote accepted",
+    "QuoteDeclined": "Quote declined",
+    "QuoteWithdrawn": "Quote withdrawn",
 }
 
 

@@ -440,6 +440,26 @@ def _dispute_escalated(data: dict[str, Any], lang: str) -> tuple[str, str]:
         f"by {by}. Until then the amount stays on hold.")
 
 
+def _quote_what(data: dict[str, Any], lang: str) -> str:
+    fee = euros(data["monthly_fee_cents"], lang)
+    if lang == "nl":
+        what = f"{data['name']} {data['plan']} voor {fee} per maand"
+        return what + (f", eenmalig {euros(data['one_off_cents'], lang)}" if data["one_off_cents"] else "")
+    what = f"{data['name']} {data['plan']} for {fee} a month"
+    return what + (f", {euros(data['one_off_cents'], lang)} once" if data["one_off_cents"] else "")
+
+
+def _quote_made(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    what, until = _quote_what(data, lang), _day(data["valid_until"], lang)
+    if lang == "nl":
+        return "Een offerte voor u", (
+            f"Een collega heeft een offerte voor u gemaakt: {what} (inclusief btw). U kunt hem tot en met {until} "
+            "accepteren in uw account, onder Producten.")
+    return "A quote for you", (
+        f"A colleague made you a quote: {what} (VAT included). You can accept it until {until} in your account, "
+        "under Products.")
+
+
 #: an idea's status as the customer reads it
 IDEA_STATUSES = {"nl": {"new": "nieuw", "under_review": "in behandeling", "planned": "gepland",
                         "done": "gerealiseerd", "declined": "afgewezen"},
@@ -525,6 +545,7 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
                                                                    _one_line(d["reason"])]),
     "IdeaAnswered": ("idea_answered", lambda d, lang: [_one_line(d["title"]), _one_line(d["answer"])]),
     "IdeaHidden": ("idea_hidden", lambda d, lang: [_one_line(d["title"]), _one_line(d["reason"])]),
+    "QuoteMade": ("quote_made", lambda d, lang: [_quote_what(d, lang), _day(d["valid_until"], lang)]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -568,11 +589,14 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "IdeaStatusChanged": _idea_status_changed,
     "IdeaAnswered": _idea_answered,
     "IdeaHidden": _idea_hidden,
+    "QuoteMade": _quote_made,
 }
 
 
 #: what a notice is for, where it is not a service message about what the customer has or asked for
-PURPOSES = {"BetterPlanAdvised": "advice"}
+PURPOSES = {"BetterPlanAdvised": "advice",
+            # an offer of a product or a plan: told where the customer takes advice on the channel
+            "QuoteMade": "advice"}
 #: notices the law requires us to send whatever the consents: an invoice, a payment that failed, the
 #: decision on a dispute or a chargeback (sent by e-mail, saying so, where consent is withdrawn)
 REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided",

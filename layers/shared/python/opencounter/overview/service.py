@@ -18,6 +18,7 @@ from opencounter.core.table import Item, customer_key
 from opencounter.customers.views import record_from
 from opencounter.disputes.records import Dispute
 from opencounter.disputes.service import dispute_view
+from opencounter.quotes.service import quotes_in
 
 RECENT_CONTACTS = 20
 RECENT_DISPUTES = 10
@@ -53,6 +54,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         "contacts": [contact_view(c, staff=True) for c in contacts[:RECENT_CONTACTS]],
         "planned_contacts": planned_appointments(items, now, staff=True),
         "to_plan": to_plan,
+        "quotes": quotes_in(items, today),
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
         "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
         "nps": {"responses": len(scores), "score": net_promoter_score(scores)},

@@ -53,7 +53,7 @@ PAGE = 500
 SECTIONS: dict[str, tuple[str, ...]] = {
     "record": ("CustomerProfile", "CustomerAddress"),
     "consents": (),
-    "products": ("ProductHolding", "Order", "SignatureEvidence"),
+    "products": ("ProductHolding", "Order", "SignatureEvidence", "Quote"),
     "usage": ("UsageTotal", "UsageRecord"),
     "invoices": ("Invoice", "CreditNote"),
     "payments": ("Payment",),

@@ -43,6 +43,7 @@ from opencounter.ideas.followers import TOLD_KEPT
 from opencounter.notifications.records import MAILINGS_KEPT_YEARS, NOTICES_KEPT
 from opencounter.outages.records import OUTAGES_KEPT_YEARS
 from opencounter.privacy.records import ANSWERED_KEPT_YEARS
+from opencounter.quotes.records import UNACCEPTED_KEPT
 from opencounter.signups.credit import BLOCKED_YEARS
 from opencounter.signups.orders import UNSIGNED_FORGOTTEN_AFTER
 from opencounter.signups.records import ABANDONED_AFTER, DECIDED_AGAINST_KEPT
@@ -233,6 +234,11 @@ RETENTION: dict[str, Retention] = {
         f"{_days(UNSIGNED_FORGOTTEN_AFTER)} until signed; signed: with the customer's record",
         "the order is placed", "ttl",
         "an order nobody signs is forgotten; a signed one is how the contract came about (its evidence beside it)"),
+    "Quote": Retention(
+        f"accepted: {WITH_RECORD}; else {_days(UNACCEPTED_KEPT)} after its last valid day",
+        "the quote is made", "ttl",
+        "what was offered at which prices: an accepted one is what the customer agreed to pay (its order or plan "
+        "change beside it); one not accepted only answers a question about it for a while"),
     "Blocklisted": Retention(
         f"{BLOCKED_YEARS} years", "the address is listed", "ttl",
         "stops an applicant who committed fraud with an earlier account from signing up again at once; no law "
