@@ -16,6 +16,7 @@ import { disputeRow } from "./disputes.js";
 import { invoiceRow } from "./invoices.js";
 import { ordering } from "./orders.js";
 import { productCard } from "./products.js";
+import { quoting } from "./quotes.js";
 import { requestItem, requestOf } from "./requests.js";
 import { api, state } from "./session.js";
 import { moveOf, personalFacts } from "./settings.js";
@@ -141,7 +142,7 @@ async function show360() {
   $("staff-contacts").replaceChildren(...view.contacts.map((c) => contactItem(c, contactControls)));
   emptyNote($("staff-contacts"), t("history.no_contacts"));
   keepLive();
-  $("on-behalf").replaceChildren(...onBehalf(), await orderingForCustomer());
+  $("on-behalf").replaceChildren(...onBehalf(), await orderingForCustomer(), await quotesForCustomer(view));
   $("customer-disputes").replaceChildren(...view.disputes.map((d) => disputeRow(d, `#/disputes-desk/${encodeURIComponent(d.dispute_id)}`)));
   emptyNote($("customer-disputes"), t("disputes.none_customer"));
   $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true, show360)));
@@ -200,6 +201,18 @@ async function orderingForCustomer() {
     return [failed];
   });
   details.append(element("summary", t("order.staff_title")), ...parts);
+  return details;
+}
+
+// the customer's quotes and a new one made for them, folded like the rest; kept open while in use
+let quotesOpen = false;
+
+async function quotesForCustomer(view) {
+  const details = element("details", "", { className: "quotes" });
+  details.open = quotesOpen;
+  details.addEventListener("toggle", () => { quotesOpen = details.open; });
+  details.append(element("summary", t("quote.staff_title")),
+    ...await quoting(state.base, show360, true, view.quotes, view.products));
   return details;
 }
 
