@@ -1,12 +1,12 @@
-"""A customer's own record: see it (with the visits planned), change it, prove their phone number
+"""A customer's own record: see it (with the visits and call-backs planned), change it, prove their phone number
 or a new e-mail address, move house, read the timeline (/me...)."""
 
-from opencounter.appointments.views import customer_overview
 from opencounter.customers.proofs import confirm_email, confirm_phone, send_email_code, send_phone_code
 from opencounter.customers.service import move_customer, update_customer
 from opencounter.customers.timeline import customer_timeline
 from opencounter.edge.http import caller, json_body, me, query_int, query_text, rest_api
 from opencounter.edge.observability import observability
+from opencounter.overview.planned import customer_overview
 
 logger, metrics = observability("customer-profile")
 app = rest_api(logger)

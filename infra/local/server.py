@@ -61,10 +61,12 @@ Ctrl-C stops it.
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    # as the template's schedule does in AWS: the WhatsApp messages and texts held for the quiet
-    # hours (21:00-08:00) go once they are over (the local cloud runs no schedules of its own)
+    # as the template's schedules do in AWS: the WhatsApp messages and texts held for the quiet
+    # hours (21:00-08:00) go once they are over, and the planned call-backs nobody made are found
+    # missed (the local cloud runs no schedules of its own)
     while not stopped.wait(HELD_NOTICES_EVERY_S):
         running.cloud.invoke_async("HeldNoticesFunction", {})
+        running.cloud.invoke_async("CallbackWatchFunction", {})
     running.stop()
 
 

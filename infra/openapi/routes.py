@@ -146,6 +146,14 @@ ORDER_REFUSED = ("the customer holds this kind of product already, one per addre
 OPEN_REQUEST_ANSWERED = "the one open request of the kind is found and answered (200), not refused"
 OPEN_REQUEST_READ = "the open request is read by the marker written in one transaction with it: it is there"
 NO_QUOTE = "no such quote of this customer (quote_not_found)"
+NO_CALLBACK = "no such planned call-back of this customer (contact_not_found)"
+CALLBACK_SLOT = ("the slot has begun or is less than 15 minutes ahead (callback_slot_past), is more than 7 days "
+                 "ahead (callback_slot_too_far), or is no slot of the phone's hours (callback_slot_unknown); each "
+                 "naming slot")
+CALLBACK_FULL = ("the slot is full (callback_slot_full, with params.next_free: the next free slots), or the call-back "
+                 "changed meanwhile")
+CALLBACK_CHANGE = ("the call-back is no longer planned (callback_not_planned), or its slot has begun "
+                   "(callback_too_late)")
 QUOTE_MADE = ("the product or plan is not on sale, or the plan is the product's already (product_not_on_sale, "
               "plan_not_on_sale, plan_is_current), neither product_code nor product_id is sent (field_required, "
               "naming product_code)")
@@ -733,6 +741,20 @@ ROUTES: dict[str, Operation] = {
         "Add to a request", 200, "request-view", request="request-step", headers=(X_CLIENT,),
         errors={404: NO_REQUEST, 409: "the request changed since the version sent, is done, or a field only staff "
                                       "set was sent (request_changed, request_done, staff_only_field)"}),
+    "GET /me/callbacks/slots": Operation(
+        "The quarters of an hour a call-back can be planned in, the coming days within the phone's service hours, "
+        "each with the places left", 200, "callback-slots"),
+    "POST /me/callbacks": Operation(
+        "Plan a call from us in a slot (also when the phone is closed now): a phone contact, in the agents' queue from "
+        "the slot's start", 201, "planned-callback", request="callback-booking",
+        errors={400: f"{CALLBACK_SLOT}; or no phone number to call (callback_number_missing)", 409: CALLBACK_FULL}),
+    "PATCH /me/callbacks/{contact_id}": Operation(
+        "Move a planned call-back to another slot, before its slot begins", 200, "planned-callback",
+        request="callback-move",
+        errors={400: CALLBACK_SLOT, 404: NO_CALLBACK, 409: f"{CALLBACK_CHANGE}; {CALLBACK_FULL}"}),
+    "POST /me/callbacks/{contact_id}/cancellation": Operation(
+        "Cancel a planned call-back before its slot begins (cancelled again: the same answer)", 200,
+        "planned-callback", errors={404: NO_CALLBACK, 409: CALLBACK_CHANGE}),
     # ------------------------------------------------------------ the agents' desk
     "GET /agent/disputes": Operation(
         "Disputes of a status (those waiting for a person by default), soonest deadline first", 200,

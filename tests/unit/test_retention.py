@@ -490,6 +490,17 @@ def _quotes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None
             (_one(Quote, quote_id=made[1]["quote_id"]), None)]
 
 
+def _callback_slot(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.contacts import callbacks
+    from opencounter.contacts.records import CallbackSlot
+
+    customer = _customer()
+    slot = next(s for day in callbacks.callback_slots()["days"] for s in day["slots"])
+    callbacks.book_callback(customer, {"slot": slot["start"], "subject": "Vraag over mijn factuur"},
+                            actor={"type": "customer", "id": customer}, channel="web")
+    return [(_one(CallbackSlot), moment(slot["start"]) + timedelta(days=1))]
+
+
 #: kind -> how its domain service writes it in its final state: [(the item as stored, when it should
 #: be forgotten (None: kept))]; the kinds a workflow writes are in tests/integration/test_retention.py
 SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | None]]]] = {
@@ -503,6 +514,7 @@ SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | 
     "Incident": _outage, "IncidentCount": _outage, "OutageNotice": _outage,
     "AccessEntry": _access_entry, "UnansweredQuestion": _unanswered, "FollowersTold": _followers_told,
     "FeedbackInvitation": _feedback_invitation, "Quote": _quotes,
+    "CallbackSlot": _callback_slot,
 }
 #: kinds with TTL written by a workflow's steps: the integration test that proves each
 THROUGH_THE_CLOUD = {

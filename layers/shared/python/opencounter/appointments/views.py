@@ -12,9 +12,8 @@ from opencounter.appointments.progress import UNDER_WAY as COMING
 from opencounter.appointments.progress import eta_window, promised_window
 from opencounter.appointments.records import Appointment
 from opencounter.appointments.rules import change_deadline, customer_may_change, staff_may_change
-from opencounter.core.clock import business_today, isoformat, utcnow
-from opencounter.core.table import Item, customer_key
-from opencounter.customers.views import record_from
+from opencounter.core.clock import isoformat
+from opencounter.core.table import Item
 
 #: how long a parcel waits at a pick-up point to be collected
 COLLECT_WITHIN = timedelta(days=7)
@@ -78,9 +77,3 @@ def planned_appointments(items: list[Item], now: datetime, *, staff: bool = Fals
     """The visits still to come among a partition's items, soonest first."""
     return [appointment_view(a, now, staff=staff) for a in _soonest_first(
         [i for i in items if isinstance(i, Appointment) and i.status in COMING and i.end > now])]
-
-
-def customer_overview(customer_id: str) -> dict[str, Any]:
-    """The customer's record as every channel shows it today, with the visits planned: one Query."""
-    items = list(Item.query(customer_key(customer_id)))
-    return {**record_from(items, business_today()), "appointments": planned_appointments(items, utcnow())}

@@ -90,6 +90,10 @@ TITLES = {
     "QuoteAccepted": "Quote accepted",
     "QuoteDeclined": "Quote declined",
     "QuoteWithdrawn": "Quote withdrawn",
+    "CallbackBooked": "Call-back planned",
+    "CallbackMoved": "Call-back moved",
+    "CallbackCancelled": "Call-back cancelled",
+    "CallbackMissed": "We missed your call-back",
 }
 
 

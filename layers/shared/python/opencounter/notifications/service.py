@@ -460,6 +460,22 @@ def _quote_made(data: dict[str, Any], lang: str) -> tuple[str, str]:
         "under Products.")
 
 
+def _callback_window(data: dict[str, Any], lang: str) -> str:
+    window = data["window"]
+    return f"{_weekday(window['date'], lang)} {window['from']}–{window['until']}"
+
+
+def _callback_missed(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    when = _callback_window(data, lang)
+    if lang == "nl":
+        return "We hebben u niet teruggebeld", (
+            f"We zouden u {when} bellen, maar dat is ons niet gelukt. Excuses daarvoor. We bellen u zo snel "
+            "mogelijk; past een ander moment beter, plan het dan in uw account.")
+    return "We did not call you back", (
+        f"We were to call you {when}, but did not manage to. We are sorry. We will call you as soon as we can; if "
+        "another time suits you better, plan it in your account.")
+
+
 #: an idea's status as the customer reads it
 IDEA_STATUSES = {"nl": {"new": "nieuw", "under_review": "in behandeling", "planned": "gepland",
                         "done": "gerealiseerd", "declined": "afgewezen"},
@@ -546,6 +562,7 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "IdeaAnswered": ("idea_answered", lambda d, lang: [_one_line(d["title"]), _one_line(d["answer"])]),
     "IdeaHidden": ("idea_hidden", lambda d, lang: [_one_line(d["title"]), _one_line(d["reason"])]),
     "QuoteMade": ("quote_made", lambda d, lang: [_quote_what(d, lang), _day(d["valid_until"], lang)]),
+    "CallbackMissed": ("callback_missed", lambda d, lang: [_callback_window(d, lang)]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -590,6 +607,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "IdeaAnswered": _idea_answered,
     "IdeaHidden": _idea_hidden,
     "QuoteMade": _quote_made,
+    "CallbackMissed": _callback_missed,
 }
 
 

@@ -18,6 +18,7 @@ from opencounter.core.table import Item, customer_key
 from opencounter.customers.views import record_from
 from opencounter.disputes.records import Dispute
 from opencounter.disputes.service import dispute_view
+from opencounter.overview.planned import planned_contacts
 from opencounter.quotes.service import quotes_in
 
 RECENT_CONTACTS = 20
@@ -52,7 +53,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
                       "amount_cents": int(p.amount_cents), "method": p.method, "created_at": p.created_at}
                      for p in payments[:10]],
         "contacts": [contact_view(c, staff=True) for c in contacts[:RECENT_CONTACTS]],
-        "planned_contacts": planned_appointments(items, now, staff=True),
+        "planned_contacts": planned_contacts(items, now, staff=True),
         "to_plan": to_plan,
         "quotes": quotes_in(items, today),
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
@@ -87,8 +88,13 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
         if request.status == "WAITING_FOR_CUSTOMER":
             add("follow_up_request", f"request {request.request_id} waits for the customer",
                 request_id=request.request_id)
-    for contact in contacts:  # (a dispute's contact waits on the dispute: deciding it is its own action)
-        if contact.status in ("QUEUED", "IN_PROGRESS") and contact.dispute_id is None:
+    for contact in contacts:  # a planned call-back we missed: made first, with an apology
+        if contact.planned and contact.missed_at and contact.status == "QUEUED":
+            add("call_back_missed", f"the call-back planned at {contact.planned['start']} was not made",
+                at=contact.planned["start"], number=contact.callback_to)
+    for contact in contacts:  # (a dispute's contact waits on the dispute; a planned call-back, on its slot)
+        if contact.status in ("QUEUED", "IN_PROGRESS") and contact.dispute_id is None and not (
+                contact.planned and contact.status == "QUEUED"):
             add("answer_open_contact", f"{contact.channel} contact '{contact.subject}' is {contact.status.lower()}",
                 channel=contact.channel, subject=contact.subject)
     for contact in contacts:

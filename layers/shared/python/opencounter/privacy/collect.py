@@ -105,6 +105,8 @@ EXCLUDED: dict[str, str] = {
     "ChannelFigures": "the contact channels' figures, not about one customer",
     "ArrivalCount": "the contact channels' figures, not about one customer",
     "ReasonCount": "contacts counted per reason and day, not about one customer",
+    "CallbackSlot": "call-backs counted per time slot, not about one customer; the customer's planned call-back is a "
+                    "contact, in contacts",
     "FaqArticle": "the FAQ, not about one customer",
     "CatalogueProduct": "the product catalogue, not about one customer",
     "Mailing": "a mailing operations sent, not about one customer; what reached the customer is in notifications",

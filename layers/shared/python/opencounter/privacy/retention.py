@@ -27,7 +27,7 @@ from opencounter.appointments.records import DAY_PLANS_KEPT, VISITS_KEPT_YEARS
 from opencounter.billing.records import RUN_KEPT
 from opencounter.billing.usage import RECORDS_KEPT_MONTHS
 from opencounter.channels.status import ARRIVALS_KEPT
-from opencounter.contacts.records import CLOSED_KEPT_YEARS, REASONS_KEPT
+from opencounter.contacts.records import CALLBACK_SLOTS_KEPT, CLOSED_KEPT_YEARS, REASONS_KEPT
 from opencounter.contacts.service import RECEIPT_KEPT
 from opencounter.contacts.unanswered import KEPT as UNANSWERED_KEPT
 from opencounter.core.access_log import KEPT_YEARS as READS_KEPT_YEARS
@@ -234,6 +234,10 @@ RETENTION: dict[str, Retention] = {
         f"{_days(UNSIGNED_FORGOTTEN_AFTER)} until signed; signed: with the customer's record",
         "the order is placed", "ttl",
         "an order nobody signs is forgotten; a signed one is how the contract came about (its evidence beside it)"),
+    "CallbackSlot": Retention(
+        f"{_days(CALLBACK_SLOTS_KEPT)} past the slot's start", "a call-back is first planned in the slot", "ttl",
+        "how many call-backs a slot holds, so no slot is given more than the phone team can make: of use until the "
+        "slot is over; a count, no personal data"),
     "Quote": Retention(
         f"accepted: {WITH_RECORD}; else {_days(UNACCEPTED_KEPT)} after its last valid day",
         "the quote is made", "ttl",
