@@ -5,6 +5,7 @@
 // an invoice.
 
 import { appointmentItem, toPlanCard } from "./appointments.js";
+import { callbackWhen } from "./callbacks.js";
 import { catalogue, planName } from "./catalogue.js";
 import { contactItem, conversation } from "./contacts.js";
 import { $, attempt, button, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
@@ -131,7 +132,8 @@ async function show360() {
   emptyNote($("customer-products"), t("products.none"));
   const postcode = view.address ? view.address.postcode : "";
   $("customer-appointments").replaceChildren(...view.to_plan.map((p) => toPlanCard(p, postcode, state.base, show360, "h3")),
-    ...view.planned_contacts.map((a) => appointmentItem(a, state.base, show360, postcode, "h3")));
+    ...view.planned_contacts.map((a) => (a.kind === "callback" ? callbackItem(a)
+      : appointmentItem(a, state.base, show360, postcode, "h3"))));
   emptyNote($("customer-appointments"), t("appointments.none"));
   $("customer-invoices").replaceChildren(...view.invoices.map((i) => withPaymentLink(
     invoiceRow(i, `#/customers/${encodeURIComponent(view.customer_id)}/invoices`), i)));
@@ -148,6 +150,16 @@ async function show360() {
   $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true, show360)));
   emptyNote($("staff-requests"), t("requests.none"));
   await loadTimeline(state.base, $("customer-timeline"), false);
+}
+
+// a call-back the customer planned: when, the number, what about; missed ones say so
+function callbackItem(c) {
+  const card = element("article", "", { className: "card callback" });
+  card.dataset.callback = c.contact_id;
+  card.append(element("h3", t("callback.planned", { when: callbackWhen(c.window) })),
+    element("p", t("callback.about", { subject: c.subject, number: c.callback_to || "" })));
+  if (c.missed) card.append(element("p", t("callback.missed_staff"), { className: "error" }));
+  return card;
 }
 
 // an invoice that can be paid now gets a button that sends the customer a link to pay it

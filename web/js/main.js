@@ -3,6 +3,7 @@
 // which pages the signed-in person may open.
 
 import { showAppointments } from "./appointments.js";
+import { showCallbacks } from "./callbacks.js";
 import { completeSignIn, signIn, signOut } from "./auth.js";
 import { showChat } from "./chat.js";
 import { showCustomer, showQueue } from "./desk.js";
@@ -51,7 +52,7 @@ route("/appointments", "appointments", page(showAppointments), customer);
 route("/usage", "usage", page(() => showUsage()), customer);
 route("/invoices", "invoices", page(showInvoices), customer);
 route("/invoices/:id", "invoice", page(({ id }) => showInvoice(id)), customer);
-route("/contact", "contact", page(showOutageBanner), customer);
+route("/contact", "contact", page(() => Promise.all([showOutageBanner(), showCallbacks()])), customer);
 route("/contact/:id", "chat", page(({ id }) => showChat(id)), customer);
 route("/requests", "requests", page(showRequests), customer);
 route("/disputes", "disputes", page(showDisputes), customer);

@@ -3,6 +3,7 @@
 // needs a visit.
 
 import { windowText } from "./appointments.js";
+import { callbackWhen } from "./callbacks.js";
 import { catalogue, planName, productName } from "./catalogue.js";
 import { $, element, item } from "./dom.js";
 import { addressLine, day, euros } from "./format.js";
@@ -62,7 +63,9 @@ async function fill() {
     const move = record.upcoming_moves[0];
     cards.push(card(t("settings.move"), "#/settings", element("p", t("overview.moving", { address: addressLine(move), date: day(move.effective_from) }))));
   }
-  cards.push(card(t("nav.contact"), "#/contact", element("p", t("overview.contact"))));
+  const callback = (record.planned_contacts || []).find((p) => p.kind === "callback");
+  cards.push(card(t("nav.contact"), "#/contact", element("p", callback
+    ? t("overview.next_callback", { when: callbackWhen(callback.window) }) : t("overview.contact"))));
   $("overview-cards").replaceChildren(...cards);
   const question = await asking;
   if (question) $("overview-cards").prepend(question);
