@@ -45,6 +45,16 @@ def _book(customer: Caller, slot: dict, subject: str = "Vraag over mijn factuur"
     return booked.json()
 
 
+def _phone_waiting() -> int:
+    """How many the phone's live figures count as waiting (what its expected waits are worked from)."""
+    from opencounter.channels.records import ChannelFigures
+
+    try:
+        return int(ChannelFigures.get(*ChannelFigures.keys("phone"), consistent_read=True).waiting)
+    except ChannelFigures.DoesNotExist:
+        return 0
+
+
 def _queued(agent: Caller) -> list[str]:
     return [c["contact_id"] for c in agent.get("/agent/queue").json()["items"]]
 
@@ -75,10 +85,13 @@ def test_a_call_back_is_planned_while_the_phone_is_closed_and_joins_the_queue_at
     # When its slot begins, it is in the queue, and an agent takes it
     now.set(datetime.fromisoformat(first["start"].replace("Z", "+00:00")))
     assert booked["contact_id"] in _queued(agent)
+    waiting = _phone_waiting()
     taken = agent.post(f"/agent/contacts/{booked['contact_id']}/take?customer_id={customer.customer_id}")
     assert taken.status_code == 200, taken.text
     assert taken.json()["callback_to"] == booked["callback_to"]
     assert booked["contact_id"] not in _queued(agent)
+    # And the phone's live figures never counted it as waiting: taking it takes none off
+    assert _phone_waiting() == waiting
 
 
 def test_a_slot_holds_two_call_backs_and_a_third_at_once_is_told_the_next_free_ones(cloud, now):

@@ -374,7 +374,8 @@ def take(contact_id: str, customer_id: str | None, *, agent: dict) -> dict[str, 
     contact.status, contact.answered_at, contact.handler = "IN_PROGRESS", isoformat(now), agent["id"]
     contact.unqueue()
     commit([Write(contact, conflict="another agent took this contact")], [],
-           counters=[channels.contact_figures(contact.channel, answered=(contact.predicted_wait_s, waited))])
+           counters=[channels.contact_figures(contact.channel, answered=(contact.predicted_wait_s, waited),
+                                              was_waiting=contact.planned is None)])
     return {**contact_view(contact, staff=True), "waited_s": round(waited, 1)}
 
 
