@@ -1,6 +1,14 @@
 """A customer's contacts and requests (/me/contacts, /me/requests): ask a question (self-service
-offered first), choose a channel, see the whole contact history, follow and continue requests."""
+offered first), choose a channel, see the whole contact history, follow and continue requests;
+book a call-back in a time slot of the coming days, move or cancel it before then (/me/callbacks)."""
 
+from opencounter.contacts.callbacks import (
+    book_callback,
+    callback_slots,
+    cancel_callback,
+    customer_callback,
+    move_callback,
+)
 from opencounter.contacts.requests import continue_request, list_requests, load_request, request_view, start_request
 from opencounter.contacts.service import ask, choose, contact_detail, contact_history, customer_message, feedback
 from opencounter.edge.http import caller, json_body, language, me, rest_api
@@ -76,6 +84,30 @@ def get_request(request_id: str) -> dict:
 @app.post("/me/requests/<request_id>/steps")
 def post_step(request_id: str) -> dict:
     return continue_request(me(app), request_id, json_body(app), actor=caller(app).actor, channel=_channel())
+
+
+@app.get("/me/callbacks/slots")
+def get_callback_slots() -> dict:
+    me(app)
+    return callback_slots()
+
+
+@app.post("/me/callbacks")
+def post_callback() -> tuple[dict, int]:
+    booked = book_callback(me(app), json_body(app), actor=caller(app).actor, channel=_channel())
+    metrics.add_metric(name="CallbackBooked", unit="Count", value=1)
+    return booked, 201
+
+
+@app.patch("/me/callbacks/<contact_id>")
+def patch_callback(contact_id: str) -> dict:
+    contact = customer_callback(me(app), contact_id)  # theirs, before the body is read
+    return move_callback(contact, json_body(app), actor=caller(app).actor, channel=_channel())
+
+
+@app.post("/me/callbacks/<contact_id>/cancellation")
+def post_callback_cancellation(contact_id: str) -> dict:
+    return cancel_callback(customer_callback(me(app), contact_id), actor=caller(app).actor, channel=_channel())
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -1,6 +1,6 @@
-"""A customer's own record: see it (with the visits planned, what it lacks and what is coming),
-change it, prove their phone number or a new e-mail address, move house, read the timeline and the
-messages sent to them (/me...)."""
+"""A customer's own record: see it (with the visits and call-backs planned, what it lacks and what
+is coming), change it, prove their phone number or a new e-mail address, move house, read the
+timeline and the messages sent to them (/me...)."""
 
 from opencounter.customers.proofs import confirm_email, confirm_phone, send_email_code, send_phone_code
 from opencounter.customers.service import move_customer, update_customer

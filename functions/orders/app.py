@@ -1,11 +1,23 @@
 """Ordering another product once one has an account (/me/products, /me/orders): the catalogue's
 products, validated at once, signed with a one-time code mailed to the customer, active at once;
 staff place and sign an order on a customer's behalf (/agent/customers/{customer_id}/...), the
-customer reading out the code they received, recorded as the agent's on that channel."""
+customer reading out the code they received, recorded as the agent's on that channel. Quotes
+(/me/quotes): a product or another plan at prices frozen until a day, made by the customer or by
+staff, accepted online by the customer (an order to sign, or the plan changed), declined by them,
+withdrawn by staff."""
 
 from opencounter.edge.http import caller, json_body, me, rest_api
 from opencounter.edge.idempotency import idempotency_key
 from opencounter.edge.observability import observability
+from opencounter.quotes.service import (
+    accept_quote,
+    customer_quote,
+    decline_quote,
+    make_quote,
+    quote_of,
+    quotes_of,
+    withdraw_quote,
+)
 from opencounter.signups.orders import (
     customer_order,
     order_of,
@@ -89,6 +101,55 @@ def post_customer_signature(customer_id: str, order_id: str) -> dict:
                        user_agent=user_agent)
     metrics.add_metric(name="OrderSigned", unit="Count", value=1)
     return order
+
+
+@app.get("/me/quotes")
+def get_quotes() -> dict:
+    return quotes_of(me(app))
+
+
+@app.post("/me/quotes")
+def post_quote() -> tuple[dict, int]:
+    customer = orderer(me(app))  # before the body is read
+    quote = make_quote(customer, json_body(app), actor=caller(app).actor, channel="web")
+    metrics.add_metric(name="QuoteMade", unit="Count", value=1)
+    return quote, 201
+
+
+@app.get("/me/quotes/<quote_id>")
+def get_quote(quote_id: str) -> dict:
+    return quote_of(me(app), quote_id)
+
+
+@app.post("/me/quotes/<quote_id>/acceptance")
+def post_acceptance(quote_id: str) -> dict:
+    quote = customer_quote(me(app), quote_id)  # theirs, before the body is read
+    accepted = accept_quote(quote, json_body(app), actor=caller(app).actor, channel="web")
+    metrics.add_metric(name="QuoteAccepted", unit="Count", value=1)
+    return accepted
+
+
+@app.post("/me/quotes/<quote_id>/decline")
+def post_decline(quote_id: str) -> dict:
+    return decline_quote(customer_quote(me(app), quote_id), actor=caller(app).actor, channel="web")
+
+
+@app.post("/agent/customers/<customer_id>/quotes")
+def post_customer_quote(customer_id: str) -> tuple[dict, int]:
+    customer = orderer(customer_id)  # before the body is read
+    quote = make_quote(customer, json_body(app), actor=caller(app).actor, channel="agent", staff=True)
+    metrics.add_metric(name="QuoteMade", unit="Count", value=1)
+    return quote, 201
+
+
+@app.get("/agent/customers/<customer_id>/quotes")
+def get_customer_quotes(customer_id: str) -> dict:
+    return quotes_of(customer_id)
+
+
+@app.post("/agent/customers/<customer_id>/quotes/<quote_id>/withdrawal")
+def post_withdrawal(customer_id: str, quote_id: str) -> dict:
+    return withdraw_quote(customer_quote(customer_id, quote_id), actor=caller(app).actor, channel="agent")
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

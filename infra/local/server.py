@@ -61,12 +61,14 @@ Ctrl-C stops it.
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    # as the template's schedule does in AWS: the WhatsApp messages and texts held for the quiet
-    # hours (21:00-08:00) go once they are over (the local cloud runs no schedules of its own); and
-    # every third run, the complaints whose term passed unanswered go to the complaints lead
+    # as the template's schedules do in AWS: the WhatsApp messages and texts held for the quiet
+    # hours (21:00-08:00) go once they are over, and the planned call-backs nobody made are found
+    # missed; and every third run, the complaints whose term passed unanswered go to the complaints
+    # lead (the local cloud runs no schedules of its own)
     runs = 0
     while not stopped.wait(HELD_NOTICES_EVERY_S):
         running.cloud.invoke_async("HeldNoticesFunction", {})
+        running.cloud.invoke_async("CallbackWatchFunction", {})
         runs += 1
         if runs % 3 == 0:
             running.cloud.invoke_async("ComplaintDeadlinesFunction", {})

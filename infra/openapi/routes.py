@@ -73,6 +73,7 @@ PATH_PARAMETERS = {
     "request_id": "a service request's id, R-XXXXXXXXXX",
     "signup_id": "a sign-up's id",
     "order_id": "an order's id",
+    "quote_id": "a quote's id",
     "dispute_id": "a dispute's id, D-XXXXXXXXXXXX",
     "evidence_id": "an evidence file's id, E-XXXXXXXXXXXX",
     "appointment_id": "an appointment's id, A-XXXXXXXXXXXX",
@@ -145,6 +146,23 @@ ORDER_REFUSED = ("the customer holds this kind of product already, one per addre
 #: a request about one's data asked for while one of its kind is open
 OPEN_REQUEST_ANSWERED = "the one open request of the kind is found and answered (200), not refused"
 OPEN_REQUEST_READ = "the open request is read by the marker written in one transaction with it: it is there"
+NO_QUOTE = "no such quote of this customer (quote_not_found)"
+NO_CALLBACK = "no such planned call-back of this customer (contact_not_found)"
+CALLBACK_SLOT = ("the slot has begun or is less than 15 minutes ahead (callback_slot_past), is more than 7 days "
+                 "ahead (callback_slot_too_far), or is no slot of the phone's hours (callback_slot_unknown); each "
+                 "naming slot")
+CALLBACK_FULL = ("the slot is full (callback_slot_full, with params.next_free: the next free slots), or the call-back "
+                 "changed meanwhile")
+CALLBACK_CHANGE = ("the call-back is no longer planned (callback_not_planned), or its slot has begun "
+                   "(callback_too_late)")
+QUOTE_MADE = ("the product or plan is not on sale, or the plan is the product's already (product_not_on_sale, "
+              "plan_not_on_sale, plan_is_current), neither product_code nor product_id is sent (field_required, "
+              "naming product_code)")
+QUOTE_REFUSED = ("the customer holds this kind of product already, one per address (product_held_already), the product "
+                 "held is not active or is cancelled (product_not_active, product_cancelled), or the account is closed "
+                 "(account_closed)")
+QUOTE_CLOSED = ("the quote is past its last valid day (quote_expired, params.valid_until), declined by the customer "
+                "(quote_declined) or withdrawn by staff (quote_withdrawn)")
 ORDER_KEY = Param("Idempotency-Key", "the same key is the same order: sent again, it is answered with the order "
                                      "placed the first time, and nothing is placed twice (1-100 printable characters)")
 ORDER_CODE = ("the order is signed already (order_signed_already), or five codes were sent already "
@@ -528,6 +546,36 @@ ROUTES: dict[str, Operation] = {
         "Sign the order with the code the customer read out: the product is active at once; the evidence names "
         "the agent and the channel", 200, "order", request="order-signature",
         errors={400: ORDER_SIGNED_WITH, 404: NO_ORDER, 409: ORDER_BOOKED}),
+    "GET /me/quotes": Operation("The customer's quotes, newest first, in any state", 200, "quote-list"),
+    "POST /me/quotes": Operation(
+        "A quote of a product of the catalogue, or of another plan of a product held, at the catalogue's prices now, "
+        "valid 30 days", 201, "quote", request="quote-request",
+        errors={400: f"{QUOTE_MADE}; or valid_days is sent (quote_validity_by_staff)", 404: NO_CUSTOMER,
+                409: QUOTE_REFUSED}),
+    "GET /me/quotes/{quote_id}": Operation("One quote", 200, "quote", errors={404: NO_QUOTE}),
+    "POST /me/quotes/{quote_id}/acceptance": Operation(
+        "Accept a quote: a product is ordered at the quote's prices (the order then signed with the mailed code as any "
+        "order), another plan is in force from today at the quote's price", 200, "quote-accepted",
+        request="quote-acceptance",
+        errors={400: ORDER_PLACED.replace("the product or plan is not on sale (product_not_on_sale, plan_not_on_sale), "
+                                          "", "") + f"; {SLOT}",
+                404: f"{NO_QUOTE}, or the product of a plan change is gone (product_not_found)",
+                409: f"{QUOTE_CLOSED}; {ORDER_REFUSED}; {PLAN_CHANGE}"},
+        description="Accepted once: the same acceptance sent again, or two at once from two devices, is answered with "
+                    "the same order (or the same plan change). The quote's prices hold even where the catalogue "
+                    "changed since it was made."),
+    "POST /me/quotes/{quote_id}/decline": Operation(
+        "Decline a quote: it can no longer be accepted (declined again: the same answer)", 200, "quote",
+        errors={404: NO_QUOTE, 409: "the quote is accepted already (quote_accepted_already), or withdrawn"}),
+    "POST /agent/customers/{customer_id}/quotes": Operation(
+        "A quote for the customer, as the agent: valid 30 days, or as many as chosen (valid_days, 1 to 60); the "
+        "customer is told", 201, "quote", request="quote-request",
+        errors={400: QUOTE_MADE, 404: NO_CUSTOMER, 409: QUOTE_REFUSED}),
+    "GET /agent/customers/{customer_id}/quotes": Operation(
+        "The customer's quotes, newest first, in any state", 200, "quote-list"),
+    "POST /agent/customers/{customer_id}/quotes/{quote_id}/withdrawal": Operation(
+        "Withdraw a quote: it can no longer be accepted (withdrawn again: the same answer)", 200, "quote",
+        errors={404: NO_QUOTE, 409: "the quote is accepted already (quote_accepted_already), or declined"}),
     "POST /webhooks/stripe": Operation(
         "Stripe's signed payment results, refunds and chargebacks (each a dispute of the customer's)", 200,
         "payment-webhook-result",
@@ -768,6 +816,20 @@ ROUTES: dict[str, Operation] = {
         "Close an answered complaint; the customer is told, and asked one question about it", 200, "staff-complaint",
         request="complaint-closing",
         errors={404: NO_COMPLAINT, 409: f"{COMPLAINT_CHANGED}, or it is not answered (complaint_not_answered)"}),
+    "GET /me/callbacks/slots": Operation(
+        "The quarters of an hour a call-back can be planned in, the coming days within the phone's service hours, "
+        "each with the places left", 200, "callback-slots"),
+    "POST /me/callbacks": Operation(
+        "Plan a call from us in a slot (also when the phone is closed now): a phone contact, in the agents' queue from "
+        "the slot's start", 201, "planned-callback", request="callback-booking",
+        errors={400: f"{CALLBACK_SLOT}; or no phone number to call (callback_number_missing)", 409: CALLBACK_FULL}),
+    "PATCH /me/callbacks/{contact_id}": Operation(
+        "Move a planned call-back to another slot, before its slot begins", 200, "planned-callback",
+        request="callback-move",
+        errors={400: CALLBACK_SLOT, 404: NO_CALLBACK, 409: f"{CALLBACK_CHANGE}; {CALLBACK_FULL}"}),
+    "POST /me/callbacks/{contact_id}/cancellation": Operation(
+        "Cancel a planned call-back before its slot begins (cancelled again: the same answer)", 200,
+        "planned-callback", errors={404: NO_CALLBACK, 409: CALLBACK_CHANGE}),
     # ------------------------------------------------------------ the agents' desk
     "GET /agent/disputes": Operation(
         "Disputes of a status (those waiting for a person by default), soonest deadline first", 200,

@@ -26,7 +26,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("customers", "channels", "feedback"),
     ("billing", "contacts", "notifications", "appointments", "outages"),
     ("signups", "ideas", "complaints"),
-    ("disputes",),
+    ("disputes", "quotes"),
     ("overview",),
     ("privacy",),
 ]

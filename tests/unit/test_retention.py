@@ -483,6 +483,40 @@ def _feedback_invitation(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, da
     return [(_one(FeedbackInvitation), moment(ended) + timedelta(days=14))]
 
 
+def _quotes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.appointments.service import available_slots
+    from opencounter.overview.reference import load_reference_data
+    from opencounter.quotes import service
+    from opencounter.quotes.records import Quote
+    from opencounter.signups.orders import orderer
+
+    load_reference_data()
+    customer = _customer()
+    staff = {"type": "agent", "id": "agent@opencounter.example"}
+    made = [service.make_quote(orderer(customer), {"product_code": "MOBILE", "plan_code": "MOBILE-5GB",
+                                                   "valid_days": days}, actor=staff, channel="agent", staff=True)
+            for days in (10, 20)]
+    declined, accepted = (service.customer_quote(customer, q["quote_id"]) for q in made)
+    service.decline_quote(declined, actor=SYSTEM, channel="web")
+    # a delivery's window is required to accept: the first one free
+    slot = next(s for day in available_slots("1012 LG", "delivery", None)["days"] for s in day["slots"])["start"]
+    service.accept_quote(accepted, {"slot": slot}, actor={"type": "customer", "id": customer}, channel="web")
+    last_day = moment(made[0]["valid_until"]) + timedelta(days=1)
+    return [(_one(Quote, quote_id=made[0]["quote_id"]), last_day + timedelta(days=90)),
+            (_one(Quote, quote_id=made[1]["quote_id"]), None)]
+
+
+def _callback_slot(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.contacts import callbacks
+    from opencounter.contacts.records import CallbackSlot
+
+    customer = _customer()
+    slot = next(s for day in callbacks.callback_slots()["days"] for s in day["slots"])
+    callbacks.book_callback(customer, {"slot": slot["start"], "subject": "Vraag over mijn factuur"},
+                            actor={"type": "customer", "id": customer}, channel="web")
+    return [(_one(CallbackSlot), moment(slot["start"]) + timedelta(days=1))]
+
+
 #: kind -> how its domain service writes it in its final state: [(the item as stored, when it should
 #: be forgotten (None: kept))]; the kinds a workflow writes are in tests/integration/test_retention.py
 SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | None]]]] = {
@@ -495,7 +529,8 @@ SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | 
     "DataRequest": _data_request, "OutboxEvent": _outbox, "Mailing": _mailing, "MailingCount": _mailing,
     "Incident": _outage, "IncidentCount": _outage, "OutageNotice": _outage,
     "AccessEntry": _access_entry, "UnansweredQuestion": _unanswered, "FollowersTold": _followers_told,
-    "FeedbackInvitation": _feedback_invitation, "Complaint": _complaint,
+    "FeedbackInvitation": _feedback_invitation, "Complaint": _complaint, "Quote": _quotes,
+    "CallbackSlot": _callback_slot,
 }
 #: kinds with TTL written by a workflow's steps: the integration test that proves each
 THROUGH_THE_CLOUD = {

@@ -5,6 +5,7 @@
 // an invoice.
 
 import { appointmentItem, toPlanCard } from "./appointments.js";
+import { callbackWhen } from "./callbacks.js";
 import { catalogue, planName } from "./catalogue.js";
 import { customerComplaints } from "./complaints.js";
 import { contactItem, conversation } from "./contacts.js";
@@ -18,6 +19,7 @@ import { invoiceRow } from "./invoices.js";
 import { messageItem } from "./messages.js";
 import { ordering } from "./orders.js";
 import { productCard } from "./products.js";
+import { quoting } from "./quotes.js";
 import { requestItem, requestOf } from "./requests.js";
 import { api, state } from "./session.js";
 import { moveOf, personalFacts } from "./settings.js";
@@ -133,7 +135,8 @@ async function show360() {
   emptyNote($("customer-products"), t("products.none"));
   const postcode = view.address ? view.address.postcode : "";
   $("customer-appointments").replaceChildren(...view.to_plan.map((p) => toPlanCard(p, postcode, state.base, show360, "h3")),
-    ...view.planned_contacts.map((a) => appointmentItem(a, state.base, show360, postcode, "h3")));
+    ...view.planned_contacts.map((a) => (a.kind === "callback" ? callbackItem(a)
+      : appointmentItem(a, state.base, show360, postcode, "h3"))));
   emptyNote($("customer-appointments"), t("appointments.none"));
   $("customer-invoices").replaceChildren(...view.invoices.map((i) => withPaymentLink(
     invoiceRow(i, `#/customers/${encodeURIComponent(view.customer_id)}/invoices`), i)));
@@ -144,7 +147,7 @@ async function show360() {
   $("staff-contacts").replaceChildren(...view.contacts.map((c) => contactItem(c, contactControls)));
   emptyNote($("staff-contacts"), t("history.no_contacts"));
   keepLive();
-  $("on-behalf").replaceChildren(...onBehalf(), await orderingForCustomer());
+  $("on-behalf").replaceChildren(...onBehalf(), await orderingForCustomer(), await quotesForCustomer(view));
   $("customer-disputes").replaceChildren(...view.disputes.map((d) => disputeRow(d, `#/disputes-desk/${encodeURIComponent(d.dispute_id)}`)));
   emptyNote($("customer-disputes"), t("disputes.none_customer"));
   $("customer-messages").replaceChildren(...view.messages.map((m) => messageItem(m, true)));
@@ -153,6 +156,16 @@ async function show360() {
   $("staff-requests").replaceChildren(...view.open_requests.map((r) => requestItem(r, true, show360)));
   emptyNote($("staff-requests"), t("requests.none"));
   await loadTimeline(state.base, $("customer-timeline"), false);
+}
+
+// a call-back the customer planned: when, the number, what about; missed ones say so
+function callbackItem(c) {
+  const card = element("article", "", { className: "card callback" });
+  card.dataset.callback = c.contact_id;
+  card.append(element("h3", t("callback.planned", { when: callbackWhen(c.window) })),
+    element("p", t("callback.about", { subject: c.subject, number: c.callback_to || "" })));
+  if (c.missed) card.append(element("p", t("callback.missed_staff"), { className: "error" }));
+  return card;
 }
 
 // an invoice that can be paid now gets a button that sends the customer a link to pay it
@@ -206,6 +219,18 @@ async function orderingForCustomer() {
     return [failed];
   });
   details.append(element("summary", t("order.staff_title")), ...parts);
+  return details;
+}
+
+// the customer's quotes and a new one made for them, folded like the rest; kept open while in use
+let quotesOpen = false;
+
+async function quotesForCustomer(view) {
+  const details = element("details", "", { className: "quotes" });
+  details.open = quotesOpen;
+  details.addEventListener("toggle", () => { quotesOpen = details.open; });
+  details.append(element("summary", t("quote.staff_title")),
+    ...await quoting(state.base, show360, true, view.quotes, view.products));
   return details;
 }
 

@@ -3,6 +3,7 @@
 // which pages the signed-in person may open.
 
 import { showAppointments } from "./appointments.js";
+import { showCallbacks } from "./callbacks.js";
 import { completeSignIn, signIn, signOut } from "./auth.js";
 import { showComplaint, showComplaints, showStaffComplaints } from "./complaints.js";
 import { showChat } from "./chat.js";
@@ -52,7 +53,7 @@ route("/appointments", "appointments", page(showAppointments), customer);
 route("/usage", "usage", page(() => showUsage()), customer);
 route("/invoices", "invoices", page(showInvoices), customer);
 route("/invoices/:id", "invoice", page(({ id }) => showInvoice(id)), customer);
-route("/contact", "contact", page(showOutageBanner), customer);
+route("/contact", "contact", page(() => Promise.all([showOutageBanner(), showCallbacks()])), customer);
 route("/contact/:id", "chat", page(({ id }) => showChat(id)), customer);
 route("/requests", "requests", page(showRequests), customer);
 route("/complaints", "complaints", page(showComplaints), customer);

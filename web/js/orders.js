@@ -47,7 +47,7 @@ function windowChoices(name, windows) {
 // the half hour a visit (or a delivery) of the product chosen comes in: a day, then its free
 // windows at the customer's postcode. `show(kind)` loads them (false: the kind is planned
 // without a window); `chosen()` is the window's start
-function visitChooser() {
+export function visitChooser() {
   const box = element("fieldset", "", { className: "slots order-visit" });
   const legend = element("legend", "");
   const lead = element("p", "", { className: "hint" });

@@ -3,6 +3,7 @@
 // use, the requests and what still needs a visit.
 
 import { windowText } from "./appointments.js";
+import { callbackWhen } from "./callbacks.js";
 import { catalogue, planName, productName } from "./catalogue.js";
 import { $, element, item } from "./dom.js";
 import { addressLine, day, euros } from "./format.js";
@@ -69,7 +70,9 @@ async function fill() {
       product: productName(e.product_code, e.name), plan: planName(e.plan_code, e.plan), date: day(e.on) }))));
     cards.push(card(t("overview.coming.title"), "#/products", list));
   }
-  cards.push(card(t("nav.contact"), "#/contact", element("p", t("overview.contact"))));
+  const callback = (record.planned_contacts || []).find((p) => p.kind === "callback");
+  cards.push(card(t("nav.contact"), "#/contact", element("p", callback
+    ? t("overview.next_callback", { when: callbackWhen(callback.window) }) : t("overview.contact"))));
   if (record.missing_data.length) {
     const list = element("ul", "", { className: "plain", id: "missing-data" });
     list.append(...record.missing_data.map((m) => {

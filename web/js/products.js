@@ -7,6 +7,7 @@ import { $, attempt, definitions, element, emptyNote, labelled, say, select, sta
 import { day, euros } from "./format.js";
 import { t } from "./i18n.js";
 import { ordering } from "./orders.js";
+import { quoting } from "./quotes.js";
 import { RECORD_CHANGED, announce, api, state } from "./session.js";
 
 export function productStatus(p) {
@@ -20,6 +21,7 @@ export async function showProducts() {
   state.record = record;
   $("products").replaceChildren(...record.products.map((p) => productCard(p, "/me", showProducts)));
   emptyNote($("products"), t("products.none"));
+  $("quotes").replaceChildren(...await quoting("/me", showProducts));
   $("ordering").replaceChildren(...await ordering("/me", showProducts));
 }
 

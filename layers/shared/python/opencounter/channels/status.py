@@ -204,18 +204,20 @@ def _identity(channel: str) -> list[Any]:
 
 
 def contact_figures(channel: str, *, answered: tuple[float | None, float] | None = None,
-                    resolved: tuple[float, bool] | None = None, abandoned: bool = False) -> Write:
+                    resolved: tuple[float, bool] | None = None, abandoned: bool = False,
+                    was_waiting: bool = True) -> Write:
     """The update of a channel's figures for a contact answered (predicted and actual wait, in
     seconds) and/or resolved (handle time, resolved at first contact), or abandoned (the caller
     hung up waiting): one update, so a contact answered and resolved at once adds to the item once
-    (a counter, added after the contact is stored: see outbox.commit)."""
+    (a counter, added after the contact is stored: see outbox.commit). A call-back planned for a
+    slot was never counted as waiting (`was_waiting` False): answering it takes none off."""
     actions = _identity(channel)
     if abandoned:
         actions += [ChannelFigures.waiting.add(-1), ChannelFigures.abandoned.add(1)]
     if answered is not None:
         predicted, actual = answered
         told = predicted if predicted is not None else actual
-        actions += [ChannelFigures.waiting.add(-1), ChannelFigures.answered.add(1),
+        actions += [*([ChannelFigures.waiting.add(-1)] if was_waiting else []), ChannelFigures.answered.add(1),
                     ChannelFigures.answered_within_target.add(1 if actual <= NORM_THRESHOLD_S else 0),
                     ChannelFigures.actual_wait_sum_s.add(round(actual)),
                     ChannelFigures.predicted_wait_sum_s.add(round(told)),

@@ -25,8 +25,13 @@ QUEUE = "QUEUE"
 #: sets one; long enough to follow up a complaint about the same matter and to see a customer's
 #: history on every channel, not longer
 CLOSED_KEPT_YEARS = 2
-#: a contact's statuses once it is over (answered by self-service, resolved, hung up waiting)
-CLOSED = ("SELF_SERVED", "RESOLVED", "ABANDONED")
+#: a contact's statuses once it is over (answered by self-service, resolved, hung up waiting, a
+#: planned call-back cancelled by the customer)
+CLOSED = ("SELF_SERVED", "RESOLVED", "ABANDONED", "CANCELLED")
+#: the range of the table where the planned call-backs of every slot are counted
+CALLBACK_SLOTS = "CALLBACKS"
+#: a slot's count is kept a day past its start: of use only while the slot can be booked or moved
+CALLBACK_SLOTS_KEPT = timedelta(days=1)
 #: contact reasons counted per day (no personal data): a year of them, for the FAQ's editors
 REASONS_KEPT = timedelta(days=366)
 
@@ -66,6 +71,11 @@ class Contact(Item, discriminator="Contact"):
     predicted_wait_s = NumberAttribute(null=True)
     #: a phone contact asked for online: the number the agent calls back
     callback_to = UnicodeAttribute(null=True)
+    #: a call-back booked for a time slot {"start", "end"} (UTC): in the queue from its start
+    #: (`queued_at` is the start), moved or cancelled by the customer until then
+    planned = JSONAttribute(null=True)
+    #: when a planned call-back was found not called within its slot and the grace after it
+    missed_at = UnicodeAttribute(null=True)
     #: a call (or Connect chat): Connect's ContactId, and when the line closed
     provider_id = UnicodeAttribute(null=True)
     ended_at = UnicodeAttribute(null=True)
@@ -105,6 +115,22 @@ class Contact(Item, discriminator="Contact"):
 
     def unqueue(self) -> None:
         self.GSI1PK = self.GSI1SK = None
+
+
+class CallbackSlot(Item, discriminator="CallbackSlot"):
+    """PK CALLBACKS, SK <slot start, UTC>: how many call-backs are planned in a slot, added to
+    and taken from in the transaction that books, moves or cancels one (its condition keeps the
+    slot within its capacity). No personal data: a count."""
+
+    start = UnicodeAttribute(null=True)
+    booked = NumberAttribute(default=0)
+
+    @staticmethod
+    def keys(start: str) -> tuple[str, str]:
+        return CALLBACK_SLOTS, start
+
+    def kept_until(self) -> datetime:
+        return datetime.fromisoformat(self.SK.replace("Z", "+00:00")) + CALLBACK_SLOTS_KEPT
 
 
 class Conversation(Item, discriminator="Conversation"):

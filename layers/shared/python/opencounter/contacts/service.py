@@ -137,7 +137,7 @@ def choose(customer_id: str, contact_id: str, request: dict[str, Any], *, actor:
                            f"{opens.isoformat() if opens else 'later'}", field="choice",
                            reason="channel_closed", channel=choice, opens_at=opens.isoformat() if opens else None)
         if choice == "phone":
-            contact.callback_to = request.get("callback_to") or _own_phone(customer_id)
+            contact.callback_to = request.get("callback_to") or own_phone(customer_id)
         if choice in ("whatsapp", "messenger"):
             contact.sender = _answered_at(customer_id, choice)
             writes.append(Write(Conversation(*Conversation.keys(choice, contact.sender), customer_id=customer_id,
@@ -200,7 +200,7 @@ def contact_detail(contact_id: str, customer_id: str | None, *, staff: bool) -> 
     return contact_view(_find(contact_id, customer_id), staff=staff)
 
 
-def _own_phone(customer_id: str) -> str:
+def own_phone(customer_id: str) -> str:
     phone = Profile.get(*Profile.keys(customer_id)).phone
     if not phone:
         raise InvalidInput("callback_to: we have no phone number of yours; give the number to call you back on",
@@ -349,10 +349,13 @@ def _progressed(contact: Contact, progress: ContactProgress
 
 
 def waiting(channel: str | None) -> dict[str, Any]:
-    """Contacts waiting for an agent, oldest first, on every channel or one: one Query."""
+    """Contacts waiting for an agent, oldest first, on every channel or one: one Query. The queue
+    is read up to now: a call-back planned for a later slot is queued at its slot's start, so it
+    joins the queue then, in its place, with nothing to release it (ADR 35)."""
     if channel and channel not in channels.CONTACT_CHANNELS:
         raise InvalidInput(f"channel: no channel {channel!r}", field="channel", reason="channel_unknown")
-    found = Contact.lookup.query(QUEUE, filter_condition=(Contact.channel == channel) if channel else None)
+    found = Contact.lookup.query(QUEUE, Contact.GSI1SK < f"{isoformat(utcnow())}~",
+                                 filter_condition=(Contact.channel == channel) if channel else None)
     return {"items": [contact_view(c, staff=True) for c in found if isinstance(c, Contact)]}
 
 
@@ -371,7 +374,8 @@ def take(contact_id: str, customer_id: str | None, *, agent: dict) -> dict[str, 
     contact.status, contact.answered_at, contact.handler = "IN_PROGRESS", isoformat(now), agent["id"]
     contact.unqueue()
     commit([Write(contact, conflict="another agent took this contact")], [],
-           counters=[channels.contact_figures(contact.channel, answered=(contact.predicted_wait_s, waited))])
+           counters=[channels.contact_figures(contact.channel, answered=(contact.predicted_wait_s, waited),
+                                              was_waiting=contact.planned is None)])
     return {**contact_view(contact, staff=True), "waited_s": round(waited, 1)}
 
 

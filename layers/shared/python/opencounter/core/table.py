@@ -86,6 +86,7 @@ RECORD_MODULES = (
     "opencounter.privacy.records", "opencounter.privacy.requests", "opencounter.signups.credit",
     "opencounter.signups.records",
     "opencounter.feedback.records", "opencounter.ideas.records", "opencounter.complaints.records",
+    "opencounter.quotes.records",
 )
 
 

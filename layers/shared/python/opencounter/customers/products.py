@@ -11,7 +11,7 @@ from typing import Any
 from opencounter.catalogue.service import current_version, plans_of
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
-from opencounter.core.outbox import Write, commit, domain_event
+from opencounter.core.outbox import DomainEvent, Write, commit, domain_event
 from opencounter.core.validation import validate_request
 from opencounter.customers.records import ProductHolding
 from opencounter.customers.timeline import TimelineEntry
@@ -57,25 +57,52 @@ def fixed_until(holding: ProductHolding) -> date | None:
     return add_months(date.fromisoformat(holding.plan_history[-1]["from"]), int(term))
 
 
+def plan_offered(customer_id: str, product_id: str, plan_code: str, *,
+                 version: int | None = None) -> tuple[ProductHolding, dict[str, Any], str]:
+    """The product held, the plan of the current catalogue it may move to, and that catalogue's
+    version: what a plan change, or a quote of one, is checked against (NotFound, InvalidInput,
+    Conflict as change_plan answers)."""
+    holding = _holding(customer_id, product_id)
+    _require_changeable(holding, version)
+    if holding.ends_on:
+        raise Conflict(f"ends_on: the product is cancelled from {holding.ends_on}; withdraw the cancellation first",
+                       field="ends_on", reason="product_cancelled", ends_on=holding.ends_on)
+    catalogue = current_version()
+    plan = plans_of(holding.product_code, catalogue).get(plan_code)
+    if plan is None:
+        raise InvalidInput(f"plan_code: {holding.name} has no plan {plan_code!r} on sale",
+                           field="plan_code", reason="plan_not_on_sale")
+    _require_other_plan(holding, plan)
+    return holding, plan, catalogue
+
+
+def _require_other_plan(holding: ProductHolding, plan: dict[str, Any]) -> None:
+    if plan["code"] == holding.plan_code:
+        raise InvalidInput(f"plan_code: the product is on {plan['name']} already", field="plan_code",
+                           reason="plan_is_current", plan=plan["name"])
+
+
 def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, actor: dict,
                 channel: str, role: str | None = None) -> dict[str, Any]:
     """Move a product to another plan of the current catalogue, from today. The month is billed
     per day on each plan (and still at the cheapest eligible tariff). Staff pass their `role`:
     the plan history keeps it (not who they are) as whoever made the change on the customer's behalf."""
     validate_request("product-change", request)
-    holding = _holding(customer_id, product_id)
-    _require_changeable(holding, request["version"])
-    if holding.ends_on:
-        raise Conflict(f"ends_on: the product is cancelled from {holding.ends_on}; withdraw the cancellation first",
-                       field="ends_on", reason="product_cancelled", ends_on=holding.ends_on)
-    version = current_version()
-    plan = plans_of(holding.product_code, version).get(request["plan_code"])
-    if plan is None:
-        raise InvalidInput(f"plan_code: {holding.name} has no plan {request['plan_code']!r} on sale",
-                           field="plan_code", reason="plan_not_on_sale")
-    if plan["code"] == holding.plan_code:
-        raise InvalidInput(f"plan_code: the product is on {plan['name']} already", field="plan_code",
-                           reason="plan_is_current", plan=plan["name"])
+    holding, plan, version = plan_offered(customer_id, product_id, request["plan_code"], version=request["version"])
+    writes, event, answer = plan_change(customer_id, holding, plan, version, actor=actor, channel=channel, role=role)
+    commit(writes, [event])
+    return answer
+
+
+def plan_change(customer_id: str, holding: ProductHolding, plan: dict[str, Any], catalogue_version: str, *,
+                actor: dict, channel: str, role: str | None = None) -> tuple[list[Write], DomainEvent, dict[str, Any]]:
+    """The write and the event that move the product held to `plan` of `catalogue_version` from
+    today (a quote's plan: the version it was made from, so its price holds), and the answer, for
+    the caller to commit with what it writes beside them. A product on a fixed price until a day
+    keeps it until then (409 plan_fixed_term)."""
+    product_id = holding.product_id
+    _require_changeable(holding, None)
+    _require_other_plan(holding, plan)
     today = business_today()
     fixed = fixed_until(holding)
     if fixed and today < fixed:
@@ -91,13 +118,13 @@ def change_plan(customer_id: str, product_id: str, request: dict[str, Any], *, a
         why, by = ("advice" if advice_followed(customer_id, holding, plan["code"]) else "customer"), None
     holding.plan_history = [*history, {"plan_code": plan["code"], "plan_name": plan["name"],
                                        "from": today.isoformat(), "why": why, "by": by}]
-    holding.plan, holding.plan_code, holding.catalogue_version = plan["name"], plan["code"], version
+    holding.plan, holding.plan_code, holding.catalogue_version = plan["name"], plan["code"], catalogue_version
     holding.monthly_fee_cents = plan["monthly_fee_cents"]
     event = domain_event("ProductPlanChanged", customer_id=customer_id, actor=actor, channel=channel,
                          data={"product_id": product_id, "from_plan": from_plan, "to_plan": plan["code"],
                                "effective_on": today.isoformat(), "proration": prorated, "why": why})
-    commit([Write(holding, conflict="version: the product changed meanwhile; read it again")], [event])
-    return {**product_view(holding, today), "proration": prorated}
+    writes = [Write(holding, conflict="version: the product changed meanwhile; read it again")]
+    return writes, event, {**product_view(holding, today), "proration": prorated}
 
 
 def cancel_product(customer_id: str, product_id: str, request: dict[str, Any], *, actor: dict,

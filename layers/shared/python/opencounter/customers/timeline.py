@@ -94,6 +94,14 @@ TITLES = {
     "IdeaStatusChanged": "Your idea moved on",
     "IdeaAnswered": "Your idea was answered",
     "IdeaHidden": "Your idea was hidden: it breaks the house rules",
+    "QuoteMade": "A quote for you",
+    "QuoteAccepted": "Quote accepted",
+    "QuoteDeclined": "Quote declined",
+    "QuoteWithdrawn": "Quote withdrawn",
+    "CallbackBooked": "Call-back planned",
+    "CallbackMoved": "Call-back moved",
+    "CallbackCancelled": "Call-back cancelled",
+    "CallbackMissed": "We missed your call-back",
 }
 
 

@@ -453,6 +453,42 @@ def _dispute_escalated(data: dict[str, Any], lang: str) -> tuple[str, str]:
         f"by {by}. Until then the amount stays on hold.")
 
 
+def _quote_what(data: dict[str, Any], lang: str) -> str:
+    fee = euros(data["monthly_fee_cents"], lang)
+    if lang == "nl":
+        what = f"{data['name']} {data['plan']} voor {fee} per maand"
+        return what + (f", eenmalig {euros(data['one_off_cents'], lang)}" if data["one_off_cents"] else "")
+    what = f"{data['name']} {data['plan']} for {fee} a month"
+    return what + (f", {euros(data['one_off_cents'], lang)} once" if data["one_off_cents"] else "")
+
+
+def _quote_made(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    what, until = _quote_what(data, lang), _day(data["valid_until"], lang)
+    if lang == "nl":
+        return "Een offerte voor u", (
+            f"Een collega heeft een offerte voor u gemaakt: {what} (inclusief btw). U kunt hem tot en met {until} "
+            "accepteren in uw account, onder Producten.")
+    return "A quote for you", (
+        f"A colleague made you a quote: {what} (VAT included). You can accept it until {until} in your account, "
+        "under Products.")
+
+
+def _callback_window(data: dict[str, Any], lang: str) -> str:
+    window = data["window"]
+    return f"{_weekday(window['date'], lang)} {window['from']}–{window['until']}"
+
+
+def _callback_missed(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    when = _callback_window(data, lang)
+    if lang == "nl":
+        return "We hebben u niet teruggebeld", (
+            f"We zouden u {when} bellen, maar dat is ons niet gelukt. Excuses daarvoor. We bellen u zo snel "
+            "mogelijk; past een ander moment beter, plan het dan in uw account.")
+    return "We did not call you back", (
+        f"We were to call you {when}, but did not manage to. We are sorry. We will call you as soon as we can; if "
+        "another time suits you better, plan it in your account.")
+
+
 #: an idea's status as the customer reads it
 IDEA_STATUSES = {"nl": {"new": "nieuw", "under_review": "in behandeling", "planned": "gepland",
                         "done": "gerealiseerd", "declined": "afgewezen"},
@@ -610,6 +646,8 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
                                                               _day(d["deadline_on"], lang)]),
     "ComplaintUpdated": ("complaint_update", lambda d, lang: [d["complaint_id"], _one_line(_complaint_text(d, lang))]),
     "ComplaintClosed": ("complaint_closed", lambda d, lang: [d["complaint_id"]]),
+    "QuoteMade": ("quote_made", lambda d, lang: [_quote_what(d, lang), _day(d["valid_until"], lang)]),
+    "CallbackMissed": ("callback_missed", lambda d, lang: [_callback_window(d, lang)]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -657,11 +695,15 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "ComplaintFiled": _complaint_filed,
     "ComplaintUpdated": _complaint_updated,
     "ComplaintClosed": _complaint_closed,
+    "QuoteMade": _quote_made,
+    "CallbackMissed": _callback_missed,
 }
 
 
 #: what a notice is for, where it is not a service message about what the customer has or asked for
-PURPOSES = {"BetterPlanAdvised": "advice"}
+PURPOSES = {"BetterPlanAdvised": "advice",
+            # an offer of a product or a plan: told where the customer takes advice on the channel
+            "QuoteMade": "advice"}
 #: notices the law requires us to send whatever the consents: an invoice, a payment that failed, the
 #: decision on a dispute or a chargeback (sent by e-mail, saying so, where consent is withdrawn)
 REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "ChargebackDecided",

@@ -28,6 +28,8 @@ from opencounter.feedback.records import FeedbackAnswer
 from opencounter.ideas.records import IdeaLink
 from opencounter.notifications.messages import recent_messages
 from opencounter.overview.insights import acts_soon, coming_events, missing_data, value_and_segment
+from opencounter.overview.planned import planned_contacts
+from opencounter.quotes.service import quotes_in
 
 RECENT_CONTACTS = 20
 RECENT_DISPUTES = 10
@@ -66,8 +68,9 @@ def customer_360(customer_id: str) -> dict[str, Any]:
                       "amount_cents": int(p.amount_cents), "method": p.method, "created_at": p.created_at}
                      for p in payments[:10]],
         "contacts": [contact_view(c, staff=True) for c in contacts[:RECENT_CONTACTS]],
-        "planned_contacts": planned_appointments(items, now, staff=True),
+        "planned_contacts": planned_contacts(items, now, staff=True),
         "to_plan": to_plan,
+        "quotes": quotes_in(items, today),
         "open_requests": [request_view(r) for r in requests if r.status != "DONE"],
         "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
         "messages": recent_messages(items),
@@ -85,10 +88,12 @@ def customer_360(customer_id: str) -> dict[str, Any]:
 
 def customer_home(customer_id: str) -> dict[str, Any]:
     """The customer's own overview (GET /me): the record as every channel shows it today, the visits
-    planned, what they could add to it themselves, and what is coming; one Query."""
+    and call-backs planned, what they could add to it themselves, and what is coming; one Query."""
     items = list(Item.query(customer_key(customer_id)))
     today = business_today()
-    record = {**record_from(items, today), "appointments": planned_appointments(items, utcnow())}
+    now = utcnow()
+    record = {**record_from(items, today), "appointments": planned_appointments(items, now),
+              "planned_contacts": planned_contacts(items, now)}
     return {**record, "missing_data": [m for m in missing_data(record, _profile(items)) if m["customer"]],
             "coming_events": coming_events(record, [i for i in items if isinstance(i, ProductHolding)], today)}
 
@@ -136,8 +141,13 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
         if request.status == "WAITING_FOR_CUSTOMER":
             add("follow_up_request", f"request {request.request_id} waits for the customer",
                 request_id=request.request_id)
-    for contact in contacts:  # (a dispute's contact waits on the dispute: deciding it is its own action)
-        if contact.status in ("QUEUED", "IN_PROGRESS") and contact.dispute_id is None:
+    for contact in contacts:  # a planned call-back we missed: made first, with an apology
+        if contact.planned and contact.missed_at and contact.status == "QUEUED":
+            add("call_back_missed", f"the call-back planned at {contact.planned['start']} was not made",
+                at=contact.planned["start"], number=contact.callback_to)
+    for contact in contacts:  # (a dispute's contact waits on the dispute; a planned call-back, on its slot)
+        if contact.status in ("QUEUED", "IN_PROGRESS") and contact.dispute_id is None and not (
+                contact.planned and contact.status == "QUEUED"):
             add("answer_open_contact", f"{contact.channel} contact '{contact.subject}' is {contact.status.lower()}",
                 channel=contact.channel, subject=contact.subject)
     for contact in contacts:

@@ -53,7 +53,7 @@ PAGE = 500
 SECTIONS: dict[str, tuple[str, ...]] = {
     "record": ("CustomerProfile", "CustomerAddress"),
     "consents": (),
-    "products": ("ProductHolding", "Order", "SignatureEvidence"),
+    "products": ("ProductHolding", "Order", "SignatureEvidence", "Quote"),
     "usage": ("UsageTotal", "UsageRecord"),
     "invoices": ("Invoice", "CreditNote"),
     "payments": ("Payment",),
@@ -106,6 +106,8 @@ EXCLUDED: dict[str, str] = {
     "ChannelFigures": "the contact channels' figures, not about one customer",
     "ArrivalCount": "the contact channels' figures, not about one customer",
     "ReasonCount": "contacts counted per reason and day, not about one customer",
+    "CallbackSlot": "call-backs counted per time slot, not about one customer; the customer's planned call-back is a "
+                    "contact, in contacts",
     "FaqArticle": "the FAQ, not about one customer",
     "CatalogueProduct": "the product catalogue, not about one customer",
     "Mailing": "a mailing operations sent, not about one customer; what reached the customer is in notifications",

@@ -28,7 +28,7 @@ from opencounter.billing.records import RUN_KEPT
 from opencounter.billing.usage import RECORDS_KEPT_MONTHS
 from opencounter.channels.status import ARRIVALS_KEPT
 from opencounter.complaints.records import CLOSED_KEPT_YEARS as COMPLAINTS_KEPT_YEARS
-from opencounter.contacts.records import CLOSED_KEPT_YEARS, REASONS_KEPT
+from opencounter.contacts.records import CALLBACK_SLOTS_KEPT, CLOSED_KEPT_YEARS, REASONS_KEPT
 from opencounter.contacts.service import RECEIPT_KEPT
 from opencounter.contacts.unanswered import KEPT as UNANSWERED_KEPT
 from opencounter.core.access_log import KEPT_YEARS as READS_KEPT_YEARS
@@ -44,6 +44,7 @@ from opencounter.ideas.followers import TOLD_KEPT
 from opencounter.notifications.records import MAILINGS_KEPT_YEARS, NOTICES_KEPT
 from opencounter.outages.records import OUTAGES_KEPT_YEARS
 from opencounter.privacy.records import ANSWERED_KEPT_YEARS
+from opencounter.quotes.records import UNACCEPTED_KEPT
 from opencounter.signups.credit import BLOCKED_YEARS
 from opencounter.signups.orders import UNSIGNED_FORGOTTEN_AFTER
 from opencounter.signups.records import ABANDONED_AFTER, DECIDED_AGAINST_KEPT
@@ -240,6 +241,15 @@ RETENTION: dict[str, Retention] = {
         f"{_days(UNSIGNED_FORGOTTEN_AFTER)} until signed; signed: with the customer's record",
         "the order is placed", "ttl",
         "an order nobody signs is forgotten; a signed one is how the contract came about (its evidence beside it)"),
+    "CallbackSlot": Retention(
+        f"{_days(CALLBACK_SLOTS_KEPT)} past the slot's start", "a call-back is first planned in the slot", "ttl",
+        "how many call-backs a slot holds, so no slot is given more than the phone team can make: of use until the "
+        "slot is over; a count, no personal data"),
+    "Quote": Retention(
+        f"accepted: {WITH_RECORD}; else {_days(UNACCEPTED_KEPT)} after its last valid day",
+        "the quote is made", "ttl",
+        "what was offered at which prices: an accepted one is what the customer agreed to pay (its order or plan "
+        "change beside it); one not accepted only answers a question about it for a while"),
     "Blocklisted": Retention(
         f"{BLOCKED_YEARS} years", "the address is listed", "ttl",
         "stops an applicant who committed fraud with an earlier account from signing up again at once; no law "

@@ -100,6 +100,7 @@ def _view(order: Order, evidence: SignatureEvidence | None = None, visit: Appoin
         "steps": steps,
         "next_step": next((s["name"] for s in steps if s["status"] in ("pending", "in_progress")), None),
         "product_id": order.product_id,
+        "quote_id": order.quote_id,
         "version": int(order.version),
         "created_at": order.created_at,
         "updated_at": order.updated_at,
@@ -189,7 +190,7 @@ def _starts_on(raw: str | None, plan: dict[str, Any]) -> str | None:
     return chosen.isoformat()
 
 
-def _require_not_held(customer: Orderer, plan: dict[str, Any], starts_on: str | None) -> None:
+def require_not_held(customer: Orderer, plan: dict[str, Any], starts_on: str | None) -> None:
     """A kind held once per address may not be ordered while one is held on the first day of the
     new one (a cancelled one that ends before then does not count), or signed for and waiting for
     its visit."""
@@ -236,20 +237,7 @@ def place_order(customer: Orderer, request: dict[str, Any], *, actor: dict, chan
     order_id = stable_id("order", customer_id, key) if key else str(uuid.uuid4())
     if key and (placed := _again(customer_id, order_id, plan, starts_on, slot)) is not None:
         return placed
-    _require_not_held(customer, plan, starts_on)
-    # the window is free now; it is booked when the order is signed (ADR 19)
-    fulfilment = None if kind is None or slot is None else {
-        "kind": kind, "slot": slot, "window": window_free(customer_id, kind, slot), "appointment_id": None}
-    now = utcnow()
-    steps: dict[str, dict[str, Any]] = {name: {"status": "pending"} for name in ORDER_STEPS}
-    steps["order"] = {"status": "passed", "at": isoformat(now)}
-    order = Order(*Order.keys(customer_id, order_id), order_id=order_id, customer_id=customer_id, status="PLACED",
-                  channel=channel, placed_by=actor, plan=plan, starts_on=starts_on, fulfilment=fulfilment,
-                  steps=steps, created_at=isoformat(now), updated_at=isoformat(now),
-                  expires_at=now + UNSIGNED_FORGOTTEN_AFTER)
-    event = domain_event("ProductOrdered", customer_id=customer_id, actor=actor, channel=channel, data={
-        "order_id": order_id, "product_code": plan["product_code"], "plan_code": plan["code"],
-        "name": plan["product_name"], "plan": plan["name"], "starts_on": starts_on})
+    order, event = _placed(customer, plan, starts_on, kind, slot, order_id=order_id, actor=actor, channel=channel)
     try:
         commit([Write(order, Order.PK.does_not_exist(), conflict="the order exists already")], [event])
     except WriteConflict:
@@ -258,6 +246,38 @@ def place_order(customer: Orderer, request: dict[str, Any], *, actor: dict, chan
             raise
         return placed  # the same request, sent twice at the same moment
     return _view(order)
+
+
+def order_from(customer: Orderer, plan: dict[str, Any], request: dict[str, Any], *, order_id: str, actor: dict,
+               channel: str, quote_id: str | None = None) -> tuple[Order, DomainEvent]:
+    """The order of `plan` as given (a quote's, its prices frozen when it was made), validated as a
+    placed one is (`starts_on`, `slot`, a kind held once per address), for the caller to commit
+    with what it writes beside it; signed and activated as any order."""
+    starts_on = _starts_on(request.get("starts_on"), plan)
+    kind = fulfilment_of(plan)
+    slot = signing.slot_asked(request.get("slot"), plan, kind)
+    return _placed(customer, plan, starts_on, kind, slot, order_id=order_id, actor=actor, channel=channel,
+                   quote_id=quote_id)
+
+
+def _placed(customer: Orderer, plan: dict[str, Any], starts_on: str | None, kind: str | None, slot: str | None, *,
+            order_id: str, actor: dict, channel: str, quote_id: str | None = None) -> tuple[Order, DomainEvent]:
+    customer_id = customer.customer_id
+    require_not_held(customer, plan, starts_on)
+    # the window is free now; it is booked when the order is signed (ADR 19)
+    fulfilment = None if kind is None or slot is None else {
+        "kind": kind, "slot": slot, "window": window_free(customer_id, kind, slot), "appointment_id": None}
+    now = utcnow()
+    steps: dict[str, dict[str, Any]] = {name: {"status": "pending"} for name in ORDER_STEPS}
+    steps["order"] = {"status": "passed", "at": isoformat(now)}
+    order = Order(*Order.keys(customer_id, order_id), order_id=order_id, customer_id=customer_id, status="PLACED",
+                  channel=channel, placed_by=actor, plan=plan, starts_on=starts_on, fulfilment=fulfilment,
+                  steps=steps, quote_id=quote_id, created_at=isoformat(now), updated_at=isoformat(now),
+                  expires_at=now + UNSIGNED_FORGOTTEN_AFTER)
+    event = domain_event("ProductOrdered", customer_id=customer_id, actor=actor, channel=channel, data={
+        "order_id": order_id, "product_code": plan["product_code"], "plan_code": plan["code"],
+        "name": plan["product_name"], "plan": plan["name"], "starts_on": starts_on})
+    return order, event
 
 
 # ---------------------------------------------------------------- signing
@@ -357,7 +377,7 @@ def sign_order(order: Order, request: dict[str, Any], *, actor: dict, channel: s
         raise Conflict("code: ask for a signing code first", field="code", reason="code_not_requested") from None
     one_time_codes.check(code, _scope(order_id), request["code"])
     # the account may have closed, or another order of a kind held once been activated, meanwhile
-    _require_not_held(orderer(customer_id), order.plan, order.starts_on)
+    require_not_held(orderer(customer_id), order.plan, order.starts_on)
 
     now = isoformat(utcnow())
     evidence = SignatureEvidence(

@@ -178,6 +178,8 @@ class Order(Item, discriminator="Order"):
     fulfilment = JSONAttribute(null=True)
     steps = JSONAttribute()
     product_id = UnicodeAttribute(null=True)
+    #: the quote whose acceptance placed it, at the prices the quote froze
+    quote_id = UnicodeAttribute(null=True)
     #: the digest of the code it was signed with: the same request sent again is told it is done
     signed_with = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
