@@ -6,7 +6,8 @@ A customer is given a full history over the API, as people and staff make one (b
 `full_history`: a sign-up with its checks, products, an invoice, a dispute with evidence, a question,
 a request, an order with its installer's visit, an idea; then here: a move, the question after it
 answered, the household told, a contact logged by staff and scored, the request taken up by staff, an
-invoice paid and another spread over instalments). Then the 360 view is read:
+invoice paid and another spread over instalments, a complaint followed up by staff, a quote made by staff,
+a call-back planned; every notice sent on the way is a message in the record). Then the 360 view is read:
 
 - `missing_fields`: the fields of the mission's list (FIELDS: each a place in the answer) that the
   answer lacks or leaves empty. Goal 0.
@@ -47,8 +48,14 @@ FIELDS: list[tuple[str, str]] = [
     ("contact history: content", "contacts[].messages"),
     ("contact history: channel", "contacts[].channel"),
     ("contact history: employee", "contacts[].handler"),
-    ("planned contacts", "planned_contacts[].window"),
+    ("planned contacts: a visit or a delivery", "appointments[].window"),
+    ("planned contacts: a call-back", "planned_contacts[].kind=callback"),
+    ("mailings and responses: the message", "messages[].channel"),
+    ("mailings and responses: what came of it", "messages[].status"),
+    ("quotes", "quotes[].status"),
     ("NPS", "nps.score"),
+    ("complaints: status", "complaints[].status"),
+    ("complaints: follow-up", "complaints[].notes[].text"),
     ("other feedback", "feedback.answers[].score"),
     ("open requests: status", "open_requests[].status"),
     ("open requests: handler", "open_requests[].handler"),
@@ -94,7 +101,8 @@ def _ok(response: Any, status: int = 200) -> dict[str, Any]:
 def _more_history(running: Running, history: History, agent: Caller) -> None:
     """What the full history of bench.staff_reads does not yet have: the household told, a move and the
     question after it answered, a contact logged by staff at the counter and scored, the request taken
-    up by staff, an invoice paid and another spread over instalments."""
+    up by staff, an invoice paid and another spread over instalments, a complaint followed up by
+    staff, a quote made by staff, and a call-back planned."""
     customer = history.customer
     record = _ok(customer.get("/me"))
     _ok(customer.patch("/me", json={"version": record["version"], "personal": {"household_size": 3}}))
@@ -118,6 +126,15 @@ def _more_history(running: Running, history: History, agent: Caller) -> None:
     running.stripe.complete_payment(checkout["payment_id"], method="ideal")
     invoice = bill(running, customer, "2026-11")
     _ok(customer.post(f"/me/invoices/{invoice['invoice_id']}/arrangement", json={"instalments": 3}), 201)
+    complaint = _ok(customer.post("/me/complaints", json={"about": "delay", "text": "De monteur was twee uur te laat."},
+                                  headers={"Idempotency-Key": f"bench-view-{customer.customer_id}"}), 201)
+    _ok(agent.post(f"/agent/customers/{customer.customer_id}/complaints/{complaint['complaint_id']}/notes", json={
+        "version": complaint["version"], "text": "We zoeken uit wat er misging en bellen u morgen.",
+        "for_customer": True}))
+    _ok(agent.post(f"/agent/customers/{customer.customer_id}/quotes", json={
+        "product_code": "MOBILE", "plan_code": "MOBILE-20GB", "valid_days": 14}), 201)
+    slot = next(s for day in _ok(customer.get("/me/callbacks/slots"))["days"] for s in day["slots"] if s["free"])
+    _ok(customer.post("/me/callbacks", json={"slot": slot["start"], "subject": "Vraag over de offerte"}), 201)
     running.cloud.settle()
 
 
