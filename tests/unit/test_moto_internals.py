@@ -844,3 +844,54 @@ def test_cognito_admin_create_user_takes_the_arguments_the_invitation_patch_pass
 
     assert list(inspect.signature(CognitoIdpBackend.admin_create_user).parameters) == [
         "self", "user_pool_id", "username", "message_action", "temporary_password", "attributes"]
+
+
+def test_the_data_planes_answers_written_as_they_are_read_as_the_serializer_writes_them() -> None:
+    from unittest import mock
+
+    import moto.dynamodb.responses as dynamodb_responses
+
+    every_type = {"PK": {"S": "c-1"}, "SK": {"S": "A#1"}, "n": {"N": "12.50"}, "b": {"B": b"\x00\xffbytes"},
+                  "t": {"BOOL": True}, "z": {"NULL": True}, "m": {"M": {"a": {"L": [{"S": "x"}, {"N": "1"}]}}},
+                  "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"\x01", b"\x02"]},
+                  "empty": {"L": []}, "GSI1PK": {"S": "LIST"}, "GSI1SK": {"S": "2026"}}
+
+    def answers() -> list[Any]:
+        with mock_aws():
+            ddb = boto3.client("dynamodb", region_name=REGION)
+            table = create_table(ddb, sort_key=True, index=True)
+            key = {"PK": {"S": "c-1"}, "SK": {"S": "A#1"}}
+            found = [
+                ddb.put_item(TableName=table, Item=every_type, ReturnConsumedCapacity="TOTAL"),
+                ddb.put_item(TableName=table, Item={**every_type, "n": {"N": "13"}}, ReturnValues="ALL_OLD"),
+                ddb.get_item(TableName=table, Key=key),
+                ddb.get_item(TableName=table, Key={"PK": {"S": "none"}, "SK": {"S": "none"}}),
+                ddb.query(TableName=table, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={
+                    ":pk": {"S": "c-1"}}, Limit=1, ReturnConsumedCapacity="INDEXES"),
+                ddb.query(TableName=table, IndexName="GSI1", KeyConditionExpression="GSI1PK = :pk",
+                          ExpressionAttributeValues={":pk": {"S": "LIST"}}, Select="COUNT"),
+                ddb.scan(TableName=table),
+                ddb.update_item(TableName=table, Key=key, UpdateExpression="SET n = n + :one",
+                                ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="ALL_NEW"),
+                ddb.batch_get_item(RequestItems={table: {"Keys": [key, {"PK": {"S": "x"}, "SK": {"S": "y"}}]}}),
+                ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": key}}]),
+                ddb.transact_write_items(TransactItems=[{"Update": {
+                    "TableName": table, "Key": key, "UpdateExpression": "SET t = :f",
+                    "ExpressionAttributeValues": {":f": {"BOOL": False}}}}]),
+                ddb.batch_write_item(RequestItems={table: [{"DeleteRequest": {"Key": key}}]}),
+                ddb.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD"),
+            ]
+        # (each run has a table of its own: its name is the one difference the runs may have)
+        return json.loads(json.dumps([{k: v for k, v in answer.items() if k != "ResponseMetadata"}
+                                      for answer in found], default=repr).replace(table, "TABLE"))
+
+    # Given the answers of every data-plane operation as moto's serializer writes them
+    serialized = answers()
+    # When the local cloud writes them as they are
+    as_is = patches._dynamodb_as_is(dynamodb_responses.DynamoResult.execute_result)
+    with mock.patch.object(dynamodb_responses.DynamoResult, "execute_result", as_is):
+        written = answers()
+    # Then the client reads the same answers
+    assert written == serialized
+    assert {name for name in patches.DYNAMODB_AS_IS} <= set(
+        boto3.client("dynamodb", region_name=REGION).meta.service_model.operation_names)
