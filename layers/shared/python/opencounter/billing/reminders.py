@@ -21,7 +21,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from opencounter.billing import dunning
+from opencounter.billing import debits, dunning
 from opencounter.billing.invoices import invoice_actions, payable_cents
 from opencounter.billing.records import Invoice, ReminderDue
 from opencounter.core import queues
@@ -60,9 +60,10 @@ def run_day(scheduled_at: str | None) -> date:
 
 
 def start_run(scheduled_at: str | None) -> dict[str, Any]:
-    """The schedule fired: each billing shard's first page of due steps onto the reminder queue."""
+    """The schedule fired: each billing shard's first page of due steps onto the reminder queue, and
+    its first page of invoices due for collection by direct debit (billing.debits)."""
     day = run_day(scheduled_at)
-    queues.enqueue("reminder_queue_url", first_pages(day))
+    queues.enqueue("reminder_queue_url", [*first_pages(day), *debits.first_pages(day)])
     return {"day": day.isoformat(), "pages": BILLING_SHARDS}
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from opencounter.appointments.service import products_to_plan
 from opencounter.appointments.views import planned_appointments
 from opencounter.billing.invoices import invoice_view
+from opencounter.billing.mandates import collection_view
 from opencounter.billing.records import Invoice, Payment
 from opencounter.contacts.records import Contact, ServiceRequest
 from opencounter.contacts.requests import request_view
@@ -47,6 +48,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         **record,
         "invoices": invoice_views,
         "open_balance_cents": sum(v["balance_cents"] for v in invoice_views),
+        "collection": collection_view(items),
         "payments": [{"payment_id": p.payment_id, "invoice_id": p.invoice_id, "status": p.status.lower(),
                       "amount_cents": int(p.amount_cents), "method": p.method, "created_at": p.created_at}
                      for p in payments[:10]],
