@@ -89,7 +89,14 @@ def _give_mandate(running: Running, email: str, customer_id: str) -> str:
                             timeout=HTTP_TIMEOUT_S)
     assert started.status_code == 201, started.text
     running.stripe.complete_setup(started.json()["mandate_id"], iban=IBAN)
-    return str(started.json()["mandate_id"])
+    deadline = time.monotonic() + HTTP_TIMEOUT_S
+    while time.monotonic() < deadline:  # its webhook comes in the background, as Stripe's do
+        shown = requests.get(f"{running.url}/me/direct-debit", headers={"Authorization": token},
+                             timeout=HTTP_TIMEOUT_S).json()
+        if shown["method"] == "direct_debit":
+            return str(started.json()["mandate_id"])
+        time.sleep(0.05)
+    raise AssertionError("the mandate given was never stored")
 
 
 def _seed(running: Running, rng: random.Random) -> list[Case]:
@@ -110,8 +117,8 @@ def _seed(running: Running, rng: random.Random) -> list[Case]:
                 case = Case(customer_id, email, invoice_id, behaviour,
                             date.fromisoformat(invoice.debit["collect_on"]), int(invoice.total_cents),
                             mandate_id=mandate_id)
-                if behaviour not in ("collected", "returned"):  # acts before its day, at most on it
-                    case.act_on = case.collect_on - timedelta(days=rng.randrange(0, 8))
+                if behaviour not in ("collected", "returned"):  # acts in the week before its day
+                    case.act_on = case.collect_on - timedelta(days=rng.randrange(1, 8))
                 cases.append(case)
     finally:
         mandates.business_today = real_today  # type: ignore[assignment]
@@ -126,6 +133,10 @@ def _act(running: Running, case: Case, day: date) -> None:
                                 headers={"Authorization": token}, timeout=HTTP_TIMEOUT_S)
         assert started.status_code == 201, started.text
         running.stripe.complete_payment(started.json()["payment_id"])
+        deadline = time.monotonic() + HTTP_TIMEOUT_S
+        while load_invoice(case.customer_id, case.invoice_id).status != "PAID":  # its webhook, in the background
+            assert time.monotonic() < deadline, "the payment by hand was never applied"
+            time.sleep(0.05)
         case.paid_on = day
     elif case.behaviour == "arranged":
         agree_arrangement(case.customer_id, case.invoice_id, {"instalments": 2}, actor=actor, channel="web")
