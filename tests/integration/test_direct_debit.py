@@ -87,6 +87,17 @@ def _run(cloud, clock, day: date) -> None:
     run_reminders(cloud, clock, day)
 
 
+def _at_the_bank(cloud, customer: Caller, clock) -> tuple[dict, dict]:
+    """A mandate given, the March invoice announced and, on its day (15 April 2024), collected: the
+    invoice and its debit, processing at the bank."""
+    _on(clock, date(2024, 3, 20))
+    _give_mandate(cloud, customer)
+    invoice = _invoice(cloud, customer, clock)
+    _run(cloud, clock, date(2024, 4, 15))
+    [debit] = _debits(cloud, invoice)
+    return invoice, debit
+
+
 def test_a_mandate_given_collects_the_next_invoice_once_on_its_announced_day(cloud, customer, agent, today):
     # Given the customer gives a mandate at their bank's page
     _on(today, date(2024, 3, 20))
@@ -162,11 +173,7 @@ def test_concurrent_collections_of_one_invoice_make_one_debit(cloud, customer, t
 
 
 def test_a_returned_debit_reopens_the_invoice_and_tells_the_customer_why(cloud, customer, today):
-    _on(today, date(2024, 3, 20))
-    _give_mandate(cloud, customer)
-    invoice = _invoice(cloud, customer, today)
-    _run(cloud, today, date(2024, 4, 15))
-    [debit] = _debits(cloud, invoice)
+    invoice, debit = _at_the_bank(cloud, customer, today)
 
     # When the bank returns the debit: not enough money in the account
     cloud.stripe.complete_debit(debit["id"], outcome="failed", failure_code="insufficient_funds")
@@ -197,11 +204,7 @@ def test_a_returned_debit_reopens_the_invoice_and_tells_the_customer_why(cloud, 
 
 
 def test_a_debit_event_delivered_again_and_out_of_order_has_one_effect(cloud, customer, today):
-    _on(today, date(2024, 3, 20))
-    _give_mandate(cloud, customer)
-    invoice = _invoice(cloud, customer, today)
-    _run(cloud, today, date(2024, 4, 15))
-    [debit] = _debits(cloud, invoice)
+    invoice, debit = _at_the_bank(cloud, customer, today)
     endpoints = cloud.stripe.webhooks
     # the bank's answer held back: it is delivered below, shuffled and ten times over
     cloud.stripe.webhooks = []
@@ -290,11 +293,7 @@ def test_a_withdrawn_mandate_collects_nothing_more_and_anothers_is_not_found(clo
 
 def test_the_iban_is_nowhere_in_the_table_the_events_or_the_timeline(cloud, customer, agent, today):
     writes = TableWrites(cloud)
-    _on(today, date(2024, 3, 20))
-    _give_mandate(cloud, customer)
-    invoice = _invoice(cloud, customer, today)
-    _run(cloud, today, date(2024, 4, 15))
-    [debit] = _debits(cloud, invoice)
+    invoice, debit = _at_the_bank(cloud, customer, today)
     cloud.stripe.complete_debit(debit["id"], outcome="failed", failure_code="account_closed")
     cloud.cloud.settle()
 

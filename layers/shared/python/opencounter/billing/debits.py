@@ -20,7 +20,6 @@ any invoice). `follow` is what those events do to the invoice's debit, in their 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
@@ -28,19 +27,15 @@ from typing import Any
 from opencounter.billing.invoices import invoice_actions, payable_cents
 from opencounter.billing.mandates import DEBITS, by_hand
 from opencounter.billing.records import DebitDue, Invoice, Mandate, Payment
-from opencounter.core import queues
+from opencounter.billing.reminders import due_page
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict
 from opencounter.core.ids import stable_id
 from opencounter.core.outbox import DomainEvent, Write, commit, domain_event
 from opencounter.core.settings import settings
-from opencounter.core.table import Item
-from opencounter.customers.records import BILLING_SHARDS
 from opencounter.ports import payments as provider
 from opencounter.pricing.money import MIN_CHARGE_CENTS
 
-#: entries read per page (one message, one invocation)
-PAGE_SIZE = 100
 ATTEMPTS = 5
 #: why an invoice is not collected, by its status
 NOT_COLLECTED = {"PAID": "paid", "VOID": "void", "IN_ARRANGEMENT": "in_arrangement"}
@@ -51,27 +46,12 @@ RETURN_REASONS = ("insufficient_funds", "debit_not_authorized", "account_closed"
                   "generic_could_not_process")
 
 
-def first_pages(day: date) -> list[dict[str, Any]]:
-    """The collection run's first page of each billing shard (on the reminder queue, `run` naming it)."""
-    return [{"run": "debits", "day": day.isoformat(), "shard": shard, "cursor": None}
-            for shard in range(BILLING_SHARDS)]
-
-
 def collect_page(work: dict[str, Any]) -> tuple[Counter[str], dict[str, Any] | None]:
-    """Collect one page of a shard's invoices due for collection up to the run's day: what became of
-    them, and the shard's next page (None when this was its last)."""
+    """Collect one page of a shard's invoices due for collection up to the run's day (the reminder
+    run's pages, `run` "debits"): what became of them, and the shard's next page (None after its last)."""
     day = date.fromisoformat(work["day"])
-    cursor = json.loads(work["cursor"]) if work.get("cursor") else None
-    due = Item.lookup.query(DebitDue.partition(int(work["shard"])),
-                            range_key_condition=Item.GSI1SK < (day + timedelta(days=1)).isoformat(),
-                            limit=PAGE_SIZE, last_evaluated_key=cursor)
-    outcomes = Counter(collect(e.customer_id, e.invoice_id, day) for e in due if isinstance(e, DebitDue))
-    following = due.last_evaluated_key
-    return outcomes, ({**work, "cursor": json.dumps(following)} if following else None)
-
-
-def enqueue(works: list[dict[str, Any]]) -> None:
-    queues.enqueue("reminder_queue_url", works)
+    due, following = due_page(DebitDue.partition(int(work["shard"])), work)
+    return Counter(collect(e.customer_id, e.invoice_id, day) for e in due if isinstance(e, DebitDue)), following
 
 
 def _refusal(invoice: Invoice, mandate: Mandate | None) -> str | None:
