@@ -21,7 +21,7 @@ import requests
 
 from bench.samples import at_once
 from infra.local.runtime import STRIPE
-from tests.conftest import Caller, TableWrites, bill, give_product, run_reminders
+from tests.conftest import Caller, TableWrites, bill, give_product, new_customer, run_reminders
 
 SECRET = STRIPE["payments_webhook_secret"]
 #: the customer's account: a valid Dutch IBAN (Stripe's test IBAN), typed on the bank's page only
@@ -235,12 +235,22 @@ def test_a_debit_event_delivered_again_and_out_of_order_has_one_effect(cloud, cu
     assert now["method"] == "manual" and now["mandates"][0]["ended_reason"] == "revoked"
 
 
-def test_nothing_is_collected_of_an_amount_in_dispute_or_in_an_arrangement(cloud, customer, other_customer, today):
+def test_nothing_is_collected_of_an_amount_in_dispute_in_an_arrangement_or_paid(cloud, customer, other_customer,
+                                                                               today):
+    payer = new_customer(cloud)
     _on(today, date(2024, 3, 20))
-    _give_mandate(cloud, customer)
-    _give_mandate(cloud, other_customer)
+    for someone in (customer, other_customer, payer):
+        _give_mandate(cloud, someone)
     held = _invoice(cloud, customer, today)
     arranged = _invoice(cloud, other_customer, today)
+    paid = _invoice(cloud, payer, today)
+
+    # When the third pays by hand before the day (iDEAL): the invoice says it will not be collected
+    checkout = payer.post(f"/me/invoices/{paid['invoice_id']}/payments", json={"method": "ideal"})
+    assert checkout.status_code == 201, checkout.text
+    cloud.stripe.complete_payment(checkout.json()["payment_id"])
+    cloud.cloud.settle()
+    assert _read(payer, paid)["debit"]["status"] == "stopped"
 
     # When the customer disputes the whole invoice (on hold), and the other spreads theirs
     filed = customer.post("/me/disputes", json={
@@ -253,7 +263,9 @@ def test_nothing_is_collected_of_an_amount_in_dispute_or_in_an_arrangement(cloud
     # And the run comes on the collection day
     _run(cloud, today, date(2024, 4, 15))
 
-    # Then neither is collected: both are paid by hand, and say why
+    # Then none is collected: each is paid by hand, and says why
+    assert all(i["payment_method_types"] != ["sepa_debit"] for i in _debits(cloud, paid))
+    assert _read(payer, paid)["debit"]["stopped"]["reason"] == "paid"
     assert _debits(cloud, held) == [] and _debits(cloud, arranged) == []
     assert _read(customer, held)["debit"]["stopped"] == {"on": "2024-04-15", "reason": "in_dispute"}
     assert _read(other_customer, arranged)["debit"]["stopped"] == {"on": "2024-04-15", "reason": "in_arrangement"}

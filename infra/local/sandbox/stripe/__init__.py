@@ -24,7 +24,9 @@ SEPA Direct Debit (Customer, SetupIntent, Mandate; mandates.py): {PREFIX}/setup/
 is the bank's mandate page, where the person types an IBAN and accepts; tests give one with
 complete_setup(). A sepa_debit PaymentIntent confirmed off-session on the mandate stays processing
 until complete_debit() settles it (paid, or returned with a failure code); revoke_mandate() is the
-payer revoking it at their bank; detaching its PaymentMethod ends it too. An event's data.object is a copy of the object at
-that moment; the events of one call are delivered in order (Stripe does not promise that).
+payer revoking it at their bank; detaching its PaymentMethod ends it too.
+
+An event's data.object is a copy of the object at that moment; the events of one call are delivered
+in order (Stripe does not promise that).
 """
 

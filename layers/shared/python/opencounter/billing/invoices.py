@@ -149,9 +149,12 @@ def debit_view(invoice: Invoice) -> dict[str, Any] | None:
     plan = invoice.debit
     if not plan:
         return None
-    return {"status": plan["status"], "announced_on": plan["announced_on"], "collect_on": plan["collect_on"],
-            "amount_cents": int(plan["amount_cents"]), "returned": plan.get("returned"),
-            "stopped": plan.get("stopped") if plan["status"] == "stopped" else None}
+    status, stopped = plan["status"], plan.get("stopped") if plan["status"] == "stopped" else None
+    settled = {"PAID": "paid", "VOID": "void", "IN_ARRANGEMENT": "in_arrangement"}.get(invoice.status)
+    if status == "announced" and settled:  # paid or arranged before its day: the run will not collect it
+        status, stopped = "stopped", {"reason": settled, "on": business_today().isoformat()}
+    return {"status": status, "announced_on": plan["announced_on"], "collect_on": plan["collect_on"],
+            "amount_cents": int(plan["amount_cents"]), "returned": plan.get("returned"), "stopped": stopped}
 
 
 def reminders_view(invoice: Invoice) -> dict[str, Any] | None:
