@@ -329,3 +329,25 @@ def test_a_mandate_event_for_someone_elses_setup_is_not_ours(cloud, customer):
     bad = requests.get(started["confirm_url"].split("?")[0] + "?client_secret=nope", timeout=10)
     assert bad.status_code == 403
     assert customer.get("/me/direct-debit").json()["mandate"]["status"] == "pending"
+
+
+def test_an_erased_customers_mandate_ends_at_the_bank_and_its_proof_is_kept_fourteen_months(cloud, customer):
+    from opencounter.billing.records import Mandate
+    from opencounter.core.retention import moment
+    from opencounter.pricing.rating import add_months
+
+    given = _give_mandate(cloud, customer)["mandate"]
+
+    # When the customer asks to be erased
+    asked = customer.post("/me/data-requests/erasure", json={"confirm": True})
+    assert asked.status_code == 202, asked.text
+    cloud.cloud.settle()
+
+    # Then nothing more can be debited on the mandate, at the bank either
+    stripe_mandate = cloud.stripe.debits.setups[given["mandate_id"]]["mandate"]
+    assert cloud.stripe.mandates[stripe_mandate]["status"] == "inactive"
+    # And the proof of the mandate (the account masked) is kept 14 months after it ended, then forgotten
+    kept = Mandate.get(*Mandate.keys(customer.customer_id, given["mandate_id"]), consistent_read=True)
+    assert (kept.status, kept.ended_reason, kept.iban_last4) == ("inactive", "withdrawn", "5264")
+    ended = moment(kept.ended_at[:10])
+    assert kept.expires_at == datetime.combine(add_months(ended.date(), 14), ended.timetz())
