@@ -21,7 +21,7 @@ import requests
 
 from bench.samples import at_once
 from infra.local.runtime import STRIPE
-from tests.conftest import Caller, TableWrites, bill, give_product, new_customer, run_reminders
+from tests.conftest import Caller, TableWrites, bill, give_product, new_customer, run_reminders, verified_phone
 
 SECRET = STRIPE["payments_webhook_secret"]
 #: the customer's account: a valid Dutch IBAN (Stripe's test IBAN), typed on the bank's page only
@@ -122,6 +122,8 @@ def test_a_mandate_given_collects_the_next_invoice_once_on_its_announced_day(clo
     assert invoice["reminders"] is None
     [notice] = _mails(cloud, customer, invoice)
     assert notice["subject"] == f"Aankondiging automatische incasso: factuur {invoice['invoice_id']}"
+    # one message: the announcement tells of the invoice, no "pay it at once" beside it
+    assert not [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"]
     assert "15 april 2024" in notice["body"] and "€ 42,50" in notice["body"] and MASKED in notice["body"]
 
     # When the daily run runs up to the day before: nothing is collected
@@ -351,3 +353,22 @@ def test_an_erased_customers_mandate_ends_at_the_bank_and_its_proof_is_kept_four
     assert (kept.status, kept.ended_reason, kept.iban_last4) == ("inactive", "withdrawn", "5264")
     ended = moment(kept.ended_at[:10])
     assert kept.expires_at == datetime.combine(add_months(ended.date(), 14), ended.timetz())
+
+
+def test_a_customer_who_prefers_whatsapp_is_told_there_with_the_approved_templates(cloud, customer, today):
+    # Given a customer who prefers WhatsApp, on a number they proved
+    phone = verified_phone(customer)
+    version = customer.get("/me").json()["version"]
+    assert customer.patch("/me", json={"version": version, "settings": {"preferred_channel": "whatsapp"}}
+                          ).status_code == 200
+
+    # When an invoice is announced for collection, and the bank returns its debit
+    invoice, debit = _at_the_bank(cloud, customer, today)
+    cloud.stripe.complete_debit(debit["id"], outcome="failed", failure_code="insufficient_funds")
+    cloud.cloud.settle()
+
+    # Then both went on WhatsApp as templates: the day and the masked account, then why and the link to pay
+    sent = [m["text"] for m in cloud.providers.sent if m["to"] == phone and invoice["invoice_id"] in m["text"]]
+    assert [t.split(":")[0] for t in sent] == ["direct_debit_announced", "direct_debit_returned"]
+    assert "15 april 2024" in sent[0] and MASKED in sent[0] and "€ 42,50" in sent[0]
+    assert "er stond niet genoeg geld op uw rekening" in sent[1] and f"/#/invoices/{invoice['invoice_id']}" in sent[1]

@@ -284,7 +284,8 @@ def bill_customer(customer_id: str, period: Period, catalogue_version: str, *, r
     saving = sum(int(c.saving_cents) for c in checks)
     events = [domain_event("InvoiceIssued", customer_id=customer_id, actor=BILLING, channel="system",
                            data={"invoice_id": invoice_id, "kind": "monthly", "period": str(period),
-                                 "total_cents": total, "due_on": invoice.due_on, "saving_cents": saving}),
+                                 "total_cents": total, "due_on": invoice.due_on, "saving_cents": saving,
+                                 **({"direct_debit": True} if announced else {})}),
               *announced]
     events += _advice(customer_id, period, checks, holdings)
     try:

@@ -344,11 +344,13 @@ def _direct_debit_announced(data: dict[str, Any], lang: str) -> tuple[str, str]:
     amount, day = euros(data["amount_cents"], lang), _day(data["collect_on"], lang)
     if lang == "nl":
         return f"Aankondiging automatische incasso: factuur {data['invoice_id']}", (
+            f"Uw factuur {data['invoice_id']} van {amount} staat klaar in uw account. "
             f"Op of kort na {day} schrijven we {amount} voor factuur {data['invoice_id']} af van uw rekening "
             f"{data['iban']} (kenmerk machtiging {data['mandate_reference']}). Zorg dat er dan genoeg op staat; u "
             f"hoeft verder niets te doen. De factuur: {data['link']} Niet eens met de afschrijving? U kunt haar tot "
             "8 weken erna via uw bank laten terugboeken.")
     return f"Direct debit notice: invoice {data['invoice_id']}", (
+        f"Your invoice {data['invoice_id']} of {amount} is ready in your account. "
         f"On or shortly after {day} we will debit {amount} for invoice {data['invoice_id']} from your account "
         f"{data['iban']} (mandate reference {data['mandate_reference']}). Please make sure the money is there; "
         f"there is nothing else to do. The invoice: {data['link']} Disagree with the debit? Your bank refunds it "
@@ -647,8 +649,11 @@ PHONE_CHANNEL_OF = {"whatsapp": "whatsapp", "phone": "sms"}
 
 def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -> str:
     """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent",
-    "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either); or
+    "not_a_customer", "told_by_announcement" (an invoice collected by direct debit: its announcement
+    is the message), or "not_sent_no_consent" (recorded, so a redelivery sends nothing either); or
     "held" until the quiet hours end, where it would buzz the customer's phone in them (quiet.py)."""
+    if detail_type == "InvoiceIssued" and detail["data"].get("direct_debit"):
+        return "told_by_announcement"  # the invoice's direct debit announcement tells of it (one message, not two)
     key = Notification.keys(detail["customer_id"], detail["event_id"])
     if sent_before(key):
         return "already_sent"
