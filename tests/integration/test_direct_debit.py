@@ -372,3 +372,39 @@ def test_a_customer_who_prefers_whatsapp_is_told_there_with_the_approved_templat
     assert [t.split(":")[0] for t in sent] == ["direct_debit_announced", "direct_debit_returned"]
     assert "15 april 2024" in sent[0] and MASKED in sent[0] and "€ 42,50" in sent[0]
     assert "er stond niet genoeg geld op uw rekening" in sent[1] and f"/#/invoices/{invoice['invoice_id']}" in sent[1]
+
+
+def test_a_collection_that_dies_halfway_makes_one_debit_when_it_comes_again(cloud, customer, today, monkeypatch):
+    from opencounter.billing import debits
+
+    _on(today, date(2024, 3, 20))
+    _give_mandate(cloud, customer)
+    invoice = _invoice(cloud, customer, today, "2024-06")
+    day = date.fromisoformat(invoice["debit"]["collect_on"])
+    real = debits.provider.collect
+
+    def dies_before_the_bank(**_: object) -> None:
+        raise RuntimeError("the process died")
+
+    def dies_after_the_bank(**asked: object) -> None:
+        real(**asked)  # type: ignore[arg-type]
+        raise RuntimeError("the process died")
+
+    # When the collection dies once the attempt is reserved, before the bank heard of it
+    monkeypatch.setattr(debits.provider, "collect", dies_before_the_bank)
+    with pytest.raises(RuntimeError):
+        debits.collect(customer.customer_id, invoice["invoice_id"], day)
+    assert _debits(cloud, invoice) == [] and _read(customer, invoice)["debit"]["status"] == "collecting"
+    # and, coming again, dies once the bank made the debit, before it was stored
+    monkeypatch.setattr(debits.provider, "collect", dies_after_the_bank)
+    with pytest.raises(RuntimeError):
+        debits.collect(customer.customer_id, invoice["invoice_id"], day)
+    monkeypatch.setattr(debits.provider, "collect", real)
+    cloud.cloud.settle()
+
+    # Then the next run finds the one debit made, and makes no other
+    _run(cloud, today, day)
+    [debit] = _debits(cloud, invoice)
+    assert debit["status"] == "processing"
+    shown = _read(customer, invoice)
+    assert shown["debit"]["status"] == "processing" and [p["payment_id"] for p in shown["payments"]] == [debit["id"]]
