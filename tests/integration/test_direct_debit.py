@@ -408,3 +408,20 @@ def test_a_collection_that_dies_halfway_makes_one_debit_when_it_comes_again(clou
     assert debit["status"] == "processing"
     shown = _read(customer, invoice)
     assert shown["debit"]["status"] == "processing" and [p["payment_id"] for p in shown["payments"]] == [debit["id"]]
+
+
+def test_staff_are_advised_to_offer_direct_debit_to_a_customer_reminded_of_an_invoice(cloud, customer, agent, today):
+    # Given a customer who pays by hand and was reminded of their March invoice (due 15 April 2024)
+    invoice = _invoice(cloud, customer, today)
+    assert invoice["debit"] is None
+    _run(cloud, today, date(2024, 4, 22))
+    assert _read(customer, invoice)["reminders"]["reminder"]["on"] == "2024-04-22"
+
+    # Then the desk is advised to offer direct debit
+    def actions() -> set[str]:
+        return {a["action"] for a in agent.get(f"/agent/customers/{customer.customer_id}").json()["next_best_actions"]}
+    assert "offer_direct_debit" in actions()
+
+    # And no longer once the customer gave a mandate
+    _give_mandate(cloud, customer)
+    assert "offer_direct_debit" not in actions()

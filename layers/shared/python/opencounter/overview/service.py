@@ -48,7 +48,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         **record,
         "invoices": invoice_views,
         "open_balance_cents": sum(v["balance_cents"] for v in invoice_views),
-        "collection": collection_view(items),
+        "collection": (collection := collection_view(items)),
         "payments": [{"payment_id": p.payment_id, "invoice_id": p.invoice_id, "status": p.status.lower(),
                       "amount_cents": int(p.amount_cents), "method": p.method, "created_at": p.created_at}
                      for p in payments[:10]],
@@ -59,14 +59,15 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         "disputes": [dispute_view(d, for_staff=True) for d in disputes[:RECENT_DISPUTES]],
         "nps": {"responses": len(scores), "score": net_promoter_score(scores)},
         "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views, disputes,
-                                               to_plan),
+                                               to_plan, collection),
     }
 
 
 def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts: list[Contact],
                       requests: list[ServiceRequest], invoice_views: list[dict[str, Any]],
                       disputes: list[Dispute] | None = None,
-                      to_visit: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                      to_visit: list[dict[str, Any]] | None = None,
+                      collection: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """What staff could best do for this customer now, most pressing first: each an `action`, the
     `params` a desk shows it with (in its own language), and `why` in English for logs."""
     actions: list[dict[str, Any]] = []
@@ -103,6 +104,9 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
                 f"{tariff['billed_plan']} was cheaper for last month's use than {tariff['current_plan']}",
                 billed_plan=tariff["billed_plan"], current_plan=tariff["current_plan"],
                 saving_cents=tariff["saving_cents"])
+    if collection is not None and collection["mandate"] is None and any((i.reminders or {}).get("reminder")
+                                                                       for i in invoices):
+        add("offer_direct_debit", "pays by hand and was reminded of an invoice; no mandate")
     for product in to_visit or []:
         add("plan_visit", f"{product['name']} needs a {product['kind'].replace('_', ' ')}; none is planned",
             product_id=product["product_id"], kind=product["kind"])
