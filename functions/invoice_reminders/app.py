@@ -19,7 +19,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 COUNTED = {"reminder": "InvoiceReminderSent", "final_notice": "InvoiceFinalNoticeSent",
            "ready_for_collection": "InvoiceReadyForCollection", "stopped": "InvoiceReminderStopped",
            "on_hold": "InvoiceReminderOnHold", "collected": "DirectDebitCollected",
-           "waiting": "DirectDebitWaiting"}
+           "waiting": "DirectDebitWaiting", "not_collected": "DirectDebitNotCollected"}
 
 
 def page(record: SQSRecord) -> None:

@@ -67,7 +67,7 @@ def _refusal(invoice: Invoice, mandate: Mandate | None) -> str | None:
 
 def collect(customer_id: str, invoice_id: str, day: date) -> str:
     """Collect the invoice due on or before `day`, once. What became of it: "collected" (the debit is
-    at the bank), "stopped" (not to be collected: paid by hand now), "waiting" (a payment of the
+    at the bank), "not_collected" (not to be collected: paid by hand now), "waiting" (a payment of the
     customer's own is on its way), "not_due" (its day comes later: the entry is put right) or
     "done" (nothing to collect any more)."""
     for _ in range(ATTEMPTS):
@@ -132,7 +132,7 @@ def _reserve(invoice: Invoice, plan: dict[str, Any], mandate: Mandate | None, da
             commit(by_hand(invoice, refusal, day), [])
         except Conflict:
             return "retry"
-        return "stopped"
+        return "not_collected"
     if invoice.open_payment:
         current = provider.payment(invoice.open_payment)
         if current.status in provider.TAKING_MONEY:
