@@ -132,6 +132,16 @@ NOTES = {
                 "automatic ones (goal p95 <= 2000). Then staff decide the rest (upheld and rejected alternately) and "
                 "ledger_imbalance_cents sums every credit_note and payment_refunded transaction of those customers "
                 "(goal 0); holds_left_after_decision sums the disputes' and their invoices' holds (goal 0).",
+    "collection": "asynchronous cloud of its own (python -m bench.collection): 28 customers who gave a SEPA mandate, "
+                  "February 2025's fibre bill (EUR 42.50) announced on a seeded day of March (random.Random(32)), "
+                  "each customer letting it be collected, having it returned by their bank, paying by hand, "
+                  "disputing all or EUR 10 of it, spreading it or withdrawing the mandate in the week before its "
+                  "day; driven day by day through the morning run (07:00, the clock set by the bench), the bank "
+                  "settling each debit the next day. wrongly_collected: debits asked of Stripe for an invoice paid, "
+                  "arranged, of a withdrawn mandate, before its announced day, for more than what was not in "
+                  "dispute, or a second one of an invoice; goal 0. effects_per_duplicated_event: six debits settled "
+                  "(paid or returned) with their webhooks held back, each event then delivered 10 times at once in "
+                  "shuffled order; payments received in the ledger plus return notices mailed, per event; goal 1.",
     "proactive": "asynchronous cloud, after the privacy figures: the reminders, then the outage. "
                  "reminders_wrongly_sent (bench/reminders.py): a "
                  "seeded population of invoices (fibre's connection fee issued on every day of March 2025, and "

@@ -1,7 +1,7 @@
 // The portal's shell offline: pages, styles, scripts, messages and icons come from the cache
 // when the network is away, and are refreshed from it when it is there. The API and the sign-in
 // are never cached: what a customer sees of their record is always live.
-const SHELL = "opencounter-shell-v23";
+const SHELL = "opencounter-shell-v24";
 const FILES = ["/", "/index.html", "/signup.html", "/app.css", "/manifest.webmanifest", "/i18n/nl.json",
   "/i18n/en.json", "/icons/icon.svg", "/icons/icon-192.png", "/js/main.js", "/js/appointments.js", "/js/auth.js",
   "/js/catalogue.js", "/js/complaints.js", "/js/charts.js", "/js/chat.js", "/js/contacts.js", "/js/data-export.js", "/js/desk.js",
@@ -10,7 +10,8 @@ const FILES = ["/", "/index.html", "/signup.html", "/app.css", "/manifest.webman
   "/js/overview.js", "/js/privacy.js", "/js/products.js", "/js/requests.js", "/js/review.js", "/js/router.js",
   "/js/service.js", "/js/session.js", "/js/settings.js", "/js/usage.js", "/js/signup.js",
   "/js/access-log.js", "/js/privacy-desk.js", "/js/why.js", "/js/reminders.js",
-  "/js/feedback.js", "/js/ideas.js", "/js/ideas-desk.js", "/js/voice.js", "/js/quotes.js", "/js/callbacks.js"];
+  "/js/feedback.js", "/js/ideas.js", "/js/ideas-desk.js", "/js/voice.js", "/js/quotes.js", "/js/callbacks.js",
+  "/js/direct-debit.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));

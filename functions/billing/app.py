@@ -1,8 +1,10 @@
-"""A customer's money matters (/me/usage, /me/invoices...): usage and its records, invoices, paying at once,
-payment arrangements; and the same invoices for staff (/agent/customers/{id}/invoices), who can
-send the customer a link to pay one."""
+"""A customer's money matters (/me/usage, /me/invoices, /me/direct-debit...): usage and its records, invoices,
+paying at once, payment arrangements, paying by direct debit (a SEPA mandate given, seen and withdrawn);
+and the same invoices for staff (/agent/customers/{id}/invoices), who can send the customer a link to pay
+one."""
 
 from opencounter.billing.invoices import agree_arrangement, invoice_detail, list_invoices
+from opencounter.billing.mandates import direct_debit, give_mandate, withdraw
 from opencounter.billing.payments import send_payment_link, start_payment
 from opencounter.billing.usage import usage_records, usage_view
 from opencounter.edge.http import caller, json_body, me, query_int, query_text, rest_api
@@ -45,6 +47,23 @@ def post_arrangement(invoice_id: str) -> tuple[dict, int]:
     invoice = agree_arrangement(me(app), invoice_id, json_body(app), actor=caller(app).actor, channel="web")
     metrics.add_metric(name="PaymentArrangementAgreed", unit="Count", value=1)
     return invoice, 201
+
+
+@app.get("/me/direct-debit")
+def get_direct_debit() -> dict:
+    return direct_debit(me(app))
+
+
+@app.post("/me/direct-debit/mandates")
+def post_mandate() -> tuple[dict, int]:
+    mandate = give_mandate(me(app))
+    metrics.add_metric(name="DirectDebitMandateStarted", unit="Count", value=1)
+    return mandate, 201
+
+
+@app.delete("/me/direct-debit/mandates/<mandate_id>")
+def delete_mandate(mandate_id: str) -> dict:
+    return withdraw(me(app), mandate_id, actor=caller(app).actor, channel="web")
 
 
 @app.get("/agent/customers/<customer_id>/invoices")

@@ -128,7 +128,7 @@ def start(*, synchronous: bool, port: int = 0, aws_port: int | None = None, demo
                                  s3_links.PREFIX: s3_links, field.PREFIX: field})
     stripe.add_webhook(f"{url}/webhooks/identity", STRIPE["identity_webhook_secret"], "identity.")
     stripe.add_webhook(f"{url}/webhooks/stripe", STRIPE["payments_webhook_secret"],
-                       ("payment_intent.", "charge."))
+                       ("payment_intent.", "charge.", "setup_intent.", "mandate."))
     front.app = gateway
     threading.Thread(target=http.serve_forever, name="api-gateway", daemon=True).start()
     servers.append(http)

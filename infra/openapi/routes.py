@@ -84,6 +84,7 @@ PATH_PARAMETERS = {
     "idea_id": "an idea's id, I-XXXXXXXXXXXX",
     "complaint_id": "a complaint's id, K-XXXXXXXXXX",
     "comment_id": "a comment's id under the idea",
+    "mandate_id": "a direct debit mandate's id, as it was answered when given (seti_...)",
 }
 #: path parameters that take one of a closed set (the others are ids: the identifier kind of text)
 PATH_SCHEMAS = {"channel": {"enum": list(CHANNELS)}}
@@ -487,6 +488,21 @@ ROUTES: dict[str, Operation] = {
         errors={400: "instalments of less than EUR 10 (instalments_too_many)", 404: NO_INVOICE,
                 409: "the invoice is not open, another arrangement runs, or less than EUR 30 is left "
                      "(arrangement_invoice_not_open, arrangement_already_running, arrangement_too_small)"}),
+    "GET /me/direct-debit": Operation(
+        "How the customer pays (by direct debit on the mandate in force, or by hand) and every mandate they gave; "
+        "the account masked, never the IBAN", 200, "direct-debit"),
+    "POST /me/direct-debit/mandates": Operation(
+        "Start giving a SEPA Direct Debit mandate: a Stripe SetupIntent (sepa_debit, off-session) the customer "
+        "confirms with Stripe.js, or locally on the test bank's mandate page (confirm_url); asking again while one is "
+        "being given returns it", 201, "mandate-setup",
+        errors={503: NOT_CONFIGURED, 409: "a mandate is in force already (mandate_active), or it kept changing "
+                                          "(busy_try_again)"},
+        unanswered={404: "the customer's record exists for every caller of /me"}),
+    "DELETE /me/direct-debit/mandates/{mandate_id}": Operation(
+        "Withdraw the mandate and pay by hand again: it ends at Stripe and here; invoices announced for collection "
+        "are paid by hand (and reminded of) instead. Withdrawing again changes nothing", 200, "mandate",
+        errors={503: NOT_CONFIGURED, 404: "no such mandate of the customer's (not_found)",
+                409: "it kept changing (busy_try_again)"}),
     "GET /agent/customers/{customer_id}/invoices": Operation(
         "The customer's invoices, newest first", 200, "invoice-list"),
     "GET /agent/customers/{customer_id}/invoices/{invoice_id}": Operation(
@@ -577,7 +593,8 @@ ROUTES: dict[str, Operation] = {
         "Withdraw a quote: it can no longer be accepted (withdrawn again: the same answer)", 200, "quote",
         errors={404: NO_QUOTE, 409: "the quote is accepted already (quote_accepted_already), or declined"}),
     "POST /webhooks/stripe": Operation(
-        "Stripe's signed payment results, refunds and chargebacks (each a dispute of the customer's)", 200,
+        "Stripe's signed payment results, refunds, chargebacks (each a dispute of the customer's) and direct debit "
+        "mandates given or ended", 200,
         "payment-webhook-result",
         body=PROVIDER_EVENT, headers=(STRIPE_SIGNATURE,),
         errors={503: NOT_CONFIGURED,
@@ -1091,6 +1108,8 @@ LINKS: dict[str, list[Link]] = {
         {"path.dispute_id": "$request.path.dispute_id", "path.evidence_id": "$response.body#/evidence/evidence_id"},
         "POST /me/disputes/{dispute_id}/evidence/{evidence_id}/check",
         "GET /me/disputes/{dispute_id}/evidence/{evidence_id}"),
+    "POST /me/direct-debit/mandates": _follow({"path.mandate_id": "$response.body#/mandate_id"},
+                                              "DELETE /me/direct-debit/mandates/{mandate_id}"),
     "GET /me/invoices": _follow({"path.invoice_id": "$response.body#/items/0/invoice_id"},
                                 "GET /me/invoices/{invoice_id}", "POST /me/invoices/{invoice_id}/payments",
                                 "POST /me/invoices/{invoice_id}/arrangement"),

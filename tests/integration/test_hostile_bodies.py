@@ -20,7 +20,8 @@ TAKES_NO_BODY = {"POST /me/phone-verification", "POST /me/email-verification", "
                  "POST /me/disputes/{dispute_id}/evidence/{evidence_id}/check",
                  "POST /me/orders/{order_id}/signature-code",
                  "POST /agent/customers/{customer_id}/orders/{order_id}/signature-code",
-                 "POST /me/data-requests/export", "POST /agent/customers/{customer_id}/data-requests/export"}
+                 "POST /me/data-requests/export", "POST /agent/customers/{customer_id}/data-requests/export",
+                 "POST /me/direct-debit/mandates"}
 WRITES = [r for r in api_routes(load_template()) if r.method in ("POST", "PATCH", "PUT")
           and f"{r.method} {r.resource}" not in TAKES_NO_BODY]
 NOT_UTF8 = b'{"text": "caf\xe9"}'

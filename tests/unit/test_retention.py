@@ -297,6 +297,36 @@ def _payment(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | Non
     return [(started, after_fiscal_years(started.created_at))]
 
 
+def _mandate(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    """A mandate given (kept with the record while in force), then one withdrawn: kept 14 months after
+    it ended (never collected on), and one never given: 30 days."""
+    from opencounter.billing import mandates
+    from opencounter.billing.records import Mandate
+    from opencounter.ports.payments import MandateUpdate, Setup
+    from opencounter.pricing.rating import add_months
+
+    customer = _customer()
+    setups = iter(["seti_given", "seti_left"])
+    monkeypatch.setattr(mandates.provider, "payment_customer", lambda *_, **__: "cus_1")
+    monkeypatch.setattr(mandates.provider, "start_mandate",
+                        lambda **_: Setup(next(setups), "secret", "requires_payment_method"))
+    monkeypatch.setattr(mandates.provider, "end_mandate", lambda _: None)
+    mandates.give_mandate(customer)
+    assert mandates.apply_mandate_update(MandateUpdate(
+        "evt_1", "setup_intent.succeeded", "mandate_1", "active", customer_id=customer, setup_id="seti_given",
+        payment_method="pm_1", iban_country="NL", iban_last4="5264",
+        accepted_at="2026-11-20T09:30:00.000Z")) == "applied"
+    given = _one(Mandate, setup_id="seti_given")
+    assert given.expires_at is None and given.iban_last4 == "5264"  # in force: with the record
+    mandates.withdraw(customer, "seti_given", actor={"type": "customer", "id": customer}, channel="web")
+    ended = _one(Mandate, setup_id="seti_given")
+    mandates.give_mandate(customer)
+    left = _one(Mandate, setup_id="seti_left")
+    ended_on = moment(ended.ended_at[:10])
+    return [(ended, datetime.combine(add_months(ended_on.date(), 14), ended_on.timetz())),
+            (left, moment(left.created_at) + timedelta(days=30))]
+
+
 def _dispute(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
     from opencounter.billing.records import CreditNote
     from opencounter.disputes import flow, service
@@ -530,7 +560,7 @@ SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | 
     "Incident": _outage, "IncidentCount": _outage, "OutageNotice": _outage,
     "AccessEntry": _access_entry, "UnansweredQuestion": _unanswered, "FollowersTold": _followers_told,
     "FeedbackInvitation": _feedback_invitation, "Complaint": _complaint, "Quote": _quotes,
-    "CallbackSlot": _callback_slot,
+    "CallbackSlot": _callback_slot, "Mandate": _mandate,
 }
 #: kinds with TTL written by a workflow's steps: the integration test that proves each
 THROUGH_THE_CLOUD = {

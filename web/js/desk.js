@@ -9,6 +9,7 @@ import { callbackWhen } from "./callbacks.js";
 import { catalogue, planName } from "./catalogue.js";
 import { customerComplaints } from "./complaints.js";
 import { contactItem, conversation } from "./contacts.js";
+import { collectionText } from "./direct-debit.js";
 import { $, attempt, button, definitions, element, emptyNote, item, labelled, say, select, status } from "./dom.js";
 import { errorText } from "./errors.js";
 import { addressLine, at, channelName, day, euros } from "./format.js";
@@ -141,6 +142,7 @@ async function show360() {
   $("customer-invoices").replaceChildren(...view.invoices.map((i) => withPaymentLink(
     invoiceRow(i, `#/customers/${encodeURIComponent(view.customer_id)}/invoices`), i)));
   emptyNote($("customer-invoices"), t("invoices.none"));
+  $("customer-collection").textContent = collectionText(view.collection);
   $("payments").replaceChildren(...view.payments.map((p) => item(t("customer.payment", { date: at(p.created_at), amount: euros(p.amount_cents),
     status: t(`payments.${p.status}`), invoice: p.invoice_id }))));
   emptyNote($("payments"), t("customer.no_payments"));

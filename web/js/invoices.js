@@ -2,6 +2,7 @@
 // once (iDEAL or card) and paying in instalments, offered only when the invoice allows it.
 
 import { planName, productName } from "./catalogue.js";
+import { debitNote, showDirectDebit } from "./direct-debit.js";
 import { disputeForm } from "./disputes.js";
 import { showReminders } from "./reminders.js";
 import { $, attempt, button, definitions, element, emptyNote, item, labelled, say, select } from "./dom.js";
@@ -22,7 +23,7 @@ export function invoiceRow(i, base = "#/invoices") {
 }
 
 export async function showInvoices() {
-  const data = await api("GET", "/me/invoices");
+  const [data] = await Promise.all([api("GET", "/me/invoices"), showDirectDebit()]);
   $("open-balance").textContent = data.open_balance_cents > 0 ? t("invoices.open_total", { amount: euros(data.open_balance_cents) })
     : t("invoices.nothing_open");
   $("invoices").replaceChildren(...data.items.map((i) => invoiceRow(i)));
@@ -58,6 +59,7 @@ export async function showInvoice(invoiceId, base = "/me") {
   }));
   showNotes(invoice, mine);
   showReminders(invoice, base === "/me");
+  $("invoice-debit").replaceChildren(...debitNote(invoice));
   if (base === "/me") showActions(invoice); else $("invoice-actions").replaceChildren();
   $("invoice-back").href = base === "/me" ? "#/invoices" : `#/customers/${encodeURIComponent(base.split("/").pop())}`;
   return invoice;

@@ -14,6 +14,7 @@ import { showHistory } from "./history.js";
 import { LANGUAGES, choose, currentLanguage, load, t } from "./i18n.js";
 import { showStaffIdea, showStaffIdeas } from "./ideas-desk.js";
 import { showIdea, showIdeas } from "./ideas.js";
+import { returnedMandate } from "./direct-debit.js";
 import { afterPayment, returnedPayment, showInvoice, showInvoices } from "./invoices.js";
 import { showMailings } from "./mailings.js";
 import { showIncidents, showOutageBanner } from "./outages.js";
@@ -116,6 +117,7 @@ async function start() {
   setFallback("#/");
   if (returnTo !== null && returnTo !== location.hash) location.hash = returnTo || "#/";
   const payment = returnedPayment();
+  returnedMandate();
   await show();
   if (payment) await afterPayment(payment).catch(() => {});
 }

@@ -42,7 +42,9 @@ TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en")
              "complaint_received": (("nl", "en"), 3), "complaint_update": (("nl", "en"), 2),
              "complaint_closed": (("nl", "en"), 1),
              # reminders before collection
-             "invoice_reminder": (("nl", "en"), 4), "invoice_final_notice": (("nl", "en"), 5)}
+             "invoice_reminder": (("nl", "en"), 4), "invoice_final_notice": (("nl", "en"), 5),
+             # direct debit
+             "direct_debit_announced": (("nl", "en"), 4), "direct_debit_returned": (("nl", "en"), 4)}
 
 
 class ProviderApis:

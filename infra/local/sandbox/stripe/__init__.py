@@ -1,7 +1,7 @@
 """A small Stripe stand-in: the Stripe API calls OpenCounter makes, served over HTTP for the
 official stripe library (pointed here by STRIPE_API_BASE), plus the pages a customer would see at
 Stripe, and webhooks signed exactly as Stripe signs them. One module per part: standin (the API
-and pages as the gateway mounts them), wire, webhooks, identity, payments, disputes.
+and pages as the gateway mounts them), wire, webhooks, identity, payments, disputes, mandates.
 
 Identity (VerificationSession): the hosted page lets the person verify or fail; without a
 choice the outcome follows the test data: an e-mail address tagged `+unverified` fails. The
@@ -18,7 +18,15 @@ browser back to return_url with payment_intent, payment_intent_client_secret and
 Tests pay with complete_payment(), dispute with dispute() (the payer's bank: created, funds
 withdrawn), let the bank decide with decide_dispute() and repeat an event with redeliver(). The
 business answers a dispute with POST /v1/disputes/{id} (evidence, submitted to the bank) or
-accepts it with POST /v1/disputes/{id}/close. An event's data.object is a copy of the object at
-that moment; the events of one call are delivered in order (Stripe does not promise that).
+accepts it with POST /v1/disputes/{id}/close.
+
+SEPA Direct Debit (Customer, SetupIntent, Mandate; mandates.py): {PREFIX}/setup/{seti} (or /pay/{seti})
+is the bank's mandate page, where the person types an IBAN and accepts; tests give one with
+complete_setup(). A sepa_debit PaymentIntent confirmed off-session on the mandate stays processing
+until complete_debit() settles it (paid, or returned with a failure code); revoke_mandate() is the
+payer revoking it at their bank; detaching its PaymentMethod ends it too.
+
+An event's data.object is a copy of the object at that moment; the events of one call are delivered
+in order (Stripe does not promise that).
 """
 

@@ -59,6 +59,8 @@ class Payments:
         self.payment_methods: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        #: SEPA Direct Debit on a mandate (mandates.Mandates), set by the stand-in
+        self.debits: Any = None
 
     def create_intent(self, params: dict[str, Any]) -> Response:
         amount, currency = cents(params.get("amount"), 50), str(params.get("currency") or "").lower()
@@ -68,7 +70,7 @@ class Payments:
             return error(400, "Missing required param: currency.", code="parameter_missing", param="currency")
         types = params.get("payment_method_types") or ["card"]
         for kind in types:
-            if kind not in ("card", "ideal") or kind == "ideal" and currency != "eur":
+            if kind not in ("card", "ideal", "sepa_debit") or kind in ("ideal", "sepa_debit") and currency != "eur":
                 return error(400, f"The payment method type {kind!r} is invalid for currency {currency}.",
                               code="payment_intent_invalid_parameter", param="payment_method_types")
         pi_id = new_id("pi")
@@ -76,15 +78,17 @@ class Payments:
             "id": pi_id, "object": "payment_intent", "amount": amount, "amount_capturable": 0, "amount_received": 0,
             "canceled_at": None, "cancellation_reason": None, "capture_method": "automatic",
             "client_secret": f"{pi_id}_secret_{secrets.token_hex(12)}", "confirmation_method": "automatic",
-            "created": int(time.time()), "currency": currency, "customer": None,
+            "created": int(time.time()), "currency": currency, "customer": params.get("customer"),
             "description": params.get("description"), "last_payment_error": None, "latest_charge": None,
             "livemode": False, "metadata": params.get("metadata") or {}, "next_action": None, "payment_method": None,
-            "payment_method_types": types, "receipt_email": params.get("receipt_email"),
+            "payment_method_types": types, "processing": None, "receipt_email": params.get("receipt_email"),
             "status": "requires_payment_method",
         }
         with self._lock:
             self.intents[pi_id] = intent
             response = json_response(intent)
+        if params.get("confirm") == "true" and types == ["sepa_debit"] and self.debits is not None:
+            return self.debits.confirm_debit(intent, params)  # off-session on a mandate (mandates.py)
         return self.confirm(params, pi_id) if params.get("confirm") == "true" else response
 
     def confirm(self, params: dict[str, Any], pi_id: str) -> Response:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from infra.local.sandbox.stripe.disputes import Disputes
 from infra.local.sandbox.stripe.identity import Identity, redact_session
+from infra.local.sandbox.stripe.mandates import Mandates
 from infra.local.sandbox.stripe.payments import Payments
 from infra.local.sandbox.stripe.webhooks import Webhooks
 from infra.local.sandbox.stripe.wire import decode_form, error, json_response, missing
@@ -30,6 +31,7 @@ class StripeStandIn:
         self.hooks = Webhooks(synchronous=synchronous)
         self.identity = Identity(self.hooks, self._lock, base_url=base_url, pages=f"{self.PREFIX}/identity")
         self.payments = Payments(self.hooks, self._lock, base_url=base_url, pages=self.PREFIX)
+        self.debits = self.payments.debits = Mandates(self.hooks, self._lock, self.payments, pages=self.PREFIX)
         self.chargebacks = Disputes(self.hooks, self._lock, self.payments.charges, self.payments.intents)
         #: idempotency key -> (request body, (status, response body)); None while the first request runs
         self._idempotent: dict[str, tuple[str, tuple[int, bytes] | None]] = {}
@@ -38,7 +40,10 @@ class StripeStandIn:
                         "payment_intents": (self.payments.intents, "payment_intent"),
                         "payment_methods": (self.payments.payment_methods, "PaymentMethod"),
                         "charges": (self.payments.charges, "charge"), "refunds": (self.payments.refunds, "refund"),
-                        "disputes": (self.chargebacks.disputes, "dispute"), "events": (self.hooks.events, "event")}
+                        "disputes": (self.chargebacks.disputes, "dispute"),
+                        "customers": (self.debits.customers, "customer"),
+                        "setup_intents": (self.debits.setups, "setup_intent"),
+                        "mandates": (self.debits.mandates, "mandate"), "events": (self.hooks.events, "event")}
 
     # ------------------------------------------------------------ what tests and the runtime use
 
@@ -51,6 +56,23 @@ class StripeStandIn:
     def complete_payment(self, pi_id: str, *, outcome: str = "succeeded", method: str = "ideal",
                          bank: str | None = None) -> dict[str, Any]:
         return self.payments.complete_payment(pi_id, outcome=outcome, method=method, bank=bank)
+
+    def complete_setup(self, setup_id: str, *, iban: str, name: str = "Test Klant") -> dict[str, Any]:
+        """The person gives a SEPA Direct Debit mandate with this IBAN (the mandate page's form)."""
+        return self.debits.complete_setup(setup_id, iban=iban, name=name)
+
+    def complete_debit(self, pi_id: str, *, outcome: str = "succeeded",
+                       failure_code: str = "insufficient_funds") -> dict[str, Any]:
+        """The payer's bank settles a processing SEPA debit: paid, or returned with `failure_code`."""
+        return self.debits.complete_debit(pi_id, outcome=outcome, failure_code=failure_code)
+
+    def revoke_mandate(self, mandate_id: str) -> dict[str, Any]:
+        """The payer revokes a mandate at their bank."""
+        return self.debits.revoke(mandate_id)
+
+    @property
+    def mandates(self) -> dict[str, dict[str, Any]]:
+        return self.debits.mandates
 
     def dispute(self, payment: str, *, reason: str = "fraudulent") -> dict[str, Any]:
         """The payer's bank disputes a successful payment: created, and the funds withdrawn."""
@@ -133,6 +155,9 @@ class StripeStandIn:
         page = re.fullmatch(r"/identity/(vs_\w+)(/submit)?", path)
         if page:
             return self.identity.page(request, page.group(1), bool(page.group(2)))
+        page = re.fullmatch(r"/(?:setup|pay)/(seti_\w+)(/submit)?", path)
+        if page:
+            return self.debits.page(request, page.group(1), bool(page.group(2)))
         page = re.fullmatch(r"/(pay|bank)/([^/]+)(/submit)?", path)
         if page:
             return self.payments.page(request, page.group(1), page.group(2), bool(page.group(3)))
@@ -173,13 +198,17 @@ class StripeStandIn:
 
     def _api(self, method: str, path: str, params: dict[str, Any]) -> Response:
         creates = {"/v1/identity/verification_sessions": self.identity.create_session,
-                   "/v1/payment_intents": self.payments.create_intent, "/v1/refunds": self.payments.refund}
+                   "/v1/payment_intents": self.payments.create_intent, "/v1/refunds": self.payments.refund,
+                   "/v1/customers": self.debits.create_customer, "/v1/setup_intents": self.debits.create_setup}
         if method == "POST" and path in creates:
             return creates[path](params)
         found = re.fullmatch(r"/v1/payment_intents/([^/]+)/(confirm|cancel)", path)
         if found and method == "POST":
             act = self.payments.confirm if found.group(2) == "confirm" else self.payments.cancel
             return act(params, found.group(1))
+        found = re.fullmatch(r"/v1/payment_methods/([^/]+)/detach", path)
+        if found and method == "POST":
+            return self.debits.detach(found.group(1))
         found = re.fullmatch(r"/v1/identity/verification_sessions/([^/]+)/redact", path)
         if found and method == "POST":
             return self.redact_session(found.group(1))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from opencounter.billing import dunning, ledger
+from opencounter.billing import dunning, ledger, mandates
 from opencounter.billing.records import CreditNote, Invoice, Payment, TariffCheck, UsageTotal
 from opencounter.catalogue.service import plans_to_rate
 from opencounter.core.clock import BUSINESS_TIME, business_today, isoformat, utcnow
@@ -141,8 +141,21 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, *, tod
                     payments=[_payment_view(p) for p in sorted(payments or [], key=lambda p: p.created_at)],
                     credit_notes=[credit_note_view(c) for c in sorted(credit_notes or [],
                                                                       key=lambda c: c.credit_note_id)],
-                    void_reason=invoice.void_reason, reminders=reminders_view(invoice))
+                    void_reason=invoice.void_reason, reminders=reminders_view(invoice), debit=debit_view(invoice))
     return view
+
+
+def debit_view(invoice: Invoice) -> dict[str, Any] | None:
+    """The invoice's collection by direct debit as it shows it (None: paid by hand)."""
+    plan = invoice.debit
+    if not plan:
+        return None
+    status, stopped = plan["status"], plan.get("stopped") if plan["status"] == "stopped" else None
+    settled = {"PAID": "paid", "VOID": "void", "IN_ARRANGEMENT": "in_arrangement"}.get(invoice.status)
+    if status == "announced" and settled:  # paid or arranged before its day: the run will not collect it
+        status, stopped = "stopped", {"reason": settled, "on": business_today().isoformat()}
+    return {"status": status, "announced_on": plan["announced_on"], "collect_on": plan["collect_on"],
+            "amount_cents": int(plan["amount_cents"]), "returned": plan.get("returned"), "stopped": stopped}
 
 
 def reminders_view(invoice: Invoice) -> dict[str, Any] | None:
@@ -260,12 +273,21 @@ def bill_customer(customer_id: str, period: Period, catalogue_version: str, *, r
     best_tariff = [{"product_id": c.product_id, "current_plan": c.current_plan_code, "billed_plan": c.billed_plan_code,
                     "current_plan_cents": int(c.actual_cents), "billed_cents": int(c.billed_cents),
                     "saving_cents": int(c.saving_cents)} for c in checks]
+    mandate = mandates.active(items)
     invoice, writes = _new_invoice(customer_id, invoice_id, "monthly", issued_on, lines, revenue,
-                                   period=str(period), best_tariff=best_tariff, billing_run=run)
+                                   remind=mandate is None, period=str(period), best_tariff=best_tariff,
+                                   billing_run=run)
+    announced: list[DomainEvent] = []
+    if mandate is not None:  # collected by direct debit: announced with its day instead of reminded of
+        entry, announcement = mandates.schedule(invoice, mandate)
+        writes.append(entry)
+        announced.append(announcement)
     saving = sum(int(c.saving_cents) for c in checks)
     events = [domain_event("InvoiceIssued", customer_id=customer_id, actor=BILLING, channel="system",
                            data={"invoice_id": invoice_id, "kind": "monthly", "period": str(period),
-                                 "total_cents": total, "due_on": invoice.due_on, "saving_cents": saving})]
+                                 "total_cents": total, "due_on": invoice.due_on, "saving_cents": saving,
+                                 **({"direct_debit": True} if announced else {})}),
+              *announced]
     events += _advice(customer_id, period, checks, holdings)
     events += _fixed_prices_ending(customer_id, period, holdings)
     try:
@@ -283,20 +305,21 @@ def _already_billed(invoice: Invoice) -> dict[str, Any]:
 
 
 def _new_invoice(customer_id: str, invoice_id: str, kind: str, issued_on: date, lines: list[dict[str, Any]],
-                 revenue: dict[str, int], **fields: Any) -> tuple[Invoice, list[Write]]:
-    """An open invoice and its booking: the customer owes the total; revenue and VAT per kind."""
+                 revenue: dict[str, int], *, remind: bool = True, **fields: Any) -> tuple[Invoice, list[Write]]:
+    """An open invoice and its booking: the customer owes the total; revenue and VAT per kind; reminded
+    of when overdue (unless it is collected by direct debit: `remind` False)."""
     vat = {k: vat_included(amount) for k, amount in revenue.items()}
     total = sum(revenue.values())
     invoice = Invoice(*Invoice.keys(customer_id, invoice_id), invoice_id=invoice_id, customer_id=customer_id,
                       kind=kind, issued_on=issued_on.isoformat(), due_on=(issued_on + PAYMENT_TERM).isoformat(),
                       lines=lines, total_cents=total, vat_cents=sum(vat.values()), status="OPEN", **fields)
     invoice.index_number()
-    reminders = dunning.schedule(invoice)
+    reminders = [dunning.schedule(invoice)] if remind else []
     booking = ledger.posting(customer_id, f"{invoice_id}:issued", "invoice_issued", invoice_id, [
         (ledger.RECEIVABLE, total), *[(ledger.revenue(k), -(amount - vat[k])) for k, amount in revenue.items()],
         (ledger.VAT_PAYABLE, -sum(vat.values()))])
     return invoice, [Write(invoice, Invoice.PK.does_not_exist(), conflict="the invoice exists already"), booking,
-                     reminders]
+                     *reminders]
 
 
 def connection_invoice(customer_id: str, product: dict[str, Any], plan: dict[str, Any], *, channel: str,

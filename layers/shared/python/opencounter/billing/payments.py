@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from opencounter.billing import dunning, ledger
+from opencounter.billing import debits, dunning, ledger
 from opencounter.billing.invoices import amount_due_now, load_invoice, owed_cents, status_of
 from opencounter.billing.records import Invoice, LedgerTransaction, Payment
 from opencounter.core.clock import business_today, isoformat, utcnow
@@ -74,6 +74,9 @@ def start_payment(customer_id: str, invoice_id: str, request: dict[str, Any]) ->
     for _ in range(APPLY_ATTEMPTS):
         invoice = load_invoice(customer_id, invoice_id)
         due = _payable(invoice)
+        if (invoice.debit or {}).get("status") == "collecting":  # the direct debit is being made this moment
+            raise Conflict("status: your direct debit is being collected; the invoice shows it in a moment",
+                           field="status", reason="payment_processing")
         if invoice.open_payment:
             current = provider.payment(invoice.open_payment)
             if current.status in provider.TAKING_MONEY:
@@ -132,8 +135,10 @@ def _ours(invoice: Invoice, update: provider.PaymentUpdate) -> Payment | None:
         if not pending or update.attempt != int(pending["attempt"]) or update.amount_cents != pending["amount_cents"]:
             return None
         now = isoformat(utcnow())
+        methods = pending.get("methods") or []
         payment = Payment(*Payment.keys(invoice.customer_id, update.payment_id), payment_id=update.payment_id,
                           invoice_id=invoice.invoice_id, amount_cents=int(pending["amount_cents"]),
+                          method=methods[0] if len(methods) == 1 else None,
                           status="PENDING", created_at=now, updated_at=now)
         invoice.open_payment, invoice.pending_payment = update.payment_id, None
     if update.amount_cents is not None and update.amount_cents != int(payment.amount_cents):
@@ -169,7 +174,17 @@ def apply_payment_update(update: provider.PaymentUpdate, follow_chargeback: Char
             filed, filed_events = follow_chargeback(invoice, payment, update.chargeback)
             if filed:
                 writes, events, outcome = writes + filed, events + filed_events, "applied"
-        invoice_changed = bool(adopting and invoice.pending_payment is None) or int(invoice.held_cents) != held_before
+        if (update.method or payment.method) == "sepa_debit" and invoice.debit:
+            # a direct debit: the invoice's collection moved on with it (returned: the customer told)
+            followed, followed_events = debits.follow(invoice, payment, update)
+            writes += [w for w in followed if not (w.model is invoice and any(x.model is invoice for x in writes))]
+            events += followed_events
+            outcome = "applied" if followed else outcome
+        adopted = bool(adopting and invoice.pending_payment is None)
+        if adopted and not any(w.model is payment for w in writes):
+            # made here for an event that moves nothing yet (a debit processing): stored all the same
+            writes.append(Write(payment, Payment.PK.does_not_exist(), conflict="the payment is stored already"))
+        invoice_changed = adopted or int(invoice.held_cents) != held_before
         if invoice_changed and not any(w.model is invoice for w in writes):
             writes.append(Write(invoice, conflict="the invoice changed meanwhile"))
         receipt_write = receipt("stripe", update.event_id, event_type=update.event_type, outcome=outcome,
@@ -214,7 +229,8 @@ def _reconcile(invoice: Invoice, payment: Payment, update: provider.PaymentUpdat
         status = update.status
     if update.status == "FAILED" and status == "FAILED":
         payment.last_error = update.message or "the payment was refused"
-        event("PaymentFailed", reason=payment.last_error)
+        if update.method != "sepa_debit":  # a returned debit is told by its own notice (billing.debits)
+            event("PaymentFailed", reason=payment.last_error)
     if received > before[0]:
         writes.append(ledger.posting(customer_id, f"{pi}:received:{received}", "payment_received", invoice.invoice_id,
                                      [(ledger.PAYMENT_PROVIDER, received - before[0]),

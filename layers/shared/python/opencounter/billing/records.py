@@ -17,10 +17,10 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from opencounter.core.retention import after, after_fiscal_years
+from opencounter.core.retention import after, after_fiscal_years, moment
 from opencounter.core.table import Item, customer_key
 from opencounter.customers.records import billing_shard
-from opencounter.pricing.rating import Period
+from opencounter.pricing.rating import Period, add_months
 
 #: a billing run's own bookkeeping (its plan, the slices' totals and pages): no personal data, and
 #: of no use once the run is over (it takes a night); kept a few weeks for operations to look back
@@ -127,6 +127,10 @@ class Invoice(Item, discriminator="Invoice"):
     #: the reminders before collection (billing.dunning): the next step and its day, each step taken
     #: (what it asked, by when) and why the schedule stopped; None on an invoice from before them
     reminders = JSONAttribute(null=True)
+    #: collected by direct debit (billing.debits): the mandate, the day announced and the collection
+    #: day, how far the collection came (announced, collecting, processing, collected, returned,
+    #: stopped) and why; None for an invoice paid by hand
+    debit = JSONAttribute(null=True)
     version = VersionAttribute()
 
     @classmethod
@@ -382,3 +386,87 @@ class ReminderDue(Item, discriminator="ReminderDue"):
     def index(self) -> None:
         self.GSI1PK = self.partition(billing_shard(self.customer_id))
         self.GSI1SK = f"{self.due_on}#{self.customer_id}#{self.invoice_id}"
+
+
+#: a SEPA mandate is kept this long after the last collection on it (the SEPA Core rulebook: the
+#: payer may ask for a refund of an unauthorised debit up to 13 months after it, and the creditor
+#: must then show the mandate); one that was never used, as long after it ended
+MANDATE_KEPT_MONTHS = 14
+#: a mandate started but never given (the customer left the bank's page) is of no use after this
+MANDATE_UNGIVEN_KEPT = timedelta(days=30)
+
+
+class Mandate(Item, discriminator="Mandate"):
+    """SK MANDATE#<setup_id>: a SEPA Direct Debit mandate the customer gave (or is giving) at the
+    payment provider, named after the SetupIntent it was given with. Of the account only its country
+    and last four digits are kept, never the IBAN. Found by the provider's mandate id on GSI1
+    (`MANDATE#<mandate id>`) for the provider's news of it. Versioned: its status only moves on
+    (pending, active, inactive)."""
+
+    SK_PREFIX = "MANDATE#"
+
+    setup_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    provider_customer = UnicodeAttribute()
+    #: pending | active | inactive
+    status = UnicodeAttribute()
+    mandate_id = UnicodeAttribute(null=True)
+    payment_method = UnicodeAttribute(null=True)
+    iban_country = UnicodeAttribute(null=True)
+    iban_last4 = UnicodeAttribute(null=True)
+    bank_code = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute(null=True)
+    accepted_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    ended_at = UnicodeAttribute(null=True)
+    #: withdrawn (by the customer here) | revoked (at their bank, or the account closed)
+    ended_reason = UnicodeAttribute(null=True)
+    last_collected_on = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    @classmethod
+    def keys(cls, customer_id: str, setup_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{setup_id}"
+
+    @staticmethod
+    def lookup_key(mandate_id: str) -> str:
+        return f"MANDATE#{mandate_id}"
+
+    def index(self) -> None:
+        if self.mandate_id:
+            self.GSI1PK, self.GSI1SK = self.lookup_key(self.mandate_id), customer_key(self.customer_id)
+
+    def kept_until(self) -> datetime | None:
+        """While it can be used, with the record; once ended, MANDATE_KEPT_MONTHS after the last
+        collection on it (or after it ended, if later); never given: MANDATE_UNGIVEN_KEPT."""
+        if self.status == "active":
+            return None
+        if self.status == "pending":
+            return after(self.created_at, MANDATE_UNGIVEN_KEPT)
+        last = moment(max(self.ended_at or self.created_at, self.last_collected_on or "")[:10])
+        return datetime.combine(add_months(last.date(), MANDATE_KEPT_MONTHS), last.timetz())
+
+
+class DebitDue(Item, discriminator="DebitDue"):
+    """SK DEBIT#<invoice_id>: where the daily collection run finds an invoice to be collected by
+    direct debit, on GSI1 per billing shard by its collection day (`DEBITS#<shard>` /
+    `<yyyy-mm-dd>#<customer>#<invoice>`). Written with the invoice's announcement; deleted once the
+    debit is at the bank, or when the invoice goes back to being paid by hand."""
+
+    SK_PREFIX = "DEBIT#"
+
+    invoice_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    collect_on = UnicodeAttribute()
+
+    @classmethod
+    def keys(cls, customer_id: str, invoice_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), f"{cls.SK_PREFIX}{invoice_id}"
+
+    @staticmethod
+    def partition(shard: int) -> str:
+        return f"DEBITS#{shard}"
+
+    def index(self) -> None:
+        self.GSI1PK = self.partition(billing_shard(self.customer_id))
+        self.GSI1SK = f"{self.collect_on}#{self.customer_id}#{self.invoice_id}"

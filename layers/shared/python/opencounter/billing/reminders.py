@@ -60,14 +60,17 @@ def run_day(scheduled_at: str | None) -> date:
 
 
 def start_run(scheduled_at: str | None) -> dict[str, Any]:
-    """The schedule fired: each billing shard's first page of due steps onto the reminder queue."""
+    """The schedule fired: each billing shard's first page of due steps onto the reminder queue, and
+    its first page of invoices due for collection by direct debit (billing.debits)."""
     day = run_day(scheduled_at)
-    queues.enqueue("reminder_queue_url", first_pages(day))
+    queues.enqueue("reminder_queue_url", [*first_pages(day), *first_pages(day, run="debits")])
     return {"day": day.isoformat(), "pages": BILLING_SHARDS}
 
 
-def first_pages(day: date) -> list[dict[str, Any]]:
-    return [{"day": day.isoformat(), "shard": shard, "cursor": None} for shard in range(BILLING_SHARDS)]
+def first_pages(day: date, run: str | None = None) -> list[dict[str, Any]]:
+    """Each billing shard's first page of the day's reminder steps (or, `run` "debits", collections)."""
+    return [{**({"run": run} if run else {}), "day": day.isoformat(), "shard": shard, "cursor": None}
+            for shard in range(BILLING_SHARDS)]
 
 
 def enqueue(works: list[dict[str, Any]]) -> None:
@@ -78,13 +81,20 @@ def remind_page(work: dict[str, Any]) -> tuple[Counter[str], dict[str, Any] | No
     """Take the steps of one page of a shard's entries due up to the run's day: what became of
     them, and the shard's next page (None when this was its last)."""
     day = date.fromisoformat(work["day"])
+    due, following = due_page(ReminderDue.partition(int(work["shard"])), work)
+    return Counter(take_step(e.customer_id, e.invoice_id, day) for e in due if isinstance(e, ReminderDue)), following
+
+
+def due_page(partition: str, work: dict[str, Any]) -> tuple[list[Item], dict[str, Any] | None]:
+    """One page of an index partition's entries due up to the work's day (a day missed included), and
+    the work of the next page (None after the last)."""
+    day = date.fromisoformat(work["day"])
     cursor = json.loads(work["cursor"]) if work.get("cursor") else None
-    due = Item.lookup.query(ReminderDue.partition(int(work["shard"])),
-                            range_key_condition=Item.GSI1SK < (day + timedelta(days=1)).isoformat(),
-                            limit=PAGE_SIZE, last_evaluated_key=cursor)
-    outcomes = Counter(take_step(e.customer_id, e.invoice_id, day) for e in due if isinstance(e, ReminderDue))
-    following = due.last_evaluated_key
-    return outcomes, ({**work, "cursor": json.dumps(following)} if following else None)
+    found = Item.lookup.query(partition, range_key_condition=Item.GSI1SK < (day + timedelta(days=1)).isoformat(),
+                              limit=PAGE_SIZE, last_evaluated_key=cursor)
+    due = list(found)
+    following = found.last_evaluated_key
+    return due, ({**work, "cursor": json.dumps(following)} if following else None)
 
 
 def take_step(customer_id: str, invoice_id: str, day: date) -> str:

@@ -86,6 +86,11 @@ TITLES = {
     # reminders before collection
     "InvoiceReminder": "Reminder: an invoice is still open",
     "InvoiceFinalNotice": "Final notice: pay within 14 days to avoid collection costs",
+    # direct debit
+    "DirectDebitMandateGiven": "You gave a direct debit mandate",
+    "DirectDebitMandateEnded": "Your direct debit mandate ended: you pay by hand again",
+    "DirectDebitAnnounced": "An invoice will be collected by direct debit",
+    "DirectDebitReturned": "A direct debit was returned by your bank",
     "OutageStarted": "An outage in your area",
     "OutageResolved": "Outage solved",
     "ErasureRefused": "We could not erase your data yet",

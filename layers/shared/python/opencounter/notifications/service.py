@@ -3,10 +3,10 @@ did not go through, a plan that fits their use better, the link to pay that staf
 dispute or their bank's chargeback was decided, a visit planned, moved or cancelled, a reminder of
 it, the technician on the way, the visit done or missed (with the first free windows), an outage
 where they live and its all-clear, an erasure that something came in the way of, an overdue
-invoice's reminder and the statutory reminder before collection, a complaint received (with the
-day it will be answered by), a request, a dispute or a complaint that staff or the workflow moved
-on (what the customer did themselves is not told back: the bus's rule only passes staff's and the
-system's changes). E-mail (SES),
+invoice's reminder and the statutory reminder before collection, a direct debit announced and one
+the bank returned, a complaint received (with the day it will be answered by), a request, a
+dispute or a complaint that staff or the workflow moved on (what the customer did themselves is
+not told back: the bus's rule only passes staff's and the system's changes). E-mail (SES),
 text messages (SNS) and WhatsApp templates are sent; the phone's two only to a number the customer
 proved is theirs (else the notice would tell a stranger about their invoices). A customer who
 prefers a channel that cannot carry a notice (post, the app), or whose WhatsApp message is
@@ -337,6 +337,49 @@ def _invoice_final_notice(data: dict[str, Any], lang: str) -> tuple[str, str]:
         "top of it (the statutory compensation for extrajudicial collection costs, without VAT), and we will hand the "
         "claim over for collection. This is our formal notice: the 14-day term starts on the day after you receive "
         "this message.")
+#: why the bank returned a direct debit, as the customer reads it (billing.debits.RETURN_REASONS)
+RETURNED_BECAUSE = {
+    "nl": {"insufficient_funds": "er stond niet genoeg geld op uw rekening",
+           "debit_not_authorized": "u of uw bank heeft de afschrijving geweigerd; uw machtiging is daarmee ook "
+                                   "ingetrokken",
+           "account_closed": "de rekening is opgeheven", "no_account": "uw bank kon de rekening niet vinden",
+           "generic_could_not_process": "uw bank kon de afschrijving niet verwerken",
+           "other": "uw bank heeft de afschrijving teruggegeven"},
+    "en": {"insufficient_funds": "there was not enough money in your account",
+           "debit_not_authorized": "you or your bank refused the debit; this also withdrew your mandate",
+           "account_closed": "the account has been closed", "no_account": "your bank could not find the account",
+           "generic_could_not_process": "your bank could not process the debit",
+           "other": "your bank returned the debit"}}
+
+
+def _direct_debit_announced(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    amount, day = euros(data["amount_cents"], lang), _day(data["collect_on"], lang)
+    if lang == "nl":
+        return f"Aankondiging automatische incasso: factuur {data['invoice_id']}", (
+            f"Uw factuur {data['invoice_id']} van {amount} staat klaar in uw account. "
+            f"Op of kort na {day} schrijven we {amount} voor factuur {data['invoice_id']} af van uw rekening "
+            f"{data['iban']} (kenmerk machtiging {data['mandate_reference']}). Zorg dat er dan genoeg op staat; u "
+            f"hoeft verder niets te doen. De factuur: {data['link']} Niet eens met de afschrijving? U kunt haar tot "
+            "8 weken erna via uw bank laten terugboeken.")
+    return f"Direct debit notice: invoice {data['invoice_id']}", (
+        f"Your invoice {data['invoice_id']} of {amount} is ready in your account. "
+        f"On or shortly after {day} we will debit {amount} for invoice {data['invoice_id']} from your account "
+        f"{data['iban']} (mandate reference {data['mandate_reference']}). Please make sure the money is there; "
+        f"there is nothing else to do. The invoice: {data['link']} Disagree with the debit? Your bank refunds it "
+        "if you ask within 8 weeks.")
+
+
+def _direct_debit_returned(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    amount, why = euros(data["amount_cents"], lang), RETURNED_BECAUSE[lang][data["reason"]]
+    if lang == "nl":
+        return f"Automatische incasso niet gelukt: factuur {data['invoice_id']}", (
+            f"We konden {amount} voor factuur {data['invoice_id']} niet van uw rekening afschrijven: {why}. De factuur "
+            f"staat weer open. Betaal hem meteen in uw account, met iDEAL of een creditcard: {data['link']}")
+    return f"Direct debit did not go through: invoice {data['invoice_id']}", (
+        f"We could not debit {amount} for invoice {data['invoice_id']} from your account: {why}. The invoice is open "
+        f"again. Pay it at once in your account, by iDEAL or card: {data['link']}")
+
+
 #: what an outage hits, as the customer reads it
 OUTAGE_OF = {"nl": {"internet": "Storing in het glasvezelnetwerk", "mobile": "Storing in het mobiele netwerk",
                     "energy": "Stroomstoring"},
@@ -628,6 +671,11 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "InvoiceFinalNotice": ("invoice_final_notice", lambda d, lang: [
         d["invoice_id"], euros(d["amount_cents"], lang), _day(d["pay_by"], lang),
         euros(d["collection_costs_cents"], lang), d["link"]]),
+    # direct debit: the pre-notification, and a debit the bank returned
+    "DirectDebitAnnounced": ("direct_debit_announced", lambda d, lang: [
+        d["invoice_id"], euros(d["amount_cents"], lang), _day(d["collect_on"], lang), d["iban"]]),
+    "DirectDebitReturned": ("direct_debit_returned", lambda d, lang: [
+        d["invoice_id"], euros(d["amount_cents"], lang), RETURNED_BECAUSE[lang][d["reason"]], d["link"]]),
     "OutageStarted": ("outage_started", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]], d["description"][lang],
                                                          _clock(d["expected_end"], lang)]),
     "OutageResolved": ("outage_resolved", lambda d, lang: [OUTAGE_OF[lang][d["product_kind"]],
@@ -683,6 +731,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     # reminders before collection
     "InvoiceReminder": _invoice_reminder,
     "InvoiceFinalNotice": _invoice_final_notice,
+    "DirectDebitAnnounced": _direct_debit_announced,
+    "DirectDebitReturned": _direct_debit_returned,
     "OutageStarted": _outage_started,
     "OutageResolved": _outage_resolved,
     "ErasureRefused": _erasure_refused,
@@ -714,6 +764,9 @@ REQUIRED = frozenset({"InvoiceIssued", "PaymentFailed", "DisputeDecided", "Charg
 #: the statutory reminder before collection: collection costs are due only after it reached the
 #: customer in writing, so it goes anyway, and always by e-mail too (a WhatsApp or text message points to it)
 REQUIRED |= {"InvoiceFinalNotice"}
+#: direct debit: the SEPA rulebook allows a collection only after its pre-notification, and a debit
+#: returned leaves an invoice open that the customer believed paid
+REQUIRED |= {"DirectDebitAnnounced", "DirectDebitReturned"}
 IN_WRITING = frozenset({"InvoiceFinalNotice"})
 #: what a required notice adds when it goes without the customer's consent
 REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de wet verplicht ons ertoe.",
@@ -726,8 +779,11 @@ PHONE_CHANNEL_OF = {"whatsapp": "whatsapp", "phone": "sms"}
 
 def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -> str:
     """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent",
-    "not_a_customer", or "not_sent_no_consent" (recorded, so a redelivery sends nothing either); or
+    "not_a_customer", "told_by_announcement" (an invoice collected by direct debit: its announcement
+    is the message), or "not_sent_no_consent" (recorded, so a redelivery sends nothing either); or
     "held" until the quiet hours end, where it would buzz the customer's phone in them (quiet.py)."""
+    if detail_type == "InvoiceIssued" and detail["data"].get("direct_debit"):
+        return "told_by_announcement"  # the invoice's direct debit announcement tells of it (one message, not two)
     key = Notification.keys(detail["customer_id"], detail["event_id"])
     if sent_before(key):
         return "already_sent"

@@ -12,6 +12,7 @@ from typing import Any
 from opencounter.appointments.service import products_to_plan
 from opencounter.appointments.views import planned_appointments
 from opencounter.billing.invoices import invoice_view
+from opencounter.billing.mandates import collection_view
 from opencounter.billing.records import Invoice, Payment
 from opencounter.complaints.records import Complaint
 from opencounter.complaints.service import complaint_view, overdue
@@ -64,6 +65,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         **record,
         "invoices": invoice_views,
         "open_balance_cents": sum(v["balance_cents"] for v in invoice_views),
+        "collection": (collection := collection_view(items)),
         "payments": [{"payment_id": p.payment_id, "invoice_id": p.invoice_id, "status": p.status.lower(),
                       "amount_cents": int(p.amount_cents), "method": p.method, "created_at": p.created_at}
                      for p in payments[:10]],
@@ -82,7 +84,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
         "coming_events": coming,
         "next_best_actions": next_best_actions(record, invoices, contacts, requests, invoice_views, disputes,
                                                to_plan, missing, [e for e in coming if acts_soon(e, today)],
-                                               overdue(complaints)),
+                                               overdue(complaints), collection),
     }
 
 
@@ -117,7 +119,8 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
                       disputes: list[Dispute] | None = None,
                       to_visit: list[dict[str, Any]] | None = None, missing: list[dict[str, Any]] | None = None,
                       coming: list[dict[str, Any]] | None = None,
-                      late_complaints: list[Complaint] | None = None) -> list[dict[str, Any]]:
+                      late_complaints: list[Complaint] | None = None,
+                      collection: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """What staff could best do for this customer now, most pressing first: each an `action`, the
     `params` a desk shows it with (in its own language), and `why` in English for logs."""
     actions: list[dict[str, Any]] = []
@@ -162,6 +165,9 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
                 f"{tariff['billed_plan']} was cheaper for last month's use than {tariff['current_plan']}",
                 billed_plan=tariff["billed_plan"], current_plan=tariff["current_plan"],
                 saving_cents=tariff["saving_cents"])
+    if collection is not None and collection["mandate"] is None and any((i.reminders or {}).get("reminder")
+                                                                       for i in invoices):
+        add("offer_direct_debit", "pays by hand and was reminded of an invoice; no mandate")
     for product in to_visit or []:
         add("plan_visit", f"{product['name']} needs a {product['kind'].replace('_', ' ')}; none is planned",
             product_id=product["product_id"], kind=product["kind"])

@@ -1,6 +1,7 @@
 """Payments port: Stripe PaymentIntents (iDEAL and cards), refunds, chargebacks (Stripe's
-Disputes: answered with evidence, or accepted), and the signed webhooks that report what became
-of them. Every call that creates or submits something carries an idempotency key, so a retried
+Disputes: answered with evidence, or accepted), SEPA Direct Debit (a SetupIntent the customer
+gives a mandate with, and PaymentIntents collected off-session on it), and the signed webhooks
+that report what became of them. Every call that creates or submits something carries an idempotency key, so a retried
 call never charges, refunds or submits twice."""
 
 from __future__ import annotations
@@ -99,6 +100,35 @@ class PaymentUpdate:
     chargeback: Chargeback | None = None
 
 
+@dataclass(frozen=True)
+class MandateUpdate:
+    """What a webhook event says about a SEPA Direct Debit mandate: given (the SetupIntent
+    succeeded) or its status changed. The IBAN is never here: only its country and last four digits."""
+
+    event_id: str
+    event_type: str
+    #: Stripe's mandate; ours (metadata of the SetupIntent) where the event tells it
+    mandate_id: str
+    status: str  # active | inactive | pending
+    customer_id: str | None = None
+    setup_id: str | None = None
+    payment_method: str | None = None
+    iban_country: str | None = None
+    iban_last4: str | None = None
+    bank_code: str | None = None
+    accepted_at: str | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a client needs to give a mandate (with Stripe.js, or the test bank's mandate page locally)."""
+
+    setup_id: str
+    client_secret: str
+    status: str
+
+
 def _checkout(intent: Any) -> Checkout:
     data = intent.to_dict()
     return Checkout(data["id"], data["client_secret"], data["status"], int(data["amount"]),
@@ -173,6 +203,63 @@ def accept_chargeback(dispute_id: str, *, key: str) -> Chargeback:
     return _chargeback(stripe_client().v1.disputes.close(dispute_id, options={"idempotency_key": key}).to_dict())
 
 
+def payment_customer(customer_id: str, *, email: str | None) -> str:
+    """The customer at the provider (who mandates belong to), made once per customer: the same id
+    returned for the same customer (the idempotency key)."""
+    made = stripe_client().v1.customers.create(
+        params={"metadata": {"customer_id": customer_id}, **({"email": email} if email else {})},
+        options={"idempotency_key": f"customer-{customer_id}"})
+    return str(made.id)
+
+
+def start_mandate(*, customer_id: str, provider_customer: str, key: str) -> Setup:
+    """A SetupIntent for a SEPA Direct Debit mandate, to be used off-session, once per key."""
+    setup = stripe_client().v1.setup_intents.create(
+        params={"customer": provider_customer, "payment_method_types": ["sepa_debit"], "usage": "off_session",
+                "metadata": {"customer_id": customer_id}},
+        options={"idempotency_key": key}).to_dict()
+    return Setup(setup["id"], setup["client_secret"], setup["status"])
+
+
+def end_mandate(payment_method: str) -> None:
+    """Stop debiting with this payment method: detached from the customer, its mandate is inactive
+    at the provider. One detached already stays so."""
+    import stripe  # deferred, as in stripe_api
+
+    try:
+        stripe_client().v1.payment_methods.detach(payment_method)
+    except stripe.InvalidRequestError:
+        pass
+
+
+def collect(*, customer_id: str, invoice_id: str, amount_cents: int, attempt: int, provider_customer: str,
+            payment_method: str, mandate: str, description: str) -> Checkout:
+    """Debit an invoice on the customer's mandate, off-session: the same attempt of the same
+    invoice is the same debit (the idempotency key), never a second one."""
+    intent = stripe_client().v1.payment_intents.create(
+        params={"amount": amount_cents, "currency": "eur", "payment_method_types": ["sepa_debit"],
+                "customer": provider_customer, "payment_method": payment_method, "mandate": mandate,
+                "off_session": True, "confirm": True, "description": description,
+                "metadata": {"customer_id": customer_id, "invoice_id": invoice_id, "attempt": str(attempt)}},
+        options={"idempotency_key": f"invoice-{invoice_id}-debit-{attempt}"})
+    return _checkout(intent)
+
+
+def setup_url(setup: Setup) -> str | None:
+    """Where a browser gives the mandate when no Stripe.js page of our own is used (the local
+    cloud's test bank); None in AWS."""
+    return checkout_url(Checkout(setup.setup_id, setup.client_secret, setup.status, 0, ("sepa_debit",), None))
+
+
+def _mandate_update(event_id: str, kind: str, mandate: dict[str, Any], **found: Any) -> MandateUpdate:
+    accepted = (mandate.get("customer_acceptance") or {}).get("accepted_at")
+    reference = ((mandate.get("payment_method_details") or {}).get("sepa_debit") or {}).get("reference")
+    return MandateUpdate(event_id, kind, mandate["id"], str(mandate.get("status") or "pending"),
+                         payment_method=mandate.get("payment_method"), reference=reference,
+                         accepted_at=isoformat(datetime.fromtimestamp(int(accepted), UTC)) if accepted else None,
+                         **found)
+
+
 def checkout_url(checkout: Checkout) -> str | None:
     """Where a browser completes the payment when no Stripe.js page of our own is used: the
     local cloud's test bank; in AWS the client confirms with Stripe.js and this is None."""
@@ -182,11 +269,21 @@ def checkout_url(checkout: Checkout) -> str | None:
     return template.format(payment_id=checkout.payment_id, client_secret=checkout.client_secret)
 
 
-def payment_update(payload: bytes, signature: str | None) -> PaymentUpdate | None:
+def payment_update(payload: bytes, signature: str | None) -> PaymentUpdate | MandateUpdate | None:
     """The payment news in a signed webhook delivery, or None for an event we do not act on.
     A bad or stale signature raises InvalidInput."""
     event = verified_event(payload, signature, "payments_webhook_secret")
     obj, kind, event_id = event["data"]["object"], event["type"], event["id"]
+    if kind == "setup_intent.succeeded" and obj.get("mandate"):
+        # the mandate and the account it debits, as they are now (the mandate may have ended meanwhile)
+        client = stripe_client()
+        mandate = client.v1.mandates.retrieve(obj["mandate"]).to_dict()
+        account = (client.v1.payment_methods.retrieve(obj["payment_method"]).to_dict().get("sepa_debit") or {})
+        return _mandate_update(event_id, kind, mandate, customer_id=(obj.get("metadata") or {}).get("customer_id"),
+                               setup_id=obj["id"], iban_country=account.get("country"),
+                               iban_last4=account.get("last4"), bank_code=account.get("bank_code") or None)
+    if kind == "mandate.updated":
+        return _mandate_update(event_id, kind, obj)
     if kind.startswith("payment_intent."):
         metadata = obj.get("metadata") or {}
         attempt = str(metadata.get("attempt") or "")
@@ -194,13 +291,19 @@ def payment_update(payload: bytes, signature: str | None) -> PaymentUpdate | Non
                   "customer_id": metadata.get("customer_id"), "invoice_id": metadata.get("invoice_id"),
                   "amount_cents": int(obj["amount"]) if obj.get("amount") is not None else None,
                   "attempt": int(attempt) if attempt.isdigit() else None}
+        sepa = obj.get("payment_method_types") == ["sepa_debit"]  # a direct debit, collected on a mandate
         if kind == "payment_intent.succeeded":
-            return PaymentUpdate(**common, status="SUCCEEDED", received_cents=int(obj.get("amount_received") or 0))
+            return PaymentUpdate(**common, status="SUCCEEDED", received_cents=int(obj.get("amount_received") or 0),
+                                 method="sepa_debit" if sepa else None)
         if kind == "payment_intent.payment_failed":
             error = obj.get("last_payment_error") or {}
-            return PaymentUpdate(**common, status="FAILED", message=error.get("message") or error.get("code"))
+            # a returned debit keeps the bank's reason code (told to the customer in their own words)
+            return PaymentUpdate(**common, status="FAILED", method="sepa_debit" if sepa else None,
+                                 message=error.get("code") if sepa else error.get("message") or error.get("code"))
         if kind == "payment_intent.canceled":
             return PaymentUpdate(**common, status="CANCELED")
+        if kind == "payment_intent.processing":  # a debit on its way: nothing moved yet, the intent known as ours
+            return PaymentUpdate(**common, method="sepa_debit" if sepa else None)
         return None
     if kind == "charge.refunded":
         metadata = obj.get("metadata") or {}

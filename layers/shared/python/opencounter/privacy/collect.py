@@ -57,6 +57,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "usage": ("UsageTotal", "UsageRecord"),
     "invoices": ("Invoice", "CreditNote"),
     "payments": ("Payment",),
+    "mandates": ("Mandate",),
     "ledger": ("LedgerTransaction",),
     "tariff_checks": ("TariffCheck",),
     "contacts": ("Contact", "UnansweredQuestion"),
@@ -90,6 +91,8 @@ EXCLUDED: dict[str, str] = {
     "DisputeLookup": "bookkeeping: where a dispute's number is found; the dispute is in disputes",
     "ReminderDue": "bookkeeping: where the daily reminder run finds an invoice whose next reminder is due; the "
                    "reminders sent, the next one and why they stopped are in the invoice's reminders, in invoices",
+    "DebitDue": "bookkeeping: where the daily collection run finds an invoice to collect by direct debit; the "
+                "collection's course is in the invoice's debit, in invoices",
     "RequestResumeCode": "a look-up by the hash of a request's resume code: a secret; the request is in requests",
     "ResumeCode": "a look-up by the hash of a sign-up's resume code: a secret; the sign-up is in signup",
     "Conversation": "bookkeeping: which contact a sender's next message belongs to; the contact is in contacts",

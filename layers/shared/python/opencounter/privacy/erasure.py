@@ -46,6 +46,7 @@ from opencounter.billing.records import (
     CreditNote,
     Invoice,
     LedgerTransaction,
+    Mandate,
     Payment,
     TariffCheck,
     UsageRecord,
@@ -73,7 +74,7 @@ from opencounter.customers.timeline import TimelineEntry
 from opencounter.disputes.records import Dispute, DisputeEvidence, DisputeLookup
 from opencounter.ideas import service as ideas
 from opencounter.notifications.records import HeldNotice
-from opencounter.ports import accounts, field_service
+from opencounter.ports import accounts, field_service, payments
 from opencounter.ports.identity_verification import redact_verification
 from opencounter.ports.messaging import send_email
 from opencounter.pricing.rating import Period
@@ -87,7 +88,7 @@ SYSTEM = {"type": "system", "id": "erasure-workflow"}
 #: AWR art. 52(4): the books and what underlies them are kept seven years, counted from the end of the year
 FISCAL_YEARS = 7
 #: kinds in the customer's partition the law makes us keep (stripped); the request itself is kept as long
-KEPT = (Invoice, Payment, CreditNote, DataRequest, OpenDataRequest)
+KEPT = (Invoice, Payment, CreditNote, Mandate, DataRequest, OpenDataRequest)
 #: disputes still decided by us, and chargebacks still decided by the payer's bank
 DISPUTE_RUNNING, CHARGEBACK_RUNNING = ("ASSESSING", "WITH_STAFF"), ("WITH_PROVIDER",)
 #: the partition Powertools remembers the answers to repeated sign-up applications in (edge.idempotency)
@@ -580,6 +581,10 @@ def _kept_writes(customer_id: str, items: list[Item]) -> tuple[list[Item], dict[
     for note in _of(items, CreditNote):
         note.expires_at = _expiry(note.issued_on)
         kept.append(note)
+    for mandate in _of(items, Mandate):  # the proof of a mandate, 14 months after its last collection
+        if mandate.status != "inactive":
+            mandate.status, mandate.ended_at, mandate.ended_reason = "inactive", isoformat(utcnow()), "withdrawn"
+        kept.append(mandate)
     for request in [*_of(items, DataRequest), *_of(items, OpenDataRequest)]:
         if request.expires_at is None:  # kept with the books: they answer for what was done with them
             request.expires_at = _expiry(isoformat(utcnow()))
@@ -587,7 +592,9 @@ def _kept_writes(customer_id: str, items: list[Item]) -> tuple[list[Item], dict[
     ends = [retention_end(i.issued_on) for i in _of(items, Invoice)] + \
         [retention_end(p.created_at) for p in _of(items, Payment)] + \
         [retention_end(n.issued_on) for n in _of(items, CreditNote)]
+    ends += [until.date().isoformat() for mandate in _of(items, Mandate) if (until := mandate.kept_until())]
     summary = {"invoices": len(_of(items, Invoice)), "payments": len(_of(items, Payment)),
+               "mandates": len(_of(items, Mandate)),
                "credit_notes": len(_of(items, CreditNote)), "requests": len(_of(items, DataRequest))}
     return kept, {**summary, "ends": ends}
 
@@ -596,9 +603,14 @@ def delete_record(customer_id: str, request_id: str) -> dict[str, Any]:
     """The record goes, but for the invoices, payments and credit notes (stripped, with their end
     dates) and the requests about the customer's data; the ledger gets its end dates."""
     items = _record(customer_id)
+    # (one withdrawn here is ended at the bank again: a step retried after it died between the two)
+    in_force = [m.payment_method for m in _of(items, Mandate)
+                if m.payment_method and (m.status == "active" or m.ended_reason == "withdrawn")]
     kept, summary = _kept_writes(customer_id, items)
     for item in kept:
         item.save()
+    for payment_method in in_force:  # ended here above; nothing more is debited at the bank either
+        payments.end_mandate(payment_method)
     ledger = list(LedgerTransaction.query(LedgerTransaction.partition(customer_id), consistent_read=True))
     for entry in ledger:
         if entry.expires_at is None:

@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from opencounter.appointments.records import DAY_PLANS_KEPT, VISITS_KEPT_YEARS
-from opencounter.billing.records import RUN_KEPT
+from opencounter.billing.records import MANDATE_KEPT_MONTHS, MANDATE_UNGIVEN_KEPT, RUN_KEPT
 from opencounter.billing.usage import RECORDS_KEPT_MONTHS
 from opencounter.channels.status import ARRIVALS_KEPT
 from opencounter.complaints.records import CLOSED_KEPT_YEARS as COMPLAINTS_KEPT_YEARS
@@ -127,6 +127,20 @@ RETENTION: dict[str, Retention] = {
         "where the daily reminder run finds the invoice whose next step is due: deleted in the same transaction as "
         "the payment, the cancellation, the arrangement or the last step that ends the schedule (the steps taken "
         "stay on the invoice, with the books); erased with the record"),
+    "Mandate": Retention(
+        f"while in force, with the record; once ended {MANDATE_KEPT_MONTHS} months after the last collection on it "
+        f"(or after it ended, when later); never given: {_days(MANDATE_UNGIVEN_KEPT)}",
+        "the mandate is given (the period runs from its last collection once it ended)", "ttl",
+        "the SEPA Direct Debit mandate the customer gave (the account only masked: country and last four digits): "
+        "the SEPA Core rulebook lets the payer claim back an unauthorised debit up to 13 months after it, and the "
+        "creditor must then show the mandate, so it is kept 14 months after the last collection, also through an "
+        "erasure (stripped of nothing: it holds no more than the proof)",
+        "SEPA Core Direct Debit Rulebook (EPC), the payer's refund right for an unauthorised collection"),
+    "DebitDue": Retention(
+        "until the invoice is at the bank", "the invoice is announced for collection", "when_done",
+        "where the daily collection run finds the invoice to collect: deleted in the same transaction that hands "
+        "the debit to the bank, or that makes the invoice paid by hand again (the collection's course stays on the "
+        "invoice, with the books); erased with the record"),
     "BillingRun": Retention(_days(RUN_KEPT), "the run starts", "ttl",
                             "a run's own bookkeeping (no personal data): of no use once the run is over"),
     "BillingSliceTotals": Retention(_days(RUN_KEPT), "the slice is done", "ttl", "a run's own bookkeeping"),
