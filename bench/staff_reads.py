@@ -112,6 +112,7 @@ READS: dict[str, Read] = {
     "GET /agent/customers/{customer_id}": _customer(""),
     "GET /agent/customers/{customer_id}/timeline": _customer("/timeline"),
     "GET /agent/customers/{customer_id}/invoices": _customer("/invoices"),
+    "GET /agent/customers/{customer_id}/quotes": _customer("/quotes"),
     "GET /agent/customers/{customer_id}/invoices/{invoice_id}": _customer("/invoices/{h.invoice_id}"),
     "GET /agent/customers/{customer_id}/orders": _customer("/orders"),
     "GET /agent/customers/{customer_id}/orders/{order_id}": _customer("/orders/{h.order_id}"),

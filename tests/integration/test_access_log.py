@@ -37,6 +37,8 @@ CHANGES = {
     "POST /agent/mailings", "POST /agent/incidents", "PATCH /agent/incidents/{incident_id}",
     "POST /agent/incidents/{incident_id}/resolution", "POST /agent/customers/{customer_id}/data-requests/erasure",
     "POST /agent/customers/{customer_id}/data-requests/export",
+    # quotes made for the customer, and withdrawn
+    "POST /agent/customers/{customer_id}/quotes", "POST /agent/customers/{customer_id}/quotes/{quote_id}/withdrawal",
     # ideas: moved on, answered and hidden with a reason (the author's timeline has the first three)
     "POST /agent/ideas/{idea_id}/status", "POST /agent/ideas/{idea_id}/answer", "POST /agent/ideas/{idea_id}/hiding",
     "POST /agent/ideas/{idea_id}/comments/{comment_id}/hiding",
