@@ -177,8 +177,9 @@ NOTES = {
     "view": "asynchronous cloud, after the ideas (bench/view.py). A customer given a full history over the API "
             "(a sign-up, products, invoices paid, disputed and spread, a dispute with evidence, contacts scored, a "
             "request taken up by staff, an order with its visit, an idea, a move and the question after it "
-            "answered, the household told). missing_fields: the fields of the mission's integrated customer view "
-            "(bench.view.FIELDS) the staff 360 answer lacks or leaves empty; goal 0. ddb_calls: DynamoDB requests "
+            "answered, the household told, a complaint followed up, a quote, direct debit, a call-back planned). "
+            "missing_fields: the fields of the mission's integrated customer view (bench.view.FIELDS) the staff "
+            "360 answer lacks or leaves empty; goal 0. ddb_calls: DynamoDB requests "
             "while that 360 view is served warm in process (the staff read's access-log entry apart); goal 1.",
     "ideas": "asynchronous cloud, after the erasures (bench/ideas.py). duplicate_votes: 200 votes by 50 "
              "customers on 5 ideas (40 of them sent a second time: a double click), all released at once by a "

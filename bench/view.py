@@ -7,7 +7,8 @@ A customer is given a full history over the API, as people and staff make one (b
 a request, an order with its installer's visit, an idea; then here: a move, the question after it
 answered, the household told, a contact logged by staff and scored, the request taken up by staff, an
 invoice paid and another spread over instalments, a complaint followed up by staff, a quote made by staff,
-a call-back planned; every notice sent on the way is a message in the record). Then the 360 view is read:
+direct debit set up, a call-back planned; every notice sent on the way is a message in the record).
+Then the 360 view is read:
 
 - `missing_fields`: the fields of the mission's list (FIELDS: each a place in the answer) that the
   answer lacks or leaves empty. Goal 0.
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+import requests
 
 from bench.ddbcalls import ACCESS_LOG_WRITES, served
 from bench.staff_reads import History, full_history
@@ -66,6 +69,8 @@ FIELDS: list[tuple[str, str]] = [
     ("product history", "products[].history"),
     ("invoices with status", "invoices[].status"),
     ("payment history", "payments[].status"),
+    ("collection method", "collection.method=direct_debit"),
+    ("collection method: the account", "collection.mandate.iban_last4"),
     ("payment arrangements", "invoices[].status=in_arrangement"),
     ("missing data", "missing_data[].item"),
     ("upcoming customer events", "coming_events[].kind"),
@@ -102,7 +107,7 @@ def _more_history(running: Running, history: History, agent: Caller) -> None:
     """What the full history of bench.staff_reads does not yet have: the household told, a move and the
     question after it answered, a contact logged by staff at the counter and scored, the request taken
     up by staff, an invoice paid and another spread over instalments, a complaint followed up by
-    staff, a quote made by staff, and a call-back planned."""
+    staff, a quote made by staff, direct debit set up, and a call-back planned."""
     customer = history.customer
     record = _ok(customer.get("/me"))
     _ok(customer.patch("/me", json={"version": record["version"], "personal": {"household_size": 3}}))
@@ -133,8 +138,20 @@ def _more_history(running: Running, history: History, agent: Caller) -> None:
         "for_customer": True}))
     _ok(agent.post(f"/agent/customers/{customer.customer_id}/quotes", json={
         "product_code": "MOBILE", "plan_code": "MOBILE-20GB", "valid_days": 14}), 201)
+    _direct_debit(running, customer)
     slot = next(s for day in _ok(customer.get("/me/callbacks/slots"))["days"] for s in day["slots"] if s["free"])
     _ok(customer.post("/me/callbacks", json={"slot": slot["start"], "subject": "Vraag over de offerte"}), 201)
+    running.cloud.settle()
+
+
+def _direct_debit(running: Running, customer: Caller) -> None:
+    """The customer sets up direct debit on the Stripe stand-in's test bank page, as the portal leads them."""
+    setup = _ok(customer.post("/me/direct-debit/mandates"), 201)
+    submit = setup["confirm_url"].replace("?", "/submit?", 1) + "&return_url=https://shop.example/back"
+    answer = requests.post(submit, data={"name": "Bench Klant", "iban": "NL91ABNA0417164300", "outcome": "accept"},
+                           allow_redirects=False, timeout=10)
+    if answer.status_code != 303:
+        raise RuntimeError(f"the test bank answered {answer.status_code}: {answer.text[:200]}")
     running.cloud.settle()
 
 
