@@ -18,6 +18,7 @@ from opencounter.complaints.service import (
     react,
 )
 from opencounter.core.errors import InvalidInput
+from opencounter.customers.views import load_profile
 from opencounter.edge.http import caller, json_body, me, query_text, rest_api
 from opencounter.edge.idempotency import idempotency_key
 from opencounter.edge.observability import observability
@@ -80,6 +81,7 @@ def get_queue() -> dict:
 
 @app.post("/agent/customers/<customer_id>/complaints")
 def post_staff_complaint(customer_id: str) -> tuple[dict, int]:
+    load_profile(customer_id)  # no such customer (or one erased): 404 before the body is read
     body = json_body(app)
     channel = body.pop("channel", "phone")
     if channel not in STAFF_CHANNELS:

@@ -807,8 +807,7 @@ ROUTES: dict[str, Operation] = {
         request_fields={"channel": {"enum": STAFF_CHANNELS, "description": "where the customer complained (default "
                                                                            "phone)"}},
         errors={**COMPLAINT_FILING_ERRORS, 400: "no such channel, or the reference names nothing of this customer's "
-                                                 "(complaint_reference_unknown)"},
-        unanswered={404: "the complaint a repeated key finds was stored by the same key: it is there"}),
+                                                 "(complaint_reference_unknown)", 404: NO_CUSTOMER}),
     f"GET {STAFF_COMPLAINT}": Operation(
         "One of the customer's complaints, with every note (internal ones too)", 200, "staff-complaint",
         errors={404: NO_COMPLAINT}),

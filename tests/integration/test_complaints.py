@@ -297,3 +297,15 @@ def test_a_long_answer_is_quoted_in_the_notice_to_a_word_and_read_whole_in_the_p
     [told] = [m for m in _mails(cloud, customer, complaint) if "Ons antwoord op uw klacht" in m["body"]]
     assert "… Lees het hele antwoord in uw account." in told["body"]
     assert long not in told["body"]
+
+
+def test_a_complaint_for_a_customer_who_is_not_there_is_404_and_writes_nothing(cloud, agent):
+    from tests.conftest import TableWrites
+
+    nobody = str(uuid.uuid4())
+    writes = TableWrites(cloud)
+    answer = agent.post(f"/agent/customers/{nobody}/complaints",
+                        json={"about": "service", "text": "Klant belde over een storing.", "channel": "phone"})
+    assert (answer.status_code, answer.json()["reason"]) == (404, "customer_not_found")
+    cloud.cloud.settle()
+    assert [w for w in writes.since() if nobody in str(w)] == []

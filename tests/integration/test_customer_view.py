@@ -3,16 +3,16 @@ for the customer and for staff), and what is coming (feeding the next best actio
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from opencounter.core.clock import business_today
 from opencounter.pricing.rating import Period, add_months
 from tests.conftest import bill, give_product, verified_phone
 
 
-def _months_ago(months: int, plus_days: int = 0) -> str:
+def _months_ago(months: int) -> str:
     today = business_today()
-    return (add_months(today.replace(day=1), -months) + timedelta(days=today.day - 1 + plus_days)).isoformat()
+    return (add_months(today.replace(day=1), -months) + timedelta(days=today.day - 1)).isoformat()
 
 
 def _actions(view: dict) -> dict[str, list[dict]]:
@@ -64,34 +64,35 @@ def test_a_household_size_out_of_bounds_is_refused_and_nothing_changes(cloud, cu
 
 
 def test_a_fixed_price_ending_is_coming_for_the_customer_and_an_offer_for_staff(cloud, customer, agent):
-    # A fixed price for a year, started eleven months and ten days ago: it ends in about three weeks
-    started = _months_ago(11, plus_days=-10)
-    power = give_product(customer, "POWER-FIXED-1Y", started_at=started)
-    ends = add_months(date.fromisoformat(started), 12).isoformat()
+    # A fixed price for a year that ends five days after this month does (so within the next 90 days)
+    last_day = Period.of(business_today()).last_day
+    ends = last_day + timedelta(days=5)
+    started = add_months(ends, -12)
+    power = give_product(customer, "POWER-FIXED-1Y", started_at=started.isoformat())
+    assert add_months(started, 12) == ends
 
     mine = customer.get("/me").json()
-    assert {"kind": "fixed_price_ends", "on": ends, "product_id": power, "product_code": "POWER",
+    assert {"kind": "fixed_price_ends", "on": ends.isoformat(), "product_id": power, "product_code": "POWER",
             "plan_code": "POWER-FIXED-1Y", "name": "Groene stroom", "plan": "Vast 1 jaar"} in mine["coming_events"]
     view = agent.get(f"/agent/customers/{customer.customer_id}").json()
-    assert _actions(view)["offer_after_fixed_price"] == [{"product_id": power, "plan": "Vast 1 jaar", "on": ends}]
+    assert _actions(view)["offer_after_fixed_price"] == [
+        {"product_id": power, "plan": "Vast 1 jaar", "on": ends.isoformat()}]
     # A customer for eleven months, holding one product: standard
     assert view["value"]["tenure_months"] == 11 and view["value"]["products_held"] == 1
     assert view["value"]["segment"] == "standard"
 
-    # When they cancel it for the end of the month
+    # When they cancel it for the end of this month, before the fixed price ends
     cancelled = customer.post(f"/me/products/{power}/cancellation", json={"when": "end_of_period"})
     assert cancelled.status_code == 201, cancelled.text
 
-    # Then its end is coming, staff are asked to ask why, and the customer is at risk of leaving
-    last_day = Period.of(business_today()).last_day.isoformat()
+    # Then its end is coming instead, staff are asked to ask why, and the customer is at risk of leaving
     mine = customer.get("/me").json()
-    assert ("product_ends", last_day) in {(e["kind"], e["on"]) for e in mine["coming_events"]}
+    assert [(e["kind"], e["on"]) for e in mine["coming_events"]] == [("product_ends", last_day.isoformat())]
     view = agent.get(f"/agent/customers/{customer.customer_id}").json()
-    assert _actions(view)["ask_before_leaving"] == [{"product_id": power, "name": "Groene stroom", "on": last_day}]
+    assert _actions(view)["ask_before_leaving"] == [
+        {"product_id": power, "name": "Groene stroom", "on": last_day.isoformat()}]
+    assert "offer_after_fixed_price" not in _actions(view)
     assert view["value"]["segment"] == "at_risk"
-    # the fixed price ends after the product does only if the month ends first
-    if last_day < ends:
-        assert "fixed_price_ends" not in {e["kind"] for e in view["coming_events"]}
 
 
 def test_a_fixed_price_far_off_is_not_coming_yet(cloud, customer, agent):

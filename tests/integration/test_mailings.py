@@ -73,6 +73,12 @@ def test_a_mailing_reaches_exactly_those_who_consented_to_offers_by_e_mail_once_
     figures = agent.get(f"/agent/mailings/{mailing_id}").json()["counts"]
     assert figures["sent"] >= 2 and figures["not_consented"] >= 3
     assert mailing_id in [m["mailing_id"] for m in agent.get("/agent/mailings").json()["items"]]
+    # The customer reads the mailing among their messages by its subject; its name is operations' own
+    [mine] = [m for m in consenting.get("/me/messages").json()["items"] if m["about"] == "Mailing"]
+    assert mine["subject"] == "Sneller internet deze winter" and mine["mailing"] == {"mailing_id": mailing_id}
+    [theirs] = [m for m in agent.get(f"/agent/customers/{consenting.customer_id}").json()["messages"]
+                if m["about"] == "Mailing"]
+    assert theirs["mailing"] == {"mailing_id": mailing_id, "name": OFFER["name"]}
 
     # A page that comes again (the queue delivers at least once) mails nobody twice, counts nobody twice
     sqs = cloud.cloud.client("sqs")

@@ -204,6 +204,23 @@ def test_a_mail_answered_by_e_mail_shows_answered(cloud, customer):
     assert message["status"] == "answered" and message["answered_at"] and message["delivered_at"]
 
 
+def test_a_reply_naming_a_message_answers_it_only_from_where_it_went_and_proven(cloud, customer):
+    _, outcome = invoice_told(cloud, customer)
+    assert outcome == "sent_email"
+    [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"]
+    names_it = f"<{mail['message_id']}@eu-west-1.amazonses.com>"
+
+    # When a stranger replies naming the message, and a forged mail in the customer's name does too
+    cloud.channels.email("someone-else@example.org", "Re: Uw factuur staat klaar", "Hallo", in_reply_to=names_it)
+    cloud.channels.email(customer.email, "Re: Uw factuur staat klaar", "Hallo", in_reply_to=names_it,
+                         spf="FAIL", dkim="FAIL")
+    cloud.cloud.settle()
+
+    # Then the message is not answered
+    [message] = _messages(customer)
+    assert message["status"] != "answered" and message["answered_at"] is None
+
+
 def test_the_messages_come_a_page_at_a_time_newest_first(cloud, customer):
     for _ in range(3):
         assert invoice_told(cloud, customer)[1] == "sent_email"

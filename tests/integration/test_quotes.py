@@ -222,3 +222,17 @@ def test_what_cannot_be_ordered_is_not_quoted(cloud, agent, customer):
         400, "field_required", "product_code")
     assert too_long.status_code == 400
     assert customer.get("/me/quotes").json()["items"] == []
+
+
+def test_a_plan_change_quote_for_a_product_cancelled_since_is_refused_and_changes_nothing(cloud, agent, customer):
+    mobile = give_product(customer, "MOBILE-5GB")
+    quote = _staff_quote(agent, customer, product_id=mobile, plan_code="MOBILE-20GB")
+    assert customer.post(f"/me/products/{mobile}/cancellation", json={"when": "end_of_period"}).status_code == 201
+
+    refused = customer.post(f"/me/quotes/{quote['quote_id']}/acceptance", json={})
+
+    assert (refused.status_code, refused.json()["reason"]) == (409, "product_cancelled")
+    product = next(p for p in customer.get("/me").json()["products"] if p["product_id"] == mobile)
+    assert product["plan_code"] == "MOBILE-5GB" and product["ends_on"]
+    assert next(q for q in customer.get("/me/quotes").json()["items"]
+                if q["quote_id"] == quote["quote_id"])["status"] == "open"

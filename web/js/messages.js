@@ -15,7 +15,7 @@ const MOMENT = { delivered: "delivered_at", opened: "opened_at", clicked: "click
 
 function what(m) {
   if (m.subject) return m.subject;
-  if (m.mailing) return t("messages.mailing", { name: m.mailing.name });
+  if (m.mailing && m.mailing.name) return t("messages.mailing", { name: m.mailing.name });
   return has(`timeline.${m.about}`) ? t(`timeline.${m.about}`) : t("timeline.other");
 }
 

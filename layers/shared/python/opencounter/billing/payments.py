@@ -256,6 +256,8 @@ def _reconcile(invoice: Invoice, payment: Payment, update: provider.PaymentUpdat
     payment.refunded_cents, payment.disputed_cents, payment.reinstated_cents = refunded, disputed, reinstated
     payment.method = update.method or payment.method
     payment.updated_at = isoformat(utcnow())
+    if status == "SUCCEEDED" and payment.succeeded_at is None:
+        payment.succeeded_at = payment.updated_at
     writes.append(Write(payment, conflict="the payment changed meanwhile"))
     net = received - before[0] - (refunded - before[1]) - (disputed - before[2]) + (reinstated - before[3])
     writes += _settle_invoice(invoice, net, pi if status in ("SUCCEEDED", "CANCELED") else None, events)

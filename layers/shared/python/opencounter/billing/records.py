@@ -174,6 +174,9 @@ class Payment(Item, discriminator="Payment"):
     last_error = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    #: the moment the money was first reported received (a later refund or chargeback moves
+    #: updated_at, never this): when an invoice was paid, for whether it was paid in time
+    succeeded_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     @classmethod

@@ -35,6 +35,13 @@ def _require_changeable(holding: ProductHolding, version: int | None) -> None:
                        reason="product_not_active", status=holding.status.lower())
 
 
+def _require_not_cancelled(holding: ProductHolding) -> None:
+    """A product cancelled for a later day keeps its plan until then (a quote accepted meanwhile too)."""
+    if holding.ends_on:
+        raise Conflict(f"ends_on: the product is cancelled from {holding.ends_on}; withdraw the cancellation first",
+                       field="ends_on", reason="product_cancelled", ends_on=holding.ends_on)
+
+
 def advice_followed(customer_id: str, holding: ProductHolding, plan_code: str) -> bool:
     """Whether the best-tariff advice named `plan_code` for this product while it was on the plan
     it is on now (BetterPlanAdvised on the customer's timeline since that plan began)."""
@@ -64,9 +71,7 @@ def plan_offered(customer_id: str, product_id: str, plan_code: str, *,
     Conflict as change_plan answers)."""
     holding = _holding(customer_id, product_id)
     _require_changeable(holding, version)
-    if holding.ends_on:
-        raise Conflict(f"ends_on: the product is cancelled from {holding.ends_on}; withdraw the cancellation first",
-                       field="ends_on", reason="product_cancelled", ends_on=holding.ends_on)
+    _require_not_cancelled(holding)
     catalogue = current_version()
     plan = plans_of(holding.product_code, catalogue).get(plan_code)
     if plan is None:
@@ -102,6 +107,7 @@ def plan_change(customer_id: str, holding: ProductHolding, plan: dict[str, Any],
     keeps it until then (409 plan_fixed_term)."""
     product_id = holding.product_id
     _require_changeable(holding, None)
+    _require_not_cancelled(holding)
     _require_other_plan(holding, plan)
     today = business_today()
     fixed = fixed_until(holding)

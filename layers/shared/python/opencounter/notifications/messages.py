@@ -41,12 +41,15 @@ ATTEMPTS = 5
 
 
 def apply(message_id: str, outcome: str, at: str, *, failure: str | None = None,
-          journey: str | None = None) -> str:
+          journey: str | None = None, answered_by: str | None = None) -> str:
     """Put one reported outcome on the message the provider knows as `message_id`: "applied",
-    "known" (nothing new), or "not_ours" (no notice of ours has that id)."""
+    "known" (nothing new), or "not_ours" (no notice of ours has that id). An answer counts only
+    from the address or number the message went to (`answered_by`): "not_theirs" otherwise."""
     found = next(iter(Notification.lookup.query(Notification.by_message(message_id), limit=1)), None)
     if not isinstance(found, Notification):
         return "not_ours"
+    if answered_by is not None and answered_by.lower() != (found.sent_to or "").lower():
+        return "not_theirs"
     for _ in range(ATTEMPTS):  # the index is read once; the notice itself each time, as it stands
         notice = Notification.get(found.PK, found.SK, consistent_read=True)
         changes = _changes(notice, outcome, at, failure=failure, journey=journey)
@@ -100,12 +103,15 @@ def ses_outcome(event: dict[str, Any]) -> str:
 
 def statuses(reports: Iterable[tuple[str, str, str]], replies: Iterable[InboundContact] = ()) -> dict[str, int]:
     """Apply a provider's status reports ((message id, outcome, moment), e.g. WhatsApp's) and the
-    replies that name a message of ours they answer (detail.reply_to): {result: count}."""
+    replies that name a message of ours they answer (detail.reply_to), from the address it went to
+    and proven to be: {result: count}."""
     results: dict[str, int] = {}
     done = [apply(message_id, outcome, at, failure="failed" if outcome == "failed" else None)
             for message_id, outcome, at in reports]
-    done += [apply(reply.detail["reply_to"], "answered", reply.occurred_at) for reply in replies
-             if reply.detail.get("reply_to")]
+    # a reply answers our message only when it proves its sender (signed, SPF/DKIM/DMARC) and comes
+    # from where the message went: anyone can name a message id in In-Reply-To
+    done += [apply(reply.detail["reply_to"], "answered", reply.occurred_at, answered_by=reply.sender)
+             for reply in replies if reply.detail.get("reply_to") and reply.authenticated]
     for result in done:
         results[result] = results.get(result, 0) + 1
     return results
@@ -136,12 +142,15 @@ def status(notice: Notification) -> str:
 
 
 def message_view(notice: Notification, *, staff: bool) -> dict[str, Any]:
-    """A message as a screen shows it; the address it went to masked for the customer."""
+    """A message as a screen shows it; for the customer, the address it went to masked and a mailing
+    by its id only."""
     to = notice.sent_to
     if not staff and notice.channel == "email" and to:
         to = masked(to)
+    # a mailing's name is how operations call it: the customer reads its subject
+    mailing = notice.mailing if staff or not notice.mailing else {"mailing_id": notice.mailing["mailing_id"]}
     return {"message_id": notice.SK.removeprefix(Notification.SK_PREFIX), "about": notice.about,
-            "mailing": notice.mailing, "subject": notice.subject, "channel": notice.channel, "sent_to": to,
+            "mailing": mailing, "subject": notice.subject, "channel": notice.channel, "sent_to": to,
             "sent_at": notice.sent_at, "status": status(notice), "delivered_at": notice.delivered_at,
             "failed_at": notice.failed_at, "failure": notice.failure, "opened_at": notice.opened_at,
             "answered_at": notice.answered_at, "clicked_at": notice.clicked_at, "journey": notice.journey}

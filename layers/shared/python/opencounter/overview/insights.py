@@ -6,12 +6,13 @@ that could fall behind."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from opencounter.billing.dunning import STEPS
 from opencounter.billing.invoices import status_of
 from opencounter.billing.records import Invoice, Payment
+from opencounter.core.clock import BUSINESS_TIME
 from opencounter.customers.products import fixed_until
 from opencounter.customers.records import ProductHolding, Profile
 
@@ -35,10 +36,16 @@ def _months_between(first: date, last: date) -> int:
 
 
 def _paid_on_time(invoice: Invoice, payments: list[Payment]) -> bool:
-    """Paid with no reminder needed and no money arriving after the due day."""
+    """Paid with no reminder needed and no money arriving after the due day (Amsterdam's: the due
+    day is the business's; a payment from before the moment was kept counts from its last change)."""
     reminded = any(step in (invoice.reminders or {}) for step in STEPS)
-    late = any(p.status == "SUCCEEDED" and (p.updated_at or p.created_at)[:10] > invoice.due_on for p in payments)
+    late = any(p.status == "SUCCEEDED" and _business_day(p.succeeded_at or p.updated_at) > invoice.due_on
+               for p in payments)
     return not reminded and not late
+
+
+def _business_day(moment: str) -> str:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(BUSINESS_TIME).date().isoformat()
 
 
 def payment_behaviour(invoices: list[Invoice], payments: list[Payment], today: date) -> dict[str, Any]:
