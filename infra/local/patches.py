@@ -26,6 +26,9 @@ changes one of these fails loudly there instead of quietly here.
   `time` module as moto's retrier sees it (RetryPause): the whole interval, or the share of it the
   local cloud was started with (the tests wait a hundredth: a retry's outcome, not its pause, is
   what they look at);
+- SES `send_email`: moto keeps one body of a mail, the HTML when it has both parts (every mail we
+  send does). The local cloud keeps the text as the message's `body`, as before, and the HTML
+  beside it as `html` (infra/local/inspection.py reads both);
 - Cognito `admin_create_user`: Cognito makes a temporary password and e-mails the invitation;
   moto does neither. The local cloud makes one and delivers the invitation to its mailbox;
 - Powertools' event handler keeps the request it resolves (`current_event`, `lambda_context`) on
@@ -57,6 +60,7 @@ from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.events.models import EventsBackend
+from moto.ses.responses import EmailResponse
 
 from infra.local import dynamodb
 from infra.local.lambdas import FunctionCrashed
@@ -177,6 +181,19 @@ def _invitations(cloud: Cloud, original: Any) -> Any:
     return admin_create_user
 
 
+def _both_parts(original: Any) -> Any:
+    def send_email(self: EmailResponse) -> Any:
+        text, html = self._get_param("Message.Body.Text.Data"), self._get_param("Message.Body.Html.Data")
+        result = original(self)
+        message_id = result.result["MessageId"]
+        message = next(m for m in reversed(self.backend.sent_messages) if getattr(m, "id", None) == message_id)
+        if text is not None:
+            message.body = text
+        message.html = html
+        return result
+    return send_email
+
+
 class _PerThread:
     """A value kept per thread, read and set through attribute access (a data descriptor)."""
 
@@ -221,6 +238,7 @@ def _routing_per_thread() -> Iterator[None]:
 #: every moto attribute applied() replaces: (class or module, name)
 PATCHED: tuple[tuple[Any, str], ...] = (
     (LambdaBackend, "invoke"), (EventsBackend, "put_events"), (CognitoIdpBackend, "admin_create_user"),
+    (EmailResponse, "send_email"),
     (dynamodb_models, "copy"), *((DynamoDBBackend, name) for name in (*DYNAMODB_WRITES, "get_item")),
     (Table, "query"), (Table, "all_items"), (Table, "has_idx_items"), (Table, "__len__"), (StreamShard, "add"),
     (sqs_models, "unix_time"), (sqs_models, "unix_time_millis"), (retrier_decl, "time"))
@@ -234,6 +252,7 @@ def applied(cloud: Cloud) -> Iterator[None]:
         (LambdaBackend, "invoke"): _invoke(cloud),
         (EventsBackend, "put_events"): _put_events(cloud, EventsBackend.put_events),
         (CognitoIdpBackend, "admin_create_user"): _invitations(cloud, CognitoIdpBackend.admin_create_user),
+        (EmailResponse, "send_email"): _both_parts(EmailResponse.send_email),
         (dynamodb_models, "copy"): _CopyWithoutTableBackups(),
         (DynamoDBBackend, "put_item"): dynamodb.write(DynamoDBBackend.put_item),
         (DynamoDBBackend, "delete_item"): dynamodb.write(DynamoDBBackend.delete_item),
