@@ -26,15 +26,15 @@ changes one of these fails loudly there instead of quietly here.
   `time` module as moto's retrier sees it (RetryPause): the whole interval, or the share of it the
   local cloud was started with (the tests wait a hundredth: a retry's outcome, not its pause, is
   what they look at);
-- SES `send_email`: moto keeps one body of a mail, the HTML when it has both parts (every mail we
-  send does). The local cloud keeps the text as the message's `body`, as before, and the HTML
-  beside it as `html` (infra/local/inspection.py reads both);
 - Cognito `admin_create_user`: Cognito makes a temporary password and e-mails the invitation;
   moto does neither. The local cloud makes one and delivers the invitation to its mailbox;
 - Powertools' event handler keeps the request it resolves (`current_event`, `lambda_context`) on
   its `BaseRouter` class, one per process, as Lambda serves one request per process at a time.
   The local cloud serves requests side by side in threads, so it keeps them per thread
-  (`_routing_per_thread`); a function's environments are one per request (lambdas.py).
+  (`_routing_per_thread`); a function's environments are one per request (lambdas.py);
+- SES `send_email`: moto keeps one body of a mail, the HTML when it has both parts (every mail we
+  send does). The local cloud keeps the text as the message's `body`, as before, and the HTML
+  beside it as `html` (infra/local/inspection.py reads both).
 """
 
 from __future__ import annotations
@@ -252,7 +252,6 @@ def applied(cloud: Cloud) -> Iterator[None]:
         (LambdaBackend, "invoke"): _invoke(cloud),
         (EventsBackend, "put_events"): _put_events(cloud, EventsBackend.put_events),
         (CognitoIdpBackend, "admin_create_user"): _invitations(cloud, CognitoIdpBackend.admin_create_user),
-        (EmailResponse, "send_email"): _both_parts(EmailResponse.send_email),
         (dynamodb_models, "copy"): _CopyWithoutTableBackups(),
         (DynamoDBBackend, "put_item"): dynamodb.write(DynamoDBBackend.put_item),
         (DynamoDBBackend, "delete_item"): dynamodb.write(DynamoDBBackend.delete_item),
@@ -267,6 +266,7 @@ def applied(cloud: Cloud) -> Iterator[None]:
         (sqs_models, "unix_time"): cloud.queue_clock.seconds,
         (sqs_models, "unix_time_millis"): cloud.queue_clock.millis,
         (retrier_decl, "time"): cloud.retry_pause,
+        (EmailResponse, "send_email"): _both_parts(EmailResponse.send_email),
     }
     with contextlib.ExitStack() as stack:
         for (owner, name), replacement in replacements.items():
