@@ -47,11 +47,14 @@ class Mailbox:
 
     def messages(self, to: str) -> list[dict[str, str]]:
         """E-mails sent to this address (through SES, with SES's message id; or by Cognito), or text
-        messages sent to this phone number (through SNS, subject "SMS"), oldest first."""
+        messages sent to this phone number (through SNS, subject "SMS"), oldest first. A mail's
+        `body` is its text; one sent through SES has its HTML part as `html` too (kept by the
+        local cloud's patch of moto's SES, which itself keeps only the HTML)."""
         if to.startswith("+"):
             texts = sns_backends[ACCOUNT][self.region].sms_messages.values()
             return [{"subject": "SMS", "body": text, "source": "sns"} for number, text in texts if number == to]
         sent = ses_backends[ACCOUNT][self.region].sent_messages
-        return [{"subject": m.subject, "body": m.body, "source": m.source, "message_id": m.id} for m in sent
+        return [{"subject": m.subject, "body": m.body, "source": m.source, "message_id": m.id,
+                 **({"html": m.html} if getattr(m, "html", None) is not None else {})} for m in sent
                 if to in getattr(m, "destinations", {}).get("ToAddresses", [])] + \
             [{k: v for k, v in m.items() if k != "to"} for m in self._kept if m["to"] == to]

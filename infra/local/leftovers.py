@@ -89,7 +89,8 @@ def delivered(running: Any, needles: dict[str, str]) -> list[str]:
     to keep, or the provider's for its own retention; not in our stores."""
     region, hits = running.cloud.region, []
     places: list[tuple[str, str]] = [
-        ("ses", _text({"to": m.destinations, "subject": m.subject, "body": m.body}))
+        ("ses", _text({"to": m.destinations, "subject": m.subject, "body": m.body,
+                       "html": getattr(m, "html", None)}))
         for m in ses_backends[ACCOUNT][region].sent_messages if hasattr(m, "destinations")]
     places += [("sns", f"{number} {text}") for number, text in sns_backends[ACCOUNT][region].sms_messages.values()]
     places += [("cognito mail", _text(m)) for m in running.cloud.mail._kept]

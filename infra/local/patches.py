@@ -36,7 +36,10 @@ changes one of these fails loudly there instead of quietly here.
 - Powertools' event handler keeps the request it resolves (`current_event`, `lambda_context`) on
   its `BaseRouter` class, one per process, as Lambda serves one request per process at a time.
   The local cloud serves requests side by side in threads, so it keeps them per thread
-  (`_routing_per_thread`); a function's environments are one per request (lambdas.py).
+  (`_routing_per_thread`); a function's environments are one per request (lambdas.py);
+- SES `send_email`: moto keeps one body of a mail, the HTML when it has both parts (every mail we
+  send does). The local cloud keeps the text as the message's `body`, as before, and the HTML
+  beside it as `html` (infra/local/inspection.py reads both).
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.events.models import EventsBackend
+from moto.ses.responses import EmailResponse
 
 from infra.local import dynamodb
 from infra.local.lambdas import FunctionCrashed
@@ -207,6 +211,19 @@ def _invitations(cloud: Cloud, original: Any) -> Any:
     return admin_create_user
 
 
+def _both_parts(original: Any) -> Any:
+    def send_email(self: EmailResponse) -> Any:
+        text, html = self._get_param("Message.Body.Text.Data"), self._get_param("Message.Body.Html.Data")
+        result = original(self)
+        message_id = result.result["MessageId"]
+        message = next(m for m in reversed(self.backend.sent_messages) if getattr(m, "id", None) == message_id)
+        if text is not None:
+            message.body = text
+        message.html = html
+        return result
+    return send_email
+
+
 class _PerThread:
     """A value kept per thread, read and set through attribute access (a data descriptor)."""
 
@@ -251,6 +268,7 @@ def _routing_per_thread() -> Iterator[None]:
 #: every moto attribute applied() replaces: (class or module, name)
 PATCHED: tuple[tuple[Any, str], ...] = (
     (LambdaBackend, "invoke"), (EventsBackend, "put_events"), (CognitoIdpBackend, "admin_create_user"),
+    (EmailResponse, "send_email"),
     (dynamodb_models, "copy"), *((DynamoDBBackend, name) for name in (*DYNAMODB_WRITES, "get_item")),
     (Table, "query"), (Table, "all_items"), (Table, "has_idx_items"), (Table, "__len__"), (StreamShard, "add"),
     (sqs_models, "unix_time"), (sqs_models, "unix_time_millis"), (retrier_decl, "time"),
@@ -281,6 +299,7 @@ def applied(cloud: Cloud) -> Iterator[None]:
         (sqs_models, "unix_time"): cloud.queue_clock.seconds,
         (sqs_models, "unix_time_millis"): cloud.queue_clock.millis,
         (retrier_decl, "time"): cloud.retry_pause,
+        (EmailResponse, "send_email"): _both_parts(EmailResponse.send_email),
     }
     with contextlib.ExitStack() as stack:
         for (owner, name), replacement in replacements.items():

@@ -12,7 +12,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from infra.local.template import ROOT
-from tests.conftest import Caller, at_once, verified_phone
+from tests.conftest import Caller, at_once, new_customer, verified_phone
+from tests.unit.test_mail_html import Read
 
 SAMPLES = ROOT / "layers" / "shared" / "python" / "opencounter" / "contracts" / "events" / "samples"
 SES_EVENTS = {"delivery": "Email Delivered", "open": "Email Opened", "click": "Email Clicked",
@@ -141,6 +142,36 @@ def test_reports_on_one_mail_at_the_same_moment_each_count_and_none_undoes_anoth
     assert (message["status"], message["journey"]) == ("clicked", "#/usage")
     assert (message["delivered_at"], message["opened_at"], message["clicked_at"]) == \
         (_moment(delivered), _moment(opened), _moment(clicked))
+
+
+def test_a_notice_mail_has_an_html_part_with_the_same_words_whose_link_a_click_leads_back_to(cloud):
+    # Given a customer whose name holds markup and an ampersand, reminded of an open invoice by e-mail
+    customer = new_customer(cloud, given_name="Jan <script>alert(1)</script> & Zn")
+    event = copy.deepcopy(json.loads((SAMPLES / "InvoiceReminder.json").read_text()))
+    invoice_id = f"OC-20261101-{uuid.uuid4().hex[:8]}"
+    link = f"{cloud.url}/#/invoices/{invoice_id}"
+    event["detail"].update(event_id=str(uuid.uuid4()), customer_id=customer.customer_id)
+    event["detail"]["data"].update(invoice_id=invoice_id, link=link)
+    assert cloud.cloud.invoke("CustomerNotifierFunction", event)["outcome"] == "sent_email"
+
+    # Then the mail has both parts: the text as before, and HTML in Dutch with the same words
+    [mail] = [m for m in cloud.cloud.mailbox(customer.email) if invoice_id in m["subject"]]
+    assert mail["body"].startswith("Beste Jan <script>alert(1)</script> & Zn,") and link in mail["body"]
+    html = Read(mail["html"])
+    assert html.lang == "nl" and html.words == mail["body"].split()
+    # where the name is text, not markup, and the portal's address is the one link
+    assert "script" not in html.tags and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Zn" in mail["html"]
+    assert html.links == [link]
+
+    # When SES reports the link in the HTML clicked (SES names the link as it was in the mail)
+    clicked = datetime.now(UTC) + timedelta(minutes=5)
+    assert _outcome(cloud, ses_event(cloud, "click", mail["message_id"], customer.email, clicked,
+                                      link=html.links[0], linkTags={}, userAgent="Mozilla/5.0",
+                                      ipAddress="192.0.2.1")) == "applied"
+    # Then the customer's message reads clicked through to the invoices
+    [message] = [m for m in _messages(customer) if m["about"] == "InvoiceReminder"]
+    assert (message["status"], message["journey"], message["clicked_at"]) == \
+        ("clicked", "#/invoices", _moment(clicked))
 
 
 def _prefers_whatsapp(customer: Caller) -> str:

@@ -808,6 +808,31 @@ def test_ses_keeps_sent_messages_with_subject_body_and_destinations(monkeypatch)
             ("hi", "code 123456", ["to@example.nl"])]
 
 
+def test_ses_keeps_only_the_html_of_a_mail_with_both_parts_and_the_patch_keeps_both(monkeypatch):
+    """Every mail we send has a text and an HTML part; moto's SES keeps the HTML alone as the
+    message's body (EmailResponse.send_email), so the local cloud's patch keeps the text as `body`
+    and the HTML as `html`, finding the message by the MessageId moto's ActionResult holds."""
+    from moto.ses.models import ses_backends
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    message = {"Subject": {"Data": "hi"},
+               "Body": {"Text": {"Data": "code 123456"}, "Html": {"Data": "<p>code 123456</p>"}}}
+    with mock_aws():
+        ses = boto3.client("ses", region_name=REGION)
+        ses.verify_email_identity(EmailAddress="from@example.nl")
+        shipped_id = ses.send_email(Source="from@example.nl", Destination={"ToAddresses": ["to@example.nl"]},
+                                    Message=message)["MessageId"]
+        with patches.applied(FakeCloud()):
+            patched_id = ses.send_email(Source="from@example.nl", Destination={"ToAddresses": ["to@example.nl"]},
+                                        Message=message)["MessageId"]
+        sent = {m.id: m for m in ses_backends[ACCOUNT][REGION].sent_messages}
+    # moto as shipped keeps the HTML as the body and nothing of the text
+    assert (sent[shipped_id].body, getattr(sent[shipped_id], "html", None)) == ("<p>code 123456</p>", None)
+    # patched, the text is the body and the HTML is kept beside it
+    assert (sent[patched_id].body, sent[patched_id].html) == ("code 123456", "<p>code 123456</p>")
+
+
 def test_sns_keeps_text_messages_by_number_in_the_order_sent():
     """LocalCloud.mailbox reads the texts SNS sent from moto's backend (sns_backends[...].sms_messages)."""
     from moto.sns.models import sns_backends

@@ -139,7 +139,7 @@ def mail_email_code(profile: Profile, new_email: str) -> dict[str, Any]:
     send_email(new_email, "Confirm your new e-mail address", (
         f"Dear {profile.given_name},\n\nYour code to make {new_email} your OpenCounter address is {code}.\n"
         f"It is valid for {one_time_codes.LIFETIME_MINUTES} minutes. Until then we keep writing to your "
-        "current address.\n"))
+        "current address.\n"), language="en")
     return {"sent_to": masked(new_email), "expires_at": isoformat(utcnow() + one_time_codes.LIFETIME)}
 
 

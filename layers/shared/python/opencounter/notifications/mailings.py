@@ -142,7 +142,7 @@ def _mail(mailing_: Mailing, customer_id: str) -> str | None:
     footer = FOOTER[language].format(link=f"{settings().required('portal_origin')}/#/settings")
     try:
         message_id = send_email(profile.email, mailing_.subject[language],
-                                letter(profile, f"{mailing_.body[language]}\n\n{footer}"))
+                                letter(profile, f"{mailing_.body[language]}\n\n{footer}"), language=language)
     except ClientError as error:
         if error.response["Error"]["Code"] != "MessageRejected":
             raise  # SES unavailable: the page comes again, and this customer with it

@@ -823,8 +823,9 @@ def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -
 
 def _email(profile: Profile, subject: str, text: str, *, consented_to: bool) -> str:
     """The notice by e-mail; one the customer did not consent to (the law requires it) says so."""
-    note = "" if consented_to else f"\n\n{REQUIRED_NOTE[language_of(profile)]}"
-    return send_email(profile.email, subject, letter(profile, text + note))
+    language = language_of(profile)
+    note = "" if consented_to else f"\n\n{REQUIRED_NOTE[language]}"
+    return send_email(profile.email, subject, letter(profile, text + note), language=language)
 
 
 def release_held() -> dict[str, int]:

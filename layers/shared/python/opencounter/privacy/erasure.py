@@ -562,7 +562,8 @@ def confirm(customer_id: str, request_id: str) -> dict[str, Any]:
     kept = max((retention_end(i.issued_on) for i in _of(items, Invoice)), default=None)
     subject_line, text = GOODBYE[language]
     until = UNTIL[language].format(date=kept) if kept else ""
-    send_email(profile.email, subject_line, text.format(name=profile.given_name, until=until))
+    send_email(profile.email, subject_line, text.format(name=profile.given_name, until=until),
+               language=language)
     return {"confirmation": "sent"}
 
 

@@ -39,7 +39,7 @@ def mail_code(email: str, product_name: str, code: str) -> dict[str, str]:
     send_email(email, SUBJECT, (
         f"Your code to sign the {product_name} agreement is {code}.\n"
         f"It is valid for {one_time_codes.LIFETIME_MINUTES} minutes.\n"
-        f"Terms: version {current['version']}, fingerprint {current['sha256']}.\n"))
+        f"Terms: version {current['version']}, fingerprint {current['sha256']}.\n"), language="en")
     return {k: current[k] for k in ("version", "sha256")}
 
 

@@ -189,7 +189,7 @@ def roll_back(signup_id: str, checks: list[dict]) -> dict[str, Any]:
         "checking your details, and we cannot continue the agreement, because:\n"
         + "".join(f"- {reason}\n" for reason in reasons)
         + "\nWe have undone the following:\n" + "".join(f"- {item}\n" for item in undone)
-        + "\nAnything you paid is refunded. Questions? Reply to this e-mail or call us.\n"))
+        + "\nAnything you paid is refunded. Questions? Reply to this e-mail or call us.\n"), language="en")
     return {"outcome": "rolled_back", "undone": undone}
 
 

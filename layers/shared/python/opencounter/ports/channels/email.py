@@ -92,10 +92,11 @@ def ses_contacts(event: dict[str, Any], body_reader: Callable[[str, str], bytes]
     return found
 
 
-def send_reply(to: str, text: str, *, subject: str) -> str:
-    """An answer to a mail, "Re:" its subject, answerable to the service address; the message id."""
+def send_reply(to: str, text: str, *, subject: str, language: str = "nl") -> str:
+    """An answer to a mail, "Re:" its subject, answerable to the service address, in `language`
+    (the desk writes Dutch unless it knows otherwise); the message id."""
     try:
         return send_email(to, subject if subject.lower().startswith("re:") else f"Re: {subject}", text,
-                          reply_to=settings().service_address or None)
+                          language=language, reply_to=settings().service_address or None)
     except ClientError as error:  # SES's refusal names the reason
         raise DeliveryFailed(f"e-mail: {error}") from error

@@ -32,5 +32,5 @@ def send_reply(channel: str, to: str, text: str, *, subject: str, language: str 
     if channel == "x":
         return x.send_direct_message(to, text)
     if channel == "email":
-        return email.send_reply(to, text, subject=subject)
+        return email.send_reply(to, text, subject=subject, language=language)
     raise DeliveryFailed(f"{channel}: answers on this channel are not sent, they are in the contact history")
