@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import Caller, bill, give_product, new_customer
+from tests.conftest import Caller, bill, give_product, new_customer, verified_phone
 
 PRICE_RISE = "Uw prijs verandert"
 
@@ -181,3 +181,35 @@ def test_a_plan_change_quote_accepted_after_a_rise_bills_the_quoted_fee(cloud, c
     assert rated[day[:7]]["current_plan_cents"] == 2150
     # And they were told of the rise of the plan they now hold, as every holder of it was
     assert sorted(m["body"].count("€ 19,50") > 0 for m in _told(cloud, customer)) == [False, True]
+
+
+def _prefer(customer: Caller, channel: str, withdrawn: list[str]) -> None:
+    version = customer.get("/me").json()["version"]
+    assert customer.patch("/me", json={"version": version, "settings": {"preferred_channel": channel},
+                                       "consents": [{"channel": c, "purpose": "service", "granted": False}
+                                                    for c in withdrawn]}).status_code == 200
+
+
+def test_the_notice_goes_on_whatsapp_as_its_template_and_by_e_mail_without_consent(cloud, customer, catalogue):
+    # Given a customer who prefers WhatsApp (proven number), service mail by e-mail withdrawn, and
+    # another who withdrew service messages on both channels
+    phone = verified_phone(customer)
+    _prefer(customer, "whatsapp", ["email"])
+    give_product(customer, "MOBILE-5GB")
+    other = new_customer(cloud)
+    verified_phone(other)
+    _prefer(other, "whatsapp", ["email", "whatsapp"])
+    give_product(other, "MOBILE-5GB")
+
+    # When a rise is loaded
+    day = _first_of_month_after(30)
+    catalogue(_version(200, day))
+    cloud.cloud.settle()
+
+    # Then the first is told on WhatsApp, as the approved template with the fees and the day
+    [sent] = [m["text"] for m in cloud.providers.sent if m["to"] == phone and m["text"].startswith("price_change")]
+    assert "Mobiel abonnement" in sent and "€ 12,50" in sent and "€ 14,50" in sent
+    assert _told(cloud, customer) == []
+    # And the other by e-mail all the same, saying the law requires it
+    [told] = _told(cloud, other)
+    assert told["body"].rstrip().endswith("de wet verplicht ons ertoe.")
