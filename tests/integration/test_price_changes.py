@@ -213,3 +213,29 @@ def test_the_notice_goes_on_whatsapp_as_its_template_and_by_e_mail_without_conse
     # And the other by e-mail all the same, saying the law requires it
     [told] = _told(cloud, other)
     assert told["body"].rstrip().endswith("de wet verplicht ons ertoe.")
+
+
+def test_cancelling_before_the_day_costs_nothing_and_the_last_month_is_at_the_old_price(cloud, customer, catalogue):
+    from opencounter.billing.invoices import bill_customer
+    from opencounter.catalogue.service import current_version
+    from opencounter.core.clock import business_today
+    from opencounter.pricing.rating import Period
+
+    # Given a customer told of a rise, who cancels at the end of this month
+    mobile = give_product(customer, "MOBILE-5GB")
+    day = _first_of_month_after(30)
+    catalogue(_version(200, day))
+    cloud.cloud.settle()
+    assert len(_told(cloud, customer)) == 1
+    cancelled = customer.post(f"/me/products/{mobile}/cancellation", json={"when": "end_of_period"})
+    assert cancelled.status_code == 201, cancelled.text
+
+    # Then this month is billed at the old fee, with nothing else on the invoice
+    month = business_today().isoformat()[:7]
+    invoice = bill(cloud, customer, month)
+    assert [(line["kind"], line["amount_cents"]) for line in invoice["lines"]] == [("subscription", 1250)]
+    # And nothing is billed from the day of the rise
+    later = bill_customer(customer.customer_id, Period.parse(day[:7]), current_version())
+    assert later["outcome"] == "nothing_to_bill"
+    # And the rise is no longer coming for them
+    assert [e for e in customer.get("/me").json()["coming_events"] if e["kind"] == "price_change"] == []
