@@ -78,6 +78,12 @@ def test_a_rise_is_told_once_and_billed_only_from_its_day(cloud, customer, catal
         "detail-type": "CataloguePricesRaised",
         "detail": {"data": {"catalogue_version": raised["version"], "prices_from": day}}})
     cloud.cloud.settle()
+    # and a later version keeps that rise and raises another plan (its holders told in turn)
+    later = copy.deepcopy(raised)
+    later["version"] = f"{raised['version']}-b"
+    next(p for p in later["products"] if p["code"] == "MOBILE")["plans"][1]["monthly_fee_cents"] += 100
+    catalogue(later)
+    cloud.cloud.settle()
 
     # Then the customer is told once, of the old and new fee, the day, and that they may cancel free
     [told] = _told(cloud, customer)

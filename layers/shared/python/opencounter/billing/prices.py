@@ -4,7 +4,7 @@ Loading a catalogue version that raises a plan's price stores a `CataloguePrices
 (`catalogue.service.load_catalogue`); it puts each billing shard's first page of products on the
 mailing queue, as a mailing does; a page (PAGE_SIZE products) is announced and puts the shard's
 next page on the queue. Each product whose plan's price rises is told once: its
-`PriceChangeAnnounced` event has an id fixed by the version and the product, stored only if
+`PriceChangeAnnounced` event has an id fixed by the product, its plan and the day, stored only if
 absent, so a page delivered twice, or the whole run started again, tells nobody twice."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def announce_page(work: dict[str, Any]) -> dict[str, Any] | None:
     current = current_version()
     for holding in holdings:
         if isinstance(holding, ProductHolding) and holding.status in HELD and not holding.ends_on:
-            announce(holding, work["price_change"], current)
+            announce(holding, current)
     following = holdings.last_evaluated_key
     return {**work, "cursor": json.dumps(following)} if following else None
 
@@ -61,26 +61,23 @@ def announce_held(customer_id: str, product_id: str) -> int:
         return 0
     if holding.status not in HELD or holding.ends_on:
         return 0
-    return announce(holding, None, current_version())
+    return announce(holding, current_version())
 
 
-def announce(holding: ProductHolding, version: str | None, current: str) -> int:
-    """Tell one product's holder of the rises its plan has coming (only that of `version`, when
-    named), each once; how many were told now."""
+def announce(holding: ProductHolding, current: str) -> int:
+    """Tell one product's holder of the rises its plan has coming, each once; how many were told
+    now. A rise is one day's: a later version that keeps it (or lowers it) is the same rise,
+    told once, whichever version's run comes to the product first."""
     today = business_today()
-    told = 0
-    for change in price_changes(holding.product_code, holding.plan_code, holding.catalogue_version, current,
-                                today=today):
-        if version is None or change["version"] == version:
-            told += _tell(holding, change)
-    return told
+    return sum(_tell(holding, change) for change in price_changes(
+        holding.product_code, holding.plan_code, holding.catalogue_version, current, today=today))
 
 
 def _tell(holding: ProductHolding, change: dict[str, Any]) -> int:
     version = change["version"]
     event = domain_event(
         "PriceChangeAnnounced", customer_id=holding.customer_id, actor=CATALOGUE, channel="system",
-        event_id=stable_id("price-change", version, holding.product_id, holding.plan_code),
+        event_id=stable_id("price-change", holding.product_id, holding.plan_code, change["prices_from"]),
         data={"product_id": holding.product_id, "product_name": holding.name, "plan": holding.plan_code,
               "plan_name": holding.plan, "catalogue_version": version, "prices_from": change["prices_from"],
               "old": _prices(change["old"]), "new": _prices(change["new"])})
