@@ -132,13 +132,13 @@ def coming_events(record: dict[str, Any], holdings: list[ProductHolding], today:
     horizon = (today + AHEAD).isoformat()
     events: list[dict[str, Any]] = []
     views = {p["product_id"]: p for p in record["products"]}
-    catalogue = current_version() if holdings else None
+    catalogue = _current_catalogue() if holdings else None
     for holding in holdings:
         view = views.get(holding.product_id)
         if view is None or view["status"] not in ("ACTIVE", "SCHEDULED"):
             continue
         for change in price_changes(holding.product_code, holding.plan_code, holding.catalogue_version,
-                                    catalogue or "", today=today):
+                                    catalogue, today=today) if catalogue else []:
             if change["prices_from"] <= horizon and not (view["ends_on"] and view["ends_on"] < change["prices_from"]):
                 events.append({**_event("price_change", change["prices_from"], view),
                                "old_fee_cents": int(change["old"].get("monthly_fee_cents") or 0),
@@ -157,6 +157,13 @@ def coming_events(record: dict[str, Any], holdings: list[ProductHolding], today:
         if visit["window"]["date"] <= horizon:
             events.append(_event(visit["kind"], visit["window"]["date"], views.get(visit["product_id"])))
     return sorted(events, key=lambda e: (e["on"], e["kind"]))
+
+
+def _current_catalogue() -> str | None:
+    try:
+        return current_version()
+    except LookupError:  # no catalogue loaded (a table being set up): no price can be coming
+        return None
 
 
 def _event(kind: str, on: str, product: dict[str, Any] | None, name: str | None = None) -> dict[str, Any]:
