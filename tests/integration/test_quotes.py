@@ -41,6 +41,7 @@ def prices_raised(cloud):
     shipped = json.loads(CATALOGUE.read_text())
     raised = copy.deepcopy(shipped)
     raised["version"] = "2099-01-01"
+    raised["prices_from"] = "2099-01-01"  # a rise is announced ahead (ADR 38)
     for product in raised["products"]:
         for plan in product["plans"]:
             plan["monthly_fee_cents"] += 500

@@ -63,11 +63,12 @@ async function fill() {
     const move = record.upcoming_moves[0];
     cards.push(card(t("settings.move"), "#/settings", element("p", t("overview.moving", { address: addressLine(move), date: day(move.effective_from) }))));
   }
-  const coming = record.coming_events.filter((e) => e.kind === "fixed_price_ends" || e.kind === "product_ends");
+  const coming = record.coming_events.filter((e) => ["fixed_price_ends", "price_change", "product_ends"].includes(e.kind));
   if (coming.length) {
     const list = element("ul", "", { className: "plain", id: "coming-events" });
     list.append(...coming.map((e) => item(t(`overview.coming.${e.kind}`, {
-      product: productName(e.product_code, e.name), plan: planName(e.plan_code, e.plan), date: day(e.on) }))));
+      product: productName(e.product_code, e.name), plan: planName(e.plan_code, e.plan), date: day(e.on),
+      old: e.old_fee_cents === undefined ? "" : euros(e.old_fee_cents), new: e.new_fee_cents === undefined ? "" : euros(e.new_fee_cents) }))));
     cards.push(card(t("overview.coming.title"), "#/products", list));
   }
   const callback = (record.planned_contacts || []).find((p) => p.kind === "callback");

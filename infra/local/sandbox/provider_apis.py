@@ -37,6 +37,7 @@ TEMPLATES = {"invoice_ready": (("nl", "en"), 3), "payment_failed": (("nl", "en")
              "erasure_refused": (("nl", "en"), 1), "data_export_ready": (("nl", "en"), 2),
              "idea_status_changed": (("nl", "en"), 3), "idea_answered": (("nl", "en"), 2),
              "idea_hidden": (("nl", "en"), 2), "quote_made": (("nl", "en"), 2),
+             "price_change": (("nl", "en"), 4),
              "callback_missed": (("nl", "en"), 1),
              "request_update": (("nl", "en"), 3), "dispute_escalated": (("nl", "en"), 2),
              "complaint_received": (("nl", "en"), 3), "complaint_update": (("nl", "en"), 2),

@@ -250,7 +250,8 @@ def bill_customer(customer_id: str, period: Period, catalogue_version: str, *, r
     holdings = sorted((i for i in items if isinstance(i, ProductHolding) and i.status in BILLABLE),
                       key=lambda h: h.started_at)
     for holding in holdings:
-        plans = plans_to_rate(holding.product_code, holding.catalogue_version, catalogue_version)
+        plans = plans_to_rate(holding.product_code, holding.catalogue_version, catalogue_version,
+                              on=period.first_day)
         held = segments(holding.plan_history, plans, date.fromisoformat(holding.started_at[:10]),
                         _last_day_held(holding), period)
         if not held:

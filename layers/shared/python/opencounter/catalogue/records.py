@@ -24,6 +24,12 @@ class CatalogueProduct(Item, discriminator="CatalogueProduct"):
     #: {"kind": "engineer_visit" | "installer_visit" | "delivery"}: how the product reaches the customer
     fulfilment = JSONAttribute(null=True)
     plans = JSONAttribute()
+    #: the version that was in force when this one was loaded (None: the first, or loaded before
+    #: versions named their predecessor): rating walks back along it to the version a product holds
+    previous_version = UnicodeAttribute(null=True)
+    #: {plan_code: "YYYY-MM-DD"}: the day each plan's prices reach those holding it under an older
+    #: version (a rise: the version's announced `prices_from`; a drop or a new plan: the day loaded)
+    prices_from = JSONAttribute(null=True)
 
     @staticmethod
     def partition(version: str) -> str:

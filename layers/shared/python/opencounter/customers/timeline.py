@@ -58,6 +58,7 @@ TITLES = {
     "ProductCancelled": "Cancellation registered",
     "BetterPlanAdvised": "A plan that fits your use better",
     "FixedPriceEnding": "Your fixed price is ending",
+    "PriceChangeAnnounced": "Your price is changing",
     "ContactQueued": "We have your question",
     "ContactResolved": "Your question was answered",
     "ContactLinked": "A message of yours was added to your history",

@@ -89,6 +89,35 @@ def _fixed_price_ending(data: dict[str, Any], lang: str) -> tuple[str, str]:
         "switch to another tariff in your account at any time; until you do, you stay on your current plan.")
 
 
+def _price_change(data: dict[str, Any], lang: str) -> tuple[str, str]:
+    day = _day(data["prices_from"], lang)
+    old, new = euros(data["old"]["monthly_fee_cents"], lang), euros(data["new"]["monthly_fee_cents"], lang)
+    if lang == "nl":
+        return "Uw prijs verandert", (
+            f"Vanaf {day} verandert de prijs van {data['product_name']} ({data['plan_name']}): het maandbedrag wordt "
+            f"{new} (nu {old}){_units(data, lang)}. Tot die dag betaalt u de huidige prijs. Wilt u dat niet, dan "
+            "kunt u uw abonnement vóór die dag kosteloos opzeggen, in uw account of bij onze klantenservice. In uw "
+            "account ziet u ook of een ander abonnement goedkoper voor u is.")
+    return "Your price is changing", (
+        f"From {day} the price of {data['product_name']} ({data['plan_name']}) changes: the monthly fee becomes {new} "
+        f"(now {old}){_units(data, lang)}. Until that day you pay the current price. If you do not want this, you may "
+        "cancel free of charge before that day, in your account or through our customer service. Your account also "
+        "shows whether another plan costs you less.")
+
+
+def _units(data: dict[str, Any], lang: str) -> str:
+    """The prices per unit that rise, as a clause after the monthly fee ('' when none does)."""
+    names = {"nl": {"data_mb": "per MB", "minutes": "per minuut", "sms": "per sms", "kwh": "per kWh"},
+             "en": {"data_mb": "per MB", "minutes": "per minute", "sms": "per text", "kwh": "per kWh"}}[lang]
+    raised = [f"{names.get(unit, unit)} {euros(int(now.get('price_cents') or 0), lang)}"
+              for unit, now in (data["new"].get("usage") or {}).items()
+              if int(now.get("price_cents") or 0) > int(((data["old"].get("usage") or {}).get(unit) or {})
+                                                         .get("price_cents") or 0)]
+    if not raised:
+        return ""
+    return ("; buiten uw bundel: " if lang == "nl" else "; beyond your bundle: ") + ", ".join(raised)
+
+
 def _better_plan(data: dict[str, Any], lang: str) -> tuple[str, str]:
     saving = euros(data["saving_cents"], lang)
     if lang == "nl":
@@ -696,6 +725,9 @@ TEMPLATES: dict[str, tuple[str, Callable[[dict[str, Any], str], list[str]]]] = {
     "ComplaintClosed": ("complaint_closed", lambda d, lang: [d["complaint_id"]]),
     "QuoteMade": ("quote_made", lambda d, lang: [_quote_what(d, lang), _day(d["valid_until"], lang)]),
     "CallbackMissed": ("callback_missed", lambda d, lang: [_callback_window(d, lang)]),
+    "PriceChangeAnnounced": ("price_change", lambda d, lang: [
+        d["product_name"], euros(d["old"]["monthly_fee_cents"], lang), euros(d["new"]["monthly_fee_cents"], lang),
+        _day(d["prices_from"], lang)]),
 }
 
 #: a parcel planned or sent to a pick-up point: where and from when it waits, instead of who comes when
@@ -747,6 +779,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], tuple[str, str]]] = {
     "ComplaintClosed": _complaint_closed,
     "QuoteMade": _quote_made,
     "CallbackMissed": _callback_missed,
+    "PriceChangeAnnounced": _price_change,
 }
 
 
@@ -767,6 +800,8 @@ REQUIRED |= {"InvoiceFinalNotice"}
 #: direct debit: the SEPA rulebook allows a collection only after its pre-notification, and a debit
 #: returned leaves an invoice open that the customer believed paid
 REQUIRED |= {"DirectDebitAnnounced", "DirectDebitReturned"}
+#: a contract's price rise is announced to every holder in advance, with the right to cancel (ADR 38)
+REQUIRED |= {"PriceChangeAnnounced"}
 IN_WRITING = frozenset({"InvoiceFinalNotice"})
 #: what a required notice adds when it goes without the customer's consent
 REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de wet verplicht ons ertoe.",

@@ -12,6 +12,7 @@ from typing import Any
 from opencounter.billing.dunning import STEPS
 from opencounter.billing.invoices import status_of
 from opencounter.billing.records import Invoice, Payment
+from opencounter.catalogue.service import price_changes, version_shown
 from opencounter.core.clock import BUSINESS_TIME
 from opencounter.customers.products import fixed_until
 from opencounter.customers.records import ProductHolding, Profile
@@ -133,14 +134,22 @@ def missing_data(record: dict[str, Any], profile: Profile) -> list[dict[str, Any
 
 def coming_events(record: dict[str, Any], holdings: list[ProductHolding], today: date) -> list[dict[str, Any]]:
     """What is coming for the customer in the next AHEAD days, soonest first: a fixed price ending, a
-    product ending (cancelled), a move, a visit or a delivery; each with its day and what it is about."""
+    price rise announced (with the monthly fee before and after), a product ending (cancelled), a
+    move, a visit or a delivery; each with its day and what it is about."""
     horizon = (today + AHEAD).isoformat()
     events: list[dict[str, Any]] = []
     views = {p["product_id"]: p for p in record["products"]}
+    catalogue = version_shown() if holdings else None
     for holding in holdings:
         view = views.get(holding.product_id)
         if view is None or view["status"] not in ("ACTIVE", "SCHEDULED"):
             continue
+        for change in price_changes(holding.product_code, holding.plan_code, holding.catalogue_version,
+                                    catalogue, today=today) if catalogue else []:
+            if change["prices_from"] <= horizon and not (view["ends_on"] and view["ends_on"] < change["prices_from"]):
+                events.append({**_event("price_change", change["prices_from"], view),
+                               "old_fee_cents": int(change["old"].get("monthly_fee_cents") or 0),
+                               "new_fee_cents": int(change["new"].get("monthly_fee_cents") or 0)})
         ends = fixed_until(holding)
         if ends and today.isoformat() <= ends.isoformat() <= horizon and not (
                 view["ends_on"] and view["ends_on"] < ends.isoformat()):

@@ -175,6 +175,10 @@ def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts:
         if event["kind"] == "fixed_price_ends":
             add("offer_after_fixed_price", f"the fixed price of {event['name']} ends on {event['on']}",
                 product_id=event["product_id"], plan=event["plan"], on=event["on"])
+        elif event["kind"] == "price_change":
+            add("explain_price_change", f"the price of {event['name']} rises on {event['on']}",
+                product_id=event["product_id"], plan=event["plan"], on=event["on"],
+                old_fee_cents=event["old_fee_cents"], new_fee_cents=event["new_fee_cents"])
         elif event["kind"] == "product_ends":
             add("ask_before_leaving", f"{event['name']} ends on {event['on']}", product_id=event["product_id"],
                 name=event["name"], on=event["on"])
