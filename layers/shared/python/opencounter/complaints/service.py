@@ -21,9 +21,8 @@ from opencounter.complaints.records import (
     new_complaint_id,
 )
 from opencounter.contacts.records import Contact
-from opencounter.core.clock import BUSINESS_TIME, WORKING_DAY_ENDS, isoformat, utcnow
+from opencounter.core.clock import BUSINESS_TIME, WORKING_DAY_ENDS, add_working_days, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
-from opencounter.core.holidays import is_working_day
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
 from opencounter.core.retention import moment
 from opencounter.core.table import Item, customer_key
@@ -43,16 +42,6 @@ QUEUE_PAGE = 100
 REFERENCES: dict[str, tuple[type[Item], Any]] = {
     "invoice": (Invoice, Invoice.keys), "product": (ProductHolding, ProductHolding.keys),
     "contact": (Contact, Contact.keys)}
-
-
-def working_days_after(start: date, days: int) -> date:
-    """The `days`-th working day after `start` (Monday to Friday, no public holiday)."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            days -= 1
-    return day
 
 
 def term_end(day: date) -> str:
@@ -145,7 +134,7 @@ def file_complaint(customer_id: str, request: dict[str, Any], *, actor: dict, ch
     reference = _reference(customer_id, request.get("reference"))
     now = utcnow()
     complaint_id = new_complaint_id(customer_id, key) if key else new_complaint_id()
-    deadline = working_days_after(_today(now), TERM_DAYS)
+    deadline = add_working_days(_today(now), TERM_DAYS)
     complaint = Complaint(
         *Complaint.keys(customer_id, complaint_id), complaint_id=complaint_id, customer_id=customer_id,
         about=request["about"], text=request["text"].strip(), reference=reference, status="RECEIVED",
@@ -233,7 +222,7 @@ def extend(customer_id: str, complaint_id: str, request: dict[str, Any], *, agen
     if isoformat(utcnow()) > complaint.deadline_at:
         raise Conflict("deadline_on: the term has passed; it can no longer be extended", field="deadline_on",
                        reason="complaint_term_passed")
-    deadline = working_days_after(date.fromisoformat(complaint.deadline_on), EXTENSION_DAYS)
+    deadline = add_working_days(date.fromisoformat(complaint.deadline_on), EXTENSION_DAYS)
     complaint.extended, complaint.extension_reason = True, request["reason"].strip()
     complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), term_end(deadline)
     _save(complaint, [_event("ComplaintUpdated", complaint, agent, "agent", change="extended",
@@ -294,7 +283,7 @@ def react(customer_id: str, complaint_id: str, request: dict[str, Any], *, actor
     if isoformat(now) > (complaint.reopen_until or ""):
         raise Conflict("reopen_until: the time to reopen this complaint has passed; file a new one",
                        field="reopen_until", reason="complaint_reopen_passed")
-    deadline = working_days_after(_today(now), TERM_DAYS)
+    deadline = add_working_days(_today(now), TERM_DAYS)
     complaint.status, complaint.reopen_until, complaint.escalated_at = "REOPENED", None, None
     complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), term_end(deadline)
     complaint.notes = [*complaint.notes, {"at": isoformat(now), "by": "customer", "text": text,
