@@ -156,6 +156,11 @@ def file_complaint(customer_id: str, request: dict[str, Any], *, actor: dict, ch
 # ------------------------------------------------------------------ handling
 
 
+def _role(complaint: Complaint) -> str:
+    """Who handles the complaint, as the customer is told: the complaints lead once it is escalated."""
+    return LEAD_ROLE if complaint.escalated_at else HANDLER_ROLE
+
+
 def _current(customer_id: str, complaint_id: str, version: int) -> Complaint:
     complaint = load_complaint(customer_id, complaint_id, consistent=True)
     if int(complaint.version) != version:
@@ -183,7 +188,7 @@ def assign(customer_id: str, complaint_id: str, request: dict[str, Any], *, agen
     complaint = _current(customer_id, complaint_id, request["version"])
     _waiting(complaint, "taken")
     complaint.handler = request.get("handler") or agent["id"]
-    complaint.handler_role = LEAD_ROLE if complaint.escalated_at else HANDLER_ROLE
+    complaint.handler_role = _role(complaint)
     if complaint.status == "RECEIVED":
         complaint.status = "IN_PROGRESS"
     _save(complaint, [_event("ComplaintUpdated", complaint, agent, "agent", change="taken")])
@@ -203,7 +208,7 @@ def add_note(customer_id: str, complaint_id: str, request: dict[str, Any], *, ag
                                           "for_customer": for_customer}]
     if complaint.status == "RECEIVED":
         complaint.status, complaint.handler = "IN_PROGRESS", complaint.handler or agent["id"]
-        complaint.handler_role = complaint.handler_role or (LEAD_ROLE if complaint.escalated_at else HANDLER_ROLE)
+        complaint.handler_role = complaint.handler_role or _role(complaint)
     events = [_event("ComplaintUpdated", complaint, agent, "agent", change="follow_up", text=_excerpt(text))] \
         if for_customer else []
     _save(complaint, events)
@@ -240,7 +245,7 @@ def answer(customer_id: str, complaint_id: str, request: dict[str, Any], *, agen
     complaint.status, complaint.answer, complaint.answered_at = "ANSWERED", request["text"].strip(), isoformat(now)
     complaint.reopen_until = isoformat(now + REOPEN_PERIOD)
     complaint.handler = complaint.handler or agent["id"]
-    complaint.handler_role = complaint.handler_role or (LEAD_ROLE if complaint.escalated_at else HANDLER_ROLE)
+    complaint.handler_role = complaint.handler_role or _role(complaint)
     _save(complaint, [_event("ComplaintUpdated", complaint, agent, "agent", change="answered",
                              text=_excerpt(complaint.answer))])
     return complaint_view(complaint, staff=True)
