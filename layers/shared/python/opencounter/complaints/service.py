@@ -293,7 +293,8 @@ def react(customer_id: str, complaint_id: str, request: dict[str, Any], *, actor
     complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), term_end(deadline)
     complaint.notes = [*complaint.notes, {"at": isoformat(now), "by": "customer", "text": text,
                                           "for_customer": True}]
-    _save(complaint, [_event("ComplaintUpdated", complaint, actor, channel, change="reopened", text=_excerpt(text))])
+    # why stays on the complaint, for staff to read; the bus carries no words of the customer's
+    _save(complaint, [_event("ComplaintUpdated", complaint, actor, channel, change="reopened")])
     return complaint_view(complaint, staff=False)
 
 
