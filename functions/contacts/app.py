@@ -12,6 +12,7 @@ from opencounter.contacts.callbacks import (
 from opencounter.contacts.requests import continue_request, list_requests, load_request, request_view, start_request
 from opencounter.contacts.service import ask, choose, contact_detail, contact_history, customer_message, feedback
 from opencounter.edge.http import caller, json_body, language, me, rest_api
+from opencounter.edge.idempotency import idempotency_key
 from opencounter.edge.observability import observability
 from opencounter.feedback.metrics import answer_metrics
 from opencounter.feedback.records import CONTACT
@@ -94,7 +95,9 @@ def get_callback_slots() -> dict:
 
 @app.post("/me/callbacks")
 def post_callback() -> tuple[dict, int]:
-    booked = book_callback(me(app), json_body(app), actor=caller(app).actor, channel=_channel())
+    customer = me(app)
+    booked = book_callback(customer, json_body(app), actor=caller(app).actor, channel=_channel(),
+                           key=idempotency_key(app))
     metrics.add_metric(name="CallbackBooked", unit="Count", value=1)
     return booked, 201
 

@@ -154,6 +154,12 @@ CALLBACK_SLOT = ("the slot has begun or is less than 15 minutes ahead (callback_
                  "naming slot")
 CALLBACK_FULL = ("the slot is full (callback_slot_full, with params.next_free: the next free slots), or the call-back "
                  "changed meanwhile")
+CALLBACK_KEY = Param("Idempotency-Key", "the same key is the same call-back: sent again, it is answered with the "
+                                       "call-back booked the first time (as it is now), and no slot's place is taken "
+                                       "twice (1-100 printable characters; another call-back with it: 409 "
+                                       "idempotency_key_reused)")
+CALLBACK_LIMIT = ("the customer has two call-backs to come already (callback_limit, params.limit): move or cancel one "
+                  "first")
 CALLBACK_CHANGE = ("the call-back is no longer planned (callback_not_planned), or its slot has begun "
                    "(callback_too_late)")
 QUOTE_MADE = ("the product or plan is not on sale, or the plan is the product's already (product_not_on_sale, "
@@ -837,8 +843,12 @@ ROUTES: dict[str, Operation] = {
         "each with the places left", 200, "callback-slots"),
     "POST /me/callbacks": Operation(
         "Plan a call from us in a slot (also when the phone is closed now): a phone contact, in the agents' queue from "
-        "the slot's start", 201, "planned-callback", request="callback-booking",
-        errors={400: f"{CALLBACK_SLOT}; or no phone number to call (callback_number_missing)", 409: CALLBACK_FULL}),
+        "the slot's start; two to come per customer at most", 201, "planned-callback", request="callback-booking",
+        headers=(CALLBACK_KEY,),
+        errors={400: f"{CALLBACK_SLOT}; no phone number to call (callback_number_missing); or the Idempotency-Key is "
+                     "not one",
+                409: f"{CALLBACK_FULL}; {CALLBACK_LIMIT}; or the Idempotency-Key was used for another call-back "
+                     "(idempotency_key_reused)"}),
     "PATCH /me/callbacks/{contact_id}": Operation(
         "Move a planned call-back to another slot, before its slot begins", 200, "planned-callback",
         request="callback-move",

@@ -5,6 +5,7 @@ its slot and the grace after it is told to the customer and put first for staff.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -182,3 +183,45 @@ def test_a_call_back_nobody_made_is_told_to_the_customer_once_and_put_first_for_
     assert booked["contact_id"] in _queued(agent)  # still to be made: staff call first
     timeline = customer.get("/me/timeline").json()["items"]
     assert {"CallbackBooked", "CallbackMissed"} <= {e["type"] for e in timeline}
+
+
+def test_the_same_booking_sent_again_or_twice_at_once_is_one_call_back(cloud, now):
+    customer = new_customer(cloud)
+    slot = _fresh(customer)[6]
+    key = uuid.uuid4().hex
+    body = {"slot": slot["start"], "subject": "Vraag over mijn factuur"}
+
+    answers = at_once([lambda: customer.post("/me/callbacks", headers={"Idempotency-Key": key}, json=body)
+                       for _ in range(2)])
+    again = customer.post("/me/callbacks", headers={"Idempotency-Key": key}, json=body)
+
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    assert answers[0].json() == answers[1].json() == again.json()
+    assert [p["contact_id"] for p in customer.get("/me").json()["planned_contacts"]] == [again.json()["contact_id"]]
+    assert {s["start"]: s["free"] for s in _slots(customer)}[slot["start"]] == 1  # one place taken, not two
+    other = customer.post("/me/callbacks", headers={"Idempotency-Key": key},
+                          json={**body, "subject": "Iets heel anders"})
+    assert (other.status_code, other.json()["reason"]) == (409, "idempotency_key_reused")
+
+
+def test_a_customer_plans_two_call_backs_to_come_at_most_even_at_once(cloud, now):
+    customer = new_customer(cloud)
+    slots = _fresh(customer)[8:12]
+
+    answers = at_once([lambda s=s: customer.post("/me/callbacks", json={"slot": s["start"], "subject": "Mijn factuur"})
+                       for s in slots[:3]])
+
+    assert sorted(a.status_code for a in answers) == [201, 201, 409], [a.text for a in answers]
+    [refused] = [a.json() for a in answers if a.status_code == 409]
+    assert (refused["reason"], refused["params"]["limit"]) == ("callback_limit", 2)
+    assert len(customer.get("/me").json()["planned_contacts"]) == 2
+    free = {s["start"]: s["free"] for s in _slots(customer)}
+    assert sorted(free.get(s["start"], 0) for s in slots[:3]) == [1, 1, 2]  # the refused one took no place
+
+    # a call-back cancelled frees its place for another; one whose slot has begun no longer counts
+    first = customer.get("/me").json()["planned_contacts"][0]
+    assert customer.post(f"/me/callbacks/{first['contact_id']}/cancellation").status_code == 200
+    _book(customer, slots[3])
+    assert customer.post("/me/callbacks", json={"slot": slots[2]["start"], "subject": "Nog een"}).status_code == 409
+    now.set(datetime.fromisoformat(first["window"]["start"].replace("Z", "+00:00")) + timedelta(days=1))
+    _book(customer, _fresh(customer)[0])

@@ -255,6 +255,13 @@ def test_not_satisfied_the_customer_reopens_the_answered_complaint_with_a_new_te
                                    "text": "De monteur is echt niet geweest, ik was de hele dag thuis."})
     assert reopened.status_code == 200, reopened.text
     assert reopened.json()["status"] == "reopened" and reopened.json()["deadline_on"] == "2027-02-17"
+    # why stays on the complaint for staff; the event on the bus carries none of the customer's words
+    why = "De monteur is echt niet geweest, ik was de hele dag thuis."
+    assert why in [n["text"] for n in agent.get(_staff(customer, complaint)).json()["notes"]]
+    cloud.cloud.settle()
+    [event] = [e for e in customer.get("/me/timeline").json()["items"]
+               if e["type"] == "ComplaintUpdated" and e["data"]["change"] == "reopened"]
+    assert "text" not in event["data"] and why not in str(event)
     # the time to reopen an answer lasts 14 days; then the run closes it
     _do(agent, customer, complaint, "/answer", text="U heeft gelijk: we crediteren de voorrijkosten.")
     _at(complaints_clock, "2027-02-18", 10)

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from opencounter.complaints.service import TERM_DAYS, term_end, working_days_after
+from opencounter.complaints.service import TERM_DAYS, term_end
+from opencounter.core.clock import add_working_days
 
 
 @pytest.mark.parametrize(("filed", "answered_by"), [
@@ -18,7 +19,7 @@ from opencounter.complaints.service import TERM_DAYS, term_end, working_days_aft
     (date(2027, 3, 6), date(2027, 3, 19)),  # filed on a Saturday: the days count from the Monday
 ])
 def test_the_term_skips_weekends_and_public_holidays(filed, answered_by):
-    assert working_days_after(filed, TERM_DAYS) == answered_by
+    assert add_working_days(filed, TERM_DAYS) == answered_by
 
 
 def test_the_term_ends_at_the_end_of_the_working_day_in_amsterdam():

@@ -547,6 +547,21 @@ def _callback_slot(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime
     return [(_one(CallbackSlot), moment(slot["start"]) + timedelta(days=1))]
 
 
+def _callback_plan(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Item, datetime | None]]:
+    from opencounter.contacts import callbacks
+    from opencounter.contacts.records import CallbackPlan
+
+    customer = _customer()
+    first, later = [s for day in callbacks.callback_slots()["days"] for s in day["slots"]][:2]
+    actor = {"type": "customer", "id": customer}
+    booked = callbacks.book_callback(customer, {"slot": later["start"], "subject": "Vraag over mijn factuur"},
+                                     actor=actor, channel="web")
+    callbacks.book_callback(customer, {"slot": first["start"], "subject": "Nog een vraag"}, actor=actor, channel="web")
+    callbacks.cancel_callback(callbacks.customer_callback(customer, booked["contact_id"]), actor=actor, channel="web")
+    # the later slot it held still sets its moment, cancelled or not
+    return [(_one(CallbackPlan), moment(later["start"]) + timedelta(days=1))]
+
+
 #: kind -> how its domain service writes it in its final state: [(the item as stored, when it should
 #: be forgotten (None: kept))]; the kinds a workflow writes are in tests/integration/test_retention.py
 SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | None]]]] = {
@@ -560,7 +575,7 @@ SCENARIOS: dict[str, Callable[[pytest.MonkeyPatch], list[tuple[Item, datetime | 
     "Incident": _outage, "IncidentCount": _outage, "OutageNotice": _outage,
     "AccessEntry": _access_entry, "UnansweredQuestion": _unanswered, "FollowersTold": _followers_told,
     "FeedbackInvitation": _feedback_invitation, "Complaint": _complaint, "Quote": _quotes,
-    "CallbackSlot": _callback_slot, "Mandate": _mandate,
+    "CallbackSlot": _callback_slot, "CallbackPlan": _callback_plan, "Mandate": _mandate,
 }
 #: kinds with TTL written by a workflow's steps: the integration test that proves each
 THROUGH_THE_CLOUD = {

@@ -75,12 +75,19 @@ function bookForm(offered) {
   const chooser = slotChooser(offered, "callback_slot");
   form.append(labelled(t("callback.subject"), element("input", "", { name: "subject", minLength: 3, maxLength: 120, required: true })),
     chooser, element("button", t("callback.book"), { className: "primary" }), result);
+  // one key per booking being made: sent twice (a double click, a retry), it is one call-back
+  let key = null;
+  const changed = () => { key = null; };
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    key = key || crypto.randomUUID();
     attempt(result, async () => {
       const slot = chooser.chosen();
       if (!slot) { say(result, t("callback.pick_one"), false); return; }
-      const booked = await api("POST", "/me/callbacks", { slot, subject: form.subject.value.trim() });
+      const booked = await api("POST", "/me/callbacks", { slot, subject: form.subject.value.trim() },
+        { "Idempotency-Key": key });
       await showCallbacks();
       tell(t("callback.booked", { when: callbackWhen(booked.window), number: booked.callback_to }));
     });

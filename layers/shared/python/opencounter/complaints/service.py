@@ -21,9 +21,8 @@ from opencounter.complaints.records import (
     new_complaint_id,
 )
 from opencounter.contacts.records import Contact
-from opencounter.core.clock import BUSINESS_TIME, WORKING_DAY_ENDS, isoformat, utcnow
+from opencounter.core.clock import BUSINESS_TIME, WORKING_DAY_ENDS, add_working_days, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
-from opencounter.core.holidays import is_working_day
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
 from opencounter.core.retention import moment
 from opencounter.core.table import Item, customer_key
@@ -43,16 +42,6 @@ QUEUE_PAGE = 100
 REFERENCES: dict[str, tuple[type[Item], Any]] = {
     "invoice": (Invoice, Invoice.keys), "product": (ProductHolding, ProductHolding.keys),
     "contact": (Contact, Contact.keys)}
-
-
-def working_days_after(start: date, days: int) -> date:
-    """The `days`-th working day after `start` (Monday to Friday, no public holiday)."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            days -= 1
-    return day
 
 
 def term_end(day: date) -> str:
@@ -145,7 +134,7 @@ def file_complaint(customer_id: str, request: dict[str, Any], *, actor: dict, ch
     reference = _reference(customer_id, request.get("reference"))
     now = utcnow()
     complaint_id = new_complaint_id(customer_id, key) if key else new_complaint_id()
-    deadline = working_days_after(_today(now), TERM_DAYS)
+    deadline = add_working_days(_today(now), TERM_DAYS)
     complaint = Complaint(
         *Complaint.keys(customer_id, complaint_id), complaint_id=complaint_id, customer_id=customer_id,
         about=request["about"], text=request["text"].strip(), reference=reference, status="RECEIVED",
@@ -165,6 +154,11 @@ def file_complaint(customer_id: str, request: dict[str, Any], *, actor: dict, ch
 
 
 # ------------------------------------------------------------------ handling
+
+
+def _role(complaint: Complaint) -> str:
+    """Who handles the complaint, as the customer is told: the complaints lead once it is escalated."""
+    return LEAD_ROLE if complaint.escalated_at else HANDLER_ROLE
 
 
 def _current(customer_id: str, complaint_id: str, version: int) -> Complaint:
@@ -194,7 +188,7 @@ def assign(customer_id: str, complaint_id: str, request: dict[str, Any], *, agen
     complaint = _current(customer_id, complaint_id, request["version"])
     _waiting(complaint, "taken")
     complaint.handler = request.get("handler") or agent["id"]
-    complaint.handler_role = LEAD_ROLE if complaint.escalated_at else HANDLER_ROLE
+    complaint.handler_role = _role(complaint)
     if complaint.status == "RECEIVED":
         complaint.status = "IN_PROGRESS"
     _save(complaint, [_event("ComplaintUpdated", complaint, agent, "agent", change="taken")])
@@ -214,7 +208,7 @@ def add_note(customer_id: str, complaint_id: str, request: dict[str, Any], *, ag
                                           "for_customer": for_customer}]
     if complaint.status == "RECEIVED":
         complaint.status, complaint.handler = "IN_PROGRESS", complaint.handler or agent["id"]
-        complaint.handler_role = complaint.handler_role or (LEAD_ROLE if complaint.escalated_at else HANDLER_ROLE)
+        complaint.handler_role = complaint.handler_role or _role(complaint)
     events = [_event("ComplaintUpdated", complaint, agent, "agent", change="follow_up", text=_excerpt(text))] \
         if for_customer else []
     _save(complaint, events)
@@ -233,7 +227,7 @@ def extend(customer_id: str, complaint_id: str, request: dict[str, Any], *, agen
     if isoformat(utcnow()) > complaint.deadline_at:
         raise Conflict("deadline_on: the term has passed; it can no longer be extended", field="deadline_on",
                        reason="complaint_term_passed")
-    deadline = working_days_after(date.fromisoformat(complaint.deadline_on), EXTENSION_DAYS)
+    deadline = add_working_days(date.fromisoformat(complaint.deadline_on), EXTENSION_DAYS)
     complaint.extended, complaint.extension_reason = True, request["reason"].strip()
     complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), term_end(deadline)
     _save(complaint, [_event("ComplaintUpdated", complaint, agent, "agent", change="extended",
@@ -251,7 +245,7 @@ def answer(customer_id: str, complaint_id: str, request: dict[str, Any], *, agen
     complaint.status, complaint.answer, complaint.answered_at = "ANSWERED", request["text"].strip(), isoformat(now)
     complaint.reopen_until = isoformat(now + REOPEN_PERIOD)
     complaint.handler = complaint.handler or agent["id"]
-    complaint.handler_role = complaint.handler_role or (LEAD_ROLE if complaint.escalated_at else HANDLER_ROLE)
+    complaint.handler_role = complaint.handler_role or _role(complaint)
     _save(complaint, [_event("ComplaintUpdated", complaint, agent, "agent", change="answered",
                              text=_excerpt(complaint.answer))])
     return complaint_view(complaint, staff=True)
@@ -294,12 +288,13 @@ def react(customer_id: str, complaint_id: str, request: dict[str, Any], *, actor
     if isoformat(now) > (complaint.reopen_until or ""):
         raise Conflict("reopen_until: the time to reopen this complaint has passed; file a new one",
                        field="reopen_until", reason="complaint_reopen_passed")
-    deadline = working_days_after(_today(now), TERM_DAYS)
+    deadline = add_working_days(_today(now), TERM_DAYS)
     complaint.status, complaint.reopen_until, complaint.escalated_at = "REOPENED", None, None
     complaint.deadline_on, complaint.deadline_at = deadline.isoformat(), term_end(deadline)
     complaint.notes = [*complaint.notes, {"at": isoformat(now), "by": "customer", "text": text,
                                           "for_customer": True}]
-    _save(complaint, [_event("ComplaintUpdated", complaint, actor, channel, change="reopened", text=_excerpt(text))])
+    # why stays on the complaint, for staff to read; the bus carries no words of the customer's
+    _save(complaint, [_event("ComplaintUpdated", complaint, actor, channel, change="reopened")])
     return complaint_view(complaint, staff=False)
 
 

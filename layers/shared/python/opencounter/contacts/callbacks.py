@@ -8,15 +8,23 @@ and puts it before staff as the next best action. No HTTP here."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from opencounter.channels import status as channels
 from opencounter.contacts import faq
-from opencounter.contacts.records import CALLBACK_SLOTS, CALLBACK_SLOTS_KEPT, QUEUE, CallbackSlot, Contact
+from opencounter.contacts.records import (
+    CALLBACK_SLOTS,
+    CALLBACK_SLOTS_KEPT,
+    QUEUE,
+    CallbackPlan,
+    CallbackSlot,
+    Contact,
+)
 from opencounter.contacts.service import own_phone
 from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
+from opencounter.core.ids import stable_id
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
 from opencounter.core.table import Item
 from opencounter.core.validation import validate_request
@@ -29,6 +37,10 @@ CAPACITY = 2
 HORIZON_DAYS = 7
 #: a slot starts at least this long after it is booked (someone must see it coming)
 LEAD = timedelta(minutes=15)
+#: call-backs still to come one customer can have planned at once: the slots are for everyone
+PER_CUSTOMER = 2
+#: times a booking reads the customer's plan again when another booking changed it meanwhile
+PLAN_ATTEMPTS = 3
 #: past its slot's end plus this, a call-back nobody made is missed
 GRACE = timedelta(minutes=15)
 PHONE = channels.CHANNELS["phone"]
@@ -154,31 +166,81 @@ def planned_callbacks(items: Iterable[Item], now: datetime, *, staff: bool = Fal
     return [planned_view(c, now, staff=staff) for c in sorted(found, key=lambda c: c.planned["start"])]
 
 
-def book_callback(customer_id: str, request: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
+def _plan(customer_id: str) -> CallbackPlan:
+    try:
+        return CallbackPlan.get(*CallbackPlan.keys(customer_id), consistent_read=True)
+    except CallbackPlan.DoesNotExist:
+        return CallbackPlan(*CallbackPlan.keys(customer_id))
+
+
+def _plan_write(plan: CallbackPlan) -> Write:
+    return Write(plan, conflict="the customer's planned call-backs changed meanwhile")
+
+
+def _keyed_id(customer_id: str, key: str, start: datetime) -> str:
+    """A call-back's id derived from the customer's Idempotency-Key, so the booking sent again is
+    the same contact; it starts with the slot's time (contacts sort by time) and the slot is part
+    of what it is derived from."""
+    return f"{start.astimezone(UTC):%Y%m%dT%H%M%S}-{stable_id('callback', customer_id, key, isoformat(start))[:8]}"
+
+
+def _same_booking(customer_id: str, contact_id: str, subject: str, now: datetime) -> dict[str, Any] | None:
+    """The call-back booked earlier with the same Idempotency-Key, if any, as it is now (moved
+    since, its slot now); 409 when the key was used for another one."""
+    try:
+        earlier = Contact.get(*Contact.keys(customer_id, contact_id), consistent_read=True)
+    except Contact.DoesNotExist:
+        return None
+    if not earlier.planned or earlier.messages[0]["text"] != subject:
+        raise Conflict("Idempotency-Key: used for another call-back", field="Idempotency-Key",
+                       reason="idempotency_key_reused")
+    return planned_view(earlier, now)
+
+
+def book_callback(customer_id: str, request: dict[str, Any], *, actor: dict, channel: str,
+                  key: str | None = None) -> dict[str, Any]:
     """Book a call from us in a slot: a phone contact to call `callback_to` (else the customer's
-    own number), in the queue from the slot's start. 409 callback_slot_full, with the next free
-    slots, when it filled meanwhile."""
+    own number), in the queue from the slot's start. With an Idempotency-Key the same key is the
+    same call-back: sent again (or twice at once), the one booked the first time. 409
+    callback_slot_full, with the next free slots, when it filled meanwhile; 409 callback_limit when
+    the customer has PER_CUSTOMER call-backs to come already (their plan, written in the same
+    transaction with its version the condition, keeps two bookings at once from both passing)."""
     validate_request("callback-booking", request)
     now = utcnow()
     start = _slot_asked(request["slot"], now)
-    number = request.get("callback_to") or own_phone(customer_id)
     subject = request["subject"].strip()
+    contact_id = _keyed_id(customer_id, key, start) if key else Contact.new_id(now)
+    if key and (earlier := _same_booking(customer_id, contact_id, subject, now)):
+        return earlier
+    number = request.get("callback_to") or own_phone(customer_id)
     reason, _ = faq.matching(subject, "nl")
-    contact_id = Contact.new_id(now)
-    contact = Contact(*Contact.keys(customer_id, contact_id), contact_id=contact_id, customer_id=customer_id,
-                      channel="phone", subject=subject[:120], reason=reason, status="QUEUED",
-                      started_at=isoformat(now), queued_at=isoformat(start), callback_to=number,
-                      planned={"start": isoformat(start), "end": isoformat(start + SLOT)},
-                      messages=[{"at": isoformat(now), "from": "customer", "channel": channel, "text": subject}])
-    contact.queue()
-    try:
-        commit([Write(contact, Contact.PK.does_not_exist()), _take(start)],
-               [_event("CallbackBooked", contact, actor, channel, subject=contact.subject)])
-    except WriteConflict as conflict:
-        if isinstance(conflict.write.model, CallbackSlot):
-            raise _full(start, now) from None
-        raise
-    return planned_view(contact, now)
+    for _ in range(PLAN_ATTEMPTS):
+        plan = _plan(customer_id)
+        coming = {c: s for c, s in plan.coming.items() if s > isoformat(now)}
+        if len(coming) >= PER_CUSTOMER:
+            raise Conflict(f"slot: {PER_CUSTOMER} call-backs are planned already; move or cancel one first",
+                           field="slot", reason="callback_limit", limit=PER_CUSTOMER)
+        plan.coming = coming
+        plan.hold(contact_id, isoformat(start))
+        contact = Contact(*Contact.keys(customer_id, contact_id), contact_id=contact_id, customer_id=customer_id,
+                          channel="phone", subject=subject[:120], reason=reason, status="QUEUED",
+                          started_at=isoformat(now), queued_at=isoformat(start), callback_to=number,
+                          planned={"start": isoformat(start), "end": isoformat(start + SLOT)},
+                          messages=[{"at": isoformat(now), "from": "customer", "channel": channel, "text": subject}])
+        contact.queue()
+        try:
+            commit([Write(contact, Contact.PK.does_not_exist()), _take(start), _plan_write(plan)],
+                   [_event("CallbackBooked", contact, actor, channel, subject=contact.subject)])
+        except WriteConflict as conflict:
+            if key and (earlier := _same_booking(customer_id, contact_id, subject, now)):
+                return earlier  # the same booking, sent twice at once: the twin's answer
+            if isinstance(conflict.write.model, CallbackSlot):
+                raise _full(start, now) from None
+            if not isinstance(conflict.write.model, CallbackPlan):
+                raise
+            continue  # another booking of the customer's at this moment: count again
+        return planned_view(contact, now)
+    raise Conflict("the customer's planned call-backs kept changing; try again", reason="busy_try_again")
 
 
 def customer_callback(customer_id: str, contact_id: str) -> Contact:
@@ -201,6 +263,18 @@ def _require_changeable(contact: Contact, now: datetime) -> None:
                        reason="callback_too_late")
 
 
+def _replanned(contact: Contact, start: str | None) -> list[Write]:
+    """The customer's plan with the call-back at its new slot (None: cancelled), to write with it."""
+    plan = _plan(contact.customer_id)
+    if contact.contact_id not in plan.coming:
+        return []
+    if start:
+        plan.hold(contact.contact_id, start)
+    else:
+        plan.let_go(contact.contact_id)
+    return [_plan_write(plan)]
+
+
 def move_callback(contact: Contact, request: dict[str, Any], *, actor: dict, channel: str) -> dict[str, Any]:
     """Another slot for a call-back not begun yet: the old slot's place given back and the new one
     taken in one transaction with the contact (its version the condition)."""
@@ -216,7 +290,8 @@ def move_callback(contact: Contact, request: dict[str, Any], *, actor: dict, cha
     contact.queue()
     try:
         commit([Write(contact, conflict="the call-back changed meanwhile; read it again"), _give_back(old),
-                _take(start)], [_event("CallbackMoved", contact, actor, channel, previous=_window(_moment(old)))])
+                _take(start), *_replanned(contact, isoformat(start))],
+               [_event("CallbackMoved", contact, actor, channel, previous=_window(_moment(old)))])
     except WriteConflict as conflict:
         if isinstance(conflict.write.model, CallbackSlot):
             raise _full(start, now) from None
@@ -234,7 +309,8 @@ def cancel_callback(contact: Contact, *, actor: dict, channel: str) -> dict[str,
     contact.status, contact.resolved_at, contact.solution = "CANCELLED", isoformat(now), "call-back cancelled"
     contact.unqueue()
     commit([Write(contact, conflict="the call-back changed meanwhile; read it again"),
-            _give_back(contact.planned["start"])], [_event("CallbackCancelled", contact, actor, channel)])
+            _give_back(contact.planned["start"]), *_replanned(contact, None)],
+           [_event("CallbackCancelled", contact, actor, channel)])
     return planned_view(contact, now)
 
 

@@ -133,6 +133,36 @@ class CallbackSlot(Item, discriminator="CallbackSlot"):
         return datetime.fromisoformat(self.SK.replace("Z", "+00:00")) + CALLBACK_SLOTS_KEPT
 
 
+class CallbackPlan(Item, discriminator="CallbackPlan"):
+    """SK CALLBACKS, in the customer's partition: the customer's planned call-backs still to come
+    ({contact_id: slot start}), written in the transaction that books, moves or cancels one (its
+    version the condition), so two bookings at once cannot both pass the limit. Bookkeeping: the
+    call-backs themselves are contacts. Forgotten a day past the last slot it holds."""
+
+    SK_VALUE = "CALLBACKS"
+
+    coming = JSONAttribute(default=dict)
+    #: the latest slot it ever held: it is forgotten a day past it
+    last_start = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    @classmethod
+    def keys(cls, customer_id: str) -> tuple[str, str]:
+        return customer_key(customer_id), cls.SK_VALUE
+
+    def kept_until(self) -> datetime | None:
+        if not self.last_start:
+            return None
+        return datetime.fromisoformat(self.last_start.replace("Z", "+00:00")) + CALLBACK_SLOTS_KEPT
+
+    def hold(self, contact_id: str, start: str) -> None:
+        self.coming = {**self.coming, contact_id: start}
+        self.last_start = max(self.last_start or start, start)
+
+    def let_go(self, contact_id: str) -> None:
+        self.coming = {k: v for k, v in self.coming.items() if k != contact_id}
+
+
 class Conversation(Item, discriminator="Conversation"):
     """PK CONVERSATION#<channel>#<sender>: the contact a sender's next message belongs to while
     it is open (a chat is one contact, not one per message)."""

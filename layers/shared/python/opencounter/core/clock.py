@@ -1,12 +1,14 @@
 """The one clock: the moment now (UTC), how a moment is written down (ISO 8601 to the
 millisecond, with Z), and the business's own day: the business runs on Dutch time, so "today"
 for a move date, a due date or a billing month is today in Amsterdam; a deadline for staff ends
-with a working day there."""
+with a working day there (no weekend, no public holiday)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from opencounter.core.holidays import is_working_day
 
 BUSINESS_TIME = ZoneInfo("Europe/Amsterdam")
 #: when the working day ends, Amsterdam time: a deadline for staff falls at this hour
@@ -27,11 +29,12 @@ def business_today() -> date:
 
 
 def add_working_days(start: date, days: int) -> date:
-    """`days` working days (Monday to Friday) after `start`."""
+    """The `days`-th working day after `start`: Monday to Friday and no Dutch public holiday
+    (core/holidays.py), for a customer's term and a staff deadline alike."""
     day = start
     while days > 0:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if is_working_day(day):
             days -= 1
     return day
 

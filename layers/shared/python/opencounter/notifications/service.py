@@ -612,13 +612,13 @@ COMPLAINT_CHANGES = {
            "answered": "Ons antwoord op uw klacht:",
            "escalated": "We hebben uw klacht niet binnen de termijn beantwoord. Onze klachtencoördinator neemt "
                         "hem nu over.",
-           "reopened": "U heeft uw klacht heropend:"},
+           "reopened": "U heeft uw klacht heropend."},
     "en": {"taken": "A complaints officer has taken up your complaint.",
            "follow_up": "There is a new step in handling your complaint:",
            "extended": "We need more time to handle your complaint well:",
            "answered": "Our answer to your complaint:",
            "escalated": "We did not answer your complaint within the term. Our complaints lead takes it over now.",
-           "reopened": "You reopened your complaint:"}}
+           "reopened": "You reopened your complaint."}}
 
 
 def _complaint_filed(data: dict[str, Any], lang: str) -> tuple[str, str]:
@@ -635,10 +635,13 @@ def _complaint_filed(data: dict[str, Any], lang: str) -> tuple[str, str]:
 def _complaint_text(data: dict[str, Any], lang: str) -> str:
     """What changed about a complaint, with the words staff wrote (or the new term) where there are any."""
     said = COMPLAINT_CHANGES[lang][data["change"]]
+    by = _day(data["deadline_on"], lang)
     if data["change"] == "extended":
-        by = _day(data["deadline_on"], lang)
         said += f" {_sentence(data['text'])} " + (f"U krijgt uiterlijk {by} ons antwoord." if lang == "nl"
                                                      else f"You will have our answer by {by}.")
+    elif data["change"] == "reopened":
+        said += " " + (f"U krijgt uiterlijk {by} ons nieuwe antwoord." if lang == "nl"
+                       else f"You will have our new answer by {by}.")
     elif data.get("text"):
         said += f" {_sentence(data['text'])}"
     if data["change"] == "answered" and data.get("text", "").endswith("…"):

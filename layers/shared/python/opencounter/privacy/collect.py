@@ -111,6 +111,8 @@ EXCLUDED: dict[str, str] = {
     "ReasonCount": "contacts counted per reason and day, not about one customer",
     "CallbackSlot": "call-backs counted per time slot, not about one customer; the customer's planned call-back is a "
                     "contact, in contacts",
+    "CallbackPlan": "bookkeeping: which of the customer's planned call-backs are still to come, so no more are planned "
+                    "than allowed; the call-backs themselves are contacts, in contacts",
     "FaqArticle": "the FAQ, not about one customer",
     "CatalogueProduct": "the product catalogue, not about one customer",
     "Mailing": "a mailing operations sent, not about one customer; what reached the customer is in notifications",

@@ -259,6 +259,10 @@ RETENTION: dict[str, Retention] = {
         f"{_days(CALLBACK_SLOTS_KEPT)} past the slot's start", "a call-back is first planned in the slot", "ttl",
         "how many call-backs a slot holds, so no slot is given more than the phone team can make: of use until the "
         "slot is over; a count, no personal data"),
+    "CallbackPlan": Retention(
+        f"{_days(CALLBACK_SLOTS_KEPT)} past the last slot it held", "the customer first plans a call-back", "ttl",
+        "which of the customer's call-backs are still to come, so no customer fills the slots meant for everyone: of "
+        "use until the last of them is over; the call-backs themselves are contacts"),
     "Quote": Retention(
         f"accepted: {WITH_RECORD}; else {_days(UNACCEPTED_KEPT)} after its last valid day",
         "the quote is made", "ttl",
