@@ -111,7 +111,8 @@ def get_quotes() -> dict:
 @app.post("/me/quotes")
 def post_quote() -> tuple[dict, int]:
     customer = orderer(me(app))  # before the body is read
-    quote = make_quote(customer, json_body(app), actor=caller(app).actor, channel="web")
+    quote = make_quote(customer, json_body(app), actor=caller(app).actor, channel="web",
+                       key=idempotency_key(app))
     metrics.add_metric(name="QuoteMade", unit="Count", value=1)
     return quote, 201
 
@@ -137,7 +138,8 @@ def post_decline(quote_id: str) -> dict:
 @app.post("/agent/customers/<customer_id>/quotes")
 def post_customer_quote(customer_id: str) -> tuple[dict, int]:
     customer = orderer(customer_id)  # before the body is read
-    quote = make_quote(customer, json_body(app), actor=caller(app).actor, channel="agent", staff=True)
+    quote = make_quote(customer, json_body(app), actor=caller(app).actor, channel="agent", staff=True,
+                       key=idempotency_key(app))
     metrics.add_metric(name="QuoteMade", unit="Count", value=1)
     return quote, 201
 

@@ -8,6 +8,7 @@ data in, plain data out: no HTTP here."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -127,27 +128,53 @@ def _offer(customer: Orderer, request: dict[str, Any]) -> tuple[str, dict[str, A
     return "product", plan, None, None
 
 
+def _made_already(customer_id: str, quote_id: str, asked: str) -> dict[str, Any] | None:
+    """The quote a repeated request (the same key) made already, or None when there is none; the
+    same key with another request is a Conflict, as on every keyed route."""
+    try:
+        quote = Quote.get(*Quote.keys(customer_id, quote_id), consistent_read=True)
+    except Quote.DoesNotExist:
+        return None
+    if quote.asked != asked:
+        raise Conflict("Idempotency-Key: already used for a different request", field="Idempotency-Key",
+                       reason="idempotency_key_reused")
+    return quote_view(quote, business_today())
+
+
 def make_quote(customer: Orderer, request: dict[str, Any], *, actor: dict, channel: str,
-               staff: bool = False) -> dict[str, Any]:
+               staff: bool = False, key: str | None = None) -> dict[str, Any]:
     """A quote for the customer at the catalogue's prices now, valid VALID_DAYS (staff choose from
     VALID_DAYS_MIN to VALID_DAYS_MAX): checked as an order or a plan change is, so what cannot be
-    ordered is not offered. QuoteMade tells the customer of one staff made."""
+    ordered is not offered. QuoteMade tells the customer of one staff made. With `key` (the
+    request's Idempotency-Key) the quote's id is derived from it, so the same request sent again,
+    or twice at once, is the same quote, made once."""
     validate_request("quote-request", request)
+    customer_id = customer.customer_id
+    quote_id = stable_id("quote", customer_id, key) if key else str(uuid.uuid4())
+    asked = json.dumps(request, sort_keys=True) if key else None
+    if asked is not None and (made := _made_already(customer_id, quote_id, asked)) is not None:
+        return made
     days = _valid_days(request, staff)
     kind, plan, product_id, from_plan = _offer(customer, request)
-    customer_id, quote_id, now = customer.customer_id, str(uuid.uuid4()), utcnow()
+    now = utcnow()
     valid_until = (business_today() + timedelta(days=days)).isoformat()
     fulfilment = visit_needed(plan["product_code"], plan["catalogue_version"]) if kind == "product" else None
     quote = Quote(*Quote.keys(customer_id, quote_id), quote_id=quote_id, customer_id=customer_id, status="OPEN",
                   kind=kind, plan=plan, product_id=product_id, from_plan=from_plan, fulfilment=fulfilment,
                   valid_until=valid_until, made_by=actor, channel=channel, created_at=isoformat(now),
-                  updated_at=isoformat(now))
+                  updated_at=isoformat(now), asked=asked)
     one_off = int(plan.get("connection_fee_cents") or 0) if kind == "product" else 0
     event = domain_event("QuoteMade", customer_id=customer_id, actor=actor, channel=channel, data={
         "quote_id": quote_id, "kind": kind, "product_code": plan["product_code"], "plan_code": plan["code"],
         "name": plan["product_name"], "plan": plan["name"], "product_id": product_id,
         "monthly_fee_cents": int(plan["monthly_fee_cents"]), "one_off_cents": one_off, "valid_until": valid_until})
-    commit([Write(quote, Quote.PK.does_not_exist(), conflict="the quote exists already")], [event])
+    try:
+        commit([Write(quote, Quote.PK.does_not_exist(), conflict="the quote exists already")], [event])
+    except WriteConflict:
+        made = _made_already(customer_id, quote_id, asked) if asked is not None else None
+        if made is None:
+            raise
+        return made  # the same request, sent twice at the same moment
     return quote_view(quote, business_today())
 
 
