@@ -51,6 +51,7 @@ from opencounter.billing.records import (
     UsageRecord,
     UsageTotal,
 )
+from opencounter.contacts.callbacks import cancel_for_erasure
 from opencounter.contacts.records import (
     UNMATCHED,
     CallPointer,
@@ -596,6 +597,7 @@ def delete_record(customer_id: str, request_id: str) -> dict[str, Any]:
     """The record goes, but for the invoices, payments and credit notes (stripped, with their end
     dates) and the requests about the customer's data; the ledger gets its end dates."""
     items = _record(customer_id)
+    callbacks_given_back = cancel_for_erasure(items)  # before the contacts go: their places are free again
     kept, summary = _kept_writes(customer_id, items)
     for item in kept:
         item.save()
@@ -605,7 +607,8 @@ def delete_record(customer_id: str, request_id: str) -> dict[str, Any]:
             entry.update(actions=[LedgerTransaction.expires_at.set(_expiry(entry.posted_at))])
     ends = [*summary.pop("ends"), *(retention_end(e.posted_at) for e in ledger)]
     deleted = _delete_keys([(i.PK, i.SK) for i in _erasable(items)])
-    return {"deleted": deleted, "kept": {**summary, "ledger_entries": len(ledger), "until": max(ends, default=None)}}
+    return {"deleted": deleted, "callbacks_given_back": callbacks_given_back,
+            "kept": {**summary, "ledger_entries": len(ledger), "until": max(ends, default=None)}}
 
 
 def sweep(customer_id: str, request_id: str) -> dict[str, Any]:
