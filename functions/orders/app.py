@@ -80,12 +80,12 @@ def post_customer_order(customer_id: str) -> tuple[dict, int]:
 
 @app.get("/agent/customers/<customer_id>/orders")
 def get_customer_orders(customer_id: str) -> dict:
-    return orders_of(customer_id)
+    return orders_of(customer_id, staff=True)
 
 
 @app.get("/agent/customers/<customer_id>/orders/<order_id>")
 def get_customer_order(customer_id: str, order_id: str) -> dict:
-    return order_of(customer_id, order_id)
+    return order_of(customer_id, order_id, staff=True)
 
 
 @app.post("/agent/customers/<customer_id>/orders/<order_id>/signature-code")
@@ -146,7 +146,7 @@ def post_customer_quote(customer_id: str) -> tuple[dict, int]:
 
 @app.get("/agent/customers/<customer_id>/quotes")
 def get_customer_quotes(customer_id: str) -> dict:
-    return quotes_of(customer_id)
+    return quotes_of(customer_id, staff=True)
 
 
 @app.post("/agent/customers/<customer_id>/quotes/<quote_id>/withdrawal")

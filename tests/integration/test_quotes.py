@@ -63,9 +63,11 @@ def test_staff_make_a_quote_the_customer_sees_it_in_their_language_and_on_the_ti
                                "currency": "EUR"}
     assert quote["valid_until"] == (business_today() + timedelta(days=14)).isoformat()
     assert (quote["made_by"]["type"], quote["fulfilment"]) == ("agent", "engineer_visit")
-    # And the customer sees it among their quotes, and on the 360 view staff see it too
-    assert customer.get("/me/quotes").json()["items"] == [quote]
-    assert customer.get(f"/me/quotes/{quote['quote_id']}").json() == quote
+    # And the customer sees it among their quotes (made by a staff member: by role, not who), and on
+    # the 360 view staff see it too
+    theirs = {**quote, "made_by": {"type": "agent", "role": "agent"}}
+    assert customer.get("/me/quotes").json()["items"] == [theirs]
+    assert customer.get(f"/me/quotes/{quote['quote_id']}").json() == theirs
     assert agent.get(f"/agent/customers/{customer.customer_id}").json()["quotes"] == [quote]
     # And they are told, in Dutch, what is offered and until when
     [told] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Een offerte voor u"]
