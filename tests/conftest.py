@@ -22,7 +22,7 @@ from infra.local import runtime
 from infra.local.applicant import ScriptedApplicant, application
 from infra.local.demo import CUSTOMERS
 from infra.local.tokens import User
-from tests.contract import contract
+from tests.contract import contract, no_staff_address
 from tests.personal_data import Registry
 
 #: the functions log at their deployed level, into the run's log folder (its warnings and errors
@@ -50,7 +50,7 @@ class Caller:
         self.customer_id = customer_id
         self.email = email
         self.session = requests.Session()
-        self.session.hooks["response"].append(contract().check)
+        self.session.hooks["response"].extend([contract().check, no_staff_address])
         if token:
             self.session.headers["Authorization"] = token
 

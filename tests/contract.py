@@ -101,6 +101,27 @@ class Contract:
                                  f"body: {json.dumps(body)[:500]}")
 
 
+#: a staff member's address: staff sign in with one of the business's own (agent@, admin@, a test's
+#: agent-1a2b@); the business's own sender (noreply@) is no person
+STAFF_ADDRESS = re.compile(r"[\w.+-]+@opencounter\.example", re.IGNORECASE)
+NOT_A_PERSON = ("noreply@opencounter.example",)
+#: the routes only staff are answered on; every other answer may reach a customer or anyone
+STAFF_ROUTES = ("/agent/", "/privacy/")
+
+
+def no_staff_address(response: requests.Response, *_: Any, **__: Any) -> None:
+    """A hook of a requests.Session: raise AssertionError when an answer on a route that is not
+    staff's own (the customer's, a sign-up's, the public ones) names a staff member by their
+    address. Customers see staff by role only (`opencounter.core.actors`)."""
+    path = urlsplit(str(response.request.url)).path
+    if path.startswith(STAFF_ROUTES) or path.startswith(NOT_THE_API):
+        return
+    found = {a for a in STAFF_ADDRESS.findall(response.text) if a.lower() not in NOT_A_PERSON}
+    if found:
+        raise AssertionError(f"{response.request.method} {path} answered with a staff member's address "
+                             f"({', '.join(sorted(found))}), which no customer may see: {response.text[:300]}")
+
+
 @cache
 def contract() -> Contract:
     """The document as the generator makes it now (the kept docs/openapi.json is tested to equal it)."""

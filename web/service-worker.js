@@ -1,7 +1,7 @@
 // The portal's shell offline: pages, styles, scripts, messages and icons come from the cache
 // when the network is away, and are refreshed from it when it is there. The API and the sign-in
 // are never cached: what a customer sees of their record is always live.
-const SHELL = "opencounter-shell-v25";
+const SHELL = "opencounter-shell-v26";
 const FILES = ["/", "/index.html", "/signup.html", "/app.css", "/manifest.webmanifest", "/i18n/nl.json",
   "/i18n/en.json", "/icons/icon.svg", "/icons/icon-192.png", "/js/main.js", "/js/appointments.js", "/js/auth.js",
   "/js/catalogue.js", "/js/complaints.js", "/js/charts.js", "/js/chat.js", "/js/contacts.js", "/js/data-export.js", "/js/desk.js",

@@ -37,7 +37,7 @@ def post_move(customer_id: str) -> tuple[dict, int]:
 @app.get("/agent/customers/<customer_id>/timeline")
 def get_timeline(customer_id: str) -> dict:
     return customer_timeline(customer_id, limit=query_int(app, "limit", 20, 1, 100),
-                             cursor=query_text(app, "cursor"))
+                             cursor=query_text(app, "cursor"), staff=True)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

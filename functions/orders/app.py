@@ -80,12 +80,12 @@ def post_customer_order(customer_id: str) -> tuple[dict, int]:
 
 @app.get("/agent/customers/<customer_id>/orders")
 def get_customer_orders(customer_id: str) -> dict:
-    return orders_of(customer_id)
+    return orders_of(customer_id, staff=True)
 
 
 @app.get("/agent/customers/<customer_id>/orders/<order_id>")
 def get_customer_order(customer_id: str, order_id: str) -> dict:
-    return order_of(customer_id, order_id)
+    return order_of(customer_id, order_id, staff=True)
 
 
 @app.post("/agent/customers/<customer_id>/orders/<order_id>/signature-code")
@@ -111,7 +111,8 @@ def get_quotes() -> dict:
 @app.post("/me/quotes")
 def post_quote() -> tuple[dict, int]:
     customer = orderer(me(app))  # before the body is read
-    quote = make_quote(customer, json_body(app), actor=caller(app).actor, channel="web")
+    quote = make_quote(customer, json_body(app), actor=caller(app).actor, channel="web",
+                       key=idempotency_key(app))
     metrics.add_metric(name="QuoteMade", unit="Count", value=1)
     return quote, 201
 
@@ -137,14 +138,15 @@ def post_decline(quote_id: str) -> dict:
 @app.post("/agent/customers/<customer_id>/quotes")
 def post_customer_quote(customer_id: str) -> tuple[dict, int]:
     customer = orderer(customer_id)  # before the body is read
-    quote = make_quote(customer, json_body(app), actor=caller(app).actor, channel="agent", staff=True)
+    quote = make_quote(customer, json_body(app), actor=caller(app).actor, channel="agent", staff=True,
+                       key=idempotency_key(app))
     metrics.add_metric(name="QuoteMade", unit="Count", value=1)
     return quote, 201
 
 
 @app.get("/agent/customers/<customer_id>/quotes")
 def get_customer_quotes(customer_id: str) -> dict:
-    return quotes_of(customer_id)
+    return quotes_of(customer_id, staff=True)
 
 
 @app.post("/agent/customers/<customer_id>/quotes/<quote_id>/withdrawal")

@@ -88,7 +88,7 @@ def post_request(customer_id: str) -> tuple[dict, int]:
 
 @app.get("/agent/customers/<customer_id>/requests/<request_id>")
 def get_request(customer_id: str, request_id: str) -> dict:
-    return request_view(load_request(customer_id, request_id))
+    return request_view(load_request(customer_id, request_id), staff=True)
 
 
 @app.post("/agent/customers/<customer_id>/requests/<request_id>/steps")

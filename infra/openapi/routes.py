@@ -168,6 +168,9 @@ QUOTE_MADE = ("the product or plan is not on sale, or the plan is the product's 
 QUOTE_REFUSED = ("the customer holds this kind of product already, one per address (product_held_already), the product "
                  "held is not active or is cancelled (product_not_active, product_cancelled), or the account is closed "
                  "(account_closed)")
+QUOTE_KEY = Param("Idempotency-Key", "the same key is the same quote: sent again, or twice at once, it is answered "
+                                     "with the quote made the first time, and nothing is quoted twice (1-100 "
+                                     "printable characters; another request with it: 409 idempotency_key_reused)")
 QUOTE_CLOSED = ("the quote is past its last valid day (quote_expired, params.valid_until), declined by the customer "
                 "(quote_declined) or withdrawn by staff (quote_withdrawn)")
 ORDER_KEY = Param("Idempotency-Key", "the same key is the same order: sent again, it is answered with the order "
@@ -571,9 +574,10 @@ ROUTES: dict[str, Operation] = {
     "GET /me/quotes": Operation("The customer's quotes, newest first, in any state", 200, "quote-list"),
     "POST /me/quotes": Operation(
         "A quote of a product of the catalogue, or of another plan of a product held, at the catalogue's prices now, "
-        "valid 30 days", 201, "quote", request="quote-request",
-        errors={400: f"{QUOTE_MADE}; or valid_days is sent (quote_validity_by_staff)", 404: NO_CUSTOMER,
-                409: QUOTE_REFUSED}),
+        "valid 30 days", 201, "quote", request="quote-request", headers=(QUOTE_KEY,),
+        errors={400: f"{QUOTE_MADE}; valid_days is sent (quote_validity_by_staff); or the Idempotency-Key is not "
+                     "one", 404: NO_CUSTOMER, 409: f"{QUOTE_REFUSED}; or the Idempotency-Key was used for another "
+                                                  "request (idempotency_key_reused)"}),
     "GET /me/quotes/{quote_id}": Operation("One quote", 200, "quote", errors={404: NO_QUOTE}),
     "POST /me/quotes/{quote_id}/acceptance": Operation(
         "Accept a quote: a product is ordered at the quote's prices (the order then signed with the mailed code as any "
@@ -591,8 +595,10 @@ ROUTES: dict[str, Operation] = {
         errors={404: NO_QUOTE, 409: "the quote is accepted already (quote_accepted_already), or withdrawn"}),
     "POST /agent/customers/{customer_id}/quotes": Operation(
         "A quote for the customer, as the agent: valid 30 days, or as many as chosen (valid_days, 1 to 60); the "
-        "customer is told", 201, "quote", request="quote-request",
-        errors={400: QUOTE_MADE, 404: NO_CUSTOMER, 409: QUOTE_REFUSED}),
+        "customer is told", 201, "quote", request="quote-request", headers=(QUOTE_KEY,),
+        errors={400: f"{QUOTE_MADE}; or the Idempotency-Key is not one", 404: NO_CUSTOMER,
+                409: f"{QUOTE_REFUSED}; or the Idempotency-Key was used for another request "
+                     "(idempotency_key_reused)"}),
     "GET /agent/customers/{customer_id}/quotes": Operation(
         "The customer's quotes, newest first, in any state", 200, "quote-list"),
     "POST /agent/customers/{customer_id}/quotes/{quote_id}/withdrawal": Operation(

@@ -206,7 +206,8 @@ def test_the_contact_funnel_offers_the_answer_first_then_the_channels_with_their
     assert browser.status("contact-status").startswith("Fijn dat dit hielp")
 
 
-def test_the_customer_starts_a_request_and_gets_a_code_to_continue_anywhere(browser: Browser, customer):
+def test_the_customer_starts_a_request_and_gets_a_code_to_continue_anywhere(browser: Browser, cloud, customer,
+                                                                           agent):
     browser.sign_in(customer.email, "pw")
     browser.open("/#/requests")
     browser.page("requests")
@@ -218,10 +219,16 @@ def test_the_customer_starts_a_request_and_gets_a_code_to_continue_anywhere(brow
     assert re.fullmatch(r"[2-9A-Z]{8}", code)
     browser.wait(lambda d: "Internet valt weg" in browser.text("#requests"))
     browser.check("requests")
+    # An agent moves it on: the customer's history says a staff member did, never who
+    [request] = customer.get("/me/requests").json()["items"]
+    stepped = agent.post(f"/agent/customers/{customer.customer_id}/requests/{request['request_id']}/steps",
+                         json={"text": "We sturen een monteur.", "version": request["version"]})
+    assert stepped.status_code == 200, stepped.text
+    cloud.cloud.settle()
     browser.open("/#/history")
     browser.page("history")
-    browser.wait(lambda d: browser.all("#timeline li"))
-    assert "Uw verzoek is verder" in browser.text("#timeline")
+    browser.wait(lambda d: "door een medewerker" in browser.text("#timeline"))
+    assert "Uw verzoek is verder" in browser.text("#timeline") and agent.email not in browser.text("#timeline")
     browser.check("history")
 
 

@@ -177,7 +177,8 @@ def test_an_agent_answers_notes_and_resolves_and_the_customer_sees_only_their_no
     [seen] = [c for c in _history(customer) if c["contact_id"] == queued["contact_id"]]
     assert (seen["channel"], seen["status"], seen["solution"]) == ("email", "resolved", "Explained the usage lines.")
     assert [n["text"] for n in seen["notes"]] == ["Your usage was above the bundle."]
-    assert seen["handler"] == agent_id(agent)
+    assert seen["handler"] == "agent"  # a staff member, by role: never who
+    assert resolved.json()["handler"] == agent_id(agent)  # staff see who
     # And the timeline says it was answered
     assert any(e["type"] == "ContactResolved" for e in customer.get("/me/timeline").json()["items"])
     # And the customer can score it
@@ -308,7 +309,11 @@ def test_connects_contact_events_answer_and_end_calls_once_whatever_their_order(
     calls = {c["contact_id"]: c for c in _history(customer) if c["channel"] == "phone"}
     by_status = {c["status"]: c for c in calls.values()}
     assert set(by_status) == {"in_progress", "abandoned"}
-    assert by_status["in_progress"]["handler"].startswith("connect:")
+    assert by_status["in_progress"]["handler"] == "agent"  # a staff member, by role: never who
+    from opencounter.contacts.records import Contact
+
+    answered_by = Contact.get(*Contact.keys(customer.customer_id, by_status["in_progress"]["contact_id"])).handler
+    assert answered_by.startswith("connect:")
     # And the phone's figures counted one answer after 9 s and one abandoned call, once each
     after = _phone_figures()
     assert after["answered"] - before["answered"] == 1 and after["abandoned"] - before["abandoned"] == 1

@@ -324,3 +324,29 @@ def test_an_erased_customers_part_in_the_ideas_goes_while_the_others_counts_stay
     assert not left & {"FeedbackAnswer", "FeedbackAsked", "FeedbackInvitation", "IdeaLink"}
     assert [h for h in found(cloud, {"name": "Zeegers-Oudkerk", "email": person.email})
             if not h.startswith("logs")] == []
+
+
+def test_an_erased_customers_call_back_still_to_come_gives_its_place_back_once(cloud, faults, other_customer):
+    from tests.integration.test_callbacks import _book, _fresh, _slots
+
+    person = new_customer(cloud)
+    slot = _fresh(person)[0]
+    _book(person, slot)
+    assert {s["start"]: s["free"] for s in _slots(other_customer)}[slot["start"]] == 1
+    # The step that cancels it dies once its work is done, and runs again
+    crash = crash_times(1, after_work=True)
+
+    def fault(event: dict) -> None:
+        if event["customer_id"] == person.customer_id and event["step"] == "delete_record":
+            crash(event)
+    fault.after_work = True  # type: ignore[attr-defined]
+    faults["ErasureStepsFunction"] = fault
+
+    asked = person.post("/me/data-requests/erasure", json={"confirm": True})
+    assert asked.status_code == 202, asked.text
+    cloud.cloud.settle()
+
+    # The customer is erased, and their place is free for others again: given back once, not twice
+    assert asked.json()["request"]["request_id"]
+    assert {s["start"]: s["free"] for s in _slots(other_customer)}[slot["start"]] == 2
+    assert _kept(person.customer_id)["kinds"] == ["DataRequest"]

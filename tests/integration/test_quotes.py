@@ -64,9 +64,11 @@ def test_staff_make_a_quote_the_customer_sees_it_in_their_language_and_on_the_ti
                                "currency": "EUR"}
     assert quote["valid_until"] == (business_today() + timedelta(days=14)).isoformat()
     assert (quote["made_by"]["type"], quote["fulfilment"]) == ("agent", "engineer_visit")
-    # And the customer sees it among their quotes, and on the 360 view staff see it too
-    assert customer.get("/me/quotes").json()["items"] == [quote]
-    assert customer.get(f"/me/quotes/{quote['quote_id']}").json() == quote
+    # And the customer sees it among their quotes (made by a staff member: by role, not who), and on
+    # the 360 view staff see it too
+    theirs = {**quote, "made_by": {"type": "agent", "role": "agent"}}
+    assert customer.get("/me/quotes").json()["items"] == [theirs]
+    assert customer.get(f"/me/quotes/{quote['quote_id']}").json() == theirs
     assert agent.get(f"/agent/customers/{customer.customer_id}").json()["quotes"] == [quote]
     # And they are told, in Dutch, what is offered and until when
     [told] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Een offerte voor u"]
@@ -86,6 +88,33 @@ def test_a_customers_own_quote_is_valid_thirty_days_and_not_told_back_to_them(cl
     assert made.status_code == 201, made.text
     assert made.json()["valid_until"] == (business_today() + timedelta(days=30)).isoformat()
     assert [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Een offerte voor u"] == []
+
+
+def test_a_quote_sent_again_with_its_key_is_made_once(cloud, agent, customer):
+    body = {"product_code": "FIBRE", "plan_code": "FIBRE-100"}
+    staff_path = f"/agent/customers/{customer.customer_id}/quotes"
+    # Given a customer whose request is sent twice at once, and once more later, with one key
+    mine = at_once([lambda: customer.post("/me/quotes", json=body, headers={"Idempotency-Key": "mine-1"})
+                    for _ in range(2)])
+    again = customer.post("/me/quotes", json=body, headers={"Idempotency-Key": "mine-1"})
+    # And an agent whose request is retried with its key
+    staff = [agent.post(staff_path, json={**body, "valid_days": 14}, headers={"Idempotency-Key": "desk-1"})
+             for _ in range(2)]
+    cloud.cloud.settle()
+
+    # Then every answer is the one quote each made
+    assert [a.status_code for a in [*mine, again, *staff]] == [201] * 5, [a.text for a in [*mine, again, *staff]]
+    assert mine[0].json() == mine[1].json() == again.json()
+    assert staff[0].json() == staff[1].json()
+    quotes = customer.get("/me/quotes").json()["items"]
+    assert sorted(q["quote_id"] for q in quotes) == sorted({mine[0].json()["quote_id"], staff[0].json()["quote_id"]})
+    # And the customer is told of the agent's quote once
+    assert len([m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Een offerte voor u"]) == 1
+    # And the key sent with another request is refused, as on every keyed route
+    other = customer.post("/me/quotes", json={**body, "plan_code": "FIBRE-1000"},
+                          headers={"Idempotency-Key": "mine-1"})
+    assert (other.status_code, other.json()["reason"]) == (409, "idempotency_key_reused")
+    assert len(customer.get("/me/quotes").json()["items"]) == 2
 
 
 def test_accepting_orders_the_product_at_the_quoted_prices_though_the_catalogue_changed(cloud, agent, customer,

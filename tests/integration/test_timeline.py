@@ -49,3 +49,22 @@ def test_bad_paging_parameters_are_named(cloud, customer, params, field):
     response = customer.get("/me/timeline", params=params)
     assert response.status_code == 400
     assert response.json()["field"] == field
+
+
+def test_the_customer_sees_staff_by_role_and_staff_see_who_it_was(cloud, agent, customer):
+    # Given an agent who makes the customer a quote
+    made = agent.post(f"/agent/customers/{customer.customer_id}/quotes",
+                      json={"product_code": "FIBRE", "plan_code": "FIBRE-100"})
+    assert made.status_code == 201, made.text
+    cloud.cloud.settle()
+
+    # Then the customer sees it was a staff member, by role, and not who (nor their address)
+    [mine] = [e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "QuoteMade"]
+    assert mine["actor"] == {"type": "agent", "role": "agent"}
+    [quote] = customer.get("/me/quotes").json()["items"]
+    assert quote["made_by"] == {"type": "agent", "role": "agent"}
+    # And staff see the colleague who did it
+    staff_view = agent.get(f"/agent/customers/{customer.customer_id}/timeline").json()["items"]
+    [theirs] = [e for e in staff_view if e["type"] == "QuoteMade"]
+    assert theirs["actor"] == {"type": "agent", "id": agent.email, "name": agent.email, "role": "agent"}
+    assert made.json()["made_by"]["id"] == agent.email

@@ -95,6 +95,7 @@ function makeForm(base, reload, products) {
   form.append(labelled(t("quote.what"), select("offer", options)),
     labelled(t("quote.valid_days"), days, t("quote.valid_days_hint")),
     element("button", t("quote.make"), { className: "primary" }), result);
+  let key = crypto.randomUUID();  // the same quote however often this one is sent
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     attempt(result, async () => {
@@ -102,7 +103,8 @@ function makeForm(base, reload, products) {
       const body = { plan_code: planCode, valid_days: Number(days.value) };
       if (what === "held") body.product_id = code;
       else body.product_code = code;
-      const made = await api("POST", `${base}/quotes`, body);
+      const made = await api("POST", `${base}/quotes`, body, { "Idempotency-Key": key });
+      key = crypto.randomUUID();
       await reload();
       tell(t("quote.made", { date: day(made.valid_until) }));
     });

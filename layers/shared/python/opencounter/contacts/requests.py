@@ -9,6 +9,7 @@ from typing import Any
 
 from opencounter.contacts.records import RequestResumeCode, ServiceRequest
 from opencounter.core import resume_codes
+from opencounter.core.actors import STAFF, staff_seen_by_customer
 from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.errors import Conflict, NotFound
 from opencounter.core.outbox import Write, commit, domain_event
@@ -19,10 +20,15 @@ from opencounter.core.validation import validate_request
 STATUSES = ("OPEN", "IN_PROGRESS", "WAITING_FOR_CUSTOMER", "DONE")
 
 
-def request_view(request: ServiceRequest) -> dict[str, Any]:
+def request_view(request: ServiceRequest, *, staff: bool = False) -> dict[str, Any]:
+    """A request as staff see it, or as the customer does: who handles it and took each step,
+    staff by role only."""
     return {"request_id": request.request_id, "kind": request.kind, "subject": request.subject,
-            "status": request.status.lower(), "handler": request.handler, "next_step": request.next_step,
-            "steps": request.steps, "started_channel": request.started_channel, "created_at": request.created_at,
+            "status": request.status.lower(), "next_step": request.next_step,
+            "handler": request.handler if staff else staff_seen_by_customer(request.handler),
+            "steps": request.steps if staff else [{**step, "by": staff_seen_by_customer(step.get("by"))}
+                                                  for step in request.steps],
+            "started_channel": request.started_channel, "created_at": request.created_at,
             "updated_at": request.updated_at, "version": int(request.version)}
 
 
@@ -56,7 +62,7 @@ def start_request(customer_id: str, body: dict[str, Any], *, actor: dict, channe
                                "step": body["text"].strip()[:200]})
     commit([Write(request, ServiceRequest.PK.does_not_exist()), Write(resume, RequestResumeCode.PK.does_not_exist())],
            [event])
-    return {**request_view(request), "resume_code": code}
+    return {**request_view(request, staff=actor["type"] == STAFF), "resume_code": code}
 
 
 def continue_request(customer_id: str, request_id: str, body: dict[str, Any], *, actor: dict,
@@ -95,7 +101,7 @@ def continue_request(customer_id: str, request_id: str, body: dict[str, Any], *,
     if request.status == "DONE" or was_done:  # done (a later step moves its moment), or opened again
         writes.append(Write(RequestResumeCode.of(request, customer_id)))  # forgotten with the request
     commit(writes, [event])
-    return request_view(request)
+    return request_view(request, staff=actor["type"] == STAFF)
 
 
 def request_by_code(code: str) -> tuple[str, dict[str, Any]]:
@@ -105,4 +111,4 @@ def request_by_code(code: str) -> tuple[str, dict[str, Any]]:
     except RequestResumeCode.DoesNotExist:
         raise NotFound("resume_code: no request goes with this code", field="resume_code",
                        reason="resume_code_unknown") from None
-    return found.customer_id, request_view(load_request(found.customer_id, found.request_id))
+    return found.customer_id, request_view(load_request(found.customer_id, found.request_id), staff=True)

@@ -12,6 +12,7 @@ from opencounter.channels import status as channels
 from opencounter.contacts import faq
 from opencounter.contacts.records import QUEUE, CallPointer, Contact, Conversation
 from opencounter.contacts.unanswered import unanswered
+from opencounter.core.actors import staff_seen_by_customer
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
@@ -39,16 +40,19 @@ IDENTITY_KIND = {"whatsapp": "phone", "phone": "phone", "email": "email", "messe
 
 
 def contact_view(contact: Contact, *, staff: bool) -> dict[str, Any]:
-    """A contact as the customer sees it (notes marked for them only), or as staff see it (all)."""
+    """A contact as the customer sees it (notes marked for them only; staff by role, never by name),
+    or as staff see it (all)."""
     notes = contact.notes if staff else [n for n in contact.notes if n.get("for_customer")]
     view = {"contact_id": contact.contact_id, "channel": contact.channel, "subject": contact.subject,
             "reason": contact.reason, "status": contact.status.lower(), "started_at": contact.started_at,
-            "answered_at": contact.answered_at, "resolved_at": contact.resolved_at, "handler": contact.handler,
+            "answered_at": contact.answered_at, "resolved_at": contact.resolved_at,
+            "handler": contact.handler if staff else staff_seen_by_customer(contact.handler),
             "solution": contact.solution, "request_id": contact.request_id, "dispute_id": contact.dispute_id,
             # staff see whether each answer went out; the customer sees the conversation
             "messages": contact.messages if staff else [{k: m.get(k) for k in ("at", "from", "channel", "text")}
                                                         for m in contact.messages],
-            "notes": [{k: v for k, v in n.items() if staff or k != "for_customer"} for n in notes],
+            "notes": [n if staff else {**{k: v for k, v in n.items() if k != "for_customer"},
+                                       "by": staff_seen_by_customer(n.get("by"))} for n in notes],
             "predicted_wait_s": contact.predicted_wait_s, "callback_to": contact.callback_to}
     if staff:
         view.update(customer_id=contact.customer_id, sender=contact.sender, authenticated=contact.authenticated,

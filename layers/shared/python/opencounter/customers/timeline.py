@@ -12,6 +12,7 @@ from typing import Any
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 
+from opencounter.core.actors import seen_by_customer
 from opencounter.core.paging import cursor_in, cursor_out
 from opencounter.core.retention import after, years_after
 from opencounter.core.table import Item
@@ -179,11 +180,14 @@ def title_of(detail_type: str, data: dict[str, Any]) -> str:
     return TITLES.get(f"{detail_type}.{data.get('why')}") or TITLES.get(detail_type, detail_type)
 
 
-def customer_timeline(customer_id: str, *, limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
-    """One page of the timeline, newest first, and the cursor of the next page (None at the end)."""
+def customer_timeline(customer_id: str, *, limit: int = 20, cursor: str | None = None,
+                      staff: bool = False) -> dict[str, Any]:
+    """One page of the timeline, newest first, and the cursor of the next page (None at the end).
+    Staff see who did each thing; the customer sees staff by role only."""
     page = TimelineEntry.query(TimelineEntry.partition(customer_id), scan_index_forward=False, limit=limit,
                                last_evaluated_key=cursor_in(cursor, ("SK",), lambda keys: {
                                         "PK": {"S": TimelineEntry.partition(customer_id)}, "SK": {"S": keys["SK"]}}))
     items = [{"event_id": e.event_id, "type": e.event_type, "title": e.title, "occurred_at": e.occurred_at,
-              "channel": e.channel, "actor": e.actor, "data": e.data} for e in page]
+              "channel": e.channel, "actor": e.actor if staff else seen_by_customer(e.actor), "data": e.data}
+             for e in page]
     return {"items": items, "next_cursor": cursor_out(page.last_evaluated_key, "SK")}

@@ -39,9 +39,11 @@ class Caller:
     @property
     def actor(self) -> dict:
         """How this caller is named on the timeline and in events (staff by their stable username,
-        and by the e-mail address colleagues know them by)."""
+        by the e-mail address colleagues know them by, and by their role: all a customer is shown
+        of them, core.actors)."""
         if self.is_staff:
-            return {"type": "agent", "id": self.username, **({"name": self.email} if self.email else {})}
+            return {"type": "agent", "id": self.username, "role": self.role,
+                    **({"name": self.email} if self.email else {})}
         return {"type": "customer", "id": self.customer_id or self.subject}
 
 

@@ -52,6 +52,7 @@ from opencounter.billing.records import (
     UsageRecord,
     UsageTotal,
 )
+from opencounter.contacts.callbacks import cancel_for_erasure
 from opencounter.contacts.records import (
     UNMATCHED,
     CallPointer,
@@ -607,6 +608,7 @@ def delete_record(customer_id: str, request_id: str) -> dict[str, Any]:
     # (one withdrawn here is ended at the bank again: a step retried after it died between the two)
     in_force = [m.payment_method for m in _of(items, Mandate)
                 if m.payment_method and (m.status == "active" or m.ended_reason == "withdrawn")]
+    callbacks_given_back = cancel_for_erasure(items)  # before the contacts go: their places are free again
     kept, summary = _kept_writes(customer_id, items)
     for item in kept:
         item.save()
@@ -618,7 +620,8 @@ def delete_record(customer_id: str, request_id: str) -> dict[str, Any]:
             entry.update(actions=[LedgerTransaction.expires_at.set(_expiry(entry.posted_at))])
     ends = [*summary.pop("ends"), *(retention_end(e.posted_at) for e in ledger)]
     deleted = _delete_keys([(i.PK, i.SK) for i in _erasable(items)])
-    return {"deleted": deleted, "kept": {**summary, "ledger_entries": len(ledger), "until": max(ends, default=None)}}
+    return {"deleted": deleted, "callbacks_given_back": callbacks_given_back,
+            "kept": {**summary, "ledger_entries": len(ledger), "until": max(ends, default=None)}}
 
 
 def sweep(customer_id: str, request_id: str) -> dict[str, Any]:

@@ -49,6 +49,9 @@ class Quote(Item, discriminator="Quote"):
     decided = JSONAttribute(null=True)
     #: the order its acceptance placed (kind "product")
     order_id = UnicodeAttribute(null=True)
+    #: with an Idempotency-Key, the request that made it (canonical JSON): a retry with the same
+    #: key must ask the same to get this quote again
+    asked = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     @classmethod

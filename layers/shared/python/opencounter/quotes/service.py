@@ -8,12 +8,14 @@ data in, plain data out: no HTTP here."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from opencounter.catalogue.service import plan_on_sale, visit_needed
+from opencounter.core.actors import STAFF, seen_by_customer
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.ids import stable_id
@@ -45,8 +47,11 @@ def status_of(quote: Quote, today: date) -> str:
     return quote.status.lower()
 
 
-def quote_view(quote: Quote, today: date) -> dict[str, Any]:
+def quote_view(quote: Quote, today: date, *, staff: bool = False) -> dict[str, Any]:
+    """A quote as staff see it, or as the customer does: who made and decided it, staff by role only."""
     plan = quote.plan
+    decided = quote.decided if staff or quote.decided is None else {
+        **quote.decided, "by": seen_by_customer(quote.decided.get("by"))}
     one_off = int(plan.get("connection_fee_cents") or 0) if quote.kind == "product" else 0
     return {
         "quote_id": quote.quote_id,
@@ -61,26 +66,26 @@ def quote_view(quote: Quote, today: date) -> dict[str, Any]:
                    "vat_rate_percent": VAT_RATE_PERCENT, "currency": CURRENCY},
         "fulfilment": quote.fulfilment,
         "valid_until": quote.valid_until,
-        "made_by": quote.made_by,
+        "made_by": quote.made_by if staff else seen_by_customer(quote.made_by),
         "channel": quote.channel,
         "created_at": quote.created_at,
-        "decided": quote.decided,
+        "decided": decided,
         "order_id": quote.order_id,
         "version": int(quote.version),
     }
 
 
-def quotes_in(items: Iterable[Item], today: date) -> list[dict[str, Any]]:
+def quotes_in(items: Iterable[Item], today: date, *, staff: bool = False) -> list[dict[str, Any]]:
     """The quotes among a customer's items (the partition read once), newest first."""
     quotes = sorted((q for q in items if isinstance(q, Quote)), key=lambda q: (q.created_at, q.quote_id),
                     reverse=True)
-    return [quote_view(q, today) for q in quotes]
+    return [quote_view(q, today, staff=staff) for q in quotes]
 
 
-def quotes_of(customer_id: str) -> dict[str, Any]:
+def quotes_of(customer_id: str, *, staff: bool = False) -> dict[str, Any]:
     """The customer's quotes, newest first (one Query of the quotes' range of the partition)."""
     items = list(Quote.query(customer_key(customer_id), Quote.SK.startswith(Quote.SK_PREFIX)))
-    return {"items": quotes_in(items, business_today())}
+    return {"items": quotes_in(items, business_today(), staff=staff)}
 
 
 def customer_quote(customer_id: str, quote_id: str) -> Quote:
@@ -127,28 +132,54 @@ def _offer(customer: Orderer, request: dict[str, Any]) -> tuple[str, dict[str, A
     return "product", plan, None, None
 
 
+def _made_already(customer_id: str, quote_id: str, asked: str, staff: bool) -> dict[str, Any] | None:
+    """The quote a repeated request (the same key) made already, or None when there is none; the
+    same key with another request is a Conflict, as on every keyed route."""
+    try:
+        quote = Quote.get(*Quote.keys(customer_id, quote_id), consistent_read=True)
+    except Quote.DoesNotExist:
+        return None
+    if quote.asked != asked:
+        raise Conflict("Idempotency-Key: already used for a different request", field="Idempotency-Key",
+                       reason="idempotency_key_reused")
+    return quote_view(quote, business_today(), staff=staff)
+
+
 def make_quote(customer: Orderer, request: dict[str, Any], *, actor: dict, channel: str,
-               staff: bool = False) -> dict[str, Any]:
+               staff: bool = False, key: str | None = None) -> dict[str, Any]:
     """A quote for the customer at the catalogue's prices now, valid VALID_DAYS (staff choose from
     VALID_DAYS_MIN to VALID_DAYS_MAX): checked as an order or a plan change is, so what cannot be
-    ordered is not offered. QuoteMade tells the customer of one staff made."""
+    ordered is not offered. QuoteMade tells the customer of one staff made. With `key` (the
+    request's Idempotency-Key) the quote's id is derived from it, so the same request sent again,
+    or twice at once, is the same quote, made once."""
     validate_request("quote-request", request)
+    customer_id = customer.customer_id
+    quote_id = stable_id("quote", customer_id, key) if key else str(uuid.uuid4())
+    asked = json.dumps(request, sort_keys=True) if key else None
+    if asked is not None and (made := _made_already(customer_id, quote_id, asked, staff)) is not None:
+        return made
     days = _valid_days(request, staff)
     kind, plan, product_id, from_plan = _offer(customer, request)
-    customer_id, quote_id, now = customer.customer_id, str(uuid.uuid4()), utcnow()
+    now = utcnow()
     valid_until = (business_today() + timedelta(days=days)).isoformat()
     fulfilment = visit_needed(plan["product_code"], plan["catalogue_version"]) if kind == "product" else None
     quote = Quote(*Quote.keys(customer_id, quote_id), quote_id=quote_id, customer_id=customer_id, status="OPEN",
                   kind=kind, plan=plan, product_id=product_id, from_plan=from_plan, fulfilment=fulfilment,
                   valid_until=valid_until, made_by=actor, channel=channel, created_at=isoformat(now),
-                  updated_at=isoformat(now))
+                  updated_at=isoformat(now), asked=asked)
     one_off = int(plan.get("connection_fee_cents") or 0) if kind == "product" else 0
     event = domain_event("QuoteMade", customer_id=customer_id, actor=actor, channel=channel, data={
         "quote_id": quote_id, "kind": kind, "product_code": plan["product_code"], "plan_code": plan["code"],
         "name": plan["product_name"], "plan": plan["name"], "product_id": product_id,
         "monthly_fee_cents": int(plan["monthly_fee_cents"]), "one_off_cents": one_off, "valid_until": valid_until})
-    commit([Write(quote, Quote.PK.does_not_exist(), conflict="the quote exists already")], [event])
-    return quote_view(quote, business_today())
+    try:
+        commit([Write(quote, Quote.PK.does_not_exist(), conflict="the quote exists already")], [event])
+    except WriteConflict:
+        made = _made_already(customer_id, quote_id, asked, staff) if asked is not None else None
+        if made is None:
+            raise
+        return made  # the same request, sent twice at the same moment
+    return quote_view(quote, business_today(), staff=staff)
 
 
 # ---------------------------------------------------------------- deciding
@@ -245,7 +276,7 @@ def accept_quote(quote: Quote, request: dict[str, Any], *, actor: dict, channel:
 
 def _close(quote: Quote, status: str, event_type: str, *, actor: dict, channel: str) -> dict[str, Any]:
     if quote.status == status:
-        return quote_view(quote, business_today())  # the same request, sent again
+        return quote_view(quote, business_today(), staff=actor["type"] == STAFF)  # the same request, sent again
     if quote.status != "OPEN":  # an expired one may still be declined or withdrawn: the record says so
         _require_open(quote)
     _decided(quote, status, actor, channel)
@@ -256,10 +287,10 @@ def _close(quote: Quote, status: str, event_type: str, *, actor: dict, channel: 
     except WriteConflict:
         again = customer_quote(quote.customer_id, quote.quote_id)
         if again.status == status:
-            return quote_view(again, business_today())
+            return quote_view(again, business_today(), staff=actor["type"] == STAFF)
         _require_open(again)
         raise
-    return quote_view(quote, business_today())
+    return quote_view(quote, business_today(), staff=actor["type"] == STAFF)
 
 
 def decline_quote(quote: Quote, *, actor: dict, channel: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from opencounter.appointments.views import window_view
 from opencounter.billing.invoices import connection_invoice
 from opencounter.catalogue.service import plan_on_sale, visit_needed
 from opencounter.core import one_time_codes
+from opencounter.core.actors import STAFF, seen_by_customer
 from opencounter.core.clock import business_today, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.ids import stable_id
@@ -81,7 +82,10 @@ def _visit_of(order: Order) -> Appointment | None:
         return None
 
 
-def _view(order: Order, evidence: SignatureEvidence | None = None, visit: Appointment | None = None) -> dict[str, Any]:
+def _view(order: Order, evidence: SignatureEvidence | None = None, visit: Appointment | None = None, *,
+          staff: bool = False) -> dict[str, Any]:
+    """An order as staff see it, or as the customer does: who placed and signed it, staff by role only."""
+    seen = (lambda actor: actor) if staff else seen_by_customer
     steps = [{"name": name, **order.steps[name]} for name in ORDER_STEPS]
     plan = order.plan
     return {
@@ -89,7 +93,7 @@ def _view(order: Order, evidence: SignatureEvidence | None = None, visit: Appoin
         "customer_id": order.customer_id,
         "status": order.status,
         "channel": order.channel,
-        "placed_by": order.placed_by,
+        "placed_by": seen(order.placed_by),
         "product": {"code": plan["product_code"], "name": plan["product_name"], "kind": plan["kind"],
                     "plan_code": plan["code"], "plan": plan["name"],
                     "monthly_fee_cents": int(plan["monthly_fee_cents"]),
@@ -105,7 +109,7 @@ def _view(order: Order, evidence: SignatureEvidence | None = None, visit: Appoin
         "created_at": order.created_at,
         "updated_at": order.updated_at,
         "evidence": None if evidence is None else {
-            **signing.evidence_view(evidence), "actor": evidence.actor, "channel": evidence.channel},
+            **signing.evidence_view(evidence), "actor": seen(evidence.actor), "channel": evidence.channel},
     }
 
 
@@ -124,12 +128,12 @@ def _load(customer_id: str, order_id: str) -> tuple[Order, SignatureEvidence | N
     return order, evidence
 
 
-def order_of(customer_id: str, order_id: str) -> dict[str, Any]:
+def order_of(customer_id: str, order_id: str, *, staff: bool = False) -> dict[str, Any]:
     order, evidence = _load(customer_id, order_id)
-    return _view(order, evidence, _visit_of(order))
+    return _view(order, evidence, _visit_of(order), staff=staff)
 
 
-def orders_of(customer_id: str) -> dict[str, Any]:
+def orders_of(customer_id: str, *, staff: bool = False) -> dict[str, Any]:
     """The customer's orders, newest first (one Query of the orders' range of the partition)."""
     orders: list[Order] = []
     evidence: dict[str, SignatureEvidence] = {}
@@ -144,7 +148,7 @@ def orders_of(customer_id: str) -> dict[str, Any]:
         visits = {a.appointment_id: a for a in Appointment.query(
             customer_key(customer_id), Appointment.SK.startswith(Appointment.SK_PREFIX))}
     return {"items": [_view(o, evidence.get(SignatureEvidence.order_keys(customer_id, o.order_id)[1]),
-                            visits.get((o.fulfilment or {}).get("appointment_id") or ""))
+                            visits.get((o.fulfilment or {}).get("appointment_id") or ""), staff=staff)
                       for o in orders]}
 
 
@@ -212,7 +216,7 @@ def _same(order: Order, plan: dict[str, Any], starts_on: str | None, slot: str |
 
 
 def _again(customer_id: str, order_id: str, plan: dict[str, Any], starts_on: str | None,
-           slot: str | None) -> dict[str, Any] | None:
+           slot: str | None, staff: bool) -> dict[str, Any] | None:
     """The order a repeated request (the same key) placed already, or None when there is none."""
     try:
         order, evidence = _load(customer_id, order_id)
@@ -220,7 +224,7 @@ def _again(customer_id: str, order_id: str, plan: dict[str, Any], starts_on: str
         return None
     if not _same(order, plan, starts_on, slot):
         raise Conflict("key: already used for another order", reason="idempotency_key_reused")
-    return _view(order, evidence, _visit_of(order))
+    return _view(order, evidence, _visit_of(order), staff=staff)
 
 
 def place_order(customer: Orderer, request: dict[str, Any], *, actor: dict, channel: str,
@@ -228,24 +232,24 @@ def place_order(customer: Orderer, request: dict[str, Any], *, actor: dict, chan
     """Order a product of the catalogue for a customer: validated at once, and the order to sign.
     With `key` (the request's idempotency key) the order's id is derived from it, so the same
     request sent again is the same order, placed once."""
-    customer_id = customer.customer_id
+    customer_id, staff = customer.customer_id, actor["type"] == STAFF
     validate_request("product-order", request)
     plan = plan_on_sale(request["product_code"], request["plan_code"])
     starts_on = _starts_on(request.get("starts_on"), plan)
     kind = fulfilment_of(plan)
     slot = signing.slot_asked(request.get("slot"), plan, kind)
     order_id = stable_id("order", customer_id, key) if key else str(uuid.uuid4())
-    if key and (placed := _again(customer_id, order_id, plan, starts_on, slot)) is not None:
+    if key and (placed := _again(customer_id, order_id, plan, starts_on, slot, staff)) is not None:
         return placed
     order, event = _placed(customer, plan, starts_on, kind, slot, order_id=order_id, actor=actor, channel=channel)
     try:
         commit([Write(order, Order.PK.does_not_exist(), conflict="the order exists already")], [event])
     except WriteConflict:
-        placed = _again(customer_id, order_id, plan, starts_on, slot) if key else None
+        placed = _again(customer_id, order_id, plan, starts_on, slot, staff) if key else None
         if placed is None:
             raise
         return placed  # the same request, sent twice at the same moment
-    return _view(order)
+    return _view(order, staff=staff)
 
 
 def order_from(customer: Orderer, plan: dict[str, Any], request: dict[str, Any], *, order_id: str, actor: dict,
@@ -360,10 +364,10 @@ def sign_order(order: Order, request: dict[str, Any], *, actor: dict, channel: s
     where it needs a visit or a delivery, that is booked in the window chosen (or in `slot`, another
     one chosen now) and the product waits for it. One transaction: the same request sent again (a
     lost answer) is answered with the order as it stands, and activates or books nothing twice."""
-    customer_id, order_id = order.customer_id, order.order_id
+    customer_id, order_id, staff = order.customer_id, order.order_id, actor["type"] == STAFF
     validate_request("order-signature", request)
     if _signed_before(order, request["code"]):
-        return order_of(customer_id, order_id)
+        return order_of(customer_id, order_id, staff=staff)
     _require_placed(order)
     if order.fulfilment is None:
         signing.slot_asked(request.get("slot"), order.plan, None)
@@ -373,7 +377,8 @@ def sign_order(order: Order, request: dict[str, Any], *, actor: dict, channel: s
     except SigningCode.DoesNotExist:
         again, evidence = _load(customer_id, order_id)
         if _signed_before(again, request["code"]):
-            return _view(again, evidence, _visit_of(again))  # the same request, signed by its twin a moment ago
+            # the same request, signed by its twin a moment ago
+            return _view(again, evidence, _visit_of(again), staff=staff)
         raise Conflict("code: ask for a signing code first", field="code", reason="code_not_requested") from None
     one_time_codes.check(code, _scope(order_id), request["code"])
     # the account may have closed, or another order of a kind held once been activated, meanwhile
@@ -405,9 +410,10 @@ def sign_order(order: Order, request: dict[str, Any], *, actor: dict, channel: s
     except WriteConflict:
         again, evidence_now = _load(customer_id, order_id)
         if _signed_before(again, request["code"]):
-            return _view(again, evidence_now, _visit_of(again))  # the same request, sent twice at the same moment
+            # the same request, sent twice at the same moment
+            return _view(again, evidence_now, _visit_of(again), staff=staff)
         raise
-    return _view(order, evidence, visit)
+    return _view(order, evidence, visit, staff=staff)
 
 
 def _book(order: Order, slot: str, signed: list[Write], events: list[DomainEvent], *, actor: dict,
