@@ -92,7 +92,7 @@ def test_what_reaches_a_caller_of_a_write_conflict_is_counted_and_the_cloud_is_l
         busy = sent("PATCH", "busy")
         monkeypatch.undo()
         # And a read fails on a write DynamoDB refused for another request (the function logs it)
-        monkeypatch.setattr("opencounter.appointments.views.record_from", refused)  # what GET /me reads the record with
+        monkeypatch.setattr("opencounter.overview.service.record_from", refused)  # what GET /me reads the record with
         failed = sent("GET", "server_error")
         monkeypatch.undo()
         # And another read's function crashes on it before answering
