@@ -443,23 +443,30 @@ def test_dynamodb_streams_answer_at_the_regional_endpoint_with_new_images() -> N
     assert [r["dynamodb"]["SequenceNumber"] for r in rest] == [records[1]["dynamodb"]["SequenceNumber"]]
 
 
+def _streamed_table(ddb: Any) -> tuple[str, str, Callable[[str | None, int], list[dict[str, Any]]]]:
+    """A table with a stream: its name, its stream, and GetRecords after a sequence number (from the
+    start when None) up to a limit, through the streams API."""
+    table = create_table(ddb, stream=True)
+    stream_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    streams = boto3.client("dynamodbstreams", region_name=REGION,
+                           endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+    def read(after: str | None, limit: int = 1000) -> list[dict[str, Any]]:
+        position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
+                    else {"ShardIteratorType": "TRIM_HORIZON"})
+        iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard, **position)["ShardIterator"]
+        return streams.get_records(ShardIterator=iterator, Limit=limit)["Records"]
+    return table, stream_arn, read
+
+
 def test_the_stream_holds_records_after_a_sequence_number_exactly_when_reading_after_it_finds_some() -> None:
     from infra.local.delivery import has_records_after
 
     with mock_aws():
         # Given a table with a stream and nothing written yet
         ddb = boto3.client("dynamodb", region_name=REGION)
-        table = create_table(ddb, stream=True)
-        stream_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-        streams = boto3.client("dynamodbstreams", region_name=REGION,
-                               endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
-        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
-
-        def read(after: str | None) -> list[dict[str, Any]]:
-            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
-                        else {"ShardIteratorType": "TRIM_HORIZON"})
-            iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard, **position)["ShardIterator"]
-            return streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+        table, stream_arn, read = _streamed_table(ddb)
 
         # Then an empty stream has nothing from its start
         assert read(None) == [] and not has_records_after(stream_arn, None)
@@ -479,20 +486,10 @@ def test_the_shard_read_in_process_answers_what_get_records_answers() -> None:
     with mock_aws():
         # Given a table with a stream, an item written, changed and deleted
         ddb = boto3.client("dynamodb", region_name=REGION)
-        table = create_table(ddb, stream=True)
-        stream_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-        streams = boto3.client("dynamodbstreams", region_name=REGION,
-                               endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
-        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        table, stream_arn, api = _streamed_table(ddb)
         ddb.put_item(TableName=table, Item={"PK": {"S": "c-1"}, "n": {"N": "1"}, "m": {"M": {"a": {"L": []}}}})
         ddb.put_item(TableName=table, Item={"PK": {"S": "c-1"}, "n": {"N": "2"}})
         ddb.delete_item(TableName=table, Key={"PK": {"S": "c-1"}})
-
-        def api(after: str | None, limit: int) -> list[dict[str, Any]]:
-            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
-                        else {"ShardIteratorType": "TRIM_HORIZON"})
-            iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard, **position)["ShardIterator"]
-            return streams.get_records(ShardIterator=iterator, Limit=limit)["Records"]
 
         # Then reading the shard in process gives what GetRecords gives, from the start, after a record, by a limit
         first = api(None, 1000)[0]["dynamodb"]["SequenceNumber"]
