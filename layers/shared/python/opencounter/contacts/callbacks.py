@@ -26,6 +26,7 @@ from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
 from opencounter.core.errors import Conflict, InvalidInput, NotFound
 from opencounter.core.ids import stable_id
 from opencounter.core.outbox import DomainEvent, Write, WriteConflict, commit, domain_event
+from opencounter.core.retention import moment
 from opencounter.core.table import Item
 from opencounter.core.validation import validate_request
 
@@ -45,10 +46,6 @@ PLAN_ATTEMPTS = 3
 GRACE = timedelta(minutes=15)
 PHONE = channels.CHANNELS["phone"]
 WATCH = {"type": "system", "id": "callbacks"}
-
-
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _local(moment: datetime) -> datetime:
@@ -108,8 +105,8 @@ def _next_free(now: datetime, limit: int = 3) -> list[dict[str, Any]]:
 def _slot_asked(raw: str, now: datetime) -> datetime:
     """The slot asked for, checked: on the grid of the phone's hours, not begun (and LEAD ahead),
     within the horizon; else 400 naming `slot`."""
-    try:
-        start = _moment(raw)
+    try:  # (what a caller sends: a day alone is no moment here)
+        start = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput("slot: not a moment", field="slot", reason="field_format") from None
     if start.tzinfo is None:
@@ -147,13 +144,13 @@ def _full(start: datetime, now: datetime) -> Conflict:
 def _event(detail_type: str, contact: Contact, actor: dict, channel: str, **data: Any) -> DomainEvent:
     planned = contact.planned or {}
     return domain_event(detail_type, customer_id=contact.customer_id, actor=actor, channel=channel, data={
-        "contact_id": contact.contact_id, "window": _window(_moment(planned["start"])), **data})
+        "contact_id": contact.contact_id, "window": _window(moment(planned["start"])), **data})
 
 
 def planned_view(contact: Contact, now: datetime, *, staff: bool = False) -> dict[str, Any]:
     """A planned call-back as the customer and staff see it among the planned contacts."""
     planned = contact.planned or {}
-    start = _moment(planned["start"])
+    start = moment(planned["start"])
     return {"kind": "callback", "contact_id": contact.contact_id, "status": contact.status.lower(),
             "subject": contact.subject, "callback_to": contact.callback_to, "window": _window(start),
             "missed": contact.missed_at is not None, "changeable": contact.status == "QUEUED" and now < start,
@@ -258,7 +255,7 @@ def _require_changeable(contact: Contact, now: datetime) -> None:
     if contact.status != "QUEUED":
         raise Conflict(f"status: the call-back is {contact.status.lower()}", field="status",
                        reason="callback_not_planned", status=contact.status.lower())
-    if now >= _moment(contact.planned["start"]):
+    if now >= moment(contact.planned["start"]):
         raise Conflict("slot: the call-back's slot has begun; it can no longer be moved or cancelled", field="slot",
                        reason="callback_too_late")
 
@@ -291,7 +288,7 @@ def move_callback(contact: Contact, request: dict[str, Any], *, actor: dict, cha
     try:
         commit([Write(contact, conflict="the call-back changed meanwhile; read it again"), _give_back(old),
                 _take(start), *_replanned(contact, isoformat(start))],
-               [_event("CallbackMoved", contact, actor, channel, previous=_window(_moment(old)))])
+               [_event("CallbackMoved", contact, actor, channel, previous=_window(moment(old)))])
     except WriteConflict as conflict:
         if isinstance(conflict.write.model, CallbackSlot):
             raise _full(start, now) from None
@@ -324,7 +321,7 @@ def cancel_for_erasure(items: Iterable[Item]) -> int:
         start = contact.planned["start"]
         contact.status, contact.resolved_at, contact.solution = "CANCELLED", isoformat(now), "customer erased"
         contact.unqueue()
-        to_come = now < _moment(start)
+        to_come = now < moment(start)
         commit([Write(contact, conflict="the call-back changed meanwhile"),
                 *([_give_back(start)] if to_come else [])], [])
         given += to_come
@@ -341,7 +338,7 @@ def watch_missed(now: datetime | None = None) -> dict[str, int]:
     for contact in Contact.lookup.query(QUEUE, Contact.GSI1SK < before):
         if not isinstance(contact, Contact) or not contact.planned or contact.missed_at is not None:
             continue
-        if _moment(contact.planned["end"]) + GRACE > now:
+        if moment(contact.planned["end"]) + GRACE > now:
             continue
         contact.missed_at = isoformat(now)
         try:

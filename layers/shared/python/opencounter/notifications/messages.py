@@ -11,7 +11,6 @@ reports nothing back here: it shows "sent" only."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +18,7 @@ from pynamodb.exceptions import UpdateError
 
 from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.paging import cursor_in, cursor_out
+from opencounter.core.retention import moment
 from opencounter.core.settings import settings
 from opencounter.notifications.records import Notification
 from opencounter.ports.channels.contact import InboundContact
@@ -130,7 +130,7 @@ def journey_of(link: str) -> str | None:
 
 def _moment(value: str) -> str:
     """A provider's ISO moment written as ours (UTC, Z), so moments compare as text."""
-    return isoformat(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    return isoformat(moment(value))
 
 
 def status(notice: Notification) -> str:

@@ -6,13 +6,14 @@ that could fall behind."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from opencounter.billing.dunning import STEPS
 from opencounter.billing.invoices import status_of
 from opencounter.billing.records import Invoice, Payment
 from opencounter.catalogue.service import price_changes, version_shown
+from opencounter.core import retention
 from opencounter.core.clock import BUSINESS_TIME
 from opencounter.customers.products import fixed_until
 from opencounter.customers.records import ProductHolding, Profile
@@ -46,7 +47,7 @@ def _paid_on_time(invoice: Invoice, payments: list[Payment]) -> bool:
 
 
 def _business_day(moment: str) -> str:
-    return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(BUSINESS_TIME).date().isoformat()
+    return retention.moment(moment).astimezone(BUSINESS_TIME).date().isoformat()
 
 
 def payment_behaviour(invoices: list[Invoice], payments: list[Payment], today: date) -> dict[str, Any]:

@@ -47,12 +47,17 @@ def status_of(quote: Quote, today: date) -> str:
     return quote.status.lower()
 
 
+def one_off_cents(quote: Quote) -> int:
+    """What a quote asks once: the connection fee of a new product (a plan change has none)."""
+    return int(quote.plan.get("connection_fee_cents") or 0) if quote.kind == "product" else 0
+
+
 def quote_view(quote: Quote, today: date, *, staff: bool = False) -> dict[str, Any]:
     """A quote as staff see it, or as the customer does: who made and decided it, staff by role only."""
     plan = quote.plan
     decided = quote.decided if staff or quote.decided is None else {
         **quote.decided, "by": seen_by_customer(quote.decided.get("by"))}
-    one_off = int(plan.get("connection_fee_cents") or 0) if quote.kind == "product" else 0
+    one_off = one_off_cents(quote)
     return {
         "quote_id": quote.quote_id,
         "customer_id": quote.customer_id,
@@ -167,7 +172,7 @@ def make_quote(customer: Orderer, request: dict[str, Any], *, actor: dict, chann
                   kind=kind, plan=plan, product_id=product_id, from_plan=from_plan, fulfilment=fulfilment,
                   valid_until=valid_until, made_by=actor, channel=channel, created_at=isoformat(now),
                   updated_at=isoformat(now), asked=asked)
-    one_off = int(plan.get("connection_fee_cents") or 0) if kind == "product" else 0
+    one_off = one_off_cents(quote)
     event = domain_event("QuoteMade", customer_id=customer_id, actor=actor, channel=channel, data={
         "quote_id": quote_id, "kind": kind, "product_code": plan["product_code"], "plan_code": plan["code"],
         "name": plan["product_name"], "plan": plan["name"], "product_id": product_id,
