@@ -112,9 +112,12 @@ def test_a_walk_in_visit_is_recorded_as_a_contact_in_the_customers_history(cloud
                                                                   "Factuur samen doorgenomen; klopt.")
     assert seen["notes"] == []  # the internal note stays with staff
     assert [n["text"] for n in history[call.json()["contact_id"]]["notes"]] == ["Bellen we terug"]
-    # And on the timeline, as the agent's
-    entry = next(e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "ContactLogged")
+    # And on the timeline, as the agent's: staff read which agent, the customer a member of staff by role
+    entry = next(e for e in agent.get(f"/agent/customers/{customer.customer_id}/timeline").json()["items"]
+                 if e["type"] == "ContactLogged")
     assert (entry["actor"]["type"], entry["actor"]["id"], entry["channel"]) == ("agent", agent.email, "phone")
+    entry = next(e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "ContactLogged")
+    assert (entry["actor"], entry["channel"]) == ({"type": "agent", "role": "agent"}, "phone")
 
     # And the open call is resolved as any contact is
     resolved = agent.post(f"/agent/contacts/{call.json()['contact_id']}/resolution?customer_id={customer.customer_id}",
