@@ -279,8 +279,29 @@ def test_a_text_message_stays_sent_and_a_whatsapp_message_meta_could_not_deliver
     # When Meta reports the WhatsApp message failed (the number no longer has WhatsApp)
     _status(cloud, sent["message_id"], whatsapp, "failed", datetime.now(UTC))
 
-    # Then the text is sent, and no more; the WhatsApp message failed
+    # Then the text is sent, and no more; the WhatsApp message failed (and went by e-mail instead)
     [text] = _messages(customer)
     assert (text["channel"], text["status"], text["sent_to"]) == ("sms", "sent", phone)
-    [failed] = _messages(other_customer)
-    assert (failed["channel"], failed["status"], failed["failure"]) == ("whatsapp", "failed", "failed")
+    [failed] = [m for m in _messages(other_customer) if m["channel"] == "whatsapp"]
+    assert (failed["status"], failed["failure"]) == ("failed", "failed")
+
+
+def test_a_whatsapp_message_reported_failed_later_is_told_by_e_mail_once(cloud, customer):
+    # Given an invoice told on WhatsApp, which Meta took
+    phone = _prefers_whatsapp(customer)
+    invoice_id, outcome = invoice_told(cloud, customer)
+    assert outcome == "sent_whatsapp"
+    [sent] = [m for m in cloud.providers.sent if m["to"] == phone and m["text"].startswith("invoice_ready")]
+    assert [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"] == []
+
+    # When Meta reports it failed after all (the number no longer on WhatsApp), and reports it twice
+    failed = datetime.now(UTC).replace(microsecond=0)
+    for _ in range(2):
+        _status(cloud, sent["message_id"], phone, "failed", failed)
+    cloud.cloud.settle()
+
+    # Then the customer has it by e-mail, once, and both messages are in their list
+    [mail] = [m for m in cloud.cloud.mailbox(customer.email) if m["subject"] == "Uw factuur staat klaar"]
+    assert invoice_id in mail["body"]
+    messages = _messages(customer)
+    assert sorted((m["channel"], m["status"]) for m in messages) == [("email", "sent"), ("whatsapp", "failed")]

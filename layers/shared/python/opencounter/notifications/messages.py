@@ -21,6 +21,7 @@ from opencounter.core.paging import cursor_in, cursor_out
 from opencounter.core.retention import moment
 from opencounter.core.settings import settings
 from opencounter.notifications.records import Notification
+from opencounter.notifications.service import tell_failed_by_email
 from opencounter.ports.channels.contact import InboundContact
 from opencounter.ports.messaging import masked
 
@@ -102,12 +103,15 @@ def ses_outcome(event: dict[str, Any]) -> str:
 
 
 def statuses(reports: Iterable[tuple[str, str, str]], replies: Iterable[InboundContact] = ()) -> dict[str, int]:
-    """Apply a provider's status reports ((message id, outcome, moment), e.g. WhatsApp's) and the
-    replies that name a message of ours they answer (detail.reply_to), from the address it went to
-    and proven to be: {result: count}."""
+    """Apply a provider's status reports ((message id, outcome, moment), e.g. WhatsApp's: a message
+    reported failed is told by e-mail instead) and the replies that name a message of ours they
+    answer (detail.reply_to), from the address it went to and proven to be: {result: count}."""
     results: dict[str, int] = {}
-    done = [apply(message_id, outcome, at, failure="failed" if outcome == "failed" else None)
-            for message_id, outcome, at in reports]
+    done = []
+    for message_id, outcome, at in reports:
+        done.append(apply(message_id, outcome, at, failure="failed" if outcome == "failed" else None))
+        if outcome == "failed":  # reported again, nothing is told twice: the e-mail has its own record
+            _told_by_email_instead(message_id)
     # a reply answers our message only when it proves its sender (signed, SPF/DKIM/DMARC) and comes
     # from where the message went: anyone can name a message id in In-Reply-To
     done += [apply(reply.detail["reply_to"], "answered", reply.occurred_at, answered_by=reply.sender)
@@ -115,6 +119,13 @@ def statuses(reports: Iterable[tuple[str, str, str]], replies: Iterable[InboundC
     for result in done:
         results[result] = results.get(result, 0) + 1
     return results
+
+
+def _told_by_email_instead(message_id: str) -> None:
+    """A message the provider took and then reported failed (WhatsApp) is told by e-mail instead."""
+    found = next(iter(Notification.lookup.query(Notification.by_message(message_id), limit=1)), None)
+    if isinstance(found, Notification):
+        tell_failed_by_email(Notification.get(found.PK, found.SK, consistent_read=True))
 
 
 def journey_of(link: str) -> str | None:

@@ -55,6 +55,9 @@ class Notification(Item, discriminator="Notification"):
     clicked_at = UnicodeAttribute(null=True)
     #: the portal's route the click led to ("#/invoices"), where the link was the portal's
     journey = UnicodeAttribute(null=True)
+    #: what a WhatsApp message was about (its event's data), kept with it: should WhatsApp report it
+    #: failed after it was handed over, it is told by e-mail instead
+    data = JSONAttribute(null=True)
 
     @classmethod
     def keys(cls, customer_id: str, event_id: str) -> tuple[str, str]:

@@ -27,6 +27,8 @@ from datetime import date, datetime
 from typing import Any
 
 from opencounter.core.clock import BUSINESS_TIME, isoformat, utcnow
+from opencounter.core.ids import stable_id
+from opencounter.core.table import CUSTOMER_PREFIX
 from opencounter.customers.records import Profile
 from opencounter.customers.views import consented, consents_of
 from opencounter.notifications import quiet
@@ -815,11 +817,12 @@ REQUIRED_NOTE = {"nl": "Dit bericht sturen we u ook zonder uw toestemming: de we
 PHONE_CHANNEL_OF = {"whatsapp": "whatsapp", "phone": "sms"}
 
 
-def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -> str:
+def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True, by_email: bool = False) -> str:
     """Send the message for one event once: "sent_email", "sent_sms", "sent_whatsapp", "already_sent",
     "not_a_customer", "told_by_announcement" (an invoice collected by direct debit: its announcement
     is the message), or "not_sent_no_consent" (recorded, so a redelivery sends nothing either); or
-    "held" until the quiet hours end, where it would buzz the customer's phone in them (quiet.py)."""
+    "held" until the quiet hours end, where it would buzz the customer's phone in them (quiet.py).
+    `by_email`: by e-mail whatever the channel preferred (a WhatsApp message that failed)."""
     if detail_type == "InvoiceIssued" and detail["data"].get("direct_debit"):
         return "told_by_announcement"  # the invoice's direct debit announcement tells of it (one message, not two)
     key = Notification.keys(detail["customer_id"], detail["event_id"])
@@ -834,7 +837,7 @@ def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -
     consents, purpose = consents_of(profile), PURPOSES.get(detail_type, "service")
     proven_phone = profile.phone if profile.phone and profile.phone_verified_at else None
     # the phone's channel the customer prefers, when their number is proven and they consent to it here
-    phone = PHONE_CHANNEL_OF.get(profile.preferred_channel) if proven_phone else None
+    phone = PHONE_CHANNEL_OF.get(profile.preferred_channel) if proven_phone and not by_email else None
     if phone and not consented(consents, phone, purpose):
         phone = None
     if phone and may_hold and detail_type not in quiet.AT_ONCE and (until := quiet.quiet_now()):
@@ -856,7 +859,8 @@ def notify(detail_type: str, detail: dict[str, Any], *, may_hold: bool = True) -
         message_id = _email(profile, subject, text, consented_to=by_email)
     elif detail_type in IN_WRITING:
         _email(profile, subject, text, consented_to=by_email)
-    return record(key, channel, to, message_id, about=detail_type, subject=subject)
+    return record(key, channel, to, message_id, about=detail_type, subject=subject,
+                  data=detail["data"] if channel == "whatsapp" else None)
 
 
 def _email(profile: Profile, subject: str, text: str, *, consented_to: bool) -> str:
@@ -864,6 +868,18 @@ def _email(profile: Profile, subject: str, text: str, *, consented_to: bool) -> 
     language = language_of(profile)
     note = "" if consented_to else f"\n\n{REQUIRED_NOTE[language]}"
     return send_email(profile.email, subject, letter(profile, text + note), language=language)
+
+
+def tell_failed_by_email(notice: Notification) -> str:
+    """A WhatsApp message the provider reported failed after taking it, told by e-mail instead, once
+    (as any notice: its own record, under an id that follows from the failed one's): what notify
+    answers, or "nothing_to_tell" for a message that is no failed WhatsApp message of an event."""
+    if notice.channel != "whatsapp" or not notice.failed_at or notice.data is None or notice.about not in MESSAGES:
+        return "nothing_to_tell"
+    customer_id = notice.PK.removeprefix(CUSTOMER_PREFIX)
+    failed_event = notice.SK.removeprefix(Notification.SK_PREFIX)
+    return notify(notice.about, {"customer_id": customer_id, "event_id": stable_id("whatsapp-failed", failed_event),
+                                 "data": notice.data}, may_hold=False, by_email=True)
 
 
 def release_held() -> dict[str, int]:
@@ -886,13 +902,15 @@ def letter(profile: Profile, text: str) -> str:
 
 
 def record(key: tuple[str, str], channel: str, to: str, message_id: str, *, about: str,
-           subject: str | None = None, mailing: dict[str, str] | None = None, failure: str | None = None) -> str:
+           subject: str | None = None, mailing: dict[str, str] | None = None, failure: str | None = None,
+           data: dict[str, Any] | None = None) -> str:
     """Keep what was done with a message (a redelivery then sends nothing), what it was about and
     its subject line, and say it: sent on `channel`, or ("none") not sent for want of consent. A
     message the provider refused outright is kept as failed (`failure`) from the start."""
     now = isoformat(utcnow())
     notice = Notification(*key, channel=channel, sent_to=to, sent_at=now, message_id=message_id, about=about,
-                          subject=subject, mailing=mailing, failed_at=now if failure else None, failure=failure)
+                          subject=subject, mailing=mailing, failed_at=now if failure else None, failure=failure,
+                          data=data)
     notice.index()
     notice.save()
     return f"sent_{channel}" if channel != "none" else "not_sent_no_consent"
