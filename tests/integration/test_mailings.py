@@ -100,3 +100,42 @@ def test_a_mailing_without_its_english_text_is_refused_naming_it_and_nothing_is_
     assert len(operations.get("/agent/mailings").json()["items"]) == before
     assert _offers(cloud, consenting) == []
     assert operations.get(f"/agent/mailings/{uuid.uuid4()}").json()["reason"] == "mailing_not_found"
+
+
+def test_a_mailing_marked_as_spam_is_a_no_to_offers_by_e_mail_and_a_notice_marked_so_is_not(cloud, operations):
+    from datetime import UTC, datetime
+
+    from tests.integration.test_messages import invoice_told, ses_event
+
+    customer = _fibre_customer(cloud, email_marketing=True)
+    assert operations.post("/agent/mailings", json=OFFER).status_code == 202
+    cloud.cloud.settle()
+    [offer] = _offers(cloud, customer)
+    invoice_id, told = invoice_told(cloud, customer)
+    [notice] = [m for m in cloud.cloud.mailbox(customer.email) if invoice_id in m["body"]]
+
+    def marked_as_spam(mail: dict) -> None:
+        event = ses_event(cloud, "complaint", mail["message_id"], customer.email, datetime.now(UTC),
+                          complainedRecipients=[{"emailAddress": customer.email}], complaintFeedbackType="abuse")
+        assert cloud.cloud.invoke("MessageOutcomesFunction", event)["outcome"] == "applied"
+
+    def offers_by_email() -> list[bool]:
+        return [c["granted"] for c in customer.get("/me").json()["consents"]
+                if (c["channel"], c["purpose"]) == ("email", "marketing")]
+
+    # When the customer marks the invoice's notice as spam, their consents stay as they were
+    assert told == "sent_email"
+    marked_as_spam(notice)
+    assert offers_by_email() == [True]
+
+    # When they mark the mailing as spam, it is their no to offers by e-mail, on their timeline
+    marked_as_spam(offer)
+    assert offers_by_email() == [False]
+    [change] = [e for e in customer.get("/me/timeline").json()["items"] if e["type"] == "CustomerUpdated"
+                and e["actor"] == {"type": "system", "id": "spam-complaint"}]
+    assert change["data"]["changes"] == [{"field": "consents.email.marketing", "from": True, "to": False}]
+
+    # And the next mailing does not reach them
+    assert operations.post("/agent/mailings", json={**OFFER, "name": "Tweede actie"}).status_code == 202
+    cloud.cloud.settle()
+    assert len(_offers(cloud, customer)) == 1

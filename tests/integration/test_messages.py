@@ -17,7 +17,7 @@ from tests.unit.test_mail_html import Read
 
 SAMPLES = ROOT / "layers" / "shared" / "python" / "opencounter" / "contracts" / "events" / "samples"
 SES_EVENTS = {"delivery": "Email Delivered", "open": "Email Opened", "click": "Email Clicked",
-              "bounce": "Email Bounced"}
+              "bounce": "Email Bounced", "complaint": "Email Complaint Received"}
 
 
 def invoice_told(cloud, customer: Caller) -> tuple[str, str]:
@@ -33,7 +33,8 @@ def invoice_told(cloud, customer: Caller) -> tuple[str, str]:
 def ses_event(cloud, kind: str, message_id: str, to: str, at: datetime, **report) -> dict:
     """What SES's configuration set publishes to the default bus about a mail it sent."""
     stamp = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    detail = {"eventType": {"delivery": "Delivery", "open": "Open", "click": "Click", "bounce": "Bounce"}[kind],
+    detail = {"eventType": {"delivery": "Delivery", "open": "Open", "click": "Click", "bounce": "Bounce",
+                            "complaint": "Complaint"}[kind],
               "mail": {"timestamp": stamp, "source": "OpenCounter <noreply@opencounter.example>",
                        "sendingAccountId": "123456789012", "messageId": message_id, "destination": [to],
                        "headersTruncated": False, "tags": {"ses:configuration-set": ["opencounter-local-mail-events"]}},

@@ -88,6 +88,27 @@ def update_customer(customer_id: str, request: dict[str, Any], *, actor: dict, c
     return customer_record(customer_id)
 
 
+#: attempts at a change the system makes on the customer's behalf, against requests changing the
+#: record at the same moment (each reads the record again)
+SYSTEM_CHANGE_ATTEMPTS = 3
+
+
+def withdraw_consent(customer_id: str, channel: str, purpose: str, *, actor: dict) -> bool:
+    """Record a no to `purpose` on `channel` the customer made known other than in their settings
+    (they marked a mailing as spam): as a change of theirs would be, on the timeline. Whether it
+    changed anything (said already: nothing)."""
+    for _ in range(SYSTEM_CHANGE_ATTEMPTS):
+        profile = load_profile(customer_id)
+        before = consented(consents_of(profile), channel, purpose)
+        try:
+            update_customer(customer_id, {"version": int(profile.version), "consents": [
+                {"channel": channel, "purpose": purpose, "granted": False}]}, actor=actor, channel="system")
+            return before
+        except Conflict:
+            continue
+    raise Conflict("the record kept changing while a consent was withdrawn; try again", reason="busy_try_again")
+
+
 def dutch_postcode(raw: str, field: str = "postcode") -> str:
     """A Dutch postcode in its standard form (1234 AB), or InvalidInput naming the field."""
     match = DUTCH_POSTCODE.match(raw.strip().upper())

@@ -20,6 +20,8 @@ from opencounter.core.clock import isoformat, utcnow
 from opencounter.core.paging import cursor_in, cursor_out
 from opencounter.core.retention import moment
 from opencounter.core.settings import settings
+from opencounter.core.table import CUSTOMER_PREFIX
+from opencounter.customers.service import withdraw_consent
 from opencounter.notifications.records import Notification
 from opencounter.notifications.service import tell_failed_by_email
 from opencounter.ports.channels.contact import InboundContact
@@ -31,7 +33,8 @@ IMPLIES = {"delivered": ("delivered",), "opened": ("delivered", "opened"),
            "failed": ("failed",)}
 #: the furthest outcome first: what a message's status is
 FURTHEST = ("answered", "clicked", "opened", "delivered")
-#: SES's event types (detail-type) and the outcome each is; a complaint (marked as spam) was delivered
+#: SES's event types (detail-type) and the outcome each is; a complaint (marked as spam) was delivered,
+#: and of a mailing it withdraws the consent to offers by e-mail
 SES_OUTCOMES = {"Email Delivered": "delivered", "Email Complaint Received": "delivered",
                 "Email Opened": "opened", "Email Clicked": "clicked", "Email Bounced": "failed",
                 "Email Rejected": "failed", "Email Rendering Failed": "failed"}
@@ -99,7 +102,19 @@ def ses_outcome(event: dict[str, Any]) -> str:
     at = _moment(report.get("timestamp") or event.get("time") or isoformat(utcnow()))
     failure = ("bounced" if event["detail-type"] == "Email Bounced" else "failed") if outcome == "failed" else None
     journey = journey_of((detail.get("click") or {}).get("link", "")) if outcome == "clicked" else None
-    return apply(message_id, outcome, at, failure=failure, journey=journey)
+    applied = apply(message_id, outcome, at, failure=failure, journey=journey)
+    if event["detail-type"] == "Email Complaint Received":
+        _no_more_offers(message_id)
+    return applied
+
+
+def _no_more_offers(message_id: str) -> None:
+    """A mailing the customer marked as spam is their no to offers by e-mail (a notice about what
+    they have or asked for is not: it goes on, as the law or their contract asks)."""
+    found = next(iter(Notification.lookup.query(Notification.by_message(message_id), limit=1)), None)
+    if isinstance(found, Notification) and found.about == "Mailing":
+        withdraw_consent(found.PK.removeprefix(CUSTOMER_PREFIX), "email", "marketing",
+                         actor={"type": "system", "id": "spam-complaint"})
 
 
 def statuses(reports: Iterable[tuple[str, str, str]], replies: Iterable[InboundContact] = ()) -> dict[str, int]:
