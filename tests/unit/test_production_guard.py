@@ -90,3 +90,15 @@ def test_the_field_service_at_its_own_https_address_is_fine_in_production_and_no
     stage("dev")
     with pytest.raises(MissingSetting):
         field_service.api_base()
+
+
+@pytest.mark.parametrize("unset", ["SES_CONFIGURATION_SET", "PORTAL_ORIGIN"])
+def test_a_mail_without_the_set_that_reports_on_it_or_the_portals_address_is_refused(stage, monkeypatch, unset):
+    from opencounter.ports.messaging import send_email
+
+    stage("dev", SENDER_ADDRESS="noreply@opencounter.example", SES_CONFIGURATION_SET="mail-events",
+          PORTAL_ORIGIN="https://mijn.opencounter.example")
+    monkeypatch.delenv(unset)
+    settings.cache_clear()
+    with pytest.raises(MissingSetting, match=unset):
+        send_email("eva@example.nl", "Onderwerp", "Tekst")

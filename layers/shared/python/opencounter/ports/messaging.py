@@ -26,15 +26,15 @@ PAGE = ('<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8
 
 def send_email(to: str, subject: str, text: str, *, language: str = "nl", reply_to: str | None = None) -> str:
     """Send an e-mail: the text, and the same text as HTML in `language` (answers to `reply_to`
-    when given); returns the provider's message id."""
-    configuration_set = settings().ses_configuration_set
-    html = html_part(text, subject=subject, language=language, origin=settings().portal_origin)
+    when given); returns the provider's message id. Refused without the configuration set that
+    reports what came of it, or the portal's address its links are made of (MissingSetting)."""
+    configuration_set = settings().required("ses_configuration_set")
+    html = html_part(text, subject=subject, language=language, origin=settings().required("portal_origin"))
     response = aws_client("ses").send_email(
         Source=settings().required("sender_address"), Destination={"ToAddresses": [to]},
         Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
                  "Body": {"Text": {"Data": text, "Charset": "UTF-8"}, "Html": {"Data": html, "Charset": "UTF-8"}}},
-        **({"ReplyToAddresses": [reply_to]} if reply_to else {}),
-        **({"ConfigurationSetName": configuration_set} if configuration_set else {}))
+        ConfigurationSetName=configuration_set, **({"ReplyToAddresses": [reply_to]} if reply_to else {}))
     return response["MessageId"]
 
 
