@@ -45,20 +45,21 @@ ATTEMPTS = 5
 
 
 def apply(message_id: str, outcome: str, at: str, *, failure: str | None = None,
-          journey: str | None = None, answered_by: str | None = None) -> str:
+          journey: str | None = None, answered_by: str | None = None) -> tuple[str, Notification | None]:
     """Put one reported outcome on the message the provider knows as `message_id`: "applied",
-    "known" (nothing new), or "not_ours" (no notice of ours has that id). An answer counts only
-    from the address or number the message went to (`answered_by`): "not_theirs" otherwise."""
+    "known" (nothing new), or "not_ours" (no notice of ours has that id); with the notice as it
+    stands now (None when not ours). An answer counts only from the address or number the message
+    went to (`answered_by`): "not_theirs" otherwise."""
     found = next(iter(Notification.lookup.query(Notification.by_message(message_id), limit=1)), None)
     if not isinstance(found, Notification):
-        return "not_ours"
+        return "not_ours", None
     if answered_by is not None and answered_by.lower() != (found.sent_to or "").lower():
-        return "not_theirs"
+        return "not_theirs", found
     for _ in range(ATTEMPTS):  # the index is read once; the notice itself each time, as it stands
         notice = Notification.get(found.PK, found.SK, consistent_read=True)
         changes = _changes(notice, outcome, at, failure=failure, journey=journey)
         if not changes:
-            return "known"
+            return "known", notice
         actions, condition = [], None
         for name, value in changes.items():
             attribute = getattr(Notification, name)
@@ -68,7 +69,7 @@ def apply(message_id: str, outcome: str, at: str, *, failure: str | None = None,
             condition = holds if condition is None else condition & holds
         try:
             notice.update(actions=actions, condition=condition)
-            return "applied"
+            return "applied", notice
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -102,19 +103,13 @@ def ses_outcome(event: dict[str, Any]) -> str:
     at = _moment(report.get("timestamp") or event.get("time") or isoformat(utcnow()))
     failure = ("bounced" if event["detail-type"] == "Email Bounced" else "failed") if outcome == "failed" else None
     journey = journey_of((detail.get("click") or {}).get("link", "")) if outcome == "clicked" else None
-    applied = apply(message_id, outcome, at, failure=failure, journey=journey)
-    if event["detail-type"] == "Email Complaint Received":
-        _no_more_offers(message_id)
-    return applied
-
-
-def _no_more_offers(message_id: str) -> None:
-    """A mailing the customer marked as spam is their no to offers by e-mail (a notice about what
-    they have or asked for is not: it goes on, as the law or their contract asks)."""
-    found = next(iter(Notification.lookup.query(Notification.by_message(message_id), limit=1)), None)
-    if isinstance(found, Notification) and found.about == "Mailing":
-        withdraw_consent(found.PK.removeprefix(CUSTOMER_PREFIX), "email", "marketing",
+    applied, notice = apply(message_id, outcome, at, failure=failure, journey=journey)
+    # a mailing the customer marked as spam is their no to offers by e-mail (a notice about what they
+    # have or asked for is not: it goes on, as the law or their contract asks)
+    if event["detail-type"] == "Email Complaint Received" and notice is not None and notice.about == "Mailing":
+        withdraw_consent(notice.PK.removeprefix(CUSTOMER_PREFIX), "email", "marketing",
                          actor={"type": "system", "id": "spam-complaint"})
+    return applied
 
 
 def statuses(reports: Iterable[tuple[str, str, str]], replies: Iterable[InboundContact] = ()) -> dict[str, int]:
@@ -124,23 +119,17 @@ def statuses(reports: Iterable[tuple[str, str, str]], replies: Iterable[InboundC
     results: dict[str, int] = {}
     done = []
     for message_id, outcome, at in reports:
-        done.append(apply(message_id, outcome, at, failure="failed" if outcome == "failed" else None))
-        if outcome == "failed":  # reported again, nothing is told twice: the e-mail has its own record
-            _told_by_email_instead(message_id)
+        result, notice = apply(message_id, outcome, at, failure="failed" if outcome == "failed" else None)
+        done.append(result)
+        if outcome == "failed" and notice is not None:  # a message taken, then failed: by e-mail instead
+            tell_failed_by_email(notice)  # (reported again, told once: the e-mail has its own record)
     # a reply answers our message only when it proves its sender (signed, SPF/DKIM/DMARC) and comes
     # from where the message went: anyone can name a message id in In-Reply-To
-    done += [apply(reply.detail["reply_to"], "answered", reply.occurred_at, answered_by=reply.sender)
+    done += [apply(reply.detail["reply_to"], "answered", reply.occurred_at, answered_by=reply.sender)[0]
              for reply in replies if reply.detail.get("reply_to") and reply.authenticated]
     for result in done:
         results[result] = results.get(result, 0) + 1
     return results
-
-
-def _told_by_email_instead(message_id: str) -> None:
-    """A message the provider took and then reported failed (WhatsApp) is told by e-mail instead."""
-    found = next(iter(Notification.lookup.query(Notification.by_message(message_id), limit=1)), None)
-    if isinstance(found, Notification):
-        tell_failed_by_email(Notification.get(found.PK, found.SK, consistent_read=True))
 
 
 def journey_of(link: str) -> str | None:
