@@ -6,13 +6,13 @@ can no longer reopen it. A closed complaint is on no queue."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute, VersionAttribute
 
 from opencounter.contacts.records import CLOSED_KEPT_YEARS as CONTACT_KEPT_YEARS
+from opencounter.core.ids import stable_id
 from opencounter.core.retention import years_after
 from opencounter.core.table import Item, customer_key
 
@@ -32,8 +32,8 @@ CLOSED_KEPT_YEARS = CONTACT_KEPT_YEARS
 def new_complaint_id(*about: str) -> str:
     """A new complaint's id: random, or derived from `about` (the customer and an Idempotency-Key)
     so a filing sent twice makes one complaint. Nothing of the customer can be read back from it."""
-    seed = hashlib.sha256("/".join(("complaint", *about)).encode()).hexdigest() if about else uuid.uuid4().hex
-    return f"K-{seed[:10].upper()}"
+    seed = stable_id("complaint", *about) if about else str(uuid.uuid4())
+    return f"K-{seed.replace('-', '')[:10].upper()}"
 
 
 class Complaint(Item, discriminator="Complaint"):

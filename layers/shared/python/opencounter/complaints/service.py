@@ -146,7 +146,7 @@ def file_complaint(customer_id: str, request: dict[str, Any], *, actor: dict, ch
                [_event("ComplaintFiled", complaint, actor, channel)])
     except WriteConflict:
         earlier = load_complaint(customer_id, complaint_id, consistent=True)
-        if (earlier.about, earlier.text) != (complaint.about, complaint.text):
+        if (earlier.about, earlier.text, earlier.reference) != (complaint.about, complaint.text, complaint.reference):
             raise Conflict("Idempotency-Key: used for another complaint", field="Idempotency-Key",
                            reason="idempotency_key_reused") from None
         return complaint_view(earlier, staff=actor["type"] == "agent"), False
