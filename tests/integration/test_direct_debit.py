@@ -425,3 +425,31 @@ def test_staff_are_advised_to_offer_direct_debit_to_a_customer_reminded_of_an_in
     # And no longer once the customer gave a mandate
     _give_mandate(cloud, customer)
     assert "offer_direct_debit" not in actions()
+
+
+def test_a_mandate_withdrawn_after_a_collection_was_reserved_is_not_debited(cloud, customer, today, monkeypatch):
+    from opencounter.billing import debits
+
+    _on(today, date(2024, 3, 20))
+    given = _give_mandate(cloud, customer)["mandate"]
+    invoice = _invoice(cloud, customer, today, "2024-06")
+    day = date.fromisoformat(invoice["debit"]["collect_on"])
+
+    # Given a collection that died once its attempt was reserved, before the bank heard of it
+    def dies_before_the_bank(**_: object) -> None:
+        raise RuntimeError("the process died")
+
+    real = debits.provider.collect
+    monkeypatch.setattr(debits.provider, "collect", dies_before_the_bank)
+    with pytest.raises(RuntimeError):
+        debits.collect(customer.customer_id, invoice["invoice_id"], day)
+    monkeypatch.setattr(debits.provider, "collect", real)
+    assert _read(customer, invoice)["debit"]["status"] == "collecting"
+
+    # When the customer withdraws the mandate before the run comes again
+    assert customer.request("DELETE", f"/me/direct-debit/mandates/{given['mandate_id']}").status_code == 200
+    _run(cloud, today, day)
+
+    # Then nothing is debited, and the invoice is theirs to pay by hand
+    assert _debits(cloud, invoice) == []
+    assert _read(customer, invoice)["debit"]["status"] == "stopped"

@@ -89,14 +89,18 @@ def collect(customer_id: str, invoice_id: str, day: date) -> str:
                 _entry(invoice, plan["collect_on"]).save()
                 return "not_due"
             outcome = _reserve(invoice, plan, mandate, day)
-            if outcome == "reserved":
-                continue  # the reservation is written: make the debit from it
-            if outcome == "retry":
-                continue
+            if outcome in ("reserved", "retry"):
+                continue  # reserved: make the debit from it; changed meanwhile: read it again
             return outcome
-        # collecting: the attempt is reserved; make (or find again, by its key) the debit at the provider
-        if mandate is None or not mandate.payment_method:
-            raise Conflict("the mandate of a reserved collection is gone", reason="busy_try_again")
+        # collecting: the attempt is reserved; make (or find again, by its key) the debit at the provider,
+        # on a mandate still in force (withdrawn after the reservation: nothing more is debited; a debit
+        # made already is still known by its webhook, the attempt stays pending on the invoice)
+        if mandate is None or mandate.status != "active" or not mandate.payment_method:
+            try:
+                commit(by_hand(invoice, "no_mandate", day), [])
+            except Conflict:
+                continue
+            return "not_collected"
         checkout = provider.collect(customer_id=customer_id, invoice_id=invoice_id,
                                     amount_cents=int(plan["amount_cents"]), attempt=int(plan["attempt"]),
                                     provider_customer=mandate.provider_customer,
