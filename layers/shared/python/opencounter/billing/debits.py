@@ -24,7 +24,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from opencounter.billing.invoices import invoice_actions, payable_cents
+from opencounter.billing.invoices import SETTLED, invoice_actions, payable_cents
 from opencounter.billing.mandates import DEBITS, by_hand
 from opencounter.billing.records import DebitDue, Invoice, Mandate, Payment
 from opencounter.billing.reminders import due_page
@@ -37,8 +37,6 @@ from opencounter.ports import payments as provider
 from opencounter.pricing.money import MIN_CHARGE_CENTS
 
 ATTEMPTS = 5
-#: why an invoice is not collected, by its status
-NOT_COLLECTED = {"PAID": "paid", "VOID": "void", "IN_ARRANGEMENT": "in_arrangement"}
 #: how far a collection has come; the provider's events only move it on
 STAGES = {"announced": 0, "collecting": 1, "processing": 2, "collected": 3, "returned": 3, "stopped": 3}
 #: the bank's reasons for returning a debit that the customer is told in their own words; any other is "other"
@@ -56,8 +54,8 @@ def collect_page(work: dict[str, Any]) -> tuple[Counter[str], dict[str, Any] | N
 
 def _refusal(invoice: Invoice, mandate: Mandate | None) -> str | None:
     """Why the invoice is not to be collected now, or None."""
-    if invoice.status in NOT_COLLECTED:
-        return NOT_COLLECTED[invoice.status]
+    if invoice.status in SETTLED:
+        return SETTLED[invoice.status]
     if mandate is None or mandate.status != "active" or not mandate.payment_method:
         return "no_mandate"
     if payable_cents(invoice) < MIN_CHARGE_CENTS:

@@ -31,6 +31,9 @@ BILLING = {"type": "system", "id": "billing"}
 #: products that were held (and so are billed): active ones, and ones that ended by cancellation;
 #: a product undone by a failed sign-up verification (TERMINATED) is never billed
 BILLABLE = ("ACTIVE", "ENDED")
+#: an invoice that is no longer to be asked for or collected, by its status, and why (the reminders,
+#: a collection by direct debit and what the invoice shows of either say so)
+SETTLED = {"PAID": "paid", "VOID": "void", "IN_ARRANGEMENT": "in_arrangement"}
 
 
 def invoice_number(issued_on: date, customer_id: str, basis: str) -> str:
@@ -151,7 +154,7 @@ def debit_view(invoice: Invoice) -> dict[str, Any] | None:
     if not plan:
         return None
     status, stopped = plan["status"], plan.get("stopped") if plan["status"] == "stopped" else None
-    settled = {"PAID": "paid", "VOID": "void", "IN_ARRANGEMENT": "in_arrangement"}.get(invoice.status)
+    settled = SETTLED.get(invoice.status)
     if status == "announced" and settled:  # paid or arranged before its day: the run will not collect it
         status, stopped = "stopped", {"reason": settled, "on": business_today().isoformat()}
     return {"status": status, "announced_on": plan["announced_on"], "collect_on": plan["collect_on"],
@@ -167,7 +170,7 @@ def reminders_view(invoice: Invoice) -> dict[str, Any] | None:
     plan = invoice.reminders
     if not plan:
         return None
-    stopped = {"PAID": "paid", "VOID": "void", "IN_ARRANGEMENT": "in_arrangement"}.get(invoice.status) \
+    stopped = SETTLED.get(invoice.status) \
         or (plan.get("stopped") or {}).get("reason")
     if stopped is None and payable_cents(invoice) < MIN_CHARGE_CENTS and int(invoice.held_cents) > 0:
         stopped = "in_dispute"

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from opencounter.billing import dunning
-from opencounter.billing.invoices import invoice_actions, payable_cents
+from opencounter.billing.invoices import SETTLED, invoice_actions, payable_cents
 from opencounter.billing.records import Invoice, ReminderDue
 from opencounter.core import queues
 from opencounter.core.clock import BUSINESS_TIME, utcnow
@@ -41,8 +41,6 @@ ATTEMPTS = 5
 REMINDERS = {"type": "system", "id": "reminders"}
 #: the event each step the customer is told of
 EVENTS = {"reminder": "InvoiceReminder", "final_notice": "InvoiceFinalNotice"}
-#: why a schedule stops, by the invoice's status
-STOPPED_BY = {"PAID": "paid", "VOID": "void", "IN_ARRANGEMENT": "in_arrangement"}
 
 
 def today() -> date:
@@ -63,8 +61,9 @@ def start_run(scheduled_at: str | None) -> dict[str, Any]:
     """The schedule fired: each billing shard's first page of due steps onto the reminder queue, and
     its first page of invoices due for collection by direct debit (billing.debits)."""
     day = run_day(scheduled_at)
-    queues.enqueue("reminder_queue_url", [*first_pages(day), *first_pages(day, run="debits")])
-    return {"day": day.isoformat(), "pages": BILLING_SHARDS}
+    pages = [*first_pages(day), *first_pages(day, run="debits")]
+    queues.enqueue("reminder_queue_url", pages)
+    return {"day": day.isoformat(), "pages": len(pages)}
 
 
 def first_pages(day: date, run: str | None = None) -> list[dict[str, Any]]:
@@ -128,7 +127,7 @@ def take_step(customer_id: str, invoice_id: str, day: date) -> str:
 def _decide(invoice: Invoice, running: Invoice | None, step: str, day: date) -> tuple[
         list[Write], list[DomainEvent], str]:
     """What to write for the step due on the invoice now: stopped, on hold, or taken."""
-    stopped = STOPPED_BY.get(invoice.status)
+    stopped = SETTLED.get(invoice.status)
     asked = payable_cents(invoice)
     if stopped is None and asked < MIN_CHARGE_CENTS and int(invoice.held_cents) <= 0:
         stopped = "nothing_due"
