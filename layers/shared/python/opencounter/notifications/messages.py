@@ -136,8 +136,8 @@ def journey_of(link: str) -> str | None:
     """The portal route a link leads to (#/invoices for .../#/invoices/INV-1), or None for a link
     elsewhere."""
     parts = urlsplit(link)
-    portal = urlsplit(settings().portal_origin)
-    if portal.netloc and parts.netloc != portal.netloc:
+    portal = urlsplit(settings().required("portal_origin"))
+    if parts.netloc != portal.netloc:
         return None
     route = parts.fragment.lstrip("/").split("/", 1)[0].split("?", 1)[0]
     return f"#/{route}" if parts.fragment.startswith("/") and route else None
