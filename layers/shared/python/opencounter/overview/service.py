@@ -7,6 +7,7 @@ too."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from opencounter.appointments.service import products_to_plan
@@ -59,8 +60,7 @@ def customer_360(customer_id: str) -> dict[str, Any]:
     invoice_views = [invoice_view(i, today=today, detail=False, running=running) for i in invoices]
     scores = [int(c.nps) for c in contacts if c.nps is not None]
     to_plan = products_to_plan(items)
-    missing = missing_data(record, _profile(items))
-    coming = coming_events(record, [i for i in items if isinstance(i, ProductHolding)], today)
+    missing, coming = _gaps_and_coming(record, items, today)
     return {
         **record,
         "invoices": invoice_views,
@@ -96,8 +96,16 @@ def customer_home(customer_id: str) -> dict[str, Any]:
     now = utcnow()
     record = {**record_from(items, today), "appointments": planned_appointments(items, now),
               "planned_contacts": planned_contacts(items, now)}
-    return {**record, "missing_data": [m for m in missing_data(record, _profile(items)) if m["customer"]],
-            "coming_events": coming_events(record, [i for i in items if isinstance(i, ProductHolding)], today)}
+    missing, coming = _gaps_and_coming(record, items, today)
+    return {**record, "missing_data": [m for m in missing if m["customer"]], "coming_events": coming}
+
+
+def _gaps_and_coming(record: dict[str, Any], items: list[Item], today: date) -> tuple[list[dict[str, Any]],
+                                                                                      list[dict[str, Any]]]:
+    """What the record lacks, and what is coming, of the items of the customer's partition."""
+    profile = next(i for i in items if isinstance(i, Profile))
+    return (missing_data(record, profile),
+            coming_events(record, [i for i in items if isinstance(i, ProductHolding)], today))
 
 
 def _feedback(items: list[Item]) -> dict[str, Any]:
@@ -108,10 +116,6 @@ def _feedback(items: list[Item]) -> dict[str, Any]:
     return {"answers": [{"journey": a.journey, "channel": a.channel, "scale": a.scale, "score": int(a.score),
                          "comment": a.comment, "answered_at": a.answered_at} for a in answers[:RECENT_FEEDBACK]],
             "ideas": [{"idea_id": i.idea_id, "at": i.at} for i in ideas[:RECENT_FEEDBACK]]}
-
-
-def _profile(items: list[Item]) -> Profile:
-    return next(i for i in items if isinstance(i, Profile))
 
 
 def next_best_actions(record: dict[str, Any], invoices: list[Invoice], contacts: list[Contact],
